@@ -1,0 +1,11 @@
+// The AArch64 syscall table rows (see arch/syscall_table.h for their meaning).
+// Plain data: it compiles and is unit-tested on any host.
+#pragma once
+
+#include <span>
+
+#include "arch/syscall_table.h"
+
+namespace rwd::arch {
+std::span<const SyscallInfo> AArch64SyscallRows();
+}  // namespace rwd::arch

@@ -1,0 +1,33 @@
+// HostArch, ArchFor, ArchByName: the registry of architecture backends this
+// build contains. The only place that maps the compiler's target to a backend.
+#include "arch/arch.h"
+
+#include "arch/x86_64/x86_64_arch.h"
+
+namespace rwd::arch {
+
+const Arch& HostArch() {
+#if defined(__x86_64__)
+  return X86_64Arch::Instance();
+#else
+#error "rewind has no arch/ backend for this host architecture"
+#endif
+}
+
+const Arch* ArchFor(ArchId id) {
+  switch (id) {
+    case ArchId::kX86_64: return &X86_64Arch::Instance();
+    case ArchId::kAArch64: return nullptr;  // no AArch64 backend in this build yet
+  }
+  return nullptr;
+}
+
+const Arch* ArchByName(std::string_view name) {
+  for (ArchId id : {ArchId::kX86_64, ArchId::kAArch64}) {
+    const Arch* arch = ArchFor(id);
+    if (arch != nullptr && arch->name() == name) return arch;
+  }
+  return nullptr;
+}
+
+}  // namespace rwd::arch

@@ -1,0 +1,166 @@
+// Arch: the one interface through which generic code learns architecture
+// facts. arch/x86_64/ and arch/aarch64/ implement it; nothing outside arch/
+// may test the architecture with #ifdef or compare ArchIds to branch.
+//
+// Instances are immutable singletons (ArchFor / HostArch); thread-safe.
+// Everything except the "host" operations is plain data or pure functions
+// and works for any architecture on any host, so tests cover both.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "arch/registers.h"
+#include "arch/syscall_table.h"
+
+namespace rwd::arch {
+
+enum class ArchId : uint8_t { kX86_64 = 1, kAArch64 = 2 };
+
+// Instructions whose results are nondeterministic and that the recorder
+// traps (fault, or a breakpoint patched over them) and replays from the trace.
+enum class TrapInsnKind : uint8_t {
+  kNone = 0,
+  kRdtsc,    // values: {tsc}
+  kRdtscp,   // values: {tsc, aux}
+  kCpuid,    // values: {eax, ebx, ecx, edx}
+  kRdrand,   // values: {random}
+  kRdseed,   // values: {random}
+  kCounterRead,  // AArch64 mrs CNTVCT_EL0 and friends; values: {counter}
+};
+
+struct TrapInsn {
+  TrapInsnKind kind = TrapInsnKind::kNone;
+  uint8_t length = 0;     // bytes, so pc can advance past it
+  int8_t dest_reg = -1;   // Registers word written (rdrand/rdseed/mrs)
+  uint8_t operand_bytes = 8;
+};
+
+// A code location holding a TrapInsn, found by scanning mapped code.
+struct TrapSite {
+  uint64_t addr = 0;
+  TrapInsn insn;
+};
+
+// A vDSO function and the syscall that replaces it when patched.
+struct VdsoFunction {
+  std::string_view symbol;
+  std::string_view syscall;
+};
+
+// Where gdb's register number N comes from.
+enum class RegSource : uint8_t {
+  kGp,     // Registers word/offset (NT_PRSTATUS layout)
+  kFp,     // the architecture's extended state (xsave area / fpsimd)
+  kZero,   // not available from the kernel; reported as zero
+};
+
+struct GdbRegister {
+  std::string_view name;
+  uint16_t bitsize = 64;
+  RegSource source = RegSource::kGp;
+  uint32_t offset = 0;  // byte offset within its source
+  // Bytes stored at `offset` when the source field is narrower than gdb's
+  // register (x87 control words are 16-bit in the xsave area, 32-bit to
+  // gdb); the remaining bytes read as zero. 0 means bitsize / 8.
+  uint8_t source_bytes = 0;
+};
+
+// A hardware watchpoint or breakpoint request.
+enum class HwKind : uint8_t { kExecute, kWrite, kRead, kAccess };
+struct HwWatch {
+  uint64_t addr = 0;
+  uint8_t len = 1;
+  HwKind kind = HwKind::kWrite;
+};
+
+class Arch {
+ public:
+  virtual ~Arch() = default;
+
+  virtual ArchId id() const = 0;
+  virtual std::string_view name() const = 0;  // "x86_64", "aarch64"
+  virtual size_t gp_regs_size() const = 0;    // NT_PRSTATUS bytes
+
+  // --- registers ----------------------------------------------------------
+  virtual uint64_t Pc(const Registers& r) const = 0;
+  virtual void SetPc(Registers& r, uint64_t pc) const = 0;
+  virtual uint64_t Sp(const Registers& r) const = 0;
+  // Valid at a syscall-entry stop (and after it: x86 keeps orig_rax).
+  virtual int64_t SyscallNumber(const Registers& r) const = 0;
+  virtual void SetSyscallNumber(Registers& r, int64_t nr) const = 0;
+  virtual uint64_t SyscallArg(const Registers& r, int i) const = 0;
+  virtual void SetSyscallArg(Registers& r, int i, uint64_t v) const = 0;
+  virtual int64_t SyscallResult(const Registers& r) const = 0;
+  virtual void SetSyscallResult(Registers& r, int64_t v) const = 0;
+  // Called at a syscall stop: moves pc back onto the syscall instruction and
+  // restores the number register so that resuming executes it (again).
+  virtual void RewindToSyscallInsn(Registers& r) const = 0;
+  // Prepares registers so that executing the syscall instruction at
+  // `insn_addr` performs syscall `nr` with `args` (injected syscalls).
+  virtual void SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
+                            std::span<const uint64_t, 6> args) const = 0;
+  // Registers that may differ between record and replay for reasons that do
+  // not affect the program (none on x86-64); used by divergence checks.
+  virtual bool SameProgramState(const Registers& a, const Registers& b) const = 0;
+  virtual std::string DescribeRegisters(const Registers& r) const = 0;
+
+  // --- instructions -------------------------------------------------------
+  virtual std::span<const uint8_t> SyscallInsn() const = 0;
+  virtual std::span<const uint8_t> BreakpointInsn() const = 0;
+  // pc at a breakpoint trap == breakpoint address + this (x86 1, AArch64 0).
+  virtual uint64_t BreakpointTrapPcOffset() const = 0;
+  // Recognizes a trapping instruction at the start of `code`.
+  virtual TrapInsn DecodeTrapInsn(std::span<const uint8_t> code) const = 0;
+  // Writes recorded `values` of `insn` into registers and advances pc.
+  virtual void ApplyTrapInsn(Registers& r, const TrapInsn& insn,
+                             std::span<const uint64_t> values) const = 0;
+  // Finds instructions in `code` (mapped at `addr`) that must be patched to
+  // trap because the kernel cannot make them fault (rdrand, rdseed, counter
+  // reads). Disassembles with Capstone.
+  virtual std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code,
+                                                 uint64_t addr) const = 0;
+  // `mov nr; syscall; ret`-style stub replacing a vDSO function.
+  virtual std::vector<uint8_t> SyscallStub(int nr) const = 0;
+  virtual std::span<const VdsoFunction> VdsoFunctions() const = 0;
+
+  // --- syscalls -----------------------------------------------------------
+  virtual const SyscallTable& syscalls() const = 0;
+
+  // --- gdb ----------------------------------------------------------------
+  virtual std::span<const GdbRegister> GdbRegisters() const = 0;
+  virtual std::string_view TargetXml() const = 0;
+  // regset note type holding the extended (FP/vector) state, and its size.
+  virtual int FpRegsetType() const = 0;
+  virtual size_t FpRegsetSize() const = 0;
+
+  // --- host operations (only valid on the architecture we run on) ---------
+  // Executes `insn` for real in the tracer (rdtsc, cpuid with the leaf in
+  // `regs`) and returns the values to record. cpuid results are masked so
+  // that libraries avoid instructions we cannot trap.
+  virtual std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs,
+                                                const TrapInsn& insn) const = 0;
+  // Programs debug registers of a stopped thread. Returns false when the
+  // hardware has no free slot or refuses the request.
+  virtual bool SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const = 0;
+  // After a SIGTRAP: index into the last SetHwWatchpoints list that
+  // triggered, if any; clears the hit status.
+  virtual std::optional<int> TakeHwWatchpointHit(pid_t tid) const = 0;
+  // Arms faulting on cpuid for the calling thread if the CPU supports it.
+  virtual bool EnableCpuidFaulting() const = 0;
+  // The syscall the tracee runs to arm cpuid faulting on itself, or nullopt.
+  virtual std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const = 0;
+};
+
+const Arch& HostArch();
+// nullptr for an id this build does not know.
+const Arch* ArchFor(ArchId id);
+const Arch* ArchByName(std::string_view name);
+
+}  // namespace rwd::arch

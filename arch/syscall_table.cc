@@ -1,0 +1,29 @@
+#include "arch/syscall_table.h"
+
+#include <string>
+
+namespace rwd::arch {
+
+SyscallTable::SyscallTable(std::span<const SyscallInfo> rows) : rows_(rows) {
+  for (const SyscallInfo& row : rows_) {
+    by_nr_.emplace(row.nr, &row);
+    by_name_.emplace(row.name, &row);
+  }
+}
+
+const SyscallInfo* SyscallTable::Find(int64_t nr) const {
+  auto it = by_nr_.find(nr);
+  return it == by_nr_.end() ? nullptr : it->second;
+}
+
+const SyscallInfo* SyscallTable::FindByName(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+std::string SyscallTable::NameOf(int64_t nr) const {
+  if (const SyscallInfo* info = Find(nr)) return std::string(info->name);
+  return "syscall_" + std::to_string(nr);
+}
+
+}  // namespace rwd::arch

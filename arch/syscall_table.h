@@ -1,0 +1,112 @@
+// The declarative syscall table: per architecture, one row per syscall the
+// recorder knows. Recorder and replayer share it:
+//  - the recorder uses `outs` and `special` to find the memory the kernel
+//    wrote, and refuses any syscall without a row;
+//  - the replayer uses `action` to emulate the syscall (write recorded memory
+//    and result) or to execute it for real (address-space and signal-state
+//    changes that must really happen in the replayed process).
+// Tables are plain constexpr data that compile on every host, so unit tests
+// cover both architectures anywhere.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+
+namespace rwd::arch {
+
+enum class ReplayAction : uint8_t {
+  kEmulate,  // replay skips the syscall; writes recorded memory and result
+  kExecute,  // replay runs it for real; result must equal the recorded one
+  kDeny,     // recorder makes it fail with -deny_errno; replay emulates that
+};
+
+// How long an output buffer is. All rules are evaluated at syscall exit,
+// after the kernel has written; a failed syscall (result < 0) writes nothing.
+enum class SizeRule : uint8_t {
+  kNone,          // unused slot
+  kFixed,         // `size` bytes (a struct of this architecture's layout)
+  kArg,           // value of argument `size_arg` bytes
+  kArgTimes,      // value of argument `size_arg` * `size` bytes
+  kResult,        // result bytes (read, getdents64, readlink, ...)
+  kResultTimes,   // result * `size` bytes (epoll_wait: events written)
+  kDerefU32Arg,   // u32 pointed to by argument `size_arg`, read at exit
+                  // (value-result socklen_t of accept/getsockname/recvfrom)
+  kNulString,     // a NUL-terminated string, at most `size` bytes (getcwd)
+  kArgPages,      // one byte per page of argument `size_arg`, rounded up
+                  // (mincore's vector); the page size is the tracee's, known
+                  // only at run time
+};
+
+struct OutParam {
+  int8_t arg = -1;  // which argument (0-5) holds the pointer
+  SizeRule rule = SizeRule::kNone;
+  int8_t size_arg = -1;
+  uint32_t size = 0;
+};
+
+// Syscalls whose recording or replay needs code, not just data. The generic
+// recorder and replayer switch on these, never on syscall numbers.
+enum class Special : uint8_t {
+  kNone,
+  kMmap,          // file mappings are copied into the trace; replay maps the copy
+  kMunmap,
+  kMprotect,
+  kMremap,
+  kBrk,
+  kExecve,        // also execveat
+  kExit,          // thread exit
+  kExitGroup,
+  kClone,         // clone, clone3, fork, vfork
+  kRtSigreturn,
+  kIoctl,         // outputs derived from the request code (_IOC_READ size)
+  kReadv,         // iovec outputs, bounded by the result (readv, preadv, preadv2)
+  kRecvmsg,       // msghdr: name, iovecs, control, msg_flags
+  kRecvmmsg,
+  kPoll,          // pollfd array revents (poll, ppoll)
+  kSelect,        // fd_set triples + timeout (select, pselect6)
+  kWait,          // wait4/waitid: status and rusage/siginfo
+  kFcntl,         // F_GETLK writes a struct flock
+  kSocketcall,    // reserved
+  kPrctl,         // PR_GET_NAME etc. write a buffer; PR_SET_* execute
+  kSigaction,     // rt_sigaction: old action out; replay executes
+  kRseq,          // denied so glibc does not share the CPU number with the kernel
+  kArchPrctl,     // x86-64: ARCH_GET_* write a u64 at arg 1; ARCH_SET_* pass a
+                  // value there, so no fixed OutParam can describe it
+  kFutex,         // FUTEX_WAKE_OP and the PI operations write futex words
+                  // (u32 at arg 0 or arg 4); plain wait/wake write nothing
+  kSleep,         // nanosleep/clock_nanosleep: the `outs` (remaining time)
+                  // are written only when the sleep fails with EINTR
+  kRestartSyscall,  // restart_syscall continues an interrupted syscall; its
+                    // outputs are those of that syscall, remembered per thread
+};
+
+struct SyscallInfo {
+  int nr = -1;
+  std::string_view name;
+  ReplayAction action = ReplayAction::kEmulate;
+  Special special = Special::kNone;
+  std::array<OutParam, 3> outs{};
+  int deny_errno = 0;  // with kDeny
+};
+
+class SyscallTable {
+ public:
+  explicit SyscallTable(std::span<const SyscallInfo> rows);
+
+  // nullptr when the syscall has no row (the recorder refuses it).
+  const SyscallInfo* Find(int64_t nr) const;
+  const SyscallInfo* FindByName(std::string_view name) const;
+  // Name for messages; "syscall_<nr>" when unknown to the table.
+  std::string NameOf(int64_t nr) const;
+  std::span<const SyscallInfo> rows() const { return rows_; }
+
+ private:
+  std::span<const SyscallInfo> rows_;
+  std::unordered_map<int64_t, const SyscallInfo*> by_nr_;
+  std::unordered_map<std::string_view, const SyscallInfo*> by_name_;
+};
+
+}  // namespace rwd::arch

@@ -1,0 +1,294 @@
+// X86_64Arch: registers, syscall ABI and instruction facts. The gdb register
+// table lives in x86_64_gdb_registers.cc, the trap-site scan in
+// x86_64_trap_scan.cc, the host operations (and the constructor, which asks
+// the host for its xsave size) in x86_64_host.cc.
+#include "arch/x86_64/x86_64_arch.h"
+
+#include <array>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "arch/x86_64/x86_64_trap_scan.h"
+
+namespace rwd::arch {
+
+namespace {
+
+// Syscall argument registers of the x86-64 syscall ABI (r10, not rcx, holds
+// the fourth: the syscall instruction clobbers rcx).
+constexpr std::array<uint8_t, 6> kArgRegs = {kX86Rdi, kX86Rsi, kX86Rdx,
+                                             kX86R10, kX86R8,  kX86R9};
+
+// Registers word of each x86 register number (rax=0 ... r15=15 as ModRM and
+// REX encode them).
+constexpr std::array<uint8_t, 16> kWordOfRegNumber = {
+    kX86Rax, kX86Rcx, kX86Rdx, kX86Rbx, kX86Rsp, kX86Rbp, kX86Rsi, kX86Rdi,
+    kX86R8,  kX86R9,  kX86R10, kX86R11, kX86R12, kX86R13, kX86R14, kX86R15};
+
+constexpr std::array<uint8_t, 2> kSyscallInsn = {0x0f, 0x05};
+constexpr std::array<uint8_t, 1> kBreakpointInsn = {0xcc};
+
+constexpr size_t kMaxInsnBytes = 15;
+
+// eflags bits that rdrand/rdseed define: CF=1 on success, the rest cleared.
+constexpr uint64_t kCf = 1u << 0;
+constexpr uint64_t kPf = 1u << 2;
+constexpr uint64_t kAf = 1u << 4;
+constexpr uint64_t kZf = 1u << 6;
+constexpr uint64_t kSf = 1u << 7;
+constexpr uint64_t kOf = 1u << 11;
+
+constexpr std::array<VdsoFunction, 10> kVdsoFunctions = {{
+    {"clock_gettime", "clock_gettime"},
+    {"__vdso_clock_gettime", "clock_gettime"},
+    {"gettimeofday", "gettimeofday"},
+    {"__vdso_gettimeofday", "gettimeofday"},
+    {"time", "time"},
+    {"__vdso_time", "time"},
+    {"getcpu", "getcpu"},
+    {"__vdso_getcpu", "getcpu"},
+    {"clock_getres", "clock_getres"},
+    {"__vdso_clock_getres", "clock_getres"},
+}};
+
+// Order of DescribeRegisters: the registers a reader looks at first.
+constexpr std::array<std::pair<const char*, uint8_t>, kX86NumGpWords>
+    kDescribeOrder = {{
+        {"rip", kX86Rip},       {"rsp", kX86Rsp},         {"rax", kX86Rax},
+        {"rbx", kX86Rbx},       {"rcx", kX86Rcx},         {"rdx", kX86Rdx},
+        {"rsi", kX86Rsi},       {"rdi", kX86Rdi},         {"rbp", kX86Rbp},
+        {"r8", kX86R8},         {"r9", kX86R9},           {"r10", kX86R10},
+        {"r11", kX86R11},       {"r12", kX86R12},         {"r13", kX86R13},
+        {"r14", kX86R14},       {"r15", kX86R15},         {"orig_rax", kX86OrigRax},
+        {"eflags", kX86Eflags}, {"fs_base", kX86FsBase},  {"gs_base", kX86GsBase},
+        {"cs", kX86Cs},         {"ss", kX86Ss},           {"ds", kX86Ds},
+        {"es", kX86Es},         {"fs", kX86Fs},           {"gs", kX86Gs},
+    }};
+
+[[noreturn]] void Fail(const char* what) {
+  std::fprintf(stderr, "rewind: x86_64 arch invariant broken: %s\n", what);
+  std::abort();
+}
+
+void RequireValues(std::span<const uint64_t> values, size_t n, const char* insn) {
+  if (values.size() < n) {
+    std::fprintf(stderr,
+                 "rewind: x86_64 arch invariant broken: %s needs %zu recorded "
+                 "values, got %zu\n",
+                 insn, n, values.size());
+    std::abort();
+  }
+}
+
+bool StartsWith(std::span<const uint8_t> code, std::span<const uint8_t> bytes) {
+  if (code.size() < bytes.size()) return false;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (code[i] != bytes[i]) return false;
+  }
+  return true;
+}
+
+bool IsRex(uint8_t b) { return (b & 0xf0) == 0x40; }
+
+// Legacy prefixes that leave rdrand/rdseed what they are: operand size
+// (handled by the caller), address size and segment overrides.
+bool IsNeutralPrefix(uint8_t b) {
+  switch (b) {
+    case 0x66: case 0x67: case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+      return true;
+  }
+  return false;
+}
+
+// rdrand/rdseed: prefixes, 0f c7 /6 or /7 with a register operand. Decoded
+// as the CPU does, since whatever it would execute must be recorded: a REX
+// counts only right before the opcode (a REX followed by a legacy prefix is
+// ignored). f2/f3 select other instructions (f3 0f c7 /7 is rdpid) and lock
+// makes it undefined, so those are not ours.
+TrapInsn DecodeRandomInsn(std::span<const uint8_t> code) {
+  size_t i = 0;
+  bool operand_size_prefix = false;
+  uint8_t rex = 0;
+  for (; i < code.size(); ++i) {
+    const uint8_t b = code[i];
+    if (IsRex(b)) {
+      rex = b;
+    } else if (IsNeutralPrefix(b)) {
+      operand_size_prefix |= b == 0x66;
+      rex = 0;
+    } else {
+      break;
+    }
+  }
+  if (i + 3 > code.size() || i + 3 > kMaxInsnBytes) return {};
+  if (code[i] != 0x0f || code[i + 1] != 0xc7) return {};
+  const uint8_t modrm = code[i + 2];
+  if ((modrm >> 6) != 3) return {};
+  TrapInsn insn;
+  switch ((modrm >> 3) & 7) {
+    case 6: insn.kind = TrapInsnKind::kRdrand; break;
+    case 7: insn.kind = TrapInsnKind::kRdseed; break;
+    default: return {};
+  }
+  const int reg_number = (modrm & 7) | ((rex & 0x1) << 3);
+  insn.dest_reg = static_cast<int8_t>(kWordOfRegNumber[reg_number]);
+  insn.operand_bytes = (rex & 0x8) ? 8 : operand_size_prefix ? 2 : 4;
+  insn.length = static_cast<uint8_t>(i + 3);
+  return insn;
+}
+
+}  // namespace
+
+const X86_64Arch& X86_64Arch::Instance() {
+  static const X86_64Arch* const instance = new X86_64Arch();
+  return *instance;
+}
+
+uint64_t X86_64Arch::Pc(const Registers& r) const { return r.Word(kX86Rip); }
+void X86_64Arch::SetPc(Registers& r, uint64_t pc) const { r.SetWord(kX86Rip, pc); }
+uint64_t X86_64Arch::Sp(const Registers& r) const { return r.Word(kX86Rsp); }
+
+// orig_rax, not rax: at syscall entry the kernel has already put -ENOSYS in
+// rax, and after the syscall rax holds the result.
+int64_t X86_64Arch::SyscallNumber(const Registers& r) const {
+  return static_cast<int64_t>(r.Word(kX86OrigRax));
+}
+void X86_64Arch::SetSyscallNumber(Registers& r, int64_t nr) const {
+  r.SetWord(kX86OrigRax, static_cast<uint64_t>(nr));
+}
+
+uint64_t X86_64Arch::SyscallArg(const Registers& r, int i) const {
+  if (i < 0 || i >= static_cast<int>(kArgRegs.size())) Fail("syscall argument index out of range");
+  return r.Word(kArgRegs[i]);
+}
+void X86_64Arch::SetSyscallArg(Registers& r, int i, uint64_t v) const {
+  if (i < 0 || i >= static_cast<int>(kArgRegs.size())) Fail("syscall argument index out of range");
+  r.SetWord(kArgRegs[i], v);
+}
+
+int64_t X86_64Arch::SyscallResult(const Registers& r) const {
+  return static_cast<int64_t>(r.Word(kX86Rax));
+}
+void X86_64Arch::SetSyscallResult(Registers& r, int64_t v) const {
+  r.SetWord(kX86Rax, static_cast<uint64_t>(v));
+}
+
+// The kernel reports rip after the 2-byte syscall instruction and has
+// overwritten rax (with -ENOSYS at entry, the result at exit).
+void X86_64Arch::RewindToSyscallInsn(Registers& r) const {
+  r.SetWord(kX86Rip, r.Word(kX86Rip) - kSyscallInsn.size());
+  r.SetWord(kX86Rax, r.Word(kX86OrigRax));
+}
+
+void X86_64Arch::SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
+                              std::span<const uint64_t, 6> args) const {
+  r.SetWord(kX86Rip, insn_addr);
+  r.SetWord(kX86Rax, static_cast<uint64_t>(nr));
+  r.SetWord(kX86OrigRax, static_cast<uint64_t>(-1));
+  for (size_t i = 0; i < kArgRegs.size(); ++i) r.SetWord(kArgRegs[i], args[i]);
+}
+
+bool X86_64Arch::SameProgramState(const Registers& a, const Registers& b) const {
+  for (size_t i = 0; i < kX86NumGpWords; ++i) {
+    if (a.Word(i) != b.Word(i)) return false;
+  }
+  return true;
+}
+
+std::string X86_64Arch::DescribeRegisters(const Registers& r) const {
+  std::string out;
+  for (const auto& [reg_name, word] : kDescribeOrder) {
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), "%s%s=0x%" PRIx64, out.empty() ? "" : " ",
+                  reg_name, r.Word(word));
+    out += buf;
+  }
+  return out;
+}
+
+std::span<const uint8_t> X86_64Arch::SyscallInsn() const { return kSyscallInsn; }
+std::span<const uint8_t> X86_64Arch::BreakpointInsn() const { return kBreakpointInsn; }
+
+TrapInsn X86_64Arch::DecodeTrapInsn(std::span<const uint8_t> code) const {
+  static constexpr std::array<uint8_t, 2> kRdtsc = {0x0f, 0x31};
+  static constexpr std::array<uint8_t, 3> kRdtscp = {0x0f, 0x01, 0xf9};
+  static constexpr std::array<uint8_t, 2> kCpuid = {0x0f, 0xa2};
+  if (StartsWith(code, kRdtsc)) return {.kind = TrapInsnKind::kRdtsc, .length = 2};
+  if (StartsWith(code, kRdtscp)) return {.kind = TrapInsnKind::kRdtscp, .length = 3};
+  if (StartsWith(code, kCpuid)) return {.kind = TrapInsnKind::kCpuid, .length = 2};
+  return DecodeRandomInsn(code);
+}
+
+void X86_64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
+                               std::span<const uint64_t> values) const {
+  // 32-bit results zero-extend into the 64-bit registers, as the hardware
+  // does for every 32-bit register write.
+  auto low32 = [](uint64_t v) { return v & 0xffffffffu; };
+  switch (insn.kind) {
+    case TrapInsnKind::kRdtsc:
+      RequireValues(values, 1, "rdtsc");
+      r.SetWord(kX86Rax, low32(values[0]));
+      r.SetWord(kX86Rdx, values[0] >> 32);
+      break;
+    case TrapInsnKind::kRdtscp:
+      RequireValues(values, 2, "rdtscp");
+      r.SetWord(kX86Rax, low32(values[0]));
+      r.SetWord(kX86Rdx, values[0] >> 32);
+      r.SetWord(kX86Rcx, low32(values[1]));
+      break;
+    case TrapInsnKind::kCpuid:
+      RequireValues(values, 4, "cpuid");
+      r.SetWord(kX86Rax, low32(values[0]));
+      r.SetWord(kX86Rbx, low32(values[1]));
+      r.SetWord(kX86Rcx, low32(values[2]));
+      r.SetWord(kX86Rdx, low32(values[3]));
+      break;
+    case TrapInsnKind::kRdrand:
+    case TrapInsnKind::kRdseed: {
+      RequireValues(values, 1, insn.kind == TrapInsnKind::kRdrand ? "rdrand" : "rdseed");
+      if (insn.dest_reg < 0 || insn.dest_reg >= kX86NumGpWords) {
+        Fail("rdrand/rdseed without a destination register");
+      }
+      const uint64_t old = r.Word(insn.dest_reg);
+      uint64_t result;
+      switch (insn.operand_bytes) {
+        case 2: result = (old & ~uint64_t{0xffff}) | (values[0] & 0xffff); break;
+        case 4: result = low32(values[0]); break;
+        case 8: result = values[0]; break;
+        default: Fail("rdrand/rdseed operand size is not 2, 4 or 8");
+      }
+      r.SetWord(insn.dest_reg, result);
+      const uint64_t flags = r.Word(kX86Eflags) & ~(kOf | kSf | kZf | kAf | kPf);
+      r.SetWord(kX86Eflags, flags | kCf);
+      break;
+    }
+    case TrapInsnKind::kNone:
+    case TrapInsnKind::kCounterRead:
+      Fail("ApplyTrapInsn on an instruction x86-64 does not trap");
+  }
+  r.SetWord(kX86Rip, r.Word(kX86Rip) + insn.length);
+}
+
+std::vector<TrapSite> X86_64Arch::ScanForTrapSites(std::span<const uint8_t> code,
+                                                   uint64_t addr) const {
+  return ScanX86_64TrapSites(code, addr);
+}
+
+// mov eax, nr; syscall; ret. The 32-bit mov zero-extends into rax.
+std::vector<uint8_t> X86_64Arch::SyscallStub(int nr) const {
+  const auto n = static_cast<uint32_t>(nr);
+  return {0xb8,
+          static_cast<uint8_t>(n),
+          static_cast<uint8_t>(n >> 8),
+          static_cast<uint8_t>(n >> 16),
+          static_cast<uint8_t>(n >> 24),
+          kSyscallInsn[0],
+          kSyscallInsn[1],
+          0xc3};
+}
+
+std::span<const VdsoFunction> X86_64Arch::VdsoFunctions() const { return kVdsoFunctions; }
+
+}  // namespace rwd::arch

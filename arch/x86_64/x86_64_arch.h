@@ -1,0 +1,119 @@
+// X86_64Arch: the x86-64 implementation of Arch (arch/arch.h).
+//
+// One immutable instance per process, obtained with Instance(); every method
+// is const and thread-safe. The data part (registers, instruction facts,
+// syscall table, gdb register table and target description) works on any
+// host. The host operations (ExecuteTrapInsn, debug registers, cpuid
+// faulting) execute real x86-64 instructions or ptrace requests and are only
+// meaningful when rewind itself runs on x86-64; elsewhere they abort
+// (ExecuteTrapInsn) or report failure.
+//
+// Registers hold the kernel's NT_PRSTATUS layout, struct user_regs_struct:
+// 27 words, r15 first, gs last (see the kReg* indices below).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "arch/arch.h"
+#include "arch/syscall_table.h"
+
+namespace rwd::arch {
+
+// Word indices of struct user_regs_struct (<sys/user.h>), spelled out so that
+// the table compiles on every host.
+enum X86_64Reg : uint8_t {
+  kX86R15 = 0,
+  kX86R14,
+  kX86R13,
+  kX86R12,
+  kX86Rbp,
+  kX86Rbx,
+  kX86R11,
+  kX86R10,
+  kX86R9,
+  kX86R8,
+  kX86Rax,
+  kX86Rcx,
+  kX86Rdx,
+  kX86Rsi,
+  kX86Rdi,
+  kX86OrigRax,
+  kX86Rip,
+  kX86Cs,
+  kX86Eflags,
+  kX86Rsp,
+  kX86Ss,
+  kX86FsBase,
+  kX86GsBase,
+  kX86Ds,
+  kX86Es,
+  kX86Fs,
+  kX86Gs,
+  kX86NumGpWords,
+};
+
+class X86_64Arch final : public Arch {
+ public:
+  static const X86_64Arch& Instance();
+
+  ArchId id() const override { return ArchId::kX86_64; }
+  std::string_view name() const override { return "x86_64"; }
+  size_t gp_regs_size() const override { return kX86NumGpWords * 8; }
+
+  uint64_t Pc(const Registers& r) const override;
+  void SetPc(Registers& r, uint64_t pc) const override;
+  uint64_t Sp(const Registers& r) const override;
+  int64_t SyscallNumber(const Registers& r) const override;
+  void SetSyscallNumber(Registers& r, int64_t nr) const override;
+  uint64_t SyscallArg(const Registers& r, int i) const override;
+  void SetSyscallArg(Registers& r, int i, uint64_t v) const override;
+  int64_t SyscallResult(const Registers& r) const override;
+  void SetSyscallResult(Registers& r, int64_t v) const override;
+  void RewindToSyscallInsn(Registers& r) const override;
+  // Also sets orig_rax to -1: no syscall is pending, so neither a pending
+  // syscall-entry stop nor the kernel's restart logic acts on the old one.
+  void SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
+                    std::span<const uint64_t, 6> args) const override;
+  bool SameProgramState(const Registers& a, const Registers& b) const override;
+  std::string DescribeRegisters(const Registers& r) const override;
+
+  std::span<const uint8_t> SyscallInsn() const override;
+  std::span<const uint8_t> BreakpointInsn() const override;
+  uint64_t BreakpointTrapPcOffset() const override { return 1; }
+  TrapInsn DecodeTrapInsn(std::span<const uint8_t> code) const override;
+  void ApplyTrapInsn(Registers& r, const TrapInsn& insn,
+                     std::span<const uint64_t> values) const override;
+  // Linear sweep from the start of `code`: data embedded in code can hide a
+  // real instruction or fake one, exactly as for any linear disassembler.
+  std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code,
+                                         uint64_t addr) const override;
+  std::vector<uint8_t> SyscallStub(int nr) const override;
+  std::span<const VdsoFunction> VdsoFunctions() const override;
+
+  const SyscallTable& syscalls() const override { return syscalls_; }
+
+  // Numbered as gdb numbers a tdesc with core, sse, linux, segments and avx
+  // features: index in this table == gdb register number.
+  std::span<const GdbRegister> GdbRegisters() const override;
+  std::string_view TargetXml() const override;
+  int FpRegsetType() const override;
+  // An upper bound for PTRACE_GETREGSET NT_X86_XSTATE; the kernel trims
+  // iov_len to the exact size of its (standard-format) xsave area.
+  size_t FpRegsetSize() const override { return fp_regset_size_; }
+
+  std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs,
+                                        const TrapInsn& insn) const override;
+  bool SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
+  std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
+  bool EnableCpuidFaulting() const override;
+  std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override;
+
+ private:
+  X86_64Arch();
+
+  SyscallTable syscalls_;
+  size_t fp_regset_size_;
+};
+
+}  // namespace rwd::arch

@@ -1,0 +1,223 @@
+// X86_64Arch: operations that execute on the host (rdtsc, cpuid, debug
+// registers, cpuid faulting). The inline instructions and ptrace user-area
+// offsets exist only when rewind is built for x86-64; other hosts compile
+// stubs that refuse, so the data half of X86_64Arch still builds there.
+#include <sys/ptrace.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+
+#include "arch/x86_64/x86_64_arch.h"
+#include "arch/x86_64/syscall_rows.h"
+
+#if defined(__x86_64__)
+#include <asm/prctl.h>
+#include <cpuid.h>
+#include <sys/user.h>
+#include <x86intrin.h>
+#endif
+
+namespace rwd::arch {
+
+namespace {
+
+// arch_prctl's number and ARCH_SET_CPUID (<asm/prctl.h>) as plain values:
+// CpuidFaultingSyscall() describes the tracee's syscall on any host.
+constexpr uint64_t kSysArchPrctl = 158;
+constexpr uint64_t kArchSetCpuid = 0x1012;
+#if defined(__x86_64__)
+static_assert(kSysArchPrctl == SYS_arch_prctl);
+static_assert(kArchSetCpuid == ARCH_SET_CPUID);
+#endif
+
+// Without cpuid leaf 0xD: the legacy region, the xsave header and the AVX
+// component, rounded up to a page, comfortably more than such CPUs have.
+constexpr size_t kFallbackXsaveSize = 4096;
+constexpr size_t kMinXsaveSize = 576 + 256;
+
+constexpr int kMaxHwWatches = 4;
+
+[[noreturn]] void FailNotHost(const char* what) {
+  std::fprintf(stderr, "rewind: %s needs an x86-64 host\n", what);
+  std::abort();
+}
+
+// Size of the standard-format xsave area for the features the kernel enabled
+// in XCR0 (cpuid 0xD.0 ebx). The kernel sizes its NT_X86_XSTATE regset from
+// the same features, so this is the size it returns.
+size_t HostXsaveSize() {
+#if defined(__x86_64__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_max(0, nullptr) >= 0xd) {
+    __cpuid_count(0xd, 0, eax, ebx, ecx, edx);
+    if (ebx >= kMinXsaveSize) return ebx;
+  }
+#endif
+  return kFallbackXsaveSize;
+}
+
+#if defined(__x86_64__)
+uint64_t DebugRegOffset(int i) {
+  return offsetof(struct user, u_debugreg) + i * sizeof(uint64_t);
+}
+
+bool PokeDebugReg(pid_t tid, int i, uint64_t value) {
+  return ptrace(PTRACE_POKEUSER, tid, DebugRegOffset(i), value) == 0;
+}
+
+// DR7 RW field: x86 has no read-only watchpoint, so reads watch accesses
+// (gdb checks the value to tell a read from a write).
+std::optional<uint64_t> Dr7Rw(HwKind kind) {
+  switch (kind) {
+    case HwKind::kExecute: return 0b00;
+    case HwKind::kWrite: return 0b01;
+    case HwKind::kRead:
+    case HwKind::kAccess: return 0b11;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> Dr7Len(uint8_t len) {
+  switch (len) {
+    case 1: return 0b00;
+    case 2: return 0b01;
+    case 4: return 0b11;
+    case 8: return 0b10;
+  }
+  return std::nullopt;
+}
+
+uint64_t RandomWord() {
+  uint64_t value = 0;
+  auto* bytes = reinterpret_cast<uint8_t*>(&value);
+  size_t got = 0;
+  while (got < sizeof(value)) {
+    ssize_t n = getrandom(bytes + got, sizeof(value) - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::perror("rewind: getrandom");
+      std::abort();
+    }
+    got += n;
+  }
+  return value;
+}
+
+// cpuid as recorded: hide the features whose instructions the kernel cannot
+// make fault (rdrand, rdseed, rdpid), and hardware transactional memory,
+// whose aborts depend on timing, so libraries fall back to code we record.
+std::vector<uint64_t> MaskedCpuid(uint32_t leaf, uint32_t subleaf) {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  __cpuid_count(leaf, subleaf, eax, ebx, ecx, edx);
+  if (leaf == 1) {
+    ecx &= ~(1u << 30);  // RDRAND
+  } else if (leaf == 7 && subleaf == 0) {
+    ebx &= ~(1u << 18);  // RDSEED
+    ebx &= ~(1u << 11);  // RTM
+    ebx &= ~(1u << 4);   // HLE
+    ecx &= ~(1u << 22);  // RDPID reads the CPU number from TSC_AUX
+  }
+  return {eax, ebx, ecx, edx};
+}
+#endif
+
+}  // namespace
+
+X86_64Arch::X86_64Arch()
+    : syscalls_(X86_64SyscallRows()), fp_regset_size_(HostXsaveSize()) {}
+
+std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs,
+                                                  const TrapInsn& insn) const {
+#if defined(__x86_64__)
+  switch (insn.kind) {
+    case TrapInsnKind::kRdtsc:
+      return {__rdtsc()};
+    case TrapInsnKind::kRdtscp: {
+      unsigned aux = 0;
+      uint64_t tsc = __rdtscp(&aux);
+      return {tsc, aux};
+    }
+    case TrapInsnKind::kCpuid:
+      return MaskedCpuid(static_cast<uint32_t>(regs.Word(kX86Rax)),
+                         static_cast<uint32_t>(regs.Word(kX86Rcx)));
+    case TrapInsnKind::kRdrand:
+    case TrapInsnKind::kRdseed: {
+      // The kernel's pool instead of the instruction: same quality, and the
+      // tracer need not depend on the CPU feature.
+      uint64_t value = RandomWord();
+      if (insn.operand_bytes < 8) value &= (uint64_t{1} << (8 * insn.operand_bytes)) - 1;
+      return {value};
+    }
+    case TrapInsnKind::kNone:
+    case TrapInsnKind::kCounterRead:
+      break;
+  }
+  std::fprintf(stderr, "rewind: ExecuteTrapInsn on an instruction x86-64 does not trap\n");
+  std::abort();
+#else
+  FailNotHost("ExecuteTrapInsn");
+#endif
+}
+
+bool X86_64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const {
+#if defined(__x86_64__)
+  if (watches.size() > kMaxHwWatches) return false;
+  uint64_t dr7 = 0;
+  for (size_t i = 0; i < watches.size(); ++i) {
+    const HwWatch& w = watches[i];
+    std::optional<uint64_t> rw = Dr7Rw(w.kind);
+    std::optional<uint64_t> len = Dr7Len(w.len);
+    // The CPU compares addresses with the low bits masked by the length, so
+    // an unaligned range would watch the wrong bytes; execution breakpoints
+    // must use length 1.
+    if (!rw || !len || w.addr % w.len != 0) return false;
+    if (w.kind == HwKind::kExecute && w.len != 1) return false;
+    dr7 |= uint64_t{1} << (2 * i);  // L<i>
+    dr7 |= *rw << (16 + 4 * i);
+    dr7 |= *len << (18 + 4 * i);
+  }
+  // Disable first: the kernel checks each DR0-3 write against the type and
+  // length DR7 currently gives that slot, which may be stale.
+  if (!PokeDebugReg(tid, 7, 0)) return false;
+  for (size_t i = 0; i < watches.size(); ++i) {
+    if (!PokeDebugReg(tid, static_cast<int>(i), watches[i].addr)) return false;
+  }
+  return dr7 == 0 || PokeDebugReg(tid, 7, dr7);
+#else
+  return false;
+#endif
+}
+
+std::optional<int> X86_64Arch::TakeHwWatchpointHit(pid_t tid) const {
+#if defined(__x86_64__)
+  errno = 0;
+  const long dr6 = ptrace(PTRACE_PEEKUSER, tid, DebugRegOffset(6), nullptr);
+  if (errno != 0) return std::nullopt;
+  const unsigned hits = static_cast<unsigned long>(dr6) & 0xf;  // B0-B3
+  if (hits == 0) return std::nullopt;
+  // DR6 is sticky: clear it so the next trap is not blamed on this slot.
+  if (!PokeDebugReg(tid, 6, 0)) return std::nullopt;
+  return __builtin_ctz(hits);
+#else
+  return std::nullopt;
+#endif
+}
+
+bool X86_64Arch::EnableCpuidFaulting() const {
+#if defined(__x86_64__)
+  return syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0;
+#else
+  return false;
+#endif
+}
+
+std::optional<std::array<uint64_t, 7>> X86_64Arch::CpuidFaultingSyscall() const {
+  return std::array<uint64_t, 7>{kSysArchPrctl, kArchSetCpuid, 0, 0, 0, 0, 0};
+}
+
+}  // namespace rwd::arch

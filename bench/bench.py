@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""rewind's benchmark: record and replay overhead against native runs.
+
+For each workload, native, record and replay runs are interleaved (so they
+see the same machine state) and the median of each is reported with the
+ratios record/native and replay/native. Each replay's output is compared
+with its recording's. Then gdb's own `record full` is measured on a small
+instance of the CPU-bound workload and its slowdown is extrapolated per
+iteration, for comparison. Run through bench/run.sh, which builds first.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+COMMAND_TIMEOUT_S = 120
+
+
+class Outcome:
+    def __init__(self, seconds, status, out, err):
+        self.seconds = seconds
+        self.status = status
+        self.out = out
+        self.err = err
+
+    def failure(self):
+        last = self.err.decode(errors="replace").strip().splitlines()
+        return "exit %s%s" % (self.status, (": " + last[-1][:70]) if last else "")
+
+
+def run(argv, capture=True):
+    start = time.perf_counter()
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=COMMAND_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return Outcome(time.perf_counter() - start, "timeout", b"", b"timed out")
+    seconds = time.perf_counter() - start
+    status = p.returncode if p.returncode >= 0 else 128 - p.returncode
+    return Outcome(seconds, status, p.stdout or b"", p.stderr)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def fmt_s(seconds):
+    return "-" if seconds is None else "%.3f s" % seconds
+
+
+def fmt_ratio(num, den):
+    if num is None or den is None or den <= 0:
+        return "-"
+    return "%.2fx" % (num / den)
+
+
+def bench_workload(rewind, name, argv, runs, scratch):
+    native, record, replay = [], [], []
+    problems = []
+    for i in range(runs):
+        n = run(argv)
+        if n.status != 0:
+            problems.append("native run " + n.failure())
+            break
+        native.append(n.seconds)
+
+        trace = os.path.join(scratch, "%s-%d.trace" % (re.sub(r"\W", "_", name), i))
+        r = run([rewind, "record", "-o", trace] + argv)
+        if r.status != 0:
+            problems.append("record " + r.failure())
+            break
+        record.append(r.seconds)
+
+        p = run([rewind, "replay", "-a", trace])
+        if p.status != 0:
+            problems.append("replay " + p.failure())
+            break
+        if p.out != r.out:
+            problems.append("replay output differs from the recording")
+            break
+        replay.append(p.seconds)
+        shutil.rmtree(trace, ignore_errors=True)
+    return {
+        "name": name,
+        "native": median(native),
+        "record": median(record),
+        "replay": median(replay),
+        "runs": len(native),
+        "problems": problems,
+    }
+
+
+GDB_LOG_RE = re.compile(r"Log contains (\d+) instructions")
+
+
+def bench_gdb_record_full(cpu_bound, iterations):
+    """Seconds gdb's `record full` spends recording Compute(iterations), and
+    how many instructions it recorded; (None, None, reason) on failure."""
+    common = ["gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off",
+              "-ex", "break Compute", "-ex", "run"]
+    tail = ["-ex", "continue", "--args", cpu_bound, str(iterations)]
+    base = run(common + ["-ex", "finish"] + tail)
+    rec = run(common + ["-ex", "set record full insn-number-max unlimited",
+                        "-ex", "record full", "-ex", "finish", "-ex", "info record",
+                        "-ex", "record stop"] + tail)
+    text = rec.out.decode(errors="replace") + rec.err.decode(errors="replace")
+    m = GDB_LOG_RE.search(text)
+    if base.status != 0 or rec.status != 0 or not m:
+        lines = [l for l in text.splitlines() if l.strip()]
+        return None, None, "gdb failed: " + (lines[-1] if lines else rec.failure())
+    return rec.seconds - base.seconds, int(m.group(1)), None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", required=True)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--gdb-iterations", type=int, default=2000,
+                        help="Compute() iterations recorded by gdb (14 instructions each)")
+    parser.add_argument("--no-gdb", action="store_true")
+    parser.add_argument("--output", help="also write the report to this file")
+    args = parser.parse_args()
+
+    build = os.path.abspath(args.build_dir)
+    rewind = os.path.join(build, "rewind")
+    cpu_bound = os.path.join(build, "bench", "cpu_bound")
+    syscall_heavy = os.path.join(build, "bench", "syscall_heavy")
+    workloads = [
+        ("cpu_bound", [cpu_bound]),
+        ("syscall_heavy (200k syscalls)", [syscall_heavy]),
+        ("ls -lR /usr/include", ["/bin/ls", "-lR", "/usr/include"]),
+    ]
+
+    report = []
+
+    def say(line=""):
+        print(line, flush=True)
+        report.append(line)
+
+    say("rewind benchmark: median of %d interleaved runs; %s, %d CPUs" %
+        (args.runs, os.uname().release, os.cpu_count()))
+    say()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="rewind-bench-") as scratch:
+        for name, argv in workloads:
+            print("  running %s ..." % name, file=sys.stderr, flush=True)
+            results.append(bench_workload(rewind, name, argv, args.runs, scratch))
+
+    header = "%-30s %10s %10s %10s %15s %15s" % (
+        "workload", "native", "record", "replay", "record/native", "replay/native")
+    say(header)
+    say("-" * len(header))
+    for r in results:
+        say("%-30s %10s %10s %10s %15s %15s" % (
+            r["name"], fmt_s(r["native"]), fmt_s(r["record"]), fmt_s(r["replay"]),
+            fmt_ratio(r["record"], r["native"]), fmt_ratio(r["replay"], r["native"])))
+        for problem in r["problems"]:
+            say("    ! %s" % problem)
+
+    say()
+    if args.no_gdb:
+        say("gdb record full: skipped (--no-gdb)")
+    elif not shutil.which("gdb"):
+        say("gdb record full: skipped (gdb is not installed)")
+    else:
+        print("  running gdb record full ...", file=sys.stderr, flush=True)
+        cpu = results[0]
+        m = re.search(rb"(\d+) iterations", run([cpu_bound]).out)
+        seconds, insns, problem = bench_gdb_record_full(cpu_bound, args.gdb_iterations)
+        if problem:
+            say("gdb record full: skipped (%s)" % problem)
+        elif cpu["native"] is None or not m or seconds <= 0:
+            say("gdb record full: recorded %d instructions but the native time is unknown" % insns)
+        else:
+            native_per_iteration = cpu["native"] / int(m.group(1))
+            slowdown = seconds / (args.gdb_iterations * native_per_iteration)
+            say("gdb record full on cpu_bound, %d iterations: %d instructions in %.2f s "
+                "(%.0f instructions/s)" % (args.gdb_iterations, insns, seconds, insns / seconds))
+            rewind_ratio = fmt_ratio(cpu["record"], cpu["native"])
+            say("  slowdown vs native, per iteration: gdb record full %.2gx, rewind record %s"
+                % (slowdown, rewind_ratio))
+
+    if args.output:
+        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+        with open(args.output, "w") as f:
+            f.write("\n".join(report) + "\n")
+    failed = any(r["problems"] for r in results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

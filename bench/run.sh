@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One command for the benchmark: builds rewind and the benchmark programs if
+# needed, then prints record/native and replay/native ratios for a CPU-bound
+# program, a syscall-heavy one and `ls -lR /usr/include`, plus gdb's
+# `record full` on a small CPU-bound run for comparison (~1-3 minutes).
+# Extra arguments go to bench.py (e.g. --runs 5, --no-gdb). The report is
+# also written to bench/out/latest.txt.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+
+ensure_packages
+build_rewind rewind rewind_bench_programs
+echo
+exec python3 "$REPO_ROOT/bench/bench.py" --build-dir "$BUILD_DIR" \
+  --output "$REPO_ROOT/bench/out/latest.txt" "$@"

@@ -1,0 +1,25 @@
+// The rewind subcommands. Each takes its arguments (after the subcommand
+// name) and returns the process exit status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace rwd::cli {
+
+using Args = std::vector<std::string>;
+
+int RecordCommand(const Args& args);
+int ReplayCommand(const Args& args);
+int DumpCommand(const Args& args);
+
+// Prints "rewind: <message>" on stderr.
+void PrintError(const std::string& message);
+
+// Exit statuses for rewind's own failures, distinct from a program's.
+inline constexpr int kExitUsage = 64;
+inline constexpr int kExitFailure = 70;
+// A replay that stopped before the recorded end (trace cut short).
+inline constexpr int kExitIncomplete = 75;
+
+}  // namespace rwd::cli

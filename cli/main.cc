@@ -1,0 +1,38 @@
+// rewind: record a program once, replay it deterministically, debug it
+// backwards in time.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: rewind <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  record [-o TRACE_DIR] PROG [ARGS...]   run PROG and record a trace\n"
+    "  replay -a [TRACE_DIR]                  replay a trace to its end, no debugger\n"
+    "  dump [TRACE_DIR]                       print a trace's events\n"
+    "\n"
+    "Without TRACE_DIR, the latest recording is used. Traces are kept under\n"
+    "$XDG_DATA_HOME/rewind/traces (default ~/.local/share/rewind/traces).\n"
+    "Run 'rewind <command> --help' for a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+      !strcmp(argv[1], "help")) {
+    fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? rwd::cli::kExitUsage : 0;
+  }
+  std::string command = argv[1];
+  rwd::cli::Args args(argv + 2, argv + argc);
+  if (command == "record") return rwd::cli::RecordCommand(args);
+  if (command == "replay") return rwd::cli::ReplayCommand(args);
+  if (command == "dump") return rwd::cli::DumpCommand(args);
+  fprintf(stderr, "rewind: unknown command '%s'\n%s", command.c_str(), kUsage);
+  return rwd::cli::kExitUsage;
+}

@@ -1,0 +1,20 @@
+// Where traces live when the user names none: $XDG_DATA_HOME/rewind/traces
+// (default ~/.local/share/rewind/traces), one directory per recording named
+// <program>-<N>, and a `latest` symlink to the newest, as rr does.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+
+namespace rwd::cli {
+
+std::string TracesRoot();
+// Creates the root if needed and picks a fresh directory name for `program`.
+Expected<std::string> NewTraceDir(const std::string& program);
+// Points `latest` at `dir`.
+void UpdateLatest(const std::string& dir);
+// The trace the user meant: `arg` if given, else the latest recording.
+Expected<std::string> ResolveTraceDir(const std::string& arg);
+
+}  // namespace rwd::cli

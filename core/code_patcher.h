@@ -1,0 +1,51 @@
+// CodePatcher: the code changes rewind makes inside a tracee, identical in
+// record and replay so both execute the same instructions:
+//  - vDSO time functions become real syscalls (`mov nr; syscall; ret`), so
+//    their results are recorded like any syscall;
+//  - instructions the kernel cannot make fault (rdrand, rdseed, counter
+//    reads) get a breakpoint instruction; the tracer emulates them.
+// It remembers the original bytes so debugger reads show unpatched memory.
+// One CodePatcher per address space; reset it on exec.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "arch/arch.h"
+#include "core/status.h"
+#include "core/tracee.h"
+
+namespace rwd {
+
+class CodePatcher {
+ public:
+  // Patches the vDSO; returns the address of a syscall instruction inside it
+  // that injected syscalls can use.
+  Expected<uint64_t> PatchVdso(Tracee& tracee);
+  // Scans [start, end) of the tracee's code and patches trap sites.
+  // Returns the patched addresses.
+  Expected<std::vector<uint64_t>> PatchTrapSites(Tracee& tracee, uint64_t start, uint64_t end);
+
+  // The trap instruction patched at `addr`, if any.
+  std::optional<arch::TrapInsn> TrapSiteAt(uint64_t addr) const;
+  // Replaces patched bytes inside [addr, addr+bytes.size()) by the originals.
+  void Unpatch(uint64_t addr, std::span<uint8_t> bytes) const;
+  uint64_t syscall_insn() const { return syscall_insn_; }
+  void Reset() { *this = CodePatcher(); }
+
+ private:
+  struct Patch {
+    std::vector<uint8_t> original;
+    std::optional<arch::TrapInsn> trap;
+  };
+  Status Apply(Tracee& tracee, uint64_t addr, std::span<const uint8_t> bytes,
+               std::optional<arch::TrapInsn> trap);
+
+  std::map<uint64_t, Patch> patches_;
+  uint64_t syscall_insn_ = 0;
+};
+
+}  // namespace rwd

@@ -1,0 +1,58 @@
+// Process: owns a traced process tree's lifetime. Spawn() forks a child that
+// stops itself before exec so the tracer can set options and see the exec;
+// the destructor kills (SIGKILL) and reaps it unless it already ended.
+// PTRACE_O_EXITKILL is the backstop if the tracer itself dies.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace rwd {
+
+struct SpawnOptions {
+  std::string exe;                 // absolute path given to execve
+  std::vector<std::string> argv;
+  std::vector<std::string> envp;
+  std::string cwd;                 // empty: inherit
+  int cpu = -1;                    // pin to this CPU (>= 0)
+  bool disable_aslr = true;        // identical layouts in record and replay
+  bool trap_tsc = true;            // rdtsc/rdtscp fault (PR_TSC_SIGSEGV)
+  // Replay: the child's stdin is /dev/null and its output goes nowhere;
+  // the replayer reproduces output from the trace.
+  bool detach_stdio = false;
+};
+
+class Process {
+ public:
+  // Forks and returns with the child stopped (SIGSTOP) just before execve,
+  // already traced with `ptrace_options` set.
+  static Expected<Process> Spawn(const SpawnOptions& options,
+                                 unsigned long ptrace_options);
+  explicit Process(pid_t pid) : pid_(pid) {}
+  ~Process();
+  Process(Process&& o) noexcept;
+  Process& operator=(Process&& o) noexcept;
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Call once the process has been reaped, so the destructor leaves it alone.
+  void MarkReaped() { pid_ = -1; }
+  void Kill();
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Resolves PROG like execvp does; error names PROG when not found.
+Expected<std::string> ResolveExecutable(const std::string& prog);
+
+// Pins the calling thread to `cpu`; returns the CPU used (the current one
+// when cpu < 0).
+Expected<int> PinToCpu(int cpu);
+
+}  // namespace rwd

@@ -1,0 +1,56 @@
+#include "core/remote_syscall.h"
+
+namespace rwd {
+
+namespace {
+
+// Resumes with PTRACE_SYSCALL until the next syscall stop of kind `op`.
+// A syscall the thread was already stopped in may report its exit first;
+// that stop is passed over.
+Expected<SyscallStopInfo> RunToSyscallStop(Tracee& tracee, SyscallStopInfo::Op op) {
+  for (int attempts = 0; attempts < 4; ++attempts) {
+    RETURN_IF_ERROR(tracee.Resume(ResumeMode::kSyscall));
+    ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
+    if (ws.kind != WaitStatus::Kind::kSyscallStop) {
+      return Error("injected syscall interrupted by " + ws.ToString());
+    }
+    ASSIGN_OR_RETURN(SyscallStopInfo info, tracee.GetSyscallInfo());
+    if (info.op == op) return info;
+  }
+  return Error("injected syscall never reached its stop");
+}
+
+}  // namespace
+
+Expected<int64_t> InjectSyscall(Tracee& tracee, uint64_t insn_addr, int64_t nr,
+                                const SyscallArgs& args) {
+  const arch::Arch& arch = tracee.arch();
+  ASSIGN_OR_RETURN(arch::Registers saved, tracee.GetRegisters());
+  arch::Registers regs = saved;
+  arch.SetupSyscall(regs, insn_addr, nr, std::span<const uint64_t, 6>(args.v));
+  RETURN_IF_ERROR(tracee.SetRegisters(regs));
+  ASSIGN_OR_RETURN(SyscallStopInfo entry, RunToSyscallStop(tracee, SyscallStopInfo::Op::kEntry));
+  if (entry.nr != nr) {
+    return Error("injected syscall " + std::to_string(nr) + " arrived as " +
+                 std::to_string(entry.nr));
+  }
+  ASSIGN_OR_RETURN(SyscallStopInfo exit, RunToSyscallStop(tracee, SyscallStopInfo::Op::kExit));
+  RETURN_IF_ERROR(tracee.SetRegisters(saved));
+  return exit.result;
+}
+
+Expected<uint64_t> PushScratch(Tracee& tracee, std::span<const uint8_t> bytes,
+                               uint64_t offset_below_sp) {
+  ASSIGN_OR_RETURN(arch::Registers regs, tracee.GetRegisters());
+  uint64_t addr = (tracee.arch().Sp(regs) - offset_below_sp - bytes.size()) & ~uint64_t{15};
+  RETURN_IF_ERROR(tracee.WriteMemory(addr, bytes));
+  return addr;
+}
+
+Expected<uint64_t> PushScratchString(Tracee& tracee, const std::string& s) {
+  std::vector<uint8_t> bytes(s.begin(), s.end());
+  bytes.push_back(0);
+  return PushScratch(tracee, bytes);
+}
+
+}  // namespace rwd

@@ -1,0 +1,34 @@
+// Injected syscalls: make a stopped tracee run one syscall of our choosing
+// and put every register back afterwards (scoped register restore).
+//
+// The tracee must be in a syscall stop or a ptrace-event stop (not a
+// signal-delivery-stop, whose signal would be lost). `insn_addr` is an
+// executable syscall instruction in the tracee (CodePatcher provides one in
+// the patched vDSO). Memory arguments go to scratch space below the stack
+// pointer, beyond the red zone.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/status.h"
+#include "core/tracee.h"
+
+namespace rwd {
+
+struct SyscallArgs {
+  std::array<uint64_t, 6> v{};
+};
+
+Expected<int64_t> InjectSyscall(Tracee& tracee, uint64_t insn_addr, int64_t nr,
+                                const SyscallArgs& args);
+
+// Copies `bytes` into scratch memory below the stack and returns its address.
+// Valid until the tracee runs its own code again.
+Expected<uint64_t> PushScratch(Tracee& tracee, std::span<const uint8_t> bytes,
+                               uint64_t offset_below_sp = 4096);
+Expected<uint64_t> PushScratchString(Tracee& tracee, const std::string& s);
+
+}  // namespace rwd

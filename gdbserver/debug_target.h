@@ -1,0 +1,99 @@
+// DebugTarget: what the gdb remote server needs from the thing it debugs.
+// The real implementation adapts a replay session (replayer/); tests use a
+// fake. The server owns the protocol; the target owns execution and state.
+//
+// Threading: called from the server thread only. Resume() may run for a
+// long time and polls `interrupted` regularly so Ctrl-C in gdb stops it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "arch/arch.h"
+#include "core/status.h"
+
+namespace rwd::gdbserver {
+
+enum class BreakpointType : uint8_t {
+  kSoftware = 0,  // Z0
+  kHardware = 1,  // Z1
+  kWrite = 2,     // Z2
+  kRead = 3,      // Z3
+  kAccess = 4,    // Z4
+};
+
+enum class Direction : uint8_t { kForward, kReverse };
+enum class ResumeKind : uint8_t { kStep, kContinue };
+
+struct ResumeRequest {
+  Direction direction = Direction::kForward;
+  ResumeKind kind = ResumeKind::kContinue;
+  int tid = -1;     // thread to step; -1 = current
+  int signal = 0;   // Linux signal to deliver on resume (vCont;C/S); 0 none
+};
+
+struct StopReply {
+  enum class Kind : uint8_t {
+    kSignal,      // T<sig>; with swbreak/hwbreak/watch details below
+    kExited,      // W<code>
+    kTerminated,  // X<sig>
+    kHistoryBegin,  // T05 replaylog:begin
+    kHistoryEnd,    // T05 replaylog:end
+  };
+  Kind kind = Kind::kSignal;
+  int signo = 5;  // Linux signal number; the server converts to gdb's (signals.h)
+  int exit_code = 0;
+  int tid = 0;
+  bool swbreak = false;
+  bool hwbreak = false;
+  std::optional<BreakpointType> watch_type;  // kWrite/kRead/kAccess
+  uint64_t watch_addr = 0;
+};
+
+struct ThreadInfo {
+  int tid = 0;
+  std::string name;
+};
+
+class DebugTarget {
+ public:
+  virtual ~DebugTarget() = default;
+
+  virtual const arch::Arch& arch() const = 0;
+  virtual int pid() const = 0;  // the recorded pid gdb sees
+
+  virtual std::vector<ThreadInfo> Threads() = 0;
+  virtual int CurrentThread() = 0;
+  virtual Status SelectThread(int tid) = 0;
+
+  virtual Expected<arch::Registers> GetRegisters(int tid) = 0;
+  // The architecture's extended state (xsave area / fpsimd), arch().FpRegsetSize() bytes.
+  virtual Expected<std::vector<uint8_t>> GetFpRegisters(int tid) = 0;
+  // Reads up to len bytes; fewer at an unmapped boundary, error when none.
+  // Breakpoints planted by the target are never visible.
+  virtual Expected<std::vector<uint8_t>> ReadMemory(uint64_t addr, size_t len) = 0;
+
+  virtual Status InsertBreakpoint(BreakpointType type, uint64_t addr, int len) = 0;
+  virtual Status RemoveBreakpoint(BreakpointType type, uint64_t addr, int len) = 0;
+
+  virtual StopReply Resume(const ResumeRequest& request,
+                           const std::function<bool()>& interrupted) = 0;
+  virtual StopReply LastStop() = 0;
+
+  // AT_* vector of the process as the kernel gave it.
+  virtual Expected<std::vector<uint8_t>> Auxv() = 0;
+  virtual std::string ExecFile() = 0;
+  // Host path gdb's vFile:open should read for `path` (e.g. the trace's copy
+  // of a mapped file whose original changed); `path` itself when no copy.
+  virtual std::string HostPathFor(const std::string& path) = 0;
+
+  // `monitor CMD`: the text to show the user.
+  virtual std::string Monitor(const std::string& command) = 0;
+
+  virtual void Kill() = 0;
+};
+
+}  // namespace rwd::gdbserver

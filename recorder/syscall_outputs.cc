@@ -1,0 +1,168 @@
+#include "recorder/syscall_outputs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/prctl.h>
+#include <sys/ioctl.h>
+
+#include <algorithm>
+
+namespace rwd::recorder {
+
+namespace {
+
+using arch::OutParam;
+using arch::Special;
+using arch::SizeRule;
+
+// Layouts shared by both supported architectures (LP64 Linux ABI).
+constexpr uint64_t kIovecSize = 16;
+constexpr uint64_t kMsghdrSize = 56;
+constexpr uint64_t kMmsghdrSize = 64;
+constexpr uint64_t kFlockSize = 32;
+// Generic Linux ioctls that predate the _IOC encoding.
+constexpr uint64_t kTcgets = 0x5401;
+constexpr uint64_t kTiocgpgrp = 0x540f;
+constexpr uint64_t kTiocgwinsz = 0x5413;
+constexpr uint64_t kFionread = 0x541b;
+constexpr uint64_t kKernelTermiosSize = 36;
+// arch_prctl codes that write their result through the pointer argument.
+constexpr uint64_t kArchGetFs = 0x1003;
+constexpr uint64_t kArchGetGs = 0x1004;
+constexpr uint64_t kPageSize = 4096;
+
+void Add(std::vector<MemRange>& out, uint64_t addr, uint64_t len) {
+  if (addr != 0 && len != 0) out.push_back({addr, len});
+}
+
+// iovec array at `iov` with `count` entries; data bounded by `limit` bytes.
+Status AddIovecs(const Tracee& t, uint64_t iov, uint64_t count, uint64_t limit,
+                 std::vector<MemRange>& out) {
+  for (uint64_t i = 0; i < count && limit > 0; ++i) {
+    ASSIGN_OR_RETURN(auto base, t.Read<uint64_t>(iov + i * kIovecSize));
+    ASSIGN_OR_RETURN(auto len, t.Read<uint64_t>(iov + i * kIovecSize + 8));
+    uint64_t n = std::min(len, limit);
+    Add(out, base, n);
+    limit -= n;
+  }
+  return Status::Ok();
+}
+
+Status AddMsghdr(const Tracee& t, uint64_t msg, uint64_t data_len, std::vector<MemRange>& out) {
+  Add(out, msg, kMsghdrSize);  // the kernel updates namelen, controllen, flags
+  ASSIGN_OR_RETURN(auto name, t.Read<uint64_t>(msg));
+  ASSIGN_OR_RETURN(auto namelen, t.Read<uint32_t>(msg + 8));
+  ASSIGN_OR_RETURN(auto iov, t.Read<uint64_t>(msg + 16));
+  ASSIGN_OR_RETURN(auto iovlen, t.Read<uint64_t>(msg + 24));
+  ASSIGN_OR_RETURN(auto control, t.Read<uint64_t>(msg + 32));
+  ASSIGN_OR_RETURN(auto controllen, t.Read<uint64_t>(msg + 40));
+  Add(out, name, namelen);
+  Add(out, control, controllen);
+  return AddIovecs(t, iov, iovlen, data_len, out);
+}
+
+Status AddSpecial(const Tracee& t, const arch::SyscallInfo& info,
+                  const std::array<uint64_t, 6>& a, int64_t result,
+                  std::vector<MemRange>& out) {
+  uint64_t r = static_cast<uint64_t>(result);
+  switch (info.special) {
+    case Special::kIoctl: {
+      uint64_t request = a[1];
+      if (request == kTcgets) Add(out, a[2], kKernelTermiosSize);
+      else if (request == kTiocgwinsz) Add(out, a[2], 8);
+      else if (request == kFionread || request == kTiocgpgrp) Add(out, a[2], 4);
+      else if (_IOC_DIR(request) & _IOC_READ) Add(out, a[2], _IOC_SIZE(request));
+      return Status::Ok();
+    }
+    case Special::kReadv:
+      return AddIovecs(t, a[1], a[2], r, out);
+    case Special::kRecvmsg:
+      return AddMsghdr(t, a[1], r, out);
+    case Special::kRecvmmsg:
+      for (uint64_t i = 0; i < r; ++i) {
+        uint64_t m = a[1] + i * kMmsghdrSize;
+        ASSIGN_OR_RETURN(auto got, t.Read<uint32_t>(m + kMsghdrSize));
+        Add(out, m + kMsghdrSize, 4);
+        RETURN_IF_ERROR(AddMsghdr(t, m, got, out));
+      }
+      return Status::Ok();
+    case Special::kSelect: {
+      // The timeout is a plain output row; the fd_set sizes depend on nfds.
+      uint64_t set_bytes = (a[0] + 63) / 64 * 8;
+      Add(out, a[1], set_bytes);
+      Add(out, a[2], set_bytes);
+      Add(out, a[3], set_bytes);
+      return Status::Ok();
+    }
+    case Special::kArchPrctl:
+      if (a[0] == kArchGetFs || a[0] == kArchGetGs) Add(out, a[1], 8);
+      return Status::Ok();
+    case Special::kFcntl:
+      if (a[1] == F_GETLK || a[1] == F_OFD_GETLK) Add(out, a[2], kFlockSize);
+      return Status::Ok();
+    case Special::kPrctl:
+      if (a[0] == PR_GET_NAME) Add(out, a[1], 16);
+      else if (a[0] == PR_GET_PDEATHSIG || a[0] == PR_GET_CHILD_SUBREAPER) Add(out, a[1], 4);
+      else if (a[0] == PR_GET_TID_ADDRESS) Add(out, a[1], 8);
+      return Status::Ok();
+    default:
+      return Status::Ok();
+  }
+}
+
+}  // namespace
+
+EntrySnapshot SnapshotAtEntry(const Tracee& tracee, const arch::SyscallInfo& info,
+                              const std::array<uint64_t, 6>& args) {
+  EntrySnapshot snap;
+  for (const OutParam& p : info.outs) {
+    if (p.rule != SizeRule::kDerefU32Arg || p.size_arg < 0) continue;
+    uint64_t ptr = args[p.size_arg];
+    if (ptr == 0) continue;
+    auto v = tracee.Read<uint32_t>(ptr);
+    if (v.ok()) snap.deref_u32[p.size_arg] = *v;
+  }
+  return snap;
+}
+
+Expected<std::vector<MemRange>> OutputRanges(const Tracee& tracee,
+                                             const arch::SyscallInfo& info,
+                                             const std::array<uint64_t, 6>& a,
+                                             int64_t result, const EntrySnapshot& entry) {
+  std::vector<MemRange> out;
+  // A failed syscall writes nothing, except that an interrupted sleep
+  // reports the time left.
+  bool interrupted_sleep = info.special == Special::kSleep && result == -EINTR;
+  if (result < 0 && !interrupted_sleep) return out;
+  uint64_t r = static_cast<uint64_t>(result);
+  for (const OutParam& p : info.outs) {
+    if (p.rule == SizeRule::kNone || p.arg < 0) continue;
+    uint64_t addr = a[p.arg];
+    switch (p.rule) {
+      case SizeRule::kFixed: Add(out, addr, p.size); break;
+      case SizeRule::kArg: Add(out, addr, a[p.size_arg]); break;
+      case SizeRule::kArgTimes: Add(out, addr, a[p.size_arg] * p.size); break;
+      case SizeRule::kResult: Add(out, addr, r); break;
+      case SizeRule::kResultTimes: Add(out, addr, r * p.size); break;
+      case SizeRule::kArgPages: Add(out, addr, (a[p.size_arg] + kPageSize - 1) / kPageSize); break;
+      case SizeRule::kDerefU32Arg: {
+        uint64_t ptr = a[p.size_arg];
+        if (ptr == 0) break;
+        ASSIGN_OR_RETURN(uint32_t now, tracee.Read<uint32_t>(ptr));
+        Add(out, addr, std::min(now, entry.deref_u32[p.size_arg]));
+        break;
+      }
+      case SizeRule::kNulString: {
+        if (addr == 0) break;
+        auto s = tracee.ReadCString(addr, p.size ? p.size : 4096);
+        if (s.ok()) Add(out, addr, s->size() + 1);
+        break;
+      }
+      case SizeRule::kNone: break;
+    }
+  }
+  if (result >= 0) RETURN_IF_ERROR(AddSpecial(tracee, info, a, result, out));
+  return out;
+}
+
+}  // namespace rwd::recorder

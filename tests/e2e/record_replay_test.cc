@@ -1,0 +1,219 @@
+// Record once, replay twice: every replay reproduces the recorded stdout,
+// the program's stderr and the exit status byte for byte. Where a second
+// native run prints something else (random data, clocks), that is checked
+// too: it proves the replayed values come from the trace, not from a rerun.
+#include <csignal>
+#include <filesystem>
+#include <regex>
+#include <string>
+
+#include "tests/e2e/e2e_fixture.h"
+
+namespace rwd::e2e {
+namespace {
+
+class RecordReplayTest : public E2ETest {};
+
+TEST_F(RecordReplayTest, RandomBytesComeFromTheTrace) {
+  Recording rec = Record("random_bytes");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(
+      std::regex_match(rec.out, std::regex("urandom: [0-9a-f]{32}\ngetrandom: [0-9a-f]{32}\n")))
+      << rec.out;
+
+  ExpectReplaysIdentically(rec);
+
+  RunResult native = RunNative("random_bytes");
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  EXPECT_NE(native.out, rec.out) << "two native runs printed the same random bytes";
+}
+
+TEST_F(RecordReplayTest, TimeSourcesComeFromTheTrace) {
+  Recording rec = Record("time_sources");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  for (const char* line :
+       {"time: ", "gettimeofday: ", "clock_gettime(CLOCK_REALTIME): ",
+        "clock_gettime(CLOCK_MONOTONIC): ", "rdtsc: ", "rdtscp: ", "cpuid(0): ", "cpuid(1): "}) {
+    EXPECT_TRUE(Contains(rec.out, line));
+  }
+
+  ExpectReplaysIdentically(rec);
+
+  // Nanosecond clocks and the TSC never repeat.
+  RunResult native = RunNative("time_sources");
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  EXPECT_NE(native.out, rec.out);
+}
+
+TEST_F(RecordReplayTest, FileIoReplaysWithoutTouchingTheFileSystem) {
+  Recording rec = Record("file_io");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::smatch dir;
+  ASSERT_TRUE(std::regex_search(rec.out, dir, std::regex("^dir: (/tmp/rewind-file-io-\\S+)\n")))
+      << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "file delta.txt: 29 bytes"));
+  EXPECT_TRUE(Contains(rec.out, "removed " + dir[1].str()));
+
+  ExpectReplaysIdentically(rec);
+  // Replay emulates mkdir/open/rename/unlink: nothing is recreated.
+  EXPECT_FALSE(std::filesystem::exists(dir[1].str())) << dir[1] << " exists after replay";
+
+  // mkdtemp picks a random name (and inode numbers change).
+  RunResult native = RunNative("file_io");
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  EXPECT_NE(native.out, rec.out);
+}
+
+TEST_F(RecordReplayTest, CxxRandomDeviceAndChronoComeFromTheTrace) {
+  Recording rec = Record("cxx_random");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(Contains(rec.out, "random_device: "));
+  EXPECT_TRUE(Contains(rec.out, "most common: "));
+
+  ExpectReplaysIdentically(rec);
+
+  RunResult native = RunNative("cxx_random");
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  EXPECT_NE(native.out, rec.out);
+}
+
+TEST_F(RecordReplayTest, SegfaultIsReproducedWithItsAddress) {
+  Recording rec = Record("segfault");
+  ASSERT_EQ(rec.exit_status, 128 + SIGSEGV) << rec.Describe();
+  EXPECT_EQ(rec.out, "segfault: line 1\nsegfault: line 2\n");
+  EXPECT_TRUE(Contains(ProgramStderr(rec.err), "segfault: about to write to 0x1234"));
+
+  for (const RunResult& replay : ExpectReplaysIdentically(rec)) {
+    EXPECT_TRUE(Contains(replay.err, "SIGSEGV")) << "replay must say it reproduced the crash";
+    EXPECT_TRUE(AnyLineMatches(replay.err, "^rewind: .*SIGSEGV.*0x0*1234\\b"));
+  }
+}
+
+TEST_F(RecordReplayTest, SignalHandlerRunsAtTheRecordedPoints) {
+  Recording rec = Record("sigusr1_handler");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_EQ(rec.out,
+            "main: raising SIGUSR1 (1)\nhandler: signal 10, count 1\n"
+            "main: raising SIGUSR1 (2)\nhandler: signal 10, count 2\n"
+            "main: raising SIGUSR1 (3)\nhandler: signal 10, count 3\n"
+            "main: handler ran 3 times\n");
+
+  ExpectReplaysIdentically(rec);
+}
+
+TEST_F(RecordReplayTest, AbortIsReproduced) {
+  Recording rec = Record("abort_program");
+  ASSERT_EQ(rec.exit_status, 128 + SIGABRT) << rec.Describe();
+  EXPECT_EQ(rec.out, "abort_program: giving up\n");
+
+  for (const RunResult& replay : ExpectReplaysIdentically(rec)) {
+    EXPECT_TRUE(Contains(replay.err, "SIGABRT"));
+  }
+}
+
+TEST_F(RecordReplayTest, ArgumentsAndExitStatusPassThrough) {
+  Recording rec = Record("exit_status", {"42", "two words", ""});
+  ASSERT_EQ(rec.exit_status, 42) << rec.Describe();
+  EXPECT_EQ(rec.out, "arg 1: 42\narg 2: two words\narg 3: \n");
+  EXPECT_EQ(ProgramStderr(rec.err), "exit_status: exiting with 42\n");
+
+  ExpectReplaysIdentically(rec);
+}
+
+TEST_F(RecordReplayTest, StdinIsReadFromTheTrace) {
+  RunOptions with_input;
+  with_input.stdin_data = "line one from stdin\nline two\n";
+  Recording rec = Record("/bin/cat", {}, with_input);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_EQ(rec.out, with_input.stdin_data);
+
+  // The replays get an empty stdin: what cat read must come from the trace.
+  ExpectReplaysIdentically(rec);
+}
+
+TEST_F(RecordReplayTest, LongLoop) {
+  Recording rec = Record("long_loop");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(Contains(rec.out, "long_loop: done"));
+
+  ExpectReplaysIdentically(rec);
+}
+
+TEST_F(RecordReplayTest, HeapCorruptionCrash) {
+  Recording rec = Record("heap_corrupt");
+  ASSERT_EQ(rec.exit_status, 128 + SIGSEGV) << rec.Describe();
+  EXPECT_TRUE(Contains(rec.out, "heap_corrupt: 5000 rounds of interest"));
+
+  for (const RunResult& replay : ExpectReplaysIdentically(rec)) {
+    EXPECT_TRUE(Contains(replay.err, "SIGSEGV"));
+  }
+}
+
+TEST_F(RecordReplayTest, MultiChunkTrace) {
+  Recording rec = Record("chunky_output");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_EQ(Lines(rec.out).size(), 48u);
+
+  ExpectReplaysIdentically(rec);
+}
+
+TEST_F(RecordReplayTest, ExampleProgram) {
+  Recording rec = Record(Example("hello_rewind"));
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(Contains(rec.out, "hello from rewind's example"));
+
+  ExpectReplaysIdentically(rec);
+
+  RunResult native = RunNative(Example("hello_rewind"));
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  EXPECT_NE(native.out, rec.out) << "the example reads the clock and random_device";
+}
+
+// System binaries: dynamically linked, built by someone else, many syscalls.
+
+TEST_F(RecordReplayTest, SystemLsLong) {
+  Recording rec = Record("/bin/ls", {"-l", "/usr/include"});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(AnyLineMatches(rec.out, "^total [0-9]+$"));
+  EXPECT_TRUE(Contains(rec.out, " stdio.h\n"));
+
+  ExpectReplaysIdentically(rec);
+}
+
+TEST_F(RecordReplayTest, SystemDate) {
+  Recording rec = Record("/bin/date");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_FALSE(rec.out.empty());
+
+  ExpectReplaysIdentically(rec);
+}
+
+TEST_F(RecordReplayTest, SystemDateNanosecondsComeFromTheTrace) {
+  Recording rec = Record("/bin/date", {"+%s.%N"});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(std::regex_match(rec.out, std::regex("[0-9]+\\.[0-9]{9}\n"))) << rec.out;
+
+  ExpectReplaysIdentically(rec);
+
+  RunResult native = RunNative("/bin/date", {"+%s.%N"});
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  EXPECT_NE(native.out, rec.out);
+}
+
+TEST_F(RecordReplayTest, SystemPython) {
+  const std::vector<std::string> args = {
+      "-c", "import random,time,os; print(random.random(), time.time(), os.urandom(4).hex())"};
+  Recording rec = Record("/usr/bin/python3", args);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(std::regex_match(rec.out, std::regex("[0-9.]+(e-[0-9]+)? [0-9.]+ [0-9a-f]{8}\n")))
+      << rec.out;
+
+  ExpectReplaysIdentically(rec);
+
+  RunResult native = RunNative("/usr/bin/python3", args);
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  EXPECT_NE(native.out, rec.out);
+}
+
+}  // namespace
+}  // namespace rwd::e2e

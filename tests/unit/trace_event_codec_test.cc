@@ -1,0 +1,180 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "tests/unit/trace_test_util.h"
+#include "trace/event_codec.h"
+
+namespace rwd::trace {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using testing::SampleEvents;
+
+std::vector<uint8_t> Encode(const Event& event) {
+  ByteWriter w;
+  EncodeEvent(event, &w);
+  return w.bytes();
+}
+
+// Decodes all of `bytes` as one event.
+Expected<Event> DecodeAll(const std::vector<uint8_t>& bytes) {
+  ByteReader r(bytes);
+  Event event;
+  RETURN_IF_ERROR(DecodeEvent(&r, &event));
+  if (!r.AtEnd()) return Status(ErrorCode::kCorrupt, "trailing bytes");
+  return event;
+}
+
+TEST(EventCodecTest, RoundTripsEveryKind) {
+  std::vector<Event> events = SampleEvents();
+  ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
+  for (const Event& event : events) {
+    SCOPED_TRACE(EventKindName(event.body));
+    auto decoded = DecodeAll(Encode(event));
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(*decoded, event);
+  }
+}
+
+TEST(EventCodecTest, RoundTripsDefaultEvents) {
+  for (const Event& sample : SampleEvents()) {
+    Event event{.body = sample.body};
+    std::visit([](auto& body) { body = {}; }, event.body);
+    auto decoded = DecodeAll(Encode(event));
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(*decoded, event);
+  }
+}
+
+TEST(EventCodecTest, ConsecutiveEventsDecodeInOrder) {
+  ByteWriter w;
+  for (const Event& event : SampleEvents()) EncodeEvent(event, &w);
+  ByteReader r(w.bytes());
+  for (const Event& expected : SampleEvents()) {
+    Event event;
+    ASSERT_TRUE(DecodeEvent(&r, &event).ok());
+    EXPECT_EQ(event, expected);
+  }
+  EXPECT_TRUE(r.AtEnd());
+}
+
+// Golden bytes: if these change, the trace format changed and
+// kFormatVersion must be bumped.
+TEST(EventCodecTest, ExitEncodingIsStable) {
+  Event exit{.tid = 5, .body = ExitEvent{.wait_status = 256}};
+  EXPECT_THAT(Encode(exit), ElementsAre(0x05, 0x0a, 0x80, 0x04));
+}
+
+TEST(EventCodecTest, SyscallEncodingIsStable) {
+  SyscallEvent syscall;
+  syscall.nr = 1;
+  syscall.args = {1, 0x1000, 3, 0, 0, 0};
+  syscall.result = 3;
+  syscall.writes = {{0x10, {0xaa, 0xbb}}};
+  Event write{.tid = 1, .body = syscall};
+  EXPECT_THAT(Encode(write),
+              ElementsAreArray<uint8_t>({
+                  0x01,                                      // tag: syscall
+                  0x02,                                      // tid 1 (zigzag)
+                  0x02,                                      // nr 1 (zigzag)
+                  0x01, 0x80, 0x20, 0x03, 0x00, 0x00, 0x00,  // args
+                  0x06,                          // result 3 (zigzag)
+                  0x01, 0x10, 0x02, 0xaa, 0xbb,  // one write at 0x10
+                  0x00, 0x00,                    // no mapped file
+              }));
+}
+
+TEST(EventCodecTest, KindNames) {
+  std::vector<std::string> names;
+  for (const Event& event : SampleEvents())
+    names.push_back(EventKindName(event.body));
+  EXPECT_THAT(names,
+              ElementsAre("syscall", "signal", "insn-trap", "exec", "exit"));
+}
+
+TEST(EventCodecTest, UnknownTagIsCorrupt) {
+  for (uint8_t tag : {0, 6, 0xff}) {
+    auto decoded = DecodeAll({tag, 0x00, 0x00});
+    ASSERT_FALSE(decoded.ok());
+    EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);
+    EXPECT_THAT(decoded.status().message(),
+                HasSubstr("unknown event kind tag " + std::to_string(tag)));
+  }
+}
+
+TEST(EventCodecTest, UnknownTrapKindIsCorrupt) {
+  InsnTrapEvent rdtsc;
+  rdtsc.kind = arch::TrapInsnKind::kRdtsc;
+  Event trap{.tid = 1, .body = rdtsc};
+  std::vector<uint8_t> bytes = Encode(trap);
+  bytes[2] = 0x77;  // kind byte follows tag and tid
+  auto decoded = DecodeAll(bytes);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_THAT(decoded.status().message(),
+              HasSubstr("trapped instruction kind 119"));
+}
+
+TEST(EventCodecTest, EveryTruncationFails) {
+  for (const Event& event : SampleEvents()) {
+    std::vector<uint8_t> bytes = Encode(event);
+    for (size_t len = 0; len < bytes.size(); ++len) {
+      std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + len);
+      auto decoded = DecodeAll(prefix);
+      EXPECT_FALSE(decoded.ok())
+          << EventKindName(event.body) << " cut at " << len;
+      if (!decoded.ok()) {
+        EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);
+      }
+    }
+  }
+}
+
+// Random bytes: the decoder must fail cleanly or decode something, never
+// crash, read out of bounds or allocate wildly (run under ASan to see).
+TEST(EventCodecTest, RandomBytesNeverCrash) {
+  std::mt19937_64 rng(12345);
+  int decoded_ok = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::vector<uint8_t> bytes(rng() % 200);
+    for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
+    // Half the inputs get a valid tag so the body decoders are exercised.
+    if (!bytes.empty() && i % 2 == 0)
+      bytes[0] = static_cast<uint8_t>(1 + rng() % 5);
+    ByteReader r(bytes);
+    Event event;
+    Status status = DecodeEvent(&r, &event);
+    if (status.ok()) {
+      ++decoded_ok;
+      EXPECT_LE(r.offset(), bytes.size());
+    } else {
+      EXPECT_EQ(status.code(), ErrorCode::kCorrupt);
+      EXPECT_FALSE(status.message().empty());
+    }
+  }
+  EXPECT_LT(decoded_ok, 2000);
+}
+
+TEST(EventCodecTest, MutatedEventsNeverCrash) {
+  std::mt19937_64 rng(678);
+  std::vector<Event> samples = SampleEvents();
+  for (int i = 0; i < 2000; ++i) {
+    std::vector<uint8_t> bytes = Encode(samples[i % samples.size()]);
+    int flips = 1 + static_cast<int>(rng() % 4);
+    for (int f = 0; f < flips; ++f)
+      bytes[rng() % bytes.size()] ^= 1u << (rng() % 8);
+    ByteReader r(bytes);
+    Event event;
+    Status status = DecodeEvent(&r, &event);
+    if (!status.ok()) {
+      EXPECT_EQ(status.code(), ErrorCode::kCorrupt);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rwd::trace

@@ -1,0 +1,179 @@
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <filesystem>
+#include <set>
+#include <vector>
+
+#include "tests/unit/trace_test_util.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
+
+namespace rwd::trace {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using testing::ReadBytes;
+using testing::SampleHeader;
+using testing::TempDir;
+using testing::WriteText;
+
+ino_t InodeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_ino;
+}
+
+dev_t DeviceOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_dev;
+}
+
+// Names in files/, temporary names included.
+std::set<std::string> StoredNames(const std::string& trace_dir) {
+  std::set<std::string> names;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(trace_dir + "/files")) {
+    names.insert(entry.path().filename());
+  }
+  return names;
+}
+
+std::string Xxh3Hex(const std::string& content) {
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical,
+                           XXH3_128bits(content.data(), content.size()));
+  char hex[33];
+  for (int i = 0; i < 16; ++i)
+    std::snprintf(hex + 2 * i, 3, "%02x", canonical.digest[i]);
+  return hex;
+}
+
+class FileStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto writer = TraceWriter::Create(trace_.path(), SampleHeader());
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    writer_ = std::move(*writer);
+  }
+
+  std::string Store(int fd, const std::string& path) {
+    auto id = writer_->StoreFile(fd, path);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : "";
+  }
+
+  TempDir trace_;
+  TempDir work_;
+  std::unique_ptr<TraceWriter> writer_;
+};
+
+TEST_F(FileStoreTest, IdIsXxh3OfTheContent) {
+  WriteText(work_.Sub("a"), "hello, trace");
+  std::string id = Store(-1, work_.Sub("a"));
+  EXPECT_THAT(id, MatchesRegex("[0-9a-f]{32}"));
+  EXPECT_EQ(id, Xxh3Hex("hello, trace"));
+  std::vector<uint8_t> stored = ReadBytes(trace_.Sub("files/" + id));
+  EXPECT_EQ(std::string(stored.begin(), stored.end()), "hello, trace");
+  // Not a system file: it could be rewritten in place, so it is copied.
+  EXPECT_NE(InodeOf(trace_.Sub("files/" + id)), InodeOf(work_.Sub("a")));
+}
+
+TEST_F(FileStoreTest, SameContentIsStoredOnce) {
+  WriteText(work_.Sub("a"), "same bytes");
+  WriteText(work_.Sub("b"), "same bytes");
+  WriteText(work_.Sub("c"), "other bytes");
+  std::string a = Store(-1, work_.Sub("a"));
+  EXPECT_EQ(Store(-1, work_.Sub("a")), a);
+  EXPECT_EQ(Store(-1, work_.Sub("b")), a);
+  EXPECT_EQ(StoredNames(trace_.path()), std::set<std::string>{a});
+  std::string c = Store(-1, work_.Sub("c"));
+  EXPECT_NE(c, a);
+  EXPECT_EQ(StoredNames(trace_.path()), (std::set<std::string>{a, c}));
+}
+
+TEST_F(FileStoreTest, ReadsAnOpenFdWithoutMovingIt) {
+  WriteText(work_.Sub("a"), "0123456789");
+  int fd = ::open(work_.Sub("a").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::lseek(fd, 4, SEEK_SET), 4);
+  // The path is only for messages and linking: the fd's file is stored.
+  EXPECT_EQ(Store(fd, "/nonexistent/for/messages"), Xxh3Hex("0123456789"));
+  EXPECT_EQ(::lseek(fd, 0, SEEK_CUR), 4);
+  ::close(fd);
+}
+
+TEST_F(FileStoreTest, RewrittenFileGetsANewId) {
+  WriteText(work_.Sub("a"), "version one");
+  std::string first = Store(-1, work_.Sub("a"));
+  WriteText(work_.Sub("a"), "version two!");
+  std::string second = Store(-1, work_.Sub("a"));
+  EXPECT_NE(first, second);
+  EXPECT_EQ(second, Xxh3Hex("version two!"));
+  // The first copy still holds the first content.
+  std::vector<uint8_t> stored = ReadBytes(trace_.Sub("files/" + first));
+  EXPECT_EQ(std::string(stored.begin(), stored.end()), "version one");
+}
+
+TEST_F(FileStoreTest, LargeFileRoundTrips) {
+  std::string content;
+  for (int i = 0; i < 3 * 1024 * 1024 + 17; ++i)
+    content.push_back(static_cast<char>(i * 7));
+  WriteText(work_.Sub("big"), content);
+  std::string id = Store(-1, work_.Sub("big"));
+  EXPECT_EQ(id, Xxh3Hex(content));
+  std::vector<uint8_t> stored = ReadBytes(trace_.Sub("files/" + id));
+  EXPECT_TRUE(std::string(stored.begin(), stored.end()) == content);
+}
+
+TEST_F(FileStoreTest, SystemFileIsStoredWithItsContent) {
+  std::string system_file;
+  for (const char* candidate : {"/usr/bin/env", "/bin/sh", "/usr/bin/true"}) {
+    if (::access(candidate, R_OK) == 0) {
+      system_file = candidate;
+      break;
+    }
+  }
+  if (system_file.empty()) GTEST_SKIP() << "no readable system binary found";
+  std::vector<uint8_t> original = ReadBytes(system_file);
+  std::string id = Store(-1, system_file);
+  EXPECT_EQ(id, Xxh3Hex(std::string(original.begin(), original.end())));
+  EXPECT_EQ(ReadBytes(trace_.Sub("files/" + id)), original);
+  EXPECT_EQ(StoredNames(trace_.path()), std::set<std::string>{id});
+  // Root on the same filesystem can always link (no protected_hardlinks).
+  if (::geteuid() == 0 && DeviceOf(system_file) == DeviceOf(trace_.path())) {
+    EXPECT_EQ(InodeOf(trace_.Sub("files/" + id)), InodeOf(system_file));
+  }
+}
+
+TEST_F(FileStoreTest, ReaderFindsStoredFiles) {
+  WriteText(work_.Sub("a"), "mapped library");
+  std::string id = Store(-1, work_.Sub("a"));
+  ASSERT_TRUE(writer_->Finish().ok());
+  auto reader = TraceReader::Open(trace_.path());
+  ASSERT_TRUE(reader.ok());
+  std::vector<uint8_t> stored = ReadBytes((*reader)->FilePath(id));
+  EXPECT_EQ(std::string(stored.begin(), stored.end()), "mapped library");
+}
+
+TEST_F(FileStoreTest, Errors) {
+  auto missing = writer_->StoreFile(-1, work_.Sub("missing"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr(work_.Sub("missing")));
+
+  auto device = writer_->StoreFile(-1, "/dev/null");
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(device.status().code(), ErrorCode::kInvalidInput);
+  EXPECT_THAT(device.status().message(), HasSubstr("not a regular file"));
+  EXPECT_TRUE(StoredNames(trace_.path()).empty());
+}
+
+}  // namespace
+}  // namespace rwd::trace

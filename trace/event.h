@@ -1,0 +1,98 @@
+// Events: the typed records of a trace's event stream. Every source of
+// nondeterminism the recorder intercepts becomes one Event; the replayer
+// consumes them in order and checks that the replayed program produces the
+// same stops (syscall number and arguments, signal, trapped instruction).
+//
+// Event numbers are implicit: the position in the stream, starting at 0.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "arch/arch.h"
+
+namespace rwd::trace {
+
+// A range of tracee memory the kernel (or the recorder) wrote.
+struct MemWrite {
+  uint64_t addr = 0;
+  std::vector<uint8_t> bytes;
+  bool operator==(const MemWrite&) const = default;
+};
+
+// A file mapping present in a process, with the trace copy of its bytes.
+struct FileMapping {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  uint64_t offset = 0;
+  uint32_t prot = 0;    // PROT_* bits
+  uint32_t flags = 0;   // MAP_* bits (MAP_PRIVATE/MAP_SHARED)
+  std::string path;     // as the recorded process saw it
+  std::string file_id;  // content hash naming the copy in the trace, or ""
+  bool operator==(const FileMapping&) const = default;
+};
+
+struct SyscallEvent {
+  int64_t nr = 0;
+  std::array<uint64_t, 6> args{};
+  int64_t result = 0;
+  std::vector<MemWrite> writes;
+  // For mmap of a file: the copy replay must map instead of the fd.
+  std::string mapped_file_id;
+  std::string mapped_path;
+  bool operator==(const SyscallEvent&) const = default;
+};
+
+struct SignalEvent {
+  int signo = 0;
+  std::vector<uint8_t> siginfo;  // the kernel's siginfo_t bytes (128)
+  uint64_t pc = 0;
+  // True for faults the CPU raises again in replay (SIGSEGV from a bad
+  // access, SIGILL, SIGFPE, SIGTRAP, SIGBUS with si_code > 0). False for
+  // signals that came from a syscall or from outside: replay injects them.
+  bool synchronous = false;
+  bool operator==(const SignalEvent&) const = default;
+};
+
+// rdtsc/rdtscp/cpuid/rdrand/... : values written by the trapped instruction.
+struct InsnTrapEvent {
+  arch::TrapInsnKind kind = arch::TrapInsnKind::kNone;
+  uint64_t pc = 0;
+  std::vector<uint64_t> values;
+  bool operator==(const InsnTrapEvent&) const = default;
+};
+
+// A successful execve. Replay really executes it, then applies the fixups.
+struct ExecEvent {
+  std::string path;                  // the path execve was given (resolved)
+  std::vector<std::string> argv;
+  std::string exe_file_id;           // trace copy of the executable
+  std::vector<uint8_t> at_random;    // the 16 AT_RANDOM bytes the kernel chose
+  uint64_t at_random_addr = 0;
+  std::vector<FileMapping> mappings; // file mappings right after exec
+  std::vector<uint64_t> trap_sites;  // patched nondeterministic instructions
+  bool cpuid_faulting = false;
+  bool operator==(const ExecEvent&) const = default;
+};
+
+// The process ended. wait_status is waitpid's status word.
+struct ExitEvent {
+  int wait_status = 0;
+  bool operator==(const ExitEvent&) const = default;
+};
+
+using EventBody =
+    std::variant<SyscallEvent, SignalEvent, InsnTrapEvent, ExecEvent, ExitEvent>;
+
+struct Event {
+  int32_t tid = 0;  // recorded thread id
+  EventBody body;
+  bool operator==(const Event&) const = default;
+};
+
+const char* EventKindName(const EventBody& body);
+
+}  // namespace rwd::trace

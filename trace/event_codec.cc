@@ -1,0 +1,209 @@
+#include "trace/event_codec.h"
+
+#include <iterator>
+#include <string>
+#include <variant>
+
+namespace rwd::trace {
+
+namespace {
+
+// On-disk kind tags. Never renumber: traces on disk depend on them.
+enum class EventTag : uint8_t {
+  kSyscall = 1,
+  kSignal = 2,
+  kInsnTrap = 3,
+  kExec = 4,
+  kExit = 5,
+};
+
+// Smallest encodings of repeated elements, so counts can be checked against
+// the bytes left before allocating.
+constexpr size_t kMinMemWriteBytes = 2;     // addr, length
+constexpr size_t kMinFileMappingBytes = 7;  // 5 varints, 2 lengths
+
+void PutU64s(const std::vector<uint64_t>& values, ByteWriter* out) {
+  out->PutUvarint(values.size());
+  for (uint64_t v : values) out->PutUvarint(v);
+}
+
+Status ReadU64s(ByteReader* in, std::vector<uint64_t>* values) {
+  size_t n = 0;
+  RETURN_IF_ERROR(in->ReadCount(1, &n));
+  values->resize(n);
+  for (uint64_t& v : *values) RETURN_IF_ERROR(in->ReadUvarint(&v));
+  return Status::Ok();
+}
+
+void Encode(const SyscallEvent& e, ByteWriter* out) {
+  out->PutSvarint(e.nr);
+  for (uint64_t arg : e.args) out->PutUvarint(arg);
+  out->PutSvarint(e.result);
+  out->PutUvarint(e.writes.size());
+  for (const MemWrite& w : e.writes) {
+    out->PutUvarint(w.addr);
+    out->PutBytes(w.bytes);
+  }
+  out->PutString(e.mapped_file_id);
+  out->PutString(e.mapped_path);
+}
+
+Status Decode(ByteReader* in, SyscallEvent* e) {
+  RETURN_IF_ERROR(in->ReadSvarint(&e->nr));
+  for (uint64_t& arg : e->args) RETURN_IF_ERROR(in->ReadUvarint(&arg));
+  RETURN_IF_ERROR(in->ReadSvarint(&e->result));
+  size_t n = 0;
+  RETURN_IF_ERROR(in->ReadCount(kMinMemWriteBytes, &n));
+  e->writes.resize(n);
+  for (MemWrite& w : e->writes) {
+    RETURN_IF_ERROR(in->ReadUvarint(&w.addr));
+    RETURN_IF_ERROR(in->ReadBytes(&w.bytes));
+  }
+  RETURN_IF_ERROR(in->ReadString(&e->mapped_file_id));
+  return in->ReadString(&e->mapped_path);
+}
+
+void Encode(const SignalEvent& e, ByteWriter* out) {
+  out->PutSvarint(e.signo);
+  out->PutBytes(e.siginfo);
+  out->PutUvarint(e.pc);
+  out->PutBool(e.synchronous);
+}
+
+Status Decode(ByteReader* in, SignalEvent* e) {
+  RETURN_IF_ERROR(in->ReadSvarint32(&e->signo));
+  RETURN_IF_ERROR(in->ReadBytes(&e->siginfo));
+  RETURN_IF_ERROR(in->ReadUvarint(&e->pc));
+  return in->ReadBool(&e->synchronous);
+}
+
+void Encode(const InsnTrapEvent& e, ByteWriter* out) {
+  out->PutU8(static_cast<uint8_t>(e.kind));
+  out->PutUvarint(e.pc);
+  PutU64s(e.values, out);
+}
+
+Status Decode(ByteReader* in, InsnTrapEvent* e) {
+  uint8_t kind = 0;
+  RETURN_IF_ERROR(in->ReadU8(&kind));
+  if (kind > static_cast<uint8_t>(arch::TrapInsnKind::kCounterRead)) {
+    return Status(ErrorCode::kCorrupt,
+                  "unknown trapped instruction kind " + std::to_string(kind));
+  }
+  e->kind = static_cast<arch::TrapInsnKind>(kind);
+  RETURN_IF_ERROR(in->ReadUvarint(&e->pc));
+  return ReadU64s(in, &e->values);
+}
+
+void Encode(const FileMapping& m, ByteWriter* out) {
+  out->PutUvarint(m.start);
+  out->PutUvarint(m.end);
+  out->PutUvarint(m.offset);
+  out->PutUvarint(m.prot);
+  out->PutUvarint(m.flags);
+  out->PutString(m.path);
+  out->PutString(m.file_id);
+}
+
+Status Decode(ByteReader* in, FileMapping* m) {
+  RETURN_IF_ERROR(in->ReadUvarint(&m->start));
+  RETURN_IF_ERROR(in->ReadUvarint(&m->end));
+  RETURN_IF_ERROR(in->ReadUvarint(&m->offset));
+  RETURN_IF_ERROR(in->ReadUvarint32(&m->prot));
+  RETURN_IF_ERROR(in->ReadUvarint32(&m->flags));
+  RETURN_IF_ERROR(in->ReadString(&m->path));
+  return in->ReadString(&m->file_id);
+}
+
+void Encode(const ExecEvent& e, ByteWriter* out) {
+  out->PutString(e.path);
+  out->PutStrings(e.argv);
+  out->PutString(e.exe_file_id);
+  out->PutBytes(e.at_random);
+  out->PutUvarint(e.at_random_addr);
+  out->PutUvarint(e.mappings.size());
+  for (const FileMapping& m : e.mappings) Encode(m, out);
+  PutU64s(e.trap_sites, out);
+  out->PutBool(e.cpuid_faulting);
+}
+
+Status Decode(ByteReader* in, ExecEvent* e) {
+  RETURN_IF_ERROR(in->ReadString(&e->path));
+  RETURN_IF_ERROR(in->ReadStrings(&e->argv));
+  RETURN_IF_ERROR(in->ReadString(&e->exe_file_id));
+  RETURN_IF_ERROR(in->ReadBytes(&e->at_random));
+  RETURN_IF_ERROR(in->ReadUvarint(&e->at_random_addr));
+  size_t n = 0;
+  RETURN_IF_ERROR(in->ReadCount(kMinFileMappingBytes, &n));
+  e->mappings.resize(n);
+  for (FileMapping& m : e->mappings) RETURN_IF_ERROR(Decode(in, &m));
+  RETURN_IF_ERROR(ReadU64s(in, &e->trap_sites));
+  return in->ReadBool(&e->cpuid_faulting);
+}
+
+void Encode(const ExitEvent& e, ByteWriter* out) {
+  out->PutSvarint(e.wait_status);
+}
+
+Status Decode(ByteReader* in, ExitEvent* e) {
+  return in->ReadSvarint32(&e->wait_status);
+}
+
+EventTag TagOf(const SyscallEvent&) { return EventTag::kSyscall; }
+EventTag TagOf(const SignalEvent&) { return EventTag::kSignal; }
+EventTag TagOf(const InsnTrapEvent&) { return EventTag::kInsnTrap; }
+EventTag TagOf(const ExecEvent&) { return EventTag::kExec; }
+EventTag TagOf(const ExitEvent&) { return EventTag::kExit; }
+
+template <typename T>
+Status DecodeBody(ByteReader* in, EventBody* body) {
+  T typed;
+  RETURN_IF_ERROR(Decode(in, &typed));
+  *body = std::move(typed);
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* EventKindName(const EventBody& body) {
+  static constexpr const char* kNames[] = {"syscall", "signal", "insn-trap",
+                                           "exec", "exit"};
+  static_assert(std::size(kNames) == std::variant_size_v<EventBody>);
+  return kNames[body.index()];
+}
+
+void EncodeEvent(const Event& event, ByteWriter* out) {
+  std::visit(
+      [&](const auto& body) {
+        out->PutU8(static_cast<uint8_t>(TagOf(body)));
+        out->PutSvarint(event.tid);
+        Encode(body, out);
+      },
+      event.body);
+}
+
+Status DecodeEvent(ByteReader* in, Event* event) {
+  using BodyDecoder = Status (*)(ByteReader*, EventBody*);
+  // Indexed by EventTag.
+  static constexpr BodyDecoder kDecoders[] = {
+      nullptr,
+      DecodeBody<SyscallEvent>,
+      DecodeBody<SignalEvent>,
+      DecodeBody<InsnTrapEvent>,
+      DecodeBody<ExecEvent>,
+      DecodeBody<ExitEvent>,
+  };
+  size_t start = in->offset();
+  uint8_t tag = 0;
+  RETURN_IF_ERROR(in->ReadU8(&tag));
+  if (tag >= std::size(kDecoders) || kDecoders[tag] == nullptr) {
+    return Status(ErrorCode::kCorrupt, "unknown event kind tag " +
+                                           std::to_string(tag) + " at byte " +
+                                           std::to_string(start));
+  }
+  Status status = in->ReadSvarint32(&event->tid);
+  if (status.ok()) status = kDecoders[tag](in, &event->body);
+  return status.Wrap("event at byte " + std::to_string(start));
+}
+
+}  // namespace rwd::trace

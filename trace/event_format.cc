@@ -1,0 +1,115 @@
+#include "trace/event_format.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+namespace rwd::trace {
+
+namespace {
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+  return buf;
+}
+
+std::string SigName(int signo) {
+  const char* abbrev = sigabbrev_np(signo);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signo);
+}
+
+std::string Arg(uint64_t v) {
+  // Small values read better in decimal (fds, counts, flags); pointers in hex.
+  if (v < 0x10000) return std::to_string(v);
+  if (static_cast<int64_t>(v) < 0 && static_cast<int64_t>(v) > -4096) {
+    return std::to_string(static_cast<int64_t>(v));
+  }
+  return Hex(v);
+}
+
+int ArgCount(const std::string& name) {
+  // Enough to make dumps readable; the trace keeps all six regardless.
+  static const std::pair<const char*, int> kCounts[] = {
+      {"read", 3},     {"write", 3},      {"openat", 4},   {"close", 1},  {"mmap", 6},
+      {"munmap", 2},   {"mprotect", 3},   {"brk", 1},      {"exit_group", 1},
+      {"newfstatat", 4}, {"fstat", 2},    {"pread64", 4},  {"getrandom", 3},
+      {"clock_gettime", 2}, {"gettimeofday", 2}, {"time", 1}, {"ioctl", 3},
+      {"lseek", 3},    {"getdents64", 3}, {"rt_sigaction", 4}, {"rt_sigprocmask", 4},
+      {"tgkill", 3},   {"kill", 2},       {"getpid", 0},   {"gettid", 0},
+      {"arch_prctl", 2}, {"set_tid_address", 1}, {"set_robust_list", 2},
+      {"rseq", 4},     {"prlimit64", 4},  {"execve", 3},   {"access", 2},
+      {"writev", 3},   {"readv", 3},      {"uname", 1},    {"getcwd", 2},
+      {"statx", 5},    {"rename", 2},     {"unlink", 1},   {"mkdir", 2},
+  };
+  for (auto [n, c] : kCounts) {
+    if (name == n) return c;
+  }
+  return 6;
+}
+
+}  // namespace
+
+const char* TrapInsnName(arch::TrapInsnKind kind) {
+  switch (kind) {
+    case arch::TrapInsnKind::kRdtsc: return "rdtsc";
+    case arch::TrapInsnKind::kRdtscp: return "rdtscp";
+    case arch::TrapInsnKind::kCpuid: return "cpuid";
+    case arch::TrapInsnKind::kRdrand: return "rdrand";
+    case arch::TrapInsnKind::kRdseed: return "rdseed";
+    case arch::TrapInsnKind::kCounterRead: return "counter-read";
+    case arch::TrapInsnKind::kNone: break;
+  }
+  return "none";
+}
+
+std::string DescribeSyscall(const arch::Arch& arch, int64_t nr,
+                            const std::array<uint64_t, 6>& args) {
+  std::string name = arch.syscalls().NameOf(nr);
+  std::string out = name + "(";
+  int n = ArgCount(name);
+  for (int i = 0; i < n; ++i) {
+    if (i) out += ", ";
+    out += Arg(args[i]);
+  }
+  return out + ")";
+}
+
+std::string DescribeEvent(const arch::Arch& arch, const Event& event) {
+  std::string head = "tid " + std::to_string(event.tid) + " " + EventKindName(event.body) + " ";
+  if (auto* s = std::get_if<SyscallEvent>(&event.body)) {
+    std::string out = head + DescribeSyscall(arch, s->nr, s->args) + " = " +
+                      (s->result < 0 && s->result > -4096
+                           ? std::to_string(s->result) + " (" + strerrorname_np(-s->result) + ")"
+                           : Arg(static_cast<uint64_t>(s->result)));
+    size_t bytes = 0;
+    for (const MemWrite& w : s->writes) bytes += w.bytes.size();
+    if (bytes) out += " [" + std::to_string(bytes) + " bytes written]";
+    if (!s->mapped_path.empty()) out += " maps " + s->mapped_path;
+    return out;
+  }
+  if (auto* s = std::get_if<SignalEvent>(&event.body)) {
+    return head + SigName(s->signo) + " at pc " + Hex(s->pc) +
+           (s->synchronous ? " (fault)" : " (sent)");
+  }
+  if (auto* t = std::get_if<InsnTrapEvent>(&event.body)) {
+    std::string out = head + TrapInsnName(t->kind) + " at pc " + Hex(t->pc) + " ->";
+    for (uint64_t v : t->values) out += " " + Hex(v);
+    return out;
+  }
+  if (auto* e = std::get_if<ExecEvent>(&event.body)) {
+    std::string out = head + e->path;
+    for (size_t i = 1; i < e->argv.size(); ++i) out += " " + e->argv[i];
+    return out + " (" + std::to_string(e->mappings.size()) + " file mappings)";
+  }
+  if (auto* x = std::get_if<ExitEvent>(&event.body)) {
+    if (WIFSIGNALED(x->wait_status)) return head + "killed by " + SigName(WTERMSIG(x->wait_status));
+    return head + "status " + std::to_string(WEXITSTATUS(x->wait_status));
+  }
+  return head;
+}
+
+}  // namespace rwd::trace

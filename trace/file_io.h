@@ -1,0 +1,40 @@
+// File helpers for the trace library: thin wrappers around the system calls the
+// trace reads and writes with. This is where errno becomes a Status (kSystem,
+// or kNotFound for a missing file); messages name the path. Private to trace/.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/scoped_fd.h"
+#include "core/status.h"
+
+namespace rwd::trace {
+
+// open(2) with O_CLOEXEC added. ENOENT gives kNotFound.
+Expected<ScopedFd> OpenFile(const std::string& path, int flags,
+                            mode_t mode = 0);
+
+// Writes all of `bytes`, retrying short writes and EINTR.
+Status WriteAll(int fd, std::span<const uint8_t> bytes,
+                const std::string& path);
+
+// Reads up to `size` bytes at `offset`, fewer only at end of file.
+Expected<size_t> PreadFull(int fd, uint8_t* buf, size_t size, uint64_t offset,
+                           const std::string& path);
+
+// Reads a whole (small) file. ENOENT gives kNotFound.
+Expected<std::vector<uint8_t>> ReadWholeFile(const std::string& path);
+
+// Writes `bytes` to a temporary name beside `path`, then renames it, so
+// readers see either no file or the whole file.
+Status WriteFileAtomically(const std::string& path,
+                           std::span<const uint8_t> bytes);
+
+bool PathExists(const std::string& path);
+
+}  // namespace rwd::trace

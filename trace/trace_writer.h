@@ -1,0 +1,59 @@
+// TraceWriter: creates a trace directory and appends to it.
+//
+// Layout of a trace directory:
+//   header          magic "RWNDTRC\0", u32 format version, serialized TraceHeader
+//   events          a sequence of chunks; each chunk is a fixed frame
+//                   (magic, sizes, first event number, event count, checksum)
+//                   followed by a zstd-compressed batch of serialized events
+//   files/<id>      copies of mapped files, named by content hash (hard links
+//                   where the filesystem allows, copies otherwise)
+//   complete        written by Finish(): the recording ended normally
+//
+// Events are buffered and a chunk is written when the buffer reaches
+// kChunkBytes or Flush() is called, so a recorder killed mid-way loses at most
+// the current chunk and the trace stays readable up to the last full chunk.
+// Not thread-safe; one writer per trace.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "trace/event.h"
+#include "trace/header.h"
+
+namespace rwd::trace {
+
+class TraceWriter {
+ public:
+  static constexpr size_t kChunkBytes = 1 << 20;
+
+  static Expected<std::unique_ptr<TraceWriter>> Create(const std::string& dir,
+                                                       const TraceHeader& header);
+  ~TraceWriter();
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+
+  Status Append(const Event& event);
+  // Writes the buffered events as a chunk (no-op when empty).
+  Status Flush();
+  // Flushes and marks the trace complete.
+  Status Finish();
+
+  // Stores the bytes of the file open at `fd` (any position; read with
+  // pread) or, when fd < 0, at `path`; returns its content id. Repeated
+  // calls for identical content store one copy. `path` is used for the
+  // hard-link attempt and for messages.
+  Expected<std::string> StoreFile(int fd, const std::string& path);
+
+  uint64_t events_written() const;
+  const std::string& dir() const;
+
+ private:
+  struct Impl;
+  explicit TraceWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rwd::trace
