@@ -4,7 +4,10 @@
 
 namespace rwd::arch {
 
-SyscallTable::SyscallTable(std::span<const SyscallInfo> rows) : rows_(rows) {
+SyscallTable::SyscallTable(std::span<const SyscallInfo> rows,
+                           std::span<const SyscallName> unsupported)
+    : rows_(rows) {
+  for (const SyscallName& n : unsupported) unsupported_names_.emplace(n.nr, n.name);
   for (const SyscallInfo& row : rows_) {
     by_nr_.emplace(row.nr, &row);
     by_name_.emplace(row.name, &row);
@@ -23,6 +26,8 @@ const SyscallInfo* SyscallTable::FindByName(std::string_view name) const {
 
 std::string SyscallTable::NameOf(int64_t nr) const {
   if (const SyscallInfo* info = Find(nr)) return std::string(info->name);
+  auto it = unsupported_names_.find(nr);
+  if (it != unsupported_names_.end()) return std::string(it->second);
   return "syscall_" + std::to_string(nr);
 }
 

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -92,9 +93,17 @@ struct SyscallInfo {
   int deny_errno = 0;  // with kDeny
 };
 
+// A syscall the architecture has but the table does not support; kept so
+// that refusals can name it.
+struct SyscallName {
+  int nr = -1;
+  std::string_view name;
+};
+
 class SyscallTable {
  public:
-  explicit SyscallTable(std::span<const SyscallInfo> rows);
+  explicit SyscallTable(std::span<const SyscallInfo> rows,
+                        std::span<const SyscallName> unsupported = {});
 
   // nullptr when the syscall has no row (the recorder refuses it).
   const SyscallInfo* Find(int64_t nr) const;
@@ -107,6 +116,7 @@ class SyscallTable {
   std::span<const SyscallInfo> rows_;
   std::unordered_map<int64_t, const SyscallInfo*> by_nr_;
   std::unordered_map<std::string_view, const SyscallInfo*> by_name_;
+  std::unordered_map<int64_t, std::string_view> unsupported_names_;
 };
 
 }  // namespace rwd::arch

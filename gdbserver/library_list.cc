@@ -168,7 +168,8 @@ Expected<std::string> BuildLibraryListSvr4(DebugTarget& target) {
       std::string name = l_name ? ReadString(target, l_name) : "";
       if (!name.empty()) {
         libraries += "<library name=\"" + XmlEscape(name) + "\" lm=\"" + Hex0x(lm) +
-                     "\" l_addr=\"" + Hex0x(l_addr) + "\" l_ld=\"" + Hex0x(l_ld) + "\"/>";
+                     "\" l_addr=\"" + Hex0x(l_addr) + "\" l_ld=\"" + Hex0x(l_ld) +
+                     "\" lmid=\"0x0\"/>";
       }
     }
     lm = Load64(entry->data() + 24);

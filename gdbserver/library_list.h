@@ -20,7 +20,7 @@
 namespace rwd::gdbserver {
 
 // <library-list-svr4 version="1.0" main-lm="0x..."><library name=... lm=...
-// l_addr=... l_ld=.../>...</library-list-svr4>
+// l_addr=... l_ld=... lmid="0x0"/>...</library-list-svr4>
 Expected<std::string> BuildLibraryListSvr4(DebugTarget& target);
 
 // Escapes &, <, >, " and ' for an XML attribute value.

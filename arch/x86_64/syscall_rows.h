@@ -7,4 +7,6 @@
 
 namespace rwd::arch {
 std::span<const SyscallInfo> X86_64SyscallRows();
+// Syscalls of x86-64 without a row (refused by the recorder), by name.
+std::span<const SyscallName> X86_64UnsupportedSyscallNames();
 }  // namespace rwd::arch

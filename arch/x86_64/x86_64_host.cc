@@ -42,10 +42,12 @@ constexpr size_t kMinXsaveSize = 576 + 256;
 
 constexpr int kMaxHwWatches = 4;
 
+#if !defined(__x86_64__)
 [[noreturn]] void FailNotHost(const char* what) {
   std::fprintf(stderr, "rewind: %s needs an x86-64 host\n", what);
   std::abort();
 }
+#endif
 
 // Size of the standard-format xsave area for the features the kernel enabled
 // in XCR0 (cpuid 0xD.0 ebx). The kernel sizes its NT_X86_XSTATE regset from
@@ -129,7 +131,7 @@ std::vector<uint64_t> MaskedCpuid(uint32_t leaf, uint32_t subleaf) {
 }  // namespace
 
 X86_64Arch::X86_64Arch()
-    : syscalls_(X86_64SyscallRows()), fp_regset_size_(HostXsaveSize()) {}
+    : syscalls_(X86_64SyscallRows(), X86_64UnsupportedSyscallNames()), fp_regset_size_(HostXsaveSize()) {}
 
 std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs,
                                                   const TrapInsn& insn) const {

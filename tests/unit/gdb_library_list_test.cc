@@ -83,11 +83,11 @@ TEST_F(GdbLibraryListTest, WalksTheLinkMapChain) {
   EXPECT_EQ(*xml,
             "<library-list-svr4 version=\"1.0\" main-lm=\"0x7ffff7ffe190\">"
             "<library name=\"linux-vdso.so.1\" lm=\"0x7ffff7fc1000\" l_addr=\"0x0\" "
-            "l_ld=\"0x7ffff7fc1400\"/>"
+            "l_ld=\"0x7ffff7fc1400\" lmid=\"0x0\"/>"
             "<library name=\"/lib/x86_64-linux-gnu/libc.so.6\" lm=\"0x7ffff7fc2000\" "
-            "l_addr=\"0x7ffff7d80000\" l_ld=\"0x7ffff7f99bc0\"/>"
+            "l_addr=\"0x7ffff7d80000\" l_ld=\"0x7ffff7f99bc0\" lmid=\"0x0\"/>"
             "<library name=\"/tmp/a&amp;b&quot;.so\" lm=\"0x7ffff7fc3000\" "
-            "l_addr=\"0x7ffff7c00000\" l_ld=\"0x7ffff7c10000\"/>"
+            "l_addr=\"0x7ffff7c00000\" l_ld=\"0x7ffff7c10000\" lmid=\"0x0\"/>"
             "</library-list-svr4>");
 }
 
