@@ -16,8 +16,10 @@ const Arch& HostArch() {
 
 const Arch* ArchFor(ArchId id) {
   switch (id) {
-    case ArchId::kX86_64: return &X86_64Arch::Instance();
-    case ArchId::kAArch64: return nullptr;  // no AArch64 backend in this build yet
+    case ArchId::kX86_64:
+      return &X86_64Arch::Instance();
+    case ArchId::kAArch64:
+      return nullptr;  // no AArch64 backend in this build yet
   }
   return nullptr;
 }

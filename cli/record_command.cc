@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "cli/trace_location.h"
@@ -65,6 +66,8 @@ int RecordCommand(const Args& args) {
     }
     out_dir = *dir;
   }
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(out_dir).parent_path(), ec);
   options.trace_dir = out_dir;
   auto session = recorder::RecordSession::Start(options);
   if (!session.ok()) {

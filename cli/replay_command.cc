@@ -1,22 +1,47 @@
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 
 #include "cli/commands.h"
+#include "cli/gdb_launcher.h"
 #include "cli/trace_location.h"
 #include "core/wait_status.h"
-#include "replayer/replay_session.h"
+#include "gdbserver/gdb_server.h"
+#include "gdbserver/replay_target.h"
+#include "gdbserver/tcp_listener.h"
+#include "replayer/timeline.h"
 
 namespace rwd::cli {
 
 namespace {
 
 constexpr const char* kReplayUsage =
-    "usage: rewind replay -a [TRACE_DIR]\n"
-    "  -a, --autopilot   replay to the end without a debugger, reproducing\n"
-    "                    the program's output and exit status\n";
+    "usage: rewind replay [options] [TRACE_DIR] [-- GDB_ARGS...]\n"
+    "Replays a trace under gdb (started for you), at the program's first\n"
+    "instruction, with reverse execution.\n"
+    "  -a, --autopilot            replay to the end without a debugger, reproducing\n"
+    "                             the program's output and exit status\n"
+    "  -s, --serve PORT           only serve the gdb remote protocol on\n"
+    "                             127.0.0.1:PORT (0 picks a port) and print how to connect\n"
+    "  --stdio                    serve the protocol on stdin/stdout\n"
+    "                             (gdb: target remote | rewind replay --stdio TRACE)\n"
+    "  --checkpoint-interval MS   replay time between automatic checkpoints (200)\n"
+    "  --max-checkpoints N        automatic checkpoints kept (48)\n"
+    "  --gdb PATH                 the gdb to start (gdb)\n";
+
+struct ReplayArgs {
+  bool autopilot = false;
+  bool stdio = false;
+  int serve_port = -1;
+  std::string trace;
+  std::string gdb = "gdb";
+  std::vector<std::string> gdb_args;
+  replayer::TimelineOptions timeline;
+};
 
 uint64_t FaultAddress(const trace::SignalEvent& sig) {
   // siginfo_t: si_addr follows si_signo, si_errno, si_code and padding.
@@ -70,36 +95,122 @@ int Autopilot(const std::string& dir) {
   }
 }
 
+int Serve(const ReplayArgs& args, const std::string& dir) {
+  replayer::TimelineOptions options = args.timeline;
+  options.replay.trace_dir = dir;
+  auto timeline = replayer::Timeline::Open(options);
+  if (!timeline.ok()) {
+    PrintError(timeline.status().message());
+    return kExitFailure;
+  }
+  gdbserver::ReplayTarget target(**timeline);
+  // Ctrl-C is gdb's: it reaches us as the protocol's interrupt byte.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  if (args.stdio) {
+    gdbserver::GdbServer server(target, STDIN_FILENO, STDOUT_FILENO);
+    Status s = server.Serve();
+    if (!s.ok()) PrintError(s.message());
+    return s.ok() ? 0 : kExitFailure;
+  }
+  auto listener = gdbserver::TcpListener::Listen(
+      static_cast<uint16_t>(args.serve_port < 0 ? 0 : args.serve_port));
+  if (!listener.ok()) {
+    PrintError(listener.status().message());
+    return kExitFailure;
+  }
+  std::string exe = target.HostPathFor(target.ExecFile());
+  std::string connect = "target remote 127.0.0.1:" + std::to_string(listener->port());
+  pid_t gdb_pid = -1;
+  if (args.serve_port >= 0) {
+    printf("rewind: serving %s on 127.0.0.1:%u\nconnect with:\n  gdb %s -ex '%s'\n", dir.c_str(),
+           listener->port(), exe.c_str(), connect.c_str());
+    fflush(stdout);
+  } else {
+    auto pid = LaunchGdb(args.gdb, exe, connect, args.gdb_args);
+    if (!pid.ok()) {
+      PrintError(pid.status().message());
+      return kExitFailure;
+    }
+    gdb_pid = *pid;
+  }
+  auto socket = listener->Accept();
+  if (!socket.ok()) {
+    PrintError(socket.status().message());
+    return kExitFailure;
+  }
+  gdbserver::GdbServer server(target, socket->get(), socket->get());
+  Status s = server.Serve();
+  if (!s.ok()) PrintError(s.message());
+  if (gdb_pid > 0) return WaitForGdb(gdb_pid);
+  return s.ok() ? 0 : kExitFailure;
+}
+
+bool ParseArgs(const Args& args, ReplayArgs* out) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto next = [&](const char* what) -> const std::string* {
+      if (i + 1 >= args.size()) {
+        PrintError(a + " needs " + what);
+        return nullptr;
+      }
+      return &args[++i];
+    };
+    if (a == "-a" || a == "--autopilot") {
+      out->autopilot = true;
+    } else if (a == "--stdio") {
+      out->stdio = true;
+    } else if (a == "-s" || a == "--serve") {
+      const std::string* v = next("a port");
+      if (!v) return false;
+      out->serve_port = atoi(v->c_str());
+    } else if (a == "--checkpoint-interval") {
+      const std::string* v = next("milliseconds");
+      if (!v) return false;
+      out->timeline.checkpoint_interval = std::chrono::milliseconds(atoll(v->c_str()));
+    } else if (a == "--max-checkpoints") {
+      const std::string* v = next("a count");
+      if (!v) return false;
+      out->timeline.max_checkpoints = static_cast<size_t>(atoll(v->c_str()));
+    } else if (a == "--gdb") {
+      const std::string* v = next("a path");
+      if (!v) return false;
+      out->gdb = *v;
+    } else if (a == "--") {
+      out->gdb_args.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+      return true;
+    } else if (!a.empty() && a[0] == '-') {
+      PrintError("unknown replay option '" + a + "'");
+      return false;
+    } else {
+      out->trace = a;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int ReplayCommand(const Args& args) {
-  bool autopilot = false;
-  std::string trace_arg;
   for (const std::string& a : args) {
+    if (a == "--") break;
     if (a == "-h" || a == "--help") {
       fputs(kReplayUsage, stdout);
       return 0;
     }
-    if (a == "-a" || a == "--autopilot") {
-      autopilot = true;
-    } else if (!a.empty() && a[0] == '-') {
-      PrintError("unknown replay option '" + a + "'");
-      fputs(kReplayUsage, stderr);
-      return kExitUsage;
-    } else {
-      trace_arg = a;
-    }
   }
-  auto dir = ResolveTraceDir(trace_arg);
+  ReplayArgs parsed;
+  if (!ParseArgs(args, &parsed)) {
+    fputs(kReplayUsage, stderr);
+    return kExitUsage;
+  }
+  auto dir = ResolveTraceDir(parsed.trace);
   if (!dir.ok()) {
     PrintError(dir.status().message());
     return kExitFailure;
   }
-  if (!autopilot) {
-    PrintError("debugging a replay with gdb is not available in this build; use -a");
-    return kExitUsage;
-  }
-  return Autopilot(*dir);
+  if (parsed.autopilot) return Autopilot(*dir);
+  return Serve(parsed, *dir);
 }
 
 }  // namespace rwd::cli

@@ -36,6 +36,7 @@ std::vector<char*> CStrings(const std::vector<std::string>& v) {
       dup2(null_fd, 2);
     }
   }
+  if (o.new_process_group) setpgid(0, 0);
   if (o.cpu >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);

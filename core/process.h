@@ -24,6 +24,9 @@ struct SpawnOptions {
   // Replay: the child's stdin is /dev/null and its output goes nowhere;
   // the replayer reproduces output from the trace.
   bool detach_stdio = false;
+  // Replay: a process group of its own, so the terminal's Ctrl-C (meant for
+  // gdb) never reaches the replayed program as an unrecorded signal.
+  bool new_process_group = false;
 };
 
 class Process {

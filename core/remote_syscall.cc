@@ -11,6 +11,10 @@ Expected<SyscallStopInfo> RunToSyscallStop(Tracee& tracee, SyscallStopInfo::Op o
   for (int attempts = 0; attempts < 4; ++attempts) {
     RETURN_IF_ERROR(tracee.Resume(ResumeMode::kSyscall));
     ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
+    if (ws.kind == WaitStatus::Kind::kPtraceEvent) {
+      --attempts;  // a fork/clone event between entry and exit
+      continue;
+    }
     if (ws.kind != WaitStatus::Kind::kSyscallStop) {
       return Error("injected syscall interrupted by " + ws.ToString());
     }
@@ -51,6 +55,29 @@ Expected<uint64_t> PushScratchString(Tracee& tracee, const std::string& s) {
   std::vector<uint8_t> bytes(s.begin(), s.end());
   bytes.push_back(0);
   return PushScratch(tracee, bytes);
+}
+
+}  // namespace rwd
+
+namespace rwd {
+
+Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr) {
+  const arch::SyscallInfo* clone = tracee.arch().syscalls().FindByName("clone");
+  if (!clone) return Error("this architecture's syscall table has no clone");
+  ASSIGN_OR_RETURN(arch::Registers regs, tracee.GetRegisters());
+  // No exit signal: the copy must never send SIGCHLD to the replayed
+  // program, which did not get one when it was recorded.
+  SyscallArgs args;
+  ASSIGN_OR_RETURN(int64_t child, InjectSyscall(tracee, insn_addr, clone->nr, args));
+  if (child <= 0) return SystemError("injecting clone for a checkpoint", static_cast<int>(-child));
+  pid_t pid = static_cast<pid_t>(child);
+  Tracee copy(pid, tracee.arch());
+  ASSIGN_OR_RETURN(WaitStatus ws, copy.Wait());
+  if (ws.is_exit()) return Error("the checkpoint copy died at birth: " + ws.ToString());
+  // The copy starts inside the injected clone; give it the state the
+  // original had before the injection.
+  RETURN_IF_ERROR(copy.SetRegisters(regs));
+  return pid;
 }
 
 }  // namespace rwd

@@ -31,4 +31,10 @@ Expected<uint64_t> PushScratch(Tracee& tracee, std::span<const uint8_t> bytes,
                                uint64_t offset_below_sp = 4096);
 Expected<uint64_t> PushScratchString(Tracee& tracee, const std::string& s);
 
+// Copy-on-write copy of the tracee's process (a checkpoint): injects a
+// clone without exit signal, waits for the copy's first stop and gives it
+// the original's registers. The copy is traced by us (PTRACE_O_TRACECLONE
+// must be set) and stays stopped. Returns its pid.
+Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr);
+
 }  // namespace rwd

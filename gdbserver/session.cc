@@ -30,7 +30,8 @@ Reply Error(GdbError error) { return One(ErrorReply(error)); }
 Reply TextError(const Status& status) { return One(TextErrorReply("rewind: " + status.message())); }
 
 // Console output per O packet; gdb prints each as it arrives.
-constexpr size_t kConsoleChunk = 2048;
+constexpr size_t kConsoleChunk = 1024;
+constexpr size_t kMinPacketSize = 4096;
 
 int ToInt(int64_t value) {
   return static_cast<int>(std::clamp<int64_t>(value, std::numeric_limits<int>::min(),
@@ -40,7 +41,10 @@ int ToInt(int64_t value) {
 }  // namespace
 
 GdbSession::GdbSession(DebugTarget& target, Options options)
-    : target_(target), options_(options) {}
+    : target_(target), options_(options) {
+  // Replies are sized from packet_size; below this nothing useful fits.
+  options_.packet_size = std::max<size_t>(options_.packet_size, kMinPacketSize);
+}
 
 Reply GdbSession::Handle(std::string_view packet, const std::function<bool()>& interrupted) {
   Expected<Request> request = ParseRequest(packet);

@@ -20,7 +20,7 @@ namespace rwd::replayer {
 namespace {
 
 constexpr unsigned long kPtraceOptions =
-    PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+    PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE;
 // MAP_FIXED_NOREPLACE would refuse to map over what replay itself mapped.
 constexpr uint64_t kMapFixedNoReplace = 0x100000;
 
@@ -68,6 +68,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Open(const ReplayOptions
   spawn.cwd = h.cwd;
   spawn.cpu = *cpu;
   spawn.detach_stdio = true;
+  spawn.new_process_group = true;
   ASSIGN_OR_RETURN(Process process, Process::Spawn(spawn, kPtraceOptions));
   Tracee tracee(process.pid(), *arch);
   return std::unique_ptr<ReplaySession>(
@@ -152,6 +153,7 @@ Expected<std::optional<ReplayStop>> ReplaySession::StepOverBreakpoint() {
 
 Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   reported_breakpoint_.reset();
+  at_boundary_ = false;
   if (exited_) {
     ReplayStop stop;
     stop.kind = ReplayStop::Kind::kExited;
@@ -233,7 +235,15 @@ Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
   } else {
     return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen);
   }
+  return AfterEvent(step);
+}
+
+Stop ReplaySession::AfterEvent(bool step) {
+  at_boundary_ = true;
   if (step) return Stop(ReplayStop{ReplayStop::Kind::kStep});
+  if (boundary_stop_ && boundary_stop_(event_number())) {
+    return Stop(ReplayStop{ReplayStop::Kind::kEventBoundary});
+  }
   return Stop();
 }
 
@@ -244,7 +254,8 @@ Status ReplaySession::EmulateSyscall(const arch::SyscallInfo& row, const trace::
   ASSIGN_OR_RETURN(arch::Registers regs, tracee_.GetRegisters());
   arch().SetSyscallResult(regs, ev.result);
   RETURN_IF_ERROR(tracee_.SetRegisters(regs));
-  if (options_.echo_output) EchoOutput(row, ev);
+  // event_number() already counts this event.
+  if (options_.echo_output && event_number() > echo_from_event_) EchoOutput(row, ev);
   return Status::Ok();
 }
 
@@ -296,6 +307,7 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
       }
       (*args)[4] = static_cast<uint64_t>(fd);
       fd_to_close = fd;
+      mapped_files_[ev.mapped_path] = reader_->FilePath(ev.mapped_file_id);
     }
   }
   std::optional<WaitStatus> exited;
@@ -386,6 +398,10 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
                       strerror(static_cast<int>(-result)) + ") but succeeded when recorded");
   }
   exec_path_ = ev.path;
+  mapped_files_.clear();
+  for (const trace::FileMapping& m : ev.mappings) {
+    if (!m.file_id.empty()) mapped_files_[m.path] = reader_->FilePath(m.file_id);
+  }
   RETURN_IF_ERROR(tracee_.ReopenMemory());
   patcher_.Reset();
   ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher_.PatchVdso(tracee_));
@@ -488,8 +504,7 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
     a.ApplyTrapInsn(regs, insn, trap->values);
     RETURN_IF_ERROR(tracee_.SetRegisters(regs));
     ConsumeEvent();
-    if (step) return Stop(ReplayStop{ReplayStop::Kind::kStep});
-    return Stop();
+    return AfterEvent(step);
   }
 
   if (signo == SIGTRAP && step) return Stop(ReplayStop{ReplayStop::Kind::kStep});
@@ -530,6 +545,39 @@ Expected<Stop> ReplaySession::OnExit(const WaitStatus& ws) {
   stop.kind = ReplayStop::Kind::kExited;
   stop.wait_status = exit->wait_status;
   return Stop(stop);
+}
+
+Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
+  if (!CanFork()) {
+    return Status(ErrorCode::kInvalidInput,
+                  "cannot take a checkpoint here (the process ended, the trace "
+                  "ended, or a signal is about to be delivered)");
+  }
+  // The copy must not inherit our breakpoint instructions.
+  std::span<const uint8_t> bp = arch().BreakpointInsn();
+  for (const auto& [addr, original] : breakpoints_) {
+    RETURN_IF_ERROR(tracee_.WriteMemory(addr, original));
+  }
+  Expected<pid_t> pid = ForkTracee(tracee_, patcher_.syscall_insn());
+  for (const auto& [addr, original] : breakpoints_) {
+    RETURN_IF_ERROR(tracee_.WriteMemory(addr, bp));
+  }
+  if (!pid.ok()) return pid.status();
+  Process process(*pid);
+  Tracee tracee(*pid, arch());
+  ReplayOptions options = options_;
+  options.echo_output = false;
+  std::unique_ptr<ReplaySession> copy(
+      new ReplaySession(reader_, std::move(process), std::move(tracee), options));
+  copy->cursor_ = cursor_;
+  copy->next_ = next_;
+  copy->patcher_ = patcher_;
+  copy->last_signal_ = last_signal_;
+  copy->recorded_pid_ = recorded_pid_;
+  copy->exec_path_ = exec_path_;
+  copy->mapped_files_ = mapped_files_;
+  copy->at_boundary_ = at_boundary_;
+  return copy;
 }
 
 Status ReplaySession::InsertBreakpoint(uint64_t addr) {

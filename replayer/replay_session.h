@@ -12,6 +12,7 @@
 // The session owns the replayed process (killed on destruction).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,9 @@ struct ReplayStop {
     kSignal,        // the recorded signal `signo` is about to be delivered
     kExited,        // the process ended; `wait_status` as recorded
     kEndOfTrace,    // no more events (a trace cut short); `note` says why
+    kEventBoundary, // the boundary predicate asked to stop after an event
+    kHistoryStart,  // reverse execution reached the start of the recording
+    kInterrupted,   // the debugger interrupted a long run
   };
   Kind kind = Kind::kStep;
   uint64_t addr = 0;
@@ -58,6 +62,24 @@ class ReplaySession {
   Expected<ReplayStop> Continue();
   // Executes one instruction (a syscall instruction counts as one).
   Expected<ReplayStop> Step();
+
+  // A copy-on-write copy of this session at its current point (a
+  // checkpoint). Allowed at event boundaries and debugger stops, not while a
+  // recorded signal waits for delivery or after the end. The copy shares the
+  // trace reader, has no breakpoints or watchpoints, and does not echo.
+  Expected<std::unique_ptr<ReplaySession>> Fork();
+  bool CanFork() const { return !exited_ && !at_end_ && pending_signal_ == 0; }
+
+  // Called after each event Continue() replays; returning true makes
+  // Continue() stop there with kEventBoundary.
+  void set_boundary_stop(std::function<bool(uint64_t event)> predicate) {
+    boundary_stop_ = std::move(predicate);
+  }
+  // Echo output only of events numbered >= `event`, so output appears once
+  // even when execution is repeated from a checkpoint.
+  void set_echo_from_event(uint64_t event) { echo_from_event_ = event; }
+  // True when the thread sits exactly after replaying an event.
+  bool at_event_boundary() const { return at_boundary_; }
 
   Status InsertBreakpoint(uint64_t addr);
   Status RemoveBreakpoint(uint64_t addr);
@@ -84,6 +106,9 @@ class ReplaySession {
     return last_signal_ ? &*last_signal_ : nullptr;
   }
   const std::string& exec_path() const { return exec_path_; }
+  // Trace copy of each file the program mapped (path as it saw it -> copy),
+  // so a debugger reads the bytes that ran even if the file changed since.
+  const std::map<std::string, std::string>& mapped_files() const { return mapped_files_; }
 
  private:
   ReplaySession(std::shared_ptr<trace::TraceReader> reader, Process process, Tracee tracee,
@@ -94,6 +119,8 @@ class ReplaySession {
   Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
   Expected<std::optional<ReplayStop>> OnSignalStop(int signo, bool step);
   Expected<std::optional<ReplayStop>> OnExit(const WaitStatus& ws);
+  // Bookkeeping after an event was replayed; may produce a stop.
+  std::optional<ReplayStop> AfterEvent(bool step);
 
   // The next event, read ahead; nullptr at the end of the readable events.
   Expected<const trace::Event*> PeekEvent();
@@ -130,12 +157,16 @@ class ReplaySession {
   std::optional<WaitStatus> exited_;
   pid_t recorded_pid_ = 0;
   std::string exec_path_;
+  std::map<std::string, std::string> mapped_files_;
   bool at_end_ = false;
   // Set when the last stop reported was a breakpoint hit here: resuming must
   // step over it. A fresh arrival at a breakpoint address (e.g. from a
   // checkpoint) traps again, so hit counts do not depend on where execution
   // started.
   std::optional<uint64_t> reported_breakpoint_;
+  std::function<bool(uint64_t)> boundary_stop_;
+  bool at_boundary_ = false;
+  uint64_t echo_from_event_ = 0;
 };
 
 }  // namespace rwd::replayer

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "arch/x86_64/x86_64_trap_scan.h"
 
@@ -18,8 +19,7 @@ namespace {
 
 // Syscall argument registers of the x86-64 syscall ABI (r10, not rcx, holds
 // the fourth: the syscall instruction clobbers rcx).
-constexpr std::array<uint8_t, 6> kArgRegs = {kX86Rdi, kX86Rsi, kX86Rdx,
-                                             kX86R10, kX86R8,  kX86R9};
+constexpr std::array<uint8_t, 6> kArgRegs = {kX86Rdi, kX86Rsi, kX86Rdx, kX86R10, kX86R8, kX86R9};
 
 // Registers word of each x86 register number (rax=0 ... r15=15 as ModRM and
 // REX encode them).
@@ -54,18 +54,17 @@ constexpr std::array<VdsoFunction, 10> kVdsoFunctions = {{
 }};
 
 // Order of DescribeRegisters: the registers a reader looks at first.
-constexpr std::array<std::pair<const char*, uint8_t>, kX86NumGpWords>
-    kDescribeOrder = {{
-        {"rip", kX86Rip},       {"rsp", kX86Rsp},         {"rax", kX86Rax},
-        {"rbx", kX86Rbx},       {"rcx", kX86Rcx},         {"rdx", kX86Rdx},
-        {"rsi", kX86Rsi},       {"rdi", kX86Rdi},         {"rbp", kX86Rbp},
-        {"r8", kX86R8},         {"r9", kX86R9},           {"r10", kX86R10},
-        {"r11", kX86R11},       {"r12", kX86R12},         {"r13", kX86R13},
-        {"r14", kX86R14},       {"r15", kX86R15},         {"orig_rax", kX86OrigRax},
-        {"eflags", kX86Eflags}, {"fs_base", kX86FsBase},  {"gs_base", kX86GsBase},
-        {"cs", kX86Cs},         {"ss", kX86Ss},           {"ds", kX86Ds},
-        {"es", kX86Es},         {"fs", kX86Fs},           {"gs", kX86Gs},
-    }};
+constexpr std::array<std::pair<const char*, uint8_t>, kX86NumGpWords> kDescribeOrder = {{
+    {"rip", kX86Rip},       {"rsp", kX86Rsp},        {"rax", kX86Rax},
+    {"rbx", kX86Rbx},       {"rcx", kX86Rcx},        {"rdx", kX86Rdx},
+    {"rsi", kX86Rsi},       {"rdi", kX86Rdi},        {"rbp", kX86Rbp},
+    {"r8", kX86R8},         {"r9", kX86R9},          {"r10", kX86R10},
+    {"r11", kX86R11},       {"r12", kX86R12},        {"r13", kX86R13},
+    {"r14", kX86R14},       {"r15", kX86R15},        {"orig_rax", kX86OrigRax},
+    {"eflags", kX86Eflags}, {"fs_base", kX86FsBase}, {"gs_base", kX86GsBase},
+    {"cs", kX86Cs},         {"ss", kX86Ss},          {"ds", kX86Ds},
+    {"es", kX86Es},         {"fs", kX86Fs},          {"gs", kX86Gs},
+}};
 
 [[noreturn]] void Fail(const char* what) {
   std::fprintf(stderr, "rewind: x86_64 arch invariant broken: %s\n", what);
@@ -96,7 +95,14 @@ bool IsRex(uint8_t b) { return (b & 0xf0) == 0x40; }
 // (handled by the caller), address size and segment overrides.
 bool IsNeutralPrefix(uint8_t b) {
   switch (b) {
-    case 0x66: case 0x67: case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+    case 0x66:
+    case 0x67:
+    case 0x26:
+    case 0x2e:
+    case 0x36:
+    case 0x3e:
+    case 0x64:
+    case 0x65:
       return true;
   }
   return false;
@@ -128,9 +134,14 @@ TrapInsn DecodeRandomInsn(std::span<const uint8_t> code) {
   if ((modrm >> 6) != 3) return {};
   TrapInsn insn;
   switch ((modrm >> 3) & 7) {
-    case 6: insn.kind = TrapInsnKind::kRdrand; break;
-    case 7: insn.kind = TrapInsnKind::kRdseed; break;
-    default: return {};
+    case 6:
+      insn.kind = TrapInsnKind::kRdrand;
+      break;
+    case 7:
+      insn.kind = TrapInsnKind::kRdseed;
+      break;
+    default:
+      return {};
   }
   const int reg_number = (modrm & 7) | ((rex & 0x1) << 3);
   insn.dest_reg = static_cast<int8_t>(kWordOfRegNumber[reg_number]);
@@ -142,6 +153,7 @@ TrapInsn DecodeRandomInsn(std::span<const uint8_t> code) {
 }  // namespace
 
 const X86_64Arch& X86_64Arch::Instance() {
+  // Never destroyed, so it stays usable from other objects' static destructors.
   static const X86_64Arch* const instance = new X86_64Arch();
   return *instance;
 }
@@ -201,8 +213,8 @@ std::string X86_64Arch::DescribeRegisters(const Registers& r) const {
   std::string out;
   for (const auto& [reg_name, word] : kDescribeOrder) {
     char buf[48];
-    std::snprintf(buf, sizeof(buf), "%s%s=0x%" PRIx64, out.empty() ? "" : " ",
-                  reg_name, r.Word(word));
+    std::snprintf(buf, sizeof(buf), "%s%s=0x%" PRIx64, out.empty() ? "" : " ", reg_name,
+                  r.Word(word));
     out += buf;
   }
   return out;
@@ -254,10 +266,17 @@ void X86_64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
       const uint64_t old = r.Word(insn.dest_reg);
       uint64_t result;
       switch (insn.operand_bytes) {
-        case 2: result = (old & ~uint64_t{0xffff}) | (values[0] & 0xffff); break;
-        case 4: result = low32(values[0]); break;
-        case 8: result = values[0]; break;
-        default: Fail("rdrand/rdseed operand size is not 2, 4 or 8");
+        case 2:
+          result = (old & ~uint64_t{0xffff}) | (values[0] & 0xffff);
+          break;
+        case 4:
+          result = low32(values[0]);
+          break;
+        case 8:
+          result = values[0];
+          break;
+        default:
+          Fail("rdrand/rdseed operand size is not 2, 4 or 8");
       }
       r.SetWord(insn.dest_reg, result);
       const uint64_t flags = r.Word(kX86Eflags) & ~(kOf | kSf | kZf | kAf | kPf);

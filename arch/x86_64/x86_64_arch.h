@@ -102,8 +102,7 @@ class X86_64Arch final : public Arch {
   // iov_len to the exact size of its (standard-format) xsave area.
   size_t FpRegsetSize() const override { return fp_regset_size_; }
 
-  std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs,
-                                        const TrapInsn& insn) const override;
+  std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn) const override;
   bool SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
   std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
   bool EnableCpuidFaulting() const override;

@@ -35,20 +35,21 @@ constexpr GdbRegister Core32(std::string_view name, X86_64Reg word) {
   return {.name = name, .bitsize = 32, .source = RegSource::kGp, .offset = Gp(word)};
 }
 constexpr GdbRegister St(std::string_view name, uint32_t i) {
-  return {.name = name, .bitsize = 80, .source = RegSource::kFp,
-          .offset = kFxStOffset + 16 * i};
+  return {.name = name, .bitsize = 80, .source = RegSource::kFp, .offset = kFxStOffset + 16 * i};
 }
 constexpr GdbRegister Fx32(std::string_view name, uint32_t offset, uint8_t bytes) {
-  return {.name = name, .bitsize = 32, .source = RegSource::kFp, .offset = offset,
+  return {.name = name,
+          .bitsize = 32,
+          .source = RegSource::kFp,
+          .offset = offset,
           .source_bytes = bytes};
 }
 constexpr GdbRegister Xmm(std::string_view name, uint32_t i) {
-  return {.name = name, .bitsize = 128, .source = RegSource::kFp,
-          .offset = kFxXmmOffset + 16 * i};
+  return {.name = name, .bitsize = 128, .source = RegSource::kFp, .offset = kFxXmmOffset + 16 * i};
 }
 constexpr GdbRegister YmmHi(std::string_view name, uint32_t i) {
-  return {.name = name, .bitsize = 128, .source = RegSource::kFp,
-          .offset = kXsaveYmmHiOffset + 16 * i};
+  return {
+      .name = name, .bitsize = 128, .source = RegSource::kFp, .offset = kXsaveYmmHiOffset + 16 * i};
 }
 
 constexpr std::array<GdbRegister, 76> kGdbRegisters = {{

@@ -12,8 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "arch/x86_64/x86_64_arch.h"
 #include "arch/x86_64/syscall_rows.h"
+#include "arch/x86_64/x86_64_arch.h"
 
 #if defined(__x86_64__)
 #include <asm/prctl.h>
@@ -35,8 +35,10 @@ static_assert(kSysArchPrctl == SYS_arch_prctl);
 static_assert(kArchSetCpuid == ARCH_SET_CPUID);
 #endif
 
-// Without cpuid leaf 0xD: the legacy region, the xsave header and the AVX
-// component, rounded up to a page, comfortably more than such CPUs have.
+// When cpuid leaf 0xD is missing or reports less than the register table
+// reads (legacy region, xsave header, AVX upper halves: kMinXsaveSize): a page,
+// more than such CPUs have; the kernel trims iov_len to what it has. Also the
+// value on non-x86 hosts, where it only sizes buffers.
 constexpr size_t kFallbackXsaveSize = 4096;
 constexpr size_t kMinXsaveSize = 576 + 256;
 
@@ -64,9 +66,7 @@ size_t HostXsaveSize() {
 }
 
 #if defined(__x86_64__)
-uint64_t DebugRegOffset(int i) {
-  return offsetof(struct user, u_debugreg) + i * sizeof(uint64_t);
-}
+uint64_t DebugRegOffset(int i) { return offsetof(struct user, u_debugreg) + i * sizeof(uint64_t); }
 
 bool PokeDebugReg(pid_t tid, int i, uint64_t value) {
   return ptrace(PTRACE_POKEUSER, tid, DebugRegOffset(i), value) == 0;
@@ -76,20 +76,27 @@ bool PokeDebugReg(pid_t tid, int i, uint64_t value) {
 // (gdb checks the value to tell a read from a write).
 std::optional<uint64_t> Dr7Rw(HwKind kind) {
   switch (kind) {
-    case HwKind::kExecute: return 0b00;
-    case HwKind::kWrite: return 0b01;
+    case HwKind::kExecute:
+      return 0b00;
+    case HwKind::kWrite:
+      return 0b01;
     case HwKind::kRead:
-    case HwKind::kAccess: return 0b11;
+    case HwKind::kAccess:
+      return 0b11;
   }
   return std::nullopt;
 }
 
 std::optional<uint64_t> Dr7Len(uint8_t len) {
   switch (len) {
-    case 1: return 0b00;
-    case 2: return 0b01;
-    case 4: return 0b11;
-    case 8: return 0b10;
+    case 1:
+      return 0b00;
+    case 2:
+      return 0b01;
+    case 4:
+      return 0b11;
+    case 8:
+      return 0b10;
   }
   return std::nullopt;
 }
@@ -131,7 +138,8 @@ std::vector<uint64_t> MaskedCpuid(uint32_t leaf, uint32_t subleaf) {
 }  // namespace
 
 X86_64Arch::X86_64Arch()
-    : syscalls_(X86_64SyscallRows(), X86_64UnsupportedSyscallNames()), fp_regset_size_(HostXsaveSize()) {}
+    : syscalls_(X86_64SyscallRows(), X86_64UnsupportedSyscallNames()),
+      fp_regset_size_(HostXsaveSize()) {}
 
 std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs,
                                                   const TrapInsn& insn) const {

@@ -136,7 +136,8 @@ std::vector<TrapSite> ScanX86_64TrapSites(std::span<const uint8_t> code, uint64_
       if (step.decoded) {
         const size_t length = step.next - pos;
         const TrapInsn insn = X86_64Arch::Instance().DecodeTrapInsn(code.subspan(pos, length));
-        const bool random = insn.kind == TrapInsnKind::kRdrand || insn.kind == TrapInsnKind::kRdseed;
+        const bool random =
+            insn.kind == TrapInsnKind::kRdrand || insn.kind == TrapInsnKind::kRdseed;
         if (random && insn.length == length) {
           sites.push_back({addr + pos, insn});
         }

@@ -1,8 +1,6 @@
 // Unit tests of the x86-64 backend: register accessors, trap instruction
 // decoding and emulation, trap-site scanning, syscall stubs, the gdb register
 // table, and the host rdtsc/cpuid/getrandom operations.
-#include "arch/x86_64/x86_64_arch.h"
-
 #include <capstone/capstone.h>
 #include <elf.h>
 #include <gtest/gtest.h>
@@ -10,8 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -23,6 +21,7 @@
 
 #include "arch/arch.h"
 #include "arch/x86_64/syscall_rows.h"
+#include "arch/x86_64/x86_64_arch.h"
 
 namespace rwd::arch {
 namespace {
@@ -51,11 +50,11 @@ TEST(X86_64Arch, Identity) {
 
 TEST(X86_64Arch, AccessorsUseUserRegsStructWords) {
   Registers r = Numbered();
-  EXPECT_EQ(X86().Pc(r), 0x1000u + 16);  // rip
-  EXPECT_EQ(X86().Sp(r), 0x1000u + 19);  // rsp
+  EXPECT_EQ(X86().Pc(r), 0x1000u + 16);            // rip
+  EXPECT_EQ(X86().Sp(r), 0x1000u + 19);            // rsp
   EXPECT_EQ(X86().SyscallNumber(r), 0x1000 + 15);  // orig_rax
   EXPECT_EQ(X86().SyscallResult(r), 0x1000 + 10);  // rax
-  const int arg_words[] = {14, 13, 12, 7, 9, 8};    // rdi rsi rdx r10 r8 r9
+  const int arg_words[] = {14, 13, 12, 7, 9, 8};   // rdi rsi rdx r10 r8 r9
   for (int i = 0; i < 6; ++i) EXPECT_EQ(X86().SyscallArg(r, i), 0x1000u + arg_words[i]) << i;
 }
 
@@ -132,11 +131,16 @@ TEST(X86_64Arch, VdsoFunctionsMapToSyscalls) {
   std::set<std::pair<std::string_view, std::string_view>> got;
   for (const VdsoFunction& f : X86().VdsoFunctions()) got.insert({f.symbol, f.syscall});
   const std::set<std::pair<std::string_view, std::string_view>> want = {
-      {"clock_gettime", "clock_gettime"}, {"__vdso_clock_gettime", "clock_gettime"},
-      {"gettimeofday", "gettimeofday"},   {"__vdso_gettimeofday", "gettimeofday"},
-      {"time", "time"},                   {"__vdso_time", "time"},
-      {"getcpu", "getcpu"},               {"__vdso_getcpu", "getcpu"},
-      {"clock_getres", "clock_getres"},   {"__vdso_clock_getres", "clock_getres"}};
+      {"clock_gettime", "clock_gettime"},
+      {"__vdso_clock_gettime", "clock_gettime"},
+      {"gettimeofday", "gettimeofday"},
+      {"__vdso_gettimeofday", "gettimeofday"},
+      {"time", "time"},
+      {"__vdso_time", "time"},
+      {"getcpu", "getcpu"},
+      {"__vdso_getcpu", "getcpu"},
+      {"clock_getres", "clock_getres"},
+      {"__vdso_clock_getres", "clock_getres"}};
   EXPECT_EQ(got, want);
 }
 
@@ -177,7 +181,7 @@ TEST(X86_64Arch, DecodeRdrandRdseed) {
       {{0x4c, 0x0f, 0xc7, 0xfd}, TrapInsnKind::kRdseed, kX86Rbp, 8},        // REX.R ignored
       {{0x48, 0x66, 0x0f, 0xc7, 0xf0}, TrapInsnKind::kRdrand, kX86Rax, 2},  // REX not last: ignored
       {{0x41, 0x66, 0x48, 0x0f, 0xc7, 0xfe}, TrapInsnKind::kRdseed, kX86Rsi, 8},  // last REX counts
-      {{0x2e, 0x67, 0x0f, 0xc7, 0xf1}, TrapInsnKind::kRdrand, kX86Rcx, 4},  // inert prefixes
+      {{0x2e, 0x67, 0x0f, 0xc7, 0xf1}, TrapInsnKind::kRdrand, kX86Rcx, 4},        // inert prefixes
   };
   for (const RandomCase& c : cases) {
     TrapInsn t = Decode(c.bytes);
@@ -205,7 +209,7 @@ TEST(X86_64Arch, DecodeRejectsOtherBytes) {
       {0xf3, 0x0f, 0xc7, 0xf8},  // rdpid %rax
       {0xf2, 0x0f, 0xc7, 0xf0},
       {0x48, 0x90},
-      {0xf0, 0x0f, 0xc7, 0xf0},  // lock: undefined
+      {0xf0, 0x0f, 0xc7, 0xf0},        // lock: undefined
       {0x66, 0xf3, 0x0f, 0xc7, 0xf8},  // rdpid: f3 wins over 66
   };
   for (const Bytes& bytes : others) {
@@ -263,10 +267,10 @@ TEST(X86_64Arch, ApplyRdrandSizesAndFlags) {
   const uint64_t old = 0x1111222233334444;
   const uint64_t value = 0xaaaabbbbccccdddd;
   const Case cases[] = {
-      {{0x48, 0x0f, 0xc7, 0xf0}, kX86Rax, value},                   // 64-bit: whole
-      {{0x0f, 0xc7, 0xf0}, kX86Rax, 0xccccdddd},                    // 32-bit: zero-extends
-      {{0x66, 0x0f, 0xc7, 0xf0}, kX86Rax, 0x111122223333dddd},      // 16-bit: keeps upper
-      {{0x49, 0x0f, 0xc7, 0xf9}, kX86R9, value},                    // rdseed %r9
+      {{0x48, 0x0f, 0xc7, 0xf0}, kX86Rax, value},               // 64-bit: whole
+      {{0x0f, 0xc7, 0xf0}, kX86Rax, 0xccccdddd},                // 32-bit: zero-extends
+      {{0x66, 0x0f, 0xc7, 0xf0}, kX86Rax, 0x111122223333dddd},  // 16-bit: keeps upper
+      {{0x49, 0x0f, 0xc7, 0xf9}, kX86R9, value},                // rdseed %r9
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(testing::PrintToString(c.bytes));
@@ -339,15 +343,15 @@ void ExpectSameSites(const std::vector<TrapSite>& got, const std::vector<TrapSit
 TEST(X86_64Arch, ScanFindsRandomInsnsOnInstructionBoundaries) {
   constexpr uint64_t kBase = 0x7f0000001000;
   CodeBuilder b;
-  b.Add({0x48, 0x89, 0xe5});                              // mov %rsp,%rbp
-  const size_t rdrand_eax = b.Add({0x0f, 0xc7, 0xf0});    // rdrand %eax
-  b.Add({0xb8, 0x0f, 0xc7, 0xf0, 0x00});                  // mov $0xf0c70f,%eax (not a site)
+  b.Add({0x48, 0x89, 0xe5});                                  // mov %rsp,%rbp
+  const size_t rdrand_eax = b.Add({0x0f, 0xc7, 0xf0});        // rdrand %eax
+  b.Add({0xb8, 0x0f, 0xc7, 0xf0, 0x00});                      // mov $0xf0c70f,%eax (not a site)
   const size_t rdrand_rcx = b.Add({0x48, 0x0f, 0xc7, 0xf1});  // rdrand %rcx
-  b.Add({0xf3, 0x0f, 0xc7, 0xf8});                        // rdpid %rax (not a site)
-  b.Add({0x06});                                          // invalid in 64-bit mode
+  b.Add({0xf3, 0x0f, 0xc7, 0xf8});                            // rdpid %rax (not a site)
+  b.Add({0x06});                                              // invalid in 64-bit mode
   const size_t rdseed_r9w = b.Add({0x66, 0x41, 0x0f, 0xc7, 0xf9});  // rdseed %r9w
-  b.Add({0x0f, 0x31});                                    // rdtsc faults; never scanned
-  b.Add({0xc3});                                          // ret
+  b.Add({0x0f, 0x31});                                              // rdtsc faults; never scanned
+  b.Add({0xc3});                                                    // ret
 
   const std::vector<TrapSite> sites = X86().ScanForTrapSites(b.code(), kBase);
   ASSERT_EQ(sites.size(), 3u);
@@ -392,9 +396,9 @@ std::optional<TextSegment> ReadTextSegment(const char* path) {
     std::memcpy(&phdr, file.data() + at, sizeof(phdr));
     if (phdr.p_type != PT_LOAD || !(phdr.p_flags & PF_X)) continue;
     if (phdr.p_offset + phdr.p_filesz > file.size()) return std::nullopt;
-    return TextSegment{Bytes(file.begin() + phdr.p_offset,
-                             file.begin() + phdr.p_offset + phdr.p_filesz),
-                       phdr.p_vaddr};
+    return TextSegment{
+        Bytes(file.begin() + phdr.p_offset, file.begin() + phdr.p_offset + phdr.p_filesz),
+        phdr.p_vaddr};
   }
   return std::nullopt;
 }
@@ -426,8 +430,9 @@ TEST(X86_64Arch, ScanFindsRdrandInLibstdcxx) {
 
   const auto full_start = std::chrono::steady_clock::now();
   const std::vector<TrapSite> full = FullSweep(text->bytes, text->vaddr);
-  const double full_ms = std::chrono::duration<double, std::milli>(
-                             std::chrono::steady_clock::now() - full_start).count();
+  const double full_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - full_start)
+          .count();
   std::printf("full Capstone sweep of the same bytes: %.1f ms\n", full_ms);
   ExpectSameSites(sites, full);
 }
@@ -522,16 +527,16 @@ TEST(X86_64Arch, GdbRegistersReadTheRightSources) {
 TEST(X86_64Arch, TargetXmlListsTheTableInOrder) {
   const std::string xml(X86().TargetXml());
   EXPECT_NE(xml.find("<architecture>i386:x86-64</architecture>"), std::string::npos);
-  for (const char* feature : {"org.gnu.gdb.i386.core", "org.gnu.gdb.i386.sse",
-                              "org.gnu.gdb.i386.linux", "org.gnu.gdb.i386.segments",
-                              "org.gnu.gdb.i386.avx"}) {
+  for (const char* feature :
+       {"org.gnu.gdb.i386.core", "org.gnu.gdb.i386.sse", "org.gnu.gdb.i386.linux",
+        "org.gnu.gdb.i386.segments", "org.gnu.gdb.i386.avx"}) {
     EXPECT_NE(xml.find(std::string("<feature name=\"") + feature + "\">"), std::string::npos)
         << feature;
   }
   const std::regex reg_re(R"re(<reg name="([^"]+)" bitsize="(\d+)")re");
   std::vector<std::pair<std::string, int>> in_xml;
-  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), reg_re);
-       it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), reg_re); it != std::sregex_iterator();
+       ++it) {
     in_xml.emplace_back((*it)[1].str(), std::stoi((*it)[2].str()));
   }
   std::span<const GdbRegister> regs = X86().GdbRegisters();

@@ -1,0 +1,21 @@
+// Starting the user's gdb, already connected to our server.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace rwd::cli {
+
+// Runs `gdb -q EXE -ex CONNECT_COMMAND EXTRA_ARGS...` in the foreground of
+// the terminal. Returns gdb's pid.
+Expected<pid_t> LaunchGdb(const std::string& gdb, const std::string& exe,
+                          const std::string& connect_command,
+                          const std::vector<std::string>& extra_args);
+// Waits for gdb and returns its exit status.
+int WaitForGdb(pid_t pid);
+
+}  // namespace rwd::cli

@@ -1,0 +1,271 @@
+#include "gdbserver/replay_target.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "core/proc_maps.h"
+
+namespace rwd::gdbserver {
+
+namespace {
+
+constexpr const char* kMonitorHelp =
+    "rewind monitor commands:\n"
+    "  when                 current event number and position\n"
+    "  checkpoint [NAME]    save this point; prints its id\n"
+    "  checkpoints          list checkpoints\n"
+    "  restart ID|NAME      return to a checkpoint\n"
+    "  goto EVENT           go to the point where EVENT events have been replayed\n"
+    "  stats                checkpoint and restore counts\n"
+    "After restart or goto, run 'flushregs' (or step) so gdb rereads the state.\n";
+
+arch::HwKind ToHwKind(BreakpointType type) {
+  switch (type) {
+    case BreakpointType::kRead: return arch::HwKind::kRead;
+    case BreakpointType::kAccess: return arch::HwKind::kAccess;
+    default: return arch::HwKind::kWrite;
+  }
+}
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+  return buf;
+}
+
+}  // namespace
+
+ReplayTarget::ReplayTarget(replayer::Timeline& timeline) : timeline_(timeline) {
+  last_stop_.kind = StopReply::Kind::kSignal;
+  last_stop_.signo = SIGTRAP;
+  last_stop_.tid = pid();
+}
+
+const arch::Arch& ReplayTarget::arch() const { return timeline_.live().arch(); }
+
+int ReplayTarget::pid() const { return timeline_.live().recorded_pid(); }
+
+std::vector<ThreadInfo> ReplayTarget::Threads() {
+  std::string name = std::filesystem::path(timeline_.live().exec_path()).filename();
+  return {ThreadInfo{pid(), name.substr(0, 15)}};
+}
+
+int ReplayTarget::CurrentThread() { return pid(); }
+
+Status ReplayTarget::SelectThread(int tid) {
+  if (tid <= 0 || tid == pid()) return Status::Ok();
+  return Status(ErrorCode::kInvalidInput, "no thread " + std::to_string(tid));
+}
+
+Status ReplayTarget::CheckLive() const {
+  if (timeline_.live().exited()) {
+    return Status(ErrorCode::kTraceeExited, "the replayed process has exited");
+  }
+  return Status::Ok();
+}
+
+Expected<arch::Registers> ReplayTarget::GetRegisters(int) {
+  RETURN_IF_ERROR(CheckLive());
+  return timeline_.live().GetRegisters();
+}
+
+Expected<std::vector<uint8_t>> ReplayTarget::GetFpRegisters(int) {
+  RETURN_IF_ERROR(CheckLive());
+  return timeline_.live().GetFpRegisters();
+}
+
+Expected<std::vector<uint8_t>> ReplayTarget::ReadMemory(uint64_t addr, size_t len) {
+  RETURN_IF_ERROR(CheckLive());
+  return timeline_.live().ReadMemory(addr, len);
+}
+
+Status ReplayTarget::InsertBreakpoint(BreakpointType type, uint64_t addr, int len) {
+  if (type == BreakpointType::kSoftware || type == BreakpointType::kHardware) {
+    return timeline_.InsertBreakpoint(addr);
+  }
+  std::vector<arch::HwWatch> watches = watches_;
+  watches.push_back(arch::HwWatch{addr, static_cast<uint8_t>(len), ToHwKind(type)});
+  ASSIGN_OR_RETURN(bool fits, timeline_.SetWatchpoints(watches));
+  if (!fits) {
+    return Status(ErrorCode::kUnsupported,
+                  "the debug registers cannot hold this watchpoint (at most 4, aligned, "
+                  "of 1, 2, 4 or 8 bytes)");
+  }
+  watches_ = std::move(watches);
+  watch_types_.push_back(type);
+  return Status::Ok();
+}
+
+Status ReplayTarget::RemoveBreakpoint(BreakpointType type, uint64_t addr, int len) {
+  if (type == BreakpointType::kSoftware || type == BreakpointType::kHardware) {
+    return timeline_.RemoveBreakpoint(addr);
+  }
+  for (size_t i = 0; i < watches_.size(); ++i) {
+    if (watches_[i].addr == addr && watches_[i].len == len && watch_types_[i] == type) {
+      watches_.erase(watches_.begin() + static_cast<long>(i));
+      watch_types_.erase(watch_types_.begin() + static_cast<long>(i));
+      return timeline_.SetWatchpoints(watches_).status();
+    }
+  }
+  return Status::Ok();
+}
+
+StopReply ReplayTarget::ToStopReply(const replayer::ReplayStop& stop) {
+  using Kind = replayer::ReplayStop::Kind;
+  StopReply reply;
+  reply.tid = pid();
+  reply.kind = StopReply::Kind::kSignal;
+  reply.signo = SIGTRAP;
+  switch (stop.kind) {
+    case Kind::kBreakpoint:
+      reply.swbreak = true;
+      break;
+    case Kind::kWatchpoint:
+      if (stop.watch_index >= 0 && static_cast<size_t>(stop.watch_index) < watch_types_.size()) {
+        reply.watch_type = watch_types_[stop.watch_index];
+        reply.watch_addr = watches_[stop.watch_index].addr;
+      }
+      break;
+    case Kind::kSignal:
+      reply.signo = stop.signo;
+      break;
+    case Kind::kInterrupted:
+      reply.signo = SIGINT;
+      break;
+    case Kind::kExited:
+      if (WIFSIGNALED(stop.wait_status)) {
+        reply.kind = StopReply::Kind::kTerminated;
+        reply.signo = WTERMSIG(stop.wait_status);
+      } else {
+        reply.kind = StopReply::Kind::kExited;
+        reply.exit_code = WEXITSTATUS(stop.wait_status);
+      }
+      break;
+    case Kind::kEndOfTrace:
+      reply.kind = StopReply::Kind::kHistoryEnd;
+      break;
+    case Kind::kHistoryStart:
+      reply.kind = StopReply::Kind::kHistoryBegin;
+      break;
+    case Kind::kStep:
+    case Kind::kEventBoundary:
+      break;
+  }
+  return reply;
+}
+
+StopReply ReplayTarget::Resume(const ResumeRequest& request,
+                               const std::function<bool()>& interrupted) {
+  bool reverse = request.direction == Direction::kReverse;
+  bool step = request.kind == ResumeKind::kStep;
+  Expected<replayer::ReplayStop> stop =
+      reverse ? (step ? timeline_.ReverseStep() : timeline_.ReverseContinue(interrupted))
+              : (step ? timeline_.Step() : timeline_.Continue(interrupted));
+  if (!stop.ok()) {
+    // The debugger cannot show our errors in a stop reply; the user's
+    // terminal can. The replay stays where it stopped.
+    fprintf(stderr, "rewind: %s\n", stop.status().ToString().c_str());
+    StopReply reply;
+    reply.tid = pid();
+    reply.signo = SIGTRAP;
+    last_stop_ = reply;
+    return reply;
+  }
+  last_stop_ = ToStopReply(*stop);
+  return last_stop_;
+}
+
+Expected<std::vector<uint8_t>> ReplayTarget::Auxv() {
+  RETURN_IF_ERROR(CheckLive());
+  return ReadAuxvBytes(timeline_.live().live_tid());
+}
+
+std::string ReplayTarget::ExecFile() { return timeline_.live().exec_path(); }
+
+std::string ReplayTarget::HostPathFor(const std::string& path) {
+  // gdb asks for /proc files of the pid (and tid) it was told: the recorded
+  // ones. Serve the live process's instead.
+  if (path.rfind("/proc/", 0) == 0) {
+    std::string recorded = "/" + std::to_string(pid()) + "/";
+    std::string live = "/" + std::to_string(timeline_.live().live_tid()) + "/";
+    std::string mapped = path;
+    for (size_t at = mapped.find(recorded); at != std::string::npos;
+         at = mapped.find(recorded, at + live.size())) {
+      mapped.replace(at, recorded.size(), live);
+    }
+    return mapped;
+  }
+  const auto& files = timeline_.live().mapped_files();
+  auto it = files.find(path);
+  return it == files.end() ? path : it->second;
+}
+
+std::string ReplayTarget::When() {
+  replayer::ReplaySession& live = timeline_.live();
+  std::ostringstream out;
+  out << "Current event: " << live.event_number() << " (of " << timeline_.event_count() << ")";
+  if (!live.exited()) {
+    replayer::Position p = timeline_.Current();
+    out << ", pc " << Hex(p.pc) << (p.boundary ? ", at the event boundary" : "");
+  } else {
+    out << ", the process has exited";
+  }
+  out << "\n";
+  return out.str();
+}
+
+std::string ReplayTarget::Monitor(const std::string& command) {
+  std::istringstream in(command);
+  std::string verb, arg;
+  in >> verb >> arg;
+  if (verb.empty() || verb == "help") return kMonitorHelp;
+  if (verb == "when") return When();
+  if (verb == "checkpoint") {
+    Expected<int> id = timeline_.TakeCheckpoint(arg);
+    if (!id.ok()) return "error: " + id.status().message() + "\n";
+    return "Checkpoint " + std::to_string(*id) + " at event " +
+           std::to_string(timeline_.live().event_number()) + "\n";
+  }
+  if (verb == "checkpoints") {
+    std::ostringstream out;
+    for (const replayer::CheckpointInfo& cp : timeline_.Checkpoints()) {
+      out << cp.id << "\tevent " << cp.event << "\t"
+          << (cp.automatic ? "auto" : "explicit") << (cp.name.empty() ? "" : "\t" + cp.name)
+          << "\n";
+    }
+    return out.str();
+  }
+  if (verb == "restart") {
+    int id = -1;
+    for (const replayer::CheckpointInfo& cp : timeline_.Checkpoints()) {
+      if (cp.name == arg || std::to_string(cp.id) == arg) id = cp.id;
+    }
+    if (id < 0) return "error: no checkpoint '" + arg + "' (see 'monitor checkpoints')\n";
+    Status s = timeline_.RestoreCheckpoint(id);
+    return s.ok() ? When() : "error: " + s.message() + "\n";
+  }
+  if (verb == "goto") {
+    char* end = nullptr;
+    unsigned long long event = strtoull(arg.c_str(), &end, 10);
+    if (arg.empty() || *end != '\0') return "usage: monitor goto EVENT\n";
+    Status s = timeline_.GotoEvent(event);
+    return s.ok() ? When() : "error: " + s.message() + "\n";
+  }
+  if (verb == "stats") {
+    const replayer::TimelineStats& st = timeline_.stats();
+    std::ostringstream out;
+    out << "checkpoints: " << timeline_.Checkpoints().size() << " kept, "
+        << st.checkpoints_taken << " taken\n"
+        << "restores: " << st.restores << " (" << st.restores_from_start
+        << " from the start of history), last from event " << st.last_restore_event << "\n";
+    return out.str();
+  }
+  return "unknown monitor command '" + verb + "'\n" + kMonitorHelp;
+}
+
+}  // namespace rwd::gdbserver

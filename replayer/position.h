@@ -1,0 +1,29 @@
+// Position: a point in a replay's timeline, named without hardware counters.
+//
+// Between two events a thread executes deterministically, so "the first time
+// after `event` events that the thread is about to execute `pc` with exactly
+// these registers" names one point, reachable again by re-executing from a
+// checkpoint with a breakpoint at pc (DESIGN.md, "Positions"). Limit: a loop
+// that revisits pc with identical registers while only memory changes would
+// be matched at its first visit; the full register set (pc, sp, flags and
+// every general register) makes that rare in practice.
+#pragma once
+
+#include <cstdint>
+
+#include "arch/registers.h"
+
+namespace rwd::replayer {
+
+struct Position {
+  uint64_t event = 0;     // events replayed before this point
+  bool boundary = false;  // exactly where an event's replay left the thread
+  uint64_t pc = 0;
+  arch::Registers regs;
+
+  bool SameState(const Position& o) const {
+    return event == o.event && pc == o.pc && regs == o.regs;
+  }
+};
+
+}  // namespace rwd::replayer

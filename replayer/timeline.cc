@@ -1,0 +1,362 @@
+#include "replayer/timeline.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace rwd::replayer {
+
+namespace {
+
+// Enough for the stepping gdb does within a few source lines; older states
+// are found again by a new search.
+constexpr size_t kMaxTrail = 100000;
+// A predecessor search single-steps at most this far (~20 us a step).
+constexpr uint64_t kMaxPredecessorSteps = 5000000;
+
+bool IsEnd(const ReplayStop& stop) {
+  return stop.kind == ReplayStop::Kind::kExited || stop.kind == ReplayStop::Kind::kEndOfTrace;
+}
+
+Status Lost(const Position& p, const std::string& why) {
+  char buf[128];
+  snprintf(buf, sizeof(buf), "could not reach the position at event %llu, pc 0x%llx again: ",
+           static_cast<unsigned long long>(p.event), static_cast<unsigned long long>(p.pc));
+  return Status(ErrorCode::kDivergence, buf + why);
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Timeline>> Timeline::Open(const TimelineOptions& options) {
+  std::unique_ptr<Timeline> t(new Timeline(options));
+  ASSIGN_OR_RETURN(t->live_, ReplaySession::Open(options.replay));
+  // History starts at the program's first instruction, after its exec.
+  RETURN_IF_ERROR(t->RunToEvent(*t->live_, 1));
+  t->start_ = t->PositionOf(*t->live_);
+  RETURN_IF_ERROR(t->AddCheckpoint(*t->live_, "start", true).status());
+  t->high_water_event_ = t->live_->event_number();
+  t->live_->set_echo_from_event(t->high_water_event_);
+  return t;
+}
+
+Position Timeline::PositionOf(ReplaySession& s) {
+  Position p;
+  p.event = s.event_number();
+  p.boundary = s.at_event_boundary();
+  auto regs = s.GetRegisters();
+  if (regs.ok()) {
+    p.regs = *regs;
+    p.pc = s.arch().Pc(p.regs);
+  }
+  return p;
+}
+
+Position Timeline::Current() { return PositionOf(*live_); }
+
+bool Timeline::AtHistoryStart() { return !live_->exited() && Current().SameState(start_); }
+
+ReplayStop Timeline::HistoryStartStop() {
+  ReplayStop stop;
+  stop.kind = ReplayStop::Kind::kHistoryStart;
+  return stop;
+}
+
+Status Timeline::ArmDebuggerTraps(ReplaySession& s) {
+  for (uint64_t addr : breakpoints_) RETURN_IF_ERROR(s.InsertBreakpoint(addr));
+  if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints(watches_).status());
+  return Status::Ok();
+}
+
+Status Timeline::DisarmDebuggerTraps(ReplaySession& s) {
+  for (uint64_t addr : breakpoints_) RETURN_IF_ERROR(s.RemoveBreakpoint(addr));
+  if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints({}).status());
+  return Status::Ok();
+}
+
+Status Timeline::InsertBreakpoint(uint64_t addr) {
+  if (!live_->exited()) RETURN_IF_ERROR(live_->InsertBreakpoint(addr));
+  breakpoints_.insert(addr);
+  return Status::Ok();
+}
+
+Status Timeline::RemoveBreakpoint(uint64_t addr) {
+  breakpoints_.erase(addr);
+  return live_->exited() ? Status::Ok() : live_->RemoveBreakpoint(addr);
+}
+
+Expected<bool> Timeline::SetWatchpoints(const std::vector<arch::HwWatch>& watches) {
+  if (!live_->exited()) {
+    ASSIGN_OR_RETURN(bool ok, live_->SetWatchpoints(watches));
+    if (!ok) return false;
+  }
+  watches_ = watches;
+  return true;
+}
+
+Status Timeline::RunToEvent(ReplaySession& s, uint64_t event) {
+  if (s.event_number() >= event) return Status::Ok();
+  s.set_boundary_stop([event](uint64_t e) { return e >= event; });
+  Status status;
+  while (s.event_number() < event) {
+    auto stop = s.Continue();
+    if (!stop.ok()) {
+      status = stop.status();
+      break;
+    }
+    if (IsEnd(*stop) && s.event_number() < event) {
+      status = Status(ErrorCode::kInvalidInput,
+                      "event " + std::to_string(event) + " is beyond the end of the trace (" +
+                          std::to_string(s.event_count()) + " events)");
+      break;
+    }
+  }
+  s.set_boundary_stop(nullptr);
+  return status;
+}
+
+Expected<int> Timeline::AddCheckpoint(ReplaySession& s, const std::string& name, bool automatic) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> copy, s.Fork());
+  Checkpoint cp;
+  cp.info.id = next_checkpoint_id_++;
+  cp.info.event = s.event_number();
+  cp.info.name = name;
+  cp.info.automatic = automatic;
+  cp.position = PositionOf(s);
+  cp.session = std::move(copy);
+  auto at = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), cp.info.event,
+                             [](uint64_t e, const Checkpoint& c) { return e < c.info.event; });
+  checkpoints_.insert(at, std::move(cp));
+  ++stats_.checkpoints_taken;
+  last_checkpoint_time_ = std::chrono::steady_clock::now();
+  ThinCheckpoints();
+  return next_checkpoint_id_ - 1;
+}
+
+void Timeline::ThinCheckpoints() {
+  auto automatic = [](const Checkpoint& c) { return c.info.automatic && c.info.name.empty(); };
+  while (static_cast<size_t>(std::count_if(checkpoints_.begin(), checkpoints_.end(), automatic)) >
+         options_.max_checkpoints) {
+    // Drop the automatic checkpoint closest to its predecessor: the rest
+    // stay evenly spread over the replayed history.
+    size_t victim = 0;
+    uint64_t best_gap = UINT64_MAX;
+    for (size_t i = 1; i < checkpoints_.size(); ++i) {
+      if (!automatic(checkpoints_[i])) continue;
+      uint64_t gap = checkpoints_[i].info.event - checkpoints_[i - 1].info.event;
+      if (gap < best_gap) {
+        best_gap = gap;
+        victim = i;
+      }
+    }
+    if (victim == 0) return;
+    checkpoints_.erase(checkpoints_.begin() + static_cast<long>(victim));
+  }
+}
+
+const Timeline::Checkpoint& Timeline::CheckpointBefore(uint64_t event) const {
+  // Only checkpoints at a boundary are known to precede every point of
+  // their event; one taken mid-way may lie after the target.
+  const Checkpoint* best = &checkpoints_.front();
+  for (const Checkpoint& cp : checkpoints_) {
+    if (cp.info.event < event || (cp.info.event == event && cp.position.boundary)) best = &cp;
+  }
+  return *best;
+}
+
+Expected<std::unique_ptr<ReplaySession>> Timeline::Restore(const Checkpoint& cp) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, cp.session->Fork());
+  ++stats_.restores;
+  stats_.last_restore_event = cp.info.event;
+  if (&cp == &checkpoints_.front()) ++stats_.restores_from_start;
+  s->set_echo_from_event(UINT64_MAX);
+  return s;
+}
+
+Status Timeline::MakeLive(std::unique_ptr<ReplaySession> session) {
+  live_ = std::move(session);
+  live_->set_echo_from_event(high_water_event_);
+  return ArmDebuggerTraps(*live_);
+}
+
+Expected<ReplayStop> Timeline::Continue(const InterruptPoll& interrupted) {
+  auto due = [this]() {
+    return std::chrono::steady_clock::now() - last_checkpoint_time_ >= options_.checkpoint_interval;
+  };
+  live_->set_boundary_stop([&](uint64_t) { return (interrupted && interrupted()) || due(); });
+  Expected<ReplayStop> result = Status(ErrorCode::kError, "not run");
+  while (true) {
+    result = live_->Continue();
+    high_water_event_ = std::max(high_water_event_, live_->event_number());
+    live_->set_echo_from_event(high_water_event_);
+    if (!result.ok() || result->kind != ReplayStop::Kind::kEventBoundary) break;
+    if (interrupted && interrupted()) {
+      result = ReplayStop{ReplayStop::Kind::kInterrupted};
+      break;
+    }
+    if (due() && live_->CanFork()) {
+      // A failed automatic checkpoint only costs speed later.
+      AddCheckpoint(*live_, "", true).status().IgnoreError();
+      last_checkpoint_time_ = std::chrono::steady_clock::now();
+    }
+  }
+  live_->set_boundary_stop(nullptr);
+  return result;
+}
+
+Expected<ReplayStop> Timeline::Step() {
+  ASSIGN_OR_RETURN(ReplayStop stop, live_->Step());
+  high_water_event_ = std::max(high_water_event_, live_->event_number());
+  live_->set_echo_from_event(high_water_event_);
+  return stop;
+}
+
+Status Timeline::Goto(const Position& target) {
+  const Checkpoint& cp = CheckpointBefore(target.event);
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
+  RETURN_IF_ERROR(RunToEvent(*s, target.event));
+  if (!PositionOf(*s).SameState(target)) {
+    RETURN_IF_ERROR(s->InsertBreakpoint(target.pc));
+    while (true) {
+      ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
+      if (IsEnd(stop)) return Lost(target, "the replay ended first");
+      if (s->event_number() > target.event) return Lost(target, "its event passed");
+      if (stop.kind == ReplayStop::Kind::kBreakpoint && stop.addr == target.pc &&
+          PositionOf(*s).SameState(target)) {
+        break;
+      }
+    }
+    RETURN_IF_ERROR(s->RemoveBreakpoint(target.pc));
+  }
+  return MakeLive(std::move(s));
+}
+
+Expected<std::optional<Timeline::Hit>> Timeline::ScanForLastHit(const Checkpoint& cp,
+                                                                const Position& upper) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
+  RETURN_IF_ERROR(ArmDebuggerTraps(*s));
+  if (!upper.boundary) RETURN_IF_ERROR(s->InsertBreakpoint(upper.pc));
+  s->set_boundary_stop([&upper](uint64_t e) {
+    return e > upper.event || (upper.boundary && e >= upper.event);
+  });
+  std::optional<Hit> last;
+  while (true) {
+    ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
+    Position here = PositionOf(*s);
+    if (IsEnd(stop)) break;
+    if (upper.boundary ? here.event >= upper.event : here.event > upper.event) break;
+    if (!upper.boundary && here.SameState(upper)) break;
+    if (stop.kind == ReplayStop::Kind::kWatchpoint ||
+        (stop.kind == ReplayStop::Kind::kBreakpoint && breakpoints_.count(stop.addr))) {
+      last = Hit{here, stop};
+    }
+  }
+  return last;
+}
+
+Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& interrupted) {
+  if (live_->exited()) {
+    return Status(ErrorCode::kInvalidInput, "the process has exited; restart to go back");
+  }
+  Position upper = Current();
+  trail_.clear();
+  for (size_t i = checkpoints_.size(); i-- > 0;) {
+    const Checkpoint& cp = checkpoints_[i];
+    bool usable = cp.info.event < upper.event ||
+                  (cp.info.event == upper.event && cp.position.boundary && !upper.boundary);
+    if (!usable) continue;
+    ASSIGN_OR_RETURN(std::optional<Hit> hit, ScanForLastHit(cp, upper));
+    if (hit) {
+      Position target = hit->position;
+      if (hit->stop.kind == ReplayStop::Kind::kWatchpoint) {
+        // Going backwards, a watchpoint triggers before the write: stop on
+        // the writing instruction, so gdb shows the value it overwrote.
+        ASSIGN_OR_RETURN(std::optional<Position> before, Predecessor(target));
+        if (before) target = *before;
+      }
+      RETURN_IF_ERROR(Goto(target));
+      return hit->stop;
+    }
+    if (interrupted && interrupted()) {
+      RETURN_IF_ERROR(Goto(cp.position));
+      return ReplayStop{ReplayStop::Kind::kInterrupted};
+    }
+    upper = cp.position;
+  }
+  RETURN_IF_ERROR(Goto(start_));
+  return HistoryStartStop();
+}
+
+Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) {
+  for (size_t i = 1; i < trail_.size(); ++i) {
+    if (trail_[i].SameState(target)) return std::optional<Position>(trail_[i - 1]);
+  }
+  if (target.SameState(start_)) return std::optional<Position>();
+  uint64_t base_event = target.event;
+  while (true) {
+    const Checkpoint& cp = CheckpointBefore(base_event);
+    ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
+    RETURN_IF_ERROR(RunToEvent(*s, base_event));
+    Position here = PositionOf(*s);
+    if (here.SameState(target)) {
+      // The target is where this event's replay left the thread: the
+      // instruction before it belongs to the previous stretch.
+      if (base_event <= start_.event) return std::optional<Position>();
+      --base_event;
+      continue;
+    }
+    std::vector<Position> trail{here};
+    for (uint64_t steps = 0; steps < kMaxPredecessorSteps; ++steps) {
+      ASSIGN_OR_RETURN(ReplayStop stop, s->Step());
+      if (IsEnd(stop)) return Lost(target, "the replay ended first");
+      Position next = PositionOf(*s);
+      if (next.event > target.event) return Lost(target, "its event passed");
+      if (next.SameState(target)) {
+        trail.push_back(next);
+        trail_ = std::move(trail);
+        return std::optional<Position>(trail_[trail_.size() - 2]);
+      }
+      trail.push_back(std::move(next));
+      if (trail.size() > kMaxTrail) trail.erase(trail.begin(), trail.begin() + kMaxTrail / 2);
+    }
+    return Lost(target, "it is more than " + std::to_string(kMaxPredecessorSteps) +
+                            " instructions after the previous event");
+  }
+}
+
+Expected<ReplayStop> Timeline::ReverseStep() {
+  if (live_->exited()) {
+    return Status(ErrorCode::kInvalidInput, "the process has exited; restart to go back");
+  }
+  ASSIGN_OR_RETURN(std::optional<Position> before, Predecessor(Current()));
+  if (!before) return HistoryStartStop();
+  RETURN_IF_ERROR(Goto(*before));
+  return ReplayStop{ReplayStop::Kind::kStep};
+}
+
+Expected<int> Timeline::TakeCheckpoint(const std::string& name) {
+  return AddCheckpoint(*live_, name, false);
+}
+
+std::vector<CheckpointInfo> Timeline::Checkpoints() const {
+  std::vector<CheckpointInfo> out;
+  for (const Checkpoint& cp : checkpoints_) out.push_back(cp.info);
+  return out;
+}
+
+Status Timeline::RestoreCheckpoint(int id) {
+  for (const Checkpoint& cp : checkpoints_) {
+    if (cp.info.id != id) continue;
+    ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
+    return MakeLive(std::move(s));
+  }
+  return Status(ErrorCode::kNotFound, "no checkpoint " + std::to_string(id));
+}
+
+Status Timeline::GotoEvent(uint64_t event) {
+  if (event < start_.event) event = start_.event;
+  const Checkpoint& cp = CheckpointBefore(event);
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
+  RETURN_IF_ERROR(RunToEvent(*s, event));
+  return MakeLive(std::move(s));
+}
+
+}  // namespace rwd::replayer

@@ -1,0 +1,125 @@
+// Timeline: time travel over a trace. Owns the live ReplaySession the
+// debugger sees and a set of copy-on-write checkpoints (forked copies of the
+// replayed process, frozen at event boundaries).
+//
+// Going to any Position restores the nearest earlier checkpoint (forks it
+// again, so the checkpoint stays reusable) and re-executes from there.
+// Reverse-continue re-executes the stretch before the current position with
+// the debugger's breakpoints and watchpoints armed and goes to the last hit;
+// reverse-step finds the predecessor state by single-stepping from the
+// nearest earlier point. Checkpoints are taken automatically every
+// `checkpoint_interval` of replay time and on request; beyond
+// `max_checkpoints` automatic ones are thinned out (the first is kept).
+//
+// Single-threaded; everything runs on the caller's thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "replayer/position.h"
+#include "replayer/replay_session.h"
+
+namespace rwd::replayer {
+
+struct TimelineOptions {
+  ReplayOptions replay;
+  std::chrono::milliseconds checkpoint_interval{200};
+  size_t max_checkpoints = 48;
+};
+
+struct CheckpointInfo {
+  int id = 0;
+  uint64_t event = 0;
+  std::string name;   // empty for automatic ones
+  bool automatic = true;
+};
+
+struct TimelineStats {
+  uint64_t checkpoints_taken = 0;
+  uint64_t restores = 0;           // checkpoint restores (forks of a checkpoint)
+  uint64_t restores_from_start = 0;  // of those, from the checkpoint at event 1
+  uint64_t last_restore_event = 0;   // event of the checkpoint last restored
+};
+
+using InterruptPoll = std::function<bool()>;
+
+class Timeline {
+ public:
+  static Expected<std::unique_ptr<Timeline>> Open(const TimelineOptions& options);
+
+  ReplaySession& live() { return *live_; }
+  Position Current();
+
+  // The debugger's breakpoints and watchpoints; kept across restores.
+  Status InsertBreakpoint(uint64_t addr);
+  Status RemoveBreakpoint(uint64_t addr);
+  Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches);
+
+  Expected<ReplayStop> Continue(const InterruptPoll& interrupted);
+  Expected<ReplayStop> Step();
+  Expected<ReplayStop> ReverseContinue(const InterruptPoll& interrupted);
+  Expected<ReplayStop> ReverseStep();
+
+  Expected<int> TakeCheckpoint(const std::string& name);
+  std::vector<CheckpointInfo> Checkpoints() const;
+  Status RestoreCheckpoint(int id);
+  // Goes to the first point at which `event` events have been replayed.
+  Status GotoEvent(uint64_t event);
+  Status Goto(const Position& target);
+
+  bool AtHistoryStart();
+  const TimelineStats& stats() const { return stats_; }
+  uint64_t event_count() const { return live_->event_count(); }
+
+ private:
+  struct Checkpoint {
+    CheckpointInfo info;
+    Position position;
+    std::unique_ptr<ReplaySession> session;
+  };
+  struct Hit {
+    Position position;
+    ReplayStop stop;
+  };
+
+  explicit Timeline(TimelineOptions options) : options_(std::move(options)) {}
+  // Latest checkpoint at or before `event` (the start checkpoint at worst).
+  const Checkpoint& CheckpointBefore(uint64_t event) const;
+  // A fresh session forked from `cp`, with no debugger breakpoints.
+  Expected<std::unique_ptr<ReplaySession>> Restore(const Checkpoint& cp);
+  Status MakeLive(std::unique_ptr<ReplaySession> session);
+  Status ArmDebuggerTraps(ReplaySession& s);
+  Status DisarmDebuggerTraps(ReplaySession& s);
+  Expected<int> AddCheckpoint(ReplaySession& s, const std::string& name, bool automatic);
+  void ThinCheckpoints();
+  // Runs `s` to the first stop at which it has replayed >= `event` events.
+  Status RunToEvent(ReplaySession& s, uint64_t event);
+  // Re-executes [cp, upper) and returns the last debugger trap before upper.
+  Expected<std::optional<Hit>> ScanForLastHit(const Checkpoint& cp, const Position& upper);
+  // The state one instruction before `target`, or nullopt at history start.
+  Expected<std::optional<Position>> Predecessor(const Position& target);
+  Position PositionOf(ReplaySession& s);
+  ReplayStop HistoryStartStop();
+
+  TimelineOptions options_;
+  std::unique_ptr<ReplaySession> live_;
+  std::vector<Checkpoint> checkpoints_;  // sorted by event
+  int next_checkpoint_id_ = 1;
+  std::set<uint64_t> breakpoints_;
+  std::vector<arch::HwWatch> watches_;
+  uint64_t high_water_event_ = 0;  // output of events below this was shown
+  std::chrono::steady_clock::time_point last_checkpoint_time_;
+  Position start_;
+  // States from the last predecessor search, oldest first, so repeated
+  // reverse-steps do not single-step the same stretch again.
+  std::vector<Position> trail_;
+  TimelineStats stats_;
+};
+
+}  // namespace rwd::replayer
