@@ -98,6 +98,7 @@ int Autopilot(const std::string& dir) {
 int Serve(const ReplayArgs& args, const std::string& dir) {
   replayer::TimelineOptions options = args.timeline;
   options.replay.trace_dir = dir;
+  if (args.stdio) options.replay.stdout_fd = STDERR_FILENO;
   auto timeline = replayer::Timeline::Open(options);
   if (!timeline.ok()) {
     PrintError(timeline.status().message());

@@ -281,7 +281,7 @@ void ReplaySession::EchoOutput(const arch::SyscallInfo& row, const trace::Syscal
   } else {
     return;
   }
-  WriteAll(fd, out);
+  WriteAll(fd == 1 ? options_.stdout_fd : 2, out);
 }
 
 Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {

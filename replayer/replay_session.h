@@ -31,6 +31,9 @@ struct ReplayOptions {
   std::string trace_dir;
   // Reproduce the program's writes to stdout/stderr on ours (as rr does).
   bool echo_output = true;
+  // Where the program's stdout is reproduced; stderr when stdout carries
+  // the gdb protocol (--stdio).
+  int stdout_fd = 1;
 };
 
 struct ReplayStop {

@@ -126,7 +126,6 @@ Expected<int> Timeline::AddCheckpoint(ReplaySession& s, const std::string& name,
                              [](uint64_t e, const Checkpoint& c) { return e < c.info.event; });
   checkpoints_.insert(at, std::move(cp));
   ++stats_.checkpoints_taken;
-  last_checkpoint_time_ = std::chrono::steady_clock::now();
   ThinCheckpoints();
   return next_checkpoint_id_ - 1;
 }
@@ -178,8 +177,12 @@ Status Timeline::MakeLive(std::unique_ptr<ReplaySession> session) {
 }
 
 Expected<ReplayStop> Timeline::Continue(const InterruptPoll& interrupted) {
-  auto due = [this]() {
-    return std::chrono::steady_clock::now() - last_checkpoint_time_ >= options_.checkpoint_interval;
+  // Checkpoint spacing counts replay time only, not time spent stopped in
+  // the debugger.
+  auto started = std::chrono::steady_clock::now();
+  auto due = [&]() {
+    return replay_time_since_checkpoint_ + (std::chrono::steady_clock::now() - started) >=
+           options_.checkpoint_interval;
   };
   live_->set_boundary_stop([&](uint64_t) { return (interrupted && interrupted()) || due(); });
   Expected<ReplayStop> result = Status(ErrorCode::kError, "not run");
@@ -195,9 +198,11 @@ Expected<ReplayStop> Timeline::Continue(const InterruptPoll& interrupted) {
     if (due() && live_->CanFork()) {
       // A failed automatic checkpoint only costs speed later.
       AddCheckpoint(*live_, "", true).status().IgnoreError();
-      last_checkpoint_time_ = std::chrono::steady_clock::now();
+      replay_time_since_checkpoint_ = {};
+      started = std::chrono::steady_clock::now();
     }
   }
+  replay_time_since_checkpoint_ += std::chrono::steady_clock::now() - started;
   live_->set_boundary_stop(nullptr);
   return result;
 }

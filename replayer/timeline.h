@@ -114,7 +114,7 @@ class Timeline {
   std::set<uint64_t> breakpoints_;
   std::vector<arch::HwWatch> watches_;
   uint64_t high_water_event_ = 0;  // output of events below this was shown
-  std::chrono::steady_clock::time_point last_checkpoint_time_;
+  std::chrono::steady_clock::duration replay_time_since_checkpoint_{};
   Position start_;
   // States from the last predecessor search, oldest first, so repeated
   // reverse-steps do not single-step the same stretch again.
