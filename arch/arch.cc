@@ -1,7 +1,10 @@
 // HostArch, ArchFor, ArchByName: the registry of architecture backends this
 // build contains. The only place that maps the compiler's target to a backend.
+// Every build contains every backend: traces and tables of any architecture
+// can be inspected (and unit-tested) anywhere; only replay needs the host's.
 #include "arch/arch.h"
 
+#include "arch/aarch64/aarch64_arch.h"
 #include "arch/x86_64/x86_64_arch.h"
 
 namespace rwd::arch {
@@ -9,6 +12,8 @@ namespace rwd::arch {
 const Arch& HostArch() {
 #if defined(__x86_64__)
   return X86_64Arch::Instance();
+#elif defined(__aarch64__)
+  return AArch64Arch::Instance();
 #else
 #error "rewind has no arch/ backend for this host architecture"
 #endif
@@ -19,7 +24,7 @@ const Arch* ArchFor(ArchId id) {
     case ArchId::kX86_64:
       return &X86_64Arch::Instance();
     case ArchId::kAArch64:
-      return nullptr;  // no AArch64 backend in this build yet
+      return &AArch64Arch::Instance();
   }
   return nullptr;
 }

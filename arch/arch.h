@@ -94,13 +94,18 @@ class Arch {
   virtual uint64_t Sp(const Registers& r) const = 0;
   // Valid at a syscall-entry stop (and after it: x86 keeps orig_rax).
   virtual int64_t SyscallNumber(const Registers& r) const = 0;
+  // Sets the number register for a syscall instruction not yet executed
+  // (SetupSyscall's job). At a syscall-entry stop use SetSyscallNumberAtEntry:
+  // on AArch64 the kernel has already read x8 by then.
   virtual void SetSyscallNumber(Registers& r, int64_t nr) const = 0;
   virtual uint64_t SyscallArg(const Registers& r, int i) const = 0;
   virtual void SetSyscallArg(Registers& r, int i, uint64_t v) const = 0;
   virtual int64_t SyscallResult(const Registers& r) const = 0;
   virtual void SetSyscallResult(Registers& r, int64_t v) const = 0;
-  // Called at a syscall stop: moves pc back onto the syscall instruction and
-  // restores the number register so that resuming executes it (again).
+  // Called at a syscall-entry stop: moves pc back onto the syscall
+  // instruction and restores the number register so that resuming executes
+  // it (again). (At an exit stop AArch64 has lost the first argument: x0
+  // holds the result and NT_PRSTATUS has no orig_x0.)
   virtual void RewindToSyscallInsn(Registers& r) const = 0;
   // Prepares registers so that executing the syscall instruction at
   // `insn_addr` performs syscall `nr` with `args` (injected syscalls).
@@ -109,6 +114,12 @@ class Arch {
   // Registers that may differ between record and replay for reasons that do
   // not affect the program (none on x86-64); used by divergence checks.
   virtual bool SameProgramState(const Registers& a, const Registers& b) const = 0;
+  // Registers words the kernel overwrites while the thread sits in a syscall
+  // stop and puts back when it resumes (AArch64: x7 reads 0 at entry, 1 at
+  // exit; writes to it there are dropped). Read at such a stop they are not
+  // the program's values: never copy them into a thread stopped elsewhere,
+  // and leave them out when comparing states reached through different stops.
+  virtual std::span<const uint8_t> SyscallStopClobberedWords() const = 0;
   virtual std::string DescribeRegisters(const Registers& r) const = 0;
 
   // --- instructions -------------------------------------------------------
@@ -146,9 +157,21 @@ class Arch {
   // that libraries avoid instructions we cannot trap.
   virtual std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs,
                                                 const TrapInsn& insn) const = 0;
+  // At a syscall-entry stop of `tid` (whose registers are `regs`): makes the
+  // kernel run syscall `nr` instead, or none for -1 (the syscall is skipped
+  // and its exit stop follows). x86-64 writes `regs` back with orig_rax
+  // changed (updating `regs`); AArch64 writes NT_ARM_SYSTEM_CALL, since the
+  // kernel has read x8 already, and leaves x8 as the program set it.
+  [[nodiscard]] virtual bool SetSyscallNumberAtEntry(pid_t tid, Registers& regs,
+                                                     int64_t nr) const = 0;
   // Programs debug registers of a stopped thread. Returns false when the
   // hardware has no free slot or refuses the request.
   virtual bool SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const = 0;
+  // True when a watchpoint traps before the access executes (AArch64: pc
+  // still names the load or store), false when after it (x86-64). The
+  // replayer steps over the access before reporting, so that every
+  // architecture reports watchpoints after the access.
+  virtual bool WatchpointTrapsBeforeAccess() const = 0;
   // After a SIGTRAP: index into the last SetHwWatchpoints list that
   // triggered, if any; clears the hit status.
   virtual std::optional<int> TakeHwWatchpointHit(pid_t tid) const = 0;

@@ -75,7 +75,13 @@ Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr) {
   ASSIGN_OR_RETURN(WaitStatus ws, copy.Wait());
   if (ws.is_exit()) return Error("the checkpoint copy died at birth: " + ws.ToString());
   // The copy starts inside the injected clone; give it the state the
-  // original had before the injection.
+  // original had before the injection. Words a syscall stop of the original
+  // misreports are right in the copy, which is not in one (the clone left
+  // them as they were).
+  ASSIGN_OR_RETURN(arch::Registers live, copy.GetRegisters());
+  for (uint8_t word : tracee.arch().SyscallStopClobberedWords()) {
+    regs.SetWord(word, live.Word(word));
+  }
   RETURN_IF_ERROR(copy.SetRegisters(regs));
   return pid;
 }

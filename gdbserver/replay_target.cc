@@ -22,7 +22,8 @@ constexpr const char* kMonitorHelp =
     "  restart ID|NAME      return to a checkpoint\n"
     "  goto EVENT           go to the point where EVENT events have been replayed\n"
     "  stats                checkpoint and restore counts\n"
-    "After restart or goto, run 'flushregs' (or step) so gdb rereads the state.\n";
+    "After restart or goto, run 'maintenance flush register-cache' (or step)\n"
+    "so that gdb rereads registers and memory.\n";
 
 arch::HwKind ToHwKind(BreakpointType type) {
   switch (type) {
@@ -241,13 +242,9 @@ std::string ReplayTarget::Monitor(const std::string& command) {
     return out.str();
   }
   if (verb == "restart") {
-    int id = -1;
-    for (const replayer::CheckpointInfo& cp : timeline_.Checkpoints()) {
-      if (cp.name == arg || std::to_string(cp.id) == arg) id = cp.id;
-    }
-    if (id < 0) return "error: no checkpoint '" + arg + "' (see 'monitor checkpoints')\n";
-    Status s = timeline_.RestoreCheckpoint(id);
-    return s.ok() ? When() : "error: " + s.message() + "\n";
+    if (arg.empty()) return "usage: monitor restart ID|NAME\n";
+    Status s = timeline_.RestoreCheckpoint(arg);
+    return s.ok() ? When() : "error: " + s.message() + " (see 'monitor checkpoints')\n";
   }
   if (verb == "goto") {
     char* end = nullptr;

@@ -177,8 +177,9 @@ Status RecordSession::OnSyscallEntry(const SyscallStopInfo& info) {
   if (row->action == arch::ReplayAction::kDeny) {
     // An invalid number makes the kernel skip the syscall; exit sets the errno.
     ASSIGN_OR_RETURN(arch::Registers regs, tracee_.GetRegisters());
-    arch.SetSyscallNumber(regs, -1);
-    RETURN_IF_ERROR(tracee_.SetRegisters(regs));
+    if (!arch.SetSyscallNumberAtEntry(tracee_.tid(), regs, -1)) {
+      return ErrnoError("skipping the denied syscall '" + std::string(row->name) + "'");
+    }
   }
   pending_ = std::move(pending);
   return Status::Ok();

@@ -46,6 +46,22 @@ void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
   }
 }
 
+// At a watchpoint trap taken before the access (AArch64): executes the
+// accessing instruction with the watchpoints off, then arms them again.
+Status StepOverWatchedAccess(const Tracee& tracee, const std::vector<arch::HwWatch>& watches) {
+  const arch::Arch& a = tracee.arch();
+  if (!a.SetHwWatchpoints(tracee.tid(), {})) return ErrnoError("disarming the watchpoints");
+  RETURN_IF_ERROR(tracee.Resume(ResumeMode::kSingleStep));
+  ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
+  if (!a.SetHwWatchpoints(tracee.tid(), watches)) return ErrnoError("re-arming the watchpoints");
+  if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
+    return Status(ErrorCode::kUnsupported,
+                  "stepping over a watched access ended in " + ws.ToString() +
+                      " instead of a step; the watchpoint cannot be reported");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<ReplaySession>> ReplaySession::Open(const ReplayOptions& options) {
@@ -317,6 +333,9 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
     // The program must see its own argument registers, not our overrides.
     ASSIGN_OR_RETURN(arch::Registers regs, tracee_.GetRegisters());
     for (int i = 0; i < 6; ++i) arch().SetSyscallArg(regs, i, ev.args[i]);
+    // Where the result register is also an argument register (AArch64 x0),
+    // the program sees the result.
+    arch().SetSyscallResult(regs, result);
     RETURN_IF_ERROR(tracee_.SetRegisters(regs));
   }
   if (fd_to_close >= 0) {
@@ -462,6 +481,8 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
       if (*hit >= 0 && static_cast<size_t>(*hit) < watches_.size()) {
         stop.addr = watches_[*hit].addr;
       }
+      // Watchpoints are reported after the access on every architecture.
+      if (a.WatchpointTrapsBeforeAccess()) RETURN_IF_ERROR(StepOverWatchedAccess(tracee_, watches_));
       return Stop(stop);
     }
     uint64_t site = pc - a.BreakpointTrapPcOffset();

@@ -46,6 +46,9 @@ Position Timeline::PositionOf(ReplaySession& s) {
   if (regs.ok()) {
     p.regs = *regs;
     p.pc = s.arch().Pc(p.regs);
+    // Read differently at a syscall stop and at a checkpoint copy's stop
+    // of the same point (AArch64 x7); not part of the position's name.
+    for (uint8_t word : s.arch().SyscallStopClobberedWords()) p.regs.SetWord(word, 0);
   }
   return p;
 }
@@ -115,57 +118,17 @@ Status Timeline::RunToEvent(ReplaySession& s, uint64_t event) {
 
 Expected<int> Timeline::AddCheckpoint(ReplaySession& s, const std::string& name, bool automatic) {
   ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> copy, s.Fork());
-  Checkpoint cp;
-  cp.info.id = next_checkpoint_id_++;
-  cp.info.event = s.event_number();
-  cp.info.name = name;
-  cp.info.automatic = automatic;
-  cp.position = PositionOf(s);
-  cp.session = std::move(copy);
-  auto at = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), cp.info.event,
-                             [](uint64_t e, const Checkpoint& c) { return e < c.info.event; });
-  checkpoints_.insert(at, std::move(cp));
+  Position position = PositionOf(s);
   ++stats_.checkpoints_taken;
-  ThinCheckpoints();
-  return next_checkpoint_id_ - 1;
-}
-
-void Timeline::ThinCheckpoints() {
-  auto automatic = [](const Checkpoint& c) { return c.info.automatic && c.info.name.empty(); };
-  while (static_cast<size_t>(std::count_if(checkpoints_.begin(), checkpoints_.end(), automatic)) >
-         options_.max_checkpoints) {
-    // Drop the automatic checkpoint closest to its predecessor: the rest
-    // stay evenly spread over the replayed history.
-    size_t victim = 0;
-    uint64_t best_gap = UINT64_MAX;
-    for (size_t i = 1; i < checkpoints_.size(); ++i) {
-      if (!automatic(checkpoints_[i])) continue;
-      uint64_t gap = checkpoints_[i].info.event - checkpoints_[i - 1].info.event;
-      if (gap < best_gap) {
-        best_gap = gap;
-        victim = i;
-      }
-    }
-    if (victim == 0) return;
-    checkpoints_.erase(checkpoints_.begin() + static_cast<long>(victim));
-  }
-}
-
-const Timeline::Checkpoint& Timeline::CheckpointBefore(uint64_t event) const {
-  // Only checkpoints at a boundary are known to precede every point of
-  // their event; one taken mid-way may lie after the target.
-  const Checkpoint* best = &checkpoints_.front();
-  for (const Checkpoint& cp : checkpoints_) {
-    if (cp.info.event < event || (cp.info.event == event && cp.position.boundary)) best = &cp;
-  }
-  return *best;
+  return checkpoints_.Add(position.event, name, automatic, position.boundary,
+                          Frozen{position, std::move(copy)});
 }
 
 Expected<std::unique_ptr<ReplaySession>> Timeline::Restore(const Checkpoint& cp) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, cp.session->Fork());
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, cp.value.session->Fork());
   ++stats_.restores;
   stats_.last_restore_event = cp.info.event;
-  if (&cp == &checkpoints_.front()) ++stats_.restores_from_start;
+  if (checkpoints_.IsFirst(cp)) ++stats_.restores_from_start;
   s->set_echo_from_event(UINT64_MAX);
   return s;
 }
@@ -215,7 +178,7 @@ Expected<ReplayStop> Timeline::Step() {
 }
 
 Status Timeline::Goto(const Position& target) {
-  const Checkpoint& cp = CheckpointBefore(target.event);
+  const Checkpoint& cp = checkpoints_.LatestBefore(target.event);
   ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
   RETURN_IF_ERROR(RunToEvent(*s, target.event));
   if (!PositionOf(*s).SameState(target)) {
@@ -263,10 +226,11 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& interrupted)
   }
   Position upper = Current();
   trail_.clear();
-  for (size_t i = checkpoints_.size(); i-- > 0;) {
-    const Checkpoint& cp = checkpoints_[i];
+  const auto& entries = checkpoints_.entries();
+  for (size_t i = entries.size(); i-- > 0;) {
+    const Checkpoint& cp = entries[i];
     bool usable = cp.info.event < upper.event ||
-                  (cp.info.event == upper.event && cp.position.boundary && !upper.boundary);
+                  (cp.info.event == upper.event && cp.info.boundary && !upper.boundary);
     if (!usable) continue;
     ASSIGN_OR_RETURN(std::optional<Hit> hit, ScanForLastHit(cp, upper));
     if (hit) {
@@ -281,10 +245,10 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& interrupted)
       return hit->stop;
     }
     if (interrupted && interrupted()) {
-      RETURN_IF_ERROR(Goto(cp.position));
+      RETURN_IF_ERROR(Goto(cp.value.position));
       return ReplayStop{ReplayStop::Kind::kInterrupted};
     }
-    upper = cp.position;
+    upper = cp.value.position;
   }
   RETURN_IF_ERROR(Goto(start_));
   return HistoryStartStop();
@@ -297,7 +261,7 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
   if (target.SameState(start_)) return std::optional<Position>();
   uint64_t base_event = target.event;
   while (true) {
-    const Checkpoint& cp = CheckpointBefore(base_event);
+    const Checkpoint& cp = checkpoints_.LatestBefore(base_event);
     ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
     RETURN_IF_ERROR(RunToEvent(*s, base_event));
     Position here = PositionOf(*s);
@@ -341,24 +305,18 @@ Expected<int> Timeline::TakeCheckpoint(const std::string& name) {
   return AddCheckpoint(*live_, name, false);
 }
 
-std::vector<CheckpointInfo> Timeline::Checkpoints() const {
-  std::vector<CheckpointInfo> out;
-  for (const Checkpoint& cp : checkpoints_) out.push_back(cp.info);
-  return out;
-}
+std::vector<CheckpointInfo> Timeline::Checkpoints() const { return checkpoints_.Infos(); }
 
-Status Timeline::RestoreCheckpoint(int id) {
-  for (const Checkpoint& cp : checkpoints_) {
-    if (cp.info.id != id) continue;
-    ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
-    return MakeLive(std::move(s));
-  }
-  return Status(ErrorCode::kNotFound, "no checkpoint " + std::to_string(id));
+Status Timeline::RestoreCheckpoint(const std::string& id_or_name) {
+  const Checkpoint* cp = checkpoints_.Find(id_or_name);
+  if (!cp) return Status(ErrorCode::kNotFound, "no checkpoint '" + id_or_name + "'");
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(*cp));
+  return MakeLive(std::move(s));
 }
 
 Status Timeline::GotoEvent(uint64_t event) {
   if (event < start_.event) event = start_.event;
-  const Checkpoint& cp = CheckpointBefore(event);
+  const Checkpoint& cp = checkpoints_.LatestBefore(event);
   ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
   RETURN_IF_ERROR(RunToEvent(*s, event));
   return MakeLive(std::move(s));

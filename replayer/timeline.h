@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "replayer/checkpoint_set.h"
 #include "replayer/position.h"
 #include "replayer/replay_session.h"
 
@@ -31,13 +32,6 @@ struct TimelineOptions {
   ReplayOptions replay;
   std::chrono::milliseconds checkpoint_interval{200};
   size_t max_checkpoints = 48;
-};
-
-struct CheckpointInfo {
-  int id = 0;
-  uint64_t event = 0;
-  std::string name;   // empty for automatic ones
-  bool automatic = true;
 };
 
 struct TimelineStats {
@@ -68,7 +62,8 @@ class Timeline {
 
   Expected<int> TakeCheckpoint(const std::string& name);
   std::vector<CheckpointInfo> Checkpoints() const;
-  Status RestoreCheckpoint(int id);
+  // By id or name.
+  Status RestoreCheckpoint(const std::string& id_or_name);
   // Goes to the first point at which `event` events have been replayed.
   Status GotoEvent(uint64_t event);
   Status Goto(const Position& target);
@@ -78,26 +73,24 @@ class Timeline {
   uint64_t event_count() const { return live_->event_count(); }
 
  private:
-  struct Checkpoint {
-    CheckpointInfo info;
+  struct Frozen {
     Position position;
     std::unique_ptr<ReplaySession> session;
   };
+  using Checkpoint = CheckpointSet<Frozen>::Entry;
   struct Hit {
     Position position;
     ReplayStop stop;
   };
 
-  explicit Timeline(TimelineOptions options) : options_(std::move(options)) {}
-  // Latest checkpoint at or before `event` (the start checkpoint at worst).
-  const Checkpoint& CheckpointBefore(uint64_t event) const;
+  explicit Timeline(TimelineOptions options)
+      : options_(std::move(options)), checkpoints_(options_.max_checkpoints) {}
   // A fresh session forked from `cp`, with no debugger breakpoints.
   Expected<std::unique_ptr<ReplaySession>> Restore(const Checkpoint& cp);
   Status MakeLive(std::unique_ptr<ReplaySession> session);
   Status ArmDebuggerTraps(ReplaySession& s);
   Status DisarmDebuggerTraps(ReplaySession& s);
   Expected<int> AddCheckpoint(ReplaySession& s, const std::string& name, bool automatic);
-  void ThinCheckpoints();
   // Runs `s` to the first stop at which it has replayed >= `event` events.
   Status RunToEvent(ReplaySession& s, uint64_t event);
   // Re-executes [cp, upper) and returns the last debugger trap before upper.
@@ -109,8 +102,7 @@ class Timeline {
 
   TimelineOptions options_;
   std::unique_ptr<ReplaySession> live_;
-  std::vector<Checkpoint> checkpoints_;  // sorted by event
-  int next_checkpoint_id_ = 1;
+  CheckpointSet<Frozen> checkpoints_;
   std::set<uint64_t> breakpoints_;
   std::vector<arch::HwWatch> watches_;
   uint64_t high_water_event_ = 0;  // output of events below this was shown

@@ -76,6 +76,8 @@ class X86_64Arch final : public Arch {
   void SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
                     std::span<const uint64_t, 6> args) const override;
   bool SameProgramState(const Registers& a, const Registers& b) const override;
+  // None: syscall stops report every register as the program left it.
+  std::span<const uint8_t> SyscallStopClobberedWords() const override { return {}; }
   std::string DescribeRegisters(const Registers& r) const override;
 
   std::span<const uint8_t> SyscallInsn() const override;
@@ -103,7 +105,10 @@ class X86_64Arch final : public Arch {
   size_t FpRegsetSize() const override { return fp_regset_size_; }
 
   std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn) const override;
+  bool SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
   bool SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
+  // Data breakpoints are traps: DR6 reports them after the access.
+  bool WatchpointTrapsBeforeAccess() const override { return false; }
   std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
   bool EnableCpuidFaulting() const override;
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override;

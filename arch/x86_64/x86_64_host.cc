@@ -5,6 +5,7 @@
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,6 +44,7 @@ constexpr size_t kFallbackXsaveSize = 4096;
 constexpr size_t kMinXsaveSize = 576 + 256;
 
 constexpr int kMaxHwWatches = 4;
+constexpr int kNtPrstatus = 1;  // NT_PRSTATUS from <elf.h>
 
 #if !defined(__x86_64__)
 [[noreturn]] void FailNotHost(const char* what) {
@@ -172,6 +174,14 @@ std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs,
 #else
   FailNotHost("ExecuteTrapInsn");
 #endif
+}
+
+// orig_rax is what the kernel dispatches on after the entry stop; it is part
+// of NT_PRSTATUS, so this is a plain register write on any host.
+bool X86_64Arch::SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const {
+  SetSyscallNumber(regs, nr);
+  iovec iov{regs.data(), gp_regs_size()};
+  return ptrace(PTRACE_SETREGSET, tid, kNtPrstatus, &iov) == 0;
 }
 
 bool X86_64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const {

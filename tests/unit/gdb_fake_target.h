@@ -38,6 +38,7 @@ class FakeArch final : public arch::Arch {
   bool SameProgramState(const arch::Registers& a, const arch::Registers& b) const override {
     return a == b;
   }
+  std::span<const uint8_t> SyscallStopClobberedWords() const override { return {}; }
   std::string DescribeRegisters(const arch::Registers&) const override { return ""; }
   std::span<const uint8_t> SyscallInsn() const override { return {}; }
   std::span<const uint8_t> BreakpointInsn() const override { return {}; }
@@ -64,7 +65,9 @@ class FakeArch final : public arch::Arch {
                                         const arch::TrapInsn&) const override {
     return {};
   }
+  bool SetSyscallNumberAtEntry(pid_t, arch::Registers&, int64_t) const override { return false; }
   bool SetHwWatchpoints(pid_t, std::span<const arch::HwWatch>) const override { return false; }
+  bool WatchpointTrapsBeforeAccess() const override { return false; }
   std::optional<int> TakeHwWatchpointHit(pid_t) const override { return std::nullopt; }
   bool EnableCpuidFaulting() const override { return false; }
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override {

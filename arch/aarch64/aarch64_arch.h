@@ -1,0 +1,153 @@
+// AArch64Arch: the AArch64 (arm64) implementation of Arch (arch/arch.h).
+//
+// One immutable instance per process, obtained with Instance(); every method
+// is const and thread-safe. The data part (registers, instruction facts,
+// syscall table, gdb register table and target description) works on any
+// host, so the unit tests run on x86-64. The host operations (counter reads,
+// NT_ARM_* ptrace regsets) are only meaningful when rewind itself runs on
+// AArch64; elsewhere they abort (ExecuteTrapInsn) or report failure.
+//
+// Registers hold the kernel's NT_PRSTATUS layout, struct user_pt_regs:
+// x0-x30, sp, pc, pstate (34 words). The syscall ABI: number in x8,
+// arguments in x0-x5, result in x0, `svc #0`.
+//
+// Kernel facts the backend works around (arch/arm64/kernel/ptrace.c):
+//  - at syscall stops the kernel reports x7 as 0 (entry) or 1 (exit) and
+//    drops writes to it (SyscallStopClobberedWords);
+//  - the syscall number is read from x8 before the entry stop; changing it
+//    there takes NT_ARM_SYSTEM_CALL (SetSyscallNumberAtEntry);
+//  - NT_PRSTATUS has no orig_x0: at the exit stop the first argument is
+//    gone (PTRACE_GET_SYSCALL_INFO still reports it);
+//  - `brk #0` traps with pc on the brk, not after it;
+//  - watchpoints trap before the access, with pc on the load or store;
+//  - PTRACE_SYSEMU_SINGLESTEP reports an extra SIGTRAP (si_code SI_USER,
+//    pc unchanged) when the thread leaves an emulated syscall.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "arch/arch.h"
+#include "arch/syscall_table.h"
+
+namespace rwd::arch {
+
+// Word indices of struct user_pt_regs (<asm/ptrace.h>): x0..x30 are 0..30.
+enum AArch64Reg : uint8_t {
+  kA64X0 = 0,
+  kA64X7 = 7,
+  kA64X8 = 8,
+  kA64Lr = 30,
+  kA64Sp = 31,
+  kA64Pc = 32,
+  kA64Pstate = 33,
+  kA64NumGpWords = 34,
+};
+
+// AArch64 instructions are 4 bytes, little-endian in Linux user space.
+constexpr size_t kA64InsnBytes = 4;
+
+class AArch64Arch final : public Arch {
+ public:
+  static const AArch64Arch& Instance();
+
+  ArchId id() const override { return ArchId::kAArch64; }
+  std::string_view name() const override { return "aarch64"; }
+  size_t gp_regs_size() const override { return kA64NumGpWords * 8; }
+
+  uint64_t Pc(const Registers& r) const override;
+  void SetPc(Registers& r, uint64_t pc) const override;
+  uint64_t Sp(const Registers& r) const override;
+  // x8, which the kernel leaves alone: valid at entry and exit stops.
+  int64_t SyscallNumber(const Registers& r) const override;
+  void SetSyscallNumber(Registers& r, int64_t nr) const override;
+  uint64_t SyscallArg(const Registers& r, int i) const override;
+  void SetSyscallArg(Registers& r, int i, uint64_t v) const override;
+  int64_t SyscallResult(const Registers& r) const override;
+  void SetSyscallResult(Registers& r, int64_t v) const override;
+  // pc back by 4. x8 still holds the number and, at an entry stop, x0 still
+  // holds the first argument, so nothing else changes.
+  void RewindToSyscallInsn(Registers& r) const override;
+  void SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
+                    std::span<const uint64_t, 6> args) const override;
+  // Every word but x7, whose value depends on the kind of stop.
+  bool SameProgramState(const Registers& a, const Registers& b) const override;
+  std::span<const uint8_t> SyscallStopClobberedWords() const override;
+  std::string DescribeRegisters(const Registers& r) const override;
+
+  std::span<const uint8_t> SyscallInsn() const override;
+  std::span<const uint8_t> BreakpointInsn() const override;
+  uint64_t BreakpointTrapPcOffset() const override { return 0; }
+  // Counter reads (mrs Xt, CNTVCT_EL0 / CNTVCTSS_EL0 / CNTPCT_EL0 /
+  // CNTPCTSS_EL0) as kCounterRead, random numbers (mrs Xt, RNDR / RNDRRS)
+  // as kRdrand / kRdseed; dest_reg is Xt (31 = xzr: nothing is written).
+  TrapInsn DecodeTrapInsn(std::span<const uint8_t> code) const override;
+  void ApplyTrapInsn(Registers& r, const TrapInsn& insn,
+                     std::span<const uint64_t> values) const override;
+  // Every aligned word is an instruction (fixed width), so unlike x86 the
+  // scan cannot lose synchronization; data words in code that happen to
+  // encode a counter read are patched too, as any disassembler would see them.
+  std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code,
+                                         uint64_t addr) const override;
+  // movz x8, #nr; svc #0; ret
+  std::vector<uint8_t> SyscallStub(int nr) const override;
+  std::span<const VdsoFunction> VdsoFunctions() const override;
+
+  const SyscallTable& syscalls() const override { return syscalls_; }
+
+  // gdb's aarch64 numbering: x0-x30 0-30, sp 31, pc 32, cpsr 33, v0-v31
+  // 34-65, fpsr 66, fpcr 67.
+  std::span<const GdbRegister> GdbRegisters() const override;
+  std::string_view TargetXml() const override;
+  // NT_PRFPREG: struct user_fpsimd_state (vregs[32], fpsr, fpcr), 528 bytes.
+  int FpRegsetType() const override;
+  size_t FpRegsetSize() const override;
+
+  // kCounterRead reads CNTVCT_EL0 in the tracer (whatever counter the
+  // program read: the physical one may not be readable from EL0).
+  std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn) const override;
+  bool SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
+  // Data watchpoints only (NT_ARM_HW_WATCH, slot i = watches[i]); an
+  // execute request is refused. A watch must fit in one aligned 8-byte
+  // granule, as gdb's aarch64 port also requires.
+  bool SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
+  // From the SIGTRAP's siginfo (TRAP_HWBKPT, si_addr = the address accessed)
+  // and the programmed slots; nothing to clear.
+  std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
+  bool WatchpointTrapsBeforeAccess() const override { return true; }
+  // AArch64 has no cpuid.
+  bool EnableCpuidFaulting() const override { return false; }
+  std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override {
+    return std::nullopt;
+  }
+
+ private:
+  AArch64Arch();
+
+  SyscallTable syscalls_;
+};
+
+// Instruction words the backend matches; exposed for the trap scan and tests.
+namespace a64 {
+constexpr uint32_t kSvc0 = 0xd4000001;
+constexpr uint32_t kBrk0 = 0xd4200000;
+constexpr uint32_t kRet = 0xd65f03c0;
+constexpr uint32_t kMovzX8 = 0xd2800008;  // | imm16 << 5
+// mrs Xt, <sysreg>: 0xd5300000 | o0:op1:CRn:CRm:op2 << 5 | Rt.
+constexpr uint32_t kMrsMask = 0xffffffe0;
+constexpr uint32_t kMrsCntvct = 0xd53be040;    // S3_3_C14_C0_2
+constexpr uint32_t kMrsCntvctss = 0xd53be0c0;  // S3_3_C14_C0_6 (FEAT_ECV)
+constexpr uint32_t kMrsCntpct = 0xd53be020;    // S3_3_C14_C0_1
+constexpr uint32_t kMrsCntpctss = 0xd53be0a0;  // S3_3_C14_C0_5 (FEAT_ECV)
+constexpr uint32_t kMrsRndr = 0xd53b2400;      // S3_3_C2_C4_0 (FEAT_RNG)
+constexpr uint32_t kMrsRndrrs = 0xd53b2420;    // S3_3_C2_C4_1
+// PMU counters user space may read when the kernel allows it
+// (perf_user_access); the tracer cannot know the tracee's value.
+constexpr uint32_t kMrsPmccntr = 0xd53b9d00;   // S3_3_C9_C13_0
+constexpr uint32_t kMrsPmxevcntr = 0xd53b9d40;  // S3_3_C9_C13_2
+// PMEVCNTR<n>_EL0, n = 0..30: S3_3_C14_C(8 + n/8)_(n%8).
+constexpr uint32_t kMrsPmevcntrFirst = 0xd53be800;
+constexpr uint32_t kMrsPmevcntrLast = 0xd53bebc0;
+}  // namespace a64
+
+}  // namespace rwd::arch
