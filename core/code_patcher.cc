@@ -64,7 +64,12 @@ Expected<uint64_t> CodePatcher::PatchVdso(Tracee& tracee) {
 Expected<std::vector<uint64_t>> CodePatcher::PatchTrapSites(Tracee& tracee, uint64_t start,
                                                             uint64_t end) {
   const arch::Arch& arch = tracee.arch();
-  ASSIGN_OR_RETURN(std::vector<uint8_t> code, tracee.ReadBytes(start, end - start));
+  // Only the readable prefix: a mapping may extend past the end of its file
+  // (AArch64 ld.so maps a library's whole span with its first, executable
+  // segment), and those pages cannot be read, let alone executed.
+  std::vector<uint8_t> code(end - start);
+  ASSIGN_OR_RETURN(size_t readable, tracee.ReadMemoryPartial(start, code));
+  code.resize(readable);
   uint64_t key = XXH3_64bits(code.data(), code.size());
   std::vector<uint64_t>* offsets = CachedScan(key);
   if (offsets->empty()) {

@@ -1,5 +1,7 @@
 #include "core/remote_syscall.h"
 
+#include <signal.h>
+
 namespace rwd {
 
 namespace {
@@ -13,6 +15,12 @@ Expected<SyscallStopInfo> RunToSyscallStop(Tracee& tracee, SyscallStopInfo::Op o
     ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
     if (ws.kind == WaitStatus::Kind::kPtraceEvent) {
       --attempts;  // a fork/clone event between entry and exit
+      continue;
+    }
+    if (ws.kind == WaitStatus::Kind::kSignalStop && ws.signo == SIGSTOP) {
+      // The replayer's interrupt (a debugger's Ctrl-C) raced with this
+      // injection; dropping it costs the user one more Ctrl-C.
+      --attempts;
       continue;
     }
     if (ws.kind != WaitStatus::Kind::kSyscallStop) {

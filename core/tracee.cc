@@ -207,12 +207,15 @@ Status Tracee::Resume(ResumeMode mode, int signo) const {
   return Status::Ok();
 }
 
-Expected<WaitStatus> Tracee::Wait() const {
+Expected<WaitStatus> Tracee::Wait(const std::function<void()>& on_interrupted) const {
   int raw = 0;
   while (true) {
     pid_t r = waitpid(tid_, &raw, __WALL);
     if (r == tid_) return WaitStatus::FromRaw(tid_, raw);
-    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && errno == EINTR) {
+      if (on_interrupted) on_interrupted();
+      continue;
+    }
     if (r < 0 && errno == ECHILD) {
       return Status(ErrorCode::kTraceeExited, Tid(tid_) + " is gone (killed from outside?)");
     }

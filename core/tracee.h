@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -75,8 +76,9 @@ class Tracee {
   Status WriteMemory(uint64_t addr, std::span<const uint8_t> bytes);
 
   Status Resume(ResumeMode mode, int signo = 0) const;
-  // Blocks until this thread changes state.
-  Expected<WaitStatus> Wait() const;
+  // Blocks until this thread changes state. `on_interrupted` runs whenever a
+  // signal to the tracer interrupts the wait (see ScopedWakeupTimer).
+  Expected<WaitStatus> Wait(const std::function<void()>& on_interrupted = nullptr) const;
   Status SetOptions(unsigned long options) const;
   // Call after an exec: /proc/<tid>/mem now names a new address space.
   Status ReopenMemory();

@@ -81,6 +81,8 @@ Status GdbServer::HandlePacket(const std::string& payload) {
   Log("<-", payload);
   if (ack_mode_) RETURN_IF_ERROR(WriteRaw("+"));
   GdbSession::Reply reply = session_.Handle(payload, interrupted_);
+  // Before the reply, so that the reason comes before gdb's own message.
+  if (!reply.notice.empty()) std::fprintf(stderr, "%s\n", reply.notice.c_str());
   for (const std::string& packet : reply.packets) RETURN_IF_ERROR(SendPacket(packet));
   if (reply.start_no_ack) ack_mode_ = false;
   if (reply.end_session) done_ = true;

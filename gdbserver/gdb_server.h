@@ -17,7 +17,9 @@
 // checksum is nacked ('-'); a nack from gdb resends our last packet. While the
 // target runs, its `interrupted` poll reads the connection without blocking
 // and reports gdb's interrupt byte (Ctrl-C). Malformed input never ends the
-// session: only D, k, vKill, end of input or an I/O error do.
+// session: only D, k, vKill, end of input or an I/O error do. Refusals that
+// gdb would report without their reason (a memory write during replay) are
+// also explained on stderr, which is the user's terminal.
 //
 // Borrows the target and the fds. Single-threaded: Serve() runs on the
 // calling thread, which is also the thread that calls the target.

@@ -32,6 +32,8 @@ struct ReadRegister {            // p n
 // G, P, M, X: refused during replay, so their arguments are not kept.
 struct WriteState {
   char packet = 0;
+  // M/X of zero bytes: gdb's probe for X support, not a write the user asked for.
+  bool empty = false;
 };
 struct ReadMemory {  // m addr,len / x addr,len
   uint64_t addr = 0;

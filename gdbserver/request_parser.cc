@@ -65,8 +65,17 @@ Expected<Request> ParseQuerySupported(std::string_view args) {
 }
 
 template <char kPacket>
-Expected<Request> ParseWriteState(std::string_view) {
-  return Request(WriteState{kPacket});
+Expected<Request> ParseWriteState(std::string_view args) {
+  WriteState request{kPacket};
+  if (kPacket == 'M' || kPacket == 'X') {
+    // addr,length:data
+    size_t comma = args.find(',');
+    size_t colon = args.find(':');
+    if (comma != std::string_view::npos && colon != std::string_view::npos && comma < colon) {
+      request.empty = ParseHexU64(args.substr(comma + 1, colon - comma - 1)) == uint64_t{0};
+    }
+  }
+  return Request(request);
 }
 
 Expected<Request> ParseReadRegister(std::string_view args) {

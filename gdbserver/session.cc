@@ -137,7 +137,13 @@ Reply GdbSession::Handle(const ReadRegister& request) {
   return One(std::move(*value));
 }
 
-Reply GdbSession::Handle(const WriteState&) { return One(TextErrorReply(kReadOnlyMessage)); }
+Reply GdbSession::Handle(const WriteState& request) {
+  Reply reply = One(TextErrorReply(kReadOnlyMessage));
+  if ((request.packet == 'M' || request.packet == 'X') && !request.empty) {
+    reply.notice = kReadOnlyMessage;
+  }
+  return reply;
+}
 
 Reply GdbSession::Handle(const ReadMemory& request) {
   size_t length = std::min<uint64_t>(request.length, MaxBinaryChunk());

@@ -42,6 +42,9 @@ class GdbSession {
     std::vector<std::string> packets;
     bool end_session = false;   // D, k, vKill
     bool start_no_ack = false;  // QStartNoAckMode: acks stop after this reply
+    // For the user's terminal: a refusal gdb reports without our reason
+    // (a refused memory write becomes "Cannot access memory at address").
+    std::string notice;
   };
 
   explicit GdbSession(DebugTarget& target) : GdbSession(target, Options{}) {}

@@ -13,6 +13,7 @@
 
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
+#include "core/wakeup_timer.h"
 #include "trace/event_format.h"
 
 namespace rwd::replayer {
@@ -182,7 +183,7 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   pending_signal_ = 0;
   RETURN_IF_ERROR(tracee_.Resume(step ? ResumeMode::kSysemuSingleStep : ResumeMode::kSysemu,
                                  signo));
-  ASSIGN_OR_RETURN(WaitStatus ws, tracee_.Wait());
+  ASSIGN_OR_RETURN(WaitStatus ws, WaitInterruptibly());
   switch (ws.kind) {
     case WaitStatus::Kind::kSyscallStop:
       return OnSyscallStop(step);
@@ -196,6 +197,17 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
       return Stop();
   }
   return Stop();
+}
+
+Expected<WaitStatus> ReplaySession::WaitInterruptibly() {
+  if (!interrupt_poll_) return tracee_.Wait();
+  ScopedWakeupTimer timer(std::chrono::milliseconds(100));
+  return tracee_.Wait([this]() {
+    if (interrupt_sent_ || !interrupt_poll_()) return;
+    // SIGSTOP cannot be blocked or handled by the program; the stop it
+    // causes is ours and never delivered.
+    if (syscall(SYS_tgkill, tracee_.tid(), tracee_.tid(), SIGSTOP) == 0) interrupt_sent_ = true;
+  });
 }
 
 Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
@@ -394,6 +406,11 @@ Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<u
       return 0;
     }
     if (ws.kind == WaitStatus::Kind::kPtraceEvent) continue;  // exec
+    if (ws.kind == WaitStatus::Kind::kSignalStop && ws.signo == SIGSTOP && interrupt_sent_) {
+      interrupt_sent_ = false;  // raced with this syscall; dropped
+      --stops;
+      continue;
+    }
     if (ws.kind != WaitStatus::Kind::kSyscallStop) {
       return Diverged("unexpected " + ws.ToString() + " while executing a syscall");
     }
@@ -469,6 +486,10 @@ Status ReplaySession::InjectPendingAsyncSignal() {
 }
 
 Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
+  if (signo == SIGSTOP && interrupt_sent_) {
+    interrupt_sent_ = false;
+    return Stop(ReplayStop{ReplayStop::Kind::kInterrupted});
+  }
   const arch::Arch& a = arch();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee_.GetRegisters());
   uint64_t pc = a.Pc(regs);

@@ -81,6 +81,9 @@ class ReplaySession {
   // Echo output only of events numbered >= `event`, so output appears once
   // even when execution is repeated from a checkpoint.
   void set_echo_from_event(uint64_t event) { echo_from_event_ = event; }
+  // Polled about every 100 ms while the program runs; when it returns true
+  // the run stops at once with kInterrupted (a debugger's Ctrl-C).
+  void set_interrupt_poll(std::function<bool()> poll) { interrupt_poll_ = std::move(poll); }
   // True when the thread sits exactly after replaying an event.
   bool at_event_boundary() const { return at_boundary_; }
 
@@ -141,6 +144,8 @@ class ReplaySession {
                                    std::optional<WaitStatus>* exited);
   void EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status InjectPendingAsyncSignal();
+  // Waits for the tracee, stopping it with SIGSTOP if interrupt_poll_ fires.
+  Expected<WaitStatus> WaitInterruptibly();
   // Steps over a breakpoint at the current pc before continuing; returns a
   // stop that step produced other than a plain step.
   Expected<std::optional<ReplayStop>> StepOverBreakpoint();
@@ -170,6 +175,8 @@ class ReplaySession {
   std::function<bool(uint64_t)> boundary_stop_;
   bool at_boundary_ = false;
   uint64_t echo_from_event_ = 0;
+  std::function<bool()> interrupt_poll_;
+  bool interrupt_sent_ = false;  // our SIGSTOP is on its way to the tracee
 };
 
 }  // namespace rwd::replayer

@@ -10,8 +10,10 @@ namespace {
 // Enough for the stepping gdb does within a few source lines; older states
 // are found again by a new search.
 constexpr size_t kMaxTrail = 100000;
-// A predecessor search single-steps at most this far (~20 us a step).
-constexpr uint64_t kMaxPredecessorSteps = 5000000;
+// A predecessor search single-steps at most this far (~20 us a step) and
+// counts at most this many breakpoint hits (~4 us each).
+constexpr uint64_t kMaxPredecessorSteps = 200000;
+constexpr uint64_t kMaxVisitCount = 200000;
 
 bool IsEnd(const ReplayStop& stop) {
   return stop.kind == ReplayStop::Kind::kExited || stop.kind == ReplayStop::Kind::kEndOfTrace;
@@ -139,7 +141,13 @@ Status Timeline::MakeLive(std::unique_ptr<ReplaySession> session) {
   return ArmDebuggerTraps(*live_);
 }
 
-Expected<ReplayStop> Timeline::Continue(const InterruptPoll& interrupted) {
+Expected<ReplayStop> Timeline::Continue(const InterruptPoll& poll) {
+  // The poll consumes the interrupt it reports; remember it.
+  bool latched = false;
+  InterruptPoll interrupted = [&]() {
+    if (!latched && poll && poll()) latched = true;
+    return latched;
+  };
   // Checkpoint spacing counts replay time only, not time spent stopped in
   // the debugger.
   auto started = std::chrono::steady_clock::now();
@@ -147,14 +155,15 @@ Expected<ReplayStop> Timeline::Continue(const InterruptPoll& interrupted) {
     return replay_time_since_checkpoint_ + (std::chrono::steady_clock::now() - started) >=
            options_.checkpoint_interval;
   };
-  live_->set_boundary_stop([&](uint64_t) { return (interrupted && interrupted()) || due(); });
+  live_->set_boundary_stop([&](uint64_t) { return interrupted() || due(); });
+  live_->set_interrupt_poll(interrupted);
   Expected<ReplayStop> result = Status(ErrorCode::kError, "not run");
   while (true) {
     result = live_->Continue();
     high_water_event_ = std::max(high_water_event_, live_->event_number());
     live_->set_echo_from_event(high_water_event_);
     if (!result.ok() || result->kind != ReplayStop::Kind::kEventBoundary) break;
-    if (interrupted && interrupted()) {
+    if (interrupted()) {
       result = ReplayStop{ReplayStop::Kind::kInterrupted};
       break;
     }
@@ -167,6 +176,7 @@ Expected<ReplayStop> Timeline::Continue(const InterruptPoll& interrupted) {
   }
   replay_time_since_checkpoint_ += std::chrono::steady_clock::now() - started;
   live_->set_boundary_stop(nullptr);
+  live_->set_interrupt_poll(nullptr);
   return result;
 }
 
@@ -181,19 +191,7 @@ Status Timeline::Goto(const Position& target) {
   const Checkpoint& cp = checkpoints_.LatestBefore(target.event);
   ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
   RETURN_IF_ERROR(RunToEvent(*s, target.event));
-  if (!PositionOf(*s).SameState(target)) {
-    RETURN_IF_ERROR(s->InsertBreakpoint(target.pc));
-    while (true) {
-      ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
-      if (IsEnd(stop)) return Lost(target, "the replay ended first");
-      if (s->event_number() > target.event) return Lost(target, "its event passed");
-      if (stop.kind == ReplayStop::Kind::kBreakpoint && stop.addr == target.pc &&
-          PositionOf(*s).SameState(target)) {
-        break;
-      }
-    }
-    RETURN_IF_ERROR(s->RemoveBreakpoint(target.pc));
-  }
+  RETURN_IF_ERROR(RunToState(*s, target));
   return MakeLive(std::move(s));
 }
 
@@ -254,25 +252,64 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& interrupted)
   return HistoryStartStop();
 }
 
-Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) {
-  for (size_t i = 1; i < trail_.size(); ++i) {
-    if (trail_[i].SameState(target)) return std::optional<Position>(trail_[i - 1]);
+Expected<std::optional<Position>> Timeline::LastVisitBefore(ReplaySession& from,
+                                                            const Position& target) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> scratch, from.Fork());
+  RETURN_IF_ERROR(scratch->InsertBreakpoint(target.pc));
+  std::optional<Position> last;
+  for (uint64_t hits = 0; hits < kMaxVisitCount; ++hits) {
+    ASSIGN_OR_RETURN(ReplayStop stop, scratch->Continue());
+    if (IsEnd(stop)) return Lost(target, "the replay ended first");
+    if (scratch->event_number() > target.event) return Lost(target, "its event passed");
+    if (stop.kind != ReplayStop::Kind::kBreakpoint || stop.addr != target.pc) continue;
+    Position here = PositionOf(*scratch);
+    if (here.SameState(target)) return last;
+    last = std::move(here);
   }
-  if (target.SameState(start_)) return std::optional<Position>();
+  return Lost(target, "its instruction ran more than " + std::to_string(kMaxVisitCount) +
+                          " times since the previous event");
+}
+
+Status Timeline::RunToState(ReplaySession& s, const Position& target) {
+  if (PositionOf(s).SameState(target)) return Status::Ok();
+  RETURN_IF_ERROR(s.InsertBreakpoint(target.pc));
+  while (true) {
+    ASSIGN_OR_RETURN(ReplayStop stop, s.Continue());
+    if (IsEnd(stop)) return Lost(target, "the replay ended first");
+    if (s.event_number() > target.event) return Lost(target, "its event passed");
+    if (stop.kind == ReplayStop::Kind::kBreakpoint && stop.addr == target.pc &&
+        PositionOf(s).SameState(target)) {
+      break;
+    }
+  }
+  return s.RemoveBreakpoint(target.pc);
+}
+
+Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) {
+  using Result = std::optional<Position>;
+  for (size_t i = 1; i < trail_.size(); ++i) {
+    if (trail_[i].SameState(target)) return Result(trail_[i - 1]);
+  }
+  if (target.SameState(start_)) return Result();
   uint64_t base_event = target.event;
   while (true) {
     const Checkpoint& cp = checkpoints_.LatestBefore(base_event);
     ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
     RETURN_IF_ERROR(RunToEvent(*s, base_event));
-    Position here = PositionOf(*s);
-    if (here.SameState(target)) {
+    if (PositionOf(*s).SameState(target)) {
       // The target is where this event's replay left the thread: the
       // instruction before it belongs to the previous stretch.
-      if (base_event <= start_.event) return std::optional<Position>();
+      if (base_event <= start_.event) return Result();
       --base_event;
       continue;
     }
-    std::vector<Position> trail{here};
+    // Single-step only from the previous visit of the target's instruction
+    // (one loop iteration back), not from the start of the stretch.
+    if (base_event == target.event) {
+      ASSIGN_OR_RETURN(std::optional<Position> visit, LastVisitBefore(*s, target));
+      if (visit) RETURN_IF_ERROR(RunToState(*s, *visit));
+    }
+    std::vector<Position> trail{PositionOf(*s)};
     for (uint64_t steps = 0; steps < kMaxPredecessorSteps; ++steps) {
       ASSIGN_OR_RETURN(ReplayStop stop, s->Step());
       if (IsEnd(stop)) return Lost(target, "the replay ended first");
@@ -281,13 +318,13 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
       if (next.SameState(target)) {
         trail.push_back(next);
         trail_ = std::move(trail);
-        return std::optional<Position>(trail_[trail_.size() - 2]);
+        return Result(trail_[trail_.size() - 2]);
       }
       trail.push_back(std::move(next));
       if (trail.size() > kMaxTrail) trail.erase(trail.begin(), trail.begin() + kMaxTrail / 2);
     }
     return Lost(target, "it is more than " + std::to_string(kMaxPredecessorSteps) +
-                            " instructions after the previous event");
+                            " instructions after the previous visit of its instruction");
   }
 }
 

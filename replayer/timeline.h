@@ -95,6 +95,10 @@ class Timeline {
   Status RunToEvent(ReplaySession& s, uint64_t event);
   // Re-executes [cp, upper) and returns the last debugger trap before upper.
   Expected<std::optional<Hit>> ScanForLastHit(const Checkpoint& cp, const Position& upper);
+  // Runs `s` forward to `target` (same stretch) with a breakpoint at its pc.
+  Status RunToState(ReplaySession& s, const Position& target);
+  // The previous time `target`'s instruction was reached, after `from`.
+  Expected<std::optional<Position>> LastVisitBefore(ReplaySession& from, const Position& target);
   // The state one instruction before `target`, or nullopt at history start.
   Expected<std::optional<Position>> Predecessor(const Position& target);
   Position PositionOf(ReplaySession& s);

@@ -47,7 +47,9 @@ if "$REWIND" replay --help 2>&1 | grep -qi gdb; then
   # rr-style: options after `--` go to gdb. examples/hello_rewind.gdb stops
   # in round 2, goes back to round 1 with reverse-continue and back out of
   # Score() with reverse-finish.
-  show_and_run "$REWIND" replay "$TRACE" -- -batch -nx -x "$REPO_ROOT/examples/hello_rewind.gdb"
+  # A hung session fails the demo after 5 minutes instead of never ending.
+  show_command "$REWIND" replay "$TRACE" -- -batch -nx -x "$REPO_ROOT/examples/hello_rewind.gdb"
+  timeout 300 "$REWIND" replay "$TRACE" -- -batch -nx -x "$REPO_ROOT/examples/hello_rewind.gdb"
 else
   echo "(skipped: this build of rewind has no gdb mode yet; 'rewind replay --help' does not mention gdb)"
 fi

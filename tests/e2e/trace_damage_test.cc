@@ -117,8 +117,14 @@ TEST_F(TraceDamageTest, TraceCutShortReplaysWhatIsThere) {
 TEST_F(TraceDamageTest, CutEventsDespiteCompleteMarker) {
   Recording rec = RecordOk("chunky_output");
   ASSERT_EQ(rec.exit_status, 0);
-  const size_t size = fs::file_size(rec.trace + "/events");
-  for (size_t cut : {size_t{13}, size - 100, size - 1}) {
+  const std::string events = ReadFile(rec.trace + "/events");
+  const std::vector<size_t> chunks = ChunkOffsets(events);
+  ASSERT_GE(chunks.size(), 2u);
+  const size_t size = events.size();
+  const size_t last = chunks.back();
+  // Inside a frame, inside the last payload, one byte short, and exactly at
+  // the last chunk's start (whole chunks missing, nothing partial left).
+  for (size_t cut : {size_t{13}, last + (size - last) / 2, size - 1, last}) {
     SCOPED_TRACE("events cut to " + std::to_string(cut) + " of " + std::to_string(size) +
                  " bytes, `complete` kept");
     std::string trace = CopyOf(rec.trace);

@@ -1,14 +1,17 @@
 // Prints every clock a program can read without a visible syscall: time(),
-// gettimeofday() and clock_gettime() (all vDSO), rdtsc, rdtscp, and cpuid
-// (vendor string of leaf 0, eax of leaf 1). Full resolution, so two native
-// runs always differ.
-#include <cpuid.h>
+// gettimeofday() and clock_gettime() (all vDSO), and the CPU's own: on x86-64
+// rdtsc, rdtscp and cpuid (vendor string of leaf 0, eax of leaf 1), on
+// AArch64 the generic timer's virtual counter (mrs CNTVCT_EL0) read twice.
+// Full resolution, so two native runs always differ.
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
 #include <x86intrin.h>
+#endif
 
 int main(void) {
   time_t t = time(NULL);
@@ -24,6 +27,7 @@ int main(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   printf("clock_gettime(CLOCK_MONOTONIC): %lld.%09ld\n", (long long)ts.tv_sec, ts.tv_nsec);
 
+#if defined(__x86_64__)
   uint64_t tsc = __rdtsc();
   printf("rdtsc: %llu\n", (unsigned long long)tsc);
   unsigned int aux = 0;
@@ -40,5 +44,12 @@ int main(void) {
   printf("cpuid(0): max leaf %u vendor %s\n", eax, vendor);
   __cpuid(1, eax, ebx, ecx, edx);
   printf("cpuid(1): eax 0x%08x\n", eax);
+#elif defined(__aarch64__)
+  uint64_t first = 0, second = 0;
+  __asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(first));
+  __asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(second));
+  printf("cntvct_el0: %llu then %llu\n", (unsigned long long)first,
+         (unsigned long long)second);
+#endif
   return 0;
 }

@@ -1,0 +1,350 @@
+// Forward debugging with a real gdb against `rewind replay --stdio` (issue
+// #3): breakpoints of every kind, stepping commands, values, backtraces
+// through our code and through libc, shared libraries, watchpoints, the end
+// of the program (exit, crash, truncated trace) and refused writes.
+//
+// The target is tests/programs/gdb_forward.cc, a dynamically linked C++
+// program; expected lines come from its "// @name" markers and expected
+// values from the arithmetic its header comment spells out.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/e2e/e2e_fixture.h"
+#include "tests/e2e/gdb_driver.h"
+
+namespace rwd::e2e {
+namespace {
+
+constexpr char kSource[] = "tests/programs/gdb_forward.cc";
+constexpr char kFile[] = "gdb_forward.cc";
+
+int Line(const std::string& marker) { return SourceLine(kSource, marker); }
+std::string At(const std::string& marker) {
+  return std::string(kFile) + ":" + std::to_string(Line(marker));
+}
+
+class GdbForwardTest : public E2ETest {
+ protected:
+  // Records gdb_forward (which exits with status 3).
+  void SetUp() override {
+    E2ETest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    rec_ = Record("gdb_forward");
+    ASSERT_EQ(rec_.exit_status, 3) << rec_.Describe();
+  }
+
+  GdbTranscript Gdb(const std::vector<std::string>& commands, const GdbOptions& options = {}) {
+    return RunGdbOnReplay(rec_.trace, Program("gdb_forward"), commands, options);
+  }
+
+  Recording rec_;
+};
+
+TEST_F(GdbForwardTest, BreakpointsAtFileLineFunctionAddressAndTemporary) {
+  GdbTranscript t = Gdb({
+      "break " + At("@call-top"),  // 0
+      "break Leaf",                // 1
+      "break *Middle",             // 2: the function's first instruction
+      "tbreak Top",                // 3
+      "continue",                  // 4
+      "continue",                  // 5
+      "continue",                  // 6
+      "info symbol $pc",           // 7
+      "continue",                  // 8
+      "info breakpoints",          // 9
+      "continue",                  // 10
+  });
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(StoppedAt(t.Output(4), kFile, Line("@call-top"), "main"));
+  EXPECT_TRUE(Contains(t.Output(4), "Breakpoint 1, main ()"));
+  EXPECT_TRUE(StoppedAt(t.Output(5), kFile, Line("@top-call"), "Top"));
+  EXPECT_TRUE(Contains(t.Output(5), "Temporary breakpoint 4, Top (depth=1)"));
+  // A breakpoint on the entry address stops before the prologue, on the
+  // line of the function's opening brace, exactly at the symbol.
+  EXPECT_TRUE(StoppedAt(t.Output(6), kFile, Line("@middle-open"), "Middle"));
+  EXPECT_TRUE(Contains(t.Output(6), "Breakpoint 3, "));
+  EXPECT_TRUE(AnyLineMatches(t.Output(7), R"(^Middle\(int\) in section \.text)"));
+  EXPECT_TRUE(StoppedAt(t.Output(8), kFile, Line("@leaf-body"), "Leaf"));
+  EXPECT_TRUE(Contains(t.Output(8), "Breakpoint 2, Leaf (depth=3)"));
+  // The temporary breakpoint is gone; the others were hit once each.
+  EXPECT_FALSE(Contains(t.Output(9), "Top")) << t.Output(9);
+  EXPECT_TRUE(AnyLineMatches(t.Output(9), R"(^1\s+breakpoint\s+keep y.* at .*gdb_forward\.cc:)" +
+                                              std::to_string(Line("@call-top")) + "$"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(9), R"(^3\s+breakpoint\s+keep y.*<Middle\(int\)>$)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(10), R"(^\[Inferior 1 \(process \d+\) exited with code 03\]$)"));
+}
+
+TEST_F(GdbForwardTest, StepNextFinishUntilAdvanceLandOnTheExpectedLines) {
+  GdbTranscript t = Gdb({
+      "tbreak " + At("@loop-body"),  // 0
+      "continue",                    // 1
+      "print values",                // 2: sorted by qsort
+      "next",                        // 3: the loop's increment, on the for line
+      "until",                       // 4: leaves the loop
+      "print sum",                   // 5
+      "until " + At("@call-top"),    // 6
+      "step",                        // 7
+      "step",                        // 8
+      "step",                        // 9
+      "print depth",                 // 10
+      "next",                        // 11
+      "print doubled",               // 12
+      "finish",                      // 13
+      "next",                        // 14
+      "print from_leaf",             // 15
+      "finish",                      // 16
+      "advance " + At("@after-add"),  // 17
+      "print result",                // 18
+      "print g_counter",             // 19
+      "print *box",                  // 20
+      "print g_label",               // 21
+      "info locals",                 // 22
+  });
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(StoppedAt(t.Output(1), kFile, Line("@loop-body"), "main"));
+  EXPECT_TRUE(Printed(t.Output(2), "{3, 7, 15, 19, 42, 88}"));
+  EXPECT_TRUE(StoppedAt(t.Output(3), kFile, Line("@loop-head")));
+  EXPECT_TRUE(StoppedAt(t.Output(4), kFile, Line("@new-box")));
+  EXPECT_TRUE(Printed(t.Output(5), "44"));  // 3 + 7 + 15 + 19
+  EXPECT_TRUE(StoppedAt(t.Output(6), kFile, Line("@call-top"), "main"));
+  EXPECT_TRUE(StoppedAt(t.Output(7), kFile, Line("@top-call"), "Top"));
+  EXPECT_TRUE(StoppedAt(t.Output(8), kFile, Line("@middle-call"), "Middle"));
+  EXPECT_TRUE(StoppedAt(t.Output(9), kFile, Line("@leaf-body"), "Leaf"));
+  EXPECT_TRUE(Printed(t.Output(10), "3"));
+  EXPECT_TRUE(StoppedAt(t.Output(11), kFile, Line("@leaf-return")));
+  EXPECT_TRUE(Printed(t.Output(12), "6"));
+  EXPECT_TRUE(Contains(t.Output(13), "Run till exit from #0  Leaf (depth=3)"));
+  EXPECT_TRUE(StoppedAt(t.Output(13), kFile, Line("@middle-call"), "Middle"));
+  EXPECT_EQ(ReturnedValue(t.Output(13)).value_or("none"), "7");
+  EXPECT_TRUE(StoppedAt(t.Output(14), kFile, Line("@middle-after")));
+  EXPECT_TRUE(Printed(t.Output(15), "7"));
+  EXPECT_TRUE(StoppedAt(t.Output(16), kFile, Line("@top-call"), "Top"));
+  EXPECT_EQ(ReturnedValue(t.Output(16)).value_or("none"), "17");
+  EXPECT_TRUE(StoppedAt(t.Output(17), kFile, Line("@after-add"), "main"));
+  EXPECT_TRUE(Printed(t.Output(18), "51"));
+  EXPECT_TRUE(Printed(t.Output(19), "56"));
+  EXPECT_TRUE(Printed(t.Output(20), "{weight = 70, volume = 2}"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(21), R"(^\$\d+ = 0x[0-9a-f]+ "forward"$)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(22), "^result = 51$"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(22), "^sum = 44$"));
+}
+
+TEST_F(GdbForwardTest, BacktraceThroughTheCallChain) {
+  GdbTranscript t = Gdb({"break Leaf", "continue", "bt", "frame 2", "print depth", "up",
+                         "print from_middle"});
+  SCOPED_TRACE(t.Describe());
+  std::vector<Frame> frames = Backtrace(t.Output(2));
+  ASSERT_EQ(frames.size(), 4u) << t.Output(2);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"Leaf", "@leaf-body"}, {"Middle", "@middle-call"}, {"Top", "@top-call"},
+      {"main", "@call-top"}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(frames[i].index, static_cast<int>(i));
+    EXPECT_EQ(frames[i].function, expected[i].first);
+    EXPECT_EQ(std::filesystem::path(frames[i].file).filename(), kFile);
+    EXPECT_EQ(frames[i].line, Line(expected[i].second)) << frames[i].function;
+  }
+  EXPECT_EQ(frames[0].args, "depth=3");
+  EXPECT_EQ(frames[1].args, "depth=2");
+  EXPECT_EQ(frames[2].args, "depth=1");
+  EXPECT_TRUE(StoppedAt(t.Output(3), kFile, Line("@top-call"), "Top"));
+  EXPECT_TRUE(Printed(t.Output(4), "1"));
+  EXPECT_TRUE(StoppedAt(t.Output(5), kFile, Line("@call-top"), "main"));
+  // main's local is not assigned until Top returns; Top's frame is in
+  // scope only from frame 2.
+  EXPECT_TRUE(Contains(t.Output(6), "No symbol \"from_middle\" in current context."));
+}
+
+TEST_F(GdbForwardTest, BacktraceThroughLibcFromAQsortComparator) {
+  GdbTranscript t = Gdb({"break CompareInts", "continue", "bt", "frame 1", "info symbol $pc"});
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(StoppedAt(t.Output(1), kFile, Line("@compare-body"), "CompareInts"));
+  std::vector<Frame> frames = Backtrace(t.Output(2));
+  ASSERT_GE(frames.size(), 3u) << t.Output(2);
+  EXPECT_EQ(frames.front().function, "CompareInts");
+  EXPECT_EQ(frames.back().function, "main");
+  EXPECT_EQ(frames.back().line, Line("@qsort"));
+  // Between them, qsort's frames inside libc (named with or without libc's
+  // debug information).
+  for (size_t i = 1; i + 1 < frames.size(); ++i) {
+    EXPECT_NE(frames[i].function.find("sort"), std::string::npos)
+        << "frame " << i << ": " << frames[i].function;
+  }
+  EXPECT_TRUE(AnyLineMatches(t.Output(4), R"(sort.* in section \.text of .*/libc\.so\.6$)"));
+}
+
+TEST_F(GdbForwardTest, InfoSharedLibraryListsLibcAndLibstdcxxWithSymbols) {
+  // Libraries come through the protocol (vFile), as for a user without a
+  // sysroot setting.
+  GdbOptions options;
+  options.remote_files = true;
+  GdbTranscript t = Gdb({"break main", "continue", "info sharedlibrary"}, options);
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(StoppedAt(t.Output(1), kFile, Line("@qsort") - 1, "main"));
+  for (const char* library : {R"(libc\.so\.6)", R"(libstdc\+\+\.so\.6)", R"(ld-linux-x86-64\.so\.2)"}) {
+    EXPECT_TRUE(AnyLineMatches(t.Output(2), std::string(R"(^0x[0-9a-f]+\s+0x[0-9a-f]+\s+Yes( \(\*\))?\s+\S+/)") +
+                                                library + "$"));
+  }
+}
+
+TEST_F(GdbForwardTest, WatchpointsOnAGlobalAndAHeapObjectShowOldAndNewValues) {
+  GdbTranscript t = Gdb({
+      "tbreak " + At("@global-write"),  // 0
+      "continue",                       // 1
+      "watch g_counter",                // 2
+      "watch -l box->weight",           // 3
+      "continue",                       // 4
+      "continue",                       // 5
+      "continue",                       // 6
+      "delete",                         // 7
+      "continue",                       // 8
+  });
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(StoppedAt(t.Output(1), kFile, Line("@global-write"), "main"));
+  EXPECT_TRUE(Contains(t.Output(2), "Hardware watchpoint 2: g_counter"));
+  EXPECT_TRUE(Contains(t.Output(3), "Hardware watchpoint 3: -location box->weight"));
+  // A write watchpoint reports after the writing instruction: each store
+  // below is its statement's last instruction, so gdb shows the next line.
+  EXPECT_TRUE(Contains(t.Output(4), "Hardware watchpoint 2: g_counter\n\nOld value = 0\nNew value = 5\n"));
+  EXPECT_TRUE(StoppedAt(t.Output(4), kFile, Line("@heap-write"), "main"));
+  EXPECT_TRUE(Contains(t.Output(5), "Hardware watchpoint 3: -location box->weight\n\nOld value = 1\nNew value = 70\n"));
+  EXPECT_TRUE(StoppedAt(t.Output(5), kFile, Line("@call-top"), "main"));
+  EXPECT_TRUE(Contains(t.Output(6), "Hardware watchpoint 2: g_counter\n\nOld value = 5\nNew value = 56\n"));
+  EXPECT_TRUE(StoppedAt(t.Output(6), kFile, Line("@after-add"), "main"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(8), R"(^\[Inferior 1 \(process \d+\) exited with code 03\]$)"));
+}
+
+TEST_F(GdbForwardTest, WritesAreRefusedClearlyAndTheSessionKeepsWorking) {
+  GdbTranscript t = Gdb({
+      "break Leaf",          // 0
+      "continue",            // 1
+      "set var depth = 1",   // 2
+      "print depth",         // 3
+      "set var g_counter = 99",  // 4
+      "print g_counter",     // 5
+      "set $rax = 1",        // 6
+      "next",                // 7
+      "print doubled",       // 8
+      "finish",              // 9
+  });
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(StoppedAt(t.Output(1), kFile, Line("@leaf-body"), "Leaf"));
+  // gdb reports a refused memory write as "Cannot access memory"; the
+  // server says why on the terminal (its stderr is gdb's).
+  EXPECT_TRUE(Contains(t.Output(2), "read-only"));
+  EXPECT_TRUE(Printed(t.Output(3), "3"));
+  EXPECT_TRUE(Contains(t.Output(4), "read-only"));
+  EXPECT_TRUE(Printed(t.Output(5), "5"));
+  EXPECT_TRUE(Contains(t.Output(6), "Could not write register \"rax\""));
+  EXPECT_TRUE(Contains(t.Output(6), "read-only"));
+  EXPECT_TRUE(StoppedAt(t.Output(7), kFile, Line("@leaf-return")));
+  EXPECT_TRUE(Printed(t.Output(8), "6"));
+  EXPECT_EQ(ReturnedValue(t.Output(9)).value_or("none"), "7");
+}
+
+TEST_F(GdbForwardTest, RegistersVectorRegistersAndDisassembly) {
+  GdbTranscript t = Gdb({"break Leaf", "continue", "info registers rip", "p $xmm0",
+                         "x/4i $pc", "p $rdi", "info registers"});
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(AnyLineMatches(t.Output(2), R"(^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <Leaf\(int\)\+\d+>$)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(3), R"(^\$\d+ = \{.*v4_float = \{.*uint128 = )"));
+  std::vector<std::string> lines = Lines(t.Output(4));
+  ASSERT_EQ(lines.size(), 4u) << t.Output(4);
+  EXPECT_TRUE(AnyLineMatches(lines[0], R"(^=> 0x[0-9a-f]+ <Leaf\(int\)\+\d+>:\t\S)"));
+  for (size_t i = 1; i < lines.size(); ++i) {
+    EXPECT_TRUE(AnyLineMatches(lines[i], R"(^   0x[0-9a-f]+ <Leaf\(int\)\+\d+>:\t\S)"));
+  }
+  // The System V ABI passes the first argument in rdi: Leaf(3).
+  EXPECT_TRUE(Printed(t.Output(5), "3"));
+  std::vector<std::pair<std::string, std::string>> registers = Registers(t.Output(6));
+  std::vector<std::string> names;
+  for (const auto& [name, value] : registers) names.push_back(name);
+  for (const char* name : {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r15",
+                           "rip", "eflags", "cs", "ss", "fs_base"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
+}
+
+TEST_F(GdbForwardTest, ContinueToTheEndReportsTheExitCode) {
+  GdbTranscript t = Gdb({"continue", "info inferiors"});
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(AnyLineMatches(t.Output(0), R"(^\[Inferior 1 \(process \d+\) exited with code 03\]$)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(1), R"(^\* 1\s+<null>)"));
+}
+
+// Other programs: a crash and a recording cut short.
+using GdbEndOfHistoryTest = E2ETest;
+
+TEST_F(GdbEndOfHistoryTest, CrashStopsWithSigsegvAtTheFaultingLine) {
+  Recording rec = Record("segfault");
+  ASSERT_EQ(rec.exit_status, 128 + SIGSEGV) << rec.Describe();
+  GdbTranscript t =
+      RunGdbOnReplay(rec.trace, Program("segfault"), {"continue", "bt", "continue"});
+  SCOPED_TRACE(t.Describe());
+  int line = SourceLine("tests/programs/segfault.c", "*(volatile int*)0x1234 = 1;");
+  EXPECT_TRUE(Contains(t.Output(0), "Program received signal SIGSEGV, Segmentation fault."));
+  EXPECT_TRUE(StoppedAt(t.Output(0), "segfault.c", line, "Crash"));
+  std::vector<Frame> frames = Backtrace(t.Output(1));
+  ASSERT_EQ(frames.size(), 2u) << t.Output(1);
+  EXPECT_EQ(frames[0].function, "Crash");
+  EXPECT_EQ(frames[1].function, "main");
+  EXPECT_EQ(frames[1].line, SourceLine("tests/programs/segfault.c", "  Crash();"));
+  EXPECT_TRUE(Contains(t.Output(2), "Program terminated with signal SIGSEGV, Segmentation fault."));
+}
+
+// A trace whose recorder was killed: the last chunk of `events` is cut off.
+std::string TruncateTrace(const std::string& trace) {
+  std::filesystem::path events = std::filesystem::path(trace) / "events";
+  std::filesystem::resize_file(events, std::filesystem::file_size(events) / 2);
+  std::filesystem::remove(std::filesystem::path(trace) / "complete");
+  return trace;
+}
+
+TEST_F(GdbEndOfHistoryTest, EndOfATruncatedTraceIsReportedAndContinueDoesNotHang) {
+  Recording rec = Record("long_loop");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  TruncateTrace(rec.trace);
+  GdbOptions options;
+  options.timeout = std::chrono::seconds(60);
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("long_loop"),
+                                   {"continue", "monitor when", "continue", "monitor when",
+                                    "print g_counter > 0", "frame function main",
+                                    "print i > 0"},
+                                   options);
+  SCOPED_TRACE(t.Describe());
+  EXPECT_FALSE(t.run.timed_out);
+  EXPECT_TRUE(Contains(t.Output(0), "No more reverse-execution history."));
+  EXPECT_TRUE(AnyLineMatches(t.Output(1), R"(^Current event: (\d+) \(of \1\))"));
+  EXPECT_TRUE(Contains(t.Output(2), "No more reverse-execution history."));
+  EXPECT_EQ(t.Output(3), t.Output(1));
+  EXPECT_TRUE(Printed(t.Output(4), "1"));
+  EXPECT_TRUE(StoppedAt(t.Output(5), "long_loop.c", SourceLine("tests/programs/long_loop.c", "Step(i, null_fd);"), "main"));
+  EXPECT_TRUE(Printed(t.Output(6), "1"));
+}
+
+// Reverse execution from the end of a truncated trace, where the program
+// stopped at a syscall the trace no longer holds.
+TEST_F(GdbEndOfHistoryTest, ReverseStepFromTheEndOfATruncatedTrace) {
+  Recording rec = Record("long_loop");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  TruncateTrace(rec.trace);
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("long_loop"),
+                                   {"continue", "p $pc", "reverse-stepi", "p $pc",
+                                    "reverse-finish"});
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(Contains(t.Output(0), "No more reverse-execution history."));
+  EXPECT_FALSE(Contains(t.Output(2), "rewind:"));
+  EXPECT_NE(PrintedValue(t.Output(3)), PrintedValue(t.Output(1))) << "reverse-stepi did not move";
+  // Back out of the syscall wrapper to its call in Step: getpid or write.
+  EXPECT_FALSE(Contains(t.Output(4), "rewind:"));
+  std::optional<SourceLocation> at = StopLocation(t.Output(4));
+  ASSERT_TRUE(at.has_value());
+  EXPECT_EQ(at->function, "Step");
+  EXPECT_TRUE(at->line == SourceLine("tests/programs/long_loop.c", "getpid() & 1;") ||
+              at->line == SourceLine("tests/programs/long_loop.c", "write(null_fd, &byte, 1)"))
+      << at->ToString();
+}
+
+}  // namespace
+}  // namespace rwd::e2e
