@@ -26,6 +26,16 @@ Status Lost(const Position& p, const std::string& why) {
   return Status(ErrorCode::kDivergence, buf + why);
 }
 
+// A search that would take too long: a limit of this implementation, not
+// a divergence.
+Status TooFar(const Position& p, const std::string& why) {
+  char buf[160];
+  snprintf(buf, sizeof(buf),
+           "going back from event %llu, pc 0x%llx is not supported here: ",
+           static_cast<unsigned long long>(p.event), static_cast<unsigned long long>(p.pc));
+  return Status(ErrorCode::kUnsupported, buf + why);
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<Timeline>> Timeline::Open(const TimelineOptions& options) {
@@ -266,8 +276,9 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(ReplaySession& from,
     if (here.SameState(target)) return last;
     last = std::move(here);
   }
-  return Lost(target, "its instruction ran more than " + std::to_string(kMaxVisitCount) +
-                          " times since the previous event");
+  return TooFar(target, "its instruction ran more than " + std::to_string(kMaxVisitCount) +
+                            " times since the previous event (use a breakpoint and "
+                            "reverse-continue instead)");
 }
 
 Status Timeline::RunToState(ReplaySession& s, const Position& target) {
@@ -323,8 +334,8 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
       trail.push_back(std::move(next));
       if (trail.size() > kMaxTrail) trail.erase(trail.begin(), trail.begin() + kMaxTrail / 2);
     }
-    return Lost(target, "it is more than " + std::to_string(kMaxPredecessorSteps) +
-                            " instructions after the previous visit of its instruction");
+    return TooFar(target, "it is more than " + std::to_string(kMaxPredecessorSteps) +
+                              " instructions after the previous visit of its instruction");
   }
 }
 
