@@ -117,9 +117,13 @@ class Arch {
   // Registers words the kernel overwrites while the thread sits in a syscall
   // stop and puts back when it resumes (AArch64: x7 reads 0 at entry, 1 at
   // exit; writes to it there are dropped). Read at such a stop they are not
-  // the program's values: never copy them into a thread stopped elsewhere,
-  // and leave them out when comparing states reached through different stops.
+  // the program's values: never copy them into a thread stopped elsewhere.
   virtual std::span<const uint8_t> SyscallStopClobberedWords() const = 0;
+  // Clears what registers read at a stop tell about the kind of stop rather
+  // than about the program (AArch64: those words, and PSTATE.SS, which reads
+  // 1 after a single-step), so that the same point of execution reached
+  // through different stops compares equal. Nothing on x86-64.
+  virtual void ClearStopArtifacts(Registers& r) const = 0;
   virtual std::string DescribeRegisters(const Registers& r) const = 0;
 
   // --- instructions -------------------------------------------------------

@@ -5,12 +5,14 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
+#include "core/wakeup_timer.h"
 #include "recorder/trace_header_builder.h"
 
 namespace rwd::recorder {
@@ -21,6 +23,13 @@ constexpr unsigned long kPtraceOptions =
     PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
 constexpr auto kFlushInterval = std::chrono::milliseconds(500);
 constexpr size_t kAtRandomBytes = 16;
+// How long an asynchronous signal may wait for the thread's next syscall
+// before the recorder stops the thread and places the signal by fingerprint.
+constexpr auto kSignalDelay = std::chrono::milliseconds(20);
+
+bool IsStopSignal(int signo) {
+  return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+}
 
 int ShellStatus(const WaitStatus& ws) {
   return ws.kind == WaitStatus::Kind::kKilled ? 128 + ws.signo : ws.exit_code;
@@ -111,7 +120,7 @@ Status RecordSession::Fail(Status status) {
 Expected<int> RecordSession::Run() {
   RETURN_IF_ERROR(tracee_.Resume(ResumeMode::kSyscall));
   while (true) {
-    auto waited = tracee_.Wait();
+    auto waited = WaitForTracee();
     if (!waited.ok()) return Fail(waited.status());
     const WaitStatus& ws = *waited;
     int deliver = 0;
@@ -120,8 +129,14 @@ Expected<int> RecordSession::Run() {
       case WaitStatus::Kind::kSyscallStop: {
         auto info = tracee_.GetSyscallInfo();
         if (!info.ok()) return Fail(info.status());
-        status = info->op == SyscallStopInfo::Op::kEntry ? OnSyscallEntry(*info)
-                                                         : OnSyscallExit(*info);
+        bool entry = info->op == SyscallStopInfo::Op::kEntry;
+        status = entry ? OnSyscallEntry(*info) : OnSyscallExit(*info);
+        if (entry && status.ok()) deliver = TakeDeferredSignal();
+        boundary_regs_.reset();
+        if (!entry && status.ok()) {
+          auto regs = tracee_.GetRegisters();
+          if (regs.ok()) boundary_regs_ = *regs;
+        }
         break;
       }
       case WaitStatus::Kind::kPtraceEvent:
@@ -314,18 +329,83 @@ Expected<bool> RecordSession::EmulateTrapInsn(int signo, arch::Registers& regs) 
   return true;
 }
 
+Expected<WaitStatus> RecordSession::WaitForTracee() {
+  if (deferred_.empty() || stop_sent_) return tracee_.Wait();
+  ScopedWakeupTimer timer(std::chrono::milliseconds(5));
+  return tracee_.Wait([this]() {
+    if (stop_sent_ || std::chrono::steady_clock::now() < defer_deadline_) return;
+    // The thread reached no syscall in time (it may be busy-waiting for the
+    // very handler we hold back): stop it where it is.
+    if (syscall(SYS_tgkill, tracee_.tid(), tracee_.tid(), SIGSTOP) == 0) stop_sent_ = true;
+  });
+}
+
+int RecordSession::TakeDeferredSignal() {
+  if (deferred_.empty() || reinjected_) return 0;
+  // Resuming a syscall-entry stop with a signal queues it before the
+  // syscall runs: a blocking call returns early, as it would have, and the
+  // delivery follows the syscall's exit, a point replay reaches exactly.
+  reinjected_ = std::move(deferred_.front());
+  deferred_.erase(deferred_.begin());
+  if (!deferred_.empty()) defer_deadline_ = std::chrono::steady_clock::now() + kSignalDelay;
+  return reinjected_->signo;
+}
+
+Status RecordSession::RecordSignal(int signo, const std::vector<uint8_t>& siginfo,
+                                   const arch::Registers& regs, bool with_fingerprint) {
+  trace::SignalEvent event;
+  event.signo = signo;
+  event.siginfo = siginfo;
+  event.pc = tracee_.arch().Pc(regs);
+  event.synchronous = IsSynchronousFault(signo, siginfo);
+  if (with_fingerprint) {
+    event.fingerprint.assign(regs.data(), regs.data() + tracee_.arch().gp_regs_size());
+  }
+  return Append(std::move(event));
+}
+
 Expected<int> RecordSession::OnSignal(int signo) {
   auto siginfo = tracee_.GetSiginfo();
   if (!siginfo.ok()) return 0;  // a group-stop, not a signal delivery
   ASSIGN_OR_RETURN(arch::Registers regs, tracee_.GetRegisters());
   ASSIGN_OR_RETURN(bool emulated, EmulateTrapInsn(signo, regs));
   if (emulated) return 0;
-  trace::SignalEvent event;
-  event.signo = signo;
-  event.siginfo = *siginfo;
-  event.pc = tracee_.arch().Pc(regs);
-  event.synchronous = IsSynchronousFault(signo, event.siginfo);
-  RETURN_IF_ERROR(Append(std::move(event)));
+
+  if (signo == SIGSTOP && stop_sent_) {
+    // Our stop: deliver the oldest deferred signal here instead, and record
+    // where "here" is.
+    stop_sent_ = false;
+    if (deferred_.empty()) return 0;
+    DeferredSignal d = std::move(deferred_.front());
+    deferred_.erase(deferred_.begin());
+    if (!deferred_.empty()) defer_deadline_ = std::chrono::steady_clock::now() + kSignalDelay;
+    RETURN_IF_ERROR(tracee_.SetSiginfo(d.siginfo));
+    RETURN_IF_ERROR(RecordSignal(d.signo, d.siginfo, regs, /*with_fingerprint=*/true));
+    return d.signo;
+  }
+  if (reinjected_ && signo == reinjected_->signo) {
+    // The deferred signal arriving after the syscall it was queued at; it
+    // carries the sender's siginfo, not ours.
+    DeferredSignal d = std::move(*reinjected_);
+    reinjected_.reset();
+    RETURN_IF_ERROR(tracee_.SetSiginfo(d.siginfo));
+    RETURN_IF_ERROR(RecordSignal(signo, d.siginfo, regs, /*with_fingerprint=*/false));
+    return signo;
+  }
+  bool at_boundary = boundary_regs_ && *boundary_regs_ == regs;
+  if (!at_boundary && !IsSynchronousFault(signo, *siginfo) && !IsStopSignal(signo)) {
+    // Asynchronous: hold it back until the next syscall (a signal may
+    // always arrive later). A standard signal already pending is merged,
+    // as the kernel would.
+    bool pending = false;
+    for (const DeferredSignal& d : deferred_) pending |= d.signo == signo;
+    if (!pending || signo >= SIGRTMIN) {
+      if (deferred_.empty()) defer_deadline_ = std::chrono::steady_clock::now() + kSignalDelay;
+      deferred_.push_back(DeferredSignal{signo, *siginfo});
+    }
+    return 0;
+  }
+  RETURN_IF_ERROR(RecordSignal(signo, *siginfo, regs, /*with_fingerprint=*/false));
   return signo;
 }
 

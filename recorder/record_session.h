@@ -59,6 +59,11 @@ class RecordSession {
   // Returns the signal to deliver when resuming (0 for none).
   Expected<int> OnSignal(int signo);
   Expected<bool> EmulateTrapInsn(int signo, arch::Registers& regs);
+  Status RecordSignal(int signo, const std::vector<uint8_t>& siginfo, const arch::Registers& regs,
+                      bool with_fingerprint);
+  // At a syscall-entry stop: the deferred signal to deliver now, or 0.
+  int TakeDeferredSignal();
+  Expected<WaitStatus> WaitForTracee();
   Status Fail(Status status);
 
   Process process_;
@@ -69,6 +74,20 @@ class RecordSession {
   std::string pending_exec_path_;
   std::vector<std::string> pending_exec_argv_;
   std::map<std::string, std::string> file_ids_;  // path -> content id, per exec
+  // Asynchronous signals held back until the thread's next syscall, where
+  // replay can deliver them at the same point (DESIGN: "moved to the next
+  // event boundary"). See OnSignal.
+  struct DeferredSignal {
+    int signo = 0;
+    std::vector<uint8_t> siginfo;
+  };
+  std::vector<DeferredSignal> deferred_;
+  std::chrono::steady_clock::time_point defer_deadline_;
+  std::optional<DeferredSignal> reinjected_;  // delivered at this syscall
+  bool stop_sent_ = false;  // we sent SIGSTOP to place a deferred signal
+  // Registers right after the last event; a signal arriving while they are
+  // unchanged arrived at that event boundary (e.g. raise()).
+  std::optional<arch::Registers> boundary_regs_;
   std::chrono::steady_clock::time_point last_flush_;
 };
 

@@ -24,6 +24,9 @@ constexpr unsigned long kPtraceOptions =
     PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE;
 // MAP_FIXED_NOREPLACE would refuse to map over what replay itself mapped.
 constexpr uint64_t kMapFixedNoReplace = 0x100000;
+// Breakpoint hits (~4 us each) spent looking for a fingerprinted signal's
+// point before giving up with a clear error rather than appearing to hang.
+constexpr uint64_t kMaxFingerprintHits = 100000;
 
 using Stop = std::optional<ReplayStop>;
 
@@ -51,10 +54,14 @@ void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
 // accessing instruction with the watchpoints off, then arms them again.
 Status StepOverWatchedAccess(const Tracee& tracee, const std::vector<arch::HwWatch>& watches) {
   const arch::Arch& a = tracee.arch();
-  if (!a.SetHwWatchpoints(tracee.tid(), {})) return ErrnoError("disarming the watchpoints");
+  if (!a.SetHwWatchpoints(tracee.tid(), {})) {
+    return Status(ErrorCode::kSystem, "the debug registers refused to disarm the watchpoints");
+  }
   RETURN_IF_ERROR(tracee.Resume(ResumeMode::kSingleStep));
   ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
-  if (!a.SetHwWatchpoints(tracee.tid(), watches)) return ErrnoError("re-arming the watchpoints");
+  if (!a.SetHwWatchpoints(tracee.tid(), watches)) {
+    return Status(ErrorCode::kSystem, "the debug registers refused to re-arm the watchpoints");
+  }
   if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
     return Status(ErrorCode::kUnsupported,
                   "stepping over a watched access ended in " + ws.ToString() +
@@ -128,9 +135,9 @@ ReplayStop ReplaySession::EndOfTrace() const {
 }
 
 Expected<ReplayStop> ReplaySession::Continue() {
-  ASSIGN_OR_RETURN(Stop first, StepOverBreakpoint());
-  if (first) return *first;
   while (true) {
+    ASSIGN_OR_RETURN(Stop over, StepOverBreakpoint());
+    if (over) return *over;
     ASSIGN_OR_RETURN(Stop stop, ResumeOnce(false));
     if (stop) return *stop;
   }
@@ -179,6 +186,10 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   }
   if (at_end_) return Stop(EndOfTrace());
   RETURN_IF_ERROR(InjectPendingAsyncSignal());
+  if (step) {
+    ASSIGN_OR_RETURN(arch::Registers before, tracee_.GetRegisters());
+    step_from_pc_ = arch().Pc(before);
+  }
   int signo = pending_signal_;
   pending_signal_ = 0;
   RETURN_IF_ERROR(tracee_.Resume(step ? ResumeMode::kSysemuSingleStep : ResumeMode::kSysemu,
@@ -476,13 +487,52 @@ Status ReplaySession::InjectPendingAsyncSignal() {
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   if (!ev) return Status::Ok();
   auto* sig = std::get_if<trace::SignalEvent>(&ev->body);
-  if (!sig || sig->synchronous || pending_signal_ != 0) return Status::Ok();
+  if (!sig || sig->synchronous || pending_signal_ != 0 || signal_queued_) return Status::Ok();
+  if (!sig->fingerprint.empty()) {
+    // Delivered where the recorder stopped the thread: wait for that state.
+    if (fingerprint_breakpoint_) return Status::Ok();
+    arch::Registers want;
+    std::memcpy(want.data(), sig->fingerprint.data(),
+                std::min(sig->fingerprint.size(), arch::Registers::capacity_bytes()));
+    uint64_t pc = arch().Pc(want);
+    RETURN_IF_ERROR(Plant(pc));
+    fingerprint_breakpoint_ = pc;
+    return Status::Ok();
+  }
   // Queue it now; the resume below turns it into a signal-delivery-stop,
   // where the recorded siginfo replaces ours.
   if (syscall(SYS_tgkill, tracee_.tid(), tracee_.tid(), sig->signo) != 0) {
     return ErrnoError("sending the recorded " + SignalName(sig->signo));
   }
+  signal_queued_ = true;
   return Status::Ok();
+}
+
+Expected<bool> ReplaySession::DeliverAtFingerprint(const arch::Registers& regs) {
+  if (!fingerprint_breakpoint_) return false;
+  ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
+  auto* sig = ev ? std::get_if<trace::SignalEvent>(&ev->body) : nullptr;
+  if (!sig || sig->fingerprint.empty()) return false;
+  size_t n = std::min(sig->fingerprint.size(), arch().gp_regs_size());
+  if (std::memcmp(regs.data(), sig->fingerprint.data(), n) != 0) {
+    if (arch().Pc(regs) == *fingerprint_breakpoint_ && ++fingerprint_misses_ > kMaxFingerprintHits) {
+      return Status(ErrorCode::kUnsupported,
+                    "cannot place the recorded " + SignalName(sig->signo) + " (event " +
+                        std::to_string(event_number()) + "): it arrived deep inside a loop "
+                        "without syscalls, and finding that point again needs instruction "
+                        "counting probes, which this rewind does not have yet");
+    }
+    return false;
+  }
+  fingerprint_misses_ = 0;
+  uint64_t addr = *fingerprint_breakpoint_;
+  fingerprint_breakpoint_.reset();
+  if (!debugger_breakpoints_.count(addr)) RETURN_IF_ERROR(Unplant(addr));
+  if (syscall(SYS_tgkill, tracee_.tid(), tracee_.tid(), sig->signo) != 0) {
+    return ErrnoError("sending the recorded " + SignalName(sig->signo));
+  }
+  signal_queued_ = true;
+  return true;
 }
 
 Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
@@ -507,13 +557,20 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
       return Stop(stop);
     }
     uint64_t site = pc - a.BreakpointTrapPcOffset();
-    if (!patcher_.TrapSiteAt(site) && breakpoints_.count(site)) {
+    // A single-step's trap can land just after a breakpoint address (a
+    // one-byte instruction there); only a resumed thread hits breakpoints.
+    if (!step && !patcher_.TrapSiteAt(site) && breakpoints_.count(site)) {
       a.SetPc(regs, site);
       RETURN_IF_ERROR(tracee_.SetRegisters(regs));
+      if (fingerprint_breakpoint_ == site) {
+        ASSIGN_OR_RETURN(bool queued, DeliverAtFingerprint(regs));
+        if (queued) return Stop();  // the delivery stop follows at once
+      }
+      reported_breakpoint_ = site;
+      if (!debugger_breakpoints_.count(site)) return Stop();  // ours: step over it
       ReplayStop stop;
       stop.kind = ReplayStop::Kind::kBreakpoint;
       stop.addr = site;
-      reported_breakpoint_ = site;
       return Stop(stop);
     }
   }
@@ -528,7 +585,7 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
     if (insn.kind == arch::TrapInsnKind::kRdrand || insn.kind == arch::TrapInsnKind::kRdseed) {
       insn = arch::TrapInsn();  // those never fault by themselves
     }
-  } else if (signo == SIGTRAP) {
+  } else if (signo == SIGTRAP && (!step || step_from_pc_ == pc - a.BreakpointTrapPcOffset())) {
     uint64_t site = pc - a.BreakpointTrapPcOffset();
     if (auto patched = patcher_.TrapSiteAt(site)) {
       insn = *patched;
@@ -549,7 +606,11 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
     return AfterEvent(step);
   }
 
-  if (signo == SIGTRAP && step) return Stop(ReplayStop{ReplayStop::Kind::kStep});
+  if (signo == SIGTRAP && step) {
+    ASSIGN_OR_RETURN(bool queued, DeliverAtFingerprint(regs));
+    (void)queued;  // if queued, the next resume delivers it
+    return Stop(ReplayStop{ReplayStop::Kind::kStep});
+  }
 
   auto* sig = ev ? std::get_if<trace::SignalEvent>(&ev->body) : nullptr;
   if (!sig || sig->signo != signo) {
@@ -557,6 +618,7 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
                     ", saw " + SignalName(signo) + " at pc " + Hex(pc));
   }
   if (!sig->synchronous) RETURN_IF_ERROR(tracee_.SetSiginfo(sig->siginfo));
+  signal_queued_ = false;
   last_signal_ = *sig;
   ConsumeEvent();
   // The recording delivered it, so replay must too, whatever the debugger
@@ -618,11 +680,12 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   copy->recorded_pid_ = recorded_pid_;
   copy->exec_path_ = exec_path_;
   copy->mapped_files_ = mapped_files_;
+  copy->signal_queued_ = false;
   copy->at_boundary_ = at_boundary_;
   return copy;
 }
 
-Status ReplaySession::InsertBreakpoint(uint64_t addr) {
+Status ReplaySession::Plant(uint64_t addr) {
   if (breakpoints_.count(addr)) return Status::Ok();
   std::span<const uint8_t> bp = arch().BreakpointInsn();
   ASSIGN_OR_RETURN(std::vector<uint8_t> original, tracee_.ReadBytes(addr, bp.size()));
@@ -631,12 +694,24 @@ Status ReplaySession::InsertBreakpoint(uint64_t addr) {
   return Status::Ok();
 }
 
-Status ReplaySession::RemoveBreakpoint(uint64_t addr) {
+Status ReplaySession::Unplant(uint64_t addr) {
   auto it = breakpoints_.find(addr);
   if (it == breakpoints_.end()) return Status::Ok();
   Status s = exited_ ? Status::Ok() : tracee_.WriteMemory(addr, it->second);
   breakpoints_.erase(it);
   return s;
+}
+
+Status ReplaySession::InsertBreakpoint(uint64_t addr) {
+  RETURN_IF_ERROR(Plant(addr));
+  debugger_breakpoints_.insert(addr);
+  return Status::Ok();
+}
+
+Status ReplaySession::RemoveBreakpoint(uint64_t addr) {
+  debugger_breakpoints_.erase(addr);
+  if (fingerprint_breakpoint_ == addr) return Status::Ok();
+  return Unplant(addr);
 }
 
 Expected<bool> ReplaySession::SetWatchpoints(const std::vector<arch::HwWatch>& watches) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -144,6 +145,11 @@ class ReplaySession {
                                    std::optional<WaitStatus>* exited);
   void EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status InjectPendingAsyncSignal();
+  Status Plant(uint64_t addr);
+  Status Unplant(uint64_t addr);
+  // At a state where the pending fingerprinted signal may be due: queues it
+  // when `regs` match. Returns whether it did.
+  Expected<bool> DeliverAtFingerprint(const arch::Registers& regs);
   // Waits for the tracee, stopping it with SIGSTOP if interrupt_poll_ fires.
   Expected<WaitStatus> WaitInterruptibly();
   // Steps over a breakpoint at the current pc before continuing; returns a
@@ -158,7 +164,15 @@ class ReplaySession {
   ReplayOptions options_;
   CodePatcher patcher_;
   std::optional<trace::Event> next_;
-  std::map<uint64_t, std::vector<uint8_t>> breakpoints_;  // addr -> original bytes
+  // Every planted breakpoint instruction (addr -> original bytes); those the
+  // debugger asked for are also in debugger_breakpoints_.
+  std::map<uint64_t, std::vector<uint8_t>> breakpoints_;
+  std::set<uint64_t> debugger_breakpoints_;
+  // Where a fingerprinted signal (see trace::SignalEvent) waits to be
+  // delivered, while armed.
+  std::optional<uint64_t> fingerprint_breakpoint_;
+  uint64_t fingerprint_misses_ = 0;
+  uint64_t step_from_pc_ = 0;  // pc a single-step started from
   std::vector<arch::HwWatch> watches_;
   int pending_signal_ = 0;
   std::optional<trace::SignalEvent> last_signal_;
@@ -177,6 +191,7 @@ class ReplaySession {
   uint64_t echo_from_event_ = 0;
   std::function<bool()> interrupt_poll_;
   bool interrupt_sent_ = false;  // our SIGSTOP is on its way to the tracee
+  bool signal_queued_ = false;   // a recorded signal was sent, not yet delivered
 };
 
 }  // namespace rwd::replayer

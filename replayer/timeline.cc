@@ -58,9 +58,9 @@ Position Timeline::PositionOf(ReplaySession& s) {
   if (regs.ok()) {
     p.regs = *regs;
     p.pc = s.arch().Pc(p.regs);
-    // Read differently at a syscall stop and at a checkpoint copy's stop
-    // of the same point (AArch64 x7); not part of the position's name.
-    for (uint8_t word : s.arch().SyscallStopClobberedWords()) p.regs.SetWord(word, 0);
+    // The same point reads differently after a step, a breakpoint or a
+    // syscall stop on some architectures; that is not part of its name.
+    s.arch().ClearStopArtifacts(p.regs);
   }
   return p;
 }

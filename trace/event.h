@@ -54,6 +54,12 @@ struct SignalEvent {
   // access, SIGILL, SIGFPE, SIGTRAP, SIGBUS with si_code > 0). False for
   // signals that came from a syscall or from outside: replay injects them.
   bool synchronous = false;
+  // Empty when the recorder delivered the signal right after the previous
+  // event (always legal for an asynchronous signal). Otherwise the thread's
+  // registers (arch NT_PRSTATUS layout) where it was stopped to take the
+  // signal, because it reached no event in time (e.g. it busy-waited for the
+  // handler); replay delivers at the first point with these registers.
+  std::vector<uint8_t> fingerprint;
   bool operator==(const SignalEvent&) const = default;
 };
 

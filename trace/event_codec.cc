@@ -68,13 +68,15 @@ void Encode(const SignalEvent& e, ByteWriter* out) {
   out->PutBytes(e.siginfo);
   out->PutUvarint(e.pc);
   out->PutBool(e.synchronous);
+  out->PutBytes(e.fingerprint);
 }
 
 Status Decode(ByteReader* in, SignalEvent* e) {
   RETURN_IF_ERROR(in->ReadSvarint32(&e->signo));
   RETURN_IF_ERROR(in->ReadBytes(&e->siginfo));
   RETURN_IF_ERROR(in->ReadUvarint(&e->pc));
-  return in->ReadBool(&e->synchronous);
+  RETURN_IF_ERROR(in->ReadBool(&e->synchronous));
+  return in->ReadBytes(&e->fingerprint);
 }
 
 void Encode(const InsnTrapEvent& e, ByteWriter* out) {

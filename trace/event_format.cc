@@ -93,7 +93,8 @@ std::string DescribeEvent(const arch::Arch& arch, const Event& event) {
   }
   if (auto* s = std::get_if<SignalEvent>(&event.body)) {
     return head + SigName(s->signo) + " at pc " + Hex(s->pc) +
-           (s->synchronous ? " (fault)" : " (sent)");
+           (s->synchronous ? " (fault)" : " (sent)") +
+           (s->fingerprint.empty() ? "" : " placed by register fingerprint");
   }
   if (auto* t = std::get_if<InsnTrapEvent>(&event.body)) {
     std::string out = head + TrapInsnName(t->kind) + " at pc " + Hex(t->pc) + " ->";

@@ -77,12 +77,11 @@ void TraceReader::Impl::DescribeCompleteness(const EndMarker& marker) {
                      "; the trace has an incomplete chunk at byte offset " +
                      std::to_string(index.truncated_offset);
   } else if (!marker.present) {
-    incompleteness =
-        "recording did not finish normally (no end marker); " + events_end;
+    // The recorder was killed, or stopped on an error, before finishing.
+    incompleteness = "recording was cut short (it did not finish normally); " + events_end;
   } else if (marker.event_count && *marker.event_count != index.event_count) {
-    incompleteness =
-        "the events file does not match the end marker: " + events_end +
-        " but the recording wrote " + std::to_string(*marker.event_count);
+    incompleteness = "the events file is truncated: " + events_end +
+                     " but the recording wrote " + std::to_string(*marker.event_count);
   } else {
     complete = true;
   }

@@ -28,6 +28,8 @@ constexpr std::array<uint8_t, 1> kClobberedAtSyscallStop = {kA64X7};
 
 // NZCV live in pstate bits 31..28; RNDR reports success with all four clear.
 constexpr uint64_t kNzcvMask = uint64_t{0xf} << 28;
+// Software step: the kernel sets it in the saved pstate to single-step.
+constexpr uint64_t kPstateSs = uint64_t{1} << 21;
 
 constexpr uint8_t kXzr = 31;
 
@@ -108,14 +110,23 @@ void AArch64Arch::SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
 }
 
 bool AArch64Arch::SameProgramState(const Registers& a, const Registers& b) const {
+  Registers x = a;
+  Registers y = b;
+  ClearStopArtifacts(x);
+  ClearStopArtifacts(y);
   for (size_t i = 0; i < kA64NumGpWords; ++i) {
-    if (i != kA64X7 && a.Word(i) != b.Word(i)) return false;
+    if (x.Word(i) != y.Word(i)) return false;
   }
   return true;
 }
 
 std::span<const uint8_t> AArch64Arch::SyscallStopClobberedWords() const {
   return kClobberedAtSyscallStop;
+}
+
+void AArch64Arch::ClearStopArtifacts(Registers& r) const {
+  for (uint8_t word : kClobberedAtSyscallStop) r.SetWord(word, 0);
+  r.SetWord(kA64Pstate, r.Word(kA64Pstate) & ~kPstateSs);
 }
 
 std::string AArch64Arch::DescribeRegisters(const Registers& r) const {

@@ -20,8 +20,29 @@
 //    gone (PTRACE_GET_SYSCALL_INFO still reports it);
 //  - `brk #0` traps with pc on the brk, not after it;
 //  - watchpoints trap before the access, with pc on the load or store;
+//  - after PTRACE_SINGLESTEP, pstate reads with the SS bit set;
 //  - PTRACE_SYSEMU_SINGLESTEP reports an extra SIGTRAP (si_code SI_USER,
 //    pc unchanged) when the thread leaves an emulated syscall.
+//
+// What a user-space tracer cannot trap on AArch64, and what rewind does:
+//  - The generic timer: Linux lets EL0 read CNTVCT_EL0 (and, with FEAT_ECV,
+//    CNTVCTSS_EL0) with a plain `mrs`, and has no per-task switch like
+//    x86's PR_SET_TSC to make it fault. rewind finds these reads (and
+//    CNTPCT*, RNDR, RNDRRS) with Capstone in every executable file mapping
+//    and every range made executable by mmap/mprotect, patches each with
+//    `brk #0`, and records the value (TrapInsnKind::kCounterRead). Not
+//    covered: code written into already-executable memory (a JIT using RWX
+//    pages), which the scan never sees.
+//  - PMU counters (PMCCNTR_EL0, PMEVCNTR<n>_EL0) are readable only when
+//    the kernel enables user access (perf_user_access); the tracer cannot
+//    know the tracee's value, so the scan warns and leaves them.
+//  - Exclusive monitors: single-stepping an ldxr/stxr loop clears the
+//    monitor on every step, so such a loop never completes under
+//    single-step (reverse-step's predecessor search). glibc uses LSE atomics
+//    where the CPU has them (ARMv8.1+), which step normally.
+//  - gdb sees x7 as 0/1 while the thread sits at a syscall boundary (a
+//    stepi that ends on an svc), and stepping over an svc takes two stepi
+//    (the second is the kernel's extra SIGTRAP and does not move pc).
 #pragma once
 
 #include <cstddef>
@@ -70,9 +91,11 @@ class AArch64Arch final : public Arch {
   void RewindToSyscallInsn(Registers& r) const override;
   void SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
                     std::span<const uint64_t, 6> args) const override;
-  // Every word but x7, whose value depends on the kind of stop.
+  // Every word, stop artifacts (ClearStopArtifacts) aside.
   bool SameProgramState(const Registers& a, const Registers& b) const override;
   std::span<const uint8_t> SyscallStopClobberedWords() const override;
+  // x7 and PSTATE.SS (bit 21, set while the kernel single-steps the thread).
+  void ClearStopArtifacts(Registers& r) const override;
   std::string DescribeRegisters(const Registers& r) const override;
 
   std::span<const uint8_t> SyscallInsn() const override;

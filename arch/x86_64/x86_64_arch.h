@@ -78,6 +78,8 @@ class X86_64Arch final : public Arch {
   bool SameProgramState(const Registers& a, const Registers& b) const override;
   // None: syscall stops report every register as the program left it.
   std::span<const uint8_t> SyscallStopClobberedWords() const override { return {}; }
+  // The kernel already hides the trap flag it sets for PTRACE_SINGLESTEP.
+  void ClearStopArtifacts(Registers&) const override {}
   std::string DescribeRegisters(const Registers& r) const override;
 
   std::span<const uint8_t> SyscallInsn() const override;

@@ -16,7 +16,7 @@ A64_DYNAMIC_PROGRAMS=(random_bytes cxx_random)
 
 a64_build() {
   echo "==> aarch64: cross-building rewind in ${A64_BUILD_DIR#"$REPO_ROOT"/}"
-  cmake -S "$REPO_ROOT" -B "$A64_BUILD_DIR" -G Ninja \
+  cmake -S "$REPO_ROOT" -B "$A64_BUILD_DIR" \
     -DCMAKE_TOOLCHAIN_FILE="$REPO_ROOT/cmake/aarch64-toolchain.cmake" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREWIND_BUILD_TESTS=OFF --log-level=WARNING
   cmake --build "$A64_BUILD_DIR" -j"$JOBS" --target rewind

@@ -149,13 +149,14 @@ GdbTranscript RunGdbOnReplay(const std::string& trace, const std::string& progra
   for (const std::string& arg : options.replay_args) server += " " + ShellQuote(arg);
   server += " " + ShellQuote(trace);
   preamble.push_back("target remote | " + server);
+  preamble.insert(preamble.end(), options.setup.begin(), options.setup.end());
   return RunGdb(program, preamble, commands, options);
 }
 
-GdbTranscript RunGdbNative(const std::string& program, const std::vector<std::string>& setup,
-                           const std::vector<std::string>& commands, const GdbOptions& options) {
+GdbTranscript RunGdbNative(const std::string& program, const std::vector<std::string>& commands,
+                           const GdbOptions& options) {
   std::vector<std::string> preamble = CommonSettings(options);
-  preamble.insert(preamble.end(), setup.begin(), setup.end());
+  preamble.insert(preamble.end(), options.setup.begin(), options.setup.end());
   return RunGdb(program, preamble, commands, options);
 }
 

@@ -57,18 +57,20 @@ struct GdbOptions {
   bool remote_files = false;
   // Extra arguments for `rewind replay` (before the trace).
   std::vector<std::string> replay_args;
+  // Commands run before `commands` (after connecting, for a replay) whose
+  // output goes to the preamble, e.g. {"break main", "run"}.
+  std::vector<std::string> setup;
 };
 
 // gdb PROGRAM with `target remote | REWIND replay --stdio REPLAY_ARGS TRACE`,
-// then `commands`.
+// then the set-up commands, then `commands`.
 GdbTranscript RunGdbOnReplay(const std::string& trace, const std::string& program,
                              const std::vector<std::string>& commands,
                              const GdbOptions& options = {});
 
-// gdb PROGRAM with `setup` (e.g. "break main", "run") as the preamble, then
-// `commands`; the program runs natively under gdb.
-GdbTranscript RunGdbNative(const std::string& program, const std::vector<std::string>& setup,
-                           const std::vector<std::string>& commands,
+// gdb PROGRAM, the set-up commands (which start it, e.g. "run"), then
+// `commands`: the program runs natively under gdb.
+GdbTranscript RunGdbNative(const std::string& program, const std::vector<std::string>& commands,
                            const GdbOptions& options = {});
 
 // A place in the source, as gdb reports stops and frames.

@@ -39,6 +39,7 @@ class FakeArch final : public arch::Arch {
     return a == b;
   }
   std::span<const uint8_t> SyscallStopClobberedWords() const override { return {}; }
+  void ClearStopArtifacts(arch::Registers&) const override {}
   std::string DescribeRegisters(const arch::Registers&) const override { return ""; }
   std::span<const uint8_t> SyscallInsn() const override { return {}; }
   std::span<const uint8_t> BreakpointInsn() const override { return {}; }

@@ -128,7 +128,7 @@ TEST(TraceDamageTest, EmptyEventsFileWithoutMarker) {
   EXPECT_EQ((*reader)->event_count(), 0u);
   EXPECT_EQ(
       (*reader)->incompleteness(),
-      "recording did not finish normally (no end marker); events end at 0");
+      "recording was cut short (it did not finish normally); events end at 0");
 }
 
 TEST(TraceDamageTest, CorruptPayloadNamesTheChunk) {

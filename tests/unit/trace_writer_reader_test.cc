@@ -169,7 +169,7 @@ TEST(TraceWriterReaderTest, UnfinishedWriterKeepsAppendedEvents) {
   EXPECT_EQ(reader->event_count(), 8u);
   EXPECT_EQ(
       reader->incompleteness(),
-      "recording did not finish normally (no end marker); events end at 8");
+      "recording was cut short (it did not finish normally); events end at 8");
 }
 
 // A recorder killed outright loses only the events it had not flushed.

@@ -1,0 +1,249 @@
+// Differential tests (issue #4): the same script of forward and reverse
+// commands, run by the same gdb once against gdb's own `record full` on the
+// program running natively (the oracle) and once against `rewind replay`,
+// must stop at the same places and show the same values after every command.
+//
+// `record full` is a sound oracle only for code that calls no libc on these
+// machines (DESIGN.md, "Measured facts"), so each program brackets a
+// libc-free region with MarkerBegin() and MarkerEnd(). The oracle records
+// that whole region first (run to MarkerBegin, `record full`, continue to
+// MarkerEnd, finish) and goes back to its beginning (`record goto begin`);
+// the script then runs entirely inside the recorded history, where forward
+// and reverse execution are both replay, as they are for rewind. Scripts
+// never leave the region: a reverse command past MarkerBegin would hit the
+// oracle's start of history but rewind's breakpoint 1.
+//
+// After each script command the probes print the frame and the program's
+// global state; every output is compared with addresses masked (stack
+// addresses differ between the native run and the recording, because the
+// environment does).
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/e2e/e2e_fixture.h"
+#include "tests/e2e/gdb_driver.h"
+
+namespace rwd::e2e {
+namespace {
+
+struct DiffProgram {
+  std::string name;    // in tests/programs
+  std::string source;  // relative to the source tree
+  // Run after every script command.
+  std::vector<std::string> probes;
+};
+
+// "break FILE:LINE"-style location of a marker in the program's source.
+class Locator {
+ public:
+  explicit Locator(const DiffProgram& program) : program_(program) {}
+  std::string At(const std::string& marker) const {
+    return program_.source.substr(program_.source.rfind('/') + 1) + ":" +
+           std::to_string(SourceLine(program_.source, marker));
+  }
+
+ private:
+  const DiffProgram& program_;
+};
+
+class GdbDifferentialTest : public E2ETest {
+ protected:
+  // Runs `script` under both debuggers and compares every output.
+  void ExpectSameAsRecordFull(const DiffProgram& program, const std::vector<std::string>& script) {
+    Recording rec = Record(program.name);
+    ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+
+    std::vector<std::string> commands;
+    for (const std::string& command : script) {
+      commands.push_back(command);
+      commands.insert(commands.end(), program.probes.begin(), program.probes.end());
+    }
+
+    GdbOptions oracle_options;
+    oracle_options.setup = {"break MarkerBegin", "run",      "record full",
+                            "break MarkerEnd",   "continue", "finish",
+                            "record goto begin"};
+    GdbTranscript oracle = RunGdbNative(Program(program.name), commands, oracle_options);
+    SCOPED_TRACE("record full:\n" + oracle.Describe());
+    // The oracle recorded the region and is back at its start.
+    ASSERT_TRUE(Contains(oracle.preamble, "Breakpoint 2, MarkerEnd ()"));
+    ASSERT_FALSE(Contains(oracle.preamble, "Process record")) << "record full failed";
+    ASSERT_EQ(oracle.commands.size(), commands.size()) << "the oracle did not finish";
+
+    GdbOptions rewind_options;
+    rewind_options.setup = {"break MarkerBegin", "continue", "break MarkerEnd"};
+    GdbTranscript rewind = RunGdbOnReplay(rec.trace, Program(program.name), commands,
+                                          rewind_options);
+    SCOPED_TRACE("rewind:\n" + rewind.Describe());
+    ASSERT_TRUE(Contains(rewind.preamble, "Breakpoint 1, MarkerBegin ()"));
+    ASSERT_EQ(rewind.commands.size(), commands.size()) << "the rewind session did not finish";
+
+    int reverse_moves = 0;
+    std::set<std::string> places;
+    for (size_t i = 0; i < commands.size(); ++i) {
+      const std::string& expected = oracle.commands[i].output;
+      const std::string& actual = rewind.commands[i].output;
+      // Neither side may fail where the other succeeds, and the oracle must
+      // not fail at all: its errors would make the comparison meaningless.
+      EXPECT_FALSE(Contains(expected, "Process record")) << "oracle failed at [" << i << "] "
+                                                         << commands[i];
+      EXPECT_FALSE(Contains(expected, "No more reverse-execution history"))
+          << "script left the recorded region at [" << i << "] " << commands[i];
+      EXPECT_EQ(WithoutAddresses(expected), WithoutAddresses(actual))
+          << "after [" << i << "] (gdb) " << commands[i];
+      if (commands[i] == "frame") {
+        std::optional<SourceLocation> at = StopLocation(expected);
+        EXPECT_TRUE(at && !at->file.empty()) << "no location after [" << i << "]";
+        if (at) places.insert(at->ToString());
+        if (i > 0 && commands[i - 1].rfind("reverse-", 0) == 0 && at) ++reverse_moves;
+      }
+    }
+    // The script really moved around, forwards and backwards.
+    EXPECT_GE(places.size(), 8u);
+    EXPECT_GE(reverse_moves, 6);
+  }
+};
+
+TEST_F(GdbDifferentialTest, RecursionMatchesRecordFull) {
+  DiffProgram program{"diff_recursion",
+                  "tests/programs/diff_recursion.c",
+                  {"frame", R"(printf "calls=%ld last=%ld depth=%d max=%d\n", g_calls, g_last, )"
+                            R"(g_depth, g_max_depth)"}};
+  Locator l(program);
+  ExpectSameAsRecordFull(program, {
+                                      "next",                        // main: Factorial(6)
+                                      "step",                        // Factorial(6)
+                                      "next",                        //
+                                      "next",                        // the recursive call
+                                      "step",                        // Factorial(5)
+                                      "break " + l.At("@fact-result"),  // 3
+                                      "continue",                    // Factorial(2)
+                                      "reverse-step",                // into Factorial(1)
+                                      "reverse-finish",              // its call in Factorial(2)
+                                      "reverse-next",                //
+                                      "continue",                    // Factorial(2) again
+                                      "continue",                    // Factorial(3)
+                                      "finish",                      // into Factorial(4)
+                                      "reverse-continue",            // Factorial(3)
+                                      "reverse-continue",            // Factorial(2)
+                                      "delete 3",                    //
+                                      "break Fibonacci if n == 1",   // 4
+                                      "continue",                    //
+                                      "bt",                          //
+                                      "continue",                    //
+                                      "reverse-continue",            //
+                                      "reverse-step",                // the caller
+                                      "step",                        // and in again
+                                      "next",                        //
+                                      "next",                        //
+                                      "next",                        //
+                                      "finish",                      //
+                                      "reverse-next",                //
+                                      "delete 4",                    //
+                                      "tbreak " + l.At("@main-sum"),  //
+                                      "continue",                    //
+                                      "reverse-step",                // into Fibonacci(7)
+                                      "reverse-finish",              // its call in main
+                                      "reverse-next",                // Factorial(6)'s line
+                                      "next",                        //
+                                      "next",                        //
+                                  });
+}
+
+TEST_F(GdbDifferentialTest, LoopsMatchRecordFull) {
+  DiffProgram program{"diff_loops",
+                  "tests/programs/diff_loops.c",
+                  {"frame",
+                   R"(printf "row=%d col=%d pass=%d index=%d swaps=%d checksum=%ld\n", g_row, )"
+                   R"(g_col, g_pass, g_index, g_swaps, g_checksum)",
+                   "print g_sorted"}};
+  Locator l(program);
+  ExpectSameAsRecordFull(
+      program, {
+                   "next",                                                // main: FillGrid
+                   "step",                                                // FillGrid
+                   "next",                                                //
+                   "next",                                                //
+                   "next",                                                //
+                   "break " + l.At("@fill-store") + " if g_row == 2 && g_col == 1",  // 3
+                   "continue",                                            //
+                   "reverse-next",                                        //
+                   "reverse-next",                                        //
+                   "reverse-step",                                        //
+                   "delete 3",                                            //
+                   "finish",                                              // to main
+                   "next",                                                //
+                   "step",                                                // BubbleSort
+                   "break Swap",                                          // 4
+                   "continue",                                            //
+                   "continue",                                            //
+                   "continue",                                            //
+                   "reverse-continue",                                    //
+                   "reverse-finish",                                      // BubbleSort
+                   "reverse-next",                                        //
+                   "reverse-next",                                        //
+                   "next",                                                //
+                   "step",                                                //
+                   "delete 4",                                            //
+                   "tbreak " + l.At("@checksum-return"),                  //
+                   "continue",                                            //
+                   "reverse-step",                                        //
+                   "reverse-next",                                        //
+                   "reverse-next",                                        //
+                   "next",                                                //
+                   "next",                                                //
+                   "finish",                                              // to main
+                   "next",                                                //
+                   "reverse-next",                                        //
+                   "reverse-step",                                        // into Checksum
+                   "next",                                                //
+               });
+}
+
+TEST_F(GdbDifferentialTest, CallsIntoASharedLibraryMatchRecordFull) {
+  DiffProgram program{"diff_shared",
+                  "tests/programs/diff_shared.c",
+                  {"frame", R"(printf "acc=%d combines=%d ds_calls=%d\n", g_acc, g_combines, )"
+                            R"(ds_calls)"}};
+  Locator l(program);
+  ExpectSameAsRecordFull(program, {
+                                      "next",                          // main: DsMix(1, 2)
+                                      "step",                          // DsMix, in the library
+                                      "next",                          //
+                                      "next",                          //
+                                      "reverse-next",                  //
+                                      "reverse-step",                  //
+                                      "finish",                        // to main
+                                      "next",                          // DsFold
+                                      "step",                          // DsFold, in the library
+                                      "break Combine",                 // 3
+                                      "continue",                      // called back
+                                      "step",                          //
+                                      "step",                          // DsMix again
+                                      "bt",                            //
+                                      "finish",                        // to Combine
+                                      "continue",                      // second callback
+                                      "reverse-continue",              // the first
+                                      "reverse-finish",                // DsFold's call
+                                      "reverse-next",                  //
+                                      "reverse-step",                  //
+                                      "continue",                      //
+                                      "continue",                      //
+                                      "delete 3",                      //
+                                      "break DsMix if acc > 1000",     // 4
+                                      "continue",                      //
+                                      "reverse-finish",                // to Combine
+                                      "reverse-finish",                // to DsFold
+                                      "next",                          //
+                                      "delete 4",                      //
+                                      "tbreak " + l.At("@main-calls"),  //
+                                      "continue",                      //
+                                      "reverse-step",                  // into DsFold
+                                      "reverse-finish",                // its call in main
+                                      "next",                          //
+                                  });
+}
+
+}  // namespace
+}  // namespace rwd::e2e
