@@ -2,7 +2,9 @@
 # One command for the benchmark: builds rewind and the benchmark programs if
 # needed, then prints record/native and replay/native ratios for a CPU-bound
 # program, a syscall-heavy one and `ls -lR /usr/include`, plus gdb's
-# `record full` on a small CPU-bound run for comparison (~1-3 minutes).
+# `record full` on a small CPU-bound run for comparison; then checkpoint cost
+# and reverse-continue latency (bench/time_travel.py), also against
+# `record full` (~3-5 minutes).
 # Extra arguments go to bench.py (e.g. --runs 5, --no-gdb). The report is
 # also written to bench/out/latest.txt.
 set -euo pipefail
@@ -11,5 +13,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 ensure_packages
 build_rewind rewind rewind_bench_programs
 echo
-exec python3 "$REPO_ROOT/bench/bench.py" --build-dir "$BUILD_DIR" \
+python3 "$REPO_ROOT/bench/bench.py" --build-dir "$BUILD_DIR" \
   --output "$REPO_ROOT/bench/out/latest.txt" "$@"
+echo
+echo "== time travel"
+python3 "$REPO_ROOT/bench/time_travel.py" --build-dir "$BUILD_DIR" | tee -a "$REPO_ROOT/bench/out/latest.txt"

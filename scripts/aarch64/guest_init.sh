@@ -131,7 +131,10 @@ else
     # A virtio port opens once: one read-write descriptor for both ends.
     timeout 600 "$REWIND" replay --stdio /tmp/traces/gdb_rounds \
       0<> "$gdb_port" 1>&0 2> "$OUT/gdb_server.err"
-    echo "RWD-GDB-SERVER exit $?"
+    server_rc=$?
+    echo "RWD-GDB-SERVER exit $server_rc"
+    # A crash leaves the kernel's "unhandled ... fault" report with pc.
+    [ "$server_rc" -ge 128 ] && dmesg | grep -A3 "rewind\[" | tail -n 8
     verdict=$(ctl_line)
     case "$verdict" in
       "PASS gdb_session") pass gdb_session ;;

@@ -1,7 +1,15 @@
 #include "tests/e2e/gdb_driver.h"
 
+#include <dirent.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
+#include <thread>
 #include <regex>
 #include <sstream>
 
@@ -39,6 +47,56 @@ std::string TrimTrailingNewlines(std::string text) {
   return text;
 }
 
+// The parent pid in /proc/PID/stat, or -1.
+pid_t ParentOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');  // the command name may contain anything
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(paren + 1));
+  std::string state;
+  pid_t ppid = -1;
+  fields >> state >> ppid;
+  return ppid;
+}
+
+std::vector<pid_t> Children() {
+  std::vector<pid_t> children;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return children;
+  while (dirent* entry = readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(entry->d_name, &end, 10);
+    if (*end == '\0' && pid > 0 && ParentOf(static_cast<pid_t>(pid)) == getpid()) {
+      children.push_back(static_cast<pid_t>(pid));
+    }
+  }
+  closedir(proc);
+  return children;
+}
+
+// gdb starts the `target remote |` server in a session of its own, so a
+// timeout that kills gdb's process group misses it, and a hung server would
+// outlive the test with its tracees. While gdb runs, this process is their
+// subreaper: what gdb leaves behind becomes our child, gets a grace period
+// to exit (a server exits when gdb hangs up) and is then killed and reaped.
+class OrphanCollector {
+ public:
+  OrphanCollector() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
+  ~OrphanCollector() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    for (std::vector<pid_t> left = Children(); !left.empty(); left = Children()) {
+      bool late = std::chrono::steady_clock::now() > deadline;
+      for (pid_t pid : left) {
+        if (late) kill(pid, SIGKILL);
+        waitpid(pid, nullptr, WNOHANG);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+  }
+};
+
 GdbTranscript RunGdb(const std::string& program, const std::vector<std::string>& preamble,
                      const std::vector<std::string>& commands, const GdbOptions& options) {
   // sh merges stderr into stdout so errors stay in order with the rest.
@@ -59,7 +117,10 @@ GdbTranscript RunGdb(const std::string& program, const std::vector<std::string>&
   GdbTranscript transcript;
   RunOptions run_options;
   run_options.timeout = options.timeout;
-  transcript.run = RunCommand(argv, run_options);
+  {
+    OrphanCollector collector;
+    transcript.run = RunCommand(argv, run_options);
+  }
 
   // Split the output at the marker lines.
   const std::string& out = transcript.run.out;
