@@ -195,7 +195,6 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   RETURN_IF_ERROR(tracee_.Resume(step ? ResumeMode::kSysemuSingleStep : ResumeMode::kSysemu,
                                  signo));
   ASSIGN_OR_RETURN(WaitStatus ws, WaitInterruptibly());
-  fprintf(stderr, "DBG ResumeOnce step=%d sig=%d ev=%llu -> %s\n", step, signo, (unsigned long long)event_number(), ws.ToString().c_str());
   switch (ws.kind) {
     case WaitStatus::Kind::kSyscallStop:
       return OnSyscallStop(step);
@@ -280,7 +279,6 @@ Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
 
 Stop ReplaySession::AfterEvent(bool step) {
   at_boundary_ = true;
-  fprintf(stderr, "DBG AfterEvent ev=%llu step=%d bs=%d\n", (unsigned long long)event_number(), step, boundary_stop_ ? 1 : 0);
   if (step) return Stop(ReplayStop{ReplayStop::Kind::kStep});
   if (boundary_stop_ && boundary_stop_(event_number())) {
     return Stop(ReplayStop{ReplayStop::Kind::kEventBoundary});
@@ -654,7 +652,6 @@ Expected<Stop> ReplaySession::OnExit(const WaitStatus& ws) {
 }
 
 Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
-  fprintf(stderr, "DBG Fork exited=%d at_end=%d pending=%d ev=%llu\n", exited_ ? 1 : 0, at_end_ ? 1 : 0, pending_signal_, (unsigned long long)event_number());
   if (!CanFork()) {
     return Status(ErrorCode::kInvalidInput,
                   "cannot take a checkpoint here (the process ended, the trace "

@@ -113,7 +113,6 @@ Status Timeline::RunToEvent(ReplaySession& s, uint64_t event) {
   Status status;
   while (s.event_number() < event) {
     auto stop = s.Continue();
-    fprintf(stderr, "DBG RunToEvent got ok=%d kind=%d ev=%llu\n", stop.ok() ? 1 : 0, stop.ok() ? (int)stop->kind : -1, (unsigned long long)s.event_number());
     if (!stop.ok()) {
       status = stop.status();
       break;
