@@ -392,7 +392,9 @@ Expected<int> RecordSession::OnSignal(int signo) {
     RETURN_IF_ERROR(RecordSignal(signo, d.siginfo, regs, /*with_fingerprint=*/false));
     return signo;
   }
-  bool at_boundary = boundary_regs_ && *boundary_regs_ == regs;
+  // Compared as program state: on AArch64 the syscall-exit stop reads x7 as
+  // 1, this signal stop reads the program's x7.
+  bool at_boundary = boundary_regs_ && tracee_.arch().SameProgramState(*boundary_regs_, regs);
   if (!at_boundary && !IsSynchronousFault(signo, *siginfo) && !IsStopSignal(signo)) {
     // Asynchronous: hold it back until the next syscall (a signal may
     // always arrive later). A standard signal already pending is merged,

@@ -70,6 +70,14 @@ Status StepOverWatchedAccess(const Tracee& tracee, const std::vector<arch::HwWat
   return Status::Ok();
 }
 
+// The registers a fingerprinted signal was recorded at (trace::SignalEvent).
+arch::Registers FingerprintRegisters(const trace::SignalEvent& sig) {
+  arch::Registers regs;
+  std::memcpy(regs.data(), sig.fingerprint.data(),
+              std::min(sig.fingerprint.size(), arch::Registers::capacity_bytes()));
+  return regs;
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<ReplaySession>> ReplaySession::Open(const ReplayOptions& options) {
@@ -491,10 +499,7 @@ Status ReplaySession::InjectPendingAsyncSignal() {
   if (!sig->fingerprint.empty()) {
     // Delivered where the recorder stopped the thread: wait for that state.
     if (fingerprint_breakpoint_) return Status::Ok();
-    arch::Registers want;
-    std::memcpy(want.data(), sig->fingerprint.data(),
-                std::min(sig->fingerprint.size(), arch::Registers::capacity_bytes()));
-    uint64_t pc = arch().Pc(want);
+    uint64_t pc = arch().Pc(FingerprintRegisters(*sig));
     RETURN_IF_ERROR(Plant(pc));
     fingerprint_breakpoint_ = pc;
     return Status::Ok();
@@ -513,8 +518,10 @@ Expected<bool> ReplaySession::DeliverAtFingerprint(const arch::Registers& regs) 
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   auto* sig = ev ? std::get_if<trace::SignalEvent>(&ev->body) : nullptr;
   if (!sig || sig->fingerprint.empty()) return false;
-  size_t n = std::min(sig->fingerprint.size(), arch().gp_regs_size());
-  if (std::memcmp(regs.data(), sig->fingerprint.data(), n) != 0) {
+  // Not byte for byte: the recorder read them at a SIGSTOP, replay at a
+  // breakpoint or a single-step, and some architectures tell those apart in
+  // the registers (AArch64 PSTATE.SS; see Arch::ClearStopArtifacts).
+  if (!arch().SameProgramState(regs, FingerprintRegisters(*sig))) {
     if (arch().Pc(regs) == *fingerprint_breakpoint_ && ++fingerprint_misses_ > kMaxFingerprintHits) {
       return Status(ErrorCode::kUnsupported,
                     "cannot place the recorded " + SignalName(sig->signo) + " (event " +

@@ -61,9 +61,8 @@ class GdbDifferentialTest : public E2ETest {
     }
 
     GdbOptions oracle_options;
-    oracle_options.setup = {"break MarkerBegin", "run",      "record full",
-                            "break MarkerEnd",   "continue", "finish",
-                            "record goto begin"};
+    oracle_options.setup = {"break MarkerBegin", "run",    "record full",      "break MarkerEnd",
+                            "continue",          "finish", "record goto begin"};
     GdbTranscript oracle = RunGdbNative(Program(program.name), commands, oracle_options);
     // The oracle recorded the region and is back at its start.
     ASSERT_TRUE(Contains(oracle.preamble, "Breakpoint 2, MarkerEnd ()")) << oracle.Describe();
@@ -72,8 +71,8 @@ class GdbDifferentialTest : public E2ETest {
 
     GdbOptions rewind_options;
     rewind_options.setup = {"break MarkerBegin", "continue", "break MarkerEnd"};
-    GdbTranscript rewind = RunGdbOnReplay(rec.trace, Program(program.name), commands,
-                                          rewind_options);
+    GdbTranscript rewind =
+        RunGdbOnReplay(rec.trace, Program(program.name), commands, rewind_options);
     ASSERT_TRUE(Contains(rewind.preamble, "Breakpoint 1, MarkerBegin ()")) << rewind.Describe();
     ASSERT_EQ(rewind.commands.size(), commands.size()) << rewind.Describe();
 
@@ -98,10 +97,12 @@ class GdbDifferentialTest : public E2ETest {
 
     // The first difference, with the commands leading to it from both.
     for (size_t i = 0; i < commands.size(); ++i) {
-      if (WithoutAddresses(oracle.commands[i].output) != WithoutAddresses(rewind.commands[i].output)) {
-        ADD_FAILURE() << "rewind differs from record full after [" << i << "] (gdb) "
-                      << commands[i] << "\n=== record full ===\n" << Window(oracle, i)
-                      << "=== rewind ===\n" << Window(rewind, i);
+      if (WithoutAddresses(oracle.commands[i].output) !=
+          WithoutAddresses(rewind.commands[i].output)) {
+        ADD_FAILURE() << "rewind differs from record full after [" << i << "] (gdb) " << commands[i]
+                      << "\n=== record full ===\n"
+                      << Window(oracle, i) << "=== rewind ===\n"
+                      << Window(rewind, i);
         break;
       }
     }
@@ -119,141 +120,142 @@ class GdbDifferentialTest : public E2ETest {
 };
 
 TEST_F(GdbDifferentialTest, RecursionMatchesRecordFull) {
-  DiffProgram program{"diff_recursion",
-                  "tests/programs/diff_recursion.c",
-                  {"frame", R"(printf "calls=%ld last=%ld depth=%d max=%d\n", g_calls, g_last, )"
-                            R"(g_depth, g_max_depth)"}};
+  DiffProgram program{
+      "diff_recursion",
+      "tests/programs/diff_recursion.c",
+      {"frame", R"(printf "calls=%ld last=%ld depth=%d max=%d\n", g_calls, g_last, )"
+                R"(g_depth, g_max_depth)"}};
   Locator l(program);
   ExpectSameAsRecordFull(program, {
-                                      "next",                        // main: Factorial(6)
-                                      "step",                        // Factorial(6)
-                                      "next",                        //
-                                      "next",                        // the recursive call
-                                      "step",                        // Factorial(5)
+                                      "next",                           // main: Factorial(6)
+                                      "step",                           // Factorial(6)
+                                      "next",                           //
+                                      "next",                           // the recursive call
+                                      "step",                           // Factorial(5)
                                       "break " + l.At("@fact-result"),  // 3
-                                      "continue",                    // Factorial(2)
-                                      "reverse-step",                // into Factorial(1)
-                                      "reverse-finish",              // its call in Factorial(2)
-                                      "reverse-next",                //
-                                      "continue",                    // Factorial(2) again
-                                      "continue",                    // Factorial(3)
-                                      "finish",                      // into Factorial(4)
-                                      "reverse-continue",            // Factorial(3)
-                                      "reverse-continue",            // Factorial(2)
-                                      "delete 3",                    //
-                                      "break Fibonacci if n == 1",   // 4
-                                      "continue",                    //
-                                      "bt",                          //
-                                      "continue",                    //
-                                      "reverse-continue",            //
-                                      "reverse-step",                // the caller
-                                      "step",                        // and in again
-                                      "next",                        //
-                                      "next",                        //
-                                      "next",                        //
-                                      "finish",                      //
-                                      "reverse-next",                //
-                                      "delete 4",                    //
-                                      "tbreak " + l.At("@main-sum"),  //
-                                      "continue",                    //
-                                      "reverse-step",                // into Fibonacci(7)
-                                      "reverse-finish",              // its call in main
-                                      "reverse-next",                // Factorial(6)'s line
-                                      "next",                        //
-                                      "next",                        //
+                                      "continue",                       // Factorial(2)
+                                      "reverse-step",                   // into Factorial(1)
+                                      "reverse-finish",                 // its call in Factorial(2)
+                                      "reverse-next",                   //
+                                      "continue",                       // Factorial(2) again
+                                      "continue",                       // Factorial(3)
+                                      "finish",                         // into Factorial(4)
+                                      "reverse-continue",               // Factorial(3)
+                                      "reverse-continue",               // Factorial(2)
+                                      "delete 3",                       //
+                                      "break Fibonacci if n == 1",      // 4
+                                      "continue",                       //
+                                      "bt",                             //
+                                      "continue",                       //
+                                      "reverse-continue",               //
+                                      "reverse-step",                   // the caller
+                                      "step",                           // and in again
+                                      "next",                           //
+                                      "next",                           //
+                                      "next",                           //
+                                      "finish",                         //
+                                      "reverse-next",                   //
+                                      "delete 4",                       //
+                                      "tbreak " + l.At("@main-sum"),    //
+                                      "continue",                       //
+                                      "reverse-step",                   // into Fibonacci(7)
+                                      "reverse-finish",                 // its call in main
+                                      "reverse-next",                   // Factorial(6)'s line
+                                      "next",                           //
+                                      "next",                           //
                                   });
 }
 
 TEST_F(GdbDifferentialTest, LoopsMatchRecordFull) {
   DiffProgram program{"diff_loops",
-                  "tests/programs/diff_loops.c",
-                  {"frame",
-                   R"(printf "row=%d col=%d pass=%d index=%d swaps=%d checksum=%ld\n", g_row, )"
-                   R"(g_col, g_pass, g_index, g_swaps, g_checksum)",
-                   "print g_sorted"}};
+                      "tests/programs/diff_loops.c",
+                      {"frame",
+                       R"(printf "row=%d col=%d pass=%d index=%d swaps=%d checksum=%ld\n", g_row, )"
+                       R"(g_col, g_pass, g_index, g_swaps, g_checksum)",
+                       "print g_sorted"}};
   Locator l(program);
-  ExpectSameAsRecordFull(
-      program, {
-                   "next",                                                // main: FillGrid
-                   "step",                                                // FillGrid
-                   "next",                                                //
-                   "next",                                                //
-                   "next",                                                //
-                   "break " + l.At("@fill-store") + " if g_row == 2 && g_col == 1",  // 3
-                   "continue",                                            //
-                   "reverse-next",                                        //
-                   "reverse-next",                                        //
-                   "reverse-step",                                        //
-                   "delete 3",                                            //
-                   "finish",                                              // to main
-                   "step",                                                // BubbleSort
-                   "break Swap",                                          // 4
-                   "continue",                                            //
-                   "continue",                                            //
-                   "continue",                                            //
-                   "reverse-continue",                                    //
-                   "reverse-finish",                                      // BubbleSort
-                   "reverse-next",                                        //
-                   "reverse-next",                                        //
-                   "next",                                                //
-                   "step",                                                //
-                   "delete 4",                                            //
-                   "tbreak " + l.At("@checksum-return"),                  //
-                   "continue",                                            //
-                   "reverse-step",                                        //
-                   "reverse-next",                                        //
-                   "reverse-next",                                        //
-                   "next",                                                //
-                   "next",                                                //
-                   "finish",                                              // to main
-                   "next",                                                //
-                   "reverse-next",                                        //
-                   "reverse-step",                                        // into Checksum
-                   "next",                                                //
-               });
+  ExpectSameAsRecordFull(program,
+                         {
+                             "next",  // main: FillGrid
+                             "step",  // FillGrid
+                             "next",  //
+                             "next",  //
+                             "next",  //
+                             "break " + l.At("@fill-store") + " if g_row == 2 && g_col == 1",  // 3
+                             "continue",                                                       //
+                             "reverse-next",                                                   //
+                             "reverse-next",                                                   //
+                             "reverse-step",                                                   //
+                             "delete 3",                                                       //
+                             "finish",                              // to main
+                             "step",                                // BubbleSort
+                             "break Swap",                          // 4
+                             "continue",                            //
+                             "continue",                            //
+                             "continue",                            //
+                             "reverse-continue",                    //
+                             "reverse-finish",                      // BubbleSort
+                             "reverse-next",                        //
+                             "reverse-next",                        //
+                             "next",                                //
+                             "step",                                //
+                             "delete 4",                            //
+                             "tbreak " + l.At("@checksum-return"),  //
+                             "continue",                            //
+                             "reverse-step",                        //
+                             "reverse-next",                        //
+                             "reverse-next",                        //
+                             "next",                                //
+                             "next",                                //
+                             "finish",                              // to main
+                             "next",                                //
+                             "reverse-next",                        //
+                             "reverse-step",                        // into Checksum
+                             "next",                                //
+                         });
 }
 
 TEST_F(GdbDifferentialTest, CallsIntoASharedLibraryMatchRecordFull) {
   DiffProgram program{"diff_shared",
-                  "tests/programs/diff_shared.c",
-                  {"frame", R"(printf "acc=%d combines=%d ds_calls=%d\n", g_acc, g_combines, )"
-                            R"(ds_calls)"}};
+                      "tests/programs/diff_shared.c",
+                      {"frame", R"(printf "acc=%d combines=%d ds_calls=%d\n", g_acc, g_combines, )"
+                                R"(ds_calls)"}};
   Locator l(program);
   ExpectSameAsRecordFull(program, {
-                                      "next",                          // main: DsMix(1, 2)
-                                      "step",                          // DsMix, in the library
-                                      "next",                          //
-                                      "next",                          //
-                                      "reverse-next",                  //
-                                      "reverse-step",                  //
-                                      "finish",                        // to main
-                                      "next",                          // DsFold
-                                      "step",                          // DsFold, in the library
-                                      "break Combine",                 // 3
-                                      "continue",                      // called back
-                                      "step",                          //
-                                      "step",                          // DsMix again
-                                      "bt",                            //
-                                      "finish",                        // to Combine
-                                      "continue",                      // second callback
-                                      "reverse-continue",              // the first
-                                      "reverse-finish",                // DsFold's call
-                                      "reverse-next",                  //
-                                      "reverse-step",                  //
-                                      "continue",                      //
-                                      "continue",                      //
-                                      "delete 3",                      //
-                                      "break DsMix if acc > 1000",     // 4
-                                      "continue",                      //
-                                      "reverse-finish",                // to Combine
-                                      "reverse-finish",                // to DsFold
-                                      "next",                          //
-                                      "delete 4",                      //
+                                      "next",                           // main: DsMix(1, 2)
+                                      "step",                           // DsMix, in the library
+                                      "next",                           //
+                                      "next",                           //
+                                      "reverse-next",                   //
+                                      "reverse-step",                   //
+                                      "finish",                         // to main
+                                      "next",                           // DsFold
+                                      "step",                           // DsFold, in the library
+                                      "break Combine",                  // 3
+                                      "continue",                       // called back
+                                      "step",                           //
+                                      "step",                           // DsMix again
+                                      "bt",                             //
+                                      "finish",                         // to Combine
+                                      "continue",                       // second callback
+                                      "reverse-continue",               // the first
+                                      "reverse-finish",                 // DsFold's call
+                                      "reverse-next",                   //
+                                      "reverse-step",                   //
+                                      "continue",                       //
+                                      "continue",                       //
+                                      "delete 3",                       //
+                                      "break DsMix if acc > 1000",      // 4
+                                      "continue",                       //
+                                      "reverse-finish",                 // to Combine
+                                      "reverse-finish",                 // to DsFold
+                                      "next",                           //
+                                      "delete 4",                       //
                                       "tbreak " + l.At("@main-calls"),  //
-                                      "continue",                      //
-                                      "reverse-step",                  // into DsFold
-                                      "reverse-finish",                // its call in main
-                                      "next",                          //
+                                      "continue",                       //
+                                      "reverse-step",                   // into DsFold
+                                      "reverse-finish",                 // its call in main
+                                      "next",                           //
                                   });
 }
 

@@ -9,9 +9,9 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <thread>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 namespace rwd::e2e {
 namespace {
@@ -100,8 +100,8 @@ class OrphanCollector {
 GdbTranscript RunGdb(const std::string& program, const std::vector<std::string>& preamble,
                      const std::vector<std::string>& commands, const GdbOptions& options) {
   // sh merges stderr into stdout so errors stay in order with the rest.
-  std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", "gdb", "-nx",
-                                   "-batch"};
+  std::vector<std::string> argv = {"/bin/sh", "-c",  "exec \"$0\" \"$@\" 2>&1",
+                                   "gdb",     "-nx", "-batch"};
   auto add = [&argv](const std::string& command) {
     argv.push_back("-ex");
     argv.push_back(command);
@@ -132,8 +132,8 @@ GdbTranscript RunGdb(const std::string& program, const std::vector<std::string>&
     std::string line = out.substr(start, (end == std::string::npos ? out.size() : end) - start);
     if (line.rfind(kMarkerPrefix, 0) == 0 && line.size() > 2 &&
         line.compare(line.size() - 2, 2, "@@") == 0) {
-      std::string id = line.substr(sizeof(kMarkerPrefix) - 1,
-                                   line.size() - 2 - (sizeof(kMarkerPrefix) - 1));
+      std::string id =
+          line.substr(sizeof(kMarkerPrefix) - 1, line.size() - 2 - (sizeof(kMarkerPrefix) - 1));
       if (id == "end") {
         sink = nullptr;
         break;
@@ -164,8 +164,7 @@ std::string StripLocationPrefix(std::string text) {
 
 // Splits "name (args) rest" into name, args and rest; the args end at the
 // parenthesis that balances the first one.
-bool SplitCall(const std::string& text, std::string* name, std::string* args,
-               std::string* rest) {
+bool SplitCall(const std::string& text, std::string* name, std::string* args, std::string* rest) {
   size_t open = text.find(" (");
   if (open == std::string::npos) return false;
   int depth = 0;
@@ -196,15 +195,13 @@ std::string GdbTranscript::Describe() const {
   std::ostringstream text;
   text << "gdb " << run.Describe() << "\n--- preamble ---\n" << preamble << "\n";
   for (size_t i = 0; i < commands.size(); ++i) {
-    text << "--- [" << i << "] (gdb) " << commands[i].command << "\n" << commands[i].output
-         << "\n";
+    text << "--- [" << i << "] (gdb) " << commands[i].command << "\n" << commands[i].output << "\n";
   }
   return text.str();
 }
 
 GdbTranscript RunGdbOnReplay(const std::string& trace, const std::string& program,
-                             const std::vector<std::string>& commands,
-                             const GdbOptions& options) {
+                             const std::vector<std::string>& commands, const GdbOptions& options) {
   std::vector<std::string> preamble = CommonSettings(options);
   std::string server = ShellQuote(kRewindBinary) + " replay --stdio";
   for (const std::string& arg : options.replay_args) server += " " + ShellQuote(arg);
@@ -224,8 +221,8 @@ GdbTranscript RunGdbNative(const std::string& program, const std::vector<std::st
 std::string SourceLocation::FileName() const { return file.substr(file.rfind('/') + 1); }
 
 std::string SourceLocation::ToString() const {
-  return (function.empty() ? "?" : function) + " at " +
-         (file.empty() ? "?" : FileName()) + ":" + std::to_string(line);
+  return (function.empty() ? "?" : function) + " at " + (file.empty() ? "?" : FileName()) + ":" +
+         std::to_string(line);
 }
 
 std::optional<SourceLocation> StopLocation(const std::string& output) {
@@ -331,8 +328,7 @@ int SourceLine(const std::string& source_path, const std::string& marker) {
   int matches = 0;
   while (std::getline(in, line)) {
     ++number;
-    for (size_t at = line.find(marker); at != std::string::npos;
-         at = line.find(marker, at + 1)) {
+    for (size_t at = line.find(marker); at != std::string::npos; at = line.find(marker, at + 1)) {
       size_t after = at + marker.size();
       if (after < line.size() && is_name_char(line[after])) continue;
       if (matches++ == 0) found = number;
@@ -351,8 +347,8 @@ int SourceLine(const std::string& source_path, const std::string& marker) {
                                      int line, const std::string& function) {
   std::optional<SourceLocation> at = StopLocation(output);
   if (!at) return ::testing::AssertionFailure() << "no stop location in:\n" << output;
-  bool ok = at->line == line && (file_name.empty() || at->file.empty() ||
-                                 at->FileName() == file_name);
+  bool ok =
+      at->line == line && (file_name.empty() || at->file.empty() || at->FileName() == file_name);
   if (!function.empty() && !at->function.empty() && at->function != function) ok = false;
   if (ok) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure()

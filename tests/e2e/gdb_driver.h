@@ -39,8 +39,8 @@ struct GdbCommandOutput {
 };
 
 struct GdbTranscript {
-  RunResult run;                          // the gdb process; run.out holds everything
-  std::string preamble;                   // output of the set-up commands
+  RunResult run;                           // the gdb process; run.out holds everything
+  std::string preamble;                    // output of the set-up commands
   std::vector<GdbCommandOutput> commands;  // one per command, in order
 
   // Output of command `index`; an empty string (and a test failure) when
@@ -103,7 +103,7 @@ struct Frame {
   std::string args;      // the text between the parentheses after the name
   std::string file;      // with debug info: the source file, else empty
   int line = 0;
-  std::string library;   // without debug info: the object after "from", else empty
+  std::string library;  // without debug info: the object after "from", else empty
 };
 
 // The frames of `bt` (or `frame`) output, in order.

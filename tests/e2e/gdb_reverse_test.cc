@@ -44,7 +44,7 @@ TEST_F(GdbReverseTest, ReverseWatchpointFromACrashFindsTheBadWrite) {
                         SourceLine(kSource, "return account->owner->id;"), "OwnerId"));
   EXPECT_TRUE(Printed(t.Output(1), "2"));
   EXPECT_TRUE(Printed(t.Output(2), "(struct Owner *) 0x10"));
-  EXPECT_TRUE(Contains(t.Output(3), "Hardware watchpoint 2: -location account->owner"));
+  EXPECT_TRUE(Contains(t.Output(3), "Hardware watchpoint 1: -location account->owner"));
 
   // Going backwards, the watchpoint stops on the writing line itself,
   // before the write: "Old value" is the later value (the bad pointer),
@@ -64,9 +64,34 @@ TEST_F(GdbReverseTest, ReverseWatchpointFromACrashFindsTheBadWrite) {
   EXPECT_NE(*before, "(struct Owner *) 0x10");
   // Forwards again: the same write, old and new the other way round, and
   // gdb shows the line after it.
-  EXPECT_TRUE(Contains(t.Output(8), "Old value = " + *before + "\nNew value = (struct Owner *) 0x10\n"));
+  EXPECT_TRUE(
+      Contains(t.Output(8), "Old value = " + *before + "\nNew value = (struct Owner *) 0x10\n"));
   EXPECT_TRUE(StoppedAt(t.Output(8), "heap_corrupt.c", write_line + 1, "CloseAccount"));
   EXPECT_TRUE(Printed(t.Output(9), "(struct Owner *) 0x10"));
+}
+
+// Reverse execution re-executes from checkpoints, the first of which is
+// taken before the dynamic loader maps any library: a breakpoint in a
+// library must still be found (and must not fail to plant there).
+TEST_F(GdbReverseTest, ReverseContinueToABreakpointInASharedLibrary) {
+  Recording rec = Record("diff_shared");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("diff_shared"),
+                                   {"break DsMix", "continue", "continue", "print ds_calls",
+                                    "reverse-continue", "print ds_calls", "reverse-continue"});
+  SCOPED_TRACE(t.Describe());
+  const int line = SourceLine("tests/programs/shared/diffshared.c", "@mix-entry");
+  // DsMix(1, 2) from main, then DsMix(0, 5) from the first callback.
+  EXPECT_TRUE(Contains(t.Output(1), "Breakpoint 1, DsMix (acc=1, value=2)"));
+  EXPECT_TRUE(Contains(t.Output(2), "Breakpoint 1, DsMix (acc=0, value=5)"));
+  EXPECT_TRUE(Printed(t.Output(3), "1"));
+  EXPECT_FALSE(Contains(t.Output(4), "rewind:"));
+  EXPECT_TRUE(Contains(t.Output(4), "Breakpoint 1, DsMix (acc=1, value=2)"));
+  EXPECT_TRUE(StoppedAt(t.Output(4), "diffshared.c", line, "DsMix"));
+  EXPECT_TRUE(Printed(t.Output(5), "0"));
+  // No earlier call: back to the start of history.
+  EXPECT_FALSE(Contains(t.Output(6), "rewind:"));
+  EXPECT_TRUE(Contains(t.Output(6), "No more reverse-execution history."));
 }
 
 TEST_F(GdbReverseTest, FiftyRoundTripsShowIdenticalRegisters) {
@@ -120,43 +145,45 @@ TEST_F(GdbReverseTest, CheckpointsAreUsedInALongRecording) {
   Recording rec = Record("long_loop");
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
   constexpr char kSource[] = "tests/programs/long_loop.c";
-  // Automatic checkpoints every 50 ms of replay time: the 20000-syscall
-  // replay takes well over that on any machine.
+  // Automatic checkpoints every 10 ms of replay time: replaying a syscall
+  // costs at least a few ptrace stops (~10 us), so even the last quarter of
+  // the 20000-syscall run (~50 ms or more) gets several.
   GdbOptions options;
-  options.replay_args = {"--checkpoint-interval", "50"};
+  options.replay_args = {"--checkpoint-interval", "10"};
   options.timeout = std::chrono::seconds(120);
   GdbTranscript t = RunGdbOnReplay(
       rec.trace, Program("long_loop"),
       {
           "break long_loop.c:" + std::to_string(SourceLine(kSource, "close(null_fd);")),  // 0
-          "continue",                               // 1: after the loop
-          "monitor when",                           // 2
-          "break Step",                             // 3
-          "reverse-continue",                       // 4: Step(19999)
-          "reverse-continue",                       // 5: Step(19998)
-          "monitor when",                           // 6
-          "monitor stats",                          // 7
-          "print i",                                // 8
-          "print g_counter",                        // 9
-          "print $pc",                              // 10
-          "monitor checkpoint mine",                // 11
-          "finish",                                 // 12
-          "print g_counter",                        // 13
-          "monitor restart mine",                   // 14
-          "maintenance flush register-cache",       // 15
-          "print $pc",                              // 16
-          "print i",                                // 17
-          "print g_counter",                        // 18
-          "monitor checkpoints",                    // 19
-          "monitor goto 100",                       // 20
-          "maintenance flush register-cache",       // 21
-          "monitor when",                           // 22
-          "continue",                               // 23
-          "print i",                                // 24
+          "continue",                          // 1: after the loop
+          "monitor when",                      // 2
+          "break Step",                        // 3
+          "reverse-continue",                  // 4: Step(19999)
+          "reverse-continue",                  // 5: Step(19998)
+          "monitor when",                      // 6
+          "monitor stats",                     // 7
+          "print i",                           // 8
+          "print g_counter",                   // 9
+          "print $pc",                         // 10
+          "monitor checkpoint mine",           // 11
+          "finish",                            // 12
+          "print g_counter",                   // 13
+          "monitor restart mine",              // 14
+          "maintenance flush register-cache",  // 15
+          "print $pc",                         // 16
+          "print i",                           // 17
+          "print g_counter",                   // 18
+          "monitor checkpoints",               // 19
+          "monitor goto 100",                  // 20
+          "maintenance flush register-cache",  // 21
+          "monitor when",                      // 22
+          "continue",                          // 23
+          "print i",                           // 24
       },
       options);
   SCOPED_TRACE(t.Describe());
-  EXPECT_TRUE(StoppedAt(t.Output(1), "long_loop.c", SourceLine(kSource, "close(null_fd);"), "main"));
+  EXPECT_TRUE(
+      StoppedAt(t.Output(1), "long_loop.c", SourceLine(kSource, "close(null_fd);"), "main"));
   int64_t end_event = CurrentEvent(t.Output(2));
   EXPECT_GT(end_event, 20000);
   EXPECT_TRUE(Contains(t.Output(4), "Breakpoint 2, Step (i=19999, "));
@@ -186,8 +213,8 @@ TEST_F(GdbReverseTest, CheckpointsAreUsedInALongRecording) {
   std::optional<std::string> counter = PrintedValue(t.Output(9));
   std::optional<std::string> pc = PrintedValue(t.Output(10));
   ASSERT_TRUE(counter && pc);
-  EXPECT_TRUE(AnyLineMatches(t.Output(11), R"(^Checkpoint \d+ at event )" +
-                                               std::to_string(step_event) + "$"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(11),
+                             R"(^Checkpoint \d+ at event )" + std::to_string(step_event) + "$"));
   // Step(19998) adds at least 19998 % 7 = 6.
   std::optional<std::string> after = PrintedValue(t.Output(13));
   ASSERT_TRUE(after.has_value());
@@ -196,7 +223,8 @@ TEST_F(GdbReverseTest, CheckpointsAreUsedInALongRecording) {
   EXPECT_EQ(PrintedValue(t.Output(16)), pc);
   EXPECT_TRUE(Printed(t.Output(17), "19998"));
   EXPECT_EQ(PrintedValue(t.Output(18)), counter);
-  EXPECT_TRUE(AnyLineMatches(t.Output(19), "\tevent " + std::to_string(step_event) + "\texplicit\tmine$"));
+  EXPECT_TRUE(
+      AnyLineMatches(t.Output(19), "\tevent " + std::to_string(step_event) + "\texplicit\tmine$"));
   EXPECT_EQ(CurrentEvent(t.Output(20)), 100);
   EXPECT_EQ(CurrentEvent(t.Output(22)), 100);
   // Event 100 is early in the loop (one syscall per iteration after the

@@ -19,8 +19,8 @@ __attribute__((noinline)) void MarkerBegin(void) { __asm__ volatile(""); }
 __attribute__((noinline)) void MarkerEnd(void) { __asm__ volatile(""); }
 
 static void FillGrid(void) {
-  for (g_row = 0; g_row < kRows; ++g_row) {    // @fill-outer
-    for (g_col = 0; g_col < kCols; ++g_col) {  // @fill-inner
+  for (g_row = 0; g_row < kRows; ++g_row) {       // @fill-outer
+    for (g_col = 0; g_col < kCols; ++g_col) {     // @fill-inner
       g_grid[g_row][g_col] = g_row * 10 + g_col;  // @fill-store
     }
   }
@@ -34,10 +34,10 @@ static void Swap(int* a, int* b) {
 }
 
 static void BubbleSort(int* a, int n) {
-  for (g_pass = 0; g_pass < n - 1; ++g_pass) {             // @sort-outer
+  for (g_pass = 0; g_pass < n - 1; ++g_pass) {                // @sort-outer
     for (g_index = 0; g_index < n - 1 - g_pass; ++g_index) {  // @sort-inner
-      if (a[g_index] > a[g_index + 1]) {  // @sort-compare
-        Swap(&a[g_index], &a[g_index + 1]);  // @sort-swap
+      if (a[g_index] > a[g_index + 1]) {                      // @sort-compare
+        Swap(&a[g_index], &a[g_index + 1]);                   // @sort-swap
       }
     }
   }
@@ -57,11 +57,11 @@ int main(void) {
   printf("diff_loops: start\n");
   fflush(stdout);
   MarkerBegin();
-  FillGrid();                         // @main-fill
-  BubbleSort(g_sorted, kSorted);      // @main-sort
-  g_checksum = Checksum();            // @main-checksum
+  FillGrid();                           // @main-fill
+  BubbleSort(g_sorted, kSorted);        // @main-sort
+  g_checksum = Checksum();              // @main-checksum
   g_checksum += g_sorted[0] + g_swaps;  // @main-total
-  MarkerEnd();                        // @main-end
+  MarkerEnd();                          // @main-end
   printf("diff_loops: checksum %ld, %d swaps\n", g_checksum, g_swaps);
   return 0;
 }

@@ -8,9 +8,9 @@
 // native run and a recording. Lines are found by their "// @name" markers.
 #include <stdio.h>
 
-long g_calls = 0;   // calls of Factorial and Fibonacci so far
-long g_last = 0;    // last value either of them computed
-int g_depth = 0;    // current Fibonacci recursion depth
+long g_calls = 0;  // calls of Factorial and Fibonacci so far
+long g_last = 0;   // last value either of them computed
+int g_depth = 0;   // current Fibonacci recursion depth
 int g_max_depth = 0;
 
 __attribute__((noinline)) void MarkerBegin(void) { __asm__ volatile(""); }

@@ -18,7 +18,7 @@ __attribute__((noinline)) void MarkerBegin(void) { __asm__ volatile(""); }
 __attribute__((noinline)) void MarkerEnd(void) { __asm__ volatile(""); }
 
 static int Combine(int acc, int value) {
-  ++g_combines;               // @combine-entry
+  ++g_combines;              // @combine-entry
   return DsMix(acc, value);  // @combine-call
 }
 
@@ -26,10 +26,10 @@ int main(void) {
   printf("diff_shared: start\n");
   fflush(stdout);
   MarkerBegin();
-  g_acc = DsMix(1, 2);                     // @main-mix
+  g_acc = DsMix(1, 2);                    // @main-mix
   g_acc += DsFold(g_values, 5, Combine);  // @main-fold
-  g_acc += ds_calls;                       // @main-calls
-  MarkerEnd();                             // @main-end
+  g_acc += ds_calls;                      // @main-calls
+  MarkerEnd();                            // @main-end
   printf("diff_shared: acc %d, %d calls, %d combines\n", g_acc, ds_calls, g_combines);
   return 0;
 }

@@ -25,12 +25,12 @@ static int CompareInts(const void* a, const void* b) {
   return (lhs > rhs) - (lhs < rhs);
 }
 
-int Leaf(int depth) {  // @leaf-open
+int Leaf(int depth) {       // @leaf-open
   int doubled = depth * 2;  // @leaf-body
   return doubled + 1;       // @leaf-return
 }
 
-int Middle(int depth) {  // @middle-open
+int Middle(int depth) {             // @middle-open
   int from_leaf = Leaf(depth + 1);  // @middle-call
   return from_leaf + 10;            // @middle-after
 }
@@ -47,11 +47,11 @@ int main() {
   for (int i = 0; i < 4; ++i) {  // @loop-head
     sum += values[i];            // @loop-body
   }
-  Box* box = new Box{1, 2};  // @new-box
-  g_counter = 5;             // @global-write
-  box->weight = 70;          // @heap-write
-  int result = Top(1);       // @call-top
-  g_counter += result;       // @global-add
+  Box* box = new Box{1, 2};                                                   // @new-box
+  g_counter = 5;                                                              // @global-write
+  box->weight = 70;                                                           // @heap-write
+  int result = Top(1);                                                        // @call-top
+  g_counter += result;                                                        // @global-add
   std::string text = std::string(g_label) + ":" + std::to_string(g_counter);  // @after-add
   std::printf("%s smallest=%d sum=%d weight=%d\n", text.c_str(), values[0], sum, box->weight);
   delete box;

@@ -3,9 +3,9 @@
 int ds_calls = 0;
 
 int DsMix(int acc, int value) {
-  ++ds_calls;                   // @mix-entry
+  ++ds_calls;                    // @mix-entry
   int mixed = acc * 31 + value;  // @mix-body
-  return mixed ^ (mixed >> 3);  // @mix-return
+  return mixed ^ (mixed >> 3);   // @mix-return
 }
 
 int DsFold(const int* values, int n, int (*combine)(int acc, int value)) {
