@@ -12,6 +12,7 @@
 
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
+#include "core/stack_hash.h"
 #include "core/wakeup_timer.h"
 #include "recorder/trace_header_builder.h"
 
@@ -360,6 +361,7 @@ Status RecordSession::RecordSignal(int signo, const std::vector<uint8_t>& siginf
   event.synchronous = IsSynchronousFault(signo, siginfo);
   if (with_fingerprint) {
     event.fingerprint.assign(regs.data(), regs.data() + tracee_.arch().gp_regs_size());
+    event.stack_hash = StackHash(tracee_, regs);
   }
   return Append(std::move(event));
 }

@@ -13,6 +13,7 @@
 
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
+#include "core/stack_hash.h"
 #include "core/wakeup_timer.h"
 #include "trace/event_format.h"
 
@@ -395,6 +396,10 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
   for (const trace::MemWrite& w : ev.writes) {
     RETURN_IF_ERROR(tracee_.WriteMemory(w.addr, w.bytes));
   }
+  if (ev.result >= 0 && !deferred_breakpoints_.empty() &&
+      (row.special == arch::Special::kMmap || row.special == arch::Special::kMprotect)) {
+    RETURN_IF_ERROR(PlantDeferred());
+  }
   if (ev.result >= 0) {
     bool exec_map = (row.special == arch::Special::kMmap ||
                      row.special == arch::Special::kMprotect) &&
@@ -521,7 +526,8 @@ Expected<bool> ReplaySession::DeliverAtFingerprint(const arch::Registers& regs) 
   // Not byte for byte: the recorder read them at a SIGSTOP, replay at a
   // breakpoint or a single-step, and some architectures tell those apart in
   // the registers (AArch64 PSTATE.SS; see Arch::ClearStopArtifacts).
-  if (!arch().SameProgramState(regs, FingerprintRegisters(*sig))) {
+  if (!arch().SameProgramState(regs, FingerprintRegisters(*sig)) ||
+      StackHash(tracee_, regs) != sig->stack_hash) {
     if (arch().Pc(regs) == *fingerprint_breakpoint_ && ++fingerprint_misses_ > kMaxFingerprintHits) {
       return Status(ErrorCode::kUnsupported,
                     "cannot place the recorded " + SignalName(sig->signo) + " (event " +
@@ -710,13 +716,30 @@ Status ReplaySession::Unplant(uint64_t addr) {
 }
 
 Status ReplaySession::InsertBreakpoint(uint64_t addr) {
-  RETURN_IF_ERROR(Plant(addr));
   debugger_breakpoints_.insert(addr);
+  Status planted = Plant(addr);
+  if (!planted.ok()) {
+    // Not mapped (yet): gdb keeps breakpoints in libraries inserted even
+    // at points of the past before the library was loaded.
+    deferred_breakpoints_.insert(addr);
+  }
+  return Status::Ok();
+}
+
+Status ReplaySession::PlantDeferred() {
+  for (auto it = deferred_breakpoints_.begin(); it != deferred_breakpoints_.end();) {
+    if (Plant(*it).ok()) {
+      it = deferred_breakpoints_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   return Status::Ok();
 }
 
 Status ReplaySession::RemoveBreakpoint(uint64_t addr) {
   debugger_breakpoints_.erase(addr);
+  deferred_breakpoints_.erase(addr);
   if (fingerprint_breakpoint_ == addr) return Status::Ok();
   return Unplant(addr);
 }

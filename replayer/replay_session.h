@@ -147,6 +147,8 @@ class ReplaySession {
   Status InjectPendingAsyncSignal();
   Status Plant(uint64_t addr);
   Status Unplant(uint64_t addr);
+  // Plants deferred breakpoints whose memory is now mapped.
+  Status PlantDeferred();
   // At a state where the pending fingerprinted signal may be due: queues it
   // when `regs` match. Returns whether it did.
   Expected<bool> DeliverAtFingerprint(const arch::Registers& regs);
@@ -168,6 +170,9 @@ class ReplaySession {
   // debugger asked for are also in debugger_breakpoints_.
   std::map<uint64_t, std::vector<uint8_t>> breakpoints_;
   std::set<uint64_t> debugger_breakpoints_;
+  // Debugger breakpoints in memory not mapped yet (e.g. in a library, after
+  // going back to before it was loaded): planted when a mapping appears.
+  std::set<uint64_t> deferred_breakpoints_;
   // Where a fingerprinted signal (see trace::SignalEvent) waits to be
   // delivered, while armed.
   std::optional<uint64_t> fingerprint_breakpoint_;

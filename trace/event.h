@@ -60,6 +60,7 @@ struct SignalEvent {
   // signal, because it reached no event in time (e.g. it busy-waited for the
   // handler); replay delivers at the first point with these registers.
   std::vector<uint8_t> fingerprint;
+  uint64_t stack_hash = 0;  // core/stack_hash.h, with a fingerprint
   bool operator==(const SignalEvent&) const = default;
 };
 

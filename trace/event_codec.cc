@@ -69,6 +69,7 @@ void Encode(const SignalEvent& e, ByteWriter* out) {
   out->PutUvarint(e.pc);
   out->PutBool(e.synchronous);
   out->PutBytes(e.fingerprint);
+  out->PutUvarint(e.stack_hash);
 }
 
 Status Decode(ByteReader* in, SignalEvent* e) {
@@ -76,7 +77,8 @@ Status Decode(ByteReader* in, SignalEvent* e) {
   RETURN_IF_ERROR(in->ReadBytes(&e->siginfo));
   RETURN_IF_ERROR(in->ReadUvarint(&e->pc));
   RETURN_IF_ERROR(in->ReadBool(&e->synchronous));
-  return in->ReadBytes(&e->fingerprint);
+  RETURN_IF_ERROR(in->ReadBytes(&e->fingerprint));
+  return in->ReadUvarint(&e->stack_hash);
 }
 
 void Encode(const InsnTrapEvent& e, ByteWriter* out) {

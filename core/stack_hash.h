@@ -1,0 +1,17 @@
+// StackHash: a hash of the memory around a thread's stack pointer. Together
+// with the registers it fingerprints a point of execution (DESIGN.md,
+// "Positions"): in a loop whose counter lives on the stack the registers
+// can repeat while this memory does not.
+#pragma once
+
+#include <cstdint>
+
+#include "arch/registers.h"
+#include "core/tracee.h"
+
+namespace rwd {
+
+// Covers [sp - 128, sp + 512): the red zone and the innermost frames.
+uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs);
+
+}  // namespace rwd
