@@ -202,9 +202,18 @@ void X86_64Arch::SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
   for (size_t i = 0; i < kArgRegs.size(); ++i) r.SetWord(kArgRegs[i], args[i]);
 }
 
+namespace {
+constexpr uint64_t kTrapFlag = 0x100;
+}  // namespace
+
+void X86_64Arch::ClearStopArtifacts(Registers& r) const {
+  r.SetWord(kX86R11, r.Word(kX86R11) & ~kTrapFlag);
+}
+
 bool X86_64Arch::SameProgramState(const Registers& a, const Registers& b) const {
   for (size_t i = 0; i < kX86NumGpWords; ++i) {
-    if (a.Word(i) != b.Word(i)) return false;
+    uint64_t mask = i == kX86R11 ? ~kTrapFlag : ~uint64_t{0};
+    if ((a.Word(i) & mask) != (b.Word(i) & mask)) return false;
   }
   return true;
 }

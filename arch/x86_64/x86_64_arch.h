@@ -79,7 +79,10 @@ class X86_64Arch final : public Arch {
   // None: syscall stops report every register as the program left it.
   std::span<const uint8_t> SyscallStopClobberedWords() const override { return {}; }
   // The kernel already hides the trap flag it sets for PTRACE_SINGLESTEP.
-  void ClearStopArtifacts(Registers&) const override {}
+  // `syscall` copies rflags into r11; while single-stepping that copy has
+  // the trap flag the kernel forced on, so the same point reached by a step
+  // and by a continue would differ there.
+  void ClearStopArtifacts(Registers& r) const override;
   std::string DescribeRegisters(const Registers& r) const override;
 
   std::span<const uint8_t> SyscallInsn() const override;
