@@ -396,9 +396,10 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
   for (const trace::MemWrite& w : ev.writes) {
     RETURN_IF_ERROR(tracee_.WriteMemory(w.addr, w.bytes));
   }
-  if (ev.result >= 0 && !deferred_breakpoints_.empty() &&
-      (row.special == arch::Special::kMmap || row.special == arch::Special::kMprotect)) {
-    RETURN_IF_ERROR(PlantDeferred());
+  if (ev.result >= 0 && (row.special == arch::Special::kMmap ||
+                         row.special == arch::Special::kMunmap ||
+                         row.special == arch::Special::kMremap)) {
+    RETURN_IF_ERROR(RefreshBreakpoints());
   }
   if (ev.result >= 0) {
     bool exec_map = (row.special == arch::Special::kMmap ||
@@ -724,6 +725,27 @@ Status ReplaySession::InsertBreakpoint(uint64_t addr) {
     deferred_breakpoints_.insert(addr);
   }
   return Status::Ok();
+}
+
+Status ReplaySession::RefreshBreakpoints() {
+  // A mapping replaced or removed the memory under some breakpoints (ld.so
+  // maps a library's text over its first, read-only mapping): plant again
+  // where there is memory, defer the rest.
+  std::span<const uint8_t> bp = arch().BreakpointInsn();
+  for (auto it = breakpoints_.begin(); it != breakpoints_.end();) {
+    auto now = tracee_.ReadBytes(it->first, bp.size());
+    if (!now.ok()) {
+      if (debugger_breakpoints_.count(it->first)) deferred_breakpoints_.insert(it->first);
+      it = breakpoints_.erase(it);
+      continue;
+    }
+    if (!std::equal(now->begin(), now->end(), bp.begin())) {
+      it->second = *now;
+      RETURN_IF_ERROR(tracee_.WriteMemory(it->first, bp));
+    }
+    ++it;
+  }
+  return PlantDeferred();
 }
 
 Status ReplaySession::PlantDeferred() {

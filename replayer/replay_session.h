@@ -149,6 +149,8 @@ class ReplaySession {
   Status Unplant(uint64_t addr);
   // Plants deferred breakpoints whose memory is now mapped.
   Status PlantDeferred();
+  // After a mapping change: re-plants breakpoints whose bytes it replaced.
+  Status RefreshBreakpoints();
   // At a state where the pending fingerprinted signal may be due: queues it
   // when `regs` match. Returns whether it did.
   Expected<bool> DeliverAtFingerprint(const arch::Registers& regs);

@@ -269,7 +269,9 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(ReplaySession& from,
   std::optional<Position> last;
   for (uint64_t hits = 0; hits < kMaxVisitCount; ++hits) {
     ASSIGN_OR_RETURN(ReplayStop stop, scratch->Continue());
-    if (IsEnd(stop)) return Lost(target, "the replay ended first");
+    // The target may be the very end of a trace cut short: the visits
+    // found so far are all before it.
+    if (IsEnd(stop)) return last;
     if (scratch->event_number() > target.event) return Lost(target, "its event passed");
     if (stop.kind != ReplayStop::Kind::kBreakpoint || stop.addr != target.pc) continue;
     Position here = PositionOf(*scratch);
@@ -323,9 +325,9 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
     std::vector<Position> trail{PositionOf(*s)};
     for (uint64_t steps = 0; steps < kMaxPredecessorSteps; ++steps) {
       ASSIGN_OR_RETURN(ReplayStop stop, s->Step());
-      if (IsEnd(stop)) return Lost(target, "the replay ended first");
       Position next = PositionOf(*s);
       if (next.event > target.event) return Lost(target, "its event passed");
+      if (!next.SameState(target) && IsEnd(stop)) return Lost(target, "the replay ended first");
       if (next.SameState(target)) {
         trail.push_back(next);
         trail_ = std::move(trail);

@@ -47,7 +47,7 @@ class Locator {
   const DiffProgram& program_;
 };
 
-class GdbDifferentialTest : public E2ETest {
+class GdbDifferentialTest : public GdbTest {
  protected:
   // Runs `script` under both debuggers and compares every output.
   void ExpectSameAsRecordFull(const DiffProgram& program, const std::vector<std::string>& script) {

@@ -84,9 +84,12 @@ class OrphanCollector {
  public:
   OrphanCollector() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
   ~OrphanCollector() {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    for (std::vector<pid_t> left = Children(); !left.empty(); left = Children()) {
-      bool late = std::chrono::steady_clock::now() > deadline;
+    auto now = std::chrono::steady_clock::now;
+    const auto kill_after = now() + std::chrono::seconds(3);
+    const auto give_up = kill_after + std::chrono::seconds(10);
+    for (std::vector<pid_t> left = Children(); !left.empty() && now() < give_up;
+         left = Children()) {
+      bool late = now() > kill_after;
       for (pid_t pid : left) {
         if (late) kill(pid, SIGKILL);
         waitpid(pid, nullptr, WNOHANG);
@@ -181,6 +184,20 @@ bool SplitCall(const std::string& text, std::string* name, std::string* args, st
 }
 
 }  // namespace
+
+bool GdbAvailable(std::string* reason) {
+  static const RunResult version = RunCommand({"gdb", "-nx", "-batch", "-ex", "show version"});
+  if (version.exit_status == 0 && Contains(version.out, "GNU gdb")) return true;
+  if (reason) *reason = "cannot run gdb (" + version.Describe() + ")";
+  return false;
+}
+
+void GdbTest::SetUp() {
+  E2ETest::SetUp();
+  if (IsSkipped() || HasFatalFailure()) return;
+  std::string reason;
+  if (!GdbAvailable(&reason)) GTEST_SKIP() << "these tests drive gdb: " << reason;
+}
 
 const std::string& GdbTranscript::Output(size_t index) const {
   static const std::string kNone;

@@ -17,8 +17,12 @@
 // `set sysroot /`: the libraries the trace mapped are read from this host
 // (the same files), which is several times faster than fetching them
 // through the protocol's vFile packets; a test that wants those packets sets
-// `remote_files`. Every run has a timeout; the whole process group is killed
-// when it expires, so a hanging server fails a test instead of blocking it.
+// `remote_files`. Every run has a timeout; gdb's process group is killed when
+// it expires, so a hanging server fails a test instead of blocking it. gdb
+// starts the server in a session of its own; while gdb runs, the test
+// process is the subreaper of its descendants, and whatever is left of them
+// a few seconds after gdb exits (a hung server, its tracees) is killed.
+// Not thread-safe: one gdb at a time per test process.
 //
 // The parsers understand the text gdb 13 prints; they return nothing (or an
 // empty list) when the text is not there, so tests fail with the transcript.
@@ -73,6 +77,15 @@ GdbTranscript RunGdbOnReplay(const std::string& trace, const std::string& progra
 GdbTranscript RunGdbNative(const std::string& program, const std::vector<std::string>& commands,
                            const GdbOptions& options = {});
 
+// True when a gdb can be run here; otherwise fills `reason`.
+bool GdbAvailable(std::string* reason);
+
+// An E2ETest that drives gdb: skipped, saying why, where there is no gdb.
+class GdbTest : public E2ETest {
+ protected:
+  void SetUp() override;
+};
+
 // A place in the source, as gdb reports stops and frames.
 struct SourceLocation {
   std::string function;  // as gdb prints it, e.g. "Leaf" or "(anonymous namespace)::Score"
@@ -126,7 +139,7 @@ std::string SourcePath(const std::string& source_path);
 ::testing::AssertionResult StoppedAt(const std::string& output, const std::string& file_name,
                                      int line, const std::string& function = "");
 
-// Some line of `output` is "$N = `value`" (the output of one `print`).
+// The last `print` in `output` shows "$N = `value`".
 ::testing::AssertionResult Printed(const std::string& output, const std::string& value);
 
 // `text` with every hexadecimal number (0x...) replaced by "0x?", for

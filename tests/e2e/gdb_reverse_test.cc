@@ -11,7 +11,7 @@
 namespace rwd::e2e {
 namespace {
 
-using GdbReverseTest = E2ETest;
+using GdbReverseTest = GdbTest;
 
 // "Current event: N (of M)..." from `monitor when`; -1 if absent.
 int64_t CurrentEvent(const std::string& output) {
@@ -92,6 +92,36 @@ TEST_F(GdbReverseTest, ReverseContinueToABreakpointInASharedLibrary) {
   // No earlier call: back to the start of history.
   EXPECT_FALSE(Contains(t.Output(6), "rewind:"));
   EXPECT_TRUE(Contains(t.Output(6), "No more reverse-execution history."));
+}
+
+// Single-stepping through the syscall instruction of getpid and back: each
+// reverse-stepi returns to the previous instruction (getpid is `mov
+// $39,%eax; syscall; ret`), whichever way the point was first reached.
+TEST_F(GdbReverseTest, ReverseStepiBackOverASyscallInstruction) {
+  Recording rec = Record("long_loop");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<std::string> commands = {"break getpid", "continue", "delete", "p $pc"};
+  constexpr int kSteps = 4;  // onto syscall, over it, ret, back in Step
+  for (int i = 0; i < kSteps; ++i) {
+    commands.push_back("stepi");
+    commands.push_back("p $pc");
+  }
+  for (int i = 0; i < kSteps; ++i) {
+    commands.push_back("reverse-stepi");
+    commands.push_back("p $pc");
+  }
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("long_loop"), commands);
+  SCOPED_TRACE(t.Describe());
+  std::vector<std::optional<std::string>> forward;  // pc before each stepi, and after the last
+  for (int i = 0; i <= kSteps; ++i) forward.push_back(PrintedValue(t.Output(3 + 2 * i)));
+  EXPECT_TRUE(forward[1] && Contains(*forward[1], "getpid")) << forward[1].value_or("none");
+  EXPECT_TRUE(forward[kSteps] && Contains(*forward[kSteps], "<Step+")) << forward[kSteps].value_or("none");
+  for (int i = 0; i < kSteps; ++i) {
+    size_t at = 4 + 2 * kSteps + 1 + 2 * static_cast<size_t>(i);  // its p $pc
+    SCOPED_TRACE("reverse-stepi " + std::to_string(i + 1));
+    EXPECT_FALSE(Contains(t.Output(at - 1), "rewind:"));
+    EXPECT_EQ(PrintedValue(t.Output(at)), forward[kSteps - 1 - i]);
+  }
 }
 
 TEST_F(GdbReverseTest, FiftyRoundTripsShowIdenticalRegisters) {
