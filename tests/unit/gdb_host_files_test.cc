@@ -1,4 +1,6 @@
 // vFile: read-only access to host files through small handles.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -16,7 +18,8 @@ namespace {
 class GdbHostFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = ::testing::TempDir() + "gdb_host_files_test.bin";
+    // Unique per process: ctest runs these tests in parallel.
+    path_ = ::testing::TempDir() + "gdb_host_files_test." + std::to_string(getpid()) + ".bin";
     std::ofstream out(path_, std::ios::binary);
     out << std::string("ELF#$}*data", 11);
   }
