@@ -85,8 +85,8 @@ class OrphanCollector {
   OrphanCollector() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
   ~OrphanCollector() {
     auto now = std::chrono::steady_clock::now;
-    const auto kill_after = now() + std::chrono::seconds(3);
-    const auto give_up = kill_after + std::chrono::seconds(10);
+    auto kill_after = now() + std::chrono::seconds(3);
+    auto give_up = kill_after + std::chrono::seconds(10);
     for (std::vector<pid_t> left = Children(); !left.empty() && now() < give_up;
          left = Children()) {
       bool late = now() > kill_after;
@@ -159,7 +159,7 @@ GdbTranscript RunGdb(const std::string& program, const std::vector<std::string>&
 
 // Removes a leading "#N  " or "0x... in " or stop-reason prefix from a
 // location line, leaving "function (args) at file:line".
-std::string StripLocationPrefix(std::string text) {
+std::string StripLocationPrefix(const std::string& text) {
   static const std::regex kPrefixes(
       R"(^(Run till exit from |#\d+\s+|(Temporary )?[Bb]reakpoint \d+, |0x[0-9a-f]+ in )+)");
   return std::regex_replace(text, kPrefixes, "", std::regex_constants::format_first_only);
@@ -186,9 +186,9 @@ bool SplitCall(const std::string& text, std::string* name, std::string* args, st
 }  // namespace
 
 bool GdbAvailable(std::string* reason) {
-  static const RunResult version = RunCommand({"gdb", "-nx", "-batch", "-ex", "show version"});
-  if (version.exit_status == 0 && Contains(version.out, "GNU gdb")) return true;
-  if (reason) *reason = "cannot run gdb (" + version.Describe() + ")";
+  static const RunResult kVersion = RunCommand({"gdb", "-nx", "-batch", "-ex", "show version"});
+  if (kVersion.exit_status == 0 && Contains(kVersion.out, "GNU gdb")) return true;
+  if (reason) *reason = "cannot run gdb (" + kVersion.Describe() + ")";
   return false;
 }
 

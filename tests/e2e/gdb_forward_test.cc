@@ -8,7 +8,9 @@
 // values from the arithmetic its header comment spells out.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/gdb_driver.h"
@@ -144,10 +146,10 @@ TEST_F(GdbForwardTest, BacktraceThroughTheCallChain) {
   SCOPED_TRACE(t.Describe());
   std::vector<Frame> frames = Backtrace(t.Output(2));
   ASSERT_EQ(frames.size(), 4u) << t.Output(2);
-  const std::vector<std::pair<std::string, std::string>> expected = {{"Leaf", "@leaf-body"},
-                                                                     {"Middle", "@middle-call"},
-                                                                     {"Top", "@top-call"},
-                                                                     {"main", "@call-top"}};
+  std::vector<std::pair<std::string, std::string>> expected = {{"Leaf", "@leaf-body"},
+                                                               {"Middle", "@middle-call"},
+                                                               {"Top", "@top-call"},
+                                                               {"main", "@call-top"}};
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(frames[i].index, static_cast<int>(i));
     EXPECT_EQ(frames[i].function, expected[i].first);
@@ -280,6 +282,7 @@ TEST_F(GdbForwardTest, RegistersVectorRegistersAndDisassembly) {
   EXPECT_TRUE(Printed(t.Output(5), "3"));
   std::vector<std::pair<std::string, std::string>> registers = Registers(t.Output(6));
   std::vector<std::string> names;
+  names.reserve(registers.size());
   for (const auto& [name, value] : registers) names.push_back(name);
   for (const char* name : {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r15",
                            "rip", "eflags", "cs", "ss"}) {
@@ -319,57 +322,84 @@ TEST_F(GdbEndOfHistoryTest, CrashStopsWithSigsegvAtTheFaultingLine) {
   EXPECT_TRUE(Contains(t.Output(2), "Program terminated with signal SIGSEGV, Segmentation fault."));
 }
 
-// A trace whose recorder was killed: the last chunk of `events` is cut off.
-std::string TruncateTrace(const std::string& trace) {
+// Cuts the last chunk of a trace's `events` in half, as a recorder killed
+// while writing it would leave it, and removes the `complete` marker. The
+// chunk frames are those trace/chunk.h describes: 32 bytes, the payload's
+// compressed size a little-endian u32 at offset 4.
+::testing::AssertionResult TruncateLastChunk(const std::string& trace) {
   std::filesystem::path events = std::filesystem::path(trace) / "events";
-  std::filesystem::resize_file(events, std::filesystem::file_size(events) / 2);
+  std::ifstream in(events, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<size_t> chunk_starts;
+  for (size_t at = 0; at + 32 <= bytes.size();) {
+    chunk_starts.push_back(at);
+    uint32_t compressed = 0;
+    std::memcpy(&compressed, bytes.data() + at + 4, sizeof compressed);
+    at += 32 + compressed;
+  }
+  if (chunk_starts.size() < 2) {
+    return ::testing::AssertionFailure() << trace << " has " << chunk_starts.size()
+                                         << " chunk(s); cutting the last would leave nothing";
+  }
+  size_t last = chunk_starts.back();
+  std::filesystem::resize_file(events, last + (bytes.size() - last) / 2);
   std::filesystem::remove(std::filesystem::path(trace) / "complete");
-  return trace;
+  return ::testing::AssertionSuccess();
 }
 
+constexpr char kTwoPhases[] = "tests/programs/gdb_two_phases.c";
+
 TEST_F(GdbEndOfHistoryTest, EndOfATruncatedTraceIsReportedAndContinueDoesNotHang) {
-  Recording rec = Record("long_loop");
+  Recording rec = Record("gdb_two_phases");
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
-  TruncateTrace(rec.trace);
-  GdbOptions options;
-  options.timeout = std::chrono::seconds(60);
-  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("long_loop"),
-                                   {"continue", "monitor when", "continue", "monitor when",
-                                    "print g_counter > 0", "frame function main", "print i > 0"},
-                                   options);
+  ASSERT_TRUE(TruncateLastChunk(rec.trace));
+  GdbTranscript t =
+      RunGdbOnReplay(rec.trace, Program("gdb_two_phases"),
+                     {"continue", "monitor when", "continue", "monitor when", "frame function Tick",
+                      "print i", "frame function main", "print phase", "print g_counter > 2000"});
   SCOPED_TRACE(t.Describe());
   EXPECT_FALSE(t.run.timed_out);
   EXPECT_TRUE(Contains(t.Output(0), "No more reverse-execution history."));
   EXPECT_TRUE(AnyLineMatches(t.Output(1), R"(^Current event: (\d+) \(of \1\))"));
+  // Again: the same answer at once, no hang.
   EXPECT_TRUE(Contains(t.Output(2), "No more reverse-execution history."));
   EXPECT_EQ(t.Output(3), t.Output(1));
-  EXPECT_TRUE(Printed(t.Output(4), "1"));
-  EXPECT_TRUE(StoppedAt(t.Output(5), "long_loop.c",
-                        SourceLine("tests/programs/long_loop.c", "Step(i, null_fd);"), "main"));
-  EXPECT_TRUE(Printed(t.Output(6), "1"));
+  // The trace ends after the pause: at the first getpid of phase 2.
+  EXPECT_TRUE(
+      StoppedAt(t.Output(4), "gdb_two_phases.c", SourceLine(kTwoPhases, "@tick-getpid"), "Tick"));
+  EXPECT_TRUE(Printed(t.Output(5), "0"));
+  EXPECT_TRUE(
+      StoppedAt(t.Output(6), "gdb_two_phases.c", SourceLine(kTwoPhases, "@second-loop"), "main"));
+  EXPECT_TRUE(Printed(t.Output(7), "2"));
+  EXPECT_TRUE(Printed(t.Output(8), "1"));  // phase 1 added at least i % 7 + 1 per call
 }
 
 // Reverse execution from the end of a truncated trace, where the program
 // stopped at a syscall the trace no longer holds.
 TEST_F(GdbEndOfHistoryTest, ReverseStepFromTheEndOfATruncatedTrace) {
-  Recording rec = Record("long_loop");
+  Recording rec = Record("gdb_two_phases");
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
-  TruncateTrace(rec.trace);
+  ASSERT_TRUE(TruncateLastChunk(rec.trace));
   GdbTranscript t =
-      RunGdbOnReplay(rec.trace, Program("long_loop"),
-                     {"continue", "p $pc", "reverse-stepi", "p $pc", "reverse-finish"});
+      RunGdbOnReplay(rec.trace, Program("gdb_two_phases"),
+                     {"continue", "p $pc", "reverse-stepi", "p $pc", "reverse-finish", "print i",
+                      "reverse-next", "reverse-next", "reverse-next", "print phase"});
   SCOPED_TRACE(t.Describe());
   EXPECT_TRUE(Contains(t.Output(0), "No more reverse-execution history."));
   EXPECT_FALSE(Contains(t.Output(2), "rewind:"));
   EXPECT_NE(PrintedValue(t.Output(3)), PrintedValue(t.Output(1))) << "reverse-stepi did not move";
-  // Back out of the syscall wrapper to its call in Step: getpid or write.
+  // Back out of getpid to its call in Tick(0) of phase 2, back into main
+  // and over the pause (an event) to before phase 2 began.
   EXPECT_FALSE(Contains(t.Output(4), "rewind:"));
-  std::optional<SourceLocation> at = StopLocation(t.Output(4));
-  ASSERT_TRUE(at.has_value());
-  EXPECT_EQ(at->function, "Step");
-  EXPECT_TRUE(at->line == SourceLine("tests/programs/long_loop.c", "getpid() & 1;") ||
-              at->line == SourceLine("tests/programs/long_loop.c", "write(null_fd, &byte, 1)"))
-      << at->ToString();
+  EXPECT_TRUE(
+      StoppedAt(t.Output(4), "gdb_two_phases.c", SourceLine(kTwoPhases, "@tick-getpid"), "Tick"));
+  EXPECT_TRUE(Printed(t.Output(5), "0"));
+  EXPECT_TRUE(
+      StoppedAt(t.Output(6), "gdb_two_phases.c", SourceLine(kTwoPhases, "@second-loop"), "main"));
+  EXPECT_TRUE(StoppedAt(t.Output(7), "gdb_two_phases.c", SourceLine(kTwoPhases, "@phase-two")));
+  EXPECT_TRUE(StoppedAt(t.Output(8), "gdb_two_phases.c", SourceLine(kTwoPhases, "@pause")));
+  for (size_t i = 6; i <= 8; ++i) EXPECT_FALSE(Contains(t.Output(i), "rewind:"));
+  EXPECT_TRUE(Printed(t.Output(9), "1"));
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ TEST_F(GdbReverseTest, ReverseWatchpointFromACrashFindsTheBadWrite) {
   // Going backwards, the watchpoint stops on the writing line itself,
   // before the write: "Old value" is the later value (the bad pointer),
   // "New value" the one it had before, a real heap pointer.
-  const int write_line = SourceLine(kSource, "account->owner = (struct Owner*)0x10;");
+  int write_line = SourceLine(kSource, "account->owner = (struct Owner*)0x10;");
   EXPECT_TRUE(StoppedAt(t.Output(4), "heap_corrupt.c", write_line, "CloseAccount"));
   EXPECT_TRUE(AnyLineMatches(t.Output(4), R"(^Old value = \(struct Owner \*\) 0x10$)"));
   EXPECT_TRUE(AnyLineMatches(t.Output(4), R"(^New value = \(struct Owner \*\) 0x5[0-9a-f]{11}$)"));
@@ -80,7 +80,7 @@ TEST_F(GdbReverseTest, ReverseContinueToABreakpointInASharedLibrary) {
                                    {"break DsMix", "continue", "continue", "print ds_calls",
                                     "reverse-continue", "print ds_calls", "reverse-continue"});
   SCOPED_TRACE(t.Describe());
-  const int line = SourceLine("tests/programs/shared/diffshared.c", "@mix-entry");
+  int line = SourceLine("tests/programs/shared/diffshared.c", "@mix-entry");
   // DsMix(1, 2) from main, then DsMix(0, 5) from the first callback.
   EXPECT_TRUE(Contains(t.Output(1), "Breakpoint 1, DsMix (acc=1, value=2)"));
   EXPECT_TRUE(Contains(t.Output(2), "Breakpoint 1, DsMix (acc=0, value=5)"));
@@ -115,7 +115,8 @@ TEST_F(GdbReverseTest, ReverseStepiBackOverASyscallInstruction) {
   std::vector<std::optional<std::string>> forward;  // pc before each stepi, and after the last
   for (int i = 0; i <= kSteps; ++i) forward.push_back(PrintedValue(t.Output(3 + 2 * i)));
   EXPECT_TRUE(forward[1] && Contains(*forward[1], "getpid")) << forward[1].value_or("none");
-  EXPECT_TRUE(forward[kSteps] && Contains(*forward[kSteps], "<Step+")) << forward[kSteps].value_or("none");
+  EXPECT_TRUE(forward[kSteps] && Contains(*forward[kSteps], "<Step+"))
+      << forward[kSteps].value_or("none");
   for (int i = 0; i < kSteps; ++i) {
     size_t at = 4 + 2 * kSteps + 1 + 2 * static_cast<size_t>(i);  // its p $pc
     SCOPED_TRACE("reverse-stepi " + std::to_string(i + 1));

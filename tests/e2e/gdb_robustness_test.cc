@@ -255,17 +255,20 @@ class Garbage {
   std::string Candidate() {
     const std::string& base = corpus_[Pick(corpus_.size())];
     switch (Pick(8)) {
-      case 0: return EncodePacket(base);
+      case 0:
+        return EncodePacket(base);
       case 1:
       case 2:
-      case 3: return EncodePacket(Mutate(base));
+      case 3:
+        return EncodePacket(Mutate(base));
       case 4: {  // bad checksum
         std::string frame = EncodePacket(Mutate(base));
         frame.back() = frame.back() == '0' ? '1' : '0';
         return frame;
       }
-      case 5: return "$" + Mutate(base);  // never finished
-      case 6: {                           // raw noise, including '+', '-', 0x03 and '%'
+      case 5:
+        return "$" + Mutate(base);  // never finished
+      case 6: {                     // raw noise, including '+', '-', 0x03 and '%'
         std::string noise;
         for (size_t n = 1 + Pick(64); n > 0; --n) noise.push_back(Byte());
         return noise;
@@ -288,7 +291,7 @@ using GdbServerRobustnessTest = E2ETest;
 TEST_F(GdbServerRobustnessTest, RealServerSurvivesThousandsOfMutatedPacketsOverTcp) {
   Recording rec = Record("gdb_forward");
   ASSERT_EQ(rec.exit_status, 3) << rec.Describe();
-  const std::string server_stderr = NewPath("server-stderr");
+  std::string server_stderr = NewPath("server-stderr");
   ServedReplay server(rec.trace, server_stderr);
   std::string printed;
   int port = server.ReadPort(&printed);
@@ -301,18 +304,19 @@ TEST_F(GdbServerRobustnessTest, RealServerSurvivesThousandsOfMutatedPacketsOverT
   ASSERT_TRUE(Contains(supported, "PacketSize="));
   std::string halt = client.Ask("?");
   ASSERT_EQ(halt.substr(0, 3), "T05") << halt;
-  const std::string registers = client.Ask("g");
+  std::string registers = client.Ask("g");
   ASSERT_GT(registers.size(), 200u) << registers;
   ASSERT_EQ(registers.find_first_not_of("0123456789abcdefx"), std::string::npos) << registers;
   // rip is gdb's register 16 on x86-64; read the code at the current pc.
   std::string rip_le = client.Ask("p10");
   ASSERT_EQ(rip_le.size(), 16u) << rip_le;
   uint64_t pc = 0;
-  for (int i = 7; i >= 0; --i) pc = pc << 8 | std::stoul(rip_le.substr(2 * i, 2), nullptr, 16);
+  for (int i = 7; i >= 0; --i)
+    pc = pc << 8 | std::stoul(rip_le.substr(2 * static_cast<size_t>(i), 2), nullptr, 16);
   char pc_hex[32];
   snprintf(pc_hex, sizeof pc_hex, "%llx", static_cast<unsigned long long>(pc));
-  const std::string code_request = std::string("m") + pc_hex + ",20";
-  const std::string code = client.Ask(code_request);
+  std::string code_request = std::string("m") + pc_hex + ",20";
+  std::string code = client.Ask(code_request);
   ASSERT_EQ(code.size(), 64u) << code;
 
   std::vector<std::string> corpus = {"qSupported:multiprocess+;swbreak+;hwbreak+",
@@ -379,7 +383,7 @@ TEST_F(GdbServerRobustnessTest, RealServerSurvivesThousandsOfMutatedPacketsOverT
     std::string sync = "sync-" + std::to_string(i);
     ASSERT_TRUE(client.SendRaw(bytes + EncodePacket("qRcmd," + HexEncode(sync))))
         << "connection lost at case " << i;
-    const std::string echo = "O" + HexEncode("unknown monitor command '" + sync + "'");
+    std::string echo = "O" + HexEncode("unknown monitor command '" + sync + "'");
     bool synced = false;
     while (!synced) {
       std::optional<CodecEvent> event = client.Next();

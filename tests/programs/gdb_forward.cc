@@ -41,7 +41,7 @@ int Top(int depth) {
 }
 
 int main() {
-  int values[6] = {42, 7, 19, 3, 88, 15};  // @main-first
+  int values[6] = {42, 7, 19, 3, 88, 15};           // @main-first
   std::qsort(values, 6, sizeof(int), CompareInts);  // @qsort
   int sum = 0;
   for (int i = 0; i < 4; ++i) {  // @loop-head
