@@ -9,6 +9,8 @@
 
 #include <sys/types.h>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -70,6 +72,13 @@ struct GdbRegister {
   // register (x87 control words are 16-bit in the xsave area, 32-bit to
   // gdb); the remaining bytes read as zero. 0 means bitsize / 8.
   uint8_t source_bytes = 0;
+};
+
+// A ptrace register set (PTRACE_GETREGSET note type) and an upper bound of
+// its size; the kernel trims the size to the exact one on reads.
+struct Regset {
+  int note_type = 0;
+  size_t max_bytes = 0;
 };
 
 // A hardware watchpoint or breakpoint request.
@@ -148,6 +157,13 @@ class Arch {
   // --- syscalls -----------------------------------------------------------
   virtual const SyscallTable& syscalls() const = 0;
 
+  // --- threads ------------------------------------------------------------
+  // Register sets besides NT_PRSTATUS and FpRegsetType() that hold state of
+  // one thread which a thread recreated in a checkpoint must be given
+  // (AArch64: NT_ARM_TLS, the thread pointer; none on x86-64, whose fs_base
+  // is part of NT_PRSTATUS).
+  virtual std::span<const Regset> ThreadRegsets() const = 0;
+
   // --- gdb ----------------------------------------------------------------
   virtual std::span<const GdbRegister> GdbRegisters() const = 0;
   virtual std::string_view TargetXml() const = 0;
@@ -183,6 +199,17 @@ class Arch {
   virtual bool EnableCpuidFaulting() const = 0;
   // The syscall the tracee runs to arm cpuid faulting on itself, or nullopt.
   virtual std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const = 0;
+  // Argument positions of clone(2), whose order differs between
+  // architectures (x86-64: flags, stack, ptid, ctid, tls; AArch64: flags,
+  // stack, ptid, tls, ctid).
+  struct CloneArgPositions {
+    int flags = 0;
+    int stack = 1;
+    int parent_tid = 2;
+    int child_tid = 3;
+    int tls = 4;
+  };
+  virtual CloneArgPositions CloneArgs() const = 0;
 };
 
 const Arch& HostArch();

@@ -132,10 +132,14 @@ def main():
     rewind = os.path.join(build, "rewind")
     cpu_bound = os.path.join(build, "bench", "cpu_bound")
     syscall_heavy = os.path.join(build, "bench", "syscall_heavy")
+    thread_pool = os.path.join(build, "bench", "thread_pool")
     workloads = [
         ("cpu_bound", [cpu_bound]),
         ("syscall_heavy (200k syscalls)", [syscall_heavy]),
         ("ls -lR /usr/include", ["/bin/ls", "-lR", "/usr/include"]),
+        # Issue #6: threads, and a tree of processes.
+        ("thread_pool (4 threads)", [thread_pool]),
+        ("sh: ls | sort | head -3", ["/bin/sh", "-c", "ls /usr/include | sort | head -3"]),
     ]
 
     report = []

@@ -12,6 +12,7 @@ using Args = std::vector<std::string>;
 int RecordCommand(const Args& args);
 int ReplayCommand(const Args& args);
 int DumpCommand(const Args& args);
+int PsCommand(const Args& args);
 
 // Prints "rewind: <message>" on stderr.
 void PrintError(const std::string& message);

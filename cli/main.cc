@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     "  record [-o TRACE_DIR] PROG [ARGS...]   run PROG and record a trace\n"
     "  replay -a [TRACE_DIR]                  replay a trace to its end, no debugger\n"
     "  dump [TRACE_DIR]                       print a trace's events\n"
+    "  ps [TRACE_DIR]                         list the processes a trace recorded\n"
     "\n"
     "Without TRACE_DIR, the latest recording is used. Traces are kept under\n"
     "$XDG_DATA_HOME/rewind/traces (default ~/.local/share/rewind/traces).\n"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   if (command == "record") return rwd::cli::RecordCommand(args);
   if (command == "replay") return rwd::cli::ReplayCommand(args);
   if (command == "dump") return rwd::cli::DumpCommand(args);
+  if (command == "ps") return rwd::cli::PsCommand(args);
   fprintf(stderr, "rewind: unknown command '%s'\n%s", command.c_str(), kUsage);
   return rwd::cli::kExitUsage;
 }

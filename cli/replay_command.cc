@@ -68,6 +68,9 @@ int Autopilot(const std::string& dir) {
     }
     switch (stop->kind) {
       case replayer::ReplayStop::Kind::kExited: {
+        // The first process ended; others (its children) may still have
+        // events to replay, and their output to reproduce.
+        if (!s.finished()) break;
         int ws = stop->wait_status;
         if (WIFSIGNALED(ws)) {
           int sig = WTERMSIG(ws);

@@ -230,4 +230,20 @@ Status Tracee::SetOptions(unsigned long options) const {
   return Status::Ok();
 }
 
+Expected<std::optional<WaitStatus>> WaitAnyTracee(const std::function<bool()>& on_interrupted) {
+  int raw = 0;
+  while (true) {
+    pid_t r = waitpid(-1, &raw, __WALL);
+    if (r > 0) return std::optional<WaitStatus>(WaitStatus::FromRaw(r, raw));
+    if (r < 0 && errno == EINTR) {
+      if (on_interrupted && on_interrupted()) return std::optional<WaitStatus>();
+      continue;
+    }
+    if (r < 0 && errno == ECHILD) {
+      return Status(ErrorCode::kTraceeExited, "no traced thread is left");
+    }
+    return ErrnoError("waiting for the traced threads");
+  }
+}
+
 }  // namespace rwd

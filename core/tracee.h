@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -88,5 +89,12 @@ class Tracee {
   const arch::Arch* arch_;
   ScopedFd mem_fd_;
 };
+
+// Blocks until any traced thread of ours changes state (waitpid(-1, __WALL)).
+// `on_interrupted` runs whenever a signal to the tracer interrupts the wait;
+// when it returns true the wait gives up and returns nullopt. kTraceeExited
+// when no traced thread is left.
+Expected<std::optional<WaitStatus>> WaitAnyTracee(
+    const std::function<bool()>& on_interrupted = nullptr);
 
 }  // namespace rwd

@@ -6,6 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "core/proc_maps.h"
@@ -52,14 +53,33 @@ const arch::Arch& ReplayTarget::arch() const { return timeline_.live().arch(); }
 int ReplayTarget::pid() const { return timeline_.live().recorded_pid(); }
 
 std::vector<ThreadInfo> ReplayTarget::Threads() {
-  std::string name = std::filesystem::path(timeline_.live().exec_path()).filename();
-  return {ThreadInfo{pid(), name.substr(0, 15)}};
+  std::string exe = std::filesystem::path(timeline_.live().exec_path()).filename();
+  std::vector<ThreadInfo> out;
+  for (const replayer::ThreadRef& t : timeline_.live().Threads()) {
+    // The replaying thread carries the name the program gave it (prctl
+    // PR_SET_NAME runs for real in replay).
+    std::string name;
+    std::ifstream comm("/proc/" + std::to_string(t.live_tid) + "/comm");
+    if (!std::getline(comm, name) || name.empty()) name = exe.substr(0, 15);
+    out.push_back(ThreadInfo{t.tid, name});
+  }
+  if (out.empty()) out.push_back(ThreadInfo{pid(), exe.substr(0, 15)});
+  return out;
 }
 
-int ReplayTarget::CurrentThread() { return pid(); }
+int ReplayTarget::CurrentThread() {
+  if (selected_ > 0 && timeline_.live().GetRegisters(selected_).ok()) return selected_;
+  return timeline_.live().current_tid();
+}
 
 Status ReplayTarget::SelectThread(int tid) {
-  if (tid <= 0 || tid == pid()) return Status::Ok();
+  if (tid <= 0) return Status::Ok();
+  for (const replayer::ThreadRef& t : timeline_.live().Threads()) {
+    if (t.tid == tid) {
+      selected_ = tid;
+      return Status::Ok();
+    }
+  }
   return Status(ErrorCode::kInvalidInput, "no thread " + std::to_string(tid));
 }
 
@@ -70,14 +90,16 @@ Status ReplayTarget::CheckLive() const {
   return Status::Ok();
 }
 
-Expected<arch::Registers> ReplayTarget::GetRegisters(int) {
+Expected<arch::Registers> ReplayTarget::GetRegisters(int tid) {
   RETURN_IF_ERROR(CheckLive());
-  return timeline_.live().GetRegisters();
+  if (tid <= 0) tid = CurrentThread();
+  return timeline_.live().GetRegisters(tid);
 }
 
-Expected<std::vector<uint8_t>> ReplayTarget::GetFpRegisters(int) {
+Expected<std::vector<uint8_t>> ReplayTarget::GetFpRegisters(int tid) {
   RETURN_IF_ERROR(CheckLive());
-  return timeline_.live().GetFpRegisters();
+  if (tid <= 0) tid = CurrentThread();
+  return timeline_.live().GetFpRegisters(tid);
 }
 
 Expected<std::vector<uint8_t>> ReplayTarget::ReadMemory(uint64_t addr, size_t len) {
@@ -119,7 +141,8 @@ Status ReplayTarget::RemoveBreakpoint(BreakpointType type, uint64_t addr, int le
 StopReply ReplayTarget::ToStopReply(const replayer::ReplayStop& stop) {
   using Kind = replayer::ReplayStop::Kind;
   StopReply reply;
-  reply.tid = pid();
+  reply.tid = stop.tid > 0 ? stop.tid : timeline_.live().current_tid();
+  selected_ = 0;  // gdb follows the thread that stopped
   reply.kind = StopReply::Kind::kSignal;
   reply.signo = SIGTRAP;
   switch (stop.kind) {
@@ -172,7 +195,7 @@ StopReply ReplayTarget::Resume(const ResumeRequest& request,
     // terminal can. The replay stays where it stopped.
     fprintf(stderr, "rewind: %s\n", stop.status().ToString().c_str());
     StopReply reply;
-    reply.tid = pid();
+    reply.tid = timeline_.live().current_tid();
     reply.signo = SIGTRAP;
     last_stop_ = reply;
     return reply;

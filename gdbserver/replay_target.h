@@ -47,6 +47,9 @@ class ReplayTarget : public DebugTarget {
   std::vector<arch::HwWatch> watches_;
   std::vector<BreakpointType> watch_types_;  // parallel to watches_
   StopReply last_stop_;
+  // The thread gdb selected with Hg (recorded tid); 0 for the one that
+  // stopped last.
+  int selected_ = 0;
 };
 
 }  // namespace rwd::gdbserver

@@ -1,18 +1,15 @@
+// RecordSession's scheduler: which thread runs, and what every stop means.
+// Syscalls are in record_syscalls.cc, signals in record_signals.cc.
 #include "recorder/record_session.h"
 
-#include <elf.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <algorithm>
+#include <utility>
 
-#include "core/proc_maps.h"
-#include "core/remote_syscall.h"
-#include "core/stack_hash.h"
 #include "core/wakeup_timer.h"
 #include "recorder/trace_header_builder.h"
 
@@ -20,45 +17,23 @@ namespace rwd::recorder {
 
 namespace {
 
-constexpr unsigned long kPtraceOptions =
-    PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+constexpr unsigned long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC |
+                                         PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE |
+                                         PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
 constexpr auto kFlushInterval = std::chrono::milliseconds(500);
-constexpr size_t kAtRandomBytes = 16;
+// How long a thread runs while another waits before it is switched away
+// from: at its next event if it reaches one, by a PreemptEvent otherwise.
+constexpr auto kTimeSlice = std::chrono::milliseconds(10);
+// How long a syscall may take while another thread waits before the
+// scheduler assumes it blocks and lets the other one run.
+constexpr auto kSyscallPatience = std::chrono::milliseconds(2);
 // How long an asynchronous signal may wait for the thread's next syscall
 // before the recorder stops the thread and places the signal by fingerprint.
-constexpr auto kSignalDelay = std::chrono::milliseconds(20);
+constexpr auto kWakeupPeriod = std::chrono::milliseconds(2);
 
-bool IsStopSignal(int signo) {
-  return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
-}
-
-int ShellStatus(const WaitStatus& ws) {
+int ShellStatus(int raw) {
+  WaitStatus ws = WaitStatus::FromRaw(0, raw);
   return ws.kind == WaitStatus::Kind::kKilled ? 128 + ws.signo : ws.exit_code;
-}
-
-bool IsTimeStampOrCpuid(arch::TrapInsnKind kind) {
-  return kind == arch::TrapInsnKind::kRdtsc || kind == arch::TrapInsnKind::kRdtscp ||
-         kind == arch::TrapInsnKind::kCpuid;
-}
-
-// Faults the CPU raises again at the same instruction when replayed.
-bool IsSynchronousFault(int signo, const std::vector<uint8_t>& siginfo) {
-  int si_code = 0;
-  if (siginfo.size() >= 12) std::memcpy(&si_code, siginfo.data() + 8, sizeof(si_code));
-  bool fault_signal = signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE ||
-                      signo == SIGILL || signo == SIGTRAP;
-  return fault_signal && si_code > 0;
-}
-
-Expected<std::vector<std::string>> ReadArgv(const Tracee& t, uint64_t argv_ptr) {
-  std::vector<std::string> argv;
-  for (uint64_t i = 0; argv_ptr != 0 && i < 4096; ++i) {
-    ASSIGN_OR_RETURN(auto p, t.Read<uint64_t>(argv_ptr + 8 * i));
-    if (p == 0) break;
-    ASSIGN_OR_RETURN(std::string s, t.ReadCString(p, 1 << 20));
-    argv.push_back(std::move(s));
-  }
-  return argv;
 }
 
 }  // namespace
@@ -91,13 +66,16 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
 RecordSession::RecordSession(Process process, Tracee tracee,
                              std::unique_ptr<trace::TraceWriter> writer)
     : process_(std::move(process)),
-      tracee_(std::move(tracee)),
       writer_(std::move(writer)),
-      last_flush_(std::chrono::steady_clock::now()) {}
+      last_flush_(std::chrono::steady_clock::now()) {
+  root_pid_ = tracee.tid();
+  tasks_.push_back(std::make_unique<RecordTask>(std::move(tracee), root_pid_));
+  processes_[root_pid_];
+}
 
-Status RecordSession::Append(trace::EventBody body) {
+Status RecordSession::Append(pid_t tid, trace::EventBody body) {
   trace::Event event;
-  event.tid = tracee_.tid();
+  event.tid = tid;
   event.body = std::move(body);
   RETURN_IF_ERROR(writer_->Append(event));
   // Bound what a killed recorder loses to the last half second.
@@ -111,6 +89,7 @@ Status RecordSession::Append(trace::EventBody body) {
 
 Status RecordSession::Fail(Status status) {
   Status flushed = writer_->Flush();
+  for (const auto& task : tasks_) kill(task->tid(), SIGKILL);
   process_.Kill();
   std::string kept = " (the trace up to event " + std::to_string(writer_->events_written()) +
                      " is kept in " + writer_->dir() + ")";
@@ -119,298 +98,216 @@ Status RecordSession::Fail(Status status) {
 }
 
 Expected<int> RecordSession::Run() {
-  RETURN_IF_ERROR(tracee_.Resume(ResumeMode::kSyscall));
-  while (true) {
-    auto waited = WaitForTracee();
-    if (!waited.ok()) return Fail(waited.status());
-    const WaitStatus& ws = *waited;
-    int deliver = 0;
-    Status status;
-    switch (ws.kind) {
-      case WaitStatus::Kind::kSyscallStop: {
-        auto info = tracee_.GetSyscallInfo();
-        if (!info.ok()) return Fail(info.status());
-        bool entry = info->op == SyscallStopInfo::Op::kEntry;
-        status = entry ? OnSyscallEntry(*info) : OnSyscallExit(*info);
-        if (entry && status.ok()) deliver = TakeDeferredSignal();
-        boundary_regs_.reset();
-        if (!entry && status.ok()) {
-          auto regs = tracee_.GetRegisters();
-          if (regs.ok()) boundary_regs_ = *regs;
-        }
-        break;
-      }
-      case WaitStatus::Kind::kPtraceEvent:
-      case WaitStatus::Kind::kGroupStop:
-        break;  // the exec's syscall-exit stop follows; handled there
-      case WaitStatus::Kind::kSignalStop: {
-        auto sig = OnSignal(ws.signo);
-        if (!sig.ok()) return Fail(sig.status());
-        deliver = *sig;
-        break;
-      }
-      case WaitStatus::Kind::kExited:
-      case WaitStatus::Kind::kKilled: {
-        process_.MarkReaped();
-        Status appended = Append(trace::ExitEvent{ws.raw});
-        if (!appended.ok()) return appended;
-        RETURN_IF_ERROR(writer_->Finish());
-        return ShellStatus(ws);
-      }
-    }
-    if (!status.ok()) return Fail(status);
-    Status resumed = tracee_.Resume(ResumeMode::kSyscall, deliver);
-    if (!resumed.ok()) return Fail(resumed);
+  Status started = Schedule(*tasks_.front());
+  if (!started.ok()) return Fail(started);
+  while (!tasks_.empty()) {
+    Status s = Step();
+    if (!s.ok()) return Fail(s);
   }
+  process_.MarkReaped();
+  RETURN_IF_ERROR(writer_->Finish());
+  return ShellStatus(root_status_.value_or(0));
 }
 
-Status RecordSession::OnSyscallEntry(const SyscallStopInfo& info) {
-  const arch::Arch& arch = tracee_.arch();
-  const arch::SyscallInfo* row = arch.syscalls().Find(info.nr);
-  if (!row) {
-    return Status(ErrorCode::kUnsupported, "syscall '" + arch.syscalls().NameOf(info.nr) +
-                                               "' (number " + std::to_string(info.nr) +
-                                               ") is not supported by the recorder");
+Status RecordSession::Step() {
+  if (!current_) {
+    if (RecordTask* next = PickNext()) return Schedule(*next);
   }
-  if (row->special == arch::Special::kClone) {
-    return Status(ErrorCode::kUnsupported,
-                  "syscall '" + std::string(row->name) +
-                      "' is not supported by the recorder yet: rewind records "
-                      "single-threaded, single-process programs");
+  ASSIGN_OR_RETURN(std::optional<WaitStatus> waited, WaitForStop());
+  if (!deferred_error_.ok()) return std::exchange(deferred_error_, Status::Ok());
+  if (!waited) return Status::Ok();  // the scheduler decided to switch
+  const WaitStatus& ws = *waited;
+  if (ws.is_exit()) return OnDeath(ws);
+  RecordTask* task = Find(ws.tid);
+  if (!task) {
+    early_stops_[ws.tid] = ws;  // a new thread, before its parent's clone event
+    return Status::Ok();
   }
-  PendingSyscall pending;
-  pending.info = row;
-  pending.nr = info.nr;
-  pending.args = info.args;
-  pending.snapshot = SnapshotAtEntry(tracee_, *row, info.args);
-  if (row->special == arch::Special::kExecve) {
-    bool at = row->name == "execveat";
-    auto path = tracee_.ReadCString(info.args[at ? 1 : 0]);
-    auto argv = ReadArgv(tracee_, info.args[at ? 2 : 1]);
-    if (path.ok()) pending.exec_path = *path;
-    if (argv.ok()) pending.exec_argv = *argv;
+  if (task != current_) {
+    StashStop(ws);
+    return Status::Ok();
   }
-  if (row->action == arch::ReplayAction::kDeny) {
-    // An invalid number makes the kernel skip the syscall; exit sets the errno.
-    ASSIGN_OR_RETURN(arch::Registers regs, tracee_.GetRegisters());
-    if (!arch.SetSyscallNumberAtEntry(tracee_.tid(), regs, -1)) {
-      return ErrnoError("skipping the denied syscall '" + std::string(row->name) + "'");
-    }
-  }
-  pending_ = std::move(pending);
-  return Status::Ok();
+  return HandleStop(*task, ws);
 }
 
-Status RecordSession::OnSyscallExit(const SyscallStopInfo& info) {
-  if (!pending_) return Status::Ok();  // exit of a syscall begun before tracing
-  PendingSyscall pending = std::move(*pending_);
-  pending_.reset();
-  const arch::Arch& arch = tracee_.arch();
-  int64_t result = info.result;
-  if (pending.info->action == arch::ReplayAction::kDeny) {
-    ASSIGN_OR_RETURN(arch::Registers regs, tracee_.GetRegisters());
-    result = -pending.info->deny_errno;
-    arch.SetSyscallResult(regs, result);
-    RETURN_IF_ERROR(tracee_.SetRegisters(regs));
-  }
-  if (pending.info->special == arch::Special::kExecve && result == 0) {
-    pending_exec_path_ = pending.exec_path;
-    pending_exec_argv_ = pending.exec_argv;
-    return RecordExec();
-  }
-  trace::SyscallEvent event;
-  event.nr = pending.nr;
-  event.args = pending.args;
-  event.result = result;
-  ASSIGN_OR_RETURN(std::vector<MemRange> ranges,
-                   OutputRanges(tracee_, *pending.info, pending.args, result, pending.snapshot));
-  for (const MemRange& r : ranges) {
-    trace::MemWrite w;
-    w.addr = r.addr;
-    ASSIGN_OR_RETURN(w.bytes, tracee_.ReadBytes(r.addr, r.len));
-    event.writes.push_back(std::move(w));
-  }
-  if (result >= 0) {
-    arch::Special special = pending.info->special;
-    if (special == arch::Special::kMmap) RETURN_IF_ERROR(RecordMmap(event));
-    if (special == arch::Special::kMprotect && (event.args[2] & PROT_EXEC)) {
-      RETURN_IF_ERROR(
-          patcher_.PatchTrapSites(tracee_, event.args[0], event.args[0] + event.args[1]).status());
-    }
-  }
-  return Append(std::move(event));
+void RecordSession::StashStop(const WaitStatus& ws) {
+  RecordTask* task = Find(ws.tid);
+  task->unhandled = ws;
+  task->state = RecordTask::State::kStopped;
 }
 
-Status RecordSession::RecordMmap(trace::SyscallEvent& event) {
-  uint64_t addr = static_cast<uint64_t>(event.result);
-  uint64_t len = event.args[1];
-  int fd = static_cast<int>(event.args[4]);
-  if (!(event.args[3] & MAP_ANONYMOUS) && fd >= 0) {
-    std::string link = "/proc/" + std::to_string(tracee_.tid()) + "/fd/" + std::to_string(fd);
-    char target[4096];
-    ssize_t n = readlink(link.c_str(), target, sizeof(target) - 1);
-    event.mapped_path = n > 0 ? std::string(target, n) : link;
-    ScopedFd file(open(link.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!file.valid()) return ErrnoError("opening the file mapped by mmap: " + event.mapped_path);
-    ASSIGN_OR_RETURN(event.mapped_file_id, writer_->StoreFile(file.get(), event.mapped_path));
+Status RecordSession::Schedule(RecordTask& task) {
+  current_ = &task;
+  last_scheduled_ = task.tid();
+  task.slice_start = std::chrono::steady_clock::now();
+  if (task.unhandled) {
+    WaitStatus ws = *task.unhandled;
+    task.unhandled.reset();
+    return HandleStop(task, ws);
   }
-  if (event.args[2] & PROT_EXEC) {
-    RETURN_IF_ERROR(patcher_.PatchTrapSites(tracee_, addr, addr + len).status());
+  return Resume(task);
+}
+
+Status RecordSession::Resume(RecordTask& task, int signo) {
+  if (task.state == RecordTask::State::kStopped) task.state = RecordTask::State::kRunning;
+  Status s = task.tracee.Resume(ResumeMode::kSyscall, signo);
+  // Killed meanwhile (exit_group of another thread, SIGKILL from outside):
+  // its death notification follows.
+  if (s.code() == ErrorCode::kTraceeExited) return Status::Ok();
+  return s;
+}
+
+void RecordSession::SwitchAway(RecordTask& task) {
+  task.state = RecordTask::State::kStopped;
+  task.preempt_wanted = false;
+  if (current_ == &task) current_ = nullptr;
+}
+
+Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
+  switch (ws.kind) {
+    case WaitStatus::Kind::kSyscallStop: {
+      ASSIGN_OR_RETURN(SyscallStopInfo info, task.tracee.GetSyscallInfo());
+      if (info.op == SyscallStopInfo::Op::kEntry) return OnSyscallEntry(task, info);
+      RETURN_IF_ERROR(OnSyscallExit(task, info));
+      if (current_ != &task) return Status::Ok();
+      auto regs = task.tracee.GetRegisters();
+      if (regs.ok()) task.boundary_regs = *regs;
+      task.state = RecordTask::State::kRunning;
+      // An event boundary: the cheapest place to let a waiting thread run.
+      if (std::chrono::steady_clock::now() - task.slice_start > kTimeSlice && OthersReady(task)) {
+        SwitchAway(task);
+        return Status::Ok();
+      }
+      return Resume(task);
+    }
+    case WaitStatus::Kind::kPtraceEvent:
+      if (ws.event == PTRACE_EVENT_CLONE || ws.event == PTRACE_EVENT_FORK ||
+          ws.event == PTRACE_EVENT_VFORK) {
+        return OnCloneEvent(task);
+      }
+      return Resume(task);  // exec: its syscall-exit stop follows
+    case WaitStatus::Kind::kGroupStop:
+      return Resume(task);
+    case WaitStatus::Kind::kSignalStop: {
+      ASSIGN_OR_RETURN(int deliver, OnSignal(task, ws.signo));
+      if (deliver < 0) return Status::Ok();  // switched away
+      return Resume(task, deliver);
+    }
+    case WaitStatus::Kind::kExited:
+    case WaitStatus::Kind::kKilled:
+      return OnDeath(ws);
   }
   return Status::Ok();
 }
 
-Status RecordSession::RecordExec() {
-  const arch::Arch& arch = tracee_.arch();
-  RETURN_IF_ERROR(tracee_.ReopenMemory());
-  patcher_.Reset();
-  file_ids_.clear();
-  trace::ExecEvent exec;
-  exec.path = pending_exec_path_;
-  exec.argv = pending_exec_argv_;
-  ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher_.PatchVdso(tracee_));
-  if (auto call = arch.CpuidFaultingSyscall()) {
-    SyscallArgs args;
-    std::copy(call->begin() + 1, call->end(), args.v.begin());
-    ASSIGN_OR_RETURN(int64_t r, InjectSyscall(tracee_, syscall_insn, (*call)[0], args));
-    exec.cpuid_faulting = r == 0;
+Status RecordSession::OnDeath(const WaitStatus& ws) {
+  early_stops_.erase(ws.tid);
+  auto it = std::find_if(tasks_.begin(), tasks_.end(),
+                         [&](const auto& t) { return t->tid() == ws.tid; });
+  if (it == tasks_.end()) return Status::Ok();
+  RecordTask& task = **it;
+  pid_t tgid = task.tgid;
+  ProcessState& process = processes_[tgid];
+  bool own_exit = task.state == RecordTask::State::kExiting && task.pending &&
+                  task.pending->info->special == arch::Special::kExit;
+  if (ws.tid == tgid) process.leader_status = ws.raw;
+  if (process.ender == 0) {
+    // Nothing in the process asked to end it: a fatal signal of the thread
+    // that was running, or a kill from outside.
+    process.ender = current_ && current_->tgid == tgid ? current_->tid() : tgid;
   }
-  ASSIGN_OR_RETURN(std::vector<uint8_t> auxv, ReadAuxvBytes(tracee_.tid()));
-  if (auto at_random = AuxvValue(auxv, AT_RANDOM)) {
-    exec.at_random_addr = *at_random;
-    ASSIGN_OR_RETURN(exec.at_random, tracee_.ReadBytes(*at_random, kAtRandomBytes));
+  if (current_ == &task) current_ = nullptr;
+  size_t others = ThreadsOf(tgid) - 1;
+  if (others > 0 && own_exit && !task.exit_recorded) {
+    // One thread ended; the process goes on.
+    RETURN_IF_ERROR(Append(task.tid(), trace::ExitEvent{ws.raw, /*whole_process=*/false}));
+    if (process.ender == task.tid()) process.ender = 0;
   }
-  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee_.tid()));
-  for (const MemoryMapping& m : maps) {
-    if (!m.is_file()) continue;
-    auto known = file_ids_.find(m.path);
-    if (known == file_ids_.end()) {
-      ASSIGN_OR_RETURN(std::string id, writer_->StoreFile(-1, m.path));
-      known = file_ids_.emplace(m.path, id).first;
+  tasks_.erase(it);
+  if (others > 0) return Status::Ok();
+
+  // The process ended: one event, from the thread that ended it.
+  int status = process.leader_status.value_or(ws.raw);
+  RETURN_IF_ERROR(Append(process.ender, trace::ExitEvent{status, /*whole_process=*/true}));
+  if (tgid == root_pid_) root_status_ = status;
+  if (dying_ == tgid) dying_ = 0;
+  processes_.erase(tgid);
+  return Status::Ok();
+}
+
+RecordTask* RecordSession::Find(pid_t tid) {
+  for (const auto& t : tasks_) {
+    if (t->tid() == tid) return t.get();
+  }
+  return nullptr;
+}
+
+size_t RecordSession::ThreadsOf(pid_t tgid) const {
+  return std::count_if(tasks_.begin(), tasks_.end(),
+                       [&](const auto& t) { return t->tgid == tgid; });
+}
+
+bool RecordSession::Ready(const RecordTask& task) const {
+  return task.state == RecordTask::State::kStopped && !task.zombie && task.tgid != dying_;
+}
+
+bool RecordSession::OthersReady(const RecordTask& task) const {
+  return std::any_of(tasks_.begin(), tasks_.end(),
+                     [&](const auto& t) { return t.get() != &task && Ready(*t); });
+}
+
+RecordTask* RecordSession::PickNext() {
+  // While a process dies its threads are not scheduled: their deaths come
+  // first, so the process's end is one event.
+  if (dying_ != 0) return nullptr;
+  size_t n = tasks_.size();
+  size_t start = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (tasks_[i]->tid() == last_scheduled_) start = i + 1;
+  }
+  for (size_t k = 0; k < n; ++k) {
+    RecordTask& t = *tasks_[(start + k) % n];
+    if (Ready(t)) return &t;
+  }
+  return nullptr;
+}
+
+Expected<std::optional<WaitStatus>> RecordSession::WaitForStop() {
+  bool timed = current_ && (!current_->deferred.empty() ||
+                            (current_->state != RecordTask::State::kExiting && OthersReady(*current_)));
+  if (!timed) return WaitAnyTracee();
+  ScopedWakeupTimer timer(kWakeupPeriod);
+  return WaitAnyTracee([&]() { return OnWakeup(); });
+}
+
+bool RecordSession::OnWakeup() {
+  if (!current_) return true;
+  RecordTask& task = *current_;
+  auto now = std::chrono::steady_clock::now();
+  if (task.state == RecordTask::State::kInSyscall) {
+    if (now - task.syscall_start < kSyscallPatience || !OthersReady(task)) return false;
+    // It blocks (or takes long): let another thread run meanwhile.
+    Status s = RecordSyscallEntry(task);
+    if (!s.ok()) {
+      deferred_error_ = s;
+      return true;
     }
-    trace::FileMapping fm{m.start, m.end, m.offset, m.prot,
-                          uint32_t(m.shared ? MAP_SHARED : MAP_PRIVATE), m.path, known->second};
-    if (fm.path == exec.path || exec.exe_file_id.empty()) exec.exe_file_id = fm.file_id;
-    exec.mappings.push_back(std::move(fm));
-    if (m.prot & PROT_EXEC) {
-      ASSIGN_OR_RETURN(std::vector<uint64_t> sites,
-                       patcher_.PatchTrapSites(tracee_, m.start, m.end));
-      exec.trap_sites.insert(exec.trap_sites.end(), sites.begin(), sites.end());
+    task.state = RecordTask::State::kBlocked;
+    current_ = nullptr;
+    return true;
+  }
+  if (task.state != RecordTask::State::kRunning || task.stop_sent) return false;
+  bool place_signal = !task.deferred.empty() && now >= task.defer_deadline;
+  bool preempt = now - task.slice_start > kTimeSlice && OthersReady(task);
+  if (place_signal || preempt) {
+    // The thread reached no event in time (it may spin waiting for the
+    // very handler we hold back, or for another thread): stop it where it is.
+    if (syscall(SYS_tgkill, task.tgid, task.tid(), SIGSTOP) == 0) {
+      task.stop_sent = true;
+      task.preempt_wanted = preempt;
     }
   }
-  return Append(std::move(exec));
-}
-
-Expected<bool> RecordSession::EmulateTrapInsn(int signo, arch::Registers& regs) {
-  const arch::Arch& arch = tracee_.arch();
-  uint64_t pc = arch.Pc(regs);
-  arch::TrapInsn insn;
-  if (signo == SIGSEGV) {
-    uint8_t code[16] = {};
-    ASSIGN_OR_RETURN(size_t n, tracee_.ReadMemoryPartial(pc, code));
-    insn = arch.DecodeTrapInsn(std::span<const uint8_t>(code, n));
-    if (!IsTimeStampOrCpuid(insn.kind)) return false;
-  } else if (signo == SIGTRAP) {
-    uint64_t site = pc - arch.BreakpointTrapPcOffset();
-    std::optional<arch::TrapInsn> patched = patcher_.TrapSiteAt(site);
-    if (!patched) return false;
-    insn = *patched;
-    pc = site;
-    arch.SetPc(regs, pc);
-  } else {
-    return false;
-  }
-  trace::InsnTrapEvent event;
-  event.kind = insn.kind;
-  event.pc = pc;
-  event.values = arch.ExecuteTrapInsn(regs, insn);
-  arch.ApplyTrapInsn(regs, insn, event.values);
-  RETURN_IF_ERROR(tracee_.SetRegisters(regs));
-  RETURN_IF_ERROR(Append(std::move(event)));
-  return true;
-}
-
-Expected<WaitStatus> RecordSession::WaitForTracee() {
-  if (deferred_.empty() || stop_sent_) return tracee_.Wait();
-  ScopedWakeupTimer timer(std::chrono::milliseconds(5));
-  return tracee_.Wait([this]() {
-    if (stop_sent_ || std::chrono::steady_clock::now() < defer_deadline_) return;
-    // The thread reached no syscall in time (it may be busy-waiting for the
-    // very handler we hold back): stop it where it is.
-    if (syscall(SYS_tgkill, tracee_.tid(), tracee_.tid(), SIGSTOP) == 0) stop_sent_ = true;
-  });
-}
-
-int RecordSession::TakeDeferredSignal() {
-  if (deferred_.empty() || reinjected_) return 0;
-  // Resuming a syscall-entry stop with a signal queues it before the
-  // syscall runs: a blocking call returns early, as it would have, and the
-  // delivery follows the syscall's exit, a point replay reaches exactly.
-  reinjected_ = std::move(deferred_.front());
-  deferred_.erase(deferred_.begin());
-  if (!deferred_.empty()) defer_deadline_ = std::chrono::steady_clock::now() + kSignalDelay;
-  return reinjected_->signo;
-}
-
-Status RecordSession::RecordSignal(int signo, const std::vector<uint8_t>& siginfo,
-                                   const arch::Registers& regs, bool with_fingerprint) {
-  trace::SignalEvent event;
-  event.signo = signo;
-  event.siginfo = siginfo;
-  event.pc = tracee_.arch().Pc(regs);
-  event.synchronous = IsSynchronousFault(signo, siginfo);
-  if (with_fingerprint) {
-    event.fingerprint.assign(regs.data(), regs.data() + tracee_.arch().gp_regs_size());
-    event.stack_hash = StackHash(tracee_, regs);
-  }
-  return Append(std::move(event));
-}
-
-Expected<int> RecordSession::OnSignal(int signo) {
-  auto siginfo = tracee_.GetSiginfo();
-  if (!siginfo.ok()) return 0;  // a group-stop, not a signal delivery
-  ASSIGN_OR_RETURN(arch::Registers regs, tracee_.GetRegisters());
-  ASSIGN_OR_RETURN(bool emulated, EmulateTrapInsn(signo, regs));
-  if (emulated) return 0;
-
-  if (signo == SIGSTOP && stop_sent_) {
-    // Our stop: deliver the oldest deferred signal here instead, and record
-    // where "here" is.
-    stop_sent_ = false;
-    if (deferred_.empty()) return 0;
-    DeferredSignal d = std::move(deferred_.front());
-    deferred_.erase(deferred_.begin());
-    if (!deferred_.empty()) defer_deadline_ = std::chrono::steady_clock::now() + kSignalDelay;
-    RETURN_IF_ERROR(tracee_.SetSiginfo(d.siginfo));
-    RETURN_IF_ERROR(RecordSignal(d.signo, d.siginfo, regs, /*with_fingerprint=*/true));
-    return d.signo;
-  }
-  if (reinjected_ && signo == reinjected_->signo) {
-    // The deferred signal arriving after the syscall it was queued at; it
-    // carries the sender's siginfo, not ours.
-    DeferredSignal d = std::move(*reinjected_);
-    reinjected_.reset();
-    RETURN_IF_ERROR(tracee_.SetSiginfo(d.siginfo));
-    RETURN_IF_ERROR(RecordSignal(signo, d.siginfo, regs, /*with_fingerprint=*/false));
-    return signo;
-  }
-  // Compared as program state: on AArch64 the syscall-exit stop reads x7 as
-  // 1, this signal stop reads the program's x7.
-  bool at_boundary = boundary_regs_ && tracee_.arch().SameProgramState(*boundary_regs_, regs);
-  if (!at_boundary && !IsSynchronousFault(signo, *siginfo) && !IsStopSignal(signo)) {
-    // Asynchronous: hold it back until the next syscall (a signal may
-    // always arrive later). A standard signal already pending is merged,
-    // as the kernel would.
-    bool pending = false;
-    for (const DeferredSignal& d : deferred_) pending |= d.signo == signo;
-    if (!pending || signo >= SIGRTMIN) {
-      if (deferred_.empty()) defer_deadline_ = std::chrono::steady_clock::now() + kSignalDelay;
-      deferred_.push_back(DeferredSignal{signo, *siginfo});
-    }
-    return 0;
-  }
-  RETURN_IF_ERROR(RecordSignal(signo, *siginfo, regs, /*with_fingerprint=*/false));
-  return signo;
+  return false;
 }
 
 }  // namespace rwd::recorder

@@ -1,12 +1,21 @@
 // RecordSession: runs a program under ptrace and writes its trace.
 //
-// One session records one process (single-threaded for now: clone, fork and
-// vfork are refused with a clear message). Every syscall stops twice
-// (PTRACE_SYSCALL); its result and the memory the kernel wrote go into a
-// SyscallEvent. rdtsc/rdtscp fault (PR_TSC_SIGSEGV), cpuid faults where the
-// CPU supports it, rdrand/rdseed are patched to trap; their values become
-// InsnTrapEvents. Signals become SignalEvents. The session owns the tracee
-// and the TraceWriter; on any error the trace so far is flushed and kept.
+// The session follows the whole process tree: threads (clone), fork, vfork
+// and exec in any process. One thread runs its own code at a time, as in rr:
+//  - every syscall stops twice (PTRACE_SYSCALL); its result and the memory
+//    the kernel wrote go into a SyscallEvent of that thread;
+//  - a thread inside a syscall does not hold up the others: when another
+//    thread becomes ready, a SyscallEntryEvent marks where the first one
+//    stopped running and the scheduler moves on; its result is recorded when
+//    it runs again;
+//  - a thread that runs a whole time slice without an event while another is
+//    ready is stopped (SIGSTOP) and a PreemptEvent fingerprints the point;
+//  - switches at event boundaries need no event at all: replay runs a thread
+//    only to reach that thread's next event.
+// rdtsc/rdtscp fault (PR_TSC_SIGSEGV), cpuid faults where the CPU supports
+// it, rdrand/rdseed are patched to trap; their values become InsnTrapEvents.
+// Signals become SignalEvents. On any error the trace so far is flushed and
+// kept.
 #pragma once
 
 #include <chrono>
@@ -20,7 +29,7 @@
 #include "core/process.h"
 #include "core/status.h"
 #include "core/tracee.h"
-#include "recorder/syscall_outputs.h"
+#include "recorder/record_task.h"
 #include "trace/trace_writer.h"
 
 namespace rwd::recorder {
@@ -41,53 +50,85 @@ class RecordSession {
   uint64_t events_recorded() const { return writer_->events_written(); }
 
  private:
-  struct PendingSyscall {
-    const arch::SyscallInfo* info = nullptr;
-    int64_t nr = 0;
-    std::array<uint64_t, 6> args{};
-    EntrySnapshot snapshot;
-    std::vector<std::string> exec_argv;
-    std::string exec_path;
+  // Per process (address space).
+  struct ProcessState {
+    CodePatcher patcher;
+    // The thread whose action ends the process (exit_group, a fatal signal,
+    // the last thread's exit); its ExitEvent carries the process's status.
+    pid_t ender = 0;
+    std::optional<int> leader_status;  // waitpid status of the leader's death
   };
 
   RecordSession(Process process, Tracee tracee, std::unique_ptr<trace::TraceWriter> writer);
-  Status Append(trace::EventBody body);
-  Status OnSyscallEntry(const SyscallStopInfo& info);
-  Status OnSyscallExit(const SyscallStopInfo& info);
-  Status RecordExec();
-  Status RecordMmap(trace::SyscallEvent& event);
-  // Returns the signal to deliver when resuming (0 for none).
-  Expected<int> OnSignal(int signo);
-  Expected<bool> EmulateTrapInsn(int signo, arch::Registers& regs);
-  Status RecordSignal(int signo, const std::vector<uint8_t>& siginfo, const arch::Registers& regs,
-                      bool with_fingerprint);
+
+  // --- scheduling (record_session.cc) ---
+  Status Step();
+  Status Schedule(RecordTask& task);
+  // Handles a stop of the scheduled thread; resumes it or switches away.
+  Status HandleStop(RecordTask& task, const WaitStatus& ws);
+  void StashStop(const WaitStatus& ws);
+  Status OnDeath(const WaitStatus& ws);
+  Status Resume(RecordTask& task, int signo = 0);
+  // Leaves `task` stopped and lets the scheduler pick another thread.
+  void SwitchAway(RecordTask& task);
+  RecordTask* PickNext();
+  bool Ready(const RecordTask& task) const;
+  bool OthersReady(const RecordTask& task) const;
+  // nullopt when the scheduler switched threads while waiting.
+  Expected<std::optional<WaitStatus>> WaitForStop();
+  // Runs every few ms while a wait blocks; true to stop waiting.
+  bool OnWakeup();
+  RecordTask* Find(pid_t tid);
+  ProcessState& ProcessOf(const RecordTask& task) { return processes_[task.tgid]; }
+  size_t ThreadsOf(pid_t tgid) const;
+
+  // --- syscalls (record_syscalls.cc) ---
+  Status OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info);
+  Status OnSyscallExit(RecordTask& task, const SyscallStopInfo& info);
+  Status OnCloneEvent(RecordTask& task);
+  Status RecordExec(RecordTask& task, const PendingSyscall& pending);
+  Status RecordMmap(RecordTask& task, trace::SyscallEvent& event);
+  Status RecordSyscallEntry(RecordTask& task);
+  // At an entry stop with our SIGSTOP pending: takes the SIGSTOP without
+  // running the syscall and puts the thread back onto its instruction.
+  Status AbsorbStopAtEntry(RecordTask& task);
+  Expected<trace::SyscallEvent> FinishSyscall(RecordTask& task, const PendingSyscall& pending,
+                                              int64_t result);
+
+  // --- signals (record_signals.cc) ---
+  // Returns the signal to deliver when resuming (0 for none), or -1 when the
+  // thread was switched away from.
+  Expected<int> OnSignal(RecordTask& task, int signo);
+  Expected<bool> EmulateTrapInsn(RecordTask& task, int signo, arch::Registers& regs);
+  Status RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,
+                      const arch::Registers& regs, bool with_fingerprint);
+  Status RecordPreempt(RecordTask& task, const arch::Registers& regs);
   // At a syscall-entry stop: the deferred signal to deliver now, or 0.
-  int TakeDeferredSignal();
-  Expected<WaitStatus> WaitForTracee();
+  int TakeDeferredSignal(RecordTask& task);
+
+  Status Append(pid_t tid, trace::EventBody body);
+  Status Append(const RecordTask& task, trace::EventBody body) {
+    return Append(task.tid(), std::move(body));
+  }
   Status Fail(Status status);
 
   Process process_;
-  Tracee tracee_;
   std::unique_ptr<trace::TraceWriter> writer_;
-  CodePatcher patcher_;
-  std::optional<PendingSyscall> pending_;
-  std::string pending_exec_path_;
-  std::vector<std::string> pending_exec_argv_;
+  // Threads by tid, in creation order for round-robin scheduling.
+  std::vector<std::unique_ptr<RecordTask>> tasks_;
+  std::map<pid_t, ProcessState> processes_;
+  // Stops of threads not known yet (a new thread can stop before its
+  // parent's clone event arrives).
+  std::map<pid_t, WaitStatus> early_stops_;
+  RecordTask* current_ = nullptr;
+  // A process whose threads are dying (exit_group); nothing is scheduled
+  // until its end is recorded.
+  pid_t dying_ = 0;
+  Status deferred_error_;  // from OnWakeup, reported by Step
+  pid_t last_scheduled_ = 0;
+  pid_t root_pid_ = 0;
+  std::optional<int> root_status_;
   std::map<std::string, std::string> file_ids_;  // path -> content id, per exec
-  // Asynchronous signals held back until the thread's next syscall, where
-  // replay can deliver them at the same point (DESIGN: "moved to the next
-  // event boundary"). See OnSignal.
-  struct DeferredSignal {
-    int signo = 0;
-    std::vector<uint8_t> siginfo;
-  };
-  std::vector<DeferredSignal> deferred_;
-  std::chrono::steady_clock::time_point defer_deadline_;
-  std::optional<DeferredSignal> reinjected_;  // delivered at this syscall
-  bool stop_sent_ = false;  // we sent SIGSTOP to place a deferred signal
-  // Registers right after the last event; a signal arriving while they are
-  // unchanged arrived at that event boundary (e.g. raise()).
-  std::optional<arch::Registers> boundary_regs_;
   std::chrono::steady_clock::time_point last_flush_;
 };
 

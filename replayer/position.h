@@ -9,6 +9,8 @@
 // every general register) makes that rare in practice.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 
 #include "arch/registers.h"
@@ -17,12 +19,13 @@ namespace rwd::replayer {
 
 struct Position {
   uint64_t event = 0;     // events replayed before this point
+  pid_t tid = 0;          // the thread that runs (recorded tid)
   bool boundary = false;  // exactly where an event's replay left the thread
   uint64_t pc = 0;
   arch::Registers regs;
 
   bool SameState(const Position& o) const {
-    return event == o.event && pc == o.pc && regs == o.regs;
+    return event == o.event && tid == o.tid && pc == o.pc && regs == o.regs;
   }
 };
 

@@ -1,15 +1,19 @@
-// ReplaySession: re-executes a trace deterministically in a fresh process.
+// ReplaySession: re-executes a trace deterministically in fresh processes.
 //
-// The replayed process runs under PTRACE_SYSEMU. At each syscall the next
-// recorded event is checked (number and arguments) and then either emulated
-// (recorded memory and result written; nothing runs in the kernel) or, for
-// address-space, signal-state, exec and exit syscalls, executed for real and
-// its result checked. Trapped instructions and signals are matched and
-// reproduced the same way. Any mismatch is a kDivergence error naming the
-// event number, what was expected and what was seen.
+// Replayed threads run under PTRACE_SYSEMU, one at a time: the owner of the
+// next event runs until it reaches that event, the others stay stopped, so
+// they interleave exactly as recorded. At each syscall the event is checked
+// (number and arguments) and then either emulated (recorded memory and
+// result written; nothing runs in the kernel) or, for address-space,
+// signal-state, process-tree, exec and exit syscalls, executed for real and
+// its result checked. Trapped instructions, signals and preemptions are
+// matched and reproduced the same way. Any mismatch is a kDivergence error
+// naming the event number, what was expected and what was seen.
 //
+// The debugger sees one process of the tree (the "focus", the first by
+// default): its threads, breakpoints and stops. The others run along.
 // Forward execution only; checkpoints and reverse execution build on it.
-// The session owns the replayed process (killed on destruction).
+// The session owns the replayed processes (killed on destruction).
 #pragma once
 
 #include <functional>
@@ -24,6 +28,7 @@
 #include "core/process.h"
 #include "core/status.h"
 #include "core/tracee.h"
+#include "replayer/replay_task.h"
 #include "trace/trace_reader.h"
 
 namespace rwd::replayer {
@@ -35,6 +40,8 @@ struct ReplayOptions {
   // Where the program's stdout is reproduced; stderr when stdout carries
   // the gdb protocol (--stdio).
   int stdout_fd = 1;
+  // Recorded pid of the process the debugger sees; 0 for the first.
+  pid_t focus_pid = 0;
 };
 
 struct ReplayStop {
@@ -55,6 +62,12 @@ struct ReplayStop {
   int signo = 0;
   int wait_status = 0;
   std::string note;
+  pid_t tid = 0;  // recorded tid of the thread that stopped
+};
+
+struct ThreadRef {
+  pid_t tid = 0;       // recorded
+  pid_t live_tid = 0;  // the replaying thread
 };
 
 class ReplaySession {
@@ -64,15 +77,17 @@ class ReplaySession {
 
   // Runs until a breakpoint, watchpoint, signal or the end.
   Expected<ReplayStop> Continue();
-  // Executes one instruction (a syscall instruction counts as one).
+  // Executes one instruction of the thread that runs next (a syscall
+  // instruction counts as one).
   Expected<ReplayStop> Step();
 
   // A copy-on-write copy of this session at its current point (a
-  // checkpoint). Allowed at event boundaries and debugger stops, not while a
-  // recorded signal waits for delivery or after the end. The copy shares the
-  // trace reader, has no breakpoints or watchpoints, and does not echo.
+  // checkpoint). Allowed at event boundaries and debugger stops of a
+  // single-threaded, single-process replay, not while a recorded signal
+  // waits for delivery or after the end. The copy shares the trace reader,
+  // has no breakpoints or watchpoints, and does not echo.
   Expected<std::unique_ptr<ReplaySession>> Fork();
-  bool CanFork() const { return !exited_ && !at_end_ && pending_signal_ == 0; }
+  bool CanFork() const;
 
   // Called after each event Continue() replays; returning true makes
   // Continue() stop there with kEventBoundary.
@@ -88,117 +103,154 @@ class ReplaySession {
   // True when the thread sits exactly after replaying an event.
   bool at_event_boundary() const { return at_boundary_; }
 
+  // Breakpoints and watchpoints of the focus process.
   Status InsertBreakpoint(uint64_t addr);
   Status RemoveBreakpoint(uint64_t addr);
   // Replaces the hardware watchpoints; false when the hardware cannot hold them.
   Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches);
 
-  Expected<arch::Registers> GetRegisters() const { return tracee_.GetRegisters(); }
-  Expected<std::vector<uint8_t>> GetFpRegisters() const { return tracee_.GetFpRegisters(); }
-  // Memory as the program sees it: breakpoints and rewind's patches hidden.
+  // The current thread: the one that last ran or runs next.
+  Expected<arch::Registers> GetRegisters() const {
+    if (!cur_) return Status(ErrorCode::kInvalidInput, "no thread is running");
+    return cur().tracee.GetRegisters();
+  }
+  Expected<std::vector<uint8_t>> GetFpRegisters() const {
+    if (!cur_) return Status(ErrorCode::kInvalidInput, "no thread is running");
+    return cur().tracee.GetFpRegisters();
+  }
+  // Any thread, by recorded tid.
+  Expected<arch::Registers> GetRegisters(pid_t tid) const;
+  Expected<std::vector<uint8_t>> GetFpRegisters(pid_t tid) const;
+  // Memory of the focus process as the program sees it: breakpoints and
+  // rewind's patches hidden.
   Expected<std::vector<uint8_t>> ReadMemory(uint64_t addr, size_t len) const;
 
   const trace::TraceHeader& header() const { return reader_->header(); }
   const trace::TraceReader& reader() const { return *reader_; }
   std::shared_ptr<trace::TraceReader> shared_reader() const { return reader_; }
-  const arch::Arch& arch() const { return tracee_.arch(); }
+  const arch::Arch& arch() const { return *arch_; }
   // Number of events replayed so far.
   uint64_t event_number() const { return cursor_ - (next_ ? 1 : 0); }
   uint64_t event_count() const { return reader_->event_count(); }
+  // The focus process ended.
   bool exited() const { return exited_.has_value(); }
-  pid_t recorded_pid() const { return recorded_pid_; }
-  pid_t live_tid() const { return tracee_.tid(); }
+  pid_t recorded_pid() const { return focus_pid_; }
+  // Recorded tid of the current thread.
+  pid_t current_tid() const { return cur_ ? cur_->tid : focus_pid_; }
+  pid_t live_tid() const;
+  // No events left to replay.
+  bool finished() { return !at_end_ && PeekEvent().ok() && *PeekEvent() == nullptr; }
+  // Live threads of the focus process, in creation order.
+  std::vector<ThreadRef> Threads() const;
   // The last signal delivered to the program (0 if none); for crash reports.
   const trace::SignalEvent* last_signal() const {
     return last_signal_ ? &*last_signal_ : nullptr;
   }
-  const std::string& exec_path() const { return exec_path_; }
-  // Trace copy of each file the program mapped (path as it saw it -> copy),
-  // so a debugger reads the bytes that ran even if the file changed since.
-  const std::map<std::string, std::string>& mapped_files() const { return mapped_files_; }
+  const std::string& exec_path() const { return focus_mm_->exec_path; }
+  // Trace copy of each file the focus process mapped (path as it saw it ->
+  // copy), so a debugger reads the bytes that ran even if the file changed.
+  const std::map<std::string, std::string>& mapped_files() const {
+    return focus_mm_->mapped_files;
+  }
 
  private:
-  ReplaySession(std::shared_ptr<trace::TraceReader> reader, Process process, Tracee tracee,
+  ReplaySession(std::shared_ptr<trace::TraceReader> reader, const arch::Arch& arch,
                 ReplayOptions options);
 
+  // --- scheduling and stops (replay_session.cc) ---
   // Resumes once and handles the resulting stop; nullopt means "keep going".
   Expected<std::optional<ReplayStop>> ResumeOnce(bool step);
-  Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
-  Expected<std::optional<ReplayStop>> OnSignalStop(int signo, bool step);
-  Expected<std::optional<ReplayStop>> OnExit(const WaitStatus& ws);
+  // Makes the owner of the next event current. nullopt: proceed; a stop:
+  // report it (end of trace, a thread's parked syscall finished, ...).
+  Expected<std::optional<ReplayStop>> ScheduleNextEvent(bool step);
   // Bookkeeping after an event was replayed; may produce a stop.
   std::optional<ReplayStop> AfterEvent(bool step);
-
-  // The next event, read ahead; nullptr at the end of the readable events.
   Expected<const trace::Event*> PeekEvent();
   void ConsumeEvent() { next_.reset(); }
   Status Diverged(const std::string& what) const;
   ReplayStop EndOfTrace() const;
+  ReplayStop MakeStop(ReplayStop::Kind kind) const;
+  // Waits for the current thread, stopping it with SIGSTOP if interrupt_poll_ fires.
+  Expected<WaitStatus> WaitInterruptibly();
+  ReplayTask& cur() const { return *cur_; }
+  ReplayTask* FindTask(pid_t recorded_tid) const;
+  bool InFocus(const ReplayTask& t) const { return t.mm == focus_mm_; }
+  Tracee& tracee() const { return cur_->tracee; }
+  CodePatcher& patcher() const { return cur_->mm->patcher; }
 
+  // --- syscalls, processes and exits (replay_syscalls.cc) ---
+  Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
   Status EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
+  Status ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ReplayExec(const trace::ExecEvent& ev);
   // Re-runs the syscall the thread is stopped at, for real. `args` replaces
   // the arguments when given. Returns the result, or the exit when the
-  // process ended.
+  // thread ended. `new_thread` receives the live tid a clone created.
   Expected<int64_t> ExecuteInPlace(const std::optional<std::array<uint64_t, 6>>& args,
-                                   std::optional<WaitStatus>* exited);
+                                   std::optional<WaitStatus>* exited,
+                                   std::optional<int64_t> nr = std::nullopt,
+                                   pid_t* new_thread = nullptr);
   void EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
+  // The current thread ended (`ws`): reaps what ended with it and matches
+  // the recorded ExitEvent.
+  Expected<std::optional<ReplayStop>> OnExit(const WaitStatus& ws);
+  // The recorded ExitEvent of a thread the replay must end itself (killed
+  // from outside when recorded).
+  Expected<std::optional<ReplayStop>> EndThreadAsRecorded(const trace::ExitEvent& exit);
+  void ReapThread(ReplayTask& t);
+  void RemoveTask(ReplayTask* task);
+
+  // --- signals and preemptions (replay_signals.cc) ---
+  Expected<std::optional<ReplayStop>> OnSignalStop(int signo, bool step);
   Status InjectPendingAsyncSignal();
-  Status Plant(uint64_t addr);
-  Status Unplant(uint64_t addr);
+  // At a state where a fingerprinted signal or preemption may be due:
+  // acts when `regs` match. Returns whether it did.
+  Expected<bool> ReachedFingerprint(const arch::Registers& regs, bool* preempted);
+
+  // --- breakpoints (replay_breakpoints.cc) ---
+  // A live thread of `mm` to read and write its memory through.
+  Tracee* TaskIn(const AddressSpace& mm) const;
+  Status Plant(AddressSpace& mm, uint64_t addr);
+  Status Unplant(AddressSpace& mm, uint64_t addr);
   // Plants deferred breakpoints whose memory is now mapped.
   Status PlantDeferred();
   // After a mapping change: re-plants breakpoints whose bytes it replaced.
   Status RefreshBreakpoints();
-  // At a state where the pending fingerprinted signal may be due: queues it
-  // when `regs` match. Returns whether it did.
-  Expected<bool> DeliverAtFingerprint(const arch::Registers& regs);
-  // Waits for the tracee, stopping it with SIGSTOP if interrupt_poll_ fires.
-  Expected<WaitStatus> WaitInterruptibly();
   // Steps over a breakpoint at the current pc before continuing; returns a
   // stop that step produced other than a plain step.
   Expected<std::optional<ReplayStop>> StepOverBreakpoint();
+  bool IsDebuggerBreakpoint(const ReplayTask& t, uint64_t addr) const {
+    return InFocus(t) && debugger_breakpoints_.count(addr);
+  }
+  // Writes the original bytes under every breakpoint of `mm` into `task`'s
+  // memory (a forked child must not inherit them).
+  Status RemoveBreakpointsFrom(const AddressSpace& mm, Tracee& task);
 
   // Shared with the session's checkpoints; each reads at its own cursor_.
   std::shared_ptr<trace::TraceReader> reader_;
+  const arch::Arch* arch_;
   uint64_t cursor_ = 0;  // number of the next event to read from reader_
-  Process process_;
-  Tracee tracee_;
   ReplayOptions options_;
-  CodePatcher patcher_;
   std::optional<trace::Event> next_;
-  // Every planted breakpoint instruction (addr -> original bytes); those the
-  // debugger asked for are also in debugger_breakpoints_.
-  std::map<uint64_t, std::vector<uint8_t>> breakpoints_;
+  Process root_;
+  std::vector<std::unique_ptr<ReplayTask>> tasks_;
+  ReplayTask* cur_ = nullptr;
+  pid_t focus_pid_ = 0;
+  std::shared_ptr<AddressSpace> focus_mm_;
   std::set<uint64_t> debugger_breakpoints_;
   // Debugger breakpoints in memory not mapped yet (e.g. in a library, after
   // going back to before it was loaded): planted when a mapping appears.
   std::set<uint64_t> deferred_breakpoints_;
-  // Where a fingerprinted signal (see trace::SignalEvent) waits to be
-  // delivered, while armed.
-  std::optional<uint64_t> fingerprint_breakpoint_;
-  uint64_t fingerprint_misses_ = 0;
-  uint64_t step_from_pc_ = 0;  // pc a single-step started from
   std::vector<arch::HwWatch> watches_;
-  int pending_signal_ = 0;
   std::optional<trace::SignalEvent> last_signal_;
-  std::optional<WaitStatus> exited_;
-  pid_t recorded_pid_ = 0;
-  std::string exec_path_;
-  std::map<std::string, std::string> mapped_files_;
+  std::optional<WaitStatus> exited_;  // of the focus process
   bool at_end_ = false;
-  // Set when the last stop reported was a breakpoint hit here: resuming must
-  // step over it. A fresh arrival at a breakpoint address (e.g. from a
-  // checkpoint) traps again, so hit counts do not depend on where execution
-  // started.
-  std::optional<uint64_t> reported_breakpoint_;
   std::function<bool(uint64_t)> boundary_stop_;
   bool at_boundary_ = false;
   uint64_t echo_from_event_ = 0;
   std::function<bool()> interrupt_poll_;
   bool interrupt_sent_ = false;  // our SIGSTOP is on its way to the tracee
-  bool signal_queued_ = false;   // a recorded signal was sent, not yet delivered
 };
 
 }  // namespace rwd::replayer

@@ -54,6 +54,7 @@ Position Timeline::PositionOf(ReplaySession& s) {
   Position p;
   p.event = s.event_number();
   p.boundary = s.at_event_boundary();
+  p.tid = s.current_tid();
   auto regs = s.GetRegisters();
   if (regs.ok()) {
     p.regs = *regs;
@@ -262,9 +263,13 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& interrupted)
   return HistoryStartStop();
 }
 
-Expected<std::optional<Position>> Timeline::LastVisitBefore(ReplaySession& from,
+Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp,
+                                                            uint64_t base_event,
                                                             const Position& target) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> scratch, from.Fork());
+  // A second copy of the same stretch: sessions of several threads cannot
+  // fork themselves, but every checkpoint can.
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> scratch, Restore(cp));
+  RETURN_IF_ERROR(RunToEvent(*scratch, base_event));
   RETURN_IF_ERROR(scratch->InsertBreakpoint(target.pc));
   std::optional<Position> last;
   for (uint64_t hits = 0; hits < kMaxVisitCount; ++hits) {
@@ -276,7 +281,7 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(ReplaySession& from,
     if (stop.kind != ReplayStop::Kind::kBreakpoint || stop.addr != target.pc) continue;
     Position here = PositionOf(*scratch);
     if (here.SameState(target)) return last;
-    last = std::move(here);
+    if (here.tid == target.tid) last = std::move(here);
   }
   return TooFar(target, "its instruction ran more than " + std::to_string(kMaxVisitCount) +
                             " times since the previous event (use a breakpoint and "
@@ -298,10 +303,26 @@ Status Timeline::RunToState(ReplaySession& s, const Position& target) {
   return s.RemoveBreakpoint(target.pc);
 }
 
+namespace {
+
+// The latest state of `target`'s thread before position `index` of `trail`:
+// other threads may have run in between.
+std::optional<Position> SameThreadBefore(const std::vector<Position>& trail, size_t index,
+                                         pid_t tid) {
+  for (size_t j = index; j-- > 0;) {
+    if (trail[j].tid == tid) return trail[j];
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) {
   using Result = std::optional<Position>;
   for (size_t i = 1; i < trail_.size(); ++i) {
-    if (trail_[i].SameState(target)) return Result(trail_[i - 1]);
+    if (!trail_[i].SameState(target)) continue;
+    if (Result before = SameThreadBefore(trail_, i, target.tid)) return before;
+    break;
   }
   if (target.SameState(start_)) return Result();
   uint64_t base_event = target.event;
@@ -319,25 +340,30 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
     // Single-step only from the previous visit of the target's instruction
     // (one loop iteration back), not from the start of the stretch.
     if (base_event == target.event) {
-      ASSIGN_OR_RETURN(std::optional<Position> visit, LastVisitBefore(*s, target));
+      ASSIGN_OR_RETURN(std::optional<Position> visit, LastVisitBefore(cp, base_event, target));
       if (visit) RETURN_IF_ERROR(RunToState(*s, *visit));
     }
     std::vector<Position> trail{PositionOf(*s)};
-    for (uint64_t steps = 0; steps < kMaxPredecessorSteps; ++steps) {
+    bool found = false;
+    for (uint64_t steps = 0; steps < kMaxPredecessorSteps && !found; ++steps) {
       ASSIGN_OR_RETURN(ReplayStop stop, s->Step());
       Position next = PositionOf(*s);
       if (next.event > target.event) return Lost(target, "its event passed");
       if (!next.SameState(target) && IsEnd(stop)) return Lost(target, "the replay ended first");
-      if (next.SameState(target)) {
-        trail.push_back(next);
-        trail_ = std::move(trail);
-        return Result(trail_[trail_.size() - 2]);
-      }
+      found = next.SameState(target);
       trail.push_back(std::move(next));
       if (trail.size() > kMaxTrail) trail.erase(trail.begin(), trail.begin() + kMaxTrail / 2);
     }
-    return TooFar(target, "it is more than " + std::to_string(kMaxPredecessorSteps) +
-                              " instructions after the previous visit of its instruction");
+    if (!found) {
+      return TooFar(target, "it is more than " + std::to_string(kMaxPredecessorSteps) +
+                                " instructions after the previous visit of its instruction");
+    }
+    trail_ = std::move(trail);
+    if (Result before = SameThreadBefore(trail_, trail_.size() - 1, target.tid)) return before;
+    // Only other threads ran in this stretch before the target: its
+    // thread's previous instruction is in an earlier one.
+    if (base_event <= start_.event) return Result();
+    --base_event;
   }
 }
 

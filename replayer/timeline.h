@@ -97,8 +97,10 @@ class Timeline {
   Expected<std::optional<Hit>> ScanForLastHit(const Checkpoint& cp, const Position& upper);
   // Runs `s` forward to `target` (same stretch) with a breakpoint at its pc.
   Status RunToState(ReplaySession& s, const Position& target);
-  // The previous time `target`'s instruction was reached, after `from`.
-  Expected<std::optional<Position>> LastVisitBefore(ReplaySession& from, const Position& target);
+  // The previous time `target`'s thread reached its instruction, replaying
+  // from `cp` after `base_event` events.
+  Expected<std::optional<Position>> LastVisitBefore(const Checkpoint& cp, uint64_t base_event,
+                                                    const Position& target);
   // The state one instruction before `target`, or nullopt at history start.
   Expected<std::optional<Position>> Predecessor(const Position& target);
   Position PositionOf(ReplaySession& s);

@@ -85,14 +85,42 @@ struct ExecEvent {
   bool operator==(const ExecEvent&) const = default;
 };
 
-// The process ended. wait_status is waitpid's status word.
+// The thread ended. `whole_process`: its thread group ended with it (exit_group,
+// a fatal signal, or the last thread's exit) and wait_status is the process's
+// waitpid status; other threads that died with it have no events of their own.
+// Otherwise only this thread ended (SYS_exit) and wait_status is its own.
 struct ExitEvent {
   int wait_status = 0;
+  bool whole_process = true;
   bool operator==(const ExitEvent&) const = default;
 };
 
-using EventBody =
-    std::variant<SyscallEvent, SignalEvent, InsnTrapEvent, ExecEvent, ExitEvent>;
+// The thread entered a syscall and other threads ran before its result came
+// back (it blocked, or another thread became runnable meanwhile). Its result
+// follows later as a SyscallEvent of the same thread; replay leaves the thread
+// at the syscall's entry until then.
+struct SyscallEntryEvent {
+  int64_t nr = 0;
+  std::array<uint64_t, 6> args{};
+  bool operator==(const SyscallEntryEvent&) const = default;
+};
+
+// The recorder stopped the thread in the middle of its code (it ran a whole
+// time slice without an event while another thread was waiting to run).
+// `fingerprint` is the thread's registers there (arch NT_PRSTATUS layout),
+// `stack_hash` hashes the stack around sp (core/stack_hash.h); replay runs the
+// thread to the first state matching both, as for a fingerprinted signal.
+struct PreemptEvent {
+  std::vector<uint8_t> fingerprint;
+  uint64_t stack_hash = 0;
+  bool operator==(const PreemptEvent&) const = default;
+};
+
+// Thread and process creation is the clone/fork/vfork SyscallEvent of the
+// parent: its result is the new thread's recorded tid, and the new thread's
+// events carry that tid.
+using EventBody = std::variant<SyscallEvent, SignalEvent, InsnTrapEvent, ExecEvent, ExitEvent,
+                               SyscallEntryEvent, PreemptEvent>;
 
 struct Event {
   int32_t tid = 0;  // recorded thread id

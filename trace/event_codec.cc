@@ -15,6 +15,8 @@ enum class EventTag : uint8_t {
   kInsnTrap = 3,
   kExec = 4,
   kExit = 5,
+  kSyscallEntry = 6,
+  kPreempt = 7,
 };
 
 // Smallest encodings of repeated elements, so counts can be checked against
@@ -147,10 +149,33 @@ Status Decode(ByteReader* in, ExecEvent* e) {
 
 void Encode(const ExitEvent& e, ByteWriter* out) {
   out->PutSvarint(e.wait_status);
+  out->PutBool(e.whole_process);
 }
 
 Status Decode(ByteReader* in, ExitEvent* e) {
-  return in->ReadSvarint32(&e->wait_status);
+  RETURN_IF_ERROR(in->ReadSvarint32(&e->wait_status));
+  return in->ReadBool(&e->whole_process);
+}
+
+void Encode(const SyscallEntryEvent& e, ByteWriter* out) {
+  out->PutSvarint(e.nr);
+  for (uint64_t arg : e.args) out->PutUvarint(arg);
+}
+
+Status Decode(ByteReader* in, SyscallEntryEvent* e) {
+  RETURN_IF_ERROR(in->ReadSvarint(&e->nr));
+  for (uint64_t& arg : e->args) RETURN_IF_ERROR(in->ReadUvarint(&arg));
+  return Status::Ok();
+}
+
+void Encode(const PreemptEvent& e, ByteWriter* out) {
+  out->PutBytes(e.fingerprint);
+  out->PutUvarint(e.stack_hash);
+}
+
+Status Decode(ByteReader* in, PreemptEvent* e) {
+  RETURN_IF_ERROR(in->ReadBytes(&e->fingerprint));
+  return in->ReadUvarint(&e->stack_hash);
 }
 
 EventTag TagOf(const SyscallEvent&) { return EventTag::kSyscall; }
@@ -158,6 +183,8 @@ EventTag TagOf(const SignalEvent&) { return EventTag::kSignal; }
 EventTag TagOf(const InsnTrapEvent&) { return EventTag::kInsnTrap; }
 EventTag TagOf(const ExecEvent&) { return EventTag::kExec; }
 EventTag TagOf(const ExitEvent&) { return EventTag::kExit; }
+EventTag TagOf(const SyscallEntryEvent&) { return EventTag::kSyscallEntry; }
+EventTag TagOf(const PreemptEvent&) { return EventTag::kPreempt; }
 
 template <typename T>
 Status DecodeBody(ByteReader* in, EventBody* body) {
@@ -171,7 +198,7 @@ Status DecodeBody(ByteReader* in, EventBody* body) {
 
 const char* EventKindName(const EventBody& body) {
   static constexpr const char* kNames[] = {"syscall", "signal", "insn-trap",
-                                           "exec", "exit"};
+                                           "exec", "exit", "syscall-entry", "preempt"};
   static_assert(std::size(kNames) == std::variant_size_v<EventBody>);
   return kNames[body.index()];
 }
@@ -196,6 +223,8 @@ Status DecodeEvent(ByteReader* in, Event* event) {
       DecodeBody<InsnTrapEvent>,
       DecodeBody<ExecEvent>,
       DecodeBody<ExitEvent>,
+      DecodeBody<SyscallEntryEvent>,
+      DecodeBody<PreemptEvent>,
   };
   size_t start = in->offset();
   uint8_t tag = 0;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -15,11 +16,6 @@ std::string Hex(uint64_t v) {
   char buf[24];
   snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
   return buf;
-}
-
-std::string SigName(int signo) {
-  const char* abbrev = sigabbrev_np(signo);
-  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signo);
 }
 
 std::string Arg(uint64_t v) {
@@ -52,6 +48,11 @@ int ArgCount(const std::string& name) {
 }
 
 }  // namespace
+
+std::string SignalName(int signo) {
+  const char* abbrev = sigabbrev_np(signo);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signo);
+}
 
 const char* TrapInsnName(arch::TrapInsnKind kind) {
   switch (kind) {
@@ -92,7 +93,7 @@ std::string DescribeEvent(const arch::Arch& arch, const Event& event) {
     return out;
   }
   if (auto* s = std::get_if<SignalEvent>(&event.body)) {
-    return head + SigName(s->signo) + " at pc " + Hex(s->pc) +
+    return head + SignalName(s->signo) + " at pc " + Hex(s->pc) +
            (s->synchronous ? " (fault)" : " (sent)") +
            (s->fingerprint.empty() ? "" : " placed by register fingerprint");
   }
@@ -107,8 +108,20 @@ std::string DescribeEvent(const arch::Arch& arch, const Event& event) {
     return out + " (" + std::to_string(e->mappings.size()) + " file mappings)";
   }
   if (auto* x = std::get_if<ExitEvent>(&event.body)) {
-    if (WIFSIGNALED(x->wait_status)) return head + "killed by " + SigName(WTERMSIG(x->wait_status));
+    head += x->whole_process ? "process " : "thread ";
+    if (WIFSIGNALED(x->wait_status)) {
+      return head + "killed by " + SignalName(WTERMSIG(x->wait_status));
+    }
     return head + "status " + std::to_string(WEXITSTATUS(x->wait_status));
+  }
+  if (auto* e = std::get_if<SyscallEntryEvent>(&event.body)) {
+    return head + DescribeSyscall(arch, e->nr, e->args) + " (others run before it returns)";
+  }
+  if (auto* p = std::get_if<PreemptEvent>(&event.body)) {
+    arch::Registers regs;
+    std::memcpy(regs.data(), p->fingerprint.data(),
+                std::min(p->fingerprint.size(), arch::Registers::capacity_bytes()));
+    return head + "at pc " + Hex(arch.Pc(regs)) + " placed by register fingerprint";
   }
   return head;
 }

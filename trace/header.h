@@ -9,7 +9,7 @@
 
 namespace rwd::trace {
 
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;  // 2: threads and processes
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;

@@ -25,6 +25,9 @@ constexpr std::array<uint8_t, 4> Bytes(uint32_t word) {
 constexpr std::array<uint8_t, 4> kSyscallInsn = Bytes(a64::kSvc0);
 constexpr std::array<uint8_t, 4> kBreakpointInsn = Bytes(a64::kBrk0);
 constexpr std::array<uint8_t, 1> kClobberedAtSyscallStop = {kA64X7};
+// <elf.h> value, spelled out so that the table compiles on every host.
+constexpr int kNtArmTls = 0x401;
+constexpr std::array<Regset, 1> kThreadRegsets = {{{kNtArmTls, 16}}};
 
 // NZCV live in pstate bits 31..28; RNDR reports success with all four clear.
 constexpr uint64_t kNzcvMask = uint64_t{0xf} << 28;
@@ -123,6 +126,8 @@ bool AArch64Arch::SameProgramState(const Registers& a, const Registers& b) const
 std::span<const uint8_t> AArch64Arch::SyscallStopClobberedWords() const {
   return kClobberedAtSyscallStop;
 }
+
+std::span<const Regset> AArch64Arch::ThreadRegsets() const { return kThreadRegsets; }
 
 void AArch64Arch::ClearStopArtifacts(Registers& r) const {
   for (uint8_t word : kClobberedAtSyscallStop) r.SetWord(word, 0);

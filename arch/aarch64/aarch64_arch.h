@@ -118,6 +118,9 @@ class AArch64Arch final : public Arch {
 
   const SyscallTable& syscalls() const override { return syscalls_; }
 
+  // NT_ARM_TLS: tpidr_el0 (and tpidr2_el0 on kernels with SME).
+  std::span<const Regset> ThreadRegsets() const override;
+
   // gdb's aarch64 numbering: x0-x30 0-30, sp 31, pc 32, cpsr 33, v0-v31
   // 34-65, fpsr 66, fpcr 67.
   std::span<const GdbRegister> GdbRegisters() const override;
@@ -140,6 +143,9 @@ class AArch64Arch final : public Arch {
   bool WatchpointTrapsBeforeAccess() const override { return true; }
   // AArch64 has no cpuid.
   bool EnableCpuidFaulting() const override { return false; }
+  CloneArgPositions CloneArgs() const override {
+    return CloneArgPositions{.flags = 0, .stack = 1, .parent_tid = 2, .child_tid = 4, .tls = 3};
+  }
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override {
     return std::nullopt;
   }

@@ -313,7 +313,8 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Deny(293, "rseq", kEnosys, Special::kRseq),
     Emulate(424, "pidfd_send_signal"),
     Emulate(434, "pidfd_open"),
-    Execute(435, "clone3", Special::kClone),
+    // glibc falls back to clone, whose flat arguments replay can rewrite.
+    Deny(435, "clone3", kEnosys, Special::kNone),
     Emulate(436, "close_range"),
     Emulate(437, "openat2"),
     Emulate(439, "faccessat2"),

@@ -100,6 +100,9 @@ class X86_64Arch final : public Arch {
 
   const SyscallTable& syscalls() const override { return syscalls_; }
 
+  // None: fs_base and gs_base are NT_PRSTATUS words.
+  std::span<const Regset> ThreadRegsets() const override { return {}; }
+
   // Numbered as gdb numbers a tdesc with core, sse, linux, segments and avx
   // features: index in this table == gdb register number.
   std::span<const GdbRegister> GdbRegisters() const override;
@@ -117,6 +120,7 @@ class X86_64Arch final : public Arch {
   std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
   bool EnableCpuidFaulting() const override;
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override;
+  CloneArgPositions CloneArgs() const override { return CloneArgPositions{}; }
 
  private:
   X86_64Arch();

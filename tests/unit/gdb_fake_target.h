@@ -54,6 +54,8 @@ class FakeArch final : public arch::Arch {
   std::vector<uint8_t> SyscallStub(int) const override { return {}; }
   std::span<const arch::VdsoFunction> VdsoFunctions() const override { return {}; }
   const arch::SyscallTable& syscalls() const override { return *syscalls_; }
+  std::span<const arch::Regset> ThreadRegsets() const override { return {}; }
+  CloneArgPositions CloneArgs() const override { return {}; }
 
   // rax (gp 0), rip (gp 8), eflags (gp 16, 32 bits), st0 (fp 0, 80 bits),
   // fake (zero, 32 bits), fctrl (fp 10, 16 bits stored, 32 bits to gdb).

@@ -14,6 +14,7 @@
 
 #include "tests/unit/trace_test_util.h"
 #include "trace/chunk.h"
+#include "trace/header.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 
@@ -208,18 +209,23 @@ TEST(TraceDamageTest, EveryBitFlipInHeaderFailsOpen) {
   }
 }
 
+// Version 1 is the single-thread format before threads and processes; 7 is
+// one from the future.
 TEST(TraceDamageTest, OtherFormatVersion) {
-  TempDir tmp;
-  WriteThreeChunkTrace(tmp.path());
-  std::vector<uint8_t> header = ReadBytes(tmp.Sub("header"));
-  header[8] = 7;  // u32 version follows the 8-byte magic
-  WriteBytes(tmp.Sub("header"), header);
-  auto reader = TraceReader::Open(tmp.path());
-  ASSERT_FALSE(reader.ok());
-  EXPECT_EQ(reader.status().code(), ErrorCode::kVersion);
-  EXPECT_EQ(reader.status().message(),
-            "trace " + tmp.path() +
-                " has format version 7; this rewind reads version 1");
+  for (uint8_t version : {1, 7}) {
+    SCOPED_TRACE("version " + std::to_string(version));
+    TempDir tmp;
+    WriteThreeChunkTrace(tmp.path());
+    std::vector<uint8_t> header = ReadBytes(tmp.Sub("header"));
+    header[8] = version;  // u32 version follows the 8-byte magic
+    WriteBytes(tmp.Sub("header"), header);
+    auto reader = TraceReader::Open(tmp.path());
+    ASSERT_FALSE(reader.ok());
+    EXPECT_EQ(reader.status().code(), ErrorCode::kVersion);
+    EXPECT_EQ(reader.status().message(), "trace " + tmp.path() + " has format version " +
+                                             std::to_string(version) +
+                                             "; this rewind reads version 2");
+  }
 }
 
 TEST(TraceDamageTest, WrongMagic) {
@@ -240,20 +246,25 @@ TEST(TraceDamageTest, GarbageOrShortHeader) {
   std::mt19937 rng(7);
   std::vector<uint8_t> garbage(300);
   for (uint8_t& b : garbage) b = static_cast<uint8_t>(rng());
-  const std::vector<std::vector<uint8_t>> headers = {
-      {}, {'R', 'W'}, garbage, {'R', 'W', 'N', 'D', 'T', 'R', 'C', 0, 1, 0}};
+  const std::vector<uint8_t> magic = {'R', 'W', 'N', 'D', 'T', 'R', 'C', 0};
+  const auto version = static_cast<uint8_t>(kFormatVersion);
+  std::vector<uint8_t> cut_in_version = magic;
+  cut_in_version.insert(cut_in_version.end(), {version, 0});
+  const std::vector<std::vector<uint8_t>> headers = {{}, {'R', 'W'}, garbage, cut_in_version};
   for (const std::vector<uint8_t>& header : headers) {
     WriteBytes(tmp.Sub("header"), header);
     auto reader = TraceReader::Open(tmp.path());
     ASSERT_FALSE(reader.ok());
     EXPECT_EQ(reader.status().code(), ErrorCode::kCorrupt) << header.size();
   }
-  std::vector<uint8_t> bad_body = {'R', 'W', 'N', 'D', 'T', 'R',
-                                   'C', 0,   1,   0,   0,   0};
+  // The current version, so it is the body that fails.
+  std::vector<uint8_t> bad_body = magic;
+  bad_body.insert(bad_body.end(), {version, 0, 0, 0});
   bad_body.insert(bad_body.end(), garbage.begin(), garbage.end());
   WriteBytes(tmp.Sub("header"), bad_body);
   auto reader = TraceReader::Open(tmp.path());
   ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), ErrorCode::kCorrupt);
   EXPECT_THAT(reader.status().message(), HasSubstr("checksum mismatch"));
 }
 

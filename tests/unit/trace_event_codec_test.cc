@@ -66,8 +66,47 @@ TEST(EventCodecTest, ConsecutiveEventsDecodeInOrder) {
 // Golden bytes: if these change, the trace format changed and
 // kFormatVersion must be bumped.
 TEST(EventCodecTest, ExitEncodingIsStable) {
-  Event exit{.tid = 5, .body = ExitEvent{.wait_status = 256}};
-  EXPECT_THAT(Encode(exit), ElementsAre(0x05, 0x0a, 0x80, 0x04));
+  Event process_exit{.tid = 5, .body = ExitEvent{.wait_status = 256}};
+  EXPECT_THAT(Encode(process_exit), ElementsAreArray<uint8_t>({
+                                        0x05,        // tag: exit
+                                        0x0a,        // tid 5 (zigzag)
+                                        0x80, 0x04,  // wait status 256 (zigzag)
+                                        0x01,        // whole process
+                                    }));
+  Event thread_exit{.tid = 6, .body = ExitEvent{.wait_status = 0, .whole_process = false}};
+  EXPECT_THAT(Encode(thread_exit), ElementsAre(0x05, 0x0c, 0x00, 0x00));
+}
+
+TEST(EventCodecTest, SyscallEntryEncodingIsStable) {
+  Event entry{.tid = 7, .body = SyscallEntryEvent{.nr = 61, .args = {~0ull, 0x1000, 0, 0, 0, 1}}};
+  EXPECT_THAT(Encode(entry),
+              ElementsAreArray<uint8_t>({
+                  0x06,                                            // tag: syscall entry
+                  0x0e,                                            // tid 7 (zigzag)
+                  0x7a,                                            // nr 61 (zigzag)
+                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  // ~0 ...
+                  0xff, 0x01,                                      // ... in 10 bytes
+                  0x80, 0x20, 0x00, 0x00, 0x00, 0x01,              // 0x1000, 0, 0, 0, 1
+              }));
+}
+
+TEST(EventCodecTest, PreemptEncodingIsStable) {
+  Event preempt{.tid = 1,
+                .body = PreemptEvent{.fingerprint = {0xaa, 0xbb, 0xcc}, .stack_hash = 300}};
+  EXPECT_THAT(Encode(preempt), ElementsAreArray<uint8_t>({
+                                   0x07,                    // tag: preempt
+                                   0x02,                    // tid 1 (zigzag)
+                                   0x03, 0xaa, 0xbb, 0xcc,  // fingerprint
+                                   0xac, 0x02,              // stack hash 300
+                               }));
+}
+
+// A non-canonical boolean is damage, not "true".
+TEST(EventCodecTest, ExitWithBadBooleanIsCorrupt) {
+  auto decoded = DecodeAll({0x05, 0x0a, 0x80, 0x04, 0x02});
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);
+  EXPECT_THAT(decoded.status().message(), HasSubstr("boolean byte is 2"));
 }
 
 TEST(EventCodecTest, SyscallEncodingIsStable) {
@@ -93,12 +132,13 @@ TEST(EventCodecTest, KindNames) {
   std::vector<std::string> names;
   for (const Event& event : SampleEvents())
     names.push_back(EventKindName(event.body));
-  EXPECT_THAT(names,
-              ElementsAre("syscall", "signal", "insn-trap", "exec", "exit"));
+  EXPECT_THAT(names, ElementsAre("syscall", "signal", "insn-trap", "exec", "exit", "syscall-entry",
+                                 "preempt"));
 }
 
 TEST(EventCodecTest, UnknownTagIsCorrupt) {
-  for (uint8_t tag : {0, 6, 0xff}) {
+  // 1-7 are the kinds; 8 is the first unassigned tag.
+  for (uint8_t tag : {0, 8, 9, 0x80, 0xff}) {
     auto decoded = DecodeAll({tag, 0x00, 0x00});
     ASSERT_FALSE(decoded.ok());
     EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);
@@ -144,7 +184,7 @@ TEST(EventCodecTest, RandomBytesNeverCrash) {
     for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
     // Half the inputs get a valid tag so the body decoders are exercised.
     if (!bytes.empty() && i % 2 == 0)
-      bytes[0] = static_cast<uint8_t>(1 + rng() % 5);
+      bytes[0] = static_cast<uint8_t>(1 + rng() % std::variant_size_v<EventBody>);
     ByteReader r(bytes);
     Event event;
     Status status = DecodeEvent(&r, &event);

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "trace/trace_writer.h"
+
 namespace rwd::trace::testing {
 
 TempDir::TempDir() {
@@ -82,12 +84,19 @@ std::vector<Event> SampleEvents() {
                    {0x7f0000000000, 0x7f0000200000, 0x1000, 1, 1, "/x", ""}},
       .trap_sites = {0x401010, 0x402020},
       .cpuid_faulting = true};
-  ExitEvent exit{.wait_status = -1};
+  // Not the defaults, so a codec that dropped a field would be caught.
+  ExitEvent exit{.wait_status = -1, .whole_process = false};
+  SyscallEntryEvent entry{.nr = 202, .args = {0x7f0000001000, 0x80, 2, 0, ~0ull, 1ull << 63}};
+  std::vector<uint8_t> fingerprint(27 * 8);  // an x86-64 user_regs_struct
+  for (size_t k = 0; k < fingerprint.size(); ++k) fingerprint[k] = static_cast<uint8_t>(k * 13);
+  PreemptEvent preempt{.fingerprint = std::move(fingerprint), .stack_hash = 0xfedcba9876543210};
   return {{.tid = 100, .body = syscall},
           {.tid = -1, .body = signal},
           {.tid = 0, .body = trap},
           {.tid = 2147483647, .body = exec},
-          {.tid = -2147483647 - 1, .body = exit}};
+          {.tid = -2147483647 - 1, .body = exit},
+          {.tid = 4243, .body = entry},
+          {.tid = 4244, .body = preempt}};
 }
 
 Event NumberedEvent(uint64_t i, size_t payload_bytes) {
@@ -100,6 +109,20 @@ Event NumberedEvent(uint64_t i, size_t payload_bytes) {
     bytes[k] = static_cast<uint8_t>(i * 31 + k * 7);
   syscall.writes.push_back({0x10000 + i, std::move(bytes)});
   return {.tid = static_cast<int32_t>(1000 + i % 4), .body = syscall};
+}
+
+void WriteTrace(const std::string& dir, const TraceHeader& header, const std::vector<Event>& events,
+                bool finish) {
+  auto writer = TraceWriter::Create(dir, header);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  for (const Event& event : events) {
+    ASSERT_TRUE((*writer)->Append(event).ok());
+  }
+  if (finish) {
+    ASSERT_TRUE((*writer)->Finish().ok());
+  } else {
+    ASSERT_TRUE((*writer)->Flush().ok());
+  }
 }
 
 }  // namespace rwd::trace::testing

@@ -1,5 +1,6 @@
 // Helpers shared by the trace unit tests: a scratch directory that removes
-// itself, whole-file byte access, and sample events of every kind.
+// itself, whole-file byte access, sample events of every kind, and whole
+// synthetic traces.
 #pragma once
 
 #include <cstdint>
@@ -36,5 +37,11 @@ std::vector<Event> SampleEvents();
 // A syscall event whose number and memory write depend on `i`, so tests can
 // tell events apart; `payload_bytes` sizes the write.
 Event NumberedEvent(uint64_t i, size_t payload_bytes = 16);
+
+// Writes a trace of `events` at `dir`, a new directory. Unless `finish`, the
+// recording looks cut short: all events are there but it did not end
+// normally (no `complete` marker).
+void WriteTrace(const std::string& dir, const TraceHeader& header, const std::vector<Event>& events,
+                bool finish = true);
 
 }  // namespace rwd::trace::testing

@@ -1,0 +1,74 @@
+// ProbeEncoder: the architecture half of in-process probe stubs (DESIGN.md,
+// "Positions without hardware counters"). A probe replaces the instruction(s)
+// at a site with a jump to a trampoline that compares the thread's general
+// registers with a target and traps only when they all match; otherwise it
+// runs the displaced instructions, relocated, and jumps back. core/probe_stub.h
+// owns the tracee side (pages, writes, hits); this interface only turns bytes
+// and addresses into bytes, so it is pure and works on any host.
+//
+// Encoders are immutable singletons; thread-safe. An architecture without one
+// (ProbeEncoderFor returns nullptr) makes callers fall back to breakpoints.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "arch/arch.h"
+#include "arch/registers.h"
+
+namespace rwd::arch {
+
+// What a probe at `pc` displaces, or why there can be none.
+struct ProbeSite {
+  uint64_t pc = 0;
+  std::vector<uint8_t> original;  // the displaced bytes at pc; the patch covers exactly these
+  std::string refusal;            // non-empty: the site cannot be patched, and why
+};
+
+// One probe's bytes. The trampoline lives in a code slot and its private
+// variables in a data slot, both allocated by the caller.
+struct ProbeCode {
+  std::vector<uint8_t> code;   // written at the code slot (<= code_slot_size())
+  std::vector<uint8_t> data;   // written at the data slot (<= data_slot_size())
+  std::vector<uint8_t> patch;  // written over site.original at site.pc
+  // pc of a thread stopped by the probe's trap. The thread's registers are
+  // its own there (the trampoline has restored its scratch register); only
+  // pc differs from the site's.
+  uint64_t trap_pc = 0;
+  // Entry of the relocated displaced instructions: a thread that would be at
+  // site.pc continues from here without being compared (and, when nothing
+  // changes its pc, a thread at trap_pc continues there too).
+  uint64_t bypass_pc = 0;
+  std::string refusal;  // non-empty: nothing above is valid, and why
+};
+
+class ProbeEncoder {
+ public:
+  virtual ~ProbeEncoder() = default;
+
+  // Bytes one probe needs in the injected code and data pages.
+  virtual size_t code_slot_size() const = 0;
+  virtual size_t data_slot_size() const = 0;
+  // How far a trampoline (all of its code and data slots) may lie from its
+  // site, in either direction.
+  virtual uint64_t reach() const = 0;
+
+  // Decides what a probe at `pc` displaces. `code` is the tracee's code
+  // mapped at `code_addr`; it must contain pc and the longest instruction
+  // sequence a patch can cover, and should contain the code around pc so
+  // that branches into the displaced bytes can be seen and refused.
+  virtual ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr,
+                             uint64_t pc) const = 0;
+  // Builds the trampoline for `site` comparing against `target`, for slots
+  // at `code_addr` and `data_addr`.
+  virtual ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
+                          uint64_t data_addr) const = 0;
+};
+
+// nullptr when `arch` has no probe encoder yet (AArch64).
+const ProbeEncoder* ProbeEncoderFor(const Arch& arch);
+
+}  // namespace rwd::arch

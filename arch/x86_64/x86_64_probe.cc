@@ -1,0 +1,206 @@
+// X86_64ProbeEncoder::Build: the trampoline described in x86_64_probe.h.
+// Site planning and relocation live in x86_64_probe_site.cc.
+#include "arch/x86_64/x86_64_probe.h"
+
+#include <array>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+
+#include "arch/x86_64/x86_64_arch.h"
+
+namespace rwd::arch {
+
+namespace {
+
+// x86 register numbers as ModRM/SIB/REX encode them.
+enum Gpr : uint8_t { kRax = 0, kRcx, kRdx, kRbx, kRsp, kRbp, kRsi, kRdi, kR8 };
+
+constexpr std::array<uint8_t, 16> kWordOfGpr = {
+    kX86Rax, kX86Rcx, kX86Rdx, kX86Rbx, kX86Rsp, kX86Rbp, kX86Rsi, kX86Rdi,
+    kX86R8,  kX86R9,  kX86R10, kX86R11, kX86R12, kX86R13, kX86R14, kX86R15};
+
+// Compared with `lea rcx, [R + rcx]`, in this order: the first mismatch
+// leaves, so registers a loop is likely to change go first (scratch ones,
+// then callee-saved, rsp last). rax must come first: the flag and rcx
+// checks that follow use it as scratch. rcx is compared last, separately.
+constexpr std::array<uint8_t, 15> kCheckOrder = {kRax,    kRdx,    kRsi,    kRdi,    kR8,
+                                                 kR8 + 1, kR8 + 2, kR8 + 3, kRbx,    kRbp,
+                                                 kR8 + 4, kR8 + 5, kR8 + 6, kR8 + 7, kRsp};
+
+// Data slot layout (bytes).
+constexpr uint64_t kSaveRcx = 0;                    // the thread's rcx while inside
+constexpr uint64_t kTargetRax = 8;                  // reloads rax after using it as scratch
+constexpr uint64_t kNegated = 16;                   // -target per check, kCheckOrder order,
+constexpr size_t kFlagsCheck = kCheckOrder.size();  // then the flags word
+constexpr size_t kRcxCheck = kFlagsCheck + 1;       // and rcx
+constexpr size_t kNumChecks = kRcxCheck + 1;
+static_assert(kNegated + 8 * kNumChecks <= 256, "data_slot_size() too small");
+
+constexpr uint64_t kOfBit = 11;
+// lahf copies SF ZF AF PF CF (and the always-one bit 1) into ah.
+constexpr uint64_t kLahfMask = 0xd7;
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+  return buf;
+}
+
+// rax as the flags check sees it after `lahf; seto al`.
+uint64_t RaxWithFlags(uint64_t rax, uint64_t eflags) {
+  return (rax & ~uint64_t{0xffff}) | ((eflags & kLahfMask) << 8) | ((eflags >> kOfBit) & 1);
+}
+
+// Appends instructions at a known address. Any rel32 out of reach makes the
+// whole build fail (checked once, at the end).
+class Emitter {
+ public:
+  explicit Emitter(uint64_t base) : base_(base) {}
+
+  uint64_t pc() const { return base_ + bytes_.size(); }
+  std::vector<uint8_t>& bytes() { return bytes_; }
+  bool in_reach() const { return in_reach_; }
+
+  void Emit(std::initializer_list<uint8_t> b) { bytes_.insert(bytes_.end(), b); }
+  // A rel32 field that ends the instruction, aimed at `target`.
+  void Rel32(uint64_t target) {
+    const int64_t rel = static_cast<int64_t>(target - (pc() + 4));
+    if (rel < INT32_MIN || rel > INT32_MAX) in_reach_ = false;
+    const int32_t rel32 = static_cast<int32_t>(rel);
+    uint8_t b[4];
+    std::memcpy(b, &rel32, 4);
+    bytes_.insert(bytes_.end(), b, b + 4);
+  }
+  void RipInsn(std::initializer_list<uint8_t> opcode, uint64_t addr) {
+    Emit(opcode);
+    Rel32(addr);
+  }
+  // Aims the rel32 field at byte offset `at` at `target` (a forward label).
+  void PatchRel32(size_t at, uint64_t target) {
+    const int32_t rel = static_cast<int32_t>(target - (base_ + at + 4));
+    std::memcpy(bytes_.data() + at, &rel, 4);
+  }
+
+  void StoreRcx(uint64_t addr) { RipInsn({0x48, 0x89, 0x0d}, addr); }  // mov [rip+d], rcx
+  void LoadRcx(uint64_t addr) { RipInsn({0x48, 0x8b, 0x0d}, addr); }   // mov rcx, [rip+d]
+  void LoadRax(uint64_t addr) { RipInsn({0x48, 0x8b, 0x05}, addr); }   // mov rax, [rip+d]
+  // lea rcx, [base + index]: rcx = 0 exactly when base == -index.
+  void LeaRcx(uint8_t base, uint8_t index) {
+    const uint8_t rex = 0x48 | (index >= 8 ? 0x02 : 0) | (base >= 8 ? 0x01 : 0);
+    const uint8_t sib = static_cast<uint8_t>(((index & 7) << 3) | (base & 7));
+    // Base rbp/r13 with mod=00 would mean "no base"; encode a zero disp8.
+    if ((base & 7) == kRbp) {
+      Emit({rex, 0x8d, 0x4c, sib, 0x00});
+    } else {
+      Emit({rex, 0x8d, 0x0c, sib});
+    }
+  }
+  // jrcxz over the following `jmp rel32`, whose field is returned for
+  // patching once the miss label is known.
+  size_t MissUnlessRcxZero() {
+    Emit({0xe3, 0x05, 0xe9, 0, 0, 0, 0});
+    return bytes_.size() - 4;
+  }
+
+ private:
+  uint64_t base_;
+  std::vector<uint8_t> bytes_;
+  bool in_reach_ = true;
+};
+
+}  // namespace
+
+const X86_64ProbeEncoder& X86_64ProbeEncoder::Instance() {
+  static const X86_64ProbeEncoder instance;
+  return instance;
+}
+
+ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& target,
+                                    uint64_t code_addr, uint64_t data_addr) const {
+  ProbeCode out;
+  if (!site.refusal.empty() || site.original.size() < 5) {
+    out.refusal =
+        site.refusal.empty() ? "probe site " + Hex(site.pc) + " was not planned" : site.refusal;
+    return out;
+  }
+  const auto negated = [&](size_t check) { return data_addr + kNegated + 8 * check; };
+  Emitter e(code_addr);
+  std::vector<size_t> to_miss;
+
+  e.StoreRcx(data_addr + kSaveRcx);
+  for (size_t i = 0; i < kCheckOrder.size(); ++i) {
+    e.LoadRcx(negated(i));
+    e.LeaRcx(kCheckOrder[i], kRcx);
+    to_miss.push_back(e.MissUnlessRcxZero());
+  }
+  // rax == its target from here on, so it can be clobbered and reloaded.
+  e.Emit({0x9f, 0x0f, 0x90, 0xc0});  // lahf; seto al
+  e.LoadRcx(negated(kFlagsCheck));
+  e.LeaRcx(kRax, kRcx);
+  e.LoadRax(data_addr + kTargetRax);
+  to_miss.push_back(e.MissUnlessRcxZero());
+  e.LoadRax(negated(kRcxCheck));
+  e.LoadRcx(data_addr + kSaveRcx);
+  e.LeaRcx(kRcx, kRax);
+  e.LoadRax(data_addr + kTargetRax);
+  to_miss.push_back(e.MissUnlessRcxZero());
+
+  // Hit: every register is the thread's own again, except rip.
+  e.LoadRcx(data_addr + kSaveRcx);
+  e.Emit({0xcc});
+  out.trap_pc = e.pc();
+  e.Emit({0xe9, 0, 0, 0, 0});
+  const size_t to_bypass = e.bytes().size() - 4;
+
+  const uint64_t miss = e.pc();
+  e.LoadRcx(data_addr + kSaveRcx);
+  out.bypass_pc = e.pc();
+  for (size_t at : to_miss) e.PatchRel32(at, miss);
+  e.PatchRel32(to_bypass, out.bypass_pc);
+
+  const std::string relocation =
+      RelocateX86_64Code(site.original, site.pc, out.bypass_pc, e.bytes());
+  if (!relocation.empty()) {
+    out.refusal = relocation;
+    return out;
+  }
+  e.Emit({0xe9});
+  e.Rel32(site.pc + site.original.size());
+  if (!e.in_reach() || e.bytes().size() > code_slot_size()) {
+    out.refusal = "a trampoline at " + Hex(code_addr) + " cannot serve a probe at " + Hex(site.pc) +
+                  " (out of rel32 reach or too long)";
+    return out;
+  }
+  out.code = std::move(e.bytes());
+
+  // The patch: jmp rel32 to the trampoline, the rest of the displaced bytes
+  // int3 so a jump into them (which PlanSite tried to rule out) traps.
+  Emitter patch(site.pc);
+  patch.Emit({0xe9});
+  patch.Rel32(code_addr);
+  if (!patch.in_reach()) {
+    out.refusal = "a trampoline at " + Hex(code_addr) + " is out of reach of " + Hex(site.pc);
+    return out;
+  }
+  out.patch = std::move(patch.bytes());
+  out.patch.resize(site.original.size(), 0xcc);
+
+  std::array<uint64_t, kNumChecks> values{};
+  for (size_t i = 0; i < kCheckOrder.size(); ++i) {
+    values[i] = target.Word(kWordOfGpr[kCheckOrder[i]]);
+  }
+  values[kFlagsCheck] = RaxWithFlags(target.Word(kX86Rax), target.Word(kX86Eflags));
+  values[kRcxCheck] = target.Word(kX86Rcx);
+  out.data.assign(kNegated + 8 * kNumChecks, 0);
+  const uint64_t rax = target.Word(kX86Rax);
+  std::memcpy(out.data.data() + kTargetRax, &rax, 8);
+  for (size_t i = 0; i < kNumChecks; ++i) {
+    const uint64_t neg = 0 - values[i];
+    std::memcpy(out.data.data() + kNegated + 8 * i, &neg, 8);
+  }
+  return out;
+}
+
+}  // namespace rwd::arch

@@ -1,0 +1,113 @@
+// ProbeStub: an in-process probe that stops a thread when it reaches a code
+// address with given general registers, at about a nanosecond per pass
+// instead of a breakpoint trap's microseconds (DESIGN.md, "Positions without
+// hardware counters"). The instruction(s) at the site are replaced by a jump
+// to a trampoline in pages injected into the tracee; the trampoline compares
+// the registers and executes a breakpoint only when they all match, else it
+// runs the displaced instructions and jumps back. The architecture's half is
+// arch/probe_encoder.h, which also says which registers are compared.
+//
+// A hit means the compared registers match; the caller checks the rest of
+// the fingerprint (the stack hash, anything the encoder does not compare)
+// and, when it does not match, resumes the thread at bypass_pc().
+//
+// ProbePages is the bookkeeping of the injected pages of one address space,
+// ProbeStub one probe in them. Both are plain values: copy them with a
+// checkpoint fork (the copy inherits pages and patches), drop them on exec.
+// Rules for callers, as for any code patch: install and remove only while
+// every thread of the address space is stopped; at most one probe per site;
+// a debugger's memory reads go through Unpatch. Not thread-safe (ptrace).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "arch/probe_encoder.h"
+#include "arch/registers.h"
+#include "core/status.h"
+#include "core/tracee.h"
+
+namespace rwd {
+
+class ProbePages {
+ public:
+  // Trampoline pages mapped at [start, end): code slots (read+exec) first,
+  // then data slots (read+write).
+  struct Area {
+    uint64_t start = 0;
+    uint64_t data = 0;
+    uint64_t end = 0;
+    size_t used = 0;  // slots handed out
+  };
+  struct Slot {
+    uint64_t code = 0;
+    uint64_t data = 0;
+  };
+
+  // A fresh slot within `encoder`'s reach of `pc`. Maps a new area with an
+  // injected mmap (through the syscall instruction at `syscall_insn`) when
+  // no area in reach has room, in a hole a program does not normally use:
+  // above the highest mapping below the stack (the kernel hands out mmap
+  // addresses below there), else below the object containing pc, else the
+  // nearest hole. Slots are never reused: a thread may still be inside a
+  // removed probe's trampoline, whose code must stay.
+  Expected<Slot> Allocate(Tracee& tracee, uint64_t syscall_insn, uint64_t pc,
+                          const arch::ProbeEncoder& encoder);
+
+  // Every area mapped so far, so callers can tell them from the program's
+  // own mappings.
+  const std::vector<Area>& areas() const { return areas_; }
+
+ private:
+  std::vector<Area> areas_;
+};
+
+class ProbeStub {
+ public:
+  // Installs a probe at `pc` of the stopped `tracee` that traps when a
+  // thread arrives at pc with `target`'s registers (as far as the encoder
+  // compares them). kUnsupported, with the reason, when this architecture
+  // has no encoder, the site cannot be patched (see the encoder's PlanSite)
+  // or the thread is stopped inside the bytes a patch would displace; the
+  // caller then uses a breakpoint. Nothing is patched on failure.
+  static Expected<ProbeStub> Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
+                                     uint64_t pc, const arch::Registers& target);
+
+  uint64_t pc() const { return pc_; }
+  // The bytes the patch covers, from pc.
+  size_t patch_size() const { return original_.size(); }
+  // A thread resumed here with the registers it has at pc runs the
+  // displaced instructions and continues after them, without a comparison:
+  // how to go on after a hit the full fingerprint rejects. (Resuming at pc
+  // itself would compare again and hit again.) A debugger single-stepping
+  // the program should Remove the probe instead: from here the thread's pc
+  // walks through the trampoline.
+  uint64_t bypass_pc() const { return bypass_pc_; }
+
+  // When `regs` (the thread's current registers, after a SIGTRAP) show the
+  // thread stopped at this probe's trap, sets pc to the site, writes the
+  // registers back and returns true: the thread is then exactly as it was
+  // on arriving at pc. Otherwise leaves everything alone and returns false.
+  Expected<bool> TakeHit(const Tracee& tracee, arch::Registers& regs) const;
+
+  // Restores the original bytes. The trampoline stays: a thread inside it
+  // still finishes the displaced instructions correctly.
+  Status Remove(Tracee& tracee);
+  bool installed() const { return installed_; }
+
+  // Replaces patched bytes inside [addr, addr + bytes.size()) by the
+  // originals, so a debugger never sees the probe.
+  void Unpatch(uint64_t addr, std::span<uint8_t> bytes) const;
+
+ private:
+  ProbeStub() = default;
+
+  uint64_t pc_ = 0;
+  uint64_t trap_pc_ = 0;
+  uint64_t bypass_pc_ = 0;
+  std::vector<uint8_t> original_;
+  bool installed_ = false;
+};
+
+}  // namespace rwd

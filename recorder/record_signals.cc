@@ -1,0 +1,166 @@
+// RecordSession: signals, trapped instructions and preemption.
+#include <signal.h>
+
+#include <cstring>
+
+#include "core/stack_hash.h"
+#include "recorder/record_session.h"
+
+namespace rwd::recorder {
+
+namespace {
+
+// How long an asynchronous signal may wait for the thread's next syscall
+// before the recorder stops the thread and places the signal by fingerprint.
+constexpr auto kSignalDelay = std::chrono::milliseconds(20);
+
+bool IsStopSignal(int signo) {
+  return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+}
+
+bool IsTimeStampOrCpuid(arch::TrapInsnKind kind) {
+  return kind == arch::TrapInsnKind::kRdtsc || kind == arch::TrapInsnKind::kRdtscp ||
+         kind == arch::TrapInsnKind::kCpuid;
+}
+
+// Faults the CPU raises again at the same instruction when replayed.
+bool IsSynchronousFault(int signo, const std::vector<uint8_t>& siginfo) {
+  int si_code = 0;
+  if (siginfo.size() >= 12) std::memcpy(&si_code, siginfo.data() + 8, sizeof(si_code));
+  bool fault_signal = signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE ||
+                      signo == SIGILL || signo == SIGTRAP;
+  return fault_signal && si_code > 0;
+}
+
+}  // namespace
+
+Expected<bool> RecordSession::EmulateTrapInsn(RecordTask& task, int signo, arch::Registers& regs) {
+  const arch::Arch& arch = task.tracee.arch();
+  uint64_t pc = arch.Pc(regs);
+  arch::TrapInsn insn;
+  if (signo == SIGSEGV) {
+    uint8_t code[16] = {};
+    ASSIGN_OR_RETURN(size_t n, task.tracee.ReadMemoryPartial(pc, code));
+    insn = arch.DecodeTrapInsn(std::span<const uint8_t>(code, n));
+    if (!IsTimeStampOrCpuid(insn.kind)) return false;
+  } else if (signo == SIGTRAP) {
+    uint64_t site = pc - arch.BreakpointTrapPcOffset();
+    std::optional<arch::TrapInsn> patched = ProcessOf(task).patcher.TrapSiteAt(site);
+    if (!patched) return false;
+    insn = *patched;
+    pc = site;
+    arch.SetPc(regs, pc);
+  } else {
+    return false;
+  }
+  trace::InsnTrapEvent event;
+  event.kind = insn.kind;
+  event.pc = pc;
+  event.values = arch.ExecuteTrapInsn(regs, insn);
+  arch.ApplyTrapInsn(regs, insn, event.values);
+  RETURN_IF_ERROR(task.tracee.SetRegisters(regs));
+  RETURN_IF_ERROR(Append(task, std::move(event)));
+  task.boundary_regs = regs;
+  return true;
+}
+
+int RecordSession::TakeDeferredSignal(RecordTask& task) {
+  if (task.deferred.empty() || task.reinjected) return 0;
+  // Resuming a syscall-entry stop with a signal queues it before the
+  // syscall runs: a blocking call returns early, as it would have, and the
+  // delivery follows the syscall's exit, a point replay reaches exactly.
+  task.reinjected = std::move(task.deferred.front());
+  task.deferred.erase(task.deferred.begin());
+  if (!task.deferred.empty()) task.defer_deadline = std::chrono::steady_clock::now() + kSignalDelay;
+  return task.reinjected->signo;
+}
+
+Status RecordSession::RecordSignal(RecordTask& task, int signo,
+                                   const std::vector<uint8_t>& siginfo,
+                                   const arch::Registers& regs, bool with_fingerprint) {
+  trace::SignalEvent event;
+  event.signo = signo;
+  event.siginfo = siginfo;
+  event.pc = task.tracee.arch().Pc(regs);
+  event.synchronous = IsSynchronousFault(signo, siginfo);
+  if (with_fingerprint) {
+    event.fingerprint.assign(regs.data(), regs.data() + task.tracee.arch().gp_regs_size());
+    event.stack_hash = StackHash(task.tracee, regs);
+  }
+  return Append(task, std::move(event));
+}
+
+Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& regs) {
+  trace::PreemptEvent event;
+  event.fingerprint.assign(regs.data(), regs.data() + task.tracee.arch().gp_regs_size());
+  event.stack_hash = StackHash(task.tracee, regs);
+  return Append(task, std::move(event));
+}
+
+Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {
+  auto siginfo = task.tracee.GetSiginfo();
+  if (!siginfo.ok()) return 0;  // a group-stop, not a signal delivery
+  ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
+  ASSIGN_OR_RETURN(bool emulated, EmulateTrapInsn(task, signo, regs));
+  if (emulated) return 0;
+  // Compared as program state: on AArch64 the syscall-exit stop reads x7 as
+  // 1, this signal stop reads the program's x7.
+  bool at_boundary =
+      task.boundary_regs && task.tracee.arch().SameProgramState(*task.boundary_regs, regs);
+
+  if (signo == SIGSTOP && task.stop_sent) {
+    // Our stop: place the oldest deferred signal here, or let another
+    // thread run, and record where "here" is.
+    task.stop_sent = false;
+    bool preempt = task.preempt_wanted;
+    task.preempt_wanted = false;
+    if (!task.deferred.empty()) {
+      DeferredSignal d = std::move(task.deferred.front());
+      task.deferred.erase(task.deferred.begin());
+      if (!task.deferred.empty()) {
+        task.defer_deadline = std::chrono::steady_clock::now() + kSignalDelay;
+      }
+      RETURN_IF_ERROR(task.tracee.SetSiginfo(d.siginfo));
+      RETURN_IF_ERROR(RecordSignal(task, d.signo, d.siginfo, regs, !at_boundary));
+      return d.signo;
+    }
+    if (preempt && OthersReady(task)) {
+      if (!at_boundary) RETURN_IF_ERROR(RecordPreempt(task, regs));
+      task.boundary_regs = regs;
+      SwitchAway(task);
+      return -1;
+    }
+    return 0;
+  }
+  if (signo == SIGSTOP && task.fresh) {
+    task.fresh = false;  // the initial stop of a new thread
+    return 0;
+  }
+  if (task.reinjected && signo == task.reinjected->signo) {
+    // The deferred signal arriving after the syscall it was queued at; it
+    // carries the sender's siginfo, not ours.
+    DeferredSignal d = std::move(*task.reinjected);
+    task.reinjected.reset();
+    RETURN_IF_ERROR(task.tracee.SetSiginfo(d.siginfo));
+    RETURN_IF_ERROR(RecordSignal(task, signo, d.siginfo, regs, /*with_fingerprint=*/false));
+    return signo;
+  }
+  if (!at_boundary && !IsSynchronousFault(signo, *siginfo) && !IsStopSignal(signo)) {
+    // Asynchronous: hold it back until the next syscall (a signal may
+    // always arrive later). A standard signal already pending is merged,
+    // as the kernel would.
+    bool pending = false;
+    for (const DeferredSignal& d : task.deferred) pending |= d.signo == signo;
+    if (!pending || signo >= SIGRTMIN) {
+      if (task.deferred.empty()) {
+        task.defer_deadline = std::chrono::steady_clock::now() + kSignalDelay;
+      }
+      task.deferred.push_back(DeferredSignal{signo, *siginfo});
+    }
+    return 0;
+  }
+  RETURN_IF_ERROR(RecordSignal(task, signo, *siginfo, regs, /*with_fingerprint=*/false));
+  return signo;
+}
+
+}  // namespace rwd::recorder

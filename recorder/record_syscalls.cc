@@ -1,0 +1,293 @@
+// RecordSession: syscall entry and exit, clone, exec and mmap.
+#include <elf.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/proc_maps.h"
+#include "core/remote_syscall.h"
+#include "recorder/record_session.h"
+
+namespace rwd::recorder {
+
+namespace {
+
+constexpr size_t kAtRandomBytes = 16;
+
+Expected<std::vector<std::string>> ReadArgv(const Tracee& t, uint64_t argv_ptr) {
+  std::vector<std::string> argv;
+  for (uint64_t i = 0; argv_ptr != 0 && i < 4096; ++i) {
+    ASSIGN_OR_RETURN(auto p, t.Read<uint64_t>(argv_ptr + 8 * i));
+    if (p == 0) break;
+    ASSIGN_OR_RETURN(std::string s, t.ReadCString(p, 1 << 20));
+    argv.push_back(std::move(s));
+  }
+  return argv;
+}
+
+// Syscalls the scheduler must see through on the same thread: they change
+// the process tree or end the thread, and are recorded at special stops.
+bool RunsToCompletion(arch::Special special) {
+  return special == arch::Special::kClone || special == arch::Special::kExecve ||
+         special == arch::Special::kExit || special == arch::Special::kExitGroup;
+}
+
+}  // namespace
+
+Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info) {
+  const arch::Arch& arch = task.tracee.arch();
+  const arch::SyscallInfo* row = arch.syscalls().Find(info.nr);
+  if (!row) {
+    return Status(ErrorCode::kUnsupported, "syscall '" + arch.syscalls().NameOf(info.nr) +
+                                               "' (number " + std::to_string(info.nr) +
+                                               ") is not supported by the recorder");
+  }
+  PendingSyscall pending;
+  pending.info = row;
+  pending.nr = info.nr;
+  pending.args = info.args;
+  pending.entry_recorded = task.reentering;
+  task.reentering = false;
+  pending.snapshot = SnapshotAtEntry(task.tracee, *row, info.args);
+  if (row->special == arch::Special::kExecve) {
+    bool at = row->name == "execveat";
+    auto path = task.tracee.ReadCString(info.args[at ? 1 : 0]);
+    auto argv = ReadArgv(task.tracee, info.args[at ? 2 : 1]);
+    if (path.ok()) pending.exec_path = *path;
+    if (argv.ok()) pending.exec_argv = *argv;
+  }
+  task.pending = std::move(pending);
+
+  if (task.stop_sent && !RunsToCompletion(row->special)) {
+    // Our SIGSTOP would interrupt the syscall, and the kernel would restart
+    // it behind the program's back; take the SIGSTOP first.
+    RETURN_IF_ERROR(AbsorbStopAtEntry(task));
+    bool preempt = task.preempt_wanted;
+    task.preempt_wanted = false;
+    bool entry_recorded = task.pending->entry_recorded;
+    if (preempt && OthersReady(task)) {
+      if (!entry_recorded) RETURN_IF_ERROR(RecordSyscallEntry(task));
+      task.pending.reset();
+      task.reentering = true;
+      SwitchAway(task);
+      return Status::Ok();
+    }
+    task.pending.reset();
+    task.reentering = entry_recorded;
+    return Resume(task);  // it executes the syscall instruction again
+  }
+
+  if (row->action == arch::ReplayAction::kDeny) {
+    // An invalid number makes the kernel skip the syscall; exit sets the errno.
+    ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
+    if (!arch.SetSyscallNumberAtEntry(task.tid(), regs, -1)) {
+      return ErrnoError("skipping the denied syscall '" + std::string(row->name) + "'");
+    }
+  }
+  task.syscall_start = std::chrono::steady_clock::now();
+  if (row->special == arch::Special::kExit || row->special == arch::Special::kExitGroup) {
+    task.state = RecordTask::State::kExiting;
+    ProcessState& process = ProcessOf(task);
+    if (row->special == arch::Special::kExitGroup) {
+      process.ender = task.tid();
+      dying_ = task.tgid;
+    } else if (ThreadsOf(task.tgid) == 1) {
+      process.ender = task.tid();
+    } else if (task.tid() == task.tgid) {
+      // The leader's death is reported only after every other thread's: do
+      // not wait for it.
+      int status = W_EXITCODE(static_cast<int>(info.args[0] & 0xff), 0);
+      RETURN_IF_ERROR(Append(task, trace::ExitEvent{status, /*whole_process=*/false}));
+      task.exit_recorded = true;
+      task.zombie = true;
+      task.state = RecordTask::State::kBlocked;
+      current_ = nullptr;
+      return task.tracee.Resume(ResumeMode::kSyscall);
+    }
+    return task.tracee.Resume(ResumeMode::kSyscall);
+  }
+  int deliver = TakeDeferredSignal(task);
+  task.state = RecordTask::State::kInSyscall;
+  return task.tracee.Resume(ResumeMode::kSyscall, deliver);
+}
+
+Status RecordSession::AbsorbStopAtEntry(RecordTask& task) {
+  const arch::Arch& arch = task.tracee.arch();
+  ASSIGN_OR_RETURN(arch::Registers entry_regs, task.tracee.GetRegisters());
+  arch::Registers skip = entry_regs;
+  if (!arch.SetSyscallNumberAtEntry(task.tid(), skip, -1)) {
+    return ErrnoError("skipping a syscall to take the recorder's SIGSTOP");
+  }
+  bool stopped = false;
+  for (int stops = 0; stops < 64 && !stopped; ++stops) {
+    RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSyscall));
+    ASSIGN_OR_RETURN(WaitStatus ws, task.tracee.Wait());
+    if (ws.is_exit()) return Status(ErrorCode::kTraceeExited, "the thread died");
+    if (ws.kind != WaitStatus::Kind::kSignalStop) continue;  // the skipped syscall's exit
+    if (ws.signo == SIGSTOP) {
+      stopped = true;
+    } else {
+      // A real signal queued before ours: hold it back like any other.
+      auto siginfo = task.tracee.GetSiginfo();
+      if (siginfo.ok()) task.deferred.push_back(DeferredSignal{ws.signo, *siginfo});
+    }
+  }
+  if (!stopped) return Error("the recorder's SIGSTOP never arrived");
+  task.stop_sent = false;
+  arch.RewindToSyscallInsn(entry_regs);
+  return task.tracee.SetRegisters(entry_regs);
+}
+
+Status RecordSession::RecordSyscallEntry(RecordTask& task) {
+  if (!task.pending || task.pending->entry_recorded) return Status::Ok();
+  task.pending->entry_recorded = true;
+  return Append(task, trace::SyscallEntryEvent{task.pending->nr, task.pending->args});
+}
+
+Expected<trace::SyscallEvent> RecordSession::FinishSyscall(RecordTask& task,
+                                                           const PendingSyscall& pending,
+                                                           int64_t result) {
+  trace::SyscallEvent event;
+  event.nr = pending.nr;
+  event.args = pending.args;
+  event.result = result;
+  ASSIGN_OR_RETURN(std::vector<MemRange> ranges,
+                   OutputRanges(task.tracee, *pending.info, pending.args, result, pending.snapshot));
+  for (const MemRange& r : ranges) {
+    trace::MemWrite w;
+    w.addr = r.addr;
+    ASSIGN_OR_RETURN(w.bytes, task.tracee.ReadBytes(r.addr, r.len));
+    event.writes.push_back(std::move(w));
+  }
+  return event;
+}
+
+Status RecordSession::OnSyscallExit(RecordTask& task, const SyscallStopInfo& info) {
+  if (!task.pending) return Status::Ok();  // exit of a syscall begun before tracing
+  PendingSyscall pending = std::move(*task.pending);
+  task.pending.reset();
+  if (pending.recorded) return Status::Ok();
+  const arch::Arch& arch = task.tracee.arch();
+  int64_t result = info.result;
+  if (pending.info->action == arch::ReplayAction::kDeny) {
+    ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
+    result = -pending.info->deny_errno;
+    arch.SetSyscallResult(regs, result);
+    RETURN_IF_ERROR(task.tracee.SetRegisters(regs));
+  }
+  if (pending.info->special == arch::Special::kExecve && result == 0) {
+    return RecordExec(task, pending);
+  }
+  ASSIGN_OR_RETURN(trace::SyscallEvent event, FinishSyscall(task, pending, result));
+  if (result >= 0) {
+    arch::Special special = pending.info->special;
+    if (special == arch::Special::kMmap) RETURN_IF_ERROR(RecordMmap(task, event));
+    if (special == arch::Special::kMprotect && (event.args[2] & PROT_EXEC)) {
+      RETURN_IF_ERROR(ProcessOf(task)
+                          .patcher.PatchTrapSites(task.tracee, event.args[0],
+                                                  event.args[0] + event.args[1])
+                          .status());
+    }
+  }
+  return Append(task, std::move(event));
+}
+
+Status RecordSession::OnCloneEvent(RecordTask& task) {
+  ASSIGN_OR_RETURN(unsigned long msg, task.tracee.GetEventMsg());
+  pid_t child = static_cast<pid_t>(msg);
+  if (!task.pending || task.pending->info->special != arch::Special::kClone) {
+    return Error("a clone event outside a clone syscall");
+  }
+  const arch::Arch& arch = task.tracee.arch();
+  uint64_t flags = SIGCHLD;
+  if (task.pending->info->name == "clone") flags = task.pending->args[arch.CloneArgs().flags];
+  if (task.pending->info->name == "vfork") flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  ASSIGN_OR_RETURN(trace::SyscallEvent event, FinishSyscall(task, *task.pending, child));
+  RETURN_IF_ERROR(Append(task, std::move(event)));
+  task.pending->recorded = true;
+
+  bool thread = flags & CLONE_THREAD;
+  pid_t tgid = thread ? task.tgid : child;
+  auto created = std::make_unique<RecordTask>(Tracee(child, arch), tgid);
+  if (!thread) processes_[child].patcher = ProcessOf(task).patcher;
+  created->state = RecordTask::State::kNew;
+  created->fresh = true;
+  if (auto early = early_stops_.find(child); early != early_stops_.end()) {
+    created->unhandled = early->second;
+    created->state = RecordTask::State::kStopped;
+    early_stops_.erase(early);
+  }
+  tasks_.push_back(std::move(created));
+  // The parent finishes the syscall on its own (a vfork parent waits for the
+  // child's exec); its exit stop has nothing left to record.
+  task.state = RecordTask::State::kBlocked;
+  current_ = nullptr;
+  return task.tracee.Resume(ResumeMode::kSyscall);
+}
+
+Status RecordSession::RecordMmap(RecordTask& task, trace::SyscallEvent& event) {
+  uint64_t addr = static_cast<uint64_t>(event.result);
+  uint64_t len = event.args[1];
+  int fd = static_cast<int>(event.args[4]);
+  if (!(event.args[3] & MAP_ANONYMOUS) && fd >= 0) {
+    std::string link = "/proc/" + std::to_string(task.tid()) + "/fd/" + std::to_string(fd);
+    char target[4096];
+    ssize_t n = readlink(link.c_str(), target, sizeof(target) - 1);
+    event.mapped_path = n > 0 ? std::string(target, n) : link;
+    ScopedFd file(open(link.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file.valid()) return ErrnoError("opening the file mapped by mmap: " + event.mapped_path);
+    ASSIGN_OR_RETURN(event.mapped_file_id, writer_->StoreFile(file.get(), event.mapped_path));
+  }
+  if (event.args[2] & PROT_EXEC) {
+    RETURN_IF_ERROR(ProcessOf(task).patcher.PatchTrapSites(task.tracee, addr, addr + len).status());
+  }
+  return Status::Ok();
+}
+
+Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending) {
+  const arch::Arch& arch = task.tracee.arch();
+  RETURN_IF_ERROR(task.tracee.ReopenMemory());
+  CodePatcher& patcher = ProcessOf(task).patcher;
+  patcher.Reset();
+  file_ids_.clear();
+  trace::ExecEvent exec;
+  exec.path = pending.exec_path;
+  exec.argv = pending.exec_argv;
+  ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher.PatchVdso(task.tracee));
+  if (auto call = arch.CpuidFaultingSyscall()) {
+    SyscallArgs args;
+    std::copy(call->begin() + 1, call->end(), args.v.begin());
+    ASSIGN_OR_RETURN(int64_t r, InjectSyscall(task.tracee, syscall_insn, (*call)[0], args));
+    exec.cpuid_faulting = r == 0;
+  }
+  ASSIGN_OR_RETURN(std::vector<uint8_t> auxv, ReadAuxvBytes(task.tid()));
+  if (auto at_random = AuxvValue(auxv, AT_RANDOM)) {
+    exec.at_random_addr = *at_random;
+    ASSIGN_OR_RETURN(exec.at_random, task.tracee.ReadBytes(*at_random, kAtRandomBytes));
+  }
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(task.tid()));
+  for (const MemoryMapping& m : maps) {
+    if (!m.is_file()) continue;
+    auto known = file_ids_.find(m.path);
+    if (known == file_ids_.end()) {
+      ASSIGN_OR_RETURN(std::string id, writer_->StoreFile(-1, m.path));
+      known = file_ids_.emplace(m.path, id).first;
+    }
+    trace::FileMapping fm{m.start, m.end, m.offset, m.prot,
+                          uint32_t(m.shared ? MAP_SHARED : MAP_PRIVATE), m.path, known->second};
+    if (fm.path == exec.path || exec.exe_file_id.empty()) exec.exe_file_id = fm.file_id;
+    exec.mappings.push_back(std::move(fm));
+    if (m.prot & PROT_EXEC) {
+      ASSIGN_OR_RETURN(std::vector<uint64_t> sites,
+                       patcher.PatchTrapSites(task.tracee, m.start, m.end));
+      exec.trap_sites.insert(exec.trap_sites.end(), sites.begin(), sites.end());
+    }
+  }
+  return Append(task, std::move(exec));
+}
+
+}  // namespace rwd::recorder

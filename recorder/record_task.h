@@ -1,0 +1,88 @@
+// RecordTask: the recorder's view of one traced thread.
+//
+// Only one thread of the recorded tree runs its own code at a time (as in
+// rr); the others sit at ptrace stops or inside syscalls. `state` says which,
+// and `unhandled` keeps the stop a thread reached while it was not the one
+// being recorded: it is handled when the thread is scheduled again, so the
+// trace's events follow the order in which threads ran.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "arch/syscall_table.h"
+#include "core/tracee.h"
+#include "core/wait_status.h"
+#include "recorder/syscall_outputs.h"
+
+namespace rwd::recorder {
+
+struct PendingSyscall {
+  const arch::SyscallInfo* info = nullptr;
+  int64_t nr = 0;
+  std::array<uint64_t, 6> args{};
+  EntrySnapshot snapshot;
+  std::vector<std::string> exec_argv;
+  std::string exec_path;
+  // A SyscallEntryEvent was written: other threads ran before the result.
+  bool entry_recorded = false;
+  // The event was written already (clone, at its ptrace-event stop); the
+  // exit stop only finishes the syscall.
+  bool recorded = false;
+};
+
+// An asynchronous signal held back until the thread's next syscall, where
+// replay can deliver it at the same point (DESIGN: "moved to the next event
+// boundary").
+struct DeferredSignal {
+  int signo = 0;
+  std::vector<uint8_t> siginfo;
+};
+
+struct RecordTask {
+  enum class State {
+    kStopped,    // at a ptrace stop, ready to run when scheduled
+    kRunning,    // the scheduled thread, running its own code
+    kInSyscall,  // the scheduled thread, inside a syscall (entry not recorded)
+    kBlocked,    // inside a syscall whose entry was recorded; not scheduled
+    kExiting,    // the scheduled thread, in exit or exit_group
+    kNew,        // created, its first stop not seen yet
+  };
+
+  RecordTask(Tracee t, pid_t group) : tracee(std::move(t)), tgid(group) {}
+  pid_t tid() const { return tracee.tid(); }
+
+  Tracee tracee;
+  pid_t tgid;  // thread group (process) id
+  State state = State::kStopped;
+  std::optional<WaitStatus> unhandled;
+  std::optional<PendingSyscall> pending;
+  // The thread stopped at a syscall entry with our SIGSTOP pending was
+  // rewound onto the syscall instruction; its next entry is that syscall
+  // again, whose SyscallEntryEvent is already written.
+  bool reentering = false;
+
+  std::vector<DeferredSignal> deferred;
+  std::chrono::steady_clock::time_point defer_deadline;
+  std::optional<DeferredSignal> reinjected;  // delivered at this syscall
+  // We sent SIGSTOP to place a deferred signal or to preempt the thread.
+  bool stop_sent = false;
+  bool preempt_wanted = false;
+  // Registers right after the thread's last event; a stop while they are
+  // unchanged is at that event boundary (e.g. raise()).
+  std::optional<arch::Registers> boundary_regs;
+  std::chrono::steady_clock::time_point slice_start;
+  std::chrono::steady_clock::time_point syscall_start;
+  // The thread group leader ended with SYS_exit while other threads go on:
+  // the kernel keeps it as a zombie until they end. Never scheduled again.
+  bool zombie = false;
+  bool fresh = false;          // a new thread whose initial SIGSTOP is due
+  bool exit_recorded = false;  // its ExitEvent was written at the exit's entry
+};
+
+}  // namespace rwd::recorder

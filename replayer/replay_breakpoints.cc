@@ -1,0 +1,151 @@
+// ReplaySession: breakpoints (the debugger's, in the focus process, and the
+// replayer's own for fingerprints), watchpoints and memory reads.
+#include <cinttypes>
+
+#include "replayer/replay_session.h"
+
+namespace rwd::replayer {
+
+namespace {
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+  return buf;
+}
+
+}  // namespace
+
+Tracee* ReplaySession::TaskIn(const AddressSpace& mm) const {
+  if (cur_ && cur_->mm.get() == &mm) return &cur_->tracee;
+  for (const auto& t : tasks_) {
+    if (t->mm.get() == &mm && !t->zombie) return &t->tracee;
+  }
+  return nullptr;
+}
+
+Status ReplaySession::Plant(AddressSpace& mm, uint64_t addr) {
+  if (mm.breakpoints.count(addr)) return Status::Ok();
+  Tracee* t = TaskIn(mm);
+  if (!t) return Status(ErrorCode::kInvalidInput, "no thread runs in that address space");
+  std::span<const uint8_t> bp = arch().BreakpointInsn();
+  ASSIGN_OR_RETURN(std::vector<uint8_t> original, t->ReadBytes(addr, bp.size()));
+  RETURN_IF_ERROR(t->WriteMemory(addr, bp));
+  mm.breakpoints[addr] = std::move(original);
+  return Status::Ok();
+}
+
+Status ReplaySession::Unplant(AddressSpace& mm, uint64_t addr) {
+  auto it = mm.breakpoints.find(addr);
+  if (it == mm.breakpoints.end()) return Status::Ok();
+  Tracee* t = TaskIn(mm);
+  Status s = t ? t->WriteMemory(addr, it->second) : Status::Ok();
+  mm.breakpoints.erase(it);
+  return s;
+}
+
+Status ReplaySession::RemoveBreakpointsFrom(const AddressSpace& mm, Tracee& task) {
+  for (const auto& [addr, original] : mm.breakpoints) {
+    RETURN_IF_ERROR(task.WriteMemory(addr, original));
+  }
+  return Status::Ok();
+}
+
+Status ReplaySession::InsertBreakpoint(uint64_t addr) {
+  debugger_breakpoints_.insert(addr);
+  Status planted = Plant(*focus_mm_, addr);
+  if (!planted.ok()) {
+    // Not mapped (yet): gdb keeps breakpoints in libraries inserted even
+    // at points of the past before the library was loaded.
+    deferred_breakpoints_.insert(addr);
+  }
+  return Status::Ok();
+}
+
+Status ReplaySession::RemoveBreakpoint(uint64_t addr) {
+  debugger_breakpoints_.erase(addr);
+  deferred_breakpoints_.erase(addr);
+  for (const auto& t : tasks_) {
+    if (t->mm == focus_mm_ && t->fingerprint_breakpoint == addr) return Status::Ok();
+  }
+  return Unplant(*focus_mm_, addr);
+}
+
+Status ReplaySession::RefreshBreakpoints() {
+  // A mapping replaced or removed the memory under some breakpoints (ld.so
+  // maps a library's text over its first, read-only mapping): plant again
+  // where there is memory, defer the rest.
+  AddressSpace& mm = *cur().mm;
+  std::span<const uint8_t> bp = arch().BreakpointInsn();
+  for (auto it = mm.breakpoints.begin(); it != mm.breakpoints.end();) {
+    auto now = tracee().ReadBytes(it->first, bp.size());
+    if (!now.ok()) {
+      if (IsDebuggerBreakpoint(cur(), it->first)) deferred_breakpoints_.insert(it->first);
+      it = mm.breakpoints.erase(it);
+      continue;
+    }
+    if (!std::equal(now->begin(), now->end(), bp.begin())) {
+      it->second = *now;
+      RETURN_IF_ERROR(tracee().WriteMemory(it->first, bp));
+    }
+    ++it;
+  }
+  return InFocus(cur()) ? PlantDeferred() : Status::Ok();
+}
+
+Status ReplaySession::PlantDeferred() {
+  for (auto it = deferred_breakpoints_.begin(); it != deferred_breakpoints_.end();) {
+    if (Plant(*focus_mm_, *it).ok()) {
+      it = deferred_breakpoints_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return Status::Ok();
+}
+
+Expected<std::optional<ReplayStop>> ReplaySession::StepOverBreakpoint() {
+  using Stop = std::optional<ReplayStop>;
+  if (!cur_ || at_end_) return Stop();
+  ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+  uint64_t pc = arch().Pc(regs);
+  if (cur().reported_breakpoint != pc || !cur().mm->breakpoints.count(pc)) return Stop();
+  // Only this thread may step now: with another thread's event next, the
+  // step would move that one instead.
+  ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
+  if (ev && ev->tid != cur().tid) return Stop();
+  ASSIGN_OR_RETURN(ReplayStop stop, Step());
+  // Only a plain step is swallowed; a signal, exit or end is what Continue
+  // would have reported anyway.
+  if (stop.kind == ReplayStop::Kind::kStep) return Stop();
+  return Stop(stop);
+}
+
+Expected<bool> ReplaySession::SetWatchpoints(const std::vector<arch::HwWatch>& watches) {
+  for (const auto& t : tasks_) {
+    if (!InFocus(*t) || t->zombie) continue;
+    if (!arch().SetHwWatchpoints(t->tracee.tid(), watches)) return false;
+  }
+  watches_ = watches;
+  return true;
+}
+
+Expected<std::vector<uint8_t>> ReplaySession::ReadMemory(uint64_t addr, size_t len) const {
+  Tracee* t = TaskIn(*focus_mm_);
+  if (!t) return Status(ErrorCode::kInvalidInput, "the debugged process has no thread now");
+  std::vector<uint8_t> bytes(len);
+  ASSIGN_OR_RETURN(size_t n, t->ReadMemoryPartial(addr, bytes));
+  if (n == 0 && len > 0) {
+    return Status(ErrorCode::kInvalidInput, "cannot access memory at address " + Hex(addr));
+  }
+  bytes.resize(n);
+  focus_mm_->patcher.Unpatch(addr, bytes);
+  for (const auto& [bp, original] : focus_mm_->breakpoints) {
+    for (size_t i = 0; i < original.size(); ++i) {
+      if (bp + i >= addr && bp + i < addr + n) bytes[bp + i - addr] = original[i];
+    }
+  }
+  return bytes;
+}
+
+}  // namespace rwd::replayer

@@ -1,0 +1,258 @@
+// ReplaySession: signals, trapped instructions, preemptions and the stops
+// a resumed thread reports through SIGTRAP.
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstring>
+
+#include "core/stack_hash.h"
+#include "replayer/replay_session.h"
+#include "trace/event_format.h"
+
+namespace rwd::replayer {
+
+namespace {
+
+// Breakpoint hits (~4 us each) spent looking for a fingerprinted point
+// before giving up with a clear error rather than appearing to hang.
+constexpr uint64_t kMaxFingerprintHits = 100000;
+
+using Stop = std::optional<ReplayStop>;
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+  return buf;
+}
+
+// At a watchpoint trap taken before the access (AArch64): executes the
+// accessing instruction with the watchpoints off, then arms them again.
+Status StepOverWatchedAccess(const Tracee& tracee, const std::vector<arch::HwWatch>& watches) {
+  const arch::Arch& a = tracee.arch();
+  if (!a.SetHwWatchpoints(tracee.tid(), {})) {
+    return Status(ErrorCode::kSystem, "the debug registers refused to disarm the watchpoints");
+  }
+  RETURN_IF_ERROR(tracee.Resume(ResumeMode::kSingleStep));
+  ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
+  if (!a.SetHwWatchpoints(tracee.tid(), watches)) {
+    return Status(ErrorCode::kSystem, "the debug registers refused to re-arm the watchpoints");
+  }
+  if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
+    return Status(ErrorCode::kUnsupported,
+                  "stepping over a watched access ended in " + ws.ToString() +
+                      " instead of a step; the watchpoint cannot be reported");
+  }
+  return Status::Ok();
+}
+
+// The point a fingerprinted event names: registers (arch NT_PRSTATUS layout)
+// and the stack hash. nullopt for events without one.
+struct Fingerprint {
+  arch::Registers regs;
+  uint64_t stack_hash = 0;
+  bool preempt = false;
+  int signo = 0;
+};
+
+std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
+  const std::vector<uint8_t>* bytes = nullptr;
+  Fingerprint f;
+  if (auto* sig = std::get_if<trace::SignalEvent>(&ev.body)) {
+    if (sig->synchronous || sig->fingerprint.empty()) return std::nullopt;
+    bytes = &sig->fingerprint;
+    f.stack_hash = sig->stack_hash;
+    f.signo = sig->signo;
+  } else if (auto* p = std::get_if<trace::PreemptEvent>(&ev.body)) {
+    bytes = &p->fingerprint;
+    f.stack_hash = p->stack_hash;
+    f.preempt = true;
+  } else {
+    return std::nullopt;
+  }
+  std::memcpy(f.regs.data(), bytes->data(),
+              std::min(bytes->size(), arch::Registers::capacity_bytes()));
+  return f;
+}
+
+}  // namespace
+
+Status ReplaySession::InjectPendingAsyncSignal() {
+  ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
+  if (!ev || ev->tid != cur().tid) return Status::Ok();
+  if (cur().pending_signal != 0 || cur().signal_queued) return Status::Ok();
+  if (std::optional<Fingerprint> f = FingerprintOf(*ev)) {
+    // Delivered (or preempted) where the recorder stopped the thread: wait
+    // for that state.
+    if (cur().fingerprint_breakpoint) return Status::Ok();
+    uint64_t pc = arch().Pc(f->regs);
+    RETURN_IF_ERROR(Plant(*cur().mm, pc));
+    cur().fingerprint_breakpoint = pc;
+    return Status::Ok();
+  }
+  auto* sig = std::get_if<trace::SignalEvent>(&ev->body);
+  if (!sig || sig->synchronous) return Status::Ok();
+  // Queue it now; the resume below turns it into a signal-delivery-stop,
+  // where the recorded siginfo replaces ours.
+  if (syscall(SYS_tkill, tracee().tid(), sig->signo) != 0) {
+    return ErrnoError("sending the recorded " + SignalName(sig->signo));
+  }
+  cur().signal_queued = true;
+  return Status::Ok();
+}
+
+Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bool* preempted) {
+  *preempted = false;
+  ReplayTask& t = cur();
+  if (!t.fingerprint_breakpoint) return false;
+  ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
+  std::optional<Fingerprint> f = ev && ev->tid == t.tid ? FingerprintOf(*ev) : std::nullopt;
+  if (!f) return false;
+  // Not byte for byte: the recorder read them at a SIGSTOP, replay at a
+  // breakpoint or a single-step, and some architectures tell those apart in
+  // the registers (AArch64 PSTATE.SS; see Arch::ClearStopArtifacts).
+  if (!arch().SameProgramState(regs, f->regs) || StackHash(tracee(), regs) != f->stack_hash) {
+    if (arch().Pc(regs) == *t.fingerprint_breakpoint &&
+        ++t.fingerprint_misses > kMaxFingerprintHits) {
+      std::string what = f->preempt ? "preemption" : SignalName(f->signo);
+      return Status(ErrorCode::kUnsupported,
+                    "cannot place the recorded " + what + " of thread " + std::to_string(t.tid) +
+                        " (event " + std::to_string(event_number()) +
+                        "): it happened deep inside a loop without syscalls, and finding that "
+                        "point again needs instruction counting probes, which this rewind "
+                        "does not have yet");
+    }
+    return false;
+  }
+  t.fingerprint_misses = 0;
+  uint64_t addr = *t.fingerprint_breakpoint;
+  t.fingerprint_breakpoint.reset();
+  if (!IsDebuggerBreakpoint(t, addr)) RETURN_IF_ERROR(Unplant(*t.mm, addr));
+  if (f->preempt) {
+    // The thread stops running here until its next event; others go on.
+    ConsumeEvent();
+    *preempted = true;
+    return true;
+  }
+  if (syscall(SYS_tkill, tracee().tid(), f->signo) != 0) {
+    return ErrnoError("sending the recorded " + SignalName(f->signo));
+  }
+  t.signal_queued = true;
+  return true;
+}
+
+Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
+  if (signo == SIGSTOP && interrupt_sent_) {
+    interrupt_sent_ = false;
+    return Stop(MakeStop(ReplayStop::Kind::kInterrupted));
+  }
+  const arch::Arch& a = arch();
+  ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+  uint64_t pc = a.Pc(regs);
+
+  if (signo == SIGTRAP) {
+    if (std::optional<int> hit = a.TakeHwWatchpointHit(tracee().tid())) {
+      ReplayStop stop = MakeStop(ReplayStop::Kind::kWatchpoint);
+      stop.watch_index = *hit;
+      if (*hit >= 0 && static_cast<size_t>(*hit) < watches_.size()) {
+        stop.addr = watches_[*hit].addr;
+      }
+      // Watchpoints are reported after the access on every architecture.
+      if (a.WatchpointTrapsBeforeAccess()) {
+        RETURN_IF_ERROR(StepOverWatchedAccess(tracee(), watches_));
+      }
+      return Stop(stop);
+    }
+    uint64_t site = pc - a.BreakpointTrapPcOffset();
+    // A single-step's trap can land just after a breakpoint address (a
+    // one-byte instruction there); only a resumed thread hits breakpoints.
+    if (!step && !patcher().TrapSiteAt(site) && cur().mm->breakpoints.count(site)) {
+      a.SetPc(regs, site);
+      RETURN_IF_ERROR(tracee().SetRegisters(regs));
+      if (cur().fingerprint_breakpoint == site) {
+        bool preempted = false;
+        ASSIGN_OR_RETURN(bool reached, ReachedFingerprint(regs, &preempted));
+        if (preempted) return AfterEvent(false);
+        if (reached) return Stop();  // the delivery stop follows at once
+      }
+      cur().reported_breakpoint = site;
+      if (!IsDebuggerBreakpoint(cur(), site)) return Stop();  // ours: step over it
+      ReplayStop stop = MakeStop(ReplayStop::Kind::kBreakpoint);
+      stop.addr = site;
+      return Stop(stop);
+    }
+  }
+
+  // rdtsc/cpuid faults and patched rdrand sites: apply the recorded values.
+  arch::TrapInsn insn;
+  uint64_t insn_pc = pc;
+  if (signo == SIGSEGV) {
+    uint8_t code[16] = {};
+    ASSIGN_OR_RETURN(size_t n, tracee().ReadMemoryPartial(pc, code));
+    insn = a.DecodeTrapInsn(std::span<const uint8_t>(code, n));
+    if (insn.kind == arch::TrapInsnKind::kRdrand || insn.kind == arch::TrapInsnKind::kRdseed) {
+      insn = arch::TrapInsn();  // those never fault by themselves
+    }
+  } else if (signo == SIGTRAP &&
+             (!step || cur().step_from_pc == pc - a.BreakpointTrapPcOffset())) {
+    uint64_t site = pc - a.BreakpointTrapPcOffset();
+    if (auto patched = patcher().TrapSiteAt(site)) {
+      insn = *patched;
+      insn_pc = site;
+    }
+  }
+  ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
+  if (insn.kind != arch::TrapInsnKind::kNone) {
+    auto* trap = ev ? std::get_if<trace::InsnTrapEvent>(&ev->body) : nullptr;
+    if (!trap || ev->tid != cur().tid || trap->kind != insn.kind || trap->pc != insn_pc) {
+      return Diverged(std::string("expected ") + (ev ? trace::DescribeEvent(a, *ev) : "the end") +
+                      ", saw thread " + std::to_string(cur().tid) + " " +
+                      trace::TrapInsnName(insn.kind) + " at pc " + Hex(insn_pc));
+    }
+    a.SetPc(regs, insn_pc);
+    a.ApplyTrapInsn(regs, insn, trap->values);
+    RETURN_IF_ERROR(tracee().SetRegisters(regs));
+    ConsumeEvent();
+    return AfterEvent(step);
+  }
+
+  if (signo == SIGTRAP && step) {
+    bool preempted = false;
+    ASSIGN_OR_RETURN(bool reached, ReachedFingerprint(regs, &preempted));
+    (void)reached;  // a queued signal is delivered by the next resume
+    return Stop(MakeStop(ReplayStop::Kind::kStep));
+  }
+
+  if (!cur().signal_queued) {
+    // Replay delivers only recorded signals, and sends the asynchronous ones
+    // itself. One it did not send comes from the replay's own kernel
+    // objects (a child's exit, a timer) and never reaches the program.
+    auto siginfo = tracee().GetSiginfo();
+    int si_code = 0;
+    if (siginfo.ok() && siginfo->size() >= 12) std::memcpy(&si_code, siginfo->data() + 8, 4);
+    bool fault = (signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE || signo == SIGILL ||
+                  signo == SIGTRAP) && si_code > 0;
+    if (!fault) return Stop();
+  }
+  auto* sig = ev ? std::get_if<trace::SignalEvent>(&ev->body) : nullptr;
+  if (!sig || ev->tid != cur().tid || sig->signo != signo) {
+    return Diverged(std::string("expected ") + (ev ? trace::DescribeEvent(a, *ev) : "the end") +
+                    ", saw thread " + std::to_string(cur().tid) + " get " + SignalName(signo) +
+                    " at pc " + Hex(pc));
+  }
+  if (!sig->synchronous) RETURN_IF_ERROR(tracee().SetSiginfo(sig->siginfo));
+  cur().signal_queued = false;
+  last_signal_ = *sig;
+  ConsumeEvent();
+  // The recording delivered it, so replay must too, whatever the debugger
+  // does with the stop.
+  cur().pending_signal = signo;
+  if (!InFocus(cur())) return AfterEvent(step);
+  ReplayStop stop = MakeStop(ReplayStop::Kind::kSignal);
+  stop.signo = signo;
+  stop.addr = pc;
+  return Stop(stop);
+}
+
+}  // namespace rwd::replayer

@@ -1,0 +1,489 @@
+// ReplaySession: syscalls, exec, clone and exits.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstring>
+
+#include "core/proc_maps.h"
+#include "core/remote_syscall.h"
+#include "replayer/replay_session.h"
+#include "trace/event_format.h"
+
+namespace rwd::replayer {
+
+namespace {
+
+// MAP_FIXED_NOREPLACE would refuse to map over what replay itself mapped.
+constexpr uint64_t kMapFixedNoReplace = 0x100000;
+
+using Stop = std::optional<ReplayStop>;
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+  return buf;
+}
+
+bool SameExit(int recorded, int seen) {
+  // Whether a core file was written depends on the machine, not the program.
+  return (recorded & ~0x80) == (seen & ~0x80);
+}
+
+void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
+  const arch::Arch& a = arch();
+  ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+  int64_t nr = a.SyscallNumber(regs);
+  std::array<uint64_t, 6> args;
+  for (int i = 0; i < 6; ++i) args[i] = a.SyscallArg(regs, i);
+  std::string seen = trace::DescribeSyscall(a, nr, args);
+
+  ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
+  if (!ev) {
+    // Leave the thread at the syscall entry; continuing again reports the
+    // same end instead of running past the recording.
+    at_end_ = true;
+    return Stop(EndOfTrace());
+  }
+  const arch::SyscallInfo* row = a.syscalls().Find(nr);
+  if (auto* exec = std::get_if<trace::ExecEvent>(&ev->body)) {
+    if (!row || row->special != arch::Special::kExecve) {
+      return Diverged("expected execve of " + exec->path + ", saw " + seen);
+    }
+    trace::ExecEvent copy = *exec;
+    ConsumeEvent();
+    RETURN_IF_ERROR(ReplayExec(copy));
+  } else if (auto* exit = std::get_if<trace::ExitEvent>(&ev->body)) {
+    if (!row || (row->special != arch::Special::kExitGroup && row->special != arch::Special::kExit)) {
+      return Diverged("expected the " + std::string(exit->whole_process ? "process" : "thread") +
+                      " to exit, saw " + seen);
+    }
+    if (!exit->whole_process && cur().tid == cur().tgid) {
+      // The leader's own exit while other threads go on: the kernel keeps
+      // it as a zombie and reports nothing until they end.
+      ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+      a.RewindToSyscallInsn(regs);
+      RETURN_IF_ERROR(tracee().SetRegisters(regs));
+      RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSyscall));
+      ASSIGN_OR_RETURN(WaitStatus entered, tracee().Wait());
+      (void)entered;
+      RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSyscall));
+      ConsumeEvent();
+      cur_->zombie = true;
+      cur_ = nullptr;
+      return AfterEvent(step);
+    }
+    std::optional<WaitStatus> exited;
+    RETURN_IF_ERROR(ExecuteInPlace(std::nullopt, &exited).status());
+    if (!exited) return Diverged("exit syscall returned");
+    return OnExit(*exited);
+  } else if (auto* entry = std::get_if<trace::SyscallEntryEvent>(&ev->body)) {
+    if (entry->nr != nr || entry->args != args) {
+      return Diverged("expected " + trace::DescribeSyscall(a, entry->nr, entry->args) +
+                      " to block, saw " + seen);
+    }
+    ConsumeEvent();
+    // Other threads ran while this one was in the syscall; it waits here for
+    // its SyscallEvent.
+    cur().at_syscall_entry = true;
+    return AfterEvent(step);
+  } else if (auto* sc = std::get_if<trace::SyscallEvent>(&ev->body)) {
+    if (sc->nr != nr) {
+      return Diverged("expected " + trace::DescribeSyscall(a, sc->nr, sc->args) + ", saw " + seen);
+    }
+    for (int i = 0; i < 6; ++i) {
+      if (sc->args[i] != args[i]) {
+        return Diverged(seen + ": argument " + std::to_string(i + 1) + " is " + Hex(args[i]) +
+                        "; the recording had " + Hex(sc->args[i]));
+      }
+    }
+    if (!row) return Diverged("syscall " + seen + " is not in this rewind's syscall table");
+    trace::SyscallEvent copy = std::move(*sc);
+    ConsumeEvent();
+    if (row->special == arch::Special::kClone && copy.result > 0) {
+      RETURN_IF_ERROR(ExecuteClone(*row, copy));
+    } else if ((row->action == arch::ReplayAction::kExecute &&
+                row->special != arch::Special::kClone) ||
+               (row->special == arch::Special::kPrctl && copy.args[0] == PR_SET_NAME)) {
+      // A thread's name is the kernel's: set it for real so that debuggers
+      // see it.
+      RETURN_IF_ERROR(ExecuteSyscall(*row, copy));
+    } else {
+      RETURN_IF_ERROR(EmulateSyscall(*row, copy));
+    }
+  } else {
+    return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen);
+  }
+  return AfterEvent(step);
+}
+
+Status ReplaySession::EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+  for (const trace::MemWrite& w : ev.writes) {
+    RETURN_IF_ERROR(tracee().WriteMemory(w.addr, w.bytes));
+  }
+  ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+  arch().SetSyscallResult(regs, ev.result);
+  RETURN_IF_ERROR(tracee().SetRegisters(regs));
+  // event_number() already counts this event.
+  if (options_.echo_output && event_number() > echo_from_event_) EchoOutput(row, ev);
+  return Status::Ok();
+}
+
+void ReplaySession::EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+  int fd = static_cast<int>(ev.args[0]);
+  if ((fd != 1 && fd != 2) || ev.result <= 0) return;
+  std::vector<uint8_t> out;
+  if (row.name == "write") {
+    auto bytes = tracee().ReadBytes(ev.args[1], static_cast<size_t>(ev.result));
+    if (bytes.ok()) out = std::move(*bytes);
+  } else if (row.name == "writev") {
+    uint64_t left = static_cast<uint64_t>(ev.result);
+    for (uint64_t i = 0; i < ev.args[2] && left > 0; ++i) {
+      auto base = tracee().Read<uint64_t>(ev.args[1] + 16 * i);
+      auto len = tracee().Read<uint64_t>(ev.args[1] + 16 * i + 8);
+      if (!base.ok() || !len.ok()) break;
+      uint64_t n = std::min(*len, left);
+      auto bytes = tracee().ReadBytes(*base, n);
+      if (!bytes.ok()) break;
+      out.insert(out.end(), bytes->begin(), bytes->end());
+      left -= n;
+    }
+  } else {
+    return;
+  }
+  WriteAll(fd == 1 ? options_.stdout_fd : 2, out);
+}
+
+Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+  std::optional<std::array<uint64_t, 6>> args;
+  int64_t fd_to_close = -1;
+  const arch::SyscallTable& table = arch().syscalls();
+  if (row.special == arch::Special::kMmap && ev.result >= 0) {
+    // Map exactly where the recording did, and the recorded bytes of files.
+    args = ev.args;
+    (*args)[0] = static_cast<uint64_t>(ev.result);
+    (*args)[3] = ((*args)[3] | MAP_FIXED) & ~kMapFixedNoReplace;
+    if (!ev.mapped_file_id.empty()) {
+      ASSIGN_OR_RETURN(uint64_t path,
+                       PushScratchString(tracee(), reader_->FilePath(ev.mapped_file_id)));
+      SyscallArgs open_args;
+      open_args.v = {static_cast<uint64_t>(AT_FDCWD), path, O_RDONLY | O_CLOEXEC, 0, 0, 0};
+      ASSIGN_OR_RETURN(int64_t fd, InjectSyscall(tracee(), patcher().syscall_insn(),
+                                                 table.FindByName("openat")->nr, open_args));
+      if (fd < 0) {
+        return Status(ErrorCode::kNotFound,
+                      "cannot open the trace's copy of " + ev.mapped_path + ": " +
+                          strerror(static_cast<int>(-fd)));
+      }
+      (*args)[4] = static_cast<uint64_t>(fd);
+      fd_to_close = fd;
+      cur().mm->mapped_files[ev.mapped_path] = reader_->FilePath(ev.mapped_file_id);
+    }
+  }
+  std::optional<WaitStatus> exited;
+  ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(args, &exited));
+  if (exited) return Diverged(std::string(row.name) + " ended the process");
+  if (args) {
+    // The program must see its own argument registers, not our overrides.
+    ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+    for (int i = 0; i < 6; ++i) arch().SetSyscallArg(regs, i, ev.args[i]);
+    // Where the result register is also an argument register (AArch64 x0),
+    // the program sees the result.
+    arch().SetSyscallResult(regs, result);
+    RETURN_IF_ERROR(tracee().SetRegisters(regs));
+  }
+  if (fd_to_close >= 0) {
+    SyscallArgs close_args;
+    close_args.v[0] = static_cast<uint64_t>(fd_to_close);
+    RETURN_IF_ERROR(
+        InjectSyscall(tracee(), patcher().syscall_insn(), table.FindByName("close")->nr, close_args)
+            .status());
+  }
+  // Address-space results must match exactly: later code uses the addresses.
+  // Others only have to agree on success (set_tid_address returns the live
+  // tid, which differs); the program sees the recorded value.
+  bool exact = row.special == arch::Special::kMmap || row.special == arch::Special::kBrk ||
+               row.special == arch::Special::kMremap;
+  if (exact ? result != ev.result : (result < 0) != (ev.result < 0)) {
+    return Diverged(std::string(row.name) + " returned " + Hex(result) + "; the recording had " +
+                    Hex(ev.result));
+  }
+  if (result != ev.result) {
+    ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+    arch().SetSyscallResult(regs, ev.result);
+    RETURN_IF_ERROR(tracee().SetRegisters(regs));
+  }
+  // Restore memory the kernel wrote in the recording (e.g. old sigaction),
+  // which the real call just wrote too; recorded bytes are authoritative.
+  for (const trace::MemWrite& w : ev.writes) {
+    RETURN_IF_ERROR(tracee().WriteMemory(w.addr, w.bytes));
+  }
+  if (ev.result >= 0 && (row.special == arch::Special::kMmap ||
+                         row.special == arch::Special::kMunmap ||
+                         row.special == arch::Special::kMremap)) {
+    RETURN_IF_ERROR(RefreshBreakpoints());
+  }
+  if (ev.result >= 0) {
+    bool exec_map = (row.special == arch::Special::kMmap ||
+                     row.special == arch::Special::kMprotect) &&
+                    (ev.args[2] & PROT_EXEC);
+    if (exec_map) {
+      uint64_t start = row.special == arch::Special::kMmap ? ev.result : ev.args[0];
+      RETURN_IF_ERROR(patcher().PatchTrapSites(tracee(), start, start + ev.args[1]).status());
+    }
+  }
+  return Status::Ok();
+}
+
+Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<uint64_t, 6>>& args,
+                                                std::optional<WaitStatus>* exited,
+                                                std::optional<int64_t> nr, pid_t* new_thread) {
+  const arch::Arch& a = arch();
+  ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+  a.RewindToSyscallInsn(regs);
+  if (nr) a.SetSyscallNumber(regs, *nr);
+  if (args) {
+    for (int i = 0; i < 6; ++i) a.SetSyscallArg(regs, i, (*args)[i]);
+  }
+  RETURN_IF_ERROR(tracee().SetRegisters(regs));
+  bool entered = false;
+  for (int stops = 0; stops < 8; ++stops) {
+    RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSyscall));
+    ASSIGN_OR_RETURN(WaitStatus ws, tracee().Wait());
+    if (ws.is_exit()) {
+      *exited = ws;
+      return 0;
+    }
+    if (ws.kind == WaitStatus::Kind::kPtraceEvent) {
+      // exec, or the clone that made a thread
+      if (new_thread && ws.event != PTRACE_EVENT_EXEC) {
+        ASSIGN_OR_RETURN(unsigned long msg, tracee().GetEventMsg());
+        *new_thread = static_cast<pid_t>(msg);
+      }
+      continue;
+    }
+    if (ws.kind == WaitStatus::Kind::kSignalStop && ws.signo == SIGSTOP && interrupt_sent_) {
+      interrupt_sent_ = false;  // raced with this syscall; dropped
+      --stops;
+      continue;
+    }
+    if (ws.kind != WaitStatus::Kind::kSyscallStop) {
+      return Diverged("unexpected " + ws.ToString() + " while executing a syscall");
+    }
+    ASSIGN_OR_RETURN(SyscallStopInfo info, tracee().GetSyscallInfo());
+    if (info.op == SyscallStopInfo::Op::kEntry) {
+      entered = true;
+    } else if (info.op == SyscallStopInfo::Op::kExit && entered) {
+      return info.result;
+    }
+  }
+  return Error("a re-executed syscall never completed");
+}
+
+Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
+  std::optional<WaitStatus> exited;
+  ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(std::nullopt, &exited));
+  if (exited) return Diverged("the process ended during execve of " + ev.path);
+  if (result != 0) {
+    return Status(ErrorCode::kDivergence,
+                  "execve of " + ev.path + " failed in replay (" +
+                      strerror(static_cast<int>(-result)) + ") but succeeded when recorded");
+  }
+  // A new address space, even for a vfork child that shared its parent's.
+  // Other threads of the process ended with the exec.
+  for (const auto& t : tasks_) {
+    if (t.get() != cur_ && t->tgid == cur().tgid) ReapThread(*t);
+  }
+  std::erase_if(tasks_, [&](const auto& t) { return t.get() != cur_ && t->tgid == cur().tgid; });
+  cur().mm = std::make_shared<AddressSpace>();
+  if (cur().tgid == focus_pid_) focus_mm_ = cur().mm;
+  cur().mm->exec_path = ev.path;
+  for (const trace::FileMapping& m : ev.mappings) {
+    if (!m.file_id.empty()) cur().mm->mapped_files[m.path] = reader_->FilePath(m.file_id);
+  }
+  RETURN_IF_ERROR(tracee().ReopenMemory());
+  ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher().PatchVdso(tracee()));
+  if (ev.cpuid_faulting) {
+    auto call = arch().CpuidFaultingSyscall();
+    int64_t r = -1;
+    if (call) {
+      SyscallArgs args;
+      std::copy(call->begin() + 1, call->end(), args.v.begin());
+      ASSIGN_OR_RETURN(r, InjectSyscall(tracee(), syscall_insn, (*call)[0], args));
+    }
+    if (r != 0) {
+      return Status(ErrorCode::kUnsupported,
+                    "the trace was recorded with cpuid faulting, which this machine lacks");
+    }
+  }
+  if (!ev.at_random.empty()) {
+    RETURN_IF_ERROR(tracee().WriteMemory(ev.at_random_addr, ev.at_random));
+  }
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee().tid()));
+  std::vector<uint64_t> sites;
+  for (const MemoryMapping& m : maps) {
+    if (!m.is_file() || !(m.prot & PROT_EXEC)) continue;
+    ASSIGN_OR_RETURN(std::vector<uint64_t> s, patcher().PatchTrapSites(tracee(), m.start, m.end));
+    sites.insert(sites.end(), s.begin(), s.end());
+  }
+  if (sites != ev.trap_sites) {
+    return Diverged("the executable's code differs from the recording (" +
+                    std::to_string(sites.size()) + " trap sites, recorded " +
+                    std::to_string(ev.trap_sites.size()) + ")");
+  }
+  if (InFocus(cur())) {
+    // The debugger's breakpoints belong to the new image once it maps them.
+    deferred_breakpoints_ = debugger_breakpoints_;
+    RETURN_IF_ERROR(PlantDeferred());
+  }
+  return Status::Ok();
+}
+
+
+Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+  const arch::Arch& a = arch();
+  arch::Arch::CloneArgPositions pos = a.CloneArgs();
+  uint64_t flags = SIGCHLD;
+  if (row.name == "clone") flags = ev.args[pos.flags];
+  if (row.name == "vfork") flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  // Always the clone syscall, so that vfork and fork can be reshaped: no
+  // exit signal (the recorded SIGCHLD is replayed as an event), and no
+  // vfork wait (the parent is not run until its next event anyway; a vfork
+  // child keeps sharing its parent's memory, as recorded).
+  std::array<uint64_t, 6> args{};
+  if (row.name == "clone") args = ev.args;
+  args[pos.flags] = flags & ~uint64_t{CLONE_VFORK | 0xff};
+  std::optional<WaitStatus> exited;
+  pid_t child_live = 0;
+  ASSIGN_OR_RETURN(int64_t result,
+                   ExecuteInPlace(args, &exited, a.syscalls().FindByName("clone")->nr, &child_live));
+  if (exited) return Diverged(std::string(row.name) + " ended the thread");
+  if (result <= 0 || child_live <= 0) {
+    return Diverged(std::string(row.name) + " failed in replay (" + Hex(result) +
+                    ") but created thread " + std::to_string(ev.result) + " when recorded");
+  }
+  // The new thread's first stop: the SIGSTOP of an attached child, which is
+  // never delivered.
+  Tracee child(child_live, a);
+  ASSIGN_OR_RETURN(WaitStatus first, child.Wait());
+  if (first.is_exit()) return Diverged("the new thread " + std::to_string(ev.result) + " died at once");
+
+  pid_t recorded_child = static_cast<pid_t>(ev.result);
+  bool thread = flags & CLONE_THREAD;
+  std::shared_ptr<AddressSpace> mm = cur().mm;
+  if (!(flags & CLONE_VM)) {
+    mm = std::make_shared<AddressSpace>();
+    mm->patcher = cur().mm->patcher;
+    mm->exec_path = cur().mm->exec_path;
+    mm->mapped_files = cur().mm->mapped_files;
+    RETURN_IF_ERROR(RemoveBreakpointsFrom(*cur().mm, child));
+  }
+  // The program must see the recorded tids wherever the kernel wrote live ones.
+  uint32_t tid32 = static_cast<uint32_t>(recorded_child);
+  std::span<const uint8_t> tid_bytes(reinterpret_cast<const uint8_t*>(&tid32), sizeof(tid32));
+  if (row.name == "clone" && (flags & CLONE_PARENT_SETTID)) {
+    RETURN_IF_ERROR(tracee().WriteMemory(ev.args[pos.parent_tid], tid_bytes));
+  }
+  if (row.name == "clone" && (flags & CLONE_CHILD_SETTID)) {
+    RETURN_IF_ERROR(child.WriteMemory(ev.args[pos.child_tid], tid_bytes));
+  }
+  ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+  if (row.name == "clone") {
+    for (int i = 0; i < 6; ++i) a.SetSyscallArg(regs, i, ev.args[i]);
+  }
+  a.SetSyscallResult(regs, ev.result);
+  RETURN_IF_ERROR(tracee().SetRegisters(regs));
+
+  pid_t tgid = thread ? cur().tgid : recorded_child;
+  auto task = std::make_unique<ReplayTask>(std::move(child), recorded_child, tgid, mm);
+  if (!thread && tgid == focus_pid_) focus_mm_ = mm;
+  if (InFocus(*task) && !watches_.empty()) {
+    (void)a.SetHwWatchpoints(task->tracee.tid(), watches_);
+  }
+  tasks_.push_back(std::move(task));
+  return Status::Ok();
+}
+
+void ReplaySession::ReapThread(ReplayTask& t) {
+  // Ended by another thread (exit_group, a fatal signal, exec): its death
+  // follows promptly; collect it so it does not linger as a stop.
+  for (int i = 0; i < 1000; ++i) {
+    auto ws = t.tracee.Wait();
+    if (!ws.ok() || ws->is_exit()) break;
+    (void)t.tracee.Resume(ResumeMode::kCont);
+  }
+  if (t.tracee.tid() == root_.pid()) root_.MarkReaped();
+}
+
+void ReplaySession::RemoveTask(ReplayTask* task) {
+  if (task->tracee.tid() == root_.pid()) root_.MarkReaped();
+  if (cur_ == task) cur_ = nullptr;
+  std::erase_if(tasks_, [&](const auto& t) { return t.get() == task; });
+}
+
+Expected<Stop> ReplaySession::OnExit(const WaitStatus& ws) {
+  ReplayTask* dead = cur_;
+  ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
+  auto* exit = ev ? std::get_if<trace::ExitEvent>(&ev->body) : nullptr;
+  if (!exit) {
+    return Diverged("thread " + std::to_string(dead->tid) + " ended (" + ws.ToString() +
+                    ") but the recording expected " +
+                    (ev ? trace::DescribeEvent(arch(), *ev) : std::string("more events")));
+  }
+  if (!SameExit(exit->wait_status, ws.raw)) {
+    return Diverged("thread " + std::to_string(dead->tid) + " ended with " + ws.ToString() +
+                    "; the recording had " +
+                    WaitStatus::FromRaw(ws.tid, exit->wait_status).ToString());
+  }
+  trace::ExitEvent recorded = *exit;
+  ConsumeEvent();
+  pid_t tgid = dead->tgid;
+  bool focus = InFocus(*dead) && tgid == focus_pid_;
+  RemoveTask(dead);
+  if (recorded.whole_process) {
+    for (const auto& t : tasks_) {
+      if (t->tgid == tgid) ReapThread(*t);
+    }
+    std::erase_if(tasks_, [&](const auto& t) { return t->tgid == tgid; });
+  }
+  if (!recorded.whole_process || !focus) return AfterEvent(false);
+  exited_ = WaitStatus::FromRaw(ws.tid, recorded.wait_status);
+  ReplayStop stop = MakeStop(ReplayStop::Kind::kExited);
+  stop.tid = tgid;
+  stop.wait_status = recorded.wait_status;
+  return Stop(stop);
+}
+
+Expected<Stop> ReplaySession::EndThreadAsRecorded(const trace::ExitEvent& exit) {
+  (void)exit;
+  // Killed from outside when recorded (SIGKILL cannot be caught): end the
+  // process here too.
+  if (syscall(SYS_tgkill, tracee().tid(), tracee().tid(), SIGKILL) != 0) {
+    return ErrnoError("ending the replayed thread as recorded");
+  }
+  ASSIGN_OR_RETURN(WaitStatus ws, tracee().Wait());
+  for (int i = 0; i < 16 && !ws.is_exit(); ++i) {
+    (void)tracee().Resume(ResumeMode::kCont);
+    ASSIGN_OR_RETURN(ws, tracee().Wait());
+  }
+  return OnExit(ws);
+}
+
+}  // namespace rwd::replayer

@@ -1,0 +1,61 @@
+// The replayer's threads and address spaces.
+//
+// A ReplayTask is one live thread standing in for a recorded one (events
+// name recorded tids; the kernel gave the live thread another). Threads of a
+// process, and a vfork child until its exec, share one AddressSpace: code
+// patches, planted breakpoints and the files mapped there.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/code_patcher.h"
+#include "core/tracee.h"
+
+namespace rwd::replayer {
+
+struct AddressSpace {
+  CodePatcher patcher;
+  // Every planted breakpoint instruction (addr -> original bytes).
+  std::map<uint64_t, std::vector<uint8_t>> breakpoints;
+  std::string exec_path;
+  // Trace copy of each file mapped here (path as the program saw it -> copy).
+  std::map<std::string, std::string> mapped_files;
+};
+
+struct ReplayTask {
+  ReplayTask(Tracee t, pid_t recorded, pid_t recorded_group, std::shared_ptr<AddressSpace> space)
+      : tracee(std::move(t)), tid(recorded), tgid(recorded_group), mm(std::move(space)) {}
+
+  Tracee tracee;
+  pid_t tid;   // recorded thread id
+  pid_t tgid;  // recorded process id
+  std::shared_ptr<AddressSpace> mm;
+  // Parked at a syscall-entry stop by a SyscallEntryEvent: its SyscallEvent
+  // finishes that syscall without running the thread.
+  bool at_syscall_entry = false;
+  // Where a fingerprinted signal or preemption (trace::SignalEvent,
+  // trace::PreemptEvent) waits for the thread, while armed.
+  std::optional<uint64_t> fingerprint_breakpoint;
+  uint64_t fingerprint_misses = 0;
+  int pending_signal = 0;       // recorded signal to deliver at the next resume
+  bool signal_queued = false;   // a recorded signal was sent, not yet delivered
+  // The last stop reported was a breakpoint hit here: resuming must step
+  // over it. A fresh arrival at a breakpoint address (e.g. from a
+  // checkpoint) traps again, so hit counts do not depend on where execution
+  // started.
+  std::optional<uint64_t> reported_breakpoint;
+  uint64_t step_from_pc = 0;  // pc a single-step started from
+  // A leader that ended with SYS_exit while other threads go on; the kernel
+  // keeps it until they end. Never run again.
+  bool zombie = false;
+};
+
+}  // namespace rwd::replayer

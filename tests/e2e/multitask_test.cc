@@ -1,0 +1,388 @@
+// Acceptance tests for threads, process trees and asynchronous signals
+// (issue #6): record once, replay twice; every replay reproduces the
+// recorded stdout, the program's stderr and the exit status byte for byte,
+// without a divergence. Where a native run prints the same thing every time,
+// the recording must print that too (recording must not change what a
+// program does); where it does not (how far a loop got when a signal came),
+// only the replays are compared, with the recording.
+//
+// Until rewind records clone, fork, vfork and exec, the multi-task tests
+// fail at their first assertion, on the recording's exit status, with
+// rewind's message. Every command has a finite timeout, so a hang fails too.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/e2e_fixture.h"
+
+extern char** environ;
+
+namespace rwd::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kRewindBinary[] = REWIND_BINARY;
+constexpr char kSourceDir[] = REWIND_SOURCE_DIR;
+
+// Generous for programs that run in well under a second natively, short
+// enough that a recording plus a hung replay stay inside ctest's 300 s.
+constexpr std::chrono::seconds kRecordTimeout{120};
+constexpr std::chrono::seconds kReplayTimeout{80};
+
+RunOptions WithTimeout(std::chrono::seconds timeout, RunOptions options = {}) {
+  options.timeout = timeout;
+  return options;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+class MultiTask : public E2ETest {
+ protected:
+  Recording RecordProgram(const std::string& program, const std::vector<std::string>& args = {},
+                          RunOptions options = {}) {
+    return Record(program, args, WithTimeout(kRecordTimeout, std::move(options)));
+  }
+
+  // Replays `rec` twice; each replay must exit as the recording did, print
+  // the same stdout and program stderr, and not report a divergence. Stops
+  // at the first replay that timed out, so a hanging replayer costs one
+  // timeout, not two.
+  std::vector<RunResult> ExpectReplaysMatch(const Recording& rec) {
+    std::vector<RunResult> replays;
+    if (rec.timed_out || rec.term_signal != 0) {
+      ADD_FAILURE() << "recording failed: " << rec.Describe();
+      return replays;
+    }
+    for (int i = 1; i <= 2; ++i) {
+      SCOPED_TRACE("replay " + std::to_string(i) + " of " + rec.trace);
+      RunResult replay = ReplayAutopilot(rec.trace, WithTimeout(kReplayTimeout));
+      EXPECT_FALSE(replay.timed_out) << replay.Describe();
+      EXPECT_EQ(replay.term_signal, 0) << replay.Describe();
+      EXPECT_EQ(replay.exit_status, rec.exit_status) << replay.Describe();
+      EXPECT_FALSE(Contains(replay.err, "diverged")) << replay.Describe();
+      EXPECT_TRUE(SameBytes(rec.out, replay.out)) << "stdout of the replay";
+      EXPECT_TRUE(SameBytes(ProgramStderr(rec.err), ProgramStderr(replay.err)))
+          << "program stderr of the replay";
+      bool timed_out = replay.timed_out;
+      replays.push_back(std::move(replay));
+      if (timed_out) break;
+    }
+    return replays;
+  }
+
+  // For programs that print the same in every native run: a native run
+  // prints what the recording printed (recording did not change what the
+  // program does).
+  void ExpectSameAsNative(const Recording& rec, const std::string& program,
+                          const std::vector<std::string>& args = {},
+                          const RunOptions& options = {}) {
+    RunResult native = RunNative(program, args, WithTimeout(kRecordTimeout, options));
+    EXPECT_EQ(native.exit_status, rec.exit_status) << "native run: " << native.Describe();
+    EXPECT_TRUE(SameBytes(native.out, rec.out)) << "stdout of the recording vs a native run";
+    EXPECT_TRUE(SameBytes(ProgramStderr(native.err), ProgramStderr(rec.err)))
+        << "stderr of the recording vs a native run";
+  }
+
+  // `rewind record -o <new trace> ARGV...`, reading its output as it comes:
+  // once a line of stdout matches `ready`, whose first group is a pid, sends
+  // `signo` to that pid from this process (a process outside the recorded
+  // tree, as `kill` from a shell would). Fails the test if the line never
+  // comes.
+  Recording RecordAndSignal(const std::vector<std::string>& argv, const std::regex& ready,
+                            int signo) {
+    Recording rec;
+    rec.trace = NewPath("trace-signalled");
+    std::vector<std::string> args = {kRewindBinary, "record", "-o", rec.trace};
+    args.insert(args.end(), argv.begin(), argv.end());
+    std::vector<std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (std::strncmp(*e, "XDG_DATA_HOME=", 14) != 0) env.emplace_back(*e);
+    }
+    env.push_back("XDG_DATA_HOME=" + data_home());
+    auto c_strings = [](std::vector<std::string>& strings) {
+      std::vector<char*> out;
+      for (std::string& s : strings) out.push_back(s.data());
+      out.push_back(nullptr);
+      return out;
+    };
+    std::vector<char*> c_args = c_strings(args);
+    std::vector<char*> c_env = c_strings(env);
+
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+      ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+      return rec;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+      setpgid(0, 0);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      int null_fd = open("/dev/null", O_RDONLY);
+      dup2(null_fd, STDIN_FILENO);
+      dup2(out[1], STDOUT_FILENO);
+      dup2(err[1], STDERR_FILENO);
+      execve(kRewindBinary, c_args.data(), c_env.data());
+      _exit(127);
+    }
+    if (pid > 0) setpgid(pid, pid);
+    close(out[1]);
+    close(err[1]);
+    if (pid < 0) {
+      ADD_FAILURE() << "fork: " << std::strerror(errno);
+      close(out[0]);
+      close(err[0]);
+      return rec;
+    }
+
+    const int64_t deadline = NowMs() + 1000 * kRecordTimeout.count();
+    bool signalled = false;
+    int status = 0;
+    int fds[2] = {out[0], err[0]};
+    std::string* sinks[2] = {&rec.out, &rec.err};
+    while (fds[0] >= 0 || fds[1] >= 0) {
+      if (NowMs() >= deadline) {
+        rec.timed_out = true;
+        break;
+      }
+      pollfd polled[2];
+      int n = 0;
+      for (int fd : fds) {
+        if (fd >= 0) polled[n++] = {fd, POLLIN, 0};
+      }
+      poll(polled, n, 50);
+      for (int i = 0; i < n; ++i) {
+        if (polled[i].revents == 0) continue;
+        int k = polled[i].fd == fds[0] ? 0 : 1;
+        char buf[4096];
+        ssize_t got = read(fds[k], buf, sizeof(buf));
+        if (got > 0) {
+          sinks[k]->append(buf, static_cast<size_t>(got));
+        } else if (got == 0 || errno != EINTR) {
+          close(fds[k]);
+          fds[k] = -1;
+        }
+      }
+      std::smatch m;
+      if (!signalled && std::regex_search(rec.out, m, ready)) {
+        pid_t target = static_cast<pid_t>(std::stol(m[1].str()));
+        EXPECT_EQ(kill(target, signo), 0) << "kill " << target << ": " << std::strerror(errno);
+        signalled = true;
+      }
+    }
+    kill(-pid, SIGKILL);  // whatever is left, after a timeout
+    for (int fd : fds) {
+      if (fd >= 0) close(fd);
+    }
+    waitpid(pid, &status, 0);
+    if (rec.timed_out) {
+      rec.exit_status = 128 + SIGKILL;
+      rec.term_signal = SIGKILL;
+    } else if (WIFEXITED(status)) {
+      rec.exit_status = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      rec.term_signal = WTERMSIG(status);
+      rec.exit_status = 128 + rec.term_signal;
+    }
+    EXPECT_TRUE(signalled) << "the recorded program never printed a line matching the ready "
+                              "pattern; "
+                           << rec.Describe();
+    return rec;
+  }
+};
+
+// Threads.
+
+TEST_F(MultiTask, FourThreadsMutexCondvar) {
+  Recording rec = RecordProgram("mt_mutex_condvar");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ExpectSameAsNative(rec, "mt_mutex_condvar");
+  ExpectReplaysMatch(rec);
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_TRUE(
+        AnyLineMatches(rec.out, "^thread " + std::to_string(t) + ": turns 250, total [0-9]+$"));
+  }
+  EXPECT_TRUE(Contains(rec.out, "queue: produced 4000, consumed 4000, sum "));
+  EXPECT_TRUE(AnyLineMatches(rec.out, "^mt_mutex_condvar: checksum [0-9]+$"));
+}
+
+TEST_F(MultiTask, SpinWaitOnAnAtomicFlag) {
+  Recording rec = RecordProgram("mt_spin_flag");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ExpectSameAsNative(rec, "mt_spin_flag");
+  ExpectReplaysMatch(rec);
+  EXPECT_TRUE(AnyLineMatches(rec.out, "^spinner: saw flag, result [0-9]+$"));
+  EXPECT_TRUE(AnyLineMatches(rec.out, "^ping-pong: 600 passes, value [0-9]+$"));
+}
+
+TEST_F(MultiTask, ThreadLocalStorageAndErrnoPerThread) {
+  Recording rec = RecordProgram("mt_tls");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ExpectSameAsNative(rec, "mt_tls");
+  ExpectReplaysMatch(rec);
+  EXPECT_FALSE(Contains(rec.out, "CLOBBERED"));
+  EXPECT_TRUE(Contains(rec.out, "errno 9 (EBADF) kept"));
+  EXPECT_TRUE(Contains(rec.out, "errno 20 (ENOTDIR) kept"));
+  EXPECT_TRUE(Contains(rec.out,
+                       "main: counter 42, name \"main\", table 1 2 3 4, errno 0, "
+                       "destructors 4\n"));
+  EXPECT_EQ(Lines(rec.out).size(), 6u) << rec.out;
+}
+
+TEST_F(MultiTask, NamedWorkerThreadsTakingTurns) {
+  Recording rec = RecordProgram("mt_worker_bp");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ExpectSameAsNative(rec, "mt_worker_bp");
+  ExpectReplaysMatch(rec);
+  EXPECT_EQ(rec.out, "mt_worker_bp: 10 steps, last id 2, last i 4, sum 1520\n");
+}
+
+// Process trees.
+
+TEST_F(MultiTask, ForkedChildWritesThroughAPipe) {
+  Recording rec = RecordProgram("mp_pipe");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ExpectSameAsNative(rec, "mp_pipe");
+  ExpectReplaysMatch(rec);
+  EXPECT_TRUE(Contains(rec.out, "child: wrote 5000 records\n"));
+  EXPECT_TRUE(Contains(rec.out, "child pid matches fork: yes\n"));
+  EXPECT_TRUE(Contains(rec.out, "parent: child exited with status 7\n"));
+}
+
+TEST_F(MultiTask, ShellPipeline) {
+  const std::vector<std::string> args = {"-c", "ls /usr/include | sort | head -3"};
+  Recording rec = RecordProgram("/bin/sh", args);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ExpectSameAsNative(rec, "/bin/sh", args);
+  ExpectReplaysMatch(rec);
+  EXPECT_EQ(Lines(rec.out).size(), 3u) << rec.out;
+}
+
+TEST_F(MultiTask, ShellPipelineCountingLines) {
+  const std::vector<std::string> args = {"-c", "ls /usr/include | sort | wc -l"};
+  Recording rec = RecordProgram("/bin/sh", args);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ExpectSameAsNative(rec, "/bin/sh", args);
+  ExpectReplaysMatch(rec);
+  EXPECT_TRUE(AnyLineMatches(rec.out, "^[0-9]+$")) << rec.out;
+}
+
+// make forks a shell per recipe line, which forks and execs cat. The
+// targets are phony and write into a directory of this test's; their files
+// are deleted before the replays, which must not need them.
+TEST_F(MultiTask, MakeTwoTargets) {
+  const std::string out_dir = NewPath("make-out");
+  ASSERT_TRUE(fs::create_directory(out_dir));
+  // Not a sub-make of whatever runs the tests (jobserver descriptors).
+  RunOptions options;
+  options.env = {"MAKEFLAGS=", "MFLAGS=", "MAKELEVEL="};
+  const std::vector<std::string> args = {"-C", std::string(kSourceDir) + "/tests/programs/make_two",
+                                         "OUT=" + out_dir};
+  Recording rec = RecordProgram("/usr/bin/make", args, options);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(Contains(rec.out, "\nfirst target\nsecond target\n"));
+  EXPECT_TRUE(fs::exists(out_dir + "/first.txt"));
+  EXPECT_TRUE(fs::exists(out_dir + "/second.txt"));
+  fs::remove(out_dir + "/first.txt");
+  fs::remove(out_dir + "/second.txt");
+
+  ExpectReplaysMatch(rec);
+  // Into the same directory, so the commands make prints are the same.
+  ExpectSameAsNative(rec, "/usr/bin/make", args, options);
+}
+
+// CPython: threading (with the GIL's timed waits) and subprocess (vfork or
+// fork, then exec).
+TEST_F(MultiTask, PythonThreadsAndSubprocesses) {
+  const std::vector<std::string> args = {"-B",
+                                         std::string(kSourceDir) + "/tests/programs/mt_python.py"};
+  Recording rec = RecordProgram("/usr/bin/python3", args);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ExpectSameAsNative(rec, "/usr/bin/python3", args);
+  ExpectReplaysMatch(rec);
+  EXPECT_TRUE(Contains(rec.out, "run: returncode 0, stdout 'hi\\n'\n"));
+  EXPECT_TRUE(Contains(rec.out, "check_output: 'sub\\n'\n"));
+  EXPECT_TRUE(AnyLineMatches(rec.out, "^mt_python: checksum [0-9]+$"));
+}
+
+// Asynchronous signals.
+
+TEST_F(MultiTask, ItimerSignalsInterruptAComputeLoop) {
+  Recording rec = RecordProgram("sig_itimer_compute");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<std::string> lines = Lines(rec.out);
+  ASSERT_EQ(lines.size(), 2u) << rec.out;
+  // Where the ticks landed depends on timing: only the replays must agree.
+  EXPECT_TRUE(std::regex_match(
+      lines[1], std::regex("sig_itimer_compute: progress at ticks: checksum [0-9]+, first "
+                           "[0-9]+, last [0-9]+")))
+      << lines[1];
+
+  ExpectReplaysMatch(rec);
+
+  // The handler count and the fixed computation do not.
+  RunResult native = RunNative("sig_itimer_compute", {}, WithTimeout(kRecordTimeout));
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  ASSERT_FALSE(Lines(native.out).empty()) << native.Describe();
+  EXPECT_EQ(lines[0], Lines(native.out)[0]);
+  EXPECT_TRUE(Contains(lines[0], "handler ran 50 times"));
+}
+
+// No syscall between the alarm and the flag check: the signal can only be
+// placed where it came, in the middle of the loop.
+TEST_F(MultiTask, BusyWaitForASignalHandler) {
+  Recording rec = RecordProgram("busy_wait_signal");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(std::regex_match(
+      rec.out, std::regex("(busy_wait_signal: round [0-2] took [0-9]+ spins\n){3}")))
+      << rec.out;
+
+  ExpectReplaysMatch(rec);
+}
+
+// SIGTERM from a process outside the recording, while the program computes;
+// its handler prints how far it got and exits 3.
+TEST_F(MultiTask, SigtermFromAnotherProcessRunsTheHandler) {
+  Recording rec = RecordAndSignal({Program("sigterm_target")},
+                                  std::regex("sigterm_target: ready pid ([0-9]+)\n"), SIGTERM);
+  ASSERT_EQ(rec.exit_status, 3) << rec.Describe();
+  EXPECT_TRUE(std::regex_match(rec.out, std::regex("sigterm_target: ready pid [0-9]+\n"
+                                                   "sigterm_target: got signal 15 after [0-9]+\n")))
+      << rec.out;
+
+  ExpectReplaysMatch(rec);
+}
+
+// No handler: the recorded program, which exec'ed sleep, dies of SIGTERM;
+// rewind exits 128+15 and each replay reproduces the death.
+TEST_F(MultiTask, SigtermKillsAnExecedProgram) {
+  Recording rec = RecordAndSignal({"/bin/sh", "-c", "echo ready pid $$; exec sleep 60"},
+                                  std::regex("ready pid ([0-9]+)\n"), SIGTERM);
+  ASSERT_EQ(rec.exit_status, 128 + SIGTERM) << rec.Describe();
+  EXPECT_EQ(rec.term_signal, 0) << "rewind itself must not be the one killed";
+  EXPECT_TRUE(std::regex_match(rec.out, std::regex("ready pid [0-9]+\n"))) << rec.out;
+
+  for (const RunResult& replay : ExpectReplaysMatch(rec)) {
+    EXPECT_TRUE(Contains(replay.err, "SIGTERM")) << "replay must say it reproduced the death";
+  }
+}
+
+}  // namespace
+}  // namespace rwd::e2e
