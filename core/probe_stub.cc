@@ -152,8 +152,10 @@ Expected<ProbePages::Slot> ProbePages::Allocate(Tracee& tracee, uint64_t syscall
   return Unsupported("no free address range within reach of " + Hex(pc) + " for trampolines");
 }
 
-Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
-                                       uint64_t pc, const arch::Registers& target) {
+namespace {
+
+// The patch a probe at `pc` would make, or kUnsupported with the reason.
+Expected<arch::ProbeSite> PlanAt(const Tracee& tracee, uint64_t pc) {
   const arch::Arch& arch = tracee.arch();
   const arch::ProbeEncoder* encoder = arch::ProbeEncoderFor(arch);
   if (encoder == nullptr) {
@@ -173,6 +175,20 @@ Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64
   window.resize(readable);
   arch::ProbeSite site = encoder->PlanSite(window, start, pc);
   if (!site.refusal.empty()) return Unsupported(site.refusal);
+  return site;
+}
+
+}  // namespace
+
+Status ProbeStub::CheckSite(const Tracee& tracee, uint64_t pc) {
+  return PlanAt(tracee, pc).status();
+}
+
+Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
+                                       uint64_t pc, const arch::Registers& target) {
+  const arch::Arch& arch = tracee.arch();
+  const arch::ProbeEncoder* encoder = arch::ProbeEncoderFor(arch);
+  ASSIGN_OR_RETURN(arch::ProbeSite site, PlanAt(tracee, pc));
 
   ASSIGN_OR_RETURN(arch::Registers now, tracee.GetRegisters());
   const uint64_t now_pc = arch.Pc(now);

@@ -74,6 +74,10 @@ class ProbeStub {
   static Expected<ProbeStub> Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
                                      uint64_t pc, const arch::Registers& target);
 
+  // Ok when a probe could be installed at `pc` (same checks as Install,
+  // nothing written): lets the recorder choose fingerprint points replay
+  // can find fast.
+  static Status CheckSite(const Tracee& tracee, uint64_t pc);
   uint64_t pc() const { return pc_; }
   // The bytes the patch covers, from pc.
   size_t patch_size() const { return original_.size(); }

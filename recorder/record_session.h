@@ -103,6 +103,9 @@ class RecordSession {
   Status RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,
                       const arch::Registers& regs, bool with_fingerprint);
   Status RecordPreempt(RecordTask& task, const arch::Registers& regs);
+  // Single-steps a thread stopped mid-code to a point an in-process probe
+  // can find again; updates `regs`.
+  Status MoveToProbeSite(RecordTask& task, arch::Registers& regs);
   // At a syscall-entry stop: the deferred signal to deliver now, or 0.
   int TakeDeferredSignal(RecordTask& task);
 

@@ -2,7 +2,11 @@
 #include <signal.h>
 
 #include <cstring>
+#include <algorithm>
+#include <map>
+#include <optional>
 
+#include "core/probe_stub.h"
 #include "core/stack_hash.h"
 #include "recorder/record_session.h"
 
@@ -13,6 +17,13 @@ namespace {
 // How long an asynchronous signal may wait for the thread's next syscall
 // before the recorder stops the thread and places the signal by fingerprint.
 constexpr auto kSignalDelay = std::chrono::milliseconds(20);
+
+// How far the recorder walks a stopped thread to a point replay can find
+// with an in-process probe (~20 us a step).
+constexpr int kMaxStepsToProbeSite = 400;
+// Steps spent looking for a site whose registers differ between loop
+// iterations before settling for any probe site.
+constexpr int kStepsForDistinctSite = 300;
 
 bool IsStopSignal(int signo) {
   return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
@@ -90,6 +101,57 @@ Status RecordSession::RecordSignal(RecordTask& task, int signo,
   return Append(task, std::move(event));
 }
 
+Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs) {
+  // A signal may always arrive later, and a preemption happen later: walk
+  // the thread to an instruction where replay can plant a probe, so that a
+  // point deep in a hot loop costs replay nanoseconds per pass, not a trap.
+  // The probe compares registers only, so prefer a site the loop revisits
+  // with different registers: one revisited with the same registers (a
+  // counter kept in memory) would trap on every pass.
+  const arch::Arch& arch = task.tracee.arch();
+  // Three visits with pairwise different registers: a flag that merely
+  // alternates (parity of a memory counter) does not tell passes apart.
+  std::map<uint64_t, std::vector<arch::Registers>> visits;
+  for (int steps = 0; steps < kMaxStepsToProbeSite; ++steps) {
+    uint64_t pc = arch.Pc(regs);
+    if (ProbeStub::CheckSite(task.tracee, pc).ok()) {
+      std::vector<arch::Registers>& seen = visits[pc];
+      bool distinct = std::none_of(seen.begin(), seen.end(), [&](const arch::Registers& r) {
+        return arch.SameProgramState(r, regs);
+      });
+      if (distinct) seen.push_back(regs);
+      if (seen.size() >= 3) return Status::Ok();
+      // Past the budget for a better one, any site will do.
+      if (steps >= kStepsForDistinctSite) return Status::Ok();
+    }
+    // Never step into what must be recorded: syscalls and trapped
+    // instructions stop the walk (replay falls back to a breakpoint there).
+    uint8_t code[16] = {};
+    ASSIGN_OR_RETURN(size_t n, task.tracee.ReadMemoryPartial(pc, code));
+    std::span<const uint8_t> insn(code, n);
+    std::span<const uint8_t> syscall_insn = arch.SyscallInsn();
+    if (n >= syscall_insn.size() && std::equal(syscall_insn.begin(), syscall_insn.end(), code)) {
+      return Status::Ok();
+    }
+    if (arch.DecodeTrapInsn(insn).kind != arch::TrapInsnKind::kNone ||
+        ProcessOf(task).patcher.TrapSiteAt(pc)) {
+      return Status::Ok();
+    }
+    RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSingleStep));
+    ASSIGN_OR_RETURN(WaitStatus ws, task.tracee.Wait());
+    if (ws.is_exit()) return Status(ErrorCode::kTraceeExited, "the thread died");
+    if (ws.kind == WaitStatus::Kind::kSignalStop && ws.signo != SIGTRAP) {
+      // A signal arrived instead of the step: hold it back like any other.
+      auto siginfo = task.tracee.GetSiginfo();
+      if (siginfo.ok() && !IsStopSignal(ws.signo)) {
+        task.deferred.push_back(DeferredSignal{ws.signo, *siginfo});
+      }
+    }
+    ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
+  }
+  return Status::Ok();
+}
+
 Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& regs) {
   trace::PreemptEvent event;
   event.fingerprint.assign(regs.data(), regs.data() + task.tracee.arch().gp_regs_size());
@@ -120,12 +182,16 @@ Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {
       if (!task.deferred.empty()) {
         task.defer_deadline = std::chrono::steady_clock::now() + kSignalDelay;
       }
+      if (!at_boundary) RETURN_IF_ERROR(MoveToProbeSite(task, regs));
       RETURN_IF_ERROR(task.tracee.SetSiginfo(d.siginfo));
       RETURN_IF_ERROR(RecordSignal(task, d.signo, d.siginfo, regs, !at_boundary));
       return d.signo;
     }
     if (preempt && OthersReady(task)) {
-      if (!at_boundary) RETURN_IF_ERROR(RecordPreempt(task, regs));
+      if (!at_boundary) {
+        RETURN_IF_ERROR(MoveToProbeSite(task, regs));
+        RETURN_IF_ERROR(RecordPreempt(task, regs));
+      }
       task.boundary_regs = regs;
       SwitchAway(task);
       return -1;

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,21 @@ Expected<std::vector<std::string>> ReadArgv(const Tracee& t, uint64_t argv_ptr) 
 bool RunsToCompletion(arch::Special special) {
   return special == arch::Special::kClone || special == arch::Special::kExecve ||
          special == arch::Special::kExit || special == arch::Special::kExitGroup;
+}
+
+// 1 or 2 when `fd` of thread `tid` is the same open file as our own stdout
+// or stderr (which the program inherited), else 0.
+uint8_t OutputStreamOf(pid_t tid, int fd) {
+  struct stat theirs;
+  std::string link = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
+  if (stat(link.c_str(), &theirs) != 0) return 0;
+  for (int ours : {1, 2}) {
+    struct stat st;
+    if (fstat(ours, &st) == 0 && st.st_dev == theirs.st_dev && st.st_ino == theirs.st_ino) {
+      return static_cast<uint8_t>(ours);
+    }
+  }
+  return 0;
 }
 
 }  // namespace
@@ -183,6 +199,9 @@ Status RecordSession::OnSyscallExit(RecordTask& task, const SyscallStopInfo& inf
     return RecordExec(task, pending);
   }
   ASSIGN_OR_RETURN(trace::SyscallEvent event, FinishSyscall(task, pending, result));
+  if (result > 0 && (pending.info->name == "write" || pending.info->name == "writev")) {
+    event.output_stream = OutputStreamOf(task.tid(), static_cast<int>(pending.args[0]));
+  }
   if (result >= 0) {
     arch::Special special = pending.info->special;
     if (special == arch::Special::kMmap) RETURN_IF_ERROR(RecordMmap(task, event));

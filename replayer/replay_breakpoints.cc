@@ -53,6 +53,14 @@ Status ReplaySession::RemoveBreakpointsFrom(const AddressSpace& mm, Tracee& task
 
 Status ReplaySession::InsertBreakpoint(uint64_t addr) {
   debugger_breakpoints_.insert(addr);
+  for (const auto& t : tasks_) {
+    // A breakpoint inside a probe's jump would cut it; the fingerprint
+    // falls back to a breakpoint of its own.
+    if (t->probe && t->mm == focus_mm_ && addr >= t->probe->pc() &&
+        addr < t->probe->pc() + t->probe->patch_size()) {
+      RETURN_IF_ERROR(DisarmFingerprint(*t));
+    }
+  }
   Status planted = Plant(*focus_mm_, addr);
   if (!planted.ok()) {
     // Not mapped (yet): gdb keeps breakpoints in libraries inserted even
@@ -140,6 +148,9 @@ Expected<std::vector<uint8_t>> ReplaySession::ReadMemory(uint64_t addr, size_t l
   }
   bytes.resize(n);
   focus_mm_->patcher.Unpatch(addr, bytes);
+  for (const auto& task : tasks_) {
+    if (task->probe && task->mm == focus_mm_) task->probe->Unpatch(addr, bytes);
+  }
   for (const auto& [bp, original] : focus_mm_->breakpoints) {
     for (size_t i = 0; i < original.size(); ++i) {
       if (bp + i >= addr && bp + i < addr + n) bytes[bp + i - addr] = original[i];

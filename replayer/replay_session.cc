@@ -144,7 +144,7 @@ bool ReplaySession::CanFork() const {
   // Checkpoints copy one thread of one process; replay from an earlier
   // checkpoint covers the rest.
   return !exited_ && !at_end_ && tasks_.size() == 1 && cur_ && cur_->pending_signal == 0 &&
-         !cur_->at_syscall_entry && !cur_->fingerprint_breakpoint;
+         !cur_->at_syscall_entry && !cur_->fingerprint_breakpoint && !cur_->probe;
 }
 
 Expected<ReplayStop> ReplaySession::Continue() {
@@ -236,7 +236,11 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   }
   if (!cur_) return Stop(EndOfTrace());
   cur().reported_breakpoint.reset();
-  RETURN_IF_ERROR(InjectPendingAsyncSignal());
+  if (step && cur().probe) {
+    // Stepping through a probe would show its trampoline: use a breakpoint.
+    RETURN_IF_ERROR(DisarmFingerprint(cur()));
+  }
+  RETURN_IF_ERROR(InjectPendingAsyncSignal(step));
   if (step) {
     ASSIGN_OR_RETURN(arch::Registers before, tracee().GetRegisters());
     cur().step_from_pc = arch().Pc(before);

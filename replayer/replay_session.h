@@ -182,6 +182,7 @@ class ReplaySession {
   Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
   Status EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
+  Status ReplaySigsuspend(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ReplayExec(const trace::ExecEvent& ev);
   // Re-runs the syscall the thread is stopped at, for real. `args` replaces
@@ -203,7 +204,12 @@ class ReplaySession {
 
   // --- signals and preemptions (replay_signals.cc) ---
   Expected<std::optional<ReplayStop>> OnSignalStop(int signo, bool step);
-  Status InjectPendingAsyncSignal();
+  // `stepping`: the thread is about to be single-stepped, which must not
+  // walk into a probe's trampoline.
+  Status InjectPendingAsyncSignal(bool stepping);
+  // Removes the probe or breakpoint waiting for `t`'s fingerprint.
+  Status DisarmFingerprint(ReplayTask& t);
+  bool BreakpointNear(const AddressSpace& mm, uint64_t pc) const;
   // At a state where a fingerprinted signal or preemption may be due:
   // acts when `regs` match. Returns whether it did.
   Expected<bool> ReachedFingerprint(const arch::Registers& regs, bool* preempted);

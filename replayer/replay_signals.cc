@@ -78,15 +78,27 @@ std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
 
 }  // namespace
 
-Status ReplaySession::InjectPendingAsyncSignal() {
+Status ReplaySession::InjectPendingAsyncSignal(bool stepping) {
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   if (!ev || ev->tid != cur().tid) return Status::Ok();
   if (cur().pending_signal != 0 || cur().signal_queued) return Status::Ok();
   if (std::optional<Fingerprint> f = FingerprintOf(*ev)) {
     // Delivered (or preempted) where the recorder stopped the thread: wait
     // for that state.
-    if (cur().fingerprint_breakpoint) return Status::Ok();
+    if (cur().fingerprint_breakpoint || cur().probe) return Status::Ok();
     uint64_t pc = arch().Pc(f->regs);
+    if (!stepping && !BreakpointNear(*cur().mm, pc)) {
+      auto probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(),
+                                      pc, f->regs);
+      if (probe.ok()) {
+        cur().probe = std::move(*probe);
+        return Status::Ok();
+      }
+      if (getenv("REWIND_DEBUG_PROBES")) {
+        fprintf(stderr, "rewind: no probe at %s: %s\n", Hex(pc).c_str(),
+                probe.status().message().c_str());
+      }
+    }
     RETURN_IF_ERROR(Plant(*cur().mm, pc));
     cur().fingerprint_breakpoint = pc;
     return Status::Ok();
@@ -105,7 +117,7 @@ Status ReplaySession::InjectPendingAsyncSignal() {
 Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bool* preempted) {
   *preempted = false;
   ReplayTask& t = cur();
-  if (!t.fingerprint_breakpoint) return false;
+  if (!t.fingerprint_breakpoint && !t.probe) return false;
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   std::optional<Fingerprint> f = ev && ev->tid == t.tid ? FingerprintOf(*ev) : std::nullopt;
   if (!f) return false;
@@ -113,7 +125,17 @@ Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bo
   // breakpoint or a single-step, and some architectures tell those apart in
   // the registers (AArch64 PSTATE.SS; see Arch::ClearStopArtifacts).
   if (!arch().SameProgramState(regs, f->regs) || StackHash(tracee(), regs) != f->stack_hash) {
-    if (arch().Pc(regs) == *t.fingerprint_breakpoint &&
+    if (getenv("REWIND_DEBUG_PROBES")) {
+      fprintf(stderr, "rewind: fingerprint miss at %s (regs %s, stack %s)\n",
+              Hex(arch().Pc(regs)).c_str(),
+              arch().SameProgramState(regs, f->regs) ? "same" : "differ",
+              StackHash(tracee(), regs) == f->stack_hash ? "same" : "differs");
+      if (!arch().SameProgramState(regs, f->regs)) {
+        fprintf(stderr, "now:\n%s\nrecorded:\n%s\n", arch().DescribeRegisters(regs).c_str(),
+                arch().DescribeRegisters(f->regs).c_str());
+      }
+    }
+    if (t.fingerprint_breakpoint && arch().Pc(regs) == *t.fingerprint_breakpoint &&
         ++t.fingerprint_misses > kMaxFingerprintHits) {
       std::string what = f->preempt ? "preemption" : SignalName(f->signo);
       return Status(ErrorCode::kUnsupported,
@@ -126,9 +148,7 @@ Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bo
     return false;
   }
   t.fingerprint_misses = 0;
-  uint64_t addr = *t.fingerprint_breakpoint;
-  t.fingerprint_breakpoint.reset();
-  if (!IsDebuggerBreakpoint(t, addr)) RETURN_IF_ERROR(Unplant(*t.mm, addr));
+  RETURN_IF_ERROR(DisarmFingerprint(t));
   if (f->preempt) {
     // The thread stops running here until its next event; others go on.
     ConsumeEvent();
@@ -163,6 +183,19 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
         RETURN_IF_ERROR(StepOverWatchedAccess(tracee(), watches_));
       }
       return Stop(stop);
+    }
+    if (cur().probe && !step) {
+      ASSIGN_OR_RETURN(bool hit, cur().probe->TakeHit(tracee(), regs));
+      if (hit) {
+        bool preempted = false;
+        ASSIGN_OR_RETURN(bool reached, ReachedFingerprint(regs, &preempted));
+        if (preempted) return AfterEvent(false);
+        if (reached) return Stop();  // the delivery stop follows at once
+        // The registers matched, the stack did not: go on past the site.
+        a.SetPc(regs, cur().probe->bypass_pc());
+        RETURN_IF_ERROR(tracee().SetRegisters(regs));
+        return Stop();
+      }
     }
     uint64_t site = pc - a.BreakpointTrapPcOffset();
     // A single-step's trap can land just after a breakpoint address (a
@@ -253,6 +286,27 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
   stop.signo = signo;
   stop.addr = pc;
   return Stop(stop);
+}
+
+Status ReplaySession::DisarmFingerprint(ReplayTask& t) {
+  if (t.probe) {
+    Status removed = t.probe->Remove(t.tracee);
+    t.probe.reset();
+    RETURN_IF_ERROR(removed);
+  }
+  if (t.fingerprint_breakpoint) {
+    uint64_t addr = *t.fingerprint_breakpoint;
+    t.fingerprint_breakpoint.reset();
+    if (!IsDebuggerBreakpoint(t, addr)) RETURN_IF_ERROR(Unplant(*t.mm, addr));
+  }
+  return Status::Ok();
+}
+
+bool ReplaySession::BreakpointNear(const AddressSpace& mm, uint64_t pc) const {
+  // A probe's jump covers up to 16 bytes from pc; a breakpoint there would
+  // cut it.
+  auto it = mm.breakpoints.lower_bound(pc);
+  return it != mm.breakpoints.end() && it->first < pc + 16;
 }
 
 }  // namespace rwd::replayer

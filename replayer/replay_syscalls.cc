@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -125,6 +126,8 @@ Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
       // A thread's name is the kernel's: set it for real so that debuggers
       // see it.
       RETURN_IF_ERROR(ExecuteSyscall(*row, copy));
+    } else if (row->name == "rt_sigsuspend" && copy.result < 0) {
+      RETURN_IF_ERROR(ReplaySigsuspend(*row, copy));
     } else {
       RETURN_IF_ERROR(EmulateSyscall(*row, copy));
     }
@@ -147,7 +150,7 @@ Status ReplaySession::EmulateSyscall(const arch::SyscallInfo& row, const trace::
 }
 
 void ReplaySession::EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
-  int fd = static_cast<int>(ev.args[0]);
+  int fd = ev.output_stream;
   if ((fd != 1 && fd != 2) || ev.result <= 0) return;
   std::vector<uint8_t> out;
   if (row.name == "write") {
@@ -257,8 +260,10 @@ Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<u
                                                 std::optional<int64_t> nr, pid_t* new_thread) {
   const arch::Arch& a = arch();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
-  a.RewindToSyscallInsn(regs);
+  // Before the rewind, which makes the number the one the instruction
+  // reads (x86-64 copies orig_rax into rax).
   if (nr) a.SetSyscallNumber(regs, *nr);
+  a.RewindToSyscallInsn(regs);
   if (args) {
     for (int i = 0; i < 6; ++i) a.SetSyscallArg(regs, i, (*args)[i]);
   }
@@ -385,6 +390,14 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
   ASSIGN_OR_RETURN(WaitStatus first, child.Wait());
   if (first.is_exit()) return Diverged("the new thread " + std::to_string(ev.result) + " died at once");
 
+  {
+    // The child inherited the reshaped arguments; give it the program's, and
+    // its own return value 0 (AArch64 returns in the first argument's register).
+    ASSIGN_OR_RETURN(arch::Registers child_regs, child.GetRegisters());
+    for (int i = 0; i < 6; ++i) a.SetSyscallArg(child_regs, i, ev.args[i]);
+    a.SetSyscallResult(child_regs, 0);
+    RETURN_IF_ERROR(child.SetRegisters(child_regs));
+  }
   pid_t recorded_child = static_cast<pid_t>(ev.result);
   bool thread = flags & CLONE_THREAD;
   std::shared_ptr<AddressSpace> mm = cur().mm;
@@ -405,9 +418,9 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
     RETURN_IF_ERROR(child.WriteMemory(ev.args[pos.child_tid], tid_bytes));
   }
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
-  if (row.name == "clone") {
-    for (int i = 0; i < 6; ++i) a.SetSyscallArg(regs, i, ev.args[i]);
-  }
+  // The program's own argument registers (glibc's vfork keeps its return
+  // address in one), which the reshaped call overwrote.
+  for (int i = 0; i < 6; ++i) a.SetSyscallArg(regs, i, ev.args[i]);
   a.SetSyscallResult(regs, ev.result);
   RETURN_IF_ERROR(tracee().SetRegisters(regs));
 
@@ -418,6 +431,31 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
     (void)a.SetHwWatchpoints(task->tracee.tid(), watches_);
   }
   tasks_.push_back(std::move(task));
+  return Status::Ok();
+}
+
+Status ReplaySession::ReplaySigsuspend(const arch::SyscallInfo& row,
+                                      const trace::SyscallEvent& ev) {
+  // The signal that ended the wait is usually blocked outside it: only the
+  // kernel's own sigsuspend puts the waiting mask in place, delivers it and
+  // restores the mask after the handler. So queue the recorded signal and
+  // run the syscall for real; it returns at once.
+  ASSIGN_OR_RETURN(const trace::Event* next, PeekEvent());
+  auto* sig = next ? std::get_if<trace::SignalEvent>(&next->body) : nullptr;
+  if (!sig || next->tid != cur().tid || sig->synchronous || !sig->fingerprint.empty()) {
+    return EmulateSyscall(row, ev);
+  }
+  if (syscall(SYS_tkill, tracee().tid(), sig->signo) != 0) {
+    return ErrnoError("sending the recorded " + SignalName(sig->signo));
+  }
+  cur().signal_queued = true;
+  std::optional<WaitStatus> exited;
+  ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(std::nullopt, &exited));
+  if (exited) return Diverged("rt_sigsuspend ended the thread");
+  if (result != ev.result) {
+    return Diverged("rt_sigsuspend returned " + Hex(result) + "; the recording had " +
+                    Hex(ev.result));
+  }
   return Status::Ok();
 }
 

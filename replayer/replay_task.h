@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/code_patcher.h"
+#include "core/probe_stub.h"
 #include "core/tracee.h"
 
 namespace rwd::replayer {
@@ -28,6 +29,8 @@ struct AddressSpace {
   std::string exec_path;
   // Trace copy of each file mapped here (path as the program saw it -> copy).
   std::map<std::string, std::string> mapped_files;
+  // Pages of the in-process probes that find fingerprints in hot loops.
+  ProbePages probe_pages;
 };
 
 struct ReplayTask {
@@ -44,6 +47,9 @@ struct ReplayTask {
   // Where a fingerprinted signal or preemption (trace::SignalEvent,
   // trace::PreemptEvent) waits for the thread, while armed.
   std::optional<uint64_t> fingerprint_breakpoint;
+  // The same, found by an in-process probe instead of a breakpoint: a trap
+  // per pass would take seconds in a hot loop.
+  std::optional<ProbeStub> probe;
   uint64_t fingerprint_misses = 0;
   int pending_signal = 0;       // recorded signal to deliver at the next resume
   bool signal_queued = false;   // a recorded signal was sent, not yet delivered

@@ -43,6 +43,9 @@ struct SyscallEvent {
   // For mmap of a file: the copy replay must map instead of the fd.
   std::string mapped_file_id;
   std::string mapped_path;
+  // For writes: 1 or 2 when the fd was the recorder's own stdout or stderr
+  // (so replay reproduces the output there), 0 otherwise (a pipe, a file).
+  uint8_t output_stream = 0;
   bool operator==(const SyscallEvent&) const = default;
 };
 

@@ -48,6 +48,7 @@ void Encode(const SyscallEvent& e, ByteWriter* out) {
   }
   out->PutString(e.mapped_file_id);
   out->PutString(e.mapped_path);
+  out->PutU8(e.output_stream);
 }
 
 Status Decode(ByteReader* in, SyscallEvent* e) {
@@ -62,7 +63,8 @@ Status Decode(ByteReader* in, SyscallEvent* e) {
     RETURN_IF_ERROR(in->ReadBytes(&w.bytes));
   }
   RETURN_IF_ERROR(in->ReadString(&e->mapped_file_id));
-  return in->ReadString(&e->mapped_path);
+  RETURN_IF_ERROR(in->ReadString(&e->mapped_path));
+  return in->ReadU8(&e->output_stream);
 }
 
 void Encode(const SignalEvent& e, ByteWriter* out) {

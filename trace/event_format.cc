@@ -27,6 +27,15 @@ std::string Arg(uint64_t v) {
   return Hex(v);
 }
 
+// Kernel-internal restart codes (512..516) have no libc name.
+std::string ErrnoName(int64_t e) {
+  static const char* const kRestart[] = {"ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND",
+                                         "ENOIOCTLCMD", "ERESTART_RESTARTBLOCK"};
+  if (e >= 512 && e <= 516) return kRestart[e - 512];
+  const char* name = strerrorname_np(static_cast<int>(e));
+  return name ? name : "errno " + std::to_string(e);
+}
+
 int ArgCount(const std::string& name) {
   // Enough to make dumps readable; the trace keeps all six regardless.
   static const std::pair<const char*, int> kCounts[] = {
@@ -84,7 +93,7 @@ std::string DescribeEvent(const arch::Arch& arch, const Event& event) {
   if (auto* s = std::get_if<SyscallEvent>(&event.body)) {
     std::string out = head + DescribeSyscall(arch, s->nr, s->args) + " = " +
                       (s->result < 0 && s->result > -4096
-                           ? std::to_string(s->result) + " (" + strerrorname_np(-s->result) + ")"
+                           ? std::to_string(s->result) + " (" + ErrnoName(-s->result) + ")"
                            : Arg(static_cast<uint64_t>(s->result)));
     size_t bytes = 0;
     for (const MemWrite& w : s->writes) bytes += w.bytes.size();

@@ -6,9 +6,12 @@
 // program does); where it does not (how far a loop got when a signal came),
 // only the replays are compared, with the recording.
 //
-// Until rewind records clone, fork, vfork and exec, the multi-task tests
+// Until rewind records clone, fork and vfork, the thread and process tests
 // fail at their first assertion, on the recording's exit status, with
-// rewind's message. Every command has a finite timeout, so a hang fails too.
+// rewind's message; until it can place a signal or a preemption inside a
+// loop without syscalls, those tests fail at the replays, which say so.
+// Every command has a finite timeout, and the replays stop at the first
+// that times out, so a hang fails a test well inside ctest's limit.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,7 +20,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <regex>

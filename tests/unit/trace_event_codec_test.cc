@@ -125,6 +125,7 @@ TEST(EventCodecTest, SyscallEncodingIsStable) {
                   0x06,                          // result 3 (zigzag)
                   0x01, 0x10, 0x02, 0xaa, 0xbb,  // one write at 0x10
                   0x00, 0x00,                    // no mapped file
+                  0x00,                          // output stream: not rewind's own
               }));
 }
 

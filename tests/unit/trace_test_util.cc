@@ -66,7 +66,8 @@ std::vector<Event> SampleEvents() {
                        .result = -4,
                        .writes = {{0x7ffd0000, {1, 2, 3}}, {0x1000, {}}},
                        .mapped_file_id = "0123456789abcdef0123456789abcdef",
-                       .mapped_path = "/lib/libc.so.6"};
+                       .mapped_path = "/lib/libc.so.6",
+                       .output_stream = 2};
   SignalEvent signal{.signo = 11,
                      .siginfo = std::vector<uint8_t>(128, 0xab),
                      .pc = 0x401000,
