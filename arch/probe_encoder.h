@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +27,17 @@ struct ProbeSite {
   uint64_t pc = 0;
   std::vector<uint8_t> original;  // the displaced bytes at pc; the patch covers exactly these
   std::string refusal;            // non-empty: the site cannot be patched, and why
+};
+
+// An extra condition for a hit: the 8-byte word at [sp + sp_offset] (sp as
+// the thread has it at the site) equals `value`. It tells apart passes of a
+// loop that keeps its counter on the stack and so arrives at the site with
+// the same registers every time (unoptimized code). The word is read only
+// once the registers, sp included, matched: it is then an address that was
+// readable when the target was taken.
+struct ProbeMemCheck {
+  int32_t sp_offset = 0;
+  uint64_t value = 0;
 };
 
 // One probe's bytes. The trampoline lives in a code slot and its private
@@ -62,10 +74,11 @@ class ProbeEncoder {
   // that branches into the displaced bytes can be seen and refused.
   virtual ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr,
                              uint64_t pc) const = 0;
-  // Builds the trampoline for `site` comparing against `target`, for slots
-  // at `code_addr` and `data_addr`.
+  // Builds the trampoline for `site` comparing against `target` and, when
+  // given, `mem`, for slots at `code_addr` and `data_addr`.
   virtual ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                          uint64_t data_addr) const = 0;
+                          uint64_t data_addr,
+                          std::optional<ProbeMemCheck> mem) const = 0;
 };
 
 // nullptr when `arch` has no probe encoder yet (AArch64).

@@ -125,6 +125,17 @@ Expected<bool> MapAt(Tracee& tracee, uint64_t syscall_insn, uint64_t addr, uint6
 
 }  // namespace
 
+std::optional<int32_t> VaryingStackWord(std::span<const uint8_t> first,
+                                        std::span<const uint8_t> second) {
+  const size_t size = std::min(first.size(), second.size());
+  for (size_t at = 0; at + 8 <= size; at += 8) {
+    if (!std::equal(first.begin() + at, first.begin() + at + 8, second.begin() + at)) {
+      return static_cast<int32_t>(at) - kVaryingStackBelowSp;
+    }
+  }
+  return std::nullopt;
+}
+
 Expected<ProbePages::Slot> ProbePages::Allocate(Tracee& tracee, uint64_t syscall_insn, uint64_t pc,
                                                 const arch::ProbeEncoder& encoder) {
   const uint64_t reach = encoder.reach();
@@ -185,7 +196,8 @@ Status ProbeStub::CheckSite(const Tracee& tracee, uint64_t pc) {
 }
 
 Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
-                                       uint64_t pc, const arch::Registers& target) {
+                                       uint64_t pc, const arch::Registers& target,
+                                       std::optional<ProbeMemCheck> mem) {
   const arch::Arch& arch = tracee.arch();
   const arch::ProbeEncoder* encoder = arch::ProbeEncoderFor(arch);
   ASSIGN_OR_RETURN(arch::ProbeSite site, PlanAt(tracee, pc));
@@ -199,7 +211,7 @@ Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64
 
   // A slot whose Build fails below stays unused; slots are cheap.
   ASSIGN_OR_RETURN(ProbePages::Slot slot, pages.Allocate(tracee, syscall_insn, pc, *encoder));
-  arch::ProbeCode code = encoder->Build(site, target, slot.code, slot.data);
+  arch::ProbeCode code = encoder->Build(site, target, slot.code, slot.data, mem);
   if (!code.refusal.empty()) return Unsupported(code.refusal);
   // The trampoline is complete before the jump to it exists.
   RETURN_IF_ERROR(tracee.WriteMemory(slot.data, code.data));

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -29,6 +30,23 @@
 #include "core/tracee.h"
 
 namespace rwd {
+
+// The 8-byte word at [sp + sp_offset] must equal value (arch/probe_encoder.h).
+using ProbeMemCheck = arch::ProbeMemCheck;
+
+// The stack window VaryingStackWord compares: kVaryingStackBytes from
+// sp - kVaryingStackBelowSp (the red zone, then the frames above sp).
+constexpr int32_t kVaryingStackBelowSp = 128;
+constexpr size_t kVaryingStackBytes = 640;
+
+// Given the same thread stopped twice at one pc with identical registers
+// (two passes of a loop), and the stack window above read at each stop
+// (`first`, `second`), the sp offset of the lowest 8-byte word that differs:
+// the word to give a probe's ProbeMemCheck. nullopt when no word differs.
+// Words are taken at multiples of 8 from the window's start, which are
+// aligned as long as sp is. Only the bytes both spans hold are compared.
+std::optional<int32_t> VaryingStackWord(std::span<const uint8_t> first,
+                                        std::span<const uint8_t> second);
 
 class ProbePages {
  public:
@@ -67,12 +85,13 @@ class ProbeStub {
  public:
   // Installs a probe at `pc` of the stopped `tracee` that traps when a
   // thread arrives at pc with `target`'s registers (as far as the encoder
-  // compares them). kUnsupported, with the reason, when this architecture
+  // compares them) and, given `mem`, with that word on its stack. kUnsupported, with the reason, when this architecture
   // has no encoder, the site cannot be patched (see the encoder's PlanSite)
   // or the thread is stopped inside the bytes a patch would displace; the
   // caller then uses a breakpoint. Nothing is patched on failure.
   static Expected<ProbeStub> Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
-                                     uint64_t pc, const arch::Registers& target);
+                                     uint64_t pc, const arch::Registers& target,
+                                     std::optional<ProbeMemCheck> mem = std::nullopt);
 
   // Ok when a probe could be installed at `pc` (same checks as Install,
   // nothing written): lets the recorder choose fingerprint points replay

@@ -11,7 +11,9 @@
 
 namespace rwd {
 
-// Covers [sp - 128, sp + 512): the red zone and the innermost frames.
+// Covers [sp - 128, sp + 512) (the red zone and the innermost frames) and
+// the executable's writable data (its globals, up to 1 MiB), where a loop
+// may count while its registers and stack repeat.
 uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs);
 
 }  // namespace rwd

@@ -112,15 +112,24 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs) {
   // Three visits with pairwise different registers: a flag that merely
   // alternates (parity of a memory counter) does not tell passes apart.
   std::map<uint64_t, std::vector<arch::Registers>> visits;
+  std::map<uint64_t, bool> placeable;  // a loop revisits few addresses
+  std::map<uint64_t, int> repeats;
   for (int steps = 0; steps < kMaxStepsToProbeSite; ++steps) {
     uint64_t pc = arch.Pc(regs);
-    if (ProbeStub::CheckSite(task.tracee, pc).ok()) {
+    auto known = placeable.find(pc);
+    if (known == placeable.end()) {
+      known = placeable.emplace(pc, ProbeStub::CheckSite(task.tracee, pc).ok()).first;
+    }
+    if (known->second) {
       std::vector<arch::Registers>& seen = visits[pc];
       bool distinct = std::none_of(seen.begin(), seen.end(), [&](const arch::Registers& r) {
         return arch.SameProgramState(r, regs);
       });
       if (distinct) seen.push_back(regs);
       if (seen.size() >= 3) return Status::Ok();
+      // A loop whose registers never change (a spin on a flag): no site
+      // will do better.
+      if (!distinct && ++repeats[pc] >= 3 && seen.size() == 1) return Status::Ok();
       // Past the budget for a better one, any site will do.
       if (steps >= kStepsForDistinctSite) return Status::Ok();
     }

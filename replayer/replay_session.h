@@ -210,6 +210,8 @@ class ReplaySession {
   // Removes the probe or breakpoint waiting for `t`'s fingerprint.
   Status DisarmFingerprint(ReplayTask& t);
   bool BreakpointNear(const AddressSpace& mm, uint64_t pc) const;
+  // The current thread's pc lies within the 16 bytes after `site`.
+  bool StoppedInsideSite(uint64_t site) const;
   // At a state where a fingerprinted signal or preemption may be due:
   // acts when `regs` match. Returns whether it did.
   Expected<bool> ReachedFingerprint(const arch::Registers& regs, bool* preempted);

@@ -90,6 +90,19 @@ Status ReplaySession::InjectPendingAsyncSignal(bool stepping) {
     if (!stepping && !BreakpointNear(*cur().mm, pc)) {
       auto probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(),
                                       pc, f->regs);
+      // The thread sits inside the bytes the probe would replace (e.g. where
+      // the previous signal's handler returned to): step it past them; they
+      // hold no branch, syscall or site of interest.
+      for (int steps = 0; steps < 16 && !probe.ok() && StoppedInsideSite(pc); ++steps) {
+        RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSysemuSingleStep));
+        ASSIGN_OR_RETURN(WaitStatus ws, tracee().Wait());
+        if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
+          return Diverged("stepping thread " + std::to_string(cur().tid) +
+                          " out of a probe site ended in " + ws.ToString());
+        }
+        probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(), pc,
+                                   f->regs);
+      }
       if (probe.ok()) {
         cur().probe = std::move(*probe);
         return Status::Ok();
@@ -135,15 +148,16 @@ Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bo
                 arch().DescribeRegisters(f->regs).c_str());
       }
     }
-    if (t.fingerprint_breakpoint && arch().Pc(regs) == *t.fingerprint_breakpoint &&
-        ++t.fingerprint_misses > kMaxFingerprintHits) {
+    bool at_site = (t.fingerprint_breakpoint && arch().Pc(regs) == *t.fingerprint_breakpoint) ||
+                   (t.probe && arch().Pc(regs) == t.probe->pc());
+    if (at_site && ++t.fingerprint_misses > kMaxFingerprintHits) {
       std::string what = f->preempt ? "preemption" : SignalName(f->signo);
       return Status(ErrorCode::kUnsupported,
                     "cannot place the recorded " + what + " of thread " + std::to_string(t.tid) +
                         " (event " + std::to_string(event_number()) +
-                        "): it happened deep inside a loop without syscalls, and finding that "
-                        "point again needs instruction counting probes, which this rewind "
-                        "does not have yet");
+                        "): it happened deep inside a loop without syscalls whose registers "
+                        "and stack repeat on every pass, so the point cannot be told apart "
+                        "from the passes before it");
     }
     return false;
   }
@@ -300,6 +314,13 @@ Status ReplaySession::DisarmFingerprint(ReplayTask& t) {
     if (!IsDebuggerBreakpoint(t, addr)) RETURN_IF_ERROR(Unplant(*t.mm, addr));
   }
   return Status::Ok();
+}
+
+bool ReplaySession::StoppedInsideSite(uint64_t site) const {
+  auto regs = tracee().GetRegisters();
+  if (!regs.ok()) return false;
+  uint64_t pc = arch().Pc(*regs);
+  return pc > site && pc < site + 16;
 }
 
 bool ReplaySession::BreakpointNear(const AddressSpace& mm, uint64_t pc) const {

@@ -28,14 +28,21 @@ constexpr std::array<uint8_t, 16> kWordOfGpr = {
 constexpr std::array<uint8_t, 15> kCheckOrder = {kRax,    kRdx,    kRsi,    kRdi,    kR8,
                                                  kR8 + 1, kR8 + 2, kR8 + 3, kRbx,    kRbp,
                                                  kR8 + 4, kR8 + 5, kR8 + 6, kR8 + 7, kRsp};
+// With a memory check: rsp moves up to second, the word is compared right
+// after it (see the header).
+constexpr std::array<uint8_t, 15> kCheckOrderWithMem = {kRax,    kRsp,    kRdx,    kRsi, kRdi,
+                                                        kR8,     kR8 + 1, kR8 + 2, kR8 + 3, kRbx,
+                                                        kRbp,    kR8 + 4, kR8 + 5, kR8 + 6, kR8 + 7};
+constexpr size_t kMemCheckAfter = 2;  // checks of kCheckOrderWithMem before the word's
 
 // Data slot layout (bytes).
 constexpr uint64_t kSaveRcx = 0;                    // the thread's rcx while inside
 constexpr uint64_t kTargetRax = 8;                  // reloads rax after using it as scratch
-constexpr uint64_t kNegated = 16;                   // -target per check, kCheckOrder order,
+constexpr uint64_t kNegated = 16;                   // -target per check, in check order,
 constexpr size_t kFlagsCheck = kCheckOrder.size();  // then the flags word
 constexpr size_t kRcxCheck = kFlagsCheck + 1;       // and rcx
-constexpr size_t kNumChecks = kRcxCheck + 1;
+constexpr size_t kMemCheck = kRcxCheck + 1;         // and the stack word, if checked
+constexpr size_t kNumChecks = kMemCheck + 1;
 static_assert(kNegated + 8 * kNumChecks <= 256, "data_slot_size() too small");
 
 constexpr uint64_t kOfBit = 11;
@@ -97,6 +104,13 @@ class Emitter {
       Emit({rex, 0x8d, 0x0c, sib});
     }
   }
+  // mov rax, [rsp + disp32]
+  void LoadRaxFromStack(int32_t disp) {
+    Emit({0x48, 0x8b, 0x84, 0x24});
+    uint8_t b[4];
+    std::memcpy(b, &disp, 4);
+    bytes_.insert(bytes_.end(), b, b + 4);
+  }
   // jrcxz over the following `jmp rel32`, whose field is returned for
   // patching once the miss label is known.
   size_t MissUnlessRcxZero() {
@@ -118,7 +132,8 @@ const X86_64ProbeEncoder& X86_64ProbeEncoder::Instance() {
 }
 
 ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& target,
-                                    uint64_t code_addr, uint64_t data_addr) const {
+                                    uint64_t code_addr, uint64_t data_addr,
+                                    std::optional<ProbeMemCheck> mem) const {
   ProbeCode out;
   if (!site.refusal.empty() || site.original.size() < 5) {
     out.refusal =
@@ -129,10 +144,20 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   Emitter e(code_addr);
   std::vector<size_t> to_miss;
 
+  const std::array<uint8_t, 15>& order = mem ? kCheckOrderWithMem : kCheckOrder;
   e.StoreRcx(data_addr + kSaveRcx);
-  for (size_t i = 0; i < kCheckOrder.size(); ++i) {
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (mem && i == kMemCheckAfter) {
+      // rax and rsp match: rax is scratch, and [rsp + off] is the word the
+      // target was taken with.
+      e.LoadRaxFromStack(mem->sp_offset);
+      e.LoadRcx(negated(kMemCheck));
+      e.LeaRcx(kRax, kRcx);
+      e.LoadRax(data_addr + kTargetRax);
+      to_miss.push_back(e.MissUnlessRcxZero());
+    }
     e.LoadRcx(negated(i));
-    e.LeaRcx(kCheckOrder[i], kRcx);
+    e.LeaRcx(order[i], kRcx);
     to_miss.push_back(e.MissUnlessRcxZero());
   }
   // rax == its target from here on, so it can be clobbered and reloaded.
@@ -188,15 +213,17 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   out.patch.resize(site.original.size(), 0xcc);
 
   std::array<uint64_t, kNumChecks> values{};
-  for (size_t i = 0; i < kCheckOrder.size(); ++i) {
-    values[i] = target.Word(kWordOfGpr[kCheckOrder[i]]);
+  for (size_t i = 0; i < order.size(); ++i) {
+    values[i] = target.Word(kWordOfGpr[order[i]]);
   }
   values[kFlagsCheck] = RaxWithFlags(target.Word(kX86Rax), target.Word(kX86Eflags));
   values[kRcxCheck] = target.Word(kX86Rcx);
-  out.data.assign(kNegated + 8 * kNumChecks, 0);
+  const size_t checks = mem ? kNumChecks : kMemCheck;
+  if (mem) values[kMemCheck] = mem->value;
+  out.data.assign(kNegated + 8 * checks, 0);
   const uint64_t rax = target.Word(kX86Rax);
   std::memcpy(out.data.data() + kTargetRax, &rax, 8);
-  for (size_t i = 0; i < kNumChecks; ++i) {
+  for (size_t i = 0; i < checks; ++i) {
     const uint64_t neg = 0 - values[i];
     std::memcpy(out.data.data() + kNegated + 8 * i, &neg, 8);
   }

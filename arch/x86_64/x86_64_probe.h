@@ -11,6 +11,12 @@
 // the arithmetic flags (lahf; seto al) and rcx itself. All 16 general
 // registers and SF ZF AF PF CF OF are compared; DF and the segment and base
 // registers are not (they do not change within a loop).
+// With a memory check (ProbeMemCheck) rsp is compared second instead of
+// last, and right after it, with rax as scratch:
+//   mov rax, [rsp + off] ; mov rcx, [data.neg_mem] ; lea rcx, [rax + rcx]
+//   mov rax, [data.target_rax] ; jrcxz next ; jmp miss
+// so a loop whose registers never change leaves after a few instructions,
+// and the word is read only at the rsp it was recorded at.
 //   hit:    mov rcx, [data.save] ; int3 ; jmp bypass
 //   miss:   mov rcx, [data.save]
 //   bypass: <displaced instructions, relocated> ; jmp site + displaced
@@ -25,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -50,7 +57,8 @@ class X86_64ProbeEncoder final : public ProbeEncoder {
   // bytes after pc. Indirect branches into them cannot be seen.
   ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc) const override;
   ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                  uint64_t data_addr) const override;
+                  uint64_t data_addr,
+                  std::optional<ProbeMemCheck> mem) const override;
 };
 
 // Appends the instructions `code` (originally at `from`) to `out` as they

@@ -130,7 +130,7 @@ TEST(ProbeEncoder, BuildsPatchTrampolineAndData) {
   arch::Registers target;
   for (size_t i = 0; i < arch::kX86NumGpWords; ++i) target.SetWord(i, 0x1000 + i);
   const uint64_t code_addr = 0x300000, data_addr = 0x308000;
-  arch::ProbeCode code = X86().Build(site, target, code_addr, data_addr);
+  arch::ProbeCode code = X86().Build(site, target, code_addr, data_addr, std::nullopt);
   ASSERT_EQ(code.refusal, "");
   // jmp rel32 to the trampoline, int3 over the rest of the displaced bytes.
   ASSERT_EQ(code.patch.size(), 7u);
@@ -152,7 +152,79 @@ TEST(ProbeEncoder, BuildsPatchTrampolineAndData) {
   std::memcpy(&first, code.data.data() + 16, 8);
   EXPECT_EQ(first, 0 - target.Word(arch::kX86Rax));
   // A trampoline beyond rel32 reach is refused rather than mis-encoded.
-  EXPECT_NE(X86().Build(site, target, kPc + (uint64_t{3} << 30), data_addr).refusal, "");
+  EXPECT_NE(X86().Build(site, target, kPc + (uint64_t{3} << 30), data_addr, std::nullopt).refusal, "");
+}
+
+// With a memory check, rax then rsp are compared, then the stack word with
+// rax as scratch (reloaded from data before the jrcxz), then the rest.
+TEST(ProbeEncoder, BuildsStackWordCheckAfterRaxAndRsp) {
+  arch::ProbeSite site = X86().PlanSite(Cat({kMovRaxRip}), kPc, kPc);
+  arch::Registers target;
+  for (size_t i = 0; i < arch::kX86NumGpWords; ++i) target.SetWord(i, 0x1000 + i);
+  const uint64_t code_addr = 0x300000, data_addr = 0x308000;
+  const arch::ProbeMemCheck mem{-0x18, 0x123456789};
+  arch::ProbeCode with = X86().Build(site, target, code_addr, data_addr, mem);
+  arch::ProbeCode without = X86().Build(site, target, code_addr, data_addr, std::nullopt);
+  ASSERT_EQ(with.refusal, "");
+  ASSERT_EQ(without.refusal, "");
+  ASSERT_LE(with.code.size(), X86().code_slot_size());
+  ASSERT_LE(with.data.size(), X86().data_slot_size());
+  const auto rip_target = [&](size_t insn_end) {
+    return code_addr + insn_end + Le32(with.code, insn_end - 4);
+  };
+
+  // mov [rip+d], rcx (save) | rax check | rsp check, 7 + 18 + 18 bytes.
+  EXPECT_EQ(Bytes(with.code.begin() + 25, with.code.begin() + 28), Bytes({0x48, 0x8b, 0x0d}));
+  EXPECT_EQ(rip_target(32), data_addr + 24);  // -rsp's target, the second value
+  EXPECT_EQ(Bytes(with.code.begin() + 32, with.code.begin() + 36),
+            Bytes({0x48, 0x8d, 0x0c, 0x0c}));  // lea rcx, [rsp + rcx]
+  const size_t m = 43;
+  const Bytes expected_block = {
+      0x48, 0x8b, 0x84, 0x24, 0xe8, 0xff, 0xff, 0xff,  // mov rax, [rsp - 0x18]
+      0x48, 0x8b, 0x0d, 0,    0,    0,    0,           // mov rcx, [rip + neg_mem]
+      0x48, 0x8d, 0x0c, 0x08,                          // lea rcx, [rax + rcx]
+      0x48, 0x8b, 0x05, 0,    0,    0,    0,           // mov rax, [rip + target_rax]
+      0xe3, 0x05, 0xe9};                               // jrcxz +5; jmp miss
+  Bytes block(with.code.begin() + m, with.code.begin() + m + expected_block.size());
+  for (size_t at : {11, 12, 13, 14, 22, 23, 24, 25}) block[at] = 0;
+  EXPECT_EQ(block, expected_block);
+  EXPECT_EQ(rip_target(m + 15), data_addr + 16 + 8 * 17);  // after the 17 register checks
+  EXPECT_EQ(rip_target(m + 26), data_addr + 8);            // rax's target
+  // The miss jump leaves for the same label as every other check's.
+  EXPECT_EQ(rip_target(m + 33), code_addr + (with.bypass_pc - code_addr) - 7);
+  EXPECT_EQ(with.code.size(), without.code.size() + 33);
+
+  const auto data_word = [&](const arch::ProbeCode& code, size_t at) {
+    uint64_t v;
+    std::memcpy(&v, code.data.data() + at, 8);
+    return v;
+  };
+  EXPECT_EQ(data_word(with, 8), target.Word(arch::kX86Rax));
+  EXPECT_EQ(data_word(with, 16), 0 - target.Word(arch::kX86Rax));
+  EXPECT_EQ(data_word(with, 24), 0 - target.Word(arch::kX86Rsp));
+  ASSERT_EQ(with.data.size(), 16 + 8 * 18u);
+  EXPECT_EQ(data_word(with, 16 + 8 * 17), 0 - mem.value);
+  // Without a check the layout is as before: rsp last, no word.
+  ASSERT_EQ(without.data.size(), 16 + 8 * 17u);
+  EXPECT_EQ(data_word(without, 16 + 8 * 14), 0 - target.Word(arch::kX86Rsp));
+  // Everything after the check is the same code, 33 bytes further on.
+  EXPECT_EQ(with.trap_pc - without.trap_pc, 33u);
+  EXPECT_EQ(with.bypass_pc - without.bypass_pc, 33u);
+  EXPECT_EQ(with.patch, without.patch);
+}
+
+TEST(VaryingStackWord, FindsTheLowestWordThatDiffers) {
+  Bytes first(kVaryingStackBytes, 0x5a);
+  Bytes second = first;
+  EXPECT_EQ(VaryingStackWord(first, second), std::nullopt);
+  second[128 + 0x13] = 1;  // in the word at sp+0x10
+  EXPECT_EQ(VaryingStackWord(first, second), 0x10);
+  second[kVaryingStackBytes - 1] = 1;  // and the last word, sp+0x1f8
+  EXPECT_EQ(VaryingStackWord(first, second), 0x10);
+  second[0x60] = 1;  // a red-zone word, sp-0x20, is lower still
+  EXPECT_EQ(VaryingStackWord(first, second), -0x20);
+  // Only what both snapshots hold is compared.
+  EXPECT_EQ(VaryingStackWord(std::span(first).first(0x60), second), std::nullopt);
 }
 
 // --- real tracees ------------------------------------------------------------
@@ -410,6 +482,150 @@ TEST_F(ProbeStubTracee, RelocatedRipRelativeStoreWritesTheSameVariable) {
   ASSERT_TRUE(Stopped(*copy_, SIGTRAP));
   EXPECT_EQ(*copy_->Read<uint64_t>(variable), before + 1);
   ExpectBothFinishCorrectly();
+}
+
+// --- a loop whose only progress is a word on its stack ----------------------
+
+constexpr uint64_t kStackPasses = 200'000'000;
+
+// What unoptimized code makes of `for (c = 0; c < n; c++)` with an always-
+// zero register around the body: the counter lives on the stack, and at the
+// load of it (rwd_test_stack_loop_load) every register and flag is the same
+// on every pass. Returns the counter, n.
+extern "C" const char rwd_test_stack_loop_load[];
+[[gnu::noinline, gnu::noclone]] uint64_t StackCounterLoop(uint64_t n) {
+  uint64_t counter = 0;
+  asm volatile(
+      "1:\n"
+      "  mov %[c], %%rax\n"
+      "  cmp %[n], %%rax\n"
+      "  jae 2f\n"
+      "  xor %%eax, %%eax\n"
+      "  .globl rwd_test_stack_loop_load\n"
+      "  .hidden rwd_test_stack_loop_load\n"
+      "rwd_test_stack_loop_load:\n"
+      "  mov %[c], %%rax\n"
+      "  add $1, %%rax\n"
+      "  mov %%rax, %[c]\n"
+      "  jmp 1b\n"
+      "2:\n"
+      : [c] "+m"(counter)
+      : [n] "r"(n)
+      : "rax", "cc");
+  return counter;
+}
+
+TEST(ProbeStubStackWord, StopsAtThePassWhoseStackCounterMatches) {
+  if (arch::ProbeEncoderFor(arch::HostArch()) == nullptr) {
+    GTEST_SKIP() << "no probe encoder for " << arch::HostArch().name();
+  }
+  int result_pipe[2];
+  ASSERT_EQ(pipe(result_pipe), 0);
+  Reaper reaper;
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(99);
+    raise(SIGSTOP);
+    const uint64_t result = StackCounterLoop(kStackPasses);
+    if (write(result_pipe[1], &result, sizeof(result)) != sizeof(result)) _exit(98);
+    _exit(0);
+  }
+  reaper.pids.push_back(pid);
+  Tracee original(pid, arch::HostArch());
+  const auto stopped = [](const Tracee& t, int signo) {
+    Expected<WaitStatus> ws = t.Wait();
+    return ws.ok() && ws->kind == WaitStatus::Kind::kSignalStop && ws->signo == signo;
+  };
+  ASSERT_TRUE(stopped(original, SIGSTOP));
+  ASSERT_TRUE(
+      original.SetOptions(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE).ok());
+  Expected<uint64_t> syscall_insn = CodePatcher().PatchVdso(original);
+  ASSERT_TRUE(syscall_insn.ok()) << syscall_insn.status().ToString();
+  Expected<pid_t> copy_pid = ForkTracee(original, *syscall_insn);
+  ASSERT_TRUE(copy_pid.ok()) << copy_pid.status().ToString();
+  reaper.pids.push_back(*copy_pid);
+  Tracee copy(*copy_pid, arch::HostArch());
+
+  // The original runs natively for a while and is stopped wherever it is,
+  // then stepped to the load, twice: two passes with the same registers.
+  const arch::Arch& arch = arch::HostArch();
+  const uint64_t site = reinterpret_cast<uint64_t>(rwd_test_stack_loop_load);
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(original.Resume(ResumeMode::kCont).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  ASSERT_TRUE(stopped(original, SIGSTOP));
+  const double native_ms = MsSince(start);
+  struct Pass {
+    arch::Registers regs;
+    Bytes stack;
+  };
+  // Steps at least once, so two calls see two passes.
+  const auto step_to_site = [&]() -> Pass {
+    for (int steps = 0; steps < 16; ++steps) {
+      EXPECT_TRUE(original.Resume(ResumeMode::kSingleStep).ok());
+      EXPECT_TRUE(stopped(original, SIGTRAP));
+      arch::Registers regs = *original.GetRegisters();
+      if (arch.Pc(regs) == site) {
+        return {regs, *original.ReadBytes(arch.Sp(regs) - kVaryingStackBelowSp,
+                                          kVaryingStackBytes)};
+      }
+    }
+    ADD_FAILURE() << "the original never came to the load";
+    return {};
+  };
+  const Pass first = step_to_site();
+  const Pass second = step_to_site();
+  ASSERT_EQ(first.regs, second.regs) << "the loop's registers change between passes";
+  std::optional<int32_t> offset = VaryingStackWord(first.stack, second.stack);
+  ASSERT_TRUE(offset.has_value());
+  uint64_t before, counter;
+  std::memcpy(&before, first.stack.data() + kVaryingStackBelowSp + *offset, 8);
+  std::memcpy(&counter, second.stack.data() + kVaryingStackBelowSp + *offset, 8);
+  EXPECT_EQ(counter, before + 1);
+  ASSERT_GT(counter, 1000u) << "the original had not got into the loop";
+  ASSERT_LT(counter, kStackPasses);
+  std::printf("counter at sp%+d, pass %llu\n", *offset, static_cast<unsigned long long>(counter));
+
+  // The copy, still before the loop, runs to that pass through the probe.
+  ProbePages pages;
+  Expected<ProbeStub> probe = ProbeStub::Install(copy, pages, *syscall_insn, site, second.regs,
+                                                 ProbeMemCheck{*offset, counter});
+  ASSERT_TRUE(probe.ok()) << probe.status().ToString();
+  const auto run = std::chrono::steady_clock::now();
+  ASSERT_TRUE(copy.Resume(ResumeMode::kCont).ok());
+  ASSERT_TRUE(stopped(copy, SIGTRAP)) << "the copy never reached the target";
+  const double ms = MsSince(run);
+  arch::Registers regs = *copy.GetRegisters();
+  Expected<bool> hit = probe->TakeHit(copy, regs);
+  ASSERT_TRUE(hit.ok() && *hit);
+  EXPECT_EQ(regs, second.regs);
+  EXPECT_EQ(*copy.Read<uint64_t>(arch.Sp(regs) + *offset), counter);
+  std::printf("pass %llu: native %.1f ms, through the probe %.1f ms (%.2f ns/pass)\n",
+              static_cast<unsigned long long>(counter), native_ms, ms,
+              ms * 1e6 / static_cast<double>(counter));
+  EXPECT_LT(ms, 1000);
+
+  // On past the hit: the rest of the passes through the trampoline, without
+  // another trap, and both processes end with the same count.
+  arch.SetPc(regs, probe->bypass_pc());
+  ASSERT_TRUE(copy.SetRegisters(regs).ok());
+  const auto rest = std::chrono::steady_clock::now();
+  for (Tracee* t : {&original, &copy}) {
+    ASSERT_TRUE(t->Resume(ResumeMode::kCont).ok());
+    Expected<WaitStatus> ws = t->Wait();
+    ASSERT_TRUE(ws.ok());
+    EXPECT_EQ(ws->kind, WaitStatus::Kind::kExited) << ws->ToString();
+    EXPECT_EQ(ws->exit_code, 0);
+  }
+  std::printf("the rest of both runs: %.1f ms\n", MsSince(rest));
+  for (int i = 0; i < 2; ++i) {
+    uint64_t result = 0;
+    ASSERT_EQ(read(result_pipe[0], &result, sizeof(result)), 8);
+    EXPECT_EQ(result, kStackPasses);
+  }
+  close(result_pipe[0]);
+  close(result_pipe[1]);
 }
 
 }  // namespace
