@@ -77,8 +77,7 @@ class ProbeEncoder {
   // Builds the trampoline for `site` comparing against `target` and, when
   // given, `mem`, for slots at `code_addr` and `data_addr`.
   virtual ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                          uint64_t data_addr,
-                          std::optional<ProbeMemCheck> mem) const = 0;
+                          uint64_t data_addr, std::optional<ProbeMemCheck> mem) const = 0;
 };
 
 // nullptr when `arch` has no probe encoder yet (AArch64).

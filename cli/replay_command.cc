@@ -14,6 +14,8 @@
 #include "gdbserver/replay_target.h"
 #include "gdbserver/tcp_listener.h"
 #include "replayer/timeline.h"
+#include "trace/process_tree.h"
+#include "trace/trace_reader.h"
 
 namespace rwd::cli {
 
@@ -31,6 +33,9 @@ constexpr const char* kReplayUsage =
     "                             (gdb: target remote | rewind replay --stdio TRACE)\n"
     "  --checkpoint-interval MS   replay time between automatic checkpoints (200)\n"
     "  --max-checkpoints N        automatic checkpoints kept (48)\n"
+    "  -p, --process PID          debug process PID of the recorded tree (see\n"
+    "                             'rewind ps'), from its first exec\n"
+    "  -f, --fork PID             debug process PID from its creation (fork)\n"
     "  --gdb PATH                 the gdb to start (gdb)\n";
 
 struct ReplayArgs {
@@ -41,6 +46,8 @@ struct ReplayArgs {
   std::string gdb = "gdb";
   std::vector<std::string> gdb_args;
   replayer::TimelineOptions timeline;
+  pid_t process = 0;
+  bool from_fork = false;
 };
 
 uint64_t FaultAddress(const trace::SignalEvent& sig) {
@@ -98,9 +105,33 @@ int Autopilot(const std::string& dir) {
   }
 }
 
+// Where history starts for process `args.process`: after its creation
+// (-f) or its first exec (-p).
+Status ChooseProcess(const ReplayArgs& args, const std::string& dir,
+                     replayer::TimelineOptions* options) {
+  if (args.process == 0) return Status::Ok();
+  ASSIGN_OR_RETURN(auto reader, trace::TraceReader::Open(dir));
+  ASSIGN_OR_RETURN(std::vector<trace::ProcessInfo> processes, trace::ReadProcessTree(*reader));
+  for (const trace::ProcessInfo& p : processes) {
+    if (p.pid != args.process) continue;
+    options->replay.focus_pid = p.pid;
+    uint64_t start = p.first_event;
+    if (!args.from_fork && !p.exec_events.empty()) start = p.exec_events.front();
+    options->start_event = start + 1;
+    return Status::Ok();
+  }
+  return Status(ErrorCode::kInvalidInput, "the trace has no process " +
+                                              std::to_string(args.process) +
+                                              " (see 'rewind ps " + dir + "')");
+}
+
 int Serve(const ReplayArgs& args, const std::string& dir) {
   replayer::TimelineOptions options = args.timeline;
   options.replay.trace_dir = dir;
+  if (Status chosen = ChooseProcess(args, dir, &options); !chosen.ok()) {
+    PrintError(chosen.message());
+    return kExitFailure;
+  }
   if (args.stdio) options.replay.stdout_fd = STDERR_FILENO;
   auto timeline = replayer::Timeline::Open(options);
   if (!timeline.ok()) {
@@ -176,6 +207,11 @@ bool ParseArgs(const Args& args, ReplayArgs* out) {
       const std::string* v = next("a count");
       if (!v) return false;
       out->timeline.max_checkpoints = static_cast<size_t>(atoll(v->c_str()));
+    } else if (a == "-p" || a == "--process" || a == "-f" || a == "--fork") {
+      const std::string* v = next("a recorded pid");
+      if (!v) return false;
+      out->process = static_cast<pid_t>(atoll(v->c_str()));
+      out->from_fork = a == "-f" || a == "--fork";
     } else if (a == "--gdb") {
       const std::string* v = next("a path");
       if (!v) return false;

@@ -85,10 +85,12 @@ class ProbeStub {
  public:
   // Installs a probe at `pc` of the stopped `tracee` that traps when a
   // thread arrives at pc with `target`'s registers (as far as the encoder
-  // compares them) and, given `mem`, with that word on its stack. kUnsupported, with the reason, when this architecture
-  // has no encoder, the site cannot be patched (see the encoder's PlanSite)
-  // or the thread is stopped inside the bytes a patch would displace; the
-  // caller then uses a breakpoint. Nothing is patched on failure.
+  // compares them) and, given `mem`, with that word on its stack (for a loop
+  // whose registers repeat; see VaryingStackWord). kUnsupported, with the
+  // reason, when this architecture has no encoder, the site cannot be
+  // patched (see the encoder's PlanSite) or the thread is stopped inside the
+  // bytes a patch would displace; the caller then uses a breakpoint.
+  // Nothing is patched on failure.
   static Expected<ProbeStub> Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
                                      uint64_t pc, const arch::Registers& target,
                                      std::optional<ProbeMemCheck> mem = std::nullopt);

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -68,8 +69,16 @@ std::vector<ThreadInfo> ReplayTarget::Threads() {
 }
 
 int ReplayTarget::CurrentThread() {
-  if (selected_ > 0 && timeline_.live().GetRegisters(selected_).ok()) return selected_;
-  return timeline_.live().current_tid();
+  std::vector<replayer::ThreadRef> threads = timeline_.live().Threads();
+  auto known = [&](int tid) {
+    return std::any_of(threads.begin(), threads.end(),
+                       [&](const replayer::ThreadRef& t) { return t.tid == tid; });
+  };
+  if (selected_ > 0 && known(selected_)) return selected_;
+  int current = timeline_.live().current_tid();
+  // The thread that ran last may belong to another process of the tree.
+  if (!known(current) && !threads.empty()) return threads.front().tid;
+  return current;
 }
 
 Status ReplayTarget::SelectThread(int tid) {
@@ -141,8 +150,8 @@ Status ReplayTarget::RemoveBreakpoint(BreakpointType type, uint64_t addr, int le
 StopReply ReplayTarget::ToStopReply(const replayer::ReplayStop& stop) {
   using Kind = replayer::ReplayStop::Kind;
   StopReply reply;
-  reply.tid = stop.tid > 0 ? stop.tid : timeline_.live().current_tid();
   selected_ = 0;  // gdb follows the thread that stopped
+  reply.tid = stop.tid > 0 ? stop.tid : CurrentThread();
   reply.kind = StopReply::Kind::kSignal;
   reply.signo = SIGTRAP;
   switch (stop.kind) {

@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "core/remote_syscall.h"
+#include "core/thread_fork.h"
 #include "core/wakeup_timer.h"
 #include "trace/event_format.h"
 
@@ -141,10 +142,19 @@ Expected<std::vector<uint8_t>> ReplaySession::GetFpRegisters(pid_t tid) const {
 }
 
 bool ReplaySession::CanFork() const {
-  // Checkpoints copy one thread of one process; replay from an earlier
-  // checkpoint covers the rest.
-  return !exited_ && !at_end_ && tasks_.size() == 1 && cur_ && cur_->pending_signal == 0 &&
-         !cur_->at_syscall_entry && !cur_->fingerprint_breakpoint && !cur_->probe;
+  // One process, every thread at rest; other processes of the tree are
+  // reached again by replaying from an earlier checkpoint.
+  if (exited_ || at_end_ || !cur_ || tasks_.empty()) return false;
+  const ReplayTask& first = *tasks_.front();
+  bool leader = false;
+  for (const auto& t : tasks_) {
+    if (t->tgid != first.tgid || t->mm != first.mm || t->zombie || t->pending_signal != 0 ||
+        t->signal_queued || t->fingerprint_breakpoint || t->probe) {
+      return false;
+    }
+    leader |= t->tid == t->tgid;
+  }
+  return leader;
 }
 
 Expected<ReplayStop> ReplaySession::Continue() {
@@ -157,6 +167,15 @@ Expected<ReplayStop> ReplaySession::Continue() {
 }
 
 Expected<ReplayStop> ReplaySession::Step() {
+  // Threads of other processes run at full speed to their events until a
+  // thread the debugger sees is the one to step.
+  while (true) {
+    ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
+    ReplayTask* owner = ev ? FindTask(ev->tid) : cur_;
+    if (!owner || InFocus(*owner)) break;
+    ASSIGN_OR_RETURN(Stop stop, ResumeOnce(false));
+    if (stop && stop->kind != ReplayStop::Kind::kEventBoundary) return *stop;
+  }
   ASSIGN_OR_RETURN(Stop scheduled, ScheduleNextEvent(true));
   if (scheduled) return *scheduled;
   if (cur_ && !at_end_) {
@@ -290,29 +309,63 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   if (!CanFork()) {
     return Status(ErrorCode::kInvalidInput,
                   "cannot take a checkpoint here (the process ended, the trace ended, "
-                  "several threads or processes run, or a signal is about to be delivered)");
+                  "several processes run, or a signal is about to be delivered)");
   }
-  AddressSpace& mm = *cur().mm;
+  ReplayTask* leader = nullptr;
+  std::vector<ReplayTask*> others;
+  std::vector<ThreadState> states;
+  for (const auto& t : tasks_) {
+    if (t->tid == t->tgid) {
+      leader = t.get();
+    } else {
+      others.push_back(t.get());
+      states.push_back(ThreadState{&t->tracee, t->clear_child_tid});
+    }
+  }
+  AddressSpace& mm = *leader->mm;
   // The copy must not inherit our breakpoint instructions.
-  RETURN_IF_ERROR(RemoveBreakpointsFrom(mm, tracee()));
-  Expected<pid_t> pid = ForkTracee(tracee(), mm.patcher.syscall_insn());
-  for (const auto& [addr, original] : mm.breakpoints) {
-    RETURN_IF_ERROR(tracee().WriteMemory(addr, arch().BreakpointInsn()));
+  RETURN_IF_ERROR(RemoveBreakpointsFrom(mm, leader->tracee));
+  Expected<std::vector<pid_t>> tids = std::vector<pid_t>{};
+  if (others.empty()) {
+    Expected<pid_t> pid = ForkTracee(leader->tracee, mm.patcher.syscall_insn());
+    tids = pid.ok() ? Expected<std::vector<pid_t>>(std::vector<pid_t>{*pid})
+                    : Expected<std::vector<pid_t>>(pid.status());
+  } else {
+    tids = ForkProcessWithThreads(leader->tracee, leader->clear_child_tid, states,
+                                  mm.patcher.syscall_insn());
   }
-  if (!pid.ok()) return pid.status();
+  for (const auto& [addr, original] : mm.breakpoints) {
+    RETURN_IF_ERROR(leader->tracee.WriteMemory(addr, arch().BreakpointInsn()));
+  }
+  if (!tids.ok()) return tids.status();
   ReplayOptions options = options_;
   options.echo_output = false;
   std::unique_ptr<ReplaySession> copy(new ReplaySession(reader_, arch(), options));
-  copy->root_ = Process(*pid);
+  copy->root_ = Process((*tids)[0]);
   auto copy_mm = std::make_shared<AddressSpace>();
   copy_mm->patcher = mm.patcher;
   copy_mm->exec_path = mm.exec_path;
   copy_mm->mapped_files = mm.mapped_files;
-  copy->tasks_.push_back(
-      std::make_unique<ReplayTask>(Tracee(*pid, arch()), cur().tid, cur().tgid, copy_mm));
-  copy->cur_ = copy->tasks_.front().get();
+  copy_mm->probe_pages = mm.probe_pages;
+  std::vector<ReplayTask*> originals{leader};
+  originals.insert(originals.end(), others.begin(), others.end());
+  for (size_t i = 0; i < originals.size(); ++i) {
+    const ReplayTask& from = *originals[i];
+    auto task = std::make_unique<ReplayTask>(Tracee((*tids)[i], arch()), from.tid, from.tgid,
+                                             copy_mm);
+    task->clear_child_tid = from.clear_child_tid;
+    if (from.at_syscall_entry) {
+      // The copy is not inside the syscall: put it back onto the syscall
+      // instruction, which it executes again when its event comes.
+      ASSIGN_OR_RETURN(arch::Registers regs, task->tracee.GetRegisters());
+      arch().RewindToSyscallInsn(regs);
+      RETURN_IF_ERROR(task->tracee.SetRegisters(regs));
+    }
+    if (&from == cur_) copy->cur_ = task.get();
+    copy->tasks_.push_back(std::move(task));
+  }
   copy->focus_pid_ = focus_pid_;
-  copy->focus_mm_ = focus_mm_ == cur().mm ? copy_mm : std::make_shared<AddressSpace>();
+  copy->focus_mm_ = focus_mm_ == leader->mm ? copy_mm : std::make_shared<AddressSpace>();
   copy->cursor_ = cursor_;
   copy->next_ = next_;
   copy->last_signal_ = last_signal_;

@@ -175,6 +175,7 @@ void ReplaySession::EchoOutput(const arch::SyscallInfo& row, const trace::Syscal
 }
 
 Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+  if (row.name == "set_tid_address") cur().clear_child_tid = ev.args[0];
   std::optional<std::array<uint64_t, 6>> args;
   int64_t fd_to_close = -1;
   const arch::SyscallTable& table = arch().syscalls();
@@ -426,6 +427,11 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
 
   pid_t tgid = thread ? cur().tgid : recorded_child;
   auto task = std::make_unique<ReplayTask>(std::move(child), recorded_child, tgid, mm);
+  if (row.name == "clone" && (flags & CLONE_CHILD_CLEARTID)) {
+    task->clear_child_tid = ev.args[pos.child_tid];
+  } else if (!(flags & CLONE_VM)) {
+    task->clear_child_tid = cur().clear_child_tid;  // a fork copies it
+  }
   if (!thread && tgid == focus_pid_) focus_mm_ = mm;
   if (InFocus(*task) && !watches_.empty()) {
     (void)a.SetHwWatchpoints(task->tracee.tid(), watches_);

@@ -42,9 +42,16 @@ Expected<std::unique_ptr<Timeline>> Timeline::Open(const TimelineOptions& option
   std::unique_ptr<Timeline> t(new Timeline(options));
   ASSIGN_OR_RETURN(t->live_, ReplaySession::Open(options.replay));
   // History starts at the program's first instruction, after its exec.
-  RETURN_IF_ERROR(t->RunToEvent(*t->live_, 1));
+  RETURN_IF_ERROR(t->RunToEvent(*t->live_, options.start_event));
   t->start_ = t->PositionOf(*t->live_);
-  RETURN_IF_ERROR(t->AddCheckpoint(*t->live_, "start", true).status());
+  if (t->live_->CanFork()) {
+    RETURN_IF_ERROR(t->AddCheckpoint(*t->live_, "start", true).status());
+  } else {
+    // Several processes run already: the start is reached again by
+    // replaying from the beginning of the trace.
+    t->checkpoints_.Add(t->start_.event, "start", true, t->start_.boundary,
+                        Frozen{t->start_, nullptr});
+  }
   t->high_water_event_ = t->live_->event_number();
   t->live_->set_echo_from_event(t->high_water_event_);
   return t;
@@ -138,7 +145,16 @@ Expected<int> Timeline::AddCheckpoint(ReplaySession& s, const std::string& name,
 }
 
 Expected<std::unique_ptr<ReplaySession>> Timeline::Restore(const Checkpoint& cp) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, cp.value.session->Fork());
+  std::unique_ptr<ReplaySession> s;
+  if (cp.value.session) {
+    ASSIGN_OR_RETURN(s, cp.value.session->Fork());
+  } else {
+    ReplayOptions quiet = options_.replay;
+    quiet.echo_output = false;
+    ASSIGN_OR_RETURN(s, ReplaySession::Open(quiet));
+    RETURN_IF_ERROR(RunToEvent(*s, cp.value.position.event));
+    RETURN_IF_ERROR(RunToState(*s, cp.value.position));
+  }
   ++stats_.restores;
   stats_.last_restore_event = cp.info.event;
   if (checkpoints_.IsFirst(cp)) ++stats_.restores_from_start;

@@ -32,6 +32,9 @@ struct TimelineOptions {
   ReplayOptions replay;
   std::chrono::milliseconds checkpoint_interval{200};
   size_t max_checkpoints = 48;
+  // History starts once this many events have been replayed (1: after the
+  // first exec). Later for a process of the tree other than the first.
+  uint64_t start_event = 1;
 };
 
 struct TimelineStats {

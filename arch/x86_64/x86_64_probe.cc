@@ -30,9 +30,9 @@ constexpr std::array<uint8_t, 15> kCheckOrder = {kRax,    kRdx,    kRsi,    kRdi
                                                  kR8 + 4, kR8 + 5, kR8 + 6, kR8 + 7, kRsp};
 // With a memory check: rsp moves up to second, the word is compared right
 // after it (see the header).
-constexpr std::array<uint8_t, 15> kCheckOrderWithMem = {kRax,    kRsp,    kRdx,    kRsi, kRdi,
-                                                        kR8,     kR8 + 1, kR8 + 2, kR8 + 3, kRbx,
-                                                        kRbp,    kR8 + 4, kR8 + 5, kR8 + 6, kR8 + 7};
+constexpr std::array<uint8_t, 15> kCheckOrderWithMem = {kRax, kRsp,    kRdx,    kRsi,    kRdi,
+                                                        kR8,  kR8 + 1, kR8 + 2, kR8 + 3, kRbx,
+                                                        kRbp, kR8 + 4, kR8 + 5, kR8 + 6, kR8 + 7};
 constexpr size_t kMemCheckAfter = 2;  // checks of kCheckOrderWithMem before the word's
 
 // Data slot layout (bytes).

@@ -57,8 +57,7 @@ class X86_64ProbeEncoder final : public ProbeEncoder {
   // bytes after pc. Indirect branches into them cannot be seen.
   ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc) const override;
   ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                  uint64_t data_addr,
-                  std::optional<ProbeMemCheck> mem) const override;
+                  uint64_t data_addr, std::optional<ProbeMemCheck> mem) const override;
 };
 
 // Appends the instructions `code` (originally at `from`) to `out` as they

@@ -152,7 +152,8 @@ TEST(ProbeEncoder, BuildsPatchTrampolineAndData) {
   std::memcpy(&first, code.data.data() + 16, 8);
   EXPECT_EQ(first, 0 - target.Word(arch::kX86Rax));
   // A trampoline beyond rel32 reach is refused rather than mis-encoded.
-  EXPECT_NE(X86().Build(site, target, kPc + (uint64_t{3} << 30), data_addr, std::nullopt).refusal, "");
+  EXPECT_NE(X86().Build(site, target, kPc + (uint64_t{3} << 30), data_addr, std::nullopt).refusal,
+            "");
 }
 
 // With a memory check, rax then rsp are compared, then the stack word with
@@ -486,7 +487,11 @@ TEST_F(ProbeStubTracee, RelocatedRipRelativeStoreWritesTheSameVariable) {
 
 // --- a loop whose only progress is a word on its stack ----------------------
 
-constexpr uint64_t kStackPasses = 200'000'000;
+// The original is stopped once past kStackTarget, well before the end.
+constexpr uint64_t kStackPasses = 250'000'000;
+constexpr uint64_t kStackTarget = 100'000'000;
+
+uint64_t* volatile g_stack_counter;  // where the test reads the loop's progress
 
 // What unoptimized code makes of `for (c = 0; c < n; c++)` with an always-
 // zero register around the body: the counter lives on the stack, and at the
@@ -495,6 +500,7 @@ constexpr uint64_t kStackPasses = 200'000'000;
 extern "C" const char rwd_test_stack_loop_load[];
 [[gnu::noinline, gnu::noclone]] uint64_t StackCounterLoop(uint64_t n) {
   uint64_t counter = 0;
+  g_stack_counter = &counter;
   asm volatile(
       "1:\n"
       "  mov %[c], %%rax\n"
@@ -512,6 +518,7 @@ extern "C" const char rwd_test_stack_loop_load[];
       : [c] "+m"(counter)
       : [n] "r"(n)
       : "rax", "cc");
+  g_stack_counter = nullptr;
   return counter;
 }
 
@@ -546,13 +553,19 @@ TEST(ProbeStubStackWord, StopsAtThePassWhoseStackCounterMatches) {
   reaper.pids.push_back(*copy_pid);
   Tracee copy(*copy_pid, arch::HostArch());
 
-  // The original runs natively for a while and is stopped wherever it is,
-  // then stepped to the load, twice: two passes with the same registers.
+  // The original runs natively past kStackTarget and is stopped wherever it
+  // is, then stepped to the load, twice: two passes with the same registers.
   const arch::Arch& arch = arch::HostArch();
   const uint64_t site = reinterpret_cast<uint64_t>(rwd_test_stack_loop_load);
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(original.Resume(ResumeMode::kCont).ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  const auto progress = [&]() -> uint64_t {
+    const uint64_t at = *original.Read<uint64_t>(reinterpret_cast<uint64_t>(&g_stack_counter));
+    return at == 0 ? 0 : *original.Read<uint64_t>(at);
+  };
+  while (progress() < kStackTarget) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
   ASSERT_EQ(kill(pid, SIGSTOP), 0);
   ASSERT_TRUE(stopped(original, SIGSTOP));
   const double native_ms = MsSince(start);
@@ -567,8 +580,8 @@ TEST(ProbeStubStackWord, StopsAtThePassWhoseStackCounterMatches) {
       EXPECT_TRUE(stopped(original, SIGTRAP));
       arch::Registers regs = *original.GetRegisters();
       if (arch.Pc(regs) == site) {
-        return {regs, *original.ReadBytes(arch.Sp(regs) - kVaryingStackBelowSp,
-                                          kVaryingStackBytes)};
+        return {regs,
+                *original.ReadBytes(arch.Sp(regs) - kVaryingStackBelowSp, kVaryingStackBytes)};
       }
     }
     ADD_FAILURE() << "the original never came to the load";
@@ -583,7 +596,7 @@ TEST(ProbeStubStackWord, StopsAtThePassWhoseStackCounterMatches) {
   std::memcpy(&before, first.stack.data() + kVaryingStackBelowSp + *offset, 8);
   std::memcpy(&counter, second.stack.data() + kVaryingStackBelowSp + *offset, 8);
   EXPECT_EQ(counter, before + 1);
-  ASSERT_GT(counter, 1000u) << "the original had not got into the loop";
+  ASSERT_GE(counter, kStackTarget);
   ASSERT_LT(counter, kStackPasses);
   std::printf("counter at sp%+d, pass %llu\n", *offset, static_cast<unsigned long long>(counter));
 
@@ -611,8 +624,8 @@ TEST(ProbeStubStackWord, StopsAtThePassWhoseStackCounterMatches) {
   arch.SetPc(regs, probe->bypass_pc());
   ASSERT_TRUE(copy.SetRegisters(regs).ok());
   const auto rest = std::chrono::steady_clock::now();
+  for (Tracee* t : {&original, &copy}) ASSERT_TRUE(t->Resume(ResumeMode::kCont).ok());
   for (Tracee* t : {&original, &copy}) {
-    ASSERT_TRUE(t->Resume(ResumeMode::kCont).ok());
     Expected<WaitStatus> ws = t->Wait();
     ASSERT_TRUE(ws.ok());
     EXPECT_EQ(ws->kind, WaitStatus::Kind::kExited) << ws->ToString();
