@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/code_patcher.h"
+#include "core/probe_stub.h"
 #include "core/process.h"
 #include "core/status.h"
 #include "core/tracee.h"
@@ -101,11 +102,15 @@ class RecordSession {
   Expected<int> OnSignal(RecordTask& task, int signo);
   Expected<bool> EmulateTrapInsn(RecordTask& task, int signo, arch::Registers& regs);
   Status RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,
-                      const arch::Registers& regs, bool with_fingerprint);
-  Status RecordPreempt(RecordTask& task, const arch::Registers& regs);
+                      const arch::Registers& regs, bool with_fingerprint,
+                      const std::optional<ProbeMemCheck>& word = std::nullopt);
+  Status RecordPreempt(RecordTask& task, const arch::Registers& regs,
+                       const std::optional<ProbeMemCheck>& word);
   // Single-steps a thread stopped mid-code to a point an in-process probe
-  // can find again; updates `regs`.
-  Status MoveToProbeSite(RecordTask& task, arch::Registers& regs);
+  // can find again; updates `regs`. `word`: a stack word that tells the
+  // loop's passes apart when its registers do not.
+  Status MoveToProbeSite(RecordTask& task, arch::Registers& regs,
+                         std::optional<ProbeMemCheck>* word);
   // At a syscall-entry stop: the deferred signal to deliver now, or 0.
   int TakeDeferredSignal(RecordTask& task);
 

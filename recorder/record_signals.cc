@@ -1,8 +1,8 @@
 // RecordSession: signals, trapped instructions and preemption.
 #include <signal.h>
 
-#include <cstring>
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -88,7 +88,8 @@ int RecordSession::TakeDeferredSignal(RecordTask& task) {
 
 Status RecordSession::RecordSignal(RecordTask& task, int signo,
                                    const std::vector<uint8_t>& siginfo,
-                                   const arch::Registers& regs, bool with_fingerprint) {
+                                   const arch::Registers& regs, bool with_fingerprint,
+                                   const std::optional<ProbeMemCheck>& word) {
   trace::SignalEvent event;
   event.signo = signo;
   event.siginfo = siginfo;
@@ -97,11 +98,30 @@ Status RecordSession::RecordSignal(RecordTask& task, int signo,
   if (with_fingerprint) {
     event.fingerprint.assign(regs.data(), regs.data() + task.tracee.arch().gp_regs_size());
     event.stack_hash = StackHash(task.tracee, regs);
+    if (word) {
+      event.has_stack_word = true;
+      event.stack_word_offset = word->sp_offset;
+      event.stack_word = word->value;
+    }
   }
   return Append(task, std::move(event));
 }
 
-Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs) {
+namespace {
+
+std::vector<uint8_t> StackWindow(const Tracee& tracee, const arch::Registers& regs) {
+  std::vector<uint8_t> bytes(kVaryingStackBytes);
+  uint64_t from = tracee.arch().Sp(regs) - kVaryingStackBelowSp;
+  auto n = tracee.ReadMemoryPartial(from, bytes);
+  bytes.resize(n.ok() ? *n : 0);
+  return bytes;
+}
+
+}  // namespace
+
+Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
+                                      std::optional<ProbeMemCheck>* word) {
+  word->reset();
   // A signal may always arrive later, and a preemption happen later: walk
   // the thread to an instruction where replay can plant a probe, so that a
   // point deep in a hot loop costs replay nanoseconds per pass, not a trap.
@@ -114,6 +134,8 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs) {
   std::map<uint64_t, std::vector<arch::Registers>> visits;
   std::map<uint64_t, bool> placeable;  // a loop revisits few addresses
   std::map<uint64_t, int> repeats;
+  // The stack at the last visit of each site, to find a counter kept there.
+  std::map<uint64_t, std::vector<uint8_t>> stacks;
   for (int steps = 0; steps < kMaxStepsToProbeSite; ++steps) {
     uint64_t pc = arch.Pc(regs);
     auto known = placeable.find(pc);
@@ -127,9 +149,21 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs) {
       });
       if (distinct) seen.push_back(regs);
       if (seen.size() >= 3) return Status::Ok();
-      // A loop whose registers never change (a spin on a flag): no site
-      // will do better.
-      if (!distinct && ++repeats[pc] >= 3 && seen.size() == 1) return Status::Ok();
+      // A loop whose registers never change: a spin on a flag, or a counter
+      // kept on the stack, which the probe then compares as well.
+      std::vector<uint8_t> stack = StackWindow(task.tracee, regs);
+      if (!distinct && ++repeats[pc] >= 3 && seen.size() == 1) {
+        if (std::optional<int32_t> offset = VaryingStackWord(stacks[pc], stack)) {
+          uint64_t value = 0;
+          size_t at = static_cast<size_t>(*offset + kVaryingStackBelowSp);
+          if (at + sizeof(value) <= stack.size()) {
+            std::memcpy(&value, stack.data() + at, sizeof(value));
+            *word = ProbeMemCheck{*offset, value};
+          }
+        }
+        return Status::Ok();
+      }
+      stacks[pc] = std::move(stack);
       // Past the budget for a better one, any site will do.
       if (steps >= kStepsForDistinctSite) return Status::Ok();
     }
@@ -161,10 +195,16 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs) {
   return Status::Ok();
 }
 
-Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& regs) {
+Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& regs,
+                                    const std::optional<ProbeMemCheck>& word) {
   trace::PreemptEvent event;
   event.fingerprint.assign(regs.data(), regs.data() + task.tracee.arch().gp_regs_size());
   event.stack_hash = StackHash(task.tracee, regs);
+  if (word) {
+    event.has_stack_word = true;
+    event.stack_word_offset = word->sp_offset;
+    event.stack_word = word->value;
+  }
   return Append(task, std::move(event));
 }
 
@@ -191,15 +231,17 @@ Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {
       if (!task.deferred.empty()) {
         task.defer_deadline = std::chrono::steady_clock::now() + kSignalDelay;
       }
-      if (!at_boundary) RETURN_IF_ERROR(MoveToProbeSite(task, regs));
+      std::optional<ProbeMemCheck> word;
+      if (!at_boundary) RETURN_IF_ERROR(MoveToProbeSite(task, regs, &word));
       RETURN_IF_ERROR(task.tracee.SetSiginfo(d.siginfo));
-      RETURN_IF_ERROR(RecordSignal(task, d.signo, d.siginfo, regs, !at_boundary));
+      RETURN_IF_ERROR(RecordSignal(task, d.signo, d.siginfo, regs, !at_boundary, word));
       return d.signo;
     }
     if (preempt && OthersReady(task)) {
       if (!at_boundary) {
-        RETURN_IF_ERROR(MoveToProbeSite(task, regs));
-        RETURN_IF_ERROR(RecordPreempt(task, regs));
+        std::optional<ProbeMemCheck> word;
+        RETURN_IF_ERROR(MoveToProbeSite(task, regs, &word));
+        RETURN_IF_ERROR(RecordPreempt(task, regs, word));
       }
       task.boundary_regs = regs;
       SwitchAway(task);

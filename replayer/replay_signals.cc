@@ -52,6 +52,7 @@ Status StepOverWatchedAccess(const Tracee& tracee, const std::vector<arch::HwWat
 struct Fingerprint {
   arch::Registers regs;
   uint64_t stack_hash = 0;
+  std::optional<ProbeMemCheck> word;
   bool preempt = false;
   int signo = 0;
 };
@@ -64,10 +65,12 @@ std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
     bytes = &sig->fingerprint;
     f.stack_hash = sig->stack_hash;
     f.signo = sig->signo;
+    if (sig->has_stack_word) f.word = ProbeMemCheck{sig->stack_word_offset, sig->stack_word};
   } else if (auto* p = std::get_if<trace::PreemptEvent>(&ev.body)) {
     bytes = &p->fingerprint;
     f.stack_hash = p->stack_hash;
     f.preempt = true;
+    if (p->has_stack_word) f.word = ProbeMemCheck{p->stack_word_offset, p->stack_word};
   } else {
     return std::nullopt;
   }
@@ -89,7 +92,7 @@ Status ReplaySession::InjectPendingAsyncSignal(bool stepping) {
     uint64_t pc = arch().Pc(f->regs);
     if (!stepping && !BreakpointNear(*cur().mm, pc)) {
       auto probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(),
-                                      pc, f->regs);
+                                      pc, f->regs, f->word);
       // The thread sits inside the bytes the probe would replace (e.g. where
       // the previous signal's handler returned to): step it past them; they
       // hold no branch, syscall or site of interest.
@@ -101,7 +104,7 @@ Status ReplaySession::InjectPendingAsyncSignal(bool stepping) {
                           " out of a probe site ended in " + ws.ToString());
         }
         probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(), pc,
-                                   f->regs);
+                                   f->regs, f->word);
       }
       if (probe.ok()) {
         cur().probe = std::move(*probe);

@@ -64,6 +64,12 @@ struct SignalEvent {
   // handler); replay delivers at the first point with these registers.
   std::vector<uint8_t> fingerprint;
   uint64_t stack_hash = 0;  // core/stack_hash.h, with a fingerprint
+  // A stack word that tells the passes of a loop apart when the registers
+  // do not (a counter kept on the stack): the word at sp + stack_word_offset
+  // held stack_word. Unused when has_stack_word is false.
+  bool has_stack_word = false;
+  int32_t stack_word_offset = 0;
+  uint64_t stack_word = 0;
   bool operator==(const SignalEvent&) const = default;
 };
 
@@ -116,6 +122,12 @@ struct SyscallEntryEvent {
 struct PreemptEvent {
   std::vector<uint8_t> fingerprint;
   uint64_t stack_hash = 0;
+  // A stack word that tells the passes of a loop apart when the registers
+  // do not (a counter kept on the stack): the word at sp + stack_word_offset
+  // held stack_word. Unused when has_stack_word is false.
+  bool has_stack_word = false;
+  int32_t stack_word_offset = 0;
+  uint64_t stack_word = 0;
   bool operator==(const PreemptEvent&) const = default;
 };
 

@@ -37,6 +37,23 @@ Status ReadU64s(ByteReader* in, std::vector<uint64_t>* values) {
   return Status::Ok();
 }
 
+// The optional stack word of a fingerprint (SignalEvent, PreemptEvent).
+template <typename E>
+void PutStackWord(const E& e, ByteWriter* out) {
+  out->PutBool(e.has_stack_word);
+  if (!e.has_stack_word) return;
+  out->PutSvarint(e.stack_word_offset);
+  out->PutUvarint(e.stack_word);
+}
+
+template <typename E>
+Status ReadStackWord(ByteReader* in, E* e) {
+  RETURN_IF_ERROR(in->ReadBool(&e->has_stack_word));
+  if (!e->has_stack_word) return Status::Ok();
+  RETURN_IF_ERROR(in->ReadSvarint32(&e->stack_word_offset));
+  return in->ReadUvarint(&e->stack_word);
+}
+
 void Encode(const SyscallEvent& e, ByteWriter* out) {
   out->PutSvarint(e.nr);
   for (uint64_t arg : e.args) out->PutUvarint(arg);
@@ -74,6 +91,7 @@ void Encode(const SignalEvent& e, ByteWriter* out) {
   out->PutBool(e.synchronous);
   out->PutBytes(e.fingerprint);
   out->PutUvarint(e.stack_hash);
+  PutStackWord(e, out);
 }
 
 Status Decode(ByteReader* in, SignalEvent* e) {
@@ -82,7 +100,8 @@ Status Decode(ByteReader* in, SignalEvent* e) {
   RETURN_IF_ERROR(in->ReadUvarint(&e->pc));
   RETURN_IF_ERROR(in->ReadBool(&e->synchronous));
   RETURN_IF_ERROR(in->ReadBytes(&e->fingerprint));
-  return in->ReadUvarint(&e->stack_hash);
+  RETURN_IF_ERROR(in->ReadUvarint(&e->stack_hash));
+  return ReadStackWord(in, e);
 }
 
 void Encode(const InsnTrapEvent& e, ByteWriter* out) {
@@ -173,11 +192,13 @@ Status Decode(ByteReader* in, SyscallEntryEvent* e) {
 void Encode(const PreemptEvent& e, ByteWriter* out) {
   out->PutBytes(e.fingerprint);
   out->PutUvarint(e.stack_hash);
+  PutStackWord(e, out);
 }
 
 Status Decode(ByteReader* in, PreemptEvent* e) {
   RETURN_IF_ERROR(in->ReadBytes(&e->fingerprint));
-  return in->ReadUvarint(&e->stack_hash);
+  RETURN_IF_ERROR(in->ReadUvarint(&e->stack_hash));
+  return ReadStackWord(in, e);
 }
 
 EventTag TagOf(const SyscallEvent&) { return EventTag::kSyscall; }

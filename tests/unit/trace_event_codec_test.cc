@@ -98,7 +98,29 @@ TEST(EventCodecTest, PreemptEncodingIsStable) {
                                    0x02,                    // tid 1 (zigzag)
                                    0x03, 0xaa, 0xbb, 0xcc,  // fingerprint
                                    0xac, 0x02,              // stack hash 300
+                                   0x00,                    // no stack word
                                }));
+}
+
+TEST(EventCodecTest, PreemptWithStackWordEncodingIsStable) {
+  Event preempt{.tid = 1,
+                .body = PreemptEvent{.fingerprint = {0xaa},
+                                     .stack_hash = 1,
+                                     .has_stack_word = true,
+                                     .stack_word_offset = -8,
+                                     .stack_word = 300}};
+  EXPECT_THAT(Encode(preempt), ElementsAreArray<uint8_t>({
+                                   0x07,        // tag: preempt
+                                   0x02,        // tid 1 (zigzag)
+                                   0x01, 0xaa,  // fingerprint
+                                   0x01,        // stack hash 1
+                                   0x01,        // a stack word:
+                                   0x0f,        // at sp - 8 (zigzag)
+                                   0xac, 0x02,  // holding 300
+                               }));
+  auto decoded = DecodeAll(Encode(preempt));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, preempt);
 }
 
 // A non-canonical boolean is damage, not "true".
