@@ -123,6 +123,9 @@ class Arch {
   // Registers that may differ between record and replay for reasons that do
   // not affect the program (none on x86-64); used by divergence checks.
   virtual bool SameProgramState(const Registers& a, const Registers& b) const = 0;
+  // SameProgramState, ignoring the condition flags: whether two passes of a
+  // loop differ in a value, not only in the flags of their last compare.
+  virtual bool SameValues(const Registers& a, const Registers& b) const = 0;
   // Registers words the kernel overwrites while the thread sits in a syscall
   // stop and puts back when it resumes (AArch64: x7 reads 0 at entry, 1 at
   // exit; writes to it there are dropped). Read at such a stop they are not

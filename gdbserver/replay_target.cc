@@ -59,9 +59,9 @@ std::vector<ThreadInfo> ReplayTarget::Threads() {
   for (const replayer::ThreadRef& t : timeline_.live().Threads()) {
     // The replaying thread carries the name the program gave it (prctl
     // PR_SET_NAME runs for real in replay).
-    std::string name;
+    std::string name = t.name;
     std::ifstream comm("/proc/" + std::to_string(t.live_tid) + "/comm");
-    if (!std::getline(comm, name) || name.empty()) name = exe.substr(0, 15);
+    if (name.empty() && (!std::getline(comm, name) || name.empty())) name = exe.substr(0, 15);
     out.push_back(ThreadInfo{t.tid, name});
   }
   if (out.empty()) out.push_back(ThreadInfo{pid(), exe.substr(0, 15)});
@@ -75,6 +75,9 @@ int ReplayTarget::CurrentThread() {
                        [&](const replayer::ThreadRef& t) { return t.tid == tid; });
   };
   if (selected_ > 0 && known(selected_)) return selected_;
+  // gdb takes the thread of the last stop as current until the next one,
+  // also across monitor restart/goto.
+  if (last_stop_.tid > 0 && known(last_stop_.tid)) return last_stop_.tid;
   int current = timeline_.live().current_tid();
   // The thread that ran last may belong to another process of the tree.
   if (!known(current) && !threads.empty()) return threads.front().tid;
@@ -151,6 +154,7 @@ StopReply ReplayTarget::ToStopReply(const replayer::ReplayStop& stop) {
   using Kind = replayer::ReplayStop::Kind;
   StopReply reply;
   selected_ = 0;  // gdb follows the thread that stopped
+  last_stop_.tid = 0;
   reply.tid = stop.tid > 0 ? stop.tid : CurrentThread();
   reply.kind = StopReply::Kind::kSignal;
   reply.signo = SIGTRAP;
@@ -198,7 +202,7 @@ StopReply ReplayTarget::Resume(const ResumeRequest& request,
   bool step = request.kind == ResumeKind::kStep;
   Expected<replayer::ReplayStop> stop =
       reverse ? (step ? timeline_.ReverseStep() : timeline_.ReverseContinue(interrupted))
-              : (step ? timeline_.Step() : timeline_.Continue(interrupted));
+              : (step ? timeline_.Step(request.tid) : timeline_.Continue(interrupted));
   if (!stop.ok()) {
     // The debugger cannot show our errors in a stop reply; the user's
     // terminal can. The replay stays where it stopped.

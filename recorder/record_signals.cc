@@ -129,8 +129,8 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
   // with different registers: one revisited with the same registers (a
   // counter kept in memory) would trap on every pass.
   const arch::Arch& arch = task.tracee.arch();
-  // Three visits with pairwise different registers: a flag that merely
-  // alternates (parity of a memory counter) does not tell passes apart.
+  // Three visits with pairwise different register values: flags that merely
+  // follow a counter kept in memory do not tell passes apart.
   std::map<uint64_t, std::vector<arch::Registers>> visits;
   std::map<uint64_t, bool> placeable;  // a loop revisits few addresses
   std::map<uint64_t, int> repeats;
@@ -145,7 +145,7 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
     if (known->second) {
       std::vector<arch::Registers>& seen = visits[pc];
       bool distinct = std::none_of(seen.begin(), seen.end(), [&](const arch::Registers& r) {
-        return arch.SameProgramState(r, regs);
+        return arch.SameValues(r, regs);
       });
       if (distinct) seen.push_back(regs);
       if (seen.size() >= 3) return Status::Ok();

@@ -124,7 +124,7 @@ pid_t ReplaySession::live_tid() const {
 std::vector<ThreadRef> ReplaySession::Threads() const {
   std::vector<ThreadRef> out;
   for (const auto& t : tasks_) {
-    if (InFocus(*t) && t->tgid == focus_pid_) out.push_back({t->tid, t->tracee.tid()});
+    if (InFocus(*t) && t->tgid == focus_pid_) out.push_back({t->tid, t->tracee.tid(), t->name});
   }
   return out;
 }
@@ -204,6 +204,31 @@ Expected<ReplayStop> ReplaySession::Step() {
   ASSIGN_OR_RETURN(Stop stop, ResumeOnce(true));
   if (stop) return *stop;
   return MakeStop(ReplayStop::Kind::kStep);
+}
+
+Expected<ReplayStop> ReplaySession::StepThread(pid_t tid) {
+  if (!FindTask(tid)) return Status(ErrorCode::kInvalidInput, "no thread " + std::to_string(tid));
+  while (true) {
+    ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
+    ReplayTask* owner = ev ? FindTask(ev->tid) : cur_;
+    if (!owner || owner->tid == tid) break;
+    ASSIGN_OR_RETURN(Stop over, StepOverBreakpoint());
+    if (over && (over->kind == ReplayStop::Kind::kExited ||
+                 over->kind == ReplayStop::Kind::kEndOfTrace)) {
+      return *over;
+    }
+    ASSIGN_OR_RETURN(Stop stop, ResumeOnce(false));
+    if (!stop) continue;
+    switch (stop->kind) {
+      case ReplayStop::Kind::kExited:
+      case ReplayStop::Kind::kEndOfTrace:
+      case ReplayStop::Kind::kInterrupted:
+        return *stop;
+      default:
+        break;  // another thread's trap or signal: it goes on as recorded
+    }
+  }
+  return Step();
 }
 
 Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
@@ -354,6 +379,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
     auto task = std::make_unique<ReplayTask>(Tracee((*tids)[i], arch()), from.tid, from.tgid,
                                              copy_mm);
     task->clear_child_tid = from.clear_child_tid;
+    task->name = from.name;
     if (from.at_syscall_entry) {
       // The copy is not inside the syscall: put it back onto the syscall
       // instruction, which it executes again when its event comes.

@@ -68,6 +68,7 @@ struct ReplayStop {
 struct ThreadRef {
   pid_t tid = 0;       // recorded
   pid_t live_tid = 0;  // the replaying thread
+  std::string name;    // as the program set it; empty when it did not
 };
 
 class ReplaySession {
@@ -80,6 +81,10 @@ class ReplaySession {
   // Executes one instruction of the thread that runs next (a syscall
   // instruction counts as one).
   Expected<ReplayStop> Step();
+  // Executes one instruction of thread `tid` (recorded). Other threads run
+  // first, as recorded, until it is that thread's turn; their breakpoints
+  // do not stop them (a debugger steps one thread over a breakpoint this way).
+  Expected<ReplayStop> StepThread(pid_t tid);
 
   // A copy-on-write copy of this session at its current point (a
   // checkpoint). Allowed at event boundaries and debugger stops of a

@@ -1,4 +1,4 @@
-// ReplaySession: syscalls, exec, clone and exits.
+// ReplaySession: syscalls and exec (process tree and exits: replay_tree.cc).
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -30,11 +30,6 @@ std::string Hex(uint64_t v) {
   char buf[24];
   snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
   return buf;
-}
-
-bool SameExit(int recorded, int seen) {
-  // Whether a core file was written depends on the machine, not the program.
-  return (recorded & ~0x80) == (seen & ~0x80);
 }
 
 void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
@@ -124,7 +119,11 @@ Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
                 row->special != arch::Special::kClone) ||
                (row->special == arch::Special::kPrctl && copy.args[0] == PR_SET_NAME)) {
       // A thread's name is the kernel's: set it for real so that debuggers
-      // see it.
+      // see it, and keep it for the thread's copies in checkpoints.
+      if (row->special == arch::Special::kPrctl) {
+        auto name = tracee().ReadCString(copy.args[1], 16);
+        if (name.ok()) cur().name = *name;
+      }
       RETURN_IF_ERROR(ExecuteSyscall(*row, copy));
     } else if (row->name == "rt_sigsuspend" && copy.result < 0) {
       RETURN_IF_ERROR(ReplaySigsuspend(*row, copy));
@@ -362,172 +361,5 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
   return Status::Ok();
 }
 
-
-Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
-  const arch::Arch& a = arch();
-  arch::Arch::CloneArgPositions pos = a.CloneArgs();
-  uint64_t flags = SIGCHLD;
-  if (row.name == "clone") flags = ev.args[pos.flags];
-  if (row.name == "vfork") flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
-  // Always the clone syscall, so that vfork and fork can be reshaped: no
-  // exit signal (the recorded SIGCHLD is replayed as an event), and no
-  // vfork wait (the parent is not run until its next event anyway; a vfork
-  // child keeps sharing its parent's memory, as recorded).
-  std::array<uint64_t, 6> args{};
-  if (row.name == "clone") args = ev.args;
-  args[pos.flags] = flags & ~uint64_t{CLONE_VFORK | 0xff};
-  std::optional<WaitStatus> exited;
-  pid_t child_live = 0;
-  ASSIGN_OR_RETURN(int64_t result,
-                   ExecuteInPlace(args, &exited, a.syscalls().FindByName("clone")->nr, &child_live));
-  if (exited) return Diverged(std::string(row.name) + " ended the thread");
-  if (result <= 0 || child_live <= 0) {
-    return Diverged(std::string(row.name) + " failed in replay (" + Hex(result) +
-                    ") but created thread " + std::to_string(ev.result) + " when recorded");
-  }
-  // The new thread's first stop: the SIGSTOP of an attached child, which is
-  // never delivered.
-  Tracee child(child_live, a);
-  ASSIGN_OR_RETURN(WaitStatus first, child.Wait());
-  if (first.is_exit()) return Diverged("the new thread " + std::to_string(ev.result) + " died at once");
-
-  {
-    // The child inherited the reshaped arguments; give it the program's, and
-    // its own return value 0 (AArch64 returns in the first argument's register).
-    ASSIGN_OR_RETURN(arch::Registers child_regs, child.GetRegisters());
-    for (int i = 0; i < 6; ++i) a.SetSyscallArg(child_regs, i, ev.args[i]);
-    a.SetSyscallResult(child_regs, 0);
-    RETURN_IF_ERROR(child.SetRegisters(child_regs));
-  }
-  pid_t recorded_child = static_cast<pid_t>(ev.result);
-  bool thread = flags & CLONE_THREAD;
-  std::shared_ptr<AddressSpace> mm = cur().mm;
-  if (!(flags & CLONE_VM)) {
-    mm = std::make_shared<AddressSpace>();
-    mm->patcher = cur().mm->patcher;
-    mm->exec_path = cur().mm->exec_path;
-    mm->mapped_files = cur().mm->mapped_files;
-    RETURN_IF_ERROR(RemoveBreakpointsFrom(*cur().mm, child));
-  }
-  // The program must see the recorded tids wherever the kernel wrote live ones.
-  uint32_t tid32 = static_cast<uint32_t>(recorded_child);
-  std::span<const uint8_t> tid_bytes(reinterpret_cast<const uint8_t*>(&tid32), sizeof(tid32));
-  if (row.name == "clone" && (flags & CLONE_PARENT_SETTID)) {
-    RETURN_IF_ERROR(tracee().WriteMemory(ev.args[pos.parent_tid], tid_bytes));
-  }
-  if (row.name == "clone" && (flags & CLONE_CHILD_SETTID)) {
-    RETURN_IF_ERROR(child.WriteMemory(ev.args[pos.child_tid], tid_bytes));
-  }
-  ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
-  // The program's own argument registers (glibc's vfork keeps its return
-  // address in one), which the reshaped call overwrote.
-  for (int i = 0; i < 6; ++i) a.SetSyscallArg(regs, i, ev.args[i]);
-  a.SetSyscallResult(regs, ev.result);
-  RETURN_IF_ERROR(tracee().SetRegisters(regs));
-
-  pid_t tgid = thread ? cur().tgid : recorded_child;
-  auto task = std::make_unique<ReplayTask>(std::move(child), recorded_child, tgid, mm);
-  if (row.name == "clone" && (flags & CLONE_CHILD_CLEARTID)) {
-    task->clear_child_tid = ev.args[pos.child_tid];
-  } else if (!(flags & CLONE_VM)) {
-    task->clear_child_tid = cur().clear_child_tid;  // a fork copies it
-  }
-  if (!thread && tgid == focus_pid_) focus_mm_ = mm;
-  if (InFocus(*task) && !watches_.empty()) {
-    (void)a.SetHwWatchpoints(task->tracee.tid(), watches_);
-  }
-  tasks_.push_back(std::move(task));
-  return Status::Ok();
-}
-
-Status ReplaySession::ReplaySigsuspend(const arch::SyscallInfo& row,
-                                      const trace::SyscallEvent& ev) {
-  // The signal that ended the wait is usually blocked outside it: only the
-  // kernel's own sigsuspend puts the waiting mask in place, delivers it and
-  // restores the mask after the handler. So queue the recorded signal and
-  // run the syscall for real; it returns at once.
-  ASSIGN_OR_RETURN(const trace::Event* next, PeekEvent());
-  auto* sig = next ? std::get_if<trace::SignalEvent>(&next->body) : nullptr;
-  if (!sig || next->tid != cur().tid || sig->synchronous || !sig->fingerprint.empty()) {
-    return EmulateSyscall(row, ev);
-  }
-  if (syscall(SYS_tkill, tracee().tid(), sig->signo) != 0) {
-    return ErrnoError("sending the recorded " + SignalName(sig->signo));
-  }
-  cur().signal_queued = true;
-  std::optional<WaitStatus> exited;
-  ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(std::nullopt, &exited));
-  if (exited) return Diverged("rt_sigsuspend ended the thread");
-  if (result != ev.result) {
-    return Diverged("rt_sigsuspend returned " + Hex(result) + "; the recording had " +
-                    Hex(ev.result));
-  }
-  return Status::Ok();
-}
-
-void ReplaySession::ReapThread(ReplayTask& t) {
-  // Ended by another thread (exit_group, a fatal signal, exec): its death
-  // follows promptly; collect it so it does not linger as a stop.
-  for (int i = 0; i < 1000; ++i) {
-    auto ws = t.tracee.Wait();
-    if (!ws.ok() || ws->is_exit()) break;
-    (void)t.tracee.Resume(ResumeMode::kCont);
-  }
-  if (t.tracee.tid() == root_.pid()) root_.MarkReaped();
-}
-
-void ReplaySession::RemoveTask(ReplayTask* task) {
-  if (task->tracee.tid() == root_.pid()) root_.MarkReaped();
-  if (cur_ == task) cur_ = nullptr;
-  std::erase_if(tasks_, [&](const auto& t) { return t.get() == task; });
-}
-
-Expected<Stop> ReplaySession::OnExit(const WaitStatus& ws) {
-  ReplayTask* dead = cur_;
-  ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
-  auto* exit = ev ? std::get_if<trace::ExitEvent>(&ev->body) : nullptr;
-  if (!exit) {
-    return Diverged("thread " + std::to_string(dead->tid) + " ended (" + ws.ToString() +
-                    ") but the recording expected " +
-                    (ev ? trace::DescribeEvent(arch(), *ev) : std::string("more events")));
-  }
-  if (!SameExit(exit->wait_status, ws.raw)) {
-    return Diverged("thread " + std::to_string(dead->tid) + " ended with " + ws.ToString() +
-                    "; the recording had " +
-                    WaitStatus::FromRaw(ws.tid, exit->wait_status).ToString());
-  }
-  trace::ExitEvent recorded = *exit;
-  ConsumeEvent();
-  pid_t tgid = dead->tgid;
-  bool focus = InFocus(*dead) && tgid == focus_pid_;
-  RemoveTask(dead);
-  if (recorded.whole_process) {
-    for (const auto& t : tasks_) {
-      if (t->tgid == tgid) ReapThread(*t);
-    }
-    std::erase_if(tasks_, [&](const auto& t) { return t->tgid == tgid; });
-  }
-  if (!recorded.whole_process || !focus) return AfterEvent(false);
-  exited_ = WaitStatus::FromRaw(ws.tid, recorded.wait_status);
-  ReplayStop stop = MakeStop(ReplayStop::Kind::kExited);
-  stop.tid = tgid;
-  stop.wait_status = recorded.wait_status;
-  return Stop(stop);
-}
-
-Expected<Stop> ReplaySession::EndThreadAsRecorded(const trace::ExitEvent& exit) {
-  (void)exit;
-  // Killed from outside when recorded (SIGKILL cannot be caught): end the
-  // process here too.
-  if (syscall(SYS_tgkill, tracee().tid(), tracee().tid(), SIGKILL) != 0) {
-    return ErrnoError("ending the replayed thread as recorded");
-  }
-  ASSIGN_OR_RETURN(WaitStatus ws, tracee().Wait());
-  for (int i = 0; i < 16 && !ws.is_exit(); ++i) {
-    (void)tracee().Resume(ResumeMode::kCont);
-    ASSIGN_OR_RETURN(ws, tracee().Wait());
-  }
-  return OnExit(ws);
-}
 
 }  // namespace rwd::replayer

@@ -65,6 +65,9 @@ struct ReplayTask {
   // Where the kernel clears the tid and wakes joiners when the thread ends
   // (CLONE_CHILD_CLEARTID, set_tid_address); a checkpoint's copy needs it.
   uint64_t clear_child_tid = 0;
+  // The name the program gave the thread (prctl PR_SET_NAME); the kernel's
+  // copy does not survive a checkpoint's recreation of the thread.
+  std::string name;
 };
 
 }  // namespace rwd::replayer

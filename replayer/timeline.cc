@@ -207,8 +207,8 @@ Expected<ReplayStop> Timeline::Continue(const InterruptPoll& poll) {
   return result;
 }
 
-Expected<ReplayStop> Timeline::Step() {
-  ASSIGN_OR_RETURN(ReplayStop stop, live_->Step());
+Expected<ReplayStop> Timeline::Step(pid_t tid) {
+  ASSIGN_OR_RETURN(ReplayStop stop, tid > 0 ? live_->StepThread(tid) : live_->Step());
   high_water_event_ = std::max(high_water_event_, live_->event_number());
   live_->set_echo_from_event(high_water_event_);
   return stop;

@@ -59,7 +59,9 @@ class Timeline {
   Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches);
 
   Expected<ReplayStop> Continue(const InterruptPoll& interrupted);
-  Expected<ReplayStop> Step();
+  // One instruction of thread `tid` (recorded), or of the thread that runs
+  // next when tid <= 0.
+  Expected<ReplayStop> Step(pid_t tid = 0);
   Expected<ReplayStop> ReverseContinue(const InterruptPoll& interrupted);
   Expected<ReplayStop> ReverseStep();
 

@@ -112,6 +112,14 @@ void AArch64Arch::SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
   for (int i = 0; i < 6; ++i) r.SetWord(kA64X0 + i, args[i]);
 }
 
+bool AArch64Arch::SameValues(const Registers& a, const Registers& b) const {
+  Registers x = a;
+  Registers y = b;
+  x.SetWord(kA64Pstate, x.Word(kA64Pstate) & ~kNzcvMask);
+  y.SetWord(kA64Pstate, y.Word(kA64Pstate) & ~kNzcvMask);
+  return SameProgramState(x, y);
+}
+
 bool AArch64Arch::SameProgramState(const Registers& a, const Registers& b) const {
   Registers x = a;
   Registers y = b;

@@ -93,6 +93,7 @@ class AArch64Arch final : public Arch {
                     std::span<const uint64_t, 6> args) const override;
   // Every word, stop artifacts (ClearStopArtifacts) aside.
   bool SameProgramState(const Registers& a, const Registers& b) const override;
+  bool SameValues(const Registers& a, const Registers& b) const override;
   std::span<const uint8_t> SyscallStopClobberedWords() const override;
   // x7 and PSTATE.SS (bit 21, set while the kernel single-steps the thread).
   void ClearStopArtifacts(Registers& r) const override;

@@ -210,6 +210,14 @@ void X86_64Arch::ClearStopArtifacts(Registers& r) const {
   r.SetWord(kX86R11, r.Word(kX86R11) & ~kTrapFlag);
 }
 
+bool X86_64Arch::SameValues(const Registers& a, const Registers& b) const {
+  Registers x = a;
+  Registers y = b;
+  x.SetWord(kX86Eflags, 0);
+  y.SetWord(kX86Eflags, 0);
+  return SameProgramState(x, y);
+}
+
 bool X86_64Arch::SameProgramState(const Registers& a, const Registers& b) const {
   for (size_t i = 0; i < kX86NumGpWords; ++i) {
     uint64_t mask = i == kX86R11 ? ~kTrapFlag : ~uint64_t{0};

@@ -76,6 +76,7 @@ class X86_64Arch final : public Arch {
   void SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
                     std::span<const uint64_t, 6> args) const override;
   bool SameProgramState(const Registers& a, const Registers& b) const override;
+  bool SameValues(const Registers& a, const Registers& b) const override;
   // None: syscall stops report every register as the program left it.
   std::span<const uint8_t> SyscallStopClobberedWords() const override { return {}; }
   // The kernel already hides the trap flag it sets for PTRACE_SINGLESTEP.

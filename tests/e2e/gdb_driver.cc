@@ -37,7 +37,11 @@ std::string ShellQuote(const std::string& s) {
 
 std::vector<std::string> CommonSettings(const GdbOptions& options) {
   std::vector<std::string> settings = {"set pagination off", "set width 0", "set height 0",
-                                       "set confirm off", "set debuginfod enabled off"};
+                                       "set confirm off", "set debuginfod enabled off",
+                                       // The server's start-up (replay to the first
+                                       // instruction) can outlast gdb's 2 s default on a
+                                       // loaded CI machine.
+                                       "set remotetimeout 30"};
   if (!options.remote_files) settings.push_back("set sysroot /");
   return settings;
 }
@@ -158,10 +162,13 @@ GdbTranscript RunGdb(const std::string& program, const std::vector<std::string>&
 }
 
 // Removes a leading "#N  " or "0x... in " or stop-reason prefix from a
-// location line, leaving "function (args) at file:line".
+// location line, leaving "function (args) at file:line". Once a program has
+// had several threads, gdb names the thread that stopped before the reason:
+// "Thread 2 "worker-1" hit Breakpoint 1, ..." (the name only when it has one).
 std::string StripLocationPrefix(const std::string& text) {
   static const std::regex kPrefixes(
-      R"(^(Run till exit from |#\d+\s+|(Temporary )?[Bb]reakpoint \d+, |0x[0-9a-f]+ in )+)");
+      R"re(^(Run till exit from |#\d+\s+|Thread \d+ (?:"[^"]*" )?hit |)re"
+      R"re((Temporary )?[Bb]reakpoint \d+, |0x[0-9a-f]+ in )+)re");
   return std::regex_replace(text, kPrefixes, "", std::regex_constants::format_first_only);
 }
 

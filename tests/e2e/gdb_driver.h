@@ -100,7 +100,9 @@ struct SourceLocation {
 // (continue, step, finish, reverse-*, a watchpoint hit) or of `frame`: the
 // last "... at FILE:LINE" line gives function and file, and the last source
 // line printed ("LINE<tab>text") gives the line. A step within one function
-// prints only the source line; then `function` and `file` are empty.
+// prints only the source line; then `function` and `file` are empty. The
+// prefix gdb gives stops in multithreaded programs ("Thread 2 "worker-1"
+// hit Breakpoint 1, ") is not part of the function.
 std::optional<SourceLocation> StopLocation(const std::string& output);
 
 // The value of the last `print`: "$3 = 42" gives "42" (multi-line values

@@ -345,7 +345,9 @@ class ProbeStubTracee : public testing::Test {
     std::printf("iteration %llu: native %.1f ms, through the probe %.1f ms (%.2f ns/pass more)\n",
                 static_cast<unsigned long long>(target_iteration_), native_ms_, ms,
                 (ms - native_ms_) * 1e6 / static_cast<double>(target_iteration_));
-    EXPECT_LT(ms, 1000);
+    // Not a timing test (bench/ measures speed): a trap per pass would take
+    // minutes, which this bound still catches on a loaded machine.
+    EXPECT_LT(ms, 60000);
     return regs;
   }
 
@@ -617,7 +619,9 @@ TEST(ProbeStubStackWord, StopsAtThePassWhoseStackCounterMatches) {
   std::printf("pass %llu: native %.1f ms, through the probe %.1f ms (%.2f ns/pass)\n",
               static_cast<unsigned long long>(counter), native_ms, ms,
               ms * 1e6 / static_cast<double>(counter));
-  EXPECT_LT(ms, 1000);
+  // Not a timing test (bench/ measures speed): a trap per pass would take
+  // minutes, which this bound still catches on a loaded machine.
+  EXPECT_LT(ms, 60000);
 
   // On past the hit: the rest of the passes through the trampoline, without
   // another trap, and both processes end with the same count.

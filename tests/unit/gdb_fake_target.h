@@ -35,6 +35,9 @@ class FakeArch final : public arch::Arch {
   void RewindToSyscallInsn(arch::Registers&) const override {}
   void SetupSyscall(arch::Registers&, uint64_t, int64_t,
                     std::span<const uint64_t, 6>) const override {}
+  bool SameValues(const arch::Registers& a, const arch::Registers& b) const override {
+    return a == b;
+  }
   bool SameProgramState(const arch::Registers& a, const arch::Registers& b) const override {
     return a == b;
   }
