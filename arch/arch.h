@@ -29,18 +29,18 @@ enum class ArchId : uint8_t { kX86_64 = 1, kAArch64 = 2 };
 // traps (fault, or a breakpoint patched over them) and replays from the trace.
 enum class TrapInsnKind : uint8_t {
   kNone = 0,
-  kRdtsc,    // values: {tsc}
-  kRdtscp,   // values: {tsc, aux}
-  kCpuid,    // values: {eax, ebx, ecx, edx}
-  kRdrand,   // values: {random}
-  kRdseed,   // values: {random}
+  kRdtsc,        // values: {tsc}
+  kRdtscp,       // values: {tsc, aux}
+  kCpuid,        // values: {eax, ebx, ecx, edx}
+  kRdrand,       // values: {random}
+  kRdseed,       // values: {random}
   kCounterRead,  // AArch64 mrs CNTVCT_EL0 and friends; values: {counter}
 };
 
 struct TrapInsn {
   TrapInsnKind kind = TrapInsnKind::kNone;
-  uint8_t length = 0;     // bytes, so pc can advance past it
-  int8_t dest_reg = -1;   // Registers word written (rdrand/rdseed/mrs)
+  uint8_t length = 0;    // bytes, so pc can advance past it
+  int8_t dest_reg = -1;  // Registers word written (rdrand/rdseed/mrs)
   uint8_t operand_bytes = 8;
 };
 
@@ -58,9 +58,9 @@ struct VdsoFunction {
 
 // Where gdb's register number N comes from.
 enum class RegSource : uint8_t {
-  kGp,     // Registers word/offset (NT_PRSTATUS layout)
-  kFp,     // the architecture's extended state (xsave area / fpsimd)
-  kZero,   // not available from the kernel; reported as zero
+  kGp,    // Registers word/offset (NT_PRSTATUS layout)
+  kFp,    // the architecture's extended state (xsave area / fpsimd)
+  kZero,  // not available from the kernel; reported as zero
 };
 
 struct GdbRegister {

@@ -121,8 +121,8 @@ Status ChooseProcess(const ReplayArgs& args, const std::string& dir,
     return Status::Ok();
   }
   return Status(ErrorCode::kInvalidInput, "the trace has no process " +
-                                              std::to_string(args.process) +
-                                              " (see 'rewind ps " + dir + "')");
+                                              std::to_string(args.process) + " (see 'rewind ps " +
+                                              dir + "')");
 }
 
 int Serve(const ReplayArgs& args, const std::string& dir) {

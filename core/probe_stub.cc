@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/hex.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
 
@@ -26,12 +27,6 @@ constexpr uint64_t kLowestArea = 1 << 20;
 constexpr uint64_t kStackGrowthRoom = uint64_t{64} << 20;
 // Code around the site that PlanSite sweeps for branches into the patch.
 constexpr uint64_t kSiteWindow = 4096;
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-  return buf;
-}
 
 Status Unsupported(const std::string& why) {
   return Status(ErrorCode::kUnsupported, "cannot place a probe: " + why);

@@ -29,8 +29,8 @@ void HashExecutableData(const Tracee& tracee, XXH3_state_t* state) {
   uint64_t previous_end = 0;
   bool previous_was_exe = false;
   for (const MemoryMapping& m : *maps) {
-    bool exe_data = m.path == std::string(exe, static_cast<size_t>(len)) &&
-                    (m.prot & PROT_WRITE) && !m.shared;
+    bool exe_data =
+        m.path == std::string(exe, static_cast<size_t>(len)) && (m.prot & PROT_WRITE) && !m.shared;
     // .bss beyond the file's last page is an anonymous mapping right after it.
     bool bss = previous_was_exe && m.path.empty() && m.start == previous_end &&
                (m.prot & PROT_WRITE) && !m.shared;

@@ -72,8 +72,7 @@ Status Tracee::SetFpRegisters(std::span<const uint8_t> bytes) const {
 
 Expected<SyscallStopInfo> Tracee::GetSyscallInfo() const {
   __ptrace_syscall_info info{};
-  long n = ptrace(static_cast<__ptrace_request>(kPtraceGetSyscallInfo), tid_,
-                  sizeof(info), &info);
+  long n = ptrace(static_cast<__ptrace_request>(kPtraceGetSyscallInfo), tid_, sizeof(info), &info);
   if (n < 0) return ErrnoError("PTRACE_GET_SYSCALL_INFO on " + Tid(tid_));
   SyscallStopInfo out;
   switch (info.op) {
@@ -191,11 +190,21 @@ Status Tracee::WriteMemory(uint64_t addr, std::span<const uint8_t> bytes) {
 Status Tracee::Resume(ResumeMode mode, int signo) const {
   int request = PTRACE_CONT;
   switch (mode) {
-    case ResumeMode::kCont: request = PTRACE_CONT; break;
-    case ResumeMode::kSyscall: request = PTRACE_SYSCALL; break;
-    case ResumeMode::kSysemu: request = kPtraceSysemu; break;
-    case ResumeMode::kSingleStep: request = PTRACE_SINGLESTEP; break;
-    case ResumeMode::kSysemuSingleStep: request = kPtraceSysemuSinglestep; break;
+    case ResumeMode::kCont:
+      request = PTRACE_CONT;
+      break;
+    case ResumeMode::kSyscall:
+      request = PTRACE_SYSCALL;
+      break;
+    case ResumeMode::kSysemu:
+      request = kPtraceSysemu;
+      break;
+    case ResumeMode::kSingleStep:
+      request = PTRACE_SINGLESTEP;
+      break;
+    case ResumeMode::kSysemuSingleStep:
+      request = kPtraceSysemuSinglestep;
+      break;
   }
   if (ptrace(static_cast<__ptrace_request>(request), tid_, nullptr,
              reinterpret_cast<void*>(static_cast<long>(signo))) != 0) {

@@ -26,11 +26,11 @@
 namespace rwd {
 
 enum class ResumeMode {
-  kCont,                // PTRACE_CONT
-  kSyscall,             // PTRACE_SYSCALL: stop at syscall entry and exit
-  kSysemu,              // PTRACE_SYSEMU: stop at entry, skip the syscall
-  kSingleStep,          // PTRACE_SINGLESTEP
-  kSysemuSingleStep,    // PTRACE_SYSEMU_SINGLESTEP
+  kCont,              // PTRACE_CONT
+  kSyscall,           // PTRACE_SYSCALL: stop at syscall entry and exit
+  kSysemu,            // PTRACE_SYSEMU: stop at entry, skip the syscall
+  kSingleStep,        // PTRACE_SINGLESTEP
+  kSysemuSingleStep,  // PTRACE_SYSEMU_SINGLESTEP
 };
 
 // What PTRACE_GET_SYSCALL_INFO says about the current syscall stop.

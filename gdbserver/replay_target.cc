@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/hex.h"
 #include "core/proc_maps.h"
 
 namespace rwd::gdbserver {
@@ -29,16 +30,13 @@ constexpr const char* kMonitorHelp =
 
 arch::HwKind ToHwKind(BreakpointType type) {
   switch (type) {
-    case BreakpointType::kRead: return arch::HwKind::kRead;
-    case BreakpointType::kAccess: return arch::HwKind::kAccess;
-    default: return arch::HwKind::kWrite;
+    case BreakpointType::kRead:
+      return arch::HwKind::kRead;
+    case BreakpointType::kAccess:
+      return arch::HwKind::kAccess;
+    default:
+      return arch::HwKind::kWrite;
   }
-}
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-  return buf;
 }
 
 }  // namespace
@@ -271,9 +269,8 @@ std::string ReplayTarget::Monitor(const std::string& command) {
   if (verb == "checkpoints") {
     std::ostringstream out;
     for (const replayer::CheckpointInfo& cp : timeline_.Checkpoints()) {
-      out << cp.id << "\tevent " << cp.event << "\t"
-          << (cp.automatic ? "auto" : "explicit") << (cp.name.empty() ? "" : "\t" + cp.name)
-          << "\n";
+      out << cp.id << "\tevent " << cp.event << "\t" << (cp.automatic ? "auto" : "explicit")
+          << (cp.name.empty() ? "" : "\t" + cp.name) << "\n";
     }
     return out.str();
   }
@@ -292,8 +289,8 @@ std::string ReplayTarget::Monitor(const std::string& command) {
   if (verb == "stats") {
     const replayer::TimelineStats& st = timeline_.stats();
     std::ostringstream out;
-    out << "checkpoints: " << timeline_.Checkpoints().size() << " kept, "
-        << st.checkpoints_taken << " taken\n"
+    out << "checkpoints: " << timeline_.Checkpoints().size() << " kept, " << st.checkpoints_taken
+        << " taken\n"
         << "restores: " << st.restores << " (" << st.restores_from_start
         << " from the start of history), last from event " << st.last_restore_event << "\n";
     return out.str();

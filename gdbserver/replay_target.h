@@ -29,8 +29,7 @@ class ReplayTarget : public DebugTarget {
   Expected<std::vector<uint8_t>> ReadMemory(uint64_t addr, size_t len) override;
   Status InsertBreakpoint(BreakpointType type, uint64_t addr, int len) override;
   Status RemoveBreakpoint(BreakpointType type, uint64_t addr, int len) override;
-  StopReply Resume(const ResumeRequest& request,
-                   const std::function<bool()>& interrupted) override;
+  StopReply Resume(const ResumeRequest& request, const std::function<bool()>& interrupted) override;
   StopReply LastStop() override { return last_stop_; }
   Expected<std::vector<uint8_t>> Auxv() override;
   std::string ExecFile() override;

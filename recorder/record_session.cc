@@ -202,8 +202,8 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
 
 Status RecordSession::OnDeath(const WaitStatus& ws) {
   early_stops_.erase(ws.tid);
-  auto it = std::find_if(tasks_.begin(), tasks_.end(),
-                         [&](const auto& t) { return t->tid() == ws.tid; });
+  auto it =
+      std::find_if(tasks_.begin(), tasks_.end(), [&](const auto& t) { return t->tid() == ws.tid; });
   if (it == tasks_.end()) return Status::Ok();
   RecordTask& task = **it;
   pid_t tgid = task.tgid;
@@ -273,8 +273,9 @@ RecordTask* RecordSession::PickNext() {
 }
 
 Expected<std::optional<WaitStatus>> RecordSession::WaitForStop() {
-  bool timed = current_ && (!current_->deferred.empty() ||
-                            (current_->state != RecordTask::State::kExiting && OthersReady(*current_)));
+  bool timed =
+      current_ && (!current_->deferred.empty() ||
+                   (current_->state != RecordTask::State::kExiting && OthersReady(*current_)));
   if (!timed) return WaitAnyTracee();
   ScopedWakeupTimer timer(kWakeupPeriod);
   return WaitAnyTracee([&]() { return OnWakeup(); });

@@ -38,9 +38,23 @@ bool IsTimeStampOrCpuid(arch::TrapInsnKind kind) {
 bool IsSynchronousFault(int signo, const std::vector<uint8_t>& siginfo) {
   int si_code = 0;
   if (siginfo.size() >= 12) std::memcpy(&si_code, siginfo.data() + 8, sizeof(si_code));
-  bool fault_signal = signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE ||
-                      signo == SIGILL || signo == SIGTRAP;
+  bool fault_signal =
+      signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE || signo == SIGILL || signo == SIGTRAP;
   return fault_signal && si_code > 0;
+}
+
+// Fills the fingerprint of a SignalEvent or PreemptEvent: where replay
+// must find the thread again.
+template <typename Event>
+void Fingerprint(const Tracee& tracee, const arch::Registers& regs,
+                 const std::optional<ProbeMemCheck>& word, Event* event) {
+  event->fingerprint.assign(regs.data(), regs.data() + tracee.arch().gp_regs_size());
+  event->stack_hash = StackHash(tracee, regs);
+  if (word) {
+    event->has_stack_word = true;
+    event->stack_word_offset = word->sp_offset;
+    event->stack_word = word->value;
+  }
 }
 
 }  // namespace
@@ -86,8 +100,7 @@ int RecordSession::TakeDeferredSignal(RecordTask& task) {
   return task.reinjected->signo;
 }
 
-Status RecordSession::RecordSignal(RecordTask& task, int signo,
-                                   const std::vector<uint8_t>& siginfo,
+Status RecordSession::RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,
                                    const arch::Registers& regs, bool with_fingerprint,
                                    const std::optional<ProbeMemCheck>& word) {
   trace::SignalEvent event;
@@ -96,13 +109,7 @@ Status RecordSession::RecordSignal(RecordTask& task, int signo,
   event.pc = task.tracee.arch().Pc(regs);
   event.synchronous = IsSynchronousFault(signo, siginfo);
   if (with_fingerprint) {
-    event.fingerprint.assign(regs.data(), regs.data() + task.tracee.arch().gp_regs_size());
-    event.stack_hash = StackHash(task.tracee, regs);
-    if (word) {
-      event.has_stack_word = true;
-      event.stack_word_offset = word->sp_offset;
-      event.stack_word = word->value;
-    }
+    Fingerprint(task.tracee, regs, word, &event);
   }
   return Append(task, std::move(event));
 }
@@ -198,13 +205,7 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
 Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& regs,
                                     const std::optional<ProbeMemCheck>& word) {
   trace::PreemptEvent event;
-  event.fingerprint.assign(regs.data(), regs.data() + task.tracee.arch().gp_regs_size());
-  event.stack_hash = StackHash(task.tracee, regs);
-  if (word) {
-    event.has_stack_word = true;
-    event.stack_word_offset = word->sp_offset;
-    event.stack_word = word->value;
-  }
+  Fingerprint(task.tracee, regs, word, &event);
   return Append(task, std::move(event));
 }
 

@@ -171,8 +171,9 @@ Expected<trace::SyscallEvent> RecordSession::FinishSyscall(RecordTask& task,
   event.nr = pending.nr;
   event.args = pending.args;
   event.result = result;
-  ASSIGN_OR_RETURN(std::vector<MemRange> ranges,
-                   OutputRanges(task.tracee, *pending.info, pending.args, result, pending.snapshot));
+  ASSIGN_OR_RETURN(
+      std::vector<MemRange> ranges,
+      OutputRanges(task.tracee, *pending.info, pending.args, result, pending.snapshot));
   for (const MemRange& r : ranges) {
     trace::MemWrite w;
     w.addr = r.addr;
@@ -206,10 +207,10 @@ Status RecordSession::OnSyscallExit(RecordTask& task, const SyscallStopInfo& inf
     arch::Special special = pending.info->special;
     if (special == arch::Special::kMmap) RETURN_IF_ERROR(RecordMmap(task, event));
     if (special == arch::Special::kMprotect && (event.args[2] & PROT_EXEC)) {
-      RETURN_IF_ERROR(ProcessOf(task)
-                          .patcher.PatchTrapSites(task.tracee, event.args[0],
-                                                  event.args[0] + event.args[1])
-                          .status());
+      RETURN_IF_ERROR(
+          ProcessOf(task)
+              .patcher.PatchTrapSites(task.tracee, event.args[0], event.args[0] + event.args[1])
+              .status());
     }
   }
   return Append(task, std::move(event));
@@ -296,8 +297,9 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
       ASSIGN_OR_RETURN(std::string id, writer_->StoreFile(-1, m.path));
       known = file_ids_.emplace(m.path, id).first;
     }
-    trace::FileMapping fm{m.start, m.end, m.offset, m.prot,
-                          uint32_t(m.shared ? MAP_SHARED : MAP_PRIVATE), m.path, known->second};
+    trace::FileMapping fm{
+        m.start, m.end,        m.offset, m.prot, uint32_t(m.shared ? MAP_SHARED : MAP_PRIVATE),
+        m.path,  known->second};
     if (fm.path == exec.path || exec.exe_file_id.empty()) exec.exe_file_id = fm.file_id;
     exec.mappings.push_back(std::move(fm));
     if (m.prot & PROT_EXEC) {

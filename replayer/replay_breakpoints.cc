@@ -2,19 +2,10 @@
 // replayer's own for fingerprints), watchpoints and memory reads.
 #include <cinttypes>
 
+#include "core/hex.h"
 #include "replayer/replay_session.h"
 
 namespace rwd::replayer {
-
-namespace {
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-  return buf;
-}
-
-}  // namespace
 
 Tracee* ReplaySession::TaskIn(const AddressSpace& mm) const {
   if (cur_ && cur_->mm.get() == &mm) return &cur_->tracee;

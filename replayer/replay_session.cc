@@ -89,9 +89,8 @@ Expected<const trace::Event*> ReplaySession::PeekEvent() {
 }
 
 Status ReplaySession::Diverged(const std::string& what) const {
-  return Status(ErrorCode::kDivergence,
-                "replay diverged from the recording at event " + std::to_string(event_number()) +
-                    ": " + what);
+  return Status(ErrorCode::kDivergence, "replay diverged from the recording at event " +
+                                            std::to_string(event_number()) + ": " + what);
 }
 
 ReplayStop ReplaySession::MakeStop(ReplayStop::Kind kind) const {
@@ -213,8 +212,8 @@ Expected<ReplayStop> ReplaySession::StepThread(pid_t tid) {
     ReplayTask* owner = ev ? FindTask(ev->tid) : cur_;
     if (!owner || owner->tid == tid) break;
     ASSIGN_OR_RETURN(Stop over, StepOverBreakpoint());
-    if (over && (over->kind == ReplayStop::Kind::kExited ||
-                 over->kind == ReplayStop::Kind::kEndOfTrace)) {
+    if (over &&
+        (over->kind == ReplayStop::Kind::kExited || over->kind == ReplayStop::Kind::kEndOfTrace)) {
       return *over;
     }
     ASSIGN_OR_RETURN(Stop stop, ResumeOnce(false));
@@ -250,8 +249,8 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
   }
   ReplayTask* owner = FindTask(ev->tid);
   if (!owner) {
-    return Diverged("the recording has " + trace::DescribeEvent(arch(), *ev) +
-                    ", but thread " + std::to_string(ev->tid) + " does not exist in the replay");
+    return Diverged("the recording has " + trace::DescribeEvent(arch(), *ev) + ", but thread " +
+                    std::to_string(ev->tid) + " does not exist in the replay");
   }
   if (owner != cur_) {
     cur_ = owner;
@@ -291,8 +290,8 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   }
   int signo = cur().pending_signal;
   cur().pending_signal = 0;
-  RETURN_IF_ERROR(tracee().Resume(step ? ResumeMode::kSysemuSingleStep : ResumeMode::kSysemu,
-                                  signo));
+  RETURN_IF_ERROR(
+      tracee().Resume(step ? ResumeMode::kSysemuSingleStep : ResumeMode::kSysemu, signo));
   ASSIGN_OR_RETURN(WaitStatus ws, WaitInterruptibly());
   switch (ws.kind) {
     case WaitStatus::Kind::kSyscallStop:
@@ -376,8 +375,8 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   originals.insert(originals.end(), others.begin(), others.end());
   for (size_t i = 0; i < originals.size(); ++i) {
     const ReplayTask& from = *originals[i];
-    auto task = std::make_unique<ReplayTask>(Tracee((*tids)[i], arch()), from.tid, from.tgid,
-                                             copy_mm);
+    auto task =
+        std::make_unique<ReplayTask>(Tracee((*tids)[i], arch()), from.tid, from.tgid, copy_mm);
     task->clear_child_tid = from.clear_child_tid;
     task->name = from.name;
     if (from.at_syscall_entry) {

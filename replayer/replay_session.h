@@ -46,15 +46,15 @@ struct ReplayOptions {
 
 struct ReplayStop {
   enum class Kind {
-    kStep,          // a single-step finished
-    kBreakpoint,    // a software breakpoint at `addr` was hit
-    kWatchpoint,    // hardware watchpoint `watch_index` triggered
-    kSignal,        // the recorded signal `signo` is about to be delivered
-    kExited,        // the process ended; `wait_status` as recorded
-    kEndOfTrace,    // no more events (a trace cut short); `note` says why
-    kEventBoundary, // the boundary predicate asked to stop after an event
-    kHistoryStart,  // reverse execution reached the start of the recording
-    kInterrupted,   // the debugger interrupted a long run
+    kStep,           // a single-step finished
+    kBreakpoint,     // a software breakpoint at `addr` was hit
+    kWatchpoint,     // hardware watchpoint `watch_index` triggered
+    kSignal,         // the recorded signal `signo` is about to be delivered
+    kExited,         // the process ended; `wait_status` as recorded
+    kEndOfTrace,     // no more events (a trace cut short); `note` says why
+    kEventBoundary,  // the boundary predicate asked to stop after an event
+    kHistoryStart,   // reverse execution reached the start of the recording
+    kInterrupted,    // the debugger interrupted a long run
   };
   Kind kind = Kind::kStep;
   uint64_t addr = 0;
@@ -148,15 +148,11 @@ class ReplaySession {
   // Live threads of the focus process, in creation order.
   std::vector<ThreadRef> Threads() const;
   // The last signal delivered to the program (0 if none); for crash reports.
-  const trace::SignalEvent* last_signal() const {
-    return last_signal_ ? &*last_signal_ : nullptr;
-  }
+  const trace::SignalEvent* last_signal() const { return last_signal_ ? &*last_signal_ : nullptr; }
   const std::string& exec_path() const { return focus_mm_->exec_path; }
   // Trace copy of each file the focus process mapped (path as it saw it ->
   // copy), so a debugger reads the bytes that ran even if the file changed.
-  const std::map<std::string, std::string>& mapped_files() const {
-    return focus_mm_->mapped_files;
-  }
+  const std::map<std::string, std::string>& mapped_files() const { return focus_mm_->mapped_files; }
 
  private:
   ReplaySession(std::shared_ptr<trace::TraceReader> reader, const arch::Arch& arch,

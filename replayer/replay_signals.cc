@@ -7,6 +7,7 @@
 #include <cinttypes>
 #include <cstring>
 
+#include "core/hex.h"
 #include "core/stack_hash.h"
 #include "replayer/replay_session.h"
 #include "trace/event_format.h"
@@ -20,12 +21,6 @@ namespace {
 constexpr uint64_t kMaxFingerprintHits = 100000;
 
 using Stop = std::optional<ReplayStop>;
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-  return buf;
-}
 
 // At a watchpoint trap taken before the access (AArch64): executes the
 // accessing instruction with the watchpoints off, then arms them again.
@@ -91,8 +86,8 @@ Status ReplaySession::InjectPendingAsyncSignal(bool stepping) {
     if (cur().fingerprint_breakpoint || cur().probe) return Status::Ok();
     uint64_t pc = arch().Pc(f->regs);
     if (!stepping && !BreakpointNear(*cur().mm, pc)) {
-      auto probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(),
-                                      pc, f->regs, f->word);
+      auto probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(), pc,
+                                      f->regs, f->word);
       // The thread sits inside the bytes the probe would replace (e.g. where
       // the previous signal's handler returned to): step it past them; they
       // hold no branch, syscall or site of interest.
@@ -244,8 +239,7 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
     if (insn.kind == arch::TrapInsnKind::kRdrand || insn.kind == arch::TrapInsnKind::kRdseed) {
       insn = arch::TrapInsn();  // those never fault by themselves
     }
-  } else if (signo == SIGTRAP &&
-             (!step || cur().step_from_pc == pc - a.BreakpointTrapPcOffset())) {
+  } else if (signo == SIGTRAP && (!step || cur().step_from_pc == pc - a.BreakpointTrapPcOffset())) {
     uint64_t site = pc - a.BreakpointTrapPcOffset();
     if (auto patched = patcher().TrapSiteAt(site)) {
       insn = *patched;
@@ -282,7 +276,8 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
     int si_code = 0;
     if (siginfo.ok() && siginfo->size() >= 12) std::memcpy(&si_code, siginfo->data() + 8, 4);
     bool fault = (signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE || signo == SIGILL ||
-                  signo == SIGTRAP) && si_code > 0;
+                  signo == SIGTRAP) &&
+                 si_code > 0;
     if (!fault) return Stop();
   }
   auto* sig = ev ? std::get_if<trace::SignalEvent>(&ev->body) : nullptr;

@@ -4,14 +4,15 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cinttypes>
 #include <cstring>
 
+#include "core/hex.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
 #include "replayer/replay_session.h"
@@ -25,12 +26,6 @@ namespace {
 constexpr uint64_t kMapFixedNoReplace = 0x100000;
 
 using Stop = std::optional<ReplayStop>;
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-  return buf;
-}
 
 void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
   size_t done = 0;
@@ -67,7 +62,8 @@ Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
     ConsumeEvent();
     RETURN_IF_ERROR(ReplayExec(copy));
   } else if (auto* exit = std::get_if<trace::ExitEvent>(&ev->body)) {
-    if (!row || (row->special != arch::Special::kExitGroup && row->special != arch::Special::kExit)) {
+    if (!row ||
+        (row->special != arch::Special::kExitGroup && row->special != arch::Special::kExit)) {
       return Diverged("expected the " + std::string(exit->whole_process ? "process" : "thread") +
                       " to exit, saw " + seen);
     }
@@ -191,9 +187,8 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
       ASSIGN_OR_RETURN(int64_t fd, InjectSyscall(tracee(), patcher().syscall_insn(),
                                                  table.FindByName("openat")->nr, open_args));
       if (fd < 0) {
-        return Status(ErrorCode::kNotFound,
-                      "cannot open the trace's copy of " + ev.mapped_path + ": " +
-                          strerror(static_cast<int>(-fd)));
+        return Status(ErrorCode::kNotFound, "cannot open the trace's copy of " + ev.mapped_path +
+                                                ": " + strerror(static_cast<int>(-fd)));
       }
       (*args)[4] = static_cast<uint64_t>(fd);
       fd_to_close = fd;
@@ -238,15 +233,15 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
   for (const trace::MemWrite& w : ev.writes) {
     RETURN_IF_ERROR(tracee().WriteMemory(w.addr, w.bytes));
   }
-  if (ev.result >= 0 && (row.special == arch::Special::kMmap ||
-                         row.special == arch::Special::kMunmap ||
-                         row.special == arch::Special::kMremap)) {
+  if (ev.result >= 0 &&
+      (row.special == arch::Special::kMmap || row.special == arch::Special::kMunmap ||
+       row.special == arch::Special::kMremap)) {
     RETURN_IF_ERROR(RefreshBreakpoints());
   }
   if (ev.result >= 0) {
-    bool exec_map = (row.special == arch::Special::kMmap ||
-                     row.special == arch::Special::kMprotect) &&
-                    (ev.args[2] & PROT_EXEC);
+    bool exec_map =
+        (row.special == arch::Special::kMmap || row.special == arch::Special::kMprotect) &&
+        (ev.args[2] & PROT_EXEC);
     if (exec_map) {
       uint64_t start = row.special == arch::Special::kMmap ? ev.result : ev.args[0];
       RETURN_IF_ERROR(patcher().PatchTrapSites(tracee(), start, start + ev.args[1]).status());
@@ -307,9 +302,9 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
   ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(std::nullopt, &exited));
   if (exited) return Diverged("the process ended during execve of " + ev.path);
   if (result != 0) {
-    return Status(ErrorCode::kDivergence,
-                  "execve of " + ev.path + " failed in replay (" +
-                      strerror(static_cast<int>(-result)) + ") but succeeded when recorded");
+    return Status(ErrorCode::kDivergence, "execve of " + ev.path + " failed in replay (" +
+                                              strerror(static_cast<int>(-result)) +
+                                              ") but succeeded when recorded");
   }
   // A new address space, even for a vfork child that shared its parent's.
   // Other threads of the process ended with the exec.
@@ -360,6 +355,5 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
   }
   return Status::Ok();
 }
-
 
 }  // namespace rwd::replayer

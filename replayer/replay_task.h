@@ -51,8 +51,8 @@ struct ReplayTask {
   // per pass would take seconds in a hot loop.
   std::optional<ProbeStub> probe;
   uint64_t fingerprint_misses = 0;
-  int pending_signal = 0;       // recorded signal to deliver at the next resume
-  bool signal_queued = false;   // a recorded signal was sent, not yet delivered
+  int pending_signal = 0;      // recorded signal to deliver at the next resume
+  bool signal_queued = false;  // a recorded signal was sent, not yet delivered
   // The last stop reported was a breakpoint hit here: resuming must step
   // over it. A fresh arrival at a breakpoint address (e.g. from a
   // checkpoint) traps again, so hit counts do not depend on where execution

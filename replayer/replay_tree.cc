@@ -9,6 +9,7 @@
 
 #include <cinttypes>
 
+#include "core/hex.h"
 #include "replayer/replay_session.h"
 #include "trace/event_format.h"
 
@@ -17,12 +18,6 @@ namespace rwd::replayer {
 namespace {
 
 using Stop = std::optional<ReplayStop>;
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-  return buf;
-}
 
 bool SameExit(int recorded, int seen) {
   // Whether a core file was written depends on the machine, not the program.
@@ -46,8 +41,9 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
   args[pos.flags] = flags & ~uint64_t{CLONE_VFORK | 0xff};
   std::optional<WaitStatus> exited;
   pid_t child_live = 0;
-  ASSIGN_OR_RETURN(int64_t result,
-                   ExecuteInPlace(args, &exited, a.syscalls().FindByName("clone")->nr, &child_live));
+  ASSIGN_OR_RETURN(
+      int64_t result,
+      ExecuteInPlace(args, &exited, a.syscalls().FindByName("clone")->nr, &child_live));
   if (exited) return Diverged(std::string(row.name) + " ended the thread");
   if (result <= 0 || child_live <= 0) {
     return Diverged(std::string(row.name) + " failed in replay (" + Hex(result) +
@@ -57,7 +53,8 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
   // never delivered.
   Tracee child(child_live, a);
   ASSIGN_OR_RETURN(WaitStatus first, child.Wait());
-  if (first.is_exit()) return Diverged("the new thread " + std::to_string(ev.result) + " died at once");
+  if (first.is_exit())
+    return Diverged("the new thread " + std::to_string(ev.result) + " died at once");
 
   {
     // The child inherited the reshaped arguments; give it the program's, and
@@ -109,7 +106,7 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
 }
 
 Status ReplaySession::ReplaySigsuspend(const arch::SyscallInfo& row,
-                                      const trace::SyscallEvent& ev) {
+                                       const trace::SyscallEvent& ev) {
   // The signal that ended the wait is usually blocked outside it: only the
   // kernel's own sigsuspend puts the waiting mask in place, delivers it and
   // restores the mask after the handler. So queue the recorded signal and

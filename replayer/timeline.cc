@@ -30,8 +30,7 @@ Status Lost(const Position& p, const std::string& why) {
 // a divergence.
 Status TooFar(const Position& p, const std::string& why) {
   char buf[160];
-  snprintf(buf, sizeof(buf),
-           "going back from event %llu, pc 0x%llx is not supported here: ",
+  snprintf(buf, sizeof(buf), "going back from event %llu, pc 0x%llx is not supported here: ",
            static_cast<unsigned long long>(p.event), static_cast<unsigned long long>(p.pc));
   return Status(ErrorCode::kUnsupported, buf + why);
 }
@@ -126,9 +125,9 @@ Status Timeline::RunToEvent(ReplaySession& s, uint64_t event) {
       break;
     }
     if (IsEnd(*stop) && s.event_number() < event) {
-      status = Status(ErrorCode::kInvalidInput,
-                      "event " + std::to_string(event) + " is beyond the end of the trace (" +
-                          std::to_string(s.event_count()) + " events)");
+      status = Status(ErrorCode::kInvalidInput, "event " + std::to_string(event) +
+                                                    " is beyond the end of the trace (" +
+                                                    std::to_string(s.event_count()) + " events)");
       break;
     }
   }
@@ -227,9 +226,8 @@ Expected<std::optional<Timeline::Hit>> Timeline::ScanForLastHit(const Checkpoint
   ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
   RETURN_IF_ERROR(ArmDebuggerTraps(*s));
   if (!upper.boundary) RETURN_IF_ERROR(s->InsertBreakpoint(upper.pc));
-  s->set_boundary_stop([&upper](uint64_t e) {
-    return e > upper.event || (upper.boundary && e >= upper.event);
-  });
+  s->set_boundary_stop(
+      [&upper](uint64_t e) { return e > upper.event || (upper.boundary && e >= upper.event); });
   std::optional<Hit> last;
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());

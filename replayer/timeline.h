@@ -39,7 +39,7 @@ struct TimelineOptions {
 
 struct TimelineStats {
   uint64_t checkpoints_taken = 0;
-  uint64_t restores = 0;           // checkpoint restores (forks of a checkpoint)
+  uint64_t restores = 0;             // checkpoint restores (forks of a checkpoint)
   uint64_t restores_from_start = 0;  // of those, from the checkpoint at event 1
   uint64_t last_restore_event = 0;   // event of the checkpoint last restored
 };

@@ -83,13 +83,13 @@ struct InsnTrapEvent {
 
 // A successful execve. Replay really executes it, then applies the fixups.
 struct ExecEvent {
-  std::string path;                  // the path execve was given (resolved)
+  std::string path;  // the path execve was given (resolved)
   std::vector<std::string> argv;
-  std::string exe_file_id;           // trace copy of the executable
-  std::vector<uint8_t> at_random;    // the 16 AT_RANDOM bytes the kernel chose
+  std::string exe_file_id;         // trace copy of the executable
+  std::vector<uint8_t> at_random;  // the 16 AT_RANDOM bytes the kernel chose
   uint64_t at_random_addr = 0;
-  std::vector<FileMapping> mappings; // file mappings right after exec
-  std::vector<uint64_t> trap_sites;  // patched nondeterministic instructions
+  std::vector<FileMapping> mappings;  // file mappings right after exec
+  std::vector<uint64_t> trap_sites;   // patched nondeterministic instructions
   bool cpuid_faulting = false;
   bool operator==(const ExecEvent&) const = default;
 };

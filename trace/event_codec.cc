@@ -114,8 +114,7 @@ Status Decode(ByteReader* in, InsnTrapEvent* e) {
   uint8_t kind = 0;
   RETURN_IF_ERROR(in->ReadU8(&kind));
   if (kind > static_cast<uint8_t>(arch::TrapInsnKind::kCounterRead)) {
-    return Status(ErrorCode::kCorrupt,
-                  "unknown trapped instruction kind " + std::to_string(kind));
+    return Status(ErrorCode::kCorrupt, "unknown trapped instruction kind " + std::to_string(kind));
   }
   e->kind = static_cast<arch::TrapInsnKind>(kind);
   RETURN_IF_ERROR(in->ReadUvarint(&e->pc));
@@ -220,8 +219,8 @@ Status DecodeBody(ByteReader* in, EventBody* body) {
 }  // namespace
 
 const char* EventKindName(const EventBody& body) {
-  static constexpr const char* kNames[] = {"syscall", "signal", "insn-trap",
-                                           "exec", "exit", "syscall-entry", "preempt"};
+  static constexpr const char* kNames[] = {"syscall", "signal",        "insn-trap", "exec",
+                                           "exit",    "syscall-entry", "preempt"};
   static_assert(std::size(kNames) == std::variant_size_v<EventBody>);
   return kNames[body.index()];
 }
@@ -253,9 +252,8 @@ Status DecodeEvent(ByteReader* in, Event* event) {
   uint8_t tag = 0;
   RETURN_IF_ERROR(in->ReadU8(&tag));
   if (tag >= std::size(kDecoders) || kDecoders[tag] == nullptr) {
-    return Status(ErrorCode::kCorrupt, "unknown event kind tag " +
-                                           std::to_string(tag) + " at byte " +
-                                           std::to_string(start));
+    return Status(ErrorCode::kCorrupt, "unknown event kind tag " + std::to_string(tag) +
+                                           " at byte " + std::to_string(start));
   }
   Status status = in->ReadSvarint32(&event->tid);
   if (status.ok()) status = kDecoders[tag](in, &event->body);

@@ -8,15 +8,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/hex.h"
+
 namespace rwd::trace {
 
 namespace {
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-  return buf;
-}
 
 std::string Arg(uint64_t v) {
   // Small values read better in decimal (fds, counts, flags); pointers in hex.
@@ -39,16 +35,46 @@ std::string ErrnoName(int64_t e) {
 int ArgCount(const std::string& name) {
   // Enough to make dumps readable; the trace keeps all six regardless.
   static const std::pair<const char*, int> kCounts[] = {
-      {"read", 3},     {"write", 3},      {"openat", 4},   {"close", 1},  {"mmap", 6},
-      {"munmap", 2},   {"mprotect", 3},   {"brk", 1},      {"exit_group", 1},
-      {"newfstatat", 4}, {"fstat", 2},    {"pread64", 4},  {"getrandom", 3},
-      {"clock_gettime", 2}, {"gettimeofday", 2}, {"time", 1}, {"ioctl", 3},
-      {"lseek", 3},    {"getdents64", 3}, {"rt_sigaction", 4}, {"rt_sigprocmask", 4},
-      {"tgkill", 3},   {"kill", 2},       {"getpid", 0},   {"gettid", 0},
-      {"arch_prctl", 2}, {"set_tid_address", 1}, {"set_robust_list", 2},
-      {"rseq", 4},     {"prlimit64", 4},  {"execve", 3},   {"access", 2},
-      {"writev", 3},   {"readv", 3},      {"uname", 1},    {"getcwd", 2},
-      {"statx", 5},    {"rename", 2},     {"unlink", 1},   {"mkdir", 2},
+      {"read", 3},
+      {"write", 3},
+      {"openat", 4},
+      {"close", 1},
+      {"mmap", 6},
+      {"munmap", 2},
+      {"mprotect", 3},
+      {"brk", 1},
+      {"exit_group", 1},
+      {"newfstatat", 4},
+      {"fstat", 2},
+      {"pread64", 4},
+      {"getrandom", 3},
+      {"clock_gettime", 2},
+      {"gettimeofday", 2},
+      {"time", 1},
+      {"ioctl", 3},
+      {"lseek", 3},
+      {"getdents64", 3},
+      {"rt_sigaction", 4},
+      {"rt_sigprocmask", 4},
+      {"tgkill", 3},
+      {"kill", 2},
+      {"getpid", 0},
+      {"gettid", 0},
+      {"arch_prctl", 2},
+      {"set_tid_address", 1},
+      {"set_robust_list", 2},
+      {"rseq", 4},
+      {"prlimit64", 4},
+      {"execve", 3},
+      {"access", 2},
+      {"writev", 3},
+      {"readv", 3},
+      {"uname", 1},
+      {"getcwd", 2},
+      {"statx", 5},
+      {"rename", 2},
+      {"unlink", 1},
+      {"mkdir", 2},
   };
   for (auto [n, c] : kCounts) {
     if (name == n) return c;
@@ -65,13 +91,20 @@ std::string SignalName(int signo) {
 
 const char* TrapInsnName(arch::TrapInsnKind kind) {
   switch (kind) {
-    case arch::TrapInsnKind::kRdtsc: return "rdtsc";
-    case arch::TrapInsnKind::kRdtscp: return "rdtscp";
-    case arch::TrapInsnKind::kCpuid: return "cpuid";
-    case arch::TrapInsnKind::kRdrand: return "rdrand";
-    case arch::TrapInsnKind::kRdseed: return "rdseed";
-    case arch::TrapInsnKind::kCounterRead: return "counter-read";
-    case arch::TrapInsnKind::kNone: break;
+    case arch::TrapInsnKind::kRdtsc:
+      return "rdtsc";
+    case arch::TrapInsnKind::kRdtscp:
+      return "rdtscp";
+    case arch::TrapInsnKind::kCpuid:
+      return "cpuid";
+    case arch::TrapInsnKind::kRdrand:
+      return "rdrand";
+    case arch::TrapInsnKind::kRdseed:
+      return "rdseed";
+    case arch::TrapInsnKind::kCounterRead:
+      return "counter-read";
+    case arch::TrapInsnKind::kNone:
+      break;
   }
   return "none";
 }

@@ -13,16 +13,16 @@ inline constexpr uint32_t kFormatVersion = 2;  // 2: threads and processes
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;
-  std::string arch;               // arch::Arch::name()
-  std::string cpu_model;          // /proc/cpuinfo model name
-  std::string cpu_features;       // flags the replay machine must also have
-  std::string kernel;             // uname -r
-  std::string exe_path;           // absolute path of the program
+  std::string arch;          // arch::Arch::name()
+  std::string cpu_model;     // /proc/cpuinfo model name
+  std::string cpu_features;  // flags the replay machine must also have
+  std::string kernel;        // uname -r
+  std::string exe_path;      // absolute path of the program
   std::vector<std::string> argv;
   std::vector<std::string> envp;
   std::string cwd;
-  int32_t pinned_cpu = -1;        // CPU the tracee ran on
-  uint64_t start_time_ns = 0;     // CLOCK_REALTIME when recording began
+  int32_t pinned_cpu = -1;     // CPU the tracee ran on
+  uint64_t start_time_ns = 0;  // CLOCK_REALTIME when recording began
   bool operator==(const TraceHeader&) const = default;
 };
 

@@ -173,7 +173,7 @@ constexpr uint32_t kMrsRndr = 0xd53b2400;      // S3_3_C2_C4_0 (FEAT_RNG)
 constexpr uint32_t kMrsRndrrs = 0xd53b2420;    // S3_3_C2_C4_1
 // PMU counters user space may read when the kernel allows it
 // (perf_user_access); the tracer cannot know the tracee's value.
-constexpr uint32_t kMrsPmccntr = 0xd53b9d00;   // S3_3_C9_C13_0
+constexpr uint32_t kMrsPmccntr = 0xd53b9d00;    // S3_3_C9_C13_0
 constexpr uint32_t kMrsPmxevcntr = 0xd53b9d40;  // S3_3_C9_C13_2
 // PMEVCNTR<n>_EL0, n = 0..30: S3_3_C14_C(8 + n/8)_(n%8).
 constexpr uint32_t kMrsPmevcntrFirst = 0xd53be800;

@@ -29,8 +29,7 @@ std::vector<NamedTable> AllTables() {
   return {{"x86_64", X86_64SyscallRows()}, {"aarch64", AArch64SyscallRows()}};
 }
 
-std::vector<std::string_view> NamesWith(std::span<const SyscallInfo> rows,
-                                        ReplayAction action) {
+std::vector<std::string_view> NamesWith(std::span<const SyscallInfo> rows, ReplayAction action) {
   std::vector<std::string_view> names;
   for (const SyscallInfo& row : rows) {
     if (row.action == action) names.push_back(row.name);
@@ -66,13 +65,11 @@ TEST(SyscallRulesTest, X86_64ExecuteSet) {
 }
 
 TEST(SyscallRulesTest, AArch64ExecuteSet) {
-  EXPECT_THAT(
-      NamesWith(AArch64SyscallRows(), ReplayAction::kExecute),
-      UnorderedElementsAreArray<std::string_view>(
-          {"mmap", "munmap", "mprotect", "mremap", "brk", "madvise",
-           "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
-           "execve", "execveat", "exit", "exit_group", "clone",
-           "set_tid_address", "set_robust_list", "personality"}));
+  EXPECT_THAT(NamesWith(AArch64SyscallRows(), ReplayAction::kExecute),
+              UnorderedElementsAreArray<std::string_view>(
+                  {"mmap", "munmap", "mprotect", "mremap", "brk", "madvise", "rt_sigaction",
+                   "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "execve", "execveat", "exit",
+                   "exit_group", "clone", "set_tid_address", "set_robust_list", "personality"}));
 }
 
 // rseq would let the kernel write the CPU number into the program; clone3
@@ -126,14 +123,12 @@ TEST(SyscallRulesTest, SpecialsSitOnTheirSyscalls) {
       {Special::kSleep, {"nanosleep", "clock_nanosleep"}},
       {Special::kRestartSyscall, {"restart_syscall"}},
   };
-  const std::set<std::string_view> x86_only = {"fork", "vfork", "poll",
-                                               "select", "arch_prctl"};
+  const std::set<std::string_view> x86_only = {"fork", "vfork", "poll", "select", "arch_prctl"};
   for (const NamedTable& t : AllTables()) {
     for (const auto& [special, x86_names] : x86) {
       std::vector<std::string_view> want;
       for (std::string_view name : x86_names) {
-        if (t.arch == "x86_64" || !x86_only.contains(name))
-          want.push_back(name);
+        if (t.arch == "x86_64" || !x86_only.contains(name)) want.push_back(name);
       }
       std::vector<std::string_view> got;
       for (const SyscallInfo& row : t.rows) {
@@ -150,10 +145,9 @@ TEST(SyscallRulesTest, UnsupportedSyscallsHaveNoRow) {
   for (const NamedTable& t : AllTables()) {
     SyscallTable table(t.rows);
     for (std::string_view name :
-         {"io_uring_setup", "io_uring_enter", "io_uring_register",
-          "perf_event_open", "bpf", "process_vm_readv", "process_vm_writev",
-          "userfaultfd", "seccomp", "ptrace", "io_setup", "shmat", "vmsplice",
-          "memfd_secret", "pkey_mprotect", "unshare", "setns"}) {
+         {"io_uring_setup", "io_uring_enter", "io_uring_register", "perf_event_open", "bpf",
+          "process_vm_readv", "process_vm_writev", "userfaultfd", "seccomp", "ptrace", "io_setup",
+          "shmat", "vmsplice", "memfd_secret", "pkey_mprotect", "unshare", "setns"}) {
       EXPECT_EQ(table.FindByName(name), nullptr) << t.arch << " " << name;
     }
   }
@@ -356,13 +350,11 @@ TEST(SyscallRulesTest, CoversCommonUserland) {
                                                  "flistxattr",
                                                  "restart_syscall"};
   const std::vector<std::string_view> x86_only = {
-      "open",         "creat",      "stat",      "lstat",    "access",
-      "getdents",     "dup2",       "pipe",      "time",     "alarm",
-      "pause",        "fork",       "vfork",     "poll",     "select",
-      "epoll_create", "epoll_wait", "eventfd",   "signalfd", "inotify_init",
-      "mkdir",        "rmdir",      "unlink",    "rename",   "link",
-      "symlink",      "readlink",   "chmod",     "chown",    "lchown",
-      "utime",        "utimes",     "futimesat", "getpgrp",  "arch_prctl"};
+      "open",   "creat",        "stat",       "lstat",   "access",    "getdents",     "dup2",
+      "pipe",   "time",         "alarm",      "pause",   "fork",      "vfork",        "poll",
+      "select", "epoll_create", "epoll_wait", "eventfd", "signalfd",  "inotify_init", "mkdir",
+      "rmdir",  "unlink",       "rename",     "link",    "symlink",   "readlink",     "chmod",
+      "chown",  "lchown",       "utime",      "utimes",  "futimesat", "getpgrp",      "arch_prctl"};
   SyscallTable x86(X86_64SyscallRows());
   SyscallTable aarch64(AArch64SyscallRows());
   for (std::string_view name : generic) {
@@ -424,9 +416,8 @@ TEST(SyscallRulesTest, RulesOfTrickySyscalls) {
     EXPECT_EQ(out->size_arg, want.size_arg) << want.name << " arg " << want.arg;
   }
   // Input-only pointers are not recorded.
-  for (std::string_view name :
-       {"write", "open", "openat", "connect", "bind", "epoll_ctl", "setsockopt",
-        "sendmsg", "futex", "execve", "mmap", "arch_prctl"}) {
+  for (std::string_view name : {"write", "open", "openat", "connect", "bind", "epoll_ctl",
+                                "setsockopt", "sendmsg", "futex", "execve", "mmap", "arch_prctl"}) {
     const SyscallInfo* row = table.FindByName(name);
     ASSERT_NE(row, nullptr) << name;
     EXPECT_EQ(row->outs[0].rule, SizeRule::kNone) << name;

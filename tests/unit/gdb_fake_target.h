@@ -50,8 +50,7 @@ class FakeArch final : public arch::Arch {
   arch::TrapInsn DecodeTrapInsn(std::span<const uint8_t>) const override { return {}; }
   void ApplyTrapInsn(arch::Registers&, const arch::TrapInsn&,
                      std::span<const uint64_t>) const override {}
-  std::vector<arch::TrapSite> ScanForTrapSites(std::span<const uint8_t>,
-                                               uint64_t) const override {
+  std::vector<arch::TrapSite> ScanForTrapSites(std::span<const uint8_t>, uint64_t) const override {
     return {};
   }
   std::vector<uint8_t> SyscallStub(int) const override { return {}; }
@@ -86,12 +85,9 @@ class FakeArch final : public arch::Arch {
 
  private:
   static constexpr arch::GdbRegister kRegisters[] = {
-      {"rax", 64, arch::RegSource::kGp, 0},
-      {"rip", 64, arch::RegSource::kGp, 8},
-      {"eflags", 32, arch::RegSource::kGp, 16},
-      {"st0", 80, arch::RegSource::kFp, 0},
-      {"fake", 32, arch::RegSource::kZero, 0},
-      {"fctrl", 32, arch::RegSource::kFp, 10, 2},
+      {"rax", 64, arch::RegSource::kGp, 0},     {"rip", 64, arch::RegSource::kGp, 8},
+      {"eflags", 32, arch::RegSource::kGp, 16}, {"st0", 80, arch::RegSource::kFp, 0},
+      {"fake", 32, arch::RegSource::kZero, 0},  {"fctrl", 32, arch::RegSource::kFp, 10, 2},
   };
   const arch::SyscallTable* syscalls_ = nullptr;  // never asked for
 };

@@ -49,9 +49,7 @@ std::vector<uint64_t> WriteThreeChunkTrace(const std::string& dir) {
   for (uint64_t offset = 0; offset < events.size();) {
     offsets.push_back(offset);
     ChunkFrame frame;
-    EXPECT_TRUE(
-        DecodeChunkFrame({events.data() + offset, kChunkFrameBytes}, &frame)
-            .ok());
+    EXPECT_TRUE(DecodeChunkFrame({events.data() + offset, kChunkFrameBytes}, &frame).ok());
     offset += kChunkFrameBytes + frame.compressed_size;
   }
   EXPECT_EQ(offsets.size(), static_cast<size_t>(kChunks));
@@ -64,8 +62,7 @@ void CutEventsFile(const std::string& dir, uint64_t size) {
 
 // Reads every event, checking each is NumberedEvent(n, payload_bytes);
 // `read` counts those read before the end or an error.
-Status ReadToEnd(TraceReader& reader, uint64_t* read,
-                 size_t payload_bytes = 16) {
+Status ReadToEnd(TraceReader& reader, uint64_t* read, size_t payload_bytes = 16) {
   *read = 0;
   for (;;) {
     ASSIGN_OR_RETURN(std::optional<Event> event, reader.Next());
@@ -81,15 +78,13 @@ TEST(TraceDamageTest, CutInsideTheLastChunkKeepsTheChunksBefore) {
   TempDir tmp;
   std::vector<uint64_t> offsets = WriteThreeChunkTrace(tmp.path());
   const uint64_t last = offsets[2];
-  for (uint64_t cut :
-       {last + 1, last + 4, last + 17, last + kChunkFrameBytes - 1,
-        last + kChunkFrameBytes, last + kChunkFrameBytes + 5}) {
+  for (uint64_t cut : {last + 1, last + 4, last + 17, last + kChunkFrameBytes - 1,
+                       last + kChunkFrameBytes, last + kChunkFrameBytes + 5}) {
     SCOPED_TRACE("cut at " + std::to_string(cut));
     TempDir copy;
-    std::filesystem::copy(
-        tmp.path(), copy.path(),
-        std::filesystem::copy_options::recursive |
-            std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy(tmp.path(), copy.path(),
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing);
     CutEventsFile(copy.path(), cut);
     auto reader = TraceReader::Open(copy.path());
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
@@ -127,9 +122,8 @@ TEST(TraceDamageTest, EmptyEventsFileWithoutMarker) {
   auto reader = TraceReader::Open(tmp.path());
   ASSERT_TRUE(reader.ok());
   EXPECT_EQ((*reader)->event_count(), 0u);
-  EXPECT_EQ(
-      (*reader)->incompleteness(),
-      "recording was cut short (it did not finish normally); events end at 0");
+  EXPECT_EQ((*reader)->incompleteness(),
+            "recording was cut short (it did not finish normally); events end at 0");
 }
 
 TEST(TraceDamageTest, CorruptPayloadNamesTheChunk) {
@@ -146,8 +140,7 @@ TEST(TraceDamageTest, CorruptPayloadNamesTheChunk) {
   Status status = ReadToEnd(**reader, &read);
   EXPECT_EQ(read, kEventsPerChunk);
   EXPECT_EQ(status.code(), ErrorCode::kCorrupt);
-  EXPECT_EQ(status.message(), "events chunk 1 at byte offset " +
-                                  std::to_string(offsets[1]) +
+  EXPECT_EQ(status.message(), "events chunk 1 at byte offset " + std::to_string(offsets[1]) +
                                   " is corrupt (checksum mismatch)");
   // The cursor stays put, and chunks on either side remain readable.
   EXPECT_EQ((*reader)->position(), kEventsPerChunk);
@@ -191,8 +184,7 @@ TEST(TraceDamageTest, EveryBitFlipInEventsIsNoticed) {
     }
     uint64_t read = 0;
     Status status = ReadToEnd(**reader, &read);
-    bool noticed =
-        !status.ok() || (*reader)->truncated() || !(*reader)->complete();
+    bool noticed = !status.ok() || (*reader)->truncated() || !(*reader)->complete();
     EXPECT_TRUE(noticed) << "flip at byte " << i << " went unnoticed";
   }
 }
@@ -312,13 +304,11 @@ TEST(TraceDamageTest, WriteFailureKeepsEarlierChunks) {
   ::close(pipe_fds[1]);
   std::string report;
   char buf[512];
-  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof(buf))) > 0;)
-    report.append(buf, n);
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof(buf))) > 0;) report.append(buf, n);
   ::close(pipe_fds[0]);
   int wait_status = 0;
   ASSERT_EQ(::waitpid(child, &wait_status, 0), child);
-  EXPECT_THAT(report,
-              HasSubstr("system error: writing " + tmp.path() + "/events"));
+  EXPECT_THAT(report, HasSubstr("system error: writing " + tmp.path() + "/events"));
   EXPECT_THAT(report, HasSubstr("File too large"));
   EXPECT_THAT(report, HasSubstr("the trace keeps events before"));
 

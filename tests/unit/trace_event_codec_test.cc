@@ -144,17 +144,16 @@ TEST(EventCodecTest, SyscallEncodingIsStable) {
                   0x02,                                      // tid 1 (zigzag)
                   0x02,                                      // nr 1 (zigzag)
                   0x01, 0x80, 0x20, 0x03, 0x00, 0x00, 0x00,  // args
-                  0x06,                          // result 3 (zigzag)
-                  0x01, 0x10, 0x02, 0xaa, 0xbb,  // one write at 0x10
-                  0x00, 0x00,                    // no mapped file
-                  0x00,                          // output stream: not rewind's own
+                  0x06,                                      // result 3 (zigzag)
+                  0x01, 0x10, 0x02, 0xaa, 0xbb,              // one write at 0x10
+                  0x00, 0x00,                                // no mapped file
+                  0x00,                                      // output stream: not rewind's own
               }));
 }
 
 TEST(EventCodecTest, KindNames) {
   std::vector<std::string> names;
-  for (const Event& event : SampleEvents())
-    names.push_back(EventKindName(event.body));
+  for (const Event& event : SampleEvents()) names.push_back(EventKindName(event.body));
   EXPECT_THAT(names, ElementsAre("syscall", "signal", "insn-trap", "exec", "exit", "syscall-entry",
                                  "preempt"));
 }
@@ -178,8 +177,7 @@ TEST(EventCodecTest, UnknownTrapKindIsCorrupt) {
   bytes[2] = 0x77;  // kind byte follows tag and tid
   auto decoded = DecodeAll(bytes);
   ASSERT_FALSE(decoded.ok());
-  EXPECT_THAT(decoded.status().message(),
-              HasSubstr("trapped instruction kind 119"));
+  EXPECT_THAT(decoded.status().message(), HasSubstr("trapped instruction kind 119"));
 }
 
 TEST(EventCodecTest, EveryTruncationFails) {
@@ -188,8 +186,7 @@ TEST(EventCodecTest, EveryTruncationFails) {
     for (size_t len = 0; len < bytes.size(); ++len) {
       std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + len);
       auto decoded = DecodeAll(prefix);
-      EXPECT_FALSE(decoded.ok())
-          << EventKindName(event.body) << " cut at " << len;
+      EXPECT_FALSE(decoded.ok()) << EventKindName(event.body) << " cut at " << len;
       if (!decoded.ok()) {
         EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);
       }
@@ -228,8 +225,7 @@ TEST(EventCodecTest, MutatedEventsNeverCrash) {
   for (int i = 0; i < 2000; ++i) {
     std::vector<uint8_t> bytes = Encode(samples[i % samples.size()]);
     int flips = 1 + static_cast<int>(rng() % 4);
-    for (int f = 0; f < flips; ++f)
-      bytes[rng() % bytes.size()] ^= 1u << (rng() % 8);
+    for (int f = 0; f < flips; ++f) bytes[rng() % bytes.size()] ^= 1u << (rng() % 8);
     ByteReader r(bytes);
     Event event;
     Status status = DecodeEvent(&r, &event);

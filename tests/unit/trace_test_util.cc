@@ -68,23 +68,20 @@ std::vector<Event> SampleEvents() {
                        .mapped_file_id = "0123456789abcdef0123456789abcdef",
                        .mapped_path = "/lib/libc.so.6",
                        .output_stream = 2};
-  SignalEvent signal{.signo = 11,
-                     .siginfo = std::vector<uint8_t>(128, 0xab),
-                     .pc = 0x401000,
-                     .synchronous = true};
+  SignalEvent signal{
+      .signo = 11, .siginfo = std::vector<uint8_t>(128, 0xab), .pc = 0x401000, .synchronous = true};
   InsnTrapEvent trap{.kind = arch::TrapInsnKind::kCpuid,
                      .pc = 0x401234,
                      .values = {0x16, 0x756e6547, 0x6c65746e, 0x49656e69}};
-  ExecEvent exec{
-      .path = "/usr/bin/example",
-      .argv = {"example", "x"},
-      .exe_file_id = "fedcba9876543210fedcba9876543210",
-      .at_random = std::vector<uint8_t>(16, 0x5a),
-      .at_random_addr = 0x7ffc1234,
-      .mappings = {{0x400000, 0x401000, 0, 5, 2, "/usr/bin/example", "ab"},
-                   {0x7f0000000000, 0x7f0000200000, 0x1000, 1, 1, "/x", ""}},
-      .trap_sites = {0x401010, 0x402020},
-      .cpuid_faulting = true};
+  ExecEvent exec{.path = "/usr/bin/example",
+                 .argv = {"example", "x"},
+                 .exe_file_id = "fedcba9876543210fedcba9876543210",
+                 .at_random = std::vector<uint8_t>(16, 0x5a),
+                 .at_random_addr = 0x7ffc1234,
+                 .mappings = {{0x400000, 0x401000, 0, 5, 2, "/usr/bin/example", "ab"},
+                              {0x7f0000000000, 0x7f0000200000, 0x1000, 1, 1, "/x", ""}},
+                 .trap_sites = {0x401010, 0x402020},
+                 .cpuid_faulting = true};
   // Not the defaults, so a codec that dropped a field would be caught.
   ExitEvent exit{.wait_status = -1, .whole_process = false};
   SyscallEntryEvent entry{.nr = 202, .args = {0x7f0000001000, 0x80, 2, 0, ~0ull, 1ull << 63}};
@@ -106,8 +103,7 @@ Event NumberedEvent(uint64_t i, size_t payload_bytes) {
   syscall.args = {i, i * 3, 0, 0, 0, 0};
   syscall.result = static_cast<int64_t>(i);
   std::vector<uint8_t> bytes(payload_bytes);
-  for (size_t k = 0; k < bytes.size(); ++k)
-    bytes[k] = static_cast<uint8_t>(i * 31 + k * 7);
+  for (size_t k = 0; k < bytes.size(); ++k) bytes[k] = static_cast<uint8_t>(i * 31 + k * 7);
   syscall.writes.push_back({0x10000 + i, std::move(bytes)});
   return {.tid = static_cast<int32_t>(1000 + i % 4), .body = syscall};
 }

@@ -46,8 +46,7 @@ TEST(TraceWriterReaderTest, RoundTripsHeaderAndEveryKind) {
   TempDir tmp;
   std::string dir = tmp.Sub("trace");
   auto writer = CreateWriter(dir);
-  for (const Event& event : SampleEvents())
-    ASSERT_TRUE(writer->Append(event).ok());
+  for (const Event& event : SampleEvents()) ASSERT_TRUE(writer->Append(event).ok());
   EXPECT_EQ(writer->events_written(), SampleEvents().size());
   ASSERT_TRUE(writer->Finish().ok());
 
@@ -123,8 +122,7 @@ TEST(TraceWriterReaderTest, SeeksAnywhere) {
   ASSERT_TRUE(writer->Finish().ok());
 
   auto reader = OpenReader(tmp.path());
-  for (uint64_t target :
-       {2999ull, 0ull, 1500ull, 1ull, 1024ull, 1023ull, 2000ull, 2000ull}) {
+  for (uint64_t target : {2999ull, 0ull, 1500ull, 1ull, 1024ull, 1023ull, 2000ull, 2000ull}) {
     ASSERT_TRUE(reader->Seek(target).ok()) << target;
     EXPECT_EQ(reader->position(), target);
     auto next = reader->Next();
@@ -146,8 +144,7 @@ TEST(TraceWriterReaderTest, EventLargerThanAChunk) {
   TempDir tmp;
   auto writer = CreateWriter(tmp.path());
   ASSERT_TRUE(writer->Append(NumberedEvent(0)).ok());
-  ASSERT_TRUE(
-      writer->Append(NumberedEvent(1, 3 * TraceWriter::kChunkBytes)).ok());
+  ASSERT_TRUE(writer->Append(NumberedEvent(1, 3 * TraceWriter::kChunkBytes)).ok());
   ASSERT_TRUE(writer->Append(NumberedEvent(2)).ok());
   ASSERT_TRUE(writer->Finish().ok());
   auto reader = OpenReader(tmp.path());
@@ -160,16 +157,14 @@ TEST(TraceWriterReaderTest, UnfinishedWriterKeepsAppendedEvents) {
   TempDir tmp;
   {
     auto writer = CreateWriter(tmp.path());
-    for (uint64_t i = 0; i < 8; ++i)
-      ASSERT_TRUE(writer->Append(NumberedEvent(i)).ok());
+    for (uint64_t i = 0; i < 8; ++i) ASSERT_TRUE(writer->Append(NumberedEvent(i)).ok());
   }  // destroyed without Finish()
   auto reader = OpenReader(tmp.path());
   EXPECT_FALSE(reader->complete());
   EXPECT_FALSE(reader->truncated());
   EXPECT_EQ(reader->event_count(), 8u);
-  EXPECT_EQ(
-      reader->incompleteness(),
-      "recording was cut short (it did not finish normally); events end at 8");
+  EXPECT_EQ(reader->incompleteness(),
+            "recording was cut short (it did not finish normally); events end at 8");
 }
 
 // A recorder killed outright loses only the events it had not flushed.
@@ -180,11 +175,9 @@ TEST(TraceWriterReaderTest, KilledRecorderLosesOnlyTheCurrentChunk) {
   if (child == 0) {
     auto writer = TraceWriter::Create(tmp.path(), SampleHeader());
     bool ok = writer.ok();
-    for (uint64_t i = 0; ok && i < 5; ++i)
-      ok = (*writer)->Append(NumberedEvent(i)).ok();
+    for (uint64_t i = 0; ok && i < 5; ++i) ok = (*writer)->Append(NumberedEvent(i)).ok();
     ok = ok && (*writer)->Flush().ok();
-    for (uint64_t i = 5; ok && i < 8; ++i)
-      ok = (*writer)->Append(NumberedEvent(i)).ok();
+    for (uint64_t i = 5; ok && i < 8; ++i) ok = (*writer)->Append(NumberedEvent(i)).ok();
     ::_exit(ok ? 0 : 1);  // no destructors: like SIGKILL
   }
   int status = 0;
