@@ -52,6 +52,16 @@ uint8_t OutputStreamOf(pid_t tid, int fd) {
   return 0;
 }
 
+// Syscalls that by design wait for another thread of the program (a futex
+// wait, as in every mutex and condition variable), where waiting for the
+// syscall to come back first only costs time.
+bool BlocksForOthers(const PendingSyscall& pending) {
+  if (pending.info->special != arch::Special::kFutex) return false;
+  uint64_t op = pending.args[1] & 0x7f;  // without FUTEX_PRIVATE_FLAG
+  return op == 0 /*FUTEX_WAIT*/ || op == 9 /*FUTEX_WAIT_BITSET*/ ||
+         op == 6 /*FUTEX_LOCK_PI*/ || op == 11 /*FUTEX_WAIT_REQUEUE_PI*/;
+}
+
 }  // namespace
 
 Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info) {
@@ -128,7 +138,14 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
   }
   int deliver = TakeDeferredSignal(task);
   task.state = RecordTask::State::kInSyscall;
-  return task.tracee.Resume(ResumeMode::kSyscall, deliver);
+  RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSyscall, deliver));
+  if (BlocksForOthers(*task.pending) && OthersReady(task)) {
+    // A futex wait waits for another thread: let one run at once.
+    RETURN_IF_ERROR(RecordSyscallEntry(task));
+    task.state = RecordTask::State::kBlocked;
+    current_ = nullptr;
+  }
+  return Status::Ok();
 }
 
 Status RecordSession::AbsorbStopAtEntry(RecordTask& task) {
