@@ -248,6 +248,15 @@ TEST_F(MultiTask, ThreadLocalStorageAndErrnoPerThread) {
   EXPECT_EQ(Lines(rec.out).size(), 6u) << rec.out;
 }
 
+// tgkill between threads of one process, delivered into a syscall-free loop.
+TEST_F(MultiTask, SignalsBetweenThreads) {
+  Recording rec = RecordProgram("mt_tgkill");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ExpectSameAsNative(rec, "mt_tgkill");
+  ExpectReplaysMatch(rec);
+  EXPECT_TRUE(Contains(rec.out, "mt_tgkill: worker handled signal 5\n"));
+}
+
 TEST_F(MultiTask, NamedWorkerThreadsTakingTurns) {
   Recording rec = RecordProgram("mt_worker_bp");
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
