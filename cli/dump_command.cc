@@ -16,12 +16,7 @@ int DumpCommand(const Args& args) {
     }
     arg = a;
   }
-  auto dir = ResolveTraceDir(arg);
-  if (!dir.ok()) {
-    PrintError(dir.status().message());
-    return kExitFailure;
-  }
-  auto reader = trace::TraceReader::Open(*dir);
+  auto reader = OpenTrace(arg);
   if (!reader.ok()) {
     PrintError(reader.status().message());
     return kExitFailure;
@@ -32,7 +27,7 @@ int DumpCommand(const Args& args) {
     PrintError("trace architecture '" + h.arch + "' is unknown to this rewind");
     return kExitFailure;
   }
-  printf("trace %s\n  format %u, %s, kernel %s\n  cpu %s\n  command:", dir->c_str(),
+  printf("trace %s\n  format %u, %s, kernel %s\n  cpu %s\n  command:", (*reader)->dir().c_str(),
          h.format_version, h.arch.c_str(), h.kernel.c_str(), h.cpu_model.c_str());
   for (const std::string& a : h.argv) printf(" %s", a.c_str());
   printf("\n  cwd %s\n  events %llu\n", h.cwd.c_str(),

@@ -38,12 +38,7 @@ int PsCommand(const Args& args) {
     return kExitUsage;
   }
   std::string trace = traces.empty() ? "" : traces[0];
-  auto dir = ResolveTraceDir(trace);
-  if (!dir.ok()) {
-    PrintError(dir.status().message());
-    return kExitFailure;
-  }
-  auto reader = trace::TraceReader::Open(*dir);
+  auto reader = OpenTrace(trace);
   if (!reader.ok()) {
     PrintError(reader.status().message());
     return kExitFailure;

@@ -59,4 +59,9 @@ Expected<std::string> ResolveTraceDir(const std::string& arg) {
   return dir;
 }
 
+Expected<std::unique_ptr<trace::TraceReader>> OpenTrace(const std::string& arg) {
+  ASSIGN_OR_RETURN(std::string dir, ResolveTraceDir(arg));
+  return trace::TraceReader::Open(dir);
+}
+
 }  // namespace rwd::cli

@@ -3,9 +3,11 @@
 // <program>-<N>, and a `latest` symlink to the newest, as rr does.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "core/status.h"
+#include "trace/trace_reader.h"
 
 namespace rwd::cli {
 
@@ -16,5 +18,7 @@ Expected<std::string> NewTraceDir(const std::string& program);
 void UpdateLatest(const std::string& dir);
 // The trace the user meant: `arg` if given, else the latest recording.
 Expected<std::string> ResolveTraceDir(const std::string& arg);
+// That trace, opened for reading.
+Expected<std::unique_ptr<trace::TraceReader>> OpenTrace(const std::string& arg);
 
 }  // namespace rwd::cli

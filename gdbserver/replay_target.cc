@@ -58,8 +58,10 @@ std::vector<ThreadInfo> ReplayTarget::Threads() {
     // The replaying thread carries the name the program gave it (prctl
     // PR_SET_NAME runs for real in replay).
     std::string name = t.name;
-    std::ifstream comm("/proc/" + std::to_string(t.live_tid) + "/comm");
-    if (name.empty() && (!std::getline(comm, name) || name.empty())) name = exe.substr(0, 15);
+    if (name.empty()) {
+      std::ifstream comm("/proc/" + std::to_string(t.live_tid) + "/comm");
+      if (!std::getline(comm, name) || name.empty()) name = exe.substr(0, 15);
+    }
     out.push_back(ThreadInfo{t.tid, name});
   }
   if (out.empty()) out.push_back(ThreadInfo{pid(), exe.substr(0, 15)});

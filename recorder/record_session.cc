@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,8 +28,8 @@ constexpr auto kTimeSlice = std::chrono::milliseconds(10);
 // How long a syscall may take while another thread waits before the
 // scheduler assumes it blocks and lets the other one run.
 constexpr auto kSyscallPatience = std::chrono::milliseconds(2);
-// How long an asynchronous signal may wait for the thread's next syscall
-// before the recorder stops the thread and places the signal by fingerprint.
+// How often a wait for the running thread wakes up to check the time slice,
+// the syscall patience and deferred signals' deadlines.
 constexpr auto kWakeupPeriod = std::chrono::milliseconds(2);
 
 int ShellStatus(int raw) {
@@ -69,6 +70,10 @@ RecordSession::RecordSession(Process process, Tracee tracee,
       writer_(std::move(writer)),
       last_flush_(std::chrono::steady_clock::now()) {
   root_pid_ = tracee.tid();
+  for (int fd : {1, 2}) {
+    struct stat st;
+    if (fstat(fd, &st) == 0) own_streams_[fd - 1] = FileId{st.st_dev, st.st_ino};
+  }
   tasks_.push_back(std::make_unique<RecordTask>(std::move(tracee), root_pid_));
   processes_[root_pid_];
 }

@@ -18,6 +18,7 @@
 // kept.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -137,6 +138,9 @@ class RecordSession {
   pid_t root_pid_ = 0;
   std::optional<int> root_status_;
   std::map<std::string, std::string> file_ids_;  // path -> content id, per exec
+  // Our own stdout and stderr, read once: a write the program makes to the
+  // same file is output replay reproduces there.
+  std::array<std::optional<FileId>, 2> own_streams_;
   std::chrono::steady_clock::time_point last_flush_;
 };
 

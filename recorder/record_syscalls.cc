@@ -37,16 +37,15 @@ bool RunsToCompletion(arch::Special special) {
          special == arch::Special::kExit || special == arch::Special::kExitGroup;
 }
 
-// 1 or 2 when `fd` of thread `tid` is the same open file as our own stdout
-// or stderr (which the program inherited), else 0.
-uint8_t OutputStreamOf(pid_t tid, int fd) {
+// 1 or 2 when `fd` of thread `tid` is the same file as our own stdout or
+// stderr (which the program inherited; `ours`), else 0.
+uint8_t OutputStreamOf(pid_t tid, int fd, const std::array<std::optional<FileId>, 2>& ours) {
   struct stat theirs;
   std::string link = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
   if (stat(link.c_str(), &theirs) != 0) return 0;
-  for (int ours : {1, 2}) {
-    struct stat st;
-    if (fstat(ours, &st) == 0 && st.st_dev == theirs.st_dev && st.st_ino == theirs.st_ino) {
-      return static_cast<uint8_t>(ours);
+  for (size_t i = 0; i < ours.size(); ++i) {
+    if (ours[i] && ours[i]->dev == theirs.st_dev && ours[i]->ino == theirs.st_ino) {
+      return static_cast<uint8_t>(i + 1);
     }
   }
   return 0;
@@ -58,8 +57,8 @@ uint8_t OutputStreamOf(pid_t tid, int fd) {
 bool BlocksForOthers(const PendingSyscall& pending) {
   if (pending.info->special != arch::Special::kFutex) return false;
   uint64_t op = pending.args[1] & 0x7f;  // without FUTEX_PRIVATE_FLAG
-  return op == 0 /*FUTEX_WAIT*/ || op == 9 /*FUTEX_WAIT_BITSET*/ ||
-         op == 6 /*FUTEX_LOCK_PI*/ || op == 11 /*FUTEX_WAIT_REQUEUE_PI*/;
+  return op == 0 /*FUTEX_WAIT*/ || op == 9 /*FUTEX_WAIT_BITSET*/ || op == 6 /*FUTEX_LOCK_PI*/ ||
+         op == 11 /*FUTEX_WAIT_REQUEUE_PI*/;
 }
 
 }  // namespace
@@ -218,7 +217,8 @@ Status RecordSession::OnSyscallExit(RecordTask& task, const SyscallStopInfo& inf
   }
   ASSIGN_OR_RETURN(trace::SyscallEvent event, FinishSyscall(task, pending, result));
   if (result > 0 && (pending.info->name == "write" || pending.info->name == "writev")) {
-    event.output_stream = OutputStreamOf(task.tid(), static_cast<int>(pending.args[0]));
+    event.output_stream =
+        OutputStreamOf(task.tid(), static_cast<int>(pending.args[0]), own_streams_);
   }
   if (result >= 0) {
     arch::Special special = pending.info->special;

@@ -22,6 +22,12 @@
 
 namespace rwd::recorder {
 
+// An open file's identity (stat's st_dev, st_ino).
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+
 struct PendingSyscall {
   const arch::SyscallInfo* info = nullptr;
   int64_t nr = 0;

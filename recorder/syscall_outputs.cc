@@ -12,8 +12,8 @@ namespace rwd::recorder {
 namespace {
 
 using arch::OutParam;
-using arch::Special;
 using arch::SizeRule;
+using arch::Special;
 
 // Layouts shared by both supported architectures (LP64 Linux ABI).
 constexpr uint64_t kIovecSize = 16;
@@ -61,17 +61,20 @@ Status AddMsghdr(const Tracee& t, uint64_t msg, uint64_t data_len, std::vector<M
   return AddIovecs(t, iov, iovlen, data_len, out);
 }
 
-Status AddSpecial(const Tracee& t, const arch::SyscallInfo& info,
-                  const std::array<uint64_t, 6>& a, int64_t result,
-                  std::vector<MemRange>& out) {
+Status AddSpecial(const Tracee& t, const arch::SyscallInfo& info, const std::array<uint64_t, 6>& a,
+                  int64_t result, std::vector<MemRange>& out) {
   uint64_t r = static_cast<uint64_t>(result);
   switch (info.special) {
     case Special::kIoctl: {
       uint64_t request = a[1];
-      if (request == kTcgets) Add(out, a[2], kKernelTermiosSize);
-      else if (request == kTiocgwinsz) Add(out, a[2], 8);
-      else if (request == kFionread || request == kTiocgpgrp) Add(out, a[2], 4);
-      else if (_IOC_DIR(request) & _IOC_READ) Add(out, a[2], _IOC_SIZE(request));
+      if (request == kTcgets)
+        Add(out, a[2], kKernelTermiosSize);
+      else if (request == kTiocgwinsz)
+        Add(out, a[2], 8);
+      else if (request == kFionread || request == kTiocgpgrp)
+        Add(out, a[2], 4);
+      else if (_IOC_DIR(request) & _IOC_READ)
+        Add(out, a[2], _IOC_SIZE(request));
       return Status::Ok();
     }
     case Special::kReadv:
@@ -101,9 +104,12 @@ Status AddSpecial(const Tracee& t, const arch::SyscallInfo& info,
       if (a[1] == F_GETLK || a[1] == F_OFD_GETLK) Add(out, a[2], kFlockSize);
       return Status::Ok();
     case Special::kPrctl:
-      if (a[0] == PR_GET_NAME) Add(out, a[1], 16);
-      else if (a[0] == PR_GET_PDEATHSIG || a[0] == PR_GET_CHILD_SUBREAPER) Add(out, a[1], 4);
-      else if (a[0] == PR_GET_TID_ADDRESS) Add(out, a[1], 8);
+      if (a[0] == PR_GET_NAME)
+        Add(out, a[1], 16);
+      else if (a[0] == PR_GET_PDEATHSIG || a[0] == PR_GET_CHILD_SUBREAPER)
+        Add(out, a[1], 4);
+      else if (a[0] == PR_GET_TID_ADDRESS)
+        Add(out, a[1], 8);
       return Status::Ok();
     default:
       return Status::Ok();
@@ -125,10 +131,9 @@ EntrySnapshot SnapshotAtEntry(const Tracee& tracee, const arch::SyscallInfo& inf
   return snap;
 }
 
-Expected<std::vector<MemRange>> OutputRanges(const Tracee& tracee,
-                                             const arch::SyscallInfo& info,
-                                             const std::array<uint64_t, 6>& a,
-                                             int64_t result, const EntrySnapshot& entry) {
+Expected<std::vector<MemRange>> OutputRanges(const Tracee& tracee, const arch::SyscallInfo& info,
+                                             const std::array<uint64_t, 6>& a, int64_t result,
+                                             const EntrySnapshot& entry) {
   std::vector<MemRange> out;
   // A failed syscall writes nothing, except that an interrupted sleep
   // reports the time left.
@@ -139,12 +144,24 @@ Expected<std::vector<MemRange>> OutputRanges(const Tracee& tracee,
     if (p.rule == SizeRule::kNone || p.arg < 0) continue;
     uint64_t addr = a[p.arg];
     switch (p.rule) {
-      case SizeRule::kFixed: Add(out, addr, p.size); break;
-      case SizeRule::kArg: Add(out, addr, a[p.size_arg]); break;
-      case SizeRule::kArgTimes: Add(out, addr, a[p.size_arg] * p.size); break;
-      case SizeRule::kResult: Add(out, addr, r); break;
-      case SizeRule::kResultTimes: Add(out, addr, r * p.size); break;
-      case SizeRule::kArgPages: Add(out, addr, (a[p.size_arg] + kPageSize - 1) / kPageSize); break;
+      case SizeRule::kFixed:
+        Add(out, addr, p.size);
+        break;
+      case SizeRule::kArg:
+        Add(out, addr, a[p.size_arg]);
+        break;
+      case SizeRule::kArgTimes:
+        Add(out, addr, a[p.size_arg] * p.size);
+        break;
+      case SizeRule::kResult:
+        Add(out, addr, r);
+        break;
+      case SizeRule::kResultTimes:
+        Add(out, addr, r * p.size);
+        break;
+      case SizeRule::kArgPages:
+        Add(out, addr, (a[p.size_arg] + kPageSize - 1) / kPageSize);
+        break;
       case SizeRule::kDerefU32Arg: {
         uint64_t ptr = a[p.size_arg];
         if (ptr == 0) break;
@@ -158,7 +175,8 @@ Expected<std::vector<MemRange>> OutputRanges(const Tracee& tracee,
         if (s.ok()) Add(out, addr, s->size() + 1);
         break;
       }
-      case SizeRule::kNone: break;
+      case SizeRule::kNone:
+        break;
     }
   }
   if (result >= 0) RETURN_IF_ERROR(AddSpecial(tracee, info, a, result, out));

@@ -27,9 +27,8 @@ struct EntrySnapshot {
 EntrySnapshot SnapshotAtEntry(const Tracee& tracee, const arch::SyscallInfo& info,
                               const std::array<uint64_t, 6>& args);
 
-Expected<std::vector<MemRange>> OutputRanges(const Tracee& tracee,
-                                             const arch::SyscallInfo& info,
-                                             const std::array<uint64_t, 6>& args,
-                                             int64_t result, const EntrySnapshot& entry);
+Expected<std::vector<MemRange>> OutputRanges(const Tracee& tracee, const arch::SyscallInfo& info,
+                                             const std::array<uint64_t, 6>& args, int64_t result,
+                                             const EntrySnapshot& entry);
 
 }  // namespace rwd::recorder

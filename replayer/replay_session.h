@@ -144,7 +144,10 @@ class ReplaySession {
   pid_t current_tid() const { return cur_ ? cur_->tid : focus_pid_; }
   pid_t live_tid() const;
   // No events left to replay.
-  bool finished() { return !at_end_ && PeekEvent().ok() && *PeekEvent() == nullptr; }
+  bool finished() {
+    Expected<const trace::Event*> next = PeekEvent();
+    return !at_end_ && next.ok() && *next == nullptr;
+  }
   // Live threads of the focus process, in creation order.
   std::vector<ThreadRef> Threads() const;
   // The last signal delivered to the program (0 if none); for crash reports.

@@ -137,14 +137,7 @@ Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bo
   // the registers (AArch64 PSTATE.SS; see Arch::ClearStopArtifacts).
   if (!arch().SameProgramState(regs, f->regs) || StackHash(tracee(), regs) != f->stack_hash) {
     if (getenv("REWIND_DEBUG_PROBES")) {
-      fprintf(stderr, "rewind: fingerprint miss at %s (regs %s, stack %s)\n",
-              Hex(arch().Pc(regs)).c_str(),
-              arch().SameProgramState(regs, f->regs) ? "same" : "differ",
-              StackHash(tracee(), regs) == f->stack_hash ? "same" : "differs");
-      if (!arch().SameProgramState(regs, f->regs)) {
-        fprintf(stderr, "now:\n%s\nrecorded:\n%s\n", arch().DescribeRegisters(regs).c_str(),
-                arch().DescribeRegisters(f->regs).c_str());
-      }
+      fprintf(stderr, "rewind: fingerprint miss at %s\n", Hex(arch().Pc(regs)).c_str());
     }
     bool at_site = (t.fingerprint_breakpoint && arch().Pc(regs) == *t.fingerprint_breakpoint) ||
                    (t.probe && arch().Pc(regs) == t.probe->pc());

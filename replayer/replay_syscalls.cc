@@ -27,6 +27,14 @@ constexpr uint64_t kMapFixedNoReplace = 0x100000;
 
 using Stop = std::optional<ReplayStop>;
 
+// Whether replay executes this syscall instead of emulating it: the table's
+// kExecute rows (clone has its own path), and prctl(PR_SET_NAME), because a
+// thread's name is the kernel's and debuggers read it there.
+bool RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+  if (row.special == arch::Special::kPrctl) return ev.args[0] == PR_SET_NAME;
+  return row.action == arch::ReplayAction::kExecute && row.special != arch::Special::kClone;
+}
+
 void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
@@ -111,15 +119,7 @@ Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
     ConsumeEvent();
     if (row->special == arch::Special::kClone && copy.result > 0) {
       RETURN_IF_ERROR(ExecuteClone(*row, copy));
-    } else if ((row->action == arch::ReplayAction::kExecute &&
-                row->special != arch::Special::kClone) ||
-               (row->special == arch::Special::kPrctl && copy.args[0] == PR_SET_NAME)) {
-      // A thread's name is the kernel's: set it for real so that debuggers
-      // see it, and keep it for the thread's copies in checkpoints.
-      if (row->special == arch::Special::kPrctl) {
-        auto name = tracee().ReadCString(copy.args[1], 16);
-        if (name.ok()) cur().name = *name;
-      }
+    } else if (RunsForReal(*row, copy)) {
       RETURN_IF_ERROR(ExecuteSyscall(*row, copy));
     } else if (row->name == "rt_sigsuspend" && copy.result < 0) {
       RETURN_IF_ERROR(ReplaySigsuspend(*row, copy));
@@ -170,7 +170,12 @@ void ReplaySession::EchoOutput(const arch::SyscallInfo& row, const trace::Syscal
 }
 
 Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+  // Per-thread kernel state a checkpoint's copy of the thread must get back.
   if (row.name == "set_tid_address") cur().clear_child_tid = ev.args[0];
+  if (row.special == arch::Special::kPrctl) {
+    auto name = tracee().ReadCString(ev.args[1], 16);
+    if (name.ok()) cur().name = *name;
+  }
   std::optional<std::array<uint64_t, 6>> args;
   int64_t fd_to_close = -1;
   const arch::SyscallTable& table = arch().syscalls();

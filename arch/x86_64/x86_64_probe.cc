@@ -12,6 +12,12 @@
 
 namespace rwd::arch {
 
+std::string ProbeHex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+  return buf;
+}
+
 namespace {
 
 // x86 register numbers as ModRM/SIB/REX encode them.
@@ -48,12 +54,6 @@ static_assert(kNegated + 8 * kNumChecks <= 256, "data_slot_size() too small");
 constexpr uint64_t kOfBit = 11;
 // lahf copies SF ZF AF PF CF (and the always-one bit 1) into ah.
 constexpr uint64_t kLahfMask = 0xd7;
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-  return buf;
-}
 
 // rax as the flags check sees it after `lahf; seto al`.
 uint64_t RaxWithFlags(uint64_t rax, uint64_t eflags) {
@@ -136,8 +136,8 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
                                     std::optional<ProbeMemCheck> mem) const {
   ProbeCode out;
   if (!site.refusal.empty() || site.original.size() < 5) {
-    out.refusal =
-        site.refusal.empty() ? "probe site " + Hex(site.pc) + " was not planned" : site.refusal;
+    out.refusal = site.refusal.empty() ? "probe site " + ProbeHex(site.pc) + " was not planned"
+                                       : site.refusal;
     return out;
   }
   const auto negated = [&](size_t check) { return data_addr + kNegated + 8 * check; };
@@ -194,8 +194,8 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   e.Emit({0xe9});
   e.Rel32(site.pc + site.original.size());
   if (!e.in_reach() || e.bytes().size() > code_slot_size()) {
-    out.refusal = "a trampoline at " + Hex(code_addr) + " cannot serve a probe at " + Hex(site.pc) +
-                  " (out of rel32 reach or too long)";
+    out.refusal = "a trampoline at " + ProbeHex(code_addr) + " cannot serve a probe at " +
+                  ProbeHex(site.pc) + " (out of rel32 reach or too long)";
     return out;
   }
   out.code = std::move(e.bytes());
@@ -206,7 +206,8 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   patch.Emit({0xe9});
   patch.Rel32(code_addr);
   if (!patch.in_reach()) {
-    out.refusal = "a trampoline at " + Hex(code_addr) + " is out of reach of " + Hex(site.pc);
+    out.refusal =
+        "a trampoline at " + ProbeHex(code_addr) + " is out of reach of " + ProbeHex(site.pc);
     return out;
   }
   out.patch = std::move(patch.bytes());

@@ -19,12 +19,6 @@ constexpr size_t kPatchBytes = 5;  // jmp rel32
 constexpr size_t kJmpRel32Bytes = 5;
 constexpr size_t kJccRel32Bytes = 6;
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-  return buf;
-}
-
 // How a displaced instruction affects control flow.
 enum class Flow : uint8_t {
   kPlain,     // falls through
@@ -80,7 +74,7 @@ class Decoder {
     const cs_x86& x86 = raw_->detail->x86;
     Insn insn;
     insn.length = raw_->size;
-    const std::string name = std::string(raw_->mnemonic) + " at " + Hex(raw_->address);
+    const std::string name = std::string(raw_->mnemonic) + " at " + ProbeHex(raw_->address);
     // Recorded even for instructions refused below: calls, loops and
     // xbegin name branch targets too.
     const bool branch = InGroup(X86_GRP_BRANCH_RELATIVE) || InGroup(X86_GRP_JUMP) ||
@@ -192,7 +186,7 @@ ProbeSite X86_64ProbeEncoder::PlanSite(std::span<const uint8_t> code, uint64_t c
   ProbeSite site;
   site.pc = pc;
   if (pc < code_addr || pc >= code_addr + code.size()) {
-    site.refusal = "probe site " + Hex(pc) + " is outside the code given";
+    site.refusal = "probe site " + ProbeHex(pc) + " is outside the code given";
     return site;
   }
   Decoder decoder;
@@ -201,7 +195,7 @@ ProbeSite X86_64ProbeEncoder::PlanSite(std::span<const uint8_t> code, uint64_t c
     const uint64_t addr = pc + len;
     std::optional<Insn> insn = decoder.At(code.subspan(pc - code_addr + len), addr);
     if (!insn) {
-      site.refusal = "undecodable instruction at " + Hex(addr);
+      site.refusal = "undecodable instruction at " + ProbeHex(addr);
       return site;
     }
     if (!insn->refusal.empty()) {
@@ -213,18 +207,19 @@ ProbeSite X86_64ProbeEncoder::PlanSite(std::span<const uint8_t> code, uint64_t c
     // Only the site itself may branch: a displaced jump further on would
     // have to come back into the trampoline's copy of what follows it.
     if (index > 0) {
-      site.refusal = "jump at " + Hex(addr) + " would be displaced by a probe at " + Hex(pc);
+      site.refusal =
+          "jump at " + ProbeHex(addr) + " would be displaced by a probe at " + ProbeHex(pc);
       return site;
     }
     if (insn->flow != Flow::kCond && len < kPatchBytes) {
-      site.refusal = "jump at " + Hex(pc) + " is too short to patch, and what follows it " +
+      site.refusal = "jump at " + ProbeHex(pc) + " is too short to patch, and what follows it " +
                      "is likely a branch target";
       return site;
     }
   }
   if (std::optional<uint64_t> from = BranchInto(decoder, code, code_addr, pc, pc + len)) {
-    site.refusal = "the branch at " + Hex(*from) + " lands inside the bytes a probe at " + Hex(pc) +
-                   " would displace";
+    site.refusal = "the branch at " + ProbeHex(*from) + " lands inside the bytes a probe at " +
+                   ProbeHex(pc) + " would displace";
     return site;
   }
   site.original.assign(code.begin() + (pc - code_addr), code.begin() + (pc - code_addr + len));
@@ -237,11 +232,12 @@ std::string RelocateX86_64Code(std::span<const uint8_t> code, uint64_t from, uin
   const uint64_t out_base = to - out.size();
   for (size_t off = 0; off < code.size();) {
     std::optional<Insn> insn = decoder.At(code.subspan(off), from + off);
-    if (!insn) return "undecodable instruction at " + Hex(from + off);
+    if (!insn) return "undecodable instruction at " + ProbeHex(from + off);
     if (!insn->refusal.empty()) return insn->refusal;
     const uint64_t at = out_base + out.size();
     const auto unreachable = [&] {
-      return "the instruction at " + Hex(from + off) + " cannot reach its target from " + Hex(at);
+      return "the instruction at " + ProbeHex(from + off) + " cannot reach its target from " +
+             ProbeHex(at);
     };
     if (insn->flow == Flow::kJump || insn->flow == Flow::kCond) {
       const size_t size = insn->flow == Flow::kJump ? kJmpRel32Bytes : kJccRel32Bytes;
