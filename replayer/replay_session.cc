@@ -89,8 +89,11 @@ Expected<const trace::Event*> ReplaySession::PeekEvent() {
 }
 
 Status ReplaySession::Diverged(const std::string& what) const {
+  std::string who = cur_ ? " (thread " + std::to_string(cur_->tid) + ", live " +
+                               std::to_string(cur_->tracee.tid()) + ")"
+                         : "";
   return Status(ErrorCode::kDivergence, "replay diverged from the recording at event " +
-                                            std::to_string(event_number()) + ": " + what);
+                                            std::to_string(event_number()) + who + ": " + what);
 }
 
 ReplayStop ReplaySession::MakeStop(ReplayStop::Kind kind) const {
@@ -231,44 +234,49 @@ Expected<ReplayStop> ReplaySession::StepThread(pid_t tid) {
 }
 
 Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
-  if (at_end_) return Stop(EndOfTrace());
-  ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
-  if (!ev) {
-    // A trace cut short: the current thread runs on to its next stop, which
-    // reports the end. With no thread left, the end is here.
-    if (!cur_) {
-      if (exited_) {
-        ReplayStop stop = MakeStop(ReplayStop::Kind::kExited);
-        stop.wait_status = exited_->raw;
-        return Stop(stop);
+  while (true) {
+    if (at_end_) return Stop(EndOfTrace());
+    ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
+    if (!ev) {
+      // A trace cut short: the current thread runs on to its next stop, which
+      // reports the end. With no thread left, the end is here.
+      if (!cur_) {
+        if (exited_) {
+          ReplayStop stop = MakeStop(ReplayStop::Kind::kExited);
+          stop.wait_status = exited_->raw;
+          return Stop(stop);
+        }
+        at_end_ = true;
+        return Stop(EndOfTrace());
       }
-      at_end_ = true;
-      return Stop(EndOfTrace());
+      return Stop();
+    }
+    ReplayTask* owner = FindTask(ev->tid);
+    if (!owner) {
+      return Diverged("the recording has " + trace::DescribeEvent(arch(), *ev) + ", but thread " +
+                      std::to_string(ev->tid) + " does not exist in the replay");
+    }
+    if (owner != cur_) {
+      cur_ = owner;
+      // Another thread's turn: the one whose breakpoint was reported stays
+      // where it is and steps over it when its own turn comes.
+    }
+    if (owner->at_syscall_entry) {
+      // Parked in a syscall since its SyscallEntryEvent; this event finishes
+      // it. The event after it may be another thread's: schedule again.
+      owner->at_syscall_entry = false;
+      ASSIGN_OR_RETURN(Stop stop, OnSyscallStop(step));
+      if (stop) return stop;
+      continue;
+    }
+    if (auto* exit = std::get_if<trace::ExitEvent>(&ev->body)) {
+      if (WIFSIGNALED(exit->wait_status) && WTERMSIG(exit->wait_status) == SIGKILL &&
+          owner->pending_signal == 0) {
+        return EndThreadAsRecorded(*exit);  // killed from outside
+      }
     }
     return Stop();
   }
-  ReplayTask* owner = FindTask(ev->tid);
-  if (!owner) {
-    return Diverged("the recording has " + trace::DescribeEvent(arch(), *ev) + ", but thread " +
-                    std::to_string(ev->tid) + " does not exist in the replay");
-  }
-  if (owner != cur_) {
-    cur_ = owner;
-    // Another thread's turn: the one whose breakpoint was reported stays
-    // where it is and steps over it when its own turn comes.
-  }
-  if (owner->at_syscall_entry) {
-    // Parked in a syscall since its SyscallEntryEvent; this event finishes it.
-    owner->at_syscall_entry = false;
-    return OnSyscallStop(step);
-  }
-  if (auto* exit = std::get_if<trace::ExitEvent>(&ev->body)) {
-    if (WIFSIGNALED(exit->wait_status) && WTERMSIG(exit->wait_status) == SIGKILL &&
-        owner->pending_signal == 0) {
-      return EndThreadAsRecorded(*exit);  // killed from outside
-    }
-  }
-  return Stop();
 }
 
 Expected<Stop> ReplaySession::ResumeOnce(bool step) {

@@ -186,16 +186,24 @@ class ReplaySession {
   Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
   Status EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
-  Status ReplaySigsuspend(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
+  // rt_sigsuspend, pselect6, ppoll, epoll_pwait(2): waits with a temporary
+  // signal mask (replay_masked_wait.cc).
+  static bool IsMaskedWait(const arch::SyscallInfo& row);
+  // Such a wait ended by the signal that follows it: delivered under the
+  // wait's mask by running a wait for real with the signal queued.
+  Status ReplayMaskedWait(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ReplayExec(const trace::ExecEvent& ev);
   // Re-runs the syscall the thread is stopped at, for real. `args` replaces
   // the arguments when given. Returns the result, or the exit when the
   // thread ended. `new_thread` receives the live tid a clone created.
+  // `signo_at_entry` is queued at the syscall's entry, so that it is pending
+  // while the syscall runs. Signals from the replay's own kernel objects (a
+  // replayed child's exit) are dropped on the way, as everywhere in replay.
   Expected<int64_t> ExecuteInPlace(const std::optional<std::array<uint64_t, 6>>& args,
                                    std::optional<WaitStatus>* exited,
                                    std::optional<int64_t> nr = std::nullopt,
-                                   pid_t* new_thread = nullptr);
+                                   pid_t* new_thread = nullptr, int signo_at_entry = 0);
   void EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   // The current thread ended (`ws`): reaps what ended with it and matches
   // the recorded ExitEvent.

@@ -11,6 +11,7 @@
 
 #include <cinttypes>
 #include <cstring>
+#include <utility>
 
 #include "core/hex.h"
 #include "core/proc_maps.h"
@@ -26,6 +27,10 @@ namespace {
 constexpr uint64_t kMapFixedNoReplace = 0x100000;
 
 using Stop = std::optional<ReplayStop>;
+
+// Signals of the replay's own making that may interrupt one re-executed
+// syscall before replay calls it a divergence.
+constexpr int kMaxForeignSignals = 64;
 
 // Whether replay executes this syscall instead of emulating it: the table's
 // kExecute rows (clone has its own path), and prctl(PR_SET_NAME), because a
@@ -121,8 +126,8 @@ Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
       RETURN_IF_ERROR(ExecuteClone(*row, copy));
     } else if (RunsForReal(*row, copy)) {
       RETURN_IF_ERROR(ExecuteSyscall(*row, copy));
-    } else if (row->name == "rt_sigsuspend" && copy.result < 0) {
-      RETURN_IF_ERROR(ReplaySigsuspend(*row, copy));
+    } else if (IsMaskedWait(*row) && copy.result < 0) {
+      RETURN_IF_ERROR(ReplayMaskedWait(*row, copy));
     } else {
       RETURN_IF_ERROR(EmulateSyscall(*row, copy));
     }
@@ -257,7 +262,8 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
 
 Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<uint64_t, 6>>& args,
                                                 std::optional<WaitStatus>* exited,
-                                                std::optional<int64_t> nr, pid_t* new_thread) {
+                                                std::optional<int64_t> nr, pid_t* new_thread,
+                                                int signo_at_entry) {
   const arch::Arch& a = arch();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   // Before the rewind, which makes the number the one the instruction
@@ -269,8 +275,10 @@ Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<u
   }
   RETURN_IF_ERROR(tracee().SetRegisters(regs));
   bool entered = false;
+  int resume_signo = 0;
+  int foreign_signals = 0;
   for (int stops = 0; stops < 8; ++stops) {
-    RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSyscall));
+    RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSyscall, std::exchange(resume_signo, 0)));
     ASSIGN_OR_RETURN(WaitStatus ws, tracee().Wait());
     if (ws.is_exit()) {
       *exited = ws;
@@ -289,12 +297,21 @@ Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<u
       --stops;
       continue;
     }
+    if (ws.kind == WaitStatus::Kind::kSignalStop && ws.signo != SIGSTOP &&
+        ++foreign_signals < kMaxForeignSignals) {
+      // Not the recording's (a replayed child's exit): those come from the
+      // trace only, so this one never reaches the program.
+      --stops;
+      continue;
+    }
     if (ws.kind != WaitStatus::Kind::kSyscallStop) {
       return Diverged("unexpected " + ws.ToString() + " while executing a syscall");
     }
     ASSIGN_OR_RETURN(SyscallStopInfo info, tracee().GetSyscallInfo());
     if (info.op == SyscallStopInfo::Op::kEntry) {
       entered = true;
+      // Resuming an entry stop with a signal queues it before the syscall runs.
+      resume_signo = signo_at_entry;
     } else if (info.op == SyscallStopInfo::Op::kExit && entered) {
       return info.result;
     }

@@ -1,6 +1,5 @@
 // ReplaySession: the process tree (clone, fork, vfork), thread and process
-// exits, and sigsuspend, whose signal replay must deliver with the kernel's
-// help.
+// exits.
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -102,31 +101,6 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
     (void)a.SetHwWatchpoints(task->tracee.tid(), watches_);
   }
   tasks_.push_back(std::move(task));
-  return Status::Ok();
-}
-
-Status ReplaySession::ReplaySigsuspend(const arch::SyscallInfo& row,
-                                       const trace::SyscallEvent& ev) {
-  // The signal that ended the wait is usually blocked outside it: only the
-  // kernel's own sigsuspend puts the waiting mask in place, delivers it and
-  // restores the mask after the handler. So queue the recorded signal and
-  // run the syscall for real; it returns at once.
-  ASSIGN_OR_RETURN(const trace::Event* next, PeekEvent());
-  auto* sig = next ? std::get_if<trace::SignalEvent>(&next->body) : nullptr;
-  if (!sig || next->tid != cur().tid || sig->synchronous || !sig->fingerprint.empty()) {
-    return EmulateSyscall(row, ev);
-  }
-  if (syscall(SYS_tkill, tracee().tid(), sig->signo) != 0) {
-    return ErrnoError("sending the recorded " + SignalName(sig->signo));
-  }
-  cur().signal_queued = true;
-  std::optional<WaitStatus> exited;
-  ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(std::nullopt, &exited));
-  if (exited) return Diverged("rt_sigsuspend ended the thread");
-  if (result != ev.result) {
-    return Diverged("rt_sigsuspend returned " + Hex(result) + "; the recording had " +
-                    Hex(ev.result));
-  }
   return Status::Ok();
 }
 

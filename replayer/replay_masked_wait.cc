@@ -1,0 +1,108 @@
+// ReplaySession: waits that install a temporary signal mask (rt_sigsuspend,
+// pselect6, ppoll, epoll_pwait, epoll_pwait2) and were ended by a signal.
+//
+// The signal is usually blocked outside the wait (GNU make unblocks SIGCHLD
+// only inside pselect). Only the kernel can put the waiting mask in place,
+// deliver the signal under it and give the program its own mask back when
+// the handler returns (the signal frame saves the mask from before the
+// call). So replay runs, in place of the wait, one that returns at once
+// under the same mask with the recorded signal queued: rt_sigsuspend itself,
+// or for the others ppoll with no descriptors and a zero timeout, which
+// touches nothing of the program's.
+#include <signal.h>
+
+#include <cstring>
+
+#include "core/hex.h"
+#include "replayer/replay_session.h"
+
+namespace rwd::replayer {
+
+namespace {
+
+// What a wait returns to the tracer when a signal ended it (the kernel's
+// ERESTARTNOHAND; the program sees EINTR once the handler runs).
+constexpr int64_t kRestartNoHand = -514;
+// Below the stack pointer, beyond the red zone and most signal frames.
+constexpr uint64_t kScratchBelowSp = 4096;
+
+struct TemporaryMask {
+  uint64_t addr = 0;
+  uint64_t size = 0;
+};
+
+// The wait's temporary mask, when it has one.
+Expected<std::optional<TemporaryMask>> TemporaryMaskOf(const Tracee& tracee, std::string_view name,
+                                                       const std::array<uint64_t, 6>& args) {
+  TemporaryMask mask;
+  if (name == "rt_sigsuspend") {
+    mask = {args[0], args[1]};
+  } else if (name == "ppoll") {
+    mask = {args[3], args[4]};
+  } else if (name == "epoll_pwait" || name == "epoll_pwait2") {
+    mask = {args[4], args[5]};
+  } else if (name == "pselect6" && args[5] != 0) {
+    // The sixth argument points to {const sigset_t* mask; size_t size}.
+    ASSIGN_OR_RETURN(mask.addr, tracee.Read<uint64_t>(args[5]));
+    ASSIGN_OR_RETURN(mask.size, tracee.Read<uint64_t>(args[5] + sizeof(uint64_t)));
+  }
+  if (mask.addr == 0) return std::optional<TemporaryMask>();
+  return std::optional<TemporaryMask>(mask);
+}
+
+}  // namespace
+
+bool ReplaySession::IsMaskedWait(const arch::SyscallInfo& row) {
+  return row.name == "rt_sigsuspend" || row.name == "pselect6" || row.name == "ppoll" ||
+         row.name == "epoll_pwait" || row.name == "epoll_pwait2";
+}
+
+Status ReplaySession::ReplayMaskedWait(const arch::SyscallInfo& row,
+                                       const trace::SyscallEvent& ev) {
+  ASSIGN_OR_RETURN(const trace::Event* next, PeekEvent());
+  auto* sig = next ? std::get_if<trace::SignalEvent>(&next->body) : nullptr;
+  if (!sig || next->tid != cur().tid || sig->synchronous || !sig->fingerprint.empty()) {
+    return EmulateSyscall(row, ev);
+  }
+  ASSIGN_OR_RETURN(std::optional<TemporaryMask> mask, TemporaryMaskOf(tracee(), row.name, ev.args));
+  if (!mask) return EmulateSyscall(row, ev);  // the program's own mask let it in
+
+  const arch::Arch& a = arch();
+  std::optional<std::array<uint64_t, 6>> args;
+  std::optional<int64_t> nr;
+  uint64_t scratch = 0;
+  std::vector<uint8_t> scratch_before;
+  if (row.name != "rt_sigsuspend") {
+    ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+    scratch = (a.Sp(regs) - kScratchBelowSp - 16) & ~uint64_t{15};
+    ASSIGN_OR_RETURN(scratch_before, tracee().ReadBytes(scratch, 16));
+    RETURN_IF_ERROR(tracee().WriteMemory(scratch, std::vector<uint8_t>(16, 0)));
+    // The first argument stays: AArch64 restarts a syscall with the x0 it
+    // was entered with, which ptrace cannot set.
+    args = std::array<uint64_t, 6>{ev.args[0], 0, scratch, mask->addr, mask->size, 0};
+    nr = a.syscalls().FindByName("ppoll")->nr;
+  }
+  cur().signal_queued = true;
+  std::optional<WaitStatus> exited;
+  ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(args, &exited, nr, nullptr, sig->signo));
+  if (exited) return Diverged(std::string(row.name) + " ended the thread");
+  if (!scratch_before.empty()) RETURN_IF_ERROR(tracee().WriteMemory(scratch, scratch_before));
+  if (result != kRestartNoHand) {
+    return Diverged("the recorded " + SignalName(sig->signo) + " did not end " +
+                    std::string(row.name) + " under its signal mask (it returned " + Hex(result) +
+                    ")");
+  }
+  // The program's registers, the recorded result, and the wait's own number
+  // (a signal without a handler restarts the syscall with it).
+  ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+  for (int i = 0; i < 6; ++i) a.SetSyscallArg(regs, i, ev.args[i]);
+  a.SetSyscallNumber(regs, ev.nr);
+  a.SetSyscallResult(regs, ev.result);
+  RETURN_IF_ERROR(tracee().SetRegisters(regs));
+  for (const trace::MemWrite& w : ev.writes) {
+    RETURN_IF_ERROR(tracee().WriteMemory(w.addr, w.bytes));
+  }
+  return Status::Ok();
+}
+
+}  // namespace rwd::replayer
