@@ -150,9 +150,11 @@ class Arch {
                              std::span<const uint64_t> values) const = 0;
   // Finds instructions in `code` (mapped at `addr`) that must be patched to
   // trap because the kernel cannot make them fault (rdrand, rdseed, counter
-  // reads). Disassembles with Capstone.
-  virtual std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code,
-                                                 uint64_t addr) const = 0;
+  // reads). `tsc_reads`: also the counter reads the kernel normally makes
+  // fault (x86-64 rdtsc/rdtscp), for hosts where it cannot (see
+  // KernelTrapsTscReads). Disassembles with Capstone.
+  virtual std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
+                                                 bool tsc_reads) const = 0;
   // `mov nr; syscall; ret`-style stub replacing a vDSO function.
   virtual std::vector<uint8_t> SyscallStub(int nr) const = 0;
   virtual std::span<const VdsoFunction> VdsoFunctions() const = 0;
@@ -198,6 +200,13 @@ class Arch {
   // After a SIGTRAP: index into the last SetHwWatchpoints list that
   // triggered, if any; clears the hit status.
   virtual std::optional<int> TakeHwWatchpointHit(pid_t tid) const = 0;
+  // Whether the kernel's per-task counter-read trapping (x86-64 PR_SET_TSC)
+  // really makes rdtsc fault here. Some hypervisors ignore CR4.TSD in their
+  // guests: then rdtsc runs natively whatever the kernel set, and the
+  // recorder must patch it like rdrand. Probed once (a forked child), cached.
+  // True where the architecture needs no such mode (AArch64 patches its
+  // counter reads always).
+  virtual bool KernelTrapsTscReads() const = 0;
   // Arms faulting on cpuid for the calling thread if the CPU supports it.
   virtual bool EnableCpuidFaulting() const = 0;
   // The syscall the tracee runs to arm cpuid faulting on itself, or nullopt.

@@ -70,10 +70,10 @@ Expected<std::vector<uint64_t>> CodePatcher::PatchTrapSites(Tracee& tracee, uint
   std::vector<uint8_t> code(end - start);
   ASSIGN_OR_RETURN(size_t readable, tracee.ReadMemoryPartial(start, code));
   code.resize(readable);
-  uint64_t key = XXH3_64bits(code.data(), code.size());
+  uint64_t key = XXH3_64bits(code.data(), code.size()) ^ (patch_tsc_reads_ ? 1 : 0);
   std::vector<uint64_t>* offsets = CachedScan(key);
   if (offsets->empty()) {
-    for (const arch::TrapSite& site : arch.ScanForTrapSites(code, 0)) {
+    for (const arch::TrapSite& site : arch.ScanForTrapSites(code, 0, patch_tsc_reads_)) {
       offsets->push_back(site.addr);
     }
     // A sentinel past the end marks "scanned, nothing found" as non-empty.

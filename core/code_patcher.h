@@ -25,7 +25,8 @@ class CodePatcher {
   // Patches the vDSO; returns the address of a syscall instruction inside it
   // that injected syscalls can use.
   Expected<uint64_t> PatchVdso(Tracee& tracee);
-  // Scans [start, end) of the tracee's code and patches trap sites.
+  // Scans [start, end) of the tracee's code and patches trap sites, among
+  // them rdtsc-like counter reads when the current image asked for it.
   // Returns the patched addresses.
   Expected<std::vector<uint64_t>> PatchTrapSites(Tracee& tracee, uint64_t start, uint64_t end);
 
@@ -34,7 +35,13 @@ class CodePatcher {
   // Replaces patched bytes inside [addr, addr+bytes.size()) by the originals.
   void Unpatch(uint64_t addr, std::span<uint8_t> bytes) const;
   uint64_t syscall_insn() const { return syscall_insn_; }
-  void Reset() { *this = CodePatcher(); }
+  // Forgets every patch (a new image after exec). `patch_tsc_reads`: the
+  // image's rdtsc/rdtscp are patched too (see Arch::KernelTrapsTscReads).
+  void Reset(bool patch_tsc_reads) {
+    *this = CodePatcher();
+    patch_tsc_reads_ = patch_tsc_reads;
+  }
+  bool patch_tsc_reads() const { return patch_tsc_reads_; }
 
  private:
   struct Patch {
@@ -46,6 +53,7 @@ class CodePatcher {
 
   std::map<uint64_t, Patch> patches_;
   uint64_t syscall_insn_ = 0;
+  bool patch_tsc_reads_ = false;
 };
 
 }  // namespace rwd

@@ -289,9 +289,12 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
   const arch::Arch& arch = task.tracee.arch();
   RETURN_IF_ERROR(task.tracee.ReopenMemory());
   CodePatcher& patcher = ProcessOf(task).patcher;
-  patcher.Reset();
+  // Where the kernel's PR_SET_TSC has no effect (some hypervisors), rdtsc
+  // is patched like rdrand; the exec event tells replay to do the same.
+  patcher.Reset(!arch.KernelTrapsTscReads());
   file_ids_.clear();
   trace::ExecEvent exec;
+  exec.tsc_reads_patched = patcher.patch_tsc_reads();
   exec.path = pending.exec_path;
   exec.argv = pending.exec_argv;
   ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher.PatchVdso(task.tracee));

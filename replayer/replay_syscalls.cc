@@ -341,6 +341,7 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
     if (!m.file_id.empty()) cur().mm->mapped_files[m.path] = reader_->FilePath(m.file_id);
   }
   RETURN_IF_ERROR(tracee().ReopenMemory());
+  patcher().Reset(ev.tsc_reads_patched);
   ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher().PatchVdso(tracee()));
   if (ev.cpuid_faulting) {
     auto call = arch().CpuidFaultingSyscall();

@@ -91,6 +91,9 @@ struct ExecEvent {
   std::vector<FileMapping> mappings;  // file mappings right after exec
   std::vector<uint64_t> trap_sites;   // patched nondeterministic instructions
   bool cpuid_faulting = false;
+  // rdtsc/rdtscp are among trap_sites: the recording host could not make
+  // them fault (Arch::KernelTrapsTscReads), so replay patches them too.
+  bool tsc_reads_patched = false;
   bool operator==(const ExecEvent&) const = default;
 };
 

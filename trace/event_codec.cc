@@ -151,6 +151,7 @@ void Encode(const ExecEvent& e, ByteWriter* out) {
   for (const FileMapping& m : e.mappings) Encode(m, out);
   PutU64s(e.trap_sites, out);
   out->PutBool(e.cpuid_faulting);
+  out->PutBool(e.tsc_reads_patched);
 }
 
 Status Decode(ByteReader* in, ExecEvent* e) {
@@ -164,7 +165,8 @@ Status Decode(ByteReader* in, ExecEvent* e) {
   e->mappings.resize(n);
   for (FileMapping& m : e->mappings) RETURN_IF_ERROR(Decode(in, &m));
   RETURN_IF_ERROR(ReadU64s(in, &e->trap_sites));
-  return in->ReadBool(&e->cpuid_faulting);
+  RETURN_IF_ERROR(in->ReadBool(&e->cpuid_faulting));
+  return in->ReadBool(&e->tsc_reads_patched);
 }
 
 void Encode(const ExitEvent& e, ByteWriter* out) {

@@ -9,7 +9,8 @@
 
 namespace rwd::trace {
 
-inline constexpr uint32_t kFormatVersion = 2;  // 2: threads and processes
+// 2: threads and processes; 3: ExecEvent.tsc_reads_patched.
+inline constexpr uint32_t kFormatVersion = 3;
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;

@@ -209,8 +209,8 @@ void AArch64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
   r.SetWord(kA64Pc, r.Word(kA64Pc) + kA64InsnBytes);
 }
 
-std::vector<TrapSite> AArch64Arch::ScanForTrapSites(std::span<const uint8_t> code,
-                                                    uint64_t addr) const {
+std::vector<TrapSite> AArch64Arch::ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
+                                                 bool tsc_reads) const {
   return ScanAArch64TrapSites(code, addr);
 }
 

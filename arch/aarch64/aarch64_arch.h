@@ -111,8 +111,8 @@ class AArch64Arch final : public Arch {
   // Every aligned word is an instruction (fixed width), so unlike x86 the
   // scan cannot lose synchronization; data words in code that happen to
   // encode a counter read are patched too, as any disassembler would see them.
-  std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code,
-                                         uint64_t addr) const override;
+  std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
+                                         bool tsc_reads) const override;
   // movz x8, #nr; svc #0; ret
   std::vector<uint8_t> SyscallStub(int nr) const override;
   std::span<const VdsoFunction> VdsoFunctions() const override;
@@ -142,6 +142,8 @@ class AArch64Arch final : public Arch {
   // and the programmed slots; nothing to clear.
   std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
   bool WatchpointTrapsBeforeAccess() const override { return true; }
+  // Its counter reads are always patched (ScanForTrapSites).
+  bool KernelTrapsTscReads() const override { return true; }
   // AArch64 has no cpuid.
   bool EnableCpuidFaulting() const override { return false; }
   CloneArgPositions CloneArgs() const override {

@@ -307,9 +307,9 @@ void X86_64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
   r.SetWord(kX86Rip, r.Word(kX86Rip) + insn.length);
 }
 
-std::vector<TrapSite> X86_64Arch::ScanForTrapSites(std::span<const uint8_t> code,
-                                                   uint64_t addr) const {
-  return ScanX86_64TrapSites(code, addr);
+std::vector<TrapSite> X86_64Arch::ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
+                                                bool tsc_reads) const {
+  return ScanX86_64TrapSites(code, addr, tsc_reads);
 }
 
 // mov eax, nr; syscall; ret. The 32-bit mov zero-extends into rax.

@@ -94,8 +94,8 @@ class X86_64Arch final : public Arch {
                      std::span<const uint64_t> values) const override;
   // Linear sweep from the start of `code`: data embedded in code can hide a
   // real instruction or fake one, exactly as for any linear disassembler.
-  std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code,
-                                         uint64_t addr) const override;
+  std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
+                                         bool tsc_reads) const override;
   std::vector<uint8_t> SyscallStub(int nr) const override;
   std::span<const VdsoFunction> VdsoFunctions() const override;
 
@@ -119,6 +119,7 @@ class X86_64Arch final : public Arch {
   // Data breakpoints are traps: DR6 reports them after the access.
   bool WatchpointTrapsBeforeAccess() const override { return false; }
   std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
+  bool KernelTrapsTscReads() const override;
   bool EnableCpuidFaulting() const override;
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override;
   CloneArgPositions CloneArgs() const override { return CloneArgPositions{}; }

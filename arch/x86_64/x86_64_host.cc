@@ -2,10 +2,13 @@
 // registers, cpuid faulting). The inline instructions and ptrace user-area
 // offsets exist only when rewind is built for x86-64; other hosts compile
 // stubs that refuse, so the data half of X86_64Arch still builds there.
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -225,6 +228,32 @@ std::optional<int> X86_64Arch::TakeHwWatchpointHit(pid_t tid) const {
   return __builtin_ctz(hits);
 #else
   return std::nullopt;
+#endif
+}
+
+bool X86_64Arch::KernelTrapsTscReads() const {
+#if defined(__x86_64__)
+  // A child sets PR_TSC_SIGSEGV and executes rdtsc: killed by SIGSEGV where
+  // the mode works, a normal exit where the hypervisor ignores CR4.TSD. The
+  // tracer's own mode is left alone.
+  static const bool traps = [] {
+    const pid_t child = fork();
+    if (child == 0) {
+      signal(SIGSEGV, SIG_DFL);
+      if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV) != 0) _exit(2);
+      volatile uint64_t tsc = __rdtsc();
+      (void)tsc;
+      _exit(0);
+    }
+    if (child < 0) return true;  // cannot tell: assume the documented behaviour
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
+  }();
+  return traps;
+#else
+  return true;
 #endif
 }
 

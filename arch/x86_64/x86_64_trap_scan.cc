@@ -38,13 +38,32 @@ constexpr size_t kFirstWindow = 64;
 
 // Byte offsets of 0f c7 followed by a ModRM with mod=11 and reg 6 or 7
 // (0xf0-0xff): every rdrand/rdseed encoding contains one, 0-14 bytes after
-// its start (prefixes and REX).
-std::vector<size_t> Candidates(std::span<const uint8_t> code) {
+// its start (prefixes and REX). With `tsc_reads`, also of rdtsc (0f 31) and
+// rdtscp (0f 01 f9), which the decoder accepts only without prefixes.
+std::vector<size_t> Candidates(std::span<const uint8_t> code, bool tsc_reads) {
   std::vector<size_t> found;
-  for (size_t i = 0; i + 2 < code.size(); ++i) {
-    if (code[i] == 0x0f && code[i + 1] == 0xc7 && code[i + 2] >= 0xf0) found.push_back(i);
+  for (size_t i = 0; i + 1 < code.size(); ++i) {
+    if (code[i] != 0x0f) continue;
+    const uint8_t b1 = code[i + 1];
+    const bool random = b1 == 0xc7 && i + 2 < code.size() && code[i + 2] >= 0xf0;
+    const bool tsc = tsc_reads && (b1 == 0x31 || (b1 == 0x01 && i + 2 < code.size() &&
+                                                  code[i + 2] == 0xf9));
+    if (random || tsc) found.push_back(i);
   }
   return found;
+}
+
+bool Wanted(TrapInsnKind kind, bool tsc_reads) {
+  switch (kind) {
+    case TrapInsnKind::kRdrand:
+    case TrapInsnKind::kRdseed:
+      return true;
+    case TrapInsnKind::kRdtsc:
+    case TrapInsnKind::kRdtscp:
+      return tsc_reads;
+    default:
+      return false;
+  }
 }
 
 // One linear-sweep step at a time over `code`, with an owned Capstone handle.
@@ -116,9 +135,10 @@ size_t Resynchronize(Sweeper& sweeper, size_t known, size_t target) {
 
 }  // namespace
 
-std::vector<TrapSite> ScanX86_64TrapSites(std::span<const uint8_t> code, uint64_t addr) {
+std::vector<TrapSite> ScanX86_64TrapSites(std::span<const uint8_t> code, uint64_t addr,
+                                          bool tsc_reads) {
   std::vector<TrapSite> sites;
-  const std::vector<size_t> candidates = Candidates(code);
+  const std::vector<size_t> candidates = Candidates(code, tsc_reads);
   if (candidates.empty()) return sites;
 
   Sweeper sweeper(code);
@@ -131,14 +151,13 @@ std::vector<TrapSite> ScanX86_64TrapSites(std::span<const uint8_t> code, uint64_
       const Sweeper::Step step = sweeper.At(pos);
       // Our decoder, not Capstone's instruction id, names the instruction:
       // it is the one replay applies, and it follows the CPU on odd prefix
-      // combinations. Capstone supplies the instruction boundaries. rdtsc
-      // and cpuid are left out: the kernel makes those fault.
+      // combinations. Capstone supplies the instruction boundaries. cpuid
+      // is left out (the kernel makes it fault, or nothing can), and so are
+      // rdtsc/rdtscp unless asked for.
       if (step.decoded) {
         const size_t length = step.next - pos;
         const TrapInsn insn = X86_64Arch::Instance().DecodeTrapInsn(code.subspan(pos, length));
-        const bool random =
-            insn.kind == TrapInsnKind::kRdrand || insn.kind == TrapInsnKind::kRdseed;
-        if (random && insn.length == length) {
+        if (Wanted(insn.kind, tsc_reads) && insn.length == length) {
           sites.push_back({addr + pos, insn});
         }
       }

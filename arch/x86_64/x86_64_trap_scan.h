@@ -1,5 +1,7 @@
 // ScanX86_64TrapSites: finds rdrand and rdseed in x86-64 code, the
-// instructions the kernel cannot make fault and that the recorder must patch.
+// instructions the kernel cannot make fault and that the recorder must patch,
+// and with `tsc_reads` also rdtsc and rdtscp (for hosts whose hypervisor
+// ignores the kernel's PR_SET_TSC, so that they do not fault either).
 //
 // The result equals what a linear sweep (Capstone, one byte skipped over
 // anything undecodable) from the first byte of `code` finds, but only the
@@ -17,6 +19,7 @@
 
 namespace rwd::arch {
 
-std::vector<TrapSite> ScanX86_64TrapSites(std::span<const uint8_t> code, uint64_t addr);
+std::vector<TrapSite> ScanX86_64TrapSites(std::span<const uint8_t> code, uint64_t addr,
+                                          bool tsc_reads);
 
 }  // namespace rwd::arch

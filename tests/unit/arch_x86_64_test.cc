@@ -302,7 +302,8 @@ class CodeBuilder {
 
 // The definition ScanForTrapSites must agree with: a linear sweep with
 // Capstone from the first byte, every instruction checked.
-std::vector<TrapSite> FullSweep(std::span<const uint8_t> code, uint64_t addr) {
+std::vector<TrapSite> FullSweep(std::span<const uint8_t> code, uint64_t addr,
+                                bool tsc_reads = false) {
   std::vector<TrapSite> sites;
   csh handle;
   if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) return sites;
@@ -317,10 +318,12 @@ std::vector<TrapSite> FullSweep(std::span<const uint8_t> code, uint64_t addr) {
     }
     const TrapInsn trap = X86().DecodeTrapInsn({insn->bytes, insn->size});
     const bool random = trap.kind == TrapInsnKind::kRdrand || trap.kind == TrapInsnKind::kRdseed;
-    if (random && trap.length == insn->size) {
+    const bool tsc = trap.kind == TrapInsnKind::kRdtsc || trap.kind == TrapInsnKind::kRdtscp;
+    if ((random || (tsc && tsc_reads)) && trap.length == insn->size) {
       // Capstone agrees. (Not conversely: Capstone 4 also calls f2-prefixed
       // forms rdrand, which the CPU rejects with #UD.)
-      EXPECT_TRUE(insn->id == X86_INS_RDRAND || insn->id == X86_INS_RDSEED)
+      EXPECT_TRUE(insn->id == X86_INS_RDRAND || insn->id == X86_INS_RDSEED ||
+                  insn->id == X86_INS_RDTSC || insn->id == X86_INS_RDTSCP)
           << insn->mnemonic << " " << insn->op_str << " at 0x" << std::hex << insn->address;
       sites.push_back({insn->address, trap});
     }
@@ -350,10 +353,10 @@ TEST(X86_64Arch, ScanFindsRandomInsnsOnInstructionBoundaries) {
   b.Add({0xf3, 0x0f, 0xc7, 0xf8});                            // rdpid %rax (not a site)
   b.Add({0x06});                                              // invalid in 64-bit mode
   const size_t rdseed_r9w = b.Add({0x66, 0x41, 0x0f, 0xc7, 0xf9});  // rdseed %r9w
-  b.Add({0x0f, 0x31});                                              // rdtsc faults; never scanned
+  b.Add({0x0f, 0x31});                                              // rdtsc: not asked for
   b.Add({0xc3});                                                    // ret
 
-  const std::vector<TrapSite> sites = X86().ScanForTrapSites(b.code(), kBase);
+  const std::vector<TrapSite> sites = X86().ScanForTrapSites(b.code(), kBase, false);
   ASSERT_EQ(sites.size(), 3u);
   EXPECT_EQ(sites[0].addr, kBase + rdrand_eax);
   EXPECT_EQ(sites[0].insn.kind, TrapInsnKind::kRdrand);
@@ -371,9 +374,35 @@ TEST(X86_64Arch, ScanFindsRandomInsnsOnInstructionBoundaries) {
 }
 
 TEST(X86_64Arch, ScanOfCodeWithoutCandidatesIsEmpty) {
-  EXPECT_TRUE(X86().ScanForTrapSites({}, 0).empty());
+  EXPECT_TRUE(X86().ScanForTrapSites({}, 0, true).empty());
   const Bytes code = {0x55, 0x48, 0x89, 0xe5, 0x0f, 0x31, 0x0f, 0xa2, 0x5d, 0xc3};
-  EXPECT_TRUE(X86().ScanForTrapSites(code, 0x1000).empty());
+  EXPECT_TRUE(X86().ScanForTrapSites(code, 0x1000, false).empty());
+}
+
+// Hosts whose hypervisor ignores PR_SET_TSC: rdtsc and rdtscp become sites,
+// on instruction boundaries only; cpuid never does.
+TEST(X86_64Arch, ScanFindsTscReadsWhenAsked) {
+  constexpr uint64_t kBase = 0x400000;
+  CodeBuilder b;
+  b.Add({0x55});                                         // push %rbp
+  const size_t rdtsc = b.Add({0x0f, 0x31});              // rdtsc
+  b.Add({0xb8, 0x0f, 0x31, 0x0f, 0x01});                 // mov $0x10f310f,%eax (not a site)
+  b.Add({0x0f, 0xa2});                                   // cpuid (faults, or nothing can)
+  const size_t rdtscp = b.Add({0x0f, 0x01, 0xf9});       // rdtscp
+  const size_t rdrand = b.Add({0x0f, 0xc7, 0xf2});       // rdrand %edx
+  b.Add({0xc3});                                         // ret
+
+  const std::vector<TrapSite> sites = X86().ScanForTrapSites(b.code(), kBase, true);
+  ASSERT_EQ(sites.size(), 3u);
+  EXPECT_EQ(sites[0].addr, kBase + rdtsc);
+  EXPECT_EQ(sites[0].insn.kind, TrapInsnKind::kRdtsc);
+  EXPECT_EQ(sites[0].insn.length, 2);
+  EXPECT_EQ(sites[1].addr, kBase + rdtscp);
+  EXPECT_EQ(sites[1].insn.kind, TrapInsnKind::kRdtscp);
+  EXPECT_EQ(sites[1].insn.length, 3);
+  EXPECT_EQ(sites[2].addr, kBase + rdrand);
+  EXPECT_EQ(sites[2].insn.kind, TrapInsnKind::kRdrand);
+  ExpectSameSites(sites, FullSweep(b.code(), kBase, true));
 }
 
 // The executable PT_LOAD segment of an ELF file: its bytes and address.
@@ -409,7 +438,7 @@ TEST(X86_64Arch, ScanFindsRdrandInLibstdcxx) {
   if (!text) GTEST_SKIP() << kPath << " is missing or has no executable segment";
 
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<TrapSite> sites = X86().ScanForTrapSites(text->bytes, text->vaddr);
+  const std::vector<TrapSite> sites = X86().ScanForTrapSites(text->bytes, text->vaddr, false);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
   std::printf("ScanForTrapSites(libstdc++ text, %zu bytes): %.1f ms, %zu sites\n",
@@ -451,7 +480,8 @@ TEST(X86_64Arch, ScanAgreesWithFullSweepOnRandomBytes) {
       std::copy(insn.begin() + rng() % 3, insn.end(), code.begin() + at);
     }
     SCOPED_TRACE(round);
-    ExpectSameSites(X86().ScanForTrapSites(code, 0x10000), FullSweep(code, 0x10000));
+    ExpectSameSites(X86().ScanForTrapSites(code, 0x10000, false), FullSweep(code, 0x10000));
+    ExpectSameSites(X86().ScanForTrapSites(code, 0x10000, true), FullSweep(code, 0x10000, true));
   }
 }
 

@@ -50,7 +50,8 @@ class FakeArch final : public arch::Arch {
   arch::TrapInsn DecodeTrapInsn(std::span<const uint8_t>) const override { return {}; }
   void ApplyTrapInsn(arch::Registers&, const arch::TrapInsn&,
                      std::span<const uint64_t>) const override {}
-  std::vector<arch::TrapSite> ScanForTrapSites(std::span<const uint8_t>, uint64_t) const override {
+  std::vector<arch::TrapSite> ScanForTrapSites(std::span<const uint8_t>, uint64_t,
+                                               bool) const override {
     return {};
   }
   std::vector<uint8_t> SyscallStub(int) const override { return {}; }
@@ -74,6 +75,7 @@ class FakeArch final : public arch::Arch {
   bool SetHwWatchpoints(pid_t, std::span<const arch::HwWatch>) const override { return false; }
   bool WatchpointTrapsBeforeAccess() const override { return false; }
   std::optional<int> TakeHwWatchpointHit(pid_t) const override { return std::nullopt; }
+  bool KernelTrapsTscReads() const override { return true; }
   bool EnableCpuidFaulting() const override { return false; }
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override {
     return std::nullopt;

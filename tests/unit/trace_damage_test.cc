@@ -216,7 +216,7 @@ TEST(TraceDamageTest, OtherFormatVersion) {
     EXPECT_EQ(reader.status().code(), ErrorCode::kVersion);
     EXPECT_EQ(reader.status().message(), "trace " + tmp.path() + " has format version " +
                                              std::to_string(version) +
-                                             "; this rewind reads version 2");
+                                             "; this rewind reads version 3");
   }
 }
 

@@ -81,7 +81,8 @@ std::vector<Event> SampleEvents() {
                  .mappings = {{0x400000, 0x401000, 0, 5, 2, "/usr/bin/example", "ab"},
                               {0x7f0000000000, 0x7f0000200000, 0x1000, 1, 1, "/x", ""}},
                  .trap_sites = {0x401010, 0x402020},
-                 .cpuid_faulting = true};
+                 .cpuid_faulting = true,
+                 .tsc_reads_patched = true};
   // Not the defaults, so a codec that dropped a field would be caught.
   ExitEvent exit{.wait_status = -1, .whole_process = false};
   SyscallEntryEvent entry{.nr = 202, .args = {0x7f0000001000, 0x80, 2, 0, ~0ull, 1ull << 63}};
