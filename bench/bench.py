@@ -133,6 +133,7 @@ def main():
     cpu_bound = os.path.join(build, "bench", "cpu_bound")
     syscall_heavy = os.path.join(build, "bench", "syscall_heavy")
     thread_pool = os.path.join(build, "bench", "thread_pool")
+    itimer_loop = os.path.join(build, "bench", "itimer_loop")
     workloads = [
         ("cpu_bound", [cpu_bound]),
         ("syscall_heavy (200k syscalls)", [syscall_heavy]),
@@ -140,6 +141,8 @@ def main():
         # Issue #6: threads, and a tree of processes.
         ("thread_pool (4 threads)", [thread_pool]),
         ("sh: ls | sort | head -3", ["/bin/sh", "-c", "ls /usr/include | sort | head -3"]),
+        # Issue #13: signals reaching a loop without syscalls (100 ticks, 1 ms timer).
+        ("itimer_loop (1 ms timer)", [itimer_loop]),
     ]
 
     report = []

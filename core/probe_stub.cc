@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "core/hex.h"
@@ -25,6 +26,9 @@ constexpr uint64_t kLowestArea = 1 << 20;
 // Keep this much free below the stack: it grows down into the hole that
 // the first candidate uses.
 constexpr uint64_t kStackGrowthRoom = uint64_t{64} << 20;
+// Keep this much free above the start of the program's brk heap, which
+// grows up into the hole after the executable.
+constexpr uint64_t kHeapGrowthRoom = uint64_t{1} << 30;
 // Code around the site that PlanSite sweeps for branches into the patch.
 constexpr uint64_t kSiteWindow = 4096;
 
@@ -44,11 +48,32 @@ bool Free(const std::vector<MemoryMapping>& maps, uint64_t start, uint64_t end) 
                       [&](const MemoryMapping& m) { return m.start < end && start < m.end; });
 }
 
+// Where the process's brk heap starts (start_brk, field 47 of
+// /proc/PID/stat), 0 if unknown.
+uint64_t HeapStart(pid_t tid) {
+  FILE* f = fopen(("/proc/" + std::to_string(tid) + "/stat").c_str(), "r");
+  if (f == nullptr) return 0;
+  char buf[2048];
+  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  // Fields after the command name, which may hold spaces: field 3 first.
+  const char* p = strrchr(buf, ')');
+  if (p == nullptr) return 0;
+  int field = 2;
+  unsigned long long value = 0;
+  for (p = p + 1; *p != 0 && field < 47; ++p) {
+    if (*p == ' ') ++field;
+  }
+  if (field != 47 || sscanf(p, "%llu", &value) != 1) return 0;
+  return value;
+}
+
 // Where a new area of `size` bytes may go, best first (ProbePages::Allocate
 // says why in this order). A page is left free on each side so the area
 // never merges with a neighbouring mapping in /proc/PID/maps.
 std::vector<uint64_t> AreaCandidates(const std::vector<MemoryMapping>& maps, uint64_t pc,
-                                     uint64_t size, uint64_t reach) {
+                                     uint64_t size, uint64_t reach, uint64_t heap_start) {
   const uint64_t page = PageSize();
   std::vector<uint64_t> wanted;
   auto stack = std::find_if(maps.begin(), maps.end(),
@@ -82,6 +107,9 @@ std::vector<uint64_t> AreaCandidates(const std::vector<MemoryMapping>& maps, uin
 
   std::vector<uint64_t> out;
   for (uint64_t a : wanted) {
+    if (heap_start != 0 && a < heap_start + kHeapGrowthRoom && a + size > heap_start) {
+      a = heap_start + kHeapGrowthRoom;
+    }
     if (a >= kLowestArea && InReach(a, a + size, pc, reach) &&
         Free(maps, a - page, a + size + page) &&
         std::find(out.begin(), out.end(), a) == out.end()) {
@@ -145,7 +173,7 @@ Expected<ProbePages::Slot> ProbePages::Allocate(Tracee& tracee, uint64_t syscall
   const uint64_t code_size = PageUp(kSlotsPerArea * encoder.code_slot_size());
   const uint64_t size = code_size + PageUp(kSlotsPerArea * encoder.data_slot_size());
   ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee.tid()));
-  for (uint64_t addr : AreaCandidates(maps, pc, size, reach)) {
+  for (uint64_t addr : AreaCandidates(maps, pc, size, reach, HeapStart(tracee.tid()))) {
     ASSIGN_OR_RETURN(bool mapped, MapAt(tracee, syscall_insn, addr, size));
     if (!mapped) continue;
     SyscallArgs protect;

@@ -59,6 +59,10 @@ class RecordSession {
     // the last thread's exit); its ExitEvent carries the process's status.
     pid_t ender = 0;
     std::optional<int> leader_status;  // waitpid status of the leader's death
+    // Code addresses where an in-process probe fits (ProbeStub::CheckSite),
+    // found while walking threads to probe sites; forgotten when a mapping
+    // changes.
+    std::map<uint64_t, bool> probe_sites;
   };
 
   RecordSession(Process process, Tracee tracee, std::unique_ptr<trace::TraceWriter> writer);
@@ -112,8 +116,20 @@ class RecordSession {
   // loop's passes apart when its registers do not.
   Status MoveToProbeSite(RecordTask& task, arch::Registers& regs,
                          std::optional<ProbeMemCheck>* word);
+  // Delivers the oldest held-back signal where the stopped thread is (after
+  // walking it to a probe site unless `at_boundary`) and records where;
+  // returns the signal to resume with.
+  Expected<int> PlaceDeferredSignal(RecordTask& task, arch::Registers& regs, bool at_boundary);
+  // One single-step of a stopped thread; signals that interrupt it are held back.
+  Status StepOnce(RecordTask& task);
   // At a syscall-entry stop: the deferred signal to deliver now, or 0.
-  int TakeDeferredSignal(RecordTask& task);
+  int TakeDeferredSignal(RecordTask& task, const PendingSyscall& pending);
+  // Holds back an asynchronous signal until the thread's next syscall or
+  // the patience runs out. A standard signal already held back merges with
+  // it, as a pending one does in the kernel.
+  void Defer(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo);
+  // When the oldest held-back signal must be placed where the thread is.
+  void SetDeferDeadline(RecordTask& task);
 
   Status Append(pid_t tid, trace::EventBody body);
   Status Append(const RecordTask& task, trace::EventBody body) {

@@ -24,6 +24,8 @@ constexpr int kMaxStepsToProbeSite = 400;
 // Steps spent looking for a site whose registers differ between loop
 // iterations before settling for any probe site.
 constexpr int kStepsForDistinctSite = 300;
+// Signals one step may be interrupted by before the walk counts it as done.
+constexpr int kMaxStepRetries = 16;
 
 bool IsStopSignal(int signo) {
   return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
@@ -89,15 +91,32 @@ Expected<bool> RecordSession::EmulateTrapInsn(RecordTask& task, int signo, arch:
   return true;
 }
 
-int RecordSession::TakeDeferredSignal(RecordTask& task) {
+int RecordSession::TakeDeferredSignal(RecordTask& task, const PendingSyscall& pending) {
   if (task.deferred.empty() || task.reinjected) return 0;
   // Resuming a syscall-entry stop with a signal queues it before the
   // syscall runs: a blocking call returns early, as it would have, and the
   // delivery follows the syscall's exit, a point replay reaches exactly.
   task.reinjected = std::move(task.deferred.front());
   task.deferred.erase(task.deferred.begin());
-  if (!task.deferred.empty()) task.defer_deadline = std::chrono::steady_clock::now() + kSignalDelay;
+  // A handler's own return says nothing about whether the program computes.
+  if (pending.info->special != arch::Special::kRtSigreturn) task.computing = false;
+  if (!task.deferred.empty()) SetDeferDeadline(task);
   return task.reinjected->signo;
+}
+
+void RecordSession::Defer(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo) {
+  if (signo < SIGRTMIN) {
+    for (const DeferredSignal& d : task.deferred) {
+      if (d.signo == signo) return;
+    }
+  }
+  if (task.deferred.empty()) SetDeferDeadline(task);
+  task.deferred.push_back(DeferredSignal{signo, siginfo});
+}
+
+void RecordSession::SetDeferDeadline(RecordTask& task) {
+  task.defer_deadline = std::chrono::steady_clock::now() +
+                        (task.computing ? std::chrono::milliseconds(0) : kSignalDelay);
 }
 
 Status RecordSession::RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,
@@ -126,6 +145,21 @@ std::vector<uint8_t> StackWindow(const Tracee& tracee, const arch::Registers& re
 
 }  // namespace
 
+Status RecordSession::StepOnce(RecordTask& task) {
+  // A signal may stop the thread instead of the step (a 1 ms timer does,
+  // often): hold it back like any other and step again. Counted as a visit,
+  // the unmoved thread would look like a loop whose registers never change.
+  for (int tries = 0; tries < kMaxStepRetries; ++tries) {
+    RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSingleStep));
+    ASSIGN_OR_RETURN(WaitStatus ws, task.tracee.Wait());
+    if (ws.is_exit()) return Status(ErrorCode::kTraceeExited, "the thread died");
+    if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo == SIGTRAP) return Status::Ok();
+    auto siginfo = task.tracee.GetSiginfo();
+    if (siginfo.ok() && !IsStopSignal(ws.signo)) Defer(task, ws.signo, *siginfo);
+  }
+  return Status::Ok();
+}
+
 Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
                                       std::optional<ProbeMemCheck>* word) {
   word->reset();
@@ -139,7 +173,9 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
   // Three visits with pairwise different register values: flags that merely
   // follow a counter kept in memory do not tell passes apart.
   std::map<uint64_t, std::vector<arch::Registers>> visits;
-  std::map<uint64_t, bool> placeable;  // a loop revisits few addresses
+  // Whether a probe fits, per pc: kept per process, a loop revisits few
+  // addresses and every signal of a timer walks the same loop.
+  std::map<uint64_t, bool>& placeable = ProcessOf(task).probe_sites;
   std::map<uint64_t, int> repeats;
   // The stack at the last visit of each site, to find a counter kept there.
   std::map<uint64_t, std::vector<uint8_t>> stacks;
@@ -187,19 +223,25 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
         ProcessOf(task).patcher.TrapSiteAt(pc)) {
       return Status::Ok();
     }
-    RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSingleStep));
-    ASSIGN_OR_RETURN(WaitStatus ws, task.tracee.Wait());
-    if (ws.is_exit()) return Status(ErrorCode::kTraceeExited, "the thread died");
-    if (ws.kind == WaitStatus::Kind::kSignalStop && ws.signo != SIGTRAP) {
-      // A signal arrived instead of the step: hold it back like any other.
-      auto siginfo = task.tracee.GetSiginfo();
-      if (siginfo.ok() && !IsStopSignal(ws.signo)) {
-        task.deferred.push_back(DeferredSignal{ws.signo, *siginfo});
-      }
-    }
+    RETURN_IF_ERROR(StepOnce(task));
     ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
   }
   return Status::Ok();
+}
+
+Expected<int> RecordSession::PlaceDeferredSignal(RecordTask& task, arch::Registers& regs,
+                                                 bool at_boundary) {
+  // The signal stays held back during the walk: one of the same number
+  // arriving meanwhile merges with it.
+  std::optional<ProbeMemCheck> word;
+  if (!at_boundary) RETURN_IF_ERROR(MoveToProbeSite(task, regs, &word));
+  DeferredSignal d = std::move(task.deferred.front());
+  task.deferred.erase(task.deferred.begin());
+  if (!at_boundary) task.computing = true;
+  if (!task.deferred.empty()) SetDeferDeadline(task);
+  RETURN_IF_ERROR(task.tracee.SetSiginfo(d.siginfo));
+  RETURN_IF_ERROR(RecordSignal(task, d.signo, d.siginfo, regs, !at_boundary, word));
+  return d.signo;
 }
 
 Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& regs,
@@ -226,18 +268,7 @@ Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {
     task.stop_sent = false;
     bool preempt = task.preempt_wanted;
     task.preempt_wanted = false;
-    if (!task.deferred.empty()) {
-      DeferredSignal d = std::move(task.deferred.front());
-      task.deferred.erase(task.deferred.begin());
-      if (!task.deferred.empty()) {
-        task.defer_deadline = std::chrono::steady_clock::now() + kSignalDelay;
-      }
-      std::optional<ProbeMemCheck> word;
-      if (!at_boundary) RETURN_IF_ERROR(MoveToProbeSite(task, regs, &word));
-      RETURN_IF_ERROR(task.tracee.SetSiginfo(d.siginfo));
-      RETURN_IF_ERROR(RecordSignal(task, d.signo, d.siginfo, regs, !at_boundary, word));
-      return d.signo;
-    }
+    if (!task.deferred.empty()) return PlaceDeferredSignal(task, regs, at_boundary);
     if (preempt && OthersReady(task)) {
       if (!at_boundary) {
         std::optional<ProbeMemCheck> word;
@@ -265,16 +296,13 @@ Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {
   }
   if (!at_boundary && !IsSynchronousFault(signo, *siginfo) && !IsStopSignal(signo)) {
     // Asynchronous: hold it back until the next syscall (a signal may
-    // always arrive later). A standard signal already pending is merged,
-    // as the kernel would.
-    bool pending = false;
-    for (const DeferredSignal& d : task.deferred) pending |= d.signo == signo;
-    if (!pending || signo >= SIGRTMIN) {
-      if (task.deferred.empty()) {
-        task.defer_deadline = std::chrono::steady_clock::now() + kSignalDelay;
-      }
-      task.deferred.push_back(DeferredSignal{signo, *siginfo});
-    }
+    // always arrive later).
+    bool first = task.deferred.empty() && !task.reinjected;
+    Defer(task, signo, *siginfo);
+    // A thread that computes would not reach one in time either: place the
+    // signal here and now. Waiting for a wakeup and a SIGSTOP while the
+    // loop spins on cost milliseconds per signal, seconds on a busy machine.
+    if (first && task.computing && !task.stop_sent) return PlaceDeferredSignal(task, regs, false);
     return 0;
   }
   RETURN_IF_ERROR(RecordSignal(task, signo, *siginfo, regs, /*with_fingerprint=*/false));

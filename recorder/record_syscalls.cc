@@ -87,7 +87,11 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
   }
   task.pending = std::move(pending);
 
-  if (task.stop_sent && !RunsToCompletion(row->special)) {
+  // execve too, though it runs to completion: the syscalls the recorder
+  // injects at its exit would swallow a SIGSTOP still pending then.
+  bool absorb =
+      task.stop_sent && (!RunsToCompletion(row->special) || row->special == arch::Special::kExecve);
+  if (absorb) {
     // Our SIGSTOP would interrupt the syscall, and the kernel would restart
     // it behind the program's back; take the SIGSTOP first.
     RETURN_IF_ERROR(AbsorbStopAtEntry(task));
@@ -135,7 +139,7 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
     }
     return task.tracee.Resume(ResumeMode::kSyscall);
   }
-  int deliver = TakeDeferredSignal(task);
+  int deliver = TakeDeferredSignal(task, *task.pending);
   task.state = RecordTask::State::kInSyscall;
   RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSyscall, deliver));
   if (BlocksForOthers(*task.pending) && OthersReady(task)) {
@@ -165,7 +169,7 @@ Status RecordSession::AbsorbStopAtEntry(RecordTask& task) {
     } else {
       // A real signal queued before ours: hold it back like any other.
       auto siginfo = task.tracee.GetSiginfo();
-      if (siginfo.ok()) task.deferred.push_back(DeferredSignal{ws.signo, *siginfo});
+      if (siginfo.ok()) Defer(task, ws.signo, *siginfo);
     }
   }
   if (!stopped) return Error("the recorder's SIGSTOP never arrived");
@@ -222,6 +226,10 @@ Status RecordSession::OnSyscallExit(RecordTask& task, const SyscallStopInfo& inf
   }
   if (result >= 0) {
     arch::Special special = pending.info->special;
+    if (special == arch::Special::kMmap || special == arch::Special::kMunmap ||
+        special == arch::Special::kMprotect || special == arch::Special::kMremap) {
+      ProcessOf(task).probe_sites.clear();
+    }
     if (special == arch::Special::kMmap) RETURN_IF_ERROR(RecordMmap(task, event));
     if (special == arch::Special::kMprotect && (event.args[2] & PROT_EXEC)) {
       RETURN_IF_ERROR(
@@ -292,6 +300,7 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
   // Where the kernel's PR_SET_TSC has no effect (some hypervisors), rdtsc
   // is patched like rdrand; the exec event tells replay to do the same.
   patcher.Reset(!arch.KernelTrapsTscReads());
+  ProcessOf(task).probe_sites.clear();
   file_ids_.clear();
   trace::ExecEvent exec;
   exec.tsc_reads_patched = patcher.patch_tsc_reads();

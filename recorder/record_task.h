@@ -75,6 +75,10 @@ struct RecordTask {
 
   std::vector<DeferredSignal> deferred;
   std::chrono::steady_clock::time_point defer_deadline;
+  // The last signal held back found no syscall in time and was placed by
+  // fingerprint: the thread computes, and the next one is placed at once
+  // instead of after the usual patience (a 1 ms timer must not wait 20 ms).
+  bool computing = false;
   std::optional<DeferredSignal> reinjected;  // delivered at this syscall
   // We sent SIGSTOP to place a deferred signal or to preempt the thread.
   bool stop_sent = false;
