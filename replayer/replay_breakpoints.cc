@@ -1,5 +1,5 @@
 // ReplaySession: breakpoints (the debugger's, in the focus process, and the
-// replayer's own for fingerprints), watchpoints and memory reads.
+// replayer's own for fingerprints) and memory reads.
 #include <cinttypes>
 
 #include "core/hex.h"
@@ -118,15 +118,6 @@ Expected<std::optional<ReplayStop>> ReplaySession::StepOverBreakpoint() {
   // would have reported anyway.
   if (stop.kind == ReplayStop::Kind::kStep) return Stop();
   return Stop(stop);
-}
-
-Expected<bool> ReplaySession::SetWatchpoints(const std::vector<arch::HwWatch>& watches) {
-  for (const auto& t : tasks_) {
-    if (!InFocus(*t) || t->zombie) continue;
-    if (!arch().SetHwWatchpoints(t->tracee.tid(), watches)) return false;
-  }
-  watches_ = watches;
-  return true;
 }
 
 Expected<std::vector<uint8_t>> ReplaySession::ReadMemory(uint64_t addr, size_t len) const {

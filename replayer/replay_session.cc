@@ -298,6 +298,8 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   }
   int signo = cur().pending_signal;
   cur().pending_signal = 0;
+  if (signo != 0 && page_watch_.armed() && InFocus(cur()))
+    return DeliverSignalDisarmed(signo, step);
   RETURN_IF_ERROR(
       tracee().Resume(step ? ResumeMode::kSysemuSingleStep : ResumeMode::kSysemu, signo));
   ASSIGN_OR_RETURN(WaitStatus ws, WaitInterruptibly());
@@ -355,8 +357,10 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
     }
   }
   AddressSpace& mm = *leader->mm;
-  // The copy must not inherit our breakpoint instructions.
+  // The copy must not inherit our breakpoint instructions, nor the page
+  // protections of our watchpoints.
   RETURN_IF_ERROR(RemoveBreakpointsFrom(mm, leader->tracee));
+  if (leader->mm == focus_mm_) RETURN_IF_ERROR(DisarmPageWatch());
   Expected<std::vector<pid_t>> tids = std::vector<pid_t>{};
   if (others.empty()) {
     Expected<pid_t> pid = ForkTracee(leader->tracee, mm.patcher.syscall_insn());
@@ -369,6 +373,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   for (const auto& [addr, original] : mm.breakpoints) {
     RETURN_IF_ERROR(leader->tracee.WriteMemory(addr, arch().BreakpointInsn()));
   }
+  if (leader->mm == focus_mm_) RETURN_IF_ERROR(ArmPageWatch());
   if (!tids.ok()) return tids.status();
   ReplayOptions options = options_;
   options.echo_output = false;

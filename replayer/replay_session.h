@@ -28,6 +28,7 @@
 #include "core/process.h"
 #include "core/status.h"
 #include "core/tracee.h"
+#include "replayer/page_watch.h"
 #include "replayer/replay_task.h"
 #include "trace/trace_reader.h"
 
@@ -111,8 +112,13 @@ class ReplaySession {
   // Breakpoints and watchpoints of the focus process.
   Status InsertBreakpoint(uint64_t addr);
   Status RemoveBreakpoint(uint64_t addr);
-  // Replaces the hardware watchpoints; false when the hardware cannot hold them.
+  // Replaces the watchpoints: in the debug registers when they work here
+  // and hold the request, by page protection otherwise (any number, any
+  // length). Always true now; the result is kept for callers that check.
   Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches);
+  // Faults on pages protected for watchpoints so far (0 with hardware ones).
+  uint64_t watch_page_faults() const { return page_watch_.faults(); }
+  bool hardware_watchpoints() const { return hw_watch_; }
 
   // The current thread: the one that last ran or runs next.
   Expected<arch::Registers> GetRegisters() const {
@@ -183,7 +189,12 @@ class ReplaySession {
   CodePatcher& patcher() const { return cur_->mm->patcher; }
 
   // --- syscalls, processes and exits (replay_syscalls.cc) ---
-  Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
+  // Replays the syscall event the thread stopped at (OnSyscallStop wraps it
+  // for watchpoints).
+  Expected<std::optional<ReplayStop>> ReplaySyscall(bool step);
+  // Whether replay executes this syscall instead of emulating it (clone has
+  // its own path).
+  static bool RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   // rt_sigsuspend, pselect6, ppoll, epoll_pwait(2): waits with a temporary
@@ -228,6 +239,20 @@ class ReplaySession {
   // acts when `regs` match. Returns whether it did.
   Expected<bool> ReachedFingerprint(const arch::Registers& regs, bool* preempted);
 
+  // --- watchpoints (replay_watch.cc) ---
+  Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
+  // Delivers `signo` with the watched pages unprotected for the kernel's
+  // signal frame, then handles the stop that follows.
+  Expected<std::optional<ReplayStop>> DeliverSignalDisarmed(int signo, bool step);
+  // At a SIGSEGV: nullopt when it is not a watched page's fault (or is the
+  // program's own there); else what the fault came to.
+  Expected<std::optional<std::optional<ReplayStop>>> OnPageWatchFault(bool step);
+  ReplayStop WatchStop(int index) const;
+  // A stopped thread of the focus process to inject mprotect into.
+  Tracee* WatchTracee() const;
+  Status ArmPageWatch();
+  Status DisarmPageWatch();
+
   // --- breakpoints (replay_breakpoints.cc) ---
   // A live thread of `mm` to read and write its memory through.
   Tracee* TaskIn(const AddressSpace& mm) const;
@@ -263,6 +288,8 @@ class ReplaySession {
   // going back to before it was loaded): planted when a mapping appears.
   std::set<uint64_t> deferred_breakpoints_;
   std::vector<arch::HwWatch> watches_;
+  bool hw_watch_ = false;  // watches_ are in the debug registers
+  PageWatch page_watch_;   // or in page protections of focus_mm_
   std::optional<trace::SignalEvent> last_signal_;
   std::optional<WaitStatus> exited_;  // of the focus process
   bool at_end_ = false;

@@ -222,6 +222,12 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
     }
   }
 
+  if (signo == SIGSEGV && page_watch_.armed() && InFocus(cur())) {
+    ASSIGN_OR_RETURN(std::optional<Stop> watched, OnPageWatchFault(step));
+    if (watched) return *watched;
+    // Not a watched page's fault, or the program's own there.
+  }
+
   // rdtsc/cpuid faults and patched rdrand sites: apply the recorded values.
   arch::TrapInsn insn;
   uint64_t insn_pc = pc;

@@ -32,14 +32,6 @@ using Stop = std::optional<ReplayStop>;
 // syscall before replay calls it a divergence.
 constexpr int kMaxForeignSignals = 64;
 
-// Whether replay executes this syscall instead of emulating it: the table's
-// kExecute rows (clone has its own path), and prctl(PR_SET_NAME), because a
-// thread's name is the kernel's and debuggers read it there.
-bool RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
-  if (row.special == arch::Special::kPrctl) return ev.args[0] == PR_SET_NAME;
-  return row.action == arch::ReplayAction::kExecute && row.special != arch::Special::kClone;
-}
-
 void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
@@ -51,7 +43,14 @@ void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
 
 }  // namespace
 
-Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
+// The table's kExecute rows, and prctl(PR_SET_NAME), because a thread's name
+// is the kernel's and debuggers read it there.
+bool ReplaySession::RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+  if (row.special == arch::Special::kPrctl) return ev.args[0] == PR_SET_NAME;
+  return row.action == arch::ReplayAction::kExecute && row.special != arch::Special::kClone;
+}
+
+Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
   const arch::Arch& a = arch();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   int64_t nr = a.SyscallNumber(regs);

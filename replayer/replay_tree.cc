@@ -97,7 +97,7 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
     task->clear_child_tid = cur().clear_child_tid;  // a fork copies it
   }
   if (!thread && tgid == focus_pid_) focus_mm_ = mm;
-  if (InFocus(*task) && !watches_.empty()) {
+  if (InFocus(*task) && hw_watch_) {
     (void)a.SetHwWatchpoints(task->tracee.tid(), watches_);
   }
   tasks_.push_back(std::move(task));
