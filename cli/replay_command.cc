@@ -4,6 +4,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "cli/commands.h"
@@ -36,7 +37,9 @@ constexpr const char* kReplayUsage =
     "  -p, --process PID          debug process PID of the recorded tree (see\n"
     "                             'rewind ps'), from its first exec\n"
     "  -f, --fork PID             debug process PID from its creation (fork)\n"
-    "  --gdb PATH                 the gdb to start (gdb)\n";
+    "  --gdb PATH                 the gdb to start (gdb)\n"
+    "  --software-watchpoints     watch by page protection even where the debug\n"
+    "                             registers work (also REWIND_SOFTWARE_WATCHPOINTS=1)\n";
 
 struct ReplayArgs {
   bool autopilot = false;
@@ -212,6 +215,9 @@ bool ParseArgs(const Args& args, ReplayArgs* out) {
       if (!v) return false;
       out->process = static_cast<pid_t>(atoll(v->c_str()));
       out->from_fork = a == "-f" || a == "--fork";
+    } else if (a == "--software-watchpoints") {
+      // The replayer reads it where it chooses (core/hw_watch_probe.h).
+      setenv("REWIND_SOFTWARE_WATCHPOINTS", "1", 1);
     } else if (a == "--gdb") {
       const std::string* v = next("a path");
       if (!v) return false;

@@ -294,7 +294,10 @@ std::string ReplayTarget::Monitor(const std::string& command) {
     out << "checkpoints: " << timeline_.Checkpoints().size() << " kept, " << st.checkpoints_taken
         << " taken\n"
         << "restores: " << st.restores << " (" << st.restores_from_start
-        << " from the start of history), last from event " << st.last_restore_event << "\n";
+        << " from the start of history), last from event " << st.last_restore_event << "\n"
+        << "watchpoints: "
+        << (timeline_.live().hardware_watchpoints() ? "debug registers" : "page protection") << ", "
+        << timeline_.live().watch_page_faults() << " page faults taken by this stretch of replay\n";
     return out.str();
   }
   return "unknown monitor command '" + verb + "'\n" + kMonitorHelp;

@@ -170,6 +170,12 @@ Expected<std::optional<Stop>> ReplaySession::OnPageWatchFault(bool step) {
   page_watch_.CountFault();
   auto before = page_watch_.Snapshot(tracee());
   std::optional<int> touched = page_watch_.FirstAccessedAt(fault.addr);
+  std::optional<std::vector<uint8_t>> touched_before;
+  if (touched) {
+    const arch::HwWatch& w = watches_[*touched];
+    auto bytes = tracee().ReadBytes(w.addr, w.len);
+    if (bytes.ok()) touched_before = std::move(*bytes);
+  }
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   const uint64_t pc = arch().Pc(regs);
   RETURN_IF_ERROR(DisarmPageWatch());
@@ -205,6 +211,14 @@ Expected<std::optional<Stop>> ReplaySession::OnPageWatchFault(bool step) {
     return Result(other);
   }
   if (changed) return Result(Stop(WatchStop(*changed)));
+  if (touched && watches_[*touched].kind == arch::HwKind::kRead) {
+    // An instruction that changed the range wrote it: not a read. (One
+    // that writes the value it finds, or reads and writes, counts as a
+    // read, as the x86 debug registers, which watch reads as accesses.)
+    const arch::HwWatch& w = watches_[*touched];
+    auto now = tracee().ReadBytes(w.addr, w.len);
+    if (!now.ok() || !touched_before || *now != *touched_before) touched.reset();
+  }
   if (touched) return Result(Stop(WatchStop(*touched)));
   return Result(step ? Stop(MakeStop(ReplayStop::Kind::kStep)) : Stop());
 }
