@@ -53,12 +53,38 @@ Status PageWatch::LearnProtections(const Tracee& tracee) {
   return Status::Ok();
 }
 
-Status PageWatch::Protect(Tracee& tracee, uint64_t syscall_insn, uint64_t page, int prot) {
-  const arch::SyscallInfo* mprotect = tracee.arch().syscalls().FindByName("mprotect");
+Status PageWatch::Protect(Tracee& tracee, uint64_t syscall_insn, uint64_t page, int prot,
+                          bool by_step) {
+  const arch::Arch& a = tracee.arch();
+  const arch::SyscallInfo* mprotect = a.syscalls().FindByName("mprotect");
   if (!mprotect) return Error("this architecture's syscall table has no mprotect");
   SyscallArgs args;
   args.v = {page, page_size_, static_cast<uint64_t>(prot), 0, 0, 0};
-  ASSIGN_OR_RETURN(int64_t r, InjectSyscall(tracee, syscall_insn, mprotect->nr, args));
+  int64_t r = 0;
+  if (by_step) {
+    ASSIGN_OR_RETURN(arch::Registers saved, tracee.GetRegisters());
+    arch::Registers regs = saved;
+    a.SetupSyscall(regs, syscall_insn, mprotect->nr, std::span<const uint64_t, 6>(args.v));
+    RETURN_IF_ERROR(tracee.SetRegisters(regs));
+    // From a syscall stop the kernel may report the step at that syscall's
+    // exit, before the injected instruction ran: step once more then.
+    for (int steps = 0;; ++steps) {
+      RETURN_IF_ERROR(tracee.Resume(ResumeMode::kSingleStep));
+      ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
+      if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
+        return Error("an injected mprotect for a watchpoint ended in " + ws.ToString());
+      }
+      ASSIGN_OR_RETURN(regs, tracee.GetRegisters());
+      if (a.Pc(regs) == syscall_insn + a.SyscallInsn().size()) break;
+      if (a.Pc(regs) != syscall_insn || steps > 0) {
+        return Error("an injected mprotect for a watchpoint stopped at " + Hex(a.Pc(regs)));
+      }
+    }
+    r = a.SyscallResult(regs);
+    RETURN_IF_ERROR(tracee.SetRegisters(saved));
+  } else {
+    ASSIGN_OR_RETURN(r, InjectSyscall(tracee, syscall_insn, mprotect->nr, args));
+  }
   if (r != 0) {
     return SystemError("changing the protection of page " + Hex(page) + " for a watchpoint",
                        static_cast<int>(-r));
@@ -66,7 +92,7 @@ Status PageWatch::Protect(Tracee& tracee, uint64_t syscall_insn, uint64_t page, 
   return Status::Ok();
 }
 
-Status PageWatch::Arm(Tracee& tracee, uint64_t syscall_insn) {
+Status PageWatch::Arm(Tracee& tracee, uint64_t syscall_insn, bool at_signal_stop) {
   if (armed_ || pages_.empty()) {
     armed_ = !pages_.empty();
     return Status::Ok();
@@ -84,7 +110,7 @@ Status PageWatch::Arm(Tracee& tracee, uint64_t syscall_insn) {
       }
     }
     if (want != state.armed_prot) {
-      RETURN_IF_ERROR(Protect(tracee, syscall_insn, page, want));
+      RETURN_IF_ERROR(Protect(tracee, syscall_insn, page, want, at_signal_stop));
       state.armed_prot = want;
     }
   }
@@ -92,11 +118,11 @@ Status PageWatch::Arm(Tracee& tracee, uint64_t syscall_insn) {
   return Status::Ok();
 }
 
-Status PageWatch::Disarm(Tracee& tracee, uint64_t syscall_insn) {
+Status PageWatch::Disarm(Tracee& tracee, uint64_t syscall_insn, bool at_signal_stop) {
   if (!armed_) return Status::Ok();
   for (auto& [page, state] : pages_) {
     if (!state.mapped || state.armed_prot == state.program_prot) continue;
-    RETURN_IF_ERROR(Protect(tracee, syscall_insn, page, state.program_prot));
+    RETURN_IF_ERROR(Protect(tracee, syscall_insn, page, state.program_prot, at_signal_stop));
     state.armed_prot = state.program_prot;
   }
   armed_ = false;

@@ -44,9 +44,13 @@ class PageWatch {
 
   // Protects the watched pages in `tracee`'s address space, injecting
   // mprotect through the syscall instruction at `syscall_insn`.
-  Status Arm(Tracee& tracee, uint64_t syscall_insn);
+  // `at_signal_stop`: the thread sits at a signal stop (a fault or a
+  // single-step), where one single-step over the syscall instruction runs
+  // it: one stop instead of the two of a syscall entry and exit, on the
+  // path every fault on a watched page takes twice.
+  Status Arm(Tracee& tracee, uint64_t syscall_insn, bool at_signal_stop = false);
   // Gives every page the program's protection back.
-  Status Disarm(Tracee& tracee, uint64_t syscall_insn);
+  Status Disarm(Tracee& tracee, uint64_t syscall_insn, bool at_signal_stop = false);
   // The program's mappings may have changed (it ran mmap, mprotect, ...).
   void ForgetProtections() { prots_known_ = false; }
   // The address space is gone (exec, exit): nothing is protected any more.
@@ -83,7 +87,7 @@ class PageWatch {
     int armed_prot = 0;
     bool mapped = false;
   };
-  Status Protect(Tracee& tracee, uint64_t syscall_insn, uint64_t page, int prot);
+  Status Protect(Tracee& tracee, uint64_t syscall_insn, uint64_t page, int prot, bool by_step);
   Status LearnProtections(const Tracee& tracee);
 
   uint64_t page_size_;

@@ -250,8 +250,10 @@ class ReplaySession {
   ReplayStop WatchStop(int index) const;
   // A stopped thread of the focus process to inject mprotect into.
   Tracee* WatchTracee() const;
-  Status ArmPageWatch();
-  Status DisarmPageWatch();
+  // `at_signal_stop`: through the current thread, which sits at a signal
+  // stop (see PageWatch::Arm).
+  Status ArmPageWatch(bool at_signal_stop = false);
+  Status DisarmPageWatch(bool at_signal_stop = false);
 
   // --- breakpoints (replay_breakpoints.cc) ---
   // A live thread of `mm` to read and write its memory through.

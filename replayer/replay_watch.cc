@@ -62,21 +62,21 @@ Tracee* ReplaySession::WatchTracee() const {
   return TaskIn(*focus_mm_);
 }
 
-Status ReplaySession::ArmPageWatch() {
+Status ReplaySession::ArmPageWatch(bool at_signal_stop) {
   if (hw_watch_ || page_watch_.empty() || page_watch_.armed()) return Status::Ok();
-  Tracee* t = WatchTracee();
+  Tracee* t = at_signal_stop ? &tracee() : WatchTracee();
   if (!t) return Status::Ok();
-  return page_watch_.Arm(*t, focus_mm_->patcher.syscall_insn());
+  return page_watch_.Arm(*t, focus_mm_->patcher.syscall_insn(), at_signal_stop);
 }
 
-Status ReplaySession::DisarmPageWatch() {
+Status ReplaySession::DisarmPageWatch(bool at_signal_stop) {
   if (!page_watch_.armed()) return Status::Ok();
-  Tracee* t = WatchTracee();
+  Tracee* t = at_signal_stop ? &tracee() : WatchTracee();
   if (!t) {
     page_watch_.Drop();
     return Status::Ok();
   }
-  return page_watch_.Disarm(*t, focus_mm_->patcher.syscall_insn());
+  return page_watch_.Disarm(*t, focus_mm_->patcher.syscall_insn(), at_signal_stop);
 }
 
 Expected<bool> ReplaySession::SetWatchpoints(const std::vector<arch::HwWatch>& watches) {
@@ -150,7 +150,12 @@ Expected<Stop> ReplaySession::DeliverSignalDisarmed(int signo, bool step) {
   // The kernel writes the signal frame (and sigreturn reads it back) on the
   // program's stack, where a watched page may lie.
   auto before = page_watch_.Snapshot(tracee());
-  RETURN_IF_ERROR(DisarmPageWatch());
+  // The injected mprotect must not cost the signal its siginfo (a fault's
+  // address and code): it is put back at the step's signal stop, where the
+  // resume below delivers it unchanged.
+  Expected<std::vector<uint8_t>> siginfo = tracee().GetSiginfo();
+  RETURN_IF_ERROR(DisarmPageWatch(/*at_signal_stop=*/true));
+  if (siginfo.ok()) RETURN_IF_ERROR(tracee().SetSiginfo(*siginfo));
   RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSysemuSingleStep, signo));
   ASSIGN_OR_RETURN(WaitStatus ws, WaitInterruptibly());
   if (ws.is_exit()) return OnExit(ws);
@@ -178,7 +183,7 @@ Expected<std::optional<Stop>> ReplaySession::OnPageWatchFault(bool step) {
   }
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   const uint64_t pc = arch().Pc(regs);
-  RETURN_IF_ERROR(DisarmPageWatch());
+  RETURN_IF_ERROR(DisarmPageWatch(/*at_signal_stop=*/true));
   // The faulting instruction again, with the program's own protection.
   WaitStatus ws;
   std::optional<int> changed;
@@ -194,7 +199,10 @@ Expected<std::optional<Stop>> ReplaySession::OnPageWatchFault(bool step) {
     ASSIGN_OR_RETURN(Stop ended, OnExit(ws));
     return Result(ended);
   }
-  RETURN_IF_ERROR(ArmPageWatch());
+  Expected<std::vector<uint8_t>> siginfo = tracee().GetSiginfo();
+  RETURN_IF_ERROR(ArmPageWatch(/*at_signal_stop=*/ws.kind == WaitStatus::Kind::kSignalStop));
+  // The program's own fault keeps its siginfo through the injection.
+  if (siginfo.ok() && ws.signo != SIGTRAP) RETURN_IF_ERROR(tracee().SetSiginfo(*siginfo));
   if (ws.kind != WaitStatus::Kind::kSignalStop) {
     return Status(ErrorCode::kUnsupported,
                   "single-stepping an access to a watched page ended in " + ws.ToString());
