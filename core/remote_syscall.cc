@@ -1,10 +1,13 @@
 #include "core/remote_syscall.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 
 namespace rwd {
 
 namespace {
+
+constexpr uint64_t kAllSignals = ~uint64_t{0};
 
 // Resumes with PTRACE_SYSCALL until the next syscall stop of kind `op`.
 // A syscall the thread was already stopped in may report its exit first;
@@ -32,14 +35,11 @@ Expected<SyscallStopInfo> RunToSyscallStop(Tracee& tracee, SyscallStopInfo::Op o
   return Error("injected syscall never reached its stop");
 }
 
-}  // namespace
-
-Expected<int64_t> InjectSyscall(Tracee& tracee, uint64_t insn_addr, int64_t nr,
-                                const SyscallArgs& args) {
-  const arch::Arch& arch = tracee.arch();
-  ASSIGN_OR_RETURN(arch::Registers saved, tracee.GetRegisters());
+// The injected syscall itself, from a state already saved by the caller.
+Expected<int64_t> RunInjected(Tracee& tracee, const arch::Registers& saved, uint64_t insn_addr,
+                              int64_t nr, const SyscallArgs& args) {
   arch::Registers regs = saved;
-  arch.SetupSyscall(regs, insn_addr, nr, std::span<const uint64_t, 6>(args.v));
+  tracee.arch().SetupSyscall(regs, insn_addr, nr, std::span<const uint64_t, 6>(args.v));
   RETURN_IF_ERROR(tracee.SetRegisters(regs));
   ASSIGN_OR_RETURN(SyscallStopInfo entry, RunToSyscallStop(tracee, SyscallStopInfo::Op::kEntry));
   if (entry.nr != nr) {
@@ -47,8 +47,28 @@ Expected<int64_t> InjectSyscall(Tracee& tracee, uint64_t insn_addr, int64_t nr,
                  std::to_string(entry.nr));
   }
   ASSIGN_OR_RETURN(SyscallStopInfo exit, RunToSyscallStop(tracee, SyscallStopInfo::Op::kExit));
-  RETURN_IF_ERROR(tracee.SetRegisters(saved));
   return exit.result;
+}
+
+}  // namespace
+
+Expected<int64_t> InjectSyscall(Tracee& tracee, uint64_t insn_addr, int64_t nr,
+                                const SyscallArgs& args) {
+  ASSIGN_OR_RETURN(arch::Registers saved, tracee.GetRegisters());
+  ASSIGN_OR_RETURN(uint64_t mask, tracee.GetSignalMask());
+  // Every signal blocked while our syscall runs: one that arrives meanwhile
+  // (a child's SIGCHLD, a timer) stays pending for the program exactly as if
+  // we had not been here, instead of stopping the injection half way.
+  RETURN_IF_ERROR(tracee.SetSignalMask(kAllSignals));
+  Expected<int64_t> result = RunInjected(tracee, saved, insn_addr, nr, args);
+  // Put everything back however the injection ended: a thread left with our
+  // registers would run our syscall as its own when resumed.
+  Status registers = tracee.SetRegisters(saved);
+  Status signal_mask = tracee.SetSignalMask(mask);
+  if (!result.ok()) return result.status();
+  RETURN_IF_ERROR(registers);
+  RETURN_IF_ERROR(signal_mask);
+  return result;
 }
 
 Expected<uint64_t> PushScratch(Tracee& tracee, std::span<const uint8_t> bytes,
@@ -69,10 +89,26 @@ Expected<uint64_t> PushScratchString(Tracee& tracee, const std::string& s) {
 
 namespace rwd {
 
+namespace {
+
+// The copy starts inside the injected clone, with the signal mask of the
+// injection; gives it the state the original had before. Words a syscall
+// stop of the original misreports are right in the copy, which is not in
+// one (the clone left them as they were).
+Status GiveState(Tracee& copy, const arch::Arch& arch, arch::Registers regs, uint64_t mask) {
+  ASSIGN_OR_RETURN(arch::Registers live, copy.GetRegisters());
+  for (uint8_t word : arch.SyscallStopClobberedWords()) regs.SetWord(word, live.Word(word));
+  RETURN_IF_ERROR(copy.SetRegisters(regs));
+  return copy.SetSignalMask(mask);
+}
+
+}  // namespace
+
 Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr) {
   const arch::SyscallInfo* clone = tracee.arch().syscalls().FindByName("clone");
   if (!clone) return Error("this architecture's syscall table has no clone");
   ASSIGN_OR_RETURN(arch::Registers regs, tracee.GetRegisters());
+  ASSIGN_OR_RETURN(uint64_t mask, tracee.GetSignalMask());
   // No exit signal: the copy must never send SIGCHLD to the replayed
   // program, which did not get one when it was recorded.
   SyscallArgs args;
@@ -82,15 +118,12 @@ Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr) {
   Tracee copy(pid, tracee.arch());
   ASSIGN_OR_RETURN(WaitStatus ws, copy.Wait());
   if (ws.is_exit()) return Error("the checkpoint copy died at birth: " + ws.ToString());
-  // The copy starts inside the injected clone; give it the state the
-  // original had before the injection. Words a syscall stop of the original
-  // misreports are right in the copy, which is not in one (the clone left
-  // them as they were).
-  ASSIGN_OR_RETURN(arch::Registers live, copy.GetRegisters());
-  for (uint8_t word : tracee.arch().SyscallStopClobberedWords()) {
-    regs.SetWord(word, live.Word(word));
+  Status given = GiveState(copy, tracee.arch(), regs, mask);
+  if (!given.ok()) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, __WALL);
+    return given.Wrap("setting up a checkpoint copy");
   }
-  RETURN_IF_ERROR(copy.SetRegisters(regs));
   return pid;
 }
 

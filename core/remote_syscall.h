@@ -1,5 +1,8 @@
 // Injected syscalls: make a stopped tracee run one syscall of our choosing
-// and put every register back afterwards (scoped register restore).
+// and put every register and its signal mask back afterwards, also when the
+// injection fails (a thread left with our registers would later run our
+// syscall as its own). Signals are blocked while the injected syscall runs:
+// one that arrives meanwhile stays pending for the program, untouched.
 //
 // The tracee must be in a syscall stop or a ptrace-event stop (not a
 // signal-delivery-stop, whose signal would be lost). `insn_addr` is an
@@ -34,7 +37,8 @@ Expected<uint64_t> PushScratchString(Tracee& tracee, const std::string& s);
 // Copy-on-write copy of the tracee's process (a checkpoint): injects a
 // clone without exit signal, waits for the copy's first stop and gives it
 // the original's registers. The copy is traced by us (PTRACE_O_TRACECLONE
-// must be set) and stays stopped. Returns its pid.
+// must be set) and stays stopped, with the original's signal mask. Returns
+// its pid; on failure no copy is left behind.
 Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr);
 
 }  // namespace rwd

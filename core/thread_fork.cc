@@ -26,23 +26,6 @@ std::string Tid(pid_t tid) { return "thread " + std::to_string(tid); }
 
 // --- thin wrappers: errno is translated here --------------------------------
 
-// The kernel's sigset_t is 64 bits on every architecture we support; glibc's
-// 1024-bit sigset_t would be refused (PTRACE_GETSIGMASK wants the exact size).
-Expected<uint64_t> GetSigmask(pid_t tid) {
-  uint64_t mask = 0;
-  if (ptrace(PTRACE_GETSIGMASK, tid, sizeof(mask), &mask) != 0) {
-    return ErrnoError("reading the signal mask of " + Tid(tid));
-  }
-  return mask;
-}
-
-Status SetSigmask(pid_t tid, uint64_t mask) {
-  if (ptrace(PTRACE_SETSIGMASK, tid, sizeof(mask), &mask) != 0) {
-    return ErrnoError("writing the signal mask of " + Tid(tid));
-  }
-  return Status::Ok();
-}
-
 Expected<std::vector<uint8_t>> GetRegset(pid_t tid, const arch::Regset& set) {
   std::vector<uint8_t> bytes(set.max_bytes);
   iovec iov{bytes.data(), bytes.size()};
@@ -83,7 +66,7 @@ Expected<ThreadSnapshot> Snapshot(const ThreadState& t) {
     ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, GetRegset(tracee.tid(), set));
     snap.regsets.push_back(std::move(bytes));
   }
-  ASSIGN_OR_RETURN(snap.sigmask, GetSigmask(tracee.tid()));
+  ASSIGN_OR_RETURN(snap.sigmask, tracee.GetSignalMask());
   snap.clear_child_tid = t.clear_child_tid;
   return snap;
 }
@@ -95,7 +78,7 @@ Status Restore(const Tracee& thread, const ThreadSnapshot& snap) {
   for (size_t i = 0; i < sets.size(); ++i) {
     RETURN_IF_ERROR(SetRegset(thread.tid(), sets[i].note_type, snap.regsets[i]));
   }
-  return SetSigmask(thread.tid(), snap.sigmask);
+  return thread.SetSignalMask(snap.sigmask);
 }
 
 Expected<int64_t> SyscallNr(const arch::Arch& arch, std::string_view name) {

@@ -122,6 +122,23 @@ Expected<unsigned long> Tracee::GetEventMsg() const {
   return msg;
 }
 
+// The kernel's sigset_t is 64 bits on every architecture we support; glibc's
+// 1024-bit sigset_t would be refused (PTRACE_GETSIGMASK wants the exact size).
+Expected<uint64_t> Tracee::GetSignalMask() const {
+  uint64_t mask = 0;
+  if (ptrace(PTRACE_GETSIGMASK, tid_, sizeof(mask), &mask) != 0) {
+    return ErrnoError("reading the signal mask of " + Tid(tid_));
+  }
+  return mask;
+}
+
+Status Tracee::SetSignalMask(uint64_t mask) const {
+  if (ptrace(PTRACE_SETSIGMASK, tid_, sizeof(mask), &mask) != 0) {
+    return ErrnoError("writing the signal mask of " + Tid(tid_));
+  }
+  return Status::Ok();
+}
+
 Expected<size_t> Tracee::ReadMemoryPartial(uint64_t addr, std::span<uint8_t> out) const {
   size_t done = 0;
   while (done < out.size()) {

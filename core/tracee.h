@@ -59,6 +59,9 @@ class Tracee {
   Expected<std::vector<uint8_t>> GetSiginfo() const;
   Status SetSiginfo(std::span<const uint8_t> bytes) const;
   Expected<unsigned long> GetEventMsg() const;
+  // The thread's blocked-signal mask (the kernel's 64-bit sigset_t).
+  Expected<uint64_t> GetSignalMask() const;
+  Status SetSignalMask(uint64_t mask) const;
 
   // Reads up to out.size() bytes; returns how many were readable (0 when
   // the first byte is unmapped).
