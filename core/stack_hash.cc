@@ -65,4 +65,13 @@ uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs) {
   return hash;
 }
 
+uint64_t StackWindowHash(const Tracee& tracee, const arch::Registers& regs) {
+  constexpr uint64_t kBelow = 128;
+  constexpr uint64_t kAbove = 4096;
+  uint64_t sp = tracee.arch().Sp(regs);
+  std::vector<uint8_t> bytes(kBelow + kAbove);
+  auto n = tracee.ReadMemoryPartial(sp - kBelow, bytes);
+  return XXH3_64bits(bytes.data(), n.ok() ? *n : 0);
+}
+
 }  // namespace rwd

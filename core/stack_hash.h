@@ -16,4 +16,10 @@ namespace rwd {
 // may count while its registers and stack repeat.
 uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs);
 
+// Covers [sp - 128, sp + 4096) only: cheap enough for every breakpoint hit
+// (one read), and it tells apart the calls of a recursive function that
+// reach one instruction with identical registers by different paths (the
+// return addresses and arguments of the frames above differ).
+uint64_t StackWindowHash(const Tracee& tracee, const arch::Registers& regs);
+
 }  // namespace rwd

@@ -3,10 +3,11 @@
 // Between two events a thread executes deterministically, so "the first time
 // after `event` events that the thread is about to execute `pc` with exactly
 // these registers" names one point, reachable again by re-executing from a
-// checkpoint with a breakpoint at pc (DESIGN.md, "Positions"). Limit: a loop
-// that revisits pc with identical registers while only memory changes would
-// be matched at its first visit; the full register set (pc, sp, flags and
-// every general register) makes that rare in practice.
+// checkpoint with a breakpoint at pc (DESIGN.md, "Positions"). The hash of
+// the stack around sp is part of the name: a recursive function reaches one
+// instruction with identical registers from different callers. Limit: a
+// loop that revisits pc with identical registers and stack while only other
+// memory changes would be matched at its first visit.
 #pragma once
 
 #include <sys/types.h>
@@ -23,9 +24,11 @@ struct Position {
   bool boundary = false;  // exactly where an event's replay left the thread
   uint64_t pc = 0;
   arch::Registers regs;
+  uint64_t stack_hash = 0;  // StackWindowHash (core/stack_hash.h)
 
   bool SameState(const Position& o) const {
-    return event == o.event && tid == o.tid && pc == o.pc && regs == o.regs;
+    return event == o.event && tid == o.tid && pc == o.pc && regs == o.regs &&
+           stack_hash == o.stack_hash;
   }
 };
 

@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "core/remote_syscall.h"
+#include "core/stack_hash.h"
 #include "core/thread_fork.h"
 #include "core/wakeup_timer.h"
 #include "trace/event_format.h"
@@ -129,6 +130,11 @@ std::vector<ThreadRef> ReplaySession::Threads() const {
     if (InFocus(*t) && t->tgid == focus_pid_) out.push_back({t->tid, t->tracee.tid(), t->name});
   }
   return out;
+}
+
+Expected<uint64_t> ReplaySession::StackWindowHash() const {
+  ASSIGN_OR_RETURN(arch::Registers regs, GetRegisters());
+  return rwd::StackWindowHash(cur().tracee, regs);
 }
 
 Expected<arch::Registers> ReplaySession::GetRegisters(pid_t tid) const {

@@ -129,6 +129,8 @@ class ReplaySession {
     if (!cur_) return Status(ErrorCode::kInvalidInput, "no thread is running");
     return cur().tracee.GetFpRegisters();
   }
+  // StackWindowHash (core/stack_hash.h) of the current thread.
+  Expected<uint64_t> StackWindowHash() const;
   // Any thread, by recorded tid.
   Expected<arch::Registers> GetRegisters(pid_t tid) const;
   Expected<std::vector<uint8_t>> GetFpRegisters(pid_t tid) const;

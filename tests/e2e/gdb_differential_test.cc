@@ -166,6 +166,48 @@ TEST_F(GdbDifferentialTest, RecursionMatchesRecordFull) {
                                   });
 }
 
+// A conditional breakpoint in recursive code, reached backwards after
+// reverse-finish (issue #10): gdb re-asks for the previous hit each time the
+// condition is false, and each must be the latest hit before the current
+// point, as in record full.
+TEST_F(GdbDifferentialTest, ConditionalReverseContinueInRecursion) {
+  DiffProgram program{
+      "diff_recursion",
+      "tests/programs/diff_recursion.c",
+      {"frame", R"(printf "calls=%ld last=%ld depth=%d max=%d\n", g_calls, g_last, )"
+                R"(g_depth, g_max_depth)"}};
+  Locator l(program);
+  ExpectSameAsRecordFull(program, {
+                                      "break Fibonacci if n == 1",  // 3
+                                      "continue",                   // Fibonacci(1), 1st
+                                      "continue",                   //
+                                      "continue",                   //
+                                      "continue",                   //
+                                      "continue",                   //
+                                      "reverse-finish",             // its call
+                                      "reverse-continue",           // 4th
+                                      "reverse-continue",           // 3rd
+                                      "continue",                   // 4th
+                                      "reverse-finish",             //
+                                      "reverse-continue",           // 3rd
+                                      "reverse-finish",             //
+                                      "reverse-continue",           // 2nd
+                                      "reverse-continue",           // 1st
+                                      "next",                       //
+                                      "next",                       //
+                                      "next",                       //
+                                      "next",                       // the base case
+                                      "reverse-next",               //
+                                      "continue",                   // 2nd
+                                      "finish",                     // its caller
+                                      "next",                       //
+                                      "reverse-continue",           // 2nd
+                                      "reverse-finish",             //
+                                      "reverse-next",               //
+                                      "reverse-continue",           // 1st
+                                  });
+}
+
 TEST_F(GdbDifferentialTest, LoopsMatchRecordFull) {
   DiffProgram program{"diff_loops",
                       "tests/programs/diff_loops.c",
