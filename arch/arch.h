@@ -72,6 +72,11 @@ struct GdbRegister {
   // register (x87 control words are 16-bit in the xsave area, 32-bit to
   // gdb); the remaining bytes read as zero. 0 means bitsize / 8.
   uint8_t source_bytes = 0;
+  // The kernel's note of the interrupted syscall (x86-64 orig_rax). gdb
+  // writes -1 there whenever it sets the pc (e.g. for `run`), to cancel a
+  // syscall restart; a replay restarts only what was recorded, so that
+  // write changes nothing the program sees.
+  bool syscall_restart = false;
 };
 
 // A ptrace register set (PTRACE_GETREGSET note type) and an upper bound of

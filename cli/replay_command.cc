@@ -31,7 +31,8 @@ constexpr const char* kReplayUsage =
     "  -s, --serve PORT           only serve the gdb remote protocol on\n"
     "                             127.0.0.1:PORT (0 picks a port) and print how to connect\n"
     "  --stdio                    serve the protocol on stdin/stdout\n"
-    "                             (gdb: target remote | rewind replay --stdio TRACE)\n"
+    "                             (gdb: target extended-remote | rewind replay\n"
+    "                             --stdio TRACE)\n"
     "  --checkpoint-interval MS   replay time between automatic checkpoints (200)\n"
     "  --max-checkpoints N        automatic checkpoints kept (48)\n"
     "  -p, --process PID          debug process PID of the recorded tree (see\n"
@@ -158,7 +159,7 @@ int Serve(const ReplayArgs& args, const std::string& dir) {
     return kExitFailure;
   }
   std::string exe = target.HostPathFor(target.ExecFile());
-  std::string connect = "target remote 127.0.0.1:" + std::to_string(listener->port());
+  std::string connect = "target extended-remote 127.0.0.1:" + std::to_string(listener->port());
   pid_t gdb_pid = -1;
   if (args.serve_port >= 0) {
     printf("rewind: serving %s on 127.0.0.1:%u\nconnect with:\n  gdb %s -ex '%s'\n", dir.c_str(),

@@ -94,6 +94,9 @@ class DebugTarget {
   virtual std::string Monitor(const std::string& command) = 0;
 
   virtual void Kill() = 0;
+  // gdb's `run`: back to where the program starts, stopped; LastStop()
+  // then describes that stop.
+  virtual Status Restart() = 0;
 };
 
 }  // namespace rwd::gdbserver

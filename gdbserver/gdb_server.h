@@ -2,14 +2,14 @@
 // or kills (D, k, vKill) or closes the connection.
 //
 // Usage (the CLI):
-//   // TCP: gdb -ex 'target remote 127.0.0.1:PORT'
+//   // TCP: gdb -ex 'target extended-remote 127.0.0.1:PORT'
 //   ASSIGN_OR_RETURN(TcpListener listener, TcpListener::Listen(port));
 //   ... tell the user listener.port() ...
 //   ASSIGN_OR_RETURN(ScopedFd socket, listener.Accept());
 //   GdbServer server(target, socket.get(), socket.get());
 //   RETURN_IF_ERROR(server.Serve());
 //
-//   // stdio: gdb -ex 'target remote | rewind replay --stdio TRACE'
+//   // stdio: gdb -ex 'target extended-remote | rewind replay --stdio TRACE'
 //   GdbServer server(target, STDIN_FILENO, STDOUT_FILENO);
 //   (stdout then belongs to the protocol; ignore SIGPIPE, see connection.h)
 //

@@ -64,7 +64,8 @@ std::vector<ThreadInfo> ReplayTarget::Threads() {
     }
     out.push_back(ThreadInfo{t.tid, name});
   }
-  if (out.empty()) out.push_back(ThreadInfo{pid(), exe.substr(0, 15)});
+  // After the exit (gdb stays connected in extended mode) there is none.
+  if (out.empty() && !timeline_.live().exited()) out.push_back(ThreadInfo{pid(), exe.substr(0, 15)});
   return out;
 }
 
@@ -215,6 +216,17 @@ StopReply ReplayTarget::Resume(const ResumeRequest& request,
   }
   last_stop_ = ToStopReply(*stop);
   return last_stop_;
+}
+
+Status ReplayTarget::Restart() {
+  // As rr does: `run` goes back to the start of the recording; nothing runs
+  // for real.
+  RETURN_IF_ERROR(timeline_.GotoStart());
+  selected_ = 0;
+  last_stop_ = StopReply{};
+  last_stop_.tid = CurrentThread();
+  last_stop_.signo = SIGTRAP;
+  return Status::Ok();
 }
 
 Expected<std::vector<uint8_t>> ReplayTarget::Auxv() {

@@ -36,6 +36,7 @@ class ReplayTarget : public DebugTarget {
   std::string HostPathFor(const std::string& path) override;
   std::string Monitor(const std::string& command) override;
   void Kill() override {}
+  Status Restart() override;
 
  private:
   StopReply ToStopReply(const replayer::ReplayStop& stop);

@@ -29,11 +29,15 @@ struct ReadRegisters {};         // g
 struct ReadRegister {            // p n
   uint64_t number = 0;
 };
-// G, P, M, X: refused during replay, so their arguments are not kept.
+// G, P, M, X: refused during replay, so only what tells a write that
+// changes nothing is kept.
 struct WriteState {
   char packet = 0;
   // M/X of zero bytes: gdb's probe for X support, not a write the user asked for.
   bool empty = false;
+  // P n=value: the register and the value, still hex-encoded in target order.
+  std::optional<uint64_t> register_number;
+  std::string register_value;
 };
 struct ReadMemory {  // m addr,len / x addr,len
   uint64_t addr = 0;
@@ -107,6 +111,10 @@ struct FileFstat {  // vFile:fstat:fd
 struct QueryAttached {};  // qAttached[:pid]
 struct SymbolLookup {};   // qSymbol:... (the server needs no symbols)
 struct KillProcess {};    // vKill;pid
+struct ExtendedMode {};   // !
+// vRun;hex-program;hex-arg...: start the program again. A replay has one
+// program and its recorded arguments, so they are not kept.
+struct RunProgram {};
 struct Detach {};         // D[;pid]
 struct Kill {};           // k
 struct MonitorCommand {   // qRcmd,hex
@@ -123,6 +131,7 @@ using Request =
                  LegacyResume, ReverseResume, XferRead, ThreadListFirst, ThreadListNext,
                  QueryCurrentThread, SetThread, ThreadAlive, ThreadExtraInfo, FileSetFs,
                  FileOpen, FilePread, FileClose, FileFstat, QueryAttached, SymbolLookup,
-                 KillProcess, Detach, Kill, MonitorCommand, Unsupported>;
+                 KillProcess, ExtendedMode, RunProgram, Detach, Kill, MonitorCommand,
+                 Unsupported>;
 
 }  // namespace rwd::gdbserver

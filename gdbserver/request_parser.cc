@@ -75,6 +75,12 @@ Expected<Request> ParseWriteState(std::string_view args) {
       request.empty = ParseHexU64(args.substr(comma + 1, colon - comma - 1)) == uint64_t{0};
     }
   }
+  if (kPacket == 'P') {
+    if (auto parts = SplitOnce(args, '=')) {
+      request.register_number = ParseHexU64(parts->first);
+      request.register_value = std::string(parts->second);
+    }
+  }
   return Request(request);
 }
 
@@ -324,6 +330,8 @@ constexpr PacketRow kPacketTable[] = {
     {"qAttached", Match::kPrefix, NoArguments<QueryAttached>},
     {"qSymbol:", Match::kPrefix, NoArguments<SymbolLookup>},
     {"vKill", Match::kPrefix, NoArguments<KillProcess>},
+    {"!", Match::kExact, NoArguments<ExtendedMode>},
+    {"vRun;", Match::kPrefix, NoArguments<RunProgram>},
     {"D", Match::kPrefix, NoArguments<Detach>},
     {"k", Match::kExact, NoArguments<Kill>},
     {"qRcmd,", Match::kPrefix, ParseMonitor},

@@ -94,8 +94,21 @@ Reply GdbSession::Handle(const Detach&) {
 Reply GdbSession::Handle(const KillProcess&) {
   target_.Kill();
   Reply reply = Ok();
-  reply.end_session = true;
+  // In extended mode gdb stays connected and may `run` again.
+  reply.end_session = !extended_;
   return reply;
+}
+
+Reply GdbSession::Handle(const ExtendedMode&) {
+  extended_ = true;
+  return Ok();
+}
+
+Reply GdbSession::Handle(const RunProgram&) {
+  // gdb's `run`: the start of the recording again, never a new process.
+  Status restarted = target_.Restart();
+  if (!restarted.ok()) return TextError(restarted);
+  return One(FormatStopReply(target_.LastStop(), StopContext()));
 }
 
 Reply GdbSession::Handle(const Kill&) {
@@ -138,6 +151,14 @@ Reply GdbSession::Handle(const ReadRegister& request) {
 }
 
 Reply GdbSession::Handle(const WriteState& request) {
+  // gdb's `run` sets the pc to the value it has (and cancels a syscall
+  // restart): writes that change nothing the program sees are accepted.
+  if (request.register_number && *request.register_number < target_.arch().GdbRegisters().size()) {
+    const arch::GdbRegister& reg = target_.arch().GdbRegisters()[*request.register_number];
+    Expected<std::string> current =
+        EncodeRegister(target_, RegisterThread(), *request.register_number);
+    if (reg.syscall_restart || (current.ok() && *current == request.register_value)) return Ok();
+  }
   Reply reply = One(TextErrorReply(kReadOnlyMessage));
   if ((request.packet == 'M' || request.packet == 'X') && !request.empty) {
     reply.notice = kReadOnlyMessage;

@@ -40,7 +40,7 @@ class GdbSession {
     // Payloads to frame and send, in order; empty when nothing is sent
     // (k). A single empty string is the protocol's "not supported" reply.
     std::vector<std::string> packets;
-    bool end_session = false;   // D, k, vKill
+    bool end_session = false;   // D, k, vKill (not in extended mode)
     bool start_no_ack = false;  // QStartNoAckMode: acks stop after this reply
     // For the user's terminal: a refusal gdb reports without our reason
     // (a refused memory write becomes "Cannot access memory at address").
@@ -84,6 +84,8 @@ class GdbSession {
   Reply Handle(const QueryAttached& request);
   Reply Handle(const SymbolLookup& request);
   Reply Handle(const KillProcess& request);
+  Reply Handle(const ExtendedMode& request);
+  Reply Handle(const RunProgram& request);
   Reply Handle(const Detach& request);
   Reply Handle(const Kill& request);
   Reply Handle(const MonitorCommand& request);
@@ -102,6 +104,9 @@ class GdbSession {
   Options options_;
   HostFiles files_;
   bool multiprocess_ = false;
+  // `target extended-remote`: the connection outlives the process (vKill,
+  // its exit) and `run` starts it again (vRun).
+  bool extended_ = false;
   int general_thread_ = 0;   // Hg; 0 = the target's current thread
   int continue_thread_ = 0;  // Hc, for the legacy c/s packets
   const std::function<bool()>* interrupted_ = nullptr;

@@ -120,7 +120,11 @@ constexpr std::array<GdbRegister, 76> kGdbRegisters = {{
     Xmm("xmm15", 15),
     Fx32("mxcsr", 24, 4),
     // org.gnu.gdb.i386.linux
-    Core64("orig_rax", kX86OrigRax),
+    {.name = "orig_rax",
+     .bitsize = 64,
+     .source = RegSource::kGp,
+     .offset = Gp(kX86OrigRax),
+     .syscall_restart = true},
     // org.gnu.gdb.i386.segments
     Core64("fs_base", kX86FsBase),
     Core64("gs_base", kX86GsBase),

@@ -230,7 +230,7 @@ GdbTranscript RunGdbOnReplay(const std::string& trace, const std::string& progra
   std::string server = ShellQuote(kRewindBinary) + " replay --stdio";
   for (const std::string& arg : options.replay_args) server += " " + ShellQuote(arg);
   server += " " + ShellQuote(trace);
-  preamble.push_back("target remote | " + server);
+  preamble.push_back("target extended-remote | " + server);
   preamble.insert(preamble.end(), options.setup.begin(), options.setup.end());
   return RunGdb(program, preamble, commands, options);
 }

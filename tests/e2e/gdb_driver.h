@@ -66,7 +66,7 @@ struct GdbOptions {
   std::vector<std::string> setup;
 };
 
-// gdb PROGRAM with `target remote | REWIND replay --stdio REPLAY_ARGS TRACE`,
+// gdb PROGRAM with `target extended-remote | REWIND replay --stdio REPLAY_ARGS TRACE`,
 // then the set-up commands, then `commands`.
 GdbTranscript RunGdbOnReplay(const std::string& trace, const std::string& program,
                              const std::vector<std::string>& commands,

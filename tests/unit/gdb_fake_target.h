@@ -192,6 +192,12 @@ class FakeTarget : public DebugTarget {
     return monitor_echo_ ? command : monitor_output_;
   }
   void Kill() override { killed_ = true; }
+  Status Restart() override {
+    ++restarts_;
+    last_stop_ = StopReply{};
+    last_stop_.tid = current_;
+    return Status::Ok();
+  }
 
   // Memory helpers.
   void Map(uint64_t addr, std::vector<uint8_t> bytes) { memory_[addr] = std::move(bytes); }
@@ -227,6 +233,7 @@ class FakeTarget : public DebugTarget {
   std::string monitor_output_;
   bool monitor_echo_ = false;
   bool killed_ = false;
+  int restarts_ = 0;
 };
 
 }  // namespace rwd::gdbserver::testing

@@ -110,6 +110,15 @@ TEST_F(GdbSessionTest, StateChangesAreRefusedAndSessionSurvives) {
   EXPECT_EQ(Ask("?"), "T05thread:101;");
 }
 
+// gdb's `run` writes the pc it just read: a write that changes nothing.
+TEST_F(GdbSessionTest, RegisterWritesOfTheCurrentValueAreAccepted) {
+  EXPECT_EQ(Ask("P1=0010400000000000"), "OK");
+  EXPECT_EQ(Ask("P1=0110400000000000"),
+            "E.rewind: replay is read-only; registers and memory cannot be changed");
+  EXPECT_EQ(Ask("P1"), "E.rewind: replay is read-only; registers and memory cannot be changed");
+  EXPECT_EQ(Ask("p1"), "0010400000000000");
+}
+
 TEST_F(GdbSessionTest, Breakpoints) {
   EXPECT_EQ(Ask("Z0,401136,1"), "OK");
   ASSERT_EQ(target_.breakpoints_.size(), 1u);
@@ -273,6 +282,20 @@ TEST_F(GdbSessionTest, SessionEnders) {
   EXPECT_EQ(vkill.packets, std::vector<std::string>{"OK"});
   EXPECT_TRUE(vkill.end_session);
   EXPECT_TRUE(target_.killed_);
+}
+
+// `target extended-remote`: gdb's `kill` keeps the connection and `run`
+// (vRun) restarts the target instead of starting a new process.
+TEST_F(GdbSessionTest, ExtendedModeRunRestarts) {
+  EXPECT_EQ(Ask("vRun;2f62696e2f74727565"), "T05thread:101;");
+  EXPECT_EQ(target_.restarts_, 1);
+  EXPECT_EQ(Ask("!"), "OK");
+  GdbSession::Reply vkill = session_.Handle("vKill;101", never_);
+  EXPECT_EQ(vkill.packets, std::vector<std::string>{"OK"});
+  EXPECT_FALSE(vkill.end_session);
+  EXPECT_TRUE(target_.killed_);
+  EXPECT_EQ(Ask("vRun;"), "T05thread:101;");
+  EXPECT_EQ(target_.restarts_, 2);
 }
 
 }  // namespace
