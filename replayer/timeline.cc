@@ -1,6 +1,7 @@
 #include "replayer/timeline.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 
 namespace rwd::replayer {
@@ -34,6 +35,44 @@ Status TooFar(const Position& p, const std::string& why) {
            static_cast<unsigned long long>(p.event), static_cast<unsigned long long>(p.pc));
   return Status(ErrorCode::kUnsupported, buf + why);
 }
+
+// What a long re-execution for reverse-continue is doing, on the user's
+// terminal every few seconds, so a search through millions of breakpoint
+// hits (tens of microseconds each) does not look like a hang; and the
+// interrupt poll, asked every 50 ms.
+class ScanProgress {
+ public:
+  ScanProgress(uint64_t from_event, uint64_t to_event)
+      : from_event_(from_event), to_event_(to_event) {}
+
+  void CountHit() { ++hits_; }
+
+  // True when the debugger interrupted.
+  bool Tick(const InterruptPoll& interrupted) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_poll_ < kPollEvery) return false;
+    last_poll_ = now;
+    if (now - last_report_ >= kReportEvery) {
+      last_report_ = now;
+      fprintf(stderr,
+              "rewind: reverse-continue is re-executing events %llu to %llu: %llu breakpoint "
+              "hits so far (interrupt to stop here)\n",
+              static_cast<unsigned long long>(from_event_),
+              static_cast<unsigned long long>(to_event_),
+              static_cast<unsigned long long>(hits_));
+    }
+    return interrupted && interrupted();
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kPollEvery{50};
+  static constexpr std::chrono::seconds kReportEvery{2};
+  uint64_t from_event_;
+  uint64_t to_event_;
+  uint64_t hits_ = 0;
+  std::chrono::steady_clock::time_point last_poll_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_report_ = last_poll_;
+};
 
 }  // namespace
 
@@ -69,6 +108,7 @@ Position Timeline::PositionOf(ReplaySession& s) {
     // syscall stop on some architectures; that is not part of its name.
     s.arch().ClearStopArtifacts(p.regs);
   }
+  if (auto hash = s.StackWindowHash(); hash.ok()) p.stack_hash = *hash;
   return p;
 }
 
@@ -194,8 +234,13 @@ Expected<ReplayStop> Timeline::Continue(const InterruptPoll& poll) {
       break;
     }
     if (due() && live_->CanFork()) {
-      // A failed automatic checkpoint only costs speed later.
-      AddCheckpoint(*live_, "", true).status().IgnoreError();
+      // A failed automatic checkpoint only costs speed later (the
+      // injection leaves the process as it was), but say so.
+      if (Expected<int> added = AddCheckpoint(*live_, "", true); !added.ok()) {
+        fprintf(stderr, "rewind: no checkpoint at event %llu: %s\n",
+                static_cast<unsigned long long>(live_->event_number()),
+                added.status().message().c_str());
+      }
       replay_time_since_checkpoint_ = {};
       started = std::chrono::steady_clock::now();
     }
@@ -221,14 +266,19 @@ Status Timeline::Goto(const Position& target) {
   return MakeLive(std::move(s));
 }
 
-Expected<std::optional<Timeline::Hit>> Timeline::ScanForLastHit(const Checkpoint& cp,
-                                                                const Position& upper) {
+Expected<Timeline::Scan> Timeline::ScanForLastHit(const Checkpoint& cp, const Position& upper,
+                                                  const InterruptPoll& interrupted) {
   ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
   RETURN_IF_ERROR(ArmDebuggerTraps(*s));
+  bool upper_trap = !upper.boundary && !breakpoints_.count(upper.pc);
   if (!upper.boundary) RETURN_IF_ERROR(s->InsertBreakpoint(upper.pc));
   s->set_boundary_stop(
       [&upper](uint64_t e) { return e > upper.event || (upper.boundary && e >= upper.event); });
-  std::optional<Hit> last;
+  // Long stretches without events (the session's own poll only fires in
+  // waits of 100 ms or more) are interruptible between traps too.
+  s->set_interrupt_poll(interrupted);
+  Scan scan;
+  ScanProgress progress(cp.info.event, upper.event);
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
     Position here = PositionOf(*s);
@@ -237,16 +287,31 @@ Expected<std::optional<Timeline::Hit>> Timeline::ScanForLastHit(const Checkpoint
     if (!upper.boundary && here.SameState(upper)) break;
     if (stop.kind == ReplayStop::Kind::kWatchpoint ||
         (stop.kind == ReplayStop::Kind::kBreakpoint && breakpoints_.count(stop.addr))) {
-      last = Hit{here, stop};
+      scan.last = Hit{here, stop};
+      progress.CountHit();
+    }
+    if (stop.kind == ReplayStop::Kind::kInterrupted || progress.Tick(interrupted)) {
+      // Stop where the re-execution got to, a point before `upper`.
+      s->set_interrupt_poll(nullptr);
+      s->set_boundary_stop(nullptr);
+      if (upper_trap) RETURN_IF_ERROR(s->RemoveBreakpoint(upper.pc));
+      scan.interrupted = std::move(s);
+      return scan;
     }
   }
-  return last;
+  return scan;
 }
 
-Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& interrupted) {
+Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& poll) {
   if (live_->exited()) {
     return Status(ErrorCode::kInvalidInput, "the process has exited; restart to go back");
   }
+  // The poll consumes the interrupt it reports; remember it.
+  bool latched = false;
+  InterruptPoll interrupted = [&]() {
+    if (!latched && poll && poll()) latched = true;
+    return latched;
+  };
   Position upper = Current();
   trail_.clear();
   const auto& entries = checkpoints_.entries();
@@ -255,19 +320,24 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& interrupted)
     bool usable = cp.info.event < upper.event ||
                   (cp.info.event == upper.event && cp.info.boundary && !upper.boundary);
     if (!usable) continue;
-    ASSIGN_OR_RETURN(std::optional<Hit> hit, ScanForLastHit(cp, upper));
-    if (hit) {
-      Position target = hit->position;
-      if (hit->stop.kind == ReplayStop::Kind::kWatchpoint) {
+    ASSIGN_OR_RETURN(Scan scan, ScanForLastHit(cp, upper, interrupted));
+    if (scan.interrupted) {
+      RETURN_IF_ERROR(MakeLive(std::move(scan.interrupted)));
+      return ReplayStop{ReplayStop::Kind::kInterrupted};
+    }
+    if (scan.last) {
+      const Hit& hit = *scan.last;
+      Position target = hit.position;
+      if (hit.stop.kind == ReplayStop::Kind::kWatchpoint) {
         // Going backwards, a watchpoint triggers before the write: stop on
         // the writing instruction, so gdb shows the value it overwrote.
         ASSIGN_OR_RETURN(std::optional<Position> before, Predecessor(target));
         if (before) target = *before;
       }
       RETURN_IF_ERROR(Goto(target));
-      return hit->stop;
+      return hit.stop;
     }
-    if (interrupted && interrupted()) {
+    if (interrupted()) {
       RETURN_IF_ERROR(Goto(cp.value.position));
       return ReplayStop{ReplayStop::Kind::kInterrupted};
     }

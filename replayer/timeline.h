@@ -62,6 +62,8 @@ class Timeline {
   // One instruction of thread `tid` (recorded), or of the thread that runs
   // next when tid <= 0.
   Expected<ReplayStop> Step(pid_t tid = 0);
+  // When `interrupted` fires (gdb's Ctrl-C, or gdb gone), stops with
+  // kInterrupted where the re-execution got to, a point before the start.
   Expected<ReplayStop> ReverseContinue(const InterruptPoll& interrupted);
   Expected<ReplayStop> ReverseStep();
 
@@ -72,6 +74,8 @@ class Timeline {
   // Goes to the first point at which `event` events have been replayed.
   Status GotoEvent(uint64_t event);
   Status Goto(const Position& target);
+  // The first instruction of history, as after Open().
+  Status GotoStart() { return Goto(start_); }
 
   bool AtHistoryStart();
   const TimelineStats& stats() const { return stats_; }
@@ -98,8 +102,14 @@ class Timeline {
   Expected<int> AddCheckpoint(ReplaySession& s, const std::string& name, bool automatic);
   // Runs `s` to the first stop at which it has replayed >= `event` events.
   Status RunToEvent(ReplaySession& s, uint64_t event);
-  // Re-executes [cp, upper) and returns the last debugger trap before upper.
-  Expected<std::optional<Hit>> ScanForLastHit(const Checkpoint& cp, const Position& upper);
+  struct Scan {
+    std::optional<Hit> last;
+    // When the debugger interrupted: the re-execution, stopped where it got to.
+    std::unique_ptr<ReplaySession> interrupted;
+  };
+  // Re-executes [cp, upper) and finds the last debugger trap before upper.
+  Expected<Scan> ScanForLastHit(const Checkpoint& cp, const Position& upper,
+                                const InterruptPoll& interrupted);
   // Runs `s` forward to `target` (same stretch) with a breakpoint at its pc.
   Status RunToState(ReplaySession& s, const Position& target);
   // The previous time `target`'s thread reached its instruction, replaying
