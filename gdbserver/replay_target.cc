@@ -65,7 +65,9 @@ std::vector<ThreadInfo> ReplayTarget::Threads() {
     out.push_back(ThreadInfo{t.tid, name});
   }
   // After the exit (gdb stays connected in extended mode) there is none.
-  if (out.empty() && !timeline_.live().exited()) out.push_back(ThreadInfo{pid(), exe.substr(0, 15)});
+  if (out.empty() && !timeline_.live().exited()) {
+    out.push_back(ThreadInfo{pid(), exe.substr(0, 15)});
+  }
   return out;
 }
 

@@ -58,8 +58,7 @@ class ScanProgress {
               "rewind: reverse-continue is re-executing events %llu to %llu: %llu breakpoint "
               "hits so far (interrupt to stop here)\n",
               static_cast<unsigned long long>(from_event_),
-              static_cast<unsigned long long>(to_event_),
-              static_cast<unsigned long long>(hits_));
+              static_cast<unsigned long long>(to_event_), static_cast<unsigned long long>(hits_));
     }
     return interrupted && interrupted();
   }

@@ -138,9 +138,9 @@ TEST_F(GdbFidelityTest, ParallelMake) {
   RunOptions options;
   // Not a sub-make of whatever runs the tests (jobserver descriptors).
   options.env = {"MAKEFLAGS=", "MFLAGS=", "MAKELEVEL="};
-  Recording rec = RecordTree(
-      "/usr/bin/make",
-      {"-j2", "-C", SourcePath("tests/programs/make_multi"), "OUT=" + out_dir}, options);
+  Recording rec =
+      RecordTree("/usr/bin/make",
+                 {"-j2", "-C", SourcePath("tests/programs/make_multi"), "OUT=" + out_dir}, options);
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
   ASSERT_TRUE(Contains(rec.out, "cc -o " + out_dir + "/multi")) << rec.out;
   ASSERT_TRUE(fs::exists(out_dir + "/multi"));
@@ -169,21 +169,20 @@ TEST_F(GdbFidelityTest, RunRestartsTheReplay) {
   ASSERT_TRUE(fs::exists(path));
   fs::remove(path);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(rec.out, m, std::regex(R"(run_restart: value (\d+))")))
-      << rec.out;
+  ASSERT_TRUE(std::regex_search(rec.out, m, std::regex(R"(run_restart: value (\d+))"))) << rec.out;
   const std::string value = m[1].str();
 
   GdbTranscript t = RunGdbOnReplay(rec.trace, Program("run_restart"),
                                    {
-                                       "break Created",  // 0
-                                       "continue",       // 1
-                                       "print g_value",  // 2
-                                       "run",            // 3: back to the start
-                                       "print g_value",  // 4
-                                       "continue",       // 5: to the end
-                                       "run",            // 6: after the exit too
-                                       "print g_value",  // 7
-                                       "info inferiors", // 8
+                                       "break Created",   // 0
+                                       "continue",        // 1
+                                       "print g_value",   // 2
+                                       "run",             // 3: back to the start
+                                       "print g_value",   // 4
+                                       "continue",        // 5: to the end
+                                       "run",             // 6: after the exit too
+                                       "print g_value",   // 7
+                                       "info inferiors",  // 8
                                    });
   SCOPED_TRACE(t.Describe());
   EXPECT_TRUE(NoDivergence(t));
@@ -213,18 +212,18 @@ TEST_F(GdbFidelityTest, InterruptReverseContinueInHotLoop) {
   GdbTranscript t = RunGdbOnReplay(
       rec.trace, Program("hot_loop"),
       {
-          "break Done",                                                       // 0
-          "continue",                                                         // 1
-          "break hot_loop.c:" + std::to_string(body),                         // 2
-          "python import os, signal, threading, time",                       // 3
+          "break Done",                                 // 0
+          "continue",                                   // 1
+          "break hot_loop.c:" + std::to_string(body),   // 2
+          "python import os, signal, threading, time",  // 3
           "python threading.Timer(4, os.kill, (os.getpid(), signal.SIGINT)).start(); "
-          "t0 = time.time()",                                                 // 4
-          "reverse-continue",                                                 // 5
-          "python print('elapsed %d' % (time.time() - t0))",                  // 6
-          "print i < 1000000000",                                             // 7
-          "delete 2",                                                         // 8
-          "continue",                                                         // 9
-          "print g_sum",                                                      // 10
+          "t0 = time.time()",                                 // 4
+          "reverse-continue",                                 // 5
+          "python print('elapsed %d' % (time.time() - t0))",  // 6
+          "print i < 1000000000",                             // 7
+          "delete 2",                                         // 8
+          "continue",                                         // 9
+          "print g_sum",                                      // 10
       },
       options);
   SCOPED_TRACE(t.Describe());
