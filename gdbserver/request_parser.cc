@@ -66,7 +66,8 @@ Expected<Request> ParseQuerySupported(std::string_view args) {
 
 template <char kPacket>
 Expected<Request> ParseWriteState(std::string_view args) {
-  WriteState request{kPacket};
+  WriteState request;
+  request.packet = kPacket;
   if (kPacket == 'M' || kPacket == 'X') {
     // addr,length:data
     size_t comma = args.find(',');
