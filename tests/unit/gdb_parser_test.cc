@@ -51,9 +51,18 @@ TEST(GdbParser, SimplePackets) {
   EXPECT_EQ(Parse<ReverseResume>("bs").kind, ResumeKind::kStep);
 }
 
+TEST(GdbParser, ExtendedModeAndRun) {
+  Expected<Request> extended = ParseRequest("!");
+  ASSERT_TRUE(extended.ok());
+  EXPECT_TRUE(std::holds_alternative<ExtendedMode>(*extended));
+  Expected<Request> run = ParseRequest("vRun;2f62696e2f74727565;");
+  ASSERT_TRUE(run.ok());
+  EXPECT_TRUE(std::holds_alternative<RunProgram>(*run));
+}
+
 TEST(GdbParser, UnknownPacketsAreUnsupported) {
   for (std::string_view packet :
-       {"vMustReplyEmpty", "qTStatus", "qOffsets", "QThreadEvents:1", "qCRC:0,10", "!",
+       {"vMustReplyEmpty", "qTStatus", "qOffsets", "QThreadEvents:1", "qCRC:0,10",
         "QPassSignals:e;", "vFile:unlink:2f746d70", "qXfer:features:write:x:0:00", "",
         "qXfer:siginfo:read::0,fff", "bz", "qCfoo"}) {
     Expected<Request> request = ParseRequest(packet);
