@@ -61,8 +61,36 @@ def fmt_ratio(num, den):
     return "%.2fx" % (num / den)
 
 
-def bench_workload(rewind, name, argv, runs, scratch):
-    native, record, replay = [], [], []
+def disk_usage(path):
+    """Bytes a directory tree occupies on disk, as du counts them (each
+    inode once)."""
+    seen = set()
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                st = os.lstat(os.path.join(root, f))
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            total += st.st_blocks * 512
+    return total
+
+
+def fmt_size(size):
+    if size is None:
+        return "-"
+    if size >= 1 << 20:
+        return "%.1f MiB" % (size / (1 << 20))
+    return "%.0f KiB" % (size / 1024)
+
+
+def bench_workload(rewind, name, argv, runs, scratch, floor=None):
+    """Interleaved native, record and replay runs of argv; with `floor` (a
+    ptrace floor command line), also that tracer on the same program."""
+    native, record, replay, floors, sizes = [], [], [], [], []
     problems = []
     for i in range(runs):
         n = run(argv)
@@ -70,6 +98,13 @@ def bench_workload(rewind, name, argv, runs, scratch):
             problems.append("native run " + n.failure())
             break
         native.append(n.seconds)
+
+        if floor:
+            f = run(floor + argv)
+            if f.status != 0:
+                problems.append("ptrace floor " + f.failure())
+                break
+            floors.append(f.seconds)
 
         trace = os.path.join(scratch, "%s-%d.trace" % (re.sub(r"\W", "_", name), i))
         r = run([rewind, "record", "-o", trace] + argv)
@@ -86,12 +121,15 @@ def bench_workload(rewind, name, argv, runs, scratch):
             problems.append("replay output differs from the recording")
             break
         replay.append(p.seconds)
+        sizes.append(disk_usage(trace))
         shutil.rmtree(trace, ignore_errors=True)
     return {
         "name": name,
         "native": median(native),
         "record": median(record),
         "replay": median(replay),
+        "floor": median(floors),
+        "trace": median(sizes),
         "runs": len(native),
         "problems": problems,
     }
@@ -134,15 +172,18 @@ def main():
     syscall_heavy = os.path.join(build, "bench", "syscall_heavy")
     thread_pool = os.path.join(build, "bench", "thread_pool")
     itimer_loop = os.path.join(build, "bench", "itimer_loop")
+    ptrace_floor = [os.path.join(build, "bench", "ptrace_floor")]
     workloads = [
-        ("cpu_bound", [cpu_bound]),
-        ("syscall_heavy (200k syscalls)", [syscall_heavy]),
-        ("ls -lR /usr/include", ["/bin/ls", "-lR", "/usr/include"]),
+        ("cpu_bound", [cpu_bound], None),
+        # The ptrace floor (issue #12): what a tracer stopping at every
+        # syscall entry and exit, and doing nothing else, costs.
+        ("syscall_heavy (200k syscalls)", [syscall_heavy], ptrace_floor),
+        ("ls -lR /usr/include", ["/bin/ls", "-lR", "/usr/include"], None),
         # Issue #6: threads, and a tree of processes.
-        ("thread_pool (4 threads)", [thread_pool]),
-        ("sh: ls | sort | head -3", ["/bin/sh", "-c", "ls /usr/include | sort | head -3"]),
+        ("thread_pool (4 threads)", [thread_pool], None),
+        ("sh: ls | sort | head -3", ["/bin/sh", "-c", "ls /usr/include | sort | head -3"], None),
         # Issue #13: signals reaching a loop without syscalls (100 ticks, 1 ms timer).
-        ("itimer_loop (1 ms timer)", [itimer_loop]),
+        ("itimer_loop (1 ms timer)", [itimer_loop], None),
     ]
 
     report = []
@@ -156,20 +197,36 @@ def main():
     say()
     results = []
     with tempfile.TemporaryDirectory(prefix="rewind-bench-") as scratch:
-        for name, argv in workloads:
+        for name, argv, floor in workloads:
             print("  running %s ..." % name, file=sys.stderr, flush=True)
-            results.append(bench_workload(rewind, name, argv, args.runs, scratch))
+            results.append(bench_workload(rewind, name, argv, args.runs, scratch, floor))
 
-    header = "%-30s %10s %10s %10s %15s %15s" % (
-        "workload", "native", "record", "replay", "record/native", "replay/native")
+    header = "%-30s %10s %10s %10s %15s %15s %10s" % (
+        "workload", "native", "record", "replay", "record/native", "replay/native", "trace")
     say(header)
     say("-" * len(header))
     for r in results:
-        say("%-30s %10s %10s %10s %15s %15s" % (
+        say("%-30s %10s %10s %10s %15s %15s %10s" % (
             r["name"], fmt_s(r["native"]), fmt_s(r["record"]), fmt_s(r["replay"]),
-            fmt_ratio(r["record"], r["native"]), fmt_ratio(r["replay"], r["native"])))
+            fmt_ratio(r["record"], r["native"]), fmt_ratio(r["replay"], r["native"]),
+            fmt_size(r["trace"])))
+        if r["floor"] is not None:
+            say("%-30s %10s %10s %10s %15s" % (
+                "  ptrace floor (same program)", "", fmt_s(r["floor"]), "",
+                fmt_ratio(r["floor"], r["native"])))
         for problem in r["problems"]:
             say("    ! %s" % problem)
+    heavy = next((r for r in results if r["floor"] is not None), None)
+    if heavy and heavy["native"] is not None and None not in (heavy["record"], heavy["replay"]):
+        syscalls = 200000
+
+        def per_syscall(seconds):
+            return "%.1f us" % ((seconds - heavy["native"]) / syscalls * 1e6)
+
+        say()
+        say("per syscall of syscall_heavy, beyond native: ptrace floor %s, record %s, replay %s"
+            % (per_syscall(heavy["floor"]), per_syscall(heavy["record"]),
+               per_syscall(heavy["replay"])))
 
     say()
     if args.no_gdb:
