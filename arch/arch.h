@@ -90,7 +90,7 @@ struct Regset {
 enum class HwKind : uint8_t { kExecute, kWrite, kRead, kAccess };
 struct HwWatch {
   uint64_t addr = 0;
-  uint8_t len = 1;
+  uint32_t len = 1;  // bytes; the debug registers take 1, 2, 4 or 8
   HwKind kind = HwKind::kWrite;
 };
 

@@ -126,14 +126,17 @@ Status ReplayTarget::InsertBreakpoint(BreakpointType type, uint64_t addr, int le
   if (type == BreakpointType::kSoftware || type == BreakpointType::kHardware) {
     return timeline_.InsertBreakpoint(addr);
   }
-  std::vector<arch::HwWatch> watches = watches_;
-  watches.push_back(arch::HwWatch{addr, static_cast<uint8_t>(len), ToHwKind(type)});
-  ASSIGN_OR_RETURN(bool fits, timeline_.SetWatchpoints(watches));
-  if (!fits) {
-    return Status(ErrorCode::kUnsupported,
-                  "the debug registers cannot hold this watchpoint (at most 4, aligned, "
-                  "of 1, 2, 4 or 8 bytes)");
+  // Page protection holds a watch of any length; each of its pages costs
+  // an mprotect pair at every executed syscall.
+  constexpr int kMaxWatchBytes = 1 << 20;
+  if (len <= 0 || len > kMaxWatchBytes) {
+    return Status(ErrorCode::kUnsupported, "a watchpoint must cover 1 byte to 1 MiB (asked for " +
+                                               std::to_string(len) + " bytes)");
   }
+  std::vector<arch::HwWatch> watches = watches_;
+  watches.push_back(arch::HwWatch{addr, static_cast<uint32_t>(len), ToHwKind(type)});
+  ASSIGN_OR_RETURN(bool fits, timeline_.SetWatchpoints(watches));
+  if (!fits) return Status(ErrorCode::kUnsupported, "the replay cannot hold this watchpoint");
   watches_ = std::move(watches);
   watch_types_.push_back(type);
   return Status::Ok();

@@ -92,7 +92,7 @@ std::optional<uint64_t> Dr7Rw(HwKind kind) {
   return std::nullopt;
 }
 
-std::optional<uint64_t> Dr7Len(uint8_t len) {
+std::optional<uint64_t> Dr7Len(uint32_t len) {
   switch (len) {
     case 1:
       return 0b00;

@@ -75,6 +75,25 @@ TEST_F(GdbWatchTest, WatchOnAPageSharedWithHotDataStopsExactlyAtEachWrite) {
   EXPECT_TRUE(AnyLineMatches(t.Output(9), R"(^\[Inferior 1 \(process \d+\) exited normally\]$)"));
 }
 
+TEST_F(GdbWatchTest, WatchOfA64ByteArrayTheDebugRegistersCouldNotHold) {
+  Recording rec = Record("watch_hot_page");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("watch_hot_page"),
+                                   {
+                                       "break Churn",             // 0
+                                       "continue",                // 1
+                                       "watch g_page.hot_after",  // 2
+                                       "continue",                // 3
+                                   },
+                                   Software());
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(Contains(t.Output(2), "Hardware watchpoint 2: g_page.hot_after"));
+  // hot_after[0] ^= 0 changes nothing; hot_after[1] ^= 1 is the first change.
+  EXPECT_TRUE(Contains(t.Output(3),
+                       "Old value = {0, 0, 0, 0, 0, 0, 0, 0}\n"
+                       "New value = {0, 1, 0, 0, 0, 0, 0, 0}\n"));
+}
+
 TEST_F(GdbWatchTest, WatchOnAStackVariable) {
   Recording rec = Record("watch_hot_page");
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
