@@ -12,8 +12,10 @@
 //  - A pointer argument that is NULL at exit has nothing to record; optional
 //    outputs (gettimeofday's timezone, wait4's rusage) rely on that.
 //  - An OutParam may describe a superset of what the kernel wrote (waitid
-//    writes a few siginfo fields, capget v1 writes one data struct). That is
-//    safe: replay writes back the bytes as they were at syscall exit.
+//    writes a few siginfo fields). That is safe when the memory is there:
+//    replay writes back the bytes as they were at syscall exit. Where a
+//    superset could reach past the caller's buffer (capget's data, sized by
+//    the header's version), the rule computes the exact size.
 #pragma once
 
 #include <concepts>
@@ -50,6 +52,12 @@ constexpr OutParam OutResultTimes(int arg, uint32_t elem_size) {
 constexpr OutParam OutDerefU32(int arg, int len_arg) {
   return {static_cast<int8_t>(arg), SizeRule::kDerefU32Arg,
           static_cast<int8_t>(len_arg), 0};
+}
+// capget's data: `struct_size` bytes per 32 capabilities of the header's
+// version (the header pointer is argument `header_arg`).
+constexpr OutParam OutCapData(int arg, int header_arg, uint32_t struct_size) {
+  return {static_cast<int8_t>(arg), SizeRule::kCapVersion, static_cast<int8_t>(header_arg),
+          struct_size};
 }
 constexpr OutParam OutNulString(int arg, uint32_t max_size) {
   return {static_cast<int8_t>(arg), SizeRule::kNulString, -1, max_size};

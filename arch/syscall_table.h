@@ -39,6 +39,9 @@ enum class SizeRule : uint8_t {
   kArgPages,      // one byte per page of argument `size_arg`, rounded up
                   // (mincore's vector); the page size is the tracee's, known
                   // only at run time
+  kCapVersion,   // `size` bytes per 32 capabilities of the capability
+                 // header (u32 version) at argument `size_arg`: one struct
+                 // for version 1, two for versions 2 and 3, none otherwise
 };
 
 struct OutParam {
@@ -82,6 +85,9 @@ enum class Special : uint8_t {
                   // are written only when the sleep fails with EINTR
   kRestartSyscall,  // restart_syscall continues an interrupted syscall; its
                     // outputs are those of that syscall, remembered per thread
+  kSeccomp,         // SECCOMP_GET_NOTIF_SIZES writes struct seccomp_notif_sizes
+  kCapget,          // an unknown header version is answered by writing the
+                    // kernel's version into the header, also on failure
 };
 
 struct SyscallInfo {
@@ -94,10 +100,12 @@ struct SyscallInfo {
 };
 
 // A syscall the architecture has but the table does not support; kept so
-// that refusals can name it.
+// that refusals can name it. A retired one (the kernel no longer implements
+// it and fails it with ENOSYS) is not refused: it fails as natively.
 struct SyscallName {
   int nr = -1;
   std::string_view name;
+  bool retired = false;
 };
 
 class SyscallTable {
@@ -105,8 +113,14 @@ class SyscallTable {
   explicit SyscallTable(std::span<const SyscallInfo> rows,
                         std::span<const SyscallName> unsupported = {});
 
-  // nullptr when the syscall has no row (the recorder refuses it).
+  // nullptr when the syscall has no row.
   const SyscallInfo* Find(int64_t nr) const;
+  // The row to record and replay `nr` with: its own row; for a number the
+  // kernel does not implement (syscall(-1), gaps, retired syscalls, numbers
+  // newer than this table) a shared row that fails it with ENOSYS without
+  // entering the kernel's handler, as natively; nullptr for a syscall the
+  // kernel implements that rewind refuses (NameOf names it).
+  const SyscallInfo* Lookup(int64_t nr) const;
   const SyscallInfo* FindByName(std::string_view name) const;
   // Name for messages; "syscall_<nr>" when unknown to the table.
   std::string NameOf(int64_t nr) const;
@@ -116,7 +130,10 @@ class SyscallTable {
   std::span<const SyscallInfo> rows_;
   std::unordered_map<int64_t, const SyscallInfo*> by_nr_;
   std::unordered_map<std::string_view, const SyscallInfo*> by_name_;
-  std::unordered_map<int64_t, std::string_view> unsupported_names_;
+  std::unordered_map<int64_t, SyscallName> unsupported_names_;
 };
+
+// The row Lookup returns for syscall numbers the kernel does not implement.
+const SyscallInfo& UnimplementedSyscall();
 
 }  // namespace rwd::arch

@@ -69,6 +69,7 @@ int RecordCommand(const Args& args) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(out_dir).parent_path(), ec);
   options.trace_dir = out_dir;
+  options.on_note = [](const std::string& note) { PrintError("note: " + note); };
   auto session = recorder::RecordSession::Start(options);
   if (!session.ok()) {
     PrintError(session.status().message());

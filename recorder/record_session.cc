@@ -60,8 +60,10 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   // going so the trace stays complete.
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
-  return std::unique_ptr<RecordSession>(
+  std::unique_ptr<RecordSession> session(
       new RecordSession(std::move(process), std::move(tracee), std::move(writer)));
+  session->on_note_ = options.on_note;
+  return session;
 }
 
 RecordSession::RecordSession(Process process, Tracee tracee,

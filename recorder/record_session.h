@@ -20,9 +20,11 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,9 @@ struct RecordOptions {
   std::string trace_dir;
   std::vector<std::string> argv;  // argv[0] names the program (PATH lookup)
   std::vector<std::string> envp;
+  // Told, once per kind, where the recording departs from a run without
+  // rewind (e.g. a syscall made to fail); may be empty.
+  std::function<void(const std::string&)> on_note;
 };
 
 class RecordSession {
@@ -131,6 +136,12 @@ class RecordSession {
   // When the oldest held-back signal must be placed where the thread is.
   void SetDeferDeadline(RecordTask& task);
 
+  // How the recorder fails a syscall the program may make but that cannot
+  // be recorded as it would run (0: it runs). Notes the reason once.
+  int DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row,
+               const std::array<uint64_t, 6>& args);
+  void Note(const std::string& note);
+
   Status Append(pid_t tid, trace::EventBody body);
   Status Append(const RecordTask& task, trace::EventBody body) {
     return Append(task.tid(), std::move(body));
@@ -158,6 +169,8 @@ class RecordSession {
   // same file is output replay reproduces there.
   std::array<std::optional<FileId>, 2> own_streams_;
   std::chrono::steady_clock::time_point last_flush_;
+  std::function<void(const std::string&)> on_note_;
+  std::set<std::string> noted_;
 };
 
 }  // namespace rwd::recorder

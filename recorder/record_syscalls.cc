@@ -65,7 +65,7 @@ bool BlocksForOthers(const PendingSyscall& pending) {
 
 Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info) {
   const arch::Arch& arch = task.tracee.arch();
-  const arch::SyscallInfo* row = arch.syscalls().Find(info.nr);
+  const arch::SyscallInfo* row = arch.syscalls().Lookup(info.nr);
   if (!row) {
     return Status(ErrorCode::kUnsupported, "syscall '" + arch.syscalls().NameOf(info.nr) +
                                                "' (number " + std::to_string(info.nr) +
@@ -110,7 +110,8 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
     return Resume(task);  // it executes the syscall instruction again
   }
 
-  if (row->action == arch::ReplayAction::kDeny) {
+  task.pending->deny_errno = DenialOf(arch, *row, info.args);
+  if (task.pending->deny_errno != 0) {
     // An invalid number makes the kernel skip the syscall; exit sets the errno.
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
     if (!arch.SetSyscallNumberAtEntry(task.tid(), regs, -1)) {
@@ -149,6 +150,34 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
     current_ = nullptr;
   }
   return Status::Ok();
+}
+
+int RecordSession::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row,
+                            const std::array<uint64_t, 6>& args) {
+  constexpr int kEperm = 1;
+  if (row.special == arch::Special::kClone && row.name == "clone" &&
+      (args[arch.CloneArgs().flags] & CLONE_UNTRACED)) {
+    // The new task would run outside the recording (and the replay), in
+    // shared memory. AddressSanitizer's leak check starts its tracer thread
+    // so; it then reports that it does not work under ptrace, as under gdb.
+    Note(
+        "clone(CLONE_UNTRACED) made to fail with EPERM: a task outside the recording cannot be "
+        "replayed (AddressSanitizer's leak check does this at exit; run with "
+        "ASAN_OPTIONS=detect_leaks=0 to skip it)");
+    return kEperm;
+  }
+  if (row.action != arch::ReplayAction::kDeny) return 0;
+  if (row.name == "ptrace") {
+    Note(
+        "ptrace made to fail with EPERM, as for any program run under a tracer: rewind cannot "
+        "record a program that traces processes itself (AddressSanitizer: run with "
+        "ASAN_OPTIONS=detect_leaks=0)");
+  }
+  return row.deny_errno;
+}
+
+void RecordSession::Note(const std::string& note) {
+  if (on_note_ && noted_.insert(note).second) on_note_(note);
 }
 
 Status RecordSession::AbsorbStopAtEntry(RecordTask& task) {
@@ -210,9 +239,9 @@ Status RecordSession::OnSyscallExit(RecordTask& task, const SyscallStopInfo& inf
   if (pending.recorded) return Status::Ok();
   const arch::Arch& arch = task.tracee.arch();
   int64_t result = info.result;
-  if (pending.info->action == arch::ReplayAction::kDeny) {
+  if (pending.deny_errno != 0) {
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
-    result = -pending.info->deny_errno;
+    result = -pending.deny_errno;
     arch.SetSyscallResult(regs, result);
     RETURN_IF_ERROR(task.tracee.SetRegisters(regs));
   }

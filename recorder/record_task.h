@@ -40,6 +40,8 @@ struct PendingSyscall {
   // The event was written already (clone, at its ptrace-event stop); the
   // exit stop only finishes the syscall.
   bool recorded = false;
+  // The recorder makes the syscall fail with this errno instead of running it.
+  int deny_errno = 0;
 };
 
 // An asynchronous signal held back until the thread's next syscall, where

@@ -30,6 +30,22 @@ constexpr uint64_t kKernelTermiosSize = 36;
 constexpr uint64_t kArchGetFs = 0x1003;
 constexpr uint64_t kArchGetGs = 0x1004;
 constexpr uint64_t kPageSize = 4096;
+// The kernel's internal restart code of an interrupted relative sleep
+// (include/linux/errno.h), which has written the time left by then.
+constexpr int64_t kErestartRestartblock = 516;
+// linux/seccomp.h: the operation that writes, and what (three u16).
+constexpr uint64_t kSeccompGetNotifSizes = 3;
+constexpr uint64_t kSeccompNotifSizesSize = 6;
+// linux/capability.h: header versions and how many data structs each has.
+constexpr uint32_t kCapabilityVersion1 = 0x19980330;
+constexpr uint32_t kCapabilityVersion2 = 0x20071026;
+constexpr uint32_t kCapabilityVersion3 = 0x20080522;
+
+uint32_t CapDataStructs(uint32_t version) {
+  if (version == kCapabilityVersion1) return 1;
+  if (version == kCapabilityVersion2 || version == kCapabilityVersion3) return 2;
+  return 0;
+}
 
 void Add(std::vector<MemRange>& out, uint64_t addr, uint64_t len) {
   if (addr != 0 && len != 0) out.push_back({addr, len});
@@ -103,6 +119,9 @@ Status AddSpecial(const Tracee& t, const arch::SyscallInfo& info, const std::arr
     case Special::kFcntl:
       if (a[1] == F_GETLK || a[1] == F_OFD_GETLK) Add(out, a[2], kFlockSize);
       return Status::Ok();
+    case Special::kSeccomp:
+      if (a[0] == kSeccompGetNotifSizes) Add(out, a[2], kSeccompNotifSizesSize);
+      return Status::Ok();
     case Special::kPrctl:
       if (a[0] == PR_GET_NAME)
         Add(out, a[1], 16);
@@ -135,9 +154,17 @@ Expected<std::vector<MemRange>> OutputRanges(const Tracee& tracee, const arch::S
                                              const std::array<uint64_t, 6>& a, int64_t result,
                                              const EntrySnapshot& entry) {
   std::vector<MemRange> out;
-  // A failed syscall writes nothing, except that an interrupted sleep
-  // reports the time left.
-  bool interrupted_sleep = info.special == Special::kSleep && result == -EINTR;
+  if (info.special == Special::kCapget && (result == -EINVAL || (result == 0 && a[1] == 0))) {
+    // The header's version was unknown: the kernel wrote its own there
+    // (and fails, unless the call only asked for the version).
+    Add(out, a[0], sizeof(uint32_t));
+    return out;
+  }
+  // A failed syscall writes nothing, except that an interrupted relative
+  // sleep reports the time left. The exit stop sees the kernel's restart
+  // code; the program sees EINTR once the signal is handled.
+  bool interrupted_sleep =
+      info.special == Special::kSleep && (result == -EINTR || result == -kErestartRestartblock);
   if (result < 0 && !interrupted_sleep) return out;
   uint64_t r = static_cast<uint64_t>(result);
   for (const OutParam& p : info.outs) {
@@ -167,6 +194,13 @@ Expected<std::vector<MemRange>> OutputRanges(const Tracee& tracee, const arch::S
         if (ptr == 0) break;
         ASSIGN_OR_RETURN(uint32_t now, tracee.Read<uint32_t>(ptr));
         Add(out, addr, std::min(now, entry.deref_u32[p.size_arg]));
+        break;
+      }
+      case SizeRule::kCapVersion: {
+        uint64_t header = a[p.size_arg];
+        if (addr == 0 || header == 0) break;
+        ASSIGN_OR_RETURN(uint32_t version, tracee.Read<uint32_t>(header));
+        Add(out, addr, uint64_t{CapDataStructs(version)} * p.size);
         break;
       }
       case SizeRule::kNulString: {

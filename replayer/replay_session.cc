@@ -276,9 +276,14 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
       continue;
     }
     if (auto* exit = std::get_if<trace::ExitEvent>(&ev->body)) {
-      if (WIFSIGNALED(exit->wait_status) && WTERMSIG(exit->wait_status) == SIGKILL &&
-          owner->pending_signal == 0) {
-        return EndThreadAsRecorded(*exit);  // killed from outside
+      if (WIFSIGNALED(exit->wait_status) && owner->pending_signal == 0) {
+        int sig = WTERMSIG(exit->wait_status);
+        // Killed from outside, or by the program's seccomp filter
+        // (SECCOMP_RET_KILL_PROCESS: the kernel kills at the syscall, with
+        // no signal delivery to record).
+        if (sig == SIGKILL || (sig == SIGSYS && exit->whole_process)) {
+          return EndThreadAsRecorded(*exit);
+        }
       }
     }
     return Stop();
@@ -385,6 +390,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   options.echo_output = false;
   std::unique_ptr<ReplaySession> copy(new ReplaySession(reader_, arch(), options));
   copy->root_ = Process((*tids)[0]);
+  copy->shared_copies_ = shared_copies_;
   auto copy_mm = std::make_shared<AddressSpace>();
   copy_mm->patcher = mm.patcher;
   copy_mm->exec_path = mm.exec_path;

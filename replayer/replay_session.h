@@ -30,6 +30,7 @@
 #include "core/tracee.h"
 #include "replayer/page_watch.h"
 #include "replayer/replay_task.h"
+#include "replayer/shared_file_copies.h"
 #include "trace/trace_reader.h"
 
 namespace rwd::replayer {
@@ -198,6 +199,9 @@ class ReplaySession {
   // its own path).
   static bool RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
+  // The next event is a SIGSYS the program's seccomp filter raised at the
+  // current thread's syscall instead of running it.
+  Expected<bool> NextIsSeccompTrap();
   Status ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   // rt_sigsuspend, pselect6, ppoll, epoll_pwait(2): waits with a temporary
   // signal mask (replay_masked_wait.cc).
@@ -278,6 +282,8 @@ class ReplaySession {
 
   // Shared with the session's checkpoints; each reads at its own cursor_.
   std::shared_ptr<trace::TraceReader> reader_;
+  // Writable copies of shared file mappings; shared with checkpoints.
+  std::shared_ptr<SharedFileCopies> shared_copies_ = std::make_shared<SharedFileCopies>();
   const arch::Arch* arch_;
   uint64_t cursor_ = 0;  // number of the next event to read from reader_
   ReplayOptions options_;

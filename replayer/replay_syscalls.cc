@@ -1,4 +1,5 @@
 // ReplaySession: syscalls and exec (process tree and exits: replay_tree.cc).
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -25,12 +26,16 @@ namespace {
 
 // MAP_FIXED_NOREPLACE would refuse to map over what replay itself mapped.
 constexpr uint64_t kMapFixedNoReplace = 0x100000;
+constexpr uint64_t kMapType = 0x0f;  // MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE
 
 using Stop = std::optional<ReplayStop>;
 
 // Signals of the replay's own making that may interrupt one re-executed
 // syscall before replay calls it a divergence.
 constexpr int kMaxForeignSignals = 64;
+
+// siginfo_t's si_code for a SIGSYS a seccomp filter raised (SYS_SECCOMP).
+constexpr int kSysSeccomp = 1;
 
 void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
   size_t done = 0;
@@ -44,9 +49,16 @@ void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
 }  // namespace
 
 // The table's kExecute rows, and prctl(PR_SET_NAME), because a thread's name
-// is the kernel's and debuggers read it there.
+// is the kernel's and debuggers read it there. A call that failed when
+// recorded changed nothing, and the failure may have been the program's
+// seccomp filter's answer, which replay has no filter to give: it is
+// emulated. ENOMEM is the exception: madvise and mprotect report it after
+// changing the part of the range that is mapped.
 bool ReplaySession::RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
-  if (row.special == arch::Special::kPrctl) return ev.args[0] == PR_SET_NAME;
+  if (row.special == arch::Special::kPrctl) return ev.args[0] == PR_SET_NAME && ev.result >= 0;
+  if (ev.result < 0 && ev.result != -ENOMEM && row.special != arch::Special::kRtSigreturn) {
+    return false;
+  }
   return row.action == arch::ReplayAction::kExecute && row.special != arch::Special::kClone;
 }
 
@@ -65,7 +77,7 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
     at_end_ = true;
     return Stop(EndOfTrace());
   }
-  const arch::SyscallInfo* row = a.syscalls().Find(nr);
+  const arch::SyscallInfo* row = a.syscalls().Lookup(nr);
   if (auto* exec = std::get_if<trace::ExecEvent>(&ev->body)) {
     if (!row || row->special != arch::Special::kExecve) {
       return Diverged("expected execve of " + exec->path + ", saw " + seen);
@@ -124,7 +136,12 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
     if (row->special == arch::Special::kClone && copy.result > 0) {
       RETURN_IF_ERROR(ExecuteClone(*row, copy));
     } else if (RunsForReal(*row, copy)) {
-      RETURN_IF_ERROR(ExecuteSyscall(*row, copy));
+      ASSIGN_OR_RETURN(bool trapped, NextIsSeccompTrap());
+      if (trapped) {
+        RETURN_IF_ERROR(EmulateSyscall(*row, copy));
+      } else {
+        RETURN_IF_ERROR(ExecuteSyscall(*row, copy));
+      }
     } else if (IsMaskedWait(*row) && copy.result < 0) {
       RETURN_IF_ERROR(ReplayMaskedWait(*row, copy));
     } else {
@@ -134,6 +151,18 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
     return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen);
   }
   return AfterEvent(step);
+}
+
+Expected<bool> ReplaySession::NextIsSeccompTrap() {
+  // The program's filter answered the syscall with SECCOMP_RET_TRAP: the
+  // kernel skipped it and raised SIGSYS, which the recording has next.
+  ASSIGN_OR_RETURN(const trace::Event* next, PeekEvent());
+  if (!next || next->tid != cur().tid) return false;
+  const auto* signal = std::get_if<trace::SignalEvent>(&next->body);
+  if (!signal || signal->signo != SIGSYS || signal->siginfo.size() < 12) return false;
+  int si_code = 0;
+  std::memcpy(&si_code, signal->siginfo.data() + 8, sizeof(si_code));
+  return si_code == kSysSeccomp;
 }
 
 Status ReplaySession::EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
@@ -189,10 +218,20 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
     (*args)[0] = static_cast<uint64_t>(ev.result);
     (*args)[3] = ((*args)[3] | MAP_FIXED) & ~kMapFixedNoReplace;
     if (!ev.mapped_file_id.empty()) {
-      ASSIGN_OR_RETURN(uint64_t path,
-                       PushScratchString(tracee(), reader_->FilePath(ev.mapped_file_id)));
+      std::string file = reader_->FilePath(ev.mapped_file_id);
+      uint64_t access = O_RDONLY;
+      uint64_t type = ev.args[3] & kMapType;
+      if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
+        ASSIGN_OR_RETURN(std::string copy,
+                         shared_copies_->PathFor(ev.mapped_path, file, ev.args[2] & PROT_WRITE));
+        if (!copy.empty()) {
+          file = copy;
+          access = O_RDWR;
+        }
+      }
+      ASSIGN_OR_RETURN(uint64_t path, PushScratchString(tracee(), file));
       SyscallArgs open_args;
-      open_args.v = {static_cast<uint64_t>(AT_FDCWD), path, O_RDONLY | O_CLOEXEC, 0, 0, 0};
+      open_args.v = {static_cast<uint64_t>(AT_FDCWD), path, access | O_CLOEXEC, 0, 0, 0};
       ASSIGN_OR_RETURN(int64_t fd, InjectSyscall(tracee(), patcher().syscall_insn(),
                                                  table.FindByName("openat")->nr, open_args));
       if (fd < 0) {

@@ -155,9 +155,10 @@ Expected<Stop> ReplaySession::OnExit(const WaitStatus& ws) {
 }
 
 Expected<Stop> ReplaySession::EndThreadAsRecorded(const trace::ExitEvent& exit) {
-  (void)exit;
-  // Killed from outside when recorded (SIGKILL cannot be caught): end the
-  // process here too.
+  // Killed from outside when recorded (SIGKILL cannot be caught), or by its
+  // seccomp filter: end the process here too. SIGKILL is the one signal no
+  // handler or mask of the replayed process can divert; the status is the
+  // recorded one.
   if (syscall(SYS_tgkill, tracee().tid(), tracee().tid(), SIGKILL) != 0) {
     return ErrnoError("ending the replayed thread as recorded");
   }
@@ -166,6 +167,7 @@ Expected<Stop> ReplaySession::EndThreadAsRecorded(const trace::ExitEvent& exit) 
     (void)tracee().Resume(ResumeMode::kCont);
     ASSIGN_OR_RETURN(ws, tracee().Wait());
   }
+  if (ws.kind == WaitStatus::Kind::kKilled) ws = WaitStatus::FromRaw(ws.tid, exit.wait_status);
   return OnExit(ws);
 }
 

@@ -72,7 +72,7 @@ const AArch64Arch& AArch64Arch::Instance() {
   return *instance;
 }
 
-AArch64Arch::AArch64Arch() : syscalls_(AArch64SyscallRows()) {}
+AArch64Arch::AArch64Arch() : syscalls_(AArch64SyscallRows(), AArch64UnsupportedSyscallNames()) {}
 
 uint64_t AArch64Arch::Pc(const Registers& r) const { return r.Word(kA64Pc); }
 void AArch64Arch::SetPc(Registers& r, uint64_t pc) const { r.SetWord(kA64Pc, pc); }

@@ -34,6 +34,7 @@ using rows::Execute;
 using rows::OutArg;
 using rows::OutArgPages;
 using rows::OutArgTimes;
+using rows::OutCapData;
 using rows::OutDerefU32;
 using rows::OutFixed;
 using rows::OutResult;
@@ -60,14 +61,15 @@ constexpr uint32_t kItimerval = 32;        // struct itimerval
 constexpr uint32_t kItimerspec = 32;       // struct __kernel_itimerspec
 constexpr uint32_t kTimex = 208;           // struct __kernel_timex
 constexpr uint32_t kSchedParam = 4;        // struct sched_param
-// Two __user_cap_data_struct, as for _LINUX_CAPABILITY_VERSION_2/3.
-constexpr uint32_t kCapData = 24;
+// struct __user_cap_data_struct; capget writes one per 32 capabilities.
+constexpr uint32_t kCapData = 12;
 constexpr uint32_t kMmsghdr = 64;      // struct mmsghdr; sendmmsg sets msg_len
 constexpr uint32_t kMqAttr = 64;       // struct mq_attr
 constexpr uint32_t kKernelTimerT = 4;  // the kernel's timer_t is an int
 constexpr uint32_t kU32 = 4;           // int, uid_t, gid_t, socklen_t
 constexpr uint32_t kU64 = 8;           // loff_t, size_t, pointers
 constexpr uint32_t kFdPair = 8;        // int[2] of pipe2 and socketpair
+constexpr int kEperm = 1;              // asm-generic/errno-base.h
 constexpr int kEnosys = 38;            // asm-generic/errno.h
 
 constexpr auto kRows = std::to_array<SyscallInfo>({
@@ -150,7 +152,7 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate(86, "timerfd_settime", OutFixed(3, kItimerspec)),
     Emulate(87, "timerfd_gettime", OutFixed(1, kItimerspec)),
     Emulate(88, "utimensat"),
-    Emulate(90, "capget", OutFixed(1, kCapData)),
+    Emulate(90, "capget", Special::kCapget, OutCapData(1, 0, kCapData)),
     Emulate(91, "capset"),
     // Runs so that the replayed process gets the recorded execution domain
     // (ADDR_NO_RANDOMIZE shapes the address space of the next execve).
@@ -174,6 +176,11 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate(113, "clock_gettime", OutFixed(1, kTimespec)),
     Emulate(114, "clock_getres", OutFixed(1, kTimespec)),
     Emulate(115, "clock_nanosleep", Special::kSleep, OutFixed(3, kTimespec)),
+    // Fails as for any program run under a tracer (the recorder is one):
+    // PTRACE_TRACEME and attaching to the recorded tree's tasks get EPERM
+    // from the kernel too, and tracing from the recorded tree is not
+    // recordable. The recorder notes why.
+    Deny(117, "ptrace", kEperm, Special::kNone),
     Emulate(118, "sched_setparam"),
     Emulate(119, "sched_setscheduler"),
     Emulate(120, "sched_getscheduler"),
@@ -294,6 +301,11 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate(274, "sched_setattr"),
     Emulate(275, "sched_getattr", OutArg(1, 2)),
     Emulate(276, "renameat2"),
+    // Runs when recorded, so the program's own filter judges its syscalls
+    // there; their results (errno answers, SIGSYS, kills) are recorded like
+    // any other. Replay emulates it: a filter in the replayed process would
+    // judge replay's own injected syscalls, and PTRACE_SYSEMU skips seccomp.
+    Emulate(277, "seccomp", Special::kSeccomp),
     Emulate(278, "getrandom", OutResult(0)),
     Emulate(279, "memfd_create"),
     Execute(281, "execveat", Special::kExecve),

@@ -8,4 +8,6 @@
 
 namespace rwd::arch {
 std::span<const SyscallInfo> AArch64SyscallRows();
+// Syscalls of AArch64 without a row (refused by the recorder), by name.
+std::span<const SyscallName> AArch64UnsupportedSyscallNames();
 }  // namespace rwd::arch

@@ -5,8 +5,8 @@
 //
 // What is deliberately missing (the recorder refuses it by name): io_uring,
 // Linux AIO and SysV IPC (they share memory or a ring with the kernel, or
-// have layouts chosen by a command), ptrace/process_vm_*/process_madvise/
-// kcmp (they reach into other processes), bpf, perf_event_open, seccomp,
+// have layouts chosen by a command), process_vm_*/process_madvise/
+// kcmp (they reach into other processes), bpf, perf_event_open,
 // userfaultfd, memfd_secret, protection keys, modify_ldt/iopl/ioperm and
 // set/get_thread_area (per-process CPU state replay cannot reproduce), NUMA
 // policy, keyrings, namespaces, the new mount API, landlock, module and kexec
@@ -27,6 +27,7 @@ using rows::Execute;
 using rows::OutArg;
 using rows::OutArgPages;
 using rows::OutArgTimes;
+using rows::OutCapData;
 using rows::OutDerefU32;
 using rows::OutFixed;
 using rows::OutResult;
@@ -54,15 +55,15 @@ constexpr uint32_t kItimerval = 32;        // struct itimerval
 constexpr uint32_t kItimerspec = 32;       // struct __kernel_itimerspec
 constexpr uint32_t kTimex = 208;           // struct __kernel_timex
 constexpr uint32_t kSchedParam = 4;        // struct sched_param
-// capget writes one __user_cap_data_struct (12 bytes) per 32 capabilities:
-// two for _LINUX_CAPABILITY_VERSION_2/3, which everyone uses.
-constexpr uint32_t kCapData = 24;
+// struct __user_cap_data_struct; capget writes one per 32 capabilities.
+constexpr uint32_t kCapData = 12;
 constexpr uint32_t kMmsghdr = 64;      // struct mmsghdr; sendmmsg sets msg_len
 constexpr uint32_t kMqAttr = 64;       // struct mq_attr
 constexpr uint32_t kKernelTimerT = 4;  // the kernel's timer_t is an int
 constexpr uint32_t kU32 = 4;           // int, uid_t, gid_t, socklen_t
 constexpr uint32_t kU64 = 8;           // loff_t, size_t, pointers
 constexpr uint32_t kFdPair = 8;        // int[2] of pipe and socketpair
+constexpr int kEperm = 1;              // asm-generic/errno-base.h
 constexpr int kEnosys = 38;            // asm-generic/errno.h
 
 constexpr auto kRows = std::to_array<SyscallInfo>({
@@ -160,6 +161,11 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate(98, "getrusage", OutFixed(1, kRusage)),
     Emulate(99, "sysinfo", OutFixed(0, kSysinfo)),
     Emulate(100, "times", OutFixed(0, kTms)),
+    // Fails as for any program run under a tracer (the recorder is one):
+    // PTRACE_TRACEME and attaching to the recorded tree's tasks get EPERM
+    // from the kernel too, and tracing from the recorded tree is not
+    // recordable. The recorder notes why.
+    Deny(101, "ptrace", kEperm, Special::kNone),
     Emulate(102, "getuid"),
     Emulate(104, "getgid"),
     Emulate(105, "setuid"),
@@ -184,7 +190,7 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate(122, "setfsuid"),
     Emulate(123, "setfsgid"),
     Emulate(124, "getsid"),
-    Emulate(125, "capget", OutFixed(1, kCapData)),
+    Emulate(125, "capget", Special::kCapget, OutCapData(1, 0, kCapData)),
     Emulate(126, "capset"),
     Emulate(127, "rt_sigpending", OutArg(0, 1)),
     Emulate(128, "rt_sigtimedwait", OutFixed(1, kSiginfo)),
@@ -325,6 +331,11 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate(314, "sched_setattr"),
     Emulate(315, "sched_getattr", OutArg(1, 2)),
     Emulate(316, "renameat2"),
+    // Runs when recorded, so the program's own filter judges its syscalls
+    // there; their results (errno answers, SIGSYS, kills) are recorded like
+    // any other. Replay emulates it: a filter in the replayed process would
+    // judge replay's own injected syscalls, and PTRACE_SYSEMU skips seccomp.
+    Emulate(317, "seccomp", Special::kSeccomp),
     Emulate(318, "getrandom", OutResult(0)),
     Emulate(319, "memfd_create"),
     Execute(322, "execveat", Special::kExecve),

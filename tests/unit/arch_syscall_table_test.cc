@@ -86,7 +86,7 @@ constexpr HostNumber kCommonHostNumbers[] = {
     REWIND_SYS(fremovexattr), REWIND_SYS(tkill), REWIND_SYS(futex),
     REWIND_SYS(sched_setaffinity), REWIND_SYS(sched_getaffinity),
     REWIND_SYS(getdents64), REWIND_SYS(set_tid_address),
-    REWIND_SYS(restart_syscall), REWIND_SYS(fadvise64),
+    REWIND_SYS(restart_syscall), REWIND_SYS(fadvise64), REWIND_SYS(seccomp), REWIND_SYS(ptrace),
     REWIND_SYS(timer_create), REWIND_SYS(timer_settime),
     REWIND_SYS(timer_gettime), REWIND_SYS(timer_getoverrun),
     REWIND_SYS(timer_delete), REWIND_SYS(clock_settime),
@@ -309,7 +309,8 @@ TEST(SyscallTableTest, RowsAreWellFormed) {
         const bool size_from_arg = out.rule == SizeRule::kArg ||
                                    out.rule == SizeRule::kArgTimes ||
                                    out.rule == SizeRule::kArgPages ||
-                                   out.rule == SizeRule::kDerefU32Arg;
+                                   out.rule == SizeRule::kDerefU32Arg ||
+                                   out.rule == SizeRule::kCapVersion;
         if (size_from_arg) {
           EXPECT_GE(out.size_arg, 0) << where;
           EXPECT_LE(out.size_arg, 5) << where;
@@ -320,7 +321,8 @@ TEST(SyscallTableTest, RowsAreWellFormed) {
         const bool needs_size = out.rule == SizeRule::kFixed ||
                                 out.rule == SizeRule::kArgTimes ||
                                 out.rule == SizeRule::kResultTimes ||
-                                out.rule == SizeRule::kNulString;
+                                out.rule == SizeRule::kNulString ||
+                                out.rule == SizeRule::kCapVersion;
         if (needs_size) {
           EXPECT_GT(out.size, 0u) << where;
         } else {
@@ -366,6 +368,53 @@ TEST(SyscallTableTest, FindFindByNameAndNameOf) {
   EXPECT_EQ(aarch64.NameOf(221), "execve");
   EXPECT_EQ(aarch64.NameOf(2), "syscall_2");
   EXPECT_EQ(aarch64.FindByName("execve")->nr, 221);
+}
+
+}  // namespace
+}  // namespace rwd::arch
+
+namespace rwd::arch {
+namespace {
+
+// What the recorder does with a number: its row, the shared ENOSYS row for
+// numbers the kernel does not implement, or a refusal (nullptr) for
+// syscalls the kernel implements but rewind cannot record.
+TEST(SyscallTableTest, LookupFailsUnimplementedNumbersAndRefusesTheRestByName) {
+  const SyscallInfo* enosys = &UnimplementedSyscall();
+  EXPECT_EQ(enosys->action, ReplayAction::kDeny);
+  EXPECT_EQ(enosys->deny_errno, 38);
+
+  SyscallTable x86(X86_64SyscallRows(), X86_64UnsupportedSyscallNames());
+  EXPECT_EQ(x86.Lookup(0), x86.Find(0));
+  EXPECT_EQ(x86.Lookup(-1), enosys);                // rr's test helpers do this
+  EXPECT_EQ(x86.Lookup(335), enosys);               // a gap in the numbering
+  EXPECT_EQ(x86.Lookup(int64_t{1} << 40), enosys);  // past every table
+  EXPECT_EQ(x86.Lookup(183), enosys);               // afs_syscall, never implemented
+  EXPECT_EQ(x86.NameOf(183), "afs_syscall");
+  EXPECT_EQ(x86.Lookup(154), nullptr);  // modify_ldt
+  EXPECT_EQ(x86.Lookup(425), nullptr);  // io_uring_setup
+  EXPECT_EQ(x86.NameOf(425), "io_uring_setup");
+  EXPECT_EQ(x86.Lookup(462), nullptr);  // mseal, newer than the 6.1 headers
+
+  SyscallTable aarch64(AArch64SyscallRows(), AArch64UnsupportedSyscallNames());
+  EXPECT_EQ(aarch64.Lookup(-1), enosys);
+  EXPECT_EQ(aarch64.Lookup(403), enosys);  // clock_gettime64 exists for 32-bit only
+  EXPECT_EQ(aarch64.Lookup(241), nullptr);
+  EXPECT_EQ(aarch64.NameOf(241), "perf_event_open");
+  EXPECT_EQ(aarch64.Lookup(0), nullptr);  // io_setup
+  EXPECT_EQ(aarch64.Lookup(63)->name, "read");
+}
+
+// The unsupported-name lists never shadow a row.
+TEST(SyscallTableTest, UnsupportedNamesHaveNoRow) {
+  for (auto [rows, names] : {std::pair{X86_64SyscallRows(), X86_64UnsupportedSyscallNames()},
+                             std::pair{AArch64SyscallRows(), AArch64UnsupportedSyscallNames()}}) {
+    SyscallTable table(rows);
+    for (const SyscallName& n : names) {
+      EXPECT_EQ(table.Find(n.nr), nullptr) << n.name;
+      EXPECT_EQ(table.FindByName(n.name), nullptr) << n.name;
+    }
+  }
 }
 
 }  // namespace
