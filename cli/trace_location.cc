@@ -31,7 +31,7 @@ Expected<std::string> NewTraceDir(const std::string& program) {
   std::string name = fs::path(program).filename().string();
   for (int n = 0; n < 100000; ++n) {
     std::string dir = root + "/" + name + "-" + std::to_string(n);
-    if (mkdir(dir.c_str(), 0755) == 0) return dir;
+    if (mkdir(dir.c_str(), 0700) == 0) return dir;
     if (errno != EEXIST) return ErrnoError("creating " + dir);
   }
   return Error("no free trace directory name under " + root);

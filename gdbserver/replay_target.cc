@@ -255,8 +255,22 @@ std::string ReplayTarget::HostPathFor(const std::string& path) {
     return mapped;
   }
   const auto& files = timeline_.live().mapped_files();
-  auto it = files.find(path);
-  return it == files.end() ? path : it->second;
+  if (auto it = files.find(path); it != files.end()) return it->second;
+  // The dynamic linker names libraries by the path it opened
+  // (/lib/x86_64-linux-gnu/libc.so.6); the trace by the file behind it
+  // (/usr/lib/...). Resolve the link where this machine has it, else match
+  // a mapped file of the same name when there is exactly one.
+  std::error_code ec;
+  std::string resolved = std::filesystem::canonical(path, ec).string();
+  if (auto it = files.find(resolved); !ec && it != files.end()) return it->second;
+  std::string name = std::filesystem::path(path).filename();
+  std::string match;
+  for (const auto& [recorded, copy] : files) {
+    if (std::filesystem::path(recorded).filename() != name) continue;
+    if (!match.empty()) return path;
+    match = copy;
+  }
+  return match.empty() ? path : match;
 }
 
 std::string ReplayTarget::When() {

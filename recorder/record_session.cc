@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "core/wakeup_timer.h"
+#include "recorder/stop_request.h"
 #include "recorder/trace_header_builder.h"
 
 namespace rwd::recorder {
@@ -57,8 +60,8 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   ASSIGN_OR_RETURN(Process process, Process::Spawn(spawn, kPtraceOptions));
   Tracee tracee(process.pid(), arch::HostArch());
   // Ctrl-C belongs to the program, as without rewind; the recorder keeps
-  // going so the trace stays complete.
-  signal(SIGINT, SIG_IGN);
+  // going so the trace stays complete. Stop requests: stop_request.h.
+  StopRequests::Install();
   signal(SIGQUIT, SIG_IGN);
   std::unique_ptr<RecordSession> session(
       new RecordSession(std::move(process), std::move(tracee), std::move(writer)));
@@ -107,13 +110,35 @@ Status RecordSession::Fail(Status status) {
 Expected<int> RecordSession::Run() {
   Status started = Schedule(*tasks_.front());
   if (!started.ok()) return Fail(started);
+  bool passed_on = false;
   while (!tasks_.empty()) {
+    if (int signo = StopRequests::Take()) {
+      Expected<bool> stop = OnStopRequest(signo, passed_on);
+      if (!stop.ok()) return Fail(stop.status());
+      if (*stop) return 128 + signo;
+      passed_on = true;
+    }
     Status s = Step();
     if (!s.ok()) return Fail(s);
   }
   process_.MarkReaped();
   RETURN_IF_ERROR(writer_->Finish());
   return ShellStatus(root_status_.value_or(0));
+}
+
+Expected<bool> RecordSession::OnStopRequest(int signo, bool again) {
+  RETURN_IF_ERROR(writer_->Flush());
+  last_flush_ = std::chrono::steady_clock::now();
+  if (!again) {
+    for (const auto& [pid, process] : processes_) kill(pid, signo);
+    return false;
+  }
+  for (const auto& task : tasks_) kill(task->tid(), SIGKILL);
+  process_.Kill();
+  fprintf(stderr, "rewind: stopped recording on %s; the trace up to event %llu is kept in %s\n",
+          strsignal(signo), static_cast<unsigned long long>(writer_->events_written()),
+          writer_->dir().c_str());
+  return true;
 }
 
 Status RecordSession::Step() {
@@ -283,9 +308,9 @@ Expected<std::optional<WaitStatus>> RecordSession::WaitForStop() {
   bool timed =
       current_ && (!current_->deferred.empty() ||
                    (current_->state != RecordTask::State::kExiting && OthersReady(*current_)));
-  if (!timed) return WaitAnyTracee();
+  if (!timed) return WaitAnyTracee([]() { return StopRequests::Pending(); });
   ScopedWakeupTimer timer(kWakeupPeriod);
-  return WaitAnyTracee([&]() { return OnWakeup(); });
+  return WaitAnyTracee([&]() { return OnWakeup() || StopRequests::Pending(); });
 }
 
 bool RecordSession::OnWakeup() {

@@ -14,8 +14,8 @@
 //    only to reach that thread's next event.
 // rdtsc/rdtscp fault (PR_TSC_SIGSEGV), cpuid faults where the CPU supports
 // it, rdrand/rdseed are patched to trap; their values become InsnTrapEvents.
-// Signals become SignalEvents. On any error the trace so far is flushed and
-// kept.
+// Signals become SignalEvents. On any error, and on SIGTERM, SIGINT or SIGHUP
+// to the recorder (stop_request.h), the trace so far is flushed and kept.
 #pragma once
 
 #include <array>
@@ -97,6 +97,8 @@ class RecordSession {
   Status OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info);
   Status OnSyscallExit(RecordTask& task, const SyscallStopInfo& info);
   Status OnCloneEvent(RecordTask& task);
+  // Keeps a copy of the #! script an execve ran, if it was one; its id or "".
+  Expected<std::string> StoreScript(const std::string& open_path, const std::string& path);
   Status RecordExec(RecordTask& task, const PendingSyscall& pending);
   Status RecordMmap(RecordTask& task, trace::SyscallEvent& event);
   Status RecordSyscallEntry(RecordTask& task);
@@ -147,6 +149,9 @@ class RecordSession {
     return Append(task.tid(), std::move(body));
   }
   Status Fail(Status status);
+  // A stop request (stop_request.h): flushes, then passes `signo` on to the
+  // program, or when `again`, ends the recording. Returns whether it ended.
+  Expected<bool> OnStopRequest(int signo, bool again);
 
   Process process_;
   std::unique_ptr<trace::TraceWriter> writer_;

@@ -61,6 +61,17 @@ bool BlocksForOthers(const PendingSyscall& pending) {
          op == 11 /*FUTEX_WAIT_REQUEUE_PI*/;
 }
 
+// A path naming the file an execve of `path` opens, usable from outside the
+// tracee and after the exec (which keeps the cwd).
+std::string ExecOpenPath(pid_t tid, const std::string& path, bool at, int dirfd, uint64_t flags) {
+  std::string proc = "/proc/" + std::to_string(tid);
+  if (path.starts_with("/")) return path;
+  if (!at || dirfd == AT_FDCWD) return proc + "/cwd/" + path;
+  // An fd of the tracee; a close-on-exec one is gone after the exec.
+  std::string fd = proc + "/fd/" + std::to_string(dirfd);
+  return path.empty() && (flags & AT_EMPTY_PATH) ? fd : fd + "/" + path;
+}
+
 }  // namespace
 
 Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info) {
@@ -84,6 +95,8 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
     auto argv = ReadArgv(task.tracee, info.args[at ? 2 : 1]);
     if (path.ok()) pending.exec_path = *path;
     if (argv.ok()) pending.exec_argv = *argv;
+    pending.exec_open_path = ExecOpenPath(task.tid(), pending.exec_path, at,
+                                          static_cast<int>(info.args[0]), info.args[4]);
   }
   task.pending = std::move(pending);
 
@@ -322,6 +335,16 @@ Status RecordSession::RecordMmap(RecordTask& task, trace::SyscallEvent& event) {
   return Status::Ok();
 }
 
+Expected<std::string> RecordSession::StoreScript(const std::string& open_path,
+                                                const std::string& path) {
+  ScopedFd file(open(open_path.c_str(), O_RDONLY | O_CLOEXEC));
+  char magic[2];
+  if (!file.valid() || pread(file.get(), magic, 2, 0) != 2 || magic[0] != '#' || magic[1] != '!') {
+    return std::string();  // an ELF (or a file gone already: replay says so if it needs it)
+  }
+  return writer_->StoreFile(file.get(), path);
+}
+
 Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending) {
   const arch::Arch& arch = task.tracee.arch();
   RETURN_IF_ERROR(task.tracee.ReopenMemory());
@@ -347,6 +370,14 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
     exec.at_random_addr = *at_random;
     ASSIGN_OR_RETURN(exec.at_random, task.tracee.ReadBytes(*at_random, kAtRandomBytes));
   }
+  // The ELF that runs: the program, or a #! script's interpreter.
+  std::string running;
+  char target[4096];
+  std::string exe_link = "/proc/" + std::to_string(task.tid()) + "/exe";
+  if (ssize_t n = readlink(exe_link.c_str(), target, sizeof(target) - 1); n > 0) {
+    running.assign(target, static_cast<size_t>(n));
+  }
+  ASSIGN_OR_RETURN(exec.script_file_id, StoreScript(pending.exec_open_path, exec.path));
   ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(task.tid()));
   for (const MemoryMapping& m : maps) {
     if (!m.is_file()) continue;
@@ -358,7 +389,7 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
     trace::FileMapping fm{
         m.start, m.end,        m.offset, m.prot, uint32_t(m.shared ? MAP_SHARED : MAP_PRIVATE),
         m.path,  known->second};
-    if (fm.path == exec.path || exec.exe_file_id.empty()) exec.exe_file_id = fm.file_id;
+    if (fm.path == running || exec.exe_file_id.empty()) exec.exe_file_id = fm.file_id;
     exec.mappings.push_back(std::move(fm));
     if (m.prot & PROT_EXEC) {
       ASSIGN_OR_RETURN(std::vector<uint64_t> sites,

@@ -35,6 +35,8 @@ struct PendingSyscall {
   EntrySnapshot snapshot;
   std::vector<std::string> exec_argv;
   std::string exec_path;
+  // Where the recorder can open the file execve was given, from outside.
+  std::string exec_open_path;
   // A SyscallEntryEvent was written: other threads ran before the result.
   bool entry_recorded = false;
   // The event was written already (clone, at its ptrace-event stop); the

@@ -42,11 +42,15 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Open(const ReplayOptions
   auto cpu = PinToCpu(h.pinned_cpu);
   if (!cpu.ok()) cpu = PinToCpu(-1);
   if (!cpu.ok()) return cpu.status();
+  // The recorded cwd need not exist here: nothing replay runs for real uses
+  // it (see exec_staging.h), and the first execve is staged like any other.
+  ASSIGN_OR_RETURN(std::shared_ptr<ExecStaging> staging,
+                   ExecStaging::Create(trace::FileCache::DefaultDir()));
   SpawnOptions spawn;
   spawn.exe = h.exe_path;
   spawn.argv = h.argv;
   spawn.envp = h.envp;
-  spawn.cwd = h.cwd;
+  spawn.cwd = staging->dir();
   spawn.cpu = *cpu;
   spawn.detach_stdio = true;
   spawn.new_process_group = true;
@@ -55,6 +59,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Open(const ReplayOptions
       new ReplaySession(std::shared_ptr<trace::TraceReader>(std::move(reader)), *arch, options));
   pid_t live = process.pid();
   s->root_ = std::move(process);
+  s->staging_ = std::move(staging);
   ASSIGN_OR_RETURN(const trace::Event* first, s->PeekEvent());
   pid_t recorded = first ? first->tid : live;
   auto mm = std::make_shared<AddressSpace>();
@@ -391,6 +396,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   std::unique_ptr<ReplaySession> copy(new ReplaySession(reader_, arch(), options));
   copy->root_ = Process((*tids)[0]);
   copy->shared_copies_ = shared_copies_;
+  copy->staging_ = staging_;
   auto copy_mm = std::make_shared<AddressSpace>();
   copy_mm->patcher = mm.patcher;
   copy_mm->exec_path = mm.exec_path;

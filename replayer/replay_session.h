@@ -28,9 +28,11 @@
 #include "core/process.h"
 #include "core/status.h"
 #include "core/tracee.h"
+#include "replayer/exec_staging.h"
 #include "replayer/page_watch.h"
 #include "replayer/replay_task.h"
 #include "replayer/shared_file_copies.h"
+#include "trace/file_cache.h"
 #include "trace/trace_reader.h"
 
 namespace rwd::replayer {
@@ -210,6 +212,13 @@ class ReplaySession {
   // wait's mask by running a wait for real with the signal queued.
   Status ReplayMaskedWait(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
+  // --- exec (replay_exec.cc) ---
+  struct StagedExec {
+    std::optional<std::array<uint64_t, 6>> args;  // execve's, naming the staged file
+    ExecStaging::Plan plan;
+    std::string elf_path;  // recorded path of the ELF that runs
+  };
+  Expected<StagedExec> StageExec(const trace::ExecEvent& ev);
   Status ReplayExec(const trace::ExecEvent& ev);
   // Re-runs the syscall the thread is stopped at, for real. `args` replaces
   // the arguments when given. Returns the result, or the exit when the
@@ -284,6 +293,9 @@ class ReplaySession {
   std::shared_ptr<trace::TraceReader> reader_;
   // Writable copies of shared file mappings; shared with checkpoints.
   std::shared_ptr<SharedFileCopies> shared_copies_ = std::make_shared<SharedFileCopies>();
+  // The replayed processes' working directory, where execs are staged;
+  // shared with the checkpoints.
+  std::shared_ptr<ExecStaging> staging_;
   const arch::Arch* arch_;
   uint64_t cursor_ = 0;  // number of the next event to read from reader_
   ReplayOptions options_;

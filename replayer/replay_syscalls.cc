@@ -1,4 +1,5 @@
-// ReplaySession: syscalls and exec (process tree and exits: replay_tree.cc).
+// ReplaySession: syscalls (exec: replay_exec.cc; process tree and exits:
+// replay_tree.cc).
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -218,7 +219,7 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
     (*args)[0] = static_cast<uint64_t>(ev.result);
     (*args)[3] = ((*args)[3] | MAP_FIXED) & ~kMapFixedNoReplace;
     if (!ev.mapped_file_id.empty()) {
-      std::string file = reader_->FilePath(ev.mapped_file_id);
+      ASSIGN_OR_RETURN(std::string file, reader_->LocalFileCopy(ev.mapped_file_id));
       uint64_t access = O_RDONLY;
       uint64_t type = ev.args[3] & kMapType;
       if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
@@ -240,7 +241,7 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
       }
       (*args)[4] = static_cast<uint64_t>(fd);
       fd_to_close = fd;
-      cur().mm->mapped_files[ev.mapped_path] = reader_->FilePath(ev.mapped_file_id);
+      cur().mm->mapped_files[ev.mapped_path] = copy;
     }
   }
   std::optional<WaitStatus> exited;
@@ -355,66 +356,6 @@ Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<u
     }
   }
   return Error("a re-executed syscall never completed");
-}
-
-Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
-  std::optional<WaitStatus> exited;
-  ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(std::nullopt, &exited));
-  if (exited) return Diverged("the process ended during execve of " + ev.path);
-  if (result != 0) {
-    return Status(ErrorCode::kDivergence, "execve of " + ev.path + " failed in replay (" +
-                                              strerror(static_cast<int>(-result)) +
-                                              ") but succeeded when recorded");
-  }
-  // A new address space, even for a vfork child that shared its parent's.
-  // Other threads of the process ended with the exec.
-  for (const auto& t : tasks_) {
-    if (t.get() != cur_ && t->tgid == cur().tgid) ReapThread(*t);
-  }
-  std::erase_if(tasks_, [&](const auto& t) { return t.get() != cur_ && t->tgid == cur().tgid; });
-  cur().mm = std::make_shared<AddressSpace>();
-  if (cur().tgid == focus_pid_) focus_mm_ = cur().mm;
-  cur().mm->exec_path = ev.path;
-  for (const trace::FileMapping& m : ev.mappings) {
-    if (!m.file_id.empty()) cur().mm->mapped_files[m.path] = reader_->FilePath(m.file_id);
-  }
-  RETURN_IF_ERROR(tracee().ReopenMemory());
-  patcher().Reset(ev.tsc_reads_patched);
-  ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher().PatchVdso(tracee()));
-  if (ev.cpuid_faulting) {
-    auto call = arch().CpuidFaultingSyscall();
-    int64_t r = -1;
-    if (call) {
-      SyscallArgs args;
-      std::copy(call->begin() + 1, call->end(), args.v.begin());
-      ASSIGN_OR_RETURN(r, InjectSyscall(tracee(), syscall_insn, (*call)[0], args));
-    }
-    if (r != 0) {
-      return Status(ErrorCode::kUnsupported,
-                    "the trace was recorded with cpuid faulting, which this machine lacks");
-    }
-  }
-  if (!ev.at_random.empty()) {
-    RETURN_IF_ERROR(tracee().WriteMemory(ev.at_random_addr, ev.at_random));
-  }
-  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee().tid()));
-  std::vector<uint64_t> sites;
-  for (const MemoryMapping& m : maps) {
-    if (!m.is_file() || !(m.prot & PROT_EXEC)) continue;
-    ASSIGN_OR_RETURN(std::vector<uint64_t> s, patcher().PatchTrapSites(tracee(), m.start, m.end));
-    sites.insert(sites.end(), s.begin(), s.end());
-  }
-  if (sites != ev.trap_sites) {
-    return Diverged("the executable's code differs from the recording (" +
-                    std::to_string(sites.size()) + " trap sites, recorded " +
-                    std::to_string(ev.trap_sites.size()) + ")");
-  }
-  if (InFocus(cur())) {
-    // The debugger's breakpoints belong to the new image once it maps them.
-    deferred_breakpoints_ = debugger_breakpoints_;
-    RETURN_IF_ERROR(PlantDeferred());
-  }
-  return Status::Ok();
 }
 
 }  // namespace rwd::replayer

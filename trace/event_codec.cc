@@ -152,6 +152,7 @@ void Encode(const ExecEvent& e, ByteWriter* out) {
   PutU64s(e.trap_sites, out);
   out->PutBool(e.cpuid_faulting);
   out->PutBool(e.tsc_reads_patched);
+  out->PutString(e.script_file_id);
 }
 
 Status Decode(ByteReader* in, ExecEvent* e) {
@@ -166,7 +167,8 @@ Status Decode(ByteReader* in, ExecEvent* e) {
   for (FileMapping& m : e->mappings) RETURN_IF_ERROR(Decode(in, &m));
   RETURN_IF_ERROR(ReadU64s(in, &e->trap_sites));
   RETURN_IF_ERROR(in->ReadBool(&e->cpuid_faulting));
-  return in->ReadBool(&e->tsc_reads_patched);
+  RETURN_IF_ERROR(in->ReadBool(&e->tsc_reads_patched));
+  return in->ReadString(&e->script_file_id);
 }
 
 void Encode(const ExitEvent& e, ByteWriter* out) {

@@ -1,6 +1,8 @@
 #include "trace/file_io.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +56,21 @@ Expected<size_t> PreadFull(int fd, uint8_t* buf, size_t size, uint64_t offset,
   return done;
 }
 
+Status ForEachBlock(int fd, const std::string& path,
+                    const std::function<Status(const uint8_t*, size_t)>& sink) {
+  constexpr size_t kBlockBytes = 1 << 20;
+  std::vector<uint8_t> block(kBlockBytes);
+  uint64_t offset = 0;
+  for (;;) {
+    ASSIGN_OR_RETURN(size_t n, PreadFull(fd, block.data(), block.size(), offset, path));
+    if (n == 0) return Status::Ok();
+    RETURN_IF_ERROR(sink(block.data(), n));
+    offset += n;
+  }
+}
+
+bool TryReflink(int dst, int src) { return ::ioctl(dst, FICLONE, src) == 0; }
+
 Expected<std::vector<uint8_t>> ReadWholeFile(const std::string& path) {
   ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(path, O_RDONLY));
   std::vector<uint8_t> bytes;
@@ -70,7 +87,7 @@ Status WriteFileAtomically(const std::string& path,
                            std::span<const uint8_t> bytes) {
   std::string tmp = path + ".tmp";
   ASSIGN_OR_RETURN(ScopedFd fd,
-                   OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+                   OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600));
   Status status = WriteAll(fd.get(), bytes, tmp);
   fd.Reset();
   if (status.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,11 +28,21 @@ Status WriteAll(int fd, std::span<const uint8_t> bytes,
 Expected<size_t> PreadFull(int fd, uint8_t* buf, size_t size, uint64_t offset,
                            const std::string& path);
 
+// Calls `sink(data, size)` for each block of the file at `fd`, from offset 0
+// to its end, stopping at the first error.
+Status ForEachBlock(int fd, const std::string& path,
+                    const std::function<Status(const uint8_t*, size_t)>& sink);
+
+// Makes `dst` share `src`'s extents (ioctl FICLONE): a copy that costs no
+// space, where the filesystem offers it. False (and nothing changed) where
+// it does not: other filesystems, different devices.
+bool TryReflink(int dst, int src);
+
 // Reads a whole (small) file. ENOENT gives kNotFound.
 Expected<std::vector<uint8_t>> ReadWholeFile(const std::string& path);
 
-// Writes `bytes` to a temporary name beside `path`, then renames it, so
-// readers see either no file or the whole file.
+// Writes `bytes` to a temporary name beside `path` (mode 0600), then renames
+// it, so readers see either no file or the whole file.
 Status WriteFileAtomically(const std::string& path,
                            std::span<const uint8_t> bytes);
 

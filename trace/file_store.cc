@@ -2,59 +2,22 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <xxhash.h>
+#include <zstd.h>
 
-#include <cstdio>
 #include <memory>
-#include <string_view>
 #include <vector>
 
+#include "trace/content_hash.h"
 #include "trace/file_io.h"
+#include "trace/layout.h"
 
 namespace rwd::trace {
 
 namespace {
 
-constexpr size_t kReadBlockBytes = 1 << 20;
-
-// Streaming xxh3-128 over a file's bytes.
-class ContentHasher {
- public:
-  ContentHasher() : state_(XXH3_createState(), XXH3_freeState) {
-    XXH3_128bits_reset(state_.get());
-  }
-  void Update(const uint8_t* data, size_t size) {
-    XXH3_128bits_update(state_.get(), data, size);
-  }
-  std::string HexDigest() const {
-    XXH128_canonical_t canonical;
-    XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state_.get()));
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (uint8_t b : canonical.digest) {
-      hex.push_back(kHex[b >> 4]);
-      hex.push_back(kHex[b & 0xf]);
-    }
-    return hex;
-  }
-
- private:
-  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state_;
-};
-
-// Calls `sink(data, size)` for each block of the file at `fd`, from offset 0.
-template <typename Sink>
-Status ForEachBlock(int fd, const std::string& path, Sink sink) {
-  std::vector<uint8_t> block(kReadBlockBytes);
-  uint64_t offset = 0;
-  for (;;) {
-    ASSIGN_OR_RETURN(size_t n,
-                     PreadFull(fd, block.data(), block.size(), offset, path));
-    if (n == 0) return Status::Ok();
-    RETURN_IF_ERROR(sink(block.data(), n));
-    offset += n;
-  }
-}
+// Level 3 (zstd's default) packs shared libraries ~3x at a few hundred MB/s;
+// each file is compressed once per recording.
+constexpr int kZstdLevel = 3;
 
 Expected<std::string> HashFile(int fd, const std::string& path) {
   ContentHasher hasher;
@@ -65,27 +28,29 @@ Expected<std::string> HashFile(int fd, const std::string& path) {
   return hasher.HexDigest();
 }
 
-bool IsSystemPath(const std::string& path) {
-  static constexpr std::string_view kPrefixes[] = {"/usr/", "/lib/",  "/lib64/",
-                                                   "/bin/", "/sbin/", "/opt/"};
-  // "/usr/../home/x" is not a system file.
-  if (path.find("/..") != std::string::npos) return false;
-  for (std::string_view prefix : kPrefixes) {
-    if (path.starts_with(prefix)) return true;
-  }
-  return false;
+Expected<std::string> CopyRaw(int fd, const std::string& path, int out, const std::string& temp) {
+  ContentHasher hasher;
+  RETURN_IF_ERROR(ForEachBlock(fd, path, [&](const uint8_t* data, size_t n) {
+    hasher.Update(data, n);
+    return WriteAll(out, {data, n}, temp);
+  }));
+  return hasher.HexDigest();
 }
 
 }  // namespace
 
 FileStore::FileIdentity FileStore::IdentityOf(const struct stat& st) {
-  return {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec,
-          st.st_mtim.tv_nsec};
+  return {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
 }
 
 std::string FileStore::TempPath() {
   return files_dir_ + "/.tmp." + std::to_string(::getpid()) + "." +
          std::to_string(temp_counter_++);
+}
+
+bool FileStore::Holds(const std::string& id) const {
+  std::string base = files_dir_ + "/" + id;
+  return PathExists(base) || PathExists(base + kCompressedSuffix);
 }
 
 Expected<std::string> FileStore::Store(int fd, const std::string& path) {
@@ -103,57 +68,98 @@ Expected<std::string> FileStore::Store(int fd, const std::string& path) {
   FileIdentity identity = IdentityOf(st);
   if (auto it = ids_.find(identity); it != ids_.end()) return it->second;
 
-  ASSIGN_OR_RETURN(std::string id, HashFile(fd, path));
-  if (!PathExists(files_dir_ + "/" + id) && !TryLink(path, st, id)) {
-    ASSIGN_OR_RETURN(std::string copied_id, CopyIn(fd, path));
-    // The file changed while we read it: the copy is what the trace has, and
-    // the identity no longer describes it, so do not remember it.
-    if (copied_id != id) return copied_id;
-  }
-  ids_[identity] = id;
+  ASSIGN_OR_RETURN(std::string id, CopyIn(fd, path, static_cast<uint64_t>(st.st_size)));
+  // A file that changed while we read it has bytes the identity no longer
+  // describes: do not remember it.
+  struct stat after;
+  if (::fstat(fd, &after) == 0 && IdentityOf(after) == identity) ids_[identity] = id;
   return id;
 }
 
-bool FileStore::TryLink(const std::string& path, const struct stat& st,
-                        const std::string& id) {
-  if (!IsSystemPath(path)) return false;
+Expected<std::string> FileStore::CopyIn(int fd, const std::string& path, uint64_t size) {
   std::string temp = TempPath();
-  // Follow a final symlink: the store must hold the file, not the link.
-  if (::linkat(AT_FDCWD, path.c_str(), AT_FDCWD, temp.c_str(),
-               AT_SYMLINK_FOLLOW) != 0) {
-    return false;  // EXDEV, EPERM (protected_hardlinks), ...: copy instead
-  }
-  // The path may have been replaced since `fd` was opened; only a link to the
-  // very file we hashed may carry its id.
-  struct stat linked;
-  bool same = ::lstat(temp.c_str(), &linked) == 0 && S_ISREG(linked.st_mode) &&
-              IdentityOf(linked) == IdentityOf(st);
-  if (same && ::rename(temp.c_str(), (files_dir_ + "/" + id).c_str()) == 0)
-    return true;
-  ::unlink(temp.c_str());
-  return false;
-}
-
-Expected<std::string> FileStore::CopyIn(int fd, const std::string& path) {
-  std::string temp = TempPath();
-  ASSIGN_OR_RETURN(ScopedFd out,
-                   OpenFile(temp, O_WRONLY | O_CREAT | O_EXCL, 0644));
-  ContentHasher hasher;
-  Status status = ForEachBlock(fd, path, [&](const uint8_t* data, size_t n) {
-    hasher.Update(data, n);
-    return WriteAll(out.get(), {data, n}, temp);
-  });
-  out.Reset();
-  std::string id = hasher.HexDigest();
-  if (status.ok() &&
-      ::rename(temp.c_str(), (files_dir_ + "/" + id).c_str()) != 0) {
-    status = ErrnoError("renaming " + temp);
-  }
-  if (!status.ok()) {
+  ASSIGN_OR_RETURN(ScopedFd out, OpenFile(temp, O_RDWR | O_CREAT | O_EXCL, kTraceFileMode));
+  auto copy = [&]() -> Expected<std::string> {
+    ++counts_.hashed;
+    if (TryReflink(out.get(), fd)) {
+      // The clone is a snapshot: its hash names exactly the bytes kept.
+      ASSIGN_OR_RETURN(std::string id, HashFile(out.get(), temp));
+      if (Holds(id)) {
+        ::unlink(temp.c_str());
+        return id;
+      }
+      RETURN_IF_ERROR(Install(temp, id));
+      ++counts_.reflinked;
+      return id;
+    }
+    // Hash first: content already stored under another identity costs one
+    // read instead of a compression.
+    ASSIGN_OR_RETURN(std::string id, HashFile(fd, path));
+    if (Holds(id)) {
+      ::unlink(temp.c_str());
+      return id;
+    }
+    if (size >= kCompressMinBytes) {
+      bool paid = false;
+      ASSIGN_OR_RETURN(id, WriteCompressed(fd, path, out.get(), size, &paid));
+      if (paid) {
+        RETURN_IF_ERROR(Install(temp, id + kCompressedSuffix));
+        ++counts_.compressed;
+        return id;
+      }
+      if (::ftruncate(out.get(), 0) != 0 || ::lseek(out.get(), 0, SEEK_SET) != 0) {
+        return ErrnoError("rewinding " + temp);
+      }
+    }
+    ASSIGN_OR_RETURN(id, CopyRaw(fd, path, out.get(), temp));
+    RETURN_IF_ERROR(Install(temp, id));
+    ++counts_.raw;
+    return id;
+  };
+  Expected<std::string> id = copy();
+  if (!id.ok()) {
     ::unlink(temp.c_str());
-    return status.Wrap("storing a copy of " + path + " in the trace");
+    return id.status().Wrap("storing a copy of " + path + " in the trace");
   }
   return id;
+}
+
+Expected<std::string> FileStore::WriteCompressed(int fd, const std::string& path, int out,
+                                                 uint64_t size, bool* paid) {
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  if (!cctx) return Error("out of memory creating a zstd context");
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kZstdLevel);
+  std::vector<uint8_t> buffer(ZSTD_CStreamOutSize());
+  ContentHasher hasher;
+  uint64_t written = 0;
+  auto pump = [&](ZSTD_inBuffer* in, ZSTD_EndDirective mode) -> Status {
+    for (;;) {
+      ZSTD_outBuffer o{buffer.data(), buffer.size(), 0};
+      size_t left = ZSTD_compressStream2(cctx.get(), &o, in, mode);
+      if (ZSTD_isError(left)) return Error(std::string("zstd: ") + ZSTD_getErrorName(left));
+      RETURN_IF_ERROR(WriteAll(out, {buffer.data(), o.pos}, path));
+      written += o.pos;
+      bool done = mode == ZSTD_e_end ? left == 0 : in->pos == in->size;
+      if (done) return Status::Ok();
+    }
+  };
+  RETURN_IF_ERROR(ForEachBlock(fd, path, [&](const uint8_t* data, size_t n) {
+    hasher.Update(data, n);
+    ZSTD_inBuffer in{data, n, 0};
+    return pump(&in, ZSTD_e_continue);
+  }));
+  ZSTD_inBuffer none{nullptr, 0, 0};
+  RETURN_IF_ERROR(pump(&none, ZSTD_e_end));
+  *paid = written <= size - size / 8;
+  return hasher.HexDigest();
+}
+
+Status FileStore::Install(const std::string& temp, const std::string& name) {
+  std::string final_path = files_dir_ + "/" + name;
+  if (::rename(temp.c_str(), final_path.c_str()) != 0) {
+    return ErrnoError("renaming " + temp + " to " + final_path);
+  }
+  return Status::Ok();
 }
 
 }  // namespace rwd::trace

@@ -1,15 +1,20 @@
 // FileStore: the `files/` directory of a trace, holding the bytes of files the
-// recorded processes mapped or executed, each named by its content id (the
-// xxh3-128 of its bytes as 32 hex digits). Identical content is stored once.
+// recorded processes mapped or executed, each named by its content id
+// (trace/content_hash.h). Identical content is stored once.
 //
-// A file under a system prefix (/usr/, /lib/, /lib64/, /bin/, /sbin/, /opt/)
-// is hard-linked when possible: package managers replace such files rather
-// than rewrite them, so the link keeps the recorded bytes. Everything else is
-// copied through a temporary name and renamed, so an interrupted recorder
-// never leaves a partial file under a content id.
+// Every entry is a private copy owned by the trace (mode 0600, never a hard
+// link: a link would let a write into the trace reach the system file, and
+// would keep a setuid binary's old bits alive after a security update).
+// Where the filesystem can share extents (ioctl FICLONE: btrfs, xfs, ...)
+// the copy is a reflink and costs no space; otherwise a file of at least
+// kCompressMinBytes is stored zstd-compressed as files/<id>.zst when that
+// saves at least an eighth, and as is otherwise. Copies are written under a
+// temporary name and renamed, so an interrupted recorder never leaves a
+// partial file under a content id.
 //
-// Remembers (device, inode, size, mtime) -> id so a file mapped many times is
-// hashed once. Not thread-safe; one store per writer.
+// Remembers (device, inode, size, mtime) -> id so a file executed or mapped
+// many times in one recording (make, shell pipelines) is read once. Not
+// thread-safe; one store per writer.
 #pragma once
 
 #include <sys/stat.h>
@@ -19,18 +24,29 @@
 #include <map>
 #include <string>
 
+#include "core/scoped_fd.h"
 #include "core/status.h"
 
 namespace rwd::trace {
 
 class FileStore {
  public:
-  explicit FileStore(std::string files_dir)
-      : files_dir_(std::move(files_dir)) {}
+  static constexpr uint64_t kCompressMinBytes = 16 * 1024;
+
+  explicit FileStore(std::string files_dir) : files_dir_(std::move(files_dir)) {}
 
   // Stores the file open at `fd` (read with pread, position untouched) or,
   // when fd < 0, the file at `path`; returns its content id.
   Expected<std::string> Store(int fd, const std::string& path);
+
+  // How the stored copies were made, for tests and measurements.
+  struct Counts {
+    uint64_t reflinked = 0;
+    uint64_t compressed = 0;
+    uint64_t raw = 0;
+    uint64_t hashed = 0;  // files read to find their id (identity cache misses)
+  };
+  const Counts& counts() const { return counts_; }
 
  private:
   struct FileIdentity {
@@ -43,17 +59,19 @@ class FileStore {
   };
   static FileIdentity IdentityOf(const struct stat& st);
 
-  // True when `path` now names the same file as `st` and was linked as `id`.
-  bool TryLink(const std::string& path, const struct stat& st,
-               const std::string& id);
+  bool Holds(const std::string& id) const;
   // Copies the bytes at `fd` in; returns the id of the bytes copied (which
   // differs from an earlier hash only if the file changed meanwhile).
-  Expected<std::string> CopyIn(int fd, const std::string& path);
+  Expected<std::string> CopyIn(int fd, const std::string& path, uint64_t size);
+  Expected<std::string> WriteCompressed(int fd, const std::string& path, int out,
+                                        uint64_t size, bool* paid);
+  Status Install(const std::string& temp, const std::string& name);
   std::string TempPath();
 
   std::string files_dir_;
   std::map<FileIdentity, std::string> ids_;
   uint64_t temp_counter_ = 0;
+  Counts counts_;
 };
 
 }  // namespace rwd::trace

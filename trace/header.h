@@ -9,8 +9,10 @@
 
 namespace rwd::trace {
 
-// 2: threads and processes; 3: ExecEvent.tsc_reads_patched.
-inline constexpr uint32_t kFormatVersion = 3;
+// 2: threads and processes; 3: ExecEvent.tsc_reads_patched; 4: private file
+// copies (maybe .zst, never hard links), #! scripts kept
+// (ExecEvent::script_file_id).
+inline constexpr uint32_t kFormatVersion = 4;
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;

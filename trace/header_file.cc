@@ -105,7 +105,7 @@ Expected<TraceHeader> ParseHeaderFile(std::span<const uint8_t> bytes,
 Status WriteHeaderFile(const std::string& dir, const TraceHeader& header) {
   std::string path = HeaderPath(dir);
   ASSIGN_OR_RETURN(ScopedFd fd,
-                   OpenFile(path, O_WRONLY | O_CREAT | O_EXCL, 0644));
+                   OpenFile(path, O_WRONLY | O_CREAT | O_EXCL, kTraceFileMode));
   return WriteAll(fd.get(), SerializeHeaderFile(header), path);
 }
 

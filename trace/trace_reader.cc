@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "trace/chunk_index.h"
+#include "trace/file_cache.h"
 #include "trace/file_io.h"
 #include "trace/header_file.h"
 #include "trace/layout.h"
@@ -60,7 +61,9 @@ struct TraceReader::Impl {
   ScopedFd events_fd;
   ChunkIndex index;
   bool complete = false;
+  bool corrupt = false;
   std::string incompleteness;
+  std::unique_ptr<FileCache> files;
   uint64_t position = 0;
   // The one decoded chunk kept in memory.
   size_t cached_chunk = kNoChunk;
@@ -72,16 +75,26 @@ struct TraceReader::Impl {
 
 void TraceReader::Impl::DescribeCompleteness(const EndMarker& marker) {
   std::string events_end = "events end at " + std::to_string(index.event_count);
-  if (index.truncated) {
+  if (marker.present && (index.truncated || (marker.event_count &&
+                                             *marker.event_count != index.event_count))) {
+    // The recording finished and said so: whatever is missing was lost
+    // afterwards (a bad copy, a damaged disk), not cut short by the recorder.
+    corrupt = true;
+    incompleteness = "the trace is corrupt: the recording finished";
+    if (marker.event_count) incompleteness += " with " + std::to_string(*marker.event_count) + " events";
+    incompleteness += " but its events file is truncated (" + events_end;
+    if (index.truncated) {
+      incompleteness += ", then an incomplete chunk at byte offset " +
+                        std::to_string(index.truncated_offset);
+    }
+    incompleteness += ")";
+  } else if (index.truncated) {
     incompleteness = "recording was cut short: " + events_end +
                      "; the trace has an incomplete chunk at byte offset " +
                      std::to_string(index.truncated_offset);
   } else if (!marker.present) {
     // The recorder was killed, or stopped on an error, before finishing.
     incompleteness = "recording was cut short (it did not finish normally); " + events_end;
-  } else if (marker.event_count && *marker.event_count != index.event_count) {
-    incompleteness = "the events file is truncated: " + events_end +
-                     " but the recording wrote " + std::to_string(*marker.event_count);
   } else {
     complete = true;
   }
@@ -112,6 +125,7 @@ Expected<std::unique_ptr<TraceReader>> TraceReader::Open(
   ASSIGN_OR_RETURN(impl->index,
                    BuildChunkIndex(impl->events_fd.get(), impl->events_path));
   impl->DescribeCompleteness(ReadEndMarker(dir));
+  impl->files = std::make_unique<FileCache>(dir + "/" + kFilesDirName, FileCache::DefaultDir());
   return std::unique_ptr<TraceReader>(new TraceReader(std::move(impl)));
 }
 
@@ -121,6 +135,7 @@ TraceReader::~TraceReader() = default;
 const TraceHeader& TraceReader::header() const { return impl_->header; }
 bool TraceReader::complete() const { return impl_->complete; }
 bool TraceReader::truncated() const { return impl_->index.truncated; }
+bool TraceReader::corrupt() const { return impl_->corrupt; }
 std::string TraceReader::incompleteness() const {
   return impl_->incompleteness;
 }
@@ -128,8 +143,8 @@ uint64_t TraceReader::event_count() const { return impl_->index.event_count; }
 uint64_t TraceReader::position() const { return impl_->position; }
 const std::string& TraceReader::dir() const { return impl_->dir; }
 
-std::string TraceReader::FilePath(const std::string& file_id) const {
-  return impl_->dir + "/" + kFilesDirName + "/" + file_id;
+Expected<std::string> TraceReader::LocalFileCopy(const std::string& file_id) {
+  return impl_->files->LocalCopy(file_id);
 }
 
 Expected<std::optional<Event>> TraceReader::Next() {

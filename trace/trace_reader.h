@@ -4,6 +4,9 @@
 // frames without decompressing them. Events are decoded one chunk at a time.
 // A trace whose last chunk is incomplete (recorder killed, disk full) opens
 // fine: truncated() is true and the events end at the last complete chunk.
+// A trace that finished (it has its `complete` marker) yet lacks events was
+// damaged afterwards: corrupt() is true, and its events still read up to the
+// last complete chunk.
 // A chunk failing its checksum makes Next()/Seek() return kCorrupt naming the
 // chunk and its byte offset. Not thread-safe.
 #pragma once
@@ -31,6 +34,9 @@ class TraceReader {
   bool complete() const;
   // True when bytes after the last complete chunk were dropped.
   bool truncated() const;
+  // True when the trace says it is complete but events are missing (it was
+  // damaged after the recording): incompleteness() then says "corrupt".
+  bool corrupt() const;
   // Human-readable reason when !complete(), e.g. "recording was cut short
   // after event 1234 (chunk 5 is incomplete)".
   std::string incompleteness() const;
@@ -44,8 +50,9 @@ class TraceReader {
   // Positions the cursor so that Next() returns event `number`.
   Status Seek(uint64_t number);
 
-  // Path of a stored file copy by content id.
-  std::string FilePath(const std::string& file_id) const;
+  // Path of a plain, executable copy of the stored file `file_id`, unpacked
+  // into the user's file cache (trace/file_cache.h) on first use.
+  Expected<std::string> LocalFileCopy(const std::string& file_id);
   const std::string& dir() const;
 
  private:

@@ -38,11 +38,15 @@ struct TraceWriter::Impl {
 
 namespace {
 
+// Creates `path` (or takes an existing directory) and makes it private.
 Status MakeDirectory(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) == 0) return Status::Ok();
+  if (::mkdir(path.c_str(), kTraceDirMode) == 0) return Status::Ok();
   int err = errno;
   struct stat st;
   if (err == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if ((st.st_mode & 07777) != kTraceDirMode && ::chmod(path.c_str(), kTraceDirMode) != 0) {
+      return ErrnoError("making " + path + " private");
+    }
     return Status::Ok();
   }
   return SystemError("creating directory " + path, err);
@@ -61,7 +65,7 @@ Expected<std::unique_ptr<TraceWriter>> TraceWriter::Create(
   RETURN_IF_ERROR(WriteHeaderFile(dir, header));
   ASSIGN_OR_RETURN(ScopedFd events,
                    OpenFile(dir + "/" + kEventsFileName,
-                            O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0644));
+                            O_WRONLY | O_CREAT | O_EXCL | O_APPEND, kTraceFileMode));
   return std::unique_ptr<TraceWriter>(
       new TraceWriter(std::make_unique<Impl>(dir, std::move(events))));
 }

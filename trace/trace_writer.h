@@ -5,11 +5,12 @@
 //   events          a sequence of chunks; each chunk is a fixed frame
 //                   (magic, sizes, first event number, event count, checksum)
 //                   followed by a zstd-compressed batch of serialized events
-//   files/<id>      copies of mapped files, named by content hash (hard links
-//                   where the filesystem allows, copies otherwise)
+//   files/<id>      private copies of executed and mapped files, named by
+//                   content hash; <id>.zst when compressed (file_store.h)
 //   complete        written by Finish(): the recording ended normally
 //
-// Events are buffered and a chunk is written when the buffer reaches
+// The directory is 0700 and every file in it 0600 (layout.h). Events are
+// buffered and a chunk is written when the buffer reaches
 // kChunkBytes or Flush() is called, so a recorder killed mid-way loses at most
 // the current chunk and the trace stays readable up to the last full chunk.
 // Not thread-safe; one writer per trace.
@@ -43,8 +44,7 @@ class TraceWriter {
 
   // Stores the bytes of the file open at `fd` (any position; read with
   // pread) or, when fd < 0, at `path`; returns its content id. Repeated
-  // calls for identical content store one copy. `path` is used for the
-  // hard-link attempt and for messages.
+  // calls for identical content store one copy. `path` is for messages.
   Expected<std::string> StoreFile(int fd, const std::string& path);
 
   uint64_t events_written() const;

@@ -1,0 +1,142 @@
+#include "trace/file_cache.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "core/scoped_fd.h"
+#include "trace/content_hash.h"
+#include "trace/file_io.h"
+#include "trace/layout.h"
+
+namespace rwd::trace {
+
+namespace {
+
+constexpr mode_t kEntryMode = 0500;
+
+Status CopyPlain(int in, const std::string& in_path, int out, const std::string& out_path,
+                 ContentHasher* hasher) {
+  if (TryReflink(out, in)) {
+    return ForEachBlock(out, out_path, [&](const uint8_t* data, size_t n) {
+      hasher->Update(data, n);
+      return Status::Ok();
+    });
+  }
+  return ForEachBlock(in, in_path, [&](const uint8_t* data, size_t n) {
+    hasher->Update(data, n);
+    return WriteAll(out, {data, n}, out_path);
+  });
+}
+
+Status Decompress(int in, const std::string& in_path, int out, const std::string& out_path,
+                  ContentHasher* hasher) {
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!dctx) return Error("out of memory creating a zstd context");
+  std::vector<uint8_t> buffer(ZSTD_DStreamOutSize());
+  size_t last = 0;
+  RETURN_IF_ERROR(ForEachBlock(in, in_path, [&](const uint8_t* data, size_t n) -> Status {
+    ZSTD_inBuffer input{data, n, 0};
+    while (input.pos < input.size) {
+      ZSTD_outBuffer output{buffer.data(), buffer.size(), 0};
+      last = ZSTD_decompressStream(dctx.get(), &output, &input);
+      if (ZSTD_isError(last)) {
+        return Status(ErrorCode::kCorrupt,
+                      in_path + " is corrupt (zstd: " + ZSTD_getErrorName(last) + ")");
+      }
+      hasher->Update(buffer.data(), output.pos);
+      RETURN_IF_ERROR(WriteAll(out, {buffer.data(), output.pos}, out_path));
+    }
+    return Status::Ok();
+  }));
+  if (last != 0) return Status(ErrorCode::kCorrupt, in_path + " is cut short");
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string FileCache::DefaultDir() {
+  if (const char* dir = getenv("REWIND_CACHE_DIR"); dir && *dir) return dir;
+  if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    return std::string(xdg) + "/rewind/files";
+  }
+  const char* home = getenv("HOME");
+  if (home && *home) return std::string(home) + "/.cache/rewind/files";
+  return "/tmp/rewind-cache-" + std::to_string(getuid());
+}
+
+Status FileCache::PrepareDir() {
+  if (dir_ready_) return Status::Ok();
+  std::error_code ec;
+  std::filesystem::create_directories(cache_dir_, ec);
+  if (ec) return Error("cannot create the file cache " + cache_dir_ + ": " + ec.message());
+  struct stat st;
+  if (::lstat(cache_dir_.c_str(), &st) != 0) return ErrnoError("stat of " + cache_dir_);
+  // Another user's directory could hand us planted "copies".
+  if (!S_ISDIR(st.st_mode) || st.st_uid != getuid()) {
+    return Error("the file cache " + cache_dir_ +
+                 " is not a directory of yours; set REWIND_CACHE_DIR to another place");
+  }
+  if ((st.st_mode & 0777) != 0700 && ::chmod(cache_dir_.c_str(), 0700) != 0) {
+    return ErrnoError("making " + cache_dir_ + " private");
+  }
+  dir_ready_ = true;
+  return Status::Ok();
+}
+
+Expected<std::string> FileCache::LocalCopy(const std::string& id) {
+  if (auto it = paths_.find(id); it != paths_.end()) return it->second;
+  if (!IsContentId(id)) {
+    return Status(ErrorCode::kCorrupt, "the trace names a file copy '" + id +
+                                           "' that is not a content id");
+  }
+  RETURN_IF_ERROR(PrepareDir());
+  std::string dest = cache_dir_ + "/" + id;
+  struct stat st;
+  if (::lstat(dest.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    ASSIGN_OR_RETURN(dest, Unpack(id, dest));
+  }
+  paths_[id] = dest;
+  return dest;
+}
+
+Expected<std::string> FileCache::Unpack(const std::string& id, const std::string& dest) {
+  std::string plain = files_dir_ + "/" + id;
+  std::string packed = plain + kCompressedSuffix;
+  bool compressed = !PathExists(plain);
+  std::string source = compressed ? packed : plain;
+  auto in = OpenFile(source, O_RDONLY);
+  if (!in.ok()) {
+    if (in.status().code() != ErrorCode::kNotFound) return in.status();
+    return Status(ErrorCode::kNotFound, "the trace has no copy of file " + id + " (neither " +
+                                            plain + " nor " + packed + ")");
+  }
+  std::string temp = cache_dir_ + "/.tmp." + std::to_string(getpid()) + "." +
+                     std::to_string(temp_counter_++);
+  ASSIGN_OR_RETURN(ScopedFd out, OpenFile(temp, O_RDWR | O_CREAT | O_EXCL, 0600));
+  ContentHasher hasher;
+  Status status = compressed ? Decompress(in->get(), source, out.get(), temp, &hasher)
+                             : CopyPlain(in->get(), source, out.get(), temp, &hasher);
+  if (status.ok() && hasher.HexDigest() != id) {
+    status = Status(ErrorCode::kCorrupt,
+                    "the trace's copy " + source + " is corrupt: its bytes do not match its id");
+  }
+  if (status.ok() && ::fchmod(out.get(), kEntryMode) != 0) status = ErrnoError("chmod " + temp);
+  out.Reset();
+  if (status.ok() && ::rename(temp.c_str(), dest.c_str()) != 0) {
+    status = ErrnoError("renaming " + temp + " to " + dest);
+  }
+  if (!status.ok()) {
+    ::unlink(temp.c_str());
+    return status;
+  }
+  return dest;
+}
+
+}  // namespace rwd::trace
