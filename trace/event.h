@@ -86,9 +86,6 @@ struct ExecEvent {
   std::string path;  // the path execve was given (resolved)
   std::vector<std::string> argv;
   std::string exe_file_id;         // trace copy of the ELF that runs
-  // Trace copy of the #! script execve was given, when that was a script
-  // (then exe_file_id is its interpreter's); "" for an ELF.
-  std::string script_file_id;
   std::vector<uint8_t> at_random;  // the 16 AT_RANDOM bytes the kernel chose
   uint64_t at_random_addr = 0;
   std::vector<FileMapping> mappings;  // file mappings right after exec
@@ -97,6 +94,9 @@ struct ExecEvent {
   // rdtsc/rdtscp are among trap_sites: the recording host could not make
   // them fault (Arch::KernelTrapsTscReads), so replay patches them too.
   bool tsc_reads_patched = false;
+  // Trace copy of the #! script execve was given, when that was a script
+  // (then exe_file_id is its interpreter's); "" for an ELF.
+  std::string script_file_id;
   bool operator==(const ExecEvent&) const = default;
 };
 

@@ -22,6 +22,7 @@ namespace rwd::trace {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::NumberedEvent;
 using testing::ReadBytes;
 using testing::SampleHeader;
@@ -86,6 +87,8 @@ TEST(TraceDamageTest, CutInsideTheLastChunkKeepsTheChunksBefore) {
                           std::filesystem::copy_options::recursive |
                               std::filesystem::copy_options::overwrite_existing);
     CutEventsFile(copy.path(), cut);
+    // As a killed recorder leaves it: no `complete` marker.
+    std::filesystem::remove(copy.Sub("complete"));
     auto reader = TraceReader::Open(copy.path());
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
     EXPECT_TRUE((*reader)->truncated());
@@ -101,6 +104,28 @@ TEST(TraceDamageTest, CutInsideTheLastChunkKeepsTheChunksBefore) {
   }
 }
 
+// A trace that says it finished but lost its tail afterwards was damaged
+// (a bad copy, a full disk while copying): corrupt, not cut short; the events
+// before the damage still read.
+TEST(TraceDamageTest, CutInsideTheLastChunkOfAFinishedTraceIsCorrupt) {
+  TempDir tmp;
+  std::vector<uint64_t> offsets = WriteThreeChunkTrace(tmp.path());
+  const uint64_t last = offsets[2];
+  CutEventsFile(tmp.path(), last + kChunkFrameBytes + 5);
+  auto reader = TraceReader::Open(tmp.path());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_TRUE((*reader)->corrupt());
+  EXPECT_FALSE((*reader)->complete());
+  EXPECT_EQ((*reader)->incompleteness(),
+            "the trace is corrupt: the recording finished with 30 events but its events file is "
+            "truncated (events end at 20, then an incomplete chunk at byte offset " +
+                std::to_string(last) + ")");
+  EXPECT_THAT((*reader)->incompleteness(), Not(HasSubstr("cut short")));
+  uint64_t read = 0;
+  EXPECT_TRUE(ReadToEnd(**reader, &read).ok());
+  EXPECT_EQ(read, 2 * kEventsPerChunk);
+}
+
 TEST(TraceDamageTest, CutAtAChunkBoundaryDisagreesWithTheEndMarker) {
   TempDir tmp;
   std::vector<uint64_t> offsets = WriteThreeChunkTrace(tmp.path());
@@ -110,8 +135,10 @@ TEST(TraceDamageTest, CutAtAChunkBoundaryDisagreesWithTheEndMarker) {
   EXPECT_FALSE((*reader)->complete());
   EXPECT_FALSE((*reader)->truncated());
   EXPECT_EQ((*reader)->event_count(), kEventsPerChunk);
+  EXPECT_TRUE((*reader)->corrupt());
+  EXPECT_THAT((*reader)->incompleteness(), HasSubstr("corrupt"));
   EXPECT_THAT((*reader)->incompleteness(), HasSubstr("events end at 10"));
-  EXPECT_THAT((*reader)->incompleteness(), HasSubstr("wrote 30"));
+  EXPECT_THAT((*reader)->incompleteness(), HasSubstr("finished with 30 events"));
 }
 
 TEST(TraceDamageTest, EmptyEventsFileWithoutMarker) {
@@ -201,10 +228,11 @@ TEST(TraceDamageTest, EveryBitFlipInHeaderFailsOpen) {
   }
 }
 
-// Version 1 is the single-thread format before threads and processes; 7 is
-// one from the future.
+// Version 1 is the single-thread format before threads and processes, 2 and
+// 3 those whose files/ could hold hard links to system files; 7 is one from
+// the future.
 TEST(TraceDamageTest, OtherFormatVersion) {
-  for (uint8_t version : {1, 7}) {
+  for (uint8_t version : {1, 2, 3, 7}) {
     SCOPED_TRACE("version " + std::to_string(version));
     TempDir tmp;
     WriteThreeChunkTrace(tmp.path());
@@ -216,7 +244,7 @@ TEST(TraceDamageTest, OtherFormatVersion) {
     EXPECT_EQ(reader.status().code(), ErrorCode::kVersion);
     EXPECT_EQ(reader.status().message(), "trace " + tmp.path() + " has format version " +
                                              std::to_string(version) +
-                                             "; this rewind reads version 3");
+                                             "; this rewind reads version 4");
   }
 }
 

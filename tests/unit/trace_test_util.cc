@@ -82,7 +82,8 @@ std::vector<Event> SampleEvents() {
                               {0x7f0000000000, 0x7f0000200000, 0x1000, 1, 1, "/x", ""}},
                  .trap_sites = {0x401010, 0x402020},
                  .cpuid_faulting = true,
-                 .tsc_reads_patched = true};
+                 .tsc_reads_patched = true,
+                 .script_file_id = "0123456789abcdef0123456789abcdef"};
   // Not the defaults, so a codec that dropped a field would be caught.
   ExitEvent exit{.wait_status = -1, .whole_process = false};
   SyscallEntryEvent entry{.nr = 202, .args = {0x7f0000001000, 0x80, 2, 0, ~0ull, 1ull << 63}};

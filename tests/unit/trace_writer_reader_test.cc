@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <vector>
 
 #include "tests/unit/trace_test_util.h"
@@ -71,7 +72,7 @@ TEST(TraceWriterReaderTest, FilesHaveTheirMagic) {
   std::vector<uint8_t> header = testing::ReadBytes(tmp.Sub("header"));
   ASSERT_GE(header.size(), 12u);
   EXPECT_EQ(std::string(header.begin(), header.begin() + 12),
-            std::string("RWNDTRC\0\x03\0\0\0", 12));  // magic, format version 3
+            std::string("RWNDTRC\0\x04\0\0\0", 12));  // magic, format version 4
   std::vector<uint8_t> events = testing::ReadBytes(tmp.Sub("events"));
   ASSERT_GE(events.size(), 4u);
   EXPECT_EQ(std::string(events.begin(), events.begin() + 4), "RWCK");
@@ -217,10 +218,24 @@ TEST(TraceWriterReaderTest, CreateInMissingParentFails) {
   EXPECT_THAT(writer.status().message(), HasSubstr("no/such/dir"));
 }
 
-TEST(TraceWriterReaderTest, FilePathIsUnderFiles) {
+// The header holds the environment and the events every byte read: private
+// whatever the umask.
+TEST(TraceWriterReaderTest, TraceIsPrivate) {
   TempDir tmp;
-  ASSERT_TRUE(CreateWriter(tmp.path())->Finish().ok());
-  EXPECT_EQ(OpenReader(tmp.path())->FilePath("abc"), tmp.path() + "/files/abc");
+  mode_t old_umask = ::umask(0);
+  auto writer = CreateWriter(tmp.Sub("t"));
+  ASSERT_TRUE(writer->Append(NumberedEvent(0)).ok());
+  ASSERT_TRUE(writer->Finish().ok());
+  ::umask(old_umask);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(tmp.Sub("t"))) {
+    mode_t expected = entry.is_directory() ? 0700 : 0600;
+    struct stat st {};
+    ASSERT_EQ(::stat(entry.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, expected) << entry.path();
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(tmp.Sub("t").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
 }
 
 }  // namespace
