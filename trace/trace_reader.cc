@@ -82,12 +82,11 @@ void TraceReader::Impl::DescribeCompleteness(const EndMarker& marker) {
     corrupt = true;
     incompleteness = "the trace is corrupt: the recording finished";
     if (marker.event_count) incompleteness += " with " + std::to_string(*marker.event_count) + " events";
-    incompleteness += " but its events file is truncated (" + events_end;
+    incompleteness += " but its " + events_end;
     if (index.truncated) {
-      incompleteness += ", then an incomplete chunk at byte offset " +
+      incompleteness += ", followed by an incomplete chunk at byte offset " +
                         std::to_string(index.truncated_offset);
     }
-    incompleteness += ")";
   } else if (index.truncated) {
     incompleteness = "recording was cut short: " + events_end +
                      "; the trace has an incomplete chunk at byte offset " +

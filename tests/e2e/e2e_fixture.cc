@@ -147,6 +147,12 @@ RunResult RunCommand(const std::vector<std::string>& argv, const RunOptions& opt
     dup2(in[0], STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
     dup2(err[1], STDERR_FILENO);
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) {
+      std::string msg = "chdir " + options.cwd + ": " + std::strerror(errno) + "\n";
+      ssize_t ignored = write(STDERR_FILENO, msg.data(), msg.size());
+      (void)ignored;
+      _exit(127);
+    }
     execve(path.c_str(), c_args.data(), c_env.data());
     std::string msg = "exec " + path + ": " + std::strerror(errno) + "\n";
     ssize_t ignored = write(STDERR_FILENO, msg.data(), msg.size());
@@ -382,6 +388,9 @@ std::string E2ETest::NewPath(const std::string& label) {
 RunOptions E2ETest::WithTestEnv(const RunOptions& options) const {
   RunOptions with = options;
   with.env.insert(with.env.begin(), "XDG_DATA_HOME=" + data_home());
+  // Replay's unpacked file copies (trace/file_cache.h): per test, so every
+  // test unpacks what it replays and leaves nothing behind.
+  with.env.insert(with.env.begin(), "XDG_CACHE_HOME=" + temp_dir_ + "/xdg-cache");
   return with;
 }
 

@@ -13,7 +13,8 @@
 //
 // Each test gets a fresh temporary directory (traces, scratch files, and
 // XDG_DATA_HOME for rewind's default trace location), removed after the
-// test unless REWIND_E2E_KEEP is set in the environment. When ptrace is not
+// test unless REWIND_E2E_KEEP is set in the environment. XDG_CACHE_HOME (where
+// replay unpacks file copies) is per test too. When ptrace is not
 // available here (containers without CAP_SYS_PTRACE, Yama scope 3), SetUp
 // skips the test and says why. Single-threaded; one fixture per test.
 #pragma once
@@ -53,6 +54,8 @@ struct RunOptions {
   std::chrono::seconds timeout{120};
   // Extra "NAME=value" entries, added to (or replacing in) the inherited environment.
   std::vector<std::string> env;
+  // Working directory of the command; empty: the test's own.
+  std::string cwd;
 };
 
 // Runs argv[0] (an absolute path or a name searched in PATH) with argv.

@@ -119,11 +119,12 @@ GdbTranscript RunGdb(const std::string& program, const std::vector<std::string>&
     add(commands[i]);
   }
   add("echo \\n" + Marker("end") + "\\n");
-  argv.push_back(program);
+  if (!program.empty()) argv.push_back(program);
 
   GdbTranscript transcript;
   RunOptions run_options;
   run_options.timeout = options.timeout;
+  run_options.env = options.env;
   {
     OrphanCollector collector;
     transcript.run = RunCommand(argv, run_options);

@@ -64,10 +64,13 @@ struct GdbOptions {
   // Commands run before `commands` (after connecting, for a replay) whose
   // output goes to the preamble, e.g. {"break main", "run"}.
   std::vector<std::string> setup;
+  // Extra "NAME=value" environment entries for gdb (and the server it starts).
+  std::vector<std::string> env;
 };
 
 // gdb PROGRAM with `target extended-remote | REWIND replay --stdio REPLAY_ARGS TRACE`,
-// then the set-up commands, then `commands`.
+// then the set-up commands, then `commands`. An empty PROGRAM: gdb gets the
+// executable from the server.
 GdbTranscript RunGdbOnReplay(const std::string& trace, const std::string& program,
                              const std::vector<std::string>& commands,
                              const GdbOptions& options = {});

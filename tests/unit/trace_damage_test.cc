@@ -117,9 +117,9 @@ TEST(TraceDamageTest, CutInsideTheLastChunkOfAFinishedTraceIsCorrupt) {
   EXPECT_TRUE((*reader)->corrupt());
   EXPECT_FALSE((*reader)->complete());
   EXPECT_EQ((*reader)->incompleteness(),
-            "the trace is corrupt: the recording finished with 30 events but its events file is "
-            "truncated (events end at 20, then an incomplete chunk at byte offset " +
-                std::to_string(last) + ")");
+            "the trace is corrupt: the recording finished with 30 events but its events end at "
+            "20, followed by an incomplete chunk at byte offset " +
+                std::to_string(last));
   EXPECT_THAT((*reader)->incompleteness(), Not(HasSubstr("cut short")));
   uint64_t read = 0;
   EXPECT_TRUE(ReadToEnd(**reader, &read).ok());
