@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 #include <optional>
 
@@ -45,8 +45,9 @@ Expected<ElfInterp> ReadElfInterp(const std::string& path) {
   if (!fd.valid()) return ErrnoError("opening " + path);
   Elf64_Ehdr eh;
   auto bad = [&] { return Status(ErrorCode::kCorrupt, path + " is not a 64-bit ELF file"); };
-  if (pread(fd.get(), &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-      eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr)) {
+  if (pread(fd.get(), &eh, sizeof(eh), 0) != sizeof(eh) ||
+      memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+      eh.e_phentsize != sizeof(Elf64_Phdr)) {
     return bad();
   }
   ElfInterp out;
@@ -81,9 +82,8 @@ struct Shebang {
 
 std::optional<Shebang> ParseShebang(const std::string& head) {
   if (head.size() < 2 || head[0] != '#' || head[1] != '!') return std::nullopt;
-  std::string line = head.substr(2, head.find('\n') == std::string::npos
-                                        ? std::string::npos
-                                        : head.find('\n') - 2);
+  std::string line = head.substr(
+      2, head.find('\n') == std::string::npos ? std::string::npos : head.find('\n') - 2);
   auto blank = [](char c) { return c == ' ' || c == '\t'; };
   while (!line.empty() && blank(line.back())) line.pop_back();
   size_t start = 0;
@@ -168,8 +168,7 @@ static std::string FittingName(const std::string& slot, const std::string& base,
 }
 
 Expected<std::string> ExecStaging::StageElf(const std::string& elf, const std::string& base,
-                                            size_t length, const std::string& interp,
-                                            Plan* plan) {
+                                            size_t length, const std::string& interp, Plan* plan) {
   ASSIGN_OR_RETURN(ElfInterp info, ReadElfInterp(elf));
   plan->entry = info.entry;
   if (info.present) {
@@ -205,9 +204,9 @@ Expected<std::string> ExecStaging::StageElf(const std::string& elf, const std::s
     patched.resize(info.bytes.size(), '\0');
     RETURN_IF_ERROR(CopyFileTo(elf, path, 0700));
     ScopedFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd.valid() || pwrite(fd.get(), patched.data(), patched.size(),
-                              static_cast<off_t>(info.offset)) !=
-                           static_cast<ssize_t>(patched.size())) {
+    if (!fd.valid() ||
+        pwrite(fd.get(), patched.data(), patched.size(), static_cast<off_t>(info.offset)) !=
+            static_cast<ssize_t>(patched.size())) {
       return ErrnoError("patching the interpreter path of " + path);
     }
   }
@@ -222,8 +221,7 @@ Expected<ExecStaging::Plan> ExecStaging::Prepare(const Inputs& in) {
   std::string exec_base = std::filesystem::path(filename).filename();
   if (exec_base.empty()) exec_base = "x";
   if (in.script.empty()) {
-    ASSIGN_OR_RETURN(plan.filename,
-                     StageElf(in.elf, exec_base, filename.size(), in.interp, &plan));
+    ASSIGN_OR_RETURN(plan.filename, StageElf(in.elf, exec_base, filename.size(), in.interp, &plan));
   } else {
     ASSIGN_OR_RETURN(std::string head, ReadPrefix(in.script, kBinprmBytes));
     std::optional<Shebang> shebang = ParseShebang(head);
@@ -255,8 +253,8 @@ Status ExecStaging::Fixup(Tracee& tracee, const Plan& plan) {
     if (it->second.size() != s.size()) {
       return Error("internal error: staged path " + s + " differs in length from " + it->second);
     }
-    return tracee.WriteMemory(addr, {reinterpret_cast<const uint8_t*>(it->second.data()),
-                                     it->second.size()});
+    return tracee.WriteMemory(
+        addr, {reinterpret_cast<const uint8_t*>(it->second.data()), it->second.size()});
   };
   ASSIGN_OR_RETURN(arch::Registers regs, tracee.GetRegisters());
   uint64_t sp = tracee.arch().Sp(regs);
@@ -271,9 +269,9 @@ Status ExecStaging::Fixup(Tracee& tracee, const Plan& plan) {
     auto entry = AuxvValue(auxv, AT_ENTRY);
     if (!entry) return Error("the new image has no AT_ENTRY");
     uint64_t bias = *entry - plan.entry;
-    RETURN_IF_ERROR(tracee.WriteMemory(bias + plan.interp_vaddr,
-                                       {reinterpret_cast<const uint8_t*>(plan.interp.data()),
-                                        plan.interp.size()}));
+    RETURN_IF_ERROR(tracee.WriteMemory(
+        bias + plan.interp_vaddr,
+        {reinterpret_cast<const uint8_t*>(plan.interp.data()), plan.interp.size()}));
   }
   return Status::Ok();
 }

@@ -14,9 +14,7 @@ namespace rwd::trace {
 
 class ContentHasher {
  public:
-  ContentHasher() : state_(XXH3_createState(), XXH3_freeState) {
-    XXH3_128bits_reset(state_.get());
-  }
+  ContentHasher() : state_(XXH3_createState(), XXH3_freeState) { XXH3_128bits_reset(state_.get()); }
   void Update(const uint8_t* data, size_t size) { XXH3_128bits_update(state_.get(), data, size); }
   std::string HexDigest() const {
     XXH128_canonical_t canonical;

@@ -93,8 +93,8 @@ Status FileCache::PrepareDir() {
 Expected<std::string> FileCache::LocalCopy(const std::string& id) {
   if (auto it = paths_.find(id); it != paths_.end()) return it->second;
   if (!IsContentId(id)) {
-    return Status(ErrorCode::kCorrupt, "the trace names a file copy '" + id +
-                                           "' that is not a content id");
+    return Status(ErrorCode::kCorrupt,
+                  "the trace names a file copy '" + id + "' that is not a content id");
   }
   RETURN_IF_ERROR(PrepareDir());
   std::string dest = cache_dir_ + "/" + id;
@@ -117,8 +117,8 @@ Expected<std::string> FileCache::Unpack(const std::string& id, const std::string
     return Status(ErrorCode::kNotFound, "the trace has no copy of file " + id + " (neither " +
                                             plain + " nor " + packed + ")");
   }
-  std::string temp = cache_dir_ + "/.tmp." + std::to_string(getpid()) + "." +
-                     std::to_string(temp_counter_++);
+  std::string temp =
+      cache_dir_ + "/.tmp." + std::to_string(getpid()) + "." + std::to_string(temp_counter_++);
   ASSIGN_OR_RETURN(ScopedFd out, OpenFile(temp, O_RDWR | O_CREAT | O_EXCL, 0600));
   ContentHasher hasher;
   Status status = compressed ? Decompress(in->get(), source, out.get(), temp, &hasher)

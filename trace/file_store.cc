@@ -44,8 +44,7 @@ FileStore::FileIdentity FileStore::IdentityOf(const struct stat& st) {
 }
 
 std::string FileStore::TempPath() {
-  return files_dir_ + "/.tmp." + std::to_string(::getpid()) + "." +
-         std::to_string(temp_counter_++);
+  return files_dir_ + "/.tmp." + std::to_string(::getpid()) + "." + std::to_string(temp_counter_++);
 }
 
 bool FileStore::Holds(const std::string& id) const {

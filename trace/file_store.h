@@ -63,8 +63,8 @@ class FileStore {
   // Copies the bytes at `fd` in; returns the id of the bytes copied (which
   // differs from an earlier hash only if the file changed meanwhile).
   Expected<std::string> CopyIn(int fd, const std::string& path, uint64_t size);
-  Expected<std::string> WriteCompressed(int fd, const std::string& path, int out,
-                                        uint64_t size, bool* paid);
+  Expected<std::string> WriteCompressed(int fd, const std::string& path, int out, uint64_t size,
+                                        bool* paid);
   Status Install(const std::string& temp, const std::string& name);
   std::string TempPath();
 

@@ -92,9 +92,8 @@ TEST_F(SelfContainedTraceTest, GdbSeesTheRecordedBinary) {
     GdbOptions options;
     options.remote_files = true;  // the executable and libraries from the server
     options.env = {"XDG_CACHE_HOME=" + temp_dir() + "/xdg-cache"};
-    GdbTranscript t =
-        RunGdbOnReplay(rec.trace, "", {"break OldOnlyFunction", "continue", "info symbol $pc"},
-                       options);
+    GdbTranscript t = RunGdbOnReplay(
+        rec.trace, "", {"break OldOnlyFunction", "continue", "info symbol $pc"}, options);
     std::optional<SourceLocation> at = StopLocation(t.Output(1));
     ASSERT_TRUE(at) << t.Describe();
     EXPECT_EQ(at->function, "OldOnlyFunction") << t.Describe();
