@@ -160,6 +160,10 @@ class Arch {
   // KernelTrapsTscReads). Disassembles with Capstone.
   virtual std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
                                                  bool tsc_reads) const = 0;
+  // The instruction at the start of `code` (mapped at `addr`) in assembler
+  // syntax, e.g. "mov eax, dword ptr [rax]"; "(bad)" when it does not
+  // decode. Disassembles with Capstone. For crash reports.
+  virtual std::string DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const = 0;
   // `mov nr; syscall; ret`-style stub replacing a vDSO function.
   virtual std::vector<uint8_t> SyscallStub(int nr) const = 0;
   virtual std::span<const VdsoFunction> VdsoFunctions() const = 0;

@@ -13,6 +13,10 @@ int RecordCommand(const Args& args);
 int ReplayCommand(const Args& args);
 int DumpCommand(const Args& args);
 int PsCommand(const Args& args);
+int CiCommand(const Args& args);
+int PackCommand(const Args& args);
+int LsCommand(const Args& args);
+int RmCommand(const Args& args);
 
 // Prints "rewind: <message>" on stderr.
 void PrintError(const std::string& message);

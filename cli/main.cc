@@ -13,7 +13,12 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  record [-o TRACE_DIR] PROG [ARGS...]   run PROG and record a trace\n"
-    "  replay -a [TRACE_DIR]                  replay a trace to its end, no debugger\n"
+    "  replay -a [TRACE_DIR|FILE]             replay a trace to its end, no debugger\n"
+    "  replay --crash [TRACE_DIR|FILE]        debug the crash a trace recorded\n"
+    "  ci [-o DIR] -- COMMAND [ARGS...]       record a test run, keep it if it fails\n"
+    "  pack [-o FILE] [TRACE_DIR]             make a trace self-contained, or one file\n"
+    "  ls                                     list the recorded traces\n"
+    "  rm TRACE...                            delete traces\n"
     "  dump [TRACE_DIR]                       print a trace's events\n"
     "  ps [TRACE_DIR]                         list the processes a trace recorded\n"
     "\n"
@@ -35,6 +40,10 @@ int main(int argc, char** argv) {
   if (command == "replay") return rwd::cli::ReplayCommand(args);
   if (command == "dump") return rwd::cli::DumpCommand(args);
   if (command == "ps") return rwd::cli::PsCommand(args);
+  if (command == "ci") return rwd::cli::CiCommand(args);
+  if (command == "pack") return rwd::cli::PackCommand(args);
+  if (command == "ls") return rwd::cli::LsCommand(args);
+  if (command == "rm") return rwd::cli::RmCommand(args);
   fprintf(stderr, "rewind: unknown command '%s'\n%s", command.c_str(), kUsage);
   return rwd::cli::kExitUsage;
 }

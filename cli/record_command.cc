@@ -14,9 +14,11 @@ namespace rwd::cli {
 namespace {
 
 constexpr const char* kRecordUsage =
-    "usage: rewind record [-o TRACE_DIR] PROG [ARGS...]\n"
+    "usage: rewind record [-o TRACE_DIR] [--chaos] PROG [ARGS...]\n"
     "Runs PROG with its own stdin/stdout/stderr and records every\n"
-    "nondeterministic input into a trace. Exits with PROG's status.\n";
+    "nondeterministic input into a trace. Exits with PROG's status.\n"
+    "  --chaos   randomized scheduling (time slices, thread order), so that\n"
+    "            races which need an unlucky interleaving show up\n";
 
 }  // namespace
 
@@ -26,6 +28,7 @@ void PrintError(const std::string& message) {
 
 int RecordCommand(const Args& args) {
   std::string out_dir;
+  bool chaos = false;
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -39,6 +42,8 @@ int RecordCommand(const Args& args) {
         return kExitUsage;
       }
       out_dir = args[++i];
+    } else if (a == "--chaos") {
+      chaos = true;
     } else if (a == "--") {
       ++i;
       break;
@@ -56,6 +61,7 @@ int RecordCommand(const Args& args) {
   }
   recorder::RecordOptions options;
   options.argv.assign(args.begin() + static_cast<long>(i), args.end());
+  options.chaos = chaos;
   for (char** e = environ; *e; ++e) options.envp.emplace_back(*e);
   bool default_location = out_dir.empty();
   if (default_location) {

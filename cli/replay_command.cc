@@ -14,6 +14,7 @@
 #include "gdbserver/gdb_server.h"
 #include "gdbserver/replay_target.h"
 #include "gdbserver/tcp_listener.h"
+#include "recorder/fatal_signal.h"
 #include "replayer/timeline.h"
 #include "trace/process_tree.h"
 #include "trace/trace_reader.h"
@@ -23,7 +24,7 @@ namespace rwd::cli {
 namespace {
 
 constexpr const char* kReplayUsage =
-    "usage: rewind replay [options] [TRACE_DIR] [-- GDB_ARGS...]\n"
+    "usage: rewind replay [options] [TRACE_DIR|FILE] [-- GDB_ARGS...]\n"
     "Replays a trace under gdb (started for you), at the program's first\n"
     "instruction, with reverse execution.\n"
     "  -a, --autopilot            replay to the end without a debugger, reproducing\n"
@@ -38,6 +39,8 @@ constexpr const char* kReplayUsage =
     "  -p, --process PID          debug process PID of the recorded tree (see\n"
     "                             'rewind ps'), from its first exec\n"
     "  -f, --fork PID             debug process PID from its creation (fork)\n"
+    "  --crash                    debug the process that crashed, stopped at the\n"
+    "                             fatal signal (bt, watch -l, reverse-continue)\n"
     "  --gdb PATH                 the gdb to start (gdb)\n"
     "  --software-watchpoints     watch by page protection even where the debug\n"
     "                             registers work (also REWIND_SOFTWARE_WATCHPOINTS=1)\n";
@@ -52,6 +55,15 @@ struct ReplayArgs {
   replayer::TimelineOptions timeline;
   pid_t process = 0;
   bool from_fork = false;
+  bool crash = false;
+};
+
+// The fatal signal of a crashed process: where --crash stops.
+struct CrashPoint {
+  pid_t pid = 0;
+  pid_t tid = 0;
+  int signo = 0;
+  uint64_t signal_event = 0;
 };
 
 uint64_t FaultAddress(const trace::SignalEvent& sig) {
@@ -129,7 +141,65 @@ Status ChooseProcess(const ReplayArgs& args, const std::string& dir,
                                               dir + "')");
 }
 
-int Serve(const ReplayArgs& args, const std::string& dir) {
+// The first process of the tree killed by a core-dumping signal, and the
+// event of that signal.
+Expected<CrashPoint> FindCrash(const std::string& dir) {
+  ASSIGN_OR_RETURN(auto reader, trace::TraceReader::Open(dir));
+  ASSIGN_OR_RETURN(std::vector<trace::ProcessInfo> processes, trace::ReadProcessTree(*reader));
+  for (const trace::ProcessInfo& p : processes) {
+    if (p.end != trace::ProcessEnd::kExited || !WIFSIGNALED(p.wait_status) ||
+        !recorder::IsCoreDumpSignal(WTERMSIG(p.wait_status))) {
+      continue;
+    }
+    CrashPoint crash{p.pid, p.end_tid, WTERMSIG(p.wait_status), 0};
+    RETURN_IF_ERROR(reader->Seek(p.first_event));
+    for (uint64_t n = p.first_event; n < p.end_event; ++n) {
+      ASSIGN_OR_RETURN(std::optional<trace::Event> ev, reader->Next());
+      if (!ev) break;
+      auto* sig = std::get_if<trace::SignalEvent>(&ev->body);
+      if (sig && ev->tid == crash.tid && sig->signo == crash.signo) crash.signal_event = n;
+    }
+    if (crash.signal_event == 0) {
+      return Status(ErrorCode::kCorrupt, "process " + std::to_string(p.pid) + " died of " +
+                                             SignalName(crash.signo) +
+                                             " but the trace has no such signal for it");
+    }
+    return crash;
+  }
+  return Status(ErrorCode::kNotFound,
+                "no process crashed in " + dir + " (see 'rewind ps " + dir + "')");
+}
+
+// Runs the replay forward to the delivery of the crash's signal, so that gdb
+// starts there.
+Status RunToCrash(gdbserver::ReplayTarget& target, replayer::Timeline& timeline,
+                  const CrashPoint& crash) {
+  gdbserver::ResumeRequest forward;
+  while (true) {
+    gdbserver::StopReply stop = target.Resume(forward, [] { return false; });
+    if (stop.kind != gdbserver::StopReply::Kind::kSignal) {
+      return Status(ErrorCode::kDivergence, "the replay of process " + std::to_string(crash.pid) +
+                                                " ended before its " + SignalName(crash.signo));
+    }
+    if (stop.signo == crash.signo && stop.tid == crash.tid &&
+        timeline.live().event_number() >= crash.signal_event) {
+      return Status::Ok();
+    }
+  }
+}
+
+int Serve(ReplayArgs args, const std::string& dir) {
+  CrashPoint crash;
+  if (args.crash) {
+    auto found = FindCrash(dir);
+    if (!found.ok()) {
+      PrintError(found.status().message());
+      return kExitFailure;
+    }
+    crash = *found;
+    args.process = crash.pid;
+    args.from_fork = false;
+  }
   replayer::TimelineOptions options = args.timeline;
   options.replay.trace_dir = dir;
   if (Status chosen = ChooseProcess(args, dir, &options); !chosen.ok()) {
@@ -143,6 +213,17 @@ int Serve(const ReplayArgs& args, const std::string& dir) {
     return kExitFailure;
   }
   gdbserver::ReplayTarget target(**timeline);
+  if (args.crash) {
+    Status reached = RunToCrash(target, **timeline, crash);
+    if (!reached.ok()) {
+      PrintError(reached.message());
+      return kExitFailure;
+    }
+    fflush(stdout);
+    PrintError("stopped where process " + std::to_string(crash.pid) + " (thread " +
+               std::to_string(crash.tid) + ") receives its fatal " + SignalName(crash.signo) +
+               ", event " + std::to_string((*timeline)->live().event_number()));
+  }
   // Ctrl-C is gdb's: it reaches us as the protocol's interrupt byte.
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
@@ -219,6 +300,8 @@ bool ParseArgs(const Args& args, ReplayArgs* out) {
     } else if (a == "--software-watchpoints") {
       // The replayer reads it where it chooses (core/hw_watch_probe.h).
       setenv("REWIND_SOFTWARE_WATCHPOINTS", "1", 1);
+    } else if (a == "--crash") {
+      out->crash = true;
     } else if (a == "--gdb") {
       const std::string* v = next("a path");
       if (!v) return false;

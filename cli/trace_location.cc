@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "trace/trace_archive.h"
+
 namespace rwd::cli {
 
 namespace fs = std::filesystem;
@@ -21,6 +23,18 @@ std::string TracesRoot() {
     base = std::string(home && *home ? home : "/tmp") + "/.local/share";
   }
   return base + "/rewind/traces";
+}
+
+std::string UnpackCacheRoot() {
+  const char* xdg = getenv("XDG_CACHE_HOME");
+  std::string base;
+  if (xdg && *xdg) {
+    base = xdg;
+  } else {
+    const char* home = getenv("HOME");
+    base = std::string(home && *home ? home : "/tmp") + "/.cache";
+  }
+  return base + "/rewind/unpacked";
 }
 
 Expected<std::string> NewTraceDir(const std::string& program) {
@@ -49,6 +63,13 @@ void UpdateLatest(const std::string& dir) {
 Expected<std::string> ResolveTraceDir(const std::string& arg) {
   std::string dir = arg.empty() ? TracesRoot() + "/latest" : arg;
   struct stat st;
+  if (!arg.empty() && stat(dir.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    if (!trace::LooksLikeTraceArchive(dir)) {
+      return Status(ErrorCode::kInvalidInput,
+                    dir + " is a file but not a packed trace (see 'rewind pack')");
+    }
+    return trace::UnpackTraceArchive(dir, UnpackCacheRoot());
+  }
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     if (arg.empty()) {
       return Status(ErrorCode::kNotFound,
@@ -56,7 +77,9 @@ Expected<std::string> ResolveTraceDir(const std::string& arg) {
     }
     return Status(ErrorCode::kNotFound, "no trace directory at " + dir);
   }
-  return dir;
+  // Absolute: the replayed program (which may chdir) opens the trace's
+  // copies of its files by path.
+  return fs::absolute(dir).lexically_normal().string();
 }
 
 Expected<std::unique_ptr<trace::TraceReader>> OpenTrace(const std::string& arg) {

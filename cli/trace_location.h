@@ -12,11 +12,16 @@
 namespace rwd::cli {
 
 std::string TracesRoot();
+// Where packed traces are unpacked to be read: $XDG_CACHE_HOME/rewind/unpacked
+// (default ~/.cache/rewind/unpacked), private to the user.
+std::string UnpackCacheRoot();
 // Creates the root if needed and picks a fresh directory name for `program`.
 Expected<std::string> NewTraceDir(const std::string& program);
 // Points `latest` at `dir`.
 void UpdateLatest(const std::string& dir);
-// The trace the user meant: `arg` if given, else the latest recording.
+// The trace the user meant: `arg` if given, else the latest recording. A
+// packed trace (a file from `rewind pack -o` or `rewind ci`) is unpacked
+// into the cache and that directory returned.
 Expected<std::string> ResolveTraceDir(const std::string& arg);
 // That trace, opened for reading.
 Expected<std::unique_ptr<trace::TraceReader>> OpenTrace(const std::string& arg);

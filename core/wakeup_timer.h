@@ -15,7 +15,7 @@ namespace rwd {
 
 class ScopedWakeupTimer {
  public:
-  explicit ScopedWakeupTimer(std::chrono::milliseconds period);
+  explicit ScopedWakeupTimer(std::chrono::microseconds period);
   ~ScopedWakeupTimer();
   ScopedWakeupTimer(const ScopedWakeupTimer&) = delete;
   ScopedWakeupTimer& operator=(const ScopedWakeupTimer&) = delete;

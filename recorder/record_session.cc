@@ -34,6 +34,8 @@ constexpr auto kSyscallPatience = std::chrono::milliseconds(2);
 // How often a wait for the running thread wakes up to check the time slice,
 // the syscall patience and deferred signals' deadlines.
 constexpr auto kWakeupPeriod = std::chrono::milliseconds(2);
+// Chaos mode's slices can be far shorter; it checks them more often.
+constexpr auto kChaosWakeupPeriod = std::chrono::microseconds(100);
 
 int ShellStatus(int raw) {
   WaitStatus ws = WaitStatus::FromRaw(0, raw);
@@ -64,16 +66,20 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   StopRequests::Install();
   signal(SIGQUIT, SIG_IGN);
   std::unique_ptr<RecordSession> session(
-      new RecordSession(std::move(process), std::move(tracee), std::move(writer)));
+      new RecordSession(std::move(process), std::move(tracee), std::move(writer), options));
   session->on_note_ = options.on_note;
   return session;
 }
 
 RecordSession::RecordSession(Process process, Tracee tracee,
-                             std::unique_ptr<trace::TraceWriter> writer)
+                             std::unique_ptr<trace::TraceWriter> writer,
+                             const RecordOptions& options)
     : process_(std::move(process)),
       writer_(std::move(writer)),
-      last_flush_(std::chrono::steady_clock::now()) {
+      last_flush_(std::chrono::steady_clock::now()),
+      slice_(kTimeSlice),
+      on_fatal_signal_(options.on_fatal_signal) {
+  if (options.chaos) chaos_.emplace();
   root_pid_ = tracee.tid();
   for (int fd : {1, 2}) {
     struct stat st;
@@ -172,6 +178,7 @@ Status RecordSession::Schedule(RecordTask& task) {
   current_ = &task;
   last_scheduled_ = task.tid();
   task.slice_start = std::chrono::steady_clock::now();
+  slice_ = chaos_ ? std::chrono::steady_clock::duration(chaos_->SliceLength()) : kTimeSlice;
   if (task.unhandled) {
     WaitStatus ws = *task.unhandled;
     task.unhandled.reset();
@@ -206,7 +213,9 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
       if (regs.ok()) task.boundary_regs = *regs;
       task.state = RecordTask::State::kRunning;
       // An event boundary: the cheapest place to let a waiting thread run.
-      if (std::chrono::steady_clock::now() - task.slice_start > kTimeSlice && OthersReady(task)) {
+      bool slice_over = std::chrono::steady_clock::now() - task.slice_start > slice_ ||
+                        (chaos_ && chaos_->SwitchAtBoundary());
+      if (slice_over && OthersReady(task)) {
         SwitchAway(task);
         return Status::Ok();
       }
@@ -223,6 +232,7 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
     case WaitStatus::Kind::kSignalStop: {
       ASSIGN_OR_RETURN(int deliver, OnSignal(task, ws.signo));
       if (deliver < 0) return Status::Ok();  // switched away
+      if (deliver > 0) NoteFatalSignal(task, deliver);
       return Resume(task, deliver);
     }
     case WaitStatus::Kind::kExited:
@@ -267,6 +277,15 @@ Status RecordSession::OnDeath(const WaitStatus& ws) {
   return Status::Ok();
 }
 
+void RecordSession::NoteFatalSignal(RecordTask& task, int signo) {
+  if (!on_fatal_signal_ || !IsCoreDumpSignal(signo)) return;
+  auto siginfo = task.tracee.GetSiginfo();
+  auto regs = task.tracee.GetRegisters();
+  if (!siginfo.ok() || !regs.ok()) return;
+  if (!DeliveryRunsDefaultAction(task.tid(), signo, *siginfo)) return;
+  on_fatal_signal_(FatalSignalStop{task.tgid, &task.tracee, signo, *siginfo, *regs});
+}
+
 RecordTask* RecordSession::Find(pid_t tid) {
   for (const auto& t : tasks_) {
     if (t->tid() == tid) return t.get();
@@ -292,6 +311,23 @@ RecordTask* RecordSession::PickNext() {
   // While a process dies its threads are not scheduled: their deaths come
   // first, so the process's end is one event.
   if (dying_ != 0) return nullptr;
+  if (chaos_) {
+    // The thread just switched away from runs again only when no other
+    // can: its switch would otherwise be an event that changes nothing.
+    std::vector<pid_t> ready;
+    std::vector<RecordTask*> ready_tasks;
+    RecordTask* last = nullptr;
+    for (const auto& t : tasks_) {
+      if (!Ready(*t)) continue;
+      if (t->tid() == last_scheduled_) {
+        last = t.get();
+        continue;
+      }
+      ready.push_back(t->tid());
+      ready_tasks.push_back(t.get());
+    }
+    return ready.empty() ? last : ready_tasks[chaos_->Pick(ready)];
+  }
   size_t n = tasks_.size();
   size_t start = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -309,7 +345,8 @@ Expected<std::optional<WaitStatus>> RecordSession::WaitForStop() {
       current_ && (!current_->deferred.empty() ||
                    (current_->state != RecordTask::State::kExiting && OthersReady(*current_)));
   if (!timed) return WaitAnyTracee([]() { return StopRequests::Pending(); });
-  ScopedWakeupTimer timer(kWakeupPeriod);
+  ScopedWakeupTimer timer(chaos_ ? std::chrono::microseconds(kChaosWakeupPeriod)
+                                 : std::chrono::microseconds(kWakeupPeriod));
   return WaitAnyTracee([&]() { return OnWakeup() || StopRequests::Pending(); });
 }
 
@@ -331,7 +368,7 @@ bool RecordSession::OnWakeup() {
   }
   if (task.state != RecordTask::State::kRunning || task.stop_sent) return false;
   bool place_signal = !task.deferred.empty() && now >= task.defer_deadline;
-  bool preempt = now - task.slice_start > kTimeSlice && OthersReady(task);
+  bool preempt = now - task.slice_start > slice_ && OthersReady(task);
   if (place_signal || preempt) {
     // The thread reached no event in time (it may spin waiting for the
     // very handler we hold back, or for another thread): stop it where it is.

@@ -33,6 +33,8 @@
 #include "core/process.h"
 #include "core/status.h"
 #include "core/tracee.h"
+#include "recorder/chaos_policy.h"
+#include "recorder/fatal_signal.h"
 #include "recorder/record_task.h"
 #include "trace/trace_writer.h"
 
@@ -45,6 +47,10 @@ struct RecordOptions {
   // Told, once per kind, where the recording departs from a run without
   // rewind (e.g. a syscall made to fail); may be empty.
   std::function<void(const std::string&)> on_note;
+  // Randomized scheduling (ChaosPolicy) to make races show up.
+  bool chaos = false;
+  // Called when a signal is about to kill a process with a core dump.
+  FatalSignalHook on_fatal_signal;
 };
 
 class RecordSession {
@@ -70,7 +76,8 @@ class RecordSession {
     std::map<uint64_t, bool> probe_sites;
   };
 
-  RecordSession(Process process, Tracee tracee, std::unique_ptr<trace::TraceWriter> writer);
+  RecordSession(Process process, Tracee tracee, std::unique_ptr<trace::TraceWriter> writer,
+                const RecordOptions& options);
 
   // --- scheduling (record_session.cc) ---
   Status Step();
@@ -85,6 +92,8 @@ class RecordSession {
   RecordTask* PickNext();
   bool Ready(const RecordTask& task) const;
   bool OthersReady(const RecordTask& task) const;
+  // Tells on_fatal_signal_ when delivering `signo` to `task` will crash its process.
+  void NoteFatalSignal(RecordTask& task, int signo);
   // nullopt when the scheduler switched threads while waiting.
   Expected<std::optional<WaitStatus>> WaitForStop();
   // Runs every few ms while a wait blocks; true to stop waiting.
@@ -176,6 +185,10 @@ class RecordSession {
   std::chrono::steady_clock::time_point last_flush_;
   std::function<void(const std::string&)> on_note_;
   std::set<std::string> noted_;
+  std::optional<ChaosPolicy> chaos_;
+  // Length of the current thread's time slice.
+  std::chrono::steady_clock::duration slice_;
+  FatalSignalHook on_fatal_signal_;
 };
 
 }  // namespace rwd::recorder

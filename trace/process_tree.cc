@@ -173,6 +173,8 @@ class TreeBuilder {
       if (exit->whole_process) {
         processes_[*p].end = ProcessEnd::kExited;
         processes_[*p].wait_status = exit->wait_status;
+        processes_[*p].end_event = fact.event;
+        processes_[*p].end_tid = fact.tid;
         Forget(*p);
       } else {
         process_of_.erase(fact.tid);

@@ -40,6 +40,10 @@ struct ProcessInfo {
   std::string command;
   ProcessEnd end = ProcessEnd::kUnknown;
   int wait_status = 0;  // waitpid status, with kExited
+  // With kExited: the ExitEvent that ended it, and its thread (the one that
+  // took the fatal signal when a signal killed it).
+  uint64_t end_event = 0;
+  int32_t end_tid = 0;
   // The SyscallEvent that created it (its SyscallEntryEvent when the trace
   // ends before the result); 0 for the first process.
   uint64_t first_event = 0;

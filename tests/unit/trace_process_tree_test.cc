@@ -116,9 +116,9 @@ TEST(ProcessTreeTest, RootWithAThreadAndAForkedChildThatExecs) {
   s.Other(102);
   uint64_t exec = s.Exec(102, {"ls", "/usr/include"});
   s.Exit(101, kExit0, /*whole_process=*/false);
-  s.Exit(102, kExit0);
+  uint64_t child_exit = s.Exit(102, kExit0);
   s.Syscall(100, "wait4", {102, 0, 0, 0, 0, 0}, 102);
-  s.Exit(100, kExit1);
+  uint64_t root_exit = s.Exit(100, kExit1);
 
   auto tree = s.Read();
   ASSERT_TRUE(tree.ok()) << tree.status().ToString();
@@ -127,6 +127,8 @@ TEST(ProcessTreeTest, RootWithAThreadAndAForkedChildThatExecs) {
                                              .command = "sh -c ls | sort",
                                              .end = ProcessEnd::kExited,
                                              .wait_status = kExit1,
+                                             .end_event = root_exit,
+                                             .end_tid = 100,
                                              .first_event = 0,
                                              .exec_events = {0},
                                              .threads = 2},
@@ -135,6 +137,8 @@ TEST(ProcessTreeTest, RootWithAThreadAndAForkedChildThatExecs) {
                                              .command = "ls /usr/include",
                                              .end = ProcessEnd::kExited,
                                              .wait_status = kExit0,
+                                             .end_event = child_exit,
+                                             .end_tid = 102,
                                              .first_event = fork,
                                              .exec_events = {exec},
                                              .threads = 1}));
@@ -266,7 +270,7 @@ TEST(ProcessTreeTest, VforkChildRunsBeforeItsParentsResult) {
   s.Entry(300, "vfork");
   s.Other(301);
   uint64_t exec = s.Exec(301, {"true"});
-  s.Exit(301, kExit1);
+  uint64_t child_exit = s.Exit(301, kExit1);
   uint64_t result = s.Syscall(300, "vfork", {}, 301);
   s.Exit(300, kExit0);
 
@@ -278,6 +282,8 @@ TEST(ProcessTreeTest, VforkChildRunsBeforeItsParentsResult) {
                                      .command = "true",
                                      .end = ProcessEnd::kExited,
                                      .wait_status = kExit1,
+                                     .end_event = child_exit,
+                                     .end_tid = 301,
                                      .first_event = result,
                                      .exec_events = {exec},
                                      .threads = 1}));

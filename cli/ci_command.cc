@@ -1,0 +1,249 @@
+// `rewind ci`: records a test runner's whole process tree and, when it
+// fails, keeps one self-contained file to replay elsewhere and prints a
+// crash report for each process that died of a signal.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <optional>
+
+#include "cli/commands.h"
+#include "cli/crash_report.h"
+#include "core/wait_status.h"
+#include "recorder/record_session.h"
+#include "trace/process_tree.h"
+#include "trace/trace_archive.h"
+#include "trace/trace_reader.h"
+
+extern char** environ;
+
+namespace rwd::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kCiUsage =
+    "usage: rewind ci [-o DIR] [--keep failure|always|never] [--chaos] -- COMMAND [ARGS...]\n"
+    "Records COMMAND (a test runner: make test, ctest, pytest, a script) with\n"
+    "its whole process tree and exits with its status. It fails when it exits\n"
+    "non-zero or when any process it ran crashed (a core-dumping signal), even\n"
+    "if the runner carried on. On failure the trace is packed into one file in\n"
+    "DIR, replayable on another machine ('rewind replay -a FILE', 'rewind\n"
+    "replay --crash FILE'), and a crash report is printed for each crash.\n"
+    "  -o, --output DIR   where artifacts go (./rewind-artifacts)\n"
+    "  --keep WHEN        keep the artifact on failure (default), always or never\n"
+    "  --chaos            randomized scheduling, to make races show up\n";
+
+enum class Keep { kFailure, kAlways, kNever };
+
+struct CiArgs {
+  std::string out_dir = "rewind-artifacts";
+  Keep keep = Keep::kFailure;
+  bool chaos = false;
+  std::vector<std::string> command;
+};
+
+// Returns the exit status for a usage error, or nullopt when parsed.
+std::optional<int> ParseCiArgs(const Args& args, CiArgs* out) {
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      fputs(kCiUsage, stdout);
+      return 0;
+    }
+    if (a == "-o" || a == "--output" || a == "--keep") {
+      if (i + 1 >= args.size()) {
+        PrintError(a + " needs a value");
+        return kExitUsage;
+      }
+      const std::string& v = args[++i];
+      if (a != "--keep") {
+        out->out_dir = v;
+      } else if (v == "failure") {
+        out->keep = Keep::kFailure;
+      } else if (v == "always") {
+        out->keep = Keep::kAlways;
+      } else if (v == "never") {
+        out->keep = Keep::kNever;
+      } else {
+        PrintError("--keep takes failure, always or never, not '" + v + "'");
+        return kExitUsage;
+      }
+    } else if (a == "--chaos") {
+      out->chaos = true;
+    } else if (a == "--") {
+      ++i;
+      break;
+    } else if (!a.empty() && a[0] == '-') {
+      PrintError("unknown ci option '" + a + "'");
+      fputs(kCiUsage, stderr);
+      return kExitUsage;
+    } else {
+      break;
+    }
+  }
+  out->command.assign(args.begin() + static_cast<long>(i), args.end());
+  if (out->command.empty()) {
+    PrintError("ci needs a command to run");
+    fputs(kCiUsage, stderr);
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+// A private scratch directory for the trace while it is recorded.
+Expected<std::string> MakeScratchDir() {
+  const char* tmp = getenv("TMPDIR");
+  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/rewind-ci-XXXXXX";
+  if (!mkdtemp(pattern.data())) return ErrnoError("creating a directory like " + pattern);
+  return pattern;
+}
+
+// DIR/<program>-<UTC time>-<pid>.rewind
+std::string ArtifactPath(const std::string& dir, const std::string& program) {
+  char stamp[32];
+  time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+  return dir + "/" + fs::path(program).filename().string() + "-" + stamp + "-" +
+         std::to_string(getpid()) + trace::kArchiveExtension;
+}
+
+std::string SelfPath() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "rewind" : self.string();
+}
+
+// Processes that crashed, from the trace (also those the recorder could not
+// report on at their fatal stop), and the ones that exited non-zero.
+struct TreeVerdict {
+  std::vector<trace::ProcessInfo> crashed;
+  std::vector<trace::ProcessInfo> killed;  // by a signal that does not dump core
+  std::vector<trace::ProcessInfo> failed;  // exited non-zero
+};
+
+TreeVerdict JudgeTree(const std::vector<trace::ProcessInfo>& processes) {
+  TreeVerdict v;
+  for (const trace::ProcessInfo& p : processes) {
+    if (p.end != trace::ProcessEnd::kExited) continue;
+    if (WIFSIGNALED(p.wait_status)) {
+      (recorder::IsCoreDumpSignal(WTERMSIG(p.wait_status)) ? v.crashed : v.killed).push_back(p);
+    } else if (WEXITSTATUS(p.wait_status) != 0) {
+      v.failed.push_back(p);
+    }
+  }
+  return v;
+}
+
+void PrintSummary(int status, const TreeVerdict& verdict, const std::vector<CrashReport>& reports,
+                  const std::string& artifact) {
+  std::string self = SelfPath();
+  std::string crash_command = artifact.empty() ? "" : self + " replay --crash " + artifact;
+  for (const CrashReport& r : reports) fputs(FormatCrashReport(r, crash_command).c_str(), stderr);
+  for (const trace::ProcessInfo& p : verdict.crashed) {
+    bool reported = false;
+    for (const CrashReport& r : reports) reported |= r.pid == p.pid;
+    if (!reported) {
+      PrintError("process " + std::to_string(p.pid) + " crashed with " +
+                 SignalName(WTERMSIG(p.wait_status)) + ": " + p.command);
+    }
+  }
+  for (const trace::ProcessInfo& p : verdict.killed) {
+    PrintError("process " + std::to_string(p.pid) + " was killed by " +
+               SignalName(WTERMSIG(p.wait_status)) + ": " + p.command);
+  }
+  if (verdict.crashed.empty() && status != 0) {
+    for (const trace::ProcessInfo& p : verdict.failed) {
+      PrintError("process " + std::to_string(p.pid) + " exited with status " +
+                 std::to_string(WEXITSTATUS(p.wait_status)) + ": " + p.command);
+    }
+  }
+  if (!artifact.empty()) {
+    PrintError("trace kept in " + artifact + "\n  replay it: " + self + " replay -a " + artifact +
+               (verdict.crashed.empty() ? "\n  debug it:  " + self + " replay " + artifact : ""));
+  }
+}
+
+}  // namespace
+
+int CiCommand(const Args& raw_args) {
+  CiArgs args;
+  if (std::optional<int> done = ParseCiArgs(raw_args, &args)) return *done;
+  auto scratch = MakeScratchDir();
+  if (!scratch.ok()) {
+    PrintError(scratch.status().message());
+    return kExitFailure;
+  }
+  std::string trace_dir = *scratch + "/" + fs::path(args.command[0]).filename().string();
+  std::vector<CrashReport> reports;
+  recorder::RecordOptions options;
+  options.argv = args.command;
+  for (char** e = environ; *e; ++e) options.envp.emplace_back(*e);
+  options.trace_dir = trace_dir;
+  options.chaos = args.chaos;
+  options.on_fatal_signal = [&](const recorder::FatalSignalStop& stop) {
+    reports.push_back(CaptureCrash(stop));
+  };
+  auto cleanup = [&] {
+    std::error_code ec;
+    fs::remove_all(*scratch, ec);
+  };
+
+  int status = kExitFailure;
+  bool recorded = false;
+  auto session = recorder::RecordSession::Start(options);
+  if (!session.ok()) {
+    PrintError(session.status().message());
+    cleanup();
+    return kExitFailure;
+  }
+  auto run = (*session)->Run();
+  session->reset();
+  if (run.ok()) {
+    status = *run;
+    recorded = true;
+  } else {
+    PrintError(run.status().message());
+  }
+
+  TreeVerdict verdict;
+  auto reader = trace::TraceReader::Open(trace_dir);
+  if (reader.ok()) {
+    auto processes = trace::ReadProcessTree(**reader);
+    if (processes.ok()) verdict = JudgeTree(*processes);
+  }
+  bool failed = !recorded || status != 0 || !verdict.crashed.empty();
+  bool keep = args.keep == Keep::kAlways || (failed && args.keep == Keep::kFailure);
+  std::string artifact;
+  if (keep) {
+    std::error_code ec;
+    fs::create_directories(args.out_dir, ec);
+    std::string path = ArtifactPath(args.out_dir, args.command[0]);
+    auto packed = ec ? Expected<uint64_t>(Error("creating " + args.out_dir + ": " + ec.message()))
+                     : trace::PackTraceDir(trace_dir, path);
+    if (packed.ok()) {
+      artifact = fs::absolute(path).lexically_normal().string();
+    } else {
+      PrintError("the trace could not be kept: " + packed.status().message());
+      if (recorded && status == 0) status = kExitFailure;
+    }
+  }
+  cleanup();
+  if (failed) PrintSummary(status, verdict, reports, artifact);
+  if (!failed && !artifact.empty()) PrintError("trace kept in " + artifact);
+  if (!recorded) return kExitFailure;
+  // The runner passed but a process crashed: CI must see a failure.
+  if (status == 0 && !verdict.crashed.empty()) return 1;
+  return status;
+}
+
+}  // namespace rwd::cli

@@ -1,0 +1,143 @@
+// `rewind pack`: makes a trace self-contained, or writes it as one file.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "cli/commands.h"
+#include "cli/trace_location.h"
+#include "trace/trace_archive.h"
+#include "trace/trace_reader.h"
+
+namespace rwd::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kPackUsage =
+    "usage: rewind pack [-o FILE] [TRACE_DIR]\n"
+    "Makes a trace self-contained: checks that it holds a copy of every file\n"
+    "the recorded programs executed or mapped, and replaces copies that are\n"
+    "hard links to system files by private ones, so that nothing outside the\n"
+    "trace directory can change it. With -o, writes the trace as one file\n"
+    "(tar + zstd) instead, which 'rewind replay FILE' accepts anywhere.\n";
+
+// The content ids of the files the trace's events refer to.
+Expected<std::set<std::string>> ReferencedFiles(trace::TraceReader& reader) {
+  std::set<std::string> ids;
+  while (true) {
+    ASSIGN_OR_RETURN(std::optional<trace::Event> ev, reader.Next());
+    if (!ev) break;
+    if (auto* sc = std::get_if<trace::SyscallEvent>(&ev->body)) {
+      if (!sc->mapped_file_id.empty()) ids.insert(sc->mapped_file_id);
+    } else if (auto* ex = std::get_if<trace::ExecEvent>(&ev->body)) {
+      if (!ex->exe_file_id.empty()) ids.insert(ex->exe_file_id);
+      for (const trace::FileMapping& m : ex->mappings) {
+        if (!m.file_id.empty()) ids.insert(m.file_id);
+      }
+    }
+  }
+  return ids;
+}
+
+// Replaces the hard link at `path` by a copy of its bytes with the same mode.
+Status BreakLink(const std::string& path) {
+  std::string temp = path + ".tmp-pack";
+  std::error_code ec;
+  fs::copy_file(path, temp, fs::copy_options::overwrite_existing, ec);
+  if (!ec) fs::permissions(temp, fs::status(path).permissions(), ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    return Error("copying " + path + ": " + ec.message());
+  }
+  if (rename(temp.c_str(), path.c_str()) != 0) {
+    Status s = ErrnoError("renaming " + temp);
+    unlink(temp.c_str());
+    return s;
+  }
+  return Status::Ok();
+}
+
+// Checks `dir` and makes its file copies private. Prints what it did.
+Status PackInPlace(const std::string& dir, bool modify) {
+  ASSIGN_OR_RETURN(auto reader, trace::TraceReader::Open(dir));
+  ASSIGN_OR_RETURN(std::set<std::string> ids, ReferencedFiles(*reader));
+  size_t unlinked = 0;
+  uint64_t bytes = 0;
+  for (const std::string& id : ids) {
+    std::string path = reader->FilePath(id);
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) {
+      return Status(ErrorCode::kCorrupt, "the trace " + dir + " lacks its copy of file " + id +
+                                             " (" + path + "); it cannot be made self-contained");
+    }
+    bytes += static_cast<uint64_t>(st.st_size);
+    if (modify && st.st_nlink > 1) {
+      RETURN_IF_ERROR(BreakLink(path));
+      ++unlinked;
+    }
+  }
+  if (modify) {
+    printf("rewind: %s is self-contained: %zu file copies, %.1f MiB", dir.c_str(), ids.size(),
+           static_cast<double>(bytes) / (1 << 20));
+    if (unlinked > 0) printf(" (%zu were hard links, now private copies)", unlinked);
+    printf("\n");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int PackCommand(const Args& args) {
+  std::string out_file;
+  std::vector<std::string> traces;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      fputs(kPackUsage, stdout);
+      return 0;
+    }
+    if (a == "-o" || a == "--output") {
+      if (i + 1 >= args.size()) {
+        PrintError("-o needs a file name");
+        return kExitUsage;
+      }
+      out_file = args[++i];
+    } else if (!a.empty() && a[0] == '-') {
+      PrintError("unknown pack option '" + a + "'");
+      fputs(kPackUsage, stderr);
+      return kExitUsage;
+    } else {
+      traces.push_back(a);
+    }
+  }
+  if (traces.size() > 1) {
+    PrintError("pack takes one trace, not " + std::to_string(traces.size()));
+    return kExitUsage;
+  }
+  auto dir = ResolveTraceDir(traces.empty() ? "" : traces[0]);
+  if (!dir.ok()) {
+    PrintError(dir.status().message());
+    return kExitFailure;
+  }
+  Status checked = PackInPlace(*dir, /*modify=*/out_file.empty());
+  if (!checked.ok()) {
+    PrintError(checked.message());
+    return kExitFailure;
+  }
+  if (out_file.empty()) return 0;
+  auto size = trace::PackTraceDir(*dir, out_file);
+  if (!size.ok()) {
+    PrintError(size.status().message());
+    return kExitFailure;
+  }
+  printf("rewind: wrote %s (%.1f MiB); replay it with 'rewind replay %s'\n", out_file.c_str(),
+         static_cast<double>(*size) / (1 << 20), out_file.c_str());
+  return 0;
+}
+
+}  // namespace rwd::cli
