@@ -14,6 +14,16 @@ A64_HOST_PACKAGES=(
   libcapstone-dev:arm64
   libzstd-dev:arm64
   libxxhash-dev:arm64
+  libarchive-dev:arm64
+  libdw-dev:arm64
+  # what the static libarchive and libdw link against (pkg-config --static)
+  nettle-dev:arm64
+  libacl1-dev:arm64
+  liblz4-dev:arm64
+  libbz2-dev:arm64
+  libxml2-dev:arm64
+  liblzma-dev:arm64
+  zlib1g-dev:arm64
 )
 
 a64_installed() {

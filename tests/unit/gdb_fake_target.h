@@ -54,6 +54,7 @@ class FakeArch final : public arch::Arch {
                                                bool) const override {
     return {};
   }
+  std::string DisassembleInsn(std::span<const uint8_t>, uint64_t) const override { return ""; }
   std::vector<uint8_t> SyscallStub(int) const override { return {}; }
   std::span<const arch::VdsoFunction> VdsoFunctions() const override { return {}; }
   const arch::SyscallTable& syscalls() const override { return *syscalls_; }
