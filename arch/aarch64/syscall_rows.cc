@@ -71,6 +71,7 @@ constexpr uint32_t kU64 = 8;           // loff_t, size_t, pointers
 constexpr uint32_t kFdPair = 8;        // int[2] of pipe2 and socketpair
 constexpr int kEperm = 1;              // asm-generic/errno-base.h
 constexpr int kEnosys = 38;            // asm-generic/errno.h
+constexpr int kEnospc = 28;            // asm-generic/errno-base.h
 
 constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate(5, "setxattr"),
@@ -314,6 +315,13 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate(285, "copy_file_range", OutFixed(1, kU64), OutFixed(3, kU64)),
     Emulate(286, "preadv2", Special::kReadv),
     Emulate(287, "pwritev2"),
+    // Protection keys: no key is ever handed out (ENOSPC, as on a CPU
+    // without them, or with every key taken), so no page or thread state
+    // depends on one and replay runs anywhere. Without a key the other two
+    // work as the kernel's own on key 0 or -1, for real in replay as well.
+    Execute(288, "pkey_mprotect", Special::kMprotect),
+    Deny(289, "pkey_alloc", kEnospc, Special::kNone),
+    Execute(290, "pkey_free"),
     Emulate(291, "statx", OutFixed(4, kStatx)),
     Deny(293, "rseq", kEnosys, Special::kRseq),
     Emulate(424, "pidfd_send_signal"),

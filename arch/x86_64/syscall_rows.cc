@@ -7,7 +7,7 @@
 // Linux AIO and SysV IPC (they share memory or a ring with the kernel, or
 // have layouts chosen by a command), process_vm_*/process_madvise/
 // kcmp (they reach into other processes), bpf, perf_event_open,
-// userfaultfd, memfd_secret, protection keys, modify_ldt/iopl/ioperm and
+// userfaultfd, memfd_secret, modify_ldt/iopl/ioperm and
 // set/get_thread_area (per-process CPU state replay cannot reproduce), NUMA
 // policy, keyrings, namespaces, the new mount API, landlock, module and kexec
 // loading, reboot, swap, quotas, syslog, file handles, vmsplice and the
@@ -65,6 +65,7 @@ constexpr uint32_t kU64 = 8;           // loff_t, size_t, pointers
 constexpr uint32_t kFdPair = 8;        // int[2] of pipe and socketpair
 constexpr int kEperm = 1;              // asm-generic/errno-base.h
 constexpr int kEnosys = 38;            // asm-generic/errno.h
+constexpr int kEnospc = 28;            // asm-generic/errno-base.h
 
 constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate(0, "read", OutResult(1)),
@@ -344,6 +345,13 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate(326, "copy_file_range", OutFixed(1, kU64), OutFixed(3, kU64)),
     Emulate(327, "preadv2", Special::kReadv),
     Emulate(328, "pwritev2"),
+    // Protection keys: no key is ever handed out (ENOSPC, as on a CPU
+    // without them, or with every key taken), so no page or thread state
+    // depends on one and replay runs anywhere. Without a key the other two
+    // work as the kernel's own on key 0 or -1, for real in replay as well.
+    Execute(329, "pkey_mprotect", Special::kMprotect),
+    Deny(330, "pkey_alloc", kEnospc, Special::kNone),
+    Execute(331, "pkey_free"),
     Emulate(332, "statx", OutFixed(4, kStatx)),
     Deny(334, "rseq", kEnosys, Special::kRseq),
     Emulate(424, "pidfd_send_signal"),

@@ -61,26 +61,49 @@ TEST(SyscallRulesTest, X86_64ExecuteSet) {
                                                            "vfork",
                                                            "set_tid_address",
                                                            "set_robust_list",
-                                                           "personality"}));
+                                                           "personality",
+                                                           "pkey_mprotect",
+                                                           "pkey_free"}));
 }
 
 TEST(SyscallRulesTest, AArch64ExecuteSet) {
   EXPECT_THAT(NamesWith(AArch64SyscallRows(), ReplayAction::kExecute),
-              UnorderedElementsAreArray<std::string_view>(
-                  {"mmap", "munmap", "mprotect", "mremap", "brk", "madvise", "rt_sigaction",
-                   "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "execve", "execveat", "exit",
-                   "exit_group", "clone", "set_tid_address", "set_robust_list", "personality"}));
+              UnorderedElementsAreArray<std::string_view>({"mmap",
+                                                           "munmap",
+                                                           "mprotect",
+                                                           "mremap",
+                                                           "brk",
+                                                           "madvise",
+                                                           "rt_sigaction",
+                                                           "rt_sigprocmask",
+                                                           "rt_sigreturn",
+                                                           "sigaltstack",
+                                                           "execve",
+                                                           "execveat",
+                                                           "exit",
+                                                           "exit_group",
+                                                           "clone",
+                                                           "set_tid_address",
+                                                           "set_robust_list",
+                                                           "personality",
+                                                           "pkey_mprotect",
+                                                           "pkey_free"}));
 }
 
 // rseq would let the kernel write the CPU number into the program; clone3
 // is denied so that glibc falls back to clone, whose flat arguments replay
 // rewrites (no exit signal, no vfork wait); ptrace fails with EPERM as for
-// any traced program (checked with seccomp below).
-TEST(SyscallRulesTest, OnlyRseqClone3AndPtraceAreDenied) {
+// any traced program (checked with seccomp below); pkey_alloc fails as on a
+// CPU without protection keys, so no page depends on one.
+TEST(SyscallRulesTest, OnlyRseqClone3PtraceAndPkeyAllocAreDenied) {
   for (const NamedTable& t : AllTables()) {
     EXPECT_THAT(NamesWith(t.rows, ReplayAction::kDeny),
-                UnorderedElementsAreArray<std::string_view>({"rseq", "clone3", "ptrace"}))
+                UnorderedElementsAreArray<std::string_view>(
+                    {"rseq", "clone3", "ptrace", "pkey_alloc"}))
         << t.arch;
+    SyscallTable pkey_table(t.rows);
+    ASSERT_NE(pkey_table.FindByName("pkey_alloc"), nullptr) << t.arch;
+    EXPECT_EQ(pkey_table.FindByName("pkey_alloc")->deny_errno, ENOSPC) << t.arch;
     SyscallTable clone_table(t.rows);
     ASSERT_NE(clone_table.FindByName("clone3"), nullptr) << t.arch;
     EXPECT_EQ(clone_table.FindByName("clone3")->deny_errno, ENOSYS) << t.arch;
@@ -99,7 +122,7 @@ TEST(SyscallRulesTest, SpecialsSitOnTheirSyscalls) {
   const std::vector<std::pair<Special, std::vector<std::string_view>>> x86 = {
       {Special::kMmap, {"mmap"}},
       {Special::kMunmap, {"munmap"}},
-      {Special::kMprotect, {"mprotect"}},
+      {Special::kMprotect, {"mprotect", "pkey_mprotect"}},
       {Special::kMremap, {"mremap"}},
       {Special::kBrk, {"brk"}},
       {Special::kExecve, {"execve", "execveat"}},
@@ -148,7 +171,7 @@ TEST(SyscallRulesTest, UnsupportedSyscallsHaveNoRow) {
     for (std::string_view name :
          {"io_uring_setup", "io_uring_enter", "io_uring_register", "perf_event_open", "bpf",
           "process_vm_readv", "process_vm_writev", "userfaultfd", "io_setup", "shmat", "vmsplice",
-          "memfd_secret", "pkey_mprotect", "unshare", "setns"}) {
+          "memfd_secret", "unshare", "setns"}) {
       EXPECT_EQ(table.FindByName(name), nullptr) << t.arch << " " << name;
     }
   }

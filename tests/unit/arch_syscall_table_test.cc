@@ -116,6 +116,7 @@ constexpr HostNumber kCommonHostNumbers[] = {
     REWIND_SYS(renameat2), REWIND_SYS(getrandom), REWIND_SYS(memfd_create),
     REWIND_SYS(execveat), REWIND_SYS(membarrier), REWIND_SYS(mlock2),
     REWIND_SYS(copy_file_range), REWIND_SYS(preadv2), REWIND_SYS(pwritev2),
+    REWIND_SYS(pkey_mprotect), REWIND_SYS(pkey_alloc), REWIND_SYS(pkey_free),
     REWIND_SYS(statx), REWIND_SYS(rseq), REWIND_SYS(pidfd_send_signal),
     REWIND_SYS(pidfd_open), REWIND_SYS(clone3), REWIND_SYS(close_range),
     REWIND_SYS(openat2), REWIND_SYS(faccessat2), REWIND_SYS(epoll_pwait2),
@@ -142,8 +143,7 @@ constexpr HostNumber kX86_64OnlyHostNumbers[] = {
 // clang-format on
 #endif
 
-void ExpectHostNumbers(const SyscallTable& table,
-                       std::span<const HostNumber> want) {
+void ExpectHostNumbers(const SyscallTable& table, std::span<const HostNumber> want) {
   for (const HostNumber& host : want) {
     const SyscallInfo* row = table.FindByName(host.name);
     ASSERT_NE(row, nullptr) << host.name << " has no row";
@@ -157,11 +157,9 @@ TEST(SyscallTableTest, X86_64NumbersMatchHostHeaders) {
   ExpectHostNumbers(table, kCommonHostNumbers);
   ExpectHostNumbers(table, kX86_64OnlyHostNumbers);
   // Every row is in the lists above, so no row escapes the comparison.
-  EXPECT_EQ(std::size(kCommonHostNumbers) + std::size(kX86_64OnlyHostNumbers),
-            table.rows().size());
+  EXPECT_EQ(std::size(kCommonHostNumbers) + std::size(kX86_64OnlyHostNumbers), table.rows().size());
 #else
-  GTEST_SKIP()
-      << "the host's <sys/syscall.h> has x86-64 numbers only on x86-64";
+  GTEST_SKIP() << "the host's <sys/syscall.h> has x86-64 numbers only on x86-64";
 #endif
 }
 
@@ -241,6 +239,9 @@ TEST(SyscallTableTest, AArch64WellKnownNumbers) {
       {261, "prlimit64"},
       {278, "getrandom"},
       {281, "execveat"},
+      {288, "pkey_mprotect"},
+      {289, "pkey_alloc"},
+      {290, "pkey_free"},
       {291, "statx"},
       {293, "rseq"},
       {435, "clone3"},
@@ -258,9 +259,8 @@ TEST(SyscallTableTest, AArch64WellKnownNumbers) {
 TEST(SyscallTableTest, AArch64HasNoLegacyEntryPoints) {
   SyscallTable table(AArch64SyscallRows());
   for (std::string_view name :
-       {"open", "stat", "lstat", "poll", "select", "pipe", "fork", "vfork",
-        "dup2", "getdents", "mkdir", "unlink", "readlink", "arch_prctl", "time",
-        "epoll_wait", "alarm", "pause"}) {
+       {"open", "stat", "lstat", "poll", "select", "pipe", "fork", "vfork", "dup2", "getdents",
+        "mkdir", "unlink", "readlink", "arch_prctl", "time", "epoll_wait", "alarm", "pause"}) {
     EXPECT_EQ(table.FindByName(name), nullptr) << name;
   }
 }
@@ -272,8 +272,7 @@ TEST(SyscallTableTest, NumbersAndNamesAreUnique) {
     for (const SyscallInfo& row : t.rows) {
       EXPECT_TRUE(numbers.insert(row.nr).second)
           << t.arch << ": number " << row.nr << " appears twice";
-      EXPECT_TRUE(names.insert(row.name).second)
-          << t.arch << ": " << row.name << " appears twice";
+      EXPECT_TRUE(names.insert(row.name).second) << t.arch << ": " << row.name << " appears twice";
     }
   }
 }
@@ -281,16 +280,13 @@ TEST(SyscallTableTest, NumbersAndNamesAreUnique) {
 TEST(SyscallTableTest, RowsAreWellFormed) {
   for (const NamedTable& t : AllTables()) {
     for (const SyscallInfo& row : t.rows) {
-      const std::string where =
-          std::string(t.arch) + " " + std::string(row.name);
+      const std::string where = std::string(t.arch) + " " + std::string(row.name);
       EXPECT_GE(row.nr, 0) << where;
       EXPECT_FALSE(row.name.empty()) << where;
-      EXPECT_EQ(
-          row.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_"),
-          std::string_view::npos)
+      EXPECT_EQ(row.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_"),
+                std::string_view::npos)
           << where;
-      EXPECT_EQ(row.action == ReplayAction::kDeny, row.deny_errno != 0)
-          << where;
+      EXPECT_EQ(row.action == ReplayAction::kDeny, row.deny_errno != 0) << where;
 
       bool seen_unused = false;
       std::set<int> pointer_args;
@@ -306,8 +302,7 @@ TEST(SyscallTableTest, RowsAreWellFormed) {
         EXPECT_LE(out.arg, 5) << where;
         EXPECT_TRUE(pointer_args.insert(out.arg).second)
             << where << ": argument " << int{out.arg} << " listed twice";
-        const bool size_from_arg = out.rule == SizeRule::kArg ||
-                                   out.rule == SizeRule::kArgTimes ||
+        const bool size_from_arg = out.rule == SizeRule::kArg || out.rule == SizeRule::kArgTimes ||
                                    out.rule == SizeRule::kArgPages ||
                                    out.rule == SizeRule::kDerefU32Arg ||
                                    out.rule == SizeRule::kCapVersion;
@@ -318,8 +313,7 @@ TEST(SyscallTableTest, RowsAreWellFormed) {
         } else {
           EXPECT_EQ(out.size_arg, -1) << where;
         }
-        const bool needs_size = out.rule == SizeRule::kFixed ||
-                                out.rule == SizeRule::kArgTimes ||
+        const bool needs_size = out.rule == SizeRule::kFixed || out.rule == SizeRule::kArgTimes ||
                                 out.rule == SizeRule::kResultTimes ||
                                 out.rule == SizeRule::kNulString ||
                                 out.rule == SizeRule::kCapVersion;
@@ -335,8 +329,8 @@ TEST(SyscallTableTest, RowsAreWellFormed) {
         if (out.rule != SizeRule::kDerefU32Arg) continue;
         bool length_recorded = false;
         for (const OutParam& other : row.outs) {
-          length_recorded |= other.arg == out.size_arg &&
-                             other.rule == SizeRule::kFixed && other.size == 4;
+          length_recorded |=
+              other.arg == out.size_arg && other.rule == SizeRule::kFixed && other.size == 4;
         }
         EXPECT_TRUE(length_recorded) << where;
       }
