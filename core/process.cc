@@ -1,5 +1,6 @@
 #include "core/process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -14,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+
+#include "core/scoped_fd.h"
 
 namespace rwd {
 
@@ -92,11 +95,55 @@ Process& Process::operator=(Process&& o) noexcept {
 void Process::Kill() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);
-  int raw;
-  // Reap; a traced child may report a few more stops before it is gone.
-  while (waitpid(pid_, &raw, __WALL) == pid_ && !WIFEXITED(raw) && !WIFSIGNALED(raw)) {
-  }
+  ReapEndingProcess(pid_);
   pid_ = -1;
+}
+
+std::vector<pid_t> ThreadIdsOf(pid_t pid) {
+  std::vector<pid_t> tids;
+  std::string path = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = opendir(path.c_str());
+  if (!dir) return tids;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') tids.push_back(static_cast<pid_t>(atoi(entry->d_name)));
+  }
+  closedir(dir);
+  return tids;
+}
+
+bool ThreadEnded(pid_t tid) {
+  std::string path = "/proc/" + std::to_string(tid) + "/stat";
+  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return true;
+  char buf[512];
+  ssize_t n = read(fd.get(), buf, sizeof(buf) - 1);
+  if (n <= 0) return true;
+  buf[n] = 0;
+  // "pid (comm) S ...": the command may contain spaces and parentheses.
+  const char* close = strrchr(buf, ')');
+  if (!close || close[1] != ' ') return false;
+  return close[2] == 'Z' || close[2] == 'X';
+}
+
+std::optional<int> ReapEndingThread(pid_t tid) {
+  int raw = 0;
+  while (waitpid(tid, &raw, __WALL) == tid) {
+    if (WIFEXITED(raw) || WIFSIGNALED(raw)) return raw;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> ReapEndingProcess(pid_t pid) {
+  // Listed again after each pass: a thread may have been created just
+  // before the end.
+  bool reaped_some = true;
+  while (reaped_some) {
+    reaped_some = false;
+    for (pid_t tid : ThreadIdsOf(pid)) {
+      if (tid != pid && ReapEndingThread(tid)) reaped_some = true;
+    }
+  }
+  return ReapEndingThread(pid);
 }
 
 Expected<std::string> ResolveExecutable(const std::string& prog) {

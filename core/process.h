@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,11 +46,30 @@ class Process {
   pid_t pid() const { return pid_; }
   // Call once the process has been reaped, so the destructor leaves it alone.
   void MarkReaped() { pid_ = -1; }
+  // SIGKILL, then reaps every thread of the process (not its children).
   void Kill();
 
  private:
   pid_t pid_ = -1;
 };
+
+// Thread ids of process `pid`, from /proc/<pid>/task (empty once it is gone).
+std::vector<pid_t> ThreadIdsOf(pid_t pid);
+
+// Whether thread `tid` has ended (a zombie, or gone), reaped or not.
+bool ThreadEnded(pid_t tid);
+
+// Waits for traced thread `tid`, which must be ending, to die and reaps it,
+// passing over stops it reports first. nullopt when it is not ours to reap
+// (or was reaped already); else its wait status.
+std::optional<int> ReapEndingThread(pid_t tid);
+
+// Reaps every thread of traced process `pid`, which must be ending (killed,
+// or in exit_group), its leader last: the kernel reports a leader's death
+// only once the other threads are reaped, so waiting for the leader alone
+// would wait forever. Threads that are not ours to reap are passed over.
+// Returns the leader's wait status; nullopt when it was not ours to reap.
+std::optional<int> ReapEndingProcess(pid_t pid);
 
 // Resolves PROG like execvp does; error names PROG when not found.
 Expected<std::string> ResolveExecutable(const std::string& prog);

@@ -1,5 +1,6 @@
 #include "core/remote_syscall.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -110,8 +111,12 @@ Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr) {
   ASSIGN_OR_RETURN(arch::Registers regs, tracee.GetRegisters());
   ASSIGN_OR_RETURN(uint64_t mask, tracee.GetSignalMask());
   // No exit signal: the copy must never send SIGCHLD to the replayed
-  // program, which did not get one when it was recorded.
+  // program, which did not get one when it was recorded. CLONE_PARENT: the
+  // copy is a child of the tracee's parent (us, for the process we spawned
+  // and its copies), so our reap is the last word; a child of the stopped
+  // tracee would stay a zombie until that tracee died.
   SyscallArgs args;
+  args.v[0] = CLONE_PARENT;
   ASSIGN_OR_RETURN(int64_t child, InjectSyscall(tracee, insn_addr, clone->nr, args));
   if (child <= 0) return SystemError("injecting clone for a checkpoint", static_cast<int>(-child));
   pid_t pid = static_cast<pid_t>(child);

@@ -35,10 +35,12 @@ Expected<uint64_t> PushScratch(Tracee& tracee, std::span<const uint8_t> bytes,
 Expected<uint64_t> PushScratchString(Tracee& tracee, const std::string& s);
 
 // Copy-on-write copy of the tracee's process (a checkpoint): injects a
-// clone without exit signal, waits for the copy's first stop and gives it
-// the original's registers. The copy is traced by us (PTRACE_O_TRACECLONE
-// must be set) and stays stopped, with the original's signal mask. Returns
-// its pid; on failure no copy is left behind.
+// clone without exit signal whose parent is the tracee's parent (so the
+// process that spawned the tracee, not the stopped tracee, reaps it), waits
+// for the copy's first stop and gives it the original's registers. The copy
+// is traced by us (PTRACE_O_TRACECLONE must be set) and stays stopped, with
+// the original's signal mask. Returns its pid; on failure no copy is left
+// behind.
 Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr);
 
 }  // namespace rwd

@@ -1,15 +1,14 @@
 #include "core/thread_fork.h"
 
-#include <dirent.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
 
 #include <string>
 #include <string_view>
 
+#include "core/process.h"
 #include "core/remote_syscall.h"
 
 namespace rwd {
@@ -151,35 +150,11 @@ Status SettleInSignalStop(Tracee& copy, uint64_t insn_addr) {
   return Status::Ok();
 }
 
-std::vector<pid_t> ThreadsOf(pid_t pid) {
-  std::vector<pid_t> tids;
-  std::string path = "/proc/" + std::to_string(pid) + "/task";
-  DIR* dir = opendir(path.c_str());
-  if (!dir) return tids;
-  while (dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] != '.') tids.push_back(static_cast<pid_t>(std::stol(entry->d_name)));
-  }
-  closedir(dir);
-  return tids;
-}
-
-void Reap(pid_t tid) {
-  int raw = 0;
-  while (waitpid(tid, &raw, __WALL) == tid && !WIFEXITED(raw) && !WIFSIGNALED(raw)) {
-  }
-}
-
-// Kills a half-built copy and reaps every thread of it: a traced thread
-// nobody reaps stays a zombie and keeps its leader from being reaped. The
-// threads are listed from /proc because a failure may have kept a new
-// thread's tid from us.
+// Kills a half-built copy and reaps every thread of it, including any new
+// thread whose tid a failure kept from us.
 void DiscardCopy(pid_t pid) {
-  std::vector<pid_t> tids = ThreadsOf(pid);
   kill(pid, SIGKILL);
-  for (pid_t tid : tids) {
-    if (tid != pid) Reap(tid);
-  }
-  Reap(pid);
+  ReapEndingProcess(pid);
 }
 
 Expected<std::vector<pid_t>> BuildThreads(Tracee& copy, uint64_t clear_child_tid_of_leader,

@@ -259,6 +259,9 @@ Status RecordSession::OnDeath(const WaitStatus& ws) {
     process.ender = current_ && current_->tgid == tgid ? current_->tid() : tgid;
   }
   if (current_ == &task) current_ = nullptr;
+  // A fatal signal ends every thread of the process: schedule none of them
+  // (they may have died at a stop not handled yet) until all are collected.
+  if (ws.kind == WaitStatus::Kind::kKilled) dying_ = tgid;
   size_t others = ThreadsOf(tgid) - 1;
   if (others > 0 && own_exit && !task.exit_recorded) {
     // One thread ended; the process goes on.

@@ -75,6 +75,7 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
   }
   // A new address space, even for a vfork child that shared its parent's.
   // Other threads of the process ended with the exec.
+  ReapThreadsOf(cur().tgid, cur_);
   for (const auto& t : tasks_) {
     if (t.get() != cur_ && t->tgid == cur().tgid) ReapThread(*t);
   }

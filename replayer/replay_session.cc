@@ -77,10 +77,18 @@ ReplaySession::ReplaySession(std::shared_ptr<trace::TraceReader> reader, const a
 ReplaySession::~ReplaySession() {
   // Every process of the tree, not only the root: children would stay
   // stopped under a tracer that no longer exists.
-  for (const auto& t : tasks_) kill(t->tracee.tid(), SIGKILL);
   for (const auto& t : tasks_) {
-    if (t->tracee.tid() != root_.pid()) waitpid(t->tracee.tid(), nullptr, __WALL);
+    if (!t->reaped) kill(t->tracee.tid(), SIGKILL);
   }
+  // Threads before leaders: the kernel reports a leader's death only after
+  // every other thread of its process has been reaped.
+  for (const auto& t : tasks_) {
+    if (!t->reaped && t->tid != t->tgid) ReapEndingThread(t->tracee.tid());
+  }
+  for (const auto& t : tasks_) {
+    if (!t->reaped && t->tid == t->tgid) ReapEndingProcess(t->tracee.tid());
+  }
+  root_.MarkReaped();
 }
 
 Expected<const trace::Event*> ReplaySession::PeekEvent() {
@@ -318,7 +326,7 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
     return DeliverSignalDisarmed(signo, step);
   RETURN_IF_ERROR(
       tracee().Resume(step ? ResumeMode::kSysemuSingleStep : ResumeMode::kSysemu, signo));
-  ASSIGN_OR_RETURN(WaitStatus ws, WaitInterruptibly());
+  ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/true));
   switch (ws.kind) {
     case WaitStatus::Kind::kSyscallStop:
       return OnSyscallStop(step);
@@ -334,12 +342,22 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   return Stop();
 }
 
-Expected<WaitStatus> ReplaySession::WaitInterruptibly() {
-  if (!interrupt_poll_) return tracee().Wait();
+Expected<WaitStatus> ReplaySession::WaitFor(ReplayTask& t, bool interruptible) {
+  bool poll = interruptible && interrupt_poll_;
+  bool leads_others = t.tid == t.tgid && std::any_of(tasks_.begin(), tasks_.end(), [&](auto& o) {
+                        return o.get() != &t && o->tgid == t.tgid && !o->reaped;
+                      });
+  if (!poll && !leads_others) return t.tracee.Wait();
   ScopedWakeupTimer timer(std::chrono::milliseconds(100));
-  pid_t tid = tracee().tid();
-  return tracee().Wait([this, tid]() {
-    if (interrupt_sent_ || !interrupt_poll_()) return;
+  pid_t tid = t.tracee.tid();
+  return t.tracee.Wait([&]() {
+    if (leads_others && ThreadEnded(tid)) {
+      // The process ended (a fatal signal, a kill from outside): the
+      // leader's death waits for the other threads' to be collected.
+      ReapThreadsOf(t.tgid, &t);
+      leads_others = false;
+    }
+    if (!poll || interrupt_sent_ || !interrupt_poll_()) return;
     // SIGSTOP cannot be blocked or handled by the program; the stop it
     // causes is ours and never delivered.
     if (syscall(SYS_tkill, tid, SIGSTOP) == 0) interrupt_sent_ = true;

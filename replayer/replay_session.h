@@ -185,8 +185,11 @@ class ReplaySession {
   Status Diverged(const std::string& what) const;
   ReplayStop EndOfTrace() const;
   ReplayStop MakeStop(ReplayStop::Kind kind) const;
-  // Waits for the current thread, stopping it with SIGSTOP if interrupt_poll_ fires.
-  Expected<WaitStatus> WaitInterruptibly();
+  // Waits for thread `t` to stop or end. A leader's death is reported only
+  // once the process's other threads are reaped: when `t` leads and has
+  // ended meanwhile, they are reaped here. With `interruptible`, stops the
+  // thread with SIGSTOP when interrupt_poll_ fires.
+  Expected<WaitStatus> WaitFor(ReplayTask& t, bool interruptible);
   ReplayTask& cur() const { return *cur_; }
   ReplayTask* FindTask(pid_t recorded_tid) const;
   bool InFocus(const ReplayTask& t) const { return t.mm == focus_mm_; }
@@ -238,6 +241,10 @@ class ReplaySession {
   // from outside when recorded).
   Expected<std::optional<ReplayStop>> EndThreadAsRecorded(const trace::ExitEvent& exit);
   void ReapThread(ReplayTask& t);
+  // Reaps the threads of recorded process `tgid` other than its leader and
+  // `except`: the process is ending, and its leader (or `except`) is reported
+  // only after them.
+  void ReapThreadsOf(pid_t tgid, const ReplayTask* except);
   void RemoveTask(ReplayTask* task);
 
   // --- signals and preemptions (replay_signals.cc) ---

@@ -313,12 +313,17 @@ Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<u
     for (int i = 0; i < 6; ++i) a.SetSyscallArg(regs, i, (*args)[i]);
   }
   RETURN_IF_ERROR(tracee().SetRegisters(regs));
+  const arch::SyscallInfo* row = a.syscalls().Find(a.SyscallNumber(regs));
+  bool ends_process = row && row->special == arch::Special::kExitGroup;
   bool entered = false;
   int resume_signo = 0;
   int foreign_signals = 0;
   for (int stops = 0; stops < 8; ++stops) {
     RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSyscall, std::exchange(resume_signo, 0)));
-    ASSIGN_OR_RETURN(WaitStatus ws, tracee().Wait());
+    // exit_group kills the other threads, whose deaths must be collected
+    // before a leader's is reported.
+    if (entered && ends_process) ReapThreadsOf(cur().tgid, cur_);
+    ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/false));
     if (ws.is_exit()) {
       *exited = ws;
       return 0;

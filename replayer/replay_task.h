@@ -62,6 +62,8 @@ struct ReplayTask {
   // A leader that ended with SYS_exit while other threads go on; the kernel
   // keeps it until they end. Never run again.
   bool zombie = false;
+  // Its death was collected (the process is ending); never waited for again.
+  bool reaped = false;
   // Where the kernel clears the tid and wakes joiners when the thread ends
   // (CLONE_CHILD_CLEARTID, set_tid_address); a checkpoint's copy needs it.
   uint64_t clear_child_tid = 0;

@@ -107,12 +107,20 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
 void ReplaySession::ReapThread(ReplayTask& t) {
   // Ended by another thread (exit_group, a fatal signal, exec): its death
   // follows promptly; collect it so it does not linger as a stop.
+  if (t.reaped) return;
   for (int i = 0; i < 1000; ++i) {
     auto ws = t.tracee.Wait();
     if (!ws.ok() || ws->is_exit()) break;
     (void)t.tracee.Resume(ResumeMode::kCont);
   }
+  t.reaped = true;
   if (t.tracee.tid() == root_.pid()) root_.MarkReaped();
+}
+
+void ReplaySession::ReapThreadsOf(pid_t tgid, const ReplayTask* except) {
+  for (const auto& t : tasks_) {
+    if (t.get() != except && t->tgid == tgid && t->tid != tgid) ReapThread(*t);
+  }
 }
 
 void ReplaySession::RemoveTask(ReplayTask* task) {
@@ -141,9 +149,8 @@ Expected<Stop> ReplaySession::OnExit(const WaitStatus& ws) {
   bool focus = InFocus(*dead) && tgid == focus_pid_;
   RemoveTask(dead);
   if (recorded.whole_process) {
-    for (const auto& t : tasks_) {
-      if (t->tgid == tgid) ReapThread(*t);
-    }
+    ReapThreadsOf(tgid, nullptr);
+    if (ReplayTask* leader = FindTask(tgid)) ReapThread(*leader);
     std::erase_if(tasks_, [&](const auto& t) { return t->tgid == tgid; });
   }
   if (!recorded.whole_process || !focus) return AfterEvent(false);
@@ -162,10 +169,11 @@ Expected<Stop> ReplaySession::EndThreadAsRecorded(const trace::ExitEvent& exit) 
   if (syscall(SYS_tgkill, tracee().tid(), tracee().tid(), SIGKILL) != 0) {
     return ErrnoError("ending the replayed thread as recorded");
   }
-  ASSIGN_OR_RETURN(WaitStatus ws, tracee().Wait());
+  ReapThreadsOf(cur().tgid, cur_);
+  ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/false));
   for (int i = 0; i < 16 && !ws.is_exit(); ++i) {
     (void)tracee().Resume(ResumeMode::kCont);
-    ASSIGN_OR_RETURN(ws, tracee().Wait());
+    ASSIGN_OR_RETURN(ws, WaitFor(cur(), /*interruptible=*/false));
   }
   if (ws.kind == WaitStatus::Kind::kKilled) ws = WaitStatus::FromRaw(ws.tid, exit.wait_status);
   return OnExit(ws);
