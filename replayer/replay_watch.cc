@@ -157,7 +157,7 @@ Expected<Stop> ReplaySession::DeliverSignalDisarmed(int signo, bool step) {
   RETURN_IF_ERROR(DisarmPageWatch(/*at_signal_stop=*/true));
   if (siginfo.ok()) RETURN_IF_ERROR(tracee().SetSiginfo(*siginfo));
   RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSysemuSingleStep, signo));
-  ASSIGN_OR_RETURN(WaitStatus ws, WaitInterruptibly());
+  ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/true));
   if (ws.is_exit()) return OnExit(ws);
   RETURN_IF_ERROR(ArmPageWatch());
   if (ws.kind == WaitStatus::Kind::kSyscallStop) return OnSyscallStop(step);
