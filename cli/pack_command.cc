@@ -1,10 +1,8 @@
 // `rewind pack`: makes a trace self-contained, or writes it as one file.
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <set>
 
 #include "cli/commands.h"
@@ -14,16 +12,14 @@
 
 namespace rwd::cli {
 
-namespace fs = std::filesystem;
-
 namespace {
 
 constexpr const char* kPackUsage =
     "usage: rewind pack [-o FILE] [TRACE_DIR]\n"
-    "Makes a trace self-contained: checks that it holds a copy of every file\n"
-    "the recorded programs executed or mapped, and replaces copies that are\n"
-    "hard links to system files by private ones, so that nothing outside the\n"
-    "trace directory can change it. With -o, writes the trace as one file\n"
+    "Checks that a trace is self-contained: that it holds an intact private\n"
+    "copy of every file the recorded programs executed or mapped, so nothing\n"
+    "outside the trace directory is needed to replay it. With -o, writes the\n"
+    "trace as one file\n"
     "(tar + zstd) instead, which 'rewind replay FILE' accepts anywhere.\n";
 
 // The content ids of the files the trace's events refer to.
@@ -44,48 +40,26 @@ Expected<std::set<std::string>> ReferencedFiles(trace::TraceReader& reader) {
   return ids;
 }
 
-// Replaces the hard link at `path` by a copy of its bytes with the same mode.
-Status BreakLink(const std::string& path) {
-  std::string temp = path + ".tmp-pack";
-  std::error_code ec;
-  fs::copy_file(path, temp, fs::copy_options::overwrite_existing, ec);
-  if (!ec) fs::permissions(temp, fs::status(path).permissions(), ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    return Error("copying " + path + ": " + ec.message());
-  }
-  if (rename(temp.c_str(), path.c_str()) != 0) {
-    Status s = ErrnoError("renaming " + temp);
-    unlink(temp.c_str());
-    return s;
-  }
-  return Status::Ok();
-}
-
-// Checks `dir` and makes its file copies private. Prints what it did.
-Status PackInPlace(const std::string& dir, bool modify) {
+// Checks that `dir` holds an intact copy of every file its events refer to
+// (the recorder stores private copies, never links: trace/file_store.h), by
+// unpacking each into the user's file cache. Prints a summary when `report`.
+Status PackInPlace(const std::string& dir, bool report) {
   ASSIGN_OR_RETURN(auto reader, trace::TraceReader::Open(dir));
   ASSIGN_OR_RETURN(std::set<std::string> ids, ReferencedFiles(*reader));
-  size_t unlinked = 0;
   uint64_t bytes = 0;
   for (const std::string& id : ids) {
-    std::string path = reader->FilePath(id);
+    Expected<std::string> copy = reader->LocalFileCopy(id);
+    if (!copy.ok()) {
+      return Status(ErrorCode::kCorrupt, "the trace " + dir + " lacks an intact copy of file " +
+                                             id + " (" + copy.status().message() +
+                                             "); it cannot be made self-contained");
+    }
     struct stat st;
-    if (stat(path.c_str(), &st) != 0) {
-      return Status(ErrorCode::kCorrupt, "the trace " + dir + " lacks its copy of file " + id +
-                                             " (" + path + "); it cannot be made self-contained");
-    }
-    bytes += static_cast<uint64_t>(st.st_size);
-    if (modify && st.st_nlink > 1) {
-      RETURN_IF_ERROR(BreakLink(path));
-      ++unlinked;
-    }
+    if (stat(copy->c_str(), &st) == 0) bytes += static_cast<uint64_t>(st.st_size);
   }
-  if (modify) {
-    printf("rewind: %s is self-contained: %zu file copies, %.1f MiB", dir.c_str(), ids.size(),
+  if (report) {
+    printf("rewind: %s is self-contained: %zu file copies, %.1f MiB\n", dir.c_str(), ids.size(),
            static_cast<double>(bytes) / (1 << 20));
-    if (unlinked > 0) printf(" (%zu were hard links, now private copies)", unlinked);
-    printf("\n");
   }
   return Status::Ok();
 }
@@ -124,7 +98,7 @@ int PackCommand(const Args& args) {
     PrintError(dir.status().message());
     return kExitFailure;
   }
-  Status checked = PackInPlace(*dir, /*modify=*/out_file.empty());
+  Status checked = PackInPlace(*dir, /*report=*/out_file.empty());
   if (!checked.ok()) {
     PrintError(checked.message());
     return kExitFailure;

@@ -139,20 +139,18 @@ TEST_F(CiTest, CrashInMainThreadIsReportedAndKept) {
   CrashRun("ci_pointer_crash", "ci_pointer_crash.c", &ci, &build);
 }
 
-// Needs replay to run the trace's copies of the binaries from a private cwd
-// (issue 13, in progress on wip/trace): enable when it lands.
-TEST_F(CiTest, DISABLED_CrashInMainThreadDebuggableElsewhere) {
+// Replay runs the trace's copies of the binaries from a private cwd.
+TEST_F(CiTest, CrashInMainThreadDebuggableElsewhere) {
   DebugElsewhere("ci_pointer_crash", "ci_pointer_crash.c");
 }
 
-// Need a crash in a worker thread while other threads live to record and
-// replay (issue 10, in progress on wip/exit), and issue 13: enable then.
-TEST_F(CiTest, DISABLED_CrashInWorkerThreadIsReportedAndKept) {
+// A crash in a worker thread while other threads live.
+TEST_F(CiTest, CrashInWorkerThreadIsReportedAndKept) {
   RunResult ci;
   std::string build;
   CrashRun("mt_ci_worker_crash", "mt_ci_worker_crash.c", &ci, &build);
 }
-TEST_F(CiTest, DISABLED_CrashInWorkerThreadDebuggableElsewhere) {
+TEST_F(CiTest, CrashInWorkerThreadDebuggableElsewhere) {
   DebugElsewhere("mt_ci_worker_crash", "mt_ci_worker_crash.c");
 }
 
