@@ -219,14 +219,15 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
     (*args)[0] = static_cast<uint64_t>(ev.result);
     (*args)[3] = ((*args)[3] | MAP_FIXED) & ~kMapFixedNoReplace;
     if (!ev.mapped_file_id.empty()) {
-      ASSIGN_OR_RETURN(std::string file, reader_->LocalFileCopy(ev.mapped_file_id));
+      ASSIGN_OR_RETURN(const std::string local, reader_->LocalFileCopy(ev.mapped_file_id));
+      std::string file = local;
       uint64_t access = O_RDONLY;
       uint64_t type = ev.args[3] & kMapType;
       if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
-        ASSIGN_OR_RETURN(std::string copy,
-                         shared_copies_->PathFor(ev.mapped_path, file, ev.args[2] & PROT_WRITE));
-        if (!copy.empty()) {
-          file = copy;
+        ASSIGN_OR_RETURN(std::string shared,
+                         shared_copies_->PathFor(ev.mapped_path, local, ev.args[2] & PROT_WRITE));
+        if (!shared.empty()) {
+          file = shared;
           access = O_RDWR;
         }
       }
@@ -241,7 +242,7 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
       }
       (*args)[4] = static_cast<uint64_t>(fd);
       fd_to_close = fd;
-      cur().mm->mapped_files[ev.mapped_path] = copy;
+      cur().mm->mapped_files[ev.mapped_path] = local;
     }
   }
   std::optional<WaitStatus> exited;
