@@ -1,8 +1,8 @@
 // A "test binary" that crashes in its main thread (rewind ci acceptance
 // test, issue 14): main stores a corrupted pointer into a job, then uses it
-// and dies of SIGSEGV. The line that stores the bad pointer is marked
-// CORRUPTS so that the test can find it again with `watch -l` and
-// reverse-continue; the faulting line is marked CRASHES.
+// and dies of SIGSEGV. The line that stores the bad pointer carries the
+// marker comment CORRUPTS, so that the test can find it again with `watch -l`
+// and reverse-continue; the faulting line carries CRASHES.
 #include <stdint.h>
 #include <stdio.h>
 
