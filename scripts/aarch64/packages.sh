@@ -22,6 +22,7 @@ A64_HOST_PACKAGES=(
   liblz4-dev:arm64
   libbz2-dev:arm64
   libxml2-dev:arm64
+  libicu-dev:arm64
   liblzma-dev:arm64
   zlib1g-dev:arm64
 )
