@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "trace/content_hash.h"
 #include "trace/file_io.h"
 #include "trace/layout.h"
 
@@ -91,26 +91,16 @@ Status AddEntry(struct archive* a, const std::string& dir, const fs::path& rel) 
 
 Expected<std::string> HashArchive(const std::string& path) {
   ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(path, O_RDONLY));
-  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state(XXH3_createState(),
-                                                                        XXH3_freeState);
-  XXH3_128bits_reset(state.get());
+  ContentHasher hasher;
   std::vector<uint8_t> block(kBlockBytes);
   uint64_t offset = 0;
   for (;;) {
     ASSIGN_OR_RETURN(size_t n, PreadFull(fd.get(), block.data(), block.size(), offset, path));
     if (n == 0) break;
-    XXH3_128bits_update(state.get(), block.data(), n);
+    hasher.Update(block.data(), n);
     offset += n;
   }
-  XXH128_canonical_t canonical;
-  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state.get()));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (uint8_t b : canonical.digest) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 0xf]);
-  }
-  return hex;
+  return hasher.HexDigest();
 }
 
 // A path from an archive that stays inside the directory it is unpacked in.
