@@ -149,11 +149,6 @@ TEST_F(GdbFidelityTest, ParallelMake) {
   // Without a debugger or checkpoints first: the time travel below is only
   // meaningful when the plain replay works.
   RunResult replay = ReplayAutopilot(rec.trace);
-  if (replay.exit_status != 0 && Contains(replay.err, "divergence")) {
-    GTEST_SKIP() << "make -j2 does not replay yet even without gdb (signals in pselect6, being "
-                    "fixed separately, wt-sig); the time-travel checks need it:\n"
-                 << replay.Describe();
-  }
   ASSERT_EQ(replay.exit_status, 0) << replay.Describe();
   EXPECT_TRUE(SameBytes(rec.out, replay.out));
   ExpectStableTimeTravel(rec, "/usr/bin/make", "close", "monitor when", "exited normally");
