@@ -40,8 +40,16 @@ int main(void) {
   pthread_t thread;
   pthread_create(&thread, NULL, reloader, NULL);
   long sum = 0;
-  while (!done) sum += current->limit;
+  // `polls` changes on every pass even while the first configuration's
+  // limit (0) leaves `sum` alone, so that replay can tell the passes apart
+  // when a preemption lands in this loop (README: asynchronous events).
+  long polls = 0;
+  while (!done) {
+    sum += current->limit;
+    ++polls;
+  }
   pthread_join(thread, NULL);
-  printf("race_crash: survived (%s)\n", sum > 0 ? "sum > 0" : "sum = 0");
+  printf("race_crash: survived (%s, %s)\n", sum > 0 ? "sum > 0" : "sum = 0",
+         polls > 0 ? "polled" : "never polled");
   return 0;
 }
