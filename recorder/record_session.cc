@@ -25,6 +25,8 @@ constexpr unsigned long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEE
                                          PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE |
                                          PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
 constexpr auto kFlushInterval = std::chrono::milliseconds(500);
+// Stop requests this close together are one request (see Run).
+constexpr auto kSameStopRequestWindow = std::chrono::milliseconds(250);
 // How long a thread runs while another waits before it is switched away
 // from: at its next event if it reaches one, by a PreemptEvent otherwise.
 constexpr auto kTimeSlice = std::chrono::milliseconds(10);
@@ -116,13 +118,20 @@ Status RecordSession::Fail(Status status) {
 Expected<int> RecordSession::Run() {
   Status started = Schedule(*tasks_.front());
   if (!started.ok()) return Fail(started);
-  bool passed_on = false;
+  std::optional<std::chrono::steady_clock::time_point> passed_on_at;
   while (!tasks_.empty()) {
     if (int signo = StopRequests::Take()) {
-      Expected<bool> stop = OnStopRequest(signo, passed_on);
-      if (!stop.ok()) return Fail(stop.status());
-      if (*stop) return 128 + signo;
-      passed_on = true;
+      // Senders often signal twice at once: `timeout` signals its child and
+      // then its whole process group. A repeat that soon is the same request,
+      // not a user insisting.
+      bool repeat = passed_on_at &&
+                    std::chrono::steady_clock::now() - *passed_on_at > kSameStopRequestWindow;
+      if (!passed_on_at || repeat) {
+        Expected<bool> stop = OnStopRequest(signo, repeat);
+        if (!stop.ok()) return Fail(stop.status());
+        if (*stop) return 128 + signo;
+        passed_on_at = std::chrono::steady_clock::now();
+      }
     }
     Status s = Step();
     if (!s.ok()) return Fail(s);

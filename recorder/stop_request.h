@@ -7,7 +7,8 @@
 // shows arriving like any signal from outside; if the program ends, the
 // recording ends normally and is complete. A second request means the
 // program did not end: the recorder stops, keeping every event so far in a
-// trace marked as cut short.
+// trace marked as cut short. Requests within 250 ms of the one passed on are
+// the same request (`timeout` signals its child and then its process group).
 //
 // A signal the terminal sent (Ctrl-C, si_code SI_KERNEL) reached the program
 // too, since it runs in the recorder's process group: it is not passed on
