@@ -1,5 +1,6 @@
 #include "cli/gdb_launcher.h"
 
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,12 +10,24 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cli/gdb_init.h"
+#include "core/scoped_fd.h"
+
 namespace rwd::cli {
 
 Expected<pid_t> LaunchGdb(const std::string& gdb, const std::string& exe,
                           const std::string& connect_command,
                           const std::vector<std::string>& extra_args) {
-  std::vector<std::string> argv = {gdb, "-q", exe, "-ex", connect_command};
+  // The init script reaches gdb as an inherited memory file, so nothing is
+  // left on disk.
+  ScopedFd init(memfd_create("rewind-gdbinit", 0));
+  if (init.get() < 0) return ErrnoError("memfd_create");
+  std::string script = GdbInitScript();
+  if (write(init.get(), script.data(), script.size()) != static_cast<ssize_t>(script.size())) {
+    return ErrnoError("writing the gdb init script");
+  }
+  std::vector<std::string> argv = {gdb, "-q", "-ix", "/proc/self/fd/" + std::to_string(init.get()),
+                                   exe, "-ex", connect_command};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> c_argv;
   for (std::string& a : argv) c_argv.push_back(a.data());

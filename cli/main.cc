@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/gdb_init.h"
 
 namespace {
 
@@ -21,6 +22,8 @@ constexpr const char* kUsage =
     "  rm TRACE...                            delete traces\n"
     "  dump [TRACE_DIR]                       print a trace's events\n"
     "  ps [TRACE_DIR]                         list the processes a trace recorded\n"
+    "  gdbinit                                the gdb commands rewind gives its gdb, for\n"
+    "                                         a gdb you start yourself (gdb -x FILE)\n"
     "\n"
     "Without TRACE_DIR, the latest recording is used. Traces are kept under\n"
     "$XDG_DATA_HOME/rewind/traces (default ~/.local/share/rewind/traces).\n"
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
   if (command == "pack") return rwd::cli::PackCommand(args);
   if (command == "ls") return rwd::cli::LsCommand(args);
   if (command == "rm") return rwd::cli::RmCommand(args);
+  if (command == "gdbinit") return rwd::cli::GdbInitCommand();
   fprintf(stderr, "rewind: unknown command '%s'\n%s", command.c_str(), kUsage);
   return rwd::cli::kExitUsage;
 }

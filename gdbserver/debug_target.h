@@ -89,6 +89,20 @@ class DebugTarget {
   // Host path gdb's vFile:open should read for `path` (e.g. the trace's copy
   // of a mapped file whose original changed); `path` itself when no copy.
   virtual std::string HostPathFor(const std::string& path) = 0;
+  // A file gdb reads whose contents the target makes up instead of the
+  // host's file at HostPathFor (e.g. /proc/PID/maps of the recorded
+  // process); nullopt for the others.
+  virtual std::optional<std::string> GeneratedFile(const std::string& path) {
+    (void)path;
+    return std::nullopt;
+  }
+  // The siginfo of the signal thread `tid` stopped for, in the kernel's
+  // siginfo_t layout of arch() (qXfer:siginfo:read, gdb's $_siginfo); an
+  // error when that thread did not stop for a signal.
+  virtual Expected<std::vector<uint8_t>> Siginfo(int tid) {
+    (void)tid;
+    return Status(ErrorCode::kUnsupported, "this target keeps no siginfo");
+  }
 
   // `monitor CMD`: the text to show the user.
   virtual std::string Monitor(const std::string& command) = 0;

@@ -1,6 +1,7 @@
 #include "gdbserver/host_files.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,8 +64,27 @@ std::string HostFiles::Open(const std::string& host_path, uint64_t fileio_flags)
   if (files_.size() >= kMaxOpen) return FileError(kFileioEmfile);
   int fd = ::open(host_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return FileError(FileioErrno(errno));
+  return Add(ScopedFd(fd));
+}
+
+std::string HostFiles::OpenContents(const std::string& contents, uint64_t fileio_flags) {
+  if (fileio_flags & kFileioWriteFlags) return FileError(kFileioErofs);
+  if (files_.size() >= kMaxOpen) return FileError(kFileioEmfile);
+  // A memory file, so pread and fstat work as on any other.
+  ScopedFd fd(memfd_create("rewind-generated", MFD_CLOEXEC));
+  if (fd.get() < 0) return FileError(FileioErrno(errno));
+  for (size_t at = 0; at < contents.size();) {
+    ssize_t n = ::write(fd.get(), contents.data() + at, contents.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return FileError(FileioErrno(n < 0 ? errno : ENOSPC));
+    at += static_cast<size_t>(n);
+  }
+  return Add(std::move(fd));
+}
+
+std::string HostFiles::Add(ScopedFd fd) {
   int64_t handle = next_handle_++;
-  files_.emplace(handle, ScopedFd(fd));
+  files_.emplace(handle, std::move(fd));
   return "F" + HexNumber(static_cast<uint64_t>(handle));
 }
 

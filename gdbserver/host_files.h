@@ -28,6 +28,9 @@ class HostFiles {
   // `host_path` is already translated. `fileio_flags` uses gdb's fileio
   // values (O_WRONLY 1, O_RDWR 2, O_APPEND 8, O_CREAT 0x200, ...).
   std::string Open(const std::string& host_path, uint64_t fileio_flags);
+  // Opens a file made of `contents` (DebugTarget::GeneratedFile), with the
+  // same refusal of writes.
+  std::string OpenContents(const std::string& contents, uint64_t fileio_flags);
   // At most `max_count` bytes are returned whatever `count` asks.
   std::string Pread(int64_t handle, uint64_t count, uint64_t offset, size_t max_count);
   std::string Close(int64_t handle);
@@ -36,6 +39,8 @@ class HostFiles {
   size_t open_count() const { return files_.size(); }
 
  private:
+  std::string Add(ScopedFd fd);
+
   std::map<int64_t, ScopedFd> files_;
   int64_t next_handle_ = 1;
 };

@@ -8,10 +8,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
+#include <utility>
 
 #include "core/hex.h"
 #include "core/proc_maps.h"
+#include "gdbserver/recorded_maps.h"
 
 namespace rwd::gdbserver {
 
@@ -25,8 +28,8 @@ constexpr const char* kMonitorHelp =
     "  restart ID|NAME      return to a checkpoint\n"
     "  goto EVENT           go to the point where EVENT events have been replayed\n"
     "  stats                checkpoint and restore counts\n"
-    "After restart or goto, run 'maintenance flush register-cache' (or step)\n"
-    "so that gdb rereads registers and memory.\n";
+    "A gdb started by hand shows the new point after restart or goto once it\n"
+    "has sourced the commands 'rewind gdbinit' prints.\n";
 
 arch::HwKind ToHwKind(BreakpointType type) {
   switch (type) {
@@ -209,6 +212,15 @@ StopReply ReplayTarget::Resume(const ResumeRequest& request,
   Expected<replayer::ReplayStop> stop =
       reverse ? (step ? timeline_.ReverseStep() : timeline_.ReverseContinue(interrupted))
               : (step ? timeline_.Step(request.tid) : timeline_.Continue(interrupted));
+  // After restart or goto gdb still has the pc of its last stop, so at a
+  // breakpoint it does not step over it first, as if the user had moved the
+  // pc there (which replay never allows): that breakpoint is not a new hit.
+  std::optional<replayer::Position> moved_to = std::exchange(moved_to_, std::nullopt);
+  if (moved_to && !reverse && !step && stop.ok() &&
+      stop->kind == replayer::ReplayStop::Kind::kBreakpoint &&
+      timeline_.Current().SameState(*moved_to)) {
+    stop = timeline_.Continue(interrupted);
+  }
   if (!stop.ok()) {
     // The debugger cannot show our errors in a stop reply; the user's
     // terminal can. The replay stays where it stopped.
@@ -273,6 +285,43 @@ std::string ReplayTarget::HostPathFor(const std::string& path) {
   return match.empty() ? path : match;
 }
 
+std::optional<std::string> ReplayTarget::GeneratedFile(const std::string& path) {
+  replayer::ReplaySession& live = timeline_.live();
+  if (path != "/proc/" + std::to_string(pid()) + "/maps" || live.exited()) return std::nullopt;
+  std::string proc = "/proc/" + std::to_string(live.live_tid());
+  std::ifstream in(proc + "/maps");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return std::nullopt;
+  MapsTranslation translation;
+  for (const auto& [recorded, copy] : live.mapped_files()) {
+    translation.recorded_path_of[copy] = recorded;
+  }
+  // The executable runs from a staged copy (replayer/exec_staging.h).
+  std::error_code ec;
+  std::string exe = std::filesystem::read_symlink(proc + "/exe", ec).string();
+  if (!ec) translation.recorded_path_of[exe] = live.exec_path();
+  for (const ProbePages::Area& area : live.probe_areas()) {
+    translation.hidden.emplace_back(area.start, area.end);
+  }
+  return RecordedMaps(text, translation);
+}
+
+Expected<std::vector<uint8_t>> ReplayTarget::Siginfo(int tid) {
+  RETURN_IF_ERROR(CheckLive());
+  if (tid <= 0) tid = CurrentThread();
+  // The recorded siginfo is what the kernel gave the program; the replay's
+  // own may differ for a signal replay injects (e.g. si_pid of a kill).
+  const trace::SignalEvent* sig = timeline_.live().last_signal();
+  bool stopped_for_it = last_stop_.kind == StopReply::Kind::kSignal && last_stop_.tid == tid &&
+                        !last_stop_.swbreak && !last_stop_.watch_type && sig != nullptr &&
+                        sig->signo == last_stop_.signo;
+  if (!stopped_for_it) {
+    return Status(ErrorCode::kNotFound,
+                  "thread " + std::to_string(tid) + " did not stop for a recorded signal");
+  }
+  return sig->siginfo;
+}
+
 std::string ReplayTarget::When() {
   replayer::ReplaySession& live = timeline_.live();
   std::ostringstream out;
@@ -310,6 +359,7 @@ std::string ReplayTarget::Monitor(const std::string& command) {
   if (verb == "restart") {
     if (arg.empty()) return "usage: monitor restart ID|NAME\n";
     Status s = timeline_.RestoreCheckpoint(arg);
+    if (s.ok() && !timeline_.live().exited()) moved_to_ = timeline_.Current();
     return s.ok() ? When() : "error: " + s.message() + " (see 'monitor checkpoints')\n";
   }
   if (verb == "goto") {
@@ -317,6 +367,7 @@ std::string ReplayTarget::Monitor(const std::string& command) {
     unsigned long long event = strtoull(arg.c_str(), &end, 10);
     if (arg.empty() || *end != '\0') return "usage: monitor goto EVENT\n";
     Status s = timeline_.GotoEvent(event);
+    if (s.ok() && !timeline_.live().exited()) moved_to_ = timeline_.Current();
     return s.ok() ? When() : "error: " + s.message() + "\n";
   }
   if (verb == "stats") {

@@ -7,6 +7,7 @@
 // Borrows the timeline. Single-threaded, like the server.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ class ReplayTarget : public DebugTarget {
   Expected<std::vector<uint8_t>> Auxv() override;
   std::string ExecFile() override;
   std::string HostPathFor(const std::string& path) override;
+  std::optional<std::string> GeneratedFile(const std::string& path) override;
+  Expected<std::vector<uint8_t>> Siginfo(int tid) override;
   std::string Monitor(const std::string& command) override;
   void Kill() override {}
   Status Restart() override;
@@ -50,6 +53,8 @@ class ReplayTarget : public DebugTarget {
   // The thread gdb selected with Hg (recorded tid); 0 for the one that
   // stopped last.
   int selected_ = 0;
+  // Where `monitor restart`/`goto` left the replay, until it next resumes.
+  std::optional<replayer::Position> moved_to_;
 };
 
 }  // namespace rwd::gdbserver

@@ -64,7 +64,7 @@ Reply GdbSession::Handle(const QuerySupported& request) {
                          ";QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+"
                          ";ReverseStep+;ReverseContinue+"
                          ";qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+"
-                         ";qXfer:libraries-svr4:read+;qXfer:threads:read+";
+                         ";qXfer:libraries-svr4:read+;qXfer:threads:read+;qXfer:siginfo:read+";
   if (multiprocess_) features += ";multiprocess+";
   return One(features);
 }
@@ -352,6 +352,10 @@ Reply GdbSession::Handle(const XferRead& request) {
     document = std::move(*list);
   } else if (request.object == "threads") {
     document = ThreadsXml();
+  } else if (request.object == "siginfo") {
+    Expected<std::vector<uint8_t>> siginfo = target_.Siginfo(RegisterThread());
+    if (!siginfo.ok()) return TextError(siginfo.status());
+    document.assign(siginfo->begin(), siginfo->end());
   } else {
     return One("");
   }
@@ -366,6 +370,9 @@ Reply GdbSession::Handle(const FileSetFs&) {
 }
 
 Reply GdbSession::Handle(const FileOpen& request) {
+  if (std::optional<std::string> contents = target_.GeneratedFile(request.path)) {
+    return One(files_.OpenContents(*contents, request.flags));
+  }
   return One(files_.Open(target_.HostPathFor(request.path), request.flags));
 }
 

@@ -167,6 +167,10 @@ class ReplaySession {
   // Trace copy of each file the focus process mapped (path as it saw it ->
   // copy), so a debugger reads the bytes that ran even if the file changed.
   const std::map<std::string, std::string>& mapped_files() const { return focus_mm_->mapped_files; }
+  // The in-process probes' pages in the focus process: rewind's, not the program's.
+  const std::vector<ProbePages::Area>& probe_areas() const {
+    return focus_mm_->probe_pages.areas();
+  }
 
  private:
   ReplaySession(std::shared_ptr<trace::TraceReader> reader, const arch::Arch& arch,

@@ -46,6 +46,28 @@ std::vector<std::string> CommonSettings(const GdbOptions& options) {
   return settings;
 }
 
+// The script `rewind gdbinit` prints, in a file gdb sources as a user who
+// starts gdb by hand does; removed when the test process exits.
+class GdbInitFile {
+ public:
+  GdbInitFile() {
+    char path[] = "/tmp/rewind-gdbinit-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return;
+    close(fd);
+    path_ = path;
+    RunResult script = RunCommand({kRewindBinary, "gdbinit"});
+    std::ofstream(path_) << script.out;
+  }
+  ~GdbInitFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 std::string TrimTrailingNewlines(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   return text;
@@ -231,6 +253,8 @@ GdbTranscript RunGdbOnReplay(const std::string& trace, const std::string& progra
   std::string server = ShellQuote(kRewindBinary) + " replay --stdio";
   for (const std::string& arg : options.replay_args) server += " " + ShellQuote(arg);
   server += " " + ShellQuote(trace);
+  static const GdbInitFile init;
+  preamble.push_back("source " + init.path());
   preamble.push_back("target extended-remote | " + server);
   preamble.insert(preamble.end(), options.setup.begin(), options.setup.end());
   return RunGdb(program, preamble, commands, options);

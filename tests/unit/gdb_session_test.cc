@@ -28,7 +28,7 @@ TEST_F(GdbSessionTest, QuerySupportedAdvertisesReplayFeatures) {
   const std::string base =
       "PacketSize=20000;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+;ReverseStep+;"
       "ReverseContinue+;qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+;"
-      "qXfer:libraries-svr4:read+;qXfer:threads:read+";
+      "qXfer:libraries-svr4:read+;qXfer:threads:read+;qXfer:siginfo:read+";
   EXPECT_EQ(Ask("qSupported:swbreak+;hwbreak+"), base);
   EXPECT_FALSE(session_.multiprocess());
   EXPECT_EQ(Ask("qSupported:multiprocess+;swbreak+"), base + ";multiprocess+");
@@ -224,7 +224,9 @@ TEST_F(GdbSessionTest, TargetDescriptionWindows) {
   EXPECT_EQ(Ask("qXfer:features:read:target.xml:" + HexNumber(xml.size()) + ",100"), "l");
   EXPECT_EQ(Ask("qXfer:features:read:target.xml:ffffffffffffffff,100"), "l");
   EXPECT_EQ(Ask("qXfer:features:read:other.xml:0,100"), "E07");
-  EXPECT_EQ(Ask("qXfer:siginfo:read::0,100"), "");
+  EXPECT_EQ(Ask("qXfer:osdata:read::0,100"), "");  // an object this server does not offer
+  // One it offers, from a target that has none to give.
+  EXPECT_EQ(Ask("qXfer:siginfo:read::0,100"), "E.rewind: this target keeps no siginfo");
 }
 
 TEST_F(GdbSessionTest, AuxvAndExecFile) {

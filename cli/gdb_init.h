@@ -1,0 +1,16 @@
+// The gdb commands rewind gives every gdb it serves (as rr does with its
+// gdbinit): `rewind replay` hands them to the gdb it starts, and
+// `rewind gdbinit` prints them for a gdb started by hand (-x FILE).
+#pragma once
+
+#include <string>
+
+namespace rwd::cli {
+
+// gdb script text.
+std::string GdbInitScript();
+
+// `rewind gdbinit`: prints GdbInitScript() on stdout.
+int GdbInitCommand();
+
+}  // namespace rwd::cli
