@@ -48,7 +48,7 @@ void HashExecutableData(const Tracee& tracee, XXH3_state_t* state) {
 
 }  // namespace
 
-uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs) {
+uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals) {
   constexpr uint64_t kBelow = 128;
   constexpr uint64_t kAbove = 512;
   uint64_t sp = tracee.arch().Sp(regs);
@@ -59,7 +59,7 @@ uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs) {
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);
   XXH3_64bits_update(state, bytes.data(), bytes.size());
-  HashExecutableData(tracee, state);
+  if (globals) HashExecutableData(tracee, state);
   uint64_t hash = XXH3_64bits_digest(state);
   XXH3_freeState(state);
   return hash;

@@ -11,10 +11,10 @@
 
 namespace rwd {
 
-// Covers [sp - 128, sp + 512) (the red zone and the innermost frames) and
-// the executable's writable data (its globals, up to 1 MiB), where a loop
+// Covers [sp - 128, sp + 512) (the red zone and the innermost frames) and,
+// with `globals`, the executable's writable data (up to 1 MiB), where a loop
 // may count while its registers and stack repeat.
-uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs);
+uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals);
 
 // Covers [sp - 128, sp + 4096) only: cheap enough for every breakpoint hit
 // (one read), and it tells apart the calls of a recursive function that

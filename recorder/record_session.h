@@ -100,6 +100,11 @@ class RecordSession {
   bool OnWakeup();
   RecordTask* Find(pid_t tid);
   ProcessState& ProcessOf(const RecordTask& task) { return processes_[task.tgid]; }
+  // Whether another thread of task's process is in a syscall whose entry
+  // was recorded and whose SyscallEvent was not: its results may land in
+  // memory at any moment, so a fingerprint taken now must not hash the
+  // globals (trace/event.h).
+  bool SyscallInFlightBeside(const RecordTask& task) const;
   size_t ThreadsOf(pid_t tgid) const;
 
   // --- syscalls (record_syscalls.cc) ---

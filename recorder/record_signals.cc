@@ -49,9 +49,10 @@ bool IsSynchronousFault(int signo, const std::vector<uint8_t>& siginfo) {
 // must find the thread again.
 template <typename Event>
 void Fingerprint(const Tracee& tracee, const arch::Registers& regs,
-                 const std::optional<ProbeMemCheck>& word, Event* event) {
+                 const std::optional<ProbeMemCheck>& word, bool hash_globals, Event* event) {
   event->fingerprint.assign(regs.data(), regs.data() + tracee.arch().gp_regs_size());
-  event->stack_hash = StackHash(tracee, regs);
+  event->stack_hash = StackHash(tracee, regs, hash_globals);
+  event->hashes_globals = hash_globals;
   if (word) {
     event->has_stack_word = true;
     event->stack_word_offset = word->sp_offset;
@@ -128,7 +129,7 @@ Status RecordSession::RecordSignal(RecordTask& task, int signo, const std::vecto
   event.pc = task.tracee.arch().Pc(regs);
   event.synchronous = IsSynchronousFault(signo, siginfo);
   if (with_fingerprint) {
-    Fingerprint(task.tracee, regs, word, &event);
+    Fingerprint(task.tracee, regs, word, !SyscallInFlightBeside(task), &event);
   }
   return Append(task, std::move(event));
 }
@@ -247,8 +248,20 @@ Expected<int> RecordSession::PlaceDeferredSignal(RecordTask& task, arch::Registe
 Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& regs,
                                     const std::optional<ProbeMemCheck>& word) {
   trace::PreemptEvent event;
-  Fingerprint(task.tracee, regs, word, &event);
+  Fingerprint(task.tracee, regs, word, !SyscallInFlightBeside(task), &event);
   return Append(task, std::move(event));
+}
+
+bool RecordSession::SyscallInFlightBeside(const RecordTask& task) const {
+  for (const auto& other : tasks_) {
+    // Blocked in it, or back from it with the exit stop not yet handled: its
+    // SyscallEvent, which replay applies at once, is still to come.
+    if (other.get() != &task && other->tgid == task.tgid && other->pending &&
+        other->pending->entry_recorded) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {

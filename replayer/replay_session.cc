@@ -27,6 +27,10 @@ constexpr unsigned long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEE
 
 using Stop = std::optional<ReplayStop>;
 
+// The recorder stops a computing thread after a 10 ms time slice; a thread
+// that runs a thousand times longer looking for that point has lost it.
+constexpr auto kFingerprintPatience = std::chrono::seconds(10);
+
 }  // namespace
 
 Expected<std::unique_ptr<ReplaySession>> ReplaySession::Open(const ReplayOptions& options) {
@@ -347,10 +351,26 @@ Expected<WaitStatus> ReplaySession::WaitFor(ReplayTask& t, bool interruptible) {
   bool leads_others = t.tid == t.tgid && std::any_of(tasks_.begin(), tasks_.end(), [&](auto& o) {
                         return o.get() != &t && o->tgid == t.tgid && !o->reaped;
                       });
-  if (!poll && !leads_others) return t.tracee.Wait();
+  // A thread running to a fingerprinted point runs its own code with no
+  // event in sight; if the point never comes, say so rather than spin mute.
+  bool searching = t.probe || t.fingerprint_breakpoint;
+  if (!poll && !leads_others && !searching) return t.tracee.Wait();
   ScopedWakeupTimer timer(std::chrono::milliseconds(100));
   pid_t tid = t.tracee.tid();
+  auto started = std::chrono::steady_clock::now();
   return t.tracee.Wait([&]() {
+    if (searching && std::chrono::steady_clock::now() - started > kFingerprintPatience &&
+        fingerprint_noted_event_ != event_number()) {
+      fingerprint_noted_event_ = event_number();
+      fprintf(stderr,
+              "rewind: thread %d has run for %lld s without reaching the point where the "
+              "recording stopped it (event %llu); it may never get there. Ctrl-C stops the "
+              "replay; please report this with the trace.\n",
+              static_cast<int>(t.tid),
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::seconds>(kFingerprintPatience).count()),
+              static_cast<unsigned long long>(event_number()));
+    }
     if (leads_others && ThreadEnded(tid)) {
       // The process ended (a fatal signal, a kill from outside): the
       // leader's death waits for the other threads' to be collected.

@@ -331,6 +331,8 @@ class ReplaySession {
   uint64_t echo_from_event_ = 0;
   std::function<bool()> interrupt_poll_;
   bool interrupt_sent_ = false;  // our SIGSTOP is on its way to the tracee
+  // The event whose fingerprint search WaitFor already called long.
+  uint64_t fingerprint_noted_event_ = ~uint64_t{0};
 };
 
 }  // namespace rwd::replayer

@@ -47,6 +47,7 @@ Status StepOverWatchedAccess(const Tracee& tracee, const std::vector<arch::HwWat
 struct Fingerprint {
   arch::Registers regs;
   uint64_t stack_hash = 0;
+  bool hashes_globals = true;
   std::optional<ProbeMemCheck> word;
   bool preempt = false;
   int signo = 0;
@@ -59,11 +60,13 @@ std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
     if (sig->synchronous || sig->fingerprint.empty()) return std::nullopt;
     bytes = &sig->fingerprint;
     f.stack_hash = sig->stack_hash;
+    f.hashes_globals = sig->hashes_globals;
     f.signo = sig->signo;
     if (sig->has_stack_word) f.word = ProbeMemCheck{sig->stack_word_offset, sig->stack_word};
   } else if (auto* p = std::get_if<trace::PreemptEvent>(&ev.body)) {
     bytes = &p->fingerprint;
     f.stack_hash = p->stack_hash;
+    f.hashes_globals = p->hashes_globals;
     f.preempt = true;
     if (p->has_stack_word) f.word = ProbeMemCheck{p->stack_word_offset, p->stack_word};
   } else {
@@ -135,7 +138,8 @@ Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bo
   // Not byte for byte: the recorder read them at a SIGSTOP, replay at a
   // breakpoint or a single-step, and some architectures tell those apart in
   // the registers (AArch64 PSTATE.SS; see Arch::ClearStopArtifacts).
-  if (!arch().SameProgramState(regs, f->regs) || StackHash(tracee(), regs) != f->stack_hash) {
+  if (!arch().SameProgramState(regs, f->regs) ||
+      StackHash(tracee(), regs, f->hashes_globals) != f->stack_hash) {
     if (getenv("REWIND_DEBUG_PROBES")) {
       fprintf(stderr, "rewind: fingerprint miss at %s\n", Hex(arch().Pc(regs)).c_str());
     }
@@ -248,7 +252,20 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   if (insn.kind != arch::TrapInsnKind::kNone) {
     auto* trap = ev ? std::get_if<trace::InsnTrapEvent>(&ev->body) : nullptr;
-    if (!trap || ev->tid != cur().tid || trap->kind != insn.kind || trap->pc != insn_pc) {
+    bool trap_is_next =
+        trap && ev->tid == cur().tid && trap->kind == insn.kind && trap->pc == insn_pc;
+    if (!trap_is_next && cur().fingerprint_breakpoint == insn_pc) {
+      // The recorder stopped the thread right before this instruction (its
+      // walk to a probe site ends before trapped ones): the point may be
+      // here, with the instruction still to run.
+      a.SetPc(regs, insn_pc);
+      RETURN_IF_ERROR(tracee().SetRegisters(regs));
+      bool preempted = false;
+      ASSIGN_OR_RETURN(bool reached, ReachedFingerprint(regs, &preempted));
+      if (preempted) return AfterEvent(false);
+      if (reached) return Stop();  // the delivery stop follows at once
+    }
+    if (!trap_is_next) {
       return Diverged(std::string("expected ") + (ev ? trace::DescribeEvent(a, *ev) : "the end") +
                       ", saw thread " + std::to_string(cur().tid) + " " +
                       trace::TrapInsnName(insn.kind) + " at pc " + Hex(insn_pc));

@@ -64,6 +64,11 @@ struct SignalEvent {
   // handler); replay delivers at the first point with these registers.
   std::vector<uint8_t> fingerprint;
   uint64_t stack_hash = 0;  // core/stack_hash.h, with a fingerprint
+  // Whether stack_hash covers the executable's globals too. Not when another
+  // thread of the process was inside a syscall that may write memory at any
+  // moment (a read into a global buffer): replay writes its results only at
+  // its event, so those bytes would differ.
+  bool hashes_globals = true;
   // A stack word that tells the passes of a loop apart when the registers
   // do not (a counter kept on the stack): the word at sp + stack_word_offset
   // held stack_word. Unused when has_stack_word is false.
@@ -128,6 +133,7 @@ struct SyscallEntryEvent {
 struct PreemptEvent {
   std::vector<uint8_t> fingerprint;
   uint64_t stack_hash = 0;
+  bool hashes_globals = true;  // as SignalEvent's
   // A stack word that tells the passes of a loop apart when the registers
   // do not (a counter kept on the stack): the word at sp + stack_word_offset
   // held stack_word. Unused when has_stack_word is false.

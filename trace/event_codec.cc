@@ -91,6 +91,7 @@ void Encode(const SignalEvent& e, ByteWriter* out) {
   out->PutBool(e.synchronous);
   out->PutBytes(e.fingerprint);
   out->PutUvarint(e.stack_hash);
+  out->PutBool(e.hashes_globals);
   PutStackWord(e, out);
 }
 
@@ -101,6 +102,7 @@ Status Decode(ByteReader* in, SignalEvent* e) {
   RETURN_IF_ERROR(in->ReadBool(&e->synchronous));
   RETURN_IF_ERROR(in->ReadBytes(&e->fingerprint));
   RETURN_IF_ERROR(in->ReadUvarint(&e->stack_hash));
+  RETURN_IF_ERROR(in->ReadBool(&e->hashes_globals));
   return ReadStackWord(in, e);
 }
 
@@ -195,12 +197,14 @@ Status Decode(ByteReader* in, SyscallEntryEvent* e) {
 void Encode(const PreemptEvent& e, ByteWriter* out) {
   out->PutBytes(e.fingerprint);
   out->PutUvarint(e.stack_hash);
+  out->PutBool(e.hashes_globals);
   PutStackWord(e, out);
 }
 
 Status Decode(ByteReader* in, PreemptEvent* e) {
   RETURN_IF_ERROR(in->ReadBytes(&e->fingerprint));
   RETURN_IF_ERROR(in->ReadUvarint(&e->stack_hash));
+  RETURN_IF_ERROR(in->ReadBool(&e->hashes_globals));
   return ReadStackWord(in, e);
 }
 

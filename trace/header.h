@@ -11,8 +11,9 @@ namespace rwd::trace {
 
 // 2: threads and processes; 3: ExecEvent.tsc_reads_patched; 4: private file
 // copies (maybe .zst, never hard links), #! scripts kept
-// (ExecEvent::script_file_id).
-inline constexpr uint32_t kFormatVersion = 4;
+// (ExecEvent::script_file_id); 5: fingerprints say whether they hash the
+// globals (hashes_globals).
+inline constexpr uint32_t kFormatVersion = 5;
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;
