@@ -138,9 +138,6 @@ TEST_F(ChaosTest, FindsRaceWithinTwentyRecordings) {
 
 // The crash leaves the other thread alive when it is recorded.
 TEST_F(ChaosTest, RaceCrashRecordingReplays) {
-  GTEST_SKIP() << "known bug: about 1 in 3 chaos recordings of this race hang replay -a "
-                  "(a preemption placed in a busy loop is searched past the test's 120 s); "
-                  "issue 13, the placing of asynchronous events, must fix it first";
   int attempts = 0;
   std::string crashed = RecordRaceCrash(&attempts);
   ASSERT_FALSE(crashed.empty()) << "no crash in 20 chaos recordings";
