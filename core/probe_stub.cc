@@ -159,6 +159,26 @@ std::optional<int32_t> VaryingStackWord(std::span<const uint8_t> first,
   return std::nullopt;
 }
 
+std::optional<ProbeMemCheck> WordSeparatingPasses(std::span<const uint8_t> recorded,
+                                                  std::span<const uint8_t> previous,
+                                                  std::span<const uint8_t> current) {
+  const size_t size = std::min({recorded.size(), previous.size(), current.size()});
+  auto word = [](std::span<const uint8_t> bytes, size_t at) {
+    uint64_t value = 0;
+    std::memcpy(&value, bytes.data() + at, sizeof(value));
+    return value;
+  };
+  std::optional<ProbeMemCheck> in_red_zone;
+  for (size_t at = 0; at + 8 <= size; at += 8) {
+    uint64_t want = word(recorded, at);
+    if (word(previous, at) == word(current, at) || word(current, at) == want) continue;
+    ProbeMemCheck check{static_cast<int32_t>(at) - kVaryingStackBelowSp, want};
+    if (check.sp_offset >= 0) return check;
+    if (!in_red_zone) in_red_zone = check;
+  }
+  return in_red_zone;
+}
+
 Expected<ProbePages::Slot> ProbePages::Allocate(Tracee& tracee, uint64_t syscall_insn, uint64_t pc,
                                                 const arch::ProbeEncoder& encoder) {
   const uint64_t reach = encoder.reach();

@@ -48,6 +48,18 @@ constexpr size_t kVaryingStackBytes = 640;
 std::optional<int32_t> VaryingStackWord(std::span<const uint8_t> first,
                                         std::span<const uint8_t> second);
 
+// Replay's side of the same: the recorded window at a fingerprinted point
+// and the windows at two earlier register-matching passes that were not it
+// (`previous`, `current`). Returns the check for a word that changes from
+// pass to pass and whose recorded value the current pass does not hold, so
+// that a probe with it traps only near the recorded pass instead of on every
+// pass of a loop whose registers repeat (a counter kept on the stack above
+// the frame the walk chose). Words at or above sp come first: the red zone
+// holds scratch that may differ for other reasons. nullopt when none fits.
+std::optional<ProbeMemCheck> WordSeparatingPasses(std::span<const uint8_t> recorded,
+                                                  std::span<const uint8_t> previous,
+                                                  std::span<const uint8_t> current);
+
 class ProbePages {
  public:
   // Trampoline pages mapped at [start, end): code slots (read+exec) first,

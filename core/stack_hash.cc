@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/probe_stub.h"
 #include "core/proc_maps.h"
 
 namespace rwd {
@@ -48,14 +49,16 @@ void HashExecutableData(const Tracee& tracee, XXH3_state_t* state) {
 
 }  // namespace
 
-uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals) {
-  constexpr uint64_t kBelow = 128;
-  constexpr uint64_t kAbove = 512;
-  uint64_t sp = tracee.arch().Sp(regs);
-  std::vector<uint8_t> bytes(kBelow + kAbove);
-  auto n = tracee.ReadMemoryPartial(sp - kBelow, bytes);
-  // An unreadable window hashes as empty; both record and replay see the same.
+std::vector<uint8_t> FingerprintStackWindow(const Tracee& tracee, const arch::Registers& regs) {
+  std::vector<uint8_t> bytes(kVaryingStackBytes);
+  auto n = tracee.ReadMemoryPartial(tracee.arch().Sp(regs) - kVaryingStackBelowSp, bytes);
+  // An unreadable window is empty; both record and replay see the same.
   bytes.resize(n.ok() ? *n : 0);
+  return bytes;
+}
+
+uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals) {
+  std::vector<uint8_t> bytes = FingerprintStackWindow(tracee, regs);
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);
   XXH3_64bits_update(state, bytes.data(), bytes.size());

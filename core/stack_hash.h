@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "arch/registers.h"
 #include "core/tracee.h"
@@ -15,6 +16,11 @@ namespace rwd {
 // with `globals`, the executable's writable data (up to 1 MiB), where a loop
 // may count while its registers and stack repeat.
 uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals);
+
+// The stack bytes StackHash covers, [sp - 128, sp + 512), fewer where the
+// memory ends: kept with a fingerprint so that replay can find the word that
+// tells the recorded pass of a loop from the others (core/probe_stub.h).
+std::vector<uint8_t> FingerprintStackWindow(const Tracee& tracee, const arch::Registers& regs);
 
 // Covers [sp - 128, sp + 4096) only: cheap enough for every breakpoint hit
 // (one read), and it tells apart the calls of a recursive function that

@@ -53,6 +53,7 @@ void Fingerprint(const Tracee& tracee, const arch::Registers& regs,
   event->fingerprint.assign(regs.data(), regs.data() + tracee.arch().gp_regs_size());
   event->stack_hash = StackHash(tracee, regs, hash_globals);
   event->hashes_globals = hash_globals;
+  event->stack_window = FingerprintStackWindow(tracee, regs);
   if (word) {
     event->has_stack_word = true;
     event->stack_word_offset = word->sp_offset;
@@ -134,18 +135,6 @@ Status RecordSession::RecordSignal(RecordTask& task, int signo, const std::vecto
   return Append(task, std::move(event));
 }
 
-namespace {
-
-std::vector<uint8_t> StackWindow(const Tracee& tracee, const arch::Registers& regs) {
-  std::vector<uint8_t> bytes(kVaryingStackBytes);
-  uint64_t from = tracee.arch().Sp(regs) - kVaryingStackBelowSp;
-  auto n = tracee.ReadMemoryPartial(from, bytes);
-  bytes.resize(n.ok() ? *n : 0);
-  return bytes;
-}
-
-}  // namespace
-
 Status RecordSession::StepOnce(RecordTask& task) {
   // A signal may stop the thread instead of the step (a 1 ms timer does,
   // often): hold it back like any other and step again. Counted as a visit,
@@ -195,7 +184,7 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
       if (seen.size() >= 3) return Status::Ok();
       // A loop whose registers never change: a spin on a flag, or a counter
       // kept on the stack, which the probe then compares as well.
-      std::vector<uint8_t> stack = StackWindow(task.tracee, regs);
+      std::vector<uint8_t> stack = FingerprintStackWindow(task.tracee, regs);
       if (!distinct && ++repeats[pc] >= 3 && seen.size() == 1) {
         if (std::optional<int32_t> offset = VaryingStackWord(stacks[pc], stack)) {
           uint64_t value = 0;

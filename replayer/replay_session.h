@@ -258,6 +258,10 @@ class ReplaySession {
   Status InjectPendingAsyncSignal(bool stepping);
   // Removes the probe or breakpoint waiting for `t`'s fingerprint.
   Status DisarmFingerprint(ReplayTask& t);
+  // At a probe's miss (registers matched, stack did not): after two misses,
+  // reinstalls the probe comparing a stack word that separates the passes.
+  Status NarrowProbe(ReplayTask& t, const arch::Registers& target,
+                     const std::vector<uint8_t>& recorded, const arch::Registers& regs);
   bool BreakpointNear(const AddressSpace& mm, uint64_t pc) const;
   // The current thread's pc lies within the 16 bytes after `site`.
   bool StoppedInsideSite(uint64_t site) const;

@@ -48,6 +48,7 @@ struct Fingerprint {
   arch::Registers regs;
   uint64_t stack_hash = 0;
   bool hashes_globals = true;
+  const std::vector<uint8_t>* stack_window = nullptr;
   std::optional<ProbeMemCheck> word;
   bool preempt = false;
   int signo = 0;
@@ -61,12 +62,14 @@ std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
     bytes = &sig->fingerprint;
     f.stack_hash = sig->stack_hash;
     f.hashes_globals = sig->hashes_globals;
+    f.stack_window = &sig->stack_window;
     f.signo = sig->signo;
     if (sig->has_stack_word) f.word = ProbeMemCheck{sig->stack_word_offset, sig->stack_word};
   } else if (auto* p = std::get_if<trace::PreemptEvent>(&ev.body)) {
     bytes = &p->fingerprint;
     f.stack_hash = p->stack_hash;
     f.hashes_globals = p->hashes_globals;
+    f.stack_window = &p->stack_window;
     f.preempt = true;
     if (p->has_stack_word) f.word = ProbeMemCheck{p->stack_word_offset, p->stack_word};
   } else {
@@ -145,6 +148,9 @@ Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bo
     }
     bool at_site = (t.fingerprint_breakpoint && arch().Pc(regs) == *t.fingerprint_breakpoint) ||
                    (t.probe && arch().Pc(regs) == t.probe->pc());
+    if (at_site && t.probe && !f->word && f->stack_window && !f->stack_window->empty()) {
+      RETURN_IF_ERROR(NarrowProbe(t, f->regs, *f->stack_window, regs));
+    }
     if (at_site && ++t.fingerprint_misses > kMaxFingerprintHits) {
       std::string what = f->preempt ? "preemption" : SignalName(f->signo);
       return Status(ErrorCode::kUnsupported,
@@ -316,7 +322,35 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
   return Stop(stop);
 }
 
+Status ReplaySession::NarrowProbe(ReplayTask& t, const arch::Registers& target,
+                                  const std::vector<uint8_t>& recorded,
+                                  const arch::Registers& regs) {
+  // The probe traps on every pass whose registers match; two such passes
+  // show which stack word counts them, and a probe that also compares it
+  // lets the loop run on at full speed up to the recorded pass.
+  std::vector<uint8_t> window = FingerprintStackWindow(tracee(), regs);
+  std::vector<uint8_t> previous = std::exchange(t.last_miss_window, window);
+  if (previous.empty()) return Status::Ok();
+  std::optional<ProbeMemCheck> word = WordSeparatingPasses(recorded, previous, window);
+  if (!word) return Status::Ok();
+  uint64_t pc = t.probe->pc();
+  // One probe per site: the new one reads the original bytes.
+  RETURN_IF_ERROR(t.probe->Remove(tracee()));
+  auto narrowed =
+      ProbeStub::Install(tracee(), t.mm->probe_pages, patcher().syscall_insn(), pc, target, word);
+  if (!narrowed.ok()) {
+    // Keep a probe that traps on every pass.
+    narrowed = ProbeStub::Install(tracee(), t.mm->probe_pages, patcher().syscall_insn(), pc, target,
+                                  std::nullopt);
+    if (!narrowed.ok()) return narrowed.status();
+  }
+  t.probe = std::move(*narrowed);
+  t.last_miss_window.clear();
+  return Status::Ok();
+}
+
 Status ReplaySession::DisarmFingerprint(ReplayTask& t) {
+  t.last_miss_window.clear();
   if (t.probe) {
     Status removed = t.probe->Remove(t.tracee);
     t.probe.reset();

@@ -51,6 +51,8 @@ struct ReplayTask {
   // per pass would take seconds in a hot loop.
   std::optional<ProbeStub> probe;
   uint64_t fingerprint_misses = 0;
+  // The stack window at the probe's last miss (ReplaySession::NarrowProbe).
+  std::vector<uint8_t> last_miss_window;
   int pending_signal = 0;      // recorded signal to deliver at the next resume
   bool signal_queued = false;  // a recorded signal was sent, not yet delivered
   // The last stop reported was a breakpoint hit here: resuming must step

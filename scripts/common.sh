@@ -16,6 +16,7 @@ REWIND_PACKAGES=(
   libarchive-dev libdw-dev
   libgtest-dev libgmock-dev googletest
   gdb python3
+  xz-utils openssl  # real programs the tests record
 )
 
 # Installs the packages that are missing; touches apt only if one is.

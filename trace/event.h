@@ -69,6 +69,9 @@ struct SignalEvent {
   // moment (a read into a global buffer): replay writes its results only at
   // its event, so those bytes would differ.
   bool hashes_globals = true;
+  // The stack bytes stack_hash covers (core/stack_hash.h): replay finds in
+  // them a word that tells the recorded pass of a loop from the others.
+  std::vector<uint8_t> stack_window;
   // A stack word that tells the passes of a loop apart when the registers
   // do not (a counter kept on the stack): the word at sp + stack_word_offset
   // held stack_word. Unused when has_stack_word is false.
@@ -133,7 +136,8 @@ struct SyscallEntryEvent {
 struct PreemptEvent {
   std::vector<uint8_t> fingerprint;
   uint64_t stack_hash = 0;
-  bool hashes_globals = true;  // as SignalEvent's
+  bool hashes_globals = true;         // as SignalEvent's
+  std::vector<uint8_t> stack_window;  // as SignalEvent's
   // A stack word that tells the passes of a loop apart when the registers
   // do not (a counter kept on the stack): the word at sp + stack_word_offset
   // held stack_word. Unused when has_stack_word is false.

@@ -92,6 +92,7 @@ void Encode(const SignalEvent& e, ByteWriter* out) {
   out->PutBytes(e.fingerprint);
   out->PutUvarint(e.stack_hash);
   out->PutBool(e.hashes_globals);
+  out->PutBytes(e.stack_window);
   PutStackWord(e, out);
 }
 
@@ -103,6 +104,7 @@ Status Decode(ByteReader* in, SignalEvent* e) {
   RETURN_IF_ERROR(in->ReadBytes(&e->fingerprint));
   RETURN_IF_ERROR(in->ReadUvarint(&e->stack_hash));
   RETURN_IF_ERROR(in->ReadBool(&e->hashes_globals));
+  RETURN_IF_ERROR(in->ReadBytes(&e->stack_window));
   return ReadStackWord(in, e);
 }
 
@@ -198,6 +200,7 @@ void Encode(const PreemptEvent& e, ByteWriter* out) {
   out->PutBytes(e.fingerprint);
   out->PutUvarint(e.stack_hash);
   out->PutBool(e.hashes_globals);
+  out->PutBytes(e.stack_window);
   PutStackWord(e, out);
 }
 
@@ -205,6 +208,7 @@ Status Decode(ByteReader* in, PreemptEvent* e) {
   RETURN_IF_ERROR(in->ReadBytes(&e->fingerprint));
   RETURN_IF_ERROR(in->ReadUvarint(&e->stack_hash));
   RETURN_IF_ERROR(in->ReadBool(&e->hashes_globals));
+  RETURN_IF_ERROR(in->ReadBytes(&e->stack_window));
   return ReadStackWord(in, e);
 }
 

@@ -12,8 +12,8 @@ namespace rwd::trace {
 // 2: threads and processes; 3: ExecEvent.tsc_reads_patched; 4: private file
 // copies (maybe .zst, never hard links), #! scripts kept
 // (ExecEvent::script_file_id); 5: fingerprints say whether they hash the
-// globals (hashes_globals).
-inline constexpr uint32_t kFormatVersion = 5;
+// globals; 6: and keep their stack window.
+inline constexpr uint32_t kFormatVersion = 6;
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;

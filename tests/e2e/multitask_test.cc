@@ -368,6 +368,32 @@ TEST_F(MultiTask, BusyWaitForASignalHandler) {
   ExpectReplaysMatch(rec);
 }
 
+// The alarm lands in one of hundreds of thousands of calls that pass
+// through identical registers; only the caller's counter, on the stack,
+// differs. Before replay learned to compare that word in the probe, each
+// pass trapped and replay gave up after 100k of them ("unsupported").
+TEST_F(MultiTask, AlarmEndsALoopOfIdenticalDigests) {
+  Recording rec = RecordProgram("sig_alarm_digest_loop");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(std::regex_match(
+      rec.out, std::regex("sig_alarm_digest_loop: [0-9]+ blocks, digest [0-9a-f]+\n")))
+      << rec.out;
+  ExpectReplaysMatch(rec);
+}
+
+// The same in a real program: issue 13's `openssl speed` target.
+TEST_F(MultiTask, OpensslSpeed) {
+  if (access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/openssl";
+  Recording rec;
+  rec.trace = NewPath("trace-openssl");
+  static_cast<RunResult&>(rec) = Rewind({"record", "-o", rec.trace, "/usr/bin/openssl", "speed",
+                                         "-seconds", "1", "-bytes", "64", "sha256"},
+                                        WithTimeout(kRecordTimeout));
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(Contains(rec.out, "sha256")) << rec.out;
+  ExpectReplaysMatch(rec);
+}
+
 // SIGTERM from a process outside the recording, while the program computes;
 // its handler prints how far it got and exits 3.
 TEST_F(MultiTask, SigtermFromAnotherProcessRunsTheHandler) {

@@ -228,6 +228,33 @@ TEST(VaryingStackWord, FindsTheLowestWordThatDiffers) {
   EXPECT_EQ(VaryingStackWord(std::span(first).first(0x60), second), std::nullopt);
 }
 
+TEST(WordSeparatingPasses, PicksAWordThatChangesAndIsNotTheRecordedValueYet) {
+  auto with_word = [](int32_t sp_offset, uint64_t value) {
+    Bytes window(kVaryingStackBytes, 0x5a);
+    std::memcpy(window.data() + kVaryingStackBelowSp + sp_offset, &value, sizeof value);
+    return window;
+  };
+  // A counter at sp+0x90 (as `openssl speed`'s, above the digest's frame).
+  Bytes recorded = with_word(0x90, 1000), previous = with_word(0x90, 7),
+        current = with_word(0x90, 8);
+  std::optional<ProbeMemCheck> check = WordSeparatingPasses(recorded, previous, current);
+  ASSERT_TRUE(check.has_value());
+  EXPECT_EQ(check->sp_offset, 0x90);
+  EXPECT_EQ(check->value, 1000u);
+  // Nothing changes between passes: no word to compare.
+  EXPECT_EQ(WordSeparatingPasses(recorded, current, current), std::nullopt);
+  // The current pass already holds the recorded value: it cannot filter.
+  EXPECT_EQ(WordSeparatingPasses(current, previous, current), std::nullopt);
+  // A changing red-zone word is taken only when nothing at or above sp is.
+  Bytes red_previous = previous, red_current = current, red_recorded = recorded;
+  red_previous[0x10] = 1, red_current[0x10] = 2, red_recorded[0x10] = 3;
+  EXPECT_EQ(WordSeparatingPasses(red_recorded, red_previous, red_current)->sp_offset, 0x90);
+  Bytes only_red_previous(kVaryingStackBytes, 0x5a), only_red_current = only_red_previous;
+  only_red_previous[0x10] = 1, only_red_current[0x10] = 2;
+  EXPECT_EQ(WordSeparatingPasses(red_recorded, only_red_previous, only_red_current)->sp_offset,
+            0x10 - kVaryingStackBelowSp);
+}
+
 // --- real tracees ------------------------------------------------------------
 
 // Far more than the target, so that a loaded machine's slow polling still

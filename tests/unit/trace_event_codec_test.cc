@@ -99,6 +99,7 @@ TEST(EventCodecTest, PreemptEncodingIsStable) {
                                    0x03, 0xaa, 0xbb, 0xcc,  // fingerprint
                                    0xac, 0x02,              // stack hash 300
                                    0x01,                    // with the globals
+                                   0x00,                    // no stack window
                                    0x00,                    // no stack word
                                }));
 }
@@ -116,6 +117,7 @@ TEST(EventCodecTest, PreemptWithStackWordEncodingIsStable) {
                                    0x01, 0xaa,  // fingerprint
                                    0x01,        // stack hash 1
                                    0x01,        // with the globals
+                                   0x00,        // no stack window
                                    0x01,        // a stack word:
                                    0x0f,        // at sp - 8 (zigzag)
                                    0xac, 0x02,  // holding 300
