@@ -11,6 +11,8 @@ A64_HOST_PACKAGES=(
   gdb-multiarch
   socat
   cpio
+  # header-only, for any architecture
+  libcli11-dev
   libcapstone-dev:arm64
   libzstd-dev:arm64
   libxxhash-dev:arm64
