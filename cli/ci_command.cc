@@ -12,8 +12,10 @@
 #include <filesystem>
 #include <optional>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/crash_report.h"
+#include "cli/program_lookup.h"
 #include "core/wait_status.h"
 #include "recorder/record_session.h"
 #include "trace/process_tree.h"
@@ -28,18 +30,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kCiUsage =
-    "usage: rewind ci [-o DIR] [--keep failure|always|never] [--chaos] -- COMMAND [ARGS...]\n"
-    "Records COMMAND (a test runner: make test, ctest, pytest, a script) with\n"
-    "its whole process tree and exits with its status. It fails when it exits\n"
-    "non-zero or when any process it ran crashed (a core-dumping signal), even\n"
-    "if the runner carried on. On failure the trace is packed into one file in\n"
-    "DIR, replayable on another machine ('rewind replay -a FILE', 'rewind\n"
-    "replay --crash FILE'), and a crash report is printed for each crash.\n"
-    "  -o, --output DIR   where artifacts go (./rewind-artifacts)\n"
-    "  --keep WHEN        keep the artifact on failure (default), always or never\n"
-    "  --chaos            randomized scheduling, to make races show up\n";
-
 enum class Keep { kFailure, kAlways, kNever };
 
 struct CiArgs {
@@ -49,52 +39,28 @@ struct CiArgs {
   std::vector<std::string> command;
 };
 
-// Returns the exit status for a usage error, or nullopt when parsed.
+// Returns the exit status for a usage error or --help, or nullopt when parsed.
 std::optional<int> ParseCiArgs(const Args& args, CiArgs* out) {
-  size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      fputs(kCiUsage, stdout);
-      return 0;
-    }
-    if (a == "-o" || a == "--output" || a == "--keep") {
-      if (i + 1 >= args.size()) {
-        PrintError(a + " needs a value");
-        return kExitUsage;
-      }
-      const std::string& v = args[++i];
-      if (a != "--keep") {
-        out->out_dir = v;
-      } else if (v == "failure") {
-        out->keep = Keep::kFailure;
-      } else if (v == "always") {
-        out->keep = Keep::kAlways;
-      } else if (v == "never") {
-        out->keep = Keep::kNever;
-      } else {
-        PrintError("--keep takes failure, always or never, not '" + v + "'");
-        return kExitUsage;
-      }
-    } else if (a == "--chaos") {
-      out->chaos = true;
-    } else if (a == "--") {
-      ++i;
-      break;
-    } else if (!a.empty() && a[0] == '-') {
-      PrintError("unknown ci option '" + a + "'");
-      fputs(kCiUsage, stderr);
-      return kExitUsage;
-    } else {
-      break;
-    }
-  }
-  out->command.assign(args.begin() + static_cast<long>(i), args.end());
-  if (out->command.empty()) {
-    PrintError("ci needs a command to run");
-    fputs(kCiUsage, stderr);
-    return kExitUsage;
-  }
+  CommandLine line("ci", "[-o DIR] [--keep failure|always|never] [--chaos] -- COMMAND [ARGS...]",
+                   "Records COMMAND (a test runner: make test, ctest, pytest, a script) with\n"
+                   "its whole process tree and exits with its status. It fails when it exits\n"
+                   "non-zero or when any process it ran crashed (a core-dumping signal), even\n"
+                   "if the runner carried on. On failure the trace is packed into one file in\n"
+                   "DIR, replayable on another machine ('rewind replay -a FILE', 'rewind\n"
+                   "replay --crash FILE'), and a crash report is printed for each crash.\n"
+                   "Options end at COMMAND (or at --): the words after it are COMMAND's own.");
+  std::string keep = "failure";
+  line.app()
+      .add_option("-o,--output", out->out_dir, "where artifacts go (./rewind-artifacts)")
+      ->type_name("DIR");
+  line.app()
+      .add_option("--keep", keep, "keep the artifact on failure (default), always or never")
+      ->type_name("WHEN")
+      ->check(OneOf({"failure", "always", "never"}));
+  line.app().add_flag("--chaos", out->chaos, "randomized scheduling, to make races show up");
+  line.TakeCommand(&out->command, "the command to run (-- COMMAND [ARGS...])");
+  if (std::optional<int> done = line.Parse(args)) return done;
+  out->keep = keep == "always" ? Keep::kAlways : keep == "never" ? Keep::kNever : Keep::kFailure;
   return std::nullopt;
 }
 
@@ -178,6 +144,7 @@ void PrintSummary(int status, const TreeVerdict& verdict, const std::vector<Cras
 int CiCommand(const Args& raw_args) {
   CiArgs args;
   if (std::optional<int> done = ParseCiArgs(raw_args, &args)) return *done;
+  if (int status = RefuseUnrunnableProgram(args.command[0])) return status;
   auto scratch = MakeScratchDir();
   if (!scratch.ok()) {
     PrintError(scratch.status().message());

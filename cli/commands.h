@@ -21,8 +21,9 @@ int RmCommand(const Args& args);
 // Prints "rewind: <message>" on stderr.
 void PrintError(const std::string& message);
 
-// Exit statuses for rewind's own failures, distinct from a program's.
-inline constexpr int kExitUsage = 64;
+// Exit statuses for rewind's own failures. A refused command line exits 2,
+// as getopt-based tools do, before any program has run.
+inline constexpr int kExitUsage = 2;
 inline constexpr int kExitFailure = 70;
 // A replay that stopped before the recorded end (trace cut short).
 inline constexpr int kExitIncomplete = 75;

@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/trace_location.h"
 #include "trace/event_format.h"
@@ -8,15 +9,11 @@
 namespace rwd::cli {
 
 int DumpCommand(const Args& args) {
-  std::string arg;
-  for (const std::string& a : args) {
-    if (a == "-h" || a == "--help") {
-      fputs("usage: rewind dump [TRACE_DIR]\nPrints the header and every event.\n", stdout);
-      return 0;
-    }
-    arg = a;
-  }
-  auto reader = OpenTrace(arg);
+  CommandLine line("dump", "[TRACE_DIR|FILE]", "Prints a trace's header and every event.");
+  std::string trace;
+  line.AddTraceArgument(&trace);
+  if (std::optional<int> done = line.Parse(args)) return *done;
+  auto reader = OpenTrace(trace);
   if (!reader.ok()) {
     PrintError(reader.status().message());
     return kExitFailure;

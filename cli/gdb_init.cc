@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "cli/command_line.h"
+
 namespace rwd::cli {
 
 std::string GdbInitScript() {
@@ -16,7 +18,11 @@ std::string GdbInitScript() {
          "end\n";
 }
 
-int GdbInitCommand() {
+int GdbInitCommand(const Args& args) {
+  CommandLine line("gdbinit", "",
+                   "Prints the gdb commands rewind gives the gdb it starts, for a gdb\n"
+                   "you start yourself: rewind gdbinit > FILE; gdb -x FILE ...");
+  if (std::optional<int> done = line.Parse(args)) return *done;
   fputs(GdbInitScript().c_str(), stdout);
   return 0;
 }

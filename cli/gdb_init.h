@@ -5,12 +5,14 @@
 
 #include <string>
 
+#include "cli/commands.h"
+
 namespace rwd::cli {
 
 // gdb script text.
 std::string GdbInitScript();
 
 // `rewind gdbinit`: prints GdbInitScript() on stdout.
-int GdbInitCommand();
+int GdbInitCommand(const Args& args);
 
 }  // namespace rwd::cli

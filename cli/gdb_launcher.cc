@@ -1,10 +1,10 @@
 #include "cli/gdb_launcher.h"
 
+#include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <signal.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -26,8 +26,8 @@ Expected<pid_t> LaunchGdb(const std::string& gdb, const std::string& exe,
   if (write(init.get(), script.data(), script.size()) != static_cast<ssize_t>(script.size())) {
     return ErrnoError("writing the gdb init script");
   }
-  std::vector<std::string> argv = {gdb, "-q", "-ix", "/proc/self/fd/" + std::to_string(init.get()),
-                                   exe, "-ex", connect_command};
+  std::vector<std::string> argv = {
+      gdb, "-q", "-ix", "/proc/self/fd/" + std::to_string(init.get()), exe, "-ex", connect_command};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> c_argv;
   for (std::string& a : argv) c_argv.push_back(a.data());
@@ -44,11 +44,31 @@ Expected<pid_t> LaunchGdb(const std::string& gdb, const std::string& exe,
   return pid;
 }
 
+namespace {
+
+int ShellStatus(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
+
+}  // namespace
+
+std::optional<int> WaitForConnection(int listen_fd, pid_t gdb) {
+  while (true) {
+    pollfd listening = {listen_fd, POLLIN, 0};
+    // No SIGCHLD handling here: look at gdb every 100 ms.
+    int ready = poll(&listening, 1, 100);
+    if (ready > 0) return std::nullopt;
+    if (ready < 0 && errno != EINTR) return std::nullopt;  // Accept() reports it
+    int status = 0;
+    if (waitpid(gdb, &status, WNOHANG) == gdb) return ShellStatus(status);
+  }
+}
+
 int WaitForGdb(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return ShellStatus(status);
 }
 
 }  // namespace rwd::cli

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ namespace rwd::cli {
 Expected<pid_t> LaunchGdb(const std::string& gdb, const std::string& exe,
                           const std::string& connect_command,
                           const std::vector<std::string>& extra_args);
+// Waits until a connection is pending on `listen_fd` (nullopt) or gdb has
+// exited (its exit status; it is reaped).
+std::optional<int> WaitForConnection(int listen_fd, pid_t gdb);
 // Waits for gdb and returns its exit status.
 int WaitForGdb(pid_t pid);
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <set>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/trace_location.h"
 #include "trace/trace_archive.h"
@@ -13,14 +14,6 @@
 namespace rwd::cli {
 
 namespace {
-
-constexpr const char* kPackUsage =
-    "usage: rewind pack [-o FILE] [TRACE_DIR]\n"
-    "Checks that a trace is self-contained: that it holds an intact private\n"
-    "copy of every file the recorded programs executed or mapped, so nothing\n"
-    "outside the trace directory is needed to replay it. With -o, writes the\n"
-    "trace as one file\n"
-    "(tar + zstd) instead, which 'rewind replay FILE' accepts anywhere.\n";
 
 // The content ids of the files the trace's events refer to.
 Expected<std::set<std::string>> ReferencedFiles(trace::TraceReader& reader) {
@@ -67,33 +60,19 @@ Status PackInPlace(const std::string& dir, bool report) {
 }  // namespace
 
 int PackCommand(const Args& args) {
-  std::string out_file;
-  std::vector<std::string> traces;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      fputs(kPackUsage, stdout);
-      return 0;
-    }
-    if (a == "-o" || a == "--output") {
-      if (i + 1 >= args.size()) {
-        PrintError("-o needs a file name");
-        return kExitUsage;
-      }
-      out_file = args[++i];
-    } else if (!a.empty() && a[0] == '-') {
-      PrintError("unknown pack option '" + a + "'");
-      fputs(kPackUsage, stderr);
-      return kExitUsage;
-    } else {
-      traces.push_back(a);
-    }
-  }
-  if (traces.size() > 1) {
-    PrintError("pack takes one trace, not " + std::to_string(traces.size()));
-    return kExitUsage;
-  }
-  auto dir = ResolveTraceDir(traces.empty() ? "" : traces[0]);
+  CommandLine line("pack", "[-o FILE] [TRACE_DIR|FILE]",
+                   "Checks that a trace is self-contained: that it holds an intact private\n"
+                   "copy of every file the recorded programs executed or mapped, so nothing\n"
+                   "outside the trace directory is needed to replay it. With -o, writes the\n"
+                   "trace as one file (tar + zstd) instead, which 'rewind replay FILE'\n"
+                   "accepts anywhere.");
+  std::string out_file, trace;
+  line.app()
+      .add_option("-o,--output", out_file, "write the trace as this one file")
+      ->type_name("FILE");
+  line.AddTraceArgument(&trace);
+  if (std::optional<int> done = line.Parse(args)) return *done;
+  auto dir = ResolveTraceDir(trace);
   if (!dir.ok()) {
     PrintError(dir.status().message());
     return kExitFailure;

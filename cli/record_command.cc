@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/program_lookup.h"
 #include "cli/trace_location.h"
 #include "recorder/record_session.h"
 
@@ -11,56 +13,29 @@ extern char** environ;
 
 namespace rwd::cli {
 
-namespace {
-
-constexpr const char* kRecordUsage =
-    "usage: rewind record [-o TRACE_DIR] [--chaos] PROG [ARGS...]\n"
-    "Runs PROG with its own stdin/stdout/stderr and records every\n"
-    "nondeterministic input into a trace. Exits with PROG's status.\n"
-    "  --chaos   randomized scheduling (time slices, thread order), so that\n"
-    "            races which need an unlucky interleaving show up\n";
-
-}  // namespace
-
-void PrintError(const std::string& message) {
-  fprintf(stderr, "rewind: %s\n", message.c_str());
-}
+void PrintError(const std::string& message) { fprintf(stderr, "rewind: %s\n", message.c_str()); }
 
 int RecordCommand(const Args& args) {
+  CommandLine line("record", "[-o TRACE_DIR] [--chaos] PROG [ARGS...]",
+                   "Runs PROG with its own stdin/stdout/stderr and records every\n"
+                   "nondeterministic input into a trace. Exits with PROG's status (126 or\n"
+                   "127, as a shell, when PROG cannot be run). Options end at PROG: the\n"
+                   "words after it are PROG's own.");
   std::string out_dir;
   bool chaos = false;
-  size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      fputs(kRecordUsage, stdout);
-      return 0;
-    }
-    if (a == "-o" || a == "--output") {
-      if (i + 1 >= args.size()) {
-        PrintError("-o needs a directory");
-        return kExitUsage;
-      }
-      out_dir = args[++i];
-    } else if (a == "--chaos") {
-      chaos = true;
-    } else if (a == "--") {
-      ++i;
-      break;
-    } else if (!a.empty() && a[0] == '-') {
-      PrintError("unknown record option '" + a + "'");
-      fputs(kRecordUsage, stderr);
-      return kExitUsage;
-    } else {
-      break;
-    }
-  }
-  if (i >= args.size()) {
-    fputs(kRecordUsage, stderr);
-    return kExitUsage;
-  }
   recorder::RecordOptions options;
-  options.argv.assign(args.begin() + static_cast<long>(i), args.end());
+  line.app()
+      .add_option("-o,--output", out_dir,
+                  "where the trace goes (default: a new directory under\n"
+                  "$XDG_DATA_HOME/rewind/traces, and 'latest' points at it)")
+      ->type_name("TRACE_DIR");
+  line.app().add_flag("--chaos", chaos,
+                      "randomized scheduling (time slices, thread order), so that\n"
+                      "races which need an unlucky interleaving show up");
+  line.TakeCommand(&options.argv, "the program to record (PROG)");
+  if (std::optional<int> done = line.Parse(args)) return *done;
+  if (int status = RefuseUnrunnableProgram(options.argv[0])) return status;
+
   options.chaos = chaos;
   for (char** e = environ; *e; ++e) options.envp.emplace_back(*e);
   bool default_location = out_dir.empty();
@@ -84,11 +59,11 @@ int RecordCommand(const Args& args) {
   }
   if (default_location) UpdateLatest(out_dir);
   auto status = (*session)->Run();
-  if (!status.ok()) {
-    PrintError(status.status().message());
-    return kExitFailure;
-  }
-  return *status;
+  session->reset();
+  if (!status.ok()) PrintError(status.status().message());
+  // Also after a failure: what was recorded up to it is kept.
+  PrintError("trace saved in " + out_dir);
+  return status.ok() ? *status : kExitFailure;
 }
 
 }  // namespace rwd::cli

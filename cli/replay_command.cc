@@ -2,13 +2,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/gdb_launcher.h"
+#include "cli/program_lookup.h"
 #include "cli/trace_location.h"
 #include "core/wait_status.h"
 #include "gdbserver/gdb_server.h"
@@ -22,28 +25,6 @@
 namespace rwd::cli {
 
 namespace {
-
-constexpr const char* kReplayUsage =
-    "usage: rewind replay [options] [TRACE_DIR|FILE] [-- GDB_ARGS...]\n"
-    "Replays a trace under gdb (started for you), at the program's first\n"
-    "instruction, with reverse execution.\n"
-    "  -a, --autopilot            replay to the end without a debugger, reproducing\n"
-    "                             the program's output and exit status\n"
-    "  -s, --serve PORT           only serve the gdb remote protocol on\n"
-    "                             127.0.0.1:PORT (0 picks a port) and print how to connect\n"
-    "  --stdio                    serve the protocol on stdin/stdout\n"
-    "                             (gdb: target extended-remote | rewind replay\n"
-    "                             --stdio TRACE)\n"
-    "  --checkpoint-interval MS   replay time between automatic checkpoints (200)\n"
-    "  --max-checkpoints N        automatic checkpoints kept (48)\n"
-    "  -p, --process PID          debug process PID of the recorded tree (see\n"
-    "                             'rewind ps'), from its first exec\n"
-    "  -f, --fork PID             debug process PID from its creation (fork)\n"
-    "  --crash                    debug the process that crashed, stopped at the\n"
-    "                             fatal signal (bt, watch -l, reverse-continue)\n"
-    "  --gdb PATH                 the gdb to start (gdb)\n"
-    "  --software-watchpoints     watch by page protection even where the debug\n"
-    "                             registers work (also REWIND_SOFTWARE_WATCHPOINTS=1)\n";
 
 struct ReplayArgs {
   bool autopilot = false;
@@ -253,6 +234,14 @@ int Serve(ReplayArgs args, const std::string& dir) {
       return kExitFailure;
     }
     gdb_pid = *pid;
+    // gdb may end without connecting: it could not start, or its arguments
+    // made it quit first.
+    if (std::optional<int> status = WaitForConnection(listener->fd(), gdb_pid)) {
+      if (*status != 0)
+        PrintError("gdb exited with status " + std::to_string(*status) +
+                   " before connecting to the replay");
+      return *status;
+    }
   }
   auto socket = listener->Accept();
   if (!socket.ok()) {
@@ -266,74 +255,101 @@ int Serve(ReplayArgs args, const std::string& dir) {
   return s.ok() ? 0 : kExitFailure;
 }
 
-bool ParseArgs(const Args& args, ReplayArgs* out) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto next = [&](const char* what) -> const std::string* {
-      if (i + 1 >= args.size()) {
-        PrintError(a + " needs " + what);
-        return nullptr;
-      }
-      return &args[++i];
-    };
-    if (a == "-a" || a == "--autopilot") {
-      out->autopilot = true;
-    } else if (a == "--stdio") {
-      out->stdio = true;
-    } else if (a == "-s" || a == "--serve") {
-      const std::string* v = next("a port");
-      if (!v) return false;
-      out->serve_port = atoi(v->c_str());
-    } else if (a == "--checkpoint-interval") {
-      const std::string* v = next("milliseconds");
-      if (!v) return false;
-      out->timeline.checkpoint_interval = std::chrono::milliseconds(atoll(v->c_str()));
-    } else if (a == "--max-checkpoints") {
-      const std::string* v = next("a count");
-      if (!v) return false;
-      out->timeline.max_checkpoints = static_cast<size_t>(atoll(v->c_str()));
-    } else if (a == "-p" || a == "--process" || a == "-f" || a == "--fork") {
-      const std::string* v = next("a recorded pid");
-      if (!v) return false;
-      out->process = static_cast<pid_t>(atoll(v->c_str()));
-      out->from_fork = a == "-f" || a == "--fork";
-    } else if (a == "--software-watchpoints") {
-      // The replayer reads it where it chooses (core/hw_watch_probe.h).
-      setenv("REWIND_SOFTWARE_WATCHPOINTS", "1", 1);
-    } else if (a == "--crash") {
-      out->crash = true;
-    } else if (a == "--gdb") {
-      const std::string* v = next("a path");
-      if (!v) return false;
-      out->gdb = *v;
-    } else if (a == "--") {
-      out->gdb_args.assign(args.begin() + static_cast<long>(i) + 1, args.end());
-      return true;
-    } else if (!a.empty() && a[0] == '-') {
-      PrintError("unknown replay option '" + a + "'");
-      return false;
-    } else {
-      out->trace = a;
-    }
+// Returns the exit status for a refused command line or --help, or nullopt
+// when `out` is filled.
+std::optional<int> ParseReplayArgs(const Args& args, ReplayArgs* out) {
+  // The words after "--" are gdb's, whatever they look like.
+  auto dashes = std::find(args.begin(), args.end(), "--");
+  if (dashes != args.end()) out->gdb_args.assign(dashes + 1, args.end());
+  CommandLine line("replay", "[options] [TRACE_DIR|FILE] [-- GDB_ARGS...]",
+                   "Replays a trace under gdb (started for you), at the program's first\n"
+                   "instruction, with reverse execution. GDB_ARGS go to that gdb.");
+  CLI::App& app = line.app();
+  CLI::Option* autopilot = app.add_flag("-a,--autopilot", out->autopilot,
+                                        "replay to the end without a debugger, reproducing\n"
+                                        "the program's output and exit status (none of the\n"
+                                        "gdb options below go with it)");
+  CLI::Option* serve = app.add_option("-s,--serve", out->serve_port,
+                                      "only serve the gdb remote protocol on 127.0.0.1:PORT\n"
+                                      "(0 picks a free port) and print how to connect;\n"
+                                      "no gdb is started");
+  serve->type_name("PORT")->check(IntegerIn(0, 65535, "a port number"));
+  CLI::Option* stdio = app.add_flag("--stdio", out->stdio,
+                                    "serve the protocol on stdin/stdout (gdb: target\n"
+                                    "extended-remote | rewind replay --stdio TRACE);\n"
+                                    "no gdb is started");
+  int64_t interval_ms = out->timeline.checkpoint_interval.count();
+  app.add_option("--checkpoint-interval", interval_ms,
+                 "replay time between automatic checkpoints (200)")
+      ->type_name("MS")
+      ->check(IntegerIn(1, INT64_MAX, "a number of milliseconds"));
+  app.add_option("--max-checkpoints", out->timeline.max_checkpoints,
+                 "automatic checkpoints kept (48)")
+      ->type_name("N")
+      ->check(IntegerIn(0, INT32_MAX, "a number of checkpoints"));
+  pid_t exec_pid = 0, fork_pid = 0;
+  CLI::Option* process = app.add_option("-p,--process", exec_pid,
+                                        "debug process PID of the recorded tree (see\n"
+                                        "'rewind ps'), from its first exec");
+  process->type_name("PID")->check(IntegerIn(1, INT32_MAX, "a process id"));
+  CLI::Option* fork_option = app.add_option("-f,--fork", fork_pid,
+                                            "debug process PID from its creation (fork), not\n"
+                                            "from its first exec as -p does");
+  fork_option->type_name("PID")->check(IntegerIn(1, INT32_MAX, "a process id"));
+  CLI::Option* crash = app.add_flag("--crash", out->crash,
+                                    "debug the process that crashed, stopped at the\n"
+                                    "fatal signal (bt, watch -l, reverse-continue);\n"
+                                    "it picks the process, so no -p or -f");
+  CLI::Option* gdb = app.add_option("--gdb", out->gdb, "the gdb to start (gdb)");
+  gdb->type_name("PATH");
+  bool software_watchpoints = false;
+  app.add_flag("--software-watchpoints", software_watchpoints,
+               "watch by page protection even where the debug\n"
+               "registers work (also REWIND_SOFTWARE_WATCHPOINTS=1)");
+  line.AddTraceArgument(&out->trace);
+  process->excludes(fork_option);
+  crash->excludes(process)->excludes(fork_option);
+  serve->excludes(stdio);
+  gdb->excludes(serve)->excludes(stdio);
+  for (CLI::Option* debugging : {serve, stdio, process, fork_option, crash, gdb}) {
+    autopilot->excludes(debugging);
   }
-  return true;
+  std::optional<int> done = line.Parse(Args(args.begin(), dashes));
+  if (done) return done;
+
+  out->timeline.checkpoint_interval = std::chrono::milliseconds(interval_ms);
+  if (process->count() > 0) out->process = exec_pid;
+  if (fork_option->count() > 0) {
+    out->process = fork_pid;
+    out->from_fork = true;
+  }
+  // The replayer reads it where it chooses (core/hw_watch_probe.h).
+  if (software_watchpoints) setenv("REWIND_SOFTWARE_WATCHPOINTS", "1", 1);
+  bool starts_gdb = !out->autopilot && !out->stdio && out->serve_port < 0;
+  if (!starts_gdb) {
+    if (dashes != args.end()) {
+      return line.Refuse("arguments after -- are for the gdb that rewind starts, and " +
+                         std::string(out->autopilot ? "-a"
+                                     : out->stdio   ? "--stdio"
+                                                    : "--serve") +
+                         " starts none");
+    }
+    return std::nullopt;
+  }
+  // A gdb that cannot start is said now, not after the trace is opened.
+  ProgramLookup found = LookUpProgram(out->gdb);
+  if (found.found) return std::nullopt;
+  if (gdb->count() > 0) return line.Refuse("--gdb: " + out->gdb + ": " + found.reason);
+  PrintError("cannot start gdb: " + out->gdb + ": " + found.reason +
+             " (install gdb, name one with --gdb PATH, or use -s PORT)");
+  return kExitFailure;
 }
 
 }  // namespace
 
 int ReplayCommand(const Args& args) {
-  for (const std::string& a : args) {
-    if (a == "--") break;
-    if (a == "-h" || a == "--help") {
-      fputs(kReplayUsage, stdout);
-      return 0;
-    }
-  }
   ReplayArgs parsed;
-  if (!ParseArgs(args, &parsed)) {
-    fputs(kReplayUsage, stderr);
-    return kExitUsage;
-  }
+  if (std::optional<int> done = ParseReplayArgs(args, &parsed)) return *done;
   auto dir = ResolveTraceDir(parsed.trace);
   if (!dir.ok()) {
     PrintError(dir.status().message());

@@ -5,8 +5,12 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
+#include "trace/header_file.h"
+#include "trace/layout.h"
 #include "trace/trace_archive.h"
 
 namespace rwd::cli {
@@ -49,6 +53,14 @@ Expected<std::string> NewTraceDir(const std::string& program) {
     if (errno != EEXIST) return ErrnoError("creating " + dir);
   }
   return Error("no free trace directory name under " + root);
+}
+
+bool IsTraceDir(const std::string& dir) {
+  std::ifstream header(dir + "/" + trace::kHeaderFileName, std::ios::binary);
+  char magic[sizeof(trace::kHeaderMagic)] = {};
+  header.read(magic, sizeof(magic));
+  return header.gcount() == sizeof(magic) &&
+         std::memcmp(magic, trace::kHeaderMagic, sizeof(magic)) == 0;
 }
 
 void UpdateLatest(const std::string& dir) {

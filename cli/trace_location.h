@@ -17,6 +17,9 @@ std::string TracesRoot();
 std::string UnpackCacheRoot();
 // Creates the root if needed and picks a fresh directory name for `program`.
 Expected<std::string> NewTraceDir(const std::string& program);
+// A directory whose `header` file starts with the trace magic: what `ls`
+// lists and `rm` agrees to delete.
+bool IsTraceDir(const std::string& dir);
 // Points `latest` at `dir`.
 void UpdateLatest(const std::string& dir);
 // The trace the user meant: `arg` if given, else the latest recording. A

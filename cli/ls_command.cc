@@ -1,21 +1,17 @@
-// `rewind ls` and `rewind rm`: the traces in the default location.
+// `rewind ls`: the traces in the default location.
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/trace_location.h"
 #include "core/wait_status.h"
 #include "recorder/fatal_signal.h"
-#include "trace/header_file.h"
-#include "trace/layout.h"
 #include "trace/process_tree.h"
 #include "trace/trace_reader.h"
 
@@ -24,27 +20,6 @@ namespace rwd::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr const char* kLsUsage =
-    "usage: rewind ls\n"
-    "Lists the traces in "
-    "$XDG_DATA_HOME/rewind/traces (default\n"
-    "~/.local/share/rewind/traces), oldest first: name, start time, how the\n"
-    "recorded command ended (exit code, or the signal of a crash anywhere in\n"
-    "its process tree), size on disk and command. '*' marks the latest.\n";
-constexpr const char* kRmUsage =
-    "usage: rewind rm TRACE...\n"
-    "Deletes traces: a name from 'rewind ls' or a trace directory's path.\n"
-    "Refuses anything that is not a trace.\n";
-
-// A directory whose `header` file starts with the trace magic.
-bool IsTraceDir(const std::string& dir) {
-  std::ifstream header(dir + "/" + trace::kHeaderFileName, std::ios::binary);
-  char magic[sizeof(trace::kHeaderMagic)] = {};
-  header.read(magic, sizeof(magic));
-  return header.gcount() == sizeof(magic) &&
-         std::memcmp(magic, trace::kHeaderMagic, sizeof(magic)) == 0;
-}
 
 uint64_t DiskBytes(const std::string& dir) {
   uint64_t bytes = 0;
@@ -107,15 +82,12 @@ std::string StartTime(uint64_t ns) {
 }  // namespace
 
 int LsCommand(const Args& args) {
-  for (const std::string& a : args) {
-    if (a == "-h" || a == "--help") {
-      fputs(kLsUsage, stdout);
-      return 0;
-    }
-    PrintError("ls takes no arguments, not '" + a + "'");
-    fputs(kLsUsage, stderr);
-    return kExitUsage;
-  }
+  CommandLine parser("ls", "",
+                     "Lists the traces in $XDG_DATA_HOME/rewind/traces (default\n"
+                     "~/.local/share/rewind/traces), oldest first: name, start time, how the\n"
+                     "recorded command ended (exit code, or the signal of a crash anywhere in\n"
+                     "its process tree), size on disk and command. '*' marks the latest.");
+  if (std::optional<int> done = parser.Parse(args)) return *done;
   std::string root = TracesRoot();
   std::error_code ec;
   std::string latest = fs::read_symlink(root + "/latest", ec).filename().string();
@@ -156,47 +128,6 @@ int LsCommand(const Args& args) {
   printf("%-24s %-19s %-24s %7s  %s\n", "NAME", "STARTED", "OUTCOME", "SIZE", "COMMAND");
   for (const Row& r : rows) printf("%s\n", r.line.c_str());
   return 0;
-}
-
-int RmCommand(const Args& args) {
-  if (args.empty()) {
-    fputs(kRmUsage, stderr);
-    return kExitUsage;
-  }
-  for (const std::string& a : args) {
-    if (a == "-h" || a == "--help") {
-      fputs(kRmUsage, stdout);
-      return 0;
-    }
-  }
-  std::string root = TracesRoot();
-  int status = 0;
-  for (const std::string& a : args) {
-    // A bare name is one of ours; anything with a slash is a path.
-    std::string dir = a.find('/') == std::string::npos ? root + "/" + a : a;
-    struct stat st;
-    if (a == "latest" || lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !IsTraceDir(dir)) {
-      PrintError("not removing " + dir + ": not a trace directory");
-      status = kExitFailure;
-      continue;
-    }
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-    if (ec) {
-      PrintError("removing " + dir + ": " + ec.message());
-      status = kExitFailure;
-      continue;
-    }
-    // Do not leave `latest` dangling at what was removed.
-    fs::path latest = root + "/latest";
-    fs::path target = fs::read_symlink(latest, ec);
-    if (!ec && fs::weakly_canonical(fs::path(root) / target, ec) ==
-                   fs::weakly_canonical(fs::absolute(dir), ec)) {
-      fs::remove(latest, ec);
-    }
-    printf("removed %s\n", dir.c_str());
-  }
-  return status;
 }
 
 }  // namespace rwd::cli
