@@ -13,7 +13,7 @@ JOBS="${REWIND_JOBS:-2}"
 REWIND_PACKAGES=(
   build-essential cmake pkg-config
   libzstd-dev libxxhash-dev libcapstone-dev libunwind-dev libreadline-dev
-  libarchive-dev libdw-dev
+  libarchive-dev libdw-dev libcli11-dev
   libgtest-dev libgmock-dev googletest
   gdb python3
   xz-utils openssl  # real programs the tests record
