@@ -3,7 +3,7 @@
 // event; automatic entries beyond a limit are thinned so that the rest stay
 // evenly spread (the first entry, the start of history, is never dropped).
 //
-// `T` is what an entry carries (a frozen ReplaySession in the Timeline).
+// `T` is what an entry carries (a frozen Execution in the Timeline).
 #pragma once
 
 #include <algorithm>

@@ -30,6 +30,7 @@
 #include "core/tracee.h"
 #include "replayer/exec_staging.h"
 #include "replayer/page_watch.h"
+#include "replayer/replay_stop.h"
 #include "replayer/replay_task.h"
 #include "replayer/shared_file_copies.h"
 #include "trace/file_cache.h"
@@ -46,27 +47,6 @@ struct ReplayOptions {
   int stdout_fd = 1;
   // Recorded pid of the process the debugger sees; 0 for the first.
   pid_t focus_pid = 0;
-};
-
-struct ReplayStop {
-  enum class Kind {
-    kStep,           // a single-step finished
-    kBreakpoint,     // a software breakpoint at `addr` was hit
-    kWatchpoint,     // hardware watchpoint `watch_index` triggered
-    kSignal,         // the recorded signal `signo` is about to be delivered
-    kExited,         // the process ended; `wait_status` as recorded
-    kEndOfTrace,     // no more events (a trace cut short); `note` says why
-    kEventBoundary,  // the boundary predicate asked to stop after an event
-    kHistoryStart,   // reverse execution reached the start of the recording
-    kInterrupted,    // the debugger interrupted a long run
-  };
-  Kind kind = Kind::kStep;
-  uint64_t addr = 0;
-  int watch_index = -1;
-  int signo = 0;
-  int wait_status = 0;
-  std::string note;
-  pid_t tid = 0;  // recorded tid of the thread that stopped
 };
 
 struct ThreadRef {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iterator>
 
 namespace rwd::replayer {
@@ -76,11 +77,16 @@ class ScanProgress {
 }  // namespace
 
 Expected<std::unique_ptr<Timeline>> Timeline::Open(const TimelineOptions& options) {
-  std::unique_ptr<Timeline> t(new Timeline(options));
-  ASSIGN_OR_RETURN(t->live_, ReplaySession::Open(options.replay));
+  return OpenOver(ReplayExecution::Opener(options.replay), options);
+}
+
+Expected<std::unique_ptr<Timeline>> Timeline::OpenOver(ExecutionOpener open,
+                                                       const TimelineOptions& options) {
+  std::unique_ptr<Timeline> t(new Timeline(std::move(open), options));
+  ASSIGN_OR_RETURN(t->live_, t->open_(/*echo=*/true));
   // History starts at the program's first instruction, after its exec.
   RETURN_IF_ERROR(t->RunToEvent(*t->live_, options.start_event));
-  t->start_ = t->PositionOf(*t->live_);
+  t->start_ = t->live_->Here();
   if (t->live_->CanFork()) {
     RETURN_IF_ERROR(t->AddCheckpoint(*t->live_, "start", true).status());
   } else {
@@ -94,24 +100,18 @@ Expected<std::unique_ptr<Timeline>> Timeline::Open(const TimelineOptions& option
   return t;
 }
 
-Position Timeline::PositionOf(ReplaySession& s) {
-  Position p;
-  p.event = s.event_number();
-  p.boundary = s.at_event_boundary();
-  p.tid = s.current_tid();
-  auto regs = s.GetRegisters();
-  if (regs.ok()) {
-    p.regs = *regs;
-    p.pc = s.arch().Pc(p.regs);
-    // The same point reads differently after a step, a breakpoint or a
-    // syscall stop on some architectures; that is not part of its name.
-    s.arch().ClearStopArtifacts(p.regs);
+ReplaySession& Timeline::live() {
+  // gdbserver reads session state Execution does not offer (threads,
+  // memory, files); only Open() makes the timelines it is given.
+  auto* replay = dynamic_cast<ReplayExecution*>(live_.get());
+  if (!replay) {
+    fprintf(stderr, "rewind: internal error: live() of a timeline not over a replay\n");
+    abort();
   }
-  if (auto hash = s.StackWindowHash(); hash.ok()) p.stack_hash = *hash;
-  return p;
+  return replay->session();
 }
 
-Position Timeline::Current() { return PositionOf(*live_); }
+Position Timeline::Current() { return live_->Here(); }
 
 bool Timeline::AtHistoryStart() { return !live_->exited() && Current().SameState(start_); }
 
@@ -121,13 +121,13 @@ ReplayStop Timeline::HistoryStartStop() {
   return stop;
 }
 
-Status Timeline::ArmDebuggerTraps(ReplaySession& s) {
+Status Timeline::ArmDebuggerTraps(Execution& s) {
   for (uint64_t addr : breakpoints_) RETURN_IF_ERROR(s.InsertBreakpoint(addr));
   if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints(watches_).status());
   return Status::Ok();
 }
 
-Status Timeline::DisarmDebuggerTraps(ReplaySession& s) {
+Status Timeline::DisarmDebuggerTraps(Execution& s) {
   for (uint64_t addr : breakpoints_) RETURN_IF_ERROR(s.RemoveBreakpoint(addr));
   if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints({}).status());
   return Status::Ok();
@@ -153,7 +153,7 @@ Expected<bool> Timeline::SetWatchpoints(const std::vector<arch::HwWatch>& watche
   return true;
 }
 
-Status Timeline::RunToEvent(ReplaySession& s, uint64_t event) {
+Status Timeline::RunToEvent(Execution& s, uint64_t event) {
   if (s.event_number() >= event) return Status::Ok();
   s.set_boundary_stop([event](uint64_t e) { return e >= event; });
   Status status;
@@ -174,22 +174,20 @@ Status Timeline::RunToEvent(ReplaySession& s, uint64_t event) {
   return status;
 }
 
-Expected<int> Timeline::AddCheckpoint(ReplaySession& s, const std::string& name, bool automatic) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> copy, s.Fork());
-  Position position = PositionOf(s);
+Expected<int> Timeline::AddCheckpoint(Execution& s, const std::string& name, bool automatic) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Execution> copy, s.Fork());
+  Position position = s.Here();
   ++stats_.checkpoints_taken;
   return checkpoints_.Add(position.event, name, automatic, position.boundary,
                           Frozen{position, std::move(copy)});
 }
 
-Expected<std::unique_ptr<ReplaySession>> Timeline::Restore(const Checkpoint& cp) {
-  std::unique_ptr<ReplaySession> s;
-  if (cp.value.session) {
-    ASSIGN_OR_RETURN(s, cp.value.session->Fork());
+Expected<std::unique_ptr<Execution>> Timeline::Restore(const Checkpoint& cp) {
+  std::unique_ptr<Execution> s;
+  if (cp.value.execution) {
+    ASSIGN_OR_RETURN(s, cp.value.execution->Fork());
   } else {
-    ReplayOptions quiet = options_.replay;
-    quiet.echo_output = false;
-    ASSIGN_OR_RETURN(s, ReplaySession::Open(quiet));
+    ASSIGN_OR_RETURN(s, open_(/*echo=*/false));
     RETURN_IF_ERROR(RunToEvent(*s, cp.value.position.event));
     RETURN_IF_ERROR(RunToState(*s, cp.value.position));
   }
@@ -200,7 +198,7 @@ Expected<std::unique_ptr<ReplaySession>> Timeline::Restore(const Checkpoint& cp)
   return s;
 }
 
-Status Timeline::MakeLive(std::unique_ptr<ReplaySession> session) {
+Status Timeline::MakeLive(std::unique_ptr<Execution> session) {
   live_ = std::move(session);
   live_->set_echo_from_event(high_water_event_);
   return ArmDebuggerTraps(*live_);
@@ -259,7 +257,7 @@ Expected<ReplayStop> Timeline::Step(pid_t tid) {
 
 Status Timeline::Goto(const Position& target) {
   const Checkpoint& cp = checkpoints_.LatestBefore(target.event);
-  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
+  ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
   RETURN_IF_ERROR(RunToEvent(*s, target.event));
   RETURN_IF_ERROR(RunToState(*s, target));
   return MakeLive(std::move(s));
@@ -267,7 +265,7 @@ Status Timeline::Goto(const Position& target) {
 
 Expected<Timeline::Scan> Timeline::ScanForLastHit(const Checkpoint& cp, const Position& upper,
                                                   const InterruptPoll& interrupted) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
+  ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
   RETURN_IF_ERROR(ArmDebuggerTraps(*s));
   bool upper_trap = !upper.boundary && !breakpoints_.count(upper.pc);
   if (!upper.boundary) RETURN_IF_ERROR(s->InsertBreakpoint(upper.pc));
@@ -280,7 +278,7 @@ Expected<Timeline::Scan> Timeline::ScanForLastHit(const Checkpoint& cp, const Po
   ScanProgress progress(cp.info.event, upper.event);
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
-    Position here = PositionOf(*s);
+    Position here = s->Here();
     if (IsEnd(stop)) break;
     if (upper.boundary ? here.event >= upper.event : here.event > upper.event) break;
     if (!upper.boundary && here.SameState(upper)) break;
@@ -351,7 +349,7 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
                                                             const Position& target) {
   // A second copy of the same stretch: sessions of several threads cannot
   // fork themselves, but every checkpoint can.
-  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> scratch, Restore(cp));
+  ASSIGN_OR_RETURN(std::unique_ptr<Execution> scratch, Restore(cp));
   RETURN_IF_ERROR(RunToEvent(*scratch, base_event));
   RETURN_IF_ERROR(scratch->InsertBreakpoint(target.pc));
   std::optional<Position> last;
@@ -362,7 +360,7 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
     if (IsEnd(stop)) return last;
     if (scratch->event_number() > target.event) return Lost(target, "its event passed");
     if (stop.kind != ReplayStop::Kind::kBreakpoint || stop.addr != target.pc) continue;
-    Position here = PositionOf(*scratch);
+    Position here = scratch->Here();
     if (here.SameState(target)) return last;
     if (here.tid == target.tid) last = std::move(here);
   }
@@ -371,15 +369,15 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
                             "reverse-continue instead)");
 }
 
-Status Timeline::RunToState(ReplaySession& s, const Position& target) {
-  if (PositionOf(s).SameState(target)) return Status::Ok();
+Status Timeline::RunToState(Execution& s, const Position& target) {
+  if (s.Here().SameState(target)) return Status::Ok();
   RETURN_IF_ERROR(s.InsertBreakpoint(target.pc));
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s.Continue());
     if (IsEnd(stop)) return Lost(target, "the replay ended first");
     if (s.event_number() > target.event) return Lost(target, "its event passed");
     if (stop.kind == ReplayStop::Kind::kBreakpoint && stop.addr == target.pc &&
-        PositionOf(s).SameState(target)) {
+        s.Here().SameState(target)) {
       break;
     }
   }
@@ -411,9 +409,9 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
   uint64_t base_event = target.event;
   while (true) {
     const Checkpoint& cp = checkpoints_.LatestBefore(base_event);
-    ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
+    ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
     RETURN_IF_ERROR(RunToEvent(*s, base_event));
-    if (PositionOf(*s).SameState(target)) {
+    if (s->Here().SameState(target)) {
       // The target is where this event's replay left the thread: the
       // instruction before it belongs to the previous stretch.
       if (base_event <= start_.event) return Result();
@@ -426,11 +424,11 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
       ASSIGN_OR_RETURN(std::optional<Position> visit, LastVisitBefore(cp, base_event, target));
       if (visit) RETURN_IF_ERROR(RunToState(*s, *visit));
     }
-    std::vector<Position> trail{PositionOf(*s)};
+    std::vector<Position> trail{s->Here()};
     bool found = false;
     for (uint64_t steps = 0; steps < kMaxPredecessorSteps && !found; ++steps) {
       ASSIGN_OR_RETURN(ReplayStop stop, s->Step());
-      Position next = PositionOf(*s);
+      Position next = s->Here();
       if (next.event > target.event) return Lost(target, "its event passed");
       if (!next.SameState(target) && IsEnd(stop)) return Lost(target, "the replay ended first");
       found = next.SameState(target);
@@ -469,14 +467,14 @@ std::vector<CheckpointInfo> Timeline::Checkpoints() const { return checkpoints_.
 Status Timeline::RestoreCheckpoint(const std::string& id_or_name) {
   const Checkpoint* cp = checkpoints_.Find(id_or_name);
   if (!cp) return Status(ErrorCode::kNotFound, "no checkpoint '" + id_or_name + "'");
-  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(*cp));
+  ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(*cp));
   return MakeLive(std::move(s));
 }
 
 Status Timeline::GotoEvent(uint64_t event) {
   if (event < start_.event) event = start_.event;
   const Checkpoint& cp = checkpoints_.LatestBefore(event);
-  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Restore(cp));
+  ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
   RETURN_IF_ERROR(RunToEvent(*s, event));
   return MakeLive(std::move(s));
 }

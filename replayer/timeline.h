@@ -1,4 +1,4 @@
-// Timeline: time travel over a trace. Owns the live ReplaySession the
+// Timeline: time travel over a trace. Owns the live execution the
 // debugger sees and a set of copy-on-write checkpoints (forked copies of the
 // replayed process, frozen at event boundaries).
 //
@@ -10,6 +10,10 @@
 // nearest earlier point. Checkpoints are taken automatically every
 // `checkpoint_interval` of replay time and on request; beyond
 // `max_checkpoints` automatic ones are thinned out (the first is kept).
+//
+// Timeline drives executions through the narrow Execution interface
+// (replayer/execution.h): over real replays (Open) and, in unit tests, over
+// scripted fakes (OpenOver).
 //
 // Single-threaded; everything runs on the caller's thread.
 #pragma once
@@ -23,7 +27,9 @@
 #include <vector>
 
 #include "replayer/checkpoint_set.h"
+#include "replayer/execution.h"
 #include "replayer/position.h"
+#include "replayer/replay_execution.h"
 #include "replayer/replay_session.h"
 
 namespace rwd::replayer {
@@ -48,9 +54,14 @@ using InterruptPoll = std::function<bool()>;
 
 class Timeline {
  public:
+  // Over real replays of options.replay.
   static Expected<std::unique_ptr<Timeline>> Open(const TimelineOptions& options);
+  // Over executions `open` makes (options.replay is not used).
+  static Expected<std::unique_ptr<Timeline>> OpenOver(ExecutionOpener open,
+                                                      const TimelineOptions& options);
 
-  ReplaySession& live() { return *live_; }
+  // The session the debugger sees. Only for timelines made by Open().
+  ReplaySession& live();
   Position Current();
 
   // The debugger's breakpoints and watchpoints; kept across restores.
@@ -84,7 +95,7 @@ class Timeline {
  private:
   struct Frozen {
     Position position;
-    std::unique_ptr<ReplaySession> session;
+    std::unique_ptr<Execution> execution;
   };
   using Checkpoint = CheckpointSet<Frozen>::Entry;
   struct Hit {
@@ -92,37 +103,39 @@ class Timeline {
     ReplayStop stop;
   };
 
-  explicit Timeline(TimelineOptions options)
-      : options_(std::move(options)), checkpoints_(options_.max_checkpoints) {}
+  Timeline(ExecutionOpener open, TimelineOptions options)
+      : open_(std::move(open)),
+        options_(std::move(options)),
+        checkpoints_(options_.max_checkpoints) {}
   // A fresh session forked from `cp`, with no debugger breakpoints.
-  Expected<std::unique_ptr<ReplaySession>> Restore(const Checkpoint& cp);
-  Status MakeLive(std::unique_ptr<ReplaySession> session);
-  Status ArmDebuggerTraps(ReplaySession& s);
-  Status DisarmDebuggerTraps(ReplaySession& s);
-  Expected<int> AddCheckpoint(ReplaySession& s, const std::string& name, bool automatic);
+  Expected<std::unique_ptr<Execution>> Restore(const Checkpoint& cp);
+  Status MakeLive(std::unique_ptr<Execution> session);
+  Status ArmDebuggerTraps(Execution& s);
+  Status DisarmDebuggerTraps(Execution& s);
+  Expected<int> AddCheckpoint(Execution& s, const std::string& name, bool automatic);
   // Runs `s` to the first stop at which it has replayed >= `event` events.
-  Status RunToEvent(ReplaySession& s, uint64_t event);
+  Status RunToEvent(Execution& s, uint64_t event);
   struct Scan {
     std::optional<Hit> last;
     // When the debugger interrupted: the re-execution, stopped where it got to.
-    std::unique_ptr<ReplaySession> interrupted;
+    std::unique_ptr<Execution> interrupted;
   };
   // Re-executes [cp, upper) and finds the last debugger trap before upper.
   Expected<Scan> ScanForLastHit(const Checkpoint& cp, const Position& upper,
                                 const InterruptPoll& interrupted);
   // Runs `s` forward to `target` (same stretch) with a breakpoint at its pc.
-  Status RunToState(ReplaySession& s, const Position& target);
+  Status RunToState(Execution& s, const Position& target);
   // The previous time `target`'s thread reached its instruction, replaying
   // from `cp` after `base_event` events.
   Expected<std::optional<Position>> LastVisitBefore(const Checkpoint& cp, uint64_t base_event,
                                                     const Position& target);
   // The state one instruction before `target`, or nullopt at history start.
   Expected<std::optional<Position>> Predecessor(const Position& target);
-  Position PositionOf(ReplaySession& s);
   ReplayStop HistoryStartStop();
 
+  ExecutionOpener open_;
   TimelineOptions options_;
-  std::unique_ptr<ReplaySession> live_;
+  std::unique_ptr<Execution> live_;
   CheckpointSet<Frozen> checkpoints_;
   std::set<uint64_t> breakpoints_;
   std::vector<arch::HwWatch> watches_;

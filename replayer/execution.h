@@ -1,0 +1,74 @@
+// Execution: what Timeline needs of a forward replay, and nothing more, so
+// that reverse execution (replayer/timeline.h) can be tested over scripted
+// fakes (tests/unit/replayer_fake_execution.h) as well as run over real
+// tracees (ReplayExecution, replayer/replay_execution.h).
+//
+// An execution runs forward only. Its stops are ReplayStops: breakpoints
+// stop with the thread about to execute the instruction at `addr` (the next
+// Continue() executes it first, without stopping again); watchpoints stop
+// after the instruction that wrote. An execution owns what it runs; Fork()
+// returns an independent copy at the same point (a checkpoint).
+//
+// Single-threaded, like the Timeline that drives it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "arch/arch.h"
+#include "core/status.h"
+#include "replayer/position.h"
+#include "replayer/replay_stop.h"
+
+namespace rwd::replayer {
+
+class Execution {
+ public:
+  virtual ~Execution() = default;
+
+  // Runs until a breakpoint, watchpoint, signal, event boundary the
+  // boundary predicate asks for, interrupt, or the end.
+  virtual Expected<ReplayStop> Continue() = 0;
+  // One instruction of the thread that runs next.
+  virtual Expected<ReplayStop> Step() = 0;
+  // One instruction of thread `tid` (recorded); other threads run first,
+  // as recorded, without stopping at breakpoints.
+  virtual Expected<ReplayStop> StepThread(pid_t tid) = 0;
+
+  // An independent copy at the current point, with no breakpoints,
+  // watchpoints, predicates or echo. Allowed when CanFork().
+  virtual Expected<std::unique_ptr<Execution>> Fork() = 0;
+  virtual bool CanFork() const = 0;
+
+  // The current point, named as Position does (replayer/position.h).
+  virtual Position Here() = 0;
+  // Events replayed so far, and in the whole trace.
+  virtual uint64_t event_number() const = 0;
+  virtual uint64_t event_count() const = 0;
+  // The process the debugger sees has ended.
+  virtual bool exited() const = 0;
+
+  virtual Status InsertBreakpoint(uint64_t addr) = 0;
+  virtual Status RemoveBreakpoint(uint64_t addr) = 0;
+  // Replaces the watchpoints; false when they cannot be set here.
+  virtual Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches) = 0;
+
+  // Called after each event Continue() replays; true stops it there with
+  // kEventBoundary.
+  virtual void set_boundary_stop(std::function<bool(uint64_t event)> predicate) = 0;
+  // Polled while the program runs; true stops the run with kInterrupted.
+  virtual void set_interrupt_poll(std::function<bool()> poll) = 0;
+  // Reproduce the output only of events numbered >= `event`, so output
+  // appears once however often a stretch is re-executed.
+  virtual void set_echo_from_event(uint64_t event) = 0;
+};
+
+// A fresh execution at the start of the trace; `echo`: whether it
+// reproduces the program's output at all.
+using ExecutionOpener = std::function<Expected<std::unique_ptr<Execution>>(bool echo)>;
+
+}  // namespace rwd::replayer

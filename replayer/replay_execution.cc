@@ -1,0 +1,37 @@
+#include "replayer/replay_execution.h"
+
+namespace rwd::replayer {
+
+ExecutionOpener ReplayExecution::Opener(const ReplayOptions& options) {
+  return [options](bool echo) -> Expected<std::unique_ptr<Execution>> {
+    ReplayOptions opened = options;
+    opened.echo_output = options.echo_output && echo;
+    ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, ReplaySession::Open(opened));
+    return std::unique_ptr<Execution>(new ReplayExecution(std::move(s)));
+  };
+}
+
+Expected<std::unique_ptr<Execution>> ReplayExecution::Fork() {
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> copy, session_->Fork());
+  return std::unique_ptr<Execution>(new ReplayExecution(std::move(copy)));
+}
+
+Position ReplayExecution::Here() {
+  ReplaySession& s = *session_;
+  Position p;
+  p.event = s.event_number();
+  p.boundary = s.at_event_boundary();
+  p.tid = s.current_tid();
+  auto regs = s.GetRegisters();
+  if (regs.ok()) {
+    p.regs = *regs;
+    p.pc = s.arch().Pc(p.regs);
+    // The same point reads differently after a step, a breakpoint or a
+    // syscall stop on some architectures; that is not part of its name.
+    s.arch().ClearStopArtifacts(p.regs);
+  }
+  if (auto hash = s.StackWindowHash(); hash.ok()) p.stack_hash = *hash;
+  return p;
+}
+
+}  // namespace rwd::replayer

@@ -1,0 +1,49 @@
+// ReplayExecution: the Execution (replayer/execution.h) of a real replay, a
+// ReplaySession over the trace's re-executed processes. It owns the session
+// and forwards to it; Here() names the session's current point.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "replayer/execution.h"
+#include "replayer/replay_session.h"
+
+namespace rwd::replayer {
+
+class ReplayExecution : public Execution {
+ public:
+  explicit ReplayExecution(std::unique_ptr<ReplaySession> session) : session_(std::move(session)) {}
+
+  // Opens sessions of `options` (echoing only when both ask for it).
+  static ExecutionOpener Opener(const ReplayOptions& options);
+
+  ReplaySession& session() { return *session_; }
+
+  Expected<ReplayStop> Continue() override { return session_->Continue(); }
+  Expected<ReplayStop> Step() override { return session_->Step(); }
+  Expected<ReplayStop> StepThread(pid_t tid) override { return session_->StepThread(tid); }
+  Expected<std::unique_ptr<Execution>> Fork() override;
+  bool CanFork() const override { return session_->CanFork(); }
+  Position Here() override;
+  uint64_t event_number() const override { return session_->event_number(); }
+  uint64_t event_count() const override { return session_->event_count(); }
+  bool exited() const override { return session_->exited(); }
+  Status InsertBreakpoint(uint64_t addr) override { return session_->InsertBreakpoint(addr); }
+  Status RemoveBreakpoint(uint64_t addr) override { return session_->RemoveBreakpoint(addr); }
+  Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches) override {
+    return session_->SetWatchpoints(watches);
+  }
+  void set_boundary_stop(std::function<bool(uint64_t)> predicate) override {
+    session_->set_boundary_stop(std::move(predicate));
+  }
+  void set_interrupt_poll(std::function<bool()> poll) override {
+    session_->set_interrupt_poll(std::move(poll));
+  }
+  void set_echo_from_event(uint64_t event) override { session_->set_echo_from_event(event); }
+
+ private:
+  std::unique_ptr<ReplaySession> session_;
+};
+
+}  // namespace rwd::replayer

@@ -1,0 +1,33 @@
+// ReplayStop: why a forward replay stopped (replayer/execution.h), and the
+// stops reverse execution adds (kHistoryStart, kInterrupted).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace rwd::replayer {
+
+struct ReplayStop {
+  enum class Kind {
+    kStep,           // a single-step finished
+    kBreakpoint,     // a software breakpoint at `addr` was hit
+    kWatchpoint,     // hardware watchpoint `watch_index` triggered
+    kSignal,         // the recorded signal `signo` is about to be delivered
+    kExited,         // the process ended; `wait_status` as recorded
+    kEndOfTrace,     // no more events (a trace cut short); `note` says why
+    kEventBoundary,  // the boundary predicate asked to stop after an event
+    kHistoryStart,   // reverse execution reached the start of the recording
+    kInterrupted,    // the debugger interrupted a long run
+  };
+  Kind kind = Kind::kStep;
+  uint64_t addr = 0;
+  int watch_index = -1;
+  int signo = 0;
+  int wait_status = 0;
+  std::string note;
+  pid_t tid = 0;  // recorded tid of the thread that stopped
+};
+
+}  // namespace rwd::replayer
