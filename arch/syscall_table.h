@@ -1,5 +1,7 @@
 // The declarative syscall table: per architecture, one row per syscall the
-// recorder knows. Recorder and replayer share it:
+// recorder knows. A row is the syscall's semantics, written once for every
+// architecture (arch/syscall_semantics.cc), numbered by the architecture's
+// number map (arch/<arch>/syscall_numbers.cc). Recorder and replayer share it:
 //  - the recorder uses `outs` and `special` to find the memory the kernel
 //    wrote, and refuses any syscall without a row;
 //  - the replayer uses `action` to emulate the syscall (write recorded memory
@@ -27,21 +29,29 @@ enum class ReplayAction : uint8_t {
 // How long an output buffer is. All rules are evaluated at syscall exit,
 // after the kernel has written; a failed syscall (result < 0) writes nothing.
 enum class SizeRule : uint8_t {
-  kNone,          // unused slot
-  kFixed,         // `size` bytes (a struct of this architecture's layout)
-  kArg,           // value of argument `size_arg` bytes
-  kArgTimes,      // value of argument `size_arg` * `size` bytes
-  kResult,        // result bytes (read, getdents64, readlink, ...)
-  kResultTimes,   // result * `size` bytes (epoll_wait: events written)
-  kDerefU32Arg,   // u32 pointed to by argument `size_arg`, read at exit
-                  // (value-result socklen_t of accept/getsockname/recvfrom)
-  kNulString,     // a NUL-terminated string, at most `size` bytes (getcwd)
-  kArgPages,      // one byte per page of argument `size_arg`, rounded up
-                  // (mincore's vector); the page size is the tracee's, known
-                  // only at run time
+  kNone,         // unused slot
+  kFixed,        // `size` bytes (a struct of this architecture's layout)
+  kArg,          // value of argument `size_arg` bytes
+  kArgTimes,     // value of argument `size_arg` * `size` bytes
+  kResult,       // result bytes (read, getdents64, readlink, ...)
+  kResultTimes,  // result * `size` bytes (epoll_wait: events written)
+  kDerefU32Arg,  // u32 pointed to by argument `size_arg`, read at exit
+                 // (value-result socklen_t of accept/getsockname/recvfrom)
+  kNulString,    // a NUL-terminated string, at most `size` bytes (getcwd)
+  kArgPages,     // one byte per page of argument `size_arg`, rounded up
+                 // (mincore's vector); the page size is the tracee's, known
+                 // only at run time
   kCapVersion,   // `size` bytes per 32 capabilities of the capability
                  // header (u32 version) at argument `size_arg`: one struct
                  // for version 1, two for versions 2 and 3, none otherwise
+};
+
+// Structures whose size differs between architectures; a row names them and
+// the architecture's number map supplies the size (`OutParam::size`).
+enum class Layout : uint8_t {
+  kNone,
+  kStat,        // struct stat: 144 bytes on x86-64, asm-generic's 128 on AArch64
+  kEpollEvent,  // struct epoll_event: packed (12 bytes) on x86-64 only
 };
 
 struct OutParam {
@@ -49,55 +59,88 @@ struct OutParam {
   SizeRule rule = SizeRule::kNone;
   int8_t size_arg = -1;
   uint32_t size = 0;
+  Layout layout = Layout::kNone;  // when set, `size` is this structure's
 };
 
 // Syscalls whose recording or replay needs code, not just data. The generic
 // recorder and replayer switch on these, never on syscall numbers.
 enum class Special : uint8_t {
   kNone,
-  kMmap,          // file mappings are copied into the trace; replay maps the copy
+  kMmap,  // file mappings are copied into the trace; replay maps the copy
   kMunmap,
   kMprotect,
   kMremap,
   kBrk,
-  kExecve,        // also execveat
-  kExit,          // thread exit
+  kExecve,  // also execveat
+  kExit,    // thread exit
   kExitGroup,
-  kClone,         // clone, clone3, fork, vfork
+  kClone,  // clone, fork, vfork (clone3 is denied)
   kRtSigreturn,
-  kIoctl,         // outputs derived from the request code (_IOC_READ size)
-  kReadv,         // iovec outputs, bounded by the result (readv, preadv, preadv2)
-  kRecvmsg,       // msghdr: name, iovecs, control, msg_flags
+  kIoctl,    // outputs derived from the request code (_IOC_READ size)
+  kReadv,    // iovec outputs, bounded by the result (readv, preadv, preadv2)
+  kRecvmsg,  // msghdr: name, iovecs, control, msg_flags
   kRecvmmsg,
-  kPoll,          // pollfd array revents (poll, ppoll)
-  kSelect,        // fd_set triples + timeout (select, pselect6)
-  kWait,          // wait4/waitid: status and rusage/siginfo
-  kFcntl,         // F_GETLK writes a struct flock
-  kSocketcall,    // reserved
-  kPrctl,         // PR_GET_NAME etc. write a buffer; PR_SET_* execute
-  kSigaction,     // rt_sigaction: old action out; replay executes
-  kRseq,          // denied so glibc does not share the CPU number with the kernel
-  kArchPrctl,     // x86-64: ARCH_GET_* write a u64 at arg 1; ARCH_SET_* pass a
-                  // value there, so no fixed OutParam can describe it
-  kFutex,         // FUTEX_WAKE_OP and the PI operations write futex words
-                  // (u32 at arg 0 or arg 4); plain wait/wake write nothing
-  kSleep,         // nanosleep/clock_nanosleep: the `outs` (remaining time)
-                  // are written only when the sleep fails with EINTR
-  kRestartSyscall,  // restart_syscall continues an interrupted syscall; its
-                    // outputs are those of that syscall, remembered per thread
-  kSeccomp,         // SECCOMP_GET_NOTIF_SIZES writes struct seccomp_notif_sizes
-  kCapget,          // an unknown header version is answered by writing the
-                    // kernel's version into the header, also on failure
+  kSelect,         // fd_set triples + timeout (select, pselect6)
+  kFcntl,          // F_GETLK writes a struct flock
+  kPrctl,          // PR_GET_NAME etc. write a buffer; PR_SET_* execute
+  kArchPrctl,      // x86-64: ARCH_GET_* write a u64 at arg 1; ARCH_SET_* pass a
+                   // value there, so no fixed OutParam can describe it
+  kFutex,          // FUTEX_WAKE_OP and the PI operations write futex words
+                   // (u32 at arg 0 or arg 4); plain wait/wake write nothing
+  kSleep,          // nanosleep/clock_nanosleep: the `outs` (remaining time)
+                   // are written only when the sleep fails with EINTR
+  kSeccomp,        // SECCOMP_GET_NOTIF_SIZES writes struct seccomp_notif_sizes
+  kCapget,         // an unknown header version is answered by writing the
+                   // kernel's version into the header, also on failure
+  kPtrace,         // denied; the recorder tells the user why
+  kSetTidAddress,  // replay keeps the address for the thread's checkpoint copies
 };
 
+// Output of a syscall that replay reproduces on its own stdout/stderr.
+enum class Echo : uint8_t {
+  kNone,
+  kBuffer,  // write: `result` bytes at argument 1
+  kIovec,   // writev: `result` bytes of the iovecs at argument 1 (count: argument 2)
+};
+
+// Where a wait takes the temporary signal mask it waits under.
+struct WaitMask {
+  int8_t arg = -1;        // argument holding the sigset pointer; its size is the next one
+  bool indirect = false;  // the argument points to {sigset pointer, size} (pselect6)
+};
+
+// One syscall's row. Everything but `nr` and the sizes of `Layout`
+// outputs is the same on every architecture.
 struct SyscallInfo {
   int nr = -1;
   std::string_view name;
+  // Whether replay runs it for real (kExecute) or emulates it.
   ReplayAction action = ReplayAction::kEmulate;
   Special special = Special::kNone;
   std::array<OutParam, 3> outs{};
   int deny_errno = 0;  // with kDeny
+  uint8_t arg_count = 6;
+  Echo echo = Echo::kNone;
+  // It may wait indefinitely: for I/O, another task, a signal or a lock.
+  bool may_block = false;
+  // An in-process syscall buffer may run and record it without a ptrace
+  // stop: its effects are the result and the `outs` alone, and it changes no
+  // memory map, signal state, thread or process. Conservative.
+  bool bufferable = false;
+  // Argument 0 is a directory fd that the path in argument 1 is relative to.
+  bool at_dirfd = false;
+  // fork, vfork: the clone flags they imply; 0 for clone, whose flags are an
+  // argument (see CloneFlags).
+  uint64_t implied_clone_flags = 0;
+  WaitMask wait_mask;
 };
+
+// The clone flags a clone-family syscall (Special::kClone) creates its task
+// with; `flags_arg` is the architecture's position of clone's flags.
+inline uint64_t CloneFlags(const SyscallInfo& row, const std::array<uint64_t, 6>& args,
+                           int flags_arg) {
+  return row.implied_clone_flags != 0 ? row.implied_clone_flags : args[flags_arg];
+}
 
 // A syscall the architecture has but the table does not support; kept so
 // that refusals can name it. A retired one (the kernel no longer implements

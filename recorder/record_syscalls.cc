@@ -90,7 +90,7 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
   task.reentering = false;
   pending.snapshot = SnapshotAtEntry(task.tracee, *row, info.args);
   if (row->special == arch::Special::kExecve) {
-    bool at = row->name == "execveat";
+    bool at = row->at_dirfd;
     auto path = task.tracee.ReadCString(info.args[at ? 1 : 0]);
     auto argv = ReadArgv(task.tracee, info.args[at ? 2 : 1]);
     if (path.ok()) pending.exec_path = *path;
@@ -168,8 +168,8 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
 int RecordSession::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row,
                             const std::array<uint64_t, 6>& args) {
   constexpr int kEperm = 1;
-  if (row.special == arch::Special::kClone && row.name == "clone" &&
-      (args[arch.CloneArgs().flags] & CLONE_UNTRACED)) {
+  if (row.special == arch::Special::kClone &&
+      (arch::CloneFlags(row, args, arch.CloneArgs().flags) & CLONE_UNTRACED)) {
     // The new task would run outside the recording (and the replay), in
     // shared memory. AddressSanitizer's leak check starts its tracer thread
     // so; it then reports that it does not work under ptrace, as under gdb.
@@ -180,7 +180,7 @@ int RecordSession::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row
     return kEperm;
   }
   if (row.action != arch::ReplayAction::kDeny) return 0;
-  if (row.name == "ptrace") {
+  if (row.special == arch::Special::kPtrace) {
     Note(
         "ptrace made to fail with EPERM, as for any program run under a tracer: rewind cannot "
         "record a program that traces processes itself (AddressSanitizer: run with "
@@ -262,7 +262,7 @@ Status RecordSession::OnSyscallExit(RecordTask& task, const SyscallStopInfo& inf
     return RecordExec(task, pending);
   }
   ASSIGN_OR_RETURN(trace::SyscallEvent event, FinishSyscall(task, pending, result));
-  if (result > 0 && (pending.info->name == "write" || pending.info->name == "writev")) {
+  if (result > 0 && pending.info->echo != arch::Echo::kNone) {
     event.output_stream =
         OutputStreamOf(task.tid(), static_cast<int>(pending.args[0]), own_streams_);
   }
@@ -290,9 +290,8 @@ Status RecordSession::OnCloneEvent(RecordTask& task) {
     return Error("a clone event outside a clone syscall");
   }
   const arch::Arch& arch = task.tracee.arch();
-  uint64_t flags = SIGCHLD;
-  if (task.pending->info->name == "clone") flags = task.pending->args[arch.CloneArgs().flags];
-  if (task.pending->info->name == "vfork") flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  uint64_t flags =
+      arch::CloneFlags(*task.pending->info, task.pending->args, arch.CloneArgs().flags);
   ASSIGN_OR_RETURN(trace::SyscallEvent event, FinishSyscall(task, *task.pending, child));
   RETURN_IF_ERROR(Append(task, std::move(event)));
   task.pending->recorded = true;

@@ -19,7 +19,7 @@ Expected<ReplaySession::StagedExec> ReplaySession::StageExec(const trace::ExecEv
   std::array<uint64_t, 6> args;
   for (int i = 0; i < 6; ++i) args[i] = a.SyscallArg(regs, i);
   const arch::SyscallInfo* row = a.syscalls().Find(a.SyscallNumber(regs));
-  bool at = row && row->name == "execveat";
+  bool at = row && row->at_dirfd;
   // The filename the kernel saw, which it copies onto the new stack.
   ASSIGN_OR_RETURN(std::string path, tracee().ReadCString(args[at ? 1 : 0]));
   std::string filename = path;

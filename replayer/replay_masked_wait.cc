@@ -32,19 +32,17 @@ struct TemporaryMask {
 };
 
 // The wait's temporary mask, when it has one.
-Expected<std::optional<TemporaryMask>> TemporaryMaskOf(const Tracee& tracee, std::string_view name,
+Expected<std::optional<TemporaryMask>> TemporaryMaskOf(const Tracee& tracee,
+                                                       const arch::SyscallInfo& row,
                                                        const std::array<uint64_t, 6>& args) {
   TemporaryMask mask;
-  if (name == "rt_sigsuspend") {
-    mask = {args[0], args[1]};
-  } else if (name == "ppoll") {
-    mask = {args[3], args[4]};
-  } else if (name == "epoll_pwait" || name == "epoll_pwait2") {
-    mask = {args[4], args[5]};
-  } else if (name == "pselect6" && args[5] != 0) {
-    // The sixth argument points to {const sigset_t* mask; size_t size}.
-    ASSIGN_OR_RETURN(mask.addr, tracee.Read<uint64_t>(args[5]));
-    ASSIGN_OR_RETURN(mask.size, tracee.Read<uint64_t>(args[5] + sizeof(uint64_t)));
+  int arg = row.wait_mask.arg;
+  if (!row.wait_mask.indirect) {
+    mask = {args[arg], args[arg + 1]};
+  } else if (args[arg] != 0) {
+    // pselect6: the argument points to {const sigset_t* mask; size_t size}.
+    ASSIGN_OR_RETURN(mask.addr, tracee.Read<uint64_t>(args[arg]));
+    ASSIGN_OR_RETURN(mask.size, tracee.Read<uint64_t>(args[arg] + sizeof(uint64_t)));
   }
   if (mask.addr == 0) return std::optional<TemporaryMask>();
   return std::optional<TemporaryMask>(mask);
@@ -52,10 +50,7 @@ Expected<std::optional<TemporaryMask>> TemporaryMaskOf(const Tracee& tracee, std
 
 }  // namespace
 
-bool ReplaySession::IsMaskedWait(const arch::SyscallInfo& row) {
-  return row.name == "rt_sigsuspend" || row.name == "pselect6" || row.name == "ppoll" ||
-         row.name == "epoll_pwait" || row.name == "epoll_pwait2";
-}
+bool ReplaySession::IsMaskedWait(const arch::SyscallInfo& row) { return row.wait_mask.arg >= 0; }
 
 Status ReplaySession::ReplayMaskedWait(const arch::SyscallInfo& row,
                                        const trace::SyscallEvent& ev) {
@@ -64,7 +59,7 @@ Status ReplaySession::ReplayMaskedWait(const arch::SyscallInfo& row,
   if (!sig || next->tid != cur().tid || sig->synchronous || !sig->fingerprint.empty()) {
     return EmulateSyscall(row, ev);
   }
-  ASSIGN_OR_RETURN(std::optional<TemporaryMask> mask, TemporaryMaskOf(tracee(), row.name, ev.args));
+  ASSIGN_OR_RETURN(std::optional<TemporaryMask> mask, TemporaryMaskOf(tracee(), row, ev.args));
   if (!mask) return EmulateSyscall(row, ev);  // the program's own mask let it in
 
   const arch::Arch& a = arch();
@@ -72,7 +67,9 @@ Status ReplaySession::ReplayMaskedWait(const arch::SyscallInfo& row,
   std::optional<int64_t> nr;
   uint64_t scratch = 0;
   std::vector<uint8_t> scratch_before;
-  if (row.name != "rt_sigsuspend") {
+  // rt_sigsuspend takes nothing but the mask (argument 0) and runs as it
+  // is; the other waits become a ppoll under their mask.
+  if (row.wait_mask.arg != 0) {
     ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
     scratch = (a.Sp(regs) - kScratchBelowSp - 16) & ~uint64_t{15};
     ASSIGN_OR_RETURN(scratch_before, tracee().ReadBytes(scratch, 16));

@@ -182,10 +182,10 @@ void ReplaySession::EchoOutput(const arch::SyscallInfo& row, const trace::Syscal
   int fd = ev.output_stream;
   if ((fd != 1 && fd != 2) || ev.result <= 0) return;
   std::vector<uint8_t> out;
-  if (row.name == "write") {
+  if (row.echo == arch::Echo::kBuffer) {
     auto bytes = tracee().ReadBytes(ev.args[1], static_cast<size_t>(ev.result));
     if (bytes.ok()) out = std::move(*bytes);
-  } else if (row.name == "writev") {
+  } else if (row.echo == arch::Echo::kIovec) {
     uint64_t left = static_cast<uint64_t>(ev.result);
     for (uint64_t i = 0; i < ev.args[2] && left > 0; ++i) {
       auto base = tracee().Read<uint64_t>(ev.args[1] + 16 * i);
@@ -205,7 +205,7 @@ void ReplaySession::EchoOutput(const arch::SyscallInfo& row, const trace::Syscal
 
 Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
   // Per-thread kernel state a checkpoint's copy of the thread must get back.
-  if (row.name == "set_tid_address") cur().clear_child_tid = ev.args[0];
+  if (row.special == arch::Special::kSetTidAddress) cur().clear_child_tid = ev.args[0];
   if (row.special == arch::Special::kPrctl) {
     auto name = tracee().ReadCString(ev.args[1], 16);
     if (name.ok()) cur().name = *name;

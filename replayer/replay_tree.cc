@@ -28,15 +28,13 @@ bool SameExit(int recorded, int seen) {
 Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
   const arch::Arch& a = arch();
   arch::Arch::CloneArgPositions pos = a.CloneArgs();
-  uint64_t flags = SIGCHLD;
-  if (row.name == "clone") flags = ev.args[pos.flags];
-  if (row.name == "vfork") flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  uint64_t flags = arch::CloneFlags(row, ev.args, pos.flags);
   // Always the clone syscall, so that vfork and fork can be reshaped: no
   // exit signal (the recorded SIGCHLD is replayed as an event), and no
   // vfork wait (the parent is not run until its next event anyway; a vfork
   // child keeps sharing its parent's memory, as recorded).
   std::array<uint64_t, 6> args{};
-  if (row.name == "clone") args = ev.args;
+  if (row.implied_clone_flags == 0) args = ev.args;  // clone itself
   args[pos.flags] = flags & ~uint64_t{CLONE_VFORK | 0xff};
   std::optional<WaitStatus> exited;
   pid_t child_live = 0;
@@ -76,10 +74,10 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
   // The program must see the recorded tids wherever the kernel wrote live ones.
   uint32_t tid32 = static_cast<uint32_t>(recorded_child);
   std::span<const uint8_t> tid_bytes(reinterpret_cast<const uint8_t*>(&tid32), sizeof(tid32));
-  if (row.name == "clone" && (flags & CLONE_PARENT_SETTID)) {
+  if (flags & CLONE_PARENT_SETTID) {
     RETURN_IF_ERROR(tracee().WriteMemory(ev.args[pos.parent_tid], tid_bytes));
   }
-  if (row.name == "clone" && (flags & CLONE_CHILD_SETTID)) {
+  if (flags & CLONE_CHILD_SETTID) {
     RETURN_IF_ERROR(child.WriteMemory(ev.args[pos.child_tid], tid_bytes));
   }
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
@@ -91,7 +89,7 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
 
   pid_t tgid = thread ? cur().tgid : recorded_child;
   auto task = std::make_unique<ReplayTask>(std::move(child), recorded_child, tgid, mm);
-  if (row.name == "clone" && (flags & CLONE_CHILD_CLEARTID)) {
+  if (flags & CLONE_CHILD_CLEARTID) {
     task->clear_child_tid = ev.args[pos.child_tid];
   } else if (!(flags & CLONE_VM)) {
     task->clear_child_tid = cur().clear_child_tid;  // a fork copies it

@@ -32,56 +32,6 @@ std::string ErrnoName(int64_t e) {
   return name ? name : "errno " + std::to_string(e);
 }
 
-int ArgCount(const std::string& name) {
-  // Enough to make dumps readable; the trace keeps all six regardless.
-  static const std::pair<const char*, int> kCounts[] = {
-      {"read", 3},
-      {"write", 3},
-      {"openat", 4},
-      {"close", 1},
-      {"mmap", 6},
-      {"munmap", 2},
-      {"mprotect", 3},
-      {"brk", 1},
-      {"exit_group", 1},
-      {"newfstatat", 4},
-      {"fstat", 2},
-      {"pread64", 4},
-      {"getrandom", 3},
-      {"clock_gettime", 2},
-      {"gettimeofday", 2},
-      {"time", 1},
-      {"ioctl", 3},
-      {"lseek", 3},
-      {"getdents64", 3},
-      {"rt_sigaction", 4},
-      {"rt_sigprocmask", 4},
-      {"tgkill", 3},
-      {"kill", 2},
-      {"getpid", 0},
-      {"gettid", 0},
-      {"arch_prctl", 2},
-      {"set_tid_address", 1},
-      {"set_robust_list", 2},
-      {"rseq", 4},
-      {"prlimit64", 4},
-      {"execve", 3},
-      {"access", 2},
-      {"writev", 3},
-      {"readv", 3},
-      {"uname", 1},
-      {"getcwd", 2},
-      {"statx", 5},
-      {"rename", 2},
-      {"unlink", 1},
-      {"mkdir", 2},
-  };
-  for (auto [n, c] : kCounts) {
-    if (name == n) return c;
-  }
-  return 6;
-}
-
 }  // namespace
 
 std::string SignalName(int signo) {
@@ -111,9 +61,10 @@ const char* TrapInsnName(arch::TrapInsnKind kind) {
 
 std::string DescribeSyscall(const arch::Arch& arch, int64_t nr,
                             const std::array<uint64_t, 6>& args) {
-  std::string name = arch.syscalls().NameOf(nr);
-  std::string out = name + "(";
-  int n = ArgCount(name);
+  std::string out = arch.syscalls().NameOf(nr) + "(";
+  // The trace keeps all six; a syscall unknown to the table shows them all.
+  const arch::SyscallInfo* row = arch.syscalls().Find(nr);
+  int n = row ? row->arg_count : 6;
   for (int i = 0; i < n; ++i) {
     if (i) out += ", ";
     out += Arg(args[i]);

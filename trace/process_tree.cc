@@ -65,8 +65,7 @@ bool IsClone(const arch::SyscallInfo* row) {
 
 Creation Classify(const arch::Arch& arch, const arch::SyscallInfo& row,
                   const std::array<uint64_t, 6>& args) {
-  // fork and vfork take no flags and make processes.
-  uint64_t flags = row.name == "clone" ? args[arch.CloneArgs().flags] : 0;
+  uint64_t flags = arch::CloneFlags(row, args, arch.CloneArgs().flags);
   return {.thread = (flags & kCloneThread) != 0, .parent_is_callers = (flags & kCloneParent) != 0};
 }
 

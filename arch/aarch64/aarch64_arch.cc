@@ -11,7 +11,7 @@
 #include <string>
 
 #include "arch/aarch64/aarch64_trap_scan.h"
-#include "arch/aarch64/syscall_rows.h"
+#include "arch/aarch64/syscall_numbers.h"
 
 namespace rwd::arch {
 

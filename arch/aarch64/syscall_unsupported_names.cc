@@ -3,7 +3,7 @@
 // asm-generic/unistd.h (Linux 6.1 headers): every __NR_ without a row, plus
 // the syscalls added up to Linux 6.17. The 32-bit-only *_time64 syscalls are
 // left out: a 64-bit kernel fails them with ENOSYS, as it does retired ones.
-#include "arch/aarch64/syscall_rows.h"
+#include "arch/aarch64/syscall_numbers.h"
 
 namespace rwd::arch {
 

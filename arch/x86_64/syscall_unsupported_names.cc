@@ -3,7 +3,7 @@
 // asm/unistd_64.h (Linux 6.1 headers): every __NR_ without a row, plus the
 // syscalls added up to Linux 6.17. Retired ones (the kernel fails them with
 // ENOSYS; lookup_dcookie since 6.8) are marked so.
-#include "arch/x86_64/syscall_rows.h"
+#include "arch/x86_64/syscall_numbers.h"
 
 namespace rwd::arch {
 

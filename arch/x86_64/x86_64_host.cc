@@ -16,7 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "arch/x86_64/syscall_rows.h"
+#include "arch/x86_64/syscall_numbers.h"
 #include "arch/x86_64/x86_64_arch.h"
 
 #if defined(__x86_64__)

@@ -26,9 +26,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "arch/aarch64/syscall_rows.h"
+#include "arch/aarch64/syscall_numbers.h"
 #include "arch/syscall_table.h"
-#include "arch/x86_64/syscall_rows.h"
+#include "arch/x86_64/syscall_numbers.h"
 
 namespace rwd::arch {
 namespace {

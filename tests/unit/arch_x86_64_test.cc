@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "arch/x86_64/syscall_rows.h"
+#include "arch/x86_64/syscall_numbers.h"
 #include "arch/x86_64/x86_64_arch.h"
 
 namespace rwd::arch {

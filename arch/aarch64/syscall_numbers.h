@@ -1,4 +1,5 @@
-// The AArch64 syscall table rows (see arch/syscall_table.h for their meaning).
+// The AArch64 syscall table rows: the shared semantics numbered for this
+// architecture (see arch/syscall_semantics.h).
 // Plain data: it compiles and is unit-tested on any host.
 #pragma once
 

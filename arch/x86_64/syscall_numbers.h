@@ -1,4 +1,5 @@
-// The x86-64 syscall table rows (see arch/syscall_table.h for their meaning).
+// The x86-64 syscall table rows: the shared semantics numbered for this
+// architecture (see arch/syscall_semantics.h).
 #pragma once
 
 #include <span>
