@@ -268,6 +268,7 @@ Status RecordSession::OnDeath(const WaitStatus& ws) {
     process.ender = current_ && current_->tgid == tgid ? current_->tid() : tgid;
   }
   if (current_ == &task) current_ = nullptr;
+  ReleaseVforkParent(ws.tid);
   // A fatal signal ends every thread of the process: schedule none of them
   // (they may have died at a stop not handled yet) until all are collected.
   if (ws.kind == WaitStatus::Kind::kKilled) dying_ = tgid;
@@ -298,6 +299,12 @@ void RecordSession::NoteFatalSignal(RecordTask& task, int signo) {
   on_fatal_signal_(FatalSignalStop{task.tgid, &task.tracee, signo, *siginfo, *regs});
 }
 
+void RecordSession::ReleaseVforkParent(pid_t child) {
+  for (const auto& t : tasks_) {
+    if (t->vfork_child == child) t->vfork_child = 0;
+  }
+}
+
 RecordTask* RecordSession::Find(pid_t tid) {
   for (const auto& t : tasks_) {
     if (t->tid() == tid) return t.get();
@@ -311,7 +318,8 @@ size_t RecordSession::ThreadsOf(pid_t tgid) const {
 }
 
 bool RecordSession::Ready(const RecordTask& task) const {
-  return task.state == RecordTask::State::kStopped && !task.zombie && task.tgid != dying_;
+  return task.state == RecordTask::State::kStopped && !task.zombie && task.tgid != dying_ &&
+         task.vfork_child == 0;
 }
 
 bool RecordSession::OthersReady(const RecordTask& task) const {

@@ -92,6 +92,8 @@ class RecordSession {
   RecordTask* PickNext();
   bool Ready(const RecordTask& task) const;
   bool OthersReady(const RecordTask& task) const;
+  // `child` exec'd or ended: the thread that vforked it may run again.
+  void ReleaseVforkParent(pid_t child);
   // Tells on_fatal_signal_ when delivering `signo` to `task` will crash its process.
   void NoteFatalSignal(RecordTask& task, int signo);
   // nullopt when the scheduler switched threads while waiting.

@@ -308,6 +308,7 @@ Status RecordSession::OnCloneEvent(RecordTask& task) {
     early_stops_.erase(early);
   }
   tasks_.push_back(std::move(created));
+  if (flags & CLONE_VFORK) task.vfork_child = child;
   // The parent finishes the syscall on its own (a vfork parent waits for the
   // child's exec); its exit stop has nothing left to record.
   task.state = RecordTask::State::kBlocked;
@@ -396,7 +397,9 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
       exec.trap_sites.insert(exec.trap_sites.end(), sites.begin(), sites.end());
     }
   }
-  return Append(task, std::move(exec));
+  RETURN_IF_ERROR(Append(task, std::move(exec)));
+  ReleaseVforkParent(task.tid());
+  return Status::Ok();
 }
 
 }  // namespace rwd::recorder

@@ -95,6 +95,12 @@ struct RecordTask {
   // The thread group leader ended with SYS_exit while other threads go on:
   // the kernel keeps it as a zombie until they end. Never scheduled again.
   bool zombie = false;
+  // A vfork child (CLONE_VFORK) that shares this thread's memory until it
+  // execs or ends. This thread is not scheduled before: the kernel holds it
+  // in its clone until then anyway, and replay, which runs no vfork wait,
+  // must see the child's exec first (the parent unmaps the child's stack
+  // right after).
+  pid_t vfork_child = 0;
   bool fresh = false;          // a new thread whose initial SIGSTOP is due
   bool exit_recorded = false;  // its ExitEvent was written at the exit's entry
 };
