@@ -197,7 +197,12 @@ Status RecordSession::Schedule(RecordTask& task) {
 }
 
 Status RecordSession::Resume(RecordTask& task, int signo) {
-  if (task.state == RecordTask::State::kStopped) task.state = RecordTask::State::kRunning;
+  // A thread stopped inside a syscall (an exec's event stop handled after a
+  // switch) goes on with it: no SIGSTOP may be sent before its exit stop,
+  // where the syscalls the recorder injects after an exec would swallow it.
+  if (task.state == RecordTask::State::kStopped) {
+    task.state = task.pending ? RecordTask::State::kInSyscall : RecordTask::State::kRunning;
+  }
   Status s = task.tracee.Resume(ResumeMode::kSyscall, signo);
   // Killed meanwhile (exit_group of another thread, SIGKILL from outside):
   // its death notification follows.
