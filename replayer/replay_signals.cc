@@ -144,7 +144,19 @@ Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bo
   if (!arch().SameProgramState(regs, f->regs) ||
       StackHash(tracee(), regs, f->hashes_globals) != f->stack_hash) {
     if (getenv("REWIND_DEBUG_PROBES")) {
-      fprintf(stderr, "rewind: fingerprint miss at %s\n", Hex(arch().Pc(regs)).c_str());
+      std::string differs;
+      if (f->stack_window) {
+        std::vector<uint8_t> now = FingerprintStackWindow(tracee(), regs);
+        for (size_t at = 0; at + 8 <= std::min(now.size(), f->stack_window->size()); at += 8) {
+          if (!std::equal(now.begin() + at, now.begin() + at + 8, f->stack_window->begin() + at)) {
+            differs += " sp" + std::to_string(static_cast<int>(at) - kVaryingStackBelowSp);
+          }
+        }
+      }
+      fprintf(stderr,
+              "rewind: fingerprint miss at %s (stack word %s, globals %s; words differ:%s)\n",
+              Hex(arch().Pc(regs)).c_str(), f->word ? "yes" : "no",
+              f->hashes_globals ? "hashed" : "not hashed", differs.c_str());
     }
     bool at_site = (t.fingerprint_breakpoint && arch().Pc(regs) == *t.fingerprint_breakpoint) ||
                    (t.probe && arch().Pc(regs) == t.probe->pc());
