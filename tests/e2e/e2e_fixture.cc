@@ -429,7 +429,8 @@ RunResult E2ETest::RunNative(const std::string& program, const std::vector<std::
   return RunCommand(argv, WithTestEnv(options));
 }
 
-std::vector<RunResult> E2ETest::ExpectReplaysIdentically(const Recording& rec, int times) {
+std::vector<RunResult> E2ETest::ExpectReplaysIdentically(const Recording& rec, int times,
+                                                         const RunOptions& options) {
   std::vector<RunResult> replays;
   // A recorded crash exits 128+N; only rewind itself dying is a failure here.
   if (rec.timed_out || rec.term_signal != 0) {
@@ -438,14 +439,17 @@ std::vector<RunResult> E2ETest::ExpectReplaysIdentically(const Recording& rec, i
   }
   for (int i = 1; i <= times; ++i) {
     SCOPED_TRACE("replay " + std::to_string(i) + " of " + rec.trace);
-    RunResult replay = ReplayAutopilot(rec.trace);
+    RunResult replay = ReplayAutopilot(rec.trace, options);
     EXPECT_FALSE(replay.timed_out) << replay.Describe();
     EXPECT_EQ(replay.term_signal, 0) << replay.Describe();
     EXPECT_EQ(replay.exit_status, rec.exit_status) << replay.Describe();
+    EXPECT_FALSE(Contains(replay.err, "diverged")) << replay.Describe();
     EXPECT_TRUE(SameBytes(rec.out, replay.out)) << "stdout of the replay";
     EXPECT_TRUE(SameBytes(ProgramStderr(rec.err), ProgramStderr(replay.err)))
         << "program stderr of the replay";
+    bool timed_out = replay.timed_out;
     replays.push_back(std::move(replay));
+    if (timed_out) break;
   }
   return replays;
 }

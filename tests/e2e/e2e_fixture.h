@@ -105,9 +105,11 @@ class E2ETest : public ::testing::Test {
                       const RunOptions& options = {});
 
   // Replays `rec` `times` times; each replay must reproduce stdout and the
-  // program's stderr byte for byte and exit with the recorded status.
-  // Returns the replays for further checks.
-  std::vector<RunResult> ExpectReplaysIdentically(const Recording& rec, int times = 2);
+  // program's stderr byte for byte, exit with the recorded status and not
+  // report a divergence. Stops at the first replay that timed out, so a hung
+  // replayer costs one timeout. Returns the replays for further checks.
+  std::vector<RunResult> ExpectReplaysIdentically(const Recording& rec, int times = 2,
+                                                  const RunOptions& options = {});
 
   const std::string& temp_dir() const { return temp_dir_; }
   // XDG_DATA_HOME given to every command this fixture runs.

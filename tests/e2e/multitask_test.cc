@@ -66,26 +66,7 @@ class MultiTask : public E2ETest {
   // at the first replay that timed out, so a hanging replayer costs one
   // timeout, not two.
   std::vector<RunResult> ExpectReplaysMatch(const Recording& rec) {
-    std::vector<RunResult> replays;
-    if (rec.timed_out || rec.term_signal != 0) {
-      ADD_FAILURE() << "recording failed: " << rec.Describe();
-      return replays;
-    }
-    for (int i = 1; i <= 2; ++i) {
-      SCOPED_TRACE("replay " + std::to_string(i) + " of " + rec.trace);
-      RunResult replay = ReplayAutopilot(rec.trace, WithTimeout(kReplayTimeout));
-      EXPECT_FALSE(replay.timed_out) << replay.Describe();
-      EXPECT_EQ(replay.term_signal, 0) << replay.Describe();
-      EXPECT_EQ(replay.exit_status, rec.exit_status) << replay.Describe();
-      EXPECT_FALSE(Contains(replay.err, "diverged")) << replay.Describe();
-      EXPECT_TRUE(SameBytes(rec.out, replay.out)) << "stdout of the replay";
-      EXPECT_TRUE(SameBytes(ProgramStderr(rec.err), ProgramStderr(replay.err)))
-          << "program stderr of the replay";
-      bool timed_out = replay.timed_out;
-      replays.push_back(std::move(replay));
-      if (timed_out) break;
-    }
-    return replays;
+    return ExpectReplaysIdentically(rec, 2, WithTimeout(kReplayTimeout));
   }
 
   // For programs that print the same in every native run: a native run

@@ -34,22 +34,7 @@ class ThreadExitTest : public E2ETest {
   // Replays `rec` twice: each must end as the recording did, print the same
   // stdout and program stderr, in time, without a divergence.
   std::vector<RunResult> ExpectReplaysMatch(const Recording& rec) {
-    std::vector<RunResult> replays;
-    for (int i = 1; i <= 2; ++i) {
-      SCOPED_TRACE("replay " + std::to_string(i) + " of " + rec.trace);
-      RunResult replay = ReplayAutopilot(rec.trace, Quick());
-      EXPECT_FALSE(replay.timed_out) << replay.Describe();
-      EXPECT_EQ(replay.term_signal, 0) << replay.Describe();
-      EXPECT_EQ(replay.exit_status, rec.exit_status) << replay.Describe();
-      EXPECT_FALSE(Contains(replay.err, "diverged")) << replay.Describe();
-      EXPECT_TRUE(SameBytes(rec.out, replay.out)) << "stdout of the replay";
-      EXPECT_TRUE(SameBytes(ProgramStderr(rec.err), ProgramStderr(replay.err)))
-          << "program stderr of the replay";
-      bool timed_out = replay.timed_out;
-      replays.push_back(std::move(replay));
-      if (timed_out) break;
-    }
-    return replays;
+    return ExpectReplaysIdentically(rec, 2, Quick());
   }
 };
 

@@ -32,10 +32,14 @@ class ThreadStress : public E2ETest {
       std::vector<std::string> args = {"record", "-o", trace};
       if (chaos && i % 2 == 1) args.push_back("--chaos");
       args.insert(args.end(), argv.begin(), argv.end());
-      RunResult rec = Rewind(args, RunOptions{.timeout = std::chrono::seconds(120)});
+      RunOptions record_options;
+      record_options.timeout = std::chrono::seconds(120);
+      RunResult rec = Rewind(args, record_options);
       ASSERT_FALSE(rec.timed_out) << rec.Describe();
       ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
-      RunResult replay = ReplayAutopilot(trace, RunOptions{.timeout = std::chrono::seconds(90)});
+      RunOptions replay_options;
+      replay_options.timeout = std::chrono::seconds(90);
+      RunResult replay = ReplayAutopilot(trace, replay_options);
       ASSERT_FALSE(replay.timed_out) << "replay hung: " << replay.Describe();
       EXPECT_EQ(replay.exit_status, 0) << replay.Describe();
       EXPECT_FALSE(Contains(replay.err, "diverged")) << replay.err;
