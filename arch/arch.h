@@ -150,6 +150,15 @@ class Arch {
   virtual uint64_t BreakpointTrapPcOffset() const = 0;
   // Recognizes a trapping instruction at the start of `code`.
   virtual TrapInsn DecodeTrapInsn(std::span<const uint8_t> code) const = 0;
+  // Length of the instruction at the start of `code` when it repeats inside
+  // itself and a stop can interrupt it between iterations, leaving pc on it
+  // with its count registers part-way (x86-64 rep-prefixed string
+  // instructions); nullopt for every other instruction. A point recorded
+  // there could not be found again at the instruction's start.
+  virtual std::optional<size_t> InterruptibleInsnLength(std::span<const uint8_t> code) const {
+    (void)code;
+    return std::nullopt;
+  }
   // Writes recorded `values` of `insn` into registers and advances pc.
   virtual void ApplyTrapInsn(Registers& r, const TrapInsn& insn,
                              std::span<const uint64_t> values) const = 0;

@@ -145,6 +145,10 @@ class RecordSession {
   Expected<int> PlaceDeferredSignal(RecordTask& task, arch::Registers& regs, bool at_boundary);
   // One single-step of a stopped thread; signals that interrupt it are held back.
   Status StepOnce(RecordTask& task);
+  // When the stopped thread's pc is on an instruction that repeats inside
+  // itself (InterruptibleInsnLength), runs it to its end; sets `*finished`.
+  // Signals that interrupt it are held back, as in StepOnce.
+  Status FinishInterruptibleInsn(RecordTask& task, bool* finished);
   // At a syscall-entry stop: the deferred signal to deliver now, or 0.
   int TakeDeferredSignal(RecordTask& task, const PendingSyscall& pending);
   // Holds back an asynchronous signal until the thread's next syscall or

@@ -150,6 +150,51 @@ Status RecordSession::StepOnce(RecordTask& task) {
   return Status::Ok();
 }
 
+Status RecordSession::FinishInterruptibleInsn(RecordTask& task, bool* finished) {
+  *finished = false;
+  const arch::Arch& arch = task.tracee.arch();
+  ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
+  uint64_t pc = arch.Pc(regs);
+  uint8_t code[16] = {};
+  ASSIGN_OR_RETURN(size_t n, task.tracee.ReadMemoryPartial(pc, code));
+  std::optional<size_t> length = arch.InterruptibleInsnLength(std::span<const uint8_t>(code, n));
+  if (!length) return Status::Ok();
+  // Single-stepping would take one pass per step (a trap per byte of a
+  // memcpy): run to a breakpoint after it instead. The other threads of the
+  // process are stopped or inside syscalls, so none meets the breakpoint.
+  uint64_t after = pc + *length;
+  std::span<const uint8_t> bkpt = arch.BreakpointInsn();
+  std::vector<uint8_t> original(bkpt.size());
+  ASSIGN_OR_RETURN(size_t got, task.tracee.ReadMemoryPartial(after, original));
+  if (got != original.size()) return Status::Ok();
+  RETURN_IF_ERROR(task.tracee.WriteMemory(after, bkpt));
+  Status result = Status::Ok();
+  for (int tries = 0; tries < kMaxStepRetries; ++tries) {
+    if (result = task.tracee.Resume(ResumeMode::kCont); !result.ok()) break;
+    Expected<WaitStatus> ws = task.tracee.Wait();
+    if (!ws.ok()) {
+      result = ws.status();
+      break;
+    }
+    if (ws->is_exit()) return Status(ErrorCode::kTraceeExited, "the thread died");
+    if (ws->kind != WaitStatus::Kind::kSignalStop) break;
+    Expected<arch::Registers> now = task.tracee.GetRegisters();
+    if (ws->signo == SIGTRAP && now.ok() && arch.Pc(*now) - arch.BreakpointTrapPcOffset() == after) {
+      arch.SetPc(*now, after);
+      result = task.tracee.SetRegisters(*now);
+      *finished = result.ok();
+      break;
+    }
+    auto siginfo = task.tracee.GetSiginfo();
+    // A fault inside it (the copy reached an unmapped page) comes back when
+    // the thread resumes: drop it here.
+    if (!siginfo.ok() || IsSynchronousFault(ws->signo, *siginfo)) break;
+    if (!IsStopSignal(ws->signo)) Defer(task, ws->signo, *siginfo);
+  }
+  RETURN_IF_ERROR(task.tracee.WriteMemory(after, original));
+  return result;
+}
+
 Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
                                       std::optional<ProbeMemCheck>* word) {
   word->reset();
@@ -170,6 +215,13 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
   // The stack at the last visit of each site, to find a counter kept there.
   std::map<uint64_t, std::vector<uint8_t>> stacks;
   for (int steps = 0; steps < kMaxStepsToProbeSite; ++steps) {
+    // Never stop part-way through a repeating instruction: replay's probe
+    // and breakpoints see it only at its start.
+    bool finished = false;
+    RETURN_IF_ERROR(FinishInterruptibleInsn(task, &finished));
+    if (finished) {
+      ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
+    }
     uint64_t pc = arch.Pc(regs);
     auto known = placeable.find(pc);
     if (known == placeable.end()) {
@@ -214,6 +266,11 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
       return Status::Ok();
     }
     RETURN_IF_ERROR(StepOnce(task));
+    ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
+  }
+  bool finished = false;
+  RETURN_IF_ERROR(FinishInterruptibleInsn(task, &finished));
+  if (finished) {
     ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
   }
   return Status::Ok();

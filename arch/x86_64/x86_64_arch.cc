@@ -250,6 +250,29 @@ TrapInsn X86_64Arch::DecodeTrapInsn(std::span<const uint8_t> code) const {
   return DecodeRandomInsn(code);
 }
 
+std::optional<size_t> X86_64Arch::InterruptibleInsnLength(std::span<const uint8_t> code) const {
+  // Prefixes (legacy and REX, at most the 15-byte instruction limit), at
+  // least one of them rep/repne, then a string opcode: movs, cmps, stos,
+  // lods, scas, ins, outs.
+  bool repeated = false;
+  size_t at = 0;
+  for (; at < code.size() && at < 14; ++at) {
+    uint8_t b = code[at];
+    if (b == 0xf2 || b == 0xf3) {
+      repeated = true;
+    } else if (!(b == 0x66 || b == 0x67 || b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
+                 b == 0x64 || b == 0x65 || (b >= 0x40 && b <= 0x4f))) {
+      break;
+    }
+  }
+  if (!repeated || at >= code.size()) return std::nullopt;
+  uint8_t op = code[at];
+  bool string_op = (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) ||
+                   (op >= 0x6c && op <= 0x6f);
+  if (!string_op) return std::nullopt;
+  return at + 1;
+}
+
 void X86_64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
                                std::span<const uint64_t> values) const {
   // 32-bit results zero-extend into the 64-bit registers, as the hardware

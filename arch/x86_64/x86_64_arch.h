@@ -90,6 +90,7 @@ class X86_64Arch final : public Arch {
   std::span<const uint8_t> BreakpointInsn() const override;
   uint64_t BreakpointTrapPcOffset() const override { return 1; }
   TrapInsn DecodeTrapInsn(std::span<const uint8_t> code) const override;
+  std::optional<size_t> InterruptibleInsnLength(std::span<const uint8_t> code) const override;
   void ApplyTrapInsn(Registers& r, const TrapInsn& insn,
                      std::span<const uint64_t> values) const override;
   // Linear sweep from the start of `code`: data embedded in code can hide a

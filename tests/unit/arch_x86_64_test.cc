@@ -108,6 +108,21 @@ TEST(X86_64Arch, SameProgramStateComparesEveryWord) {
   }
 }
 
+TEST(X86_64Arch, InterruptibleInsnsAreRepeatedStringInsns) {
+  auto length = [](std::vector<uint8_t> code) {
+    return X86().InterruptibleInsnLength(code);
+  };
+  EXPECT_EQ(length({0xf3, 0xa4}), 2u);                    // rep movsb
+  EXPECT_EQ(length({0xf3, 0x48, 0xab}), 3u);              // rep stosq
+  EXPECT_EQ(length({0xf2, 0xae}), 2u);                    // repne scasb
+  EXPECT_EQ(length({0x66, 0xf3, 0xa5}), 3u);              // rep movsw
+  EXPECT_EQ(length({0xa4}), std::nullopt);                // movsb: one pass
+  EXPECT_EQ(length({0xf3, 0x90}), std::nullopt);          // pause
+  EXPECT_EQ(length({0xf3, 0x0f, 0xb8, 0xc0}), std::nullopt);  // popcnt
+  EXPECT_EQ(length({0xf3}), std::nullopt);                // cut short
+  EXPECT_EQ(length({}), std::nullopt);
+}
+
 TEST(X86_64Arch, DescribeRegisters) {
   Registers r = Numbered();
   r.SetWord(kX86Rip, 0x401000);
