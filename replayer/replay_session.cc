@@ -292,6 +292,16 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
       if (stop) return stop;
       continue;
     }
+    if (std::holds_alternative<trace::PreemptEvent>(ev->body) &&
+        !PreemptionPointObservable(*owner)) {
+      // Nobody can tell where it stopped; finding the point again costs
+      // traps, and fails in loops whose state lives in memory only. Its
+      // next event (a syscall, a signal) still checks it against the trace.
+      RETURN_IF_ERROR(DisarmFingerprint(*owner));
+      owner->fingerprint_misses = 0;
+      ConsumeEvent();
+      continue;
+    }
     if (auto* exit = std::get_if<trace::ExitEvent>(&ev->body)) {
       if (WIFSIGNALED(exit->wait_status) && owner->pending_signal == 0) {
         int sig = WTERMSIG(exit->wait_status);

@@ -177,6 +177,11 @@ class ReplaySession {
   ReplayTask& cur() const { return *cur_; }
   ReplayTask* FindTask(pid_t recorded_tid) const;
   bool InFocus(const ReplayTask& t) const { return t.mm == focus_mm_; }
+  // Whether where `t` stops for a recorded preemption can matter to anyone:
+  // false for a process of one thread, sharing no writable memory, that the
+  // debugger does not look at. Replay lets such a thread run on to its next
+  // event when its turn comes instead of finding the point.
+  bool PreemptionPointObservable(const ReplayTask& t) const;
   Tracee& tracee() const { return cur_->tracee; }
   CodePatcher& patcher() const { return cur_->mm->patcher; }
 

@@ -1,13 +1,16 @@
 // ReplaySession: signals, trapped instructions, preemptions and the stops
 // a resumed thread reports through SIGTRAP.
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstring>
 
 #include "core/hex.h"
+#include "core/proc_maps.h"
 #include "core/stack_hash.h"
 #include "replayer/replay_session.h"
 #include "trace/event_format.h"
@@ -359,6 +362,18 @@ Status ReplaySession::NarrowProbe(ReplayTask& t, const arch::Registers& target,
   t.probe = std::move(*narrowed);
   t.last_miss_window.clear();
   return Status::Ok();
+}
+
+bool ReplaySession::PreemptionPointObservable(const ReplayTask& t) const {
+  if (InFocus(t) || t.pending_signal != 0 || t.signal_queued) return true;
+  for (const auto& other : tasks_) {
+    if (other.get() != &t && other->mm == t.mm && !other->reaped && !other->zombie) return true;
+  }
+  Expected<std::vector<MemoryMapping>> maps = ReadMappings(t.tracee.tid());
+  if (!maps.ok()) return true;
+  return std::any_of(maps->begin(), maps->end(), [](const MemoryMapping& m) {
+    return m.shared && (m.prot & PROT_WRITE) != 0;
+  });
 }
 
 Status ReplaySession::DisarmFingerprint(ReplayTask& t) {
