@@ -95,6 +95,7 @@ TEST_F(TraceDamageTest, TraceCutShortReplaysWhatIsThere) {
 
   // As a killed recorder leaves it: no `complete` marker, a partial last chunk.
   const size_t in_second_chunk = chunks[1] + kChunkFrameBytes + 100;
+  int cuts_keeping_writes = 0;
   for (size_t cut : {size_t{0}, size_t{13}, events.size() / 3, in_second_chunk, events.size() / 2,
                      events.size() - 1}) {
     SCOPED_TRACE("events cut to " + std::to_string(cut) + " of " + std::to_string(events.size()) +
@@ -108,10 +109,19 @@ TEST_F(TraceDamageTest, TraceCutShortReplaysWhatIsThere) {
     EXPECT_TRUE(SaysCutShort(replay));
     EXPECT_TRUE(IsPrefix(replay.out, rec.out)) << "replay printed what was never recorded:\n"
                                                << replay.out;
-    if (cut > chunks[1]) {
-      EXPECT_FALSE(replay.out.empty()) << "the first chunk is whole and must be replayed";
+    // The recorder closes a chunk every half second too, so on a loaded
+    // machine the first one may end before the first write: ask the trace
+    // which writes its whole chunks hold.
+    int kept_writes = 0;
+    for (const std::string& line : Lines(Dump(trace).out)) {
+      kept_writes += Contains(line, " write(1, ") ? 1 : 0;
+    }
+    cuts_keeping_writes += kept_writes > 0 ? 1 : 0;
+    if (kept_writes > 0) {
+      EXPECT_FALSE(replay.out.empty()) << kept_writes << " writes in whole chunks, none replayed";
     }
   }
+  EXPECT_GE(cuts_keeping_writes, 2) << "cuts past the middle keep whole chunks with writes";
 }
 
 TEST_F(TraceDamageTest, CutEventsDespiteCompleteMarker) {
