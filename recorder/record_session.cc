@@ -225,6 +225,7 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
       if (current_ != &task) return Status::Ok();
       auto regs = task.tracee.GetRegisters();
       if (regs.ok()) task.boundary_regs = *regs;
+      task.boundary_memory.reset();
       task.state = RecordTask::State::kRunning;
       // An event boundary: the cheapest place to let a waiting thread run.
       bool slice_over = std::chrono::steady_clock::now() - task.slice_start > slice_ ||

@@ -90,6 +90,7 @@ Expected<bool> RecordSession::EmulateTrapInsn(RecordTask& task, int signo, arch:
   RETURN_IF_ERROR(task.tracee.SetRegisters(regs));
   RETURN_IF_ERROR(Append(task, std::move(event)));
   task.boundary_regs = regs;
+  task.boundary_memory.reset();
   return true;
 }
 
@@ -295,6 +296,7 @@ Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& reg
                                     const std::optional<ProbeMemCheck>& word) {
   trace::PreemptEvent event;
   Fingerprint(task.tracee, regs, word, !SyscallInFlightBeside(task), &event);
+  task.boundary_memory = RecordTask::BoundaryMemory{event.stack_hash, event.hashes_globals};
   return Append(task, std::move(event));
 }
 
@@ -320,6 +322,10 @@ Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {
   // 1, this signal stop reads the program's x7.
   bool at_boundary =
       task.boundary_regs && task.tracee.arch().SameProgramState(*task.boundary_regs, regs);
+  if (at_boundary && task.boundary_memory) {
+    at_boundary = StackHash(task.tracee, regs, task.boundary_memory->hashes_globals) ==
+                  task.boundary_memory->stack_hash;
+  }
 
   if (signo == SIGSTOP && task.stop_sent) {
     // Our stop: place the oldest deferred signal here, or let another

@@ -6,6 +6,7 @@
 //   trace (xz -T2 hung or diverged on 3 of 5 replays before fingerprints
 //   left the globals out there);
 // - two threads in large memcpy()s, preempted inside `rep movsb`;
+// - a loop with its state on the stack, preempted at the same registers;
 // - xz -T2 itself.
 // Every recording must replay with the same output and exit status and no
 // divergence. Replays have a finite timeout: a hang fails the test.
@@ -72,6 +73,16 @@ TEST_F(ThreadStress, ReadIntoAGlobalWhileAnotherThreadComputes) {
 TEST_F(ThreadStress, PreemptionsInsideLargeMemcpy) {
   int preemptions = 0;
   RecordAndReplayRepeatedly({Program("mt_memcpy_threads")}, 3, /*chaos=*/true, &preemptions);
+  EXPECT_GT(preemptions, 0);
+}
+
+// A loop whose registers repeat while its state lives on the stack, reading
+// a counter another thread moves: half of the chaos recordings hung replay
+// while the recorder took a thread that had looped back to its last
+// preemption's registers for one that had not moved.
+TEST_F(ThreadStress, LoopWithStateOnTheStackReadingAnotherThreadsCounter) {
+  int preemptions = 0;
+  RecordAndReplayRepeatedly({Program("mt_stack_state_loop")}, 6, /*chaos=*/true, &preemptions);
   EXPECT_GT(preemptions, 0);
 }
 
