@@ -184,6 +184,10 @@ def main():
         ("sh: ls | sort | head -3", ["/bin/sh", "-c", "ls /usr/include | sort | head -3"], None),
         # Issue #13: signals reaching a loop without syscalls (100 ticks, 1 ms timer).
         ("itimer_loop (1 ms timer)", [itimer_loop], None),
+        # Issue #13: two threads handing a ball back and forth 600 times
+        # through an atomic, spinning (no syscall) while they wait.
+        ("spin ping-pong (600 hand-offs)",
+         [os.path.join(build, "tests", "programs", "mt_spin_flag")], None),
     ]
 
     report = []

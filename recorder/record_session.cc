@@ -38,6 +38,8 @@ constexpr auto kSyscallPatience = std::chrono::milliseconds(2);
 constexpr auto kWakeupPeriod = std::chrono::milliseconds(2);
 // Chaos mode's slices can be far shorter; it checks them more often.
 constexpr auto kChaosWakeupPeriod = std::chrono::microseconds(100);
+// A spinning thread's slice (RecordTask::spinning), checked as often.
+constexpr auto kSpinSlice = std::chrono::microseconds(200);
 
 int ShellStatus(int raw) {
   WaitStatus ws = WaitStatus::FromRaw(0, raw);
@@ -124,8 +126,8 @@ Expected<int> RecordSession::Run() {
       // Senders often signal twice at once: `timeout` signals its child and
       // then its whole process group. A repeat that soon is the same request,
       // not a user insisting.
-      bool repeat = passed_on_at &&
-                    std::chrono::steady_clock::now() - *passed_on_at > kSameStopRequestWindow;
+      bool repeat =
+          passed_on_at && std::chrono::steady_clock::now() - *passed_on_at > kSameStopRequestWindow;
       if (!passed_on_at || repeat) {
         Expected<bool> stop = OnStopRequest(signo, repeat);
         if (!stop.ok()) return Fail(stop.status());
@@ -187,7 +189,9 @@ Status RecordSession::Schedule(RecordTask& task) {
   current_ = &task;
   last_scheduled_ = task.tid();
   task.slice_start = std::chrono::steady_clock::now();
-  slice_ = chaos_ ? std::chrono::steady_clock::duration(chaos_->SliceLength()) : kTimeSlice;
+  slice_ = chaos_          ? std::chrono::steady_clock::duration(chaos_->SliceLength())
+           : task.spinning ? std::chrono::steady_clock::duration(kSpinSlice)
+                           : std::chrono::steady_clock::duration(kTimeSlice);
   if (task.unhandled) {
     WaitStatus ws = *task.unhandled;
     task.unhandled.reset();
@@ -222,6 +226,7 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
       ASSIGN_OR_RETURN(SyscallStopInfo info, task.tracee.GetSyscallInfo());
       if (info.op == SyscallStopInfo::Op::kEntry) return OnSyscallEntry(task, info);
       RETURN_IF_ERROR(OnSyscallExit(task, info));
+      task.spinning = false;  // it made progress of its own
       if (current_ != &task) return Status::Ok();
       auto regs = task.tracee.GetRegisters();
       if (regs.ok()) task.boundary_regs = *regs;
@@ -371,8 +376,9 @@ Expected<std::optional<WaitStatus>> RecordSession::WaitForStop() {
       current_ && (!current_->deferred.empty() ||
                    (current_->state != RecordTask::State::kExiting && OthersReady(*current_)));
   if (!timed) return WaitAnyTracee([]() { return StopRequests::Pending(); });
-  ScopedWakeupTimer timer(chaos_ ? std::chrono::microseconds(kChaosWakeupPeriod)
-                                 : std::chrono::microseconds(kWakeupPeriod));
+  ScopedWakeupTimer timer(chaos_               ? std::chrono::microseconds(kChaosWakeupPeriod)
+                          : current_->spinning ? std::chrono::microseconds(kSpinSlice)
+                                               : std::chrono::microseconds(kWakeupPeriod));
   return WaitAnyTracee([&]() { return OnWakeup() || StopRequests::Pending(); });
 }
 

@@ -215,6 +215,7 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
   std::map<uint64_t, int> repeats;
   // The stack at the last visit of each site, to find a counter kept there.
   std::map<uint64_t, std::vector<uint8_t>> stacks;
+  task.spinning = false;
   for (int steps = 0; steps < kMaxStepsToProbeSite; ++steps) {
     // Never stop part-way through a repeating instruction: replay's probe
     // and breakpoints see it only at its start.
@@ -247,6 +248,7 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
             *word = ProbeMemCheck{*offset, value};
           }
         }
+        task.spinning = !word->has_value();
         return Status::Ok();
       }
       stacks[pc] = std::move(stack);

@@ -83,6 +83,11 @@ struct RecordTask {
   // fingerprint: the thread computes, and the next one is placed at once
   // instead of after the usual patience (a 1 ms timer must not wait 20 ms).
   bool computing = false;
+  // Its last walk to a probe site found a loop whose registers and stack
+  // never change: it spins, waiting for another thread. Such a thread gets
+  // short time slices until its next syscall, so a hand-off through memory
+  // costs well under a millisecond, not a whole slice.
+  bool spinning = false;
   std::optional<DeferredSignal> reinjected;  // delivered at this syscall
   // We sent SIGSTOP to place a deferred signal or to preempt the thread.
   bool stop_sent = false;
