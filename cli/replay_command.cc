@@ -14,6 +14,7 @@
 #include "cli/program_lookup.h"
 #include "cli/trace_location.h"
 #include "core/wait_status.h"
+#include "debugger/debugger_session.h"
 #include "gdbserver/gdb_server.h"
 #include "gdbserver/replay_target.h"
 #include "gdbserver/tcp_listener.h"
@@ -193,7 +194,8 @@ int Serve(ReplayArgs args, const std::string& dir) {
     PrintError(timeline.status().message());
     return kExitFailure;
   }
-  gdbserver::ReplayTarget target(**timeline);
+  debugger::DebuggerSession session(**timeline, (*timeline)->live().recorded_pid());
+  gdbserver::ReplayTarget target(session);
   if (args.crash) {
     Status reached = RunToCrash(target, **timeline, crash);
     if (!reached.ok()) {

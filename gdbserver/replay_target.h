@@ -1,24 +1,25 @@
-// ReplayTarget: the DebugTarget gdb debugs, over a replayer::Timeline.
-// Forward and reverse execution, breakpoints and watchpoints go to the
-// timeline; registers and memory come from its live session, which is
-// read-only (the server refuses writes). `monitor` commands expose the
-// timeline: when, checkpoints, restart, goto.
+// ReplayTarget: the DebugTarget gdb debugs, a thin adapter over a
+// debugger::DebuggerSession, which holds the debugger's state (breakpoints,
+// watchpoints, threads, stops, checkpoints) for every front end. This
+// class only translates to and from gdb's terms: breakpoint types, stop
+// replies, the files gdb reads, `monitor` commands. Registers and memory
+// come from the live replay, which is read-only (the server refuses writes).
 //
-// Borrows the timeline. Single-threaded, like the server.
+// Borrows the session. Single-threaded, like the server.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "debugger/debugger_session.h"
 #include "gdbserver/debug_target.h"
-#include "replayer/timeline.h"
 
 namespace rwd::gdbserver {
 
 class ReplayTarget : public DebugTarget {
  public:
-  explicit ReplayTarget(replayer::Timeline& timeline);
+  explicit ReplayTarget(debugger::DebuggerSession& session);
 
   const arch::Arch& arch() const override;
   int pid() const override;
@@ -31,7 +32,7 @@ class ReplayTarget : public DebugTarget {
   Status InsertBreakpoint(BreakpointType type, uint64_t addr, int len) override;
   Status RemoveBreakpoint(BreakpointType type, uint64_t addr, int len) override;
   StopReply Resume(const ResumeRequest& request, const std::function<bool()>& interrupted) override;
-  StopReply LastStop() override { return last_stop_; }
+  StopReply LastStop() override { return ToStopReply(session_.last_stop()); }
   Expected<std::vector<uint8_t>> Auxv() override;
   std::string ExecFile() override;
   std::string HostPathFor(const std::string& path) override;
@@ -42,19 +43,9 @@ class ReplayTarget : public DebugTarget {
   Status Restart() override;
 
  private:
-  StopReply ToStopReply(const replayer::ReplayStop& stop);
-  Status CheckLive() const;
-  std::string When();
+  StopReply ToStopReply(const debugger::Stop& stop) const;
 
-  replayer::Timeline& timeline_;
-  std::vector<arch::HwWatch> watches_;
-  std::vector<BreakpointType> watch_types_;  // parallel to watches_
-  StopReply last_stop_;
-  // The thread gdb selected with Hg (recorded tid); 0 for the one that
-  // stopped last.
-  int selected_ = 0;
-  // Where `monitor restart`/`goto` left the replay, until it next resumes.
-  std::optional<replayer::Position> moved_to_;
+  debugger::DebuggerSession& session_;
 };
 
 }  // namespace rwd::gdbserver

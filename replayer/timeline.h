@@ -91,6 +91,9 @@ class Timeline {
   bool AtHistoryStart();
   const TimelineStats& stats() const { return stats_; }
   uint64_t event_count() const { return live_->event_count(); }
+  // Of the live execution: events replayed so far; the focus process ended.
+  uint64_t event_number() const { return live_->event_number(); }
+  bool exited() const { return live_->exited(); }
 
  private:
   struct Frozen {

@@ -1,8 +1,8 @@
-#include "gdbserver/recorded_maps.h"
+#include "debugger/recorded_maps.h"
 
 #include <charconv>
 
-namespace rwd::gdbserver {
+namespace rwd::debugger {
 namespace {
 
 // "start-end perms offset dev inode   path": the path starts after the
@@ -57,4 +57,4 @@ std::string RecordedMaps(std::string_view live_maps, const MapsTranslation& tran
   return out;
 }
 
-}  // namespace rwd::gdbserver
+}  // namespace rwd::debugger

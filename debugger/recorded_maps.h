@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace rwd::gdbserver {
+namespace rwd::debugger {
 
 struct MapsTranslation {
   // Host path of a trace copy -> the path the program mapped.
@@ -32,4 +32,4 @@ struct MapsTranslation {
 // come back in the same format, translated.
 std::string RecordedMaps(std::string_view live_maps, const MapsTranslation& translation);
 
-}  // namespace rwd::gdbserver
+}  // namespace rwd::debugger

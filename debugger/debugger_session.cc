@@ -1,0 +1,288 @@
+#include "debugger/debugger_session.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <utility>
+
+#include "debugger/recorded_maps.h"
+
+namespace rwd::debugger {
+
+DebuggerSession::DebuggerSession(replayer::Timeline& timeline, pid_t first_tid)
+    : timeline_(timeline) {
+  // Before any motion the program sits at its first instruction, as after
+  // a step.
+  last_stop_.replay.kind = replayer::ReplayStop::Kind::kStep;
+  last_stop_.tid = first_tid;
+}
+
+Status DebuggerSession::CheckLive() const {
+  if (timeline_.exited())
+    return Status(ErrorCode::kTraceeExited, "the replayed process has exited");
+  return Status::Ok();
+}
+
+bool DebuggerSession::Armed(uint64_t addr) const {
+  return std::any_of(breakpoints_.begin(), breakpoints_.end(),
+                     [&](const Breakpoint& b) { return b.addr == addr; }) ||
+         std::find(temporary_.begin(), temporary_.end(), addr) != temporary_.end();
+}
+
+Expected<int> DebuggerSession::AddBreakpoint(uint64_t addr) {
+  if (!Armed(addr)) RETURN_IF_ERROR(timeline_.InsertBreakpoint(addr));
+  breakpoints_.push_back(Breakpoint{next_id_++, addr});
+  return breakpoints_.back().id;
+}
+
+Status DebuggerSession::DeleteBreakpoint(int id) {
+  auto it = std::find_if(breakpoints_.begin(), breakpoints_.end(),
+                         [&](const Breakpoint& b) { return b.id == id; });
+  if (it == breakpoints_.end()) {
+    return Status(ErrorCode::kNotFound, "no breakpoint number " + std::to_string(id));
+  }
+  uint64_t addr = it->addr;
+  breakpoints_.erase(it);
+  return Armed(addr) ? Status::Ok() : timeline_.RemoveBreakpoint(addr);
+}
+
+Status DebuggerSession::DeleteBreakpointAt(uint64_t addr) {
+  for (const Breakpoint& b : breakpoints_) {
+    if (b.addr == addr) return DeleteBreakpoint(b.id);
+  }
+  return Status::Ok();
+}
+
+Status DebuggerSession::InsertTemporaryBreakpoint(uint64_t addr) {
+  if (!Armed(addr)) RETURN_IF_ERROR(timeline_.InsertBreakpoint(addr));
+  temporary_.push_back(addr);
+  return Status::Ok();
+}
+
+Status DebuggerSession::RemoveTemporaryBreakpoint(uint64_t addr) {
+  auto it = std::find(temporary_.begin(), temporary_.end(), addr);
+  if (it == temporary_.end()) return Status::Ok();
+  temporary_.erase(it);
+  return Armed(addr) ? Status::Ok() : timeline_.RemoveBreakpoint(addr);
+}
+
+namespace {
+
+std::vector<arch::HwWatch> Ranges(const std::vector<Watchpoint>& watchpoints) {
+  std::vector<arch::HwWatch> out;
+  for (const Watchpoint& w : watchpoints) out.push_back(w.range);
+  return out;
+}
+
+}  // namespace
+
+Expected<int> DebuggerSession::AddWatchpoint(const arch::HwWatch& range) {
+  // Page protection holds a watch of any length; each of its pages costs
+  // an mprotect pair at every executed syscall.
+  if (range.len == 0 || range.len > kMaxWatchBytes) {
+    return Status(ErrorCode::kUnsupported, "a watchpoint must cover 1 byte to 1 MiB (asked for " +
+                                               std::to_string(range.len) + " bytes)");
+  }
+  std::vector<Watchpoint> watchpoints = watchpoints_;
+  watchpoints.push_back(Watchpoint{next_id_, range});
+  ASSIGN_OR_RETURN(bool fits, timeline_.SetWatchpoints(Ranges(watchpoints)));
+  if (!fits) return Status(ErrorCode::kUnsupported, "the replay cannot hold this watchpoint");
+  watchpoints_ = std::move(watchpoints);
+  return next_id_++;
+}
+
+Status DebuggerSession::DeleteWatchpoint(int id) {
+  auto it = std::find_if(watchpoints_.begin(), watchpoints_.end(),
+                         [&](const Watchpoint& w) { return w.id == id; });
+  if (it == watchpoints_.end()) {
+    return Status(ErrorCode::kNotFound, "no watchpoint number " + std::to_string(id));
+  }
+  watchpoints_.erase(it);
+  return timeline_.SetWatchpoints(Ranges(watchpoints_)).status();
+}
+
+Status DebuggerSession::DeleteWatchpointMatching(const arch::HwWatch& range) {
+  for (const Watchpoint& w : watchpoints_) {
+    if (w.range.addr == range.addr && w.range.len == range.len && w.range.kind == range.kind) {
+      return DeleteWatchpoint(w.id);
+    }
+  }
+  return Status::Ok();
+}
+
+std::vector<ThreadEntry> DebuggerSession::Threads() {
+  replayer::ReplaySession& replay = live();
+  std::string exe = std::filesystem::path(replay.exec_path()).filename();
+  std::vector<ThreadEntry> out;
+  for (const replayer::ThreadRef& t : replay.Threads()) {
+    // The replaying thread carries the name the program gave it (prctl
+    // PR_SET_NAME runs for real in replay).
+    std::string name = t.name;
+    if (name.empty()) {
+      std::ifstream comm("/proc/" + std::to_string(t.live_tid) + "/comm");
+      if (!std::getline(comm, name) || name.empty()) name = exe.substr(0, 15);
+    }
+    out.push_back(ThreadEntry{t.tid, name});
+  }
+  // After the exit (gdb stays connected in extended mode) there is none.
+  if (out.empty() && !replay.exited()) {
+    out.push_back(ThreadEntry{replay.recorded_pid(), exe.substr(0, 15)});
+  }
+  return out;
+}
+
+int DebuggerSession::CurrentThread() {
+  std::vector<replayer::ThreadRef> threads = live().Threads();
+  auto known = [&](int tid) {
+    return std::any_of(threads.begin(), threads.end(),
+                       [&](const replayer::ThreadRef& t) { return t.tid == tid; });
+  };
+  if (selected_ > 0 && known(selected_)) return selected_;
+  // The thread of the last stop stays current until the next one, also
+  // across restart and goto.
+  if (last_stop_.tid > 0 && known(last_stop_.tid)) return last_stop_.tid;
+  int current = live().current_tid();
+  // The thread that ran last may belong to another process of the tree.
+  if (!known(current) && !threads.empty()) return threads.front().tid;
+  return current;
+}
+
+Status DebuggerSession::SelectThread(int tid) {
+  if (tid <= 0) return Status::Ok();
+  for (const replayer::ThreadRef& t : live().Threads()) {
+    if (t.tid == tid) {
+      selected_ = tid;
+      return Status::Ok();
+    }
+  }
+  return Status(ErrorCode::kInvalidInput, "no thread " + std::to_string(tid));
+}
+
+void DebuggerSession::SetLastStop(const replayer::ReplayStop& stop) {
+  selected_ = 0;  // a stop selects the thread that stopped
+  last_stop_ = Stop{};
+  last_stop_.replay = stop;
+  last_stop_.tid = stop.tid > 0 ? stop.tid : CurrentThread();
+  if (stop.kind == replayer::ReplayStop::Kind::kWatchpoint && stop.watch_index >= 0 &&
+      static_cast<size_t>(stop.watch_index) < watchpoints_.size()) {
+    last_stop_.watchpoint = watchpoints_[stop.watch_index];
+  }
+}
+
+const Stop& DebuggerSession::Resume(Motion motion, int step_tid,
+                                    const std::function<bool()>& interrupted) {
+  using Kind = replayer::ReplayStop::Kind;
+  Expected<replayer::ReplayStop> stop = Status(ErrorCode::kError, "not run");
+  switch (motion) {
+    case Motion::kContinue:
+      stop = timeline_.Continue(interrupted);
+      break;
+    case Motion::kStep:
+      stop = timeline_.Step(step_tid);
+      break;
+    case Motion::kReverseContinue:
+      stop = timeline_.ReverseContinue(interrupted);
+      break;
+    case Motion::kReverseStep:
+      stop = timeline_.ReverseStep();
+      break;
+  }
+  // After restart or goto a front end still shows the point it moved to
+  // as a stop, so at a breakpoint there continuing does not step over it
+  // first, as it would after a hit: that breakpoint is not a new hit.
+  std::optional<replayer::Position> moved_to = std::exchange(moved_to_, std::nullopt);
+  if (moved_to && motion == Motion::kContinue && stop.ok() && stop->kind == Kind::kBreakpoint &&
+      timeline_.Current().SameState(*moved_to)) {
+    stop = timeline_.Continue(interrupted);
+  }
+  if (!stop.ok()) {
+    replayer::ReplayStop here;
+    here.tid = timeline_.Current().tid;
+    SetLastStop(here);
+    last_stop_.error = stop.status();
+    return last_stop_;
+  }
+  SetLastStop(*stop);
+  return last_stop_;
+}
+
+WhenInfo DebuggerSession::When() {
+  WhenInfo when;
+  when.event = timeline_.event_number();
+  when.event_count = timeline_.event_count();
+  when.exited = timeline_.exited();
+  if (!when.exited) {
+    replayer::Position p = timeline_.Current();
+    when.pc = p.pc;
+    when.boundary = p.boundary;
+  }
+  return when;
+}
+
+Expected<int> DebuggerSession::TakeCheckpoint(const std::string& name) {
+  return timeline_.TakeCheckpoint(name);
+}
+
+Status DebuggerSession::Restart(const std::string& id_or_name) {
+  RETURN_IF_ERROR(timeline_.RestoreCheckpoint(id_or_name));
+  if (!timeline_.exited()) moved_to_ = timeline_.Current();
+  return Status::Ok();
+}
+
+Status DebuggerSession::Goto(uint64_t event) {
+  RETURN_IF_ERROR(timeline_.GotoEvent(event));
+  if (!timeline_.exited()) moved_to_ = timeline_.Current();
+  return Status::Ok();
+}
+
+Status DebuggerSession::GotoStart() {
+  RETURN_IF_ERROR(timeline_.GotoStart());
+  moved_to_.reset();
+  selected_ = 0;
+  last_stop_ = Stop{};
+  last_stop_.tid = CurrentThread();
+  return Status::Ok();
+}
+
+Expected<std::vector<uint8_t>> DebuggerSession::StoppedSignalInfo(int tid) const {
+  RETURN_IF_ERROR(CheckLive());
+  // The recorded siginfo is what the kernel gave the program; the replay's
+  // own may differ for a signal replay injects (e.g. si_pid of a kill).
+  const trace::SignalEvent* sig = live().last_signal();
+  bool stopped_for_it = last_stop_.replay.kind == replayer::ReplayStop::Kind::kSignal &&
+                        last_stop_.tid == tid && sig != nullptr &&
+                        sig->signo == last_stop_.replay.signo;
+  if (!stopped_for_it) {
+    return Status(ErrorCode::kNotFound,
+                  "thread " + std::to_string(tid) + " did not stop for a recorded signal");
+  }
+  return sig->siginfo;
+}
+
+Expected<std::string> DebuggerSession::RecordedMaps() const {
+  RETURN_IF_ERROR(CheckLive());
+  replayer::ReplaySession& replay = live();
+  std::string proc = "/proc/" + std::to_string(replay.live_tid());
+  std::ifstream in(proc + "/maps");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    return Status(ErrorCode::kError, "cannot read " + proc + "/maps of the replayed process");
+  }
+  MapsTranslation translation;
+  for (const auto& [recorded, copy] : replay.mapped_files()) {
+    translation.recorded_path_of[copy] = recorded;
+  }
+  // The executable runs from a staged copy (replayer/exec_staging.h).
+  std::error_code ec;
+  std::string exe = std::filesystem::read_symlink(proc + "/exe", ec).string();
+  if (!ec) translation.recorded_path_of[exe] = replay.exec_path();
+  for (const ProbePages::Area& area : replay.probe_areas()) {
+    translation.hidden.emplace_back(area.start, area.end);
+  }
+  return debugger::RecordedMaps(text, translation);
+}
+
+}  // namespace rwd::debugger

@@ -1,0 +1,147 @@
+// DebuggerSession: the debugger's state over a replayer::Timeline, owned by
+// no front end. The gdb server (gdbserver/replay_target.h) and the
+// interactive console (console/) both drive one of these: breakpoints and
+// watchpoints with ids, the selected thread, the last stop, checkpoints,
+// goto and restart, and the stop logic (what a motion stops at, which
+// watchpoint fired, when a breakpoint at the point a restart left is not a
+// new hit). Front ends only translate: gdb packets, console commands.
+//
+// Borrows the timeline, which must outlive it. Single-threaded; a motion
+// runs on the caller's thread and polls `interrupted`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "arch/arch.h"
+#include "core/status.h"
+#include "replayer/timeline.h"
+
+namespace rwd::debugger {
+
+struct Breakpoint {
+  int id = 0;
+  uint64_t addr = 0;
+};
+
+struct Watchpoint {
+  int id = 0;
+  arch::HwWatch range;  // address, length, kind
+};
+
+enum class Motion : uint8_t { kContinue, kStep, kReverseContinue, kReverseStep };
+
+// Where a motion (or the start) left the replay, as the debugger reads it.
+struct Stop {
+  replayer::ReplayStop replay;  // replay.kind says why
+  int tid = 0;                  // recorded tid of the thread that stopped
+  // kWatchpoint: the watchpoint that fired.
+  std::optional<Watchpoint> watchpoint;
+  // The motion failed (e.g. a divergence); the replay stays where it
+  // stopped, reported as a plain step stop.
+  Status error;
+};
+
+struct ThreadEntry {
+  pid_t tid = 0;  // recorded
+  std::string name;
+};
+
+struct WhenInfo {
+  uint64_t event = 0;
+  uint64_t event_count = 0;
+  bool exited = false;
+  uint64_t pc = 0;
+  bool boundary = false;  // exactly where an event's replay left the thread
+};
+
+class DebuggerSession {
+ public:
+  // `first_tid`: the thread the program is stopped in before any motion
+  // (recorded; the pid of the process the debugger sees).
+  DebuggerSession(replayer::Timeline& timeline, pid_t first_tid);
+
+  replayer::Timeline& timeline() { return timeline_; }
+  // The live replay; only for sessions over real replays (Timeline::Open).
+  replayer::ReplaySession& live() const { return timeline_.live(); }
+  const arch::Arch& arch() const { return live().arch(); }
+  // An error when the process the debugger sees has exited.
+  Status CheckLive() const;
+
+  // --- breakpoints and watchpoints; kept across every motion ----------------
+  // Several breakpoints may share an address; it stays armed while one does.
+  Expected<int> AddBreakpoint(uint64_t addr);
+  Status DeleteBreakpoint(int id);
+  // One of the breakpoints at `addr` (gdb names them by address); none: ok.
+  Status DeleteBreakpointAt(uint64_t addr);
+  const std::vector<Breakpoint>& breakpoints() const { return breakpoints_; }
+  // A breakpoint of the debugger's own (stepping over a call, finishing a
+  // function): no id, never listed, independent of the user's at the same
+  // address. Remove each one inserted.
+  Status InsertTemporaryBreakpoint(uint64_t addr);
+  Status RemoveTemporaryBreakpoint(uint64_t addr);
+  // Any length from 1 byte to kMaxWatchBytes; an error when the replay
+  // cannot hold it.
+  static constexpr uint32_t kMaxWatchBytes = 1u << 20;
+  Expected<int> AddWatchpoint(const arch::HwWatch& range);
+  Status DeleteWatchpoint(int id);
+  // The watchpoint with exactly this range and kind; none: ok.
+  Status DeleteWatchpointMatching(const arch::HwWatch& range);
+  const std::vector<Watchpoint>& watchpoints() const { return watchpoints_; }
+
+  // --- threads -------------------------------------------------------------
+  // Threads of the process the debugger sees, in creation order, named as
+  // the program named them (else after its executable).
+  std::vector<ThreadEntry> Threads();
+  // The selected thread, else the one of the last stop, else the one that
+  // runs next.
+  int CurrentThread();
+  // Selects a thread until the next stop; tid <= 0 is a no-op.
+  Status SelectThread(int tid);
+
+  // --- motion --------------------------------------------------------------
+  // kStep steps thread `step_tid` (recorded), or the one that runs next when
+  // <= 0. `interrupted` is polled by long runs (Ctrl-C); a motion it stops
+  // ends with kInterrupted.
+  const Stop& Resume(Motion motion, int step_tid, const std::function<bool()>& interrupted);
+  const Stop& last_stop() const { return last_stop_; }
+
+  // --- time travel ---------------------------------------------------------
+  WhenInfo When();
+  Expected<int> TakeCheckpoint(const std::string& name);
+  std::vector<replayer::CheckpointInfo> Checkpoints() const { return timeline_.Checkpoints(); }
+  // By id or name.
+  Status Restart(const std::string& id_or_name);
+  Status Goto(uint64_t event);
+  // The first instruction of history; forgets the selection and last stop.
+  Status GotoStart();
+
+  // --- what the replay knows besides registers and memory ------------------
+  // The recorded siginfo of the signal thread `tid` stopped for.
+  Expected<std::vector<uint8_t>> StoppedSignalInfo(int tid) const;
+  // /proc/PID/maps as the recorded program saw it (debugger/recorded_maps.h).
+  Expected<std::string> RecordedMaps() const;
+
+ private:
+  void SetLastStop(const replayer::ReplayStop& stop);
+  bool Armed(uint64_t addr) const;
+
+  replayer::Timeline& timeline_;
+  std::vector<Breakpoint> breakpoints_;
+  std::vector<uint64_t> temporary_;      // one entry per insertion
+  std::vector<Watchpoint> watchpoints_;  // in the timeline's order
+  int next_id_ = 1;                      // shared by breakpoints and watchpoints, as in gdb
+  Stop last_stop_;
+  // The thread a front end selected (recorded tid); 0 for the one that
+  // stopped last.
+  int selected_ = 0;
+  // Where restart or goto left the replay, until it next resumes.
+  std::optional<replayer::Position> moved_to_;
+};
+
+}  // namespace rwd::debugger

@@ -1,0 +1,78 @@
+#include "debugger/time_travel_commands.h"
+
+#include <charconv>
+#include <sstream>
+
+#include "core/hex.h"
+
+namespace rwd::debugger {
+
+std::string DescribeWhen(const WhenInfo& when) {
+  std::ostringstream out;
+  out << "Current event: " << when.event << " (of " << when.event_count << ")";
+  if (!when.exited) {
+    out << ", pc " << Hex(when.pc) << (when.boundary ? ", at the event boundary" : "");
+  } else {
+    out << ", the process has exited";
+  }
+  out << "\n";
+  return out.str();
+}
+
+namespace {
+
+std::string Checkpoints(const DebuggerSession& session) {
+  std::ostringstream out;
+  for (const replayer::CheckpointInfo& cp : session.Checkpoints()) {
+    out << cp.id << "\tevent " << cp.event << "\t" << (cp.automatic ? "auto" : "explicit")
+        << (cp.name.empty() ? "" : "\t" + cp.name) << "\n";
+  }
+  return out.str();
+}
+
+std::string Stats(DebuggerSession& session) {
+  const replayer::TimelineStats& st = session.timeline().stats();
+  std::ostringstream out;
+  out << "checkpoints: " << session.Checkpoints().size() << " kept, " << st.checkpoints_taken
+      << " taken\n"
+      << "restores: " << st.restores << " (" << st.restores_from_start
+      << " from the start of history), last from event " << st.last_restore_event << "\n"
+      << "watchpoints: "
+      << (session.live().hardware_watchpoints() ? "debug registers" : "page protection") << ", "
+      << session.live().watch_page_faults() << " page faults taken by this stretch of replay\n";
+  return out.str();
+}
+
+}  // namespace
+
+std::optional<std::string> RunTimeTravelCommand(DebuggerSession& session, const std::string& verb,
+                                                const std::string& arg,
+                                                const std::string& usage_prefix) {
+  if (verb == "when") return DescribeWhen(session.When());
+  if (verb == "checkpoint") {
+    Expected<int> id = session.TakeCheckpoint(arg);
+    if (!id.ok()) return "error: " + id.status().message() + "\n";
+    return "Checkpoint " + std::to_string(*id) + " at event " +
+           std::to_string(session.timeline().event_number()) + "\n";
+  }
+  if (verb == "checkpoints") return Checkpoints(session);
+  if (verb == "restart") {
+    if (arg.empty()) return "usage: " + usage_prefix + "restart ID|NAME\n";
+    Status s = session.Restart(arg);
+    return s.ok() ? DescribeWhen(session.When())
+                  : "error: " + s.message() + " (see '" + usage_prefix + "checkpoints')\n";
+  }
+  if (verb == "goto") {
+    uint64_t event = 0;
+    auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), event);
+    if (arg.empty() || ec != std::errc() || end != arg.data() + arg.size()) {
+      return "usage: " + usage_prefix + "goto EVENT\n";
+    }
+    Status s = session.Goto(event);
+    return s.ok() ? DescribeWhen(session.When()) : "error: " + s.message() + "\n";
+  }
+  if (verb == "stats") return Stats(session);
+  return std::nullopt;
+}
+
+}  // namespace rwd::debugger
