@@ -94,6 +94,18 @@ struct HwWatch {
   HwKind kind = HwKind::kWrite;
 };
 
+// One decoded instruction, for a debugger's disassembly and source-line
+// stepping (which steps over calls).
+struct DecodedInsn {
+  uint64_t addr = 0;
+  uint8_t length = 0;
+  std::string text;  // assembler syntax, e.g. "call 0x401126"
+  bool is_call = false;
+  bool is_return = false;
+  // Where a direct jump or call goes; nullopt for indirect ones and others.
+  std::optional<uint64_t> branch_target;
+};
+
 class Arch {
  public:
   virtual ~Arch() = default;
@@ -173,6 +185,10 @@ class Arch {
   // syntax, e.g. "mov eax, dword ptr [rax]"; "(bad)" when it does not
   // decode. Disassembles with Capstone. For crash reports.
   virtual std::string DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const = 0;
+  // Up to `max_count` instructions from the start of `code` (mapped at
+  // `addr`), stopping early at bytes that do not decode. Capstone.
+  virtual std::vector<DecodedInsn> Disassemble(std::span<const uint8_t> code, uint64_t addr,
+                                               size_t max_count) const = 0;
   // `mov nr; syscall; ret`-style stub replacing a vDSO function.
   virtual std::vector<uint8_t> SyscallStub(int nr) const = 0;
   virtual std::span<const VdsoFunction> VdsoFunctions() const = 0;

@@ -98,6 +98,8 @@ class X86_64Arch final : public Arch {
   std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
                                          bool tsc_reads) const override;
   std::string DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const override;
+  std::vector<DecodedInsn> Disassemble(std::span<const uint8_t> code, uint64_t addr,
+                                       size_t max_count) const override;
   std::vector<uint8_t> SyscallStub(int nr) const override;
   std::span<const VdsoFunction> VdsoFunctions() const override;
 

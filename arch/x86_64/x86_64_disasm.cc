@@ -3,8 +3,31 @@
 
 namespace rwd::arch {
 
+namespace {
+
+// A direct jump's or call's target is its one immediate operand; indirect
+// ones have none.
+void Classify(const cs_insn& insn, DecodedInsn* out) {
+  bool jump = false;
+  for (uint8_t i = 0; i < insn.detail->groups_count; ++i) {
+    jump |= insn.detail->groups[i] == CS_GRP_JUMP;
+  }
+  if (!jump && !out->is_call) return;
+  const cs_x86& x86 = insn.detail->x86;
+  for (uint8_t i = 0; i < x86.op_count; ++i) {
+    if (x86.operands[i].type == X86_OP_IMM) out->branch_target = x86.operands[i].imm;
+  }
+}
+
+}  // namespace
+
 std::string X86_64Arch::DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const {
   return CapstoneInsnText(CS_ARCH_X86, CS_MODE_64, code, addr);
+}
+
+std::vector<DecodedInsn> X86_64Arch::Disassemble(std::span<const uint8_t> code, uint64_t addr,
+                                                 size_t max_count) const {
+  return CapstoneDisassemble(CS_ARCH_X86, CS_MODE_64, code, addr, max_count, Classify);
 }
 
 }  // namespace rwd::arch

@@ -55,6 +55,10 @@ class FakeArch final : public arch::Arch {
     return {};
   }
   std::string DisassembleInsn(std::span<const uint8_t>, uint64_t) const override { return ""; }
+  std::vector<arch::DecodedInsn> Disassemble(std::span<const uint8_t>, uint64_t,
+                                             size_t) const override {
+    return {};
+  }
   std::vector<uint8_t> SyscallStub(int) const override { return {}; }
   std::span<const arch::VdsoFunction> VdsoFunctions() const override { return {}; }
   const arch::SyscallTable& syscalls() const override { return *syscalls_; }
