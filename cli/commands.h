@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 
 int RecordCommand(const Args& args);
 int ReplayCommand(const Args& args);
+int DebugCommand(const Args& args);
 int DumpCommand(const Args& args);
 int PsCommand(const Args& args);
 int CiCommand(const Args& args);

@@ -20,6 +20,7 @@ constexpr const char* kUsage =
     "  replay [TRACE_DIR|FILE] [-- GDB_ARGS]  debug a trace in gdb, backwards too\n"
     "  replay -a [TRACE_DIR|FILE]             replay a trace to its end, no debugger\n"
     "  replay --crash [TRACE_DIR|FILE]        debug the crash a trace recorded\n"
+    "  debug [-x FILE] [TRACE_DIR|FILE]       debug a trace in rewind's own console\n"
     "  ci [-o DIR] -- COMMAND [ARGS...]       record a test run, keep it if it fails\n"
     "  pack [-o FILE] [TRACE_DIR]             make a trace self-contained, or one file\n"
     "  ls                                     list the recorded traces\n"
@@ -42,7 +43,7 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"record", RecordCommand}, {"replay", ReplayCommand}, {"ci", CiCommand},
+    {"record", RecordCommand}, {"replay", ReplayCommand}, {"debug", DebugCommand}, {"ci", CiCommand},
     {"pack", PackCommand},     {"ls", LsCommand},         {"rm", RmCommand},
     {"dump", DumpCommand},     {"ps", PsCommand},         {"gdbinit", GdbInitCommand},
     {"help", HelpCommand},

@@ -16,6 +16,7 @@ REWIND_PACKAGES=(
   libarchive-dev libdw-dev libcli11-dev
   libgtest-dev libgmock-dev googletest
   gdb python3
+  python3-pexpect  # the interactive rewind debug test drives a pty
   xz-utils openssl  # real programs the tests record
 )
 

@@ -18,6 +18,8 @@ A64_HOST_PACKAGES=(
   libxxhash-dev:arm64
   libarchive-dev:arm64
   libdw-dev:arm64
+  libreadline-dev:arm64
+  libunwind-dev:arm64
   # what the static libarchive and libdw link against (pkg-config --static)
   nettle-dev:arm64
   libacl1-dev:arm64
@@ -27,6 +29,7 @@ A64_HOST_PACKAGES=(
   libicu-dev:arm64
   liblzma-dev:arm64
   zlib1g-dev:arm64
+  libncurses-dev:arm64
 )
 
 a64_installed() {

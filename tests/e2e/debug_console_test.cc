@@ -1,0 +1,271 @@
+// `rewind debug`, the time-travel console, driven through stdin on real
+// recordings: breakpoints, backtraces with file:line, reverse execution,
+// globals, watchpoints with old and new values in forward order,
+// disassembly, time travel, source-line stepping both ways, threads, and
+// the command line's refusals. The interactive run through a pty (history,
+// Ctrl-C during a long continue) is debug_console_pty.py.
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "e2e_fixture.h"
+#include "gdb_driver.h"
+
+namespace rwd::e2e {
+namespace {
+
+class DebugConsoleTest : public E2ETest {
+ protected:
+  // Runs `rewind debug TRACE` with `commands` on stdin (then quit) and
+  // returns each command's output, in order. The console echoes every
+  // command after its prompt when stdin is not a terminal.
+  std::vector<std::string> Session(const std::string& trace,
+                                   const std::vector<std::string>& commands,
+                                   RunResult* result = nullptr) {
+    std::string input;
+    for (const std::string& c : commands) input += c + "\n";
+    RunOptions options;
+    options.stdin_data = input + "quit\n";
+    options.timeout = std::chrono::seconds(240);
+    RunResult r = Rewind({"debug", trace}, options);
+    EXPECT_EQ(r.exit_status, 0) << r.Describe() << "\n" << r.out;
+    EXPECT_FALSE(r.Crashed()) << r.Describe();
+    std::vector<std::string> outputs;
+    size_t at = r.out.find("(rewind) ");
+    while (at != std::string::npos) {
+      size_t line_end = r.out.find('\n', at);
+      size_t next = r.out.find("(rewind) ", line_end);
+      outputs.push_back(r.out.substr(
+          line_end + 1, next == std::string::npos ? std::string::npos : next - line_end - 1));
+      at = next;
+    }
+    EXPECT_EQ(outputs.size(), commands.size() + 1) << r.out;
+    outputs.resize(commands.size() + 1);
+    if (result) *result = r;
+    return outputs;
+  }
+
+  // "[Breakpoint 1, ]thread 4242: bump (0x...) at .../debug_target.c:19, event 5"
+  static ::testing::AssertionResult At(const std::string& output, const std::string& function,
+                                       int line) {
+    return AnyLineMatches(output, "^(Breakpoint [0-9]+, )?thread [0-9]+: " + function +
+                                      " \\(0x[0-9a-f]+\\) at /.*/debug_target\\.c:" +
+                                      std::to_string(line) + ", event [0-9]+$");
+  }
+};
+
+TEST_F(DebugConsoleTest, BreakBacktracePrintWatchAndTimeTravel) {
+  Recording rec = Record("debug_target");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  const int body = SourceLine("tests/programs/debug_target.c", "@bump-body");
+  const int call = SourceLine("tests/programs/debug_target.c", "@call-bump");
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "break bump",          // 0
+                                                        "continue",            // 1
+                                                        "bt",                  // 2
+                                                        "print counter",       // 3
+                                                        "c",                   // 4
+                                                        "print counter",       // 5
+                                                        "reverse-continue",    // 6
+                                                        "p counter",           // 7
+                                                        "print tag",           // 8
+                                                        "print $pc",           // 9
+                                                        "print counter + 1",   // 10
+                                                        "delete",              // 11
+                                                        "watch counter",       // 12
+                                                        "continue",            // 13
+                                                        "continue",            // 14
+                                                        "rc",                  // 15
+                                                        "disas",               // 16
+                                                        "when",                // 17
+                                                        "checkpoint before1",  // 18
+                                                        "continue",            // 19
+                                                        "restart before1",     // 20
+                                                        "print counter",       // 21
+                                                        "goto 1",              // 22
+                                                        "print counter",       // 23
+                                                        "events 4",            // 24
+                                                        "info registers",      // 25
+                                                        "x/2xw &counter",      // 26
+                                                        "x/2dw counter",       // 27
+                                                        "info proc mappings",  // 28
+                                                        "frobnicate",          // 29
+                                                    });
+  EXPECT_TRUE(Contains(out[0], "Breakpoint 1 at 0x")) << out[0];
+  EXPECT_TRUE(Contains(out[1], "Breakpoint 1, ")) << out[1];
+  EXPECT_TRUE(At(out[1], "bump", body)) << out[1];
+  EXPECT_TRUE(AnyLineMatches(out[2], "^#0  0x[0-9a-f]+ in bump \\(\\) at /.*debug_target\\.c:" +
+                                         std::to_string(body) + "$"))
+      << out[2];
+  EXPECT_TRUE(AnyLineMatches(out[2], "^#1  0x[0-9a-f]+ in main \\(\\) at /.*debug_target\\.c:" +
+                                         std::to_string(call) + "$"))
+      << out[2];
+  EXPECT_EQ(out[3], "counter = 0\n");
+  EXPECT_EQ(out[5], "counter = 1\n");
+  EXPECT_TRUE(Contains(out[6], "Breakpoint 1, ")) << out[6];
+  EXPECT_TRUE(At(out[6], "bump", body)) << out[6];
+  EXPECT_EQ(out[7], "counter = 0\n");
+  EXPECT_EQ(out[8], "tag = {0x72, 0x77, 0x64, 0x34, 0x32, 0x00}\n");
+  EXPECT_TRUE(AnyLineMatches(out[9], "^\\$pc = [0-9]+ \\(0x[0-9a-f]+\\)$")) << out[9];
+  EXPECT_TRUE(Contains(out[10], "gdb's job")) << out[10];
+  EXPECT_TRUE(Contains(out[12], "Watchpoint 2: counter (0x")) << out[12];
+  // Forward: each write in turn.
+  EXPECT_TRUE(Contains(out[13], "Watchpoint 2: counter\nOld value = 0\nNew value = 1\n"))
+      << out[13];
+  EXPECT_TRUE(At(out[13], "bump", body + 1) || At(out[13], "bump", body)) << out[13];
+  EXPECT_TRUE(Contains(out[14], "Old value = 1\nNew value = 3\n")) << out[14];
+  // Backwards from the second write: the first, on its writing
+  // instruction, old and new still in forward order.
+  EXPECT_TRUE(Contains(out[15], "Watchpoint 2: counter\nOld value = 0\nNew value = 1\n"))
+      << out[15];
+  EXPECT_TRUE(At(out[15], "bump", body)) << out[15];
+  EXPECT_TRUE(AnyLineMatches(out[16], "^=> 0x[0-9a-f]+ <bump\\+[0-9]+>:\t")) << out[16];
+  EXPECT_TRUE(AnyLineMatches(out[17], "^Current event: [0-9]+ \\(of [0-9]+\\), pc 0x[0-9a-f]+"))
+      << out[17];
+  EXPECT_TRUE(AnyLineMatches(out[18], "^Checkpoint [0-9]+ at event [0-9]+$")) << out[18];
+  // From the writing instruction, forward: that write.
+  EXPECT_TRUE(Contains(out[19], "Old value = 0\nNew value = 1\n")) << out[19];
+  EXPECT_TRUE(Contains(out[20], "Current event: ")) << out[20];
+  EXPECT_TRUE(At(out[20], "bump", body)) << out[20];
+  EXPECT_EQ(out[21], "counter = 0\n");
+  EXPECT_TRUE(AnyLineMatches(out[22], "^Current event: 1 \\(of [0-9]+\\)")) << out[22];
+  EXPECT_EQ(out[23], "counter = 0\n");
+  EXPECT_TRUE(AnyLineMatches(out[24], "^=> #1 tid [0-9]+ ")) << out[24];
+  EXPECT_TRUE(AnyLineMatches(out[25], "^(rip|pc) +0x[0-9a-f]+ +[0-9-]+$")) << out[25];
+  EXPECT_TRUE(AnyLineMatches(out[26], "^0x[0-9a-f]+ <counter>:\t0x00000000\t0x00000000$"))
+      << out[26];
+  EXPECT_TRUE(AnyLineMatches(out[27], "^0x[0-9a-f]+ <counter>:\t0\t0$")) << out[27];
+  EXPECT_TRUE(AnyLineMatches(out[28], "debug_target$")) << out[28];
+  EXPECT_FALSE(Contains(out[28], ".cache/rewind")) << out[28];
+  EXPECT_TRUE(Contains(out[29], "error: unknown command 'frobnicate'")) << out[29];
+}
+
+TEST_F(DebugConsoleTest, SourceLineSteppingBothWays) {
+  Recording rec = Record("debug_target");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  const int body = SourceLine("tests/programs/debug_target.c", "@bump-body");
+  const int call = SourceLine("tests/programs/debug_target.c", "@call-bump");
+  const int print = SourceLine("tests/programs/debug_target.c", "@print-round");
+  std::vector<std::string> out =
+      Session(rec.trace, {
+                             "break debug_target.c:" + std::to_string(call),  // 0
+                             "continue",                                      // 1
+                             "step",                                          // 2
+                             "finish",                                        // 3
+                             "next",                                          // 4
+                             "reverse-step",                                  // 5
+                             "reverse-finish",                                // 6
+                             "next",                                          // 7
+                             "stepi",                                         // 8
+                             "reverse-stepi",                                 // 9
+                             "reverse-next",                                  // 10
+                             "n",                                             // 11
+                             "n",                                             // 12
+                         });
+  EXPECT_TRUE(At(out[1], "main", call)) << out[1];
+  EXPECT_TRUE(At(out[2], "bump", body)) << out[2];
+  EXPECT_TRUE(Contains(out[3], "Run till exit")) << out[3];
+  EXPECT_TRUE(At(out[3], "main", call)) << out[3];
+  EXPECT_TRUE(At(out[4], "main", print)) << out[4];
+  // Back from the line after the call into the function it called: at the
+  // start of its last line (the closing brace at -O0).
+  EXPECT_TRUE(At(out[5], "bump", body + 2) || At(out[5], "bump", body + 1)) << out[5];
+  EXPECT_TRUE(At(out[6], "main", call)) << out[6];
+  EXPECT_TRUE(At(out[7], "main", print)) << out[7];
+  EXPECT_TRUE(At(out[8], "main", print)) << out[8];
+  EXPECT_TRUE(At(out[9], "main", print)) << out[9];
+  EXPECT_NE(out[8], out[9]);
+  EXPECT_EQ(out[9], out[7]) << "reverse-stepi undoes stepi";
+  EXPECT_TRUE(At(out[10], "main", call)) << out[10];
+  EXPECT_TRUE(At(out[11], "main", print)) << out[11];
+  EXPECT_TRUE(At(out[12], "main", print + 1)) << out[12];
+}
+
+TEST_F(DebugConsoleTest, ThreadsOfAMultithreadedTrace) {
+  Recording rec = Record("mt_worker_bp");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "break worker_step",  // 0
+                                                        "continue",           // 1
+                                                        "info threads",       // 2
+                                                        "thread 1",           // 3
+                                                        "bt",                 // 4
+                                                        "thread 99999",       // 5
+                                                        "continue",           // 6
+                                                        "info threads",       // 7
+                                                    });
+  EXPECT_TRUE(Contains(out[1], "Breakpoint 1, ")) << out[1];
+  std::vector<std::string> threads;
+  for (const std::string& line : Lines(out[2])) {
+    if (std::regex_search(line, std::regex("^[* ] [0-9]+ +thread [0-9]+ ")))
+      threads.push_back(line);
+  }
+  ASSERT_EQ(threads.size(), 3u) << out[2];
+  EXPECT_TRUE(Contains(out[2], "\"worker-1\"")) << out[2];
+  EXPECT_TRUE(Contains(out[2], "\"worker-2\"")) << out[2];
+  EXPECT_TRUE(
+      AnyLineMatches(out[2], "^\\* [0-9]+ +thread [0-9]+ \"worker-1\" 0x[0-9a-f]+ in worker_step"))
+      << out[2];
+  EXPECT_TRUE(AnyLineMatches(out[3], "^thread [0-9]+: ")) << out[3];
+  EXPECT_TRUE(AnyLineMatches(out[4], "^#0 ")) << out[4];
+  EXPECT_TRUE(Contains(out[5], "error: no thread 99999")) << out[5];
+  EXPECT_TRUE(
+      AnyLineMatches(out[7], "^\\* [0-9]+ +thread [0-9]+ \"worker-2\" 0x[0-9a-f]+ in worker_step"))
+      << out[7];
+}
+
+TEST_F(DebugConsoleTest, ScriptsRunFirstAndEndOfInputEnds) {
+  Recording rec = Record("debug_target");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::string script = NewPath("commands");
+  {
+    FILE* f = fopen(script.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs("break bump\ncontinue\nprint counter\n", f);
+    fclose(f);
+  }
+  RunOptions options;
+  options.stdin_data = "continue\nprint counter\n";
+  RunResult r = Rewind({"debug", "-x", script, rec.trace}, options);
+  EXPECT_EQ(r.exit_status, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "(rewind) print counter\ncounter = 0\n")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "(rewind) print counter\ncounter = 1\n")) << r.out;
+}
+
+TEST_F(DebugConsoleTest, CommandLineErrorsExit2) {
+  Recording rec = Record("debug_target");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  RunResult missing_script = Rewind({"debug", "-x", temp_dir() + "/no-such-file", rec.trace});
+  EXPECT_EQ(missing_script.exit_status, 2) << missing_script.Describe();
+  EXPECT_TRUE(Contains(missing_script.err, "rewind debug: ")) << missing_script.err;
+  RunResult unknown = Rewind({"debug", "--frobnicate", rec.trace});
+  EXPECT_EQ(unknown.exit_status, 2) << unknown.Describe();
+  RunResult extra = Rewind({"debug", rec.trace, "extra"});
+  EXPECT_EQ(extra.exit_status, 2) << extra.Describe();
+  RunResult no_trace = Rewind({"debug", temp_dir() + "/no-such-trace"});
+  EXPECT_NE(no_trace.exit_status, 0);
+  EXPECT_NE(no_trace.exit_status, 2) << "a trace that does not exist is not a usage error";
+}
+
+// The pty half: readline history across sessions and Ctrl-C during a long
+// continue (tests/e2e/debug_console_pty.py, with python3-pexpect).
+TEST_F(DebugConsoleTest, InteractiveHistoryAndInterrupt) {
+  RunResult probe = RunCommand({"python3", "-c", "import pexpect"});
+  if (probe.exit_status != 0) {
+    GTEST_SKIP() << "python3-pexpect is not installed (scripts/common.sh installs it)";
+  }
+  RunOptions slow;
+  slow.timeout = std::chrono::seconds(120);
+  Recording rec = Record("hot_loop", {}, slow);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  RunOptions options;
+  options.timeout = std::chrono::seconds(240);
+  RunResult r =
+      RunCommand({"python3", std::string(REWIND_SOURCE_DIR) + "/tests/e2e/debug_console_pty.py",
+                  REWIND_BINARY, rec.trace, data_home()},
+                 options);
+  EXPECT_EQ(r.exit_status, 0) << r.Describe() << "\n" << r.out;
+}
+
+}  // namespace
+}  // namespace rwd::e2e
