@@ -256,6 +256,13 @@ class Arch {
     int tls = 4;
   };
   virtual CloneArgPositions CloneArgs() const = 0;
+
+  // --- in-process syscall buffer (preload/) --------------------------------
+  // AUDIT_ARCH_* value seccomp filters see for this architecture's syscalls.
+  virtual uint32_t AuditArch() const = 0;
+  // Whether preload/ has a syscall buffer library for this architecture
+  // (its syscall-site patching and entry code are per architecture).
+  virtual bool HasSyscallBuffer() const = 0;
 };
 
 const Arch& HostArch();

@@ -298,7 +298,7 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate("inotify_init", Args(0)),
     Emulate("inotify_add_watch", Args(3)),
     Emulate("inotify_rm_watch", Args(2)),
-    Emulate("openat", Args(4).Blocks().AtDirfd()),
+    Emulate("openat", Args(4).Blocks().Buffered().AtDirfd()),
     Emulate("mkdirat", Args(3).AtDirfd()),
     Emulate("mknodat", Args(4).AtDirfd()),
     Emulate("fchownat", Args(5).AtDirfd()),

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "cli/command_line.h"
@@ -15,6 +16,20 @@ namespace rwd::cli {
 
 void PrintError(const std::string& message) { fprintf(stderr, "rewind: %s\n", message.c_str()); }
 
+namespace {
+
+// The syscall buffer library, built next to the rewind binary; "" when it
+// is not there (the recording then stops at every syscall).
+std::string SyscallBufferLibrary() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  std::filesystem::path library = self.parent_path() / "librewind_syscallbuf.so";
+  return std::filesystem::exists(library, ec) ? library.string() : "";
+}
+
+}  // namespace
+
 int RecordCommand(const Args& args) {
   CommandLine line("record", "[-o TRACE_DIR] [--chaos] PROG [ARGS...]",
                    "Runs PROG with its own stdin/stdout/stderr and records every\n"
@@ -23,6 +38,8 @@ int RecordCommand(const Args& args) {
                    "words after it are PROG's own.");
   std::string out_dir;
   bool chaos = false;
+  bool syscallbuf = false;
+  bool verbose = false;
   recorder::RecordOptions options;
   line.app()
       .add_option("-o,--output", out_dir,
@@ -32,11 +49,24 @@ int RecordCommand(const Args& args) {
   line.app().add_flag("--chaos", chaos,
                       "randomized scheduling (time slices, thread order), so that\n"
                       "races which need an unlucky interleaving show up");
+  line.app().add_flag("--syscallbuf", syscallbuf,
+                      "buffer the hot syscalls (file reads and writes, stat, clocks,\n"
+                      "...) inside the program instead of stopping it at each one\n"
+                      "(x86-64, dynamically linked programs; also REWIND_SYSCALLBUF=1)");
+  line.app().add_flag("-v,--verbose", verbose, "say where the syscall buffer is not used");
   line.TakeCommand(&options.argv, "the program to record (PROG)");
   if (std::optional<int> done = line.Parse(args)) return *done;
   if (int status = RefuseUnrunnableProgram(options.argv[0])) return status;
 
   options.chaos = chaos;
+  const char* env_syscallbuf = getenv("REWIND_SYSCALLBUF");
+  if (syscallbuf || (env_syscallbuf && std::string(env_syscallbuf) == "1")) {
+    options.syscallbuf_library = SyscallBufferLibrary();
+    if (options.syscallbuf_library.empty() && verbose) {
+      PrintError("no librewind_syscallbuf.so next to the rewind binary: every syscall stops");
+    }
+  }
+  if (verbose) options.on_verbose = [](const std::string& note) { PrintError(note); };
   for (char** e = environ; *e; ++e) options.envp.emplace_back(*e);
   bool default_location = out_dir.empty();
   if (default_location) {

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/personality.h>
@@ -51,14 +52,23 @@ std::vector<char*> CStrings(const std::vector<std::string>& v) {
   if (!o.cwd.empty() && chdir(o.cwd.c_str()) != 0) _exit(126);
   if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(126);
   raise(SIGSTOP);
+  if (!o.seccomp_filter.empty()) {
+    sock_fprog prog{static_cast<unsigned short>(o.seccomp_filter.size()),
+                    const_cast<sock_filter*>(o.seccomp_filter.data())};
+    // Without CAP_SYS_ADMIN a filter needs no_new_privs.
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0 &&
+        (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+         prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)) {
+      _exit(kSeccompFailedStatus);
+    }
+  }
   execve(o.exe.c_str(), argv, envp);
   _exit(127);
 }
 
 }  // namespace
 
-Expected<Process> Process::Spawn(const SpawnOptions& options,
-                                 unsigned long ptrace_options) {
+Expected<Process> Process::Spawn(const SpawnOptions& options, unsigned long ptrace_options) {
   std::vector<char*> argv = CStrings(options.argv);
   std::vector<char*> envp = CStrings(options.envp);
   pid_t pid = fork();
@@ -159,10 +169,10 @@ Expected<std::string> ResolveExecutable(const std::string& prog) {
   };
   if (prog.find('/') != std::string::npos) {
     if (usable(prog)) return absolute(prog);
-    return Status(ErrorCode::kNotFound,
-                  "cannot run '" + prog + "': " +
-                      (access(prog.c_str(), F_OK) == 0 ? "not an executable file"
-                                                       : "no such file"));
+    return Status(
+        ErrorCode::kNotFound,
+        "cannot run '" + prog +
+            "': " + (access(prog.c_str(), F_OK) == 0 ? "not an executable file" : "no such file"));
   }
   const char* path_env = getenv("PATH");
   std::stringstream path(path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");

@@ -4,6 +4,7 @@
 // PTRACE_O_EXITKILL is the backstop if the tracer itself dies.
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -15,27 +16,33 @@
 namespace rwd {
 
 struct SpawnOptions {
-  std::string exe;                 // absolute path given to execve
+  std::string exe;  // absolute path given to execve
   std::vector<std::string> argv;
   std::vector<std::string> envp;
-  std::string cwd;                 // empty: inherit
-  int cpu = -1;                    // pin to this CPU (>= 0)
-  bool disable_aslr = true;        // identical layouts in record and replay
-  bool trap_tsc = true;            // rdtsc/rdtscp fault (PR_TSC_SIGSEGV)
+  std::string cwd;           // empty: inherit
+  int cpu = -1;              // pin to this CPU (>= 0)
+  bool disable_aslr = true;  // identical layouts in record and replay
+  bool trap_tsc = true;      // rdtsc/rdtscp fault (PR_TSC_SIGSEGV)
   // Replay: the child's stdin is /dev/null and its output goes nowhere;
   // the replayer reproduces output from the trace.
   bool detach_stdio = false;
   // Replay: a process group of its own, so the terminal's Ctrl-C (meant for
   // gdb) never reaches the replayed program as an unrecorded signal.
   bool new_process_group = false;
+  // Installed right before execve (core/seccomp_filter.h); empty for none.
+  // The tracer must resume the stopped child with PTRACE_CONT and have set
+  // PTRACE_O_TRACESECCOMP: the execve is then the first stop.
+  std::vector<sock_filter> seccomp_filter;
 };
+
+// Exit status of a spawned child that could not install its seccomp filter.
+inline constexpr int kSeccompFailedStatus = 125;
 
 class Process {
  public:
   // Forks and returns with the child stopped (SIGSTOP) just before execve,
   // already traced with `ptrace_options` set.
-  static Expected<Process> Spawn(const SpawnOptions& options,
-                                 unsigned long ptrace_options);
+  static Expected<Process> Spawn(const SpawnOptions& options, unsigned long ptrace_options);
   explicit Process(pid_t pid) : pid_(pid) {}
   ~Process();
   Process(Process&& o) noexcept;

@@ -75,6 +75,7 @@ Expected<SyscallStopInfo> Tracee::GetSyscallInfo() const {
   long n = ptrace(static_cast<__ptrace_request>(kPtraceGetSyscallInfo), tid_, sizeof(info), &info);
   if (n < 0) return ErrnoError("PTRACE_GET_SYSCALL_INFO on " + Tid(tid_));
   SyscallStopInfo out;
+  out.ip = info.instruction_pointer;
   switch (info.op) {
     case PTRACE_SYSCALL_INFO_ENTRY:
       out.op = SyscallStopInfo::Op::kEntry;

@@ -39,6 +39,7 @@ struct SyscallStopInfo {
   int64_t nr = -1;
   std::array<uint64_t, 6> args{};
   int64_t result = 0;  // at exit
+  uint64_t ip = 0;     // the instruction after the syscall instruction
 };
 
 class Tracee {

@@ -13,7 +13,10 @@
 #include <cstring>
 #include <utility>
 
+#include "core/seccomp_filter.h"
 #include "core/wakeup_timer.h"
+#include "preload/syscallbuf_abi.h"
+#include "recorder/preload_env.h"
 #include "recorder/stop_request.h"
 #include "recorder/trace_header_builder.h"
 
@@ -54,16 +57,24 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   // Tracer and tracee share one CPU: a ptrace stop costs ~10x more when
   // they sit on different vCPUs.
   ASSIGN_OR_RETURN(int cpu, PinToCpu(-1));
-  trace::TraceHeader header = BuildHeader(exe, options.argv, options.envp, cpu);
-  ASSIGN_OR_RETURN(auto writer, trace::TraceWriter::Create(options.trace_dir, header));
-
   SpawnOptions spawn;
   spawn.exe = exe;
   spawn.argv = options.argv;
   spawn.envp = options.envp;
+  bool syscallbuf = !options.syscallbuf_library.empty() && arch::HostArch().HasSyscallBuffer();
+  unsigned long ptrace_options = kPtraceOptions;
+  if (syscallbuf) {
+    // The environment is recorded as the program gets it: replay loads the
+    // library (the trace's copy) the same way.
+    PreloadLibrary(options.syscallbuf_library, &spawn.envp);
+    spawn.seccomp_filter = UntracedIpFilter(arch::HostArch().AuditArch(), RWD_SB_UNTRACED_IP);
+    ptrace_options |= PTRACE_O_TRACESECCOMP;
+  }
+  trace::TraceHeader header = BuildHeader(exe, options.argv, spawn.envp, cpu);
+  ASSIGN_OR_RETURN(auto writer, trace::TraceWriter::Create(options.trace_dir, header));
   spawn.cwd = header.cwd;
   spawn.cpu = cpu;
-  ASSIGN_OR_RETURN(Process process, Process::Spawn(spawn, kPtraceOptions));
+  ASSIGN_OR_RETURN(Process process, Process::Spawn(spawn, ptrace_options));
   Tracee tracee(process.pid(), arch::HostArch());
   // Ctrl-C belongs to the program, as without rewind; the recorder keeps
   // going so the trace stays complete. Stop requests: stop_request.h.
@@ -72,6 +83,12 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   std::unique_ptr<RecordSession> session(
       new RecordSession(std::move(process), std::move(tracee), std::move(writer), options));
   session->on_note_ = options.on_note;
+  session->syscallbuf_ = syscallbuf;
+  session->on_verbose_ = options.on_verbose;
+  if (!syscallbuf && !options.syscallbuf_library.empty() && options.on_verbose) {
+    options.on_verbose("no syscall buffer on " + std::string(arch::HostArch().name()) +
+                       " yet: every syscall stops the program");
+  }
   return session;
 }
 
@@ -94,6 +111,8 @@ RecordSession::RecordSession(Process process, Tracee tracee,
 }
 
 Status RecordSession::Append(pid_t tid, trace::EventBody body) {
+  // What the thread buffered comes before what stopped it.
+  if (RecordTask* task = Find(tid)) RETURN_IF_ERROR(FlushSyscallBuffer(*task));
   trace::Event event;
   event.tid = tid;
   event.body = std::move(body);
@@ -207,7 +226,8 @@ Status RecordSession::Resume(RecordTask& task, int signo) {
   if (task.state == RecordTask::State::kStopped) {
     task.state = task.pending ? RecordTask::State::kInSyscall : RecordTask::State::kRunning;
   }
-  Status s = task.tracee.Resume(ResumeMode::kSyscall, signo);
+  if (!task.pending) task.syscallbuf_dirty = true;
+  Status s = task.tracee.Resume(task.pending ? ResumeMode::kSyscall : RunMode(task), signo);
   // Killed meanwhile (exit_group of another thread, SIGKILL from outside):
   // its death notification follows.
   if (s.code() == ErrorCode::kTraceeExited) return Status::Ok();
@@ -224,6 +244,11 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
   switch (ws.kind) {
     case WaitStatus::Kind::kSyscallStop: {
       ASSIGN_OR_RETURN(SyscallStopInfo info, task.tracee.GetSyscallInfo());
+      if (syscallbuf_ && info.ip == RWD_SB_UNTRACED_IP) {
+        // The syscall buffer's own call, stopped at only because this
+        // process runs under PTRACE_SYSCALL: the buffer records it.
+        return task.tracee.Resume(ResumeMode::kSyscall);
+      }
       if (info.op == SyscallStopInfo::Op::kEntry) return OnSyscallEntry(task, info);
       RETURN_IF_ERROR(OnSyscallExit(task, info));
       task.spinning = false;  // it made progress of its own
@@ -242,6 +267,7 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
       return Resume(task);
     }
     case WaitStatus::Kind::kPtraceEvent:
+      if (ws.event == PTRACE_EVENT_SECCOMP) return OnSeccompStop(task);
       if (ws.event == PTRACE_EVENT_CLONE || ws.event == PTRACE_EVENT_FORK ||
           ws.event == PTRACE_EVENT_VFORK) {
         return OnCloneEvent(task);
@@ -297,6 +323,7 @@ Status RecordSession::OnDeath(const WaitStatus& ws) {
   RETURN_IF_ERROR(Append(process.ender, trace::ExitEvent{status, /*whole_process=*/true}));
   if (tgid == root_pid_) root_status_ = status;
   if (dying_ == tgid) dying_ = 0;
+  NoteUnbuffered(tgid);
   processes_.erase(tgid);
   return Status::Ok();
 }
@@ -312,7 +339,9 @@ void RecordSession::NoteFatalSignal(RecordTask& task, int signo) {
 
 void RecordSession::ReleaseVforkParent(pid_t child) {
   for (const auto& t : tasks_) {
-    if (t->vfork_child == child) t->vfork_child = 0;
+    if (t->vfork_child != child) continue;
+    t->vfork_child = 0;
+    LockSyscallBuffer(*t, false);
   }
 }
 

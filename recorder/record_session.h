@@ -51,6 +51,13 @@ struct RecordOptions {
   bool chaos = false;
   // Called when a signal is about to kill a process with a core dump.
   FatalSignalHook on_fatal_signal;
+  // The in-process syscall buffer library (preload/): preloaded into the
+  // programs, with a seccomp filter that lets its syscalls run without a
+  // stop. Empty, or an architecture without one: every syscall stops.
+  std::string syscallbuf_library;
+  // Told where the syscall buffer is not used (a static binary, a library
+  // that did not load); may be empty.
+  std::function<void(const std::string&)> on_verbose;
 };
 
 class RecordSession {
@@ -74,6 +81,18 @@ class RecordSession {
     // found while walking threads to probe sites; forgotten when a mapping
     // changes.
     std::map<uint64_t, bool> probe_sites;
+    // The program installed a seccomp filter of its own, which may answer a
+    // syscall before ours traces it: its threads stop at every syscall
+    // (PTRACE_SYSCALL) even with the syscall buffer.
+    bool ptrace_syscalls = false;
+    // A thread registered a syscall buffer since the last exec.
+    bool buffered = false;
+    std::string exec_path;
+    // The syscall buffer library's hot code here, where record and replay
+    // take different paths: a thread stopped inside it is walked out before
+    // its point is fingerprinted (record_syscallbuf.cc).
+    uint64_t syscallbuf_code_start = 0;
+    uint64_t syscallbuf_code_end = 0;
   };
 
   RecordSession(Process process, Tracee tracee, std::unique_ptr<trace::TraceWriter> writer,
@@ -123,6 +142,25 @@ class RecordSession {
   Status AbsorbStopAtEntry(RecordTask& task);
   Expected<trace::SyscallEvent> FinishSyscall(RecordTask& task, const PendingSyscall& pending,
                                               int64_t result);
+
+  // --- the in-process syscall buffer (record_syscallbuf.cc) ---
+  // How a thread runs its own code: PTRACE_CONT where the seccomp filter
+  // stops it at syscalls, PTRACE_SYSCALL otherwise.
+  ResumeMode RunMode(const RecordTask& task);
+  // A PTRACE_EVENT_SECCOMP stop: the syscall's entry.
+  Status OnSeccompStop(RecordTask& task);
+  // The library's RWD_SB_REGISTER call: accepts the buffer when it is sound.
+  Status RegisterSyscallBuffer(RecordTask& task, PendingSyscall& pending);
+  // Writes the syscalls buffered since the thread's last event as one
+  // SyscallBatchEvent and empties the buffer.
+  Status FlushSyscallBuffer(RecordTask& task);
+  // A vfork child shares the thread's memory, buffer included, until it
+  // execs or ends: its syscalls must stop.
+  void LockSyscallBuffer(RecordTask& task, bool locked);
+  // Single-steps a thread stopped inside the library's code out of it:
+  // record and replay take different paths there.
+  Status StepOutOfSyscallBuffer(RecordTask& task, arch::Registers& regs);
+  void NoteUnbuffered(pid_t tgid);
 
   // --- signals (record_signals.cc) ---
   // Returns the signal to deliver when resuming (0 for none), or -1 when the
@@ -200,6 +238,8 @@ class RecordSession {
   // Length of the current thread's time slice.
   std::chrono::steady_clock::duration slice_;
   FatalSignalHook on_fatal_signal_;
+  bool syscallbuf_ = false;
+  std::function<void(const std::string&)> on_verbose_;
 };
 
 }  // namespace rwd::recorder

@@ -199,6 +199,7 @@ Status RecordSession::FinishInterruptibleInsn(RecordTask& task, bool* finished) 
 Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
                                       std::optional<ProbeMemCheck>* word) {
   word->reset();
+  RETURN_IF_ERROR(StepOutOfSyscallBuffer(task, regs));
   // A signal may always arrive later, and a preemption happen later: walk
   // the thread to an instruction where replay can plant a probe, so that a
   // point deep in a hot loop costs replay nanoseconds per pass, not a trap.

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
+#include "preload/syscallbuf_abi.h"
 #include "recorder/record_session.h"
 
 namespace rwd::recorder {
@@ -75,6 +77,8 @@ std::string ExecOpenPath(pid_t tid, const std::string& path, bool at, int dirfd,
 }  // namespace
 
 Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info) {
+  // Now, not at the event: a fork copies the buffer as it is.
+  RETURN_IF_ERROR(FlushSyscallBuffer(task));
   const arch::Arch& arch = task.tracee.arch();
   const arch::SyscallInfo* row = arch.syscalls().Lookup(info.nr);
   if (!row) {
@@ -124,6 +128,9 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
   }
 
   task.pending->deny_errno = DenialOf(arch, *row, info.args);
+  if (syscallbuf_ && info.nr == RWD_SB_REGISTER) {
+    RETURN_IF_ERROR(RegisterSyscallBuffer(task, *task.pending));
+  }
   if (task.pending->deny_errno != 0) {
     // An invalid number makes the kernel skip the syscall; exit sets the errno.
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
@@ -254,7 +261,7 @@ Status RecordSession::OnSyscallExit(RecordTask& task, const SyscallStopInfo& inf
   int64_t result = info.result;
   if (pending.deny_errno != 0) {
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
-    result = -pending.deny_errno;
+    result = pending.forced_result.value_or(-pending.deny_errno);
     arch.SetSyscallResult(regs, result);
     RETURN_IF_ERROR(task.tracee.SetRegisters(regs));
   }
@@ -273,6 +280,9 @@ Status RecordSession::OnSyscallExit(RecordTask& task, const SyscallStopInfo& inf
       ProcessOf(task).probe_sites.clear();
     }
     if (special == arch::Special::kMmap) RETURN_IF_ERROR(RecordMmap(task, event));
+    bool own_filter = special == arch::Special::kSeccomp ||
+                      (special == arch::Special::kPrctl && event.args[0] == PR_SET_SECCOMP);
+    if (own_filter) ProcessOf(task).ptrace_syscalls = true;
     if (special == arch::Special::kMprotect && (event.args[2] & PROT_EXEC)) {
       RETURN_IF_ERROR(
           ProcessOf(task)
@@ -299,7 +309,20 @@ Status RecordSession::OnCloneEvent(RecordTask& task) {
   bool thread = flags & CLONE_THREAD;
   pid_t tgid = thread ? task.tgid : child;
   auto created = std::make_unique<RecordTask>(Tracee(child, arch), tgid);
-  if (!thread) processes_[child].patcher = ProcessOf(task).patcher;
+  if (!thread) {
+    ProcessState& parent = ProcessOf(task);
+    ProcessState& process = processes_[child];
+    process.patcher = parent.patcher;
+    process.ptrace_syscalls = parent.ptrace_syscalls;
+    process.buffered = parent.buffered;
+    process.exec_path = parent.exec_path;
+    process.syscallbuf_code_start = parent.syscallbuf_code_start;
+    process.syscallbuf_code_end = parent.syscallbuf_code_end;
+  }
+  // A forked child has a copy of the buffer (emptied at the fork's entry)
+  // at the same address. A new thread registers its own; a vfork child
+  // shares its parent's, which is locked until the child execs or ends.
+  if (!(flags & CLONE_VM)) created->syscallbuf = task.syscallbuf;
   created->state = RecordTask::State::kNew;
   created->fresh = true;
   if (auto early = early_stops_.find(child); early != early_stops_.end()) {
@@ -308,7 +331,10 @@ Status RecordSession::OnCloneEvent(RecordTask& task) {
     early_stops_.erase(early);
   }
   tasks_.push_back(std::move(created));
-  if (flags & CLONE_VFORK) task.vfork_child = child;
+  if (flags & CLONE_VFORK) {
+    task.vfork_child = child;
+    LockSyscallBuffer(task, true);
+  }
   // The parent finishes the syscall on its own (a vfork parent waits for the
   // child's exec); its exit stop has nothing left to record.
   task.state = RecordTask::State::kBlocked;
@@ -336,7 +362,7 @@ Status RecordSession::RecordMmap(RecordTask& task, trace::SyscallEvent& event) {
 }
 
 Expected<std::string> RecordSession::StoreScript(const std::string& open_path,
-                                                const std::string& path) {
+                                                 const std::string& path) {
   ScopedFd file(open(open_path.c_str(), O_RDONLY | O_CLOEXEC));
   char magic[2];
   if (!file.valid() || pread(file.get(), magic, 2, 0) != 2 || magic[0] != '#' || magic[1] != '!') {
@@ -353,6 +379,11 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
   // is patched like rdrand; the exec event tells replay to do the same.
   patcher.Reset(!arch.KernelTrapsTscReads());
   ProcessOf(task).probe_sites.clear();
+  NoteUnbuffered(task.tgid);
+  task.syscallbuf = 0;
+  ProcessOf(task).buffered = false;
+  ProcessOf(task).exec_path = pending.exec_path;
+  ProcessOf(task).syscallbuf_code_start = ProcessOf(task).syscallbuf_code_end = 0;
   file_ids_.clear();
   trace::ExecEvent exec;
   exec.tsc_reads_patched = patcher.patch_tsc_reads();

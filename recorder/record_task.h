@@ -44,6 +44,8 @@ struct PendingSyscall {
   bool recorded = false;
   // The recorder makes the syscall fail with this errno instead of running it.
   int deny_errno = 0;
+  // ... or, when set, return this (the syscall buffer's registration).
+  std::optional<int64_t> forced_result;
 };
 
 // An asynchronous signal held back until the thread's next syscall, where
@@ -115,6 +117,10 @@ struct RecordTask {
   // must see the child's exec first (the parent unmaps the child's stack
   // right after).
   pid_t vfork_child = 0;
+  // Its syscall buffer (preload/syscallbuf_abi.h), 0 for none; and whether
+  // it ran its own code since the buffer was last emptied.
+  uint64_t syscallbuf = 0;
+  bool syscallbuf_dirty = false;
   bool fresh = false;          // a new thread whose initial SIGSTOP is due
   bool exit_recorded = false;  // its ExitEvent was written at the exit's entry
 };

@@ -81,6 +81,7 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
   }
   std::erase_if(tasks_, [&](const auto& t) { return t.get() != cur_ && t->tgid == cur().tgid; });
   cur().mm = std::make_shared<AddressSpace>();
+  cur().syscallbuf = 0;
   if (cur().tgid == focus_pid_) focus_mm_ = cur().mm;
   // gdb asks for the executable by this name and gets the trace's copy.
   cur().mm->exec_path = staged.elf_path;

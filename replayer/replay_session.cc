@@ -284,6 +284,20 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
       // Another thread's turn: the one whose breakpoint was reported stays
       // where it is and steps over it when its own turn comes.
     }
+    if (auto* batch = std::get_if<trace::SyscallBatchEvent>(&ev->body)) {
+      // What the thread buffered before its next event: its library
+      // returns these without syscalls on the way there.
+      trace::SyscallBatchEvent copy = *batch;
+      RETURN_IF_ERROR(LoadSyscallBatch(*owner, copy));
+      ConsumeEvent();
+      // A boundary like any other (positions and checkpoints name it), but
+      // not a step: nothing executed.
+      at_boundary_ = true;
+      if (!step && boundary_stop_ && boundary_stop_(event_number())) {
+        return Stop(MakeStop(ReplayStop::Kind::kEventBoundary));
+      }
+      continue;
+    }
     if (owner->at_syscall_entry) {
       // Parked in a syscall since its SyscallEntryEvent; this event finishes
       // it. The event after it may be another thread's: schedule again.
@@ -458,6 +472,8 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
         std::make_unique<ReplayTask>(Tracee((*tids)[i], arch()), from.tid, from.tgid, copy_mm);
     task->clear_child_tid = from.clear_child_tid;
     task->name = from.name;
+    task->syscallbuf = from.syscallbuf;
+    task->batch_event = from.batch_event;
     if (from.at_syscall_entry) {
       // The copy is not inside the syscall: put it back onto the syscall
       // instruction, which it executes again when its event comes.

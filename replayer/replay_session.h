@@ -204,6 +204,16 @@ class ReplaySession {
   // wait's mask by running a wait for real with the signal queued.
   Status ReplayMaskedWait(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   Status ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
+  // --- the in-process syscall buffer (replay_syscallbuf.cc) ---
+  // The recording accepted the library's buffer at `addr`: it replays.
+  Status RegisterSyscallBuffer(uint64_t addr);
+  // Hands `batch` (the next event, `owner`'s) to the thread's buffer.
+  Status LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBatchEvent& batch);
+  // At a syscall of the current thread (`seen`): the batch before it must
+  // have been used up, else the program took another path than recorded.
+  Status CheckSyscallBatchDone(const std::string& seen);
+  // The library found a buffered call that does not match its record.
+  Status SyscallBufferDiverged();
   // --- exec (replay_exec.cc) ---
   struct StagedExec {
     std::optional<std::array<uint64_t, 6>> args;  // execve's, naming the staged file
@@ -223,6 +233,8 @@ class ReplaySession {
                                    std::optional<int64_t> nr = std::nullopt,
                                    pid_t* new_thread = nullptr, int signo_at_entry = 0);
   void EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
+  // Writes what the program wrote to the recorder's stdout (1) or stderr (2).
+  void EchoBytes(int stream, const std::vector<uint8_t>& bytes);
   // The current thread ended (`ws`): reaps what ended with it and matches
   // the recorded ExitEvent.
   Expected<std::optional<ReplayStop>> OnExit(const WaitStatus& ws);

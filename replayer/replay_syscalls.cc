@@ -18,6 +18,7 @@
 #include "core/hex.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
+#include "preload/syscallbuf_abi.h"
 #include "replayer/replay_session.h"
 #include "trace/event_format.h"
 
@@ -71,6 +72,8 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
   for (int i = 0; i < 6; ++i) args[i] = a.SyscallArg(regs, i);
   std::string seen = trace::DescribeSyscall(a, nr, args);
 
+  if (nr == RWD_SB_DIVERGED) return SyscallBufferDiverged();
+  RETURN_IF_ERROR(CheckSyscallBatchDone(seen));
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   if (!ev) {
     // Leave the thread at the syscall entry; continuing again reports the
@@ -148,6 +151,9 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
     } else {
       RETURN_IF_ERROR(EmulateSyscall(*row, copy));
     }
+    if (copy.nr == RWD_SB_REGISTER && copy.result == 0) {
+      RETURN_IF_ERROR(RegisterSyscallBuffer(copy.args[0]));
+    }
   } else {
     return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen);
   }
@@ -200,7 +206,11 @@ void ReplaySession::EchoOutput(const arch::SyscallInfo& row, const trace::Syscal
   } else {
     return;
   }
-  WriteAll(fd == 1 ? options_.stdout_fd : 2, out);
+  EchoBytes(fd, out);
+}
+
+void ReplaySession::EchoBytes(int stream, const std::vector<uint8_t>& bytes) {
+  WriteAll(stream == 1 ? options_.stdout_fd : 2, bytes);
 }
 
 Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {

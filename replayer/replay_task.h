@@ -72,6 +72,10 @@ struct ReplayTask {
   // The name the program gave the thread (prctl PR_SET_NAME); the kernel's
   // copy does not survive a checkpoint's recreation of the thread.
   std::string name;
+  // Its syscall buffer (preload/syscallbuf_abi.h), 0 for none, and the
+  // number of the SyscallBatchEvent last handed to it.
+  uint64_t syscallbuf = 0;
+  uint64_t batch_event = 0;
 };
 
 }  // namespace rwd::replayer

@@ -94,6 +94,9 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
   } else if (!(flags & CLONE_VM)) {
     task->clear_child_tid = cur().clear_child_tid;  // a fork copies it
   }
+  // A forked child has a copy of its parent's syscall buffer; a new thread
+  // registers its own, and a vfork child uses its parent's (as recorded).
+  if (!(flags & CLONE_VM)) task->syscallbuf = cur().syscallbuf;
   if (!thread && tgid == focus_pid_) focus_mm_ = mm;
   if (InFocus(*task) && hw_watch_) {
     (void)a.SetHwWatchpoints(task->tracee.tid(), watches_);

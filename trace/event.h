@@ -147,11 +147,22 @@ struct PreemptEvent {
   bool operator==(const PreemptEvent&) const = default;
 };
 
+// Syscalls the thread ran through the in-process syscall buffer (preload/)
+// since its previous event, in order, each with its result and the memory
+// the kernel wrote; for a write to the recorder's stdout or stderr
+// (output_stream 1 or 2), `writes` holds the bytes written instead, for
+// replay to show. Replay hands them to the thread's buffer before the thread
+// runs to its next event; the library there returns them without syscalls.
+struct SyscallBatchEvent {
+  std::vector<SyscallEvent> calls;
+  bool operator==(const SyscallBatchEvent&) const = default;
+};
+
 // Thread and process creation is the clone/fork/vfork SyscallEvent of the
 // parent: its result is the new thread's recorded tid, and the new thread's
 // events carry that tid.
 using EventBody = std::variant<SyscallEvent, SignalEvent, InsnTrapEvent, ExecEvent, ExitEvent,
-                               SyscallEntryEvent, PreemptEvent>;
+                               SyscallEntryEvent, PreemptEvent, SyscallBatchEvent>;
 
 struct Event {
   int32_t tid = 0;  // recorded thread id

@@ -17,11 +17,13 @@ enum class EventTag : uint8_t {
   kExit = 5,
   kSyscallEntry = 6,
   kPreempt = 7,
+  kSyscallBatch = 8,
 };
 
 // Smallest encodings of repeated elements, so counts can be checked against
 // the bytes left before allocating.
 constexpr size_t kMinMemWriteBytes = 2;     // addr, length
+constexpr size_t kMinSyscallBytes = 12;     // nr, 6 args, result, count, 2 strings, stream
 constexpr size_t kMinFileMappingBytes = 7;  // 5 varints, 2 lengths
 
 void PutU64s(const std::vector<uint64_t>& values, ByteWriter* out) {
@@ -212,6 +214,19 @@ Status Decode(ByteReader* in, PreemptEvent* e) {
   return ReadStackWord(in, e);
 }
 
+void Encode(const SyscallBatchEvent& e, ByteWriter* out) {
+  out->PutUvarint(e.calls.size());
+  for (const SyscallEvent& call : e.calls) Encode(call, out);
+}
+
+Status Decode(ByteReader* in, SyscallBatchEvent* e) {
+  size_t n = 0;
+  RETURN_IF_ERROR(in->ReadCount(kMinSyscallBytes, &n));
+  e->calls.resize(n);
+  for (SyscallEvent& call : e->calls) RETURN_IF_ERROR(Decode(in, &call));
+  return Status::Ok();
+}
+
 EventTag TagOf(const SyscallEvent&) { return EventTag::kSyscall; }
 EventTag TagOf(const SignalEvent&) { return EventTag::kSignal; }
 EventTag TagOf(const InsnTrapEvent&) { return EventTag::kInsnTrap; }
@@ -219,6 +234,7 @@ EventTag TagOf(const ExecEvent&) { return EventTag::kExec; }
 EventTag TagOf(const ExitEvent&) { return EventTag::kExit; }
 EventTag TagOf(const SyscallEntryEvent&) { return EventTag::kSyscallEntry; }
 EventTag TagOf(const PreemptEvent&) { return EventTag::kPreempt; }
+EventTag TagOf(const SyscallBatchEvent&) { return EventTag::kSyscallBatch; }
 
 template <typename T>
 Status DecodeBody(ByteReader* in, EventBody* body) {
@@ -231,8 +247,9 @@ Status DecodeBody(ByteReader* in, EventBody* body) {
 }  // namespace
 
 const char* EventKindName(const EventBody& body) {
-  static constexpr const char* kNames[] = {"syscall", "signal",        "insn-trap", "exec",
-                                           "exit",    "syscall-entry", "preempt"};
+  static constexpr const char* kNames[] = {"syscall", "signal",       "insn-trap",
+                                           "exec",    "exit",         "syscall-entry",
+                                           "preempt", "syscall-batch"};
   static_assert(std::size(kNames) == std::variant_size_v<EventBody>);
   return kNames[body.index()];
 }
@@ -259,6 +276,7 @@ Status DecodeEvent(ByteReader* in, Event* event) {
       DecodeBody<ExitEvent>,
       DecodeBody<SyscallEntryEvent>,
       DecodeBody<PreemptEvent>,
+      DecodeBody<SyscallBatchEvent>,
   };
   size_t start = in->offset();
   uint8_t tag = 0;

@@ -7,6 +7,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <map>
 
 #include "core/hex.h"
 
@@ -106,6 +107,17 @@ std::string DescribeEvent(const arch::Arch& arch, const Event& event) {
       return head + "killed by " + SignalName(WTERMSIG(x->wait_status));
     }
     return head + "status " + std::to_string(WEXITSTATUS(x->wait_status));
+  }
+  if (auto* b = std::get_if<SyscallBatchEvent>(&event.body)) {
+    std::string out = head + std::to_string(b->calls.size()) + " buffered syscalls";
+    std::map<std::string, int> by_name;
+    for (const SyscallEvent& call : b->calls) ++by_name[arch.syscalls().NameOf(call.nr)];
+    std::string sep = " (";
+    for (const auto& [name, n] : by_name) {
+      out += sep + name + (n > 1 ? " x" + std::to_string(n) : "");
+      sep = ", ";
+    }
+    return b->calls.empty() ? out : out + ")";
   }
   if (auto* e = std::get_if<SyscallEntryEvent>(&event.body)) {
     return head + DescribeSyscall(arch, e->nr, e->args) + " (others run before it returns)";

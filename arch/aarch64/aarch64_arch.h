@@ -155,6 +155,9 @@ class AArch64Arch final : public Arch {
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override {
     return std::nullopt;
   }
+  uint32_t AuditArch() const override { return 0xc00000b7; }  // AUDIT_ARCH_AARCH64
+  // preload/ has no AArch64 entry code or site patcher yet: the traced path.
+  bool HasSyscallBuffer() const override { return false; }
 
  private:
   AArch64Arch();

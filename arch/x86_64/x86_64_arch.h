@@ -127,6 +127,8 @@ class X86_64Arch final : public Arch {
   bool EnableCpuidFaulting() const override;
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override;
   CloneArgPositions CloneArgs() const override { return CloneArgPositions{}; }
+  uint32_t AuditArch() const override { return 0xc000003e; }  // AUDIT_ARCH_X86_64
+  bool HasSyscallBuffer() const override { return true; }
 
  private:
   X86_64Arch();

@@ -159,12 +159,12 @@ TEST(EventCodecTest, KindNames) {
   std::vector<std::string> names;
   for (const Event& event : SampleEvents()) names.push_back(EventKindName(event.body));
   EXPECT_THAT(names, ElementsAre("syscall", "signal", "insn-trap", "exec", "exit", "syscall-entry",
-                                 "preempt"));
+                                 "preempt", "syscall-batch"));
 }
 
 TEST(EventCodecTest, UnknownTagIsCorrupt) {
-  // 1-7 are the kinds; 8 is the first unassigned tag.
-  for (uint8_t tag : {0, 8, 9, 0x80, 0xff}) {
+  // 1-8 are the kinds; 9 is the first unassigned tag.
+  for (uint8_t tag : {0, 9, 10, 0x80, 0xff}) {
     auto decoded = DecodeAll({tag, 0x00, 0x00});
     ASSERT_FALSE(decoded.ok());
     EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);

@@ -90,13 +90,15 @@ std::vector<Event> SampleEvents() {
   std::vector<uint8_t> fingerprint(27 * 8);  // an x86-64 user_regs_struct
   for (size_t k = 0; k < fingerprint.size(); ++k) fingerprint[k] = static_cast<uint8_t>(k * 13);
   PreemptEvent preempt{.fingerprint = std::move(fingerprint), .stack_hash = 0xfedcba9876543210};
+  SyscallBatchEvent batch{.calls = {syscall, SyscallEvent{.nr = 39, .result = 4242}}};
   return {{.tid = 100, .body = syscall},
           {.tid = -1, .body = signal},
           {.tid = 0, .body = trap},
           {.tid = 2147483647, .body = exec},
           {.tid = -2147483647 - 1, .body = exit},
           {.tid = 4243, .body = entry},
-          {.tid = 4244, .body = preempt}};
+          {.tid = 4244, .body = preempt},
+          {.tid = 4245, .body = batch}};
 }
 
 Event NumberedEvent(uint64_t i, size_t payload_bytes) {

@@ -1,0 +1,20 @@
+// The seccomp-bpf program the recorder installs at spawn when it buffers
+// syscalls in process (preload/): syscalls made from one instruction (the
+// syscall buffer's untraced one) run without a stop; every other syscall
+// stops the tracee with PTRACE_EVENT_SECCOMP, where the recorder handles it
+// as it handles a syscall-entry stop. Filters survive fork and exec.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace rwd {
+
+// `audit_arch`: arch::Arch::AuditArch(); syscalls of any other ABI (x32,
+// i386 via int 0x80) are traced. `allowed_ip`: the address right after the
+// allowed syscall instruction (seccomp_data.instruction_pointer).
+std::vector<sock_filter> UntracedIpFilter(uint32_t audit_arch, uint64_t allowed_ip);
+
+}  // namespace rwd

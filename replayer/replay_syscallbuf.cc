@@ -1,0 +1,119 @@
+// ReplaySession: the in-process syscall buffer (preload/syscallbuf_abi.h).
+//
+// A SyscallBatchEvent holds what a thread ran through its buffer between
+// two of its events. Before the thread runs to the next one, the batch is
+// written into its buffer; the library there (in replay mode) returns the
+// recorded results and restores the recorded memory without syscalls or
+// stops, and checks each call's number and arguments. The replayer checks
+// at the thread's next syscall that the batch was used up.
+#include <cstddef>
+#include <cstring>
+
+#include "core/hex.h"
+#include "preload/syscallbuf_abi.h"
+#include "replayer/replay_session.h"
+#include "trace/buffer_records.h"
+#include "trace/event_format.h"
+
+namespace rwd::replayer {
+
+namespace {
+
+Expected<rwd_sb_header> ReadHeader(const Tracee& tracee, uint64_t addr) {
+  rwd_sb_header h;
+  RETURN_IF_ERROR(
+      tracee.ReadMemory(addr, std::span<uint8_t>(reinterpret_cast<uint8_t*>(&h), sizeof(h))));
+  return h;
+}
+
+Status WriteHeader(Tracee& tracee, uint64_t addr, const rwd_sb_header& h) {
+  return tracee.WriteMemory(
+      addr, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&h), sizeof(h)));
+}
+
+}  // namespace
+
+Status ReplaySession::RegisterSyscallBuffer(uint64_t addr) {
+  ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), addr));
+  h.mode = RWD_SB_MODE_REPLAY;
+  h.locked = 0;
+  h.used = h.count = h.consumed = h.consumed_bytes = 0;
+  RETURN_IF_ERROR(WriteHeader(tracee(), addr, h));
+  cur().syscallbuf = addr;
+  return Status::Ok();
+}
+
+Status ReplaySession::LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBatchEvent& batch) {
+  if (owner.syscallbuf == 0) {
+    return Diverged("the recording has buffered syscalls of thread " + std::to_string(owner.tid) +
+                    ", which has no syscall buffer in the replay");
+  }
+  ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(owner.tracee, owner.syscallbuf));
+  if (h.consumed < h.count) {
+    return Diverged("the thread made only " + std::to_string(h.consumed) + " of the " +
+                    std::to_string(h.count) + " buffered syscalls of event " +
+                    std::to_string(owner.batch_event) + " before its next event");
+  }
+  std::vector<uint8_t> records = trace::EncodeBufferRecords(batch.calls);
+  if (records.size() > RWD_SB_CAPACITY) {
+    return Status(ErrorCode::kCorrupt, "event " + std::to_string(event_number()) + " holds " +
+                                           std::to_string(records.size()) +
+                                           " bytes of buffered syscalls, more than a buffer's " +
+                                           std::to_string(RWD_SB_CAPACITY));
+  }
+  RETURN_IF_ERROR(owner.tracee.WriteMemory(owner.syscallbuf + RWD_SB_HEADER_SIZE, records));
+  h.used = records.size();
+  h.count = batch.calls.size();
+  h.consumed = h.consumed_bytes = 0;
+  RETURN_IF_ERROR(WriteHeader(owner.tracee, owner.syscallbuf, h));
+  owner.batch_event = event_number();
+  // Output to our stdout/stderr shows now: before anything the thread's
+  // next event or another thread's later events print.
+  if (options_.echo_output && event_number() >= echo_from_event_) {
+    for (const trace::SyscallEvent& call : batch.calls) {
+      if (call.output_stream == 0 || call.writes.empty()) continue;
+      EchoBytes(call.output_stream, call.writes.front().bytes);
+    }
+  }
+  return Status::Ok();
+}
+
+Status ReplaySession::CheckSyscallBatchDone(const std::string& seen) {
+  if (!cur_ || cur().syscallbuf == 0) return Status::Ok();
+  ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));
+  if (h.consumed >= h.count) return Status::Ok();
+  std::vector<uint8_t> records(h.used);
+  RETURN_IF_ERROR(tracee().ReadMemory(cur().syscallbuf + RWD_SB_HEADER_SIZE, records));
+  std::string expected = "another buffered syscall";
+  auto calls = trace::DecodeBufferRecords(records, h.count, arch().syscalls());
+  if (calls.ok() && h.consumed < calls->size()) {
+    const trace::SyscallEvent& next = (*calls)[h.consumed];
+    expected = trace::DescribeSyscall(arch(), next.nr, next.args);
+  }
+  return Diverged("expected " + expected + " (buffered syscall " + std::to_string(h.consumed + 1) +
+                  " of " + std::to_string(h.count) + " in event " +
+                  std::to_string(cur().batch_event) + "), saw " + seen);
+}
+
+Status ReplaySession::SyscallBufferDiverged() {
+  if (!cur_ || cur().syscallbuf == 0) {
+    return Diverged("the syscall buffer library reported a divergence in a thread without one");
+  }
+  ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));
+  std::array<uint64_t, 6> seen_args;
+  std::memcpy(seen_args.data(), h.seen_args, sizeof(h.seen_args));
+  std::string seen = trace::DescribeSyscall(arch(), h.seen_nr, seen_args);
+  std::vector<uint8_t> records(h.used);
+  RETURN_IF_ERROR(tracee().ReadMemory(cur().syscallbuf + RWD_SB_HEADER_SIZE, records));
+  auto calls = trace::DecodeBufferRecords(records, h.count, arch().syscalls());
+  std::string expected = "a buffered syscall";
+  if (calls.ok() && h.consumed < calls->size()) {
+    const trace::SyscallEvent& want = (*calls)[h.consumed];
+    expected = trace::DescribeSyscall(arch(), want.nr, want.args);
+  }
+  return Diverged("expected " + expected + " (buffered syscall " + std::to_string(h.consumed + 1) +
+                  " of " + std::to_string(h.count) + " in event " +
+                  std::to_string(cur().batch_event) + "), saw " + seen);
+}
+
+}  // namespace rwd::replayer

@@ -1,0 +1,249 @@
+// The in-process syscall buffer (`rewind record --syscallbuf`, issue 12
+// step 2): buffered syscalls replay identically and without stops, gdb works
+// in and around them, a static binary falls back to ptrace stops, and a
+// replay that departs from a buffered batch is reported with its event.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "arch/arch.h"
+#include "tests/e2e/e2e_fixture.h"
+#include "tests/e2e/gdb_driver.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
+
+namespace rwd::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+const RunOptions kBuffered{.env = {"REWIND_SYSCALLBUF=1"}};
+
+bool HostHasSyscallBuffer() { return arch::HostArch().HasSyscallBuffer(); }
+
+// The events of a trace, or a test failure.
+std::vector<trace::Event> ReadEvents(const std::string& dir) {
+  std::vector<trace::Event> events;
+  auto reader = trace::TraceReader::Open(dir);
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  if (!reader.ok()) return events;
+  while (true) {
+    auto ev = (*reader)->Next();
+    EXPECT_TRUE(ev.ok()) << ev.status().ToString();
+    if (!ev.ok() || !*ev) break;
+    events.push_back(std::move(**ev));
+  }
+  return events;
+}
+
+size_t BufferedCalls(const std::vector<trace::Event>& events) {
+  size_t n = 0;
+  for (const trace::Event& ev : events) {
+    if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) n += b->calls.size();
+  }
+  return n;
+}
+
+class SyscallBufferTest : public E2ETest {
+ protected:
+  void SetUp() override {
+    E2ETest::SetUp();
+    if (IsSkipped()) return;
+    if (!HostHasSyscallBuffer()) GTEST_SKIP() << "no syscall buffer library on this architecture";
+  }
+};
+
+class SyscallBufferGdbTest : public GdbTest {
+ protected:
+  void SetUp() override {
+    GdbTest::SetUp();
+    if (IsSkipped()) return;
+    if (!HostHasSyscallBuffer()) GTEST_SKIP() << "no syscall buffer library on this architecture";
+  }
+};
+
+TEST_F(SyscallBufferTest, SyscallHeavyProgramReplaysIdentically) {
+  Recording rec = Record("buffered_io", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<trace::Event> events = ReadEvents(rec.trace);
+  // 40 writes, 7 reads, 100 stats, 200 getpids at least: most of them buffered.
+  EXPECT_GT(BufferedCalls(events), 300u);
+  EXPECT_LT(events.size(), 300u) << "the buffered syscalls should need few events";
+  RunResult dump = Dump(rec.trace);
+  EXPECT_TRUE(Contains(dump.out, "syscall-batch")) << dump.out;
+  // Pipes stay with the tracer.
+  EXPECT_TRUE(AnyLineMatches(dump.out, R"( syscall read\(\d+, )")) << dump.out;
+
+  ExpectReplaysIdentically(rec);
+  // The random line comes from the trace, not from this run's /dev/urandom.
+  RunResult native = RunNative("buffered_io");
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  EXPECT_NE(Lines(native.out).back(), Lines(rec.out).back());
+  EXPECT_EQ(Lines(native.out).front(), Lines(rec.out).front());
+}
+
+TEST_F(SyscallBufferTest, OutputToAFileIsReplayed) {
+  // stdout a regular file: the program's writes to it are buffered, and
+  // replay shows them from the trace.
+  std::string out = NewPath("out");
+  Recording rec;
+  {
+    std::string trace = NewPath("trace");
+    RunResult r = RunCommand({"sh", "-c",
+                              std::string(REWIND_BINARY) + " record --syscallbuf -o " + trace +
+                                  " " + Program("buffered_io") + " > " + out});
+    ASSERT_EQ(r.exit_status, 0) << r.Describe();
+    rec.trace = trace;
+  }
+  std::vector<trace::Event> events = ReadEvents(rec.trace);
+  bool echoed = false;
+  for (const trace::Event& ev : events) {
+    if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
+      for (const trace::SyscallEvent& call : b->calls) echoed |= call.output_stream == 1;
+    }
+  }
+  EXPECT_TRUE(echoed) << "no buffered write to stdout";
+  RunResult replay = ReplayAutopilot(rec.trace);
+  ASSERT_EQ(replay.exit_status, 0) << replay.Describe();
+  std::string recorded = RunCommand({"cat", out}).out;
+  EXPECT_TRUE(SameBytes(recorded, replay.out));
+}
+
+TEST_F(SyscallBufferTest, LsOfADirectoryTreeReplays) {
+  Recording rec = Record("/bin/ls", {"-lR", "/usr/include/linux"}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_GT(BufferedCalls(ReadEvents(rec.trace)), 1000u);
+  ExpectReplaysIdentically(rec, 1);
+}
+
+TEST_F(SyscallBufferTest, ForkExecAndPipelinesReplay) {
+  // sh forks, the children exec, pipes carry the data: buffers are copied
+  // at fork, replaced at exec, and pipe I/O stays traced.
+  Recording rec =
+      Record("/bin/sh",
+             {"-c", "ls -l /usr/include | sort | head -5; " + Program("buffered_io") + " t1.tmp"},
+             kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_GT(BufferedCalls(ReadEvents(rec.trace)), 300u);
+  ExpectReplaysIdentically(rec, 1);
+}
+
+TEST_F(SyscallBufferTest, StaticBinaryFallsBackToStops) {
+  Recording rec;
+  std::string trace = NewPath("static");
+  RunResult r =
+      Rewind({"record", "--syscallbuf", "-v", "-o", trace, Program("buffered_io_static")});
+  ASSERT_EQ(r.exit_status, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "ran without the syscall buffer")) << r.err;
+  EXPECT_EQ(BufferedCalls(ReadEvents(trace)), 0u);
+  rec.trace = trace;
+  rec.out = r.out;
+  rec.err = r.err;
+  rec.exit_status = r.exit_status;
+  ExpectReplaysIdentically(rec, 1);
+  // Without -v the fallback is silent.
+  RunResult quiet =
+      Rewind({"record", "--syscallbuf", "-o", NewPath("quiet"), Program("buffered_io_static")});
+  ASSERT_EQ(quiet.exit_status, 0) << quiet.Describe();
+  EXPECT_FALSE(Contains(quiet.err, "syscall buffer")) << quiet.err;
+}
+
+// A recorded buffered openat is given another result, as a recorder bug or
+// a changed world would: the program passes that fd to its next buffered
+// call, which the library finds different from the record.
+TEST_F(SyscallBufferTest, DivergenceInsideABatchIsReportedWithItsEvent) {
+  Recording rec = Record("buffered_io", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<trace::Event> events = ReadEvents(rec.trace);
+  const arch::SyscallTable& table = arch::HostArch().syscalls();
+  const int64_t openat = table.FindByName("openat")->nr;
+  const int64_t read = table.FindByName("read")->nr;
+  int64_t target = -1;
+  size_t call_index = 0;
+  for (size_t i = 0; i < events.size() && target < 0; ++i) {
+    auto* b = std::get_if<trace::SyscallBatchEvent>(&events[i].body);
+    if (!b) continue;
+    for (size_t k = 0; k + 1 < b->calls.size(); ++k) {
+      const trace::SyscallEvent& open = b->calls[k];
+      const trace::SyscallEvent& next = b->calls[k + 1];
+      if (open.nr == openat && open.result >= 3 && next.nr == read &&
+          next.args[0] == static_cast<uint64_t>(open.result)) {
+        target = static_cast<int64_t>(i);
+        call_index = k;
+        break;
+      }
+    }
+  }
+  ASSERT_GE(target, 0) << "no buffered openat followed by a read of its fd";
+  std::get<trace::SyscallBatchEvent>(events[target].body).calls[call_index].result += 7;
+
+  auto reader = trace::TraceReader::Open(rec.trace);
+  ASSERT_TRUE(reader.ok());
+  std::string altered = NewPath("altered");
+  auto writer = trace::TraceWriter::Create(altered, (*reader)->header());
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  for (const trace::Event& ev : events) ASSERT_TRUE((*writer)->Append(ev).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  fs::copy(rec.trace + "/files", altered + "/files",
+           fs::copy_options::recursive | fs::copy_options::skip_existing);
+
+  RunResult replay = ReplayAutopilot(altered, RunOptions{.timeout = std::chrono::seconds(60)});
+  EXPECT_FALSE(replay.timed_out) << replay.Describe();
+  EXPECT_FALSE(replay.Crashed()) << replay.Describe();
+  EXPECT_NE(replay.exit_status, 0);
+  EXPECT_TRUE(Contains(replay.err, "diverged")) << replay.err;
+  std::smatch m;
+  std::regex in_event(R"(buffered syscall (\d+) of (\d+) in event (\d+)\), saw read\((\d+),)");
+  ASSERT_TRUE(std::regex_search(replay.err, m, in_event)) << replay.err;
+  EXPECT_EQ(std::stoll(m[1]), static_cast<long long>(call_index) + 2) << replay.err;
+  EXPECT_EQ(std::stoll(m[3]), target) << replay.err;
+  const auto& calls = std::get<trace::SyscallBatchEvent>(events[target].body).calls;
+  EXPECT_EQ(std::stoll(m[4]), calls[call_index].result) << replay.err;
+  // The untouched recording still replays.
+  ExpectReplaysIdentically(rec, 1);
+}
+
+TEST_F(SyscallBufferGdbTest, BreakpointOnWriteHitsAndReverseStepCrossesABufferedRead) {
+  Recording rec = Record("buffered_io", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  constexpr char kSource[] = "tests/programs/buffered_io.c";
+  int read_line = SourceLine(kSource, "while ((n = ReadChunk(again)) > 0) {");
+  int after_line = SourceLine(kSource, "    total += n;");
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("buffered_io"),
+                                   {
+                                       "break write",  // 0
+                                       "continue",     // 1: the first write
+                                       "print $rdi",   // 2: its fd
+                                       "delete",       // 3
+                                       "break buffered_io.c:" + std::to_string(after_line),  // 4
+                                       "continue",          // 5: after a buffered read
+                                       "print chunk[0]@8",  // 6
+                                       "print n",           // 7
+                                       "reverse-next",      // 8
+                                       "reverse-next",      // 9: before the read
+                                       "print total",       // 10
+                                       "next",              // 11: the read again
+                                       "next",              // 12
+                                       "print chunk[0]@8",  // 13
+                                       "print n",           // 14
+                                   });
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(Contains(t.Output(1), "Breakpoint 1")) << t.Output(1);
+  EXPECT_TRUE(Contains(t.Output(1), "write")) << t.Output(1);
+  std::optional<std::string> fd = PrintedValue(t.Output(2));
+  ASSERT_TRUE(fd.has_value());
+  EXPECT_GE(std::stoi(*fd), 3);
+  EXPECT_TRUE(StoppedAt(t.Output(5), "buffered_io.c", after_line, "main"));
+  std::optional<std::string> bytes = PrintedValue(t.Output(6));
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_TRUE(Contains(*bytes, "line 00 ")) << *bytes;
+  EXPECT_TRUE(Printed(t.Output(7), "512"));
+  EXPECT_TRUE(StoppedAt(t.Output(9), "buffered_io.c", read_line)) << t.Output(9);
+  EXPECT_TRUE(Printed(t.Output(10), "0")) << t.Output(10);  // the first pass
+  EXPECT_TRUE(Printed(t.Output(13), *bytes));
+  EXPECT_TRUE(Printed(t.Output(14), "512"));
+}
+
+}  // namespace
+}  // namespace rwd::e2e

@@ -1,0 +1,95 @@
+#include "trace/buffer_records.h"
+
+#include <cstring>
+#include <string>
+
+#include "preload/syscallbuf_abi.h"
+
+namespace rwd::trace {
+
+namespace {
+
+constexpr uint64_t Round8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
+
+Status Corrupt(uint64_t index, const std::string& what) {
+  return Status(ErrorCode::kCorrupt,
+                "the syscall buffer's record " + std::to_string(index) + " " + what);
+}
+
+template <typename T>
+void Put(std::vector<uint8_t>* out, const T& value) {
+  const auto* p = reinterpret_cast<const uint8_t*>(&value);
+  out->insert(out->end(), p, p + sizeof(T));
+}
+
+}  // namespace
+
+Expected<std::vector<SyscallEvent>> DecodeBufferRecords(std::span<const uint8_t> records,
+                                                        uint64_t count,
+                                                        const arch::SyscallTable& table) {
+  std::vector<SyscallEvent> calls;
+  size_t at = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    rwd_sb_record rec;
+    if (records.size() - at < sizeof(rec)) return Corrupt(i, "runs past the buffer's end");
+    std::memcpy(&rec, records.data() + at, sizeof(rec));
+    if (rec.size < sizeof(rec) || rec.size % 8 != 0 || rec.size > records.size() - at) {
+      return Corrupt(i, "has a bad size (" + std::to_string(rec.size) + ")");
+    }
+    const arch::SyscallInfo* row = table.Find(rec.nr);
+    if (!row || !row->bufferable) {
+      return Corrupt(i, "is syscall " + table.NameOf(rec.nr) + ", which is never buffered");
+    }
+    SyscallEvent call;
+    call.nr = rec.nr;
+    std::memcpy(call.args.data(), rec.args, sizeof(rec.args));
+    call.result = rec.result;
+    call.output_stream = static_cast<uint8_t>(rec.stream);
+    size_t p = at + sizeof(rec);
+    size_t end = at + rec.size;
+    for (uint16_t k = 0; k < rec.nout; ++k) {
+      rwd_sb_out out;
+      if (end - p < sizeof(out)) return Corrupt(i, "has an output past its end");
+      std::memcpy(&out, records.data() + p, sizeof(out));
+      p += sizeof(out);
+      if (out.len > end - p || Round8(out.len) > end - p) {
+        return Corrupt(i, "has an output longer than the record");
+      }
+      MemWrite w;
+      w.addr = out.addr;
+      w.bytes.assign(records.begin() + static_cast<ptrdiff_t>(p),
+                     records.begin() + static_cast<ptrdiff_t>(p + out.len));
+      call.writes.push_back(std::move(w));
+      p += Round8(out.len);
+    }
+    calls.push_back(std::move(call));
+    at = end;
+  }
+  return calls;
+}
+
+std::vector<uint8_t> EncodeBufferRecords(const std::vector<SyscallEvent>& calls) {
+  std::vector<uint8_t> out;
+  for (const SyscallEvent& call : calls) {
+    size_t start = out.size();
+    rwd_sb_record rec{};
+    rec.nr = call.nr;
+    std::memcpy(rec.args, call.args.data(), sizeof(rec.args));
+    rec.result = call.result;
+    bool echo_only = call.output_stream != 0;
+    rec.nout = echo_only ? 0 : static_cast<uint16_t>(call.writes.size());
+    Put(&out, rec);
+    if (!echo_only) {
+      for (const MemWrite& w : call.writes) {
+        Put(&out, rwd_sb_out{w.addr, w.bytes.size()});
+        out.insert(out.end(), w.bytes.begin(), w.bytes.end());
+        out.resize(out.size() + (Round8(w.bytes.size()) - w.bytes.size()));
+      }
+    }
+    uint32_t size = static_cast<uint32_t>(out.size() - start);
+    std::memcpy(out.data() + start, &size, sizeof(size));
+  }
+  return out;
+}
+
+}  // namespace rwd::trace
