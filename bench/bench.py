@@ -87,9 +87,10 @@ def fmt_size(size):
     return "%.0f KiB" % (size / 1024)
 
 
-def bench_workload(rewind, name, argv, runs, scratch, floor=None):
+def bench_workload(rewind, name, argv, runs, scratch, floor=None, record_args=()):
     """Interleaved native, record and replay runs of argv; with `floor` (a
-    ptrace floor command line), also that tracer on the same program."""
+    ptrace floor command line), also that tracer on the same program;
+    `record_args` are extra options for `rewind record` (--syscallbuf)."""
     native, record, replay, floors, sizes = [], [], [], [], []
     problems = []
     for i in range(runs):
@@ -107,7 +108,7 @@ def bench_workload(rewind, name, argv, runs, scratch, floor=None):
             floors.append(f.seconds)
 
         trace = os.path.join(scratch, "%s-%d.trace" % (re.sub(r"\W", "_", name), i))
-        r = run([rewind, "record", "-o", trace] + argv)
+        r = run([rewind, "record", "-o", trace] + list(record_args) + argv)
         if r.status != 0:
             problems.append("record " + r.failure())
             break
@@ -179,6 +180,9 @@ def main():
         # syscall entry and exit, and doing nothing else, costs.
         ("syscall_heavy (200k syscalls)", [syscall_heavy], ptrace_floor),
         ("ls -lR /usr/include", ["/bin/ls", "-lR", "/usr/include"], None),
+        # Issue #12 step 2: the same two with the in-process syscall buffer.
+        ("syscall_heavy --syscallbuf", [syscall_heavy], None, ["--syscallbuf"]),
+        ("ls -lR --syscallbuf", ["/bin/ls", "-lR", "/usr/include"], None, ["--syscallbuf"]),
         # Issue #6: threads, and a tree of processes.
         ("thread_pool (4 threads)", [thread_pool], None),
         ("sh: ls | sort | head -3", ["/bin/sh", "-c", "ls /usr/include | sort | head -3"], None),
@@ -201,9 +205,10 @@ def main():
     say()
     results = []
     with tempfile.TemporaryDirectory(prefix="rewind-bench-") as scratch:
-        for name, argv, floor in workloads:
+        for name, argv, floor, *record_args in workloads:
             print("  running %s ..." % name, file=sys.stderr, flush=True)
-            results.append(bench_workload(rewind, name, argv, args.runs, scratch, floor))
+            results.append(bench_workload(rewind, name, argv, args.runs, scratch, floor,
+                                          record_args[0] if record_args else ()))
 
     header = "%-30s %10s %10s %10s %15s %15s %10s" % (
         "workload", "native", "record", "replay", "record/native", "replay/native", "trace")
