@@ -49,24 +49,33 @@ Status ReplaySession::LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBa
                     ", which has no syscall buffer in the replay");
   }
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(owner.tracee, owner.syscallbuf));
+  std::vector<uint8_t> records;
+  uint64_t count = batch.calls.size();
   if (h.consumed < h.count) {
-    return Diverged("the thread made only " + std::to_string(h.consumed) + " of the " +
-                    std::to_string(h.count) + " buffered syscalls of event " +
-                    std::to_string(owner.batch_event) + " before its next event");
+    // The thread has not run since its previous batch (replay lets an
+    // unobservable preemption pass without running to it): it takes both,
+    // in order, when it runs. Its next syscall checks that it did.
+    records.resize(h.used - h.consumed_bytes);
+    RETURN_IF_ERROR(
+        owner.tracee.ReadMemory(owner.syscallbuf + RWD_SB_HEADER_SIZE + h.consumed_bytes, records));
+    count += h.count - h.consumed;
+  } else {
+    owner.batch_event = event_number();
   }
-  std::vector<uint8_t> records = trace::EncodeBufferRecords(batch.calls);
+  std::vector<uint8_t> more = trace::EncodeBufferRecords(batch.calls);
+  records.insert(records.end(), more.begin(), more.end());
   if (records.size() > RWD_SB_CAPACITY) {
-    return Status(ErrorCode::kCorrupt, "event " + std::to_string(event_number()) + " holds " +
-                                           std::to_string(records.size()) +
-                                           " bytes of buffered syscalls, more than a buffer's " +
-                                           std::to_string(RWD_SB_CAPACITY));
+    return Status(ErrorCode::kUnsupported,
+                  "event " + std::to_string(event_number()) + " brings thread " +
+                      std::to_string(owner.tid) + "'s buffered syscalls not yet replayed to " +
+                      std::to_string(records.size()) + " bytes, more than its buffer's " +
+                      std::to_string(RWD_SB_CAPACITY));
   }
   RETURN_IF_ERROR(owner.tracee.WriteMemory(owner.syscallbuf + RWD_SB_HEADER_SIZE, records));
   h.used = records.size();
-  h.count = batch.calls.size();
+  h.count = count;
   h.consumed = h.consumed_bytes = 0;
   RETURN_IF_ERROR(WriteHeader(owner.tracee, owner.syscallbuf, h));
-  owner.batch_event = event_number();
   // Output to our stdout/stderr shows now: before anything the thread's
   // next event or another thread's later events print.
   if (options_.echo_output && event_number() >= echo_from_event_) {

@@ -72,7 +72,7 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
   for (int i = 0; i < 6; ++i) args[i] = a.SyscallArg(regs, i);
   std::string seen = trace::DescribeSyscall(a, nr, args);
 
-  if (nr == RWD_SB_DIVERGED) return SyscallBufferDiverged();
+  if (nr == RWD_SB_DIVERGED && cur_ && cur().syscallbuf != 0) return SyscallBufferDiverged();
   RETURN_IF_ERROR(CheckSyscallBatchDone(seen));
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   if (!ev) {

@@ -64,6 +64,8 @@ class FakeArch final : public arch::Arch {
   const arch::SyscallTable& syscalls() const override { return *syscalls_; }
   std::span<const arch::Regset> ThreadRegsets() const override { return {}; }
   CloneArgPositions CloneArgs() const override { return {}; }
+  uint32_t AuditArch() const override { return 0; }
+  bool HasSyscallBuffer() const override { return false; }
 
   // rax (gp 0), rip (gp 8), eflags (gp 16, 32 bits), st0 (fp 0, 80 bits),
   // fake (zero, 32 bits), fctrl (fp 10, 16 bits stored, 32 bits to gdb).
