@@ -14,12 +14,15 @@
  * regular files, clock_gettime, gettimeofday, getpid-likes. Everything else
  * (pipes, sockets, futexes, ...) goes to the tracer as before. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "preload/syscallbuf_abi.h"
@@ -37,7 +40,7 @@ struct rwd_sb_call {
 struct out_rule {
   int arg;       /* argument holding the pointer, -1 for none */
   long max;      /* bytes reserved before the call */
-  int by_result; /* length is the result (else `max` when result is 0) */
+  int by_result; /* at most `result` bytes (else `max`), on success */
 };
 
 #define kMaxOuts 2
@@ -174,6 +177,7 @@ HOT static int NeverBlocks(const struct stat* st) {
  * a write to the recorder's stdout or stderr. */
 HOT static int DynamicOk(const struct rwd_sb_header* h, const struct rwd_sb_call* c, int* stream) {
   struct stat st;
+  long r;
   *stream = 0;
   switch (c->nr) {
     case SYS_read:
@@ -193,8 +197,10 @@ HOT static int DynamicOk(const struct rwd_sb_header* h, const struct rwd_sb_call
       return 1;
     case SYS_openat:
       if (c->a[2] & O_DIRECTORY) return 1;
-      if (rwd_sb_untraced(SYS_newfstatat, c->a[0], c->a[1], (long)&st, 0, 0, 0) != 0) return 0;
-      return (st.st_mode & S_IFMT) == S_IFREG;
+      /* A regular file; or none, which the call creates (a regular one) or
+       * fails to find: neither blocks. */
+      r = rwd_sb_untraced(SYS_newfstatat, c->a[0], c->a[1], (long)&st, 0, 0, 0);
+      return r == -ENOENT || (r == 0 && (st.st_mode & S_IFMT) == S_IFREG);
     default:
       return 1;
   }
@@ -224,7 +230,7 @@ HOT static int Record(struct rwd_sb_header* h, struct rwd_sb_call* c) {
       /* getxattr with size 0 returns the size it would write, writing none. */
       uint64_t len = (uint64_t)outs[i].max;
       if (outs[i].by_result && (uint64_t)r < len) len = (uint64_t)r;
-      if (addr == 0 || len == 0 || (!outs[i].by_result && r != 0)) continue;
+      if (addr == 0 || len == 0) continue;
       struct rwd_sb_out* o = (struct rwd_sb_out*)p;
       o->addr = addr;
       o->len = len;
@@ -318,4 +324,35 @@ __attribute__((constructor)) static void rwd_sb_init(void) {
   rwd_sb_tls_buffer = h;
   g_enabled = 1;
   rwd_sb_patch_libc();
+}
+
+/* The vDSO's clock functions: rewind turns them into syscalls (its patch of
+ * the vDSO), which no libc site makes, and the vDSO cannot be made writable
+ * from inside to patch them here. Calls through the PLT (the program's,
+ * other libraries') come here instead and are buffered; libc's own calls
+ * still reach the vDSO, traced. Without rewind: the vDSO's. */
+static void* Next(const char* name) { return dlsym(RTLD_NEXT, name); }
+
+static long ClockResult(long r) {
+  if (!IsError(r)) return r;
+  errno = (int)-r;
+  return -1;
+}
+
+__attribute__((visibility("default"))) int clock_gettime(clockid_t clock, struct timespec* ts) {
+  if (!g_enabled) {
+    int (*next)(clockid_t, struct timespec*) = Next("clock_gettime");
+    return next ? next(clock, ts)
+                : (int)ClockResult(rwd_sb_traced(SYS_clock_gettime, clock, (long)ts, 0, 0, 0, 0));
+  }
+  return (int)ClockResult(rwd_sb_call_entry(SYS_clock_gettime, clock, (long)ts));
+}
+
+__attribute__((visibility("default"))) int gettimeofday(struct timeval* tv, void* tz) {
+  if (!g_enabled) {
+    int (*next)(struct timeval*, void*) = Next("gettimeofday");
+    return next ? next(tv, tz)
+                : (int)ClockResult(rwd_sb_traced(SYS_gettimeofday, (long)tv, (long)tz, 0, 0, 0, 0));
+  }
+  return (int)ClockResult(rwd_sb_call_entry(SYS_gettimeofday, (long)tv, (long)tz));
 }

@@ -8,9 +8,13 @@
  * `cmp` after it) and jumps to the instruction after the pair. Nothing but
  * the pair's first byte is a direct branch target in the glibc this was
  * checked against (Debian 12's 2.36: 443 + 7 sites); other shapes are left
- * alone and stay traced. Runs once, in the library's constructor,
- * while the program has one thread; its mprotects are ordinary traced
- * syscalls, so replay patches identically. */
+ * alone and stay traced. (The vDSO's clock functions, which rewind turns
+ * into syscalls, cannot be patched from inside: mprotect refuses to make
+ * the vDSO writable. syscallbuf.c interposes them instead.)
+ *
+ * Runs once, in the library's constructor, while the program has one
+ * thread; its mprotects are ordinary traced syscalls, so replay patches
+ * identically. */
 #define _GNU_SOURCE
 #include <link.h>
 #include <stdint.h>
@@ -20,13 +24,24 @@
 
 #include "preload/x86_64/sb_arch.h"
 
-void rwd_sb_entry(void);
-
 enum { kMaxSites = 2048, kStubSize = 32, kStubsHeader = 16 };
 
 struct text_range {
   uintptr_t start;
   uintptr_t end;
+};
+
+/* How a site is replaced. */
+struct site_shape {
+  int len;    /* bytes replaced by the jump and its padding */
+  int before; /* of them, copied into the stub before the call */
+  int after;  /* ... and after it */
+  int resume; /* where the stub jumps back to, from the site's start */
+};
+
+struct site {
+  uintptr_t addr;
+  struct site_shape shape;
 };
 
 static int FindLibcText(struct dl_phdr_info* info, size_t size, void* data) {
@@ -49,31 +64,26 @@ static int FindLibcText(struct dl_phdr_info* info, size_t size, void* data) {
   return 0;
 }
 
-/* A patchable site at p: `syscall; cmp` (the compare runs after the call,
- * in the stub) or, for the getters that cannot fail, `mov eax, NR; syscall`
- * (the mov runs before it). Never vfork, clone and the like: their child
- * must not return through our frames. */
-struct site_shape {
-  int len;    /* bytes replaced at the site */
-  int before; /* of them, copied into the stub before the call */
-  int after;  /* ... and after it */
-};
+static uint32_t MovEaxImm(const uint8_t* p) {
+  return (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 24;
+}
 
-static struct site_shape ShapeAt(const uint8_t* p) {
-  struct site_shape none = {0, 0, 0};
+/* A patchable site of libc at p. Never vfork, clone and the like: their
+ * child must not return through our frames. */
+static struct site_shape LibcShapeAt(const uint8_t* p) {
+  struct site_shape none = {0, 0, 0, 0};
   if (p[0] == 0x0f && p[1] == 0x05) {
     if (p[2] == 0x48 && p[3] == 0x3d && (p[4] == 0x00 || p[4] == 0x01) && p[5] == 0xf0 &&
         p[6] == 0xff && p[7] == 0xff) {
-      return (struct site_shape){8, 0, 6};
+      return (struct site_shape){8, 0, 6, 8};
     }
     if (p[2] == 0x3d && p[3] == 0x00 && p[4] == 0xf0 && p[5] == 0xff && p[6] == 0xff) {
-      return (struct site_shape){7, 0, 5};
+      return (struct site_shape){7, 0, 5, 7};
     }
     return none;
   }
-  if (p[0] == 0xb8 && p[3] == 0 && p[4] == 0 && p[5] == 0x0f && p[6] == 0x05) {
-    uint32_t nr = (uint32_t)p[1] | (uint32_t)p[2] << 8;
-    switch (nr) {
+  if (p[0] == 0xb8 && p[5] == 0x0f && p[6] == 0x05) {
+    switch (MovEaxImm(p)) {
       case SYS_getpid:
       case SYS_gettid:
       case SYS_getppid:
@@ -81,12 +91,23 @@ static struct site_shape ShapeAt(const uint8_t* p) {
       case SYS_geteuid:
       case SYS_getgid:
       case SYS_getegid:
-        return (struct site_shape){7, 5, 0};
+        return (struct site_shape){7, 5, 0, 7};
       default:
         return none;
     }
   }
   return none;
+}
+
+static int Scan(struct text_range text, struct site_shape (*shape_at)(const uint8_t*),
+                struct site* sites, int n) {
+  for (uintptr_t p = text.start; p + 8 <= text.end && n < kMaxSites; ++p) {
+    struct site_shape shape = shape_at((const uint8_t*)p);
+    if (!shape.len) continue;
+    sites[n++] = (struct site){p, shape};
+    p += (uintptr_t)shape.resume - 1;
+  }
+  return n;
 }
 
 static int Rel32Fits(intptr_t from, intptr_t to) {
@@ -100,74 +121,78 @@ static void PutRel32(uint8_t* at, uintptr_t next_insn, uintptr_t target) {
   for (int k = 0; k < 4; ++k) at[k] = (uint8_t)(rel >> (8 * k));
 }
 
-int rwd_sb_patch_libc(void) {
-  struct text_range text = {0, 0};
-  if (!dl_iterate_phdr(FindLibcText, &text) || text.end <= text.start + 8) return 0;
-  static uintptr_t sites[kMaxSites];
-  int n = 0;
-  for (uintptr_t p = text.start; p + 8 <= text.end && n < kMaxSites; ++p) {
-    if (ShapeAt((const uint8_t*)p).len) {
-      sites[n++] = p;
-      p += (uintptr_t)ShapeAt((const uint8_t*)p).len - 1;
-    }
+static void WriteStub(uint8_t* s, uintptr_t entry_slot, const struct site* site) {
+  const uint8_t* code = (const uint8_t*)site->addr;
+  uint8_t* q = s;
+  static const uint8_t kBelowRedZone[] = {0x48, 0x8d, 0x64, 0x24, 0x80}; /* lea rsp,[rsp-128] */
+  memcpy(q, kBelowRedZone, sizeof(kBelowRedZone));
+  q += sizeof(kBelowRedZone);
+  memcpy(q, code, (size_t)site->shape.before);
+  q += site->shape.before;
+  q[0] = 0xff; /* call [rip+disp32] -> the entry pointer at the area's start */
+  q[1] = 0x15;
+  PutRel32(q + 2, (uintptr_t)(q + 6), entry_slot);
+  q += 6;
+  static const uint8_t kBack[] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0}; /* lea rsp,[rsp+128] */
+  memcpy(q, kBack, sizeof(kBack));
+  q += sizeof(kBack);
+  memcpy(q, code + site->shape.len - site->shape.after, (size_t)site->shape.after);
+  q += site->shape.after;
+  q[0] = 0xe9; /* jmp back after the replaced instructions */
+  PutRel32(q + 1, (uintptr_t)(q + 5), site->addr + (uintptr_t)site->shape.resume);
+  q += 5;
+  while (q < s + kStubSize) *q++ = 0xcc;
+}
+
+/* Replaces sites[from, to) of `text` by jumps to their stubs. */
+static void PatchRange(const struct site* sites, int from, int to, uintptr_t stubs) {
+  if (from >= to) return;
+  uintptr_t first = sites[from].addr & ~(uintptr_t)0xfff;
+  uintptr_t last = (sites[to - 1].addr + 8 + 4095) & ~(uintptr_t)0xfff;
+  /* Writable without PROT_EXEC meanwhile: no code of this range runs
+   * until it is back (the loop below calls nothing). */
+  if (rwd_sb_traced(SYS_mprotect, (long)first, (long)(last - first), PROT_READ | PROT_WRITE, 0, 0,
+                    0) != 0) {
+    return;
   }
+  for (int i = from; i < to; ++i) {
+    uint8_t* site = (uint8_t*)sites[i].addr;
+    uintptr_t stub = stubs + kStubsHeader + (size_t)i * kStubSize;
+    uint8_t patch[8];
+    patch[0] = 0xe9;
+    PutRel32(patch + 1, sites[i].addr + 5, stub);
+    for (int k = 5; k < sites[i].shape.len; ++k) patch[k] = 0xcc;
+    for (int k = 0; k < sites[i].shape.len; ++k) site[k] = patch[k];
+  }
+  rwd_sb_traced(SYS_mprotect, (long)first, (long)(last - first), PROT_READ | PROT_EXEC, 0, 0, 0);
+}
+
+int rwd_sb_patch_libc(void) {
+  struct text_range libc = {0, 0};
+  if (!dl_iterate_phdr(FindLibcText, &libc) || libc.end <= libc.start + 8) return 0;
+  static struct site sites[kMaxSites];
+  int n = Scan(libc, LibcShapeAt, sites, 0);
   if (n == 0) return 0;
   size_t stubs_len = (kStubsHeader + (size_t)n * kStubSize + 4095) & ~(size_t)4095;
   /* Just below libc, where rel32 jumps reach. */
-  uintptr_t hint = (text.start & ~(uintptr_t)0xfff) - stubs_len - 0x100000;
+  uintptr_t hint = (libc.start & ~(uintptr_t)0xfff) - stubs_len - 0x100000;
   long area = rwd_sb_traced(SYS_mmap, (long)hint, (long)stubs_len, PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (area < 0 && area > -4096) return 0;
   uintptr_t stubs = (uintptr_t)area;
-  if (!Rel32Fits((intptr_t)stubs, (intptr_t)text.start) ||
-      !Rel32Fits((intptr_t)stubs + (intptr_t)stubs_len, (intptr_t)text.end)) {
-    rwd_sb_traced(SYS_munmap, (long)stubs, (long)stubs_len, 0, 0, 0, 0);
-    return 0;
+  for (int i = 0; i < n; ++i) {
+    if (!Rel32Fits((intptr_t)stubs, (intptr_t)sites[i].addr) ||
+        !Rel32Fits((intptr_t)(stubs + stubs_len), (intptr_t)sites[i].addr)) {
+      rwd_sb_traced(SYS_munmap, (long)stubs, (long)stubs_len, 0, 0, 0, 0);
+      return 0;
+    }
   }
   uintptr_t entry = (uintptr_t)&rwd_sb_entry;
   memcpy((void*)stubs, &entry, sizeof(entry));
   for (int i = 0; i < n; ++i) {
-    uint8_t* s = (uint8_t*)(stubs + kStubsHeader + (size_t)i * kStubSize);
-    const uint8_t* site = (const uint8_t*)sites[i];
-    struct site_shape shape = ShapeAt(site);
-    uint8_t* q = s;
-    static const uint8_t kBelowRedZone[] = {0x48, 0x8d, 0x64, 0x24, 0x80}; /* lea rsp,[rsp-128] */
-    memcpy(q, kBelowRedZone, sizeof(kBelowRedZone));
-    q += sizeof(kBelowRedZone);
-    memcpy(q, site, (size_t)shape.before);
-    q += shape.before;
-    q[0] = 0xff; /* call [rip+disp32] -> the entry pointer at the area's start */
-    q[1] = 0x15;
-    PutRel32(q + 2, (uintptr_t)(q + 6), stubs);
-    q += 6;
-    static const uint8_t kBack[] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0}; /* lea rsp,[rsp+128] */
-    memcpy(q, kBack, sizeof(kBack));
-    q += sizeof(kBack);
-    memcpy(q, site + shape.len - shape.after, (size_t)shape.after);
-    q += shape.after;
-    q[0] = 0xe9; /* jmp back after the replaced instructions */
-    PutRel32(q + 1, (uintptr_t)(q + 5), sites[i] + (uintptr_t)shape.len);
-    q += 5;
-    while (q < s + kStubSize) *q++ = 0xcc;
+    WriteStub((uint8_t*)(stubs + kStubsHeader + (size_t)i * kStubSize), stubs, &sites[i]);
   }
   rwd_sb_traced(SYS_mprotect, (long)stubs, (long)stubs_len, PROT_READ | PROT_EXEC, 0, 0, 0);
-  uintptr_t first = sites[0] & ~(uintptr_t)0xfff;
-  uintptr_t last = (sites[n - 1] + 8 + 4095) & ~(uintptr_t)0xfff;
-  /* Writable without PROT_EXEC meanwhile: no libc code runs until it is back. */
-  if (rwd_sb_traced(SYS_mprotect, (long)first, (long)(last - first), PROT_READ | PROT_WRITE, 0, 0,
-                    0) != 0) {
-    return 0;
-  }
-  for (int i = 0; i < n; ++i) {
-    uint8_t* site = (uint8_t*)sites[i];
-    int len = ShapeAt(site).len;
-    uintptr_t stub = stubs + kStubsHeader + (size_t)i * kStubSize;
-    uint8_t patch[8];
-    patch[0] = 0xe9;
-    PutRel32(patch + 1, sites[i] + 5, stub);
-    for (int k = 5; k < len; ++k) patch[k] = 0xcc;
-    for (int k = 0; k < len; ++k) site[k] = patch[k];
-  }
-  rwd_sb_traced(SYS_mprotect, (long)first, (long)(last - first), PROT_READ | PROT_EXEC, 0, 0, 0);
+  PatchRange(sites, 0, n, stubs);
   return n;
 }
