@@ -189,6 +189,7 @@ int Serve(ReplayArgs args, const std::string& dir) {
     return kExitFailure;
   }
   if (args.stdio) options.replay.stdout_fd = STDERR_FILENO;
+  options.replay.keep_focus_at_exit = true;
   auto timeline = replayer::Timeline::Open(options);
   if (!timeline.ok()) {
     PrintError(timeline.status().message());

@@ -136,7 +136,10 @@ StopReply ReplayTarget::ToStopReply(const debugger::Stop& stop) const {
       }
       break;
     case Kind::kEndOfTrace:
+      // gdb says "No more reverse-execution history" and keeps the process,
+      // so reverse execution goes on from the exit. A W reply would end it.
       reply.kind = StopReply::Kind::kHistoryEnd;
+      if (stop.replay.exit_ahead) ReportExit(stop.replay.wait_status);
       break;
     case Kind::kHistoryStart:
       reply.kind = StopReply::Kind::kHistoryBegin;
@@ -146,6 +149,23 @@ StopReply ReplayTarget::ToStopReply(const debugger::Stop& stop) const {
       break;
   }
   return reply;
+}
+
+void ReplayTarget::ReportExit(int wait_status) const {
+  // In gdb's words, which gdb itself cannot print without a W reply.
+  char what[64];
+  if (WIFSIGNALED(wait_status)) {
+    snprintf(what, sizeof(what), "terminated with signal %d", WTERMSIG(wait_status));
+  } else if (WEXITSTATUS(wait_status) == 0) {
+    snprintf(what, sizeof(what), "exited normally");
+  } else {
+    snprintf(what, sizeof(what), "exited with code %02o", WEXITSTATUS(wait_status));
+  }
+  fflush(stdout);
+  fprintf(stderr,
+          "rewind: [process %d %s] here, at the end of its recording; it stays stopped at its "
+          "exit so that reverse execution goes on from here\n",
+          pid(), what);
 }
 
 StopReply ReplayTarget::Resume(const ResumeRequest& request,

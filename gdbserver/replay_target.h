@@ -44,6 +44,8 @@ class ReplayTarget : public DebugTarget {
 
  private:
   StopReply ToStopReply(const debugger::Stop& stop) const;
+  // Tells the user's terminal the program ends here, with this status.
+  void ReportExit(int wait_status) const;
 
   debugger::DebuggerSession& session_;
 };

@@ -123,6 +123,12 @@ ReplayStop ReplaySession::MakeStop(ReplayStop::Kind kind) const {
 
 ReplayStop ReplaySession::EndOfTrace() const {
   ReplayStop stop = MakeStop(ReplayStop::Kind::kEndOfTrace);
+  if (exit_ahead_) {
+    stop.exit_ahead = true;
+    stop.wait_status = *exit_ahead_;
+    stop.note = "the process exits here";
+    return stop;
+  }
   stop.note = reader_->incompleteness();
   if (stop.note.empty()) stop.note = "the trace has no more events";
   return stop;
@@ -489,6 +495,8 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   copy->cursor_ = cursor_;
   copy->next_ = next_;
   copy->last_signal_ = last_signal_;
+  copy->exit_ahead_ = exit_ahead_;
+  copy->at_end_ = exit_ahead_.has_value();
   copy->at_boundary_ = at_boundary_;
   return copy;
 }

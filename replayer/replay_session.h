@@ -47,6 +47,10 @@ struct ReplayOptions {
   int stdout_fd = 1;
   // Recorded pid of the process the debugger sees; 0 for the first.
   pid_t focus_pid = 0;
+  // The focus process does not exit: it stays at the entry of its exit
+  // syscall, which ends its history (kEndOfTrace with exit_ahead), so that
+  // a debugger can still go backwards from there (as rr does).
+  bool keep_focus_at_exit = false;
 };
 
 struct ThreadRef {
@@ -326,6 +330,8 @@ class ReplaySession {
   PageWatch page_watch_;   // or in page protections of focus_mm_
   std::optional<trace::SignalEvent> last_signal_;
   std::optional<WaitStatus> exited_;  // of the focus process
+  // The recorded status of the exit the focus process stays before.
+  std::optional<int> exit_ahead_;
   bool at_end_ = false;
   std::function<bool(uint64_t)> boundary_stop_;
   bool at_boundary_ = false;

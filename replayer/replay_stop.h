@@ -28,6 +28,9 @@ struct ReplayStop {
   int wait_status = 0;
   std::string note;
   pid_t tid = 0;  // recorded tid of the thread that stopped
+  // kEndOfTrace: the focus process exits next, with `wait_status`
+  // (ReplayOptions::keep_focus_at_exit).
+  bool exit_ahead = false;
 };
 
 }  // namespace rwd::replayer

@@ -110,6 +110,13 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
       cur_ = nullptr;
       return AfterEvent(step);
     }
+    if (options_.keep_focus_at_exit && exit->whole_process && InFocus(cur())) {
+      // Left at the syscall entry, as at the end of a trace cut short:
+      // continuing again reports the same end.
+      at_end_ = true;
+      exit_ahead_ = exit->wait_status;
+      return Stop(EndOfTrace());
+    }
     std::optional<WaitStatus> exited;
     RETURN_IF_ERROR(ExecuteInPlace(std::nullopt, &exited).status());
     if (!exited) return Diverged("exit syscall returned");

@@ -78,7 +78,7 @@ TEST_F(GdbForwardTest, BreakpointsAtFileLineFunctionAddressAndTemporary) {
       R"(^3\s+breakpoint\s+keep y\s+0x[0-9a-f]+ in Middle\(int\) at .*gdb_forward\.cc:)" +
           std::to_string(Line("@middle-open")) + "$"));
   EXPECT_TRUE(
-      AnyLineMatches(t.Output(10), R"(^\[Inferior 1 \(process \d+\) exited with code 03\]$)"));
+      AnyLineMatches(t.Output(10), R"(^rewind: \[process \d+ exited with code 03\] here)"));
 }
 
 TEST_F(GdbForwardTest, StepNextFinishUntilAdvanceLandOnTheExpectedLines) {
@@ -230,7 +230,7 @@ TEST_F(GdbForwardTest, WatchpointsOnAGlobalAndAHeapObjectShowOldAndNewValues) {
       Contains(t.Output(6), "Hardware watchpoint 2: g_counter\n\nOld value = 5\nNew value = 56\n"));
   EXPECT_TRUE(StoppedAt(t.Output(6), kFile, Line("@after-add"), "main"));
   EXPECT_TRUE(
-      AnyLineMatches(t.Output(8), R"(^\[Inferior 1 \(process \d+\) exited with code 03\]$)"));
+      AnyLineMatches(t.Output(8), R"(^rewind: \[process \d+ exited with code 03\] here)"));
 }
 
 TEST_F(GdbForwardTest, WritesAreRefusedClearlyAndTheSessionKeepsWorking) {
@@ -299,8 +299,38 @@ TEST_F(GdbForwardTest, ContinueToTheEndReportsTheExitCode) {
   GdbTranscript t = Gdb({"continue", "info inferiors"});
   SCOPED_TRACE(t.Describe());
   EXPECT_TRUE(
-      AnyLineMatches(t.Output(0), R"(^\[Inferior 1 \(process \d+\) exited with code 03\]$)"));
-  EXPECT_TRUE(AnyLineMatches(t.Output(1), R"(^\* 1\s+<null>)"));
+      AnyLineMatches(t.Output(0), R"(^rewind: \[process \d+ exited with code 03\] here)"));
+  // The process stays, stopped at its exit.
+  EXPECT_TRUE(Contains(t.Output(0), "No more reverse-execution history."));
+  EXPECT_TRUE(AnyLineMatches(t.Output(1), R"(^\* 1\s+process \d+)"));
+}
+
+// The end of the recording is not the end of the session (as in rr): the
+// process stays at its exit, gdb is told there is no more history, and
+// reverse execution goes on from there.
+TEST_F(GdbForwardTest, ReverseExecutionGoesOnFromTheExit) {
+  GdbTranscript t = Gdb({"continue",          // 0
+                         "info inferiors",    // 1
+                         "break Leaf",        // 2
+                         "reverse-continue",  // 3
+                         "reverse-step",      // 4
+                         "print depth",       // 5
+                         "delete",            // 6
+                         "continue",          // 7
+                         "monitor when"});    // 8
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(Contains(t.Output(0), "No more reverse-execution history."));
+  EXPECT_TRUE(AnyLineMatches(t.Output(0), R"(^rewind: \[process \d+ exited with code 03\] here)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(1), R"(^\* 1\s+process \d+)")) << t.Output(1);
+  EXPECT_TRUE(StoppedAt(t.Output(3), kFile, Line("@leaf-body"), "Leaf"));
+  EXPECT_TRUE(Contains(t.Output(3), "Breakpoint 1, Leaf (depth=3)"));
+  EXPECT_FALSE(Contains(t.Output(4), "rewind:")) << t.Output(4);
+  EXPECT_TRUE(StoppedAt(t.Output(4), kFile, Line("@middle-call"), "Middle"));
+  EXPECT_TRUE(Printed(t.Output(5), "2"));
+  // Forward again to the same end, which is reported the same way.
+  EXPECT_TRUE(Contains(t.Output(7), "No more reverse-execution history."));
+  EXPECT_TRUE(AnyLineMatches(t.Output(7), R"(^rewind: \[process \d+ exited with code 03\] here)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(8), R"(^Current event: (\d+) \(of \d+\))"));
 }
 
 // Other programs: a crash and a recording cut short.

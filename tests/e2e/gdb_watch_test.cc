@@ -72,7 +72,7 @@ TEST_F(GdbWatchTest, WatchOnAPageSharedWithHotDataStopsExactlyAtEachWrite) {
   // 400 writes of each of two arrays per round share the page: the watch
   // took them all as faults and let them through.
   EXPECT_GE(PageFaults(t.Output(8)), 4 * 2 * 400);
-  EXPECT_TRUE(AnyLineMatches(t.Output(9), R"(^\[Inferior 1 \(process \d+\) exited normally\]$)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(9), R"(^rewind: \[process \d+ exited normally\] here)"));
 }
 
 TEST_F(GdbWatchTest, WatchOfA64ByteArrayTheDebugRegistersCouldNotHold) {
@@ -206,7 +206,7 @@ TEST_F(GdbWatchTest, WriteByAnEmulatedReadIntoAHeapObject) {
   EXPECT_EQ(frames.back().function, "main");
   EXPECT_EQ(frames.back().line, SourceLine(kSource, "@read-call"));
   EXPECT_TRUE(Contains(t.Output(5), "at the event boundary"));
-  EXPECT_TRUE(AnyLineMatches(t.Output(7), R"(^\[Inferior 1 \(process \d+\) exited normally\]$)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(7), R"(^rewind: \[process \d+ exited normally\] here)"));
 }
 
 TEST_F(GdbWatchTest, TheProgramsOwnProtectionAndSigsegvOnAWatchedPage) {
@@ -244,7 +244,7 @@ TEST_F(GdbWatchTest, TheProgramsOwnProtectionAndSigsegvOnAWatchedPage) {
   EXPECT_TRUE(Printed(t.Output(6), "1"));
   // munmap of the watched page is a change too: gdb can no longer read it.
   EXPECT_TRUE(Contains(t.Output(7), "Old value = 22\nNew value = <unreadable>\n"));
-  EXPECT_TRUE(AnyLineMatches(t.Output(8), R"(^\[Inferior 1 \(process \d+\) exited normally\]$)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(8), R"(^rewind: \[process \d+ exited normally\] here)"));
 }
 
 }  // namespace
