@@ -38,6 +38,8 @@ struct ReplayArgs {
   pid_t process = 0;
   bool from_fork = false;
   bool crash = false;
+  std::optional<uint64_t> goto_event;
+  bool keep_serving = false;
 };
 
 // The fatal signal of a crashed process: where --crash stops.
@@ -208,6 +210,14 @@ int Serve(ReplayArgs args, const std::string& dir) {
                std::to_string(crash.tid) + ") receives its fatal " + SignalName(crash.signo) +
                ", event " + std::to_string((*timeline)->live().event_number()));
   }
+  if (args.goto_event) {
+    Status reached = (*timeline)->GotoEvent(*args.goto_event);
+    if (!reached.ok()) {
+      PrintError("cannot start at event " + std::to_string(*args.goto_event) + ": " +
+                 reached.message());
+      return kExitFailure;
+    }
+  }
   // Ctrl-C is gdb's: it reaches us as the protocol's interrupt byte.
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
@@ -246,14 +256,21 @@ int Serve(ReplayArgs args, const std::string& dir) {
       return *status;
     }
   }
-  auto socket = listener->Accept();
-  if (!socket.ok()) {
-    PrintError(socket.status().message());
-    return kExitFailure;
-  }
-  gdbserver::GdbServer server(target, socket->get(), socket->get());
-  Status s = server.Serve();
-  if (!s.ok()) PrintError(s.message());
+  Status s = Status::Ok();
+  do {
+    auto socket = listener->Accept();
+    if (!socket.ok()) {
+      PrintError(socket.status().message());
+      return kExitFailure;
+    }
+    gdbserver::GdbServer server(target, socket->get(), socket->get());
+    s = server.Serve();
+    if (!s.ok()) PrintError(s.message());
+    if (args.keep_serving) {
+      printf("rewind: gdb left; still serving on 127.0.0.1:%u (Ctrl-C ends)\n", listener->port());
+      fflush(stdout);
+    }
+  } while (args.keep_serving);
   if (gdb_pid > 0) return WaitForGdb(gdb_pid);
   return s.ok() ? 0 : kExitFailure;
 }
@@ -303,6 +320,15 @@ std::optional<int> ParseReplayArgs(const Args& args, ReplayArgs* out) {
                                     "debug the process that crashed, stopped at the\n"
                                     "fatal signal (bt, watch -l, reverse-continue);\n"
                                     "it picks the process, so no -p or -f");
+  uint64_t goto_event = 0;
+  CLI::Option* goto_option = app.add_option("-g,--goto", goto_event,
+                                            "start where EVENT events have been replayed (as\n"
+                                            "'rewind dump' and 'monitor when' number them), with\n"
+                                            "the history before it to go back into");
+  goto_option->type_name("EVENT")->check(IntegerIn(0, INT64_MAX, "an event number"));
+  CLI::Option* keep = app.add_flag("-k,--keep-serving", out->keep_serving,
+                                   "with -s: after gdb detaches, serve the next gdb\n"
+                                   "from where the last one left");
   CLI::Option* gdb = app.add_option("--gdb", out->gdb, "the gdb to start (gdb)");
   gdb->type_name("PATH");
   bool software_watchpoints = false;
@@ -314,13 +340,16 @@ std::optional<int> ParseReplayArgs(const Args& args, ReplayArgs* out) {
   crash->excludes(process)->excludes(fork_option);
   serve->excludes(stdio);
   gdb->excludes(serve)->excludes(stdio);
-  for (CLI::Option* debugging : {serve, stdio, process, fork_option, crash, gdb}) {
+  keep->needs(serve);
+  for (CLI::Option* debugging :
+       {serve, stdio, process, fork_option, crash, gdb, goto_option, keep}) {
     autopilot->excludes(debugging);
   }
   std::optional<int> done = line.Parse(Args(args.begin(), dashes));
   if (done) return done;
 
   out->timeline.checkpoint_interval = std::chrono::milliseconds(interval_ms);
+  if (goto_option->count() > 0) out->goto_event = goto_event;
   if (process->count() > 0) out->process = exec_pid;
   if (fork_option->count() > 0) {
     out->process = fork_pid;

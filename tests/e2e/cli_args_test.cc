@@ -79,6 +79,12 @@ TEST_F(CliArgsTest, BadNumbersAreRefused) {
       {{"replay", "-s", "80x", "TRACE"},
        "replay",
        "--serve: '80x' is not a port number (0 to 65535)"},
+      {{"replay", "--stdio", "-g", "abc", "TRACE"},
+       "replay",
+       "--goto: 'abc' is not an event number (0 or more)"},
+      {{"replay", "--stdio", "-g", "-3", "TRACE"},
+       "replay",
+       "--goto: '-3' is not an event number (0 or more)"},
       {{"replay", "--stdio", "-p", "notapid", "TRACE"},
        "replay",
        "--process: 'notapid' is not a process id (1 to 2147483647)"},
@@ -148,6 +154,8 @@ TEST_F(CliArgsTest, OptionsThatDoNotGoTogetherAreRefused) {
       {{"replay", "--stdio", "-p", "1", "-f", "1", "TRACE"}, "replay", "--process excludes --fork"},
       {{"replay", "-s", "0", "--stdio", "TRACE"}, "replay", "--serve excludes --stdio"},
       {{"replay", "--crash", "-p", "1", "TRACE"}, "replay", "--process excludes --crash"},
+      {{"replay", "--stdio", "-k", "TRACE"}, "replay", "--keep-serving requires --serve"},
+      {{"replay", "-a", "-g", "5", "TRACE"}, "replay", "--autopilot excludes --goto"},
       {{"replay", "-a", "TRACE", "--", "-batch"},
        "replay",
        "arguments after -- are for the gdb that rewind starts, and -a starts none"},
@@ -204,7 +212,7 @@ TEST_F(CliArgsTest, HelpListsTheCommandsAndEachCommandsOptions) {
   RunResult replay = Rewind({"help", "replay"}, Quick());
   for (const char* option :
        {"--serve", "--stdio", "--checkpoint-interval", "--max-checkpoints", "--process", "--fork",
-        "--crash", "--gdb", "--software-watchpoints", "--autopilot"}) {
+        "--crash", "--gdb", "--software-watchpoints", "--autopilot", "--goto", "--keep-serving"}) {
     EXPECT_TRUE(Contains(replay.out, option)) << replay.out;
   }
   EXPECT_EQ(Rewind({"--help"}, Quick()).out, help.out);
