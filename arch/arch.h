@@ -205,6 +205,14 @@ class Arch {
 
   // --- gdb ----------------------------------------------------------------
   virtual std::span<const GdbRegister> GdbRegisters() const = 0;
+  // The address of the thread's glibc struct pthread, found from its
+  // general registers (thread-local variables, gdbserver/thread_local_address.h);
+  // nullopt where the general registers do not hold the thread pointer
+  // (AArch64: tpidr_el0 is in NT_ARM_TLS, not yet read here).
+  virtual std::optional<uint64_t> TcbAddress(const Registers& r) const {
+    (void)r;
+    return std::nullopt;
+  }
   virtual std::string_view TargetXml() const = 0;
   // regset note type holding the extended (FP/vector) state, and its size.
   virtual int FpRegsetType() const = 0;

@@ -96,6 +96,14 @@ class DebugTarget {
     (void)path;
     return std::nullopt;
   }
+  // qGetTLSAddr: the address of the thread-local variable at `offset` in
+  // the TLS block of the module whose link_map is at `link_map`.
+  virtual Expected<uint64_t> ThreadLocalAddress(int tid, uint64_t link_map, uint64_t offset) {
+    (void)tid;
+    (void)link_map;
+    (void)offset;
+    return Status(ErrorCode::kUnsupported, "this target has no thread-local storage");
+  }
   // The siginfo of the signal thread `tid` stopped for, in the kernel's
   // siginfo_t layout of arch() (qXfer:siginfo:read, gdb's $_siginfo); an
   // error when that thread did not stop for a signal.

@@ -5,10 +5,15 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <sstream>
 
+#include "core/elf_image.h"
 #include "core/proc_maps.h"
 #include "debugger/time_travel_commands.h"
+#include "gdbserver/thread_local_address.h"
 
 namespace rwd::gdbserver {
 
@@ -239,6 +244,42 @@ std::optional<std::string> ReplayTarget::GeneratedFile(const std::string& path) 
 Expected<std::vector<uint8_t>> ReplayTarget::Siginfo(int tid) {
   if (tid <= 0) tid = CurrentThread();
   return session_.StoppedSignalInfo(tid);
+}
+
+Expected<uint64_t> ReplayTarget::ThreadLocalAddress(int tid, uint64_t link_map, uint64_t offset) {
+  RETURN_IF_ERROR(session_.CheckLive());
+  if (tid <= 0) tid = CurrentThread();
+  replayer::ReplaySession& live = session_.live();
+  ASSIGN_OR_RETURN(arch::Registers regs, live.GetRegisters(tid));
+  std::optional<uint64_t> tcb = arch().TcbAddress(regs);
+  if (!tcb) {
+    return Status(ErrorCode::kUnsupported, "thread-local variables are not supported on " +
+                                               std::string(arch().name()) + " yet");
+  }
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(live.live_tid()));
+  TlsLookup lookup;
+  lookup.tcb = *tcb;
+  lookup.read = [&live](uint64_t addr, size_t len) { return live.ReadMemory(addr, len); };
+  // glibc's descriptors are in libc (libpthread before glibc 2.34).
+  std::map<std::string, std::vector<uint8_t>> images;
+  lookup.symbol = [&](std::string_view name) -> std::optional<uint64_t> {
+    for (const auto& [recorded, copy] : live.mapped_files()) {
+      std::string file = std::filesystem::path(recorded).filename();
+      if (file.rfind("libc.so", 0) != 0 && file.rfind("libpthread.so", 0) != 0) continue;
+      std::optional<MemoryMapping> mapping = FindMapping(maps, copy);
+      if (!mapping) continue;
+      auto [it, added] = images.try_emplace(copy);
+      if (added) {
+        std::ifstream in(copy, std::ios::binary);
+        it->second.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      }
+      if (auto at = ElfImage(it->second).SymbolOffset(name)) {
+        return mapping->start - mapping->offset + *at;
+      }
+    }
+    return std::nullopt;
+  };
+  return gdbserver::ThreadLocalAddress(lookup, link_map, offset);
 }
 
 std::string ReplayTarget::Monitor(const std::string& command) {

@@ -38,6 +38,7 @@ class ReplayTarget : public DebugTarget {
   std::string HostPathFor(const std::string& path) override;
   std::optional<std::string> GeneratedFile(const std::string& path) override;
   Expected<std::vector<uint8_t>> Siginfo(int tid) override;
+  Expected<uint64_t> ThreadLocalAddress(int tid, uint64_t link_map, uint64_t offset) override;
   std::string Monitor(const std::string& command) override;
   void Kill() override {}
   Status Restart() override;

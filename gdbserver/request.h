@@ -23,10 +23,10 @@ namespace rwd::gdbserver {
 struct QuerySupported {
   std::vector<std::string> features;
 };
-struct StartNoAckMode {};        // QStartNoAckMode
-struct QueryHaltReason {};       // ?
-struct ReadRegisters {};         // g
-struct ReadRegister {            // p n
+struct StartNoAckMode {};   // QStartNoAckMode
+struct QueryHaltReason {};  // ?
+struct ReadRegisters {};    // g
+struct ReadRegister {       // p n
   uint64_t number = 0;
 };
 // G, P, M, X: refused during replay, so only what tells a write that
@@ -53,10 +53,10 @@ struct Breakpoint {  // Z/z type,addr,kind
 };
 struct QueryVCont {};  // vCont?
 struct VContAction {
-  char action = 'c';  // c, C, s, S, t, r
-  int gdb_signal = 0;  // C/S only
+  char action = 'c';               // c, C, s, S, t, r
+  int gdb_signal = 0;              // C/S only
   std::optional<ThreadId> thread;  // nullopt: the default action
-  uint64_t range_start = 0;  // r only
+  uint64_t range_start = 0;        // r only
   uint64_t range_end = 0;
 };
 struct VCont {  // vCont;action[:thread]...
@@ -76,10 +76,10 @@ struct XferRead {  // qXfer:object:read:annex:offset,length
   uint64_t offset = 0;
   uint64_t length = 0;
 };
-struct ThreadListFirst {};    // qfThreadInfo
-struct ThreadListNext {};     // qsThreadInfo
-struct QueryCurrentThread {}; // qC
-struct SetThread {            // Hg / Hc
+struct ThreadListFirst {};     // qfThreadInfo
+struct ThreadListNext {};      // qsThreadInfo
+struct QueryCurrentThread {};  // qC
+struct SetThread {             // Hg / Hc
   char operation = 'g';
   ThreadId thread;
 };
@@ -108,6 +108,11 @@ struct FileClose {  // vFile:close:fd
 struct FileFstat {  // vFile:fstat:fd
   int64_t fd = 0;
 };
+struct GetTlsAddress {  // qGetTLSAddr:thread,offset,lm
+  ThreadId thread;
+  uint64_t offset = 0;
+  uint64_t link_map = 0;
+};
 struct QueryAttached {};  // qAttached[:pid]
 struct SymbolLookup {};   // qSymbol:... (the server needs no symbols)
 struct KillProcess {};    // vKill;pid
@@ -115,9 +120,9 @@ struct ExtendedMode {};   // !
 // vRun;hex-program;hex-arg...: start the program again. A replay has one
 // program and its recorded arguments, so they are not kept.
 struct RunProgram {};
-struct Detach {};         // D[;pid]
-struct Kill {};           // k
-struct MonitorCommand {   // qRcmd,hex
+struct Detach {};        // D[;pid]
+struct Kill {};          // k
+struct MonitorCommand {  // qRcmd,hex
   std::string command;
 };
 // Anything else: the protocol's empty reply ("not supported").
@@ -126,12 +131,11 @@ struct Unsupported {
 };
 
 using Request =
-    std::variant<QuerySupported, StartNoAckMode, QueryHaltReason, ReadRegisters,
-                 ReadRegister, WriteState, ReadMemory, Breakpoint, QueryVCont, VCont,
-                 LegacyResume, ReverseResume, XferRead, ThreadListFirst, ThreadListNext,
-                 QueryCurrentThread, SetThread, ThreadAlive, ThreadExtraInfo, FileSetFs,
-                 FileOpen, FilePread, FileClose, FileFstat, QueryAttached, SymbolLookup,
-                 KillProcess, ExtendedMode, RunProgram, Detach, Kill, MonitorCommand,
-                 Unsupported>;
+    std::variant<QuerySupported, StartNoAckMode, QueryHaltReason, ReadRegisters, ReadRegister,
+                 WriteState, ReadMemory, Breakpoint, QueryVCont, VCont, LegacyResume, ReverseResume,
+                 XferRead, ThreadListFirst, ThreadListNext, QueryCurrentThread, SetThread,
+                 ThreadAlive, ThreadExtraInfo, FileSetFs, FileOpen, FilePread, FileClose, FileFstat,
+                 GetTlsAddress, QueryAttached, SymbolLookup, KillProcess, ExtendedMode, RunProgram,
+                 Detach, Kill, MonitorCommand, Unsupported>;
 
 }  // namespace rwd::gdbserver

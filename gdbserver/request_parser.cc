@@ -290,6 +290,17 @@ Expected<Request> ParseFile(std::string_view args) {
   return Request(Unsupported{"vFile:" + std::string(args)});
 }
 
+Expected<Request> ParseGetTlsAddress(std::string_view args) {
+  size_t first = args.find(',');
+  size_t second = first == std::string_view::npos ? first : args.find(',', first + 1);
+  if (second == std::string_view::npos) return Malformed("qGetTLSAddr", args);
+  std::optional<ThreadId> thread = ParseThreadId(args.substr(0, first));
+  std::optional<uint64_t> offset = ParseHexU64(args.substr(first + 1, second - first - 1));
+  std::optional<uint64_t> link_map = ParseHexU64(args.substr(second + 1));
+  if (!thread || !offset || !link_map) return Malformed("qGetTLSAddr", args);
+  return Request(GetTlsAddress{*thread, *offset, *link_map});
+}
+
 Expected<Request> ParseMonitor(std::string_view args) {
   std::optional<std::string> command = HexDecode(args);
   if (!command) return Malformed("qRcmd", args);
@@ -328,6 +339,7 @@ constexpr PacketRow kPacketTable[] = {
     {"T", Match::kPrefix, ParseThreadAlive},
     {"qThreadExtraInfo,", Match::kPrefix, ParseThreadExtraInfo},
     {"vFile:", Match::kPrefix, ParseFile},
+    {"qGetTLSAddr:", Match::kPrefix, ParseGetTlsAddress},
     {"qAttached", Match::kPrefix, NoArguments<QueryAttached>},
     {"qSymbol:", Match::kPrefix, NoArguments<SymbolLookup>},
     {"vKill", Match::kPrefix, NoArguments<KillProcess>},

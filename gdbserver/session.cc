@@ -34,14 +34,13 @@ constexpr size_t kConsoleChunk = 1024;
 constexpr size_t kMinPacketSize = 4096;
 
 int ToInt(int64_t value) {
-  return static_cast<int>(std::clamp<int64_t>(value, std::numeric_limits<int>::min(),
-                                              std::numeric_limits<int>::max()));
+  return static_cast<int>(
+      std::clamp<int64_t>(value, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
 }
 
 }  // namespace
 
-GdbSession::GdbSession(DebugTarget& target, Options options)
-    : target_(target), options_(options) {
+GdbSession::GdbSession(DebugTarget& target, Options options) : target_(target), options_(options) {
   // Replies are sized from packet_size; below this nothing useful fits.
   options_.packet_size = std::max<size_t>(options_.packet_size, kMinPacketSize);
 }
@@ -58,8 +57,8 @@ Reply GdbSession::Handle(std::string_view packet, const std::function<bool()>& i
 // --- connection -------------------------------------------------------------
 
 Reply GdbSession::Handle(const QuerySupported& request) {
-  multiprocess_ = std::find(request.features.begin(), request.features.end(),
-                            "multiprocess+") != request.features.end();
+  multiprocess_ = std::find(request.features.begin(), request.features.end(), "multiprocess+") !=
+                  request.features.end();
   std::string features = "PacketSize=" + HexNumber(options_.packet_size) +
                          ";QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+"
                          ";ReverseStep+;ReverseContinue+"
@@ -82,6 +81,18 @@ Reply GdbSession::Handle(const QueryAttached&) {
 }
 
 Reply GdbSession::Handle(const SymbolLookup&) { return Ok(); }
+
+Reply GdbSession::Handle(const GetTlsAddress& request) {
+  int tid = request.thread.IsSpecific() ? ToInt(request.thread.tid) : RegisterThread();
+  Expected<uint64_t> addr = target_.ThreadLocalAddress(tid, request.link_map, request.offset);
+  // gdb reports a failed qGetTLSAddr without our reason; the terminal shows it.
+  if (!addr.ok()) {
+    Reply reply = TextError(addr.status());
+    reply.notice = "rewind: " + addr.status().message();
+    return reply;
+  }
+  return One(HexNumber(*addr));
+}
 
 Reply GdbSession::Handle(const Unsupported&) { return One(""); }
 

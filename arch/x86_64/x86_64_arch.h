@@ -124,6 +124,10 @@ class X86_64Arch final : public Arch {
   bool WatchpointTrapsBeforeAccess() const override { return false; }
   std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
   bool KernelTrapsTscReads() const override;
+  // TLS_TCB_AT_TP: %fs points at struct pthread itself.
+  std::optional<uint64_t> TcbAddress(const Registers& r) const override {
+    return r.Word(kX86FsBase);
+  }
   bool EnableCpuidFaulting() const override;
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override;
   CloneArgPositions CloneArgs() const override { return CloneArgPositions{}; }

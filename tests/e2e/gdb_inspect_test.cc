@@ -1,8 +1,9 @@
 // What an rr user inspects in gdb beyond registers and memory (issue 15):
-// $_siginfo at a recorded fault (qXfer:siginfo:read) and `info proc
-// mappings` (vFile of /proc/PID/maps), and the state right after `monitor
-// goto` and `monitor restart`, with a real gdb against `rewind replay
-// --stdio` that has sourced `rewind gdbinit` (as gdb_driver.h does).
+// $_siginfo at a recorded fault (qXfer:siginfo:read), `info proc mappings`
+// (vFile of /proc/PID/maps), `p errno` and other thread-locals
+// (qGetTLSAddr), and the state right after `monitor goto` and `monitor
+// restart`, with a real gdb against `rewind replay --stdio` that has sourced
+// `rewind gdbinit` (as gdb_driver.h does).
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -114,6 +115,63 @@ TEST_F(GdbInspectTest, GotoAndRestartShowTheNewPointAtOnce) {
   ASSERT_EQ(regs.size(), 1u) << t.Output(9);
   EXPECT_EQ(regs[0].second, restart_pc);
   EXPECT_TRUE(Contains(t.Output(10), "Program received signal SIGSEGV"));
+}
+
+// `p errno`: qGetTLSAddr, answered from glibc's own layout descriptors.
+// errno is libc's; without libc's debug information gdb knows only its
+// address and needs the cast, with it the cast changes nothing.
+TEST_F(GdbInspectTest, ErrnoAfterAFailingSyscallIsThreadLocalAndRight) {
+  Recording rec = Record("errno_fail");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ASSERT_TRUE(Contains(rec.out, "errno 2")) << rec.out;
+  GdbOptions options;
+  options.setup = {"break AfterFailure", "run"};
+  GdbTranscript native = RunGdbNative(Program("errno_fail"), {"print/x (long) &errno"}, options);
+  GdbTranscript t = RunGdbOnReplay(
+      rec.trace, Program("errno_fail"),
+      {"break AfterFailure", "continue", "print (int) errno", "print/x (long) &errno"});
+  SCOPED_TRACE(t.Describe());
+  SCOPED_TRACE(native.Describe());
+  EXPECT_TRUE(Contains(t.Output(1), "Breakpoint 1, AfterFailure"));
+  EXPECT_TRUE(Printed(t.Output(2), "2"));  // ENOENT
+  // The same address as natively (both run without address randomization).
+  std::optional<std::string> address = PrintedValue(t.Output(3));
+  ASSERT_TRUE(address.has_value()) << t.Output(3);
+  EXPECT_TRUE(Contains(*address, "0x7")) << *address;
+  EXPECT_EQ(address, PrintedValue(native.Output(0)));
+}
+
+// Thread-locals of a multithreaded program: each thread at the breakpoint
+// sees its own errno (a different failing syscall per thread) and its own
+// __thread variable of the executable, as the program itself saw them.
+TEST_F(GdbInspectTest, ThreadLocalsOfEachThreadAreItsOwn) {
+  Recording rec = Record("mt_tls");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  int line = SourceLine("tests/programs/mt_tls.c", "pthread_barrier_wait(&g_barrier);");
+  std::string at = "break mt_tls.c:" + std::to_string(line);
+  std::vector<std::string> commands = {at, "continue"};
+  const std::vector<std::string> per_thread = {
+      "print self", "print (int) errno == seen->error", "print seen->error != 0",
+      "print tls_counter == 1000 * (self + 1)", "print tls_name"};
+  for (int hit = 0; hit < 2; ++hit) {
+    if (hit > 0) commands.push_back("continue");
+    commands.insert(commands.end(), per_thread.begin(), per_thread.end());
+  }
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("mt_tls"), commands);
+  SCOPED_TRACE(t.Describe());
+  std::set<std::string> threads_seen;
+  for (int hit = 0; hit < 2; ++hit) {
+    size_t base = 2 + hit * (per_thread.size() + 1);
+    EXPECT_TRUE(Contains(t.Output(base - 1), "hit Breakpoint 1")) << t.Output(base - 1);
+    std::optional<std::string> self = PrintedValue(t.Output(base));
+    ASSERT_TRUE(self.has_value()) << t.Output(base);
+    threads_seen.insert(*self);
+    EXPECT_TRUE(Printed(t.Output(base + 1), "1"));
+    EXPECT_TRUE(Printed(t.Output(base + 2), "1"));
+    EXPECT_TRUE(Printed(t.Output(base + 3), "1"));
+    EXPECT_TRUE(Contains(t.Output(base + 4), "\"worker-" + *self + "\\000")) << t.Output(base + 4);
+  }
+  EXPECT_EQ(threads_seen.size(), 2u);
 }
 
 }  // namespace

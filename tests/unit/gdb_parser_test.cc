@@ -204,6 +204,17 @@ TEST(GdbParser, Threads) {
   ExpectMalformed("qThreadExtraInfo,");
 }
 
+TEST(GdbParser, ThreadLocalAddress) {
+  auto tls = Parse<GetTlsAddress>("qGetTLSAddr:pe52.e53,10,7ffff7fc0200");
+  EXPECT_EQ(tls.thread, (ThreadId{0xe52, 0xe53}));
+  EXPECT_EQ(tls.offset, 0x10u);
+  EXPECT_EQ(tls.link_map, 0x7ffff7fc0200u);
+  ExpectMalformed("qGetTLSAddr:");
+  ExpectMalformed("qGetTLSAddr:p1.1,10");
+  ExpectMalformed("qGetTLSAddr:p1.1,zz,10");
+  ExpectMalformed("qGetTLSAddr:,10,20");
+}
+
 TEST(GdbParser, HostFiles) {
   EXPECT_EQ(Parse<FileSetFs>("vFile:setfs:0").pid, 0);
   auto open = Parse<FileOpen>("vFile:open:2f62696e2f6c73,0,1c0");
