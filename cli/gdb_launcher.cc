@@ -17,12 +17,13 @@ namespace rwd::cli {
 
 Expected<pid_t> LaunchGdb(const std::string& gdb, const std::string& exe,
                           const std::string& connect_command,
-                          const std::vector<std::string>& extra_args) {
+                          const std::vector<std::string>& extra_args,
+                          const std::string& init_commands) {
   // The init script reaches gdb as an inherited memory file, so nothing is
   // left on disk.
   ScopedFd init(memfd_create("rewind-gdbinit", 0));
   if (init.get() < 0) return ErrnoError("memfd_create");
-  std::string script = GdbInitScript();
+  std::string script = GdbInitScript() + init_commands;
   if (write(init.get(), script.data(), script.size()) != static_cast<ssize_t>(script.size())) {
     return ErrnoError("writing the gdb init script");
   }

@@ -12,10 +12,12 @@
 namespace rwd::cli {
 
 // Runs `gdb -q EXE -ex CONNECT_COMMAND EXTRA_ARGS...` in the foreground of
-// the terminal. Returns gdb's pid.
+// the terminal, with rewind's gdbinit and `init_commands` run first.
+// Returns gdb's pid.
 Expected<pid_t> LaunchGdb(const std::string& gdb, const std::string& exe,
                           const std::string& connect_command,
-                          const std::vector<std::string>& extra_args);
+                          const std::vector<std::string>& extra_args,
+                          const std::string& init_commands);
 // Waits until a connection is pending on `listen_fd` (nullopt) or gdb has
 // exited (its exit status; it is reaped).
 std::optional<int> WaitForConnection(int listen_fd, pid_t gdb);

@@ -11,6 +11,7 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/gdb_launcher.h"
+#include "cli/gdb_sysroot.h"
 #include "cli/program_lookup.h"
 #include "cli/trace_location.h"
 #include "core/wait_status.h"
@@ -236,12 +237,24 @@ int Serve(ReplayArgs args, const std::string& dir) {
   std::string exe = target.HostPathFor(target.ExecFile());
   std::string connect = "target extended-remote 127.0.0.1:" + std::to_string(listener->port());
   pid_t gdb_pid = -1;
+  std::unique_ptr<GdbSysroot> sysroot;
   if (args.serve_port >= 0) {
-    printf("rewind: serving %s on 127.0.0.1:%u\nconnect with:\n  gdb %s -ex '%s'\n", dir.c_str(),
-           listener->port(), exe.c_str(), connect.c_str());
+    // gdb has no packet by which a server can say that monitor goto or
+    // restart moved the program; rewind's gdbinit makes gdb look again.
+    printf(
+        "rewind: serving %s on 127.0.0.1:%u\nconnect with:\n  gdb %s -ex '%s'\n"
+        "(add -x FILE with the output of 'rewind gdbinit' for monitor goto and restart)\n",
+        dir.c_str(), listener->port(), exe.c_str(), connect.c_str());
     fflush(stdout);
   } else {
-    auto pid = LaunchGdb(args.gdb, exe, connect, args.gdb_args);
+    // The trace's copies of the libraries, read by gdb itself.
+    auto reader = trace::TraceReader::Open(dir);
+    if (reader.ok()) {
+      auto made = GdbSysroot::Create(**reader);
+      if (made.ok()) sysroot = std::move(*made);
+    }
+    auto pid =
+        LaunchGdb(args.gdb, exe, connect, args.gdb_args, sysroot ? sysroot->GdbCommands() : "");
     if (!pid.ok()) {
       PrintError(pid.status().message());
       return kExitFailure;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <regex>
 
 #include "tests/e2e/e2e_fixture.h"
@@ -73,6 +74,39 @@ TEST_F(GdbStartTest, KeepServingServesTheNextGdbWhereTheLastLeft) {
   ASSERT_FALSE(frames.empty()) << second.Output(1);
   EXPECT_EQ(frames[0].function, "Crash");
   EXPECT_TRUE(Contains(second.Output(2), "Program received signal SIGSEGV"));
+}
+
+// The gdb that `rewind replay` starts reads the libraries from the trace's
+// copies on this machine (a sysroot of links rewind makes and removes), not
+// through the protocol: no "Reading ... from remote target" per library and
+// debug file, no warning to set a sysroot, and symbols from every library.
+TEST_F(GdbStartTest, GdbStartedByRewindLoadsTheTracesCopiesLocally) {
+  Recording rec = Record("gdb_forward");
+  ASSERT_EQ(rec.exit_status, 3) << rec.Describe();
+  RunResult r = Rewind({"replay", rec.trace, "--", "-nx", "-batch", "-ex", "break Leaf", "-ex",
+                        "continue", "-ex", "info sharedlibrary", "-ex", "echo @@goto@@\\n", "-ex",
+                        "monitor goto 3", "-ex", "bt"});
+  std::string all = r.out + r.err;
+  SCOPED_TRACE(r.Describe() + "\n" + r.out);
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_TRUE(Contains(all, "Breakpoint 1, Leaf")) << all;
+  EXPECT_FALSE(Contains(all, "from remote target")) << all;
+  EXPECT_FALSE(Contains(all, "set sysroot")) << all;
+  EXPECT_FALSE(Contains(all, "target:")) << all;
+  static const std::regex kLibc(R"((/\S*rewind-sysroot-[^/\s]+)/\S*libc\.so\.6)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(all, m, kLibc)) << all;
+  EXPECT_TRUE(AnyLineMatches(all, R"(\sYes( \(\*\))?\s+\S*libc\.so\.6$)")) << all;
+  EXPECT_TRUE(AnyLineMatches(all, R"(\sYes( \(\*\))?\s+\S*libstdc\+\+\.so\.6$)")) << all;
+  // Its gdbinit (issue 15): right after `monitor goto`, bt shows the new
+  // point, not the registers gdb had cached in Leaf.
+  size_t mark = r.out.find("@@goto@@");
+  ASSERT_NE(mark, std::string::npos) << all;
+  std::string after_goto = r.out.substr(mark);
+  EXPECT_TRUE(Contains(after_goto, "#0 ")) << after_goto;
+  EXPECT_FALSE(Contains(after_goto, "Leaf")) << after_goto;
+  // Gone with the session.
+  EXPECT_FALSE(std::filesystem::exists(m[1].str())) << m[1].str();
 }
 
 }  // namespace
