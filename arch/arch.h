@@ -106,6 +106,12 @@ struct DecodedInsn {
   std::optional<uint64_t> branch_target;
 };
 
+// The modes AdoptTraceeCpuModes gave the tracer.
+struct TracerCpuModes {
+  bool tsc_faulting = false;
+  bool cpuid_faulting = false;
+};
+
 class Arch {
  public:
   virtual ~Arch() = default;
@@ -251,6 +257,20 @@ class Arch {
   virtual bool KernelTrapsTscReads() const = 0;
   // Arms faulting on cpuid for the calling thread if the CPU supports it.
   virtual bool EnableCpuidFaulting() const = 0;
+  // Gives the calling thread, and the threads and processes it creates
+  // afterwards, the CPU modes rewind's tracees run with (x86-64: rdtsc and
+  // rdtscp fault, and cpuid where the CPU can; nothing on AArch64). The
+  // kernel rewrites those modes at every switch between two tasks whose
+  // modes differ, and in a VM each rewrite exits to the hypervisor: a tracer
+  // without its tracees' modes pays that at every ptrace stop (DESIGN.md,
+  // "Measured facts"). The instructions then fault in the tracer too; a
+  // SIGSEGV handler installed here executes them with the mode lifted for
+  // that one instruction. Clock reads that are hot must not go through the
+  // vDSO, which executes rdtsc (core/clock.h). Call before creating threads.
+  virtual TracerCpuModes AdoptTraceeCpuModes() const = 0;
+  // In a child the tracer forked that will run untraced (gdb), before exec:
+  // the default modes again. Async-signal-safe.
+  virtual void DropTraceeCpuModes() const = 0;
   // The syscall the tracee runs to arm cpuid faulting on itself, or nullopt.
   virtual std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const = 0;
   // Argument positions of clone(2), whose order differs between

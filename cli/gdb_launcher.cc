@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "arch/arch.h"
 #include "cli/gdb_init.h"
 #include "core/scoped_fd.h"
 
@@ -38,6 +39,8 @@ Expected<pid_t> LaunchGdb(const std::string& gdb, const std::string& exe,
   if (pid == 0) {
     // gdb handles Ctrl-C itself (and forwards it to us as an interrupt).
     signal(SIGINT, SIG_DFL);
+    // gdb runs untraced, in the default CPU modes.
+    arch::HostArch().DropTraceeCpuModes();
     execvp(c_argv[0], c_argv.data());
     fprintf(stderr, "rewind: cannot start %s: %s\n", gdb.c_str(), strerror(errno));
     _exit(127);

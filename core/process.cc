@@ -48,7 +48,9 @@ std::vector<char*> CStrings(const std::vector<std::string>& v) {
     sched_setaffinity(0, sizeof(set), &set);
   }
   if (o.disable_aslr) personality(ADDR_NO_RANDOMIZE);
-  if (o.trap_tsc) prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
+  // Explicit either way: a tracer that adopted its tracees' modes passes
+  // rdtsc faulting on to every child.
+  prctl(PR_SET_TSC, o.trap_tsc ? PR_TSC_SIGSEGV : PR_TSC_ENABLE);
   if (!o.cwd.empty() && chdir(o.cwd.c_str()) != 0) _exit(126);
   if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(126);
   raise(SIGSTOP);

@@ -57,6 +57,9 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   // Tracer and tracee share one CPU: a ptrace stop costs ~10x more when
   // they sit on different vCPUs.
   ASSIGN_OR_RETURN(int cpu, PinToCpu(-1));
+  // With its tracees' CPU modes, the recorder's switches to and from them
+  // at every stop rewrite no mode (arch.h).
+  arch::HostArch().AdoptTraceeCpuModes();
   SpawnOptions spawn;
   spawn.exe = exe;
   spawn.argv = options.argv;
@@ -97,7 +100,7 @@ RecordSession::RecordSession(Process process, Tracee tracee,
                              const RecordOptions& options)
     : process_(std::move(process)),
       writer_(std::move(writer)),
-      last_flush_(std::chrono::steady_clock::now()),
+      last_flush_(CoarseNow()),
       slice_(kTimeSlice),
       on_fatal_signal_(options.on_fatal_signal) {
   if (options.chaos) chaos_.emplace();
@@ -118,7 +121,7 @@ Status RecordSession::Append(pid_t tid, trace::EventBody body) {
   event.body = std::move(body);
   RETURN_IF_ERROR(writer_->Append(event));
   // Bound what a killed recorder loses to the last half second.
-  auto now = std::chrono::steady_clock::now();
+  auto now = CoarseNow();
   if (now - last_flush_ > kFlushInterval) {
     last_flush_ = now;
     RETURN_IF_ERROR(writer_->Flush());
@@ -145,13 +148,12 @@ Expected<int> RecordSession::Run() {
       // Senders often signal twice at once: `timeout` signals its child and
       // then its whole process group. A repeat that soon is the same request,
       // not a user insisting.
-      bool repeat =
-          passed_on_at && std::chrono::steady_clock::now() - *passed_on_at > kSameStopRequestWindow;
+      bool repeat = passed_on_at && MonotonicNow() - *passed_on_at > kSameStopRequestWindow;
       if (!passed_on_at || repeat) {
         Expected<bool> stop = OnStopRequest(signo, repeat);
         if (!stop.ok()) return Fail(stop.status());
         if (*stop) return 128 + signo;
-        passed_on_at = std::chrono::steady_clock::now();
+        passed_on_at = MonotonicNow();
       }
     }
     Status s = Step();
@@ -164,7 +166,7 @@ Expected<int> RecordSession::Run() {
 
 Expected<bool> RecordSession::OnStopRequest(int signo, bool again) {
   RETURN_IF_ERROR(writer_->Flush());
-  last_flush_ = std::chrono::steady_clock::now();
+  last_flush_ = CoarseNow();
   if (!again) {
     for (const auto& [pid, process] : processes_) kill(pid, signo);
     return false;
@@ -207,7 +209,7 @@ void RecordSession::StashStop(const WaitStatus& ws) {
 Status RecordSession::Schedule(RecordTask& task) {
   current_ = &task;
   last_scheduled_ = task.tid();
-  task.slice_start = std::chrono::steady_clock::now();
+  task.slice_start = CoarseNow();
   slice_ = chaos_          ? std::chrono::steady_clock::duration(chaos_->SliceLength())
            : task.spinning ? std::chrono::steady_clock::duration(kSpinSlice)
                            : std::chrono::steady_clock::duration(kTimeSlice);
@@ -243,22 +245,32 @@ void RecordSession::SwitchAway(RecordTask& task) {
 Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
   switch (ws.kind) {
     case WaitStatus::Kind::kSyscallStop: {
-      ASSIGN_OR_RETURN(SyscallStopInfo info, task.tracee.GetSyscallInfo());
-      if (syscallbuf_ && info.ip == RWD_SB_UNTRACED_IP) {
-        // The syscall buffer's own call, stopped at only because this
-        // process runs under PTRACE_SYSCALL: the buffer records it.
-        return task.tracee.Resume(ResumeMode::kSyscall);
+      // A thread resumed with PTRACE_SYSCALL alternates entry and exit
+      // stops: after an entry we handled (`pending`), this is its exit, and
+      // the registers say all we need. Otherwise ask the kernel: an entry,
+      // the syscall buffer's own call, or the exit of a syscall begun before
+      // tracing (the program's first stop, in raise(SIGSTOP)), which has
+      // nothing to record.
+      if (!task.pending) {
+        ASSIGN_OR_RETURN(SyscallStopInfo info, task.tracee.GetSyscallInfo());
+        if (syscallbuf_ && info.ip == RWD_SB_UNTRACED_IP) {
+          // The syscall buffer's own call, stopped at only because this
+          // process runs under PTRACE_SYSCALL: the buffer records it.
+          return task.tracee.Resume(ResumeMode::kSyscall);
+        }
+        if (info.op == SyscallStopInfo::Op::kEntry) return OnSyscallEntry(task, info);
       }
-      if (info.op == SyscallStopInfo::Op::kEntry) return OnSyscallEntry(task, info);
-      RETURN_IF_ERROR(OnSyscallExit(task, info));
-      task.spinning = false;  // it made progress of its own
+      ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
+      if (task.pending) {
+        RETURN_IF_ERROR(OnSyscallExit(task, regs));
+        task.spinning = false;  // it made progress of its own
+      }
       if (current_ != &task) return Status::Ok();
-      auto regs = task.tracee.GetRegisters();
-      if (regs.ok()) task.boundary_regs = *regs;
+      task.boundary_regs = regs;
       task.boundary_memory.reset();
       task.state = RecordTask::State::kRunning;
       // An event boundary: the cheapest place to let a waiting thread run.
-      bool slice_over = std::chrono::steady_clock::now() - task.slice_start > slice_ ||
+      bool slice_over = CoarseNow() - task.slice_start > slice_ ||
                         (chaos_ && chaos_->SwitchAtBoundary());
       if (slice_over && OthersReady(task)) {
         SwitchAway(task);
@@ -414,9 +426,15 @@ Expected<std::optional<WaitStatus>> RecordSession::WaitForStop() {
 bool RecordSession::OnWakeup() {
   if (!current_) return true;
   RecordTask& task = *current_;
-  auto now = std::chrono::steady_clock::now();
   if (task.state == RecordTask::State::kInSyscall) {
-    if (now - task.syscall_start < kSyscallPatience || !OthersReady(task)) return false;
+    if (!OthersReady(task)) return false;
+    auto now = MonotonicNow();
+    if (task.syscall_start == std::chrono::steady_clock::time_point{}) {
+      // Nobody was waiting when the syscall began: be patient from now.
+      task.syscall_start = now;
+      return false;
+    }
+    if (now - task.syscall_start < kSyscallPatience) return false;
     // It blocks (or takes long): let another thread run meanwhile.
     Status s = RecordSyscallEntry(task);
     if (!s.ok()) {
@@ -428,6 +446,7 @@ bool RecordSession::OnWakeup() {
     return true;
   }
   if (task.state != RecordTask::State::kRunning || task.stop_sent) return false;
+  auto now = CoarseNow();
   bool place_signal = !task.deferred.empty() && now >= task.defer_deadline;
   bool preempt = now - task.slice_start > slice_ && OthersReady(task);
   if (place_signal || preempt) {

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/code_patcher.h"
 #include "core/probe_stub.h"
 #include "core/process.h"
@@ -130,7 +131,9 @@ class RecordSession {
 
   // --- syscalls (record_syscalls.cc) ---
   Status OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info);
-  Status OnSyscallExit(RecordTask& task, const SyscallStopInfo& info);
+  // `regs`: the thread's registers at the exit stop, updated when the
+  // recorder changes them.
+  Status OnSyscallExit(RecordTask& task, arch::Registers& regs);
   Status OnCloneEvent(RecordTask& task);
   // Keeps a copy of the #! script an execve ran, if it was one; its id or "".
   Expected<std::string> StoreScript(const std::string& open_path, const std::string& path);

@@ -118,7 +118,7 @@ void RecordSession::Defer(RecordTask& task, int signo, const std::vector<uint8_t
 }
 
 void RecordSession::SetDeferDeadline(RecordTask& task) {
-  task.defer_deadline = std::chrono::steady_clock::now() +
+  task.defer_deadline = CoarseNow() +
                         (task.computing ? std::chrono::milliseconds(0) : kSignalDelay);
 }
 

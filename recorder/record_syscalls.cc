@@ -138,7 +138,9 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
       return ErrnoError("skipping the denied syscall '" + std::string(row->name) + "'");
     }
   }
-  task.syscall_start = std::chrono::steady_clock::now();
+  // How long the syscall takes matters only while another thread waits to
+  // run (OnWakeup); the clock is read only then.
+  task.syscall_start = OthersReady(task) ? MonotonicNow() : std::chrono::steady_clock::time_point{};
   if (row->special == arch::Special::kExit || row->special == arch::Special::kExitGroup) {
     task.state = RecordTask::State::kExiting;
     ProcessState& process = ProcessOf(task);
@@ -252,15 +254,13 @@ Expected<trace::SyscallEvent> RecordSession::FinishSyscall(RecordTask& task,
   return event;
 }
 
-Status RecordSession::OnSyscallExit(RecordTask& task, const SyscallStopInfo& info) {
-  if (!task.pending) return Status::Ok();  // exit of a syscall begun before tracing
+Status RecordSession::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
   PendingSyscall pending = std::move(*task.pending);
   task.pending.reset();
   if (pending.recorded) return Status::Ok();
   const arch::Arch& arch = task.tracee.arch();
-  int64_t result = info.result;
+  int64_t result = arch.SyscallResult(regs);
   if (pending.deny_errno != 0) {
-    ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
     result = pending.forced_result.value_or(-pending.deny_errno);
     arch.SetSyscallResult(regs, result);
     RETURN_IF_ERROR(task.tracee.SetRegisters(regs));

@@ -80,7 +80,7 @@ struct RecordTask {
   bool reentering = false;
 
   std::vector<DeferredSignal> deferred;
-  std::chrono::steady_clock::time_point defer_deadline;
+  std::chrono::steady_clock::time_point defer_deadline;  // CoarseNow()
   // The last signal held back found no syscall in time and was placed by
   // fingerprint: the thread computes, and the next one is placed at once
   // instead of after the usual patience (a 1 ms timer must not wait 20 ms).
@@ -106,7 +106,9 @@ struct RecordTask {
     bool hashes_globals = false;
   };
   std::optional<BoundaryMemory> boundary_memory;
-  std::chrono::steady_clock::time_point slice_start;
+  std::chrono::steady_clock::time_point slice_start;  // CoarseNow()
+  // MonotonicNow() at the syscall's entry, or zero when no other thread was
+  // ready then.
   std::chrono::steady_clock::time_point syscall_start;
   // The thread group leader ended with SYS_exit while other threads go on:
   // the kernel keeps it as a zombie until they end. Never scheduled again.

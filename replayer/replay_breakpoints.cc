@@ -105,7 +105,9 @@ Status ReplaySession::PlantDeferred() {
 
 Expected<std::optional<ReplayStop>> ReplaySession::StepOverBreakpoint() {
   using Stop = std::optional<ReplayStop>;
-  if (!cur_ || at_end_) return Stop();
+  // Continue asks before every event: answer without a ptrace call when no
+  // breakpoint was reported.
+  if (!cur_ || at_end_ || !cur().reported_breakpoint) return Stop();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   uint64_t pc = arch().Pc(regs);
   if (cur().reported_breakpoint != pc || !cur().mm->breakpoints.count(pc)) return Stop();

@@ -54,13 +54,17 @@ bool ReplaySession::IsMaskedWait(const arch::SyscallInfo& row) { return row.wait
 
 Status ReplaySession::ReplayMaskedWait(const arch::SyscallInfo& row,
                                        const trace::SyscallEvent& ev) {
+  auto emulate = [&]() -> Status {
+    ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+    return EmulateSyscall(row, ev, regs);
+  };
   ASSIGN_OR_RETURN(const trace::Event* next, PeekEvent());
   auto* sig = next ? std::get_if<trace::SignalEvent>(&next->body) : nullptr;
   if (!sig || next->tid != cur().tid || sig->synchronous || !sig->fingerprint.empty()) {
-    return EmulateSyscall(row, ev);
+    return emulate();
   }
   ASSIGN_OR_RETURN(std::optional<TemporaryMask> mask, TemporaryMaskOf(tracee(), row, ev.args));
-  if (!mask) return EmulateSyscall(row, ev);  // the program's own mask let it in
+  if (!mask) return emulate();  // the program's own mask let it in
 
   const arch::Arch& a = arch();
   std::optional<std::array<uint64_t, 6>> args;

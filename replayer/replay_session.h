@@ -196,7 +196,9 @@ class ReplaySession {
   // Whether replay executes this syscall instead of emulating it (clone has
   // its own path).
   static bool RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
-  Status EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
+  // `regs`: the thread's registers at the syscall stop.
+  Status EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev,
+                        arch::Registers regs);
   // The next event is a SIGSYS the program's seccomp filter raised at the
   // current thread's syscall instead of running it.
   Expected<bool> NextIsSeccompTrap();

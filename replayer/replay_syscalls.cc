@@ -70,7 +70,8 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
   int64_t nr = a.SyscallNumber(regs);
   std::array<uint64_t, 6> args;
   for (int i = 0; i < 6; ++i) args[i] = a.SyscallArg(regs, i);
-  std::string seen = trace::DescribeSyscall(a, nr, args);
+  // For divergence messages only: not formatted on the common path.
+  auto seen = [&]() { return trace::DescribeSyscall(a, nr, args); };
 
   if (nr == RWD_SB_DIVERGED && cur_ && cur().syscallbuf != 0) return SyscallBufferDiverged();
   RETURN_IF_ERROR(CheckSyscallBatchDone(seen));
@@ -84,7 +85,7 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
   const arch::SyscallInfo* row = a.syscalls().Lookup(nr);
   if (auto* exec = std::get_if<trace::ExecEvent>(&ev->body)) {
     if (!row || row->special != arch::Special::kExecve) {
-      return Diverged("expected execve of " + exec->path + ", saw " + seen);
+      return Diverged("expected execve of " + exec->path + ", saw " + seen());
     }
     trace::ExecEvent copy = *exec;
     ConsumeEvent();
@@ -93,7 +94,7 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
     if (!row ||
         (row->special != arch::Special::kExitGroup && row->special != arch::Special::kExit)) {
       return Diverged("expected the " + std::string(exit->whole_process ? "process" : "thread") +
-                      " to exit, saw " + seen);
+                      " to exit, saw " + seen());
     }
     if (!exit->whole_process && cur().tid == cur().tgid) {
       // The leader's own exit while other threads go on: the kernel keeps
@@ -124,7 +125,7 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
   } else if (auto* entry = std::get_if<trace::SyscallEntryEvent>(&ev->body)) {
     if (entry->nr != nr || entry->args != args) {
       return Diverged("expected " + trace::DescribeSyscall(a, entry->nr, entry->args) +
-                      " to block, saw " + seen);
+                      " to block, saw " + seen());
     }
     ConsumeEvent();
     // Other threads ran while this one was in the syscall; it waits here for
@@ -133,15 +134,16 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
     return AfterEvent(step);
   } else if (auto* sc = std::get_if<trace::SyscallEvent>(&ev->body)) {
     if (sc->nr != nr) {
-      return Diverged("expected " + trace::DescribeSyscall(a, sc->nr, sc->args) + ", saw " + seen);
+      return Diverged("expected " + trace::DescribeSyscall(a, sc->nr, sc->args) + ", saw " +
+                      seen());
     }
     for (int i = 0; i < 6; ++i) {
       if (sc->args[i] != args[i]) {
-        return Diverged(seen + ": argument " + std::to_string(i + 1) + " is " + Hex(args[i]) +
+        return Diverged(seen() + ": argument " + std::to_string(i + 1) + " is " + Hex(args[i]) +
                         "; the recording had " + Hex(sc->args[i]));
       }
     }
-    if (!row) return Diverged("syscall " + seen + " is not in this rewind's syscall table");
+    if (!row) return Diverged("syscall " + seen() + " is not in this rewind's syscall table");
     trace::SyscallEvent copy = std::move(*sc);
     ConsumeEvent();
     if (row->special == arch::Special::kClone && copy.result > 0) {
@@ -149,20 +151,20 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
     } else if (RunsForReal(*row, copy)) {
       ASSIGN_OR_RETURN(bool trapped, NextIsSeccompTrap());
       if (trapped) {
-        RETURN_IF_ERROR(EmulateSyscall(*row, copy));
+        RETURN_IF_ERROR(EmulateSyscall(*row, copy, regs));
       } else {
         RETURN_IF_ERROR(ExecuteSyscall(*row, copy));
       }
     } else if (IsMaskedWait(*row) && copy.result < 0) {
       RETURN_IF_ERROR(ReplayMaskedWait(*row, copy));
     } else {
-      RETURN_IF_ERROR(EmulateSyscall(*row, copy));
+      RETURN_IF_ERROR(EmulateSyscall(*row, copy, regs));
     }
     if (copy.nr == RWD_SB_REGISTER && copy.result == 0) {
       RETURN_IF_ERROR(RegisterSyscallBuffer(copy.args[0]));
     }
   } else {
-    return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen);
+    return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen());
   }
   return AfterEvent(step);
 }
@@ -179,11 +181,11 @@ Expected<bool> ReplaySession::NextIsSeccompTrap() {
   return si_code == kSysSeccomp;
 }
 
-Status ReplaySession::EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+Status ReplaySession::EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev,
+                                     arch::Registers regs) {
   for (const trace::MemWrite& w : ev.writes) {
     RETURN_IF_ERROR(tracee().WriteMemory(w.addr, w.bytes));
   }
-  ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   arch().SetSyscallResult(regs, ev.result);
   RETURN_IF_ERROR(tracee().SetRegisters(regs));
   // event_number() already counts this event.

@@ -99,7 +99,8 @@ std::string DescribeEvent(const arch::Arch& arch, const Event& event) {
   if (auto* e = std::get_if<ExecEvent>(&event.body)) {
     std::string out = head + e->path;
     for (size_t i = 1; i < e->argv.size(); ++i) out += " " + e->argv[i];
-    return out + " (" + std::to_string(e->mappings.size()) + " file mappings)";
+    out += " (" + std::to_string(e->mappings.size()) + " file mappings";
+    return out + (e->cpuid_faulting ? ", cpuid recorded)" : ")");
   }
   if (auto* x = std::get_if<ExitEvent>(&event.body)) {
     head += x->whole_process ? "process " : "thread ";

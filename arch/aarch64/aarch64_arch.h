@@ -149,6 +149,10 @@ class AArch64Arch final : public Arch {
   bool KernelTrapsTscReads() const override { return true; }
   // AArch64 has no cpuid.
   bool EnableCpuidFaulting() const override { return false; }
+  // Tracees run in no special CPU mode here (counter reads are patched to
+  // trap, not made to fault): nothing for the tracer to share.
+  TracerCpuModes AdoptTraceeCpuModes() const override { return {}; }
+  void DropTraceeCpuModes() const override {}
   CloneArgPositions CloneArgs() const override {
     return CloneArgPositions{.flags = 0, .stack = 1, .parent_tid = 2, .child_tid = 4, .tls = 3};
   }

@@ -129,6 +129,9 @@ class X86_64Arch final : public Arch {
     return r.Word(kX86FsBase);
   }
   bool EnableCpuidFaulting() const override;
+  // x86_64_tracer_modes.cc.
+  TracerCpuModes AdoptTraceeCpuModes() const override;
+  void DropTraceeCpuModes() const override;
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override;
   CloneArgPositions CloneArgs() const override { return CloneArgPositions{}; }
   uint32_t AuditArch() const override { return 0xc000003e; }  // AUDIT_ARCH_X86_64

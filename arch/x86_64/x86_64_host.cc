@@ -18,10 +18,10 @@
 
 #include "arch/x86_64/syscall_numbers.h"
 #include "arch/x86_64/x86_64_arch.h"
+#include "arch/x86_64/x86_64_tracer_modes.h"
 
 #if defined(__x86_64__)
 #include <asm/prctl.h>
-#include <cpuid.h>
 #include <sys/user.h>
 #include <x86intrin.h>
 #endif
@@ -61,10 +61,9 @@ constexpr int kNtPrstatus = 1;  // NT_PRSTATUS from <elf.h>
 // the same features, so this is the size it returns.
 size_t HostXsaveSize() {
 #if defined(__x86_64__)
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (__get_cpuid_max(0, nullptr) >= 0xd) {
-    __cpuid_count(0xd, 0, eax, ebx, ecx, edx);
-    if (ebx >= kMinXsaveSize) return ebx;
+  if (TracerCpuid(0, 0).eax >= 0xd) {
+    uint32_t size = TracerCpuid(0xd, 0).ebx;
+    if (size >= kMinXsaveSize) return size;
   }
 #endif
   return kFallbackXsaveSize;
@@ -122,21 +121,20 @@ uint64_t RandomWord() {
   return value;
 }
 
-// cpuid as recorded: hide the features whose instructions the kernel cannot
-// make fault (rdrand, rdseed, rdpid), and hardware transactional memory,
-// whose aborts depend on timing, so libraries fall back to code we record.
-std::vector<uint64_t> MaskedCpuid(uint32_t leaf, uint32_t subleaf) {
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  __cpuid_count(leaf, subleaf, eax, ebx, ecx, edx);
+// The recorded cpuid values: the one place they are shaped. Hides the
+// features whose instructions the kernel cannot make fault (rdrand, rdseed,
+// rdpid), and hardware transactional memory, whose aborts depend on timing,
+// so libraries fall back to code we record. (A user-chosen baseline CPU
+// would narrow the values here too.)
+void MaskRecordedCpuid(uint32_t leaf, uint32_t subleaf, CpuidResult& r) {
   if (leaf == 1) {
-    ecx &= ~(1u << 30);  // RDRAND
+    r.ecx &= ~(1u << 30);  // RDRAND
   } else if (leaf == 7 && subleaf == 0) {
-    ebx &= ~(1u << 18);  // RDSEED
-    ebx &= ~(1u << 11);  // RTM
-    ebx &= ~(1u << 4);   // HLE
-    ecx &= ~(1u << 22);  // RDPID reads the CPU number from TSC_AUX
+    r.ebx &= ~(1u << 18);  // RDSEED
+    r.ebx &= ~(1u << 11);  // RTM
+    r.ebx &= ~(1u << 4);   // HLE
+    r.ecx &= ~(1u << 22);  // RDPID reads the CPU number from TSC_AUX
   }
-  return {eax, ebx, ecx, edx};
 }
 #endif
 
@@ -150,16 +148,22 @@ std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs,
                                                   const TrapInsn& insn) const {
 #if defined(__x86_64__)
   switch (insn.kind) {
+    // The tracer runs with its tracees' modes: these lift them for the one
+    // instruction (x86_64_tracer_modes.cc).
     case TrapInsnKind::kRdtsc:
-      return {__rdtsc()};
+      return {TracerReadTsc(nullptr)};
     case TrapInsnKind::kRdtscp: {
-      unsigned aux = 0;
-      uint64_t tsc = __rdtscp(&aux);
+      uint32_t aux = 0;
+      uint64_t tsc = TracerReadTsc(&aux);
       return {tsc, aux};
     }
-    case TrapInsnKind::kCpuid:
-      return MaskedCpuid(static_cast<uint32_t>(regs.Word(kX86Rax)),
-                         static_cast<uint32_t>(regs.Word(kX86Rcx)));
+    case TrapInsnKind::kCpuid: {
+      auto leaf = static_cast<uint32_t>(regs.Word(kX86Rax));
+      auto subleaf = static_cast<uint32_t>(regs.Word(kX86Rcx));
+      CpuidResult r = TracerCpuid(leaf, subleaf);
+      MaskRecordedCpuid(leaf, subleaf, r);
+      return {r.eax, r.ebx, r.ecx, r.edx};
+    }
     case TrapInsnKind::kRdrand:
     case TrapInsnKind::kRdseed: {
       // The kernel's pool instead of the instruction: same quality, and the

@@ -84,6 +84,8 @@ class FakeArch final : public arch::Arch {
   std::optional<int> TakeHwWatchpointHit(pid_t) const override { return std::nullopt; }
   bool KernelTrapsTscReads() const override { return true; }
   bool EnableCpuidFaulting() const override { return false; }
+  arch::TracerCpuModes AdoptTraceeCpuModes() const override { return {}; }
+  void DropTraceeCpuModes() const override {}
   std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override {
     return std::nullopt;
   }
