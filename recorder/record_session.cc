@@ -270,8 +270,8 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
       task.boundary_memory.reset();
       task.state = RecordTask::State::kRunning;
       // An event boundary: the cheapest place to let a waiting thread run.
-      bool slice_over = CoarseNow() - task.slice_start > slice_ ||
-                        (chaos_ && chaos_->SwitchAtBoundary());
+      bool slice_over =
+          CoarseNow() - task.slice_start > slice_ || (chaos_ && chaos_->SwitchAtBoundary());
       if (slice_over && OthersReady(task)) {
         SwitchAway(task);
         return Status::Ok();
@@ -427,14 +427,9 @@ bool RecordSession::OnWakeup() {
   if (!current_) return true;
   RecordTask& task = *current_;
   if (task.state == RecordTask::State::kInSyscall) {
-    if (!OthersReady(task)) return false;
-    auto now = MonotonicNow();
-    if (task.syscall_start == std::chrono::steady_clock::time_point{}) {
-      // Nobody was waiting when the syscall began: be patient from now.
-      task.syscall_start = now;
+    if (!OthersReady(task) || MonotonicNow() - task.syscall_start < kSyscallPatience) {
       return false;
     }
-    if (now - task.syscall_start < kSyscallPatience) return false;
     // It blocks (or takes long): let another thread run meanwhile.
     Status s = RecordSyscallEntry(task);
     if (!s.ok()) {

@@ -118,8 +118,8 @@ void RecordSession::Defer(RecordTask& task, int signo, const std::vector<uint8_t
 }
 
 void RecordSession::SetDeferDeadline(RecordTask& task) {
-  task.defer_deadline = CoarseNow() +
-                        (task.computing ? std::chrono::milliseconds(0) : kSignalDelay);
+  task.defer_deadline =
+      CoarseNow() + (task.computing ? std::chrono::milliseconds(0) : kSignalDelay);
 }
 
 Status RecordSession::RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,

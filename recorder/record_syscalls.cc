@@ -138,9 +138,8 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
       return ErrnoError("skipping the denied syscall '" + std::string(row->name) + "'");
     }
   }
-  // How long the syscall takes matters only while another thread waits to
-  // run (OnWakeup); the clock is read only then.
-  task.syscall_start = OthersReady(task) ? MonotonicNow() : std::chrono::steady_clock::time_point{};
+  // A real clock_gettime (core/clock.h): patience is 2 ms, finer than a tick.
+  task.syscall_start = MonotonicNow();
   if (row->special == arch::Special::kExit || row->special == arch::Special::kExitGroup) {
     task.state = RecordTask::State::kExiting;
     ProcessState& process = ProcessOf(task);

@@ -107,9 +107,7 @@ struct RecordTask {
   };
   std::optional<BoundaryMemory> boundary_memory;
   std::chrono::steady_clock::time_point slice_start;  // CoarseNow()
-  // MonotonicNow() at the syscall's entry, or zero when no other thread was
-  // ready then.
-  std::chrono::steady_clock::time_point syscall_start;
+  std::chrono::steady_clock::time_point syscall_start;  // MonotonicNow()
   // The thread group leader ended with SYS_exit while other threads go on:
   // the kernel keeps it as a zombie until they end. Never scheduled again.
   bool zombie = false;

@@ -16,7 +16,7 @@
 namespace rwd::arch {
 
 // Executes rdtsc (or rdtscp, storing TSC_AUX in *aux when aux is set),
-// lifting rdtsc faulting around it when the tracer adopted it.
+// lifting rdtsc faulting around it when the tracer adopted it and it faults.
 uint64_t TracerReadTsc(uint32_t* aux);
 
 struct CpuidResult {
