@@ -11,6 +11,7 @@
 
 #include <algorithm>
 
+#include "core/clock.h"
 #include "core/remote_syscall.h"
 #include "core/stack_hash.h"
 #include "core/thread_fork.h"
@@ -390,9 +391,9 @@ Expected<WaitStatus> ReplaySession::WaitFor(ReplayTask& t, bool interruptible) {
   if (!poll && !leads_others && !searching) return t.tracee.Wait();
   ScopedWakeupTimer timer(std::chrono::milliseconds(100));
   pid_t tid = t.tracee.tid();
-  auto started = std::chrono::steady_clock::now();
+  auto started = CoarseNow();
   return t.tracee.Wait([&]() {
-    if (searching && std::chrono::steady_clock::now() - started > kFingerprintPatience &&
+    if (searching && CoarseNow() - started > kFingerprintPatience &&
         fingerprint_noted_event_ != event_number()) {
       fingerprint_noted_event_ = event_number();
       fprintf(stderr,

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <iterator>
 
+#include "core/clock.h"
+
 namespace rwd::replayer {
 
 namespace {
@@ -50,7 +52,7 @@ class ScanProgress {
 
   // True when the debugger interrupted.
   bool Tick(const InterruptPoll& interrupted) {
-    auto now = std::chrono::steady_clock::now();
+    auto now = CoarseNow();
     if (now - last_poll_ < kPollEvery) return false;
     last_poll_ = now;
     if (now - last_report_ >= kReportEvery) {
@@ -70,7 +72,7 @@ class ScanProgress {
   uint64_t from_event_;
   uint64_t to_event_;
   uint64_t hits_ = 0;
-  std::chrono::steady_clock::time_point last_poll_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_poll_ = CoarseNow();
   std::chrono::steady_clock::time_point last_report_ = last_poll_;
 };
 
@@ -212,11 +214,11 @@ Expected<ReplayStop> Timeline::Continue(const InterruptPoll& poll) {
     return latched;
   };
   // Checkpoint spacing counts replay time only, not time spent stopped in
-  // the debugger.
-  auto started = std::chrono::steady_clock::now();
+  // the debugger. due() runs at every event boundary: a tick-fine clock that
+  // costs no syscall and no rdtsc (core/clock.h).
+  auto started = CoarseNow();
   auto due = [&]() {
-    return replay_time_since_checkpoint_ + (std::chrono::steady_clock::now() - started) >=
-           options_.checkpoint_interval;
+    return replay_time_since_checkpoint_ + (CoarseNow() - started) >= options_.checkpoint_interval;
   };
   live_->set_boundary_stop([&](uint64_t) { return interrupted() || due(); });
   live_->set_interrupt_poll(interrupted);
@@ -239,10 +241,10 @@ Expected<ReplayStop> Timeline::Continue(const InterruptPoll& poll) {
                 added.status().message().c_str());
       }
       replay_time_since_checkpoint_ = {};
-      started = std::chrono::steady_clock::now();
+      started = CoarseNow();
     }
   }
-  replay_time_since_checkpoint_ += std::chrono::steady_clock::now() - started;
+  replay_time_since_checkpoint_ += CoarseNow() - started;
   live_->set_boundary_stop(nullptr);
   live_->set_interrupt_poll(nullptr);
   return result;
