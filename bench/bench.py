@@ -164,6 +164,8 @@ def main():
     parser.add_argument("--gdb-iterations", type=int, default=2000,
                         help="Compute() iterations recorded by gdb (14 instructions each)")
     parser.add_argument("--no-gdb", action="store_true")
+    parser.add_argument("--only", metavar="REGEX",
+                        help="run only the workloads whose name matches (e.g. 'make|ls')")
     parser.add_argument("--output", help="also write the report to this file")
     args = parser.parse_args()
 
@@ -174,6 +176,9 @@ def main():
     thread_pool = os.path.join(build, "bench", "thread_pool")
     itimer_loop = os.path.join(build, "bench", "itimer_loop")
     ptrace_floor = [os.path.join(build, "bench", "ptrace_floor")]
+    make_modules = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "programs", "make_modules")
+    make_out = os.path.join(tempfile.gettempdir(), "rewind-bench-make-%d" % os.getpid())
     workloads = [
         ("cpu_bound", [cpu_bound], None),
         # The ptrace floor (issue #12): what a tracer stopping at every
@@ -192,6 +197,11 @@ def main():
         # through an atomic, spinning (no syscall) while they wait.
         ("spin ping-pong (600 hand-offs)",
          [os.path.join(build, "tests", "programs", "mt_spin_flag")], None),
+        # Issue #12: a process-heavy build, seven compilers and a linker
+        # (tests/programs/make_modules) into a fresh directory each run.
+        ("make -j2 (7 C files)", ["/bin/sh", "-c", 'rm -rf "$1" && mkdir "$1" && '
+                                  'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
+                                  make_modules], None),
     ]
 
     report = []
@@ -206,9 +216,12 @@ def main():
     results = []
     with tempfile.TemporaryDirectory(prefix="rewind-bench-") as scratch:
         for name, argv, floor, *record_args in workloads:
+            if args.only and not re.search(args.only, name):
+                continue
             print("  running %s ..." % name, file=sys.stderr, flush=True)
             results.append(bench_workload(rewind, name, argv, args.runs, scratch, floor,
                                           record_args[0] if record_args else ()))
+    shutil.rmtree(make_out, ignore_errors=True)
 
     header = "%-30s %10s %10s %10s %15s %15s %10s" % (
         "workload", "native", "record", "replay", "record/native", "replay/native", "trace")
@@ -238,13 +251,15 @@ def main():
                per_syscall(heavy["replay"])))
 
     say()
+    cpu = next((r for r in results if r["name"] == "cpu_bound"), None)
     if args.no_gdb:
         say("gdb record full: skipped (--no-gdb)")
+    elif cpu is None:
+        say("gdb record full: skipped (cpu_bound was not run)")
     elif not shutil.which("gdb"):
         say("gdb record full: skipped (gdb is not installed)")
     else:
         print("  running gdb record full ...", file=sys.stderr, flush=True)
-        cpu = results[0]
         m = re.search(rb"(\d+) iterations", run([cpu_bound]).out)
         seconds, insns, problem = bench_gdb_record_full(cpu_bound, args.gdb_iterations)
         if problem:
