@@ -208,14 +208,15 @@ Expected<ProbePages::Slot> ProbePages::Allocate(Tracee& tracee, uint64_t syscall
 
 namespace {
 
-// The patch a probe at `pc` would make, or kUnsupported with the reason.
-Expected<arch::ProbeSite> PlanAt(const Tracee& tracee, uint64_t pc) {
+// The patch a probe at `pc` would make, or kUnsupported with the reason;
+// `maps` are the thread's current mappings.
+Expected<arch::ProbeSite> PlanAt(const Tracee& tracee, uint64_t pc,
+                                 const std::vector<MemoryMapping>& maps) {
   const arch::Arch& arch = tracee.arch();
   const arch::ProbeEncoder* encoder = arch::ProbeEncoderFor(arch);
   if (encoder == nullptr) {
     return Unsupported("no probe stubs for " + std::string(arch.name()) + " yet");
   }
-  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee.tid()));
   auto mapping = std::find_if(maps.begin(), maps.end(),
                               [&](const MemoryMapping& m) { return m.start <= pc && pc < m.end; });
   if (mapping == maps.end() || !(mapping->prot & PROT_EXEC)) {
@@ -235,7 +236,13 @@ Expected<arch::ProbeSite> PlanAt(const Tracee& tracee, uint64_t pc) {
 }  // namespace
 
 Status ProbeStub::CheckSite(const Tracee& tracee, uint64_t pc) {
-  return PlanAt(tracee, pc).status();
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee.tid()));
+  return PlanAt(tracee, pc, maps).status();
+}
+
+Status ProbeStub::CheckSite(const Tracee& tracee, uint64_t pc,
+                            const std::vector<MemoryMapping>& maps) {
+  return PlanAt(tracee, pc, maps).status();
 }
 
 Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
@@ -243,7 +250,8 @@ Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64
                                        std::optional<ProbeMemCheck> mem) {
   const arch::Arch& arch = tracee.arch();
   const arch::ProbeEncoder* encoder = arch::ProbeEncoderFor(arch);
-  ASSIGN_OR_RETURN(arch::ProbeSite site, PlanAt(tracee, pc));
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee.tid()));
+  ASSIGN_OR_RETURN(arch::ProbeSite site, PlanAt(tracee, pc, maps));
 
   ASSIGN_OR_RETURN(arch::Registers now, tracee.GetRegisters());
   const uint64_t now_pc = arch.Pc(now);

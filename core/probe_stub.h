@@ -26,6 +26,7 @@
 
 #include "arch/probe_encoder.h"
 #include "arch/registers.h"
+#include "core/proc_maps.h"
 #include "core/status.h"
 #include "core/tracee.h"
 
@@ -111,6 +112,10 @@ class ProbeStub {
   // nothing written): lets the recorder choose fingerprint points replay
   // can find fast.
   static Status CheckSite(const Tracee& tracee, uint64_t pc);
+  // The same with the thread's mappings as read by the caller (a walk of
+  // single steps checks many sites between two mapping changes).
+  static Status CheckSite(const Tracee& tracee, uint64_t pc,
+                          const std::vector<MemoryMapping>& maps);
   uint64_t pc() const { return pc_; }
   // The bytes the patch covers, from pc.
   size_t patch_size() const { return original_.size(); }

@@ -214,9 +214,27 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
   // addresses and every signal of a timer walks the same loop.
   std::map<uint64_t, bool>& placeable = ProcessOf(task).probe_sites;
   std::map<uint64_t, int> repeats;
-  // The stack at the last visit of each site, to find a counter kept there.
+  // The stack at the last revisit of each site, to find a counter kept there.
   std::map<uint64_t, std::vector<uint8_t>> stacks;
   task.spinning = false;
+  // Read at the first check: the walk never steps over a syscall, so only
+  // a stack growing into its guard gap could change them meanwhile.
+  std::optional<std::vector<MemoryMapping>> maps;
+  // The check sweeps kilobytes of code around pc (milliseconds): it is made
+  // only where the walk would end, and a pc not checked yet is tracked as
+  // if a probe fitted. The walk ends where it did when every pc was checked
+  // at its first visit.
+  auto fits = [&](uint64_t pc) {
+    auto known = placeable.find(pc);
+    if (known != placeable.end()) return known->second;
+    if (!maps) {
+      Expected<std::vector<MemoryMapping>> read = ReadMappings(task.tid());
+      maps = read.ok() ? std::move(*read) : std::vector<MemoryMapping>();
+    }
+    bool ok = ProbeStub::CheckSite(task.tracee, pc, *maps).ok();
+    placeable.emplace(pc, ok);
+    return ok;
+  };
   for (int steps = 0; steps < kMaxStepsToProbeSite; ++steps) {
     // Never stop part-way through a repeating instruction: replay's probe
     // and breakpoints see it only at its start.
@@ -227,34 +245,38 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
     }
     uint64_t pc = arch.Pc(regs);
     auto known = placeable.find(pc);
-    if (known == placeable.end()) {
-      known = placeable.emplace(pc, ProbeStub::CheckSite(task.tracee, pc).ok()).first;
-    }
-    if (known->second) {
+    if (known == placeable.end() || known->second) {
       std::vector<arch::Registers>& seen = visits[pc];
+      bool revisit = !seen.empty();
       bool distinct = std::none_of(seen.begin(), seen.end(), [&](const arch::Registers& r) {
         return arch.SameValues(r, regs);
       });
       if (distinct) seen.push_back(regs);
-      if (seen.size() >= 3) return Status::Ok();
-      // A loop whose registers never change: a spin on a flag, or a counter
-      // kept on the stack, which the probe then compares as well.
-      std::vector<uint8_t> stack = FingerprintStackWindow(task.tracee, regs);
-      if (!distinct && ++repeats[pc] >= 3 && seen.size() == 1) {
-        if (std::optional<int32_t> offset = VaryingStackWord(stacks[pc], stack)) {
-          uint64_t value = 0;
-          size_t at = static_cast<size_t>(*offset + kVaryingStackBelowSp);
-          if (at + sizeof(value) <= stack.size()) {
-            std::memcpy(&value, stack.data() + at, sizeof(value));
-            *word = ProbeMemCheck{*offset, value};
+      if (seen.size() >= 3) {
+        if (fits(pc)) return Status::Ok();
+      } else if (revisit) {
+        // A loop whose registers never change: a spin on a flag, or a
+        // counter kept on the stack, which the probe then compares as well.
+        std::vector<uint8_t> stack = FingerprintStackWindow(task.tracee, regs);
+        if (!distinct && ++repeats[pc] >= 3 && seen.size() == 1) {
+          if (fits(pc)) {
+            if (std::optional<int32_t> offset = VaryingStackWord(stacks[pc], stack)) {
+              uint64_t value = 0;
+              size_t at = static_cast<size_t>(*offset + kVaryingStackBelowSp);
+              if (at + sizeof(value) <= stack.size()) {
+                std::memcpy(&value, stack.data() + at, sizeof(value));
+                *word = ProbeMemCheck{*offset, value};
+              }
+            }
+            task.spinning = !word->has_value();
+            return Status::Ok();
           }
+        } else {
+          stacks[pc] = std::move(stack);
         }
-        task.spinning = !word->has_value();
-        return Status::Ok();
       }
-      stacks[pc] = std::move(stack);
       // Past the budget for a better one, any site will do.
-      if (steps >= kStepsForDistinctSite) return Status::Ok();
+      if (steps >= kStepsForDistinctSite && fits(pc)) return Status::Ok();
     }
     // Never step into what must be recorded: syscalls and trapped
     // instructions stop the walk (replay falls back to a breakpoint there).

@@ -3,11 +3,13 @@
 // supplies lengths, operands and branch targets; the decisions are ours.
 #include <capstone/capstone.h>
 
+#include <array>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <unordered_map>
 
 #include "arch/x86_64/x86_64_probe.h"
 
@@ -38,7 +40,33 @@ struct Insn {
   std::string refusal;  // this instruction cannot be displaced at all
 };
 
+// What an instruction decodes to depends on its address and at most 15
+// bytes (the longest instruction); the key holds 16.
+struct DecodedKey {
+  uint64_t addr;
+  std::array<uint8_t, 16> bytes;
+  bool operator==(const DecodedKey&) const = default;
+};
+
+struct DecodedKeyHash {
+  size_t operator()(const DecodedKey& k) const {
+    uint64_t lo;
+    uint64_t hi;
+    std::memcpy(&lo, k.bytes.data(), 8);
+    std::memcpy(&hi, k.bytes.data() + 8, 8);
+    uint64_t h = (k.addr ^ lo) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (h >> 29) ^ hi) * 0xbf58476d1ce4e5b9ull;
+    return static_cast<size_t>(h ^ (h >> 32));
+  }
+};
+
 // A Capstone handle with operand details; one per call, so thread-safe.
+//
+// Decoding with details costs about a microsecond an instruction, and the
+// recorder's walk to a probe site plans up to hundreds of neighbouring sites
+// in a row, each sweeping the 8 KiB around it for branches: each thread
+// remembers what it decoded, by address and bytes, so a walk decodes each
+// instruction once.
 class Decoder {
  public:
   Decoder() {
@@ -58,6 +86,25 @@ class Decoder {
 
   // The instruction at the start of `code` (mapped at `addr`), if it decodes.
   std::optional<Insn> At(std::span<const uint8_t> code, uint64_t addr) {
+    DecodedKey key{addr, {}};
+    if (code.size() < key.bytes.size()) return Decode(code, addr);
+    std::memcpy(key.bytes.data(), code.data(), key.bytes.size());
+    auto& memo = Memo();
+    if (auto it = memo.find(key); it != memo.end()) return it->second;
+    if (memo.size() >= kMemoEntries) memo.clear();
+    return memo.emplace(key, Decode(code, addr)).first->second;
+  }
+
+ private:
+  // Enough for the windows of a few walks (~2 instructions per 8 bytes).
+  static constexpr size_t kMemoEntries = 1 << 16;
+
+  static std::unordered_map<DecodedKey, std::optional<Insn>, DecodedKeyHash>& Memo() {
+    thread_local std::unordered_map<DecodedKey, std::optional<Insn>, DecodedKeyHash> memo;
+    return memo;
+  }
+
+  std::optional<Insn> Decode(std::span<const uint8_t> code, uint64_t addr) {
     const uint8_t* bytes = code.data();
     size_t left = code.size();
     uint64_t address = addr;
@@ -67,14 +114,17 @@ class Decoder {
     return Classify();
   }
 
- private:
   bool InGroup(uint8_t group) const { return cs_insn_group(handle_, raw_, group); }
 
   Insn Classify() const {
     const cs_x86& x86 = raw_->detail->x86;
     Insn insn;
     insn.length = raw_->size;
-    const std::string name = std::string(raw_->mnemonic) + " at " + ProbeHex(raw_->address);
+    // For refusals only: formatting it for every instruction swept costs more
+    // than the decode.
+    const auto name = [&] {
+      return std::string(raw_->mnemonic) + " at " + ProbeHex(raw_->address);
+    };
     // Recorded even for instructions refused below: calls, loops and
     // xbegin name branch targets too.
     const bool branch = InGroup(X86_GRP_BRANCH_RELATIVE) || InGroup(X86_GRP_JUMP) ||
@@ -101,21 +151,21 @@ class Decoder {
       case X86_INS_JRCXZ:
       case X86_INS_JECXZ:
       case X86_INS_JCXZ:
-        insn.refusal = name + " cannot be displaced";
+        insn.refusal = name() + " cannot be displaced";
         return insn;
       default:
         break;
     }
     if (InGroup(X86_GRP_CALL) || InGroup(X86_GRP_RET) || InGroup(X86_GRP_INT) ||
         InGroup(X86_GRP_IRET)) {
-      insn.refusal = name + " cannot be displaced";
+      insn.refusal = name() + " cannot be displaced";
       return insn;
     }
     for (uint8_t i = 0; i < x86.op_count; ++i) {
       const cs_x86_op& op = x86.operands[i];
       if (op.type == X86_OP_MEM && op.mem.base == X86_REG_RIP) {
         if (x86.encoding.disp_offset == 0 || x86.encoding.disp_size != 4) {
-          insn.refusal = name + ": RIP-relative operand without a disp32";
+          insn.refusal = name() + ": RIP-relative operand without a disp32";
           return insn;
         }
         insn.disp_offset = x86.encoding.disp_offset;
@@ -130,7 +180,7 @@ class Decoder {
     // A 16-bit operand size truncates the target on AMD; never seen in
     // compiled code, so not worth emulating.
     if (x86.prefix[2] != 0) {
-      insn.refusal = name + " has an operand-size prefix";
+      insn.refusal = name() + " has an operand-size prefix";
       return insn;
     }
     if (raw_->id == X86_INS_JMP) {
@@ -142,7 +192,7 @@ class Decoder {
       insn.flow = Flow::kCond;
       insn.cc = x86.opcode[1] - 0x80;
     } else {
-      insn.refusal = name + " is a jump of an unknown form";
+      insn.refusal = name() + " is a jump of an unknown form";
     }
     return insn;
   }
