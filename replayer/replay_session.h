@@ -217,7 +217,7 @@ class ReplaySession {
   Status LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBatchEvent& batch);
   // At a syscall of the current thread (`seen`): the batch before it must
   // have been used up, else the program took another path than recorded.
-  Status CheckSyscallBatchDone(const std::string& seen);
+  Status CheckSyscallBatchDone(const std::function<std::string()>& seen);
   // The library found a buffered call that does not match its record.
   Status SyscallBufferDiverged();
   // --- exec (replay_exec.cc) ---

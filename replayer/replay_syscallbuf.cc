@@ -87,7 +87,7 @@ Status ReplaySession::LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBa
   return Status::Ok();
 }
 
-Status ReplaySession::CheckSyscallBatchDone(const std::string& seen) {
+Status ReplaySession::CheckSyscallBatchDone(const std::function<std::string()>& seen) {
   if (!cur_ || cur().syscallbuf == 0) return Status::Ok();
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));
   if (h.consumed >= h.count) return Status::Ok();
@@ -101,7 +101,7 @@ Status ReplaySession::CheckSyscallBatchDone(const std::string& seen) {
   }
   return Diverged("expected " + expected + " (buffered syscall " + std::to_string(h.consumed + 1) +
                   " of " + std::to_string(h.count) + " in event " +
-                  std::to_string(cur().batch_event) + "), saw " + seen);
+                  std::to_string(cur().batch_event) + "), saw " + seen());
 }
 
 Status ReplaySession::SyscallBufferDiverged() {
