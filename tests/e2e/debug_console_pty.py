@@ -4,7 +4,7 @@ long `continue` returns to the prompt where the replay got to, Ctrl-C at
 the prompt drops the line being typed, and the readline history is kept in
 $XDG_DATA_HOME/rewind/history across sessions (Ctrl-P recalls it).
 
-usage: debug_console_pty.py REWIND TRACE XDG_DATA_HOME   (a hot_loop trace)
+usage: debug_console_pty.py REWIND TRACE XDG_DATA_HOME   (a `hot_loop 8000000000` trace)
 Exits 0 when every check passes; otherwise prints what it saw and exits 1.
 """
 import os
@@ -35,7 +35,8 @@ def main():
     child.expect(r"Current event: (\d+) \(of (\d+)\)")
     total = int(child.match.group(2))
     child.expect(PROMPT)
-    # hot_loop runs 10^9 iterations without a syscall: seconds of replay.
+    # The trace's hot_loop runs 8 * 10^9 iterations without a syscall: seconds
+    # of replay.
     child.sendline("continue")
     child.expect("hot_loop: start")
     time.sleep(0.5)

@@ -256,7 +256,9 @@ TEST_F(DebugConsoleTest, InteractiveHistoryAndInterrupt) {
   }
   RunOptions slow;
   slow.timeout = std::chrono::seconds(120);
-  Recording rec = Record("hot_loop", {}, slow);
+  // 8 * 10^9 iterations: about 4 s of loop even on an idle machine, so the
+  // Ctrl-C lands inside the continue.
+  Recording rec = Record("hot_loop", {"8000000000"}, slow);
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
   RunOptions options;
   options.timeout = std::chrono::seconds(240);
