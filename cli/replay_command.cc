@@ -253,6 +253,12 @@ int Serve(ReplayArgs args, const std::string& dir) {
       auto made = GdbSysroot::Create(**reader);
       if (made.ok()) sysroot = std::move(*made);
     }
+    // The program by its recorded name too (gdb shows it in `info
+    // inferiors` and at detach), not the copy's content hash.
+    if (sysroot) {
+      std::string named = sysroot->PathFor(target.ExecFile());
+      if (!named.empty()) exe = named;
+    }
     auto pid =
         LaunchGdb(args.gdb, exe, connect, args.gdb_args, sysroot ? sysroot->GdbCommands() : "");
     if (!pid.ok()) {

@@ -84,7 +84,8 @@ TEST_F(GdbStartTest, GdbStartedByRewindLoadsTheTracesCopiesLocally) {
   Recording rec = Record("gdb_forward");
   ASSERT_EQ(rec.exit_status, 3) << rec.Describe();
   RunResult r = Rewind({"replay", rec.trace, "--", "-nx", "-batch", "-ex", "break Leaf", "-ex",
-                        "continue", "-ex", "info sharedlibrary", "-ex", "echo @@goto@@\\n", "-ex",
+                        "continue", "-ex", "info sharedlibrary", "-ex", "info inferiors", "-ex",
+                        "echo @@goto@@\\n", "-ex",
                         "monitor goto 3", "-ex", "bt"});
   std::string all = r.out + r.err;
   SCOPED_TRACE(r.Describe() + "\n" + r.out);
@@ -93,11 +94,16 @@ TEST_F(GdbStartTest, GdbStartedByRewindLoadsTheTracesCopiesLocally) {
   EXPECT_FALSE(Contains(all, "from remote target")) << all;
   EXPECT_FALSE(Contains(all, "set sysroot")) << all;
   EXPECT_FALSE(Contains(all, "target:")) << all;
-  static const std::regex kLibc(R"((/\S*rewind-sysroot-[^/\s]+)/\S*libc\.so\.6)");
+  static const std::regex kLibc(R"((/\S*\.rewind-sysroot-[^/\s]+)/\S*libc\.so\.6)");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(all, m, kLibc)) << all;
   EXPECT_TRUE(AnyLineMatches(all, R"(\sYes( \(\*\))?\s+\S*libc\.so\.6$)")) << all;
   EXPECT_TRUE(AnyLineMatches(all, R"(\sYes( \(\*\))?\s+\S*libstdc\+\+\.so\.6$)")) << all;
+  // Every file by its recorded name: the dynamic linker and the program
+  // too, never a copy's content hash.
+  EXPECT_TRUE(AnyLineMatches(all, R"(\sYes( \(\*\))?\s+\S*ld-linux\S*\.so\.2$)")) << all;
+  EXPECT_TRUE(AnyLineMatches(all, R"(^\* 1 .*\s/\S*/gdb_forward\s*$)")) << all;
+  EXPECT_FALSE(std::regex_search(all, std::regex("/[0-9a-f]{32}\\b"))) << all;
   // Its gdbinit (issue 15): right after `monitor goto`, bt shows the new
   // point, not the registers gdb had cached in Leaf.
   size_t mark = r.out.find("@@goto@@");
