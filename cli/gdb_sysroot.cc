@@ -44,8 +44,7 @@ Expected<std::unique_ptr<GdbSysroot>> GdbSysroot::Create(trace::TraceReader& rea
     ASSIGN_OR_RETURN(std::string copy, reader.LocalFileCopy(id));
     copies.emplace(path, copy);
   }
-  ASSIGN_OR_RETURN(std::string dir,
-                   MakeDirectory(copies.empty() ? "" : copies.begin()->second));
+  ASSIGN_OR_RETURN(std::string dir, MakeDirectory(copies.empty() ? "" : copies.begin()->second));
   std::unique_ptr<GdbSysroot> sysroot(new GdbSysroot(dir));
   std::error_code ec;
   fs::create_directory(sysroot->dir_ + "/by_name", ec);

@@ -85,8 +85,7 @@ TEST_F(GdbStartTest, GdbStartedByRewindLoadsTheTracesCopiesLocally) {
   ASSERT_EQ(rec.exit_status, 3) << rec.Describe();
   RunResult r = Rewind({"replay", rec.trace, "--", "-nx", "-batch", "-ex", "break Leaf", "-ex",
                         "continue", "-ex", "info sharedlibrary", "-ex", "info inferiors", "-ex",
-                        "echo @@goto@@\\n", "-ex",
-                        "monitor goto 3", "-ex", "bt"});
+                        "echo @@goto@@\\n", "-ex", "monitor goto 3", "-ex", "bt"});
   std::string all = r.out + r.err;
   SCOPED_TRACE(r.Describe() + "\n" + r.out);
   EXPECT_EQ(r.exit_status, 0);
