@@ -11,8 +11,8 @@
 #include <cstring>
 
 #include "arch/arch.h"
+#include "base/scoped_fd.h"
 #include "cli/gdb_init.h"
-#include "core/scoped_fd.h"
 
 namespace rwd::cli {
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "core/hex.h"
+#include "base/hex.h"
 #include "core/wait_status.h"
 
 namespace rwd::console {

@@ -4,8 +4,8 @@
 #include <charconv>
 #include <cinttypes>
 
+#include "base/hex.h"
 #include "console/command_table.h"
-#include "core/hex.h"
 #include "debugger/time_travel_commands.h"
 #include "trace/event_format.h"
 #include "trace/trace_reader.h"

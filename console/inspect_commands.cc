@@ -6,9 +6,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/hex.h"
 #include "console/backtrace.h"
 #include "console/command_table.h"
-#include "core/hex.h"
 
 namespace rwd::console {
 

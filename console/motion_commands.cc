@@ -1,9 +1,9 @@
 // Running and stepping, breakpoints and watchpoints (console/command_table.h).
 #include <charconv>
 
+#include "base/hex.h"
 #include "console/command_table.h"
 #include "console/source_stepper.h"
-#include "core/hex.h"
 
 namespace rwd::console {
 

@@ -2,8 +2,8 @@
 
 #include <functional>
 
+#include "base/hex.h"
 #include "console/backtrace.h"
-#include "core/hex.h"
 
 namespace rwd::console {
 

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.h"
+#include "base/status.h"
 
 struct Dwfl;
 struct Dwfl_Module;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "core/status.h"
+#include "base/status.h"
 #include "core/tracee.h"
 
 namespace rwd {

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "core/hex.h"
+#include "base/hex.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
 

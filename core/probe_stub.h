@@ -26,8 +26,8 @@
 
 #include "arch/probe_encoder.h"
 #include "arch/registers.h"
+#include "base/status.h"
 #include "core/proc_maps.h"
-#include "core/status.h"
 #include "core/tracee.h"
 
 namespace rwd {

@@ -17,7 +17,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "core/scoped_fd.h"
+#include "base/scoped_fd.h"
 
 namespace rwd {
 

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "core/scoped_fd.h"
-#include "core/status.h"
+#include "base/scoped_fd.h"
+#include "base/status.h"
 #include "core/wait_status.h"
 
 namespace rwd {

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "core/status.h"
+#include "base/status.h"
 #include "replayer/timeline.h"
 
 namespace rwd::debugger {

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <sstream>
 
-#include "core/hex.h"
+#include "base/hex.h"
 
 namespace rwd::debugger {
 

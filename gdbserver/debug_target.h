@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "core/status.h"
+#include "base/status.h"
 
 namespace rwd::gdbserver {
 

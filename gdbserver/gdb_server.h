@@ -29,7 +29,7 @@
 #include <functional>
 #include <string>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "gdbserver/connection.h"
 #include "gdbserver/debug_target.h"
 #include "gdbserver/packet_codec.h"

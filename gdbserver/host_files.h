@@ -17,7 +17,7 @@
 #include <map>
 #include <string>
 
-#include "core/scoped_fd.h"
+#include "base/scoped_fd.h"
 
 namespace rwd::gdbserver {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "gdbserver/debug_target.h"
 
 namespace rwd::gdbserver {

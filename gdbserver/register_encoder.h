@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "gdbserver/debug_target.h"
 
 namespace rwd::gdbserver {

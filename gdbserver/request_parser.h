@@ -13,7 +13,7 @@
 
 #include <string_view>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "gdbserver/request.h"
 
 namespace rwd::gdbserver {

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "core/scoped_fd.h"
-#include "core/status.h"
+#include "base/scoped_fd.h"
+#include "base/status.h"
 
 namespace rwd::gdbserver {
 

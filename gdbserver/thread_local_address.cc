@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string>
 
-#include "core/hex.h"
+#include "base/hex.h"
 
 namespace rwd::gdbserver {
 namespace {

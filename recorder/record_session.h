@@ -28,11 +28,11 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "core/clock.h"
 #include "core/code_patcher.h"
 #include "core/probe_stub.h"
 #include "core/process.h"
-#include "core/status.h"
 #include "core/tracee.h"
 #include "recorder/chaos_policy.h"
 #include "recorder/fatal_signal.h"

@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <cstring>
 
-#include "core/hex.h"
+#include "base/hex.h"
 #include "core/proc_maps.h"
 #include "preload/syscallbuf_abi.h"
 #include "recorder/preload_env.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "arch/syscall_table.h"
-#include "core/status.h"
+#include "base/status.h"
 #include "core/tracee.h"
 
 namespace rwd::recorder {

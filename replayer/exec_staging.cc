@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <optional>
 
+#include "base/scoped_fd.h"
 #include "core/proc_maps.h"
-#include "core/scoped_fd.h"
 
 namespace rwd::replayer {
 

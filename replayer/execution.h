@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "core/status.h"
+#include "base/status.h"
 #include "replayer/position.h"
 #include "replayer/replay_stop.h"
 

@@ -4,7 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/hex.h"
+#include "base/hex.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
 

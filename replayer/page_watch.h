@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "arch/arch.h"
-#include "core/status.h"
+#include "base/status.h"
 #include "core/tracee.h"
 
 namespace rwd::replayer {

@@ -2,7 +2,7 @@
 // replayer's own for fingerprints) and memory reads.
 #include <cinttypes>
 
-#include "core/hex.h"
+#include "base/hex.h"
 #include "replayer/replay_session.h"
 
 namespace rwd::replayer {

@@ -13,7 +13,7 @@
 
 #include <cstring>
 
-#include "core/hex.h"
+#include "base/hex.h"
 #include "replayer/replay_session.h"
 
 namespace rwd::replayer {

@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "core/code_patcher.h"
 #include "core/process.h"
-#include "core/status.h"
 #include "core/tracee.h"
 #include "replayer/exec_staging.h"
 #include "replayer/page_watch.h"

@@ -9,7 +9,7 @@
 #include <cinttypes>
 #include <cstring>
 
-#include "core/hex.h"
+#include "base/hex.h"
 #include "core/proc_maps.h"
 #include "core/stack_hash.h"
 #include "replayer/replay_session.h"

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstring>
 
-#include "core/hex.h"
+#include "base/hex.h"
 #include "preload/syscallbuf_abi.h"
 #include "replayer/replay_session.h"
 #include "trace/buffer_records.h"

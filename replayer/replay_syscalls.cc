@@ -15,7 +15,7 @@
 #include <cstring>
 #include <utility>
 
-#include "core/hex.h"
+#include "base/hex.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
 #include "preload/syscallbuf_abi.h"

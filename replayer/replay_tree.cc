@@ -8,7 +8,7 @@
 
 #include <cinttypes>
 
-#include "core/hex.h"
+#include "base/hex.h"
 #include "replayer/replay_session.h"
 #include "trace/event_format.h"
 

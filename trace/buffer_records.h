@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "arch/syscall_table.h"
-#include "core/status.h"
+#include "base/status.h"
 #include "trace/event.h"
 
 namespace rwd::trace {

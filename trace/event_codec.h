@@ -7,7 +7,7 @@
 // values and short data give kCorrupt with a message, never a crash.
 #pragma once
 
-#include "core/status.h"
+#include "base/status.h"
 #include "trace/byte_codec.h"
 #include "trace/event.h"
 

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <map>
 
-#include "core/hex.h"
+#include "base/hex.h"
 
 namespace rwd::trace {
 

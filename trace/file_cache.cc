@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/scoped_fd.h"
+#include "base/scoped_fd.h"
 #include "trace/content_hash.h"
 #include "trace/file_io.h"
 #include "trace/layout.h"

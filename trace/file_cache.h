@@ -21,7 +21,7 @@
 #include <map>
 #include <string>
 
-#include "core/status.h"
+#include "base/status.h"
 
 namespace rwd::trace {
 

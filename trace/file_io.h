@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/scoped_fd.h"
-#include "core/status.h"
+#include "base/scoped_fd.h"
+#include "base/status.h"
 
 namespace rwd::trace {
 

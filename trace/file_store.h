@@ -24,8 +24,8 @@
 #include <map>
 #include <string>
 
-#include "core/scoped_fd.h"
-#include "core/status.h"
+#include "base/scoped_fd.h"
+#include "base/status.h"
 
 namespace rwd::trace {
 

@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "trace/event.h"
 #include "trace/header.h"
 

@@ -3,20 +3,13 @@
 #include "arch/x86_64/x86_64_probe.h"
 
 #include <array>
-#include <cinttypes>
-#include <cstdio>
 #include <cstring>
 #include <initializer_list>
 
 #include "arch/x86_64/x86_64_arch.h"
+#include "base/hex.h"
 
 namespace rwd::arch {
-
-std::string ProbeHex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-  return buf;
-}
 
 namespace {
 
@@ -136,7 +129,7 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
                                     std::optional<ProbeMemCheck> mem) const {
   ProbeCode out;
   if (!site.refusal.empty() || site.original.size() < 5) {
-    out.refusal = site.refusal.empty() ? "probe site " + ProbeHex(site.pc) + " was not planned"
+    out.refusal = site.refusal.empty() ? "probe site " + Hex(site.pc) + " was not planned"
                                        : site.refusal;
     return out;
   }
@@ -194,8 +187,8 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   e.Emit({0xe9});
   e.Rel32(site.pc + site.original.size());
   if (!e.in_reach() || e.bytes().size() > code_slot_size()) {
-    out.refusal = "a trampoline at " + ProbeHex(code_addr) + " cannot serve a probe at " +
-                  ProbeHex(site.pc) + " (out of rel32 reach or too long)";
+    out.refusal = "a trampoline at " + Hex(code_addr) + " cannot serve a probe at " +
+                  Hex(site.pc) + " (out of rel32 reach or too long)";
     return out;
   }
   out.code = std::move(e.bytes());
@@ -207,7 +200,7 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   patch.Rel32(code_addr);
   if (!patch.in_reach()) {
     out.refusal =
-        "a trampoline at " + ProbeHex(code_addr) + " is out of reach of " + ProbeHex(site.pc);
+        "a trampoline at " + Hex(code_addr) + " is out of reach of " + Hex(site.pc);
     return out;
   }
   out.patch = std::move(patch.bytes());

@@ -66,9 +66,6 @@ class X86_64ProbeEncoder final : public ProbeEncoder {
 // may be longer. Returns a reason when it cannot (a target out of rel32
 // reach, an instruction that must not move, bytes that do not decode);
 // `out` is then unspecified. Exposed for tests.
-// "0x..." for the reasons a probe is refused.
-std::string ProbeHex(uint64_t v);
-
 std::string RelocateX86_64Code(std::span<const uint8_t> code, uint64_t from, uint64_t to,
                                std::vector<uint8_t>& out);
 

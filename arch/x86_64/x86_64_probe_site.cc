@@ -4,7 +4,6 @@
 #include <capstone/capstone.h>
 
 #include <array>
-#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +11,7 @@
 #include <unordered_map>
 
 #include "arch/x86_64/x86_64_probe.h"
+#include "base/hex.h"
 
 namespace rwd::arch {
 
@@ -123,7 +123,7 @@ class Decoder {
     // For refusals only: formatting it for every instruction swept costs more
     // than the decode.
     const auto name = [&] {
-      return std::string(raw_->mnemonic) + " at " + ProbeHex(raw_->address);
+      return std::string(raw_->mnemonic) + " at " + Hex(raw_->address);
     };
     // Recorded even for instructions refused below: calls, loops and
     // xbegin name branch targets too.
@@ -236,7 +236,7 @@ ProbeSite X86_64ProbeEncoder::PlanSite(std::span<const uint8_t> code, uint64_t c
   ProbeSite site;
   site.pc = pc;
   if (pc < code_addr || pc >= code_addr + code.size()) {
-    site.refusal = "probe site " + ProbeHex(pc) + " is outside the code given";
+    site.refusal = "probe site " + Hex(pc) + " is outside the code given";
     return site;
   }
   Decoder decoder;
@@ -245,7 +245,7 @@ ProbeSite X86_64ProbeEncoder::PlanSite(std::span<const uint8_t> code, uint64_t c
     const uint64_t addr = pc + len;
     std::optional<Insn> insn = decoder.At(code.subspan(pc - code_addr + len), addr);
     if (!insn) {
-      site.refusal = "undecodable instruction at " + ProbeHex(addr);
+      site.refusal = "undecodable instruction at " + Hex(addr);
       return site;
     }
     if (!insn->refusal.empty()) {
@@ -258,18 +258,18 @@ ProbeSite X86_64ProbeEncoder::PlanSite(std::span<const uint8_t> code, uint64_t c
     // have to come back into the trampoline's copy of what follows it.
     if (index > 0) {
       site.refusal =
-          "jump at " + ProbeHex(addr) + " would be displaced by a probe at " + ProbeHex(pc);
+          "jump at " + Hex(addr) + " would be displaced by a probe at " + Hex(pc);
       return site;
     }
     if (insn->flow != Flow::kCond && len < kPatchBytes) {
-      site.refusal = "jump at " + ProbeHex(pc) + " is too short to patch, and what follows it " +
+      site.refusal = "jump at " + Hex(pc) + " is too short to patch, and what follows it " +
                      "is likely a branch target";
       return site;
     }
   }
   if (std::optional<uint64_t> from = BranchInto(decoder, code, code_addr, pc, pc + len)) {
-    site.refusal = "the branch at " + ProbeHex(*from) + " lands inside the bytes a probe at " +
-                   ProbeHex(pc) + " would displace";
+    site.refusal = "the branch at " + Hex(*from) + " lands inside the bytes a probe at " +
+                   Hex(pc) + " would displace";
     return site;
   }
   site.original.assign(code.begin() + (pc - code_addr), code.begin() + (pc - code_addr + len));
@@ -282,12 +282,12 @@ std::string RelocateX86_64Code(std::span<const uint8_t> code, uint64_t from, uin
   const uint64_t out_base = to - out.size();
   for (size_t off = 0; off < code.size();) {
     std::optional<Insn> insn = decoder.At(code.subspan(off), from + off);
-    if (!insn) return "undecodable instruction at " + ProbeHex(from + off);
+    if (!insn) return "undecodable instruction at " + Hex(from + off);
     if (!insn->refusal.empty()) return insn->refusal;
     const uint64_t at = out_base + out.size();
     const auto unreachable = [&] {
-      return "the instruction at " + ProbeHex(from + off) + " cannot reach its target from " +
-             ProbeHex(at);
+      return "the instruction at " + Hex(from + off) + " cannot reach its target from " +
+             Hex(at);
     };
     if (insn->flow == Flow::kJump || insn->flow == Flow::kCond) {
       const size_t size = insn->flow == Flow::kJump ? kJmpRel32Bytes : kJccRel32Bytes;

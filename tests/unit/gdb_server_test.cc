@@ -8,7 +8,7 @@
 
 #include <thread>
 
-#include "core/scoped_fd.h"
+#include "base/scoped_fd.h"
 #include "gdb_fake_target.h"
 #include "gdb_test_client.h"
 #include "gdbserver/gdb_server.h"
