@@ -236,6 +236,16 @@ void Context::PrintStop(const debugger::Stop& stop, bool reverse) {
     case Kind::kInterrupted:
       fprintf(out_, "Interrupted.\n");
       break;
+    case Kind::kSyscallEntry:
+    case Kind::kSyscallReturn:
+      for (const debugger::Catchpoint& c : session_.catchpoints()) {
+        if (!c.syscalls.Catches(r.syscall_nr)) continue;
+        fprintf(out_, "Catchpoint %d (%s syscall %s), ", c.id,
+                r.kind == Kind::kSyscallEntry ? "call to" : "returned from",
+                session_.arch().syscalls().NameOf(r.syscall_nr).c_str());
+        break;
+      }
+      break;
     case Kind::kStep:
     case Kind::kEventBoundary:
       break;

@@ -113,6 +113,38 @@ Status DebuggerSession::DeleteWatchpointMatching(const arch::HwWatch& range) {
   return Status::Ok();
 }
 
+void DebuggerSession::ArmCatchpoints() {
+  replayer::SyscallCatch all;
+  for (const Catchpoint& c : catchpoints_) all = all.Union(c.syscalls);
+  timeline_.SetSyscallCatch(all);
+}
+
+Expected<int> DebuggerSession::AddCatchpoint(const replayer::SyscallCatch& syscalls) {
+  if (syscalls.empty()) {
+    return Status(ErrorCode::kInvalidInput, "a catchpoint must catch at least one syscall");
+  }
+  catchpoints_.push_back(Catchpoint{next_id_++, syscalls});
+  ArmCatchpoints();
+  return catchpoints_.back().id;
+}
+
+Status DebuggerSession::DeleteCatchpoint(int id) {
+  auto it = std::find_if(catchpoints_.begin(), catchpoints_.end(),
+                         [&](const Catchpoint& c) { return c.id == id; });
+  if (it == catchpoints_.end()) {
+    return Status(ErrorCode::kNotFound, "no catchpoint number " + std::to_string(id));
+  }
+  catchpoints_.erase(it);
+  ArmCatchpoints();
+  return Status::Ok();
+}
+
+void DebuggerSession::SetCatchpoints(const replayer::SyscallCatch& syscalls) {
+  catchpoints_.clear();
+  if (!syscalls.empty()) catchpoints_.push_back(Catchpoint{next_id_++, syscalls});
+  ArmCatchpoints();
+}
+
 std::vector<ThreadEntry> DebuggerSession::Threads() {
   replayer::ReplaySession& replay = live();
   std::string exe = std::filesystem::path(replay.exec_path()).filename();

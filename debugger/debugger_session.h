@@ -20,6 +20,7 @@
 
 #include "arch/arch.h"
 #include "base/status.h"
+#include "replayer/syscall_catch.h"
 #include "replayer/timeline.h"
 
 namespace rwd::debugger {
@@ -32,6 +33,12 @@ struct Breakpoint {
 struct Watchpoint {
   int id = 0;
   arch::HwWatch range;  // address, length, kind
+};
+
+// `catch syscall`: stops at the entry and return of these syscalls.
+struct Catchpoint {
+  int id = 0;
+  replayer::SyscallCatch syscalls;
 };
 
 enum class Motion : uint8_t { kContinue, kStep, kReverseContinue, kReverseStep };
@@ -93,6 +100,12 @@ class DebuggerSession {
   // The watchpoint with exactly this range and kind; none: ok.
   Status DeleteWatchpointMatching(const arch::HwWatch& range);
   const std::vector<Watchpoint>& watchpoints() const { return watchpoints_; }
+  Expected<int> AddCatchpoint(const replayer::SyscallCatch& syscalls);
+  Status DeleteCatchpoint(int id);
+  // Replaces every catchpoint by one catching `syscalls` (none when empty):
+  // gdb keeps its catchpoints itself and sends what they catch together.
+  void SetCatchpoints(const replayer::SyscallCatch& syscalls);
+  const std::vector<Catchpoint>& catchpoints() const { return catchpoints_; }
 
   // --- threads -------------------------------------------------------------
   // Threads of the process the debugger sees, in creation order, named as
@@ -130,12 +143,15 @@ class DebuggerSession {
  private:
   void SetLastStop(const replayer::ReplayStop& stop);
   bool Armed(uint64_t addr) const;
+  // Hands what the catchpoints catch together to the timeline.
+  void ArmCatchpoints();
 
   replayer::Timeline& timeline_;
   std::vector<Breakpoint> breakpoints_;
   std::vector<uint64_t> temporary_;      // one entry per insertion
   std::vector<Watchpoint> watchpoints_;  // in the timeline's order
-  int next_id_ = 1;                      // shared by breakpoints and watchpoints, as in gdb
+  std::vector<Catchpoint> catchpoints_;
+  int next_id_ = 1;  // shared by breakpoints and watchpoints, as in gdb
   Stop last_stop_;
   // The thread a front end selected (recorded tid); 0 for the one that
   // stopped last.

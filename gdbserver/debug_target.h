@@ -31,15 +31,15 @@ enum class ResumeKind : uint8_t { kStep, kContinue };
 struct ResumeRequest {
   Direction direction = Direction::kForward;
   ResumeKind kind = ResumeKind::kContinue;
-  int tid = -1;     // thread to step; -1 = current
-  int signal = 0;   // Linux signal to deliver on resume (vCont;C/S); 0 none
+  int tid = -1;    // thread to step; -1 = current
+  int signal = 0;  // Linux signal to deliver on resume (vCont;C/S); 0 none
 };
 
 struct StopReply {
   enum class Kind : uint8_t {
-    kSignal,      // T<sig>; with swbreak/hwbreak/watch details below
-    kExited,      // W<code>
-    kTerminated,  // X<sig>
+    kSignal,        // T<sig>; with swbreak/hwbreak/watch details below
+    kExited,        // W<code>
+    kTerminated,    // X<sig>
     kHistoryBegin,  // T05 replaylog:begin
     kHistoryEnd,    // T05 replaylog:end
   };
@@ -51,6 +51,10 @@ struct StopReply {
   bool hwbreak = false;
   std::optional<BreakpointType> watch_type;  // kWrite/kRead/kAccess
   uint64_t watch_addr = 0;
+  // A caught syscall's entry or return (QCatchSyscalls); -1 for none.
+  enum class Syscall : uint8_t { kEntry, kReturn };
+  Syscall syscall = Syscall::kEntry;
+  int64_t syscall_nr = -1;
 };
 
 struct ThreadInfo {
@@ -110,6 +114,14 @@ class DebugTarget {
   virtual Expected<std::vector<uint8_t>> Siginfo(int tid) {
     (void)tid;
     return Status(ErrorCode::kUnsupported, "this target keeps no siginfo");
+  }
+
+  // QCatchSyscalls: stop at the entry and return of these syscalls (all
+  // when `numbers` is empty), or of none when !enable.
+  virtual Status CatchSyscalls(bool enable, const std::vector<int64_t>& numbers) {
+    (void)enable;
+    (void)numbers;
+    return Status(ErrorCode::kUnsupported, "this target cannot catch syscalls");
   }
 
   // `monitor CMD`: the text to show the user.

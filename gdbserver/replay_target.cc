@@ -149,6 +149,12 @@ StopReply ReplayTarget::ToStopReply(const debugger::Stop& stop) const {
     case Kind::kHistoryStart:
       reply.kind = StopReply::Kind::kHistoryBegin;
       break;
+    case Kind::kSyscallEntry:
+    case Kind::kSyscallReturn:
+      reply.syscall = stop.replay.kind == Kind::kSyscallEntry ? StopReply::Syscall::kEntry
+                                                              : StopReply::Syscall::kReturn;
+      reply.syscall_nr = stop.replay.syscall_nr;
+      break;
     case Kind::kStep:
     case Kind::kEventBoundary:
       break;
@@ -280,6 +286,16 @@ Expected<uint64_t> ReplayTarget::ThreadLocalAddress(int tid, uint64_t link_map, 
     return std::nullopt;
   };
   return gdbserver::ThreadLocalAddress(lookup, link_map, offset);
+}
+
+Status ReplayTarget::CatchSyscalls(bool enable, const std::vector<int64_t>& numbers) {
+  replayer::SyscallCatch syscalls;
+  if (enable) {
+    syscalls.all = numbers.empty();
+    syscalls.numbers.insert(numbers.begin(), numbers.end());
+  }
+  session_.SetCatchpoints(syscalls);
+  return Status::Ok();
 }
 
 std::string ReplayTarget::Monitor(const std::string& command) {

@@ -39,6 +39,7 @@ class ReplayTarget : public DebugTarget {
   std::optional<std::string> GeneratedFile(const std::string& path) override;
   Expected<std::vector<uint8_t>> Siginfo(int tid) override;
   Expected<uint64_t> ThreadLocalAddress(int tid, uint64_t link_map, uint64_t offset) override;
+  Status CatchSyscalls(bool enable, const std::vector<int64_t>& numbers) override;
   std::string Monitor(const std::string& command) override;
   void Kill() override {}
   Status Restart() override;

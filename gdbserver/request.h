@@ -113,6 +113,12 @@ struct GetTlsAddress {  // qGetTLSAddr:thread,offset,lm
   uint64_t offset = 0;
   uint64_t link_map = 0;
 };
+// QCatchSyscalls:1[;nr...] / QCatchSyscalls:0: catch these syscalls (all
+// when none is listed), or none.
+struct CatchSyscalls {
+  bool enable = false;
+  std::vector<int64_t> numbers;
+};
 struct QueryAttached {};  // qAttached[:pid]
 struct SymbolLookup {};   // qSymbol:... (the server needs no symbols)
 struct KillProcess {};    // vKill;pid
@@ -135,7 +141,7 @@ using Request =
                  WriteState, ReadMemory, Breakpoint, QueryVCont, VCont, LegacyResume, ReverseResume,
                  XferRead, ThreadListFirst, ThreadListNext, QueryCurrentThread, SetThread,
                  ThreadAlive, ThreadExtraInfo, FileSetFs, FileOpen, FilePread, FileClose, FileFstat,
-                 GetTlsAddress, QueryAttached, SymbolLookup, KillProcess, ExtendedMode, RunProgram,
-                 Detach, Kill, MonitorCommand, Unsupported>;
+                 GetTlsAddress, CatchSyscalls, QueryAttached, SymbolLookup, KillProcess,
+                 ExtendedMode, RunProgram, Detach, Kill, MonitorCommand, Unsupported>;
 
 }  // namespace rwd::gdbserver

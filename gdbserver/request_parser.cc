@@ -28,8 +28,8 @@ Status Malformed(std::string_view what, std::string_view args) {
 }
 
 // Splits "a,b" at the first `separator`; nullopt when it is missing.
-std::optional<std::pair<std::string_view, std::string_view>> SplitOnce(
-    std::string_view text, char separator) {
+std::optional<std::pair<std::string_view, std::string_view>> SplitOnce(std::string_view text,
+                                                                       char separator) {
   size_t at = text.find(separator);
   if (at == std::string_view::npos) return std::nullopt;
   return std::make_pair(text.substr(0, at), text.substr(at + 1));
@@ -301,6 +301,24 @@ Expected<Request> ParseGetTlsAddress(std::string_view args) {
   return Request(GetTlsAddress{*thread, *offset, *link_map});
 }
 
+Expected<Request> ParseCatchSyscalls(std::string_view args) {
+  CatchSyscalls request;
+  if (args == "0") return Request(request);
+  if (!args.starts_with("1")) return Malformed("QCatchSyscalls", args);
+  request.enable = true;
+  std::string_view rest = args.substr(1);
+  while (!rest.empty()) {
+    if (rest.front() != ';') return Malformed("QCatchSyscalls", args);
+    rest.remove_prefix(1);
+    size_t end = rest.find(';');
+    std::optional<uint64_t> nr = ParseHexU64(rest.substr(0, end));
+    if (!nr) return Malformed("QCatchSyscalls", args);
+    request.numbers.push_back(static_cast<int64_t>(*nr));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  }
+  return Request(std::move(request));
+}
+
 Expected<Request> ParseMonitor(std::string_view args) {
   std::optional<std::string> command = HexDecode(args);
   if (!command) return Malformed("qRcmd", args);
@@ -340,6 +358,7 @@ constexpr PacketRow kPacketTable[] = {
     {"qThreadExtraInfo,", Match::kPrefix, ParseThreadExtraInfo},
     {"vFile:", Match::kPrefix, ParseFile},
     {"qGetTLSAddr:", Match::kPrefix, ParseGetTlsAddress},
+    {"QCatchSyscalls:", Match::kPrefix, ParseCatchSyscalls},
     {"qAttached", Match::kPrefix, NoArguments<QueryAttached>},
     {"qSymbol:", Match::kPrefix, NoArguments<SymbolLookup>},
     {"vKill", Match::kPrefix, NoArguments<KillProcess>},
@@ -354,8 +373,7 @@ constexpr PacketRow kPacketTable[] = {
 
 Expected<Request> ParseRequest(std::string_view packet) {
   for (const PacketRow& row : kPacketTable) {
-    bool matches = row.match == Match::kExact ? packet == row.name
-                                              : packet.starts_with(row.name);
+    bool matches = row.match == Match::kExact ? packet == row.name : packet.starts_with(row.name);
     if (matches) return row.parse(packet.substr(row.name.size()));
   }
   return Request(Unsupported{std::string(packet)});

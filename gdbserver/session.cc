@@ -63,7 +63,8 @@ Reply GdbSession::Handle(const QuerySupported& request) {
                          ";QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+"
                          ";ReverseStep+;ReverseContinue+"
                          ";qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+"
-                         ";qXfer:libraries-svr4:read+;qXfer:threads:read+;qXfer:siginfo:read+";
+                         ";qXfer:libraries-svr4:read+;qXfer:threads:read+;qXfer:siginfo:read+"
+                         ";QCatchSyscalls+";
   if (multiprocess_) features += ";multiprocess+";
   return One(features);
 }
@@ -92,6 +93,13 @@ Reply GdbSession::Handle(const GetTlsAddress& request) {
     return reply;
   }
   return One(HexNumber(*addr));
+}
+
+Reply GdbSession::Handle(const CatchSyscalls& request) {
+  Status status = target_.CatchSyscalls(request.enable, request.numbers);
+  if (status.code() == ErrorCode::kUnsupported) return One("");
+  if (!status.ok()) return TextError(status);
+  return Ok();
 }
 
 Reply GdbSession::Handle(const Unsupported&) { return One(""); }

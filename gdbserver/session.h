@@ -82,6 +82,7 @@ class GdbSession {
   Reply Handle(const FileClose& request);
   Reply Handle(const FileFstat& request);
   Reply Handle(const GetTlsAddress& request);
+  Reply Handle(const CatchSyscalls& request);
   Reply Handle(const QueryAttached& request);
   Reply Handle(const SymbolLookup& request);
   Reply Handle(const KillProcess& request);

@@ -19,9 +19,12 @@ std::string ProcessSuffix(const StopReplyContext& context) {
 
 std::string WatchReason(BreakpointType type) {
   switch (type) {
-    case BreakpointType::kRead: return "rwatch";
-    case BreakpointType::kAccess: return "awatch";
-    default: return "watch";
+    case BreakpointType::kRead:
+      return "rwatch";
+    case BreakpointType::kAccess:
+      return "awatch";
+    default:
+      return "watch";
   }
 }
 
@@ -49,7 +52,10 @@ std::string FormatStopReply(const StopReply& stop, const StopReplyContext& conte
       reply += "replaylog:end;";
       break;
     default:
-      if (stop.watch_type) {
+      if (stop.syscall_nr >= 0) {
+        reply += stop.syscall == StopReply::Syscall::kEntry ? "syscall_entry:" : "syscall_return:";
+        reply += HexNumber(static_cast<uint64_t>(stop.syscall_nr)) + ";";
+      } else if (stop.watch_type) {
         reply += WatchReason(*stop.watch_type) + ":" + HexNumber(stop.watch_addr) + ";";
       } else if (stop.swbreak) {
         reply += "swbreak:;";

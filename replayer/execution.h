@@ -23,6 +23,7 @@
 #include "base/status.h"
 #include "replayer/position.h"
 #include "replayer/replay_stop.h"
+#include "replayer/syscall_catch.h"
 
 namespace rwd::replayer {
 
@@ -57,6 +58,10 @@ class Execution {
   // Replaces the watchpoints; false when they cannot be set here.
   virtual Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches) = 0;
 
+  // Continue() stops at the entry and the return of these syscalls of the
+  // process the debugger sees (kSyscallEntry, kSyscallReturn); the next
+  // Continue() or Step() from an entry runs that syscall.
+  virtual void set_syscall_catch(const SyscallCatch& which) = 0;
   // Called after each event Continue() replays; true stops it there with
   // kEventBoundary.
   virtual void set_boundary_stop(std::function<bool(uint64_t event)> predicate) = 0;

@@ -22,13 +22,16 @@ struct Position {
   uint64_t event = 0;     // events replayed before this point
   pid_t tid = 0;          // the thread that runs (recorded tid)
   bool boundary = false;  // exactly where an event's replay left the thread
+  // At the entry of a caught syscall (ReplayStop::kSyscallEntry), which a
+  // breakpoint cannot reach: the pc is already past the instruction.
+  bool syscall_entry = false;
   uint64_t pc = 0;
   arch::Registers regs;
   uint64_t stack_hash = 0;  // StackWindowHash (core/stack_hash.h)
 
   bool SameState(const Position& o) const {
-    return event == o.event && tid == o.tid && pc == o.pc && regs == o.regs &&
-           stack_hash == o.stack_hash;
+    return event == o.event && tid == o.tid && syscall_entry == o.syscall_entry && pc == o.pc &&
+           regs == o.regs && stack_hash == o.stack_hash;
   }
 };
 

@@ -22,6 +22,7 @@ Position ReplayExecution::Here() {
   p.event = s.event_number();
   p.boundary = s.at_event_boundary();
   p.tid = s.current_tid();
+  p.syscall_entry = s.at_syscall_entry_stop();
   auto regs = s.GetRegisters();
   if (regs.ok()) {
     p.regs = *regs;

@@ -34,6 +34,7 @@ class ReplayExecution : public Execution {
   Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches) override {
     return session_->SetWatchpoints(watches);
   }
+  void set_syscall_catch(const SyscallCatch& which) override { session_->set_syscall_catch(which); }
   void set_boundary_stop(std::function<bool(uint64_t)> predicate) override {
     session_->set_boundary_stop(std::move(predicate));
   }

@@ -184,7 +184,7 @@ bool ReplaySession::CanFork() const {
   bool leader = false;
   for (const auto& t : tasks_) {
     if (t->tgid != first.tgid || t->mm != first.mm || t->zombie || t->pending_signal != 0 ||
-        t->signal_queued || t->fingerprint_breakpoint || t->probe) {
+        t->signal_queued || t->fingerprint_breakpoint || t->probe || t->caught_entry) {
       return false;
     }
     leader |= t->tid == t->tgid;
@@ -311,8 +311,7 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
     if (owner->at_syscall_entry) {
       // Parked in a syscall since its SyscallEntryEvent; this event finishes
       // it. The event after it may be another thread's: schedule again.
-      owner->at_syscall_entry = false;
-      ASSIGN_OR_RETURN(Stop stop, OnSyscallStop(step));
+      ASSIGN_OR_RETURN(Stop stop, FinishParkedSyscall(step));
       if (stop) return stop;
       continue;
     }
@@ -343,6 +342,8 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
 
 Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   at_boundary_ = false;
+  // Stopped at a caught syscall's entry: the syscall is its next event.
+  if (cur_ && cur().caught_entry) return OnCaughtSyscallStop(step);
   if (!step) {
     ASSIGN_OR_RETURN(Stop scheduled, ScheduleNextEvent(false));
     if (scheduled) return scheduled;
@@ -367,7 +368,7 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/true));
   switch (ws.kind) {
     case WaitStatus::Kind::kSyscallStop:
-      return OnSyscallStop(step);
+      return OnCaughtSyscallStop(step);
     case WaitStatus::Kind::kSignalStop:
       return OnSignalStop(ws.signo, step);
     case WaitStatus::Kind::kExited:
@@ -431,7 +432,8 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   if (!CanFork()) {
     return Status(ErrorCode::kInvalidInput,
                   "cannot take a checkpoint here (the process ended, the trace ended, "
-                  "several processes run, or a signal is about to be delivered)");
+                  "several processes run, a signal is about to be delivered, or a thread "
+                  "stopped at a caught syscall's entry)");
   }
   ReplayTask* leader = nullptr;
   std::vector<ReplayTask*> others;

@@ -33,6 +33,7 @@
 #include "replayer/replay_stop.h"
 #include "replayer/replay_task.h"
 #include "replayer/shared_file_copies.h"
+#include "replayer/syscall_catch.h"
 #include "trace/file_cache.h"
 #include "trace/trace_reader.h"
 
@@ -93,6 +94,11 @@ class ReplaySession {
   // Polled about every 100 ms while the program runs; when it returns true
   // the run stops at once with kInterrupted (a debugger's Ctrl-C).
   void set_interrupt_poll(std::function<bool()> poll) { interrupt_poll_ = std::move(poll); }
+  // Stops at the entry and return of these syscalls of the focus process
+  // (Continue() only; a step runs a syscall through).
+  void set_syscall_catch(const SyscallCatch& which) { syscall_catch_ = which; }
+  // The current thread sits at the entry of a caught syscall.
+  bool at_syscall_entry_stop() const { return cur_ && cur_->caught_entry; }
   // True when the thread sits exactly after replaying an event.
   bool at_event_boundary() const { return at_boundary_; }
 
@@ -272,6 +278,21 @@ class ReplaySession {
   // acts when `regs` match. Returns whether it did.
   Expected<bool> ReachedFingerprint(const arch::Registers& regs, bool* preempted);
 
+  // --- caught syscalls (replay_syscall_catch.cc) ---
+  // At a syscall stop of the current thread (or resuming one it was
+  // stopped at for a caught entry): stops at a caught syscall's entry,
+  // else replays it (OnSyscallStop) and stops at its return when caught.
+  Expected<std::optional<ReplayStop>> OnCaughtSyscallStop(bool step);
+  // A parked syscall's SyscallEvent (ReplayTask::at_syscall_entry) came:
+  // finishes it and stops at its return when caught.
+  Expected<std::optional<ReplayStop>> FinishParkedSyscall(bool step);
+  // Which syscall the current thread's stop is, when it is one to catch.
+  Expected<std::optional<int64_t>> CaughtSyscall(bool step) const;
+  // `replayed`: what replaying thread `tid`'s caught syscall `nr` stopped
+  // for; the return stop unless something else must be reported.
+  std::optional<ReplayStop> CaughtReturn(pid_t tid, int64_t nr,
+                                         std::optional<ReplayStop> replayed) const;
+
   // --- watchpoints (replay_watch.cc) ---
   Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
   // Delivers `signo` with the watched pages unprotected for the kernel's
@@ -328,6 +349,7 @@ class ReplaySession {
   // going back to before it was loaded): planted when a mapping appears.
   std::set<uint64_t> deferred_breakpoints_;
   std::vector<arch::HwWatch> watches_;
+  SyscallCatch syscall_catch_;
   bool hw_watch_ = false;  // watches_ are in the debug registers
   PageWatch page_watch_;   // or in page protections of focus_mm_
   std::optional<trace::SignalEvent> last_signal_;

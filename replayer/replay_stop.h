@@ -1,5 +1,6 @@
 // ReplayStop: why a forward replay stopped (replayer/execution.h), and the
 // stops reverse execution adds (kHistoryStart, kInterrupted).
+// Also the stops of caught syscalls.
 #pragma once
 
 #include <sys/types.h>
@@ -20,12 +21,18 @@ struct ReplayStop {
     kEventBoundary,  // the boundary predicate asked to stop after an event
     kHistoryStart,   // reverse execution reached the start of the recording
     kInterrupted,    // the debugger interrupted a long run
+    // A caught syscall (replayer/syscall_catch.h) `syscall_nr`: the thread
+    // sits at its entry, nothing of it done yet; or it has just returned,
+    // at the boundary after its event.
+    kSyscallEntry,
+    kSyscallReturn,
   };
   Kind kind = Kind::kStep;
   uint64_t addr = 0;
   int watch_index = -1;
   int signo = 0;
   int wait_status = 0;
+  int64_t syscall_nr = -1;
   std::string note;
   pid_t tid = 0;  // recorded tid of the thread that stopped
   // kEndOfTrace: the focus process exits next, with `wait_status`

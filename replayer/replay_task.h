@@ -44,6 +44,9 @@ struct ReplayTask {
   // Parked at a syscall-entry stop by a SyscallEntryEvent: its SyscallEvent
   // finishes that syscall without running the thread.
   bool at_syscall_entry = false;
+  // Stopped at the entry of a caught syscall (ReplayStop::kSyscallEntry),
+  // which its next resume replays instead of running the thread.
+  bool caught_entry = false;
   // Where a fingerprinted signal or preemption (trace::SignalEvent,
   // trace::PreemptEvent) waits for the thread, while armed.
   std::optional<uint64_t> fingerprint_breakpoint;

@@ -160,7 +160,7 @@ Expected<Stop> ReplaySession::DeliverSignalDisarmed(int signo, bool step) {
   ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/true));
   if (ws.is_exit()) return OnExit(ws);
   RETURN_IF_ERROR(ArmPageWatch());
-  if (ws.kind == WaitStatus::Kind::kSyscallStop) return OnSyscallStop(step);
+  if (ws.kind == WaitStatus::Kind::kSyscallStop) return OnCaughtSyscallStop(step);
   if (ws.kind != WaitStatus::Kind::kSignalStop) return Stop();
   if (ws.signo != SIGTRAP) return OnSignalStop(ws.signo, step);
   if (std::optional<int> hit = page_watch_.FirstChanged(tracee(), before))

@@ -23,6 +23,11 @@ bool IsEnd(const ReplayStop& stop) {
   return stop.kind == ReplayStop::Kind::kExited || stop.kind == ReplayStop::Kind::kEndOfTrace;
 }
 
+bool IsCatch(const ReplayStop& stop) {
+  return stop.kind == ReplayStop::Kind::kSyscallEntry ||
+         stop.kind == ReplayStop::Kind::kSyscallReturn;
+}
+
 Status Lost(const Position& p, const std::string& why) {
   char buf[128];
   snprintf(buf, sizeof(buf), "could not reach the position at event %llu, pc 0x%llx again: ",
@@ -124,12 +129,14 @@ ReplayStop Timeline::HistoryStartStop() {
 }
 
 Status Timeline::ArmDebuggerTraps(Execution& s) {
+  s.set_syscall_catch(syscall_catch_);
   for (uint64_t addr : breakpoints_) RETURN_IF_ERROR(s.InsertBreakpoint(addr));
   if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints(watches_).status());
   return Status::Ok();
 }
 
 Status Timeline::DisarmDebuggerTraps(Execution& s) {
+  s.set_syscall_catch({});
   for (uint64_t addr : breakpoints_) RETURN_IF_ERROR(s.RemoveBreakpoint(addr));
   if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints({}).status());
   return Status::Ok();
@@ -153,6 +160,11 @@ Expected<bool> Timeline::SetWatchpoints(const std::vector<arch::HwWatch>& watche
   }
   watches_ = watches;
   return true;
+}
+
+void Timeline::SetSyscallCatch(const SyscallCatch& which) {
+  if (!live_->exited()) live_->set_syscall_catch(which);
+  syscall_catch_ = which;
 }
 
 Status Timeline::RunToEvent(Execution& s, uint64_t event) {
@@ -285,7 +297,7 @@ Expected<Timeline::Scan> Timeline::ScanForLastHit(const Checkpoint& cp, const Po
     if (IsEnd(stop)) break;
     if (upper.boundary ? here.event >= upper.event : here.event > upper.event) break;
     if (!upper.boundary && here.SameState(upper)) break;
-    if (stop.kind == ReplayStop::Kind::kWatchpoint ||
+    if (stop.kind == ReplayStop::Kind::kWatchpoint || IsCatch(stop) ||
         (stop.kind == ReplayStop::Kind::kBreakpoint && breakpoints_.count(stop.addr))) {
       scan.last = Hit{here, stop};
       progress.CountHit();
@@ -374,6 +386,19 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
 
 Status Timeline::RunToState(Execution& s, const Position& target) {
   if (s.Here().SameState(target)) return Status::Ok();
+  if (target.syscall_entry) {
+    // Its pc is past the syscall instruction: a breakpoint there would
+    // trap after the syscall.
+    s.set_syscall_catch(SyscallCatch::All());
+    while (true) {
+      ASSIGN_OR_RETURN(ReplayStop stop, s.Continue());
+      if (IsEnd(stop)) return Lost(target, "the replay ended first");
+      if (s.event_number() > target.event) return Lost(target, "its event passed");
+      if (stop.kind == ReplayStop::Kind::kSyscallEntry && s.Here().SameState(target)) break;
+    }
+    s.set_syscall_catch({});
+    return Status::Ok();
+  }
   RETURN_IF_ERROR(s.InsertBreakpoint(target.pc));
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s.Continue());
@@ -423,7 +448,9 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
     }
     // Single-step only from the previous visit of the target's instruction
     // (one loop iteration back), not from the start of the stretch.
-    if (base_event == target.event) {
+    // (A syscall's entry is never a visit of its pc: that is past the
+    // instruction. Single-step to the syscall's return instead.)
+    if (base_event == target.event && !target.syscall_entry) {
       ASSIGN_OR_RETURN(std::optional<Position> visit, LastVisitBefore(cp, base_event, target));
       if (visit) RETURN_IF_ERROR(RunToState(*s, *visit));
     }
@@ -432,9 +459,12 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
     for (uint64_t steps = 0; steps < kMaxPredecessorSteps && !found; ++steps) {
       ASSIGN_OR_RETURN(ReplayStop stop, s->Step());
       Position next = s->Here();
-      if (next.event > target.event) return Lost(target, "its event passed");
-      if (!next.SameState(target) && IsEnd(stop)) return Lost(target, "the replay ended first");
-      found = next.SameState(target);
+      // A step runs a syscall through: the one whose entry is the target
+      // returns to the target's pc one event later.
+      found = next.SameState(target) || (target.syscall_entry && next.event == target.event + 1 &&
+                                         next.tid == target.tid && next.pc == target.pc);
+      if (!found && next.event > target.event) return Lost(target, "its event passed");
+      if (!found && IsEnd(stop)) return Lost(target, "the replay ended first");
       trail.push_back(std::move(next));
       if (trail.size() > kMaxTrail) trail.erase(trail.begin(), trail.begin() + kMaxTrail / 2);
     }

@@ -68,6 +68,8 @@ class Timeline {
   Status InsertBreakpoint(uint64_t addr);
   Status RemoveBreakpoint(uint64_t addr);
   Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches);
+  // Syscalls whose entry and return stop Continue and ReverseContinue.
+  void SetSyscallCatch(const SyscallCatch& which);
 
   Expected<ReplayStop> Continue(const InterruptPoll& interrupted);
   // One instruction of thread `tid` (recorded), or of the thread that runs
@@ -126,7 +128,8 @@ class Timeline {
   // Re-executes [cp, upper) and finds the last debugger trap before upper.
   Expected<Scan> ScanForLastHit(const Checkpoint& cp, const Position& upper,
                                 const InterruptPoll& interrupted);
-  // Runs `s` forward to `target` (same stretch) with a breakpoint at its pc.
+  // Runs `s` forward to `target` (same stretch) with a breakpoint at its pc
+  // (catching every syscall for a syscall's entry).
   Status RunToState(Execution& s, const Position& target);
   // The previous time `target`'s thread reached its instruction, replaying
   // from `cp` after `base_event` events.
@@ -142,6 +145,7 @@ class Timeline {
   CheckpointSet<Frozen> checkpoints_;
   std::set<uint64_t> breakpoints_;
   std::vector<arch::HwWatch> watches_;
+  SyscallCatch syscall_catch_;
   uint64_t high_water_event_ = 0;  // output of events below this was shown
   std::chrono::steady_clock::duration replay_time_since_checkpoint_{};
   Position start_;

@@ -196,6 +196,11 @@ class FakeTarget : public DebugTarget {
     auto it = host_paths_.find(path);
     return it == host_paths_.end() ? path : it->second;
   }
+  Status CatchSyscalls(bool enable, const std::vector<int64_t>& numbers) override {
+    catch_enabled_ = enable;
+    catch_numbers_ = numbers;
+    return Status::Ok();
+  }
   std::string Monitor(const std::string& command) override {
     monitor_commands_.push_back(command);
     return monitor_echo_ ? command : monitor_output_;
@@ -224,6 +229,8 @@ class FakeTarget : public DebugTarget {
   static constexpr uint64_t kBadBreakpoint = 0xdead;
 
   FakeArch arch_;
+  bool catch_enabled_ = false;
+  std::vector<int64_t> catch_numbers_;
   std::vector<ThreadInfo> threads_;
   int current_ = 0x101;
   std::map<int, arch::Registers> registers_;

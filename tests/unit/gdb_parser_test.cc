@@ -215,6 +215,22 @@ TEST(GdbParser, ThreadLocalAddress) {
   ExpectMalformed("qGetTLSAddr:,10,20");
 }
 
+TEST(GdbParser, CatchSyscalls) {
+  auto none = Parse<CatchSyscalls>("QCatchSyscalls:0");
+  EXPECT_FALSE(none.enable);
+  auto all = Parse<CatchSyscalls>("QCatchSyscalls:1");
+  EXPECT_TRUE(all.enable);
+  EXPECT_TRUE(all.numbers.empty());
+  auto some = Parse<CatchSyscalls>("QCatchSyscalls:1;1;e7");
+  EXPECT_TRUE(some.enable);
+  EXPECT_EQ(some.numbers, (std::vector<int64_t>{1, 0xe7}));
+  ExpectMalformed("QCatchSyscalls:");
+  ExpectMalformed("QCatchSyscalls:2");
+  ExpectMalformed("QCatchSyscalls:1;");
+  ExpectMalformed("QCatchSyscalls:1;zz");
+  ExpectMalformed("QCatchSyscalls:11");
+}
+
 TEST(GdbParser, HostFiles) {
   EXPECT_EQ(Parse<FileSetFs>("vFile:setfs:0").pid, 0);
   auto open = Parse<FileOpen>("vFile:open:2f62696e2f6c73,0,1c0");

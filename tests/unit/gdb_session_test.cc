@@ -28,7 +28,7 @@ TEST_F(GdbSessionTest, QuerySupportedAdvertisesReplayFeatures) {
   const std::string base =
       "PacketSize=20000;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+;ReverseStep+;"
       "ReverseContinue+;qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+;"
-      "qXfer:libraries-svr4:read+;qXfer:threads:read+;qXfer:siginfo:read+";
+      "qXfer:libraries-svr4:read+;qXfer:threads:read+;qXfer:siginfo:read+;QCatchSyscalls+";
   EXPECT_EQ(Ask("qSupported:swbreak+;hwbreak+"), base);
   EXPECT_FALSE(session_.multiprocess());
   EXPECT_EQ(Ask("qSupported:multiprocess+;swbreak+"), base + ";multiprocess+");
@@ -49,12 +49,12 @@ TEST_F(GdbSessionTest, HaltReasonReportsLastStop) {
 
 TEST_F(GdbSessionTest, ReadsAllRegistersInTableOrder) {
   EXPECT_EQ(Ask("g"),
-            "8877665544332211"        // rax
-            "0010400000000000"        // rip
-            "46020000"                // eflags (32 bits)
-            "0102030405060708090a"    // st0 (80 bits, extended state)
-            "00000000"                // a register the kernel does not give
-            "7f030000");              // 16-bit field widened to gdb's 32 bits
+            "8877665544332211"      // rax
+            "0010400000000000"      // rip
+            "46020000"              // eflags (32 bits)
+            "0102030405060708090a"  // st0 (80 bits, extended state)
+            "00000000"              // a register the kernel does not give
+            "7f030000");            // 16-bit field widened to gdb's 32 bits
 }
 
 TEST_F(GdbSessionTest, UnreadableExtendedStateIsUnavailable) {
@@ -87,7 +87,9 @@ TEST_F(GdbSessionTest, ReadsMemoryHexAndBinary) {
   EXPECT_EQ(Ask("m1000,4"), "deadbeef");
   EXPECT_EQ(Ask("m1002,10"), "beef");  // stops at the end of the mapping
   EXPECT_EQ(Ask("m5000,4"), "E01");
-  EXPECT_EQ(Ask("x2000,5"), "b}\x03}\x04}]}\x0a" "A");
+  EXPECT_EQ(Ask("x2000,5"),
+            "b}\x03}\x04}]}\x0a"
+            "A");
   EXPECT_EQ(Ask("x5000,5"), "E01");
   EXPECT_EQ(Ask("m1000"), "E04");
 }
@@ -144,6 +146,22 @@ TEST_F(GdbSessionTest, ContinueReportsTheStop) {
   EXPECT_EQ(resume.kind, ResumeKind::kContinue);
   EXPECT_EQ(resume.tid, -1);
   EXPECT_EQ(resume.signal, 0);
+}
+
+TEST_F(GdbSessionTest, CatchSyscallsReachesTheTargetAndItsStopsAreReported) {
+  EXPECT_EQ(Ask("QCatchSyscalls:1;1;e7"), "OK");
+  EXPECT_TRUE(target_.catch_enabled_);
+  EXPECT_EQ(target_.catch_numbers_, (std::vector<int64_t>{1, 0xe7}));
+  EXPECT_EQ(Ask("QCatchSyscalls:1"), "OK");
+  EXPECT_TRUE(target_.catch_numbers_.empty());
+  EXPECT_EQ(Ask("QCatchSyscalls:0"), "OK");
+  EXPECT_FALSE(target_.catch_enabled_);
+  target_.next_stop_.tid = 0x101;
+  target_.next_stop_.syscall_nr = 1;
+  EXPECT_EQ(Ask("vCont;c"), "T05thread:101;syscall_entry:1;");
+  target_.next_stop_.syscall = StopReply::Syscall::kReturn;
+  target_.next_stop_.syscall_nr = 0xe7;
+  EXPECT_EQ(Ask("bc"), "T05thread:101;syscall_return:e7;");
 }
 
 TEST_F(GdbSessionTest, VContStepsTheNamedThread) {

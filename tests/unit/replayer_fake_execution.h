@@ -142,6 +142,8 @@ class FakeExecution : public Execution {
     interrupt_poll_ = std::move(poll);
   }
   void set_echo_from_event(uint64_t event) override { echo_from_ = event; }
+  // Scripts make no syscalls to catch.
+  void set_syscall_catch(const SyscallCatch&) override {}
 
  private:
   const std::vector<FakeInsn>& insns() const { return script_->insns; }

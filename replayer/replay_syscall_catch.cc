@@ -1,0 +1,63 @@
+// ReplaySession: stops at caught syscalls (gdb's `catch syscall`).
+//
+// The entry stop is the syscall-entry stop of the replay's own PTRACE_SYSEMU
+// before anything of the syscall is replayed: the thread stays there and
+// the next resume replays the syscall instead of running the thread. The
+// return stop is the boundary after the syscall's event, as a debugger that
+// goes back there finds it again.
+#include <utility>
+
+#include "preload/syscallbuf_abi.h"
+#include "replayer/replay_session.h"
+
+namespace rwd::replayer {
+
+using Stop = std::optional<ReplayStop>;
+
+Expected<std::optional<int64_t>> ReplaySession::CaughtSyscall(bool step) const {
+  using Result = std::optional<int64_t>;
+  if (step || syscall_catch_.empty() || !cur_ || !InFocus(cur())) return Result();
+  ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
+  int64_t nr = arch().SyscallNumber(regs);
+  // The syscall buffer's calls to the replayer are rewind's, not the program's.
+  if (nr == RWD_SB_REGISTER || nr == RWD_SB_DIVERGED) return Result();
+  return syscall_catch_.Catches(nr) ? Result(nr) : Result();
+}
+
+Expected<Stop> ReplaySession::OnCaughtSyscallStop(bool step) {
+  bool resumed = std::exchange(cur().caught_entry, false);
+  ASSIGN_OR_RETURN(std::optional<int64_t> nr, CaughtSyscall(step));
+  if (nr && !resumed) {
+    cur().caught_entry = true;
+    ReplayStop stop = MakeStop(ReplayStop::Kind::kSyscallEntry);
+    stop.syscall_nr = *nr;
+    return Stop(stop);
+  }
+  pid_t tid = cur().tid;
+  ASSIGN_OR_RETURN(Stop replayed, OnSyscallStop(step));
+  return nr ? CaughtReturn(tid, *nr, std::move(replayed)) : replayed;
+}
+
+Expected<Stop> ReplaySession::FinishParkedSyscall(bool step) {
+  cur().at_syscall_entry = false;
+  ASSIGN_OR_RETURN(std::optional<int64_t> nr, CaughtSyscall(step));
+  pid_t tid = cur().tid;
+  ASSIGN_OR_RETURN(Stop replayed, OnSyscallStop(step));
+  return nr ? CaughtReturn(tid, *nr, std::move(replayed)) : replayed;
+}
+
+Stop ReplaySession::CaughtReturn(pid_t tid, int64_t nr, Stop replayed) const {
+  // A watchpoint the syscall wrote, the end, a signal: that stop says more.
+  if (replayed && replayed->kind != ReplayStop::Kind::kEventBoundary) return replayed;
+  // No return to show: the thread exited or execed away, or it parks in a
+  // blocking syscall that another event finishes later.
+  const ReplayTask* t = FindTask(tid);
+  if (!t || t != cur_ || t->reaped || t->at_syscall_entry || exited_ || !InFocus(*t)) {
+    return replayed;
+  }
+  ReplayStop stop = MakeStop(ReplayStop::Kind::kSyscallReturn);
+  stop.syscall_nr = nr;
+  return stop;
+}
+
+}  // namespace rwd::replayer
