@@ -1,23 +1,15 @@
 #include "cli/live_backtrace.h"
 
-#include <cxxabi.h>
 #include <elfutils/libdwfl.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
+
+#include "console/process_dwfl.h"
 
 namespace rwd::cli {
 
 namespace {
-
-std::string Demangle(const char* name) {
-  if (!name) return "";
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> demangled(
-      abi::__cxa_demangle(name, nullptr, nullptr, &status), std::free);
-  return status == 0 && demangled ? demangled.get() : name;
-}
 
 struct Walk {
   Dwfl* dwfl = nullptr;
@@ -35,7 +27,7 @@ int OnFrame(Dwfl_Frame* state, void* arg) {
   // A return address points after the call; its line is the call's.
   Dwarf_Addr lookup = activation ? pc : pc - 1;
   if (Dwfl_Module* module = dwfl_addrmodule(walk->dwfl, lookup)) {
-    frame.function = Demangle(dwfl_module_addrname(module, lookup));
+    frame.function = console::Demangle(dwfl_module_addrname(module, lookup));
     const char* main_file = nullptr;
     dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file, nullptr);
     const char* name =
@@ -61,31 +53,23 @@ int OnFrame(Dwfl_Frame* state, void* arg) {
 }  // namespace
 
 std::vector<StackFrame> LiveBacktrace(pid_t pid, pid_t tid, size_t max_frames, std::string* error) {
-  static char* debuginfo_path = nullptr;
-  static const Dwfl_Callbacks kCallbacks = {
-      .find_elf = dwfl_linux_proc_find_elf,
-      .find_debuginfo = dwfl_standard_find_debuginfo,
-      .section_address = nullptr,
-      .debuginfo_path = &debuginfo_path,
-  };
-  std::unique_ptr<Dwfl, void (*)(Dwfl*)> dwfl(dwfl_begin(&kCallbacks), dwfl_end);
   Walk walk;
-  walk.dwfl = dwfl.get();
   walk.max_frames = max_frames;
+  Expected<console::DwflHandle> dwfl = console::ReportProcessModules(pid);
+  if (!dwfl.ok()) {
+    *error = dwfl.status().message();
+    return walk.frames;
+  }
+  walk.dwfl = dwfl->get();
   auto fail = [&](const std::string& what) {
     *error = what + ": " + dwfl_errmsg(-1);
     return walk.frames;
   };
-  if (!dwfl) return fail("libdw");
-  dwfl_report_begin(dwfl.get());
-  if (dwfl_linux_proc_report(dwfl.get(), pid) != 0) return fail("reading the process's mappings");
-  if (dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0)
-    return fail("reading the process's mappings");
   // We are its tracer and the thread is stopped: libdw must not attach.
-  if (dwfl_linux_proc_attach(dwfl.get(), pid, /*assume_ptrace_stopped=*/true) != 0) {
+  if (dwfl_linux_proc_attach(dwfl->get(), pid, /*assume_ptrace_stopped=*/true) != 0) {
     return fail("attaching the unwinder");
   }
-  if (dwfl_getthread_frames(dwfl.get(), tid, OnFrame, &walk) != 0 &&
+  if (dwfl_getthread_frames(dwfl->get(), tid, OnFrame, &walk) != 0 &&
       walk.frames.size() < max_frames) {
     // The walk ends with an error at the outermost frame of most stacks
     // (no CFI for _start, or a zero return address): only none is a failure.

@@ -1,40 +1,21 @@
 #include "console/symbols.h"
 
-#include <cxxabi.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
 #include <set>
 
+#include "console/process_dwfl.h"
+
 namespace rwd::console {
 
 namespace {
-
-const Dwfl_Callbacks* ProcCallbacks() {
-  static char* debuginfo_path = nullptr;
-  static const Dwfl_Callbacks kCallbacks = {
-      .find_elf = dwfl_linux_proc_find_elf,
-      .find_debuginfo = dwfl_standard_find_debuginfo,
-      .section_address = nullptr,
-      .debuginfo_path = &debuginfo_path,
-  };
-  return &kCallbacks;
-}
-
-std::string Demangle(const char* name) {
-  if (!name) return "";
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> demangled(
-      abi::__cxa_demangle(name, nullptr, nullptr, &status), std::free);
-  return status == 0 && demangled ? demangled.get() : name;
-}
 
 std::vector<Dwfl_Module*> Modules(Dwfl* dwfl) {
   std::vector<Dwfl_Module*> out;
@@ -95,6 +76,24 @@ struct Row {
   bool end_sequence = false;
 };
 
+// Calls `symbol(name, sym, addr)` for each defined function or data object
+// in `module`'s symbol table (addresses biased), until it returns false.
+void ForEachSymbol(
+    Dwfl_Module* module,
+    const std::function<bool(const char* name, const GElf_Sym& sym, GElf_Addr addr)>& symbol) {
+  int count = dwfl_module_getsymtab(module);
+  for (int i = 1; i < count; ++i) {
+    GElf_Sym sym;
+    GElf_Addr addr = 0;
+    GElf_Word shndx = 0;
+    const char* name = dwfl_module_getsym_info(module, i, &sym, &addr, &shndx, nullptr, nullptr);
+    int type = GELF_ST_TYPE(sym.st_info);
+    if (!name || shndx == SHN_UNDEF || addr == 0) continue;
+    if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC) continue;
+    if (!symbol(name, sym, addr)) return;
+  }
+}
+
 Row ReadRow(Dwarf_Lines* lines, size_t i) {
   Row r;
   Dwarf_Line* l = dwarf_onesrcline(lines, i);
@@ -115,16 +114,8 @@ Status Symbols::Refresh(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
   std::string maps((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (dwfl_ && pid == pid_ && maps == maps_) return Status::Ok();
-  dwfl_.reset(dwfl_begin(ProcCallbacks()));
-  if (!dwfl_) return Status(ErrorCode::kError, std::string("libdw: ") + dwfl_errmsg(-1));
-  dwfl_report_begin(dwfl_.get());
-  int failed = dwfl_linux_proc_report(dwfl_.get(), pid);
-  dwfl_report_end(dwfl_.get(), nullptr, nullptr);
-  if (failed != 0) {
-    dwfl_.reset();
-    return Status(ErrorCode::kError, "cannot read the mappings of the replayed process: " +
-                                         std::string(dwfl_errmsg(-1)));
-  }
+  dwfl_.reset();
+  ASSIGN_OR_RETURN(dwfl_, ReportProcessModules(pid));
   pid_ = pid;
   maps_ = std::move(maps);
   return Status::Ok();
@@ -183,22 +174,15 @@ CodeLocation Symbols::Describe(uint64_t addr, bool after_call) const {
 
 std::optional<SymbolInfo> Symbols::Find(std::string_view name) const {
   if (!dwfl_) return std::nullopt;
+  std::optional<SymbolInfo> found;
   for (Dwfl_Module* module : Modules(dwfl_.get())) {
-    int count = dwfl_module_getsymtab(module);
-    for (int i = 1; i < count; ++i) {
-      GElf_Sym sym;
-      GElf_Addr addr = 0;
-      GElf_Word shndx = 0;
-      const char* sym_name =
-          dwfl_module_getsym_info(module, i, &sym, &addr, &shndx, nullptr, nullptr);
-      if (!sym_name || name != sym_name || shndx == SHN_UNDEF || addr == 0) continue;
-      int type = GELF_ST_TYPE(sym.st_info);
-      if (type != STT_FUNC && type != STT_OBJECT && type != STT_TLS && type != STT_GNU_IFUNC) {
-        continue;
-      }
-      if (type == STT_TLS) continue;  // per thread: gdb's job
-      return SymbolInfo{sym_name, addr, sym.st_size, type != STT_OBJECT};
-    }
+    // Thread-locals (STT_TLS) are not listed: they are per thread, gdb's job.
+    ForEachSymbol(module, [&](const char* sym_name, const GElf_Sym& sym, GElf_Addr addr) {
+      if (name != sym_name) return true;
+      found = SymbolInfo{sym_name, addr, sym.st_size, GELF_ST_TYPE(sym.st_info) != STT_OBJECT};
+      return false;
+    });
+    if (found) return found;
   }
   return std::nullopt;
 }
@@ -250,17 +234,11 @@ std::vector<std::string> Symbols::Names(std::string_view prefix) const {
   std::set<std::string> names;
   if (!dwfl_) return {};
   for (Dwfl_Module* module : Modules(dwfl_.get())) {
-    int count = dwfl_module_getsymtab(module);
-    for (int i = 1; i < count; ++i) {
-      GElf_Sym sym;
-      GElf_Addr addr = 0;
-      GElf_Word shndx = 0;
-      const char* name = dwfl_module_getsym_info(module, i, &sym, &addr, &shndx, nullptr, nullptr);
-      int type = GELF_ST_TYPE(sym.st_info);
-      if (!name || shndx == SHN_UNDEF || (type != STT_FUNC && type != STT_OBJECT)) continue;
+    ForEachSymbol(module, [&](const char* name, const GElf_Sym&, GElf_Addr) {
       std::string_view n(name);
       if (n.substr(0, prefix.size()) == prefix) names.insert(std::string(n));
-    }
+      return true;
+    });
   }
   return {names.begin(), names.end()};
 }
