@@ -47,6 +47,9 @@ Status ReverseStepCommand(Context& cx, const std::string& args);
 Status ReverseNextCommand(Context& cx, const std::string& args);
 Status ReverseFinishCommand(Context& cx, const std::string& args);
 Status InfoBreakpointsCommand(Context& cx, const std::string& args);
+Status CatchSyscallCommand(Context& cx, const std::string& args);
+// "syscall 'write' [1]", as the catch command and info breakpoints say it.
+std::string DescribeCatchpoint(Context& cx, const debugger::Catchpoint& c);
 
 Status BacktraceCommand(Context& cx, const std::string& args);
 Status DisasCommand(Context& cx, const std::string& args);

@@ -1,5 +1,7 @@
 // Running and stepping, breakpoints and watchpoints (console/command_table.h).
+#include <algorithm>
 #include <charconv>
+#include <span>
 
 #include "base/hex.h"
 #include "console/command_table.h"
@@ -19,6 +21,30 @@ Expected<uint64_t> ParseNumber(const std::string& text, const std::string& what)
     return Status(ErrorCode::kInvalidInput, "'" + text + "' is not " + what);
   }
   return v;
+}
+
+// Where `break FUNCTION` goes: past the prologue the line table shows, as
+// gdb places it, unless the function's first line does more than set up a
+// frame. Optimized code (glibc's write) has its whole fast path there,
+// syscall and return included; past it the call would already have
+// happened. gdb puts such breakpoints at the entry too (a frameless
+// function has no prologue to skip).
+uint64_t FunctionBreakpointAddress(Context& cx, const SymbolInfo& function) {
+  uint64_t body = *cx.symbols().BreakpointAddress(function);
+  if (body <= function.addr) return function.addr;
+  Expected<std::vector<uint8_t>> code = cx.ReadMemory(function.addr, body - function.addr);
+  if (!code.ok()) return function.addr;
+  std::span<const uint8_t> syscall = cx.arch().SyscallInsn();
+  uint64_t decoded_end = function.addr;
+  for (const arch::DecodedInsn& insn : cx.arch().Disassemble(*code, function.addr, code->size())) {
+    size_t at = insn.addr - function.addr;
+    bool is_syscall = insn.length == syscall.size() &&
+                      std::equal(syscall.begin(), syscall.end(), code->begin() + at);
+    if (insn.is_call || insn.is_return || insn.branch_target || is_syscall) return function.addr;
+    decoded_end = insn.addr + insn.length;
+  }
+  // Bytes that do not decode: not a prologue to skip.
+  return decoded_end == body ? body : function.addr;
 }
 
 // Where `break LOCATION` goes: *ADDR, FILE:LINE or a function.
@@ -47,7 +73,7 @@ Expected<uint64_t> ResolveLocation(Context& cx, const std::string& location) {
                                             "' in the program or "
                                             "the libraries it has loaded so far");
   }
-  return *cx.symbols().BreakpointAddress(*sym);
+  return FunctionBreakpointAddress(cx, *sym);
 }
 
 Status Report(Context& cx, const Stop& stop, bool reverse) {
@@ -86,17 +112,22 @@ Status DeleteCommand(Context& cx, const std::string& args) {
   if (args.empty()) {
     while (!s.breakpoints().empty()) RETURN_IF_ERROR(s.DeleteBreakpoint(s.breakpoints()[0].id));
     while (!s.watchpoints().empty()) RETURN_IF_ERROR(s.DeleteWatchpoint(s.watchpoints()[0].id));
+    while (!s.catchpoints().empty()) RETURN_IF_ERROR(s.DeleteCatchpoint(s.catchpoints()[0].id));
     return Status::Ok();
   }
   ASSIGN_OR_RETURN(uint64_t id, ParseNumber(args, "a breakpoint number"));
   for (const debugger::Watchpoint& w : s.watchpoints()) {
     if (w.id == static_cast<int>(id)) return s.DeleteWatchpoint(w.id);
   }
+  for (const debugger::Catchpoint& c : s.catchpoints()) {
+    if (c.id == static_cast<int>(id)) return s.DeleteCatchpoint(c.id);
+  }
   return s.DeleteBreakpoint(static_cast<int>(id));
 }
 
 Status InfoBreakpointsCommand(Context& cx, const std::string&) {
-  if (cx.session().breakpoints().empty() && cx.session().watchpoints().empty()) {
+  if (cx.session().breakpoints().empty() && cx.session().watchpoints().empty() &&
+      cx.session().catchpoints().empty()) {
     cx.Print("No breakpoints or watchpoints.\n");
   }
   for (const debugger::Breakpoint& b : cx.session().breakpoints()) {
@@ -106,6 +137,9 @@ Status InfoBreakpointsCommand(Context& cx, const std::string&) {
   for (const debugger::Watchpoint& w : cx.session().watchpoints()) {
     cx.Print(std::to_string(w.id) + "\twatchpoint\t" + Hex(w.range.addr) + ", " +
              std::to_string(w.range.len) + " bytes\t" + cx.watch_names()[w.id] + "\n");
+  }
+  for (const debugger::Catchpoint& c : cx.session().catchpoints()) {
+    cx.Print(std::to_string(c.id) + "\tcatchpoint\t" + DescribeCatchpoint(cx, c) + "\n");
   }
   return Status::Ok();
 }

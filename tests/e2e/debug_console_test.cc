@@ -4,10 +4,12 @@
 // disassembly, time travel, source-line stepping both ways, threads, and
 // the command line's refusals. The interactive run through a pty (history,
 // Ctrl-C during a long continue) is debug_console_pty.py.
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "arch/arch.h"
 #include "e2e_fixture.h"
 #include "gdb_driver.h"
 
@@ -245,6 +247,84 @@ TEST_F(DebugConsoleTest, CommandLineErrorsExit2) {
   RunResult no_trace = Rewind({"debug", temp_dir() + "/no-such-trace"});
   EXPECT_NE(no_trace.exit_status, 0);
   EXPECT_NE(no_trace.exit_status, 2) << "a trace that does not exist is not a usage error";
+}
+
+// The first "event N" / "Current event: N" / "=> #N" number in `text`.
+std::optional<uint64_t> EventIn(const std::string& text, const std::string& pattern) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex(pattern))) return std::nullopt;
+  return std::stoull(m[1].str());
+}
+
+// `break write` stops before the syscall, at the entry of libc's wrapper
+// (as gdb places it: the wrapper's first line holds the whole syscall), and
+// the event a stop shows is the next one to run, the write, as gdb's
+// `monitor when` says at the same breakpoint.
+TEST_F(DebugConsoleTest, BreakOnASyscallWrapperStopsBeforeItsEvent) {
+  Recording rec = Record("syscall_rounds");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "break main",   // 0
+                                                        "continue",     // 1
+                                                        "break write",  // 2
+                                                        "continue",     // 3
+                                                        "when",         // 4
+                                                        "events 3",     // 5
+                                                        "continue",     // 6
+                                                    });
+  EXPECT_TRUE(Contains(out[3], "Breakpoint 2, ")) << out[3];
+  EXPECT_FALSE(Contains(out[3], "one\n")) << "the write ran before the stop:\n" << out[3];
+  std::optional<uint64_t> stop = EventIn(out[3], "event ([0-9]+)\n");
+  ASSERT_TRUE(stop.has_value()) << out[3];
+  EXPECT_EQ(EventIn(out[4], "Current event: ([0-9]+) "), stop) << out[4];
+  EXPECT_TRUE(AnyLineMatches(
+      out[5], "^=> #" + std::to_string(*stop) + " tid [0-9]+ syscall write\\(1, 0x[0-9a-f]+, 4\\)"))
+      << out[5];
+  EXPECT_TRUE(Contains(out[6], "one\n")) << out[6];
+  GdbTranscript t =
+      RunGdbOnReplay(rec.trace, Program("syscall_rounds"),
+                     {"break main", "continue", "break write", "continue", "monitor when"});
+  EXPECT_EQ(EventIn(t.Output(4), "Current event: ([0-9]+) "), stop) << t.Describe();
+}
+
+// `catch syscall` on the DebuggerSession gdb's QCatchSyscalls uses.
+TEST_F(DebugConsoleTest, CatchSyscallStopsAtEntryAndReturnBothWays) {
+  Recording rec = Record("syscall_rounds");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  const std::string write_nr = std::to_string(arch::HostArch().syscalls().FindByName("write")->nr);
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "catch syscall write",   // 0
+                                                        "continue",              // 1
+                                                        "events 3",              // 2
+                                                        "continue",              // 3
+                                                        "continue",              // 4
+                                                        "reverse-continue",      // 5
+                                                        "info breakpoints",      // 6
+                                                        "catch syscall nosuch",  // 7
+                                                        "delete 1",              // 8
+                                                        "continue",              // 9
+                                                    });
+  EXPECT_TRUE(Contains(out[0], "Catchpoint 1 (syscall 'write' [" + write_nr + "])")) << out[0];
+  EXPECT_TRUE(Contains(out[1], "Catchpoint 1 (call to syscall write), thread ")) << out[1];
+  EXPECT_FALSE(Contains(out[1], "one\n")) << out[1];
+  // At the entry the write is the next event.
+  std::optional<uint64_t> entry = EventIn(out[1], "event ([0-9]+)\n");
+  ASSERT_TRUE(entry.has_value()) << out[1];
+  EXPECT_TRUE(AnyLineMatches(out[2], "^=> #" + std::to_string(*entry) +
+                                         " tid [0-9]+ syscall write\\(1, 0x[0-9a-f]+, 4\\)"))
+      << out[2];
+  EXPECT_TRUE(Contains(out[3], "Catchpoint 1 (returned from syscall write), thread ")) << out[3];
+  EXPECT_TRUE(Contains(out[3], "one\n")) << out[3];
+  EXPECT_EQ(EventIn(out[3], "event ([0-9]+)\n"), *entry + 1) << out[3];
+  EXPECT_TRUE(Contains(out[4], "Catchpoint 1 (call to syscall write), ")) << out[4];
+  // Back from the second write's entry: the first one's return.
+  EXPECT_TRUE(Contains(out[5], "Catchpoint 1 (returned from syscall write), ")) << out[5];
+  EXPECT_EQ(EventIn(out[5], "event ([0-9]+)\n"), *entry + 1) << out[5];
+  EXPECT_TRUE(AnyLineMatches(out[6], "^1\tcatchpoint\tsyscall 'write' \\[" + write_nr + "\\]$"))
+      << out[6];
+  EXPECT_TRUE(Contains(out[7], "error: unknown syscall 'nosuch'")) << out[7];
+  EXPECT_FALSE(Contains(out[9], "Catchpoint")) << out[9];
+  EXPECT_TRUE(Contains(out[9], "The program exited with code 0")) << out[9];
 }
 
 // The pty half: readline history across sessions and Ctrl-C during a long
