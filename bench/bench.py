@@ -136,6 +136,37 @@ def bench_workload(rewind, name, argv, runs, scratch, floor=None, record_args=()
     }
 
 
+SNAPSHOT_ROW_RE = re.compile(
+    r"^  (\d+) +(\d+) +(\d+) +(\d+) +([0-9.]+) ms +([0-9.]+) ms$", re.M)
+
+
+def bench_snapshot_costs(rewind, argv, scratch):
+    """Records argv once at the default snapshot interval and reads back,
+    with `rewind info`, what each snapshot cost: the program's stop and the
+    fork within it, and the bytes stored. A list of lines to report."""
+    trace = os.path.join(scratch, "snapshot-costs.trace")
+    r = run([rewind, "record", "-o", trace] + argv)
+    if r.status != 0:
+        return ["snapshot costs: record " + r.failure()]
+    info = run([rewind, "info", trace])
+    rows = SNAPSHOT_ROW_RE.findall(info.out.decode(errors="replace"))
+    shutil.rmtree(trace, ignore_errors=True)
+    if not rows:
+        return ["snapshot costs: no snapshots in a %.1f s recording" % r.seconds]
+    stops = [float(row[4]) for row in rows]
+    forks = [float(row[5]) for row in rows]
+    later = [int(row[2]) for row in rows[1:]]
+    lines = ["snapshots of %s: %d in %.1f s; program stop per snapshot: median %.2f ms, "
+             "max %.2f ms; fork within it: median %.2f ms" %
+             (os.path.basename(argv[0]), len(rows), r.seconds, median(stops), max(stops),
+              median(forks))]
+    lines.append("  bytes: first %s (%s pages), later ones median %s (%s new pages)" % (
+        fmt_size(int(rows[0][2])), rows[0][3],
+        fmt_size(median(later)) if later else "-",
+        median([int(row[3]) for row in rows[1:]]) if later else "-"))
+    return lines
+
+
 GDB_LOG_RE = re.compile(r"Log contains (\d+) instructions")
 
 
@@ -178,6 +209,8 @@ def main():
     ptrace_floor = [os.path.join(build, "bench", "ptrace_floor")]
     make_modules = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "programs", "make_modules")
+    # 20 rounds of fixed work (~0.25 s each here), 1% of 64 MiB changed per round.
+    snap_heap = [os.path.join(build, "tests", "programs", "snap_heap"), "20", "0", "6000"]
     make_out = os.path.join(tempfile.gettempdir(), "rewind-bench-make-%d" % os.getpid())
     workloads = [
         ("cpu_bound", [cpu_bound], None),
@@ -202,6 +235,10 @@ def main():
         ("make -j2 (7 C files)", ["/bin/sh", "-c", 'rm -rf "$1" && mkdir "$1" && '
                                   'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
                                   make_modules], None),
+        # Issue #16: persistent snapshots while recording, a 64 MiB heap
+        # changing 1% per round: the default interval (1 s) against none.
+        ("snap_heap 64 MiB, snapshots 1 s", snap_heap, None),
+        ("snap_heap 64 MiB, no snapshots", snap_heap, None, ["--snapshot-interval", "0"]),
     ]
 
     report = []
@@ -249,6 +286,12 @@ def main():
         say("per syscall of syscall_heavy, beyond native: ptrace floor %s, record %s, replay %s"
             % (per_syscall(heavy["floor"]), per_syscall(heavy["record"]),
                per_syscall(heavy["replay"])))
+
+    if any(r["name"].startswith("snap_heap") for r in results):
+        say()
+        with tempfile.TemporaryDirectory(prefix="rewind-bench-") as scratch:
+            for line in bench_snapshot_costs(rewind, snap_heap, scratch):
+                say(line)
 
     say()
     cpu = next((r for r in results if r["name"] == "cpu_bound"), None)

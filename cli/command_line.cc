@@ -125,6 +125,21 @@ CLI::Validator IntegerIn(int64_t min, int64_t max, const std::string& what) {
   return CLI::Validator(check, "");
 }
 
+CLI::Validator DecimalIn(double min, double max, const std::string& what) {
+  auto check = [min, max, what](std::string& value) {
+    double d = 0;
+    const char* end = value.data() + value.size();
+    auto [stop, error] = std::from_chars(value.data(), end, d, std::chars_format::fixed);
+    if (value.empty() || error != std::errc() || stop != end || !(d >= min && d <= max)) {
+      char range[64];
+      snprintf(range, sizeof range, "%g to %g", min, max);
+      return "'" + value + "' is not " + what + " (" + range + ")";
+    }
+    return std::string();
+  };
+  return CLI::Validator(check, "");
+}
+
 CLI::Validator OneOf(const std::vector<std::string>& choices) {
   std::string list;
   for (const std::string& c : choices) list += (list.empty() ? "" : ", ") + c;

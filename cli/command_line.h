@@ -66,6 +66,10 @@ class CommandLine {
 // number"); anything else is refused as "'VALUE' is not WHAT (MIN to MAX)".
 CLI::Validator IntegerIn(int64_t min, int64_t max, const std::string& what);
 
+// A decimal number (digits, an optional fraction) in [min, max], e.g.
+// DecimalIn(0, 86400, "a number of seconds").
+CLI::Validator DecimalIn(double min, double max, const std::string& what);
+
 // One of `choices`, e.g. --keep's failure, always or never.
 CLI::Validator OneOf(const std::vector<std::string>& choices);
 

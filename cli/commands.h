@@ -13,6 +13,7 @@ int RecordCommand(const Args& args);
 int ReplayCommand(const Args& args);
 int DebugCommand(const Args& args);
 int DumpCommand(const Args& args);
+int InfoCommand(const Args& args);
 int PsCommand(const Args& args);
 int CiCommand(const Args& args);
 int PackCommand(const Args& args);

@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "  ls                                     list the recorded traces\n"
     "  rm TRACE...                            delete traces\n"
     "  dump [TRACE_DIR]                       print a trace's events\n"
+    "  info [TRACE_DIR]                       what a trace holds: events, snapshots\n"
     "  ps [TRACE_DIR]                         list the processes a trace recorded\n"
     "  gdbinit                                the gdb commands rewind gives its gdb, for\n"
     "                                         a gdb you start yourself (gdb -x FILE)\n"
@@ -45,7 +46,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"record", RecordCommand}, {"replay", ReplayCommand}, {"debug", DebugCommand}, {"ci", CiCommand},
     {"pack", PackCommand},     {"ls", LsCommand},         {"rm", RmCommand},
-    {"dump", DumpCommand},     {"ps", PsCommand},         {"gdbinit", GdbInitCommand},
+    {"dump", DumpCommand},     {"info", InfoCommand},     {"ps", PsCommand},         {"gdbinit", GdbInitCommand},
     {"help", HelpCommand},
 };
 

@@ -31,7 +31,7 @@ std::string SyscallBufferLibrary() {
 }  // namespace
 
 int RecordCommand(const Args& args) {
-  CommandLine line("record", "[-o TRACE_DIR] [--chaos] PROG [ARGS...]",
+  CommandLine line("record", "[-o TRACE_DIR] [--chaos] [--snapshot-interval SECONDS] PROG [ARGS...]",
                    "Runs PROG with its own stdin/stdout/stderr and records every\n"
                    "nondeterministic input into a trace. Exits with PROG's status (126 or\n"
                    "127, as a shell, when PROG cannot be run). Options end at PROG: the\n"
@@ -53,12 +53,23 @@ int RecordCommand(const Args& args) {
                       "buffer the hot syscalls (file reads and writes, stat, clocks,\n"
                       "...) inside the program instead of stopping it at each one\n"
                       "(x86-64, dynamically linked programs; also REWIND_SYSCALLBUF=1)");
-  line.app().add_flag("-v,--verbose", verbose, "say where the syscall buffer is not used");
+  line.app().add_flag("-v,--verbose", verbose,
+                      "say where the syscall buffer is not used, and what snapshots cost");
+  std::string snapshot_interval = "1";
+  line.app()
+      .add_option("--snapshot-interval", snapshot_interval,
+                  "recording time between snapshots of the program kept in the\n"
+                  "trace, from which replay starts instead of re-executing from\n"
+                  "the beginning (default 1; 0: none)")
+      ->type_name("SECONDS")
+      ->check(DecimalIn(0, 86400, "a number of seconds"));
   line.TakeCommand(&options.argv, "the program to record (PROG)");
   if (std::optional<int> done = line.Parse(args)) return *done;
   if (int status = RefuseUnrunnableProgram(options.argv[0])) return status;
 
   options.chaos = chaos;
+  options.snapshot_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(std::stod(snapshot_interval) * 1000 + 0.5));
   const char* env_syscallbuf = getenv("REWIND_SYSCALLBUF");
   if (syscallbuf || (env_syscallbuf && std::string(env_syscallbuf) == "1")) {
     options.syscallbuf_library = SyscallBufferLibrary();

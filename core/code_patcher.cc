@@ -33,6 +33,21 @@ Status CodePatcher::Apply(Tracee& tracee, uint64_t addr, std::span<const uint8_t
   return Status::Ok();
 }
 
+std::vector<CodePatcher::SavedPatch> CodePatcher::Saved() const {
+  std::vector<SavedPatch> out;
+  for (const auto& [addr, patch] : patches_) out.push_back({addr, patch.original, patch.trap});
+  return out;
+}
+
+CodePatcher CodePatcher::FromSaved(const std::vector<SavedPatch>& patches, uint64_t syscall_insn,
+                                   bool patch_tsc_reads) {
+  CodePatcher p;
+  for (const SavedPatch& s : patches) p.patches_[s.addr] = Patch{s.original, s.trap};
+  p.syscall_insn_ = syscall_insn;
+  p.patch_tsc_reads_ = patch_tsc_reads;
+  return p;
+}
+
 Expected<uint64_t> CodePatcher::PatchVdso(Tracee& tracee) {
   const arch::Arch& arch = tracee.arch();
   ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee.tid()));

@@ -43,6 +43,17 @@ class CodePatcher {
   }
   bool patch_tsc_reads() const { return patch_tsc_reads_; }
 
+  // The patches, for a snapshot of the process (trace/snapshot.h), and a
+  // patcher for a process whose memory already holds them.
+  struct SavedPatch {
+    uint64_t addr = 0;
+    std::vector<uint8_t> original;
+    std::optional<arch::TrapInsn> trap;
+  };
+  std::vector<SavedPatch> Saved() const;
+  static CodePatcher FromSaved(const std::vector<SavedPatch>& patches, uint64_t syscall_insn,
+                               bool patch_tsc_reads);
+
  private:
   struct Patch {
     std::vector<uint8_t> original;

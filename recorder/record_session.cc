@@ -88,6 +88,10 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   session->on_note_ = options.on_note;
   session->syscallbuf_ = syscallbuf;
   session->on_verbose_ = options.on_verbose;
+  if (options.snapshot_interval.count() > 0) {
+    session->snapshots_ =
+        std::make_unique<SnapshotTaker>(options.trace_dir, options.snapshot_interval);
+  }
   if (!syscallbuf && !options.syscallbuf_library.empty() && options.on_verbose) {
     options.on_verbose("no syscall buffer on " + std::string(arch::HostArch().name()) +
                        " yet: every syscall stops the program");
@@ -130,6 +134,7 @@ Status RecordSession::Append(pid_t tid, trace::EventBody body) {
 }
 
 Status RecordSession::Fail(Status status) {
+  FinishSnapshots();
   Status flushed = writer_->Flush();
   for (const auto& task : tasks_) kill(task->tid(), SIGKILL);
   process_.Kill();
@@ -160,6 +165,7 @@ Expected<int> RecordSession::Run() {
     if (!s.ok()) return Fail(s);
   }
   process_.MarkReaped();
+  FinishSnapshots();
   RETURN_IF_ERROR(writer_->Finish());
   return ShellStatus(root_status_.value_or(0));
 }
@@ -268,6 +274,7 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
       if (current_ != &task) return Status::Ok();
       task.boundary_regs = regs;
       task.boundary_memory.reset();
+      MaybeSnapshot(task);
       task.state = RecordTask::State::kRunning;
       // An event boundary: the cheapest place to let a waiting thread run.
       bool slice_over =

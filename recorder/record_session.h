@@ -37,6 +37,7 @@
 #include "recorder/chaos_policy.h"
 #include "recorder/fatal_signal.h"
 #include "recorder/record_task.h"
+#include "recorder/snapshot_taker.h"
 #include "trace/trace_writer.h"
 
 namespace rwd::recorder {
@@ -59,6 +60,8 @@ struct RecordOptions {
   // Told where the syscall buffer is not used (a static binary, a library
   // that did not load); may be empty.
   std::function<void(const std::string&)> on_verbose;
+  // Persistent snapshots every this much recording time; 0: none.
+  std::chrono::milliseconds snapshot_interval{0};
 };
 
 class RecordSession {
@@ -94,6 +97,9 @@ class RecordSession {
     // its point is fingerprinted (record_syscallbuf.cc).
     uint64_t syscallbuf_code_start = 0;
     uint64_t syscallbuf_code_end = 0;
+    // Each signal's disposition as last set (rt_sigaction's struct), for
+    // snapshots: the kernel cannot be asked without running the program.
+    std::map<int, std::vector<uint8_t>> sigactions;
   };
 
   RecordSession(Process process, Tracee tracee, std::unique_ptr<trace::TraceWriter> writer,
@@ -205,6 +211,18 @@ class RecordSession {
                const std::array<uint64_t, 6>& args);
   void Note(const std::string& note);
 
+  // --- snapshots (record_snapshots.cc) ---
+  // At an event boundary of `task` (the running thread): takes a snapshot
+  // when one is due and the process can be copied here.
+  void MaybeSnapshot(RecordTask& task);
+  // Why no snapshot can be taken now ("" when one can).
+  std::string SnapshotObstacle(const RecordTask& task) const;
+  // Per-thread and per-process kernel state a snapshot must carry, from a
+  // syscall that succeeded.
+  void TrackKernelState(RecordTask& task, const PendingSyscall& pending, int64_t result);
+  // Waits for the last snapshot; tells the user what failed.
+  void FinishSnapshots();
+
   Status Append(pid_t tid, trace::EventBody body);
   Status Append(const RecordTask& task, trace::EventBody body) {
     return Append(task.tid(), std::move(body));
@@ -243,6 +261,7 @@ class RecordSession {
   FatalSignalHook on_fatal_signal_;
   bool syscallbuf_ = false;
   std::function<void(const std::string&)> on_verbose_;
+  std::unique_ptr<SnapshotTaker> snapshots_;
 };
 
 }  // namespace rwd::recorder

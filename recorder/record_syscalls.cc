@@ -273,6 +273,7 @@ Status RecordSession::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
         OutputStreamOf(task.tid(), static_cast<int>(pending.args[0]), own_streams_);
   }
   if (result >= 0) {
+    TrackKernelState(task, pending, result);
     arch::Special special = pending.info->special;
     if (special == arch::Special::kMmap || special == arch::Special::kMunmap ||
         special == arch::Special::kMprotect || special == arch::Special::kMremap) {
@@ -317,6 +318,12 @@ Status RecordSession::OnCloneEvent(RecordTask& task) {
     process.exec_path = parent.exec_path;
     process.syscallbuf_code_start = parent.syscallbuf_code_start;
     process.syscallbuf_code_end = parent.syscallbuf_code_end;
+    process.sigactions = parent.sigactions;
+  }
+  if (flags & CLONE_CHILD_CLEARTID) {
+    created->clear_child_tid = task.pending->args[arch.CloneArgs().child_tid];
+  } else if (!(flags & CLONE_VM)) {
+    created->clear_child_tid = task.clear_child_tid;  // a fork copies it
   }
   // A forked child has a copy of the buffer (emptied at the fork's entry)
   // at the same address. A new thread registers its own; a vfork child
@@ -384,6 +391,11 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
   ProcessOf(task).exec_path = pending.exec_path;
   ProcessOf(task).syscallbuf_code_start = ProcessOf(task).syscallbuf_code_end = 0;
   file_ids_.clear();
+  // Exec resets every handled signal to its default; ignored ones stay.
+  std::erase_if(ProcessOf(task).sigactions, [](const auto& kv) {
+    return kv.second.size() < 8 || kv.second[0] != 1 ||
+           std::any_of(kv.second.begin() + 1, kv.second.begin() + 8, [](uint8_t b) { return b; });
+  });
   trace::ExecEvent exec;
   exec.tsc_reads_patched = patcher.patch_tsc_reads();
   exec.path = pending.exec_path;

@@ -123,6 +123,11 @@ struct RecordTask {
   bool syscallbuf_dirty = false;
   bool fresh = false;          // a new thread whose initial SIGSTOP is due
   bool exit_recorded = false;  // its ExitEvent was written at the exit's entry
+  // Kept for snapshots (recorder/snapshot_taker.h), which recreate the thread:
+  // where the kernel clears its tid when it ends (CLONE_CHILD_CLEARTID,
+  // set_tid_address), and the name it gave itself (PR_SET_NAME).
+  uint64_t clear_child_tid = 0;
+  std::string name;
 };
 
 }  // namespace rwd::recorder

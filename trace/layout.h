@@ -11,6 +11,9 @@ inline constexpr char kHeaderFileName[] = "header";
 inline constexpr char kEventsFileName[] = "events";
 inline constexpr char kFilesDirName[] = "files";
 inline constexpr char kCompleteFileName[] = "complete";
+// Optional: snapshots/<seq> (trace/snapshot_store.h); traces without it
+// replay from their first event.
+inline constexpr char kSnapshotsDirName[] = "snapshots";
 // files/<id> holds a copy as is, files/<id>.zst a zstd-compressed one.
 inline constexpr char kCompressedSuffix[] = ".zst";
 

@@ -1,0 +1,68 @@
+// rewind info: what a trace holds, in a few lines: the program, its events,
+// and the snapshots replay can start from.
+#include <cstdio>
+
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "cli/trace_location.h"
+#include "trace/snapshot_store.h"
+#include "trace/trace_reader.h"
+
+namespace rwd::cli {
+
+namespace {
+
+std::string Millis(uint32_t us) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.2f ms", us / 1000.0);
+  return buf;
+}
+
+}  // namespace
+
+int InfoCommand(const Args& args) {
+  CommandLine line("info", "[TRACE_DIR|FILE]",
+                   "Prints what a trace holds: the program, its events, and its snapshots\n"
+                   "(the event each was taken after, its size, and how long the program\n"
+                   "stopped for it).");
+  std::string trace;
+  line.AddTraceArgument(&trace);
+  if (std::optional<int> done = line.Parse(args)) return *done;
+  auto reader = OpenTrace(trace);
+  if (!reader.ok()) {
+    PrintError(reader.status().message());
+    return kExitFailure;
+  }
+  const trace::TraceHeader& h = (*reader)->header();
+  printf("trace      %s\n", (*reader)->dir().c_str());
+  printf("command   ");
+  for (const std::string& a : h.argv) printf(" %s", a.c_str());
+  printf("\nformat     %u, %s\n", h.format_version, h.arch.c_str());
+  printf("events     %llu%s\n", static_cast<unsigned long long>((*reader)->event_count()),
+         (*reader)->complete() ? "" : (" (" + (*reader)->incompleteness() + ")").c_str());
+  auto snapshots = trace::ListSnapshots((*reader)->dir());
+  if (!snapshots.ok()) {
+    fflush(stdout);
+    PrintError(snapshots.status().message());
+    return kExitFailure;
+  }
+  uint64_t total = 0;
+  for (const trace::SnapshotListing& s : *snapshots) total += s.bytes;
+  printf("snapshots  %zu, %llu bytes\n", snapshots->size(), static_cast<unsigned long long>(total));
+  if (snapshots->empty()) return 0;
+  printf("  %-6s %-12s %12s %12s %10s %10s\n", "seq", "event", "bytes", "new pages", "stop",
+         "fork");
+  for (const trace::SnapshotListing& s : *snapshots) {
+    if (!s.header.ok()) {
+      printf("  %s: unreadable: %s\n", s.path.c_str(), s.header.status().message().c_str());
+      continue;
+    }
+    const trace::SnapshotHeader& sh = *s.header;
+    printf("  %-6u %-12llu %12llu %12u %10s %10s\n", sh.seq,
+           static_cast<unsigned long long>(sh.event), static_cast<unsigned long long>(s.bytes),
+           sh.stored_pages, Millis(sh.stop_us).c_str(), Millis(sh.fork_us).c_str());
+  }
+  return 0;
+}
+
+}  // namespace rwd::cli

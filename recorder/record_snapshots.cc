@@ -1,0 +1,119 @@
+// RecordSession's persistent snapshots (recorder/snapshot_taker.h): when one
+// is due and where one can be taken, and the kernel state it must carry
+// that the kernel will not tell.
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include <algorithm>
+
+#include "recorder/record_session.h"
+
+namespace rwd::recorder {
+
+namespace {
+
+// rt_sigaction's struct: handler, flags, restorer, then the mask of
+// `sigsetsize` bytes (the same order on x86-64 and AArch64).
+constexpr size_t kSigactionHeadBytes = 24;
+
+}  // namespace
+
+void RecordSession::TrackKernelState(RecordTask& task, const PendingSyscall& pending,
+                                     int64_t result) {
+  if (result < 0) return;
+  const arch::SyscallInfo& row = *pending.info;
+  if (row.special == arch::Special::kSetTidAddress) task.clear_child_tid = pending.args[0];
+  if (row.special == arch::Special::kPrctl && pending.args[0] == PR_SET_NAME) {
+    auto name = task.tracee.ReadCString(pending.args[1], 16);
+    if (name.ok()) task.name = *name;
+  }
+  if (row.name == "rt_sigaction" && pending.args[1] != 0 && pending.args[3] <= 128) {
+    auto bytes = task.tracee.ReadBytes(pending.args[1], kSigactionHeadBytes + pending.args[3]);
+    if (bytes.ok()) ProcessOf(task).sigactions[static_cast<int>(pending.args[0])] = *bytes;
+  }
+}
+
+std::string RecordSession::SnapshotObstacle(const RecordTask& task) const {
+  if (!task.tracee.arch().SyscallStopClobberedWords().empty()) {
+    return std::string("this architecture (") + std::string(task.tracee.arch().name()) +
+           ") hides registers at syscall stops";
+  }
+  if (processes_.size() != 1 || task.tgid != root_pid_) return "several processes run";
+  auto process = processes_.find(task.tgid);
+  if (process == processes_.end() || process->second.buffered)
+    return "the syscall buffer is in use";
+  if (dying_ != 0 || task.vfork_child != 0 || task.stop_sent || !task.deferred.empty() ||
+      task.reinjected || task.reentering) {
+    return "busy";
+  }
+  bool leader = false;
+  for (const auto& t : tasks_) {
+    if (t->tid() == t->tgid) leader = !t->zombie;
+    if (t.get() == &task) continue;
+    if (t->state != RecordTask::State::kStopped || t->unhandled || t->pending || t->zombie ||
+        t->fresh || t->stop_sent || !t->deferred.empty() || t->vfork_child != 0) {
+      return "busy";
+    }
+  }
+  return leader ? "" : "the main thread ended";
+}
+
+void RecordSession::MaybeSnapshot(RecordTask& task) {
+  if (!snapshots_ || !snapshots_->Due()) return;
+  Status previous = snapshots_->Wait();
+  if (!previous.ok()) Note("a snapshot was not written: " + previous.message());
+  std::string obstacle = SnapshotObstacle(task);
+  if (!obstacle.empty()) {
+    if (obstacle != "busy") Note("no snapshots while " + obstacle);
+    return;
+  }
+  const ProcessState& process = processes_.at(task.tgid);
+  SnapshotRequest request;
+  trace::Snapshot& snap = request.snapshot;
+  snap.event = writer_->events_written();
+  snap.pid = task.tgid;
+  snap.current_tid = task.tid();
+  snap.exec_path = process.exec_path;
+  for (const CodePatcher::SavedPatch& p : process.patcher.Saved()) {
+    trace::SnapshotPatch sp;
+    sp.addr = p.addr;
+    sp.original = p.original;
+    if (p.trap) {
+      sp.has_trap = true;
+      sp.trap_kind = static_cast<uint8_t>(p.trap->kind);
+      sp.trap_length = p.trap->length;
+      sp.trap_dest_reg = p.trap->dest_reg;
+      sp.trap_operand_bytes = p.trap->operand_bytes;
+    }
+    snap.patches.push_back(std::move(sp));
+  }
+  snap.vdso_syscall_insn = process.patcher.syscall_insn();
+  snap.patch_tsc_reads = process.patcher.patch_tsc_reads();
+  for (const auto& [signo, bytes] : process.sigactions) snap.sigactions.push_back({signo, bytes});
+  request.leader = &task.tracee;
+  request.syscall_insn = process.patcher.syscall_insn();
+  request.file_ids = file_ids_;
+  // The leader first: restoring recreates the others from it.
+  std::vector<const RecordTask*> threads;
+  for (const auto& t : tasks_) threads.push_back(t.get());
+  std::stable_partition(threads.begin(), threads.end(),
+                        [](const RecordTask* t) { return t->tid() == t->tgid; });
+  for (const RecordTask* t : threads) {
+    request.threads.push_back({&t->tracee, t->clear_child_tid, t->name});
+  }
+  Status taken = snapshots_->Take(std::move(request));
+  if (!taken.ok()) Note("a snapshot was not taken: " + taken.message());
+}
+
+void RecordSession::FinishSnapshots() {
+  if (!snapshots_) return;
+  Status s = snapshots_->Wait();
+  if (!s.ok()) Note("the last snapshot was not written: " + s.message());
+  const SnapshotStats& stats = snapshots_->stats();
+  if (on_verbose_ && stats.taken > 0) {
+    on_verbose_(std::to_string(stats.taken) + " snapshots taken, the program stopped at most " +
+                std::to_string(stats.max_stop_us) + " us for one");
+  }
+}
+
+}  // namespace rwd::recorder

@@ -1,0 +1,215 @@
+#include "recorder/snapshot_taker.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/hex.h"
+#include "core/proc_maps.h"
+#include "core/remote_syscall.h"
+#include "core/scoped_fd.h"
+#include "trace/snapshot_store.h"
+
+namespace rwd::recorder {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr uint64_t kPage = trace::kSnapshotPageBytes;
+// Pages read from the copy per pread.
+constexpr uint64_t kReadBatchPages = 256;
+
+// /proc/PID/pagemap bits (Documentation/admin-guide/mm/pagemap.rst).
+constexpr uint64_t kPagePresent = uint64_t{1} << 63;
+constexpr uint64_t kPageSwapped = uint64_t{1} << 62;
+constexpr uint64_t kPageFileOrSharedAnon = uint64_t{1} << 61;
+
+uint32_t Micros(Clock::duration d) {
+  return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+}
+
+Expected<std::vector<uint8_t>> ReadRegset(pid_t tid, const arch::Regset& set) {
+  std::vector<uint8_t> bytes(set.max_bytes);
+  iovec iov{bytes.data(), bytes.size()};
+  if (ptrace(PTRACE_GETREGSET, tid, set.note_type, &iov) != 0) {
+    return ErrnoError("reading register set " + std::to_string(set.note_type) + " of thread " +
+                      std::to_string(tid));
+  }
+  bytes.resize(iov.iov_len);
+  return bytes;
+}
+
+Expected<trace::SnapshotThread> CaptureThread(const SnapshotThreadSource& source) {
+  const Tracee& t = *source.tracee;
+  trace::SnapshotThread out;
+  out.tid = t.tid();
+  ASSIGN_OR_RETURN(arch::Registers regs, t.GetRegisters());
+  out.regs.assign(regs.data(), regs.data() + arch::Registers::capacity_bytes());
+  ASSIGN_OR_RETURN(out.fp, t.GetFpRegisters());
+  for (const arch::Regset& set : t.arch().ThreadRegsets()) {
+    ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadRegset(t.tid(), set));
+    out.regsets.push_back({static_cast<uint32_t>(set.note_type), std::move(bytes)});
+  }
+  ASSIGN_OR_RETURN(out.sigmask, t.GetSignalMask());
+  out.clear_child_tid = source.clear_child_tid;
+  out.name = source.name;
+  return out;
+}
+
+// The recorder shares one CPU with its tracees (a ptrace stop costs far
+// more across CPUs); the writer has no stops to take and should not take
+// the program's CPU time.
+void UseAnyCpu() {
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  for (int i = 0; i < CPU_SETSIZE; ++i) CPU_SET(i, &all);
+  sched_setaffinity(0, sizeof all, &all);
+}
+
+// Mappings whose content the kernel provides, not the program.
+bool KernelProvided(const MemoryMapping& m) {
+  return m.path == "[vvar]" || m.path == "[vvar_vclock]" || m.path == "[vsyscall]" ||
+         m.path == "[vdso]";
+}
+
+}  // namespace
+
+SnapshotTaker::SnapshotTaker(std::string trace_dir, std::chrono::milliseconds interval)
+    : trace_dir_(std::move(trace_dir)), interval_(interval), last_(Clock::now()) {}
+
+SnapshotTaker::~SnapshotTaker() { (void)Wait(); }
+
+bool SnapshotTaker::Due() const {
+  return interval_.count() > 0 && (!writer_.joinable() || written_) &&
+         Clock::now() - last_ >= interval_;
+}
+
+Status SnapshotTaker::Wait() {
+  if (!writer_.joinable()) return Status::Ok();
+  writer_.join();
+  // Reaped here unless the recorder's wait for any tracee took it already.
+  waitpid(copy_, nullptr, __WALL | WNOHANG);
+  copy_ = 0;
+  Status s = writer_status_;
+  writer_status_ = Status::Ok();
+  if (!s.ok()) ++stats_.failed;
+  return s;
+}
+
+Status SnapshotTaker::Take(SnapshotRequest request) {
+  RETURN_IF_ERROR(Wait());
+  last_ = Clock::now();
+  auto stop_start = Clock::now();
+  trace::Snapshot& snap = request.snapshot;
+  for (const SnapshotThreadSource& t : request.threads) {
+    ASSIGN_OR_RETURN(trace::SnapshotThread thread, CaptureThread(t));
+    snap.threads.push_back(std::move(thread));
+  }
+  auto fork_start = Clock::now();
+  ASSIGN_OR_RETURN(pid_t copy, ForkTracee(*request.leader, request.syscall_insn));
+  auto end = Clock::now();
+  snap.fork_us = Micros(end - fork_start);
+  snap.stop_us = Micros(end - stop_start);
+  snap.seq = next_seq_++;
+  stats_.max_stop_us = std::max<uint64_t>(stats_.max_stop_us, snap.stop_us);
+  ++stats_.taken;
+  copy_ = copy;
+  written_ = false;
+  writer_ = std::thread(
+      [this, copy, snapshot = std::move(snap), files = std::move(request.file_ids)]() mutable {
+        uint32_t seq = snapshot.seq;
+        UseAnyCpu();
+        writer_status_ = Write(copy, std::move(snapshot), std::move(files));
+        kill(copy, SIGKILL);
+        if (!writer_status_.ok()) {
+          // The pages of a snapshot that was not written cannot be referred to.
+          std::erase_if(stored_, [&](const auto& kv) { return kv.second.snapshot == seq; });
+          writer_status_ = writer_status_.Wrap("writing snapshot " + std::to_string(seq));
+        }
+        written_ = true;
+      });
+  return Status::Ok();
+}
+
+Status SnapshotTaker::Write(pid_t copy, trace::Snapshot snap,
+                            std::map<std::string, std::string> file_ids) {
+  std::string proc = "/proc/" + std::to_string(copy);
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(copy));
+  ScopedFd pagemap(open((proc + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC));
+  if (pagemap.get() < 0) return ErrnoError("opening " + proc + "/pagemap");
+  ScopedFd mem(open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
+  if (mem.get() < 0) return ErrnoError("opening " + proc + "/mem");
+
+  static const std::vector<uint8_t> kZero(kPage, 0);
+  const XXH128_hash_t zero_hash = XXH3_128bits(kZero.data(), kPage);
+  trace::SnapshotPageCompressor stored;  // this snapshot's new pages
+  std::vector<uint64_t> entries;
+  std::vector<uint8_t> buf(kReadBatchPages * kPage);
+  for (const MemoryMapping& m : maps) {
+    if (KernelProvided(m)) continue;
+    trace::SnapshotMapping sm{m.start, m.end, m.prot, m.shared, m.offset, m.path, ""};
+    if (m.is_file()) {
+      if (auto it = file_ids.find(m.path); it != file_ids.end()) sm.file_id = it->second;
+    }
+    snap.maps.push_back(sm);
+    uint64_t pages = (m.end - m.start) / kPage;
+    entries.assign(pages, 0);
+    ssize_t got = pread(pagemap.get(), entries.data(), pages * 8, (m.start / kPage) * 8);
+    if (got != static_cast<ssize_t>(pages * 8)) return ErrnoError("reading " + proc + "/pagemap");
+    // Which pages to read: the program's own content.
+    auto wanted = [&](uint64_t i) {
+      uint64_t e = entries[i];
+      if (!(e & (kPagePresent | kPageSwapped))) return false;  // never touched
+      // A private file mapping's page that is still the file's.
+      if (m.is_file() && !m.shared && (e & kPageFileOrSharedAnon)) return false;
+      return true;
+    };
+    uint64_t i = 0;
+    while (i < pages) {
+      if (!wanted(i)) {
+        ++i;
+        continue;
+      }
+      uint64_t n = 1;
+      while (i + n < pages && n < kReadBatchPages && wanted(i + n)) ++n;
+      uint64_t addr = m.start + i * kPage;
+      ssize_t r = pread(mem.get(), buf.data(), n * kPage, static_cast<off_t>(addr));
+      if (r != static_cast<ssize_t>(n * kPage)) {
+        return ErrnoError("reading " + std::to_string(n) + " pages at " + Hex(addr) +
+                          " of the snapshot copy");
+      }
+      bool extends = !snap.pages.empty() &&
+                     snap.pages.back().start + snap.pages.back().refs.size() * kPage == addr;
+      if (!extends) snap.pages.push_back(trace::PageRun{addr, {}});
+      std::vector<trace::PageRef>& refs = snap.pages.back().refs;
+      for (uint64_t k = 0; k < n; ++k) {
+        const uint8_t* page = buf.data() + k * kPage;
+        XXH128_hash_t h = XXH3_128bits(page, kPage);
+        if (XXH128_isEqual(h, zero_hash) && memcmp(page, kZero.data(), kPage) == 0) {
+          refs.push_back(trace::PageRef{});
+          continue;
+        }
+        PageKey key{h.low64, h.high64};
+        auto [it, fresh] = stored_.try_emplace(key, trace::PageRef{snap.seq, snap.stored_pages});
+        if (fresh) {
+          RETURN_IF_ERROR(stored.Add({page, kPage}));
+          ++snap.stored_pages;
+        }
+        refs.push_back(it->second);
+      }
+      i += n;
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<uint8_t> compressed, stored.Finish());
+  return trace::WriteSnapshot(trace_dir_, snap, compressed);
+}
+
+}  // namespace rwd::recorder

@@ -1,0 +1,114 @@
+// SnapshotTaker: persistent snapshots of the recorded process, taken at
+// event boundaries every `interval` of recording time (trace/snapshot.h).
+//
+// Take() runs with every thread of the process stopped: it reads each
+// thread's registers and forks the process copy-on-write (ForkTracee), and
+// the program goes on at once; its stop is about the fork's duration. A
+// writer thread then reads the frozen copy's memory through /proc/PID/mem,
+// finds the pages to store, writes the snapshot file and kills the copy.
+//
+// Which pages changed since the previous snapshot is found by content:
+// every resident page of the copy is hashed (XXH3-128) and looked up among
+// the pages earlier snapshots of this recording stored, so an unchanged
+// page, or one identical to any stored page, costs a reference. Measured on
+// this machine (2 vCPUs, loaded), for a process with 1 GiB resident and
+// 10 MiB written between snapshots: pagemap + read + hash of 1 GiB takes
+// ~0.35-0.6 s of the writer's CPU and nothing of the program's; userfaultfd
+// write-protection in async mode with PAGEMAP_SCAN finds the 2560 written
+// pages in ~1-5 ms, but needs a userfaultfd inside the program (injected,
+// visible in its fd table, clashing with its own), 150 ms to protect 1 GiB,
+// and costs the program a fault on each first write per interval (~50 us
+// each here, ~130 ms per 10 MiB). Hashing keeps the program untouched.
+// Clean pages of private file mappings (pagemap says the page is the
+// file's) and pages never touched (not present) are not read at all.
+//
+// The copy is a child of the recorder (ForkTracee's CLONE_PARENT), without
+// exit signal; the recorder's wait for any tracee reaps it, Finish() too.
+// Take(), Due() and Finish() are for the recording thread; one snapshot is
+// written at a time.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "core/tracee.h"
+#include "trace/snapshot.h"
+
+namespace rwd::recorder {
+
+struct SnapshotThreadSource {
+  const Tracee* tracee = nullptr;  // stopped
+  uint64_t clear_child_tid = 0;
+  std::string name;
+};
+
+struct SnapshotRequest {
+  // Filled by the caller: event, name, pid, current_tid, exec_path,
+  // patches, vdso_syscall_insn, patch_tsc_reads, sigactions.
+  trace::Snapshot snapshot;
+  Tracee* leader = nullptr;                   // at a syscall or ptrace-event stop
+  uint64_t syscall_insn = 0;                  // for the injected fork
+  std::vector<SnapshotThreadSource> threads;  // the leader first
+  // Trace copies of the files mapped (path -> content id).
+  std::map<std::string, std::string> file_ids;
+};
+
+struct SnapshotStats {
+  uint64_t taken = 0;
+  uint64_t failed = 0;
+  uint64_t max_stop_us = 0;
+};
+
+class SnapshotTaker {
+ public:
+  SnapshotTaker(std::string trace_dir, std::chrono::milliseconds interval);
+  ~SnapshotTaker();
+  SnapshotTaker(const SnapshotTaker&) = delete;
+  SnapshotTaker& operator=(const SnapshotTaker&) = delete;
+
+  // The interval has passed since the last snapshot (or the start) and the
+  // previous one is written (Wait() then returns at once).
+  bool Due() const;
+  // Forks the process and starts writing. A failure leaves no copy and
+  // does not affect the program.
+  Status Take(SnapshotRequest request);
+  // Waits for the snapshot being written; returns its failure, if any.
+  Status Wait();
+  const SnapshotStats& stats() const { return stats_; }
+
+ private:
+  // On the writer thread.
+  Status Write(pid_t copy, trace::Snapshot snapshot, std::map<std::string, std::string> file_ids);
+
+  struct PageKey {
+    uint64_t lo = 0, hi = 0;
+    bool operator==(const PageKey&) const = default;
+  };
+  struct PageKeyHash {
+    size_t operator()(const PageKey& k) const { return k.lo ^ (k.hi * 0x9e3779b97f4a7c15ull); }
+  };
+
+  std::string trace_dir_;
+  std::chrono::milliseconds interval_;
+  std::chrono::steady_clock::time_point last_;
+  uint32_t next_seq_ = 0;
+  std::thread writer_;
+  std::atomic<bool> written_{false};  // the writer thread is done
+  pid_t copy_ = 0;                    // being written
+  Status writer_status_;
+  // Every page content stored so far in this trace, and where.
+  std::unordered_map<PageKey, trace::PageRef, PageKeyHash> stored_;
+  SnapshotStats stats_;
+};
+
+}  // namespace rwd::recorder

@@ -1,0 +1,115 @@
+// Snapshot: the image of one recorded process at an event boundary, taken
+// while recording (recorder/snapshot_taker.h) so that replay can start there
+// instead of re-executing from the first instruction.
+//
+// A snapshot names its memory page by page. Pages are stored by content:
+// each snapshot file holds only the pages whose content no earlier snapshot
+// of the trace stored, and refers to earlier files for the rest, so the
+// second snapshot of a process that changed 1% of its pages stores about 1%
+// of them. Not stored at all: clean pages of private file mappings (they
+// come from the trace's copy of the file) and pages never touched (zero).
+// Pages touched but all zero are named, not stored.
+//
+// Registers and register sets are kept as the kernel's regset bytes
+// (arch/registers.h), so this format needs no per-architecture code.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rwd::trace {
+
+inline constexpr size_t kSnapshotPageBytes = 4096;
+
+struct SnapshotRegset {
+  uint32_t note_type = 0;
+  std::vector<uint8_t> bytes;
+  bool operator==(const SnapshotRegset&) const = default;
+};
+
+struct SnapshotThread {
+  int32_t tid = 0;                      // recorded
+  std::vector<uint8_t> regs;            // arch::Registers bytes (NT_PRSTATUS layout)
+  std::vector<uint8_t> fp;              // the Arch's FP regset
+  std::vector<SnapshotRegset> regsets;  // Arch::ThreadRegsets(), in order
+  uint64_t sigmask = 0;
+  uint64_t clear_child_tid = 0;
+  std::string name;  // as the program set it (PR_SET_NAME); may be empty
+  bool operator==(const SnapshotThread&) const = default;
+};
+
+struct SnapshotMapping {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  uint32_t prot = 0;  // PROT_*
+  bool shared = false;
+  uint64_t offset = 0;
+  std::string path;     // as /proc/PID/maps names it; "" for anonymous
+  std::string file_id;  // the trace's copy of the file (files/<id>); "" if none
+  bool operator==(const SnapshotMapping&) const = default;
+};
+
+// Where a page's content is: page `index` of snapshot `snapshot`'s stored
+// pages, or all zero.
+struct PageRef {
+  static constexpr uint32_t kZero = 0xffffffff;
+  uint32_t snapshot = kZero;
+  uint32_t index = 0;
+  bool operator==(const PageRef&) const = default;
+};
+
+// Consecutive pages from `start`.
+struct PageRun {
+  uint64_t start = 0;
+  std::vector<PageRef> refs;
+  bool operator==(const PageRun&) const = default;
+};
+
+// A patch rewind made in the process's code (core/code_patcher.h).
+struct SnapshotPatch {
+  uint64_t addr = 0;
+  std::vector<uint8_t> original;
+  uint8_t trap_kind = 0;  // arch::TrapInsnKind; 0 for none
+  uint8_t trap_length = 0;
+  int8_t trap_dest_reg = -1;
+  uint8_t trap_operand_bytes = 8;
+  bool has_trap = false;
+  bool operator==(const SnapshotPatch&) const = default;
+};
+
+// A signal's disposition as the program last set it: the bytes it passed to
+// rt_sigaction (the kernel's struct sigaction).
+struct SnapshotSigaction {
+  int32_t signo = 0;
+  std::vector<uint8_t> bytes;
+  bool operator==(const SnapshotSigaction&) const = default;
+};
+
+struct Snapshot {
+  uint32_t seq = 0;         // 0, 1, ... in the order taken
+  uint64_t event = 0;       // events recorded before it (replay's event_number())
+  std::string name;         // "" for one taken at an interval
+  int32_t pid = 0;          // recorded
+  int32_t current_tid = 0;  // the thread that ran last
+  std::string exec_path;
+  uint64_t brk = 0;                     // the program break (end of [heap]); 0 when unknown
+  std::vector<SnapshotThread> threads;  // the leader first
+  std::vector<SnapshotMapping> maps;
+  std::vector<PageRun> pages;
+  std::vector<SnapshotPatch> patches;
+  uint64_t vdso_syscall_insn = 0;
+  bool patch_tsc_reads = false;
+  std::vector<SnapshotSigaction> sigactions;
+  // Stored in this snapshot's file (page count); the file holds their bytes.
+  uint32_t stored_pages = 0;
+  // The program's stop for this snapshot, and the fork within it.
+  uint32_t stop_us = 0;
+  uint32_t fork_us = 0;
+  bool operator==(const Snapshot&) const = default;
+};
+
+}  // namespace rwd::trace

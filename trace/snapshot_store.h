@@ -1,0 +1,64 @@
+// The `snapshots/` directory of a trace: one file per snapshot, named by its
+// sequence number (000000, 000001, ...), in the format of
+// trace/snapshot_codec.h. Optional and additive: a trace without the
+// directory is read as before. Files are written under a temporary name and
+// renamed, so a recording cut short keeps every snapshot it finished and no
+// partial one.
+//
+// SnapshotLibrary reads them for replay: it lists the snapshots by their
+// headers, decodes a snapshot on demand (checking it), and resolves each of
+// its pages, which may live in earlier snapshots' files. A damaged file is
+// reported with its name; the snapshots that do not depend on it stay usable.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "trace/snapshot_codec.h"
+
+namespace rwd::trace {
+
+// Writes snapshots/<seq> of the trace in `trace_dir`, creating the
+// directory. `compressed_pages`: see EncodeSnapshotFile.
+Status WriteSnapshot(const std::string& trace_dir, const Snapshot& snapshot,
+                     std::span<const uint8_t> compressed_pages);
+
+struct SnapshotListing {
+  std::string path;
+  uint64_t bytes = 0;  // of the file
+  // The header, or why it cannot be read.
+  Expected<SnapshotHeader> header = Status(ErrorCode::kNotFound, "not read");
+};
+
+// Every snapshot file of the trace, by sequence number; empty without any.
+Expected<std::vector<SnapshotListing>> ListSnapshots(const std::string& trace_dir);
+
+class SnapshotLibrary {
+ public:
+  explicit SnapshotLibrary(std::string trace_dir) : dir_(std::move(trace_dir)) {}
+
+  // Readable headers, by sequence number (unreadable files are left out;
+  // Load() reports them).
+  Expected<std::vector<SnapshotHeader>> Headers();
+  // Decodes snapshot `seq` (cached).
+  Expected<const DecodedSnapshot*> Load(uint32_t seq);
+  // Calls `page(addr, bytes)` for every page `snapshot` names, with its
+  // content (zero pages as 4096 zero bytes); stops at the first error.
+  Status ForEachPage(const Snapshot& snapshot,
+                     const std::function<Status(uint64_t, std::span<const uint8_t>)>& page);
+
+ private:
+  std::string dir_;
+  std::map<uint32_t, std::unique_ptr<DecodedSnapshot>> loaded_;
+};
+
+std::string SnapshotPath(const std::string& trace_dir, uint32_t seq);
+
+}  // namespace rwd::trace
