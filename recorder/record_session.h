@@ -100,6 +100,8 @@ class RecordSession {
     // Each signal's disposition as last set (rt_sigaction's struct), for
     // snapshots: the kernel cannot be asked without running the program.
     std::map<int, std::vector<uint8_t>> sigactions;
+    uint64_t exec_event = 0;  // events recorded up to its last exec, included
+    uint64_t brk = 0;         // what brk() last returned; 0 since the exec
   };
 
   RecordSession(Process process, Tracee tracee, std::unique_ptr<trace::TraceWriter> writer,

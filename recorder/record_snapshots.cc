@@ -15,6 +15,10 @@ namespace {
 // rt_sigaction's struct: handler, flags, restorer, then the mask of
 // `sigsetsize` bytes (the same order on x86-64 and AArch64).
 constexpr size_t kSigactionHeadBytes = 24;
+// The kernel's internal errnos (ERESTARTSYS .. ERECALLCONN, linux/errno.h),
+// never meant to reach a program.
+constexpr int64_t kFirstRestartErrno = 512;
+constexpr int64_t kLastRestartErrno = 530;
 
 }  // namespace
 
@@ -23,6 +27,7 @@ void RecordSession::TrackKernelState(RecordTask& task, const PendingSyscall& pen
   if (result < 0) return;
   const arch::SyscallInfo& row = *pending.info;
   if (row.special == arch::Special::kSetTidAddress) task.clear_child_tid = pending.args[0];
+  if (row.special == arch::Special::kBrk) ProcessOf(task).brk = static_cast<uint64_t>(result);
   if (row.special == arch::Special::kPrctl && pending.args[0] == PR_SET_NAME) {
     auto name = task.tracee.ReadCString(pending.args[1], 16);
     if (name.ok()) task.name = *name;
@@ -43,9 +48,14 @@ std::string RecordSession::SnapshotObstacle(const RecordTask& task) const {
   if (process == processes_.end() || process->second.buffered)
     return "the syscall buffer is in use";
   if (dying_ != 0 || task.vfork_child != 0 || task.stop_sent || !task.deferred.empty() ||
-      task.reinjected || task.reentering) {
+      task.reinjected || task.reentering || !task.boundary_regs) {
     return "busy";
   }
+  // A syscall a signal interrupted, to be restarted on the way out of this
+  // stop (-ERESTARTSYS and its kin): the fork's injected syscall would
+  // consume the restart and leave the program the kernel's internal errno.
+  int64_t result = task.tracee.arch().SyscallResult(*task.boundary_regs);
+  if (result >= -kLastRestartErrno && result <= -kFirstRestartErrno) return "busy";
   bool leader = false;
   for (const auto& t : tasks_) {
     if (t->tid() == t->tgid) leader = !t->zombie;
@@ -64,7 +74,9 @@ void RecordSession::MaybeSnapshot(RecordTask& task) {
   if (!previous.ok()) Note("a snapshot was not written: " + previous.message());
   std::string obstacle = SnapshotObstacle(task);
   if (!obstacle.empty()) {
-    if (obstacle != "busy") Note("no snapshots while " + obstacle);
+    if (obstacle != "busy" && on_verbose_ && noted_.insert(obstacle).second) {
+      on_verbose_("no snapshots while " + obstacle);
+    }
     return;
   }
   const ProcessState& process = processes_.at(task.tgid);
@@ -74,6 +86,8 @@ void RecordSession::MaybeSnapshot(RecordTask& task) {
   snap.pid = task.tgid;
   snap.current_tid = task.tid();
   snap.exec_path = process.exec_path;
+  snap.exec_event = process.exec_event;
+  snap.brk = process.brk;
   for (const CodePatcher::SavedPatch& p : process.patcher.Saved()) {
     trace::SnapshotPatch sp;
     sp.addr = p.addr;

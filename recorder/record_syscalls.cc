@@ -319,6 +319,8 @@ Status RecordSession::OnCloneEvent(RecordTask& task) {
     process.syscallbuf_code_start = parent.syscallbuf_code_start;
     process.syscallbuf_code_end = parent.syscallbuf_code_end;
     process.sigactions = parent.sigactions;
+    process.exec_event = parent.exec_event;
+    process.brk = parent.brk;
   }
   if (flags & CLONE_CHILD_CLEARTID) {
     created->clear_child_tid = task.pending->args[arch.CloneArgs().child_tid];
@@ -440,6 +442,8 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
     }
   }
   RETURN_IF_ERROR(Append(task, std::move(exec)));
+  ProcessOf(task).exec_event = writer_->events_written();
+  ProcessOf(task).brk = 0;
   ReleaseVforkParent(task.tid());
   return Status::Ok();
 }

@@ -96,7 +96,10 @@ struct Snapshot {
   int32_t pid = 0;          // recorded
   int32_t current_tid = 0;  // the thread that ran last
   std::string exec_path;
-  uint64_t brk = 0;                     // the program break (end of [heap]); 0 when unknown
+  // Events recorded up to and including the exec that made this image:
+  // replay reaches that point to start from the same executable.
+  uint64_t exec_event = 0;
+  uint64_t brk = 0;  // the program break as brk() last returned it; 0: never asked
   std::vector<SnapshotThread> threads;  // the leader first
   std::vector<SnapshotMapping> maps;
   std::vector<PageRun> pages;

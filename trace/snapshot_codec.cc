@@ -54,6 +54,7 @@ void PutDescription(ByteWriter& w, const Snapshot& s) {
   w.PutSvarint(s.pid);
   w.PutSvarint(s.current_tid);
   w.PutString(s.exec_path);
+  w.PutUvarint(s.exec_event);
   w.PutUvarint(s.brk);
   w.PutUvarint(s.threads.size());
   for (const SnapshotThread& t : s.threads) {
@@ -123,6 +124,8 @@ Status ReadDescription(ByteReader& r, Snapshot* s) {
   RETURN_IF_ERROR(r.ReadSvarint32(&s->pid));
   RETURN_IF_ERROR(r.ReadSvarint32(&s->current_tid));
   RETURN_IF_ERROR(r.ReadString(&s->exec_path));
+  RETURN_IF_ERROR(r.ReadUvarint(&s->exec_event));
+  if (s->exec_event > s->event) return Corrupt("its exec comes after it");
   RETURN_IF_ERROR(r.ReadUvarint(&s->brk));
   size_t n = 0;
   RETURN_IF_ERROR(r.ReadCount(8, &n));

@@ -34,6 +34,7 @@ Snapshot Sample(uint32_t seq, std::vector<PageRef> refs, uint32_t stored) {
   s.pid = 42;
   s.current_tid = 43;
   s.exec_path = "/bin/prog";
+  s.exec_event = 2;
   s.brk = 0x20000;
   SnapshotThread t;
   t.tid = 42;
