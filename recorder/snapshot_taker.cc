@@ -12,10 +12,10 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/hex.h"
+#include "base/hex.h"
+#include "base/scoped_fd.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
-#include "core/scoped_fd.h"
 #include "trace/snapshot_store.h"
 
 namespace rwd::recorder {

@@ -40,7 +40,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "core/tracee.h"
 #include "trace/snapshot.h"
 

@@ -15,7 +15,7 @@
 #include <span>
 #include <vector>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "trace/snapshot.h"
 
 namespace rwd::trace {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "trace/snapshot_codec.h"
 
 namespace rwd::trace {
