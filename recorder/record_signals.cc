@@ -236,6 +236,10 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
     return ok;
   };
   for (int steps = 0; steps < kMaxStepsToProbeSite; ++steps) {
+    // The walk may step into a patched syscall site's stub and on into the
+    // library, whose paths differ between record and replay: never end it
+    // there (the walk out ends at the entry's traced syscall at the latest).
+    RETURN_IF_ERROR(StepOutOfSyscallBuffer(task, regs));
     // Never stop part-way through a repeating instruction: replay's probe
     // and breakpoints see it only at its start.
     bool finished = false;
@@ -294,6 +298,7 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
     RETURN_IF_ERROR(StepOnce(task));
     ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
   }
+  RETURN_IF_ERROR(StepOutOfSyscallBuffer(task, regs));
   bool finished = false;
   RETURN_IF_ERROR(FinishInterruptibleInsn(task, &finished));
   if (finished) {
