@@ -81,7 +81,8 @@ HOT static void Copy(void* to, const void* from, uint64_t n) {
  * call to the tracer (rwd_sb_entry makes it, on the program's stack). */
 enum { kTraced = 0, kHandled = 1 };
 
-static struct rwd_sb_header* RegisterThread(void) {
+/* `patching`: the constructor's registration, which RWD_SB_READY ends. */
+static struct rwd_sb_header* RegisterThread(long patching) {
   for (int tries = 0; tries < 64; ++tries) {
     uint64_t slot = __atomic_fetch_add(&g_next_slot, 1, __ATOMIC_RELAXED);
     if (slot >= RWD_SB_MAX_SLOTS) break;
@@ -93,7 +94,7 @@ static struct rwd_sb_header* RegisterThread(void) {
     struct rwd_sb_header* h = (struct rwd_sb_header*)addr;
     h->magic = RWD_SB_MAGIC;
     long r = rwd_sb_traced(RWD_SB_REGISTER, addr, RWD_SB_BUFFER_SIZE, (long)__start_rwd_sb_hot,
-                           (long)__stop_rwd_sb_hot, 0, 0);
+                           (long)__stop_rwd_sb_hot, patching, 0);
     if (r != 0 || h->mode == RWD_SB_MODE_OFF) {
       rwd_sb_traced(SYS_munmap, addr, RWD_SB_BUFFER_SIZE, 0, 0, 0, 0);
       return 0;
@@ -294,7 +295,7 @@ HOT int rwd_sb_handle(struct rwd_sb_call* c) {
     /* A new thread. This call runs on the program's stack: registering is
      * the same path in record and replay; the call itself is traced. */
     if (g_enabled && !tls_no_buffer) {
-      rwd_sb_tls_buffer = RegisterThread();
+      rwd_sb_tls_buffer = RegisterThread(0);
       tls_no_buffer = rwd_sb_tls_buffer == 0;
     }
     return kTraced;
@@ -315,15 +316,16 @@ static int MapUntracedPage(void) {
 }
 
 __attribute__((constructor)) static void rwd_sb_init(void) {
-  struct rwd_sb_header* h = RegisterThread();
+  struct rwd_sb_header* h = RegisterThread(RWD_SB_REGISTER_PATCHING);
   if (!h) return;
-  if (!MapUntracedPage()) {
+  if (MapUntracedPage()) {
+    rwd_sb_tls_buffer = h;
+    g_enabled = 1;
+    rwd_sb_patch_libc();
+  } else {
     h->mode = RWD_SB_MODE_OFF;
-    return;
   }
-  rwd_sb_tls_buffer = h;
-  g_enabled = 1;
-  rwd_sb_patch_libc();
+  rwd_sb_traced(RWD_SB_READY, 0, 0, 0, 0, 0, 0);
 }
 
 /* The vDSO's clock functions: rewind turns them into syscalls (its patch of

@@ -42,6 +42,13 @@
  * The hot code is where record and replay take different paths. */
 #define RWD_SB_REGISTER 0x7200
 #define RWD_SB_DIVERGED 0x7201 /* replay: the call in seen_* did not match */
+/* Made by the library's constructor once it has patched libc (or given up),
+ * after a RWD_SB_REGISTER whose 5th argument is RWD_SB_REGISTER_PATCHING.
+ * In between it reads libc's code to find the sites: the replayer keeps
+ * the debugger's breakpoints out of that code meanwhile, or the library
+ * would see them and patch other sites than it did when recording. */
+#define RWD_SB_READY 0x7202
+#define RWD_SB_REGISTER_PATCHING 1
 
 #define RWD_SB_MAGIC 0x6675627363777200ull /* "\0rwcsbuf" */
 #define RWD_SB_MODE_OFF 0

@@ -52,7 +52,8 @@ Status ReplaySession::InsertBreakpoint(uint64_t addr) {
       RETURN_IF_ERROR(DisarmFingerprint(*t));
     }
   }
-  Status planted = Plant(*focus_mm_, addr);
+  Status planted = breakpoints_suspended_ ? Status(ErrorCode::kInvalidInput, "suspended")
+                                           : Plant(*focus_mm_, addr);
   if (!planted.ok()) {
     // Not mapped (yet): gdb keeps breakpoints in libraries inserted even
     // at points of the past before the library was loaded.
@@ -92,7 +93,29 @@ Status ReplaySession::RefreshBreakpoints() {
   return InFocus(cur()) ? PlantDeferred() : Status::Ok();
 }
 
+Status ReplaySession::SuspendDebuggerBreakpoints() {
+  if (!InFocus(cur())) return Status::Ok();
+  breakpoints_suspended_ = true;
+  for (uint64_t addr : debugger_breakpoints_) {
+    bool fingerprint = false;
+    for (const auto& t : tasks_) {
+      fingerprint |= t->mm == focus_mm_ && t->fingerprint_breakpoint == addr;
+    }
+    if (fingerprint || !focus_mm_->breakpoints.count(addr)) continue;
+    RETURN_IF_ERROR(Unplant(*focus_mm_, addr));
+    deferred_breakpoints_.insert(addr);
+  }
+  return Status::Ok();
+}
+
+Status ReplaySession::ResumeDebuggerBreakpoints() {
+  if (!breakpoints_suspended_ || !InFocus(cur())) return Status::Ok();
+  breakpoints_suspended_ = false;
+  return PlantDeferred();
+}
+
 Status ReplaySession::PlantDeferred() {
+  if (breakpoints_suspended_) return Status::Ok();
   for (auto it = deferred_breakpoints_.begin(); it != deferred_breakpoints_.end();) {
     if (Plant(*focus_mm_, *it).ok()) {
       it = deferred_breakpoints_.erase(it);

@@ -124,6 +124,7 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
   if (InFocus(cur())) {
     // The debugger's breakpoints belong to the new image once it maps them.
     deferred_breakpoints_ = debugger_breakpoints_;
+    breakpoints_suspended_ = false;
     RETURN_IF_ERROR(PlantDeferred());
   }
   return Status::Ok();

@@ -111,11 +111,15 @@ Expected<const trace::Event*> ReplaySession::PeekEvent() {
 }
 
 Status ReplaySession::Diverged(const std::string& what) const {
+  return DivergedAt(event_number(), what);
+}
+
+Status ReplaySession::DivergedAt(uint64_t event, const std::string& what) const {
   std::string who = cur_ ? " (thread " + std::to_string(cur_->tid) + ", live " +
                                std::to_string(cur_->tracee.tid()) + ")"
                          : "";
   return Status(ErrorCode::kDivergence, "replay diverged from the recording at event " +
-                                            std::to_string(event_number()) + who + ": " + what);
+                                            std::to_string(event) + who + ": " + what);
 }
 
 ReplayStop ReplaySession::MakeStop(ReplayStop::Kind kind) const {
@@ -504,6 +508,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   copy->exit_ahead_ = exit_ahead_;
   copy->at_end_ = exit_ahead_.has_value();
   copy->at_boundary_ = at_boundary_;
+  copy->breakpoints_suspended_ = breakpoints_suspended_;
   return copy;
 }
 

@@ -177,6 +177,8 @@ class ReplaySession {
   Expected<const trace::Event*> PeekEvent();
   void ConsumeEvent() { next_.reset(); }
   Status Diverged(const std::string& what) const;
+  // The same, naming an earlier event (a buffered batch's) as where.
+  Status DivergedAt(uint64_t event, const std::string& what) const;
   ReplayStop EndOfTrace() const;
   ReplayStop MakeStop(ReplayStop::Kind kind) const;
   // Waits for thread `t` to stop or end. A leader's death is reported only
@@ -318,6 +320,12 @@ class ReplaySession {
   Status PlantDeferred();
   // After a mapping change: re-plants breakpoints whose bytes it replaced.
   Status RefreshBreakpoints();
+  // While the syscall buffer library of the focus process reads libc's code
+  // to patch it (RWD_SB_REGISTER_PATCHING to RWD_SB_READY), the debugger's
+  // breakpoints wait as deferred ones: the library must see the bytes it
+  // saw when recording.
+  Status SuspendDebuggerBreakpoints();
+  Status ResumeDebuggerBreakpoints();
   // Steps over a breakpoint at the current pc before continuing; returns a
   // stop that step produced other than a plain step.
   Expected<std::optional<ReplayStop>> StepOverBreakpoint();
@@ -348,6 +356,8 @@ class ReplaySession {
   // Debugger breakpoints in memory not mapped yet (e.g. in a library, after
   // going back to before it was loaded): planted when a mapping appears.
   std::set<uint64_t> deferred_breakpoints_;
+  // Deferred ones stay so: see SuspendDebuggerBreakpoints.
+  bool breakpoints_suspended_ = false;
   std::vector<arch::HwWatch> watches_;
   SyscallCatch syscall_catch_;
   bool hw_watch_ = false;  // watches_ are in the debug registers

@@ -116,13 +116,22 @@ Status ReplaySession::SyscallBufferDiverged() {
   RETURN_IF_ERROR(tracee().ReadMemory(cur().syscallbuf + RWD_SB_HEADER_SIZE, records));
   auto calls = trace::DecodeBufferRecords(records, h.count, arch().syscalls());
   std::string expected = "a buffered syscall";
+  std::string argument;
   if (calls.ok() && h.consumed < calls->size()) {
     const trace::SyscallEvent& want = (*calls)[h.consumed];
     expected = trace::DescribeSyscall(arch(), want.nr, want.args);
+    for (int i = 0; i < 6 && want.nr == h.seen_nr && argument.empty(); ++i) {
+      if (want.args[i] != seen_args[i]) {
+        argument = ": argument " + std::to_string(i + 1) + " is " + Hex(seen_args[i]) +
+                   "; the recording had " + Hex(want.args[i]);
+      }
+    }
   }
-  return Diverged("expected " + expected + " (buffered syscall " + std::to_string(h.consumed + 1) +
-                  " of " + std::to_string(h.count) + " in event " +
-                  std::to_string(cur().batch_event) + "), saw " + seen);
+  // Reported at the batch's event: the replay left the recording there.
+  return DivergedAt(cur().batch_event,
+                    "expected " + expected + " (buffered syscall " + std::to_string(h.consumed + 1) +
+                        " of " + std::to_string(h.count) + " in event " +
+                        std::to_string(cur().batch_event) + "), saw " + seen + argument);
 }
 
 }  // namespace rwd::replayer

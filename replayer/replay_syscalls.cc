@@ -162,7 +162,9 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
     }
     if (copy.nr == RWD_SB_REGISTER && copy.result == 0) {
       RETURN_IF_ERROR(RegisterSyscallBuffer(copy.args[0]));
+      if (copy.args[4] == RWD_SB_REGISTER_PATCHING) RETURN_IF_ERROR(SuspendDebuggerBreakpoints());
     }
+    if (copy.nr == RWD_SB_READY) RETURN_IF_ERROR(ResumeDebuggerBreakpoints());
   } else {
     return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen());
   }
@@ -302,9 +304,12 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
   for (const trace::MemWrite& w : ev.writes) {
     RETURN_IF_ERROR(tracee().WriteMemory(w.addr, w.bytes));
   }
+  // mprotect too: code is rewritten between two of them (the syscall buffer
+  // library patches libc's syscall sites with its text made writable), and
+  // a breakpoint planted there before must keep the new bytes as its own.
   if (ev.result >= 0 &&
       (row.special == arch::Special::kMmap || row.special == arch::Special::kMunmap ||
-       row.special == arch::Special::kMremap)) {
+       row.special == arch::Special::kMremap || row.special == arch::Special::kMprotect)) {
     RETURN_IF_ERROR(RefreshBreakpoints());
   }
   if (ev.result >= 0) {

@@ -245,5 +245,38 @@ TEST_F(SyscallBufferGdbTest, BreakpointOnWriteHitsAndReverseStepCrossesABuffered
   EXPECT_TRUE(Printed(t.Output(14), "512"));
 }
 
+// A breakpoint set before libc is loaded, on a function whose syscall site
+// the library patches (getpid: `mov $39,%eax; syscall` becomes a jump to a
+// stub): the library must find the same sites as when recording, not the
+// breakpoint's int3, and stepping through the stub into the library and
+// back reaches each instruction again without a divergence.
+TEST_F(SyscallBufferGdbTest, ReverseStepiThroughAPatchedSyscallSite) {
+  Recording rec = Record("long_loop", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<std::string> commands = {"break getpid", "continue", "delete", "p $pc"};
+  constexpr int kSteps = 4;  // the jump, the stub's two instructions, its call
+  for (int i = 0; i < kSteps; ++i) {
+    commands.push_back("stepi");
+    commands.push_back("p $pc");
+  }
+  for (int i = 0; i < kSteps; ++i) {
+    commands.push_back("reverse-stepi");
+    commands.push_back("p $pc");
+  }
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("long_loop"), commands);
+  SCOPED_TRACE(t.Describe());
+  EXPECT_FALSE(Contains(t.run.out, "rewind:"));
+  std::vector<std::optional<std::string>> forward;  // pc before each stepi, and after the last
+  for (int i = 0; i <= kSteps; ++i) forward.push_back(PrintedValue(t.Output(3 + 2 * i)));
+  EXPECT_TRUE(forward[0] && Contains(*forward[0], "getpid")) << forward[0].value_or("none");
+  EXPECT_TRUE(forward[kSteps] && Contains(*forward[kSteps], "rwd_sb_entry"))
+      << forward[kSteps].value_or("none");
+  for (int i = 0; i < kSteps; ++i) {
+    size_t at = 4 + 2 * kSteps + 1 + 2 * static_cast<size_t>(i);  // its p $pc
+    SCOPED_TRACE("reverse-stepi " + std::to_string(i + 1));
+    EXPECT_EQ(PrintedValue(t.Output(at)), forward[kSteps - 1 - i]);
+  }
+}
+
 }  // namespace
 }  // namespace rwd::e2e
