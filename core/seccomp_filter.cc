@@ -18,7 +18,7 @@ std::vector<sock_filter> UntracedIpFilter(uint32_t audit_arch, uint64_t allowed_
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpHigh),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(allowed_ip >> 32), 0, 1),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | kUntracedIpFilterData),
   };
 }
 

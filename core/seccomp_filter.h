@@ -12,6 +12,11 @@
 
 namespace rwd {
 
+// The SECCOMP_RET_DATA of the filter's SECCOMP_RET_TRACE (the event message
+// of its PTRACE_EVENT_SECCOMP stops): another value there comes from a
+// filter of the program's own.
+inline constexpr uint16_t kUntracedIpFilterData = 0x7277;
+
 // `audit_arch`: arch::Arch::AuditArch(); syscalls of any other ABI (x32,
 // i386 via int 0x80) are traced. `allowed_ip`: the address right after the
 // allowed syscall instruction (seccomp_data.instruction_pointer).

@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstddef>
 #include <cstring>
 
 #include "base/hex.h"
 #include "core/proc_maps.h"
+#include "core/seccomp_filter.h"
 #include "preload/syscallbuf_abi.h"
 #include "recorder/preload_env.h"
 #include "recorder/record_session.h"
@@ -51,6 +53,20 @@ ResumeMode RecordSession::RunMode(const RecordTask& task) {
 }
 
 Status RecordSession::OnSeccompStop(RecordTask& task) {
+  // A SECCOMP_RET_TRACE of the program's own filter (which answers before
+  // ours): natively, without a tracer asking for these stops, the kernel
+  // skips the syscall with ENOSYS. So does the recorder; the syscall's
+  // exit stop records that result.
+  ASSIGN_OR_RETURN(unsigned long data, task.tracee.GetEventMsg());
+  if (data != kUntracedIpFilterData) {
+    ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
+    const arch::Arch& arch = task.tracee.arch();
+    arch.SetSyscallResult(regs, -ENOSYS);
+    if (!arch.SetSyscallNumberAtEntry(task.tid(), regs, -1)) {
+      return Error("could not skip the syscall of thread " + std::to_string(task.tid()) +
+                   " that its own seccomp filter answered with SECCOMP_RET_TRACE");
+    }
+  }
   // Under PTRACE_SYSCALL the entry stop came first and was handled.
   if (task.pending) return task.tracee.Resume(ResumeMode::kSyscall);
   ASSIGN_OR_RETURN(SyscallStopInfo info, task.tracee.GetSyscallInfo());
