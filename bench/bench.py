@@ -239,6 +239,9 @@ def main():
         # changing 1% per round: the default interval (1 s) against none.
         ("snap_heap 64 MiB, snapshots 1 s", snap_heap, None),
         ("snap_heap 64 MiB, no snapshots", snap_heap, None, ["--snapshot-interval", "0"]),
+        ("make -j2 --syscallbuf", ["/bin/sh", "-c", 'rm -rf "$1" && mkdir "$1" && '
+                                   'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
+                                   make_modules], None, ["--syscallbuf"]),
     ]
 
     report = []

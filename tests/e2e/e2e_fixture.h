@@ -58,6 +58,16 @@ struct RunOptions {
   std::string cwd;
 };
 
+// An env entry for RunOptions: records with the syscall buffer off, for the
+// tests of what a syscall's ptrace stops do (an event per syscall, stepping
+// through a syscall instruction), whatever REWIND_SYSCALLBUF the suite has.
+inline constexpr char kSyscallBufferOff[] = "REWIND_SYSCALLBUF=0";
+inline RunOptions SyscallBufferOff() {
+  RunOptions options;
+  options.env = {kSyscallBufferOff};
+  return options;
+}
+
 // Runs argv[0] (an absolute path or a name searched in PATH) with argv.
 RunResult RunCommand(const std::vector<std::string>& argv, const RunOptions& options = {});
 

@@ -97,8 +97,10 @@ TEST_F(GdbReverseTest, ReverseContinueToABreakpointInASharedLibrary) {
 // Single-stepping through the syscall instruction of getpid and back: each
 // reverse-stepi returns to the previous instruction (getpid is `mov
 // $39,%eax; syscall; ret`), whichever way the point was first reached.
+// Traced syscalls: the syscall buffer routes getpid elsewhere
+// (SyscallBufferGdbTest.ReverseStepiThroughAPatchedSyscallSite).
 TEST_F(GdbReverseTest, ReverseStepiBackOverASyscallInstruction) {
-  Recording rec = Record("long_loop");
+  Recording rec = Record("long_loop", {}, SyscallBufferOff());
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
   std::vector<std::string> commands = {"break getpid", "continue", "delete", "p $pc"};
   constexpr int kSteps = 4;  // onto syscall, over it, ret, back in Step
@@ -172,8 +174,10 @@ TEST_F(GdbReverseTest, FiftyRoundTripsShowIdenticalRegisters) {
   }
 }
 
+// 20000 syscalls, each an event (the syscall buffer off): checkpoints are
+// taken between events.
 TEST_F(GdbReverseTest, CheckpointsAreUsedInALongRecording) {
-  Recording rec = Record("long_loop");
+  Recording rec = Record("long_loop", {}, SyscallBufferOff());
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
   constexpr char kSource[] = "tests/programs/long_loop.c";
   // Automatic checkpoints every 10 ms of replay time: replaying a syscall
