@@ -54,6 +54,10 @@ struct ProbeCode {
   // site.pc continues from here without being compared (and, when nothing
   // changes its pc, a thread at trap_pc continues there too).
   uint64_t bypass_pc = 0;
+  // Address of the 8-byte pass counter in the data slot, 0 when the probe
+  // keeps none: arrivals at the site so far (Build with count_passes), or
+  // arrivals still to come before the trap (BuildCountdown).
+  uint64_t pass_counter = 0;
   std::string refusal;  // non-empty: nothing above is valid, and why
 };
 
@@ -75,9 +79,16 @@ class ProbeEncoder {
   virtual ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr,
                              uint64_t pc) const = 0;
   // Builds the trampoline for `site` comparing against `target` and, when
-  // given, `mem`, for slots at `code_addr` and `data_addr`.
+  // given, `mem`, for slots at `code_addr` and `data_addr`. With
+  // `count_passes` it also counts every arrival (ProbeCode::pass_counter).
   virtual ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                          uint64_t data_addr, std::optional<ProbeMemCheck> mem) const = 0;
+                          uint64_t data_addr, std::optional<ProbeMemCheck> mem,
+                          bool count_passes) const = 0;
+  // A trampoline that compares nothing and traps at the `passes`-th arrival
+  // (passes >= 1) of any thread at the site: "the n-th time the program got
+  // here", which names a point inside a loop without a branch counter.
+  virtual ProbeCode BuildCountdown(const ProbeSite& site, uint64_t passes, uint64_t code_addr,
+                                   uint64_t data_addr) const = 0;
 };
 
 // nullptr when `arch` has no probe encoder yet (AArch64).

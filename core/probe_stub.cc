@@ -248,6 +248,38 @@ Status ProbeStub::CheckSite(const Tracee& tracee, uint64_t pc,
 Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
                                        uint64_t pc, const arch::Registers& target,
                                        std::optional<ProbeMemCheck> mem) {
+  return InstallBuilt(tracee, pages, syscall_insn, pc,
+                      [&](const arch::ProbeEncoder& encoder, const arch::ProbeSite& site,
+                          const ProbePages::Slot& slot) {
+                        return encoder.Build(site, target, slot.code, slot.data, mem, false);
+                      });
+}
+
+Expected<ProbeStub> ProbeStub::InstallCounting(Tracee& tracee, ProbePages& pages,
+                                               uint64_t syscall_insn, uint64_t pc,
+                                               const arch::Registers& target,
+                                               std::optional<ProbeMemCheck> mem) {
+  return InstallBuilt(tracee, pages, syscall_insn, pc,
+                      [&](const arch::ProbeEncoder& encoder, const arch::ProbeSite& site,
+                          const ProbePages::Slot& slot) {
+                        return encoder.Build(site, target, slot.code, slot.data, mem, true);
+                      });
+}
+
+Expected<ProbeStub> ProbeStub::InstallCountdown(Tracee& tracee, ProbePages& pages,
+                                                uint64_t syscall_insn, uint64_t pc,
+                                                uint64_t passes) {
+  return InstallBuilt(tracee, pages, syscall_insn, pc,
+                      [&](const arch::ProbeEncoder& encoder, const arch::ProbeSite& site,
+                          const ProbePages::Slot& slot) {
+                        return encoder.BuildCountdown(site, passes, slot.code, slot.data);
+                      });
+}
+
+Expected<ProbeStub> ProbeStub::InstallBuilt(
+    Tracee& tracee, ProbePages& pages, uint64_t syscall_insn, uint64_t pc,
+    const std::function<arch::ProbeCode(const arch::ProbeEncoder&, const arch::ProbeSite&,
+                                        const ProbePages::Slot&)>& build) {
   const arch::Arch& arch = tracee.arch();
   const arch::ProbeEncoder* encoder = arch::ProbeEncoderFor(arch);
   ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee.tid()));
@@ -262,7 +294,7 @@ Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64
 
   // A slot whose Build fails below stays unused; slots are cheap.
   ASSIGN_OR_RETURN(ProbePages::Slot slot, pages.Allocate(tracee, syscall_insn, pc, *encoder));
-  arch::ProbeCode code = encoder->Build(site, target, slot.code, slot.data, mem);
+  arch::ProbeCode code = build(*encoder, site, slot);
   if (!code.refusal.empty()) return Unsupported(code.refusal);
   // The trampoline is complete before the jump to it exists.
   RETURN_IF_ERROR(tracee.WriteMemory(slot.data, code.data));
@@ -273,9 +305,29 @@ Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64
   stub.pc_ = pc;
   stub.trap_pc_ = code.trap_pc;
   stub.bypass_pc_ = code.bypass_pc;
+  stub.pass_counter_ = code.pass_counter;
   stub.original_ = std::move(site.original);
   stub.installed_ = true;
   return stub;
+}
+
+Expected<uint64_t> ProbeStub::Passes(const Tracee& tracee) const {
+  if (!pass_counter_) {
+    return Status(ErrorCode::kInvalidInput, "the probe at " + Hex(pc_) + " counts no passes");
+  }
+  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, tracee.ReadBytes(pass_counter_, 8));
+  uint64_t passes = 0;
+  std::memcpy(&passes, bytes.data(), 8);
+  return passes;
+}
+
+Status ProbeStub::SetPasses(Tracee& tracee, uint64_t passes) const {
+  if (!pass_counter_) {
+    return Status(ErrorCode::kInvalidInput, "the probe at " + Hex(pc_) + " counts no passes");
+  }
+  std::vector<uint8_t> bytes(8);
+  std::memcpy(bytes.data(), &passes, 8);
+  return tracee.WriteMemory(pass_counter_, bytes);
 }
 
 Expected<bool> ProbeStub::TakeHit(const Tracee& tracee, arch::Registers& regs) const {

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -107,6 +108,15 @@ class ProbeStub {
   static Expected<ProbeStub> Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
                                      uint64_t pc, const arch::Registers& target,
                                      std::optional<ProbeMemCheck> mem = std::nullopt);
+  // The same, also counting every arrival at pc from now on (Passes).
+  static Expected<ProbeStub> InstallCounting(Tracee& tracee, ProbePages& pages,
+                                             uint64_t syscall_insn, uint64_t pc,
+                                             const arch::Registers& target,
+                                             std::optional<ProbeMemCheck> mem = std::nullopt);
+  // A probe that compares nothing and traps at the `passes`-th arrival of
+  // any thread at pc from now on (passes >= 1).
+  static Expected<ProbeStub> InstallCountdown(Tracee& tracee, ProbePages& pages,
+                                              uint64_t syscall_insn, uint64_t pc, uint64_t passes);
 
   // Ok when a probe could be installed at `pc` (same checks as Install,
   // nothing written): lets the recorder choose fingerprint points replay
@@ -133,6 +143,12 @@ class ProbeStub {
   // on arriving at pc. Otherwise leaves everything alone and returns false.
   Expected<bool> TakeHit(const Tracee& tracee, arch::Registers& regs) const;
 
+  // A counting probe's arrivals so far; a countdown probe's arrivals still
+  // to come before its trap. kInvalidInput for a probe that keeps no count.
+  Expected<uint64_t> Passes(const Tracee& tracee) const;
+  // Sets that count (a replacement probe going on where another left off).
+  Status SetPasses(Tracee& tracee, uint64_t passes) const;
+
   // Restores the original bytes. The trampoline stays: a thread inside it
   // still finishes the displaced instructions correctly.
   Status Remove(Tracee& tracee);
@@ -144,10 +160,16 @@ class ProbeStub {
 
  private:
   ProbeStub() = default;
+  // Install's common half: `build` makes the code for the planned site.
+  static Expected<ProbeStub> InstallBuilt(
+      Tracee& tracee, ProbePages& pages, uint64_t syscall_insn, uint64_t pc,
+      const std::function<arch::ProbeCode(const arch::ProbeEncoder&, const arch::ProbeSite&,
+                                          const ProbePages::Slot&)>& build);
 
   uint64_t pc_ = 0;
   uint64_t trap_pc_ = 0;
   uint64_t bypass_pc_ = 0;
+  uint64_t pass_counter_ = 0;
   std::vector<uint8_t> original_;
   bool installed_ = false;
 };

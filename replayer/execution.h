@@ -62,6 +62,30 @@ class Execution {
   // process the debugger sees (kSyscallEntry, kSyscallReturn); the next
   // Continue() or Step() from an entry runs that syscall.
   virtual void set_syscall_catch(const SyscallCatch& which) = 0;
+  // In-process probes: the way to a point inside a loop without a trap per
+  // pass. Each makes Continue() stop with kBreakpoint at the probe's pc;
+  // false (nothing armed) where no probe fits, and the caller uses a
+  // breakpoint instead. At most one is armed at a time.
+  // Stops at exactly `target` (same stretch), counting arrivals at its pc.
+  // `stack_window` (FingerprintStackWindow at the target; may be empty)
+  // lets it tell apart passes of a loop whose registers repeat.
+  virtual Expected<bool> ArmStateProbe(const Position& target,
+                                       const std::vector<uint8_t>& stack_window) {
+    return false;
+  }
+  // FingerprintStackWindow of the current thread (empty if unknown).
+  virtual std::vector<uint8_t> StackWindow() { return {}; }
+  // Stops at the `n`-th arrival (n >= 1) of any thread at `pc`, expected
+  // within the events up to `until_event`.
+  virtual Expected<bool> ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) {
+    return false;
+  }
+  // Whether a probe could go at `pc` now (the instructions there allow it).
+  virtual bool ProbeFits(uint64_t pc) { return false; }
+  // Removes the armed probe; returns the arrivals a state probe counted,
+  // the hit included.
+  virtual Expected<uint64_t> DisarmProbe() { return 0; }
+
   // Called after each event Continue() replays; true stops it there with
   // kEventBoundary.
   virtual void set_boundary_stop(std::function<bool(uint64_t event)> predicate) = 0;

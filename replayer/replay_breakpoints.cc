@@ -158,6 +158,7 @@ Expected<std::vector<uint8_t>> ReplaySession::ReadMemory(uint64_t addr, size_t l
   for (const auto& task : tasks_) {
     if (task->probe && task->mm == focus_mm_) task->probe->Unpatch(addr, bytes);
   }
+  if (position_probe_) position_probe_->stub.Unpatch(addr, bytes);
   for (const auto& [bp, original] : focus_mm_->breakpoints) {
     for (size_t i = 0; i < original.size(); ++i) {
       if (bp + i >= addr && bp + i < addr + n) bytes[bp + i - addr] = original[i];

@@ -35,4 +35,24 @@ Position ReplayExecution::Here() {
   return p;
 }
 
+namespace {
+
+// kUnsupported: no probe fits, which the caller handles with a breakpoint.
+Expected<bool> Armed(const Status& status) {
+  if (status.ok()) return true;
+  if (status.code() == ErrorCode::kUnsupported) return false;
+  return status;
+}
+
+}  // namespace
+
+Expected<bool> ReplayExecution::ArmStateProbe(const Position& target,
+                                              const std::vector<uint8_t>& stack_window) {
+  return Armed(session_->ArmStateProbe(target, stack_window));
+}
+
+Expected<bool> ReplayExecution::ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) {
+  return Armed(session_->ArmArrivalProbe(pc, n, until_event));
+}
+
 }  // namespace rwd::replayer

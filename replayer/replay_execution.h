@@ -35,6 +35,12 @@ class ReplayExecution : public Execution {
     return session_->SetWatchpoints(watches);
   }
   void set_syscall_catch(const SyscallCatch& which) override { session_->set_syscall_catch(which); }
+  Expected<bool> ArmStateProbe(const Position& target,
+                               const std::vector<uint8_t>& stack_window) override;
+  std::vector<uint8_t> StackWindow() override { return session_->CurrentStackWindow(); }
+  Expected<bool> ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) override;
+  bool ProbeFits(uint64_t pc) override { return session_->PositionProbeFits(pc); }
+  Expected<uint64_t> DisarmProbe() override { return session_->DisarmPositionProbe(); }
   void set_boundary_stop(std::function<bool(uint64_t)> predicate) override {
     session_->set_boundary_stop(std::move(predicate));
   }

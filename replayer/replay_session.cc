@@ -469,9 +469,11 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   }
   if (leader->mm == focus_mm_) RETURN_IF_ERROR(ArmPageWatch());
   if (!tids.ok()) return tids.status();
-  ReplayOptions options = options_;
-  options.echo_output = false;
-  std::unique_ptr<ReplaySession> copy(new ReplaySession(reader_, arch(), options));
+  // The copy echoes nothing until asked (set_echo_from_event), but can: a
+  // checkpoint restored by going back becomes the live replay, whose output
+  // past what was shown must appear.
+  std::unique_ptr<ReplaySession> copy(new ReplaySession(reader_, arch(), options_));
+  copy->echo_from_event_ = UINT64_MAX;
   copy->root_ = Process((*tids)[0]);
   copy->shared_copies_ = shared_copies_;
   copy->staging_ = staging_;

@@ -30,6 +30,7 @@
 #include "core/tracee.h"
 #include "replayer/exec_staging.h"
 #include "replayer/page_watch.h"
+#include "replayer/position.h"
 #include "replayer/replay_stop.h"
 #include "replayer/replay_task.h"
 #include "replayer/shared_file_copies.h"
@@ -79,7 +80,7 @@ class ReplaySession {
   // checkpoint). Allowed at event boundaries and debugger stops of a
   // single-threaded, single-process replay, not while a recorded signal
   // waits for delivery or after the end. The copy shares the trace reader,
-  // has no breakpoints or watchpoints, and does not echo.
+  // has no breakpoints or watchpoints, and echoes nothing until set_echo_from_event.
   Expected<std::unique_ptr<ReplaySession>> Fork();
   bool CanFork() const;
 
@@ -157,6 +158,30 @@ class ReplaySession {
   // Trace copy of each file the focus process mapped (path as it saw it ->
   // copy), so a debugger reads the bytes that ran even if the file changed.
   const std::map<std::string, std::string>& mapped_files() const { return focus_mm_->mapped_files; }
+  // Probes that find a point inside a loop at native speed, where a
+  // breakpoint would trap on every pass (replay_position_probe.cc). At most
+  // one is armed; a hit removes it and stops Continue() with kBreakpoint at
+  // its pc.
+  // Stops thread target.tid arriving at target.pc in exactly `target`'s
+  // state, counting every arrival of any thread at that pc meanwhile.
+  // kUnsupported when no probe fits there (a breakpoint, another probe, a
+  // recorded signal's point or a thread inside the bytes it would replace;
+  // no encoder): the caller uses a breakpoint instead.
+  // `stack_window` (may be empty): FingerprintStackWindow at the target,
+  // to find a stack word that tells passes apart where registers do not.
+  Status ArmStateProbe(const Position& target, const std::vector<uint8_t>& stack_window);
+  // FingerprintStackWindow of the current thread; empty if unreadable.
+  std::vector<uint8_t> CurrentStackWindow() const;
+  // Stops the `n`-th arrival (n >= 1) of any thread of the focus process at
+  // `pc`, expected within the events up to `until_event`.
+  Status ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event);
+  // Whether the instructions at `pc` of the focus process take a probe.
+  bool PositionProbeFits(uint64_t pc);
+  // Removes the probe if no hit did; returns its count: arrivals so far (a
+  // state probe's, the hit included), arrivals still to come (0 after an
+  // arrival probe's hit).
+  Expected<uint64_t> DisarmPositionProbe();
+
   // The in-process probes' pages in the focus process: rewind's, not the program's.
   const std::vector<ProbePages::Area>& probe_areas() const {
     return focus_mm_->probe_pages.areas();
@@ -294,6 +319,28 @@ class ReplaySession {
   // for; the return stop unless something else must be reported.
   std::optional<ReplayStop> CaughtReturn(pid_t tid, int64_t nr,
                                          std::optional<ReplayStop> replayed) const;
+  // --- position probes (replay_position_probe.cc) ---
+  struct PositionProbe {
+    PositionProbe(ProbeStub s, std::optional<Position> t)
+        : stub(std::move(s)), target(std::move(t)) {}
+    ProbeStub stub;
+    std::optional<Position> target;  // a state probe's; none for an arrival probe
+    uint64_t passes = 0;             // the count, once a hit removed the probe
+    std::vector<uint8_t> target_window;
+    std::vector<uint8_t> last_miss_window;  // at the last pass that was not it
+    bool narrowed = false;
+  };
+  // At a state probe's miss (registers matched, the stack did not): after
+  // two, reinstalls it comparing a stack word that separates passes, its
+  // count carried over. `regs`: the thread at the site.
+  Status NarrowPositionProbe(const arch::Registers& regs);
+  // Why no probe may go at `pc` for the events up to `until_event`, or Ok.
+  Status CheckPositionProbeSite(uint64_t pc, uint64_t until_event);
+  Status ArmPositionProbe(uint64_t pc, std::optional<Position> target, uint64_t countdown,
+                          uint64_t until_event);
+  // At the probe's trap (`regs`, pc already back at the site): the stop to
+  // report, or none when the state is not the target (the thread goes on).
+  Expected<std::optional<ReplayStop>> OnPositionProbeHit(arch::Registers& regs);
 
   // --- watchpoints (replay_watch.cc) ---
   Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
@@ -372,6 +419,7 @@ class ReplaySession {
   uint64_t echo_from_event_ = 0;
   std::function<bool()> interrupt_poll_;
   bool interrupt_sent_ = false;  // our SIGSTOP is on its way to the tracee
+  std::optional<PositionProbe> position_probe_;
   // The event whose fingerprint search WaitFor already called long.
   uint64_t fingerprint_noted_event_ = ~uint64_t{0};
 };

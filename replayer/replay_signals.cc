@@ -214,6 +214,10 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
       }
       return Stop(stop);
     }
+    if (position_probe_ && position_probe_->stub.installed() && !step && InFocus(cur())) {
+      ASSIGN_OR_RETURN(bool hit, position_probe_->stub.TakeHit(tracee(), regs));
+      if (hit) return OnPositionProbeHit(regs);
+    }
     if (cur().probe && !step) {
       ASSIGN_OR_RETURN(bool hit, cur().probe->TakeHit(tracee(), regs));
       if (hit) {
@@ -371,9 +375,8 @@ bool ReplaySession::PreemptionPointObservable(const ReplayTask& t) const {
   }
   Expected<std::vector<MemoryMapping>> maps = ReadMappings(t.tracee.tid());
   if (!maps.ok()) return true;
-  return std::any_of(maps->begin(), maps->end(), [](const MemoryMapping& m) {
-    return m.shared && (m.prot & PROT_WRITE) != 0;
-  });
+  return std::any_of(maps->begin(), maps->end(),
+                     [](const MemoryMapping& m) { return m.shared && (m.prot & PROT_WRITE) != 0; });
 }
 
 Status ReplaySession::DisarmFingerprint(ReplayTask& t) {

@@ -27,6 +27,13 @@ struct ReplayStop {
     kSyscallEntry,
     kSyscallReturn,
   };
+  // A stop of `kind` with nothing else to say.
+  static ReplayStop Of(Kind kind) {
+    ReplayStop stop;
+    stop.kind = kind;
+    return stop;
+  }
+
   Kind kind = Kind::kStep;
   uint64_t addr = 0;
   int watch_index = -1;

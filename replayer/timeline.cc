@@ -18,6 +18,9 @@ constexpr size_t kMaxTrail = 100000;
 // counts at most this many breakpoint hits (~4 us each).
 constexpr uint64_t kMaxPredecessorSteps = 200000;
 constexpr uint64_t kMaxVisitCount = 200000;
+// How far past an instruction that takes no probe the next one that does is
+// looked for (a loop's back-edge jump, a call).
+constexpr int kMaxAnchorSteps = 32;
 
 bool IsEnd(const ReplayStop& stop) {
   return stop.kind == ReplayStop::Kind::kExited || stop.kind == ReplayStop::Kind::kEndOfTrace;
@@ -201,7 +204,9 @@ Expected<std::unique_ptr<Execution>> Timeline::Restore(const Checkpoint& cp) {
   if (cp.value.execution) {
     ASSIGN_OR_RETURN(s, cp.value.execution->Fork());
   } else {
-    ASSIGN_OR_RETURN(s, open_(/*echo=*/false));
+    // It may become the live replay: able to echo, silent until then.
+    ASSIGN_OR_RETURN(s, open_(/*echo=*/true));
+    s->set_echo_from_event(UINT64_MAX);
     RETURN_IF_ERROR(RunToEvent(*s, cp.value.position.event));
     RETURN_IF_ERROR(RunToState(*s, cp.value.position));
   }
@@ -242,7 +247,7 @@ Expected<ReplayStop> Timeline::Continue(const InterruptPoll& poll) {
     live_->set_echo_from_event(high_water_event_);
     if (!result.ok() || result->kind != ReplayStop::Kind::kEventBoundary) break;
     if (interrupted()) {
-      result = ReplayStop{ReplayStop::Kind::kInterrupted};
+      result = ReplayStop::Of(ReplayStop::Kind::kInterrupted);
       break;
     }
     if (due() && live_->CanFork()) {
@@ -326,6 +331,7 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& poll) {
   };
   Position upper = Current();
   trail_.clear();
+  trail_start_.reset();
   const auto& entries = checkpoints_.entries();
   for (size_t i = entries.size(); i-- > 0;) {
     const Checkpoint& cp = entries[i];
@@ -335,7 +341,7 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& poll) {
     ASSIGN_OR_RETURN(Scan scan, ScanForLastHit(cp, upper, interrupted));
     if (scan.interrupted) {
       RETURN_IF_ERROR(MakeLive(std::move(scan.interrupted)));
-      return ReplayStop{ReplayStop::Kind::kInterrupted};
+      return ReplayStop::Of(ReplayStop::Kind::kInterrupted);
     }
     if (scan.last) {
       const Hit& hit = *scan.last;
@@ -351,7 +357,7 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& poll) {
     }
     if (interrupted()) {
       RETURN_IF_ERROR(Goto(cp.value.position));
-      return ReplayStop{ReplayStop::Kind::kInterrupted};
+      return ReplayStop::Of(ReplayStop::Kind::kInterrupted);
     }
     upper = cp.value.position;
   }
@@ -361,11 +367,39 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& poll) {
 
 Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp,
                                                             uint64_t base_event,
-                                                            const Position& target) {
+                                                            const Position& target,
+                                                            std::unique_ptr<Execution>* at_visit) {
   // A second copy of the same stretch: sessions of several threads cannot
   // fork themselves, but every checkpoint can.
   ASSIGN_OR_RETURN(std::unique_ptr<Execution> scratch, Restore(cp));
   RETURN_IF_ERROR(RunToEvent(*scratch, base_event));
+  // Fast, at native speed however long the loop: count the arrivals at a
+  // probe's pc up to the target (or a state just after it), then stop a
+  // third copy at the one before.
+  std::vector<uint8_t> anchor_window;
+  ASSIGN_OR_RETURN(std::optional<Position> anchor, ProbeAnchor(target, &anchor_window));
+  std::optional<uint64_t> earlier;
+  if (anchor) {
+    ASSIGN_OR_RETURN(earlier, RunToStateByProbe(*scratch, *anchor, anchor_window));
+  }
+  if (earlier) {
+    // No arrival before: the loop had not started, single-step from the event.
+    if (*earlier == 0) return std::optional<Position>();
+    ASSIGN_OR_RETURN(std::unique_ptr<Execution> third, Restore(cp));
+    RETURN_IF_ERROR(RunToEvent(*third, base_event));
+    ASSIGN_OR_RETURN(bool armed, third->ArmArrivalProbe(anchor->pc, *earlier, anchor->event));
+    if (armed) {
+      RETURN_IF_ERROR(RunToProbeHit(*third, *anchor, [] { return true; }));
+      Position visit = third->Here();
+      if (visit.tid == target.tid) {
+        *at_visit = std::move(third);
+        return std::optional<Position>(std::move(visit));
+      }
+    }
+    // Another thread came by last: find this thread's visit by breakpoint.
+    ASSIGN_OR_RETURN(scratch, Restore(cp));
+    RETURN_IF_ERROR(RunToEvent(*scratch, base_event));
+  }
   RETURN_IF_ERROR(scratch->InsertBreakpoint(target.pc));
   std::optional<Position> last;
   for (uint64_t hits = 0; hits < kMaxVisitCount; ++hits) {
@@ -384,6 +418,109 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
                             "reverse-continue instead)");
 }
 
+Expected<std::optional<Position>> Timeline::ProbeAnchor(const Position& target,
+                                                        std::vector<uint8_t>* stack_window) {
+  using Result = std::optional<Position>;
+  if (live_->exited()) return Result();
+  bool live_at_target = live_->Here().SameState(target);
+  if (live_->ProbeFits(target.pc)) {
+    if (live_at_target) *stack_window = live_->StackWindow();
+    return Result(target);
+  }
+  // The instructions at the target take no probe (a jump, a call): the
+  // first state after it whose instruction does, found by stepping a copy
+  // of the live execution when the target is where it is.
+  if (!live_->CanFork() || !live_at_target) return Result();
+  ASSIGN_OR_RETURN(std::unique_ptr<Execution> ahead, live_->Fork());
+  ahead->set_echo_from_event(UINT64_MAX);
+  for (int steps = 0; steps < kMaxAnchorSteps; ++steps) {
+    ASSIGN_OR_RETURN(ReplayStop stop, ahead->Step());
+    if (IsEnd(stop)) break;
+    Position here = ahead->Here();
+    if (here.event != target.event || here.tid != target.tid) break;
+    if (ahead->ProbeFits(here.pc)) {
+      *stack_window = ahead->StackWindow();
+      return Result(std::move(here));
+    }
+  }
+  return Result();
+}
+
+Expected<bool> Timeline::GotoInTrail(const Position& target) {
+  if (!trail_start_) return false;
+  for (size_t i = 0; i < trail_.size(); ++i) {
+    if (!trail_[i].SameState(target)) continue;
+    ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, trail_start_->Fork());
+    s->set_echo_from_event(UINT64_MAX);
+    for (size_t k = 0; k < i; ++k) {
+      ASSIGN_OR_RETURN(ReplayStop stop, s->Step());
+      if (IsEnd(stop)) return false;
+    }
+    if (!s->Here().SameState(target)) return false;
+    RETURN_IF_ERROR(MakeLive(std::move(s)));
+    return true;
+  }
+  return false;
+}
+
+Status Timeline::RunToProbeHit(Execution& s, const Position& target,
+                               const std::function<bool()>& is_it) {
+  Status status;
+  while (true) {
+    Expected<ReplayStop> stop = s.Continue();
+    if (!stop.ok()) {
+      status = stop.status();
+      break;
+    }
+    if (IsEnd(*stop)) {
+      status = Lost(target, "the replay ended first");
+      break;
+    }
+    if (s.event_number() > target.event) {
+      status = Lost(target, "its event passed");
+      break;
+    }
+    if (stop->kind == ReplayStop::Kind::kBreakpoint && stop->addr == target.pc && is_it()) break;
+  }
+  // A hit removed the probe already; after a failure it may still be in.
+  Expected<uint64_t> removed = s.DisarmProbe();
+  if (status.ok() && !removed.ok()) return removed.status();
+  return status;
+}
+
+Expected<std::optional<uint64_t>> Timeline::RunToStateByProbe(
+    Execution& s, const Position& target, const std::vector<uint8_t>& stack_window) {
+  ASSIGN_OR_RETURN(bool armed, s.ArmStateProbe(target, stack_window));
+  if (!armed) return std::optional<uint64_t>();
+  Status status = Status::Ok();
+  uint64_t passes = 0;
+  while (true) {
+    Expected<ReplayStop> stop = s.Continue();
+    if (!stop.ok()) {
+      status = stop.status();
+      break;
+    }
+    if (IsEnd(*stop)) {
+      status = Lost(target, "the replay ended first");
+      break;
+    }
+    if (s.event_number() > target.event) {
+      status = Lost(target, "its event passed");
+      break;
+    }
+    if (stop->kind == ReplayStop::Kind::kBreakpoint && stop->addr == target.pc &&
+        s.Here().SameState(target)) {
+      break;
+    }
+  }
+  Expected<uint64_t> counted = s.DisarmProbe();
+  RETURN_IF_ERROR(status);
+  if (!counted.ok()) return counted.status();
+  passes = *counted;
+  // The hit is an arrival too.
+  return std::optional<uint64_t>(passes > 0 ? passes - 1 : 0);
+}
+
 Status Timeline::RunToState(Execution& s, const Position& target) {
   if (s.Here().SameState(target)) return Status::Ok();
   if (target.syscall_entry) {
@@ -399,6 +536,8 @@ Status Timeline::RunToState(Execution& s, const Position& target) {
     s.set_syscall_catch({});
     return Status::Ok();
   }
+  ASSIGN_OR_RETURN(std::optional<uint64_t> by_probe, RunToStateByProbe(s, target, {}));
+  if (by_probe) return Status::Ok();
   RETURN_IF_ERROR(s.InsertBreakpoint(target.pc));
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s.Continue());
@@ -451,8 +590,22 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
     // (A syscall's entry is never a visit of its pc: that is past the
     // instruction. Single-step to the syscall's return instead.)
     if (base_event == target.event && !target.syscall_entry) {
-      ASSIGN_OR_RETURN(std::optional<Position> visit, LastVisitBefore(cp, base_event, target));
-      if (visit) RETURN_IF_ERROR(RunToState(*s, *visit));
+      std::unique_ptr<Execution> at_visit;
+      ASSIGN_OR_RETURN(std::optional<Position> visit,
+                       LastVisitBefore(cp, base_event, target, &at_visit));
+      if (at_visit) {
+        s = std::move(at_visit);
+      } else if (visit) {
+        RETURN_IF_ERROR(RunToState(*s, *visit));
+      }
+    }
+    // A copy where the trail starts: any state on it is then a fork and a
+    // few steps away, however long the loop before it ran.
+    // (Only a speed-up: without one, states are reached from checkpoints.)
+    std::unique_ptr<Execution> trail_start;
+    if (s->CanFork()) {
+      Expected<std::unique_ptr<Execution>> copy = s->Fork();
+      if (copy.ok()) trail_start = std::move(*copy);
     }
     std::vector<Position> trail{s->Here()};
     bool found = false;
@@ -466,13 +619,17 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
       if (!found && next.event > target.event) return Lost(target, "its event passed");
       if (!found && IsEnd(stop)) return Lost(target, "the replay ended first");
       trail.push_back(std::move(next));
-      if (trail.size() > kMaxTrail) trail.erase(trail.begin(), trail.begin() + kMaxTrail / 2);
+      if (trail.size() > kMaxTrail) {
+        trail.erase(trail.begin(), trail.begin() + kMaxTrail / 2);
+        trail_start.reset();
+      }
     }
     if (!found) {
       return TooFar(target, "it is more than " + std::to_string(kMaxPredecessorSteps) +
                                 " instructions after the previous visit of its instruction");
     }
     trail_ = std::move(trail);
+    trail_start_ = std::move(trail_start);
     if (Result before = SameThreadBefore(trail_, trail_.size() - 1, target.tid)) return before;
     // Only other threads ran in this stretch before the target: its
     // thread's previous instruction is in an earlier one.
@@ -487,8 +644,9 @@ Expected<ReplayStop> Timeline::ReverseStep() {
   }
   ASSIGN_OR_RETURN(std::optional<Position> before, Predecessor(Current()));
   if (!before) return HistoryStartStop();
-  RETURN_IF_ERROR(Goto(*before));
-  return ReplayStop{ReplayStop::Kind::kStep};
+  ASSIGN_OR_RETURN(bool stepped_there, GotoInTrail(*before));
+  if (!stepped_there) RETURN_IF_ERROR(Goto(*before));
+  return ReplayStop::Of(ReplayStop::Kind::kStep);
 }
 
 Expected<int> Timeline::TakeCheckpoint(const std::string& name) {

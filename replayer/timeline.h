@@ -132,9 +132,28 @@ class Timeline {
   // (catching every syscall for a syscall's entry).
   Status RunToState(Execution& s, const Position& target);
   // The previous time `target`'s thread reached its instruction, replaying
-  // from `cp` after `base_event` events.
+  // from `cp` after `base_event` events. When it found it with probes,
+  // `at_visit` receives the execution that stopped there.
   Expected<std::optional<Position>> LastVisitBefore(const Checkpoint& cp, uint64_t base_event,
-                                                    const Position& target);
+                                                    const Position& target,
+                                                    std::unique_ptr<Execution>* at_visit);
+  // Runs `s` forward to `target` (same stretch) through a state probe;
+  // returns how many times a thread arrived at target.pc before it, or
+  // nullopt (nothing ran) when no probe fits there.
+  // `stack_window`: see Execution::ArmStateProbe.
+  Expected<std::optional<uint64_t>> RunToStateByProbe(Execution& s, const Position& target,
+                                                      const std::vector<uint8_t>& stack_window);
+  // A state where a probe can find `target`: itself, or where its thread
+  // gets first after it; nullopt when none is known.
+  // `stack_window` receives its FingerprintStackWindow where known.
+  Expected<std::optional<Position>> ProbeAnchor(const Position& target,
+                                                std::vector<uint8_t>* stack_window);
+  // Makes `target`, a state of the last predecessor search's trail, live
+  // by stepping a copy of the trail's start. False when it cannot.
+  Expected<bool> GotoInTrail(const Position& target);
+  // Runs `s`, whose probe is armed, to the probe's hit at target.pc for
+  // which `is_it` holds; errors name `target`. Removes the probe.
+  Status RunToProbeHit(Execution& s, const Position& target, const std::function<bool()>& is_it);
   // The state one instruction before `target`, or nullopt at history start.
   Expected<std::optional<Position>> Predecessor(const Position& target);
   ReplayStop HistoryStartStop();
@@ -152,6 +171,8 @@ class Timeline {
   // States from the last predecessor search, oldest first, so repeated
   // reverse-steps do not single-step the same stretch again.
   std::vector<Position> trail_;
+  // An execution at trail_'s first state, when one could be kept.
+  std::unique_ptr<Execution> trail_start_;
   TimelineStats stats_;
 };
 

@@ -42,7 +42,8 @@ constexpr size_t kFlagsCheck = kCheckOrder.size();  // then the flags word
 constexpr size_t kRcxCheck = kFlagsCheck + 1;       // and rcx
 constexpr size_t kMemCheck = kRcxCheck + 1;         // and the stack word, if checked
 constexpr size_t kNumChecks = kMemCheck + 1;
-static_assert(kNegated + 8 * kNumChecks <= 256, "data_slot_size() too small");
+constexpr uint64_t kPasses = 248;  // the pass counter, last word of the slot
+static_assert(kNegated + 8 * kNumChecks <= kPasses, "data_slot_size() too small");
 
 constexpr uint64_t kOfBit = 11;
 // lahf copies SF ZF AF PF CF (and the always-one bit 1) into ah.
@@ -104,6 +105,14 @@ class Emitter {
     std::memcpy(b, &disp, 4);
     bytes_.insert(bytes_.end(), b, b + 4);
   }
+  // lea rcx, [rcx + delta]: leaves the flags alone, unlike add.
+  void AddToRcx(int8_t delta) { Emit({0x48, 0x8d, 0x49, static_cast<uint8_t>(delta)}); }
+  // [counter] += delta through rcx (whose value the caller saved).
+  void AddToCounter(uint64_t counter, int8_t delta) {
+    LoadRcx(counter);
+    AddToRcx(delta);
+    StoreRcx(counter);
+  }
   // jrcxz over the following `jmp rel32`, whose field is returned for
   // patching once the miss label is known.
   size_t MissUnlessRcxZero() {
@@ -117,6 +126,61 @@ class Emitter {
   bool in_reach_ = true;
 };
 
+// The end every trampoline shares: the hit (trap) and miss paths, the
+// relocated displaced instructions, the jump back, and the patch. `to_miss`
+// are the checks' jumps to the miss path. False (out.refusal set) when the
+// code cannot be built.
+bool FinishTrampoline(Emitter& e, const std::vector<size_t>& to_miss, const ProbeSite& site,
+                      uint64_t code_addr, uint64_t data_addr, size_t max_code, ProbeCode& out) {
+  // Hit: every register is the thread's own again, except rip.
+  e.LoadRcx(data_addr + kSaveRcx);
+  e.Emit({0xcc});
+  out.trap_pc = e.pc();
+  e.Emit({0xe9, 0, 0, 0, 0});
+  const size_t to_bypass = e.bytes().size() - 4;
+
+  const uint64_t miss = e.pc();
+  e.LoadRcx(data_addr + kSaveRcx);
+  out.bypass_pc = e.pc();
+  for (size_t at : to_miss) e.PatchRel32(at, miss);
+  e.PatchRel32(to_bypass, out.bypass_pc);
+
+  const std::string relocation =
+      RelocateX86_64Code(site.original, site.pc, out.bypass_pc, e.bytes());
+  if (!relocation.empty()) {
+    out.refusal = relocation;
+    return false;
+  }
+  e.Emit({0xe9});
+  e.Rel32(site.pc + site.original.size());
+  if (!e.in_reach() || e.bytes().size() > max_code) {
+    out.refusal = "a trampoline at " + Hex(code_addr) + " cannot serve a probe at " + Hex(site.pc) +
+                  " (out of rel32 reach or too long)";
+    return false;
+  }
+  out.code = std::move(e.bytes());
+
+  // The patch: jmp rel32 to the trampoline, the rest of the displaced bytes
+  // int3 so a jump into them (which PlanSite tried to rule out) traps.
+  Emitter patch(site.pc);
+  patch.Emit({0xe9});
+  patch.Rel32(code_addr);
+  if (!patch.in_reach()) {
+    out.refusal = "a trampoline at " + Hex(code_addr) + " is out of reach of " + Hex(site.pc);
+    return false;
+  }
+  out.patch = std::move(patch.bytes());
+  out.patch.resize(site.original.size(), 0xcc);
+  return true;
+}
+
+bool Planned(const ProbeSite& site, ProbeCode& out) {
+  if (site.refusal.empty() && site.original.size() >= 5) return true;
+  out.refusal =
+      site.refusal.empty() ? "probe site " + Hex(site.pc) + " was not planned" : site.refusal;
+  return false;
+}
+
 }  // namespace
 
 const X86_64ProbeEncoder& X86_64ProbeEncoder::Instance() {
@@ -126,19 +190,16 @@ const X86_64ProbeEncoder& X86_64ProbeEncoder::Instance() {
 
 ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& target,
                                     uint64_t code_addr, uint64_t data_addr,
-                                    std::optional<ProbeMemCheck> mem) const {
+                                    std::optional<ProbeMemCheck> mem, bool count_passes) const {
   ProbeCode out;
-  if (!site.refusal.empty() || site.original.size() < 5) {
-    out.refusal = site.refusal.empty() ? "probe site " + Hex(site.pc) + " was not planned"
-                                       : site.refusal;
-    return out;
-  }
+  if (!Planned(site, out)) return out;
   const auto negated = [&](size_t check) { return data_addr + kNegated + 8 * check; };
   Emitter e(code_addr);
   std::vector<size_t> to_miss;
 
   const std::array<uint8_t, 15>& order = mem ? kCheckOrderWithMem : kCheckOrder;
   e.StoreRcx(data_addr + kSaveRcx);
+  if (count_passes) e.AddToCounter(data_addr + kPasses, 1);
   for (size_t i = 0; i < order.size(); ++i) {
     if (mem && i == kMemCheckAfter) {
       // rax and rsp match: rax is scratch, and [rsp + off] is the word the
@@ -165,46 +226,8 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   e.LoadRax(data_addr + kTargetRax);
   to_miss.push_back(e.MissUnlessRcxZero());
 
-  // Hit: every register is the thread's own again, except rip.
-  e.LoadRcx(data_addr + kSaveRcx);
-  e.Emit({0xcc});
-  out.trap_pc = e.pc();
-  e.Emit({0xe9, 0, 0, 0, 0});
-  const size_t to_bypass = e.bytes().size() - 4;
-
-  const uint64_t miss = e.pc();
-  e.LoadRcx(data_addr + kSaveRcx);
-  out.bypass_pc = e.pc();
-  for (size_t at : to_miss) e.PatchRel32(at, miss);
-  e.PatchRel32(to_bypass, out.bypass_pc);
-
-  const std::string relocation =
-      RelocateX86_64Code(site.original, site.pc, out.bypass_pc, e.bytes());
-  if (!relocation.empty()) {
-    out.refusal = relocation;
-    return out;
-  }
-  e.Emit({0xe9});
-  e.Rel32(site.pc + site.original.size());
-  if (!e.in_reach() || e.bytes().size() > code_slot_size()) {
-    out.refusal = "a trampoline at " + Hex(code_addr) + " cannot serve a probe at " +
-                  Hex(site.pc) + " (out of rel32 reach or too long)";
-    return out;
-  }
-  out.code = std::move(e.bytes());
-
-  // The patch: jmp rel32 to the trampoline, the rest of the displaced bytes
-  // int3 so a jump into them (which PlanSite tried to rule out) traps.
-  Emitter patch(site.pc);
-  patch.Emit({0xe9});
-  patch.Rel32(code_addr);
-  if (!patch.in_reach()) {
-    out.refusal =
-        "a trampoline at " + Hex(code_addr) + " is out of reach of " + Hex(site.pc);
-    return out;
-  }
-  out.patch = std::move(patch.bytes());
-  out.patch.resize(site.original.size(), 0xcc);
+  if (!FinishTrampoline(e, to_miss, site, code_addr, data_addr, code_slot_size(), out)) return out;
+  if (count_passes) out.pass_counter = data_addr + kPasses;
 
   std::array<uint64_t, kNumChecks> values{};
   for (size_t i = 0; i < order.size(); ++i) {
@@ -214,13 +237,32 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   values[kRcxCheck] = target.Word(kX86Rcx);
   const size_t checks = mem ? kNumChecks : kMemCheck;
   if (mem) values[kMemCheck] = mem->value;
-  out.data.assign(kNegated + 8 * checks, 0);
+  out.data.assign(count_passes ? kPasses + 8 : kNegated + 8 * checks, 0);
   const uint64_t rax = target.Word(kX86Rax);
   std::memcpy(out.data.data() + kTargetRax, &rax, 8);
   for (size_t i = 0; i < checks; ++i) {
     const uint64_t neg = 0 - values[i];
     std::memcpy(out.data.data() + kNegated + 8 * i, &neg, 8);
   }
+  return out;
+}
+
+ProbeCode X86_64ProbeEncoder::BuildCountdown(const ProbeSite& site, uint64_t passes,
+                                             uint64_t code_addr, uint64_t data_addr) const {
+  ProbeCode out;
+  if (!Planned(site, out)) return out;
+  if (passes == 0) {
+    out.refusal = "a countdown probe needs at least one pass";
+    return out;
+  }
+  Emitter e(code_addr);
+  e.StoreRcx(data_addr + kSaveRcx);
+  e.AddToCounter(data_addr + kPasses, -1);
+  std::vector<size_t> to_miss{e.MissUnlessRcxZero()};
+  if (!FinishTrampoline(e, to_miss, site, code_addr, data_addr, code_slot_size(), out)) return out;
+  out.pass_counter = data_addr + kPasses;
+  out.data.assign(kPasses + 8, 0);
+  std::memcpy(out.data.data() + kPasses, &passes, 8);
   return out;
 }
 

@@ -17,6 +17,11 @@
 //   mov rax, [data.target_rax] ; jrcxz next ; jmp miss
 // so a loop whose registers never change leaves after a few instructions,
 // and the word is read only at the rsp it was recorded at.
+// Counting passes adds, right after the first store (lea leaves the flags):
+//   mov rcx, [data.passes] ; lea rcx, [rcx + 1] ; mov [data.passes], rcx
+// A countdown probe compares no register; its one check is
+//   mov rcx, [data.passes] ; lea rcx, [rcx - 1] ; mov [data.passes], rcx
+//   jrcxz hit ; jmp miss
 //   hit:    mov rcx, [data.save] ; int3 ; jmp bypass
 //   miss:   mov rcx, [data.save]
 //   bypass: <displaced instructions, relocated> ; jmp site + displaced
@@ -57,7 +62,10 @@ class X86_64ProbeEncoder final : public ProbeEncoder {
   // bytes after pc. Indirect branches into them cannot be seen.
   ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc) const override;
   ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                  uint64_t data_addr, std::optional<ProbeMemCheck> mem) const override;
+                  uint64_t data_addr, std::optional<ProbeMemCheck> mem,
+                  bool count_passes) const override;
+  ProbeCode BuildCountdown(const ProbeSite& site, uint64_t passes, uint64_t code_addr,
+                           uint64_t data_addr) const override;
 };
 
 // Appends the instructions `code` (originally at `from`) to `out` as they

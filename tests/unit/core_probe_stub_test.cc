@@ -130,7 +130,7 @@ TEST(ProbeEncoder, BuildsPatchTrampolineAndData) {
   arch::Registers target;
   for (size_t i = 0; i < arch::kX86NumGpWords; ++i) target.SetWord(i, 0x1000 + i);
   const uint64_t code_addr = 0x300000, data_addr = 0x308000;
-  arch::ProbeCode code = X86().Build(site, target, code_addr, data_addr, std::nullopt);
+  arch::ProbeCode code = X86().Build(site, target, code_addr, data_addr, std::nullopt, false);
   ASSERT_EQ(code.refusal, "");
   // jmp rel32 to the trampoline, int3 over the rest of the displaced bytes.
   ASSERT_EQ(code.patch.size(), 7u);
@@ -152,8 +152,9 @@ TEST(ProbeEncoder, BuildsPatchTrampolineAndData) {
   std::memcpy(&first, code.data.data() + 16, 8);
   EXPECT_EQ(first, 0 - target.Word(arch::kX86Rax));
   // A trampoline beyond rel32 reach is refused rather than mis-encoded.
-  EXPECT_NE(X86().Build(site, target, kPc + (uint64_t{3} << 30), data_addr, std::nullopt).refusal,
-            "");
+  EXPECT_NE(
+      X86().Build(site, target, kPc + (uint64_t{3} << 30), data_addr, std::nullopt, false).refusal,
+      "");
 }
 
 // With a memory check, rax then rsp are compared, then the stack word with
@@ -164,8 +165,8 @@ TEST(ProbeEncoder, BuildsStackWordCheckAfterRaxAndRsp) {
   for (size_t i = 0; i < arch::kX86NumGpWords; ++i) target.SetWord(i, 0x1000 + i);
   const uint64_t code_addr = 0x300000, data_addr = 0x308000;
   const arch::ProbeMemCheck mem{-0x18, 0x123456789};
-  arch::ProbeCode with = X86().Build(site, target, code_addr, data_addr, mem);
-  arch::ProbeCode without = X86().Build(site, target, code_addr, data_addr, std::nullopt);
+  arch::ProbeCode with = X86().Build(site, target, code_addr, data_addr, mem, false);
+  arch::ProbeCode without = X86().Build(site, target, code_addr, data_addr, std::nullopt, false);
   ASSERT_EQ(with.refusal, "");
   ASSERT_EQ(without.refusal, "");
   ASSERT_LE(with.code.size(), X86().code_slot_size());
@@ -512,6 +513,52 @@ TEST_F(ProbeStubTracee, RelocatedRipRelativeStoreWritesTheSameVariable) {
   ASSERT_TRUE(Stopped(*copy_, SIGTRAP));
   EXPECT_EQ(*copy_->Read<uint64_t>(variable), before + 1);
   ExpectBothFinishCorrectly();
+}
+
+// Counting names a pass without a branch counter: a counting probe finds how
+// many times the copy arrived at pc up to the target, and a countdown probe
+// in a second copy stops at exactly that arrival, in the target's state.
+TEST_F(ProbeStubTracee, CountdownStopsAtTheArrivalACountingProbeCounted) {
+  const uint64_t pc = probe_->pc();
+  ASSERT_TRUE(probe_->Remove(*copy_).ok());
+  Expected<pid_t> second_pid = ForkTracee(*copy_, syscall_insn_);
+  ASSERT_TRUE(second_pid.ok()) << second_pid.status().ToString();
+  reaper_.pids.push_back(*second_pid);
+  Tracee second(*second_pid, arch::HostArch());
+
+  Expected<ProbeStub> counting =
+      ProbeStub::InstallCounting(*copy_, pages_, syscall_insn_, pc, target_);
+  ASSERT_TRUE(counting.ok()) << counting.status().ToString();
+  probe_.emplace(std::move(*counting));
+  EXPECT_EQ(RunCopyToHit(), target_);
+  Expected<uint64_t> passes = probe_->Passes(*copy_);
+  ASSERT_TRUE(passes.ok()) << passes.status().ToString();
+  // One arrival per iteration, the target's included.
+  EXPECT_GE(*passes, target_iteration_);
+  EXPECT_LE(*passes, target_iteration_ + 2);
+
+  ProbePages second_pages;
+  Expected<ProbeStub> countdown =
+      ProbeStub::InstallCountdown(second, second_pages, syscall_insn_, pc, *passes);
+  ASSERT_TRUE(countdown.ok()) << countdown.status().ToString();
+  ASSERT_TRUE(second.Resume(ResumeMode::kCont).ok());
+  ASSERT_TRUE(Stopped(second, SIGTRAP)) << "the second copy never trapped";
+  arch::Registers regs = *second.GetRegisters();
+  Expected<bool> hit = countdown->TakeHit(second, regs);
+  ASSERT_TRUE(hit.ok() && *hit);
+  EXPECT_EQ(regs, target_) << "hit:    " << arch::HostArch().DescribeRegisters(regs)
+                           << "\ntarget: " << arch::HostArch().DescribeRegisters(target_);
+  EXPECT_EQ(*countdown->Passes(second), 0u);
+  // Past the hit, the program runs on to its own end through the probe.
+  arch::HostArch().SetPc(regs, countdown->bypass_pc());
+  ASSERT_TRUE(second.SetRegisters(regs).ok());
+  ASSERT_TRUE(second.Resume(ResumeMode::kCont).ok());
+  Expected<WaitStatus> ws = second.Wait();
+  ASSERT_TRUE(ws.ok());
+  EXPECT_EQ(ws->kind, WaitStatus::Kind::kExited) << ws->ToString();
+  uint64_t result = 0;
+  ASSERT_EQ(read(result_pipe_[0], &result, sizeof(result)), 8);
+  EXPECT_EQ(result, HotLoop(kIterations));
 }
 
 // --- a loop whose only progress is a word on its stack ----------------------
