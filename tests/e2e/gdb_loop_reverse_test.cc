@@ -70,5 +70,23 @@ TEST_F(GdbLoopReverseTest, ReverseStepiHalfwayThroughALongLoopRetracesTheForward
       << t.Output(back_at + 2 * kSteps) << t.Output(back_at + 2 * kSteps + 2);
 }
 
+// Output past what was shown appears once the replay went back: the live
+// replay is then a checkpoint's copy, which must echo too (it printed
+// nothing after "one" before).
+TEST_F(GdbLoopReverseTest, OutputAfterGoingBackIsShownOnce) {
+  Recording rec = Record("syscall_rounds", {}, SyscallBufferOff());
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("syscall_rounds"),
+                                   {"break write", "continue", "continue", "reverse-continue",
+                                    "delete", "continue"});
+  SCOPED_TRACE(t.Describe());
+  std::string all;
+  for (size_t i = 0; i < 6; ++i) all += t.Output(i);
+  EXPECT_TRUE(Contains(all, "round two")) << all;
+  EXPECT_TRUE(Contains(all, "the third round")) << all;
+  EXPECT_EQ(all.find("one\n"), all.rfind("one\n")) << "shown twice:\n" << all;
+  EXPECT_EQ(all.find("round two"), all.rfind("round two")) << "shown twice:\n" << all;
+}
+
 }  // namespace
 }  // namespace rwd::e2e
