@@ -380,7 +380,9 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
   ASSIGN_OR_RETURN(std::optional<Position> anchor, ProbeAnchor(target, &anchor_window));
   std::optional<uint64_t> earlier;
   if (anchor) {
-    ASSIGN_OR_RETURN(earlier, RunToStateByProbe(*scratch, *anchor, anchor_window));
+    // Only a speed-up: where the probes do not get there, breakpoints do.
+    Expected<std::optional<uint64_t>> counted = RunToStateByProbe(*scratch, *anchor, anchor_window);
+    if (counted.ok()) earlier = *counted;
   }
   if (earlier) {
     // No arrival before: the loop had not started, single-step from the event.
@@ -388,15 +390,17 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
     ASSIGN_OR_RETURN(std::unique_ptr<Execution> third, Restore(cp));
     RETURN_IF_ERROR(RunToEvent(*third, base_event));
     ASSIGN_OR_RETURN(bool armed, third->ArmArrivalProbe(anchor->pc, *earlier, anchor->event));
-    if (armed) {
-      RETURN_IF_ERROR(RunToProbeHit(*third, *anchor, [] { return true; }));
+    if (armed && RunToProbeHit(*third, *anchor, [] { return true; }).ok()) {
       Position visit = third->Here();
       if (visit.tid == target.tid) {
         *at_visit = std::move(third);
         return std::optional<Position>(std::move(visit));
       }
     }
-    // Another thread came by last: find this thread's visit by breakpoint.
+  }
+  if (anchor) {
+    // Another thread came by last, or the probes missed: find this
+    // thread's visit by breakpoint.
     ASSIGN_OR_RETURN(scratch, Restore(cp));
     RETURN_IF_ERROR(RunToEvent(*scratch, base_event));
   }
@@ -421,7 +425,7 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
 Expected<std::optional<Position>> Timeline::ProbeAnchor(const Position& target,
                                                         std::vector<uint8_t>* stack_window) {
   using Result = std::optional<Position>;
-  if (live_->exited()) return Result();
+  if (live_->exited() || !live_->HasProbes()) return Result();
   bool live_at_target = live_->Here().SameState(target);
   if (live_->ProbeFits(target.pc)) {
     if (live_at_target) *stack_window = live_->StackWindow();
@@ -536,8 +540,6 @@ Status Timeline::RunToState(Execution& s, const Position& target) {
     s.set_syscall_catch({});
     return Status::Ok();
   }
-  ASSIGN_OR_RETURN(std::optional<uint64_t> by_probe, RunToStateByProbe(s, target, {}));
-  if (by_probe) return Status::Ok();
   RETURN_IF_ERROR(s.InsertBreakpoint(target.pc));
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s.Continue());
@@ -589,21 +591,24 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
     // (one loop iteration back), not from the start of the stretch.
     // (A syscall's entry is never a visit of its pc: that is past the
     // instruction. Single-step to the syscall's return instead.)
+    bool long_stretch = false;  // the visit was found by probes: many passes back
     if (base_event == target.event && !target.syscall_entry) {
       std::unique_ptr<Execution> at_visit;
       ASSIGN_OR_RETURN(std::optional<Position> visit,
                        LastVisitBefore(cp, base_event, target, &at_visit));
       if (at_visit) {
         s = std::move(at_visit);
+        long_stretch = true;
       } else if (visit) {
         RETURN_IF_ERROR(RunToState(*s, *visit));
       }
     }
-    // A copy where the trail starts: any state on it is then a fork and a
-    // few steps away, however long the loop before it ran.
-    // (Only a speed-up: without one, states are reached from checkpoints.)
+    // After a long loop, a copy where the trail starts: any state on it is
+    // then a fork and a few steps away instead of a re-execution of the
+    // loop. (Only a speed-up: without one, states are reached from
+    // checkpoints.)
     std::unique_ptr<Execution> trail_start;
-    if (s->CanFork()) {
+    if (long_stretch && s->CanFork()) {
       Expected<std::unique_ptr<Execution>> copy = s->Fork();
       if (copy.ok()) trail_start = std::move(*copy);
     }

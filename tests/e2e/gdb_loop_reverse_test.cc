@@ -76,9 +76,9 @@ TEST_F(GdbLoopReverseTest, ReverseStepiHalfwayThroughALongLoopRetracesTheForward
 TEST_F(GdbLoopReverseTest, OutputAfterGoingBackIsShownOnce) {
   Recording rec = Record("syscall_rounds", {}, SyscallBufferOff());
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
-  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("syscall_rounds"),
-                                   {"break write", "continue", "continue", "reverse-continue",
-                                    "delete", "continue"});
+  GdbTranscript t = RunGdbOnReplay(
+      rec.trace, Program("syscall_rounds"),
+      {"break write", "continue", "continue", "reverse-continue", "delete", "continue"});
   SCOPED_TRACE(t.Describe());
   std::string all;
   for (size_t i = 0; i < 6; ++i) all += t.Output(i);
