@@ -467,8 +467,8 @@ Expected<bool> Timeline::GotoInTrail(const Position& target) {
   return false;
 }
 
-Status Timeline::RunToProbeHit(Execution& s, const Position& target,
-                               const std::function<bool()>& is_it) {
+Expected<uint64_t> Timeline::RunToProbeHit(Execution& s, const Position& target,
+                                           const std::function<bool()>& is_it) {
   Status status;
   while (true) {
     Expected<ReplayStop> stop = s.Continue();
@@ -487,40 +487,17 @@ Status Timeline::RunToProbeHit(Execution& s, const Position& target,
     if (stop->kind == ReplayStop::Kind::kBreakpoint && stop->addr == target.pc && is_it()) break;
   }
   // A hit removed the probe already; after a failure it may still be in.
-  Expected<uint64_t> removed = s.DisarmProbe();
-  if (status.ok() && !removed.ok()) return removed.status();
-  return status;
+  Expected<uint64_t> count = s.DisarmProbe();
+  RETURN_IF_ERROR(status);
+  return count;
 }
 
 Expected<std::optional<uint64_t>> Timeline::RunToStateByProbe(
     Execution& s, const Position& target, const std::vector<uint8_t>& stack_window) {
   ASSIGN_OR_RETURN(bool armed, s.ArmStateProbe(target, stack_window));
   if (!armed) return std::optional<uint64_t>();
-  Status status = Status::Ok();
-  uint64_t passes = 0;
-  while (true) {
-    Expected<ReplayStop> stop = s.Continue();
-    if (!stop.ok()) {
-      status = stop.status();
-      break;
-    }
-    if (IsEnd(*stop)) {
-      status = Lost(target, "the replay ended first");
-      break;
-    }
-    if (s.event_number() > target.event) {
-      status = Lost(target, "its event passed");
-      break;
-    }
-    if (stop->kind == ReplayStop::Kind::kBreakpoint && stop->addr == target.pc &&
-        s.Here().SameState(target)) {
-      break;
-    }
-  }
-  Expected<uint64_t> counted = s.DisarmProbe();
-  RETURN_IF_ERROR(status);
-  if (!counted.ok()) return counted.status();
-  passes = *counted;
+  ASSIGN_OR_RETURN(uint64_t passes,
+                   RunToProbeHit(s, target, [&] { return s.Here().SameState(target); }));
   // The hit is an arrival too.
   return std::optional<uint64_t>(passes > 0 ? passes - 1 : 0);
 }

@@ -152,8 +152,10 @@ class Timeline {
   // by stepping a copy of the trail's start. False when it cannot.
   Expected<bool> GotoInTrail(const Position& target);
   // Runs `s`, whose probe is armed, to the probe's hit at target.pc for
-  // which `is_it` holds; errors name `target`. Removes the probe.
-  Status RunToProbeHit(Execution& s, const Position& target, const std::function<bool()>& is_it);
+  // which `is_it` holds; errors name `target`. Removes the probe and
+  // returns its count (Execution::DisarmProbe).
+  Expected<uint64_t> RunToProbeHit(Execution& s, const Position& target,
+                                   const std::function<bool()>& is_it);
   // The state one instruction before `target`, or nullopt at history start.
   Expected<std::optional<Position>> Predecessor(const Position& target);
   ReplayStop HistoryStartStop();
