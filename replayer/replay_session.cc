@@ -351,6 +351,10 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   if (!step) {
     ASSIGN_OR_RETURN(Stop scheduled, ScheduleNextEvent(false));
     if (scheduled) return scheduled;
+    // Scheduling may have passed boundaries (a syscall batch loaded, a
+    // parked syscall finished) without stopping; the thread runs now, so
+    // where it stops next is inside the stretch, not at its start.
+    at_boundary_ = false;
   }
   if (!cur_) return Stop(EndOfTrace());
   cur().reported_breakpoint.reset();

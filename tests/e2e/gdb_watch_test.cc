@@ -11,6 +11,7 @@
 
 #include <regex>
 
+#include "arch/arch.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/gdb_driver.h"
 
@@ -179,6 +180,49 @@ TEST_F(GdbWatchTest, ReverseContinueThroughCheckpointsEveryMillisecond) {
   EXPECT_TRUE(Printed(t.Output(7), "2"));
   EXPECT_TRUE(Contains(t.Output(8), Watched(10, 20)));
   EXPECT_TRUE(StoppedAt(t.Output(8), "watch_hot_page.c", write_line + 1, "main"));
+}
+
+// With the syscall buffer, the whole loop of writes is one stretch between
+// two events (its getpid calls are one syscall batch): the stop at the
+// printf is inside that stretch, not at its start, and reverse-continue
+// finds every write in it. (It once named the stop as the batch's
+// boundary, re-executed nothing of the stretch and ran back to the start
+// of history past all four writes.)
+TEST_F(GdbWatchTest, ReverseContinueThroughABufferedStretch) {
+  if (!arch::HostArch().HasSyscallBuffer())
+    GTEST_SKIP() << "no syscall buffer on this architecture";
+  Recording rec = Record("watch_hot_page", {}, RunOptions{.env = {"REWIND_SYSCALLBUF=1"}});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  RunResult dump = Dump(rec.trace);
+  ASSERT_TRUE(AnyLineMatches(dump.out, R"(syscall-batch \d+ buffered syscalls \(getpid x16)"))
+      << dump.out;
+  int write_line = SourceLine(kHotSource, "@watched-write");
+  int print_line = SourceLine(kHotSource, "printf(\"watch_hot_page");
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("watch_hot_page"),
+                                   {
+                                       "break " + std::to_string(print_line),  // 0
+                                       "continue",                             // 1
+                                       "monitor when",                         // 2
+                                       "watch g_page.watched",                 // 3
+                                       "reverse-continue",                     // 4: round 4
+                                       "reverse-continue",                     // 5: round 3
+                                       "reverse-continue",                     // 6: round 2
+                                       "reverse-continue",                     // 7: round 1
+                                       "print round",                          // 8
+                                       "continue",                             // 9: forwards
+                                   },
+                                   Software({"--checkpoint-interval", "1"}));
+  SCOPED_TRACE(t.Describe());
+  EXPECT_FALSE(Contains(t.Output(2), "at the event boundary"));
+  for (int i = 0; i < 4; ++i) {
+    int round = 4 - i;
+    const std::string& out = t.Output(4 + i);
+    EXPECT_TRUE(Contains(out, Watched(round * 10, (round - 1) * 10))) << "round " << round;
+    EXPECT_TRUE(StoppedAt(out, "watch_hot_page.c", write_line, "main")) << "round " << round;
+  }
+  EXPECT_TRUE(Printed(t.Output(8), "1"));
+  EXPECT_TRUE(Contains(t.Output(9), Watched(0, 10)));
+  EXPECT_TRUE(StoppedAt(t.Output(9), "watch_hot_page.c", write_line + 1, "main"));
 }
 
 TEST_F(GdbWatchTest, WriteByAnEmulatedReadIntoAHeapObject) {
