@@ -10,18 +10,38 @@
  * sees it, and a signal delivered there gets an ordinary frame. rcx and r11
  * are zeroed after the handler either way, so that every register is the
  * same in record and replay, whose paths through the handler differ: from
- * the traced `syscall` on, a point here can be fingerprinted. */
+ * the traced `syscall` on, a point here can be fingerprinted. *
+ * Its unwind information skips the stub: the caller it names is the libc
+ * function of the patched site, at the instruction after the site, with
+ * that function's stack pointer (the stub's rsp + 128). A debugger stopped
+ * here (a watchpoint hit by a traced call, the end of a recording) shows
+ * the program's frames as at a syscall that was not patched. Every stub,
+ * and rwd_sb_entry_direct below, is laid out alike after its call
+ * (patch.c): 8 bytes `lea rsp, [rsp + 128]`, 6 bytes of nops and the
+ * site's `cmp`, then `jmp rel32` to the instruction after the site. */
+
+/* DWARF: the caller's pc from the stub's return address at [base + off]:
+ * ret + 19 + sign-extended rel32 at ret + 15. */
+#define RESUME_PC_AT(breg, off)                                                              \
+        .cfi_escape 0x16, 0x10, 23, breg, off, 0x06, 0x12, 0x23, 0x0f, 0x94, 0x04, 0x0c, 0x00, \
+            0x00, 0x00, 0x80, 0x27, 0x0c, 0x00, 0x00, 0x00, 0x80, 0x1c, 0x22, 0x23, 0x13
+#define DW_OP_BREG_RSP 0x77
+#define DW_OP_BREG_RBP 0x76
         .section rwd_sb_hot,"ax",@progbits
         .globl  rwd_sb_entry
         .hidden rwd_sb_entry
         .type   rwd_sb_entry, @function
 rwd_sb_entry:
         .cfi_startproc
+        .cfi_def_cfa %rsp, 136
+        RESUME_PC_AT(DW_OP_BREG_RSP, 0)
         push    %rbp
-        .cfi_def_cfa_offset 16
-        .cfi_offset %rbp, -16
+        .cfi_def_cfa_offset 144
+        .cfi_offset %rbp, -144
+        RESUME_PC_AT(DW_OP_BREG_RSP, 8)
         mov     %rsp, %rbp
         .cfi_def_cfa_register %rbp
+        RESUME_PC_AT(DW_OP_BREG_RBP, 8)
         push    %rdi
         push    %rsi
         push    %rdx
@@ -64,7 +84,9 @@ rwd_sb_traced_syscall:
         syscall
         pop     %rbp
         .cfi_remember_state
-        .cfi_def_cfa %rsp, 8
+        .cfi_def_cfa %rsp, 136
+        .cfi_restore %rbp
+        RESUME_PC_AT(DW_OP_BREG_RSP, 0)
         ret
         .cfi_restore_state
 3:      mov     56(%rsp), %rax
@@ -78,8 +100,30 @@ rwd_sb_traced_syscall:
         xor     %ecx, %ecx
         xor     %r11d, %r11d
         pop     %rbp
-        .cfi_def_cfa %rsp, 8
+        .cfi_def_cfa %rsp, 136
+        .cfi_restore %rbp
+        RESUME_PC_AT(DW_OP_BREG_RSP, 0)
         ret
         .cfi_endproc
         .size   rwd_sb_entry, .-rwd_sb_entry
+
+/* rwd_sb_entry for the library's own C callers (rwd_sb_call_entry), laid
+ * out as a stub after its call so that rwd_sb_entry's unwind information
+ * holds for it too. */
+        .globl  rwd_sb_entry_direct
+        .hidden rwd_sb_entry_direct
+        .type   rwd_sb_entry_direct, @function
+rwd_sb_entry_direct:
+        .cfi_startproc
+        lea     -128(%rsp), %rsp
+        .cfi_adjust_cfa_offset 128
+        call    rwd_sb_entry
+        .byte   0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0   /* lea rsp, [rsp + 128] */
+        .cfi_adjust_cfa_offset -128
+        .byte   0x0f, 0x1f, 0x44, 0, 0, 0x90            /* 6 bytes of nops */
+        .byte   0xe9                                    /* jmp rel32 */
+        .long   1f - (. + 4)
+1:      ret
+        .cfi_endproc
+        .size   rwd_sb_entry_direct, .-rwd_sb_entry_direct
         .section .note.GNU-stack,"",@progbits

@@ -24,7 +24,9 @@
 
 #include "preload/x86_64/sb_arch.h"
 
-enum { kMaxSites = 2048, kStubSize = 32, kStubsHeader = 16 };
+/* A stub: 5 + up to 5 (the `mov` before) + 6 (call) + 8 + 6 (nops, the
+ * `cmp` after) + 5 (jmp) bytes. */
+enum { kMaxSites = 2048, kStubSize = 40, kStubsHeader = 16, kMaxAfter = 6 };
 
 struct text_range {
   uintptr_t start;
@@ -136,6 +138,9 @@ static void WriteStub(uint8_t* s, uintptr_t entry_slot, const struct site* site)
   static const uint8_t kBack[] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0}; /* lea rsp,[rsp+128] */
   memcpy(q, kBack, sizeof(kBack));
   q += sizeof(kBack);
+  /* The jmp back at the same distance from the call in every stub: the
+   * unwind information of rwd_sb_entry finds it there (entry.S). */
+  for (int k = site->shape.after; k < kMaxAfter; ++k) *q++ = 0x90;
   memcpy(q, code + site->shape.len - site->shape.after, (size_t)site->shape.after);
   q += site->shape.after;
   q[0] = 0xe9; /* jmp back after the replaced instructions */

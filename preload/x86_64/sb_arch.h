@@ -49,11 +49,12 @@ static inline long rwd_sb_untraced(long nr, long a0, long a1, long a2, long a3, 
 
 void rwd_sb_entry(void);
 
-/* A call into the handler as a patched syscall site makes it. Needs
- * -mno-red-zone, as rwd_sb_untraced. */
+/* A call into the handler as a patched syscall site makes it (through
+ * rwd_sb_entry_direct, laid out as a stub: entry.S). Needs -mno-red-zone,
+ * as rwd_sb_untraced. */
 static inline long rwd_sb_call_entry(long nr, long a0, long a1) {
   long ret;
-  __asm__ volatile("call rwd_sb_entry"
+  __asm__ volatile("call rwd_sb_entry_direct"
                    : "=a"(ret)
                    : "a"(nr), "D"(a0), "S"(a1)
                    : "rcx", "r11", "memory");

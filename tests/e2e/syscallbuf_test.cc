@@ -278,5 +278,35 @@ TEST_F(SyscallBufferGdbTest, ReverseStepiThroughAPatchedSyscallSite) {
   }
 }
 
+// A stop inside the library (here a watchpoint hit by a read the library
+// leaves to the tracer: its traced syscall in rwd_sb_entry) shows the
+// program's frames behind it, as at an unpatched syscall: the unwind
+// information of rwd_sb_entry skips the site's stub.
+TEST_F(SyscallBufferGdbTest, BacktraceFromInsideTheLibraryReachesTheProgram) {
+  Recording rec = Record("watch_syscall_write", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  constexpr char kSource[] = "tests/programs/watch_syscall_write.c";
+  GdbOptions options;
+  options.replay_args = {"--software-watchpoints"};
+  GdbTranscript t =
+      RunGdbOnReplay(rec.trace, Program("watch_syscall_write"),
+                     {
+                         "break " + std::to_string(SourceLine(kSource, "@length-write")),  // 0
+                         "continue",                                                       // 1
+                         "watch -l *(int *)&m->text[4]",                                   // 2
+                         "continue",                                                       // 3
+                         "bt",                                                             // 4
+                     },
+                     options);
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(Contains(t.Output(3), "New value = 2036473960"));  // "h by"
+  std::vector<Frame> frames = Backtrace(t.Output(4));
+  ASSERT_GE(frames.size(), 3u) << t.Output(4);
+  EXPECT_EQ(frames.front().function, "rwd_sb_entry");
+  EXPECT_TRUE(Contains(frames[1].function, "read")) << t.Output(4);
+  EXPECT_EQ(frames.back().function, "main");
+  EXPECT_EQ(frames.back().line, SourceLine(kSource, "@read-call"));
+}
+
 }  // namespace
 }  // namespace rwd::e2e
