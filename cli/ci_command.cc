@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/crash_report.h"
 #include "cli/program_lookup.h"
+#include "cli/syscall_buffer_option.h"
 #include "core/wait_status.h"
 #include "recorder/record_session.h"
 #include "trace/process_tree.h"
@@ -36,19 +37,22 @@ struct CiArgs {
   std::string out_dir = "rewind-artifacts";
   Keep keep = Keep::kFailure;
   bool chaos = false;
+  SyscallBufferFlags syscallbuf;
   std::vector<std::string> command;
 };
 
 // Returns the exit status for a usage error or --help, or nullopt when parsed.
 std::optional<int> ParseCiArgs(const Args& args, CiArgs* out) {
-  CommandLine line("ci", "[-o DIR] [--keep failure|always|never] [--chaos] -- COMMAND [ARGS...]",
-                   "Records COMMAND (a test runner: make test, ctest, pytest, a script) with\n"
-                   "its whole process tree and exits with its status. It fails when it exits\n"
-                   "non-zero or when any process it ran crashed (a core-dumping signal), even\n"
-                   "if the runner carried on. On failure the trace is packed into one file in\n"
-                   "DIR, replayable on another machine ('rewind replay -a FILE', 'rewind\n"
-                   "replay --crash FILE'), and a crash report is printed for each crash.\n"
-                   "Options end at COMMAND (or at --): the words after it are COMMAND's own.");
+  CommandLine line(
+      "ci",
+      "[-o DIR] [--keep failure|always|never] [--chaos] [--[no-]syscallbuf] -- COMMAND [ARGS...]",
+      "Records COMMAND (a test runner: make test, ctest, pytest, a script) with\n"
+      "its whole process tree and exits with its status. It fails when it exits\n"
+      "non-zero or when any process it ran crashed (a core-dumping signal), even\n"
+      "if the runner carried on. On failure the trace is packed into one file in\n"
+      "DIR, replayable on another machine ('rewind replay -a FILE', 'rewind\n"
+      "replay --crash FILE'), and a crash report is printed for each crash.\n"
+      "Options end at COMMAND (or at --): the words after it are COMMAND's own.");
   std::string keep = "failure";
   line.app()
       .add_option("-o,--output", out->out_dir, "where artifacts go (./rewind-artifacts)")
@@ -58,6 +62,7 @@ std::optional<int> ParseCiArgs(const Args& args, CiArgs* out) {
       ->type_name("WHEN")
       ->check(OneOf({"failure", "always", "never"}));
   line.app().add_flag("--chaos", out->chaos, "randomized scheduling, to make races show up");
+  AddSyscallBufferFlags(line.app(), &out->syscallbuf);
   line.TakeCommand(&out->command, "the command to run (-- COMMAND [ARGS...])");
   if (std::optional<int> done = line.Parse(args)) return done;
   out->keep = keep == "always" ? Keep::kAlways : keep == "never" ? Keep::kNever : Keep::kFailure;
@@ -157,6 +162,7 @@ int CiCommand(const Args& raw_args) {
   for (char** e = environ; *e; ++e) options.envp.emplace_back(*e);
   options.trace_dir = trace_dir;
   options.chaos = args.chaos;
+  options.syscallbuf_library = ChosenSyscallBufferLibrary(args.syscallbuf, false);
   options.on_fatal_signal = [&](const recorder::FatalSignalStop& stop) {
     reports.push_back(CaptureCrash(stop));
   };

@@ -7,6 +7,7 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/program_lookup.h"
+#include "cli/syscall_buffer_option.h"
 #include "cli/trace_location.h"
 #include "recorder/record_session.h"
 
@@ -16,29 +17,16 @@ namespace rwd::cli {
 
 void PrintError(const std::string& message) { fprintf(stderr, "rewind: %s\n", message.c_str()); }
 
-namespace {
-
-// The syscall buffer library, built next to the rewind binary; "" when it
-// is not there (the recording then stops at every syscall).
-std::string SyscallBufferLibrary() {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "";
-  std::filesystem::path library = self.parent_path() / "librewind_syscallbuf.so";
-  return std::filesystem::exists(library, ec) ? library.string() : "";
-}
-
-}  // namespace
-
 int RecordCommand(const Args& args) {
-  CommandLine line("record", "[-o TRACE_DIR] [--chaos] [--snapshot-interval SECONDS] PROG [ARGS...]",
+  CommandLine line("record",
+                   "[-o TRACE_DIR] [--chaos] [--snapshot-interval SECONDS] PROG [ARGS...]",
                    "Runs PROG with its own stdin/stdout/stderr and records every\n"
                    "nondeterministic input into a trace. Exits with PROG's status (126 or\n"
                    "127, as a shell, when PROG cannot be run). Options end at PROG: the\n"
                    "words after it are PROG's own.");
   std::string out_dir;
   bool chaos = false;
-  bool syscallbuf = false;
+  SyscallBufferFlags syscallbuf;
   bool verbose = false;
   recorder::RecordOptions options;
   line.app()
@@ -49,10 +37,7 @@ int RecordCommand(const Args& args) {
   line.app().add_flag("--chaos", chaos,
                       "randomized scheduling (time slices, thread order), so that\n"
                       "races which need an unlucky interleaving show up");
-  line.app().add_flag("--syscallbuf", syscallbuf,
-                      "buffer the hot syscalls (file reads and writes, stat, clocks,\n"
-                      "...) inside the program instead of stopping it at each one\n"
-                      "(x86-64, dynamically linked programs; also REWIND_SYSCALLBUF=1)");
+  AddSyscallBufferFlags(line.app(), &syscallbuf);
   line.app().add_flag("-v,--verbose", verbose,
                       "say where the syscall buffer is not used, and what snapshots cost");
   // Off by default until replay starts from snapshots (issue 16, stage 2):
@@ -72,13 +57,7 @@ int RecordCommand(const Args& args) {
   options.chaos = chaos;
   options.snapshot_interval =
       std::chrono::milliseconds(static_cast<int64_t>(std::stod(snapshot_interval) * 1000 + 0.5));
-  const char* env_syscallbuf = getenv("REWIND_SYSCALLBUF");
-  if (syscallbuf || (env_syscallbuf && std::string(env_syscallbuf) == "1")) {
-    options.syscallbuf_library = SyscallBufferLibrary();
-    if (options.syscallbuf_library.empty() && verbose) {
-      PrintError("no librewind_syscallbuf.so next to the rewind binary: every syscall stops");
-    }
-  }
+  options.syscallbuf_library = ChosenSyscallBufferLibrary(syscallbuf, verbose);
   if (verbose) options.on_verbose = [](const std::string& note) { PrintError(note); };
   for (char** e = environ; *e; ++e) options.envp.emplace_back(*e);
   bool default_location = out_dir.empty();

@@ -5,11 +5,13 @@
 // elsewhere with the build directory gone. A passing run keeps nothing.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "arch/arch.h"
 #include "tests/e2e/e2e_fixture.h"
 
 namespace rwd::e2e {
@@ -197,6 +199,39 @@ TEST_F(CiTest, UsageErrors) {
   EXPECT_EQ(Rewind({"ci"}).exit_status, 2);
   EXPECT_EQ(Rewind({"ci", "--keep", "sometimes", "--", "true"}).exit_status, 2);
   EXPECT_EQ(Rewind({"ci", "--frobnicate", "--", "true"}).exit_status, 2);
+}
+
+// The syscall buffer is chosen as for `rewind record`: --syscallbuf,
+// --no-syscallbuf, else REWIND_SYSCALLBUF; the kept trace shows it.
+TEST_F(CiTest, SyscallBufferSettingIsHonoured) {
+  if (!arch::HostArch().HasSyscallBuffer())
+    GTEST_SKIP() << "no syscall buffer on this architecture";
+  auto batches = [&](const std::vector<std::string>& flags, const std::string& env) {
+    std::string out = NewPath("artifacts");
+    std::vector<std::string> argv = {"ci", "-o", out, "--keep", "always"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.push_back("--");
+    argv.push_back(Program("buffered_io"));
+    RunOptions options = WithCache(Quick());
+    options.env.push_back(env);
+    RunResult ci = Rewind(argv, options);
+    EXPECT_EQ(ci.exit_status, 0) << ci.Describe();
+    std::vector<std::string> files = FilesIn(out);
+    if (files.size() != 1) {
+      ADD_FAILURE() << "no single artifact in " << out;
+      return -1;
+    }
+    RunResult dump = Rewind({"dump", files[0]}, WithCache(Quick()));
+    EXPECT_EQ(dump.exit_status, 0) << dump.Describe();
+    std::vector<std::string> lines = Lines(dump.out);
+    return static_cast<int>(std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+      return l.find(" syscall-batch ") != std::string::npos;
+    }));
+  };
+  EXPECT_GT(batches({"--syscallbuf"}, "REWIND_SYSCALLBUF=0"), 0);
+  EXPECT_GT(batches({}, "REWIND_SYSCALLBUF=1"), 0);
+  EXPECT_EQ(batches({"--no-syscallbuf"}, "REWIND_SYSCALLBUF=1"), 0);
+  EXPECT_EQ(batches({}, "REWIND_SYSCALLBUF=0"), 0);
 }
 
 }  // namespace
