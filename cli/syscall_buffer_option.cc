@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "preload/syscallbuf_abi.h"
 
 namespace rwd::cli {
 
@@ -18,7 +19,7 @@ std::string SyscallBufferLibrary() {
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return "";
-  std::filesystem::path library = self.parent_path() / "librewind_syscallbuf.so";
+  std::filesystem::path library = self.parent_path() / RWD_SB_LIBRARY_NAME;
   return std::filesystem::exists(library, ec) ? library.string() : "";
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "debugger/recorded_maps.h"
+#include "preload/syscallbuf_abi.h"
 
 namespace rwd::debugger {
 
@@ -306,7 +307,11 @@ Expected<std::string> DebuggerSession::RecordedMaps() const {
   MapsTranslation translation;
   for (const auto& [recorded, copy] : replay.mapped_files()) {
     translation.recorded_path_of[copy] = recorded;
+    if (std::filesystem::path(recorded).filename() == RWD_SB_LIBRARY_NAME) {
+      translation.hidden_paths.insert(copy);
+    }
   }
+  translation.hidden.emplace_back(RWD_SB_PAGE, RWD_SB_END);
   // The executable runs from a staged copy (replayer/exec_staging.h).
   std::error_code ec;
   std::string exe = std::filesystem::read_symlink(proc + "/exe", ec).string();

@@ -44,8 +44,8 @@ std::string RecordedMaps(std::string_view live_maps, const MapsTranslation& tran
     if (ParseRange(line, &start, &end)) {
       for (const auto& [lo, hi] : translation.hidden) hidden |= start < hi && lo < end;
     }
-    if (hidden) continue;
     size_t column = PathColumn(line);
+    if (hidden || translation.hidden_paths.count(std::string(line.substr(column)))) continue;
     auto it = translation.recorded_path_of.find(std::string(line.substr(column)));
     if (it != translation.recorded_path_of.end()) {
       out.append(line.substr(0, column)).append(it->second);

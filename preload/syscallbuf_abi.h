@@ -25,6 +25,9 @@
 
 #include <stdint.h>
 
+/* The library's file name, next to the rewind binary. */
+#define RWD_SB_LIBRARY_NAME "librewind_syscallbuf.so"
+
 /* A page holding the untraced syscall instruction, mapped by the library. */
 #define RWD_SB_PAGE 0x70000000ull
 #define RWD_SB_UNTRACED_SYSCALL RWD_SB_PAGE

@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 
+#include "arch/arch.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/gdb_driver.h"
 
@@ -70,6 +71,29 @@ TEST_F(GdbInspectTest, ProcMappingsShowTheRecordedFilesNotRewinds) {
   std::set<std::string> replayed = MappedFiles(maps);
   EXPECT_GE(replayed.size(), 3u) << maps;  // the program, libc, ld.so
   EXPECT_EQ(replayed, MappedFiles(native.Output(0)));
+}
+
+// With the syscall buffer too: its library and pages were rewind's when
+// recording, and are not shown.
+TEST_F(GdbInspectTest, ProcMappingsLeaveOutTheSyscallBuffer) {
+  if (!arch::HostArch().HasSyscallBuffer())
+    GTEST_SKIP() << "no syscall buffer on this architecture";
+  RunOptions buffered;
+  buffered.env = {"REWIND_SYSCALLBUF=1"};
+  Recording rec = Record("segfault", {}, buffered);
+  ASSERT_EQ(rec.exit_status, 128 + SIGSEGV) << rec.Describe();
+  ASSERT_TRUE(Contains(Dump(rec.trace).out, "librewind_syscallbuf.so"));
+  GdbOptions options;
+  options.setup = {"break Crash", "run"};
+  GdbTranscript native = RunGdbNative(Program("segfault"), {"info proc mappings"}, options);
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("segfault"),
+                                   {"break Crash", "continue", "info proc mappings"});
+  SCOPED_TRACE(t.Describe());
+  SCOPED_TRACE(native.Describe());
+  const std::string& maps = t.Output(2);
+  EXPECT_FALSE(Contains(maps, "librewind_syscallbuf")) << maps;
+  EXPECT_FALSE(AnyLineMatches(maps, R"(^\s*0x7[0-9a-f]{7}\s)")) << maps;  // its pages
+  EXPECT_EQ(MappedFiles(maps), MappedFiles(native.Output(0)));
 }
 
 // The pc `monitor when` (or goto, restart) printed.
