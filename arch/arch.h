@@ -20,6 +20,7 @@
 
 #include "arch/registers.h"
 #include "arch/syscall_table.h"
+#include "base/status.h"
 
 namespace rwd::arch {
 
@@ -235,11 +236,11 @@ class Arch {
   // and its exit stop follows). x86-64 writes `regs` back with orig_rax
   // changed (updating `regs`); AArch64 writes NT_ARM_SYSTEM_CALL, since the
   // kernel has read x8 already, and leaves x8 as the program set it.
-  [[nodiscard]] virtual bool SetSyscallNumberAtEntry(pid_t tid, Registers& regs,
-                                                     int64_t nr) const = 0;
-  // Programs debug registers of a stopped thread. Returns false when the
-  // hardware has no free slot or refuses the request.
-  virtual bool SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const = 0;
+  virtual Status SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const = 0;
+  // Programs debug registers of a stopped thread. kUnsupported when the
+  // hardware has no free slot or cannot watch a range as asked (length,
+  // alignment, kind), kSystem when ptrace refuses.
+  virtual Status SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const = 0;
   // True when a watchpoint traps before the access executes (AArch64: pc
   // still names the load or store), false when after it (x86-64). The
   // replayer steps over the access before reporting, so that every

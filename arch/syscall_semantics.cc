@@ -15,12 +15,11 @@
 #include "arch/syscall_semantics.h"
 
 #include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <unordered_map>
 
 #include "arch/syscall_row_builders.h"
+#include "base/check.h"
 
 namespace rwd::arch {
 namespace {
@@ -419,11 +418,8 @@ std::vector<SyscallInfo> NumberSyscalls(std::span<const SyscallNumber> numbers,
   rows.reserve(numbers.size());
   for (const SyscallNumber& n : numbers) {
     const SyscallInfo* semantics = SemanticsOf(n.name);
-    if (!semantics) {
-      fprintf(stderr, "rewind: internal error: syscall %d '%s' has no semantics row\n", n.nr,
-              std::string(n.name).c_str());
-      abort();
-    }
+    CHECK(semantics != nullptr, "syscall " + std::to_string(n.nr) + " '" + std::string(n.name) +
+                                    "' has no semantics row");
     SyscallInfo row = *semantics;
     row.nr = n.nr;
     for (OutParam& out : row.outs) {

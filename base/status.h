@@ -6,12 +6,11 @@
 // e.g., a divergence differently from a corrupt trace.
 #pragma once
 
-#include <cassert>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <utility>
 #include <variant>
+
+#include "base/check.h"
 
 namespace rwd {
 
@@ -70,7 +69,7 @@ class [[nodiscard]] Expected {
  public:
   Expected(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
   Expected(Status status) : v_(std::move(status)) {  // NOLINT
-    assert(!std::get<Status>(v_).ok());
+    CHECK(!std::get<Status>(v_).ok(), "an Expected made from an ok Status has no value");
   }
 
   bool ok() const { return v_.index() == 0; }
@@ -96,14 +95,7 @@ class [[nodiscard]] Expected {
   Status status() const { return ok() ? Status() : std::get<1>(v_); }
 
  private:
-  void CheckOk() const {
-    if (!ok()) {
-      // An always-on check: using the value of a failed Expected is a bug.
-      std::fprintf(stderr, "rewind: internal error: value of failed Expected: %s\n",
-                   std::get<1>(v_).ToString().c_str());
-      std::abort();
-    }
-  }
+  void CheckOk() const { CHECK(ok(), "value of a failed Expected: " + std::get<1>(v_).ToString()); }
   std::variant<T, Status> v_;
 };
 

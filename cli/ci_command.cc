@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "base/signal_name.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/crash_report.h"

@@ -3,11 +3,12 @@
 #include <signal.h>
 
 #include <cinttypes>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
+#include "arch/siginfo_view.h"
+#include "base/signal_name.h"
 #include "core/wait_status.h"
 
 namespace rwd::cli {
@@ -76,9 +77,9 @@ CrashReport CaptureCrash(const recorder::FatalSignalStop& stop) {
   report.tid = tracee.tid();
   report.command = CommandLine(stop.pid);
   report.signo = stop.signo;
-  if (stop.siginfo.size() >= 12) std::memcpy(&report.si_code, stop.siginfo.data() + 8, 4);
-  // siginfo_t: si_addr follows si_signo, si_errno, si_code and padding.
-  if (stop.siginfo.size() >= 24) std::memcpy(&report.fault_addr, stop.siginfo.data() + 16, 8);
+  const arch::SiginfoView siginfo(stop.siginfo);
+  report.si_code = siginfo.code();
+  report.fault_addr = siginfo.addr();
   report.pc = tracee.arch().Pc(stop.regs);
   uint8_t code[16] = {};
   auto n = tracee.ReadMemoryPartial(report.pc, code);

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "base/signal_name.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/trace_location.h"

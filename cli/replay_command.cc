@@ -6,8 +6,9 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
+#include "arch/siginfo_view.h"
+#include "base/signal_name.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/gdb_launcher.h"
@@ -51,13 +52,6 @@ struct CrashPoint {
   uint64_t signal_event = 0;
 };
 
-uint64_t FaultAddress(const trace::SignalEvent& sig) {
-  // siginfo_t: si_addr follows si_signo, si_errno, si_code and padding.
-  uint64_t addr = 0;
-  if (sig.siginfo.size() >= 24) std::memcpy(&addr, sig.siginfo.data() + 16, sizeof(addr));
-  return addr;
-}
-
 int Autopilot(const std::string& dir) {
   replayer::ReplayOptions options;
   options.trace_dir = dir;
@@ -87,7 +81,7 @@ int Autopilot(const std::string& dir) {
           if (last && last->signo == sig && last->synchronous) {
             char buf[96];
             snprintf(buf, sizeof(buf), " at address 0x%" PRIx64 " (pc 0x%" PRIx64 ")",
-                     FaultAddress(*last), last->pc);
+                     arch::SiginfoView(last->siginfo).addr(), last->pc);
             what += buf;
           }
           PrintError(what);

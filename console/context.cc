@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "base/hex.h"
+#include "base/signal_name.h"
 #include "core/wait_status.h"
 
 namespace rwd::console {

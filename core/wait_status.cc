@@ -5,6 +5,8 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
+#include "base/signal_name.h"
+
 namespace rwd {
 
 WaitStatus WaitStatus::FromRaw(pid_t tid, int raw) {
@@ -35,12 +37,6 @@ WaitStatus WaitStatus::FromRaw(pid_t tid, int raw) {
     }
   }
   return s;
-}
-
-std::string SignalName(int signo) {
-  const char* abbrev = sigabbrev_np(signo);
-  if (abbrev) return std::string("SIG") + abbrev;
-  return "signal " + std::to_string(signo);
 }
 
 std::string WaitStatus::ToString() const {

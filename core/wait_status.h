@@ -34,6 +34,4 @@ struct WaitStatus {
   bool is_exit() const { return kind == Kind::kExited || kind == Kind::kKilled; }
 };
 
-std::string SignalName(int signo);
-
 }  // namespace rwd

@@ -2,9 +2,10 @@
 
 #include <signal.h>
 
-#include <cstring>
 #include <fstream>
 #include <string>
+
+#include "arch/siginfo_view.h"
 
 namespace rwd::recorder {
 
@@ -43,8 +44,7 @@ bool IsCoreDumpSignal(int signo) {
 
 bool DeliveryRunsDefaultAction(pid_t tid, int signo, const std::vector<uint8_t>& siginfo) {
   uint64_t bit = uint64_t{1} << (signo - 1);
-  int si_code = 0;
-  if (siginfo.size() >= 12) std::memcpy(&si_code, siginfo.data() + 8, sizeof(si_code));
+  int si_code = arch::SiginfoView(siginfo).code();
   bool caught = StatusMask(tid, "SigCgt") & bit;
   // A fault the CPU raised (si_code > 0) cannot be blocked or ignored: the
   // kernel resets the action to the default first.

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "arch/siginfo_view.h"
 #include "core/probe_stub.h"
 #include "core/stack_hash.h"
 #include "recorder/record_session.h"
@@ -34,15 +35,6 @@ bool IsStopSignal(int signo) {
 bool IsTimeStampOrCpuid(arch::TrapInsnKind kind) {
   return kind == arch::TrapInsnKind::kRdtsc || kind == arch::TrapInsnKind::kRdtscp ||
          kind == arch::TrapInsnKind::kCpuid;
-}
-
-// Faults the CPU raises again at the same instruction when replayed.
-bool IsSynchronousFault(int signo, const std::vector<uint8_t>& siginfo) {
-  int si_code = 0;
-  if (siginfo.size() >= 12) std::memcpy(&si_code, siginfo.data() + 8, sizeof(si_code));
-  bool fault_signal =
-      signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE || signo == SIGILL || signo == SIGTRAP;
-  return fault_signal && si_code > 0;
 }
 
 // Fills the fingerprint of a SignalEvent or PreemptEvent: where replay
@@ -129,7 +121,7 @@ Status RecordSession::RecordSignal(RecordTask& task, int signo, const std::vecto
   event.signo = signo;
   event.siginfo = siginfo;
   event.pc = task.tracee.arch().Pc(regs);
-  event.synchronous = IsSynchronousFault(signo, siginfo);
+  event.synchronous = arch::SiginfoView(siginfo).IsSynchronousFault(signo);
   if (with_fingerprint) {
     Fingerprint(task.tracee, regs, word, !SyscallInFlightBeside(task), &event);
   }
@@ -189,7 +181,7 @@ Status RecordSession::FinishInterruptibleInsn(RecordTask& task, bool* finished) 
     auto siginfo = task.tracee.GetSiginfo();
     // A fault inside it (the copy reached an unmapped page) comes back when
     // the thread resumes: drop it here.
-    if (!siginfo.ok() || IsSynchronousFault(ws->signo, *siginfo)) break;
+    if (!siginfo.ok() || arch::SiginfoView(*siginfo).IsSynchronousFault(ws->signo)) break;
     if (!IsStopSignal(ws->signo)) Defer(task, ws->signo, *siginfo);
   }
   RETURN_IF_ERROR(task.tracee.WriteMemory(after, original));
@@ -389,7 +381,8 @@ Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {
     RETURN_IF_ERROR(RecordSignal(task, signo, d.siginfo, regs, /*with_fingerprint=*/false));
     return signo;
   }
-  if (!at_boundary && !IsSynchronousFault(signo, *siginfo) && !IsStopSignal(signo)) {
+  if (!at_boundary && !arch::SiginfoView(*siginfo).IsSynchronousFault(signo) &&
+      !IsStopSignal(signo)) {
     // Asynchronous: hold it back until the next syscall (a signal may
     // always arrive later).
     bool first = task.deferred.empty() && !task.reinjected;

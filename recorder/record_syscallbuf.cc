@@ -62,10 +62,9 @@ Status RecordSession::OnSeccompStop(RecordTask& task) {
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
     const arch::Arch& arch = task.tracee.arch();
     arch.SetSyscallResult(regs, -ENOSYS);
-    if (!arch.SetSyscallNumberAtEntry(task.tid(), regs, -1)) {
-      return Error("could not skip the syscall of thread " + std::to_string(task.tid()) +
-                   " that its own seccomp filter answered with SECCOMP_RET_TRACE");
-    }
+    RETURN_IF_ERROR(arch.SetSyscallNumberAtEntry(task.tid(), regs, -1)
+                        .Wrap("skipping the syscall of thread " + std::to_string(task.tid()) +
+                              " that its own seccomp filter answered with SECCOMP_RET_TRACE"));
   }
   // Under PTRACE_SYSCALL the entry stop came first and was handled.
   if (task.pending) return task.tracee.Resume(ResumeMode::kSyscall);

@@ -134,9 +134,8 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
   if (task.pending->deny_errno != 0) {
     // An invalid number makes the kernel skip the syscall; exit sets the errno.
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
-    if (!arch.SetSyscallNumberAtEntry(task.tid(), regs, -1)) {
-      return ErrnoError("skipping the denied syscall '" + std::string(row->name) + "'");
-    }
+    RETURN_IF_ERROR(arch.SetSyscallNumberAtEntry(task.tid(), regs, -1)
+                        .Wrap("skipping the denied syscall '" + std::string(row->name) + "'"));
   }
   // A real clock_gettime (core/clock.h): patience is 2 ms, finer than a tick.
   task.syscall_start = MonotonicNow();
@@ -205,9 +204,8 @@ Status RecordSession::AbsorbStopAtEntry(RecordTask& task) {
   const arch::Arch& arch = task.tracee.arch();
   ASSIGN_OR_RETURN(arch::Registers entry_regs, task.tracee.GetRegisters());
   arch::Registers skip = entry_regs;
-  if (!arch.SetSyscallNumberAtEntry(task.tid(), skip, -1)) {
-    return ErrnoError("skipping a syscall to take the recorder's SIGSTOP");
-  }
+  RETURN_IF_ERROR(arch.SetSyscallNumberAtEntry(task.tid(), skip, -1)
+                      .Wrap("skipping a syscall to take the recorder's SIGSTOP"));
   bool stopped = false;
   for (int stops = 0; stops < 64 && !stopped; ++stops) {
     RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSyscall));

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "base/hex.h"
+#include "base/signal_name.h"
 #include "replayer/replay_session.h"
 
 namespace rwd::replayer {

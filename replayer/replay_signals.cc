@@ -9,7 +9,9 @@
 #include <cinttypes>
 #include <cstring>
 
+#include "arch/siginfo_view.h"
 #include "base/hex.h"
+#include "base/signal_name.h"
 #include "core/proc_maps.h"
 #include "core/stack_hash.h"
 #include "replayer/replay_session.h"
@@ -29,14 +31,10 @@ using Stop = std::optional<ReplayStop>;
 // accessing instruction with the watchpoints off, then arms them again.
 Status StepOverWatchedAccess(const Tracee& tracee, const std::vector<arch::HwWatch>& watches) {
   const arch::Arch& a = tracee.arch();
-  if (!a.SetHwWatchpoints(tracee.tid(), {})) {
-    return Status(ErrorCode::kSystem, "the debug registers refused to disarm the watchpoints");
-  }
+  RETURN_IF_ERROR(a.SetHwWatchpoints(tracee.tid(), {}).Wrap("disarming the watchpoints"));
   RETURN_IF_ERROR(tracee.Resume(ResumeMode::kSingleStep));
   ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
-  if (!a.SetHwWatchpoints(tracee.tid(), watches)) {
-    return Status(ErrorCode::kSystem, "the debug registers refused to re-arm the watchpoints");
-  }
+  RETURN_IF_ERROR(a.SetHwWatchpoints(tracee.tid(), watches).Wrap("re-arming the watchpoints"));
   if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
     return Status(ErrorCode::kUnsupported,
                   "stepping over a watched access ended in " + ws.ToString() +
@@ -314,12 +312,7 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
     // itself. One it did not send comes from the replay's own kernel
     // objects (a child's exit, a timer) and never reaches the program.
     auto siginfo = tracee().GetSiginfo();
-    int si_code = 0;
-    if (siginfo.ok() && siginfo->size() >= 12) std::memcpy(&si_code, siginfo->data() + 8, 4);
-    bool fault = (signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE || signo == SIGILL ||
-                  signo == SIGTRAP) &&
-                 si_code > 0;
-    if (!fault) return Stop();
+    if (!siginfo.ok() || !arch::SiginfoView(*siginfo).IsSynchronousFault(signo)) return Stop();
   }
   auto* sig = ev ? std::get_if<trace::SignalEvent>(&ev->body) : nullptr;
   if (!sig || ev->tid != cur().tid || sig->signo != signo) {

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <utility>
 
+#include "arch/siginfo_view.h"
 #include "base/hex.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
@@ -177,10 +178,8 @@ Expected<bool> ReplaySession::NextIsSeccompTrap() {
   ASSIGN_OR_RETURN(const trace::Event* next, PeekEvent());
   if (!next || next->tid != cur().tid) return false;
   const auto* signal = std::get_if<trace::SignalEvent>(&next->body);
-  if (!signal || signal->signo != SIGSYS || signal->siginfo.size() < 12) return false;
-  int si_code = 0;
-  std::memcpy(&si_code, signal->siginfo.data() + 8, sizeof(si_code));
-  return si_code == kSysSeccomp;
+  if (!signal || signal->signo != SIGSYS) return false;
+  return arch::SiginfoView(signal->siginfo).code() == kSysSeccomp;
 }
 
 Status ReplaySession::EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev,

@@ -99,7 +99,7 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
   if (!(flags & CLONE_VM)) task->syscallbuf = cur().syscallbuf;
   if (!thread && tgid == focus_pid_) focus_mm_ = mm;
   if (InFocus(*task) && hw_watch_) {
-    (void)a.SetHwWatchpoints(task->tracee.tid(), watches_);
+    a.SetHwWatchpoints(task->tracee.tid(), watches_).IgnoreError();
   }
   tasks_.push_back(std::move(task));
   return Status::Ok();

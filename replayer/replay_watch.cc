@@ -14,8 +14,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 
-#include <cstring>
-
+#include "arch/siginfo_view.h"
 #include "core/hw_watch_probe.h"
 #include "replayer/replay_session.h"
 
@@ -37,14 +36,8 @@ struct SigFault {
 
 Expected<SigFault> ReadFault(const Tracee& t) {
   ASSIGN_OR_RETURN(std::vector<uint8_t> info, t.GetSiginfo());
-  SigFault f;
-  // siginfo_t: si_signo, si_errno, si_code (ints), then the union, which
-  // starts 8-byte aligned on 64-bit targets; si_addr is its first member.
-  if (info.size() >= 24) {
-    std::memcpy(&f.si_code, info.data() + 8, 4);
-    std::memcpy(&f.addr, info.data() + 16, 8);
-  }
-  return f;
+  arch::SiginfoView view(info);
+  return SigFault{view.code(), view.addr()};
 }
 
 bool StopLike(const Stop& stop) {
@@ -83,7 +76,7 @@ Expected<bool> ReplaySession::SetWatchpoints(const std::vector<arch::HwWatch>& w
   RETURN_IF_ERROR(DisarmPageWatch());
   if (hw_watch_) {
     for (const auto& t : tasks_) {
-      if (InFocus(*t) && !t->zombie) (void)arch().SetHwWatchpoints(t->tracee.tid(), {});
+      if (InFocus(*t) && !t->zombie) arch().SetHwWatchpoints(t->tracee.tid(), {}).IgnoreError();
     }
     hw_watch_ = false;
   }
@@ -94,14 +87,14 @@ Expected<bool> ReplaySession::SetWatchpoints(const std::vector<arch::HwWatch>& w
     bool fits = true;
     for (const auto& t : tasks_) {
       if (!InFocus(*t) || t->zombie) continue;
-      fits = fits && arch().SetHwWatchpoints(t->tracee.tid(), watches);
+      fits = fits && arch().SetHwWatchpoints(t->tracee.tid(), watches).ok();
     }
     if (fits) {
       hw_watch_ = true;
       return true;
     }
     for (const auto& t : tasks_) {
-      if (InFocus(*t) && !t->zombie) (void)arch().SetHwWatchpoints(t->tracee.tid(), {});
+      if (InFocus(*t) && !t->zombie) arch().SetHwWatchpoints(t->tracee.tid(), {}).IgnoreError();
     }
   }
   // Pages, which hold any number of ranges of any length.

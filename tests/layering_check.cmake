@@ -1,14 +1,22 @@
-# Checks the one-way arrows of STYLE.md on the sources' #include lines:
-# base/ includes nothing of ours but itself, arch/ only base/, and trace/
-# (the on-disk format) nothing from the ptrace library core/ or above.
+# Checks the one-way arrows of STYLE.md on the sources' #include lines: each
+# library includes only itself and what lies beneath it. base/ includes
+# nothing of ours, arch/ only base/, trace/ (the on-disk format) nothing from
+# the ptrace library core/, and the replayer nothing from the recorder.
+# preload/ headers are the syscall buffer's ABI, shared with the tracee.
 # Run by ctest as `cmake -DSOURCE_DIR=<repo> -P layering_check.cmake`.
 cmake_minimum_required(VERSION 3.25)
 set(allowed_base base)
 set(allowed_arch base arch)
+set(allowed_core base arch core)
 set(allowed_trace base arch trace preload)
+set(allowed_recorder base arch core trace preload recorder)
+set(allowed_replayer base arch core trace preload replayer)
+set(allowed_debugger base arch core trace preload replayer debugger)
+set(allowed_gdbserver base arch core trace preload replayer debugger gdbserver)
+set(allowed_console base arch core trace preload replayer debugger console)
 
 set(violations "")
-foreach(dir base arch trace)
+foreach(dir base arch core trace recorder replayer debugger gdbserver console)
   file(GLOB_RECURSE files ${SOURCE_DIR}/${dir}/*.h ${SOURCE_DIR}/${dir}/*.cc)
   foreach(file ${files})
     file(STRINGS ${file} includes REGEX "^#include \"[a-z0-9_]+/")
@@ -22,7 +30,6 @@ foreach(dir base arch trace)
   endforeach()
 endforeach()
 if(violations)
-  message(FATAL_ERROR "includes against the layering (base <- arch <- trace; "
-                      "nothing in these from core/ or above):\n${violations}")
+  message(FATAL_ERROR "#include against the layering (STYLE.md, README's Layout):\n${violations}")
 endif()
-message(STATUS "layering: base/, arch/ and trace/ include only what lies beneath them")
+message(STATUS "layering: every library includes only itself and what lies beneath it")

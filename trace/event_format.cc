@@ -10,6 +10,7 @@
 #include <map>
 
 #include "base/hex.h"
+#include "base/signal_name.h"
 
 namespace rwd::trace {
 
@@ -34,11 +35,6 @@ std::string ErrnoName(int64_t e) {
 }
 
 }  // namespace
-
-std::string SignalName(int signo) {
-  const char* abbrev = sigabbrev_np(signo);
-  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signo);
-}
 
 const char* TrapInsnName(arch::TrapInsnKind kind) {
   switch (kind) {

@@ -13,7 +13,5 @@ std::string DescribeSyscall(const arch::Arch& arch, int64_t nr,
                             const std::array<uint64_t, 6>& args);
 std::string DescribeEvent(const arch::Arch& arch, const Event& event);
 const char* TrapInsnName(arch::TrapInsnKind kind);
-// "SIGSEGV", or "signal 40" for a number without a name.
-std::string SignalName(int signo);
 
 }  // namespace rwd::trace

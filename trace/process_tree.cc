@@ -12,6 +12,7 @@
 
 #include "arch/arch.h"
 #include "arch/syscall_table.h"
+#include "base/signal_name.h"
 #include "trace/event_format.h"
 
 namespace rwd::trace {

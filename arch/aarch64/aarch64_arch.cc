@@ -6,12 +6,12 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "arch/aarch64/aarch64_trap_scan.h"
 #include "arch/aarch64/syscall_numbers.h"
+#include "base/check.h"
 
 namespace rwd::arch {
 
@@ -44,19 +44,9 @@ constexpr std::array<VdsoFunction, 3> kVdsoFunctions = {{
     {"__kernel_clock_getres", "clock_getres"},
 }};
 
-[[noreturn]] void Fail(const char* what) {
-  std::fprintf(stderr, "rewind: aarch64 arch invariant broken: %s\n", what);
-  std::abort();
-}
-
 void RequireValues(std::span<const uint64_t> values, size_t n, const char* insn) {
-  if (values.size() < n) {
-    std::fprintf(stderr,
-                 "rewind: aarch64 arch invariant broken: %s needs %zu recorded "
-                 "values, got %zu\n",
-                 insn, n, values.size());
-    std::abort();
-  }
+  CHECK(values.size() >= n, std::string(insn) + " needs " + std::to_string(n) +
+                                " recorded values, got " + std::to_string(values.size()));
 }
 
 uint32_t WordAt(std::span<const uint8_t> code) {
@@ -86,11 +76,11 @@ void AArch64Arch::SetSyscallNumber(Registers& r, int64_t nr) const {
 }
 
 uint64_t AArch64Arch::SyscallArg(const Registers& r, int i) const {
-  if (i < 0 || i >= 6) Fail("syscall argument index out of range");
+  CHECK(i >= 0 && i < 6, "syscall argument " + std::to_string(i));
   return r.Word(kA64X0 + i);
 }
 void AArch64Arch::SetSyscallArg(Registers& r, int i, uint64_t v) const {
-  if (i < 0 || i >= 6) Fail("syscall argument index out of range");
+  CHECK(i >= 0 && i < 6, "syscall argument " + std::to_string(i));
   r.SetWord(kA64X0 + i, v);
 }
 
@@ -191,7 +181,7 @@ TrapInsn AArch64Arch::DecodeTrapInsn(std::span<const uint8_t> code) const {
 
 void AArch64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
                                 std::span<const uint64_t> values) const {
-  if (insn.dest_reg < 0 || insn.dest_reg > kXzr) Fail("trap instruction without a register");
+  CHECK(insn.dest_reg >= 0 && insn.dest_reg <= kXzr, "trap instruction without a register");
   switch (insn.kind) {
     case TrapInsnKind::kCounterRead:
       RequireValues(values, 1, "counter read");
@@ -202,7 +192,7 @@ void AArch64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
       r.SetWord(kA64Pstate, r.Word(kA64Pstate) & ~kNzcvMask);
       break;
     default:
-      Fail("ApplyTrapInsn on an instruction AArch64 does not trap");
+      FATAL("ApplyTrapInsn on an instruction AArch64 does not trap");
   }
   // Register number 31 is xzr for mrs, not sp: the value is discarded.
   if (insn.dest_reg != kXzr) r.SetWord(insn.dest_reg, values[0]);
@@ -215,7 +205,7 @@ std::vector<TrapSite> AArch64Arch::ScanForTrapSites(std::span<const uint8_t> cod
 }
 
 std::vector<uint8_t> AArch64Arch::SyscallStub(int nr) const {
-  if (nr < 0 || nr > 0xffff) Fail("syscall number does not fit movz");
+  CHECK(nr >= 0 && nr <= 0xffff, "syscall number " + std::to_string(nr) + " does not fit movz");
   std::vector<uint8_t> stub;
   for (uint32_t word : {a64::kMovzX8 | static_cast<uint32_t>(nr) << 5, a64::kSvc0, a64::kRet}) {
     const std::array<uint8_t, 4> b = Bytes(word);

@@ -136,11 +136,11 @@ class AArch64Arch final : public Arch {
   // kCounterRead reads CNTVCT_EL0 in the tracer (whatever counter the
   // program read: the physical one may not be readable from EL0).
   std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn) const override;
-  bool SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
+  Status SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
   // Data watchpoints only (NT_ARM_HW_WATCH, slot i = watches[i]); an
   // execute request is refused. A watch must fit in one aligned 8-byte
   // granule, as gdb's aarch64 port also requires.
-  bool SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
+  Status SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
   // From the SIGTRAP's siginfo (TRAP_HWBKPT, si_addr = the address accessed)
   // and the programmed slots; nothing to clear.
   std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;

@@ -10,12 +10,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
-#include <cstdio>
-#include <cstdlib>
+#include <cstring>
 #include <iterator>
 #include <optional>
 
 #include "arch/aarch64/aarch64_arch.h"
+#include "base/check.h"
+#include "base/hex.h"
 
 namespace rwd::arch {
 
@@ -74,18 +75,10 @@ uint64_t RandomWord() {
   while (got < sizeof(value)) {
     ssize_t n = getrandom(bytes + got, sizeof(value) - got, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::perror("rewind: getrandom");
-      std::abort();
-    }
+    CHECK(n > 0, std::string("getrandom: ") + std::strerror(errno));
     got += n;
   }
   return value;
-}
-#else
-[[noreturn]] void FailNotHost(const char* what) {
-  std::fprintf(stderr, "rewind: %s needs an aarch64 host\n", what);
-  std::abort();
 }
 #endif
 
@@ -109,28 +102,35 @@ std::vector<uint64_t> AArch64Arch::ExecuteTrapInsn(const Registers& regs,
     default:
       break;
   }
-  std::fprintf(stderr, "rewind: ExecuteTrapInsn on an instruction AArch64 does not trap\n");
-  std::abort();
+  FATAL("ExecuteTrapInsn on an instruction AArch64 does not trap");
 #else
-  FailNotHost("ExecuteTrapInsn");
+  FATAL("ExecuteTrapInsn needs an aarch64 host");
 #endif
 }
 
 // The kernel read the number from x8 before reporting the entry stop and
 // keeps it in pt_regs->syscallno, which only NT_ARM_SYSTEM_CALL reaches.
 // x8 itself stays as the program set it (code may rely on it after svc).
-bool AArch64Arch::SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const {
+Status AArch64Arch::SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const {
   int number = static_cast<int>(nr);
   iovec iov{&number, sizeof(number)};
-  return ptrace(PTRACE_SETREGSET, tid, kNtArmSystemCall, &iov) == 0;
+  if (ptrace(PTRACE_SETREGSET, tid, kNtArmSystemCall, &iov) != 0) {
+    return ErrnoError("writing NT_ARM_SYSTEM_CALL of thread " + std::to_string(tid));
+  }
+  return Status::Ok();
 }
 
-bool AArch64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const {
+Status AArch64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const {
 #if defined(__aarch64__)
+  const std::string thread = " of thread " + std::to_string(tid);
   HwDebugState state;
-  if (!ReadWatchState(tid, state)) return false;
+  if (!ReadWatchState(tid, state)) return ErrnoError("reading NT_ARM_HW_WATCH" + thread);
   const size_t slots = state.dbg_info & 0xff;
-  if (watches.size() > slots || slots > std::size(state.dbg_regs)) return false;
+  if (watches.size() > slots || slots > std::size(state.dbg_regs)) {
+    return Status(ErrorCode::kUnsupported, std::to_string(watches.size()) +
+                                               " watchpoints do not fit in the " +
+                                               std::to_string(slots) + " watchpoint registers");
+  }
   for (size_t i = 0; i < slots; ++i) {
     state.dbg_regs[i].addr = 0;
     state.dbg_regs[i].ctrl = 0;
@@ -139,16 +139,23 @@ bool AArch64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) 
     std::optional<uint32_t> type = LoadStoreBits(w.kind);
     const uint64_t offset = w.addr & 7;
     const bool len_ok = w.len == 1 || w.len == 2 || w.len == 4 || w.len == 8;
-    if (!type || !len_ok || offset + w.len > 8) return false;
+    if (!type || !len_ok || offset + w.len > 8) {
+      return Status(ErrorCode::kUnsupported, "an AArch64 watchpoint register cannot watch " +
+                                                 std::to_string(w.len) + " bytes at " +
+                                                 Hex(w.addr) + " this way");
+    }
     const uint32_t bas = ((1u << w.len) - 1) << offset;
     state.dbg_regs[i].addr = w.addr - offset;
     state.dbg_regs[i].ctrl =
         kCtrlEnable | kCtrlEl0 | *type << kCtrlTypeShift | bas << kCtrlBasShift;
   }
   iovec iov{&state, offsetof(HwDebugState, dbg_regs) + slots * sizeof(state.dbg_regs[0])};
-  return ptrace(PTRACE_SETREGSET, tid, kNtArmHwWatch, &iov) == 0;
+  if (ptrace(PTRACE_SETREGSET, tid, kNtArmHwWatch, &iov) != 0) {
+    return ErrnoError("writing NT_ARM_HW_WATCH" + thread);
+  }
+  return Status::Ok();
 #else
-  return false;
+  return Status(ErrorCode::kUnsupported, "AArch64 watchpoint registers need an aarch64 host");
 #endif
 }
 

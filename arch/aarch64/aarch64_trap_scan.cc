@@ -4,10 +4,10 @@
 
 #include <cinttypes>
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 
 #include "arch/aarch64/aarch64_arch.h"
+#include "base/check.h"
 
 namespace rwd::arch {
 
@@ -28,10 +28,8 @@ bool IsPmuCounterRead(uint32_t word) {
 class MrsChecker {
  public:
   MrsChecker() {
-    if (cs_open(CS_ARCH_ARM64, CS_MODE_LITTLE_ENDIAN, &handle_) != CS_ERR_OK) {
-      std::fprintf(stderr, "rewind: aarch64 trap scan: cs_open failed\n");
-      std::abort();
-    }
+    CHECK(cs_open(CS_ARCH_ARM64, CS_MODE_LITTLE_ENDIAN, &handle_) == CS_ERR_OK,
+          "trap scan: Capstone cs_open");
   }
   ~MrsChecker() { cs_close(&handle_); }
   MrsChecker(const MrsChecker&) = delete;

@@ -7,11 +7,11 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <utility>
 
 #include "arch/x86_64/x86_64_trap_scan.h"
+#include "base/check.h"
 
 namespace rwd::arch {
 
@@ -66,19 +66,9 @@ constexpr std::array<std::pair<const char*, uint8_t>, kX86NumGpWords> kDescribeO
     {"es", kX86Es},         {"fs", kX86Fs},          {"gs", kX86Gs},
 }};
 
-[[noreturn]] void Fail(const char* what) {
-  std::fprintf(stderr, "rewind: x86_64 arch invariant broken: %s\n", what);
-  std::abort();
-}
-
 void RequireValues(std::span<const uint64_t> values, size_t n, const char* insn) {
-  if (values.size() < n) {
-    std::fprintf(stderr,
-                 "rewind: x86_64 arch invariant broken: %s needs %zu recorded "
-                 "values, got %zu\n",
-                 insn, n, values.size());
-    std::abort();
-  }
+  CHECK(values.size() >= n, std::string(insn) + " needs " + std::to_string(n) +
+                                " recorded values, got " + std::to_string(values.size()));
 }
 
 bool StartsWith(std::span<const uint8_t> code, std::span<const uint8_t> bytes) {
@@ -172,11 +162,11 @@ void X86_64Arch::SetSyscallNumber(Registers& r, int64_t nr) const {
 }
 
 uint64_t X86_64Arch::SyscallArg(const Registers& r, int i) const {
-  if (i < 0 || i >= static_cast<int>(kArgRegs.size())) Fail("syscall argument index out of range");
+  CHECK(i >= 0 && i < static_cast<int>(kArgRegs.size()), "syscall argument " + std::to_string(i));
   return r.Word(kArgRegs[i]);
 }
 void X86_64Arch::SetSyscallArg(Registers& r, int i, uint64_t v) const {
-  if (i < 0 || i >= static_cast<int>(kArgRegs.size())) Fail("syscall argument index out of range");
+  CHECK(i >= 0 && i < static_cast<int>(kArgRegs.size()), "syscall argument " + std::to_string(i));
   r.SetWord(kArgRegs[i], v);
 }
 
@@ -300,9 +290,8 @@ void X86_64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
     case TrapInsnKind::kRdrand:
     case TrapInsnKind::kRdseed: {
       RequireValues(values, 1, insn.kind == TrapInsnKind::kRdrand ? "rdrand" : "rdseed");
-      if (insn.dest_reg < 0 || insn.dest_reg >= kX86NumGpWords) {
-        Fail("rdrand/rdseed without a destination register");
-      }
+      CHECK(insn.dest_reg >= 0 && insn.dest_reg < kX86NumGpWords,
+            "rdrand/rdseed without a destination register");
       const uint64_t old = r.Word(insn.dest_reg);
       uint64_t result;
       switch (insn.operand_bytes) {
@@ -316,7 +305,8 @@ void X86_64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
           result = values[0];
           break;
         default:
-          Fail("rdrand/rdseed operand size is not 2, 4 or 8");
+          FATAL("rdrand/rdseed operand size " + std::to_string(insn.operand_bytes) +
+                " is not 2, 4 or 8");
       }
       r.SetWord(insn.dest_reg, result);
       const uint64_t flags = r.Word(kX86Eflags) & ~(kOf | kSf | kZf | kAf | kPf);
@@ -325,7 +315,7 @@ void X86_64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
     }
     case TrapInsnKind::kNone:
     case TrapInsnKind::kCounterRead:
-      Fail("ApplyTrapInsn on an instruction x86-64 does not trap");
+      FATAL("ApplyTrapInsn on an instruction x86-64 does not trap");
   }
   r.SetWord(kX86Rip, r.Word(kX86Rip) + insn.length);
 }

@@ -118,8 +118,8 @@ class X86_64Arch final : public Arch {
   size_t FpRegsetSize() const override { return fp_regset_size_; }
 
   std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn) const override;
-  bool SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
-  bool SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
+  Status SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
+  Status SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
   // Data breakpoints are traps: DR6 reports them after the access.
   bool WatchpointTrapsBeforeAccess() const override { return false; }
   std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;

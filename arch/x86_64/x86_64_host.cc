@@ -13,12 +13,13 @@
 
 #include <cerrno>
 #include <cstddef>
-#include <cstdio>
-#include <cstdlib>
+#include <cstring>
 
 #include "arch/x86_64/syscall_numbers.h"
 #include "arch/x86_64/x86_64_arch.h"
 #include "arch/x86_64/x86_64_tracer_modes.h"
+#include "base/check.h"
+#include "base/hex.h"
 
 #if defined(__x86_64__)
 #include <asm/prctl.h>
@@ -48,13 +49,6 @@ constexpr size_t kMinXsaveSize = 576 + 256;
 
 constexpr int kMaxHwWatches = 4;
 constexpr int kNtPrstatus = 1;  // NT_PRSTATUS from <elf.h>
-
-#if !defined(__x86_64__)
-[[noreturn]] void FailNotHost(const char* what) {
-  std::fprintf(stderr, "rewind: %s needs an x86-64 host\n", what);
-  std::abort();
-}
-#endif
 
 // Size of the standard-format xsave area for the features the kernel enabled
 // in XCR0 (cpuid 0xD.0 ebx). The kernel sizes its NT_X86_XSTATE regset from
@@ -112,10 +106,7 @@ uint64_t RandomWord() {
   while (got < sizeof(value)) {
     ssize_t n = getrandom(bytes + got, sizeof(value) - got, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::perror("rewind: getrandom");
-      std::abort();
-    }
+    CHECK(n > 0, std::string("getrandom: ") + std::strerror(errno));
     got += n;
   }
   return value;
@@ -176,24 +167,30 @@ std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs,
     case TrapInsnKind::kCounterRead:
       break;
   }
-  std::fprintf(stderr, "rewind: ExecuteTrapInsn on an instruction x86-64 does not trap\n");
-  std::abort();
+  FATAL("ExecuteTrapInsn on an instruction x86-64 does not trap");
 #else
-  FailNotHost("ExecuteTrapInsn");
+  FATAL("ExecuteTrapInsn needs an x86-64 host");
 #endif
 }
 
 // orig_rax is what the kernel dispatches on after the entry stop; it is part
 // of NT_PRSTATUS, so this is a plain register write on any host.
-bool X86_64Arch::SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const {
+Status X86_64Arch::SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const {
   SetSyscallNumber(regs, nr);
   iovec iov{regs.data(), gp_regs_size()};
-  return ptrace(PTRACE_SETREGSET, tid, kNtPrstatus, &iov) == 0;
+  if (ptrace(PTRACE_SETREGSET, tid, kNtPrstatus, &iov) != 0) {
+    return ErrnoError("writing orig_rax of thread " + std::to_string(tid));
+  }
+  return Status::Ok();
 }
 
-bool X86_64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const {
+Status X86_64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const {
 #if defined(__x86_64__)
-  if (watches.size() > kMaxHwWatches) return false;
+  if (watches.size() > kMaxHwWatches) {
+    return Status(ErrorCode::kUnsupported, std::to_string(watches.size()) +
+                                               " watchpoints do not fit in x86-64's " +
+                                               std::to_string(kMaxHwWatches) + " debug registers");
+  }
   uint64_t dr7 = 0;
   for (size_t i = 0; i < watches.size(); ++i) {
     const HwWatch& w = watches[i];
@@ -202,21 +199,28 @@ bool X86_64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) c
     // The CPU compares addresses with the low bits masked by the length, so
     // an unaligned range would watch the wrong bytes; execution breakpoints
     // must use length 1.
-    if (!rw || !len || w.addr % w.len != 0) return false;
-    if (w.kind == HwKind::kExecute && w.len != 1) return false;
+    if (!rw || !len || w.addr % w.len != 0 || (w.kind == HwKind::kExecute && w.len != 1)) {
+      return Status(ErrorCode::kUnsupported, "an x86-64 debug register cannot watch " +
+                                                 std::to_string(w.len) + " bytes at " +
+                                                 Hex(w.addr) + " this way");
+    }
     dr7 |= uint64_t{1} << (2 * i);  // L<i>
     dr7 |= *rw << (16 + 4 * i);
     dr7 |= *len << (18 + 4 * i);
   }
+  const std::string thread = " of thread " + std::to_string(tid);
   // Disable first: the kernel checks each DR0-3 write against the type and
   // length DR7 currently gives that slot, which may be stale.
-  if (!PokeDebugReg(tid, 7, 0)) return false;
+  if (!PokeDebugReg(tid, 7, 0)) return ErrnoError("clearing DR7" + thread);
   for (size_t i = 0; i < watches.size(); ++i) {
-    if (!PokeDebugReg(tid, static_cast<int>(i), watches[i].addr)) return false;
+    if (!PokeDebugReg(tid, static_cast<int>(i), watches[i].addr)) {
+      return ErrnoError("writing DR" + std::to_string(i) + thread);
+    }
   }
-  return dr7 == 0 || PokeDebugReg(tid, 7, dr7);
+  if (dr7 != 0 && !PokeDebugReg(tid, 7, dr7)) return ErrnoError("writing DR7" + thread);
+  return Status::Ok();
 #else
-  return false;
+  return Status(ErrorCode::kUnsupported, "x86-64 debug registers need an x86-64 host");
 #endif
 }
 

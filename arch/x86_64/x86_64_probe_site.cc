@@ -4,13 +4,12 @@
 #include <capstone/capstone.h>
 
 #include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
 
 #include "arch/x86_64/x86_64_probe.h"
+#include "base/check.h"
 #include "base/hex.h"
 
 namespace rwd::arch {
@@ -70,11 +69,9 @@ struct DecodedKeyHash {
 class Decoder {
  public:
   Decoder() {
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle_) != CS_ERR_OK ||
-        cs_option(handle_, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
-      std::fprintf(stderr, "rewind: x86_64 probe: cannot open Capstone\n");
-      std::abort();
-    }
+    CHECK(cs_open(CS_ARCH_X86, CS_MODE_64, &handle_) == CS_ERR_OK &&
+              cs_option(handle_, CS_OPT_DETAIL, CS_OPT_ON) == CS_ERR_OK,
+          "x86_64 probe: Capstone cs_open");
     raw_ = cs_malloc(handle_);
   }
   ~Decoder() {

@@ -17,10 +17,9 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 
 #include "arch/x86_64/x86_64_arch.h"
+#include "base/check.h"
 
 #if defined(__x86_64__)
 #include <asm/prctl.h>
@@ -67,11 +66,6 @@ void OnSegv(int signo, siginfo_t* info, void* ucontext) {
   if (info->si_code <= 0) raise(signo);
   errno = saved_errno;
 }
-#else
-[[noreturn]] void FailNotHost(const char* what) {
-  std::fprintf(stderr, "rewind: %s needs an x86-64 host\n", what);
-  std::abort();
-}
 #endif
 
 }  // namespace
@@ -92,7 +86,7 @@ uint64_t TracerReadTsc(uint32_t* aux) {
   return tsc;
 #else
   (void)aux;
-  FailNotHost("TracerReadTsc");
+  FATAL("TracerReadTsc needs an x86-64 host");
 #endif
 }
 
@@ -107,7 +101,7 @@ CpuidResult TracerCpuid(uint32_t leaf, uint32_t subleaf) {
 #else
   (void)leaf;
   (void)subleaf;
-  FailNotHost("TracerCpuid");
+  FATAL("TracerCpuid needs an x86-64 host");
 #endif
 }
 

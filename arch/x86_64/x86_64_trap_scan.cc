@@ -14,12 +14,11 @@
 #include <capstone/capstone.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <unordered_map>
 
 #include "arch/x86_64/x86_64_arch.h"
+#include "base/check.h"
 
 namespace rwd::arch {
 
@@ -30,11 +29,6 @@ constexpr size_t kMaxInsnBytes = 15;
 // resynchronizing (a step costs about as much as one Capstone decode).
 constexpr size_t kSweepGap = 512;
 constexpr size_t kFirstWindow = 64;
-
-[[noreturn]] void Fail(const char* what) {
-  std::fprintf(stderr, "rewind: x86_64 trap scan: %s\n", what);
-  std::abort();
-}
 
 // Byte offsets of 0f c7 followed by a ModRM with mod=11 and reg 6 or 7
 // (0xf0-0xff): every rdrand/rdseed encoding contains one, 0-14 bytes after
@@ -75,9 +69,9 @@ class Sweeper {
   };
 
   explicit Sweeper(std::span<const uint8_t> code) : code_(code) {
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle_) != CS_ERR_OK) Fail("cs_open failed");
+    CHECK(cs_open(CS_ARCH_X86, CS_MODE_64, &handle_) == CS_ERR_OK, "trap scan: Capstone cs_open");
     insn_ = cs_malloc(handle_);
-    if (insn_ == nullptr) Fail("cs_malloc failed");
+    CHECK(insn_ != nullptr, "trap scan: Capstone cs_malloc");
   }
   ~Sweeper() {
     cs_free(insn_, 1);

@@ -16,6 +16,8 @@
 #include <regex>
 #include <sstream>
 
+#include "base/signal_name.h"
+
 extern char** environ;
 
 namespace rwd::e2e {
@@ -28,11 +30,6 @@ constexpr char kExamplesDir[] = REWIND_EXAMPLES_DIR;
 // How long to keep reading output after the process exited, in case a
 // descendant still holds the pipes (it is killed afterwards).
 constexpr int kDrainAfterExitMs = 2000;
-
-std::string SignalName(int signo) {
-  const char* abbrev = sigabbrev_np(signo);
-  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signo);
-}
 
 std::string Escape(const std::string& bytes) {
   std::string out;

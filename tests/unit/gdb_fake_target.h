@@ -78,8 +78,12 @@ class FakeArch final : public arch::Arch {
                                         const arch::TrapInsn&) const override {
     return {};
   }
-  bool SetSyscallNumberAtEntry(pid_t, arch::Registers&, int64_t) const override { return false; }
-  bool SetHwWatchpoints(pid_t, std::span<const arch::HwWatch>) const override { return false; }
+  Status SetSyscallNumberAtEntry(pid_t, arch::Registers&, int64_t) const override {
+    return Status(ErrorCode::kUnsupported, "the fake architecture runs no syscalls");
+  }
+  Status SetHwWatchpoints(pid_t, std::span<const arch::HwWatch>) const override {
+    return Status(ErrorCode::kUnsupported, "the fake architecture has no debug registers");
+  }
   bool WatchpointTrapsBeforeAccess() const override { return false; }
   std::optional<int> TakeHwWatchpointHit(pid_t) const override { return std::nullopt; }
   bool KernelTrapsTscReads() const override { return true; }
