@@ -141,11 +141,11 @@ SNAPSHOT_ROW_RE = re.compile(
 
 
 def bench_snapshot_costs(rewind, argv, scratch):
-    """Records argv once at the default snapshot interval and reads back,
+    """Records argv once with a snapshot every second and reads back,
     with `rewind info`, what each snapshot cost: the program's stop and the
     fork within it, and the bytes stored. A list of lines to report."""
     trace = os.path.join(scratch, "snapshot-costs.trace")
-    r = run([rewind, "record", "-o", trace] + argv)
+    r = run([rewind, "record", "--snapshot-interval", "1", "-o", trace] + argv)
     if r.status != 0:
         return ["snapshot costs: record " + r.failure()]
     info = run([rewind, "info", trace])
@@ -165,6 +165,41 @@ def bench_snapshot_costs(rewind, argv, scratch):
         fmt_size(median(later)) if later else "-",
         median([int(row[3]) for row in rows[1:]]) if later else "-"))
     return lines
+
+
+GOTO_RE = re.compile(r"GOTO_S ([0-9.]+)")
+EVENTS_RE = re.compile(r"^events +(\d+)$", re.M)
+
+
+def bench_goto_last(rewind, argv, scratch):
+    """Records argv with a snapshot every second, then times gdb's `monitor
+    goto` to the last event of the trace from a fresh replay: from the
+    trace's snapshots, and re-executing (--no-snapshots). Lines to report."""
+    trace = os.path.join(scratch, "goto-last.trace")
+    r = run([rewind, "record", "--snapshot-interval", "1", "-o", trace] + argv)
+    if r.status != 0:
+        return ["goto last event: record " + r.failure()]
+    m = EVENTS_RE.search(run([rewind, "info", trace]).out.decode(errors="replace"))
+    if not m:
+        return ["goto last event: `rewind info` shows no event count"]
+    last = int(m.group(1)) - 1
+    times = {}
+    for label, extra in (("snapshots", []), ("re-execution", ["--no-snapshots"])):
+        g = run(["gdb", "-nx", "-batch", "-ex", "set confirm off",
+                 "-ex", "target extended-remote | %s replay --stdio %s %s" % (
+                     rewind, " ".join(extra), trace),
+                 "-ex", "python import time", "-ex", "python t = time.time()",
+                 "-ex", "monitor goto %d" % last,
+                 "-ex", 'python print("GOTO_S %.6f" % (time.time() - t))', argv[0]])
+        found = GOTO_RE.search(g.out.decode(errors="replace"))
+        if not found:
+            return ["goto last event: gdb " + g.failure()]
+        times[label] = float(found.group(1))
+    shutil.rmtree(trace, ignore_errors=True)
+    return ["goto last event (%d) of a %.1f s recording: from snapshots %.2f s, "
+            "re-executing %.2f s (%s)" % (last, r.seconds, times["snapshots"],
+                                          times["re-execution"],
+                                          fmt_ratio(times["snapshots"], times["re-execution"]))]
 
 
 GDB_LOG_RE = re.compile(r"Log contains (\d+) instructions")
@@ -236,8 +271,8 @@ def main():
                                   'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
                                   make_modules], None),
         # Issue #16: persistent snapshots while recording, a 64 MiB heap
-        # changing 1% per round: the default interval (1 s) against none.
-        ("snap_heap 64 MiB, snapshots 1 s", snap_heap, None),
+        # changing 1% per round: a snapshot every second against none.
+        ("snap_heap 64 MiB, snapshots 1 s", snap_heap, None, ["--snapshot-interval", "1"]),
         ("snap_heap 64 MiB, no snapshots", snap_heap, None, ["--snapshot-interval", "0"]),
         ("make -j2 --syscallbuf", ["/bin/sh", "-c", 'rm -rf "$1" && mkdir "$1" && '
                                    'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
@@ -295,6 +330,10 @@ def main():
         with tempfile.TemporaryDirectory(prefix="rewind-bench-") as scratch:
             for line in bench_snapshot_costs(rewind, snap_heap, scratch):
                 say(line)
+            if shutil.which("gdb"):
+                # ~7 s recorded: 28 rounds of the same work.
+                for line in bench_goto_last(rewind, [snap_heap[0], "28", "0", "6000"], scratch):
+                    say(line)
 
     say()
     cpu = next((r for r in results if r["name"] == "cpu_bound"), None)

@@ -344,6 +344,10 @@ std::optional<int> ParseReplayArgs(const Args& args, ReplayArgs* out) {
                                    "from where the last one left");
   CLI::Option* gdb = app.add_option("--gdb", out->gdb, "the gdb to start (gdb)");
   gdb->type_name("PATH");
+  bool no_snapshots = false;
+  app.add_flag("--no-snapshots", no_snapshots,
+               "re-execute from the start (or a checkpoint) even where\n"
+               "the trace has a snapshot closer to the event wanted");
   bool software_watchpoints = false;
   app.add_flag("--software-watchpoints", software_watchpoints,
                "watch by page protection even where the debug\n"
@@ -362,6 +366,7 @@ std::optional<int> ParseReplayArgs(const Args& args, ReplayArgs* out) {
   if (done) return done;
 
   out->timeline.checkpoint_interval = std::chrono::milliseconds(interval_ms);
+  out->timeline.use_snapshots = !no_snapshots;
   if (goto_option->count() > 0) out->goto_event = goto_event;
   if (process->count() > 0) out->process = exec_pid;
   if (fork_option->count() > 0) {

@@ -37,6 +37,7 @@ std::string Stats(DebuggerSession& session) {
       << " taken\n"
       << "restores: " << st.restores << " (" << st.restores_from_start
       << " from the start of history), last from event " << st.last_restore_event << "\n"
+      << "snapshots of the trace restored: " << st.snapshots_opened << "\n"
       << "watchpoints: "
       << (session.live().hardware_watchpoints() ? "debug registers" : "page protection") << ", "
       << session.live().watch_page_faults() << " page faults taken by this stretch of replay\n";

@@ -44,6 +44,9 @@ std::string RecordSession::SnapshotObstacle(const RecordTask& task) const {
            ") hides registers at syscall stops";
   }
   if (processes_.size() != 1 || task.tgid != root_pid_) return "several processes run";
+  // Replay restores one thread (replayer/replay_snapshot.cc): a snapshot
+  // of more would only be refused there.
+  if (tasks_.size() != 1) return "several threads run";
   auto process = processes_.find(task.tgid);
   if (process == processes_.end() || process->second.buffered)
     return "the syscall buffer is in use";

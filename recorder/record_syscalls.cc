@@ -360,6 +360,8 @@ Status RecordSession::RecordMmap(RecordTask& task, trace::SyscallEvent& event) {
     ScopedFd file(open(link.c_str(), O_RDONLY | O_CLOEXEC));
     if (!file.valid()) return ErrnoError("opening the file mapped by mmap: " + event.mapped_path);
     ASSIGN_OR_RETURN(event.mapped_file_id, writer_->StoreFile(file.get(), event.mapped_path));
+    // A snapshot restores this mapping from the copy (recorder/snapshot_taker.h).
+    file_ids_[event.mapped_path] = event.mapped_file_id;
   }
   if (event.args[2] & PROT_EXEC) {
     RETURN_IF_ERROR(ProcessOf(task).patcher.PatchTrapSites(task.tracee, addr, addr + len).status());

@@ -36,6 +36,7 @@
 #include "replayer/shared_file_copies.h"
 #include "replayer/syscall_catch.h"
 #include "trace/file_cache.h"
+#include "trace/snapshot_store.h"
 #include "trace/trace_reader.h"
 
 namespace rwd::replayer {
@@ -64,6 +65,13 @@ struct ThreadRef {
 class ReplaySession {
  public:
   static Expected<std::unique_ptr<ReplaySession>> Open(const ReplayOptions& options);
+  // A session at `snapshot` (one the recorder kept in the trace), built from
+  // it rather than by re-executing up to it (replay_snapshot.cc). Refused
+  // (kUnsupported, saying why) for what cannot be restored yet: several
+  // threads, shared mappings, a process other than options.focus_pid.
+  static Expected<std::unique_ptr<ReplaySession>> OpenAtSnapshot(
+      const ReplayOptions& options, const trace::Snapshot& snapshot,
+      trace::SnapshotLibrary& library);
   ~ReplaySession();
 
   // Runs until a breakpoint, watchpoint, signal or the end.
@@ -190,6 +198,9 @@ class ReplaySession {
  private:
   ReplaySession(std::shared_ptr<trace::TraceReader> reader, const arch::Arch& arch,
                 ReplayOptions options);
+
+  // Makes the process, replayed up to its exec, the snapshot's image.
+  Status BecomeSnapshot(const trace::Snapshot& snapshot, trace::SnapshotLibrary& library);
 
   // --- scheduling and stops (replay_session.cc) ---
   // Resumes once and handles the resulting stop; nullopt means "keep going".

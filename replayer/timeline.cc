@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "core/clock.h"
+#include "replayer/snapshot_opener.h"
 
 namespace rwd::replayer {
 
@@ -87,7 +88,51 @@ class ScanProgress {
 }  // namespace
 
 Expected<std::unique_ptr<Timeline>> Timeline::Open(const TimelineOptions& options) {
-  return OpenOver(ReplayExecution::Opener(options.replay), options);
+  ASSIGN_OR_RETURN(std::unique_ptr<Timeline> t,
+                   OpenOver(ReplayExecution::Opener(options.replay), options));
+  if (options.use_snapshots) {
+    auto opener = std::make_shared<SnapshotOpener>(options.replay);
+    t->open_snapshot_ = [opener](uint64_t after, uint64_t upto) {
+      return opener->OpenLatest(after, upto);
+    };
+  }
+  return t;
+}
+
+const Timeline::Checkpoint& Timeline::NearestBefore(uint64_t event) {
+  return WithSnapshot(checkpoints_.LatestBefore(event), event);
+}
+
+const Timeline::Checkpoint* Timeline::LatestBelow(const Position& upper) {
+  const Checkpoint* best = nullptr;
+  for (const Checkpoint& cp : checkpoints_.entries()) {
+    if (cp.info.event < upper.event ||
+        (cp.info.event == upper.event && cp.info.boundary && !upper.boundary)) {
+      best = &cp;
+    }
+  }
+  if (!best) return nullptr;
+  // A snapshot at upper's own event is below it only if upper is past the boundary.
+  return &WithSnapshot(*best, upper.boundary ? upper.event - 1 : upper.event);
+}
+
+const Timeline::Checkpoint& Timeline::WithSnapshot(const Checkpoint& cp, uint64_t upto) {
+  if (!open_snapshot_ || upto <= cp.info.event) return cp;
+  Expected<std::unique_ptr<Execution>> s = open_snapshot_(cp.info.event, upto);
+  if (!s.ok()) {
+    fprintf(stderr, "rewind: the trace's snapshots are not used: %s\n",
+            s.status().message().c_str());
+    open_snapshot_ = nullptr;
+    return cp;
+  }
+  if (!*s) return cp;
+  ++stats_.snapshots_opened;
+  Position position = (*s)->Here();
+  // Not automatic: thinning must not drop what took a restore to make.
+  int id = checkpoints_.Add(position.event, "snapshot@" + std::to_string(position.event),
+                            /*automatic=*/false, /*boundary=*/true,
+                            Frozen{position, std::move(*s)});
+  return *checkpoints_.Find(std::to_string(id));
 }
 
 Expected<std::unique_ptr<Timeline>> Timeline::OpenOver(ExecutionOpener open,
@@ -275,8 +320,10 @@ Expected<ReplayStop> Timeline::Step(pid_t tid) {
   return stop;
 }
 
-Status Timeline::Goto(const Position& target) {
-  const Checkpoint& cp = checkpoints_.LatestBefore(target.event);
+Status Timeline::Goto(const Position& where) {
+  // `where` may be a checkpoint's, which NearestBefore can move.
+  Position target = where;
+  const Checkpoint& cp = NearestBefore(target.event);
   ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
   RETURN_IF_ERROR(RunToEvent(*s, target.event));
   RETURN_IF_ERROR(RunToState(*s, target));
@@ -332,12 +379,8 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& poll) {
   Position upper = Current();
   trail_.clear();
   trail_start_.reset();
-  const auto& entries = checkpoints_.entries();
-  for (size_t i = entries.size(); i-- > 0;) {
-    const Checkpoint& cp = entries[i];
-    bool usable = cp.info.event < upper.event ||
-                  (cp.info.event == upper.event && cp.info.boundary && !upper.boundary);
-    if (!usable) continue;
+  while (const Checkpoint* below = LatestBelow(upper)) {
+    const Checkpoint& cp = *below;
     ASSIGN_OR_RETURN(Scan scan, ScanForLastHit(cp, upper, interrupted));
     if (scan.interrupted) {
       RETURN_IF_ERROR(MakeLive(std::move(scan.interrupted)));
@@ -554,7 +597,7 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
   if (target.SameState(start_)) return Result();
   uint64_t base_event = target.event;
   while (true) {
-    const Checkpoint& cp = checkpoints_.LatestBefore(base_event);
+    const Checkpoint& cp = NearestBefore(base_event);
     ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
     RETURN_IF_ERROR(RunToEvent(*s, base_event));
     if (s->Here().SameState(target)) {
@@ -646,7 +689,7 @@ Status Timeline::RestoreCheckpoint(const std::string& id_or_name) {
 
 Status Timeline::GotoEvent(uint64_t event) {
   if (event < start_.event) event = start_.event;
-  const Checkpoint& cp = checkpoints_.LatestBefore(event);
+  const Checkpoint& cp = NearestBefore(event);
   ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
   RETURN_IF_ERROR(RunToEvent(*s, event));
   return MakeLive(std::move(s));

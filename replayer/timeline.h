@@ -41,6 +41,9 @@ struct TimelineOptions {
   // History starts once this many events have been replayed (1: after the
   // first exec). Later for a process of the tree other than the first.
   uint64_t start_event = 1;
+  // Start re-executions at the recorder's snapshots (trace/snapshot.h) when
+  // one is closer than every checkpoint (Open() only).
+  bool use_snapshots = true;
 };
 
 struct TimelineStats {
@@ -48,6 +51,7 @@ struct TimelineStats {
   uint64_t restores = 0;             // checkpoint restores (forks of a checkpoint)
   uint64_t restores_from_start = 0;  // of those, from the checkpoint at event 1
   uint64_t last_restore_event = 0;   // event of the checkpoint last restored
+  uint64_t snapshots_opened = 0;     // checkpoints made from the trace's snapshots
 };
 
 using InterruptPoll = std::function<bool()>;
@@ -112,6 +116,14 @@ class Timeline {
       : open_(std::move(open)),
         options_(std::move(options)),
         checkpoints_(options_.max_checkpoints) {}
+  // The checkpoint to re-execute from to reach `event`: the latest before
+  // it, or a snapshot of the trace closer to it, made a checkpoint.
+  const Checkpoint& NearestBefore(uint64_t event);
+  // The latest checkpoint (or closer snapshot) that precedes every point of
+  // `upper`; nullptr when none does.
+  const Checkpoint* LatestBelow(const Position& upper);
+  // `cp`, or a checkpoint made of the latest snapshot in (cp's event, upto].
+  const Checkpoint& WithSnapshot(const Checkpoint& cp, uint64_t upto);
   // A fresh session forked from `cp`, with no debugger breakpoints.
   Expected<std::unique_ptr<Execution>> Restore(const Checkpoint& cp);
   Status MakeLive(std::unique_ptr<Execution> session);
@@ -161,6 +173,9 @@ class Timeline {
   ReplayStop HistoryStartStop();
 
   ExecutionOpener open_;
+  // An execution at the latest snapshot in (after, upto], nullptr for none.
+  std::function<Expected<std::unique_ptr<Execution>>(uint64_t after, uint64_t upto)>
+      open_snapshot_;
   TimelineOptions options_;
   std::unique_ptr<Execution> live_;
   CheckpointSet<Frozen> checkpoints_;

@@ -1,0 +1,248 @@
+// ReplaySession::OpenAtSnapshot: a replay that starts at a snapshot the
+// recorder kept (trace/snapshot.h) instead of at the first event.
+//
+// The process is built from the replay of the snapshot's exec (so that its
+// executable, auxiliary vector, vDSO and program break base are the
+// recorded ones), then made the snapshot's image: what the exec mapped is
+// unmapped (the stack and the kernel's own pages stay), the program break
+// is set, every mapping is made again at its address (file mappings from
+// the trace's copies of the files, private), the signal dispositions are
+// set, the stored pages are written, and the thread gets its registers.
+// Everything goes through syscalls injected at the vDSO's syscall
+// instruction. Replay then goes on from the snapshot's event, checking every
+// later event against the trace as always.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "base/hex.h"
+#include "core/proc_maps.h"
+#include "core/remote_syscall.h"
+#include "base/scoped_fd.h"
+#include "replayer/replay_session.h"
+
+namespace rwd::replayer {
+
+namespace {
+
+constexpr uint64_t kPage = trace::kSnapshotPageBytes;
+
+Status Refuse(const trace::Snapshot& snap, const std::string& why) {
+  return Status(ErrorCode::kUnsupported,
+                "snapshot " + std::to_string(snap.seq) + " (event " + std::to_string(snap.event) +
+                    ") cannot be restored: " + why);
+}
+
+bool KernelProvided(const std::string& path) {
+  return path == "[vvar]" || path == "[vvar_vclock]" || path == "[vsyscall]" || path == "[vdso]";
+}
+
+// A page-aligned hole of at least two pages, free in the snapshot's map and
+// in `now`, for the restore's scratch data.
+std::optional<uint64_t> ScratchHole(const trace::Snapshot& snap,
+                                    const std::vector<MemoryMapping>& now) {
+  std::vector<std::pair<uint64_t, uint64_t>> used;
+  for (const trace::SnapshotMapping& m : snap.maps) used.emplace_back(m.start, m.end);
+  for (const MemoryMapping& m : now) used.emplace_back(m.start, m.end);
+  std::sort(used.begin(), used.end());
+  uint64_t at = 0x10000000;  // clear of mmap_min_addr and of small non-PIE images
+  for (const auto& [start, end] : used) {
+    if (start >= at + 2 * kPage) return at;
+    at = std::max(at, end);
+  }
+  return at + 2 * kPage < (uint64_t{1} << 46) ? std::optional<uint64_t>(at) : std::nullopt;
+}
+
+Status SetRegset(pid_t tid, uint32_t note_type, std::vector<uint8_t> bytes) {
+  iovec iov{bytes.data(), bytes.size()};
+  if (ptrace(PTRACE_SETREGSET, tid, note_type, &iov) != 0) {
+    return ErrnoError("writing register set " + std::to_string(note_type) + " of thread " +
+                      std::to_string(tid));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
+    const ReplayOptions& options, const trace::Snapshot& snap, trace::SnapshotLibrary& library) {
+  if (snap.threads.size() != 1) {
+    return Refuse(snap, std::to_string(snap.threads.size()) +
+                            " threads ran; restoring threads is not supported yet");
+  }
+  if (options.focus_pid != 0 && options.focus_pid != snap.pid) {
+    return Refuse(snap, "it is of process " + std::to_string(snap.pid) + ", not the one debugged");
+  }
+  for (const trace::SnapshotMapping& m : snap.maps) {
+    if (m.shared) return Refuse(snap, "it has a shared mapping at " + Hex(m.start));
+    if (!m.path.empty() && m.path[0] == '/' && m.file_id.empty()) {
+      return Refuse(snap, "the trace has no copy of " + m.path);
+    }
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Open(options));
+  // Silent: the events up to the snapshot were shown, or are skipped.
+  s->set_echo_from_event(UINT64_MAX);
+  s->set_boundary_stop([&](uint64_t event) { return event >= snap.exec_event; });
+  while (s->event_number() < snap.exec_event) {
+    ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
+    if (stop.kind != ReplayStop::Kind::kEventBoundary) {
+      return Refuse(snap, "replay stopped before its exec (event " +
+                              std::to_string(snap.exec_event) + ")");
+    }
+  }
+  s->set_boundary_stop(nullptr);
+  if (s->tasks_.size() != 1 || s->cur_ != s->tasks_.front().get()) {
+    return Refuse(snap, "more than one thread runs at its exec");
+  }
+  RETURN_IF_ERROR(s->BecomeSnapshot(snap, library));
+  return s;
+}
+
+Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::SnapshotLibrary& library) {
+  ReplayTask& task = *tasks_.front();
+  Tracee& t = task.tracee;
+  const uint64_t insn = task.mm->patcher.syscall_insn();
+  const arch::SyscallTable& table = arch().syscalls();
+  auto inject = [&](std::string_view name, std::array<uint64_t, 6> a) -> Expected<int64_t> {
+    const arch::SyscallInfo* row = table.FindByName(name);
+    if (!row) return Error("this architecture's syscall table has no " + std::string(name));
+    SyscallArgs args;
+    args.v = a;
+    return InjectSyscall(t, insn, row->nr, args);
+  };
+  auto failed = [&](const std::string& what, int64_t r) {
+    return SystemError("restoring snapshot " + std::to_string(snap.seq) + ": " + what,
+                       static_cast<int>(-r));
+  };
+
+  // What the exec made, but for the stack (the thread stands on it) and the
+  // kernel's pages.
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> now, ReadMappings(t.tid()));
+  std::vector<MemoryMapping> kept;
+  for (const MemoryMapping& m : now) {
+    if (KernelProvided(m.path) || m.path == "[stack]") {
+      kept.push_back(m);
+      continue;
+    }
+    ASSIGN_OR_RETURN(int64_t r, inject("munmap", {m.start, m.end - m.start}));
+    if (r != 0) return failed("munmap of " + Hex(m.start), r);
+  }
+  if (snap.brk != 0) {
+    ASSIGN_OR_RETURN(int64_t r, inject("brk", {snap.brk}));
+    if (static_cast<uint64_t>(r) != snap.brk) {
+      return Refuse(snap, "the program break could not be set to " + Hex(snap.brk) + " (got " +
+                              Hex(static_cast<uint64_t>(r)) + ")");
+    }
+  }
+  std::optional<uint64_t> scratch = ScratchHole(snap, kept);
+  if (!scratch) return Refuse(snap, "no room for the restore's scratch page");
+  {
+    ASSIGN_OR_RETURN(int64_t r, inject("mmap", {*scratch, 2 * kPage, PROT_READ | PROT_WRITE,
+                                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                                                ~uint64_t{0}, 0}));
+    if (static_cast<uint64_t>(r) != *scratch) return failed("scratch mmap", r);
+  }
+
+  std::map<std::string, std::string> mapped_files;
+  for (const trace::SnapshotMapping& m : snap.maps) {
+    if (m.path == "[heap]" || KernelProvided(m.path)) continue;
+    uint64_t start = m.start, end = m.end;
+    if (m.path == "[stack]") {
+      // Only what lies below the stack the exec made.
+      auto stack = std::find_if(kept.begin(), kept.end(),
+                                [](const MemoryMapping& k) { return k.path == "[stack]"; });
+      if (stack != kept.end()) end = std::min(end, stack->start);
+      if (start >= end) continue;
+    }
+    int64_t fd = -1;
+    uint64_t flags = MAP_PRIVATE | MAP_FIXED;
+    if (!m.file_id.empty()) {
+      ASSIGN_OR_RETURN(std::string copy, reader_->LocalFileCopy(m.file_id));
+      mapped_files[m.path] = copy;
+      std::vector<uint8_t> name(copy.begin(), copy.end());
+      name.push_back(0);
+      if (name.size() > 2 * kPage) return Refuse(snap, "a file copy's path is too long");
+      RETURN_IF_ERROR(t.WriteMemory(*scratch, name));
+      ASSIGN_OR_RETURN(fd, inject("openat", {static_cast<uint64_t>(AT_FDCWD), *scratch,
+                                             O_RDONLY | O_CLOEXEC}));
+      if (fd < 0) return failed("opening " + copy, fd);
+    } else {
+      flags |= MAP_ANONYMOUS;
+    }
+    ASSIGN_OR_RETURN(int64_t r, inject("mmap", {start, end - start, m.prot, flags,
+                                                static_cast<uint64_t>(fd), m.offset}));
+    if (fd >= 0) (void)inject("close", {static_cast<uint64_t>(fd)});
+    if (static_cast<uint64_t>(r) != start) return failed("mmap at " + Hex(start), r);
+  }
+
+  for (const trace::SnapshotSigaction& a : snap.sigactions) {
+    if (a.bytes.size() < 24 || a.bytes.size() > 2 * kPage) {
+      return Refuse(snap, "a signal disposition has " + std::to_string(a.bytes.size()) + " bytes");
+    }
+    RETURN_IF_ERROR(t.WriteMemory(*scratch, a.bytes));
+    ASSIGN_OR_RETURN(int64_t r, inject("rt_sigaction", {static_cast<uint64_t>(a.signo), *scratch,
+                                                        0, a.bytes.size() - 24}));
+    if (r != 0) return failed("rt_sigaction(" + std::to_string(a.signo) + ")", r);
+  }
+  const trace::SnapshotThread& thread = snap.threads.front();
+  if (thread.clear_child_tid != 0) {
+    ASSIGN_OR_RETURN(int64_t r, inject("set_tid_address", {thread.clear_child_tid}));
+    if (r < 0) return failed("set_tid_address", r);
+  }
+  {
+    ASSIGN_OR_RETURN(int64_t r, inject("munmap", {*scratch, 2 * kPage}));
+    if (r != 0) return failed("scratch munmap", r);
+  }
+
+  std::string mem_path = "/proc/" + std::to_string(t.tid()) + "/mem";
+  ScopedFd mem(open(mem_path.c_str(), O_RDWR | O_CLOEXEC));
+  if (mem.get() < 0) return ErrnoError("opening " + mem_path);
+  RETURN_IF_ERROR(library.ForEachPage(snap, [&](uint64_t addr, std::span<const uint8_t> page) {
+    if (pwrite(mem.get(), page.data(), page.size(), static_cast<off_t>(addr)) !=
+        static_cast<ssize_t>(page.size())) {
+      return ErrnoError("writing the page at " + Hex(addr) + " of snapshot " +
+                        std::to_string(snap.seq));
+    }
+    return Status::Ok();
+  }));
+
+  if (thread.regs.size() != arch::Registers::capacity_bytes()) {
+    return Refuse(snap, "its registers are " + std::to_string(thread.regs.size()) + " bytes");
+  }
+  arch::Registers regs;
+  std::copy(thread.regs.begin(), thread.regs.end(), regs.data());
+  RETURN_IF_ERROR(t.SetRegisters(regs));
+  RETURN_IF_ERROR(t.SetFpRegisters(thread.fp));
+  for (const trace::SnapshotRegset& set : thread.regsets) {
+    RETURN_IF_ERROR(SetRegset(t.tid(), set.note_type, set.bytes));
+  }
+  RETURN_IF_ERROR(t.SetSignalMask(thread.sigmask));
+
+  std::vector<CodePatcher::SavedPatch> patches;
+  for (const trace::SnapshotPatch& p : snap.patches) {
+    std::optional<arch::TrapInsn> trap;
+    if (p.has_trap) {
+      trap = arch::TrapInsn{static_cast<arch::TrapInsnKind>(p.trap_kind), p.trap_length,
+                            p.trap_dest_reg, p.trap_operand_bytes};
+    }
+    patches.push_back({p.addr, p.original, trap});
+  }
+  task.mm->patcher = CodePatcher::FromSaved(patches, insn, snap.patch_tsc_reads);
+  task.mm->exec_path = snap.exec_path;
+  task.mm->mapped_files = std::move(mapped_files);
+  task.tid = thread.tid;
+  task.tgid = snap.pid;
+  task.clear_child_tid = thread.clear_child_tid;
+  task.name = thread.name;
+  focus_pid_ = snap.pid;
+  cursor_ = snap.event;
+  next_.reset();
+  at_boundary_ = true;
+  return Status::Ok();
+}
+
+}  // namespace rwd::replayer

@@ -1,0 +1,48 @@
+// SnapshotOpener: finds, among the snapshots the recorder kept in a trace,
+// the one to start a replay from (the latest in a range of events) and
+// opens an execution there (ReplaySession::OpenAtSnapshot). A snapshot that
+// cannot be used (damaged, cut short, or holding what restoring does not
+// support) is reported once on stderr and skipped: the next earlier one is
+// tried, and with none left the caller re-executes as it would without.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "replayer/execution.h"
+#include "replayer/replay_session.h"
+#include "trace/snapshot_store.h"
+
+namespace rwd::replayer {
+
+struct SnapshotOpenStats {
+  uint64_t opened = 0;
+  uint64_t refused = 0;
+};
+
+class SnapshotOpener {
+ public:
+  explicit SnapshotOpener(ReplayOptions options);
+
+  // An execution at the latest usable snapshot whose event is in
+  // (after, upto], or nullptr when there is none.
+  Expected<std::unique_ptr<Execution>> OpenLatest(uint64_t after, uint64_t upto);
+  const SnapshotOpenStats& stats() const { return stats_; }
+
+ private:
+  // Lists the trace's snapshots, saying which files cannot be read.
+  Status ReadHeaders();
+  Expected<std::unique_ptr<ReplaySession>> Open(uint32_t seq);
+
+  ReplayOptions options_;
+  trace::SnapshotLibrary library_;
+  // Read once: the recording is over, its snapshots do not change.
+  std::optional<std::vector<trace::SnapshotHeader>> headers_;
+  std::set<uint32_t> unusable_;
+  SnapshotOpenStats stats_;
+};
+
+}  // namespace rwd::replayer
