@@ -250,7 +250,9 @@ class RecordSession {
   pid_t last_scheduled_ = 0;
   pid_t root_pid_ = 0;
   std::optional<int> root_status_;
-  std::map<std::string, std::string> file_ids_;  // path -> content id, per exec
+  // Path -> the content id it was last stored with (at an exec or an mmap),
+  // for the snapshots of any process.
+  std::map<std::string, std::string> file_ids_;
   // Our own stdout and stderr, read once: a write the program makes to the
   // same file is output replay reproduces there.
   std::array<std::optional<FileId>, 2> own_streams_;

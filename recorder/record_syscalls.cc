@@ -392,7 +392,6 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
   ProcessOf(task).buffered = false;
   ProcessOf(task).exec_path = pending.exec_path;
   ProcessOf(task).syscallbuf_code_start = ProcessOf(task).syscallbuf_code_end = 0;
-  file_ids_.clear();
   // Exec resets every handled signal to its default; ignored ones stay.
   std::erase_if(ProcessOf(task).sigactions, [](const auto& kv) {
     return kv.second.size() < 8 || kv.second[0] != 1 ||
@@ -423,12 +422,16 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
   }
   ASSIGN_OR_RETURN(exec.script_file_id, StoreScript(pending.exec_open_path, exec.path));
   ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(task.tid()));
+  // Each file once per exec, stored again at every exec (it may have been
+  // rebuilt since).
+  std::map<std::string, std::string> stored;
   for (const MemoryMapping& m : maps) {
     if (!m.is_file()) continue;
-    auto known = file_ids_.find(m.path);
-    if (known == file_ids_.end()) {
+    auto known = stored.find(m.path);
+    if (known == stored.end()) {
       ASSIGN_OR_RETURN(std::string id, writer_->StoreFile(-1, m.path));
-      known = file_ids_.emplace(m.path, id).first;
+      known = stored.emplace(m.path, id).first;
+      file_ids_[m.path] = id;
     }
     trace::FileMapping fm{
         m.start, m.end,        m.offset, m.prot, uint32_t(m.shared ? MAP_SHARED : MAP_PRIVATE),

@@ -11,8 +11,14 @@
 // Everything goes through syscalls injected at the vDSO's syscall
 // instruction. Replay then goes on from the snapshot's event, checking every
 // later event against the trace as always.
+//
+// Not restored, as the recorder does not keep them: the alternate signal
+// stack (a later sigaltstack reports a different old one) and the robust
+// futex list. File descriptors need not be: replay emulates what uses them
+// and maps files from the trace's copies.
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -78,7 +84,11 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
     return Refuse(snap, "it is of process " + std::to_string(snap.pid) + ", not the one debugged");
   }
   for (const trace::SnapshotMapping& m : snap.maps) {
-    if (m.shared) return Refuse(snap, "it has a shared mapping at " + Hex(m.start));
+    // A shared file mapping nobody writes through (glibc's gconv cache,
+    // locale archives) reads the same mapped privately from the copy.
+    if (m.shared && (m.file_id.empty() || (m.prot & PROT_WRITE))) {
+      return Refuse(snap, "it has a writable or anonymous shared mapping at " + Hex(m.start));
+    }
     if (!m.path.empty() && m.path[0] == '/' && m.file_id.empty()) {
       return Refuse(snap, "the trace has no copy of " + m.path);
     }
@@ -89,14 +99,15 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
   s->set_boundary_stop([&](uint64_t event) { return event >= snap.exec_event; });
   while (s->event_number() < snap.exec_event) {
     ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
-    if (stop.kind != ReplayStop::Kind::kEventBoundary) {
-      return Refuse(snap, "replay stopped before its exec (event " +
+    // Other processes may end or get signals on the way.
+    if (stop.kind == ReplayStop::Kind::kEndOfTrace || s->exited() || s->finished()) {
+      return Refuse(snap, "replay ended before its exec (event " +
                               std::to_string(snap.exec_event) + ")");
     }
   }
   s->set_boundary_stop(nullptr);
   if (s->tasks_.size() != 1 || s->cur_ != s->tasks_.front().get()) {
-    return Refuse(snap, "more than one thread runs at its exec");
+    return Refuse(snap, "other threads or processes run at its exec");
   }
   RETURN_IF_ERROR(s->BecomeSnapshot(snap, library));
   return s;
@@ -192,6 +203,15 @@ Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::Snapsho
   if (thread.clear_child_tid != 0) {
     ASSIGN_OR_RETURN(int64_t r, inject("set_tid_address", {thread.clear_child_tid}));
     if (r < 0) return failed("set_tid_address", r);
+  }
+  if (!thread.name.empty()) {
+    // The kernel's copy: /proc shows it, and the program may read it back.
+    std::vector<uint8_t> name(thread.name.begin(), thread.name.end());
+    name.resize(std::min<size_t>(name.size(), 15));
+    name.push_back(0);
+    RETURN_IF_ERROR(t.WriteMemory(*scratch, name));
+    ASSIGN_OR_RETURN(int64_t r, inject("prctl", {PR_SET_NAME, *scratch}));
+    if (r != 0) return failed("prctl(PR_SET_NAME)", r);
   }
   {
     ASSIGN_OR_RETURN(int64_t r, inject("munmap", {*scratch, 2 * kPage}));

@@ -39,20 +39,25 @@ TEST_F(SnapshotRecordTest, SecondSnapshotStoresOnlyTheChangedPages) {
     ASSERT_TRUE(l.header.ok()) << l.path << ": " << l.header.status().message();
     snaps.push_back(*l.header);
   }
-  // The first holds the whole heap, filled before any snapshot was due.
-  EXPECT_GE(snaps[0].stored_pages, kHeapPages);
+  // The first snapshot after the heap was filled holds all of it. (Under
+  // load the program may still be starting when the first one is due: that
+  // one holds a few pages.)
+  size_t full = 0;
+  while (full < snaps.size() && snaps[full].stored_pages < kHeapPages) ++full;
+  ASSERT_LT(full + 1, snaps.size()) << "no snapshot holds the heap, or none follows it";
   // Later ones: at most the rounds that ran in between (1% each) and a few
   // pages of stack and libc; at least one covers exactly one round.
   bool one_round = false;
   for (size_t i = 1; i < snaps.size(); ++i) {
     EXPECT_GT(snaps[i].event, snaps[i - 1].event);
+    if (i <= full) continue;
     EXPECT_LT(snaps[i].stored_pages, kHeapPages / 20) << "snapshot " << i;
     one_round |=
         snaps[i].stored_pages >= kChangedPerRound && snaps[i].stored_pages <= kChangedPerRound + 32;
   }
   EXPECT_TRUE(one_round) << "no snapshot stored about 1% of the heap";
   // Compressed, the incremental ones are small.
-  EXPECT_LT((*listed)[1].bytes, 1u << 20);
+  EXPECT_LT((*listed)[full + 1].bytes, 1u << 20);
 
   RunResult info = Rewind({"info", rec.trace});
   ASSERT_EQ(info.exit_status, 0) << info.Describe();
