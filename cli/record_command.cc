@@ -46,8 +46,8 @@ int RecordCommand(const Args& args) {
   line.app()
       .add_option("--snapshot-interval", snapshot_interval,
                   "recording time between snapshots of the program kept in the\n"
-                  "trace (default 0: none). Replay does not start from them yet;\n"
-                  "'rewind info' lists them")
+                  "trace (default 0: none; e.g. 1). replay -g, monitor goto and\n"
+                  "reverse execution start from them; 'rewind info' lists them")
       ->type_name("SECONDS")
       ->check(DecimalIn(0, 86400, "a number of seconds"));
   line.TakeCommand(&options.argv, "the program to record (PROG)");
