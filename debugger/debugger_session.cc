@@ -251,6 +251,7 @@ WhenInfo DebuggerSession::When() {
     replayer::Position p = timeline_.Current();
     when.pc = p.pc;
     when.boundary = p.boundary;
+    when.buffered = live().BufferedSyscallsDone();
   }
   return when;
 }

@@ -65,6 +65,7 @@ struct WhenInfo {
   bool exited = false;
   uint64_t pc = 0;
   bool boundary = false;  // exactly where an event's replay left the thread
+  uint64_t buffered = 0;  // buffered syscalls of the thread since its batch's event
 };
 
 class DebuggerSession {

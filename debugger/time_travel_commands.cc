@@ -11,6 +11,10 @@ std::string DescribeWhen(const WhenInfo& when) {
   std::ostringstream out;
   out << "Current event: " << when.event << " (of " << when.event_count << ")";
   if (!when.exited) {
+    if (when.buffered > 0) {
+      out << ", " << when.buffered << " buffered syscall" << (when.buffered == 1 ? "" : "s")
+          << " after it";
+    }
     out << ", pc " << Hex(when.pc) << (when.boundary ? ", at the event boundary" : "");
   } else {
     out << ", the process has exited";

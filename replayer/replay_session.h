@@ -110,6 +110,10 @@ class ReplaySession {
   bool at_syscall_entry_stop() const { return cur_ && cur_->caught_entry; }
   // True when the thread sits exactly after replaying an event.
   bool at_event_boundary() const { return at_boundary_; }
+  // How many of its buffered syscalls the current thread has made since the
+  // batch it runs through was loaded (0 without one): two points of one
+  // stretch between events differ there when buffered syscalls ran between.
+  uint64_t BufferedSyscallsDone() const;
 
   // Breakpoints and watchpoints of the focus process.
   Status InsertBreakpoint(uint64_t addr);

@@ -87,6 +87,12 @@ Status ReplaySession::LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBa
   return Status::Ok();
 }
 
+uint64_t ReplaySession::BufferedSyscallsDone() const {
+  if (!cur_ || cur().syscallbuf == 0) return 0;
+  Expected<rwd_sb_header> h = ReadHeader(cur().tracee, cur().syscallbuf);
+  return h.ok() ? h->consumed : 0;
+}
+
 Status ReplaySession::CheckSyscallBatchDone(const std::function<std::string()>& seen) {
   if (!cur_ || cur().syscallbuf == 0) return Status::Ok();
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));
@@ -128,10 +134,11 @@ Status ReplaySession::SyscallBufferDiverged() {
     }
   }
   // Reported at the batch's event: the replay left the recording there.
-  return DivergedAt(cur().batch_event,
-                    "expected " + expected + " (buffered syscall " + std::to_string(h.consumed + 1) +
-                        " of " + std::to_string(h.count) + " in event " +
-                        std::to_string(cur().batch_event) + "), saw " + seen + argument);
+  return DivergedAt(cur().batch_event, "expected " + expected + " (buffered syscall " +
+                                           std::to_string(h.consumed + 1) + " of " +
+                                           std::to_string(h.count) + " in event " +
+                                           std::to_string(cur().batch_event) + "), saw " + seen +
+                                           argument);
 }
 
 }  // namespace rwd::replayer

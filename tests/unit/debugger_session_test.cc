@@ -215,6 +215,10 @@ TEST(TimeTravelText, WhenSaysTheEventOfHowManyAndThePc) {
   EXPECT_EQ(DescribeWhen(when), "Current event: 12 (of 40), pc 0x401136\n");
   when.boundary = true;
   EXPECT_EQ(DescribeWhen(when), "Current event: 12 (of 40), pc 0x401136, at the event boundary\n");
+  when.boundary = false;
+  when.buffered = 3;
+  EXPECT_EQ(DescribeWhen(when),
+            "Current event: 12 (of 40), 3 buffered syscalls after it, pc 0x401136\n");
   when.exited = true;
   EXPECT_EQ(DescribeWhen(when), "Current event: 12 (of 40), the process has exited\n");
 }
