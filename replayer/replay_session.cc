@@ -80,7 +80,11 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Open(const ReplayOptions
 
 ReplaySession::ReplaySession(std::shared_ptr<trace::TraceReader> reader, const arch::Arch& arch,
                              ReplayOptions options)
-    : reader_(std::move(reader)), arch_(&arch), options_(std::move(options)), root_(-1) {}
+    : reader_(std::move(reader)),
+      arch_(&arch),
+      options_(std::move(options)),
+      events_(reader_),
+      root_(-1) {}
 
 ReplaySession::~ReplaySession() {
   // Every process of the tree, not only the root: children would stay
@@ -99,27 +103,15 @@ ReplaySession::~ReplaySession() {
   root_.MarkReaped();
 }
 
-Expected<const trace::Event*> ReplaySession::PeekEvent() {
-  if (!next_) {
-    if (reader_->position() != cursor_) RETURN_IF_ERROR(reader_->Seek(cursor_));
-    ASSIGN_OR_RETURN(std::optional<trace::Event> ev, reader_->Next());
-    if (!ev) return nullptr;
-    ++cursor_;
-    next_ = std::move(ev);
-  }
-  return &*next_;
-}
-
 Status ReplaySession::Diverged(const std::string& what) const {
   return DivergedAt(event_number(), what);
 }
 
 Status ReplaySession::DivergedAt(uint64_t event, const std::string& what) const {
-  std::string who = cur_ ? " (thread " + std::to_string(cur_->tid) + ", live " +
-                               std::to_string(cur_->tracee.tid()) + ")"
-                         : "";
-  return Status(ErrorCode::kDivergence, "replay diverged from the recording at event " +
-                                            std::to_string(event) + who + ": " + what);
+  std::string thread =
+      cur_ ? "thread " + std::to_string(cur_->tid) + ", live " + std::to_string(cur_->tracee.tid())
+           : "";
+  return EventCursor::DivergedAt(event, thread, what);
 }
 
 ReplayStop ReplaySession::MakeStop(ReplayStop::Kind kind) const {
@@ -508,8 +500,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   }
   copy->focus_pid_ = focus_pid_;
   copy->focus_mm_ = focus_mm_ == leader->mm ? copy_mm : std::make_shared<AddressSpace>();
-  copy->cursor_ = cursor_;
-  copy->next_ = next_;
+  copy->events_ = events_;
   copy->last_signal_ = last_signal_;
   copy->exit_ahead_ = exit_ahead_;
   copy->at_end_ = exit_ahead_.has_value();

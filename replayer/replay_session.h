@@ -28,6 +28,7 @@
 #include "core/code_patcher.h"
 #include "core/process.h"
 #include "core/tracee.h"
+#include "replayer/event_cursor.h"
 #include "replayer/exec_staging.h"
 #include "replayer/page_watch.h"
 #include "replayer/position.h"
@@ -149,7 +150,7 @@ class ReplaySession {
   std::shared_ptr<trace::TraceReader> shared_reader() const { return reader_; }
   const arch::Arch& arch() const { return *arch_; }
   // Number of events replayed so far.
-  uint64_t event_number() const { return cursor_ - (next_ ? 1 : 0); }
+  uint64_t event_number() const { return events_.event_number(); }
   uint64_t event_count() const { return reader_->event_count(); }
   // The focus process ended.
   bool exited() const { return exited_.has_value(); }
@@ -214,8 +215,9 @@ class ReplaySession {
   Expected<std::optional<ReplayStop>> ScheduleNextEvent(bool step);
   // Bookkeeping after an event was replayed; may produce a stop.
   std::optional<ReplayStop> AfterEvent(bool step);
-  Expected<const trace::Event*> PeekEvent();
-  void ConsumeEvent() { next_.reset(); }
+  Expected<const trace::Event*> PeekEvent() { return events_.Peek(); }
+  void ConsumeEvent() { events_.Consume(); }
+  // A divergence at the current event, naming the current thread.
   Status Diverged(const std::string& what) const;
   // The same, naming an earlier event (a buffered batch's) as where.
   Status DivergedAt(uint64_t event, const std::string& what) const;
@@ -406,9 +408,8 @@ class ReplaySession {
   // shared with the checkpoints.
   std::shared_ptr<ExecStaging> staging_;
   const arch::Arch* arch_;
-  uint64_t cursor_ = 0;  // number of the next event to read from reader_
   ReplayOptions options_;
-  std::optional<trace::Event> next_;
+  EventCursor events_;
   Process root_;
   std::vector<std::unique_ptr<ReplayTask>> tasks_;
   ReplayTask* cur_ = nullptr;

@@ -259,8 +259,7 @@ Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::Snapsho
   task.clear_child_tid = thread.clear_child_tid;
   task.name = thread.name;
   focus_pid_ = snap.pid;
-  cursor_ = snap.event;
-  next_.reset();
+  events_.MoveTo(snap.event);
   at_boundary_ = true;
   return Status::Ok();
 }
