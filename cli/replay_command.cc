@@ -3,11 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 
-#include "arch/siginfo_view.h"
 #include "base/signal_name.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
@@ -21,6 +19,8 @@
 #include "gdbserver/replay_target.h"
 #include "gdbserver/tcp_listener.h"
 #include "recorder/fatal_signal.h"
+#include "replayer/process_focus.h"
+#include "replayer/run_to_end.h"
 #include "replayer/timeline.h"
 #include "trace/process_tree.h"
 #include "trace/trace_reader.h"
@@ -60,64 +60,24 @@ int Autopilot(const std::string& dir) {
     PrintError(session.status().message());
     return kExitFailure;
   }
-  replayer::ReplaySession& s = **session;
-  while (true) {
-    auto stop = s.Continue();
-    if (!stop.ok()) {
+  Expected<replayer::ReplayEnd> end = replayer::RunToEnd(**session);
+  if (!end.ok()) {
+    fflush(stdout);
+    PrintError(end.status().ToString());
+    return kExitFailure;
+  }
+  switch (end->kind) {
+    case replayer::ReplayEnd::Kind::kExited:
+      return end->status;
+    case replayer::ReplayEnd::Kind::kKilled:
+      PrintError(end->description);
+      return 128 + end->status;
+    case replayer::ReplayEnd::Kind::kIncomplete:
       fflush(stdout);
-      PrintError(stop.status().ToString());
-      return kExitFailure;
-    }
-    switch (stop->kind) {
-      case replayer::ReplayStop::Kind::kExited: {
-        // The first process ended; others (its children) may still have
-        // events to replay, and their output to reproduce.
-        if (!s.finished()) break;
-        int ws = stop->wait_status;
-        if (WIFSIGNALED(ws)) {
-          int sig = WTERMSIG(ws);
-          std::string what = "replay reproduced " + SignalName(sig);
-          const trace::SignalEvent* last = s.last_signal();
-          if (last && last->signo == sig && last->synchronous) {
-            char buf[96];
-            snprintf(buf, sizeof(buf), " at address 0x%" PRIx64 " (pc 0x%" PRIx64 ")",
-                     arch::SiginfoView(last->siginfo).addr(), last->pc);
-            what += buf;
-          }
-          PrintError(what);
-          return 128 + sig;
-        }
-        return WEXITSTATUS(ws);
-      }
-      case replayer::ReplayStop::Kind::kEndOfTrace:
-        fflush(stdout);
-        PrintError("replay stopped at event " + std::to_string(s.event_number()) + ": " +
-                   stop->note);
-        return kExitIncomplete;
-      default:
-        break;  // signals are delivered on the next Continue
-    }
+      PrintError(end->description);
+      return kExitIncomplete;
   }
-}
-
-// Where history starts for process `args.process`: after its creation
-// (-f) or its first exec (-p).
-Status ChooseProcess(const ReplayArgs& args, const std::string& dir,
-                     replayer::TimelineOptions* options) {
-  if (args.process == 0) return Status::Ok();
-  ASSIGN_OR_RETURN(auto reader, trace::TraceReader::Open(dir));
-  ASSIGN_OR_RETURN(std::vector<trace::ProcessInfo> processes, trace::ReadProcessTree(*reader));
-  for (const trace::ProcessInfo& p : processes) {
-    if (p.pid != args.process) continue;
-    options->replay.focus_pid = p.pid;
-    uint64_t start = p.first_event;
-    if (!args.from_fork && !p.exec_events.empty()) start = p.exec_events.front();
-    options->start_event = start + 1;
-    return Status::Ok();
-  }
-  return Status(ErrorCode::kInvalidInput, "the trace has no process " +
-                                              std::to_string(args.process) + " (see 'rewind ps " +
-                                              dir + "')");
+  return kExitFailure;
 }
 
 // The first process of the tree killed by a core-dumping signal, and the
@@ -181,9 +141,12 @@ int Serve(ReplayArgs args, const std::string& dir) {
   }
   replayer::TimelineOptions options = args.timeline;
   options.replay.trace_dir = dir;
-  if (Status chosen = ChooseProcess(args, dir, &options); !chosen.ok()) {
-    PrintError(chosen.message());
-    return kExitFailure;
+  if (args.process != 0) {
+    Status chosen = replayer::FocusOnProcess(dir, args.process, args.from_fork, &options);
+    if (!chosen.ok()) {
+      PrintError(chosen.message());
+      return kExitFailure;
+    }
   }
   if (args.stdio) options.replay.stdout_fd = STDERR_FILENO;
   options.replay.keep_focus_at_exit = true;
