@@ -1,5 +1,6 @@
 // ReplaySession: breakpoints (the debugger's, in the focus process, and the
-// replayer's own for fingerprints) and memory reads.
+// replayer's own for fingerprints) and memory reads. The planted instructions
+// and the bytes they replaced: BreakpointTable (breakpoint_table.h).
 #include <cinttypes>
 
 #include "base/hex.h"
@@ -16,23 +17,14 @@ Tracee* ReplaySession::TaskIn(const AddressSpace& mm) const {
 }
 
 Status ReplaySession::Plant(AddressSpace& mm, uint64_t addr) {
-  if (mm.breakpoints.count(addr)) return Status::Ok();
+  if (mm.breakpoints.Contains(addr)) return Status::Ok();
   Tracee* t = TaskIn(mm);
   if (!t) return Status(ErrorCode::kInvalidInput, "no thread runs in that address space");
-  std::span<const uint8_t> bp = arch().BreakpointInsn();
-  ASSIGN_OR_RETURN(std::vector<uint8_t> original, t->ReadBytes(addr, bp.size()));
-  RETURN_IF_ERROR(t->WriteMemory(addr, bp));
-  mm.breakpoints[addr] = std::move(original);
-  return Status::Ok();
+  return mm.breakpoints.Plant(*t, addr);
 }
 
 Status ReplaySession::Unplant(AddressSpace& mm, uint64_t addr) {
-  auto it = mm.breakpoints.find(addr);
-  if (it == mm.breakpoints.end()) return Status::Ok();
-  Tracee* t = TaskIn(mm);
-  Status s = t ? t->WriteMemory(addr, it->second) : Status::Ok();
-  mm.breakpoints.erase(it);
-  return s;
+  return mm.breakpoints.Unplant(TaskIn(mm), addr);
 }
 
 Status ReplaySession::RemoveBreakpointsFrom(const AddressSpace& mm, Tracee& task) {
@@ -75,21 +67,9 @@ Status ReplaySession::RefreshBreakpoints() {
   // A mapping replaced or removed the memory under some breakpoints (ld.so
   // maps a library's text over its first, read-only mapping): plant again
   // where there is memory, defer the rest.
-  AddressSpace& mm = *cur().mm;
-  std::span<const uint8_t> bp = arch().BreakpointInsn();
-  for (auto it = mm.breakpoints.begin(); it != mm.breakpoints.end();) {
-    auto now = tracee().ReadBytes(it->first, bp.size());
-    if (!now.ok()) {
-      if (IsDebuggerBreakpoint(cur(), it->first)) deferred_breakpoints_.insert(it->first);
-      it = mm.breakpoints.erase(it);
-      continue;
-    }
-    if (!std::equal(now->begin(), now->end(), bp.begin())) {
-      it->second = *now;
-      RETURN_IF_ERROR(tracee().WriteMemory(it->first, bp));
-    }
-    ++it;
-  }
+  RETURN_IF_ERROR(cur().mm->breakpoints.Refresh(tracee(), [this](uint64_t addr) {
+    if (IsDebuggerBreakpoint(cur(), addr)) deferred_breakpoints_.insert(addr);
+  }));
   return InFocus(cur()) ? PlantDeferred() : Status::Ok();
 }
 
@@ -101,7 +81,7 @@ Status ReplaySession::SuspendDebuggerBreakpoints() {
     for (const auto& t : tasks_) {
       fingerprint |= t->mm == focus_mm_ && t->fingerprint_breakpoint == addr;
     }
-    if (fingerprint || !focus_mm_->breakpoints.count(addr)) continue;
+    if (fingerprint || !focus_mm_->breakpoints.Contains(addr)) continue;
     RETURN_IF_ERROR(Unplant(*focus_mm_, addr));
     deferred_breakpoints_.insert(addr);
   }
@@ -133,7 +113,7 @@ Expected<std::optional<ReplayStop>> ReplaySession::StepOverBreakpoint() {
   if (!cur_ || at_end_ || !cur().reported_breakpoint) return Stop();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   uint64_t pc = arch().Pc(regs);
-  if (cur().reported_breakpoint != pc || !cur().mm->breakpoints.count(pc)) return Stop();
+  if (cur().reported_breakpoint != pc || !cur().mm->breakpoints.Contains(pc)) return Stop();
   // Only this thread may step now: with another thread's event next, the
   // step would move that one instead.
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
@@ -159,11 +139,7 @@ Expected<std::vector<uint8_t>> ReplaySession::ReadMemory(uint64_t addr, size_t l
     if (task->probe && task->mm == focus_mm_) task->probe->Unpatch(addr, bytes);
   }
   if (position_probe_) position_probe_->stub.Unpatch(addr, bytes);
-  for (const auto& [bp, original] : focus_mm_->breakpoints) {
-    for (size_t i = 0; i < original.size(); ++i) {
-      if (bp + i >= addr && bp + i < addr + n) bytes[bp + i - addr] = original[i];
-    }
-  }
+  focus_mm_->breakpoints.Hide(addr, bytes);
   return bytes;
 }
 

@@ -211,15 +211,14 @@ Expected<ReplayStop> ReplaySession::Step() {
   if (scheduled) return *scheduled;
   if (cur_ && !at_end_) {
     ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
-    auto& bps = cur().mm->breakpoints;
-    if (auto it = bps.find(arch().Pc(regs)); it != bps.end()) {
-      std::vector<uint8_t> original = it->second;
-      uint64_t addr = it->first;
+    const uint64_t addr = arch().Pc(regs);
+    if (const std::vector<uint8_t>* planted = cur().mm->breakpoints.OriginalAt(addr)) {
+      std::vector<uint8_t> original = *planted;
       std::shared_ptr<AddressSpace> mm = cur().mm;
       RETURN_IF_ERROR(tracee().WriteMemory(addr, original));
       Expected<Stop> stop = ResumeOnce(true);
       // The thread may have ended; its address space lives on in others.
-      if (mm->breakpoints.count(addr)) {
+      if (mm->breakpoints.Contains(addr)) {
         for (const auto& t : tasks_) {
           if (t->mm == mm) {
             (void)t->tracee.WriteMemory(addr, arch().BreakpointInsn());

@@ -232,7 +232,7 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
     uint64_t site = pc - a.BreakpointTrapPcOffset();
     // A single-step's trap can land just after a breakpoint address (a
     // one-byte instruction there); only a resumed thread hits breakpoints.
-    if (!step && !patcher().TrapSiteAt(site) && cur().mm->breakpoints.count(site)) {
+    if (!step && !patcher().TrapSiteAt(site) && cur().mm->breakpoints.Contains(site)) {
       a.SetPc(regs, site);
       RETURN_IF_ERROR(tracee().SetRegisters(regs));
       if (cur().fingerprint_breakpoint == site) {
@@ -397,8 +397,7 @@ bool ReplaySession::StoppedInsideSite(uint64_t site) const {
 bool ReplaySession::BreakpointNear(const AddressSpace& mm, uint64_t pc) const {
   // A probe's jump covers up to 16 bytes from pc; a breakpoint there would
   // cut it.
-  auto it = mm.breakpoints.lower_bound(pc);
-  return it != mm.breakpoints.end() && it->first < pc + 16;
+  return mm.breakpoints.AnyIn(pc, 16);
 }
 
 }  // namespace rwd::replayer

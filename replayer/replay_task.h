@@ -19,13 +19,14 @@
 #include "core/code_patcher.h"
 #include "core/probe_stub.h"
 #include "core/tracee.h"
+#include "replayer/breakpoint_table.h"
 
 namespace rwd::replayer {
 
 struct AddressSpace {
   CodePatcher patcher;
-  // Every planted breakpoint instruction (addr -> original bytes).
-  std::map<uint64_t, std::vector<uint8_t>> breakpoints;
+  // Every planted breakpoint instruction.
+  BreakpointTable breakpoints;
   std::string exec_path;
   // Trace copy of each file mapped here (path as the program saw it -> copy).
   std::map<std::string, std::string> mapped_files;
