@@ -14,6 +14,7 @@
 // syscalls the kernel no longer implements.
 #include "arch/syscall_semantics.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <unordered_map>
@@ -398,6 +399,168 @@ uint32_t SizeOf(Layout layout, const StructLayouts& layouts) {
   return 0;
 }
 
+// From pidfd_send_signal (424, Linux 5.1) on, every architecture numbers
+// new syscalls alike; these follow each architecture's own numbers.
+constexpr auto kUnifiedNumbers = std::to_array<SyscallNumber>({
+    {424, "pidfd_send_signal"},
+    {425, "io_uring_setup"},
+    {426, "io_uring_enter"},
+    {427, "io_uring_register"},
+    {428, "open_tree"},
+    {429, "move_mount"},
+    {430, "fsopen"},
+    {431, "fsconfig"},
+    {432, "fsmount"},
+    {433, "fspick"},
+    {434, "pidfd_open"},
+    {435, "clone3"},
+    {436, "close_range"},
+    {437, "openat2"},
+    {438, "pidfd_getfd"},
+    {439, "faccessat2"},
+    {440, "process_madvise"},
+    {441, "epoll_pwait2"},
+    {442, "mount_setattr"},
+    {443, "quotactl_fd"},
+    {444, "landlock_create_ruleset"},
+    {445, "landlock_add_rule"},
+    {446, "landlock_restrict_self"},
+    {447, "memfd_secret"},
+    {448, "process_mrelease"},
+    {449, "futex_waitv"},
+    {450, "set_mempolicy_home_node"},
+    {451, "cachestat"},
+    {452, "fchmodat2"},
+    {453, "map_shadow_stack"},
+    {454, "futex_wake"},
+    {455, "futex_wait"},
+    {456, "futex_requeue"},
+    {457, "statmount"},
+    {458, "listmount"},
+    {459, "lsm_get_self_attr"},
+    {460, "lsm_set_self_attr"},
+    {461, "lsm_list_modules"},
+    {462, "mseal"},
+    {463, "setxattrat"},
+    {464, "getxattrat"},
+    {465, "listxattrat"},
+    {466, "removexattrat"},
+    {467, "open_tree_attr"},
+    {468, "file_getattr"},
+    {469, "file_setattr"},
+});
+
+// Syscalls the kernel implements that rewind refuses to record: no row, so
+// the recorder's refusal can still name them.
+constexpr std::string_view kRefused[] = {"acct",
+                                         "add_key",
+                                         "bpf",
+                                         "cachestat",
+                                         "delete_module",
+                                         "fchmodat2",
+                                         "file_getattr",
+                                         "file_setattr",
+                                         "finit_module",
+                                         "fsconfig",
+                                         "fsmount",
+                                         "fsopen",
+                                         "fspick",
+                                         "futex_requeue",
+                                         "futex_wait",
+                                         "futex_wake",
+                                         "get_mempolicy",
+                                         "get_thread_area",
+                                         "getxattrat",
+                                         "init_module",
+                                         "io_cancel",
+                                         "io_destroy",
+                                         "io_getevents",
+                                         "io_pgetevents",
+                                         "io_setup",
+                                         "io_submit",
+                                         "io_uring_enter",
+                                         "io_uring_register",
+                                         "io_uring_setup",
+                                         "ioperm",
+                                         "iopl",
+                                         "kcmp",
+                                         "kexec_file_load",
+                                         "kexec_load",
+                                         "keyctl",
+                                         "landlock_add_rule",
+                                         "landlock_create_ruleset",
+                                         "landlock_restrict_self",
+                                         "listmount",
+                                         "listxattrat",
+                                         "lsm_get_self_attr",
+                                         "lsm_list_modules",
+                                         "lsm_set_self_attr",
+                                         "map_shadow_stack",
+                                         "mbind",
+                                         "memfd_secret",
+                                         "migrate_pages",
+                                         "modify_ldt",
+                                         "mount_setattr",
+                                         "move_mount",
+                                         "move_pages",
+                                         "mseal",
+                                         "msgctl",
+                                         "msgget",
+                                         "msgrcv",
+                                         "msgsnd",
+                                         "name_to_handle_at",
+                                         "open_by_handle_at",
+                                         "open_tree",
+                                         "open_tree_attr",
+                                         "perf_event_open",
+                                         "pidfd_getfd",
+                                         "pivot_root",
+                                         "process_madvise",
+                                         "process_mrelease",
+                                         "process_vm_readv",
+                                         "process_vm_writev",
+                                         "quotactl",
+                                         "quotactl_fd",
+                                         "reboot",
+                                         "remap_file_pages",
+                                         "removexattrat",
+                                         "request_key",
+                                         "semctl",
+                                         "semget",
+                                         "semop",
+                                         "semtimedop",
+                                         "set_mempolicy",
+                                         "set_mempolicy_home_node",
+                                         "set_thread_area",
+                                         "setns",
+                                         "setxattrat",
+                                         "shmat",
+                                         "shmctl",
+                                         "shmdt",
+                                         "shmget",
+                                         "statmount",
+                                         "swapoff",
+                                         "swapon",
+                                         "sysfs",
+                                         "syslog",
+                                         "unshare",
+                                         "uselib",
+                                         "userfaultfd",
+                                         "ustat",
+                                         "vhangup",
+                                         "vmsplice"};
+
+// Syscalls the kernel no longer implements (or never did): no row either,
+// but not refused; they fail with ENOSYS, as natively.
+constexpr std::string_view kRetired[] = {
+    "_sysctl",         "afs_syscall", "create_module",  "epoll_ctl_old", "epoll_wait_old",
+    "get_kernel_syms", "getpmsg",     "lookup_dcookie", "nfsservctl",    "putpmsg",
+    "query_module",    "security",    "tuxcall",        "vserver"};
+
+bool Listed(std::span<const std::string_view> names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 }  // namespace
 
 std::span<const SyscallInfo> SyscallSemantics() { return kRows; }
@@ -412,22 +575,31 @@ const SyscallInfo* SemanticsOf(std::string_view name) {
   return it == kByName->end() ? nullptr : it->second;
 }
 
-std::vector<SyscallInfo> NumberSyscalls(std::span<const SyscallNumber> numbers,
-                                        const StructLayouts& layouts) {
-  std::vector<SyscallInfo> rows;
-  rows.reserve(numbers.size());
-  for (const SyscallNumber& n : numbers) {
-    const SyscallInfo* semantics = SemanticsOf(n.name);
-    CHECK(semantics != nullptr, "syscall " + std::to_string(n.nr) + " '" + std::string(n.name) +
-                                    "' has no semantics row");
-    SyscallInfo row = *semantics;
-    row.nr = n.nr;
-    for (OutParam& out : row.outs) {
-      if (out.layout != Layout::kNone) out.size = SizeOf(out.layout, layouts);
+NumberedSyscalls NumberSyscalls(std::span<const SyscallNumber> numbers,
+                                const StructLayouts& layouts) {
+  NumberedSyscalls out;
+  out.rows.reserve(numbers.size() + kUnifiedNumbers.size());
+  for (std::span<const SyscallNumber> part :
+       {numbers, std::span<const SyscallNumber>(kUnifiedNumbers)}) {
+    for (const SyscallNumber& n : part) {
+      const SyscallInfo* semantics = SemanticsOf(n.name);
+      if (!semantics) {
+        const bool retired = Listed(kRetired, n.name);
+        CHECK(retired || Listed(kRefused, n.name),
+              "syscall " + std::to_string(n.nr) + " '" + std::string(n.name) +
+                  "' has no semantics row and is neither refused nor retired");
+        out.refused.push_back(SyscallName{n.nr, n.name, retired});
+        continue;
+      }
+      SyscallInfo row = *semantics;
+      row.nr = n.nr;
+      for (OutParam& o : row.outs) {
+        if (o.layout != Layout::kNone) o.size = SizeOf(o.layout, layouts);
+      }
+      out.rows.push_back(row);
     }
-    rows.push_back(row);
   }
-  return rows;
+  return out;
 }
 
 }  // namespace rwd::arch

@@ -1,8 +1,9 @@
 // The syscall semantics table: what each syscall the recorder supports does,
-// written once for every architecture. An architecture contributes only its
-// numbers and the sizes of the few structures whose layout differs
-// (arch/<arch>/syscall_numbers.cc); NumberSyscalls joins the two into the
-// rows a SyscallTable (arch/syscall_table.h) serves.
+// and which syscalls it refuses, written once for every architecture. An
+// architecture contributes only its numbers (those below 424; from there all
+// architectures number alike) and the sizes of the few structures whose
+// layout differs (arch/<arch>/syscall_numbers.cc); NumberSyscalls joins the
+// two into what a SyscallTable (arch/syscall_table.h) serves.
 #pragma once
 
 #include <cstdint>
@@ -32,10 +33,18 @@ std::span<const SyscallInfo> SyscallSemantics();
 // The semantics row named `name`; nullptr when there is none.
 const SyscallInfo* SemanticsOf(std::string_view name);
 
-// The architecture's rows: each number with its syscall's semantics, Layout
-// outputs sized. A name without semantics is a bug in the number map: an
-// always-on check stops the program naming it.
-std::vector<SyscallInfo> NumberSyscalls(std::span<const SyscallNumber> numbers,
-                                        const StructLayouts& layouts);
+// An architecture's syscalls, numbered: a row for each one rewind records,
+// a name for each one it refuses or the kernel retired.
+struct NumberedSyscalls {
+  std::vector<SyscallInfo> rows;  // Layout outputs sized
+  std::vector<SyscallName> refused;
+};
+
+// `numbers`: the architecture's own, below 424; the shared ones from 424 on
+// are added. A name with neither semantics nor a place among the refused or
+// retired syscalls is a bug in the number map: an always-on check stops the
+// program naming it.
+NumberedSyscalls NumberSyscalls(std::span<const SyscallNumber> numbers,
+                                const StructLayouts& layouts);
 
 }  // namespace rwd::arch

@@ -9,6 +9,7 @@
 
 namespace rwd::arch {
 std::span<const SyscallInfo> AArch64SyscallRows();
-// Syscalls of AArch64 without a row (refused by the recorder), by name.
+// Syscalls of AArch64 without a row (refused by the recorder, or retired by
+// the kernel), by name.
 std::span<const SyscallName> AArch64UnsupportedSyscallNames();
 }  // namespace rwd::arch

@@ -8,6 +8,7 @@
 
 namespace rwd::arch {
 std::span<const SyscallInfo> X86_64SyscallRows();
-// Syscalls of x86-64 without a row (refused by the recorder), by name.
+// Syscalls of x86-64 without a row (refused by the recorder, or retired by
+// the kernel), by name.
 std::span<const SyscallName> X86_64UnsupportedSyscallNames();
 }  // namespace rwd::arch
