@@ -211,7 +211,8 @@ namespace {
 // The patch a probe at `pc` would make, or kUnsupported with the reason;
 // `maps` are the thread's current mappings.
 Expected<arch::ProbeSite> PlanAt(const Tracee& tracee, uint64_t pc,
-                                 const std::vector<MemoryMapping>& maps) {
+                                 const std::vector<MemoryMapping>& maps,
+                                 const ProbeStub::CodeFixup& fixup = nullptr) {
   const arch::Arch& arch = tracee.arch();
   const arch::ProbeEncoder* encoder = arch::ProbeEncoderFor(arch);
   if (encoder == nullptr) {
@@ -228,6 +229,7 @@ Expected<arch::ProbeSite> PlanAt(const Tracee& tracee, uint64_t pc,
   std::vector<uint8_t> window(std::min(mapping->end, pc + kSiteWindow) - start);
   ASSIGN_OR_RETURN(size_t readable, tracee.ReadMemoryPartial(start, window));
   window.resize(readable);
+  if (fixup) fixup(start, window);
   arch::ProbeSite site = encoder->PlanSite(window, start, pc);
   if (!site.refusal.empty()) return Unsupported(site.refusal);
   return site;
@@ -243,6 +245,11 @@ Status ProbeStub::CheckSite(const Tracee& tracee, uint64_t pc) {
 Status ProbeStub::CheckSite(const Tracee& tracee, uint64_t pc,
                             const std::vector<MemoryMapping>& maps) {
   return PlanAt(tracee, pc, maps).status();
+}
+
+Status ProbeStub::CheckSite(const Tracee& tracee, uint64_t pc, const CodeFixup& fixup) {
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee.tid()));
+  return PlanAt(tracee, pc, maps, fixup).status();
 }
 
 Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
@@ -343,6 +350,11 @@ Status ProbeStub::Remove(Tracee& tracee) {
   RETURN_IF_ERROR(tracee.WriteMemory(pc_, original_));
   installed_ = false;
   return Status::Ok();
+}
+
+Status ProbeStub::RemoveFrom(Tracee& other) const {
+  if (!installed_) return Status::Ok();
+  return other.WriteMemory(pc_, original_);
 }
 
 void ProbeStub::Unpatch(uint64_t addr, std::span<uint8_t> bytes) const {

@@ -126,6 +126,11 @@ class ProbeStub {
   // single steps checks many sites between two mapping changes).
   static Status CheckSite(const Tracee& tracee, uint64_t pc,
                           const std::vector<MemoryMapping>& maps);
+  // The same for the code as another copy of the process has it: `fixup`
+  // rewrites the bytes read at an address (e.g. removes breakpoints only
+  // this process has).
+  using CodeFixup = std::function<void(uint64_t addr, std::span<uint8_t> bytes)>;
+  static Status CheckSite(const Tracee& tracee, uint64_t pc, const CodeFixup& fixup);
   uint64_t pc() const { return pc_; }
   // The bytes the patch covers, from pc.
   size_t patch_size() const { return original_.size(); }
@@ -153,6 +158,9 @@ class ProbeStub {
   // still finishes the displaced instructions correctly.
   Status Remove(Tracee& tracee);
   bool installed() const { return installed_; }
+  // Writes the original bytes into another process that inherited the
+  // patch (a fork's child); this probe stays installed where it was.
+  Status RemoveFrom(Tracee& other) const;
 
   // Replaces patched bytes inside [addr, addr + bytes.size()) by the
   // originals, so a debugger never sees the probe.

@@ -34,6 +34,18 @@ Status ReplaySession::RemoveBreakpointsFrom(const AddressSpace& mm, Tracee& task
   return Status::Ok();
 }
 
+Status ReplaySession::RemoveProbesFrom(const AddressSpace& mm, Tracee& copy) {
+  // A copy hitting a probe it has no record of would trap where nobody
+  // expects it: a SIGTRAP reported as the program's.
+  if (position_probe_ && &mm == focus_mm_.get()) {
+    RETURN_IF_ERROR(position_probe_->stub.RemoveFrom(copy));
+  }
+  for (const auto& t : tasks_) {
+    if (t->probe && t->mm.get() == &mm) RETURN_IF_ERROR(t->probe->RemoveFrom(copy));
+  }
+  return Status::Ok();
+}
+
 Status ReplaySession::InsertBreakpoint(uint64_t addr) {
   debugger_breakpoints_.insert(addr);
   for (const auto& t : tasks_) {

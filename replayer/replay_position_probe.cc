@@ -69,6 +69,11 @@ Status ReplaySession::CheckPositionProbeSite(uint64_t pc, uint64_t until_event) 
   for (uint64_t e = from; e <= until_event + 1; ++e) {
     ASSIGN_OR_RETURN(std::optional<trace::Event> ev, reader_->Next());
     if (!ev) break;
+    // An exec replaces the code the probe patched.
+    if (std::holds_alternative<trace::ExecEvent>(ev->body)) {
+      const ReplayTask* t = FindTask(ev->tid);
+      if (!t || InFocus(*t)) return Unsupported("an exec comes first, at event " + std::to_string(e + 1));
+    }
     std::optional<uint64_t> at = FingerprintPc(arch(), *ev);
     if (at && Near(*at, pc)) {
       return Unsupported("the recorded event " + std::to_string(e + 1) + " lands near " + Hex(pc));
@@ -79,7 +84,24 @@ Status ReplaySession::CheckPositionProbeSite(uint64_t pc, uint64_t until_event) 
 
 bool ReplaySession::PositionProbeFits(uint64_t pc) {
   Tracee* tracee = focus_mm_ && !exited() ? TaskIn(*focus_mm_) : nullptr;
-  return tracee && !BreakpointNear(*focus_mm_, pc) && ProbeStub::CheckSite(*tracee, pc).ok();
+  if (!tracee) return false;
+  // The debugger's breakpoints do not count: probes go into re-executions,
+  // which have none (CheckPositionProbeSite checks the one armed).
+  for (auto it = focus_mm_->breakpoints.lower_bound(pc);
+       it != focus_mm_->breakpoints.end() && it->first < pc + kMaxPatch; ++it) {
+    if (!debugger_breakpoints_.count(it->first)) return false;
+  }
+  const AddressSpace& mm = *focus_mm_;
+  auto without_debugger_breakpoints = [&](uint64_t addr, std::span<uint8_t> bytes) {
+    for (uint64_t bp : debugger_breakpoints_) {
+      auto it = mm.breakpoints.find(bp);
+      if (it == mm.breakpoints.end()) continue;
+      for (size_t i = 0; i < it->second.size(); ++i) {
+        if (bp + i >= addr && bp + i - addr < bytes.size()) bytes[bp + i - addr] = it->second[i];
+      }
+    }
+  };
+  return ProbeStub::CheckSite(*tracee, pc, without_debugger_breakpoints).ok();
 }
 
 Status ReplaySession::ArmPositionProbe(uint64_t pc, std::optional<Position> target,
@@ -105,6 +127,11 @@ Status ReplaySession::ArmPositionProbe(uint64_t pc, std::optional<Position> targ
 
 Status ReplaySession::ArmStateProbe(const Position& target,
                                     const std::vector<uint8_t>& stack_window) {
+  // The probe goes into the focus process's code.
+  const ReplayTask* t = FindTask(target.tid);
+  if (!t || !InFocus(*t)) {
+    return Unsupported("thread " + std::to_string(target.tid) + " is not in the focus process");
+  }
   RETURN_IF_ERROR(ArmPositionProbe(target.pc, target, 0, target.event));
   position_probe_->target_window = stack_window;
   return Status::Ok();

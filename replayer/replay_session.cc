@@ -497,6 +497,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
     if (&from == cur_) copy->cur_ = task.get();
     copy->tasks_.push_back(std::move(task));
   }
+  RETURN_IF_ERROR(RemoveProbesFrom(mm, copy->tasks_.front()->tracee));
   copy->focus_pid_ = focus_pid_;
   copy->focus_mm_ = focus_mm_ == leader->mm ? copy_mm : std::make_shared<AddressSpace>();
   copy->events_ = events_;

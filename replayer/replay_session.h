@@ -399,6 +399,9 @@ class ReplaySession {
   // Writes the original bytes under every breakpoint of `mm` into `task`'s
   // memory (a forked child must not inherit them).
   Status RemoveBreakpointsFrom(const AddressSpace& mm, Tracee& task);
+  // The same for the probes patched into `mm`, in a process that copied it
+  // (they stay in `mm`).
+  Status RemoveProbesFrom(const AddressSpace& mm, Tracee& copy);
 
   // Shared with the session's checkpoints; each reads at its own cursor_.
   std::shared_ptr<trace::TraceReader> reader_;

@@ -70,6 +70,7 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
     mm->exec_path = cur().mm->exec_path;
     mm->mapped_files = cur().mm->mapped_files;
     RETURN_IF_ERROR(RemoveBreakpointsFrom(*cur().mm, child));
+    RETURN_IF_ERROR(RemoveProbesFrom(*cur().mm, child));
   }
   // The program must see the recorded tids wherever the kernel wrote live ones.
   uint32_t tid32 = static_cast<uint32_t>(recorded_child);
