@@ -22,6 +22,9 @@ constexpr uint64_t kMaxVisitCount = 200000;
 // How far past an instruction that takes no probe the next one that does is
 // looked for (a loop's back-edge jump, a call).
 constexpr int kMaxAnchorSteps = 32;
+// reverse-continue inside a loop scans at most this many of its last
+// passes with traps armed before scanning from a checkpoint.
+constexpr uint64_t kMaxPassesScanned = 4096;
 
 bool IsEnd(const ReplayStop& stop) {
   return stop.kind == ReplayStop::Kind::kExited || stop.kind == ReplayStop::Kind::kEndOfTrace;
@@ -333,6 +336,12 @@ Status Timeline::Goto(const Position& where) {
 Expected<Timeline::Scan> Timeline::ScanForLastHit(const Checkpoint& cp, const Position& upper,
                                                   const InterruptPoll& interrupted) {
   ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
+  return ScanFrom(std::move(s), cp.info.event, upper, interrupted);
+}
+
+Expected<Timeline::Scan> Timeline::ScanFrom(std::unique_ptr<Execution> s, uint64_t from_event,
+                                            const Position& upper,
+                                            const InterruptPoll& interrupted) {
   RETURN_IF_ERROR(ArmDebuggerTraps(*s));
   bool upper_trap = !upper.boundary && !breakpoints_.count(upper.pc);
   if (!upper.boundary) RETURN_IF_ERROR(s->InsertBreakpoint(upper.pc));
@@ -342,7 +351,7 @@ Expected<Timeline::Scan> Timeline::ScanForLastHit(const Checkpoint& cp, const Po
   // waits of 100 ms or more) are interruptible between traps too.
   s->set_interrupt_poll(interrupted);
   Scan scan;
-  ScanProgress progress(cp.info.event, upper.event);
+  ScanProgress progress(from_event, upper.event);
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
     Position here = s->Here();
@@ -379,6 +388,8 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& poll) {
   Position upper = Current();
   trail_.clear();
   trail_start_.reset();
+  ASSIGN_OR_RETURN(std::optional<ReplayStop> in_loop, ReverseContinueInLoop(upper, interrupted));
+  if (in_loop) return *in_loop;
   while (const Checkpoint* below = LatestBelow(upper)) {
     const Checkpoint& cp = *below;
     ASSIGN_OR_RETURN(Scan scan, ScanForLastHit(cp, upper, interrupted));
@@ -387,16 +398,9 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& poll) {
       return ReplayStop::Of(ReplayStop::Kind::kInterrupted);
     }
     if (scan.last) {
-      const Hit& hit = *scan.last;
-      Position target = hit.position;
-      if (hit.stop.kind == ReplayStop::Kind::kWatchpoint) {
-        // Going backwards, a watchpoint triggers before the write: stop on
-        // the writing instruction, so gdb shows the value it overwrote.
-        ASSIGN_OR_RETURN(std::optional<Position> before, Predecessor(target));
-        if (before) target = *before;
-      }
+      ASSIGN_OR_RETURN(Position target, StopPosition(*scan.last));
       RETURN_IF_ERROR(Goto(target));
-      return hit.stop;
+      return scan.last->stop;
     }
     if (interrupted()) {
       RETURN_IF_ERROR(Goto(cp.value.position));
@@ -408,10 +412,72 @@ Expected<ReplayStop> Timeline::ReverseContinue(const InterruptPoll& poll) {
   return HistoryStartStop();
 }
 
+Expected<Position> Timeline::StopPosition(const Hit& hit) {
+  if (hit.stop.kind != ReplayStop::Kind::kWatchpoint) return hit.position;
+  // Going backwards, a watchpoint triggers before the write: stop on the
+  // writing instruction, so gdb shows the value it overwrote.
+  ASSIGN_OR_RETURN(std::optional<Position> before, Predecessor(hit.position));
+  return before ? *before : hit.position;
+}
+
+Expected<std::optional<ReplayStop>> Timeline::ReverseContinueInLoop(
+    const Position& upper, const InterruptPoll& interrupted) {
+  using Result = std::optional<ReplayStop>;
+  if (upper.boundary || upper.syscall_entry || !live_->HasProbes()) return Result();
+  const Checkpoint& cp = checkpoints_.LatestBefore(upper.event);
+  // The last few passes, then more (a watchpoint whose writes keep its
+  // value shows no trap in a pass): each found by probes at native speed
+  // however many passes came before, and scanned with the traps armed.
+  for (uint64_t passes = 1; passes <= kMaxPassesScanned; passes *= 8) {
+    VisitOptions options{.probes_only = true, .passes_back = passes};
+    uint64_t arrivals = 0;
+    options.arrivals = &arrivals;
+    std::unique_ptr<Execution> scan_copy;
+    Expected<std::optional<Position>> found =
+        LastVisitBefore(cp, upper.event, upper, &scan_copy, options);
+    if (!found.ok() || !scan_copy || !*found) return Result();  // breakpoints decide
+    const Position visit = **found;
+    // A copy there for the way to the hit.
+    std::unique_ptr<Execution> way;
+    if (scan_copy->CanFork()) {
+      ASSIGN_OR_RETURN(way, scan_copy->Fork());
+    } else {
+      Expected<std::optional<Position>> again =
+          LastVisitBefore(cp, upper.event, upper, &way, options);
+      if (!again.ok() || !way || !*again || !(*again)->SameState(visit)) return Result();
+    }
+    way->set_echo_from_event(UINT64_MAX);
+    ASSIGN_OR_RETURN(Scan scan, ScanFrom(std::move(scan_copy), visit.event, upper, interrupted));
+    if (scan.interrupted) {
+      RETURN_IF_ERROR(MakeLive(std::move(scan.interrupted)));
+      return Result(ReplayStop::Of(ReplayStop::Kind::kInterrupted));
+    }
+    std::optional<Hit> hit = std::move(scan.last);
+    if (!hit && breakpoints_.count(visit.pc)) {
+      // No trap after it: the visit's own breakpoint is the hit.
+      ReplayStop stop = ReplayStop::Of(ReplayStop::Kind::kBreakpoint);
+      stop.addr = visit.pc;
+      stop.tid = visit.tid;
+      hit = Hit{visit, stop};
+    }
+    if (hit) {
+      ASSIGN_OR_RETURN(Position target, StopPosition(*hit));
+      RETURN_IF_ERROR(RunToState(*way, target));
+      RETURN_IF_ERROR(MakeLive(std::move(way)));
+      return Result(hit->stop);
+    }
+    // Every pass since the event was scanned: what is left is before the
+    // loop, where the scan from a checkpoint meets few traps.
+    if (arrivals <= passes || interrupted()) return Result();
+  }
+  return Result();
+}
+
 Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp,
                                                             uint64_t base_event,
                                                             const Position& target,
-                                                            std::unique_ptr<Execution>* at_visit) {
+                                                            std::unique_ptr<Execution>* at_visit,
+                                                            const VisitOptions& options) {
   // A second copy of the same stretch: sessions of several threads cannot
   // fork themselves, but every checkpoint can.
   ASSIGN_OR_RETURN(std::unique_ptr<Execution> scratch, Restore(cp));
@@ -428,11 +494,13 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
     if (counted.ok()) earlier = *counted;
   }
   if (earlier) {
+    if (options.arrivals) *options.arrivals = *earlier;
     // No arrival before: the loop had not started, single-step from the event.
     if (*earlier == 0) return std::optional<Position>();
     ASSIGN_OR_RETURN(std::unique_ptr<Execution> third, Restore(cp));
     RETURN_IF_ERROR(RunToEvent(*third, base_event));
-    ASSIGN_OR_RETURN(bool armed, third->ArmArrivalProbe(anchor->pc, *earlier, anchor->event));
+    uint64_t arrival = *earlier > options.passes_back ? *earlier - options.passes_back + 1 : 1;
+    ASSIGN_OR_RETURN(bool armed, third->ArmArrivalProbe(anchor->pc, arrival, anchor->event));
     if (armed && RunToProbeHit(*third, *anchor, [] { return true; }).ok()) {
       Position visit = third->Here();
       if (visit.tid == target.tid) {
@@ -441,6 +509,7 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
       }
     }
   }
+  if (options.probes_only) return std::optional<Position>();
   if (anchor) {
     // Another thread came by last, or the probes missed: find this
     // thread's visit by breakpoint.
@@ -560,6 +629,8 @@ Status Timeline::RunToState(Execution& s, const Position& target) {
     s.set_syscall_catch({});
     return Status::Ok();
   }
+  ASSIGN_OR_RETURN(std::optional<uint64_t> by_probe, RunToStateByProbe(s, target, {}));
+  if (by_probe) return Status::Ok();
   RETURN_IF_ERROR(s.InsertBreakpoint(target.pc));
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s.Continue());

@@ -56,6 +56,15 @@ struct TimelineStats {
 
 using InterruptPoll = std::function<bool()>;
 
+// How Timeline::LastVisitBefore looks for a previous visit.
+struct VisitOptions {
+  bool probes_only = false;
+  // With probes: this many arrivals back instead of the last one (or the
+  // first arrival, if fewer came); `arrivals` receives how many came.
+  uint64_t passes_back = 1;
+  uint64_t* arrivals = nullptr;
+};
+
 class Timeline {
  public:
   // Over real replays of options.replay.
@@ -140,15 +149,31 @@ class Timeline {
   // Re-executes [cp, upper) and finds the last debugger trap before upper.
   Expected<Scan> ScanForLastHit(const Checkpoint& cp, const Position& upper,
                                 const InterruptPoll& interrupted);
-  // Runs `s` forward to `target` (same stretch) with a breakpoint at its pc
-  // (catching every syscall for a syscall's entry).
+  // The same from `s`, which is at event `from_event` before upper.
+  Expected<Scan> ScanFrom(std::unique_ptr<Execution> s, uint64_t from_event,
+                          const Position& upper, const InterruptPoll& interrupted);
+  // reverse-continue inside a loop with no events: the last trap within
+  // the pass before `upper`, reached through probes. nullopt when that
+  // pass holds none (or no probe gets there): the scan from checkpoints
+  // decides.
+  Expected<std::optional<ReplayStop>> ReverseContinueInLoop(const Position& upper,
+                                                            const InterruptPoll& interrupted);
+  // Where a reverse-continue that found `hit` stops: a watchpoint's
+  // writing instruction, before the hit.
+  Expected<Position> StopPosition(const Hit& hit);
+  // Runs `s` forward to `target` (same stretch) through a state probe, or
+  // with a breakpoint at its pc where none fits (catching every syscall for
+  // a syscall's entry).
   Status RunToState(Execution& s, const Position& target);
   // The previous time `target`'s thread reached its instruction, replaying
   // from `cp` after `base_event` events. When it found it with probes,
-  // `at_visit` receives the execution that stopped there.
+  // `at_visit` receives the execution that stopped there. `probes_only`:
+  // give up (nullopt, no execution) where probes do not find it, rather
+  // than hit the instruction's breakpoint on every pass.
   Expected<std::optional<Position>> LastVisitBefore(const Checkpoint& cp, uint64_t base_event,
                                                     const Position& target,
-                                                    std::unique_ptr<Execution>* at_visit);
+                                                    std::unique_ptr<Execution>* at_visit,
+                                                    const VisitOptions& options = {});
   // Runs `s` forward to `target` (same stretch) through a state probe;
   // returns how many times a thread arrived at target.pc before it, or
   // nullopt (nothing ran) when no probe fits there.

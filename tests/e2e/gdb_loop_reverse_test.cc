@@ -70,6 +70,63 @@ TEST_F(GdbLoopReverseTest, ReverseStepiHalfwayThroughALongLoopRetracesTheForward
       << t.Output(back_at + 2 * kSteps) << t.Output(back_at + 2 * kSteps + 2);
 }
 
+// The value of g_sum when iteration `i` of loop_marker starts.
+long SumBefore(long i) { return (i / 4) * 6 + (i % 4) * (i % 4 - 1) / 2; }
+
+// reverse-continue to a breakpoint and to a watchpoint inside the loop,
+// 5 * 10^7 passes in: each lands on the previous pass (or the previous
+// change of the watched value) in about a second, where a scan with
+// breakpoints from the loop's start would take minutes.
+TEST_F(GdbLoopReverseTest, ReverseContinueInsideALongLoopStopsAtThePreviousPass) {
+  Recording rec = Record("loop_marker");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  const int body = SourceLine("tests/programs/loop_marker.c", "// @loop-body");
+  const std::string at_body = "break loop_marker.c:" + std::to_string(body);
+  const char kIteration[] = R"(printf "at %ld %ld\n", i, g_sum)";
+  std::vector<std::string> commands = {"break Halfway", "continue", "finish", "delete", at_body,
+                                       "continue", kIteration};
+  for (int i = 0; i < 3; ++i) {
+    commands.push_back("reverse-continue");
+    commands.push_back(kIteration);
+  }
+  commands.push_back("delete");
+  commands.push_back("watch g_sum");
+  for (int i = 0; i < 3; ++i) {
+    commands.push_back("reverse-continue");
+    commands.push_back(kIteration);
+  }
+  auto started = std::chrono::steady_clock::now();
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("loop_marker"), commands);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  SCOPED_TRACE(t.Describe());
+  printf("gdb session with 6 reverse-continues deep in the loop: %.1f s\n", seconds);
+  static const std::regex kAt(R"(at (\d+) (\d+))");
+  auto at = [&](size_t index) -> std::pair<long, long> {
+    std::smatch m;
+    std::string out = t.Output(index);
+    if (!std::regex_search(out, m, kAt)) return {-1, -1};
+    return {std::stol(m[1].str()), std::stol(m[2].str())};
+  };
+  const long half = 50000000;
+  // `continue` from Halfway's return: the body of the next iteration.
+  EXPECT_EQ(at(6), std::make_pair(half + 1, SumBefore(half + 1)));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(Contains(t.Output(7 + 2 * i), "Breakpoint 2,")) << t.Output(7 + 2 * i);
+    EXPECT_EQ(at(8 + 2 * i), std::make_pair(half - i, SumBefore(half - i))) << i;
+  }
+  // From the body of iteration half - 2: its g_sum was last changed by
+  // iteration half - 3 (+1); half - 4 adds 0, so the change before is
+  // half - 5's (+3), then half - 6's (+2). gdb stops on the writing
+  // instruction, with the value before the write.
+  const long changes[] = {half - 3, half - 5, half - 6};
+  for (int i = 0; i < 3; ++i) {
+    const std::string& out = t.Output(15 + 2 * i);
+    EXPECT_TRUE(Contains(out, "atchpoint 3: g_sum")) << out;
+    EXPECT_EQ(at(16 + 2 * i), std::make_pair(changes[i], SumBefore(changes[i]))) << out;
+  }
+}
+
 // Output past what was shown appears once the replay went back: the live
 // replay is then a checkpoint's copy, which must echo too (it printed
 // nothing after "one" before).

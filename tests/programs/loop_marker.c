@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   printf("loop_marker: start\n");
   fflush(stdout);
   for (long i = 0; i < iterations; ++i) {
-    g_sum += i & 3;
+    g_sum += i & 3;  // @loop-body
     if (i == iterations / 2) Halfway();
   }
   printf("loop_marker: sum %ld\n", g_sum);
