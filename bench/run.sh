@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
 ensure_packages
-build_rewind rewind rewind_bench_programs mt_spin_flag snap_heap
+build_rewind rewind rewind_bench_programs mt_spin_flag snap_heap loop_marker
 echo
 bench_status=0
 python3 "$REPO_ROOT/bench/bench.py" --build-dir "$BUILD_DIR" \

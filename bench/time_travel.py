@@ -10,6 +10,9 @@
 3. The same reverse session under gdb's `record full` on a workload small
    enough for it (it records ~5-20k instructions/s here), with rewind on the
    same small workload for the ratio.
+4. Reverse execution inside a syscall-free loop, 5 * 10^7 passes into a
+   loop of 10^8 (tests/programs/loop_marker): reverse-stepi, and
+   reverse-continue to a breakpoint and to a watchpoint in the loop body.
 """
 import argparse
 import os
@@ -79,6 +82,47 @@ def record_full_reverse_session(gdb, program, iterations, script_dir):
     return parse_latencies(r.stdout), r.stdout + r.stderr
 
 
+# Run after `finish` out of Halfway, halfway through loop_marker's loop.
+LOOP_SESSION = """
+python import time
+python t = time.time()
+reverse-stepi
+python print("LOOP_RSI1 %.6f" % (time.time() - t))
+python t = time.time()
+reverse-stepi
+python print("LOOP_RSI2 %.6f" % (time.time() - t))
+break loop_marker.c:{line}
+python t = time.time()
+reverse-continue
+python print("LOOP_RC_BREAK %.6f" % (time.time() - t))
+delete
+watch g_sum
+python t = time.time()
+reverse-continue
+python print("LOOP_RC_WATCH %.6f" % (time.time() - t))
+"""
+
+
+def loop_reverse_session(gdb, rewind, work, build_dir, repo_root):
+    program = os.path.join(build_dir, "tests", "programs", "loop_marker")
+    source = os.path.join(repo_root, "tests", "programs", "loop_marker.c")
+    with open(source) as f:
+        line = next(i for i, text in enumerate(f, 1) if "@loop-body" in text)
+    trace = os.path.join(work, "loop")
+    record(rewind, trace, [program, "100000000"])
+    script = os.path.join(work, "loop_session.gdb")
+    with open(script, "w") as f:
+        f.write("set pagination off\nbreak Halfway\ncontinue\nfinish\ndelete\n" +
+                LOOP_SESSION.format(line=line))
+    r = run([gdb, "-nx", "-batch", "-ex", f"target remote | {rewind} replay --stdio {trace}",
+             "-x", script, program])
+    names = ["LOOP_RSI1", "LOOP_RSI2", "LOOP_RC_BREAK", "LOOP_RC_WATCH"]
+    found = [re.search(name + r" ([0-9.]+)", r.stdout) for name in names]
+    if not all(found):
+        return None, r.stdout + r.stderr
+    return [float(m.group(1)) for m in found], ""
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", required=True)
@@ -117,6 +161,16 @@ def main():
         stats = re.search(r"restores: .*", out)
         if stats:
             print(f"  ({stats.group(0)})")
+
+        repo_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        loop, out = loop_reverse_session(gdb, rewind, work, args.build_dir, repo_root)
+        print("\ninside a syscall-free loop, 5*10^7 of 10^8 passes in (loop_marker):")
+        if loop:
+            print(f"  reverse-stepi {loop[0]:.3f} s, the next one {loop[1]:.3f} s; "
+                  f"reverse-continue to a breakpoint {loop[2]:.3f} s, to a watchpoint "
+                  f"{loop[3]:.3f} s")
+        else:
+            print("  failed:\n" + out[-2000:])
 
         if args.no_gdb or not gdb:
             print("\ngdb record full: skipped")
