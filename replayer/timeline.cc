@@ -424,7 +424,7 @@ Expected<std::optional<ReplayStop>> Timeline::ReverseContinueInLoop(
     const Position& upper, const InterruptPoll& interrupted) {
   using Result = std::optional<ReplayStop>;
   if (upper.boundary || upper.syscall_entry || !live_->HasProbes()) return Result();
-  const Checkpoint& cp = checkpoints_.LatestBefore(upper.event);
+  const Checkpoint& cp = NearestBefore(upper.event);
   // The last few passes, then more (a watchpoint whose writes keep its
   // value shows no trap in a pass): each found by probes at native speed
   // however many passes came before, and scanned with the traps armed.
