@@ -87,17 +87,16 @@ bool ReplaySession::PositionProbeFits(uint64_t pc) {
   if (!tracee) return false;
   // The debugger's breakpoints do not count: probes go into re-executions,
   // which have none (CheckPositionProbeSite checks the one armed).
-  for (auto it = focus_mm_->breakpoints.lower_bound(pc);
-       it != focus_mm_->breakpoints.end() && it->first < pc + kMaxPatch; ++it) {
-    if (!debugger_breakpoints_.count(it->first)) return false;
+  for (const auto& [addr, original] : focus_mm_->breakpoints) {
+    if (addr >= pc && addr < pc + kMaxPatch && !debugger_breakpoints_.count(addr)) return false;
   }
   const AddressSpace& mm = *focus_mm_;
   auto without_debugger_breakpoints = [&](uint64_t addr, std::span<uint8_t> bytes) {
     for (uint64_t bp : debugger_breakpoints_) {
-      auto it = mm.breakpoints.find(bp);
-      if (it == mm.breakpoints.end()) continue;
-      for (size_t i = 0; i < it->second.size(); ++i) {
-        if (bp + i >= addr && bp + i - addr < bytes.size()) bytes[bp + i - addr] = it->second[i];
+      const std::vector<uint8_t>* original = mm.breakpoints.OriginalAt(bp);
+      if (!original) continue;
+      for (size_t i = 0; i < original->size(); ++i) {
+        if (bp + i >= addr && bp + i - addr < bytes.size()) bytes[bp + i - addr] = (*original)[i];
       }
     }
   };
