@@ -37,4 +37,15 @@ const Arch* ArchByName(std::string_view name) {
   return nullptr;
 }
 
+std::string_view CpuidMaskName(CpuidMask mask) {
+  return mask == CpuidMask::kBaseline ? "baseline" : "native";
+}
+
+std::optional<CpuidMask> ParseCpuidMask(std::string_view name) {
+  for (CpuidMask mask : {CpuidMask::kNative, CpuidMask::kBaseline}) {
+    if (CpuidMaskName(mask) == name) return mask;
+  }
+  return std::nullopt;
+}
+
 }  // namespace rwd::arch

@@ -45,6 +45,29 @@ struct TrapInsn {
   uint8_t operand_bytes = 8;
 };
 
+// What cpuid tells recorded programs (rewind record --cpuid-mask). Either
+// way rewind hides the features whose instructions it cannot record.
+enum class CpuidMask : uint8_t {
+  kNative = 0,    // the recording CPU's features
+  kBaseline = 1,  // only those every machine of the architecture has
+};
+std::string_view CpuidMaskName(CpuidMask mask);  // "native", "baseline"
+// nullopt for a name CpuidMaskName does not give.
+std::optional<CpuidMask> ParseCpuidMask(std::string_view name);
+
+// The instructions ScanForTrapSites finds besides the ones it always does
+// (those the kernel cannot make fault anywhere: rdrand, rdseed, counter
+// reads).
+struct TrapScanKinds {
+  // x86-64 rdtsc/rdtscp, where the kernel's PR_SET_TSC has no effect
+  // (KernelTrapsTscReads).
+  bool tsc_reads = false;
+  // x86-64 cpuid, where the CPU cannot make it fault yet the program must
+  // see masked values (CpuidMask::kBaseline).
+  bool cpuid = false;
+  bool operator==(const TrapScanKinds&) const = default;
+};
+
 // A code location holding a TrapInsn, found by scanning mapped code.
 struct TrapSite {
   uint64_t addr = 0;
@@ -183,11 +206,10 @@ class Arch {
                              std::span<const uint64_t> values) const = 0;
   // Finds instructions in `code` (mapped at `addr`) that must be patched to
   // trap because the kernel cannot make them fault (rdrand, rdseed, counter
-  // reads). `tsc_reads`: also the counter reads the kernel normally makes
-  // fault (x86-64 rdtsc/rdtscp), for hosts where it cannot (see
-  // KernelTrapsTscReads). Disassembles with Capstone.
+  // reads), and those `kinds` adds: instructions the kernel normally makes
+  // fault, for hosts where it cannot. Disassembles with Capstone.
   virtual std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
-                                                 bool tsc_reads) const = 0;
+                                                 TrapScanKinds kinds) const = 0;
   // The instruction at the start of `code` (mapped at `addr`) in assembler
   // syntax, e.g. "mov eax, dword ptr [rax]"; "(bad)" when it does not
   // decode. Disassembles with Capstone. For crash reports.
@@ -199,6 +221,15 @@ class Arch {
   // `mov nr; syscall; ret`-style stub replacing a vDSO function.
   virtual std::vector<uint8_t> SyscallStub(int nr) const = 0;
   virtual std::span<const VdsoFunction> VdsoFunctions() const = 0;
+
+  // --- CPU features -------------------------------------------------------
+  // The features among `host_features` (the recording machine's, as
+  // /proc/cpuinfo lists them, space-separated) that a program recorded
+  // under `mask` can see and execute: the instruction sets a replay machine
+  // must also have. Leaves out the kernel's own flags (hypervisor,
+  // constant_tsc, ...) and what rewind records instead of executing
+  // (rdrand); under kBaseline, everything past the baseline. Pure.
+  virtual std::string UsableCpuFeatures(std::string_view host_features, CpuidMask mask) const = 0;
 
   // --- syscalls -----------------------------------------------------------
   virtual const SyscallTable& syscalls() const = 0;
@@ -228,9 +259,10 @@ class Arch {
   // --- host operations (only valid on the architecture we run on) ---------
   // Executes `insn` for real in the tracer (rdtsc, cpuid with the leaf in
   // `regs`) and returns the values to record. cpuid results are masked so
-  // that libraries avoid instructions we cannot trap.
-  virtual std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs,
-                                                const TrapInsn& insn) const = 0;
+  // that libraries avoid instructions we cannot trap, and narrowed further
+  // by `cpuid_mask`.
+  virtual std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
+                                                CpuidMask cpuid_mask) const = 0;
   // At a syscall-entry stop of `tid` (whose registers are `regs`): makes the
   // kernel run syscall `nr` instead, or none for -1 (the syscall is skipped
   // and its exit stop follows). x86-64 writes `regs` back with orig_rax

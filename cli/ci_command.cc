@@ -39,21 +39,23 @@ struct CiArgs {
   Keep keep = Keep::kFailure;
   bool chaos = false;
   SyscallBufferFlags syscallbuf;
+  // Portable by default: the artifact is debugged on another machine.
+  std::string cpuid_mask = "baseline";
   std::vector<std::string> command;
 };
 
 // Returns the exit status for a usage error or --help, or nullopt when parsed.
 std::optional<int> ParseCiArgs(const Args& args, CiArgs* out) {
-  CommandLine line(
-      "ci",
-      "[-o DIR] [--keep failure|always|never] [--chaos] [--[no-]syscallbuf] -- COMMAND [ARGS...]",
-      "Records COMMAND (a test runner: make test, ctest, pytest, a script) with\n"
-      "its whole process tree and exits with its status. It fails when it exits\n"
-      "non-zero or when any process it ran crashed (a core-dumping signal), even\n"
-      "if the runner carried on. On failure the trace is packed into one file in\n"
-      "DIR, replayable on another machine ('rewind replay -a FILE', 'rewind\n"
-      "replay --crash FILE'), and a crash report is printed for each crash.\n"
-      "Options end at COMMAND (or at --): the words after it are COMMAND's own.");
+  CommandLine line("ci",
+                   "[-o DIR] [--keep failure|always|never] [--chaos] [--[no-]syscallbuf] "
+                   "[--cpuid-mask baseline|native] -- COMMAND [ARGS...]",
+                   "Records COMMAND (a test runner: make test, ctest, pytest, a script) with\n"
+                   "its whole process tree and exits with its status. It fails when it exits\n"
+                   "non-zero or when any process it ran crashed (a core-dumping signal), even\n"
+                   "if the runner carried on. On failure the trace is packed into one file in\n"
+                   "DIR, replayable on another machine ('rewind replay -a FILE', 'rewind\n"
+                   "replay --crash FILE'), and a crash report is printed for each crash.\n"
+                   "Options end at COMMAND (or at --): the words after it are COMMAND's own.");
   std::string keep = "failure";
   line.app()
       .add_option("-o,--output", out->out_dir, "where artifacts go (./rewind-artifacts)")
@@ -64,6 +66,13 @@ std::optional<int> ParseCiArgs(const Args& args, CiArgs* out) {
       ->check(OneOf({"failure", "always", "never"}));
   line.app().add_flag("--chaos", out->chaos, "randomized scheduling, to make races show up");
   AddSyscallBufferFlags(line.app(), &out->syscallbuf);
+  line.app()
+      .add_option("--cpuid-mask", out->cpuid_mask,
+                  "what cpuid tells the programs: 'baseline' (the default: x86-64-v2,\n"
+                  "no AVX, so that the artifact replays on any x86-64 machine) or\n"
+                  "'native' (this CPU's features)")
+      ->type_name("MASK")
+      ->check(OneOf({"baseline", "native"}));
   line.TakeCommand(&out->command, "the command to run (-- COMMAND [ARGS...])");
   if (std::optional<int> done = line.Parse(args)) return done;
   out->keep = keep == "always" ? Keep::kAlways : keep == "never" ? Keep::kNever : Keep::kFailure;
@@ -164,6 +173,7 @@ int CiCommand(const Args& raw_args) {
   options.trace_dir = trace_dir;
   options.chaos = args.chaos;
   options.syscallbuf_library = ChosenSyscallBufferLibrary(args.syscallbuf, false);
+  options.cpuid_mask = *arch::ParseCpuidMask(args.cpuid_mask);
   options.on_fatal_signal = [&](const recorder::FatalSignalStop& stop) {
     reports.push_back(CaptureCrash(stop));
   };

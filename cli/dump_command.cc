@@ -24,8 +24,11 @@ int DumpCommand(const Args& args) {
     PrintError("trace architecture '" + h.arch + "' is unknown to this rewind");
     return kExitFailure;
   }
-  printf("trace %s\n  format %u, %s, kernel %s\n  cpu %s\n  command:", (*reader)->dir().c_str(),
-         h.format_version, h.arch.c_str(), h.kernel.c_str(), h.cpu_model.c_str());
+  printf(
+      "trace %s\n  format %u, %s, kernel %s\n  cpu %s\n  cpuid mask %s\n  cpu features %s\n"
+      "  command:",
+      (*reader)->dir().c_str(), h.format_version, h.arch.c_str(), h.kernel.c_str(),
+      h.cpu_model.c_str(), h.cpuid_mask.c_str(), h.cpu_features.c_str());
   for (const std::string& a : h.argv) printf(" %s", a.c_str());
   printf("\n  cwd %s\n  events %llu\n", h.cwd.c_str(),
          static_cast<unsigned long long>((*reader)->event_count()));

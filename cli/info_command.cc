@@ -38,6 +38,7 @@ int InfoCommand(const Args& args) {
   printf("command   ");
   for (const std::string& a : h.argv) printf(" %s", a.c_str());
   printf("\nformat     %u, %s\n", h.format_version, h.arch.c_str());
+  printf("cpuid      %s\n", h.cpuid_mask.c_str());
   printf("events     %llu%s\n", static_cast<unsigned long long>((*reader)->event_count()),
          (*reader)->complete() ? "" : (" (" + (*reader)->incompleteness() + ")").c_str());
   auto snapshots = trace::ListSnapshots((*reader)->dir());

@@ -19,7 +19,8 @@ void PrintError(const std::string& message) { fprintf(stderr, "rewind: %s\n", me
 
 int RecordCommand(const Args& args) {
   CommandLine line("record",
-                   "[-o TRACE_DIR] [--chaos] [--snapshot-interval SECONDS] PROG [ARGS...]",
+                   "[-o TRACE_DIR] [--chaos] [--cpuid-mask native|baseline] "
+                   "[--snapshot-interval SECONDS] PROG [ARGS...]",
                    "Runs PROG with its own stdin/stdout/stderr and records every\n"
                    "nondeterministic input into a trace. Exits with PROG's status (126 or\n"
                    "127, as a shell, when PROG cannot be run). Options end at PROG: the\n"
@@ -37,6 +38,14 @@ int RecordCommand(const Args& args) {
   line.app().add_flag("--chaos", chaos,
                       "randomized scheduling (time slices, thread order), so that\n"
                       "races which need an unlucky interleaving show up");
+  std::string cpuid_mask = "native";
+  line.app()
+      .add_option("--cpuid-mask", cpuid_mask,
+                  "what cpuid tells the program: 'native' (this CPU's features,\n"
+                  "the default) or 'baseline' (x86-64-v2: no AVX, so that the\n"
+                  "trace replays on any x86-64 machine)")
+      ->type_name("MASK")
+      ->check(OneOf({"native", "baseline"}));
   AddSyscallBufferFlags(line.app(), &syscallbuf);
   line.app().add_flag("-v,--verbose", verbose,
                       "say where the syscall buffer is not used, and what snapshots cost");
@@ -55,6 +64,7 @@ int RecordCommand(const Args& args) {
   if (int status = RefuseUnrunnableProgram(options.argv[0])) return status;
 
   options.chaos = chaos;
+  options.cpuid_mask = *arch::ParseCpuidMask(cpuid_mask);
   options.snapshot_interval =
       std::chrono::milliseconds(static_cast<int64_t>(std::stod(snapshot_interval) * 1000 + 0.5));
   options.syscallbuf_library = ChosenSyscallBufferLibrary(syscallbuf, verbose);

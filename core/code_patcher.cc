@@ -40,11 +40,11 @@ std::vector<CodePatcher::SavedPatch> CodePatcher::Saved() const {
 }
 
 CodePatcher CodePatcher::FromSaved(const std::vector<SavedPatch>& patches, uint64_t syscall_insn,
-                                   bool patch_tsc_reads) {
+                                   arch::TrapScanKinds kinds) {
   CodePatcher p;
   for (const SavedPatch& s : patches) p.patches_[s.addr] = Patch{s.original, s.trap};
   p.syscall_insn_ = syscall_insn;
-  p.patch_tsc_reads_ = patch_tsc_reads;
+  p.kinds_ = kinds;
   return p;
 }
 
@@ -85,10 +85,11 @@ Expected<std::vector<uint64_t>> CodePatcher::PatchTrapSites(Tracee& tracee, uint
   std::vector<uint8_t> code(end - start);
   ASSIGN_OR_RETURN(size_t readable, tracee.ReadMemoryPartial(start, code));
   code.resize(readable);
-  uint64_t key = XXH3_64bits(code.data(), code.size()) ^ (patch_tsc_reads_ ? 1 : 0);
+  uint64_t key =
+      XXH3_64bits(code.data(), code.size()) ^ (kinds_.tsc_reads ? 1 : 0) ^ (kinds_.cpuid ? 2 : 0);
   std::vector<uint64_t>* offsets = CachedScan(key);
   if (offsets->empty()) {
-    for (const arch::TrapSite& site : arch.ScanForTrapSites(code, 0, patch_tsc_reads_)) {
+    for (const arch::TrapSite& site : arch.ScanForTrapSites(code, 0, kinds_)) {
       offsets->push_back(site.addr);
     }
     // A sentinel past the end marks "scanned, nothing found" as non-empty.

@@ -3,7 +3,8 @@
 //  - vDSO time functions become real syscalls (`mov nr; syscall; ret`), so
 //    their results are recorded like any syscall;
 //  - instructions the kernel cannot make fault (rdrand, rdseed, counter
-//    reads) get a breakpoint instruction; the tracer emulates them.
+//    reads, and where the host needs it rdtsc and cpuid) get a breakpoint
+//    instruction; the tracer emulates them.
 // It remembers the original bytes so debugger reads show unpatched memory.
 // One CodePatcher per address space; reset it on exec.
 #pragma once
@@ -26,7 +27,7 @@ class CodePatcher {
   // that injected syscalls can use.
   Expected<uint64_t> PatchVdso(Tracee& tracee);
   // Scans [start, end) of the tracee's code and patches trap sites, among
-  // them rdtsc-like counter reads when the current image asked for it.
+  // them those of the kinds the current image asked for (Reset).
   // Returns the patched addresses.
   Expected<std::vector<uint64_t>> PatchTrapSites(Tracee& tracee, uint64_t start, uint64_t end);
 
@@ -35,13 +36,16 @@ class CodePatcher {
   // Replaces patched bytes inside [addr, addr+bytes.size()) by the originals.
   void Unpatch(uint64_t addr, std::span<uint8_t> bytes) const;
   uint64_t syscall_insn() const { return syscall_insn_; }
-  // Forgets every patch (a new image after exec). `patch_tsc_reads`: the
-  // image's rdtsc/rdtscp are patched too (see Arch::KernelTrapsTscReads).
-  void Reset(bool patch_tsc_reads) {
+  // Forgets every patch (a new image after exec). `kinds`: what the image's
+  // trap sites include besides those patched always (Arch::ScanForTrapSites).
+  void Reset(arch::TrapScanKinds kinds) {
     *this = CodePatcher();
-    patch_tsc_reads_ = patch_tsc_reads;
+    kinds_ = kinds;
   }
-  bool patch_tsc_reads() const { return patch_tsc_reads_; }
+  // Changes what later PatchTrapSites calls patch; earlier patches stay.
+  void SetKinds(arch::TrapScanKinds kinds) { kinds_ = kinds; }
+  const arch::TrapScanKinds& kinds() const { return kinds_; }
+  bool patch_tsc_reads() const { return kinds_.tsc_reads; }
 
   // The patches, for a snapshot of the process (trace/snapshot.h), and a
   // patcher for a process whose memory already holds them.
@@ -52,7 +56,7 @@ class CodePatcher {
   };
   std::vector<SavedPatch> Saved() const;
   static CodePatcher FromSaved(const std::vector<SavedPatch>& patches, uint64_t syscall_insn,
-                               bool patch_tsc_reads);
+                               arch::TrapScanKinds kinds);
 
  private:
   struct Patch {
@@ -64,7 +68,15 @@ class CodePatcher {
 
   std::map<uint64_t, Patch> patches_;
   uint64_t syscall_insn_ = 0;
-  bool patch_tsc_reads_ = false;
+  arch::TrapScanKinds kinds_;
 };
+
+// Whether an image's cpuid instructions are patched to trap: where the
+// program must see masked values (kBaseline) and the CPU cannot make cpuid
+// fault. Record and replay decide alike, from the trace's mask and the exec
+// event's cpuid_faulting.
+inline bool PatchesCpuid(arch::CpuidMask mask, bool cpuid_faulting) {
+  return mask == arch::CpuidMask::kBaseline && !cpuid_faulting;
+}
 
 }  // namespace rwd

@@ -73,7 +73,7 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
     spawn.seccomp_filter = UntracedIpFilter(arch::HostArch().AuditArch(), RWD_SB_UNTRACED_IP);
     ptrace_options |= PTRACE_O_TRACESECCOMP;
   }
-  trace::TraceHeader header = BuildHeader(exe, options.argv, spawn.envp, cpu);
+  trace::TraceHeader header = BuildHeader(exe, options.argv, spawn.envp, cpu, options.cpuid_mask);
   ASSIGN_OR_RETURN(auto writer, trace::TraceWriter::Create(options.trace_dir, header));
   spawn.cwd = header.cwd;
   spawn.cpu = cpu;
@@ -108,6 +108,7 @@ RecordSession::RecordSession(Process process, Tracee tracee,
       slice_(kTimeSlice),
       on_fatal_signal_(options.on_fatal_signal) {
   if (options.chaos) chaos_.emplace();
+  cpuid_mask_ = options.cpuid_mask;
   root_pid_ = tracee.tid();
   for (int fd : {1, 2}) {
     struct stat st;

@@ -62,6 +62,9 @@ struct RecordOptions {
   std::function<void(const std::string&)> on_verbose;
   // Persistent snapshots every this much recording time; 0: none.
   std::chrono::milliseconds snapshot_interval{0};
+  // What cpuid tells the programs. kBaseline on a CPU without cpuid
+  // faulting patches every cpuid instruction, as rdrand's.
+  arch::CpuidMask cpuid_mask = arch::CpuidMask::kNative;
 };
 
 class RecordSession {
@@ -260,6 +263,7 @@ class RecordSession {
   std::function<void(const std::string&)> on_note_;
   std::set<std::string> noted_;
   std::optional<ChaosPolicy> chaos_;
+  arch::CpuidMask cpuid_mask_ = arch::CpuidMask::kNative;
   // Length of the current thread's time slice.
   std::chrono::steady_clock::duration slice_;
   FatalSignalHook on_fatal_signal_;

@@ -77,7 +77,7 @@ Expected<bool> RecordSession::EmulateTrapInsn(RecordTask& task, int signo, arch:
   trace::InsnTrapEvent event;
   event.kind = insn.kind;
   event.pc = pc;
-  event.values = arch.ExecuteTrapInsn(regs, insn);
+  event.values = arch.ExecuteTrapInsn(regs, insn, cpuid_mask_);
   arch.ApplyTrapInsn(regs, insn, event.values);
   RETURN_IF_ERROR(task.tracee.SetRegisters(regs));
   RETURN_IF_ERROR(Append(task, std::move(event)));

@@ -105,7 +105,8 @@ void RecordSession::MaybeSnapshot(RecordTask& task) {
     snap.patches.push_back(std::move(sp));
   }
   snap.vdso_syscall_insn = process.patcher.syscall_insn();
-  snap.patch_tsc_reads = process.patcher.patch_tsc_reads();
+  snap.patch_tsc_reads = process.patcher.kinds().tsc_reads;
+  snap.patch_cpuid = process.patcher.kinds().cpuid;
   for (const auto& [signo, bytes] : process.sigactions) snap.sigactions.push_back({signo, bytes});
   request.leader = &task.tracee;
   request.syscall_insn = process.patcher.syscall_insn();

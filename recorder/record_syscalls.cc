@@ -385,7 +385,8 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
   CodePatcher& patcher = ProcessOf(task).patcher;
   // Where the kernel's PR_SET_TSC has no effect (some hypervisors), rdtsc
   // is patched like rdrand; the exec event tells replay to do the same.
-  patcher.Reset(!arch.KernelTrapsTscReads());
+  // cpuid joins them below when it must be masked but cannot fault.
+  patcher.Reset({.tsc_reads = !arch.KernelTrapsTscReads()});
   ProcessOf(task).probe_sites.clear();
   NoteUnbuffered(task.tgid);
   task.syscallbuf = 0;
@@ -408,6 +409,8 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
     ASSIGN_OR_RETURN(int64_t r, InjectSyscall(task.tracee, syscall_insn, (*call)[0], args));
     exec.cpuid_faulting = r == 0;
   }
+  patcher.SetKinds({.tsc_reads = patcher.kinds().tsc_reads,
+                    .cpuid = PatchesCpuid(cpuid_mask_, exec.cpuid_faulting)});
   ASSIGN_OR_RETURN(std::vector<uint8_t> auxv, ReadAuxvBytes(task.tid()));
   if (auto at_random = AuxvValue(auxv, AT_RANDOM)) {
     exec.at_random_addr = *at_random;

@@ -54,7 +54,8 @@ struct SnapshotThreadSource {
 
 struct SnapshotRequest {
   // Filled by the caller: event, name, pid, current_tid, exec_path,
-  // patches, vdso_syscall_insn, patch_tsc_reads, sigactions.
+  // patches, vdso_syscall_insn, patch_tsc_reads, patch_cpuid,
+  // sigactions.
   trace::Snapshot snapshot;
   Tracee* leader = nullptr;                   // at a syscall or ptrace-event stop
   uint64_t syscall_insn = 0;                  // for the injected fork

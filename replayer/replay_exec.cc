@@ -91,7 +91,10 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
   }
   RETURN_IF_ERROR(tracee().ReopenMemory());
   RETURN_IF_ERROR(ExecStaging::Fixup(tracee(), staged.plan));
-  patcher().Reset(ev.tsc_reads_patched);
+  const arch::CpuidMask mask =
+      arch::ParseCpuidMask(reader_->header().cpuid_mask).value_or(arch::CpuidMask::kNative);
+  patcher().Reset(
+      {.tsc_reads = ev.tsc_reads_patched, .cpuid = PatchesCpuid(mask, ev.cpuid_faulting)});
   ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher().PatchVdso(tracee()));
   if (ev.cpuid_faulting) {
     auto call = arch().CpuidFaultingSyscall();

@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "core/clock.h"
+#include "core/host_cpu.h"
 #include "core/remote_syscall.h"
 #include "core/stack_hash.h"
 #include "core/thread_fork.h"
@@ -44,6 +45,12 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Open(const ReplayOptions
                                                "; this machine is " +
                                                std::string(arch::HostArch().name()));
   }
+  std::optional<arch::CpuidMask> mask = arch::ParseCpuidMask(h.cpuid_mask);
+  if (!mask) {
+    return Status(ErrorCode::kUnsupported, "the trace was recorded with --cpuid-mask " +
+                                               h.cpuid_mask + ", which this rewind does not know");
+  }
+  RETURN_IF_ERROR(CheckCpuFeatures(*arch, h.cpu_features, *mask, HostCpuFeatures(*arch)));
   auto cpu = PinToCpu(h.pinned_cpu);
   if (!cpu.ok()) cpu = PinToCpu(-1);
   if (!cpu.ok()) return cpu.status();

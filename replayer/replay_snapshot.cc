@@ -251,7 +251,8 @@ Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::Snapsho
     }
     patches.push_back({p.addr, p.original, trap});
   }
-  task.mm->patcher = CodePatcher::FromSaved(patches, insn, snap.patch_tsc_reads);
+  task.mm->patcher = CodePatcher::FromSaved(
+      patches, insn, {.tsc_reads = snap.patch_tsc_reads, .cpuid = snap.patch_cpuid});
   task.mm->exec_path = snap.exec_path;
   task.mm->mapped_files = std::move(mapped_files);
   task.tid = thread.tid;

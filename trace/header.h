@@ -19,7 +19,9 @@ struct TraceHeader {
   uint32_t format_version = kFormatVersion;
   std::string arch;          // arch::Arch::name()
   std::string cpu_model;     // /proc/cpuinfo model name
-  std::string cpu_features;  // flags the replay machine must also have
+  // The instruction sets (/proc/cpuinfo names) the program could see and
+  // use: the replay machine must have them too.
+  std::string cpu_features;
   std::string kernel;        // uname -r
   std::string exe_path;      // absolute path of the program
   std::vector<std::string> argv;
@@ -27,6 +29,10 @@ struct TraceHeader {
   std::string cwd;
   int32_t pinned_cpu = -1;     // CPU the tracee ran on
   uint64_t start_time_ns = 0;  // CLOCK_REALTIME when recording began
+  // What cpuid told the program: arch::CpuidMaskName, "native" or
+  // "baseline". Added to format 6 as an optional last field: traces
+  // without it were recorded native.
+  std::string cpuid_mask = "native";
   bool operator==(const TraceHeader&) const = default;
 };
 

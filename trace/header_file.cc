@@ -28,6 +28,7 @@ void EncodeBody(const TraceHeader& h, ByteWriter* out) {
   out->PutString(h.cwd);
   out->PutSvarint(h.pinned_cpu);
   out->PutUvarint(h.start_time_ns);
+  out->PutString(h.cpuid_mask);
 }
 
 Status DecodeBody(ByteReader* in, TraceHeader* h) {
@@ -41,6 +42,7 @@ Status DecodeBody(ByteReader* in, TraceHeader* h) {
   RETURN_IF_ERROR(in->ReadString(&h->cwd));
   RETURN_IF_ERROR(in->ReadSvarint32(&h->pinned_cpu));
   RETURN_IF_ERROR(in->ReadUvarint(&h->start_time_ns));
+  if (!in->AtEnd()) RETURN_IF_ERROR(in->ReadString(&h->cpuid_mask));
   if (!in->AtEnd()) {
     return Status(ErrorCode::kCorrupt,
                   std::to_string(in->remaining()) +

@@ -107,6 +107,9 @@ struct Snapshot {
   uint64_t vdso_syscall_insn = 0;
   bool patch_tsc_reads = false;
   std::vector<SnapshotSigaction> sigactions;
+  // cpuid is patched too (--cpuid-mask baseline on a CPU without cpuid
+  // faulting): libraries mapped later get their cpuid sites patched.
+  bool patch_cpuid = false;
   // Stored in this snapshot's file (page count); the file holds their bytes.
   uint32_t stored_pages = 0;
   // The program's stop for this snapshot, and the fork within it.

@@ -106,6 +106,7 @@ void PutDescription(ByteWriter& w, const Snapshot& s) {
     w.PutSvarint(a.signo);
     w.PutBytes(a.bytes);
   }
+  w.PutBool(s.patch_cpuid);
 }
 
 Status ReadRegsets(ByteReader& r, std::vector<SnapshotRegset>* sets) {
@@ -201,6 +202,8 @@ Status ReadDescription(ByteReader& r, Snapshot* s) {
     RETURN_IF_ERROR(r.ReadSvarint32(&a.signo));
     RETURN_IF_ERROR(r.ReadBytes(&a.bytes));
   }
+  // Added after format 1 was in use: absent in older snapshots.
+  if (!r.AtEnd()) RETURN_IF_ERROR(r.ReadBool(&s->patch_cpuid));
   if (!r.AtEnd()) return Corrupt("its description has bytes after its end");
   return Status::Ok();
 }

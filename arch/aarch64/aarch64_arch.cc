@@ -200,7 +200,7 @@ void AArch64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
 }
 
 std::vector<TrapSite> AArch64Arch::ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
-                                                 bool tsc_reads) const {
+                                                    TrapScanKinds) const {
   return ScanAArch64TrapSites(code, addr);
 }
 

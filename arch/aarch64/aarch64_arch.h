@@ -112,13 +112,19 @@ class AArch64Arch final : public Arch {
   // scan cannot lose synchronization; data words in code that happen to
   // encode a counter read are patched too, as any disassembler would see them.
   std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
-                                         bool tsc_reads) const override;
+                                         TrapScanKinds kinds) const override;
   std::string DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const override;
   std::vector<DecodedInsn> Disassemble(std::span<const uint8_t> code, uint64_t addr,
                                        size_t max_count) const override;
   // movz x8, #nr; svc #0; ret
   std::vector<uint8_t> SyscallStub(int nr) const override;
   std::span<const VdsoFunction> VdsoFunctions() const override;
+
+  // No cpuid to narrow: a program reads the features from the kernel
+  // (AT_HWCAP), so all of them may be used.
+  std::string UsableCpuFeatures(std::string_view host_features, CpuidMask) const override {
+    return std::string(host_features);
+  }
 
   const SyscallTable& syscalls() const override { return syscalls_; }
 
@@ -135,7 +141,8 @@ class AArch64Arch final : public Arch {
 
   // kCounterRead reads CNTVCT_EL0 in the tracer (whatever counter the
   // program read: the physical one may not be readable from EL0).
-  std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn) const override;
+  std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
+                                        CpuidMask) const override;
   Status SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
   // Data watchpoints only (NT_ARM_HW_WATCH, slot i = watches[i]); an
   // execute request is refused. A watch must fit in one aligned 8-byte

@@ -84,8 +84,8 @@ uint64_t RandomWord() {
 
 }  // namespace
 
-std::vector<uint64_t> AArch64Arch::ExecuteTrapInsn(const Registers& regs,
-                                                   const TrapInsn& insn) const {
+std::vector<uint64_t> AArch64Arch::ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
+                                                   CpuidMask) const {
 #if defined(__aarch64__)
   switch (insn.kind) {
     case TrapInsnKind::kCounterRead: {

@@ -321,8 +321,8 @@ void X86_64Arch::ApplyTrapInsn(Registers& r, const TrapInsn& insn,
 }
 
 std::vector<TrapSite> X86_64Arch::ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
-                                                bool tsc_reads) const {
-  return ScanX86_64TrapSites(code, addr, tsc_reads);
+                                                   TrapScanKinds kinds) const {
+  return ScanX86_64TrapSites(code, addr, kinds);
 }
 
 // mov eax, nr; syscall; ret. The 32-bit mov zero-extends into rax.

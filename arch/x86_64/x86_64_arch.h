@@ -96,12 +96,15 @@ class X86_64Arch final : public Arch {
   // Linear sweep from the start of `code`: data embedded in code can hide a
   // real instruction or fake one, exactly as for any linear disassembler.
   std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
-                                         bool tsc_reads) const override;
+                                         TrapScanKinds kinds) const override;
   std::string DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const override;
   std::vector<DecodedInsn> Disassemble(std::span<const uint8_t> code, uint64_t addr,
                                        size_t max_count) const override;
   std::vector<uint8_t> SyscallStub(int nr) const override;
   std::span<const VdsoFunction> VdsoFunctions() const override;
+
+  // x86_64_cpu_features.cc.
+  std::string UsableCpuFeatures(std::string_view host_features, CpuidMask mask) const override;
 
   const SyscallTable& syscalls() const override { return syscalls_; }
 
@@ -117,7 +120,8 @@ class X86_64Arch final : public Arch {
   // iov_len to the exact size of its (standard-format) xsave area.
   size_t FpRegsetSize() const override { return fp_regset_size_; }
 
-  std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn) const override;
+  std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
+                                        CpuidMask cpuid_mask) const override;
   Status SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
   Status SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
   // Data breakpoints are traps: DR6 reports them after the access.

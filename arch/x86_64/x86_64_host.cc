@@ -17,6 +17,7 @@
 
 #include "arch/x86_64/syscall_numbers.h"
 #include "arch/x86_64/x86_64_arch.h"
+#include "arch/x86_64/x86_64_cpu_features.h"
 #include "arch/x86_64/x86_64_tracer_modes.h"
 #include "base/check.h"
 #include "base/hex.h"
@@ -112,21 +113,6 @@ uint64_t RandomWord() {
   return value;
 }
 
-// The recorded cpuid values: the one place they are shaped. Hides the
-// features whose instructions the kernel cannot make fault (rdrand, rdseed,
-// rdpid), and hardware transactional memory, whose aborts depend on timing,
-// so libraries fall back to code we record. (A user-chosen baseline CPU
-// would narrow the values here too.)
-void MaskRecordedCpuid(uint32_t leaf, uint32_t subleaf, CpuidResult& r) {
-  if (leaf == 1) {
-    r.ecx &= ~(1u << 30);  // RDRAND
-  } else if (leaf == 7 && subleaf == 0) {
-    r.ebx &= ~(1u << 18);  // RDSEED
-    r.ebx &= ~(1u << 11);  // RTM
-    r.ebx &= ~(1u << 4);   // HLE
-    r.ecx &= ~(1u << 22);  // RDPID reads the CPU number from TSC_AUX
-  }
-}
 #endif
 
 }  // namespace
@@ -135,8 +121,8 @@ X86_64Arch::X86_64Arch()
     : syscalls_(X86_64SyscallRows(), X86_64UnsupportedSyscallNames()),
       fp_regset_size_(HostXsaveSize()) {}
 
-std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs,
-                                                  const TrapInsn& insn) const {
+std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
+                                                  CpuidMask cpuid_mask) const {
 #if defined(__x86_64__)
   switch (insn.kind) {
     // The tracer runs with its tracees' modes: these lift them for the one
@@ -152,7 +138,7 @@ std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs,
       auto leaf = static_cast<uint32_t>(regs.Word(kX86Rax));
       auto subleaf = static_cast<uint32_t>(regs.Word(kX86Rcx));
       CpuidResult r = TracerCpuid(leaf, subleaf);
-      MaskRecordedCpuid(leaf, subleaf, r);
+      ShapeRecordedCpuid(leaf, subleaf, cpuid_mask, r);
       return {r.eax, r.ebx, r.ecx, r.edx};
     }
     case TrapInsnKind::kRdrand:

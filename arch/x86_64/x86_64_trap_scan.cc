@@ -32,29 +32,33 @@ constexpr size_t kFirstWindow = 64;
 
 // Byte offsets of 0f c7 followed by a ModRM with mod=11 and reg 6 or 7
 // (0xf0-0xff): every rdrand/rdseed encoding contains one, 0-14 bytes after
-// its start (prefixes and REX). With `tsc_reads`, also of rdtsc (0f 31) and
-// rdtscp (0f 01 f9), which the decoder accepts only without prefixes.
-std::vector<size_t> Candidates(std::span<const uint8_t> code, bool tsc_reads) {
+// its start (prefixes and REX). With `kinds.tsc_reads`, also of rdtsc (0f 31)
+// and rdtscp (0f 01 f9), and with `kinds.cpuid` of cpuid (0f a2), which the
+// decoder accepts only without prefixes.
+std::vector<size_t> Candidates(std::span<const uint8_t> code, TrapScanKinds kinds) {
   std::vector<size_t> found;
   for (size_t i = 0; i + 1 < code.size(); ++i) {
     if (code[i] != 0x0f) continue;
     const uint8_t b1 = code[i + 1];
     const bool random = b1 == 0xc7 && i + 2 < code.size() && code[i + 2] >= 0xf0;
-    const bool tsc = tsc_reads && (b1 == 0x31 || (b1 == 0x01 && i + 2 < code.size() &&
-                                                  code[i + 2] == 0xf9));
-    if (random || tsc) found.push_back(i);
+    const bool tsc = kinds.tsc_reads &&
+                     (b1 == 0x31 || (b1 == 0x01 && i + 2 < code.size() && code[i + 2] == 0xf9));
+    const bool cpuid = kinds.cpuid && b1 == 0xa2;
+    if (random || tsc || cpuid) found.push_back(i);
   }
   return found;
 }
 
-bool Wanted(TrapInsnKind kind, bool tsc_reads) {
+bool Wanted(TrapInsnKind kind, TrapScanKinds kinds) {
   switch (kind) {
     case TrapInsnKind::kRdrand:
     case TrapInsnKind::kRdseed:
       return true;
     case TrapInsnKind::kRdtsc:
     case TrapInsnKind::kRdtscp:
-      return tsc_reads;
+      return kinds.tsc_reads;
+    case TrapInsnKind::kCpuid:
+      return kinds.cpuid;
     default:
       return false;
   }
@@ -130,9 +134,9 @@ size_t Resynchronize(Sweeper& sweeper, size_t known, size_t target) {
 }  // namespace
 
 std::vector<TrapSite> ScanX86_64TrapSites(std::span<const uint8_t> code, uint64_t addr,
-                                          bool tsc_reads) {
+                                          TrapScanKinds kinds) {
   std::vector<TrapSite> sites;
-  const std::vector<size_t> candidates = Candidates(code, tsc_reads);
+  const std::vector<size_t> candidates = Candidates(code, kinds);
   if (candidates.empty()) return sites;
 
   Sweeper sweeper(code);
@@ -145,13 +149,13 @@ std::vector<TrapSite> ScanX86_64TrapSites(std::span<const uint8_t> code, uint64_
       const Sweeper::Step step = sweeper.At(pos);
       // Our decoder, not Capstone's instruction id, names the instruction:
       // it is the one replay applies, and it follows the CPU on odd prefix
-      // combinations. Capstone supplies the instruction boundaries. cpuid
-      // is left out (the kernel makes it fault, or nothing can), and so are
-      // rdtsc/rdtscp unless asked for.
+      // combinations. Capstone supplies the instruction boundaries.
+      // rdtsc/rdtscp and cpuid are left out unless asked for (the kernel
+      // makes them fault where the CPU can).
       if (step.decoded) {
         const size_t length = step.next - pos;
         const TrapInsn insn = X86_64Arch::Instance().DecodeTrapInsn(code.subspan(pos, length));
-        if (Wanted(insn.kind, tsc_reads) && insn.length == length) {
+        if (Wanted(insn.kind, kinds) && insn.length == length) {
           sites.push_back({addr + pos, insn});
         }
       }

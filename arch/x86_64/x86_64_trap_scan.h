@@ -1,7 +1,9 @@
 // ScanX86_64TrapSites: finds rdrand and rdseed in x86-64 code, the
 // instructions the kernel cannot make fault and that the recorder must patch,
-// and with `tsc_reads` also rdtsc and rdtscp (for hosts whose hypervisor
-// ignores the kernel's PR_SET_TSC, so that they do not fault either).
+// with `kinds.tsc_reads` also rdtsc and rdtscp (for hosts whose hypervisor
+// ignores the kernel's PR_SET_TSC, so that they do not fault either), and
+// with `kinds.cpuid` cpuid (for CPUs without cpuid faulting, when the
+// program must see masked values).
 //
 // The result equals what a linear sweep (Capstone, one byte skipped over
 // anything undecodable) from the first byte of `code` finds, but only the
@@ -20,6 +22,6 @@
 namespace rwd::arch {
 
 std::vector<TrapSite> ScanX86_64TrapSites(std::span<const uint8_t> code, uint64_t addr,
-                                          bool tsc_reads);
+                                          TrapScanKinds kinds);
 
 }  // namespace rwd::arch

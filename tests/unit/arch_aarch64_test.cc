@@ -214,7 +214,7 @@ TEST(AArch64Arch, ApplyRandomClearsNzcv) {
 TEST(AArch64Arch, ScanFindsCounterAndRandomReads) {
   const Bytes code = Le({kNop, 0xd53be041, kNop, kMrsCntfrqX0, 0xd53b2402, 0xd53b9d00, kNop,
                          0xd53be0c7});
-  const std::vector<TrapSite> sites = A64().ScanForTrapSites(code, 0x400000, false);
+  const std::vector<TrapSite> sites = A64().ScanForTrapSites(code, 0x400000, {});
   std::vector<std::pair<uint64_t, TrapInsnKind>> got;
   for (const TrapSite& s : sites) got.push_back({s.addr, s.insn.kind});
   const std::vector<std::pair<uint64_t, TrapInsnKind>> want = {
@@ -231,12 +231,12 @@ TEST(AArch64Arch, ScanOnlyLooksAtAlignedWords) {
   // The counter read's bytes start 2 bytes in: not an instruction.
   Bytes code = Le({kNop, 0xd53be041, kNop});
   const Bytes shifted(code.begin() + 2, code.end());
-  EXPECT_TRUE(A64().ScanForTrapSites(shifted, 0x1000, false).empty());
+  EXPECT_TRUE(A64().ScanForTrapSites(shifted, 0x1000, {}).empty());
   // Code whose first byte sits at an unaligned address: words at aligned
   // addresses are found.
-  EXPECT_EQ(A64().ScanForTrapSites(shifted, 0x1002, false).size(), 1u);
-  EXPECT_EQ(A64().ScanForTrapSites(shifted, 0x1002, false)[0].addr, 0x1004u);
-  EXPECT_TRUE(A64().ScanForTrapSites({}, 0, false).empty());
+  EXPECT_EQ(A64().ScanForTrapSites(shifted, 0x1002, {}).size(), 1u);
+  EXPECT_EQ(A64().ScanForTrapSites(shifted, 0x1002, {})[0].addr, 0x1004u);
+  EXPECT_TRUE(A64().ScanForTrapSites({}, 0, {}).empty());
 }
 
 TEST(AArch64Arch, VdsoFunctionsMapToSyscalls) {

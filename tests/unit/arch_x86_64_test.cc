@@ -318,7 +318,7 @@ class CodeBuilder {
 // The definition ScanForTrapSites must agree with: a linear sweep with
 // Capstone from the first byte, every instruction checked.
 std::vector<TrapSite> FullSweep(std::span<const uint8_t> code, uint64_t addr,
-                                bool tsc_reads = false) {
+                                TrapScanKinds kinds = {}) {
   std::vector<TrapSite> sites;
   csh handle;
   if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) return sites;
@@ -334,11 +334,14 @@ std::vector<TrapSite> FullSweep(std::span<const uint8_t> code, uint64_t addr,
     const TrapInsn trap = X86().DecodeTrapInsn({insn->bytes, insn->size});
     const bool random = trap.kind == TrapInsnKind::kRdrand || trap.kind == TrapInsnKind::kRdseed;
     const bool tsc = trap.kind == TrapInsnKind::kRdtsc || trap.kind == TrapInsnKind::kRdtscp;
-    if ((random || (tsc && tsc_reads)) && trap.length == insn->size) {
+    const bool cpuid = trap.kind == TrapInsnKind::kCpuid;
+    if ((random || (tsc && kinds.tsc_reads) || (cpuid && kinds.cpuid)) &&
+        trap.length == insn->size) {
       // Capstone agrees. (Not conversely: Capstone 4 also calls f2-prefixed
       // forms rdrand, which the CPU rejects with #UD.)
       EXPECT_TRUE(insn->id == X86_INS_RDRAND || insn->id == X86_INS_RDSEED ||
-                  insn->id == X86_INS_RDTSC || insn->id == X86_INS_RDTSCP)
+                  insn->id == X86_INS_RDTSC || insn->id == X86_INS_RDTSCP ||
+                  insn->id == X86_INS_CPUID)
           << insn->mnemonic << " " << insn->op_str << " at 0x" << std::hex << insn->address;
       sites.push_back({insn->address, trap});
     }
@@ -371,7 +374,7 @@ TEST(X86_64Arch, ScanFindsRandomInsnsOnInstructionBoundaries) {
   b.Add({0x0f, 0x31});                                              // rdtsc: not asked for
   b.Add({0xc3});                                                    // ret
 
-  const std::vector<TrapSite> sites = X86().ScanForTrapSites(b.code(), kBase, false);
+  const std::vector<TrapSite> sites = X86().ScanForTrapSites(b.code(), kBase, {});
   ASSERT_EQ(sites.size(), 3u);
   EXPECT_EQ(sites[0].addr, kBase + rdrand_eax);
   EXPECT_EQ(sites[0].insn.kind, TrapInsnKind::kRdrand);
@@ -389,13 +392,13 @@ TEST(X86_64Arch, ScanFindsRandomInsnsOnInstructionBoundaries) {
 }
 
 TEST(X86_64Arch, ScanOfCodeWithoutCandidatesIsEmpty) {
-  EXPECT_TRUE(X86().ScanForTrapSites({}, 0, true).empty());
+  EXPECT_TRUE(X86().ScanForTrapSites({}, 0, {.tsc_reads = true, .cpuid = true}).empty());
   const Bytes code = {0x55, 0x48, 0x89, 0xe5, 0x0f, 0x31, 0x0f, 0xa2, 0x5d, 0xc3};
-  EXPECT_TRUE(X86().ScanForTrapSites(code, 0x1000, false).empty());
+  EXPECT_TRUE(X86().ScanForTrapSites(code, 0x1000, {}).empty());
 }
 
 // Hosts whose hypervisor ignores PR_SET_TSC: rdtsc and rdtscp become sites,
-// on instruction boundaries only; cpuid never does.
+// on instruction boundaries only; cpuid only when asked for too.
 TEST(X86_64Arch, ScanFindsTscReadsWhenAsked) {
   constexpr uint64_t kBase = 0x400000;
   CodeBuilder b;
@@ -407,7 +410,7 @@ TEST(X86_64Arch, ScanFindsTscReadsWhenAsked) {
   const size_t rdrand = b.Add({0x0f, 0xc7, 0xf2});       // rdrand %edx
   b.Add({0xc3});                                         // ret
 
-  const std::vector<TrapSite> sites = X86().ScanForTrapSites(b.code(), kBase, true);
+  const std::vector<TrapSite> sites = X86().ScanForTrapSites(b.code(), kBase, {.tsc_reads = true});
   ASSERT_EQ(sites.size(), 3u);
   EXPECT_EQ(sites[0].addr, kBase + rdtsc);
   EXPECT_EQ(sites[0].insn.kind, TrapInsnKind::kRdtsc);
@@ -417,7 +420,29 @@ TEST(X86_64Arch, ScanFindsTscReadsWhenAsked) {
   EXPECT_EQ(sites[1].insn.length, 3);
   EXPECT_EQ(sites[2].addr, kBase + rdrand);
   EXPECT_EQ(sites[2].insn.kind, TrapInsnKind::kRdrand);
-  ExpectSameSites(sites, FullSweep(b.code(), kBase, true));
+  ExpectSameSites(sites, FullSweep(b.code(), kBase, {.tsc_reads = true}));
+}
+
+// CPUs without cpuid faulting, recording under --cpuid-mask baseline: cpuid
+// becomes a site, on instruction boundaries only.
+TEST(X86_64Arch, ScanFindsCpuidWhenAsked) {
+  constexpr uint64_t kBase = 0x400000;
+  CodeBuilder b;
+  b.Add({0x53});                             // push %rbx
+  const size_t cpuid = b.Add({0x0f, 0xa2});  // cpuid
+  b.Add({0xb8, 0x0f, 0xa2, 0x0f, 0xa2});     // mov $0xa20fa20f,%eax (not a site)
+  b.Add({0x0f, 0x31});                       // rdtsc: not asked for
+  const size_t again = b.Add({0x0f, 0xa2});  // cpuid
+  b.Add({0x5b, 0xc3});                       // pop %rbx; ret
+
+  const std::vector<TrapSite> sites = X86().ScanForTrapSites(b.code(), kBase, {.cpuid = true});
+  ASSERT_EQ(sites.size(), 2u);
+  EXPECT_EQ(sites[0].addr, kBase + cpuid);
+  EXPECT_EQ(sites[0].insn.kind, TrapInsnKind::kCpuid);
+  EXPECT_EQ(sites[0].insn.length, 2);
+  EXPECT_EQ(sites[1].addr, kBase + again);
+  ExpectSameSites(sites, FullSweep(b.code(), kBase, {.cpuid = true}));
+  EXPECT_TRUE(X86().ScanForTrapSites(b.code(), kBase, {.tsc_reads = true}).size() == 1u);
 }
 
 // The executable PT_LOAD segment of an ELF file: its bytes and address.
@@ -453,7 +478,7 @@ TEST(X86_64Arch, ScanFindsRdrandInLibstdcxx) {
   if (!text) GTEST_SKIP() << kPath << " is missing or has no executable segment";
 
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<TrapSite> sites = X86().ScanForTrapSites(text->bytes, text->vaddr, false);
+  const std::vector<TrapSite> sites = X86().ScanForTrapSites(text->bytes, text->vaddr, {});
   const auto elapsed = std::chrono::steady_clock::now() - start;
   const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
   std::printf("ScanForTrapSites(libstdc++ text, %zu bytes): %.1f ms, %zu sites\n",
@@ -495,8 +520,11 @@ TEST(X86_64Arch, ScanAgreesWithFullSweepOnRandomBytes) {
       std::copy(insn.begin() + rng() % 3, insn.end(), code.begin() + at);
     }
     SCOPED_TRACE(round);
-    ExpectSameSites(X86().ScanForTrapSites(code, 0x10000, false), FullSweep(code, 0x10000));
-    ExpectSameSites(X86().ScanForTrapSites(code, 0x10000, true), FullSweep(code, 0x10000, true));
+    ExpectSameSites(X86().ScanForTrapSites(code, 0x10000, {}), FullSweep(code, 0x10000));
+    ExpectSameSites(X86().ScanForTrapSites(code, 0x10000, {.tsc_reads = true}),
+                    FullSweep(code, 0x10000, {.tsc_reads = true}));
+    ExpectSameSites(X86().ScanForTrapSites(code, 0x10000, {.cpuid = true}),
+                    FullSweep(code, 0x10000, {.cpuid = true}));
   }
 }
 
@@ -616,12 +644,13 @@ TEST(X86_64Arch, CpuidFaultingSyscallIsArchPrctlSetCpuid) {
 TEST(X86_64ArchHost, RdtscIncreases) {
   const Registers r;
   const TrapInsn rdtsc = X86().DecodeTrapInsn(Bytes{0x0f, 0x31});
-  std::vector<uint64_t> a = X86().ExecuteTrapInsn(r, rdtsc);
-  std::vector<uint64_t> b = X86().ExecuteTrapInsn(r, rdtsc);
+  std::vector<uint64_t> a = X86().ExecuteTrapInsn(r, rdtsc, CpuidMask::kNative);
+  std::vector<uint64_t> b = X86().ExecuteTrapInsn(r, rdtsc, CpuidMask::kNative);
   ASSERT_EQ(a.size(), 1u);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_GT(b[0], a[0]);
-  std::vector<uint64_t> p = X86().ExecuteTrapInsn(r, X86().DecodeTrapInsn(Bytes{0x0f, 0x01, 0xf9}));
+  std::vector<uint64_t> p =
+      X86().ExecuteTrapInsn(r, X86().DecodeTrapInsn(Bytes{0x0f, 0x01, 0xf9}), CpuidMask::kNative);
   ASSERT_EQ(p.size(), 2u);
   EXPECT_GT(p[0], b[0]);
   EXPECT_LE(p[1], 0xffffffffu);
@@ -631,16 +660,16 @@ TEST(X86_64ArchHost, CpuidHidesUntrappableFeatures) {
   const TrapInsn cpuid = X86().DecodeTrapInsn(Bytes{0x0f, 0xa2});
   Registers r;
   r.SetWord(kX86Rax, 0);
-  std::vector<uint64_t> leaf0 = X86().ExecuteTrapInsn(r, cpuid);
+  std::vector<uint64_t> leaf0 = X86().ExecuteTrapInsn(r, cpuid, CpuidMask::kNative);
   ASSERT_EQ(leaf0.size(), 4u);
   EXPECT_GE(leaf0[0], 1u);
   r.SetWord(kX86Rax, 1);
-  std::vector<uint64_t> leaf1 = X86().ExecuteTrapInsn(r, cpuid);
+  std::vector<uint64_t> leaf1 = X86().ExecuteTrapInsn(r, cpuid, CpuidMask::kNative);
   EXPECT_EQ(leaf1[2] & (1u << 30), 0u) << "rdrand";
   if (leaf0[0] >= 7) {
     r.SetWord(kX86Rax, 7);
     r.SetWord(kX86Rcx, 0);
-    std::vector<uint64_t> leaf7 = X86().ExecuteTrapInsn(r, cpuid);
+    std::vector<uint64_t> leaf7 = X86().ExecuteTrapInsn(r, cpuid, CpuidMask::kNative);
     EXPECT_EQ(leaf7[1] & ((1u << 18) | (1u << 11) | (1u << 4)), 0u) << "rdseed rtm hle";
     EXPECT_EQ(leaf7[2] & (1u << 22), 0u) << "rdpid";
   }
@@ -648,13 +677,17 @@ TEST(X86_64ArchHost, CpuidHidesUntrappableFeatures) {
 
 TEST(X86_64ArchHost, RdrandComesFromTheKernelPool) {
   const Registers r;
-  std::vector<uint64_t> wide = X86().ExecuteTrapInsn(r, Decode({0x48, 0x0f, 0xc7, 0xf0}));
-  std::vector<uint64_t> wide2 = X86().ExecuteTrapInsn(r, Decode({0x48, 0x0f, 0xc7, 0xf0}));
+  std::vector<uint64_t> wide =
+      X86().ExecuteTrapInsn(r, Decode({0x48, 0x0f, 0xc7, 0xf0}), CpuidMask::kNative);
+  std::vector<uint64_t> wide2 =
+      X86().ExecuteTrapInsn(r, Decode({0x48, 0x0f, 0xc7, 0xf0}), CpuidMask::kNative);
   ASSERT_EQ(wide.size(), 1u);
   EXPECT_NE(wide[0], wide2[0]);
   for (int i = 0; i < 8; ++i) {
-    EXPECT_LE(X86().ExecuteTrapInsn(r, Decode({0x66, 0x0f, 0xc7, 0xf8}))[0], 0xffffu);
-    EXPECT_LE(X86().ExecuteTrapInsn(r, Decode({0x0f, 0xc7, 0xf0}))[0], 0xffffffffu);
+    EXPECT_LE(X86().ExecuteTrapInsn(r, Decode({0x66, 0x0f, 0xc7, 0xf8}), CpuidMask::kNative)[0],
+              0xffffu);
+    EXPECT_LE(X86().ExecuteTrapInsn(r, Decode({0x0f, 0xc7, 0xf0}), CpuidMask::kNative)[0],
+              0xffffffffu);
   }
 }
 

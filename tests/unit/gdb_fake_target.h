@@ -51,7 +51,7 @@ class FakeArch final : public arch::Arch {
   void ApplyTrapInsn(arch::Registers&, const arch::TrapInsn&,
                      std::span<const uint64_t>) const override {}
   std::vector<arch::TrapSite> ScanForTrapSites(std::span<const uint8_t>, uint64_t,
-                                               bool) const override {
+                                               arch::TrapScanKinds) const override {
     return {};
   }
   std::string DisassembleInsn(std::span<const uint8_t>, uint64_t) const override { return ""; }
@@ -61,6 +61,7 @@ class FakeArch final : public arch::Arch {
   }
   std::vector<uint8_t> SyscallStub(int) const override { return {}; }
   std::span<const arch::VdsoFunction> VdsoFunctions() const override { return {}; }
+  std::string UsableCpuFeatures(std::string_view, arch::CpuidMask) const override { return ""; }
   const arch::SyscallTable& syscalls() const override { return *syscalls_; }
   std::span<const arch::Regset> ThreadRegsets() const override { return {}; }
   CloneArgPositions CloneArgs() const override { return {}; }
@@ -74,8 +75,8 @@ class FakeArch final : public arch::Arch {
   int FpRegsetType() const override { return 2; }
   size_t FpRegsetSize() const override { return 16; }
 
-  std::vector<uint64_t> ExecuteTrapInsn(const arch::Registers&,
-                                        const arch::TrapInsn&) const override {
+  std::vector<uint64_t> ExecuteTrapInsn(const arch::Registers&, const arch::TrapInsn&,
+                                        arch::CpuidMask) const override {
     return {};
   }
   Status SetSyscallNumberAtEntry(pid_t, arch::Registers&, int64_t) const override {
