@@ -31,6 +31,8 @@ int DebugCommand(const Args& args) {
   }
   replayer::TimelineOptions options;
   options.replay.trace_dir = *dir;
+  // The exit is the end of history, as in gdb: reverse commands go on from it.
+  options.replay.keep_focus_at_exit = true;
   auto timeline = replayer::Timeline::Open(options);
   if (!timeline.ok()) {
     PrintError(timeline.status().message());

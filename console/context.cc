@@ -229,7 +229,17 @@ void Context::PrintStop(const debugger::Stop& stop, bool reverse) {
       }
       break;
     case Kind::kEndOfTrace:
-      fprintf(out_, "End of the recording: %s\n", r.note.c_str());
+      if (r.exit_ahead) {
+        if (WIFSIGNALED(r.wait_status)) {
+          fprintf(out_, "The program was killed by %s",
+                  SignalName(WTERMSIG(r.wait_status)).c_str());
+        } else {
+          fprintf(out_, "The program exited with code %d", WEXITSTATUS(r.wait_status));
+        }
+        fprintf(out_, " (the end of its history: reverse commands go back from here)\n");
+      } else {
+        fprintf(out_, "End of the recording: %s\n", r.note.c_str());
+      }
       break;
     case Kind::kHistoryStart:
       fprintf(out_, "No more reverse-execution history: the start of the recording.\n");

@@ -287,6 +287,34 @@ TEST_F(DebugConsoleTest, BreakOnASyscallWrapperStopsBeforeItsEvent) {
   EXPECT_EQ(EventIn(t.Output(4), "Current event: ([0-9]+) "), stop) << t.Describe();
 }
 
+// The program's exit is the end of history, as in gdb: reverse-continue
+// goes back from it, and continue comes back to it.
+TEST_F(DebugConsoleTest, ReverseContinueFromTheExit) {
+  Recording rec = Record("syscall_rounds");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "break main",        // 0
+                                                        "continue",          // 1
+                                                        "continue",          // 2
+                                                        "break write",       // 3
+                                                        "reverse-continue",  // 4
+                                                        "when",              // 5
+                                                        "delete",            // 6
+                                                        "continue",          // 7
+                                                    });
+  EXPECT_TRUE(Contains(out[2], "The program exited with code 0 (the end of its history"))
+      << out[2];
+  EXPECT_TRUE(Contains(out[4], "Breakpoint 2, ")) << out[4];
+  EXPECT_FALSE(Contains(out[4], "error")) << out[4];
+  std::optional<uint64_t> end = EventIn(out[2], "event ([0-9]+)\n");
+  std::optional<uint64_t> back = EventIn(out[5], "Current event: ([0-9]+) ");
+  ASSERT_TRUE(end.has_value()) << out[2];
+  ASSERT_TRUE(back.has_value()) << out[5];
+  EXPECT_LT(*back, *end);
+  // Forward again from there: to the exit once more.
+  EXPECT_TRUE(Contains(out[7], "The program exited with code 0")) << out[7];
+}
+
 // `catch syscall` on the DebuggerSession gdb's QCatchSyscalls uses.
 TEST_F(DebugConsoleTest, CatchSyscallStopsAtEntryAndReturnBothWays) {
   Recording rec = Record("syscall_rounds");
