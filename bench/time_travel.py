@@ -35,20 +35,18 @@ def record(rewind, trace, argv):
         sys.exit(f"recording {argv} failed: {r.stderr}")
 
 
+def timed(label, command):
+    """gdb script lines that run `command` and print "LABEL seconds"."""
+    return (f"python t = time.time()\n{command}\n"
+            f'python print("{label} %.6f" % (time.time() - t))\n')
+
+
 # The gdb script both sides run after reaching the program's last moments:
 # times reverse-continue to LateMark, then to EarlyMark.
-REVERSE_SESSION = """
-python import time
-break LateMark
-python t = time.time()
-reverse-continue
-python print("RC_LATE %.6f" % (time.time() - t))
-delete
-break EarlyMark
-python t = time.time()
-reverse-continue
-python print("RC_EARLY %.6f" % (time.time() - t))
-"""
+REVERSE_SESSION = ("python import time\nbreak LateMark\n" +
+                   timed("RC_LATE", "reverse-continue") +
+                   "delete\nbreak EarlyMark\n" +
+                   timed("RC_EARLY", "reverse-continue"))
 
 
 def parse_latencies(out):
@@ -83,24 +81,13 @@ def record_full_reverse_session(gdb, program, iterations, script_dir):
 
 
 # Run after `finish` out of Halfway, halfway through loop_marker's loop.
-LOOP_SESSION = """
-python import time
-python t = time.time()
-reverse-stepi
-python print("LOOP_RSI1 %.6f" % (time.time() - t))
-python t = time.time()
-reverse-stepi
-python print("LOOP_RSI2 %.6f" % (time.time() - t))
-break loop_marker.c:{line}
-python t = time.time()
-reverse-continue
-python print("LOOP_RC_BREAK %.6f" % (time.time() - t))
-delete
-watch g_sum
-python t = time.time()
-reverse-continue
-python print("LOOP_RC_WATCH %.6f" % (time.time() - t))
-"""
+LOOP_SESSION = ("python import time\n" +
+                timed("LOOP_RSI1", "reverse-stepi") +
+                timed("LOOP_RSI2", "reverse-stepi") +
+                "break loop_marker.c:{line}\n" +
+                timed("LOOP_RC_BREAK", "reverse-continue") +
+                "delete\nwatch g_sum\n" +
+                timed("LOOP_RC_WATCH", "reverse-continue"))
 
 
 def loop_reverse_session(gdb, rewind, work, build_dir, repo_root):

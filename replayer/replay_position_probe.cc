@@ -90,17 +90,10 @@ bool ReplaySession::PositionProbeFits(uint64_t pc) {
   for (const auto& [addr, original] : focus_mm_->breakpoints) {
     if (addr >= pc && addr < pc + kMaxPatch && !debugger_breakpoints_.count(addr)) return false;
   }
-  const AddressSpace& mm = *focus_mm_;
-  auto without_debugger_breakpoints = [&](uint64_t addr, std::span<uint8_t> bytes) {
-    for (uint64_t bp : debugger_breakpoints_) {
-      const std::vector<uint8_t>* original = mm.breakpoints.OriginalAt(bp);
-      if (!original) continue;
-      for (size_t i = 0; i < original->size(); ++i) {
-        if (bp + i >= addr && bp + i - addr < bytes.size()) bytes[bp + i - addr] = (*original)[i];
-      }
-    }
-  };
-  return ProbeStub::CheckSite(*tracee, pc, without_debugger_breakpoints).ok();
+  // The code as such a re-execution has it: without this one's breakpoints.
+  const BreakpointTable& planted = focus_mm_->breakpoints;
+  auto as_in_a_copy = [&](uint64_t addr, std::span<uint8_t> bytes) { planted.Hide(addr, bytes); };
+  return ProbeStub::CheckSite(*tracee, pc, as_in_a_copy).ok();
 }
 
 Status ReplaySession::ArmPositionProbe(uint64_t pc, std::optional<Position> target,
