@@ -1,4 +1,4 @@
-// ReplaySession: execve. The kernel runs the trace's copies of the program,
+// ProcessLifecycle: execve. The kernel runs the trace's copies of the program,
 // its ld.so and its #! interpreter, staged by ExecStaging, never the files
 // at the recorded paths.
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 
 namespace rwd::replayer {
 
-Expected<ReplaySession::StagedExec> ReplaySession::StageExec(const trace::ExecEvent& ev) {
+Expected<ProcessLifecycle::StagedExec> ProcessLifecycle::StageExec(const trace::ExecEvent& ev) {
   const arch::Arch& a = arch();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   std::array<uint64_t, 6> args;
@@ -35,7 +35,7 @@ Expected<ReplaySession::StagedExec> ReplaySession::StageExec(const trace::ExecEv
   if (ev.exe_file_id.empty()) {
     return Status(ErrorCode::kNotFound, "the trace has no copy of " + ev.path);
   }
-  ASSIGN_OR_RETURN(in.elf, reader_->LocalFileCopy(ev.exe_file_id));
+  ASSIGN_OR_RETURN(in.elf, s_.reader_->LocalFileCopy(ev.exe_file_id));
   StagedExec staged;
   staged.elf_path = ev.path;
   for (const trace::FileMapping& m : ev.mappings) {
@@ -43,13 +43,13 @@ Expected<ReplaySession::StagedExec> ReplaySession::StageExec(const trace::ExecEv
       staged.elf_path = m.path;
     } else if (!m.file_id.empty() && in.interp.empty()) {
       // Right after an exec only the ELF and its interpreter are mapped.
-      ASSIGN_OR_RETURN(in.interp, reader_->LocalFileCopy(m.file_id));
+      ASSIGN_OR_RETURN(in.interp, s_.reader_->LocalFileCopy(m.file_id));
     }
   }
   if (!ev.script_file_id.empty()) {
-    ASSIGN_OR_RETURN(in.script, reader_->LocalFileCopy(ev.script_file_id));
+    ASSIGN_OR_RETURN(in.script, s_.reader_->LocalFileCopy(ev.script_file_id));
   }
-  ASSIGN_OR_RETURN(staged.plan, staging_->Prepare(in));
+  ASSIGN_OR_RETURN(staged.plan, s_.staging_->Prepare(in));
   // Relative to the staging directory, every replayed process's cwd.
   ASSIGN_OR_RETURN(uint64_t name, PushScratchString(tracee(), staged.plan.filename));
   staged.args = args;
@@ -63,10 +63,10 @@ Expected<ReplaySession::StagedExec> ReplaySession::StageExec(const trace::ExecEv
   return staged;
 }
 
-Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
+Status ProcessLifecycle::ReplayExec(const trace::ExecEvent& ev) {
   ASSIGN_OR_RETURN(StagedExec staged, StageExec(ev));
   std::optional<WaitStatus> exited;
-  ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(staged.args, &exited));
+  ASSIGN_OR_RETURN(int64_t result, s_.syscalls_.ExecuteInPlace(staged.args, &exited));
   if (exited) return Diverged("the process ended during execve of " + ev.path);
   if (result != 0) {
     return Status(ErrorCode::kDivergence, "execve of " + ev.path + " failed in replay (" +
@@ -75,24 +75,24 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
   }
   // A new address space, even for a vfork child that shared its parent's.
   // Other threads of the process ended with the exec.
-  ReapThreadsOf(cur().tgid, cur_);
-  for (const auto& t : tasks_) {
-    if (t.get() != cur_ && t->tgid == cur().tgid) ReapThread(*t);
+  ReapThreadsOf(cur().tgid, s_.cur_);
+  for (const auto& t : s_.threads_) {
+    if (t.get() != s_.cur_ && t->tgid == cur().tgid) ReapThread(*t);
   }
-  std::erase_if(tasks_, [&](const auto& t) { return t.get() != cur_ && t->tgid == cur().tgid; });
+  s_.threads_.RemoveIf([&](const ReplayTask& t) { return &t != s_.cur_ && t.tgid == cur().tgid; });
   cur().mm = std::make_shared<AddressSpace>();
   cur().syscallbuf = 0;
-  if (cur().tgid == focus_pid_) focus_mm_ = cur().mm;
+  if (cur().tgid == s_.focus_pid_) s_.focus_mm_ = cur().mm;
   // gdb asks for the executable by this name and gets the trace's copy.
   cur().mm->exec_path = staged.elf_path;
   for (const trace::FileMapping& m : ev.mappings) {
     if (m.file_id.empty()) continue;
-    ASSIGN_OR_RETURN(cur().mm->mapped_files[m.path], reader_->LocalFileCopy(m.file_id));
+    ASSIGN_OR_RETURN(cur().mm->mapped_files[m.path], s_.reader_->LocalFileCopy(m.file_id));
   }
   RETURN_IF_ERROR(tracee().ReopenMemory());
   RETURN_IF_ERROR(ExecStaging::Fixup(tracee(), staged.plan));
   const arch::CpuidMask mask =
-      arch::ParseCpuidMask(reader_->header().cpuid_mask).value_or(arch::CpuidMask::kNative);
+      arch::ParseCpuidMask(s_.reader_->header().cpuid_mask).value_or(arch::CpuidMask::kNative);
   patcher().Reset(
       {.tsc_reads = ev.tsc_reads_patched, .cpuid = PatchesCpuid(mask, ev.cpuid_faulting)});
   ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher().PatchVdso(tracee()));
@@ -125,10 +125,7 @@ Status ReplaySession::ReplayExec(const trace::ExecEvent& ev) {
                     std::to_string(ev.trap_sites.size()) + ")");
   }
   if (InFocus(cur())) {
-    // The debugger's breakpoints belong to the new image once it maps them.
-    deferred_breakpoints_ = debugger_breakpoints_;
-    breakpoints_suspended_ = false;
-    RETURN_IF_ERROR(PlantDeferred());
+    RETURN_IF_ERROR(s_.breakpoints_.MoveToNewImage());
   }
   return Status::Ok();
 }

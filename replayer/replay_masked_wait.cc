@@ -1,4 +1,4 @@
-// ReplaySession: waits that install a temporary signal mask (rt_sigsuspend,
+// SyscallReplayer: waits that install a temporary signal mask (rt_sigsuspend,
 // pselect6, ppoll, epoll_pwait, epoll_pwait2) and were ended by a signal.
 //
 // The signal is usually blocked outside the wait (GNU make unblocks SIGCHLD
@@ -51,10 +51,10 @@ Expected<std::optional<TemporaryMask>> TemporaryMaskOf(const Tracee& tracee,
 
 }  // namespace
 
-bool ReplaySession::IsMaskedWait(const arch::SyscallInfo& row) { return row.wait_mask.arg >= 0; }
+bool SyscallReplayer::IsMaskedWait(const arch::SyscallInfo& row) { return row.wait_mask.arg >= 0; }
 
-Status ReplaySession::ReplayMaskedWait(const arch::SyscallInfo& row,
-                                       const trace::SyscallEvent& ev) {
+Status SyscallReplayer::ReplayMaskedWait(const arch::SyscallInfo& row,
+                                         const trace::SyscallEvent& ev) {
   auto emulate = [&]() -> Status {
     ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
     return EmulateSyscall(row, ev, regs);

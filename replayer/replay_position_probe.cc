@@ -1,4 +1,4 @@
-// ReplaySession: position probes, Timeline's way to a point inside a loop.
+// PositionProbes: position probes, Timeline's way to a point inside a loop.
 // A point between two events is named by its state (replayer/position.h);
 // reaching it with a breakpoint costs a trap per pass of the loop, seconds
 // for 10^6 passes. A state probe compares the registers in the process and
@@ -45,12 +45,13 @@ std::optional<uint64_t> FingerprintPc(const arch::Arch& arch, const trace::Event
 
 }  // namespace
 
-Status ReplaySession::CheckPositionProbeSite(uint64_t pc, uint64_t until_event) {
-  if (exited() || !focus_mm_) return Unsupported("the focus process has ended");
+Status PositionProbes::CheckPositionProbeSite(uint64_t pc, uint64_t until_event) {
+  if (s_.exited() || !s_.focus_mm_) return Unsupported("the focus process has ended");
   if (position_probe_) return Unsupported("a position probe is armed already");
-  if (BreakpointNear(*focus_mm_, pc)) return Unsupported("a breakpoint sits at " + Hex(pc));
-  for (const auto& t : tasks_) {
-    if (t->mm != focus_mm_ || t->zombie) continue;
+  if (s_.signals_.BreakpointNear(*s_.focus_mm_, pc))
+    return Unsupported("a breakpoint sits at " + Hex(pc));
+  for (const auto& t : s_.threads_) {
+    if (t->mm != s_.focus_mm_ || t->zombie) continue;
     if (t->probe && Near(t->probe->pc(), pc)) return Unsupported("a probe sits near " + Hex(pc));
     ASSIGN_OR_RETURN(arch::Registers regs, t->tracee.GetRegisters());
     uint64_t at = arch().Pc(regs);
@@ -65,14 +66,15 @@ Status ReplaySession::CheckPositionProbeSite(uint64_t pc, uint64_t until_event) 
   if (until_event + 1 - std::min(from, until_event + 1) > kMaxEventsToCheck) {
     return Unsupported("the target is too many events ahead for a probe");
   }
-  RETURN_IF_ERROR(reader_->Seek(from));
+  RETURN_IF_ERROR(s_.reader_->Seek(from));
   for (uint64_t e = from; e <= until_event + 1; ++e) {
-    ASSIGN_OR_RETURN(std::optional<trace::Event> ev, reader_->Next());
+    ASSIGN_OR_RETURN(std::optional<trace::Event> ev, s_.reader_->Next());
     if (!ev) break;
     // An exec replaces the code the probe patched.
     if (std::holds_alternative<trace::ExecEvent>(ev->body)) {
       const ReplayTask* t = FindTask(ev->tid);
-      if (!t || InFocus(*t)) return Unsupported("an exec comes first, at event " + std::to_string(e + 1));
+      if (!t || InFocus(*t))
+        return Unsupported("an exec comes first, at event " + std::to_string(e + 1));
     }
     std::optional<uint64_t> at = FingerprintPc(arch(), *ev);
     if (at && Near(*at, pc)) {
@@ -82,30 +84,32 @@ Status ReplaySession::CheckPositionProbeSite(uint64_t pc, uint64_t until_event) 
   return Status::Ok();
 }
 
-bool ReplaySession::PositionProbeFits(uint64_t pc) {
-  Tracee* tracee = focus_mm_ && !exited() ? TaskIn(*focus_mm_) : nullptr;
+bool PositionProbes::PositionProbeFits(uint64_t pc) {
+  Tracee* tracee = s_.focus_mm_ && !s_.exited() ? s_.TaskIn(*s_.focus_mm_) : nullptr;
   if (!tracee) return false;
   // The debugger's breakpoints do not count: probes go into re-executions,
   // which have none (CheckPositionProbeSite checks the one armed).
-  for (const auto& [addr, original] : focus_mm_->breakpoints) {
-    if (addr >= pc && addr < pc + kMaxPatch && !debugger_breakpoints_.count(addr)) return false;
+  for (const auto& [addr, original] : s_.focus_mm_->breakpoints) {
+    if (addr >= pc && addr < pc + kMaxPatch && !s_.breakpoints_.debugger_breakpoints().count(addr))
+      return false;
   }
   // The code as such a re-execution has it: without this one's breakpoints.
-  const BreakpointTable& planted = focus_mm_->breakpoints;
+  const BreakpointTable& planted = s_.focus_mm_->breakpoints;
   auto as_in_a_copy = [&](uint64_t addr, std::span<uint8_t> bytes) { planted.Hide(addr, bytes); };
   return ProbeStub::CheckSite(*tracee, pc, as_in_a_copy).ok();
 }
 
-Status ReplaySession::ArmPositionProbe(uint64_t pc, std::optional<Position> target,
-                                       uint64_t countdown, uint64_t until_event) {
+Status PositionProbes::ArmPositionProbe(uint64_t pc, std::optional<Position> target,
+                                        uint64_t countdown, uint64_t until_event) {
   RETURN_IF_ERROR(CheckPositionProbeSite(pc, until_event));
-  Tracee* tracee = TaskIn(*focus_mm_);
+  Tracee* tracee = s_.TaskIn(*s_.focus_mm_);
   if (!tracee) return Unsupported("the focus process has no thread to patch through");
-  uint64_t syscall_insn = focus_mm_->patcher.syscall_insn();
-  Expected<ProbeStub> stub = target ? ProbeStub::InstallCounting(*tracee, focus_mm_->probe_pages,
-                                                                 syscall_insn, pc, target->regs)
-                                    : ProbeStub::InstallCountdown(*tracee, focus_mm_->probe_pages,
-                                                                  syscall_insn, pc, countdown);
+  uint64_t syscall_insn = s_.focus_mm_->patcher.syscall_insn();
+  Expected<ProbeStub> stub = target
+                                 ? ProbeStub::InstallCounting(*tracee, s_.focus_mm_->probe_pages,
+                                                              syscall_insn, pc, target->regs)
+                                 : ProbeStub::InstallCountdown(*tracee, s_.focus_mm_->probe_pages,
+                                                               syscall_insn, pc, countdown);
   if (!stub.ok()) {
     if (getenv("REWIND_DEBUG_PROBES")) {
       fprintf(stderr, "rewind: no position probe at %s: %s\n", Hex(pc).c_str(),
@@ -117,8 +121,8 @@ Status ReplaySession::ArmPositionProbe(uint64_t pc, std::optional<Position> targ
   return Status::Ok();
 }
 
-Status ReplaySession::ArmStateProbe(const Position& target,
-                                    const std::vector<uint8_t>& stack_window) {
+Status PositionProbes::ArmStateProbe(const Position& target,
+                                     const std::vector<uint8_t>& stack_window) {
   // The probe goes into the focus process's code.
   const ReplayTask* t = FindTask(target.tid);
   if (!t || !InFocus(*t)) {
@@ -129,13 +133,13 @@ Status ReplaySession::ArmStateProbe(const Position& target,
   return Status::Ok();
 }
 
-std::vector<uint8_t> ReplaySession::CurrentStackWindow() const {
-  if (!cur_) return {};
+std::vector<uint8_t> PositionProbes::CurrentStackWindow() const {
+  if (!s_.cur_) return {};
   Expected<arch::Registers> regs = tracee().GetRegisters();
   return regs.ok() ? FingerprintStackWindow(tracee(), *regs) : std::vector<uint8_t>();
 }
 
-Status ReplaySession::NarrowPositionProbe(const arch::Registers& regs) {
+Status PositionProbes::NarrowPositionProbe(const arch::Registers& regs) {
   PositionProbe& probe = *position_probe_;
   if (probe.narrowed || probe.target_window.empty()) return Status::Ok();
   std::vector<uint8_t> window = FingerprintStackWindow(tracee(), regs);
@@ -148,14 +152,14 @@ Status ReplaySession::NarrowPositionProbe(const arch::Registers& regs) {
   uint64_t pc = probe.stub.pc();
   // One probe per site: the new one reads the original bytes.
   RETURN_IF_ERROR(probe.stub.Remove(tracee()));
-  auto narrowed =
-      ProbeStub::InstallCounting(tracee(), focus_mm_->probe_pages,
-                                 focus_mm_->patcher.syscall_insn(), pc, probe.target->regs, word);
+  auto narrowed = ProbeStub::InstallCounting(tracee(), s_.focus_mm_->probe_pages,
+                                             s_.focus_mm_->patcher.syscall_insn(), pc,
+                                             probe.target->regs, word);
   if (!narrowed.ok()) {
     // Keep one that stops at every pass whose registers match.
     narrowed =
-        ProbeStub::InstallCounting(tracee(), focus_mm_->probe_pages,
-                                   focus_mm_->patcher.syscall_insn(), pc, probe.target->regs);
+        ProbeStub::InstallCounting(tracee(), s_.focus_mm_->probe_pages,
+                                   s_.focus_mm_->patcher.syscall_insn(), pc, probe.target->regs);
     if (!narrowed.ok()) return narrowed.status();
   }
   RETURN_IF_ERROR(narrowed->SetPasses(tracee(), passes));
@@ -163,24 +167,24 @@ Status ReplaySession::NarrowPositionProbe(const arch::Registers& regs) {
   return Status::Ok();
 }
 
-Status ReplaySession::ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) {
+Status PositionProbes::ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) {
   if (n == 0) return Status(ErrorCode::kInvalidInput, "arrivals are counted from 1");
   return ArmPositionProbe(pc, std::nullopt, n, until_event);
 }
 
-Expected<uint64_t> ReplaySession::DisarmPositionProbe() {
+Expected<uint64_t> PositionProbes::DisarmPositionProbe() {
   if (!position_probe_) return Status(ErrorCode::kInvalidInput, "no position probe is armed");
   PositionProbe probe = std::move(*position_probe_);
   position_probe_.reset();
   if (!probe.stub.installed()) return probe.passes;
-  Tracee* tracee = TaskIn(*focus_mm_);
+  Tracee* tracee = s_.TaskIn(*s_.focus_mm_);
   if (!tracee) return Status(ErrorCode::kInvalidInput, "the focus process has no thread");
   ASSIGN_OR_RETURN(uint64_t passes, probe.stub.Passes(*tracee));
   RETURN_IF_ERROR(probe.stub.Remove(*tracee));
   return passes;
 }
 
-Expected<std::optional<ReplayStop>> ReplaySession::OnPositionProbeHit(arch::Registers& regs) {
+Expected<std::optional<ReplayStop>> PositionProbes::OnPositionProbeHit(arch::Registers& regs) {
   PositionProbe& probe = *position_probe_;
   if (probe.target) {
     const Position& target = *probe.target;
@@ -188,7 +192,7 @@ Expected<std::optional<ReplayStop>> ReplaySession::OnPositionProbeHit(arch::Regi
     arch().ClearStopArtifacts(cleared);
     bool same = cur().tid == target.tid && event_number() == target.event && cleared == target.regs;
     if (same) {
-      ASSIGN_OR_RETURN(uint64_t hash, StackWindowHash());
+      ASSIGN_OR_RETURN(uint64_t hash, s_.StackWindowHash());
       same = hash == target.stack_hash;
     }
     if (!same) {

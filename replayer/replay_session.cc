@@ -1,6 +1,5 @@
-// ReplaySession: opening a trace, running threads to their events, stops.
-// Syscalls and exits: replay_syscalls.cc; signals and preemptions:
-// replay_signals.cc; breakpoints: replay_breakpoints.cc.
+// ReplaySession: opening a trace, running threads to their events, stops,
+// checkpoints. The parts it hands stops to: replay_session.h.
 #include "replayer/replay_session.h"
 
 #include <signal.h>
@@ -78,8 +77,8 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Open(const ReplayOptions
   ASSIGN_OR_RETURN(const trace::Event* first, s->PeekEvent());
   pid_t recorded = first ? first->tid : live;
   auto mm = std::make_shared<AddressSpace>();
-  s->tasks_.push_back(std::make_unique<ReplayTask>(Tracee(live, *arch), recorded, recorded, mm));
-  s->cur_ = s->tasks_.front().get();
+  s->threads_.Add(std::make_unique<ReplayTask>(Tracee(live, *arch), recorded, recorded, mm));
+  s->cur_ = &s->threads_.front();
   s->focus_pid_ = options.focus_pid ? options.focus_pid : recorded;
   s->focus_mm_ = s->focus_pid_ == recorded ? mm : std::make_shared<AddressSpace>();
   return s;
@@ -96,15 +95,15 @@ ReplaySession::ReplaySession(std::shared_ptr<trace::TraceReader> reader, const a
 ReplaySession::~ReplaySession() {
   // Every process of the tree, not only the root: children would stay
   // stopped under a tracer that no longer exists.
-  for (const auto& t : tasks_) {
+  for (const auto& t : threads_) {
     if (!t->reaped) kill(t->tracee.tid(), SIGKILL);
   }
   // Threads before leaders: the kernel reports a leader's death only after
   // every other thread of its process has been reaped.
-  for (const auto& t : tasks_) {
+  for (const auto& t : threads_) {
     if (!t->reaped && t->tid != t->tgid) ReapEndingThread(t->tracee.tid());
   }
-  for (const auto& t : tasks_) {
+  for (const auto& t : threads_) {
     if (!t->reaped && t->tid == t->tgid) ReapEndingProcess(t->tracee.tid());
   }
   root_.MarkReaped();
@@ -141,13 +140,6 @@ ReplayStop ReplaySession::EndOfTrace() const {
   return stop;
 }
 
-ReplayTask* ReplaySession::FindTask(pid_t recorded_tid) const {
-  for (const auto& t : tasks_) {
-    if (t->tid == recorded_tid) return t.get();
-  }
-  return nullptr;
-}
-
 pid_t ReplaySession::live_tid() const {
   if (cur_ && InFocus(*cur_)) return cur_->tracee.tid();
   Tracee* t = TaskIn(*focus_mm_);
@@ -156,7 +148,7 @@ pid_t ReplaySession::live_tid() const {
 
 std::vector<ThreadRef> ReplaySession::Threads() const {
   std::vector<ThreadRef> out;
-  for (const auto& t : tasks_) {
+  for (const auto& t : threads_) {
     if (InFocus(*t) && t->tgid == focus_pid_) out.push_back({t->tid, t->tracee.tid(), t->name});
   }
   return out;
@@ -182,10 +174,10 @@ Expected<std::vector<uint8_t>> ReplaySession::GetFpRegisters(pid_t tid) const {
 bool ReplaySession::CanFork() const {
   // One process, every thread at rest; other processes of the tree are
   // reached again by replaying from an earlier checkpoint.
-  if (exited_ || at_end_ || !cur_ || tasks_.empty()) return false;
-  const ReplayTask& first = *tasks_.front();
+  if (exited_ || at_end_ || !cur_ || threads_.empty()) return false;
+  const ReplayTask& first = threads_.front();
   bool leader = false;
-  for (const auto& t : tasks_) {
+  for (const auto& t : threads_) {
     if (t->tgid != first.tgid || t->mm != first.mm || t->zombie || t->pending_signal != 0 ||
         t->signal_queued || t->fingerprint_breakpoint || t->probe || t->caught_entry) {
       return false;
@@ -197,7 +189,7 @@ bool ReplaySession::CanFork() const {
 
 Expected<ReplayStop> ReplaySession::Continue() {
   while (true) {
-    ASSIGN_OR_RETURN(Stop over, StepOverBreakpoint());
+    ASSIGN_OR_RETURN(Stop over, breakpoints_.StepOverBreakpoint());
     if (over) return *over;
     ASSIGN_OR_RETURN(Stop stop, ResumeOnce(false));
     if (stop) return *stop;
@@ -226,7 +218,7 @@ Expected<ReplayStop> ReplaySession::Step() {
       Expected<Stop> stop = ResumeOnce(true);
       // The thread may have ended; its address space lives on in others.
       if (mm->breakpoints.Contains(addr)) {
-        for (const auto& t : tasks_) {
+        for (const auto& t : threads_) {
           if (t->mm == mm) {
             (void)t->tracee.WriteMemory(addr, arch().BreakpointInsn());
             break;
@@ -249,7 +241,7 @@ Expected<ReplayStop> ReplaySession::StepThread(pid_t tid) {
     ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
     ReplayTask* owner = ev ? FindTask(ev->tid) : cur_;
     if (!owner || owner->tid == tid) break;
-    ASSIGN_OR_RETURN(Stop over, StepOverBreakpoint());
+    ASSIGN_OR_RETURN(Stop over, breakpoints_.StepOverBreakpoint());
     if (over &&
         (over->kind == ReplayStop::Kind::kExited || over->kind == ReplayStop::Kind::kEndOfTrace)) {
       return *over;
@@ -300,7 +292,7 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
       // What the thread buffered before its next event: its library
       // returns these without syscalls on the way there.
       trace::SyscallBatchEvent copy = *batch;
-      RETURN_IF_ERROR(LoadSyscallBatch(*owner, copy));
+      RETURN_IF_ERROR(syscallbuf_.LoadSyscallBatch(*owner, copy));
       ConsumeEvent();
       // A boundary like any other (positions and checkpoints name it), but
       // not a step: nothing executed.
@@ -313,16 +305,16 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
     if (owner->at_syscall_entry) {
       // Parked in a syscall since its SyscallEntryEvent; this event finishes
       // it. The event after it may be another thread's: schedule again.
-      ASSIGN_OR_RETURN(Stop stop, FinishParkedSyscall(step));
+      ASSIGN_OR_RETURN(Stop stop, catcher_.FinishParkedSyscall(step));
       if (stop) return stop;
       continue;
     }
     if (std::holds_alternative<trace::PreemptEvent>(ev->body) &&
-        !PreemptionPointObservable(*owner)) {
+        !signals_.PreemptionPointObservable(*owner)) {
       // Nobody can tell where it stopped; finding the point again costs
       // traps, and fails in loops whose state lives in memory only. Its
       // next event (a syscall, a signal) still checks it against the trace.
-      RETURN_IF_ERROR(DisarmFingerprint(*owner));
+      RETURN_IF_ERROR(signals_.DisarmFingerprint(*owner));
       owner->fingerprint_misses = 0;
       ConsumeEvent();
       continue;
@@ -334,7 +326,7 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
         // (SECCOMP_RET_KILL_PROCESS: the kernel kills at the syscall, with
         // no signal delivery to record).
         if (sig == SIGKILL || (sig == SIGSYS && exit->whole_process)) {
-          return EndThreadAsRecorded(*exit);
+          return lifecycle_.EndThreadAsRecorded(*exit);
         }
       }
     }
@@ -345,7 +337,7 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
 Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   at_boundary_ = false;
   // Stopped at a caught syscall's entry: the syscall is its next event.
-  if (cur_ && cur().caught_entry) return OnCaughtSyscallStop(step);
+  if (cur_ && cur().caught_entry) return catcher_.OnCaughtSyscallStop(step);
   if (!step) {
     ASSIGN_OR_RETURN(Stop scheduled, ScheduleNextEvent(false));
     if (scheduled) return scheduled;
@@ -358,28 +350,28 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   cur().reported_breakpoint.reset();
   if (step && cur().probe) {
     // Stepping through a probe would show its trampoline: use a breakpoint.
-    RETURN_IF_ERROR(DisarmFingerprint(cur()));
+    RETURN_IF_ERROR(signals_.DisarmFingerprint(cur()));
   }
-  RETURN_IF_ERROR(InjectPendingAsyncSignal(step));
+  RETURN_IF_ERROR(signals_.InjectPendingAsyncSignal(step));
   if (step) {
     ASSIGN_OR_RETURN(arch::Registers before, tracee().GetRegisters());
     cur().step_from_pc = arch().Pc(before);
   }
   int signo = cur().pending_signal;
   cur().pending_signal = 0;
-  if (signo != 0 && page_watch_.armed() && InFocus(cur()))
-    return DeliverSignalDisarmed(signo, step);
+  if (signo != 0 && watch_.page_watch().armed() && InFocus(cur()))
+    return watch_.DeliverSignalDisarmed(signo, step);
   RETURN_IF_ERROR(
       tracee().Resume(step ? ResumeMode::kSysemuSingleStep : ResumeMode::kSysemu, signo));
   ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/true));
   switch (ws.kind) {
     case WaitStatus::Kind::kSyscallStop:
-      return OnCaughtSyscallStop(step);
+      return catcher_.OnCaughtSyscallStop(step);
     case WaitStatus::Kind::kSignalStop:
-      return OnSignalStop(ws.signo, step);
+      return signals_.OnSignalStop(ws.signo, step);
     case WaitStatus::Kind::kExited:
     case WaitStatus::Kind::kKilled:
-      return OnExit(ws);
+      return lifecycle_.OnExit(ws);
     case WaitStatus::Kind::kPtraceEvent:
     case WaitStatus::Kind::kGroupStop:
       return Stop();
@@ -389,9 +381,10 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
 
 Expected<WaitStatus> ReplaySession::WaitFor(ReplayTask& t, bool interruptible) {
   bool poll = interruptible && interrupt_poll_;
-  bool leads_others = t.tid == t.tgid && std::any_of(tasks_.begin(), tasks_.end(), [&](auto& o) {
-                        return o.get() != &t && o->tgid == t.tgid && !o->reaped;
-                      });
+  bool leads_others =
+      t.tid == t.tgid && std::any_of(threads_.begin(), threads_.end(), [&](auto& o) {
+        return o.get() != &t && o->tgid == t.tgid && !o->reaped;
+      });
   // A thread running to a fingerprinted point runs its own code with no
   // event in sight; if the point never comes, say so rather than spin mute.
   bool searching = t.probe || t.fingerprint_breakpoint;
@@ -415,7 +408,7 @@ Expected<WaitStatus> ReplaySession::WaitFor(ReplayTask& t, bool interruptible) {
     if (leads_others && ThreadEnded(tid)) {
       // The process ended (a fatal signal, a kill from outside): the
       // leader's death waits for the other threads' to be collected.
-      ReapThreadsOf(t.tgid, &t);
+      lifecycle_.ReapThreadsOf(t.tgid, &t);
       leads_others = false;
     }
     if (!poll || interrupt_sent_ || !interrupt_poll_()) return;
@@ -444,7 +437,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   ReplayTask* leader = nullptr;
   std::vector<ReplayTask*> others;
   std::vector<ThreadState> states;
-  for (const auto& t : tasks_) {
+  for (const auto& t : threads_) {
     if (t->tid == t->tgid) {
       leader = t.get();
     } else {
@@ -455,8 +448,8 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   AddressSpace& mm = *leader->mm;
   // The copy must not inherit our breakpoint instructions, nor the page
   // protections of our watchpoints.
-  RETURN_IF_ERROR(RemoveBreakpointsFrom(mm, leader->tracee));
-  if (leader->mm == focus_mm_) RETURN_IF_ERROR(DisarmPageWatch());
+  RETURN_IF_ERROR(breakpoints_.RemoveBreakpointsFrom(mm, leader->tracee));
+  if (leader->mm == focus_mm_) RETURN_IF_ERROR(watch_.DisarmPageWatch());
   Expected<std::vector<pid_t>> tids = std::vector<pid_t>{};
   if (others.empty()) {
     Expected<pid_t> pid = ForkTracee(leader->tracee, mm.patcher.syscall_insn());
@@ -469,7 +462,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   for (const auto& [addr, original] : mm.breakpoints) {
     RETURN_IF_ERROR(leader->tracee.WriteMemory(addr, arch().BreakpointInsn()));
   }
-  if (leader->mm == focus_mm_) RETURN_IF_ERROR(ArmPageWatch());
+  if (leader->mm == focus_mm_) RETURN_IF_ERROR(watch_.ArmPageWatch());
   if (!tids.ok()) return tids.status();
   // The copy echoes nothing until asked (set_echo_from_event), but can: a
   // checkpoint restored by going back becomes the live replay, whose output
@@ -502,9 +495,9 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
       RETURN_IF_ERROR(task->tracee.SetRegisters(regs));
     }
     if (&from == cur_) copy->cur_ = task.get();
-    copy->tasks_.push_back(std::move(task));
+    copy->threads_.Add(std::move(task));
   }
-  RETURN_IF_ERROR(RemoveProbesFrom(mm, copy->tasks_.front()->tracee));
+  RETURN_IF_ERROR(breakpoints_.RemoveProbesFrom(mm, copy->threads_.front().tracee));
   copy->focus_pid_ = focus_pid_;
   copy->focus_mm_ = focus_mm_ == leader->mm ? copy_mm : std::make_shared<AddressSpace>();
   copy->events_ = events_;
@@ -512,7 +505,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   copy->exit_ahead_ = exit_ahead_;
   copy->at_end_ = exit_ahead_.has_value();
   copy->at_boundary_ = at_boundary_;
-  copy->breakpoints_suspended_ = breakpoints_suspended_;
+  copy->breakpoints_.set_suspended(breakpoints_.suspended());
   return copy;
 }
 

@@ -14,6 +14,21 @@
 // default): its threads, breakpoints and stops. The others run along.
 // Forward execution only; checkpoints and reverse execution build on it.
 // The session owns the replayed processes (killed on destruction).
+//
+// The session schedules: it makes the owner of the next event current
+// (EventCursor), runs it and hands the stop to the part it concerns. Each
+// part is a class of its own (replay_part.h) with its own state:
+//   ThreadTable            the live threads by recorded tid (thread_table.h)
+//   SyscallCatcher         caught syscalls, parked syscall entries
+//   ReplayWatchpoints      watchpoints; wraps every syscall stop
+//   SyscallReplayer        syscall events: emulated or executed
+//   ProcessLifecycle       clone, exec, exits and reaping
+//   SyscallBufferReplayer  batches of the in-process syscall buffer
+//   SignalReplayer         signals and preemptions placed by fingerprint
+//   PositionProbes         probes that find a point inside a loop
+//   ReplayBreakpoints      the debugger's breakpoints, memory reads
+// Fork (a checkpoint) and OpenAtSnapshot (replay_snapshot.cc) make sessions
+// at a point other than the start.
 #pragma once
 
 #include <functional>
@@ -30,12 +45,21 @@
 #include "core/tracee.h"
 #include "replayer/event_cursor.h"
 #include "replayer/exec_staging.h"
-#include "replayer/page_watch.h"
 #include "replayer/position.h"
+#include "replayer/position_probes.h"
+#include "replayer/process_lifecycle.h"
+#include "replayer/replay_breakpoints.h"
+#include "replayer/replay_part.h"
 #include "replayer/replay_stop.h"
 #include "replayer/replay_task.h"
+#include "replayer/replay_watchpoints.h"
 #include "replayer/shared_file_copies.h"
+#include "replayer/signal_replayer.h"
 #include "replayer/syscall_catch.h"
+#include "replayer/syscall_catcher.h"
+#include "replayer/syscall_replayer.h"
+#include "replayer/syscallbuf_replayer.h"
+#include "replayer/thread_table.h"
 #include "trace/file_cache.h"
 #include "trace/snapshot_store.h"
 #include "trace/trace_reader.h"
@@ -70,9 +94,9 @@ class ReplaySession {
   // it rather than by re-executing up to it (replay_snapshot.cc). Refused
   // (kUnsupported, saying why) for what cannot be restored yet: several
   // threads, shared mappings, a process other than options.focus_pid.
-  static Expected<std::unique_ptr<ReplaySession>> OpenAtSnapshot(
-      const ReplayOptions& options, const trace::Snapshot& snapshot,
-      trace::SnapshotLibrary& library);
+  static Expected<std::unique_ptr<ReplaySession>> OpenAtSnapshot(const ReplayOptions& options,
+                                                                 const trace::Snapshot& snapshot,
+                                                                 trace::SnapshotLibrary& library);
   ~ReplaySession();
 
   // Runs until a breakpoint, watchpoint, signal or the end.
@@ -106,7 +130,7 @@ class ReplaySession {
   void set_interrupt_poll(std::function<bool()> poll) { interrupt_poll_ = std::move(poll); }
   // Stops at the entry and return of these syscalls of the focus process
   // (Continue() only; a step runs a syscall through).
-  void set_syscall_catch(const SyscallCatch& which) { syscall_catch_ = which; }
+  void set_syscall_catch(const SyscallCatch& which) { catcher_.set_catch(which); }
   // The current thread sits at the entry of a caught syscall.
   bool at_syscall_entry_stop() const { return cur_ && cur_->caught_entry; }
   // True when the thread sits exactly after replaying an event.
@@ -114,18 +138,20 @@ class ReplaySession {
   // How many of its buffered syscalls the current thread has made since the
   // batch it runs through was loaded (0 without one): two points of one
   // stretch between events differ there when buffered syscalls ran between.
-  uint64_t BufferedSyscallsDone() const;
+  uint64_t BufferedSyscallsDone() const { return syscallbuf_.BufferedSyscallsDone(); }
 
   // Breakpoints and watchpoints of the focus process.
-  Status InsertBreakpoint(uint64_t addr);
-  Status RemoveBreakpoint(uint64_t addr);
+  Status InsertBreakpoint(uint64_t addr) { return breakpoints_.InsertBreakpoint(addr); }
+  Status RemoveBreakpoint(uint64_t addr) { return breakpoints_.RemoveBreakpoint(addr); }
   // Replaces the watchpoints: in the debug registers when they work here
   // and hold the request, by page protection otherwise (any number, any
   // length). Always true now; the result is kept for callers that check.
-  Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches);
+  Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches) {
+    return watch_.SetWatchpoints(watches);
+  }
   // Faults on pages protected for watchpoints so far (0 with hardware ones).
-  uint64_t watch_page_faults() const { return page_watch_.faults(); }
-  bool hardware_watchpoints() const { return hw_watch_; }
+  uint64_t watch_page_faults() const { return watch_.page_watch().faults(); }
+  bool hardware_watchpoints() const { return watch_.hardware(); }
 
   // The current thread: the one that last ran or runs next.
   Expected<arch::Registers> GetRegisters() const {
@@ -143,7 +169,9 @@ class ReplaySession {
   Expected<std::vector<uint8_t>> GetFpRegisters(pid_t tid) const;
   // Memory of the focus process as the program sees it: breakpoints and
   // rewind's patches hidden.
-  Expected<std::vector<uint8_t>> ReadMemory(uint64_t addr, size_t len) const;
+  Expected<std::vector<uint8_t>> ReadMemory(uint64_t addr, size_t len) const {
+    return breakpoints_.ReadMemory(addr, len);
+  }
 
   const trace::TraceHeader& header() const { return reader_->header(); }
   const trace::TraceReader& reader() const { return *reader_; }
@@ -172,28 +200,16 @@ class ReplaySession {
   // copy), so a debugger reads the bytes that ran even if the file changed.
   const std::map<std::string, std::string>& mapped_files() const { return focus_mm_->mapped_files; }
   // Probes that find a point inside a loop at native speed, where a
-  // breakpoint would trap on every pass (replay_position_probe.cc). At most
-  // one is armed; a hit removes it and stops Continue() with kBreakpoint at
-  // its pc.
-  // Stops thread target.tid arriving at target.pc in exactly `target`'s
-  // state, counting every arrival of any thread at that pc meanwhile.
-  // kUnsupported when no probe fits there (a breakpoint, another probe, a
-  // recorded signal's point or a thread inside the bytes it would replace;
-  // no encoder): the caller uses a breakpoint instead.
-  // `stack_window` (may be empty): FingerprintStackWindow at the target,
-  // to find a stack word that tells passes apart where registers do not.
-  Status ArmStateProbe(const Position& target, const std::vector<uint8_t>& stack_window);
-  // FingerprintStackWindow of the current thread; empty if unreadable.
-  std::vector<uint8_t> CurrentStackWindow() const;
-  // Stops the `n`-th arrival (n >= 1) of any thread of the focus process at
-  // `pc`, expected within the events up to `until_event`.
-  Status ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event);
-  // Whether the instructions at `pc` of the focus process take a probe.
-  bool PositionProbeFits(uint64_t pc);
-  // Removes the probe if no hit did; returns its count: arrivals so far (a
-  // state probe's, the hit included), arrivals still to come (0 after an
-  // arrival probe's hit).
-  Expected<uint64_t> DisarmPositionProbe();
+  // breakpoint would trap on every pass: see position_probes.h.
+  Status ArmStateProbe(const Position& target, const std::vector<uint8_t>& stack_window) {
+    return probes_.ArmStateProbe(target, stack_window);
+  }
+  std::vector<uint8_t> CurrentStackWindow() const { return probes_.CurrentStackWindow(); }
+  Status ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) {
+    return probes_.ArmArrivalProbe(pc, n, until_event);
+  }
+  bool PositionProbeFits(uint64_t pc) { return probes_.PositionProbeFits(pc); }
+  Expected<uint64_t> DisarmPositionProbe() { return probes_.DisarmPositionProbe(); }
 
   // The in-process probes' pages in the focus process: rewind's, not the program's.
   const std::vector<ProbePages::Area>& probe_areas() const {
@@ -201,6 +217,16 @@ class ReplaySession {
   }
 
  private:
+  friend class ReplayPart;
+  friend class SyscallReplayer;
+  friend class ProcessLifecycle;
+  friend class SyscallBufferReplayer;
+  friend class SyscallCatcher;
+  friend class SignalReplayer;
+  friend class PositionProbes;
+  friend class ReplayWatchpoints;
+  friend class ReplayBreakpoints;
+
   ReplaySession(std::shared_ptr<trace::TraceReader> reader, const arch::Arch& arch,
                 ReplayOptions options);
 
@@ -208,7 +234,8 @@ class ReplaySession {
   Status BecomeSnapshot(const trace::Snapshot& snapshot, trace::SnapshotLibrary& library);
 
   // --- scheduling and stops (replay_session.cc) ---
-  // Resumes once and handles the resulting stop; nullopt means "keep going".
+  // Resumes once and hands the resulting stop to the part it concerns;
+  // nullopt means "keep going".
   Expected<std::optional<ReplayStop>> ResumeOnce(bool step);
   // Makes the owner of the next event current. nullopt: proceed; a stop:
   // report it (end of trace, a thread's parked syscall finished, ...).
@@ -229,179 +256,12 @@ class ReplaySession {
   // thread with SIGSTOP when interrupt_poll_ fires.
   Expected<WaitStatus> WaitFor(ReplayTask& t, bool interruptible);
   ReplayTask& cur() const { return *cur_; }
-  ReplayTask* FindTask(pid_t recorded_tid) const;
+  ReplayTask* FindTask(pid_t recorded_tid) const { return threads_.Find(recorded_tid); }
+  // A live thread of `mm` to read and write its memory through.
+  Tracee* TaskIn(const AddressSpace& mm) const { return threads_.AnyIn(mm, cur_); }
   bool InFocus(const ReplayTask& t) const { return t.mm == focus_mm_; }
-  // Whether where `t` stops for a recorded preemption can matter to anyone:
-  // false for a process of one thread, sharing no writable memory, that the
-  // debugger does not look at. Replay lets such a thread run on to its next
-  // event when its turn comes instead of finding the point.
-  bool PreemptionPointObservable(const ReplayTask& t) const;
   Tracee& tracee() const { return cur_->tracee; }
   CodePatcher& patcher() const { return cur_->mm->patcher; }
-
-  // --- syscalls, processes and exits (replay_syscalls.cc) ---
-  // Replays the syscall event the thread stopped at (OnSyscallStop wraps it
-  // for watchpoints).
-  Expected<std::optional<ReplayStop>> ReplaySyscall(bool step);
-  // Whether replay executes this syscall instead of emulating it (clone has
-  // its own path).
-  static bool RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
-  // `regs`: the thread's registers at the syscall stop.
-  Status EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev,
-                        arch::Registers regs);
-  // The next event is a SIGSYS the program's seccomp filter raised at the
-  // current thread's syscall instead of running it.
-  Expected<bool> NextIsSeccompTrap();
-  Status ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
-  // rt_sigsuspend, pselect6, ppoll, epoll_pwait(2): waits with a temporary
-  // signal mask (replay_masked_wait.cc).
-  static bool IsMaskedWait(const arch::SyscallInfo& row);
-  // Such a wait ended by the signal that follows it: delivered under the
-  // wait's mask by running a wait for real with the signal queued.
-  Status ReplayMaskedWait(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
-  Status ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
-  // --- the in-process syscall buffer (replay_syscallbuf.cc) ---
-  // The recording accepted the library's buffer at `addr`: it replays.
-  Status RegisterSyscallBuffer(uint64_t addr);
-  // Hands `batch` (the next event, `owner`'s) to the thread's buffer.
-  Status LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBatchEvent& batch);
-  // At a syscall of the current thread (`seen`): the batch before it must
-  // have been used up, else the program took another path than recorded.
-  Status CheckSyscallBatchDone(const std::function<std::string()>& seen);
-  // The library found a buffered call that does not match its record.
-  Status SyscallBufferDiverged();
-  // --- exec (replay_exec.cc) ---
-  struct StagedExec {
-    std::optional<std::array<uint64_t, 6>> args;  // execve's, naming the staged file
-    ExecStaging::Plan plan;
-    std::string elf_path;  // recorded path of the ELF that runs
-  };
-  Expected<StagedExec> StageExec(const trace::ExecEvent& ev);
-  Status ReplayExec(const trace::ExecEvent& ev);
-  // Re-runs the syscall the thread is stopped at, for real. `args` replaces
-  // the arguments when given. Returns the result, or the exit when the
-  // thread ended. `new_thread` receives the live tid a clone created.
-  // `signo_at_entry` is queued at the syscall's entry, so that it is pending
-  // while the syscall runs. Signals from the replay's own kernel objects (a
-  // replayed child's exit) are dropped on the way, as everywhere in replay.
-  Expected<int64_t> ExecuteInPlace(const std::optional<std::array<uint64_t, 6>>& args,
-                                   std::optional<WaitStatus>* exited,
-                                   std::optional<int64_t> nr = std::nullopt,
-                                   pid_t* new_thread = nullptr, int signo_at_entry = 0);
-  void EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
-  // Writes what the program wrote to the recorder's stdout (1) or stderr (2).
-  void EchoBytes(int stream, const std::vector<uint8_t>& bytes);
-  // The current thread ended (`ws`): reaps what ended with it and matches
-  // the recorded ExitEvent.
-  Expected<std::optional<ReplayStop>> OnExit(const WaitStatus& ws);
-  // The recorded ExitEvent of a thread the replay must end itself (killed
-  // from outside when recorded).
-  Expected<std::optional<ReplayStop>> EndThreadAsRecorded(const trace::ExitEvent& exit);
-  void ReapThread(ReplayTask& t);
-  // Reaps the threads of recorded process `tgid` other than its leader and
-  // `except`: the process is ending, and its leader (or `except`) is reported
-  // only after them.
-  void ReapThreadsOf(pid_t tgid, const ReplayTask* except);
-  void RemoveTask(ReplayTask* task);
-
-  // --- signals and preemptions (replay_signals.cc) ---
-  Expected<std::optional<ReplayStop>> OnSignalStop(int signo, bool step);
-  // `stepping`: the thread is about to be single-stepped, which must not
-  // walk into a probe's trampoline.
-  Status InjectPendingAsyncSignal(bool stepping);
-  // Removes the probe or breakpoint waiting for `t`'s fingerprint.
-  Status DisarmFingerprint(ReplayTask& t);
-  // At a probe's miss (registers matched, stack did not): after two misses,
-  // reinstalls the probe comparing a stack word that separates the passes.
-  Status NarrowProbe(ReplayTask& t, const arch::Registers& target,
-                     const std::vector<uint8_t>& recorded, const arch::Registers& regs);
-  bool BreakpointNear(const AddressSpace& mm, uint64_t pc) const;
-  // The current thread's pc lies within the 16 bytes after `site`.
-  bool StoppedInsideSite(uint64_t site) const;
-  // At a state where a fingerprinted signal or preemption may be due:
-  // acts when `regs` match. Returns whether it did.
-  Expected<bool> ReachedFingerprint(const arch::Registers& regs, bool* preempted);
-
-  // --- caught syscalls (replay_syscall_catch.cc) ---
-  // At a syscall stop of the current thread (or resuming one it was
-  // stopped at for a caught entry): stops at a caught syscall's entry,
-  // else replays it (OnSyscallStop) and stops at its return when caught.
-  Expected<std::optional<ReplayStop>> OnCaughtSyscallStop(bool step);
-  // A parked syscall's SyscallEvent (ReplayTask::at_syscall_entry) came:
-  // finishes it and stops at its return when caught.
-  Expected<std::optional<ReplayStop>> FinishParkedSyscall(bool step);
-  // Which syscall the current thread's stop is, when it is one to catch.
-  Expected<std::optional<int64_t>> CaughtSyscall(bool step) const;
-  // `replayed`: what replaying thread `tid`'s caught syscall `nr` stopped
-  // for; the return stop unless something else must be reported.
-  std::optional<ReplayStop> CaughtReturn(pid_t tid, int64_t nr,
-                                         std::optional<ReplayStop> replayed) const;
-  // --- position probes (replay_position_probe.cc) ---
-  struct PositionProbe {
-    PositionProbe(ProbeStub s, std::optional<Position> t)
-        : stub(std::move(s)), target(std::move(t)) {}
-    ProbeStub stub;
-    std::optional<Position> target;  // a state probe's; none for an arrival probe
-    uint64_t passes = 0;             // the count, once a hit removed the probe
-    std::vector<uint8_t> target_window;
-    std::vector<uint8_t> last_miss_window;  // at the last pass that was not it
-    bool narrowed = false;
-  };
-  // At a state probe's miss (registers matched, the stack did not): after
-  // two, reinstalls it comparing a stack word that separates passes, its
-  // count carried over. `regs`: the thread at the site.
-  Status NarrowPositionProbe(const arch::Registers& regs);
-  // Why no probe may go at `pc` for the events up to `until_event`, or Ok.
-  Status CheckPositionProbeSite(uint64_t pc, uint64_t until_event);
-  Status ArmPositionProbe(uint64_t pc, std::optional<Position> target, uint64_t countdown,
-                          uint64_t until_event);
-  // At the probe's trap (`regs`, pc already back at the site): the stop to
-  // report, or none when the state is not the target (the thread goes on).
-  Expected<std::optional<ReplayStop>> OnPositionProbeHit(arch::Registers& regs);
-
-  // --- watchpoints (replay_watch.cc) ---
-  Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
-  // Delivers `signo` with the watched pages unprotected for the kernel's
-  // signal frame, then handles the stop that follows.
-  Expected<std::optional<ReplayStop>> DeliverSignalDisarmed(int signo, bool step);
-  // At a SIGSEGV: nullopt when it is not a watched page's fault (or is the
-  // program's own there); else what the fault came to.
-  Expected<std::optional<std::optional<ReplayStop>>> OnPageWatchFault(bool step);
-  ReplayStop WatchStop(int index) const;
-  // A stopped thread of the focus process to inject mprotect into.
-  Tracee* WatchTracee() const;
-  // `at_signal_stop`: through the current thread, which sits at a signal
-  // stop (see PageWatch::Arm).
-  Status ArmPageWatch(bool at_signal_stop = false);
-  Status DisarmPageWatch(bool at_signal_stop = false);
-
-  // --- breakpoints (replay_breakpoints.cc) ---
-  // A live thread of `mm` to read and write its memory through.
-  Tracee* TaskIn(const AddressSpace& mm) const;
-  Status Plant(AddressSpace& mm, uint64_t addr);
-  Status Unplant(AddressSpace& mm, uint64_t addr);
-  // Plants deferred breakpoints whose memory is now mapped.
-  Status PlantDeferred();
-  // After a mapping change: re-plants breakpoints whose bytes it replaced.
-  Status RefreshBreakpoints();
-  // While the syscall buffer library of the focus process reads libc's code
-  // to patch it (RWD_SB_REGISTER_PATCHING to RWD_SB_READY), the debugger's
-  // breakpoints wait as deferred ones: the library must see the bytes it
-  // saw when recording.
-  Status SuspendDebuggerBreakpoints();
-  Status ResumeDebuggerBreakpoints();
-  // Steps over a breakpoint at the current pc before continuing; returns a
-  // stop that step produced other than a plain step.
-  Expected<std::optional<ReplayStop>> StepOverBreakpoint();
-  bool IsDebuggerBreakpoint(const ReplayTask& t, uint64_t addr) const {
-    return InFocus(t) && debugger_breakpoints_.count(addr);
-  }
-  // Writes the original bytes under every breakpoint of `mm` into `task`'s
-  // memory (a forked child must not inherit them).
-  Status RemoveBreakpointsFrom(const AddressSpace& mm, Tracee& task);
-  // The same for the probes patched into `mm`, in a process that copied it
-  // (they stay in `mm`).
-  Status RemoveProbesFrom(const AddressSpace& mm, Tracee& copy);
 
   // Shared with the session's checkpoints; each reads at its own cursor_.
   std::shared_ptr<trace::TraceReader> reader_;
@@ -414,20 +274,10 @@ class ReplaySession {
   ReplayOptions options_;
   EventCursor events_;
   Process root_;
-  std::vector<std::unique_ptr<ReplayTask>> tasks_;
+  ThreadTable threads_;
   ReplayTask* cur_ = nullptr;
   pid_t focus_pid_ = 0;
   std::shared_ptr<AddressSpace> focus_mm_;
-  std::set<uint64_t> debugger_breakpoints_;
-  // Debugger breakpoints in memory not mapped yet (e.g. in a library, after
-  // going back to before it was loaded): planted when a mapping appears.
-  std::set<uint64_t> deferred_breakpoints_;
-  // Deferred ones stay so: see SuspendDebuggerBreakpoints.
-  bool breakpoints_suspended_ = false;
-  std::vector<arch::HwWatch> watches_;
-  SyscallCatch syscall_catch_;
-  bool hw_watch_ = false;  // watches_ are in the debug registers
-  PageWatch page_watch_;   // or in page protections of focus_mm_
   std::optional<trace::SignalEvent> last_signal_;
   std::optional<WaitStatus> exited_;  // of the focus process
   // The recorded status of the exit the focus process stays before.
@@ -438,9 +288,39 @@ class ReplaySession {
   uint64_t echo_from_event_ = 0;
   std::function<bool()> interrupt_poll_;
   bool interrupt_sent_ = false;  // our SIGSTOP is on its way to the tracee
-  std::optional<PositionProbe> position_probe_;
   // The event whose fingerprint search WaitFor already called long.
   uint64_t fingerprint_noted_event_ = ~uint64_t{0};
+
+  // The parts, each with its own state (see replay_part.h).
+  SyscallReplayer syscalls_{*this};
+  ProcessLifecycle lifecycle_{*this};
+  SyscallBufferReplayer syscallbuf_{*this};
+  SyscallCatcher catcher_{*this};
+  SignalReplayer signals_{*this};
+  PositionProbes probes_{*this};
+  ReplayWatchpoints watch_{*this};
+  ReplayBreakpoints breakpoints_{*this};
 };
+
+// ReplayPart's calls (replay_part.h), here where ReplaySession is complete.
+inline ReplayTask& ReplayPart::cur() const { return s_.cur(); }
+inline Tracee& ReplayPart::tracee() const { return s_.tracee(); }
+inline CodePatcher& ReplayPart::patcher() const { return s_.patcher(); }
+inline const arch::Arch& ReplayPart::arch() const { return s_.arch(); }
+inline Expected<const trace::Event*> ReplayPart::PeekEvent() const { return s_.PeekEvent(); }
+inline void ReplayPart::ConsumeEvent() const { s_.ConsumeEvent(); }
+inline uint64_t ReplayPart::event_number() const { return s_.event_number(); }
+inline Status ReplayPart::Diverged(const std::string& what) const { return s_.Diverged(what); }
+inline Status ReplayPart::DivergedAt(uint64_t event, const std::string& what) const {
+  return s_.DivergedAt(event, what);
+}
+inline ReplayStop ReplayPart::MakeStop(ReplayStop::Kind kind) const { return s_.MakeStop(kind); }
+inline std::optional<ReplayStop> ReplayPart::AfterEvent(bool step) const {
+  return s_.AfterEvent(step);
+}
+inline ReplayTask* ReplayPart::FindTask(pid_t recorded_tid) const {
+  return s_.FindTask(recorded_tid);
+}
+inline bool ReplayPart::InFocus(const ReplayTask& t) const { return s_.InFocus(t); }
 
 }  // namespace rwd::replayer

@@ -1,4 +1,4 @@
-// ReplaySession: signals, trapped instructions, preemptions and the stops
+// SignalReplayer: signals, trapped instructions, preemptions and the stops
 // a resumed thread reports through SIGTRAP.
 #include <signal.h>
 #include <sys/mman.h>
@@ -83,7 +83,7 @@ std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
 
 }  // namespace
 
-Status ReplaySession::InjectPendingAsyncSignal(bool stepping) {
+Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   if (!ev || ev->tid != cur().tid) return Status::Ok();
   if (cur().pending_signal != 0 || cur().signal_queued) return Status::Ok();
@@ -117,7 +117,7 @@ Status ReplaySession::InjectPendingAsyncSignal(bool stepping) {
                 probe.status().message().c_str());
       }
     }
-    RETURN_IF_ERROR(Plant(*cur().mm, pc));
+    RETURN_IF_ERROR(s_.breakpoints_.Plant(*cur().mm, pc));
     cur().fingerprint_breakpoint = pc;
     return Status::Ok();
   }
@@ -132,7 +132,7 @@ Status ReplaySession::InjectPendingAsyncSignal(bool stepping) {
   return Status::Ok();
 }
 
-Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bool* preempted) {
+Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, bool* preempted) {
   *preempted = false;
   ReplayTask& t = cur();
   if (!t.fingerprint_breakpoint && !t.probe) return false;
@@ -190,9 +190,9 @@ Expected<bool> ReplaySession::ReachedFingerprint(const arch::Registers& regs, bo
   return true;
 }
 
-Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
-  if (signo == SIGSTOP && interrupt_sent_) {
-    interrupt_sent_ = false;
+Expected<Stop> SignalReplayer::OnSignalStop(int signo, bool step) {
+  if (signo == SIGSTOP && s_.interrupt_sent_) {
+    s_.interrupt_sent_ = false;
     return Stop(MakeStop(ReplayStop::Kind::kInterrupted));
   }
   const arch::Arch& a = arch();
@@ -203,18 +203,18 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
     if (std::optional<int> hit = a.TakeHwWatchpointHit(tracee().tid())) {
       ReplayStop stop = MakeStop(ReplayStop::Kind::kWatchpoint);
       stop.watch_index = *hit;
-      if (*hit >= 0 && static_cast<size_t>(*hit) < watches_.size()) {
-        stop.addr = watches_[*hit].addr;
+      if (*hit >= 0 && static_cast<size_t>(*hit) < s_.watch_.watches().size()) {
+        stop.addr = s_.watch_.watches()[*hit].addr;
       }
       // Watchpoints are reported after the access on every architecture.
       if (a.WatchpointTrapsBeforeAccess()) {
-        RETURN_IF_ERROR(StepOverWatchedAccess(tracee(), watches_));
+        RETURN_IF_ERROR(StepOverWatchedAccess(tracee(), s_.watch_.watches()));
       }
       return Stop(stop);
     }
-    if (position_probe_ && position_probe_->stub.installed() && !step && InFocus(cur())) {
-      ASSIGN_OR_RETURN(bool hit, position_probe_->stub.TakeHit(tracee(), regs));
-      if (hit) return OnPositionProbeHit(regs);
+    if (s_.probes_.stub() && s_.probes_.stub()->installed() && !step && InFocus(cur())) {
+      ASSIGN_OR_RETURN(bool hit, s_.probes_.stub()->TakeHit(tracee(), regs));
+      if (hit) return s_.probes_.OnPositionProbeHit(regs);
     }
     if (cur().probe && !step) {
       ASSIGN_OR_RETURN(bool hit, cur().probe->TakeHit(tracee(), regs));
@@ -242,15 +242,15 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
         if (reached) return Stop();  // the delivery stop follows at once
       }
       cur().reported_breakpoint = site;
-      if (!IsDebuggerBreakpoint(cur(), site)) return Stop();  // ours: step over it
+      if (!s_.breakpoints_.IsDebuggerBreakpoint(cur(), site)) return Stop();  // ours: step over it
       ReplayStop stop = MakeStop(ReplayStop::Kind::kBreakpoint);
       stop.addr = site;
       return Stop(stop);
     }
   }
 
-  if (signo == SIGSEGV && page_watch_.armed() && InFocus(cur())) {
-    ASSIGN_OR_RETURN(std::optional<Stop> watched, OnPageWatchFault(step));
+  if (signo == SIGSEGV && s_.watch_.page_watch().armed() && InFocus(cur())) {
+    ASSIGN_OR_RETURN(std::optional<Stop> watched, s_.watch_.OnPageWatchFault(step));
     if (watched) return *watched;
     // Not a watched page's fault, or the program's own there.
   }
@@ -322,7 +322,7 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
   }
   if (!sig->synchronous) RETURN_IF_ERROR(tracee().SetSiginfo(sig->siginfo));
   cur().signal_queued = false;
-  last_signal_ = *sig;
+  s_.last_signal_ = *sig;
   ConsumeEvent();
   // The recording delivered it, so replay must too, whatever the debugger
   // does with the stop.
@@ -334,9 +334,9 @@ Expected<Stop> ReplaySession::OnSignalStop(int signo, bool step) {
   return Stop(stop);
 }
 
-Status ReplaySession::NarrowProbe(ReplayTask& t, const arch::Registers& target,
-                                  const std::vector<uint8_t>& recorded,
-                                  const arch::Registers& regs) {
+Status SignalReplayer::NarrowProbe(ReplayTask& t, const arch::Registers& target,
+                                   const std::vector<uint8_t>& recorded,
+                                   const arch::Registers& regs) {
   // The probe traps on every pass whose registers match; two such passes
   // show which stack word counts them, and a probe that also compares it
   // lets the loop run on at full speed up to the recorded pass.
@@ -361,9 +361,9 @@ Status ReplaySession::NarrowProbe(ReplayTask& t, const arch::Registers& target,
   return Status::Ok();
 }
 
-bool ReplaySession::PreemptionPointObservable(const ReplayTask& t) const {
+bool SignalReplayer::PreemptionPointObservable(const ReplayTask& t) const {
   if (InFocus(t) || t.pending_signal != 0 || t.signal_queued) return true;
-  for (const auto& other : tasks_) {
+  for (const auto& other : s_.threads_) {
     if (other.get() != &t && other->mm == t.mm && !other->reaped && !other->zombie) return true;
   }
   Expected<std::vector<MemoryMapping>> maps = ReadMappings(t.tracee.tid());
@@ -372,7 +372,7 @@ bool ReplaySession::PreemptionPointObservable(const ReplayTask& t) const {
                      [](const MemoryMapping& m) { return m.shared && (m.prot & PROT_WRITE) != 0; });
 }
 
-Status ReplaySession::DisarmFingerprint(ReplayTask& t) {
+Status SignalReplayer::DisarmFingerprint(ReplayTask& t) {
   t.last_miss_window.clear();
   if (t.probe) {
     Status removed = t.probe->Remove(t.tracee);
@@ -382,19 +382,20 @@ Status ReplaySession::DisarmFingerprint(ReplayTask& t) {
   if (t.fingerprint_breakpoint) {
     uint64_t addr = *t.fingerprint_breakpoint;
     t.fingerprint_breakpoint.reset();
-    if (!IsDebuggerBreakpoint(t, addr)) RETURN_IF_ERROR(Unplant(*t.mm, addr));
+    if (!s_.breakpoints_.IsDebuggerBreakpoint(t, addr))
+      RETURN_IF_ERROR(s_.breakpoints_.Unplant(*t.mm, addr));
   }
   return Status::Ok();
 }
 
-bool ReplaySession::StoppedInsideSite(uint64_t site) const {
+bool SignalReplayer::StoppedInsideSite(uint64_t site) const {
   auto regs = tracee().GetRegisters();
   if (!regs.ok()) return false;
   uint64_t pc = arch().Pc(*regs);
   return pc > site && pc < site + 16;
 }
 
-bool ReplaySession::BreakpointNear(const AddressSpace& mm, uint64_t pc) const {
+bool SignalReplayer::BreakpointNear(const AddressSpace& mm, uint64_t pc) const {
   // A probe's jump covers up to 16 bytes from pc; a breakpoint there would
   // cut it.
   return mm.breakpoints.AnyIn(pc, 16);

@@ -26,9 +26,9 @@
 #include <algorithm>
 
 #include "base/hex.h"
+#include "base/scoped_fd.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
-#include "base/scoped_fd.h"
 #include "replayer/replay_session.h"
 
 namespace rwd::replayer {
@@ -38,9 +38,9 @@ namespace {
 constexpr uint64_t kPage = trace::kSnapshotPageBytes;
 
 Status Refuse(const trace::Snapshot& snap, const std::string& why) {
-  return Status(ErrorCode::kUnsupported,
-                "snapshot " + std::to_string(snap.seq) + " (event " + std::to_string(snap.event) +
-                    ") cannot be restored: " + why);
+  return Status(ErrorCode::kUnsupported, "snapshot " + std::to_string(snap.seq) + " (event " +
+                                             std::to_string(snap.event) +
+                                             ") cannot be restored: " + why);
 }
 
 bool KernelProvided(const std::string& path) {
@@ -101,12 +101,12 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
     ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
     // Other processes may end or get signals on the way.
     if (stop.kind == ReplayStop::Kind::kEndOfTrace || s->exited() || s->finished()) {
-      return Refuse(snap, "replay ended before its exec (event " +
-                              std::to_string(snap.exec_event) + ")");
+      return Refuse(snap,
+                    "replay ended before its exec (event " + std::to_string(snap.exec_event) + ")");
     }
   }
   s->set_boundary_stop(nullptr);
-  if (s->tasks_.size() != 1 || s->cur_ != s->tasks_.front().get()) {
+  if (s->threads_.size() != 1 || s->cur_ != &s->threads_.front()) {
     return Refuse(snap, "other threads or processes run at its exec");
   }
   RETURN_IF_ERROR(s->BecomeSnapshot(snap, library));
@@ -114,7 +114,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
 }
 
 Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::SnapshotLibrary& library) {
-  ReplayTask& task = *tasks_.front();
+  ReplayTask& task = threads_.front();
   Tracee& t = task.tracee;
   const uint64_t insn = task.mm->patcher.syscall_insn();
   const arch::SyscallTable& table = arch().syscalls();
@@ -152,9 +152,9 @@ Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::Snapsho
   std::optional<uint64_t> scratch = ScratchHole(snap, kept);
   if (!scratch) return Refuse(snap, "no room for the restore's scratch page");
   {
-    ASSIGN_OR_RETURN(int64_t r, inject("mmap", {*scratch, 2 * kPage, PROT_READ | PROT_WRITE,
-                                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-                                                ~uint64_t{0}, 0}));
+    ASSIGN_OR_RETURN(int64_t r,
+                     inject("mmap", {*scratch, 2 * kPage, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, ~uint64_t{0}, 0}));
     if (static_cast<uint64_t>(r) != *scratch) return failed("scratch mmap", r);
   }
 
@@ -178,8 +178,8 @@ Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::Snapsho
       name.push_back(0);
       if (name.size() > 2 * kPage) return Refuse(snap, "a file copy's path is too long");
       RETURN_IF_ERROR(t.WriteMemory(*scratch, name));
-      ASSIGN_OR_RETURN(fd, inject("openat", {static_cast<uint64_t>(AT_FDCWD), *scratch,
-                                             O_RDONLY | O_CLOEXEC}));
+      ASSIGN_OR_RETURN(
+          fd, inject("openat", {static_cast<uint64_t>(AT_FDCWD), *scratch, O_RDONLY | O_CLOEXEC}));
       if (fd < 0) return failed("opening " + copy, fd);
     } else {
       flags |= MAP_ANONYMOUS;
@@ -195,8 +195,8 @@ Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::Snapsho
       return Refuse(snap, "a signal disposition has " + std::to_string(a.bytes.size()) + " bytes");
     }
     RETURN_IF_ERROR(t.WriteMemory(*scratch, a.bytes));
-    ASSIGN_OR_RETURN(int64_t r, inject("rt_sigaction", {static_cast<uint64_t>(a.signo), *scratch,
-                                                        0, a.bytes.size() - 24}));
+    ASSIGN_OR_RETURN(int64_t r, inject("rt_sigaction", {static_cast<uint64_t>(a.signo), *scratch, 0,
+                                                        a.bytes.size() - 24}));
     if (r != 0) return failed("rt_sigaction(" + std::to_string(a.signo) + ")", r);
   }
   const trace::SnapshotThread& thread = snap.threads.front();

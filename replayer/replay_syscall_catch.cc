@@ -1,4 +1,4 @@
-// ReplaySession: stops at caught syscalls (gdb's `catch syscall`).
+// SyscallCatcher: stops at caught syscalls (gdb's `catch syscall`).
 //
 // The entry stop is the syscall-entry stop of the replay's own PTRACE_SYSEMU
 // before anything of the syscall is replayed: the thread stays there and
@@ -14,9 +14,9 @@ namespace rwd::replayer {
 
 using Stop = std::optional<ReplayStop>;
 
-Expected<std::optional<int64_t>> ReplaySession::CaughtSyscall(bool step) const {
+Expected<std::optional<int64_t>> SyscallCatcher::CaughtSyscall(bool step) const {
   using Result = std::optional<int64_t>;
-  if (step || syscall_catch_.empty() || !cur_ || !InFocus(cur())) return Result();
+  if (step || syscall_catch_.empty() || !s_.cur_ || !InFocus(cur())) return Result();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   int64_t nr = arch().SyscallNumber(regs);
   // The syscall buffer's calls to the replayer are rewind's, not the program's.
@@ -24,7 +24,7 @@ Expected<std::optional<int64_t>> ReplaySession::CaughtSyscall(bool step) const {
   return syscall_catch_.Catches(nr) ? Result(nr) : Result();
 }
 
-Expected<Stop> ReplaySession::OnCaughtSyscallStop(bool step) {
+Expected<Stop> SyscallCatcher::OnCaughtSyscallStop(bool step) {
   bool resumed = std::exchange(cur().caught_entry, false);
   ASSIGN_OR_RETURN(std::optional<int64_t> nr, CaughtSyscall(step));
   if (nr && !resumed) {
@@ -34,25 +34,25 @@ Expected<Stop> ReplaySession::OnCaughtSyscallStop(bool step) {
     return Stop(stop);
   }
   pid_t tid = cur().tid;
-  ASSIGN_OR_RETURN(Stop replayed, OnSyscallStop(step));
+  ASSIGN_OR_RETURN(Stop replayed, s_.watch_.OnSyscallStop(step));
   return nr ? CaughtReturn(tid, *nr, std::move(replayed)) : replayed;
 }
 
-Expected<Stop> ReplaySession::FinishParkedSyscall(bool step) {
+Expected<Stop> SyscallCatcher::FinishParkedSyscall(bool step) {
   cur().at_syscall_entry = false;
   ASSIGN_OR_RETURN(std::optional<int64_t> nr, CaughtSyscall(step));
   pid_t tid = cur().tid;
-  ASSIGN_OR_RETURN(Stop replayed, OnSyscallStop(step));
+  ASSIGN_OR_RETURN(Stop replayed, s_.watch_.OnSyscallStop(step));
   return nr ? CaughtReturn(tid, *nr, std::move(replayed)) : replayed;
 }
 
-Stop ReplaySession::CaughtReturn(pid_t tid, int64_t nr, Stop replayed) const {
+Stop SyscallCatcher::CaughtReturn(pid_t tid, int64_t nr, Stop replayed) const {
   // A watchpoint the syscall wrote, the end, a signal: that stop says more.
   if (replayed && replayed->kind != ReplayStop::Kind::kEventBoundary) return replayed;
   // No return to show: the thread exited or execed away, or it parks in a
   // blocking syscall that another event finishes later.
   const ReplayTask* t = FindTask(tid);
-  if (!t || t != cur_ || t->reaped || t->at_syscall_entry || exited_ || !InFocus(*t)) {
+  if (!t || t != s_.cur_ || t->reaped || t->at_syscall_entry || s_.exited_ || !InFocus(*t)) {
     return replayed;
   }
   ReplayStop stop = MakeStop(ReplayStop::Kind::kSyscallReturn);

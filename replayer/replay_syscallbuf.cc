@@ -1,4 +1,4 @@
-// ReplaySession: the in-process syscall buffer (preload/syscallbuf_abi.h).
+// SyscallBufferReplayer: the in-process syscall buffer (preload/syscallbuf_abi.h).
 //
 // A SyscallBatchEvent holds what a thread ran through its buffer between
 // two of its events. Before the thread runs to the next one, the batch is
@@ -33,7 +33,7 @@ Status WriteHeader(Tracee& tracee, uint64_t addr, const rwd_sb_header& h) {
 
 }  // namespace
 
-Status ReplaySession::RegisterSyscallBuffer(uint64_t addr) {
+Status SyscallBufferReplayer::RegisterSyscallBuffer(uint64_t addr) {
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), addr));
   h.mode = RWD_SB_MODE_REPLAY;
   h.locked = 0;
@@ -43,7 +43,8 @@ Status ReplaySession::RegisterSyscallBuffer(uint64_t addr) {
   return Status::Ok();
 }
 
-Status ReplaySession::LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBatchEvent& batch) {
+Status SyscallBufferReplayer::LoadSyscallBatch(ReplayTask& owner,
+                                               const trace::SyscallBatchEvent& batch) {
   if (owner.syscallbuf == 0) {
     return Diverged("the recording has buffered syscalls of thread " + std::to_string(owner.tid) +
                     ", which has no syscall buffer in the replay");
@@ -78,23 +79,23 @@ Status ReplaySession::LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBa
   RETURN_IF_ERROR(WriteHeader(owner.tracee, owner.syscallbuf, h));
   // Output to our stdout/stderr shows now: before anything the thread's
   // next event or another thread's later events print.
-  if (options_.echo_output && event_number() >= echo_from_event_) {
+  if (s_.options_.echo_output && event_number() >= s_.echo_from_event_) {
     for (const trace::SyscallEvent& call : batch.calls) {
       if (call.output_stream == 0 || call.writes.empty()) continue;
-      EchoBytes(call.output_stream, call.writes.front().bytes);
+      s_.syscalls_.EchoBytes(call.output_stream, call.writes.front().bytes);
     }
   }
   return Status::Ok();
 }
 
-uint64_t ReplaySession::BufferedSyscallsDone() const {
-  if (!cur_ || cur().syscallbuf == 0) return 0;
+uint64_t SyscallBufferReplayer::BufferedSyscallsDone() const {
+  if (!s_.cur_ || cur().syscallbuf == 0) return 0;
   Expected<rwd_sb_header> h = ReadHeader(cur().tracee, cur().syscallbuf);
   return h.ok() ? h->consumed : 0;
 }
 
-Status ReplaySession::CheckSyscallBatchDone(const std::function<std::string()>& seen) {
-  if (!cur_ || cur().syscallbuf == 0) return Status::Ok();
+Status SyscallBufferReplayer::CheckSyscallBatchDone(const std::function<std::string()>& seen) {
+  if (!s_.cur_ || cur().syscallbuf == 0) return Status::Ok();
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));
   if (h.consumed >= h.count) return Status::Ok();
   std::vector<uint8_t> records(h.used);
@@ -110,8 +111,8 @@ Status ReplaySession::CheckSyscallBatchDone(const std::function<std::string()>& 
                   std::to_string(cur().batch_event) + "), saw " + seen());
 }
 
-Status ReplaySession::SyscallBufferDiverged() {
-  if (!cur_ || cur().syscallbuf == 0) {
+Status SyscallBufferReplayer::SyscallBufferDiverged() {
+  if (!s_.cur_ || cur().syscallbuf == 0) {
     return Diverged("the syscall buffer library reported a divergence in a thread without one");
   }
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));

@@ -1,4 +1,4 @@
-// ReplaySession: syscalls (exec: replay_exec.cc; process tree and exits:
+// SyscallReplayer: syscalls (exec: replay_exec.cc; process tree and exits:
 // replay_tree.cc).
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +57,7 @@ void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
 // seccomp filter's answer, which replay has no filter to give: it is
 // emulated. ENOMEM is the exception: madvise and mprotect report it after
 // changing the part of the range that is mapped.
-bool ReplaySession::RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+bool SyscallReplayer::RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
   if (row.special == arch::Special::kPrctl) return ev.args[0] == PR_SET_NAME && ev.result >= 0;
   if (ev.result < 0 && ev.result != -ENOMEM && row.special != arch::Special::kRtSigreturn) {
     return false;
@@ -65,7 +65,7 @@ bool ReplaySession::RunsForReal(const arch::SyscallInfo& row, const trace::Sysca
   return row.action == arch::ReplayAction::kExecute && row.special != arch::Special::kClone;
 }
 
-Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
+Expected<Stop> SyscallReplayer::ReplaySyscall(bool step) {
   const arch::Arch& a = arch();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   int64_t nr = a.SyscallNumber(regs);
@@ -74,14 +74,15 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
   // For divergence messages only: not formatted on the common path.
   auto seen = [&]() { return trace::DescribeSyscall(a, nr, args); };
 
-  if (nr == RWD_SB_DIVERGED && cur_ && cur().syscallbuf != 0) return SyscallBufferDiverged();
-  RETURN_IF_ERROR(CheckSyscallBatchDone(seen));
+  if (nr == RWD_SB_DIVERGED && s_.cur_ && cur().syscallbuf != 0)
+    return s_.syscallbuf_.SyscallBufferDiverged();
+  RETURN_IF_ERROR(s_.syscallbuf_.CheckSyscallBatchDone(seen));
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   if (!ev) {
     // Leave the thread at the syscall entry; continuing again reports the
     // same end instead of running past the recording.
-    at_end_ = true;
-    return Stop(EndOfTrace());
+    s_.at_end_ = true;
+    return Stop(s_.EndOfTrace());
   }
   const arch::SyscallInfo* row = a.syscalls().Lookup(nr);
   if (auto* exec = std::get_if<trace::ExecEvent>(&ev->body)) {
@@ -90,7 +91,7 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
     }
     trace::ExecEvent copy = *exec;
     ConsumeEvent();
-    RETURN_IF_ERROR(ReplayExec(copy));
+    RETURN_IF_ERROR(s_.lifecycle_.ReplayExec(copy));
   } else if (auto* exit = std::get_if<trace::ExitEvent>(&ev->body)) {
     if (!row ||
         (row->special != arch::Special::kExitGroup && row->special != arch::Special::kExit)) {
@@ -108,21 +109,21 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
       (void)entered;
       RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSyscall));
       ConsumeEvent();
-      cur_->zombie = true;
-      cur_ = nullptr;
+      s_.cur_->zombie = true;
+      s_.cur_ = nullptr;
       return AfterEvent(step);
     }
-    if (options_.keep_focus_at_exit && exit->whole_process && InFocus(cur())) {
+    if (s_.options_.keep_focus_at_exit && exit->whole_process && InFocus(cur())) {
       // Left at the syscall entry, as at the end of a trace cut short:
       // continuing again reports the same end.
-      at_end_ = true;
-      exit_ahead_ = exit->wait_status;
-      return Stop(EndOfTrace());
+      s_.at_end_ = true;
+      s_.exit_ahead_ = exit->wait_status;
+      return Stop(s_.EndOfTrace());
     }
     std::optional<WaitStatus> exited;
     RETURN_IF_ERROR(ExecuteInPlace(std::nullopt, &exited).status());
     if (!exited) return Diverged("exit syscall returned");
-    return OnExit(*exited);
+    return s_.lifecycle_.OnExit(*exited);
   } else if (auto* entry = std::get_if<trace::SyscallEntryEvent>(&ev->body)) {
     if (entry->nr != nr || entry->args != args) {
       return Diverged("expected " + trace::DescribeSyscall(a, entry->nr, entry->args) +
@@ -148,7 +149,7 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
     trace::SyscallEvent copy = std::move(*sc);
     ConsumeEvent();
     if (row->special == arch::Special::kClone && copy.result > 0) {
-      RETURN_IF_ERROR(ExecuteClone(*row, copy));
+      RETURN_IF_ERROR(s_.lifecycle_.ExecuteClone(*row, copy));
     } else if (RunsForReal(*row, copy)) {
       ASSIGN_OR_RETURN(bool trapped, NextIsSeccompTrap());
       if (trapped) {
@@ -162,17 +163,18 @@ Expected<Stop> ReplaySession::ReplaySyscall(bool step) {
       RETURN_IF_ERROR(EmulateSyscall(*row, copy, regs));
     }
     if (copy.nr == RWD_SB_REGISTER && copy.result == 0) {
-      RETURN_IF_ERROR(RegisterSyscallBuffer(copy.args[0]));
-      if (copy.args[4] == RWD_SB_REGISTER_PATCHING) RETURN_IF_ERROR(SuspendDebuggerBreakpoints());
+      RETURN_IF_ERROR(s_.syscallbuf_.RegisterSyscallBuffer(copy.args[0]));
+      if (copy.args[4] == RWD_SB_REGISTER_PATCHING)
+        RETURN_IF_ERROR(s_.breakpoints_.SuspendDebuggerBreakpoints());
     }
-    if (copy.nr == RWD_SB_READY) RETURN_IF_ERROR(ResumeDebuggerBreakpoints());
+    if (copy.nr == RWD_SB_READY) RETURN_IF_ERROR(s_.breakpoints_.ResumeDebuggerBreakpoints());
   } else {
     return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen());
   }
   return AfterEvent(step);
 }
 
-Expected<bool> ReplaySession::NextIsSeccompTrap() {
+Expected<bool> SyscallReplayer::NextIsSeccompTrap() {
   // The program's filter answered the syscall with SECCOMP_RET_TRAP: the
   // kernel skipped it and raised SIGSYS, which the recording has next.
   ASSIGN_OR_RETURN(const trace::Event* next, PeekEvent());
@@ -182,19 +184,19 @@ Expected<bool> ReplaySession::NextIsSeccompTrap() {
   return arch::SiginfoView(signal->siginfo).code() == kSysSeccomp;
 }
 
-Status ReplaySession::EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev,
-                                     arch::Registers regs) {
+Status SyscallReplayer::EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev,
+                                       arch::Registers regs) {
   for (const trace::MemWrite& w : ev.writes) {
     RETURN_IF_ERROR(tracee().WriteMemory(w.addr, w.bytes));
   }
   arch().SetSyscallResult(regs, ev.result);
   RETURN_IF_ERROR(tracee().SetRegisters(regs));
   // event_number() already counts this event.
-  if (options_.echo_output && event_number() > echo_from_event_) EchoOutput(row, ev);
+  if (s_.options_.echo_output && event_number() > s_.echo_from_event_) EchoOutput(row, ev);
   return Status::Ok();
 }
 
-void ReplaySession::EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+void SyscallReplayer::EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
   int fd = ev.output_stream;
   if ((fd != 1 && fd != 2) || ev.result <= 0) return;
   std::vector<uint8_t> out;
@@ -219,11 +221,12 @@ void ReplaySession::EchoOutput(const arch::SyscallInfo& row, const trace::Syscal
   EchoBytes(fd, out);
 }
 
-void ReplaySession::EchoBytes(int stream, const std::vector<uint8_t>& bytes) {
-  WriteAll(stream == 1 ? options_.stdout_fd : 2, bytes);
+void SyscallReplayer::EchoBytes(int stream, const std::vector<uint8_t>& bytes) {
+  WriteAll(stream == 1 ? s_.options_.stdout_fd : 2, bytes);
 }
 
-Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+Status SyscallReplayer::ExecuteSyscall(const arch::SyscallInfo& row,
+                                       const trace::SyscallEvent& ev) {
   // Per-thread kernel state a checkpoint's copy of the thread must get back.
   if (row.special == arch::Special::kSetTidAddress) cur().clear_child_tid = ev.args[0];
   if (row.special == arch::Special::kPrctl) {
@@ -239,13 +242,13 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
     (*args)[0] = static_cast<uint64_t>(ev.result);
     (*args)[3] = ((*args)[3] | MAP_FIXED) & ~kMapFixedNoReplace;
     if (!ev.mapped_file_id.empty()) {
-      ASSIGN_OR_RETURN(const std::string local, reader_->LocalFileCopy(ev.mapped_file_id));
+      ASSIGN_OR_RETURN(const std::string local, s_.reader_->LocalFileCopy(ev.mapped_file_id));
       std::string file = local;
       uint64_t access = O_RDONLY;
       uint64_t type = ev.args[3] & kMapType;
       if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
-        ASSIGN_OR_RETURN(std::string shared,
-                         shared_copies_->PathFor(ev.mapped_path, local, ev.args[2] & PROT_WRITE));
+        ASSIGN_OR_RETURN(std::string shared, s_.shared_copies_->PathFor(ev.mapped_path, local,
+                                                                        ev.args[2] & PROT_WRITE));
         if (!shared.empty()) {
           file = shared;
           access = O_RDWR;
@@ -309,7 +312,7 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
   if (ev.result >= 0 &&
       (row.special == arch::Special::kMmap || row.special == arch::Special::kMunmap ||
        row.special == arch::Special::kMremap || row.special == arch::Special::kMprotect)) {
-    RETURN_IF_ERROR(RefreshBreakpoints());
+    RETURN_IF_ERROR(s_.breakpoints_.RefreshBreakpoints());
   }
   if (ev.result >= 0) {
     bool exec_map =
@@ -323,10 +326,9 @@ Status ReplaySession::ExecuteSyscall(const arch::SyscallInfo& row, const trace::
   return Status::Ok();
 }
 
-Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<uint64_t, 6>>& args,
-                                                std::optional<WaitStatus>* exited,
-                                                std::optional<int64_t> nr, pid_t* new_thread,
-                                                int signo_at_entry) {
+Expected<int64_t> SyscallReplayer::ExecuteInPlace(
+    const std::optional<std::array<uint64_t, 6>>& args, std::optional<WaitStatus>* exited,
+    std::optional<int64_t> nr, pid_t* new_thread, int signo_at_entry) {
   const arch::Arch& a = arch();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   // Before the rewind, which makes the number the one the instruction
@@ -346,8 +348,8 @@ Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<u
     RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSyscall, std::exchange(resume_signo, 0)));
     // exit_group kills the other threads, whose deaths must be collected
     // before a leader's is reported.
-    if (entered && ends_process) ReapThreadsOf(cur().tgid, cur_);
-    ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/false));
+    if (entered && ends_process) s_.lifecycle_.ReapThreadsOf(cur().tgid, s_.cur_);
+    ASSIGN_OR_RETURN(WaitStatus ws, s_.WaitFor(cur(), /*interruptible=*/false));
     if (ws.is_exit()) {
       *exited = ws;
       return 0;
@@ -360,8 +362,8 @@ Expected<int64_t> ReplaySession::ExecuteInPlace(const std::optional<std::array<u
       }
       continue;
     }
-    if (ws.kind == WaitStatus::Kind::kSignalStop && ws.signo == SIGSTOP && interrupt_sent_) {
-      interrupt_sent_ = false;  // raced with this syscall; dropped
+    if (ws.kind == WaitStatus::Kind::kSignalStop && ws.signo == SIGSTOP && s_.interrupt_sent_) {
+      s_.interrupt_sent_ = false;  // raced with this syscall; dropped
       --stops;
       continue;
     }

@@ -1,4 +1,4 @@
-// ReplaySession: the process tree (clone, fork, vfork), thread and process
+// ProcessLifecycle: the process tree (clone, fork, vfork), thread and process
 // exits.
 #include <sched.h>
 #include <signal.h>
@@ -25,7 +25,7 @@ bool SameExit(int recorded, int seen) {
 
 }  // namespace
 
-Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
+Status ProcessLifecycle::ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
   const arch::Arch& a = arch();
   arch::Arch::CloneArgPositions pos = a.CloneArgs();
   uint64_t flags = arch::CloneFlags(row, ev.args, pos.flags);
@@ -38,9 +38,9 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
   args[pos.flags] = flags & ~uint64_t{CLONE_VFORK | 0xff};
   std::optional<WaitStatus> exited;
   pid_t child_live = 0;
-  ASSIGN_OR_RETURN(
-      int64_t result,
-      ExecuteInPlace(args, &exited, a.syscalls().FindByName("clone")->nr, &child_live));
+  ASSIGN_OR_RETURN(int64_t result,
+                   s_.syscalls_.ExecuteInPlace(args, &exited, a.syscalls().FindByName("clone")->nr,
+                                               &child_live));
   if (exited) return Diverged(std::string(row.name) + " ended the thread");
   if (result <= 0 || child_live <= 0) {
     return Diverged(std::string(row.name) + " failed in replay (" + Hex(result) +
@@ -69,8 +69,8 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
     mm->patcher = cur().mm->patcher;
     mm->exec_path = cur().mm->exec_path;
     mm->mapped_files = cur().mm->mapped_files;
-    RETURN_IF_ERROR(RemoveBreakpointsFrom(*cur().mm, child));
-    RETURN_IF_ERROR(RemoveProbesFrom(*cur().mm, child));
+    RETURN_IF_ERROR(s_.breakpoints_.RemoveBreakpointsFrom(*cur().mm, child));
+    RETURN_IF_ERROR(s_.breakpoints_.RemoveProbesFrom(*cur().mm, child));
   }
   // The program must see the recorded tids wherever the kernel wrote live ones.
   uint32_t tid32 = static_cast<uint32_t>(recorded_child);
@@ -98,15 +98,15 @@ Status ReplaySession::ExecuteClone(const arch::SyscallInfo& row, const trace::Sy
   // A forked child has a copy of its parent's syscall buffer; a new thread
   // registers its own, and a vfork child uses its parent's (as recorded).
   if (!(flags & CLONE_VM)) task->syscallbuf = cur().syscallbuf;
-  if (!thread && tgid == focus_pid_) focus_mm_ = mm;
-  if (InFocus(*task) && hw_watch_) {
-    a.SetHwWatchpoints(task->tracee.tid(), watches_).IgnoreError();
+  if (!thread && tgid == s_.focus_pid_) s_.focus_mm_ = mm;
+  if (InFocus(*task) && s_.watch_.hardware()) {
+    a.SetHwWatchpoints(task->tracee.tid(), s_.watch_.watches()).IgnoreError();
   }
-  tasks_.push_back(std::move(task));
+  s_.threads_.Add(std::move(task));
   return Status::Ok();
 }
 
-void ReplaySession::ReapThread(ReplayTask& t) {
+void ProcessLifecycle::ReapThread(ReplayTask& t) {
   // Ended by another thread (exit_group, a fatal signal, exec): its death
   // follows promptly; collect it so it does not linger as a stop.
   if (t.reaped) return;
@@ -116,23 +116,23 @@ void ReplaySession::ReapThread(ReplayTask& t) {
     (void)t.tracee.Resume(ResumeMode::kCont);
   }
   t.reaped = true;
-  if (t.tracee.tid() == root_.pid()) root_.MarkReaped();
+  if (t.tracee.tid() == s_.root_.pid()) s_.root_.MarkReaped();
 }
 
-void ReplaySession::ReapThreadsOf(pid_t tgid, const ReplayTask* except) {
-  for (const auto& t : tasks_) {
+void ProcessLifecycle::ReapThreadsOf(pid_t tgid, const ReplayTask* except) {
+  for (const auto& t : s_.threads_) {
     if (t.get() != except && t->tgid == tgid && t->tid != tgid) ReapThread(*t);
   }
 }
 
-void ReplaySession::RemoveTask(ReplayTask* task) {
-  if (task->tracee.tid() == root_.pid()) root_.MarkReaped();
-  if (cur_ == task) cur_ = nullptr;
-  std::erase_if(tasks_, [&](const auto& t) { return t.get() == task; });
+void ProcessLifecycle::RemoveTask(ReplayTask* task) {
+  if (task->tracee.tid() == s_.root_.pid()) s_.root_.MarkReaped();
+  if (s_.cur_ == task) s_.cur_ = nullptr;
+  s_.threads_.Remove(task);
 }
 
-Expected<Stop> ReplaySession::OnExit(const WaitStatus& ws) {
-  ReplayTask* dead = cur_;
+Expected<Stop> ProcessLifecycle::OnExit(const WaitStatus& ws) {
+  ReplayTask* dead = s_.cur_;
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   auto* exit = ev ? std::get_if<trace::ExitEvent>(&ev->body) : nullptr;
   if (!exit) {
@@ -148,22 +148,22 @@ Expected<Stop> ReplaySession::OnExit(const WaitStatus& ws) {
   trace::ExitEvent recorded = *exit;
   ConsumeEvent();
   pid_t tgid = dead->tgid;
-  bool focus = InFocus(*dead) && tgid == focus_pid_;
+  bool focus = InFocus(*dead) && tgid == s_.focus_pid_;
   RemoveTask(dead);
   if (recorded.whole_process) {
     ReapThreadsOf(tgid, nullptr);
     if (ReplayTask* leader = FindTask(tgid)) ReapThread(*leader);
-    std::erase_if(tasks_, [&](const auto& t) { return t->tgid == tgid; });
+    s_.threads_.RemoveIf([&](const ReplayTask& t) { return t.tgid == tgid; });
   }
   if (!recorded.whole_process || !focus) return AfterEvent(false);
-  exited_ = WaitStatus::FromRaw(ws.tid, recorded.wait_status);
+  s_.exited_ = WaitStatus::FromRaw(ws.tid, recorded.wait_status);
   ReplayStop stop = MakeStop(ReplayStop::Kind::kExited);
   stop.tid = tgid;
   stop.wait_status = recorded.wait_status;
   return Stop(stop);
 }
 
-Expected<Stop> ReplaySession::EndThreadAsRecorded(const trace::ExitEvent& exit) {
+Expected<Stop> ProcessLifecycle::EndThreadAsRecorded(const trace::ExitEvent& exit) {
   // Killed from outside when recorded (SIGKILL cannot be caught), or by its
   // seccomp filter: end the process here too. SIGKILL is the one signal no
   // handler or mask of the replayed process can divert; the status is the
@@ -171,11 +171,11 @@ Expected<Stop> ReplaySession::EndThreadAsRecorded(const trace::ExitEvent& exit) 
   if (syscall(SYS_tgkill, tracee().tid(), tracee().tid(), SIGKILL) != 0) {
     return ErrnoError("ending the replayed thread as recorded");
   }
-  ReapThreadsOf(cur().tgid, cur_);
-  ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/false));
+  ReapThreadsOf(cur().tgid, s_.cur_);
+  ASSIGN_OR_RETURN(WaitStatus ws, s_.WaitFor(cur(), /*interruptible=*/false));
   for (int i = 0; i < 16 && !ws.is_exit(); ++i) {
     (void)tracee().Resume(ResumeMode::kCont);
-    ASSIGN_OR_RETURN(ws, WaitFor(cur(), /*interruptible=*/false));
+    ASSIGN_OR_RETURN(ws, s_.WaitFor(cur(), /*interruptible=*/false));
   }
   if (ws.kind == WaitStatus::Kind::kKilled) ws = WaitStatus::FromRaw(ws.tid, exit.wait_status);
   return OnExit(ws);

@@ -1,4 +1,4 @@
-// ReplaySession: watchpoints. In the debug registers where they trigger on
+// ReplayWatchpoints: watchpoints. In the debug registers where they trigger on
 // this machine (core/hw_watch_probe.h) and can hold the request; otherwise
 // by page protection (PageWatch): the replayer controls all execution, so
 // it sees every access to a watched page as a fault, single-steps the
@@ -47,35 +47,36 @@ bool StopLike(const Stop& stop) {
 
 }  // namespace
 
-Tracee* ReplaySession::WatchTracee() const {
-  if (cur_ && InFocus(*cur_) && !cur_->zombie && !cur_->at_syscall_entry) return &cur_->tracee;
-  for (const auto& t : tasks_) {
+Tracee* ReplayWatchpoints::WatchTracee() const {
+  if (s_.cur_ && InFocus(*s_.cur_) && !s_.cur_->zombie && !s_.cur_->at_syscall_entry)
+    return &s_.cur_->tracee;
+  for (const auto& t : s_.threads_) {
     if (InFocus(*t) && !t->zombie && !t->at_syscall_entry) return &t->tracee;
   }
-  return TaskIn(*focus_mm_);
+  return s_.TaskIn(*s_.focus_mm_);
 }
 
-Status ReplaySession::ArmPageWatch(bool at_signal_stop) {
+Status ReplayWatchpoints::ArmPageWatch(bool at_signal_stop) {
   if (hw_watch_ || page_watch_.empty() || page_watch_.armed()) return Status::Ok();
   Tracee* t = at_signal_stop ? &tracee() : WatchTracee();
   if (!t) return Status::Ok();
-  return page_watch_.Arm(*t, focus_mm_->patcher.syscall_insn(), at_signal_stop);
+  return page_watch_.Arm(*t, s_.focus_mm_->patcher.syscall_insn(), at_signal_stop);
 }
 
-Status ReplaySession::DisarmPageWatch(bool at_signal_stop) {
+Status ReplayWatchpoints::DisarmPageWatch(bool at_signal_stop) {
   if (!page_watch_.armed()) return Status::Ok();
   Tracee* t = at_signal_stop ? &tracee() : WatchTracee();
   if (!t) {
     page_watch_.Drop();
     return Status::Ok();
   }
-  return page_watch_.Disarm(*t, focus_mm_->patcher.syscall_insn(), at_signal_stop);
+  return page_watch_.Disarm(*t, s_.focus_mm_->patcher.syscall_insn(), at_signal_stop);
 }
 
-Expected<bool> ReplaySession::SetWatchpoints(const std::vector<arch::HwWatch>& watches) {
+Expected<bool> ReplayWatchpoints::SetWatchpoints(const std::vector<arch::HwWatch>& watches) {
   RETURN_IF_ERROR(DisarmPageWatch());
   if (hw_watch_) {
-    for (const auto& t : tasks_) {
+    for (const auto& t : s_.threads_) {
       if (InFocus(*t) && !t->zombie) arch().SetHwWatchpoints(t->tracee.tid(), {}).IgnoreError();
     }
     hw_watch_ = false;
@@ -85,7 +86,7 @@ Expected<bool> ReplaySession::SetWatchpoints(const std::vector<arch::HwWatch>& w
   if (watches.empty()) return true;
   if (HardwareWatchpointsTrigger()) {
     bool fits = true;
-    for (const auto& t : tasks_) {
+    for (const auto& t : s_.threads_) {
       if (!InFocus(*t) || t->zombie) continue;
       fits = fits && arch().SetHwWatchpoints(t->tracee.tid(), watches).ok();
     }
@@ -93,7 +94,7 @@ Expected<bool> ReplaySession::SetWatchpoints(const std::vector<arch::HwWatch>& w
       hw_watch_ = true;
       return true;
     }
-    for (const auto& t : tasks_) {
+    for (const auto& t : s_.threads_) {
       if (InFocus(*t) && !t->zombie) arch().SetHwWatchpoints(t->tracee.tid(), {}).IgnoreError();
     }
   }
@@ -102,44 +103,45 @@ Expected<bool> ReplaySession::SetWatchpoints(const std::vector<arch::HwWatch>& w
   return true;
 }
 
-ReplayStop ReplaySession::WatchStop(int index) const {
+ReplayStop ReplayWatchpoints::WatchStop(int index) const {
   ReplayStop stop = MakeStop(ReplayStop::Kind::kWatchpoint);
   stop.watch_index = index;
   if (index >= 0 && static_cast<size_t>(index) < watches_.size()) stop.addr = watches_[index].addr;
   return stop;
 }
 
-Expected<Stop> ReplaySession::OnSyscallStop(bool step) {
-  if (watches_.empty() || !InFocus(cur())) return ReplaySyscall(step);
+Expected<Stop> ReplayWatchpoints::OnSyscallStop(bool step) {
+  if (watches_.empty() || !InFocus(cur())) return s_.syscalls_.ReplaySyscall(step);
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   // A thread parking at a blocking syscall's entry runs nothing either.
   bool emulated = ev && std::holds_alternative<trace::SyscallEntryEvent>(ev->body);
   if (auto* sc = ev ? std::get_if<trace::SyscallEvent>(&ev->body) : nullptr) {
     const arch::SyscallInfo* row = arch().syscalls().Find(sc->nr);
-    emulated = row && !RunsForReal(*row, *sc) && row->special != arch::Special::kClone &&
-               !(IsMaskedWait(*row) && sc->result < 0);
+    emulated = row && !s_.syscalls_.RunsForReal(*row, *sc) &&
+               row->special != arch::Special::kClone &&
+               !(s_.syscalls_.IsMaskedWait(*row) && sc->result < 0);
   }
   auto before = page_watch_.Snapshot(tracee());
   // The kernel must see the program's own protections: it would fail
   // (EFAULT, or a forced SIGSEGV) where ours forbid the access.
   if (!emulated) RETURN_IF_ERROR(DisarmPageWatch());
-  std::shared_ptr<AddressSpace> mm = focus_mm_;
-  ASSIGN_OR_RETURN(Stop stop, ReplaySyscall(step));
-  if (focus_mm_ != mm || exited_) {
+  std::shared_ptr<AddressSpace> mm = s_.focus_mm_;
+  ASSIGN_OR_RETURN(Stop stop, s_.syscalls_.ReplaySyscall(step));
+  if (s_.focus_mm_ != mm || s_.exited_) {
     page_watch_.Drop();  // exec or exit: that address space is gone
-    if (exited_) return stop;
+    if (s_.exited_) return stop;
   }
   // It may have mapped, unmapped or re-protected watched pages.
   if (!emulated) page_watch_.ForgetProtections();
   RETURN_IF_ERROR(ArmPageWatch());
   Tracee* t = WatchTracee();
-  if (t && focus_mm_ == mm && StopLike(stop)) {
+  if (t && s_.focus_mm_ == mm && StopLike(stop)) {
     if (std::optional<int> hit = page_watch_.FirstChanged(*t, before)) return Stop(WatchStop(*hit));
   }
   return stop;
 }
 
-Expected<Stop> ReplaySession::DeliverSignalDisarmed(int signo, bool step) {
+Expected<Stop> ReplayWatchpoints::DeliverSignalDisarmed(int signo, bool step) {
   // The kernel writes the signal frame (and sigreturn reads it back) on the
   // program's stack, where a watched page may lie.
   auto before = page_watch_.Snapshot(tracee());
@@ -150,18 +152,18 @@ Expected<Stop> ReplaySession::DeliverSignalDisarmed(int signo, bool step) {
   RETURN_IF_ERROR(DisarmPageWatch(/*at_signal_stop=*/true));
   if (siginfo.ok()) RETURN_IF_ERROR(tracee().SetSiginfo(*siginfo));
   RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSysemuSingleStep, signo));
-  ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/true));
-  if (ws.is_exit()) return OnExit(ws);
+  ASSIGN_OR_RETURN(WaitStatus ws, s_.WaitFor(cur(), /*interruptible=*/true));
+  if (ws.is_exit()) return s_.lifecycle_.OnExit(ws);
   RETURN_IF_ERROR(ArmPageWatch());
-  if (ws.kind == WaitStatus::Kind::kSyscallStop) return OnCaughtSyscallStop(step);
+  if (ws.kind == WaitStatus::Kind::kSyscallStop) return s_.catcher_.OnCaughtSyscallStop(step);
   if (ws.kind != WaitStatus::Kind::kSignalStop) return Stop();
-  if (ws.signo != SIGTRAP) return OnSignalStop(ws.signo, step);
+  if (ws.signo != SIGTRAP) return s_.signals_.OnSignalStop(ws.signo, step);
   if (std::optional<int> hit = page_watch_.FirstChanged(tracee(), before))
     return Stop(WatchStop(*hit));
   return step ? Stop(MakeStop(ReplayStop::Kind::kStep)) : Stop();
 }
 
-Expected<std::optional<Stop>> ReplaySession::OnPageWatchFault(bool step) {
+Expected<std::optional<Stop>> ReplayWatchpoints::OnPageWatchFault(bool step) {
   using Result = std::optional<Stop>;
   ASSIGN_OR_RETURN(SigFault fault, ReadFault(tracee()));
   if (!page_watch_.IsOurFault(fault.addr, fault.si_code)) return Result();
@@ -189,7 +191,7 @@ Expected<std::optional<Stop>> ReplaySession::OnPageWatchFault(bool step) {
     if (changed || touched || arch().Pc(regs) != pc) break;
   }
   if (ws.is_exit()) {
-    ASSIGN_OR_RETURN(Stop ended, OnExit(ws));
+    ASSIGN_OR_RETURN(Stop ended, s_.lifecycle_.OnExit(ws));
     return Result(ended);
   }
   Expected<std::vector<uint8_t>> siginfo = tracee().GetSiginfo();
@@ -208,7 +210,7 @@ Expected<std::optional<Stop>> ReplaySession::OnPageWatchFault(bool step) {
   if (ws.signo != SIGTRAP) {
     // A signal the replay had queued came first; the access runs again
     // after it.
-    ASSIGN_OR_RETURN(Stop other, OnSignalStop(ws.signo, step));
+    ASSIGN_OR_RETURN(Stop other, s_.signals_.OnSignalStop(ws.signo, step));
     return Result(other);
   }
   if (changed) return Result(Stop(WatchStop(*changed)));

@@ -1,0 +1,47 @@
+// SignalReplayer: a ReplaySession's part that replays signals and
+// preemptions. A synchronous signal is matched at the stop it causes; an
+// asynchronous one or a preemption is placed where the recorder stopped the
+// thread, found by its fingerprint (registers and a stack hash) with a
+// breakpoint or, in hot loops, an in-process probe, and the recorded
+// siginfo replaces the kernel's at delivery.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "replayer/replay_part.h"
+
+namespace rwd::replayer {
+
+class SignalReplayer : public ReplayPart {
+ public:
+  explicit SignalReplayer(ReplaySession& session) : ReplayPart(session) {}
+
+  Expected<std::optional<ReplayStop>> OnSignalStop(int signo, bool step);
+  // `stepping`: the thread is about to be single-stepped, which must not
+  // walk into a probe's trampoline.
+  Status InjectPendingAsyncSignal(bool stepping);
+  // Removes the probe or breakpoint waiting for `t`'s fingerprint.
+  Status DisarmFingerprint(ReplayTask& t);
+  // Whether where `t` stops for a recorded preemption can matter to anyone:
+  // false for a process of one thread, sharing no writable memory, that the
+  // debugger does not look at. Replay lets such a thread run on to its next
+  // event when its turn comes instead of finding the point.
+  bool PreemptionPointObservable(const ReplayTask& t) const;
+  // A breakpoint sits within the bytes a probe at `pc` would replace.
+  bool BreakpointNear(const AddressSpace& mm, uint64_t pc) const;
+
+ private:
+  // At a probe's miss (registers matched, stack did not): after two misses,
+  // reinstalls the probe comparing a stack word that separates the passes.
+  Status NarrowProbe(ReplayTask& t, const arch::Registers& target,
+                     const std::vector<uint8_t>& recorded, const arch::Registers& regs);
+  // The current thread's pc lies within the 16 bytes after `site`.
+  bool StoppedInsideSite(uint64_t site) const;
+  // At a state where a fingerprinted signal or preemption may be due:
+  // acts when `regs` match. Returns whether it did.
+  Expected<bool> ReachedFingerprint(const arch::Registers& regs, bool* preempted);
+};
+
+}  // namespace rwd::replayer

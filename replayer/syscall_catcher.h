@@ -1,0 +1,38 @@
+// SyscallCatcher: a ReplaySession's part that stops at the entry and return
+// of the syscalls a debugger catches (replayer/syscall_catch.h) in the focus
+// process, and finishes syscalls parked at their entry by a
+// SyscallEntryEvent.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "replayer/replay_part.h"
+#include "replayer/syscall_catch.h"
+
+namespace rwd::replayer {
+
+class SyscallCatcher : public ReplayPart {
+ public:
+  explicit SyscallCatcher(ReplaySession& session) : ReplayPart(session) {}
+
+  void set_catch(const SyscallCatch& which) { syscall_catch_ = which; }
+  // At a syscall stop of the current thread (or resuming one it was
+  // stopped at for a caught entry): stops at a caught syscall's entry,
+  // else replays it (OnSyscallStop) and stops at its return when caught.
+  Expected<std::optional<ReplayStop>> OnCaughtSyscallStop(bool step);
+  // A parked syscall's SyscallEvent (ReplayTask::at_syscall_entry) came:
+  // finishes it and stops at its return when caught.
+  Expected<std::optional<ReplayStop>> FinishParkedSyscall(bool step);
+  // Which syscall the current thread's stop is, when it is one to catch.
+  Expected<std::optional<int64_t>> CaughtSyscall(bool step) const;
+  // `replayed`: what replaying thread `tid`'s caught syscall `nr` stopped
+  // for; the return stop unless something else must be reported.
+  std::optional<ReplayStop> CaughtReturn(pid_t tid, int64_t nr,
+                                         std::optional<ReplayStop> replayed) const;
+
+ private:
+  SyscallCatch syscall_catch_;
+};
+
+}  // namespace rwd::replayer

@@ -1,0 +1,34 @@
+// SyscallBufferReplayer: a ReplaySession's part that replays the in-process
+// syscall buffer (preload/syscallbuf_abi.h). Each SyscallBatchEvent is
+// handed to its thread's buffer, from which the preload library returns the
+// recorded results without syscalls; at the thread's next syscall the batch
+// must have been used up, else the program took another path than recorded.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "replayer/replay_part.h"
+
+namespace rwd::replayer {
+
+class SyscallBufferReplayer : public ReplayPart {
+ public:
+  explicit SyscallBufferReplayer(ReplaySession& session) : ReplayPart(session) {}
+
+  // The recording accepted the library's buffer at `addr`: it replays.
+  Status RegisterSyscallBuffer(uint64_t addr);
+  // Hands `batch` (the next event, `owner`'s) to the thread's buffer.
+  Status LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBatchEvent& batch);
+  // At a syscall of the current thread (`seen`): the batch before it must
+  // have been used up, else the program took another path than recorded.
+  Status CheckSyscallBatchDone(const std::function<std::string()>& seen);
+  // The library found a buffered call that does not match its record.
+  Status SyscallBufferDiverged();
+  // How many of its buffered syscalls the current thread has made since the
+  // batch it runs through was loaded (0 without one).
+  uint64_t BufferedSyscallsDone() const;
+};
+
+}  // namespace rwd::replayer
