@@ -28,6 +28,11 @@
 #include "preload/syscallbuf_abi.h"
 #include "preload/x86_64/sb_arch.h"
 
+_Static_assert(offsetof(struct rwd_sb_header, self) == RWD_SB_SELF_OFFSET, "entry.S reads it");
+_Static_assert(offsetof(struct rwd_sb_header, owner_tp) == RWD_SB_OWNER_TP_OFFSET,
+               "entry.S reads it");
+_Static_assert(sizeof(struct rwd_sb_header) == RWD_SB_HEADER_SIZE, "the records follow it");
+
 /* The arguments rwd_sb_entry collected, and the result of a handled call
  * (layout fixed by the entry code). */
 struct rwd_sb_call {
@@ -56,10 +61,6 @@ extern const char __stop_rwd_sb_hot[] __attribute__((visibility("hidden")));
 
 static int g_enabled;
 static uint64_t g_next_slot;
-/* Read by the entry code too. */
-__thread struct rwd_sb_header* rwd_sb_tls_buffer
-    __attribute__((visibility("hidden"), tls_model("initial-exec")));
-static __thread int tls_no_buffer __attribute__((tls_model("initial-exec")));
 
 HOT static int IsError(long r) { return r < 0 && r > -4096; }
 
@@ -99,6 +100,8 @@ static struct rwd_sb_header* RegisterThread(long patching) {
       rwd_sb_traced(SYS_munmap, addr, RWD_SB_BUFFER_SIZE, 0, 0, 0, 0);
       return 0;
     }
+    h->self = (uint64_t)addr;
+    h->owner_tp = rwd_sb_thread_pointer();
     return h;
   }
   return 0;
@@ -287,17 +290,20 @@ HOT static int Replay(struct rwd_sb_header* h, struct rwd_sb_call* c) {
   return kHandled;
 }
 
-int rwd_sb_handle(struct rwd_sb_call* c) __attribute__((visibility("hidden")));
+int rwd_sb_handle(struct rwd_sb_call* c, struct rwd_sb_header* h)
+    __attribute__((visibility("hidden")));
 
-HOT int rwd_sb_handle(struct rwd_sb_call* c) {
-  struct rwd_sb_header* h = rwd_sb_tls_buffer;
-  if (!h) {
-    /* A new thread. This call runs on the program's stack: registering is
-     * the same path in record and replay; the call itself is traced. */
-    if (g_enabled && !tls_no_buffer) {
-      rwd_sb_tls_buffer = RegisterThread(0);
-      tls_no_buffer = rwd_sb_tls_buffer == 0;
-    }
+/* `h`: the header the thread's gs base points at, 0 for a thread that has
+ * no buffer (syscallbuf_abi.h). */
+HOT int rwd_sb_handle(struct rwd_sb_call* c, struct rwd_sb_header* h) {
+  if (!h) return kTraced;
+  if (h->owner_tp != rwd_sb_thread_pointer()) {
+    /* A new thread, with its creator's header. This call runs on the
+     * program's stack: registering is the same path in record and replay;
+     * the call itself is traced. Without a buffer of its own the thread
+     * points at the untraced page, whose `self` is 0, and asks no more. */
+    struct rwd_sb_header* own = g_enabled ? RegisterThread(0) : 0;
+    rwd_sb_set_thread_buffer(own ? (uint64_t)own : RWD_SB_PAGE);
     return kTraced;
   }
   if (h->locked || h->busy) return kTraced;
@@ -318,8 +324,7 @@ static int MapUntracedPage(void) {
 __attribute__((constructor)) static void rwd_sb_init(void) {
   struct rwd_sb_header* h = RegisterThread(RWD_SB_REGISTER_PATCHING);
   if (!h) return;
-  if (MapUntracedPage()) {
-    rwd_sb_tls_buffer = h;
+  if (MapUntracedPage() && rwd_sb_set_thread_buffer((uint64_t)h) == 0) {
     g_enabled = 1;
     rwd_sb_patch_libc();
   } else {

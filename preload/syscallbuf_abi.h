@@ -23,7 +23,9 @@
 #ifndef REWIND_PRELOAD_SYSCALLBUF_ABI_H_
 #define REWIND_PRELOAD_SYSCALLBUF_ABI_H_
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
 /* The library's file name, next to the rewind binary. */
 #define RWD_SB_LIBRARY_NAME "librewind_syscallbuf.so"
@@ -58,6 +60,7 @@
 #define RWD_SB_MODE_RECORD 1
 #define RWD_SB_MODE_REPLAY 2
 
+#ifndef __ASSEMBLER__
 struct rwd_sb_header {
   uint64_t magic;
   uint64_t mode;           /* tracer */
@@ -74,8 +77,21 @@ struct rwd_sb_header {
   /* Replay: the call that did not match record `consumed`. */
   int64_t seen_nr;
   uint64_t seen_args[6];
-  uint64_t reserved[13];
+  /* Library: how a thread finds its buffer without thread-local storage
+   * (which would move libc's, errno among it, away from where it is
+   * natively). A per-thread register that libc leaves alone (x86-64: the
+   * gs base) points at the thread's header, whose `self` is its address;
+   * `owner_tp` is the thread pointer of the thread that mapped it, since a
+   * new thread inherits its creator's register. */
+  uint64_t self;
+  uint64_t owner_tp;
+  uint64_t reserved[11];
 };
+#endif /* __ASSEMBLER__ */
+
+/* Offsets of `self` and `owner_tp` for the entry code. */
+#define RWD_SB_SELF_OFFSET 152
+#define RWD_SB_OWNER_TP_OFFSET 160
 
 /* A buffer is the header, the records, and at its end the stack the
  * library's buffered path runs on: record and replay take different paths
@@ -85,6 +101,7 @@ struct rwd_sb_header {
 #define RWD_SB_STACK_SIZE (16 * 1024)
 #define RWD_SB_CAPACITY (RWD_SB_BUFFER_SIZE - RWD_SB_HEADER_SIZE - RWD_SB_STACK_SIZE)
 
+#ifndef __ASSEMBLER__
 /* One buffered syscall. `size` counts the record and its outputs, each an
  * rwd_sb_out followed by its bytes padded to 8. */
 struct rwd_sb_record {
@@ -102,5 +119,6 @@ struct rwd_sb_out {
   uint64_t addr;
   uint64_t len;
 };
+#endif /* __ASSEMBLER__ */
 
 #endif /* REWIND_PRELOAD_SYSCALLBUF_ABI_H_ */

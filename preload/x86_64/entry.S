@@ -25,6 +25,8 @@
 #define RESUME_PC_AT(breg, off)                                                              \
         .cfi_escape 0x16, 0x10, 23, breg, off, 0x06, 0x12, 0x23, 0x0f, 0x94, 0x04, 0x0c, 0x00, \
             0x00, 0x00, 0x80, 0x27, 0x0c, 0x00, 0x00, 0x00, 0x80, 0x1c, 0x22, 0x23, 0x13
+#include "preload/syscallbuf_abi.h"
+
 #define DW_OP_BREG_RSP 0x77
 #define DW_OP_BREG_RBP 0x76
         .section rwd_sb_hot,"ax",@progbits
@@ -48,10 +50,15 @@ rwd_sb_entry:
         push    %r10
         push    %r8
         push    %r9
-        movq    rwd_sb_tls_buffer@gottpoff(%rip), %r11
-        movq    %fs:(%r11), %r11
+        /* The header the gs base points at (syscallbuf_abi.h): the thread's
+         * own when it names the thread pointer as its owner. Anyone else's
+         * (a new thread's creator's) leaves the handler on this stack. */
+        mov     %gs:RWD_SB_SELF_OFFSET, %r11
         test    %r11, %r11
         jz      1f
+        mov     %fs:0, %rcx
+        cmp     %rcx, RWD_SB_OWNER_TP_OFFSET(%r11)
+        jne     1f
         lea     0x40000(%r11), %rsp     /* RWD_SB_BUFFER_SIZE: its stack's top */
         jmp     2f
 1:      and     $-16, %rsp
@@ -64,6 +71,7 @@ rwd_sb_entry:
         mov     %r8, 40(%rsp)
         mov     %r9, 48(%rsp)
         mov     %rsp, %rdi
+        mov     %r11, %rsi
         call    rwd_sb_handle
         test    %eax, %eax
         jnz     3f

@@ -11,6 +11,7 @@ __attribute__((noinline)) void AfterFailure(int fd) { g_result = fd; }
 int main(void) {
   int fd = open("/nonexistent/rewind-errno", O_RDONLY);
   AfterFailure(fd);
-  printf("errno_fail: open gave %d, errno %d\n", fd, errno);
+  int error = errno;
+  printf("errno_fail: open gave %d, errno %d at %p\n", fd, error, (void*)&errno);
   return 0;
 }
