@@ -7,7 +7,12 @@
 namespace rwd::recorder {
 
 // Puts `library` first in LD_PRELOAD (added when absent, kept in front of
-// what the program had).
+// what the program had), and tells AddressSanitizer, which refuses to run
+// unless its runtime is the first library, to accept that
+// (verify_asan_link_order=0 added to ASAN_OPTIONS). ASan's interceptors
+// still win: the library defines none of the functions ASan intercepts but
+// clock_gettime and gettimeofday, which fill their results as the kernel
+// does.
 void PreloadLibrary(const std::string& library, std::vector<std::string>* envp);
 
 }  // namespace rwd::recorder

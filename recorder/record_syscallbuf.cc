@@ -34,15 +34,24 @@ constexpr uint64_t kMaxHotCode = 1 << 20;
 }  // namespace
 
 void PreloadLibrary(const std::string& library, std::vector<std::string>* envp) {
-  static constexpr char kVar[] = "LD_PRELOAD=";
-  for (std::string& e : *envp) {
-    if (e.starts_with(kVar)) {
-      std::string rest = e.substr(sizeof(kVar) - 1);
-      e = kVar + library + (rest.empty() ? "" : ":" + rest);
+  // `value` goes before (LD_PRELOAD) or after (ASAN_OPTIONS, where a later
+  // setting wins) what the program had, with ':' between.
+  auto put = [&](const std::string& var, const std::string& value, bool first) {
+    std::string prefix = var + "=";
+    for (std::string& e : *envp) {
+      if (!e.starts_with(prefix)) continue;
+      std::string rest = e.substr(prefix.size());
+      if (rest.empty()) {
+        e = prefix + value;
+      } else {
+        e = prefix + (first ? value + ":" + rest : rest + ":" + value);
+      }
       return;
     }
-  }
-  envp->push_back(kVar + library);
+    envp->push_back(prefix + value);
+  };
+  put("LD_PRELOAD", library, true);
+  put("ASAN_OPTIONS", "verify_asan_link_order=0", false);
 }
 
 ResumeMode RecordSession::RunMode(const RecordTask& task) {
