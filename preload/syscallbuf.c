@@ -267,8 +267,10 @@ HOT static int Record(struct rwd_sb_header* h, struct rwd_sb_call* c) {
 HOT static int Replay(struct rwd_sb_header* h, struct rwd_sb_call* c) {
   struct out_rule outs[kMaxOuts];
   int nouts = 0;
-  /* Past the batch, or a call that was never buffered: the tracer's. */
-  if (h->consumed >= h->count || !Rules(c, outs, &nouts)) return kTraced;
+  /* Past the batch, or a call that was never buffered: the tracer's. So
+   * is every call while a debugger catches syscalls: the replayer takes
+   * the batch's records at their stops. */
+  if (h->expand || h->consumed >= h->count || !Rules(c, outs, &nouts)) return kTraced;
   const uint8_t* base = (const uint8_t*)h + RWD_SB_HEADER_SIZE + h->consumed_bytes;
   const struct rwd_sb_record* rec = (const struct rwd_sb_record*)base;
   int same = rec->nr == c->nr;

@@ -17,8 +17,8 @@
  *    results and copies recorded bytes without making the syscalls, checks
  *    each call against its record, and on a mismatch reports it with the
  *    RWD_SB_DIVERGED pseudo-syscall.
- * The tracer writes only `mode`, `locked`, `used`, `count`, `consumed*` and
- * the stream ids, and only while the thread is stopped.
+ * The tracer writes only `mode`, `locked`, `used`, `count`, `consumed*`,
+ * `expand` and the stream ids, and only while the thread is stopped.
  * Plain C, fixed-size fields: the header is included by C++ too. */
 #ifndef REWIND_PRELOAD_SYSCALLBUF_ABI_H_
 #define REWIND_PRELOAD_SYSCALLBUF_ABI_H_
@@ -85,7 +85,10 @@ struct rwd_sb_header {
    * new thread inherits its creator's register. */
   uint64_t self;
   uint64_t owner_tp;
-  uint64_t reserved[11];
+  /* Tracer, replay: a debugger catches syscalls, so every call goes to the
+   * tracer, which replays the batch's records at their syscall stops. */
+  uint64_t expand;
+  uint64_t reserved[10];
 };
 #endif /* __ASSEMBLER__ */
 

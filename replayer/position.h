@@ -25,13 +25,17 @@ struct Position {
   // At the entry of a caught syscall (ReplayStop::kSyscallEntry), which a
   // breakpoint cannot reach: the pc is already past the instruction.
   bool syscall_entry = false;
+  // At the return of a caught buffered syscall (ReplayStop::kSyscallReturn),
+  // a point only runs that catch syscalls pass through.
+  bool buffered_return = false;
   uint64_t pc = 0;
   arch::Registers regs;
   uint64_t stack_hash = 0;  // StackWindowHash (core/stack_hash.h)
 
   bool SameState(const Position& o) const {
-    return event == o.event && tid == o.tid && syscall_entry == o.syscall_entry && pc == o.pc &&
-           regs == o.regs && stack_hash == o.stack_hash;
+    return event == o.event && tid == o.tid && syscall_entry == o.syscall_entry &&
+           buffered_return == o.buffered_return && pc == o.pc && regs == o.regs &&
+           stack_hash == o.stack_hash;
   }
 };
 

@@ -23,6 +23,7 @@ Position ReplayExecution::Here() {
   p.boundary = s.at_event_boundary();
   p.tid = s.current_tid();
   p.syscall_entry = s.at_syscall_entry_stop();
+  p.buffered_return = s.at_buffered_return_stop();
   auto regs = s.GetRegisters();
   if (regs.ok()) {
     p.regs = *regs;

@@ -336,6 +336,7 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
 
 Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   at_boundary_ = false;
+  if (cur_) cur().expanded_call = cur().buffered_return = false;
   // Stopped at a caught syscall's entry: the syscall is its next event.
   if (cur_ && cur().caught_entry) return catcher_.OnCaughtSyscallStop(step);
   if (!step) {

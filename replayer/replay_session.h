@@ -129,10 +129,17 @@ class ReplaySession {
   // the run stops at once with kInterrupted (a debugger's Ctrl-C).
   void set_interrupt_poll(std::function<bool()> poll) { interrupt_poll_ = std::move(poll); }
   // Stops at the entry and return of these syscalls of the focus process
-  // (Continue() only; a step runs a syscall through).
-  void set_syscall_catch(const SyscallCatch& which) { catcher_.set_catch(which); }
+  // (Continue() only; a step runs a syscall through), buffered ones too:
+  // their library leaves them to the replayer meanwhile.
+  void set_syscall_catch(const SyscallCatch& which) {
+    catcher_.set_catch(which);
+    syscallbuf_.SetExpand(!which.empty());
+  }
   // The current thread sits at the entry of a caught syscall.
   bool at_syscall_entry_stop() const { return cur_ && cur_->caught_entry; }
+  // The current thread sits at the return of a caught buffered syscall,
+  // which only a run that catches syscalls passes through.
+  bool at_buffered_return_stop() const { return cur_ && cur_->buffered_return; }
   // True when the thread sits exactly after replaying an event.
   bool at_event_boundary() const { return at_boundary_; }
   // How many of its buffered syscalls the current thread has made since the

@@ -51,12 +51,13 @@ Stop SyscallCatcher::CaughtReturn(pid_t tid, int64_t nr, Stop replayed) const {
   if (replayed && replayed->kind != ReplayStop::Kind::kEventBoundary) return replayed;
   // No return to show: the thread exited or execed away, or it parks in a
   // blocking syscall that another event finishes later.
-  const ReplayTask* t = FindTask(tid);
+  ReplayTask* t = FindTask(tid);
   if (!t || t != s_.cur_ || t->reaped || t->at_syscall_entry || s_.exited_ || !InFocus(*t)) {
     return replayed;
   }
   ReplayStop stop = MakeStop(ReplayStop::Kind::kSyscallReturn);
   stop.syscall_nr = nr;
+  t->buffered_return = t->expanded_call;
   return stop;
 }
 

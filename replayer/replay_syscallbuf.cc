@@ -37,6 +37,7 @@ Status SyscallBufferReplayer::RegisterSyscallBuffer(uint64_t addr) {
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), addr));
   h.mode = RWD_SB_MODE_REPLAY;
   h.locked = 0;
+  h.expand = expand_;
   h.used = h.count = h.consumed = h.consumed_bytes = 0;
   RETURN_IF_ERROR(WriteHeader(tracee(), addr, h));
   cur().syscallbuf = addr;
@@ -75,6 +76,7 @@ Status SyscallBufferReplayer::LoadSyscallBatch(ReplayTask& owner,
   RETURN_IF_ERROR(owner.tracee.WriteMemory(owner.syscallbuf + RWD_SB_HEADER_SIZE, records));
   h.used = records.size();
   h.count = count;
+  h.expand = expand_;
   h.consumed = h.consumed_bytes = 0;
   RETURN_IF_ERROR(WriteHeader(owner.tracee, owner.syscallbuf, h));
   // Output to our stdout/stderr shows now: before anything the thread's
@@ -140,6 +142,61 @@ Status SyscallBufferReplayer::SyscallBufferDiverged() {
                                            std::to_string(h.count) + " in event " +
                                            std::to_string(cur().batch_event) + "), saw " + seen +
                                            argument);
+}
+
+void SyscallBufferReplayer::SetExpand(bool on) {
+  expand_ = on;
+  // A thread that cannot be written to is gone, and its buffer with it.
+  for (const auto& t : s_.threads_) (void)WriteExpand(*t);
+}
+
+Status SyscallBufferReplayer::WriteExpand(ReplayTask& t) const {
+  if (t.syscallbuf == 0 || t.reaped || t.zombie) return Status::Ok();
+  uint64_t value = expand_ ? 1 : 0;
+  return t.tracee.WriteMemory(
+      t.syscallbuf + offsetof(rwd_sb_header, expand),
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&value), sizeof(value)));
+}
+
+Expected<bool> SyscallBufferReplayer::ReplayExpandedBufferedSyscall(
+    int64_t nr, const std::array<uint64_t, 6>& args, arch::Registers regs) {
+  if (!cur_ || cur().syscallbuf == 0) return false;
+  ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));
+  if (!h.expand || h.consumed >= h.count) return false;
+  uint64_t at = cur().syscallbuf + RWD_SB_HEADER_SIZE + h.consumed_bytes;
+  rwd_sb_record rec;
+  RETURN_IF_ERROR(
+      tracee().ReadMemory(at, std::span<uint8_t>(reinterpret_cast<uint8_t*>(&rec), sizeof(rec))));
+  if (rec.size < sizeof(rec) || h.consumed_bytes + rec.size > h.used) {
+    return Status(ErrorCode::kCorrupt, "the syscall buffer of thread " + std::to_string(cur().tid) +
+                                           " is damaged (the program may have written over it)");
+  }
+  bool same = rec.nr == nr;
+  for (int i = 0; i < 6; ++i) same = same && rec.args[i] == args[i];
+  if (!same) {
+    // Reported as the library reports it.
+    h.seen_nr = nr;
+    std::memcpy(h.seen_args, args.data(), sizeof(h.seen_args));
+    RETURN_IF_ERROR(WriteHeader(tracee(), cur().syscallbuf, h));
+    return SyscallBufferDiverged();
+  }
+  std::vector<uint8_t> bytes(rec.size);
+  RETURN_IF_ERROR(tracee().ReadMemory(at, bytes));
+  ASSIGN_OR_RETURN(std::vector<trace::SyscallEvent> calls,
+                   trace::DecodeBufferRecords(bytes, 1, arch().syscalls()));
+  // A write to rewind's own stdout or stderr showed when its batch loaded.
+  if (calls.front().output_stream == 0) {
+    for (const trace::MemWrite& w : calls.front().writes) {
+      RETURN_IF_ERROR(tracee().WriteMemory(w.addr, w.bytes));
+    }
+  }
+  h.consumed += 1;
+  h.consumed_bytes += rec.size;
+  RETURN_IF_ERROR(WriteHeader(tracee(), cur().syscallbuf, h));
+  arch().SetSyscallResult(regs, rec.result);
+  RETURN_IF_ERROR(tracee().SetRegisters(regs));
+  cur().expanded_call = true;
+  return true;
 }
 
 }  // namespace rwd::replayer

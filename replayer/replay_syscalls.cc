@@ -76,6 +76,9 @@ Expected<Stop> SyscallReplayer::ReplaySyscall(bool step) {
 
   if (nr == RWD_SB_DIVERGED && s_.cur_ && cur().syscallbuf != 0)
     return s_.syscallbuf_.SyscallBufferDiverged();
+  ASSIGN_OR_RETURN(bool buffered, s_.syscallbuf_.ReplayExpandedBufferedSyscall(nr, args, regs));
+  // Not an event: the thread goes on in the stretch before its next one.
+  if (buffered) return step ? Stop(MakeStop(ReplayStop::Kind::kStep)) : Stop();
   RETURN_IF_ERROR(s_.syscallbuf_.CheckSyscallBatchDone(seen));
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   if (!ev) {

@@ -48,6 +48,10 @@ struct ReplayTask {
   // Stopped at the entry of a caught syscall (ReplayStop::kSyscallEntry),
   // which its next resume replays instead of running the thread.
   bool caught_entry = false;
+  // Its last syscall stop replayed a buffered call (ReplayExpandedBuffered-
+  // Syscall), and the stop reported is that call's return.
+  bool expanded_call = false;
+  bool buffered_return = false;
   // Where a fingerprinted signal or preemption (trace::SignalEvent,
   // trace::PreemptEvent) waits for the thread, while armed.
   std::optional<uint64_t> fingerprint_breakpoint;

@@ -27,7 +27,8 @@ class SyscallCatcher : public ReplayPart {
   // Which syscall the current thread's stop is, when it is one to catch.
   Expected<std::optional<int64_t>> CaughtSyscall(bool step) const;
   // `replayed`: what replaying thread `tid`'s caught syscall `nr` stopped
-  // for; the return stop unless something else must be reported.
+  // for; the return stop unless something else must be reported (marked
+  // ReplayTask::buffered_return for a buffered call's).
   std::optional<ReplayStop> CaughtReturn(pid_t tid, int64_t nr,
                                          std::optional<ReplayStop> replayed) const;
 

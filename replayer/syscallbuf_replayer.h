@@ -5,6 +5,7 @@
 // must have been used up, else the program took another path than recorded.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -26,9 +27,22 @@ class SyscallBufferReplayer : public ReplayPart {
   Status CheckSyscallBatchDone(const std::function<std::string()>& seen);
   // The library found a buffered call that does not match its record.
   Status SyscallBufferDiverged();
+  // `on` while a debugger catches syscalls: the library leaves every call
+  // to the replayer (rwd_sb_header::expand). Written into every buffer.
+  void SetExpand(bool on);
+  // At a syscall stop of the current thread, while calls are left to the
+  // replayer: the call (`nr`, `args`, registers `regs`) is the next record
+  // of its batch, replayed here. False when no record waits.
+  Expected<bool> ReplayExpandedBufferedSyscall(int64_t nr, const std::array<uint64_t, 6>& args,
+                                               arch::Registers regs);
   // How many of its buffered syscalls the current thread has made since the
   // batch it runs through was loaded (0 without one).
   uint64_t BufferedSyscallsDone() const;
+
+ private:
+  Status WriteExpand(ReplayTask& t) const;
+
+  bool expand_ = false;
 };
 
 }  // namespace rwd::replayer

@@ -132,9 +132,9 @@ const Timeline::Checkpoint& Timeline::WithSnapshot(const Checkpoint& cp, uint64_
   ++stats_.snapshots_opened;
   Position position = (*s)->Here();
   // Not automatic: thinning must not drop what took a restore to make.
-  int id = checkpoints_.Add(position.event, "snapshot@" + std::to_string(position.event),
-                            /*automatic=*/false, /*boundary=*/true,
-                            Frozen{position, std::move(*s)});
+  int id =
+      checkpoints_.Add(position.event, "snapshot@" + std::to_string(position.event),
+                       /*automatic=*/false, /*boundary=*/true, Frozen{position, std::move(*s)});
   return *checkpoints_.Find(std::to_string(id));
 }
 
@@ -616,15 +616,16 @@ Expected<std::optional<uint64_t>> Timeline::RunToStateByProbe(
 
 Status Timeline::RunToState(Execution& s, const Position& target) {
   if (s.Here().SameState(target)) return Status::Ok();
-  if (target.syscall_entry) {
+  if (target.syscall_entry || target.buffered_return) {
     // Its pc is past the syscall instruction: a breakpoint there would
-    // trap after the syscall.
+    // trap after the syscall. A buffered syscall's return is on a path
+    // only runs that catch syscalls take.
     s.set_syscall_catch(SyscallCatch::All());
     while (true) {
       ASSIGN_OR_RETURN(ReplayStop stop, s.Continue());
       if (IsEnd(stop)) return Lost(target, "the replay ended first");
       if (s.event_number() > target.event) return Lost(target, "its event passed");
-      if (stop.kind == ReplayStop::Kind::kSyscallEntry && s.Here().SameState(target)) break;
+      if (IsCatch(stop) && s.Here().SameState(target)) break;
     }
     s.set_syscall_catch({});
     return Status::Ok();

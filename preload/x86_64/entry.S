@@ -90,6 +90,10 @@ rwd_sb_entry:
         .hidden rwd_sb_traced_syscall
 rwd_sb_traced_syscall:
         syscall
+        /* The replayer may have answered it from a batch (a debugger
+         * catching syscalls), where the recording left these zeroed. */
+        xor     %ecx, %ecx
+        xor     %r11d, %r11d
         pop     %rbp
         .cfi_remember_state
         .cfi_def_cfa %rsp, 136

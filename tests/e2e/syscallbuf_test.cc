@@ -245,6 +245,51 @@ TEST_F(SyscallBufferGdbTest, BreakpointOnWriteHitsAndReverseStepCrossesABuffered
   EXPECT_TRUE(Printed(t.Output(14), "512"));
 }
 
+// `catch syscall` stops at buffered syscalls too, forward and back: while
+// it is on, the library leaves every call to the replayer, which replays
+// the batch's records at their stops (no silent gap where calls were
+// buffered).
+TEST_F(SyscallBufferGdbTest, CatchSyscallStopsAtABufferedCall) {
+  Recording rec = Record("buffered_io", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  const int lseek_nr = arch::HostArch().syscalls().FindByName("lseek")->nr;
+  size_t buffered_lseeks = 0;
+  for (const trace::Event& ev : ReadEvents(rec.trace)) {
+    if (auto* sc = std::get_if<trace::SyscallEvent>(&ev.body)) {
+      ASSERT_NE(sc->nr, lseek_nr) << "lseek was not buffered";
+    }
+    if (auto* batch = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
+      for (const trace::SyscallEvent& call : batch->calls) buffered_lseeks += call.nr == lseek_nr;
+    }
+  }
+  ASSERT_EQ(buffered_lseeks, 1u);
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("buffered_io"),
+                                   {
+                                       "catch syscall lseek",  // 0
+                                       "continue",             // 1: its entry
+                                       "print $rsi",           // 2
+                                       "continue",             // 3: its return
+                                       "print $rax",           // 4
+                                       "reverse-continue",     // 5: its entry again
+                                       "print $rsi",           // 6
+                                       "continue",             // 7: its return again
+                                       "next",                 // 8
+                                       "delete",               // 9
+                                       "continue",             // 10
+                                   });
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(Contains(t.Output(1), "Catchpoint 1 (call to syscall lseek)")) << t.Output(1);
+  EXPECT_TRUE(Printed(t.Output(2), "100"));
+  EXPECT_TRUE(Contains(t.Output(3), "Catchpoint 1 (returned from syscall lseek)")) << t.Output(3);
+  EXPECT_TRUE(Printed(t.Output(4), "100"));
+  EXPECT_TRUE(Contains(t.Output(5), "Catchpoint 1 (call to syscall lseek)")) << t.Output(5);
+  EXPECT_TRUE(Printed(t.Output(6), "100"));
+  EXPECT_TRUE(Contains(t.Output(7), "Catchpoint 1 (returned from syscall lseek)")) << t.Output(7);
+  EXPECT_FALSE(Contains(t.Output(8), "rewind:")) << t.Output(8);
+  EXPECT_TRUE(Contains(t.Output(10), "exited normally")) << t.Output(10);
+  EXPECT_FALSE(Contains(t.Output(10), "Catchpoint")) << t.Output(10);
+}
+
 // A breakpoint set before libc is loaded, on a function whose syscall site
 // the library patches (getpid: `mov $39,%eax; syscall` becomes a jump to a
 // stub): the library must find the same sites as when recording, not the
