@@ -67,7 +67,10 @@ int RecordCommand(const Args& args) {
   options.cpuid_mask = *arch::ParseCpuidMask(cpuid_mask);
   options.snapshot_interval =
       std::chrono::milliseconds(static_cast<int64_t>(std::stod(snapshot_interval) * 1000 + 0.5));
-  options.syscallbuf_library = ChosenSyscallBufferLibrary(syscallbuf, verbose);
+  // Processes with the syscall buffer take no snapshots (issue 16 restores
+  // no buffer yet): asking for snapshots turns it off unless it is asked for.
+  options.syscallbuf_library =
+      ChosenSyscallBufferLibrary(syscallbuf, verbose, options.snapshot_interval.count() == 0);
   if (verbose) options.on_verbose = [](const std::string& note) { PrintError(note); };
   for (char** e = environ; *e; ++e) options.envp.emplace_back(*e);
   bool default_location = out_dir.empty();

@@ -10,8 +10,9 @@ namespace rwd::cli {
 
 namespace {
 
-// Without a flag or REWIND_SYSCALLBUF.
-constexpr bool kSyscallBufferByDefault = false;
+// Without a flag or REWIND_SYSCALLBUF (and unless the caller says
+// otherwise: see ChosenSyscallBufferLibrary).
+constexpr bool kSyscallBufferByDefault = true;
 
 // The syscall buffer library, built next to the rewind binary; "" when it
 // is not there (the recording then stops at every syscall).
@@ -39,8 +40,9 @@ void AddSyscallBufferFlags(CLI::App& app, SyscallBufferFlags* flags) {
   on->excludes(off);
 }
 
-std::string ChosenSyscallBufferLibrary(const SyscallBufferFlags& flags, bool verbose) {
-  bool wanted = kSyscallBufferByDefault;
+std::string ChosenSyscallBufferLibrary(const SyscallBufferFlags& flags, bool verbose,
+                                       bool by_default) {
+  bool wanted = kSyscallBufferByDefault && by_default;
   if (const char* env = getenv("REWIND_SYSCALLBUF")) {
     if (std::string(env) == "1") wanted = true;
     if (std::string(env) == "0") wanted = false;

@@ -202,7 +202,7 @@ TEST_F(CiTest, UsageErrors) {
 }
 
 // The syscall buffer is chosen as for `rewind record`: --syscallbuf,
-// --no-syscallbuf, else REWIND_SYSCALLBUF; the kept trace shows it.
+// --no-syscallbuf, else REWIND_SYSCALLBUF, else on; the kept trace shows it.
 TEST_F(CiTest, SyscallBufferSettingIsHonoured) {
   if (!arch::HostArch().HasSyscallBuffer())
     GTEST_SKIP() << "no syscall buffer on this architecture";
@@ -232,6 +232,7 @@ TEST_F(CiTest, SyscallBufferSettingIsHonoured) {
   EXPECT_GT(batches({}, "REWIND_SYSCALLBUF=1"), 0);
   EXPECT_EQ(batches({"--no-syscallbuf"}, "REWIND_SYSCALLBUF=1"), 0);
   EXPECT_EQ(batches({}, "REWIND_SYSCALLBUF=0"), 0);
+  EXPECT_GT(batches({}, "REWIND_SYSCALLBUF="), 0);  // the default
 }
 
 }  // namespace
