@@ -160,7 +160,7 @@ Status SyscallBufferReplayer::WriteExpand(ReplayTask& t) const {
 
 Expected<bool> SyscallBufferReplayer::ReplayExpandedBufferedSyscall(
     int64_t nr, const std::array<uint64_t, 6>& args, arch::Registers regs) {
-  if (!cur_ || cur().syscallbuf == 0) return false;
+  if (!s_.cur_ || cur().syscallbuf == 0) return false;
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));
   if (!h.expand || h.consumed >= h.count) return false;
   uint64_t at = cur().syscallbuf + RWD_SB_HEADER_SIZE + h.consumed_bytes;
