@@ -251,13 +251,15 @@ def main():
         ("cpu_bound", [cpu_bound], None),
         # The ptrace floor (issue #12): what a tracer stopping at every
         # syscall entry and exit, and doing nothing else, costs.
-        ("syscall_heavy (200k syscalls)", [syscall_heavy], ptrace_floor),
-        ("ls -lR /usr/include", ["/bin/ls", "-lR", "/usr/include"], None),
-        # Issue #12 step 2: the same two with the in-process syscall buffer.
+        ("syscall_heavy (200k syscalls)", [syscall_heavy], ptrace_floor, ["--no-syscallbuf"]),
+        ("ls -lR /usr/include", ["/bin/ls", "-lR", "/usr/include"], None, ["--no-syscallbuf"]),
+        # Issue #12 step 2: the same two with the in-process syscall buffer
+        # (the default; the rows above turn it off).
         ("syscall_heavy --syscallbuf", [syscall_heavy], None, ["--syscallbuf"]),
         ("ls -lR --syscallbuf", ["/bin/ls", "-lR", "/usr/include"], None, ["--syscallbuf"]),
         # Issue #6: threads, and a tree of processes.
-        ("thread_pool (4 threads)", [thread_pool], None),
+        ("thread_pool (4 threads)", [thread_pool], None, ["--no-syscallbuf"]),
+        ("thread_pool --syscallbuf", [thread_pool], None, ["--syscallbuf"]),
         ("sh: ls | sort | head -3", ["/bin/sh", "-c", "ls /usr/include | sort | head -3"], None),
         # Issue #13: signals reaching a loop without syscalls (100 ticks, 1 ms timer).
         ("itimer_loop (1 ms timer)", [itimer_loop], None),
@@ -269,7 +271,7 @@ def main():
         # (tests/programs/make_modules) into a fresh directory each run.
         ("make -j2 (7 C files)", ["/bin/sh", "-c", 'rm -rf "$1" && mkdir "$1" && '
                                   'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
-                                  make_modules], None),
+                                  make_modules], None, ["--no-syscallbuf"]),
         # Issue #16: persistent snapshots while recording, a 64 MiB heap
         # changing 1% per round: a snapshot every second against none.
         ("snap_heap 64 MiB, snapshots 1 s", snap_heap, None, ["--snapshot-interval", "1"]),

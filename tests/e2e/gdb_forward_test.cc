@@ -77,8 +77,7 @@ TEST_F(GdbForwardTest, BreakpointsAtFileLineFunctionAddressAndTemporary) {
       t.Output(9),
       R"(^3\s+breakpoint\s+keep y\s+0x[0-9a-f]+ in Middle\(int\) at .*gdb_forward\.cc:)" +
           std::to_string(Line("@middle-open")) + "$"));
-  EXPECT_TRUE(
-      AnyLineMatches(t.Output(10), R"(^rewind: \[process \d+ exited with code 03\] here)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(10), R"(^rewind: \[process \d+ exited with code 03\] here)"));
 }
 
 TEST_F(GdbForwardTest, StepNextFinishUntilAdvanceLandOnTheExpectedLines) {
@@ -229,8 +228,7 @@ TEST_F(GdbForwardTest, WatchpointsOnAGlobalAndAHeapObjectShowOldAndNewValues) {
   EXPECT_TRUE(
       Contains(t.Output(6), "Hardware watchpoint 2: g_counter\n\nOld value = 5\nNew value = 56\n"));
   EXPECT_TRUE(StoppedAt(t.Output(6), kFile, Line("@after-add"), "main"));
-  EXPECT_TRUE(
-      AnyLineMatches(t.Output(8), R"(^rewind: \[process \d+ exited with code 03\] here)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(8), R"(^rewind: \[process \d+ exited with code 03\] here)"));
 }
 
 TEST_F(GdbForwardTest, WritesAreRefusedClearlyAndTheSessionKeepsWorking) {
@@ -298,8 +296,7 @@ TEST_F(GdbForwardTest, RegistersVectorRegistersAndDisassembly) {
 TEST_F(GdbForwardTest, ContinueToTheEndReportsTheExitCode) {
   GdbTranscript t = Gdb({"continue", "info inferiors"});
   SCOPED_TRACE(t.Describe());
-  EXPECT_TRUE(
-      AnyLineMatches(t.Output(0), R"(^rewind: \[process \d+ exited with code 03\] here)"));
+  EXPECT_TRUE(AnyLineMatches(t.Output(0), R"(^rewind: \[process \d+ exited with code 03\] here)"));
   // The process stays, stopped at its exit.
   EXPECT_TRUE(Contains(t.Output(0), "No more reverse-execution history."));
   EXPECT_TRUE(AnyLineMatches(t.Output(1), R"(^\* 1\s+process \d+)"));
@@ -405,9 +402,13 @@ TEST_F(GdbEndOfHistoryTest, EndOfATruncatedTraceIsReportedAndContinueDoesNotHang
 }
 
 // Reverse execution from the end of a truncated trace, where the program
-// stopped at a syscall the trace no longer holds.
+// stopped at a syscall the trace no longer holds. Recorded without the
+// syscall buffer: with it that syscall is the library's (its batch was cut
+// off), and reverse-finish out of rwd_sb_entry lands in the site's stub,
+// which gdb cannot unwind (no unwind information for the stubs yet; it
+// goes back to the start of history instead).
 TEST_F(GdbEndOfHistoryTest, ReverseStepFromTheEndOfATruncatedTrace) {
-  Recording rec = Record("gdb_two_phases");
+  Recording rec = Record("gdb_two_phases", {}, SyscallBufferOff());
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
   ASSERT_TRUE(TruncateLastChunk(rec.trace));
   GdbTranscript t =

@@ -129,6 +129,24 @@ TEST_F(SyscallBufferTest, ForkExecAndPipelinesReplay) {
   ExpectReplaysIdentically(rec, 1);
 }
 
+// Two threads block in pipe reads (left to the tracer) while two others
+// make thousands of buffered calls and feed the pipes; then a vfork child
+// execs. Nothing deadlocks, and the digests replay.
+TEST_F(SyscallBufferTest, ThreadsBlockInPipeReadsWhileOthersRunBufferedCalls) {
+  Recording rec = Record("mt_buffered_pipes", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(Contains(rec.out, "pair 1: digest ")) << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "vfork child: 0")) << rec.out;
+  std::vector<trace::Event> events = ReadEvents(rec.trace);
+  EXPECT_GT(BufferedCalls(events), 20000u);
+  RunResult dump = Dump(rec.trace);
+  // The readers' 64-byte reads of the pipes.
+  EXPECT_TRUE(AnyLineMatches(dump.out, R"( syscall read\(\d+, 0x[0-9a-f]+, 64\))"))
+      << "no traced pipe read";
+  EXPECT_TRUE(AnyLineMatches(dump.out, R"( syscall vfork\()")) << "no vfork";
+  ExpectReplaysIdentically(rec);
+}
+
 TEST_F(SyscallBufferTest, StaticBinaryFallsBackToStops) {
   Recording rec;
   std::string trace = NewPath("static");
