@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,6 +163,14 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
   }
   int deliver = TakeDeferredSignal(task, *task.pending);
   task.state = RecordTask::State::kInSyscall;
+  // Under the syscall buffer's filter this stop is a seccomp event stop,
+  // where the kernel drops a signal passed on resume (the next signal of
+  // that number would then be taken for it, wherever it lands, even inside
+  // the library): queue it instead, pending through the syscall.
+  if (deliver != 0 && RunMode(task) == ResumeMode::kCont &&
+      syscall(SYS_tgkill, task.tgid, task.tid(), deliver) == 0) {
+    deliver = 0;
+  }
   RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSyscall, deliver));
   if (BlocksForOthers(*task.pending) && OthersReady(task)) {
     // A futex wait waits for another thread: let one run at once.
