@@ -255,6 +255,13 @@ class Arch {
   // regset note type holding the extended (FP/vector) state, and its size.
   virtual int FpRegsetType() const = 0;
   virtual size_t FpRegsetSize() const = 0;
+  // The values of the FP and vector registers in `fp_regset` (as
+  // FpRegsetType reads it), without the bookkeeping around them that may
+  // differ for one program state (x87 last-instruction pointers, the xsave
+  // header's in-use bits): what a fingerprint hashes besides the general
+  // registers, since a loop in vector code (software AES) comes back to the
+  // same general registers on every pass. Pure.
+  virtual std::vector<uint8_t> VectorRegisterValues(std::span<const uint8_t> fp_regset) const = 0;
 
   // --- host operations (only valid on the architecture we run on) ---------
   // Executes `insn` for real in the tracer (rdtsc, cpuid with the leaf in

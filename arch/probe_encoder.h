@@ -71,6 +71,9 @@ class ProbeEncoder {
   // How far a trampoline (all of its code and data slots) may lie from its
   // site, in either direction.
   virtual uint64_t reach() const = 0;
+  // Whether Build with count_passes and BuildCountdown work here; where they
+  // do not, they refuse every site.
+  virtual bool counts_passes() const = 0;
 
   // Decides what a probe at `pc` displaces. `code` is the tracee's code
   // mapped at `code_addr`; it must contain pc and the longest instruction
@@ -81,9 +84,13 @@ class ProbeEncoder {
   // Builds the trampoline for `site` comparing against `target` and, when
   // given, `mem`, for slots at `code_addr` and `data_addr`. With
   // `count_passes` it also counts every arrival (ProbeCode::pass_counter).
+  // `vectors`, when not empty, are the target's FP and vector registers as
+  // Arch::VectorRegisterValues lays them out; the encoder compares those it
+  // can after the general registers (a loop in vector code repeats those),
+  // the caller the rest.
   virtual ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                          uint64_t data_addr, std::optional<ProbeMemCheck> mem,
-                          bool count_passes) const = 0;
+                          uint64_t data_addr, std::optional<ProbeMemCheck> mem, bool count_passes,
+                          std::span<const uint8_t> vectors) const = 0;
   // A trampoline that compares nothing and traps at the `passes`-th arrival
   // (passes >= 1) of any thread at the site: "the n-th time the program got
   // here", which names a point inside a loop without a branch counter.
@@ -91,7 +98,7 @@ class ProbeEncoder {
                                    uint64_t data_addr) const = 0;
 };
 
-// nullptr when `arch` has no probe encoder yet (AArch64).
+// nullptr when `arch` has no probe encoder.
 const ProbeEncoder* ProbeEncoderFor(const Arch& arch);
 
 }  // namespace rwd::arch

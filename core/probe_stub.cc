@@ -254,11 +254,13 @@ Status ProbeStub::CheckSite(const Tracee& tracee, uint64_t pc, const CodeFixup& 
 
 Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
                                        uint64_t pc, const arch::Registers& target,
-                                       std::optional<ProbeMemCheck> mem) {
+                                       std::optional<ProbeMemCheck> mem,
+                                       std::span<const uint8_t> vectors) {
   return InstallBuilt(tracee, pages, syscall_insn, pc,
                       [&](const arch::ProbeEncoder& encoder, const arch::ProbeSite& site,
                           const ProbePages::Slot& slot) {
-                        return encoder.Build(site, target, slot.code, slot.data, mem, false);
+                        return encoder.Build(site, target, slot.code, slot.data, mem, false,
+                                             vectors);
                       });
 }
 
@@ -269,7 +271,7 @@ Expected<ProbeStub> ProbeStub::InstallCounting(Tracee& tracee, ProbePages& pages
   return InstallBuilt(tracee, pages, syscall_insn, pc,
                       [&](const arch::ProbeEncoder& encoder, const arch::ProbeSite& site,
                           const ProbePages::Slot& slot) {
-                        return encoder.Build(site, target, slot.code, slot.data, mem, true);
+                        return encoder.Build(site, target, slot.code, slot.data, mem, true, {});
                       });
 }
 

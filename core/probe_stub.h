@@ -37,9 +37,13 @@ namespace rwd {
 using ProbeMemCheck = arch::ProbeMemCheck;
 
 // The stack window VaryingStackWord compares: kVaryingStackBytes from
-// sp - kVaryingStackBelowSp (the red zone, then the frames above sp).
+// sp - kVaryingStackBelowSp (the red zone, then the frames above sp). 4 KiB
+// above sp: library code with big frames (OpenSSL's bit-sliced AES keeps
+// its key schedule there) reaches one instruction with the same registers
+// and innermost 512 bytes on every call, and only its callers' frames, where
+// their loop counters are saved, tell the calls apart.
 constexpr int32_t kVaryingStackBelowSp = 128;
-constexpr size_t kVaryingStackBytes = 640;
+constexpr size_t kVaryingStackBytes = kVaryingStackBelowSp + 4096;
 
 // Given the same thread stopped twice at one pc with identical registers
 // (two passes of a loop), and the stack window above read at each stop
@@ -104,10 +108,13 @@ class ProbeStub {
   // reason, when this architecture has no encoder, the site cannot be
   // patched (see the encoder's PlanSite) or the thread is stopped inside the
   // bytes a patch would displace; the caller then uses a breakpoint.
-  // Nothing is patched on failure.
+  // Nothing is patched on failure. `vectors`, when not empty, are the
+  // target's vector registers (Arch::VectorRegisterValues), which the probe
+  // compares as far as its encoder can.
   static Expected<ProbeStub> Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
                                      uint64_t pc, const arch::Registers& target,
-                                     std::optional<ProbeMemCheck> mem = std::nullopt);
+                                     std::optional<ProbeMemCheck> mem = std::nullopt,
+                                     std::span<const uint8_t> vectors = {});
   // The same, also counting every arrival at pc from now on (Passes).
   static Expected<ProbeStub> InstallCounting(Tracee& tracee, ProbePages& pages,
                                              uint64_t syscall_insn, uint64_t pc,

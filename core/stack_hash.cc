@@ -77,4 +77,10 @@ uint64_t StackWindowHash(const Tracee& tracee, const arch::Registers& regs) {
   return XXH3_64bits(bytes.data(), n.ok() ? *n : 0);
 }
 
+std::vector<uint8_t> FingerprintVectorRegisters(const Tracee& tracee) {
+  Expected<std::vector<uint8_t>> fp = tracee.GetFpRegisters();
+  if (!fp.ok()) return {};
+  return tracee.arch().VectorRegisterValues(*fp);
+}
+
 }  // namespace rwd

@@ -12,12 +12,12 @@
 
 namespace rwd {
 
-// Covers [sp - 128, sp + 512) (the red zone and the innermost frames) and,
+// Covers [sp - 128, sp + 4096) (the red zone and the innermost frames) and,
 // with `globals`, the executable's writable data (up to 1 MiB), where a loop
 // may count while its registers and stack repeat.
 uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals);
 
-// The stack bytes StackHash covers, [sp - 128, sp + 512), fewer where the
+// The stack bytes StackHash covers, [sp - 128, sp + 4096), fewer where the
 // memory ends: kept with a fingerprint so that replay can find the word that
 // tells the recorded pass of a loop from the others (core/probe_stub.h).
 std::vector<uint8_t> FingerprintStackWindow(const Tracee& tracee, const arch::Registers& regs);
@@ -27,5 +27,11 @@ std::vector<uint8_t> FingerprintStackWindow(const Tracee& tracee, const arch::Re
 // reach one instruction with identical registers by different paths (the
 // return addresses and arguments of the frames above differ).
 uint64_t StackWindowHash(const Tracee& tracee, const arch::Registers& regs);
+
+// The thread's FP and vector registers (Arch::VectorRegisterValues), the
+// third part of a fingerprint: vector code (software AES, SIMD hashing)
+// comes back to the same general registers and stack on every block while
+// its state changes only there. Empty when they cannot be read.
+std::vector<uint8_t> FingerprintVectorRegisters(const Tracee& tracee);
 
 }  // namespace rwd

@@ -46,6 +46,7 @@ void Fingerprint(const Tracee& tracee, const arch::Registers& regs,
   event->stack_hash = StackHash(tracee, regs, hash_globals);
   event->hashes_globals = hash_globals;
   event->stack_window = FingerprintStackWindow(tracee, regs);
+  event->vector_registers = FingerprintVectorRegisters(tracee);
   if (word) {
     event->has_stack_word = true;
     event->stack_word_offset = word->sp_offset;
@@ -318,7 +319,8 @@ Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& reg
                                     const std::optional<ProbeMemCheck>& word) {
   trace::PreemptEvent event;
   Fingerprint(task.tracee, regs, word, !SyscallInFlightBeside(task), &event);
-  task.boundary_memory = RecordTask::BoundaryMemory{event.stack_hash, event.hashes_globals};
+  task.boundary_memory =
+      RecordTask::BoundaryMemory{event.stack_hash, event.hashes_globals, event.vector_registers};
   return Append(task, std::move(event));
 }
 
@@ -346,7 +348,8 @@ Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {
       task.boundary_regs && task.tracee.arch().SameProgramState(*task.boundary_regs, regs);
   if (at_boundary && task.boundary_memory) {
     at_boundary = StackHash(task.tracee, regs, task.boundary_memory->hashes_globals) ==
-                  task.boundary_memory->stack_hash;
+                      task.boundary_memory->stack_hash &&
+                  FingerprintVectorRegisters(task.tracee) == task.boundary_memory->vector_registers;
   }
 
   if (signo == SIGSTOP && task.stop_sent) {

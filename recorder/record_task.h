@@ -97,13 +97,15 @@ struct RecordTask {
   // Registers right after the thread's last event; a stop while they are
   // unchanged is at that event boundary (e.g. raise()).
   std::optional<arch::Registers> boundary_regs;
-  // The memory fingerprint (trace::PreemptEvent's stack hash) when that
-  // event was a preemption: a loop whose state lives in memory comes back to
-  // the same registers after any number of passes, so registers alone would
-  // take those passes for a thread that has not moved.
+  // The rest of the fingerprint (trace::PreemptEvent's stack hash and
+  // vector registers) when that event was a preemption: a loop whose state lives in
+  // memory or vector registers comes back to the same general registers
+  // after any number of passes, so they alone would take those passes for a
+  // thread that has not moved.
   struct BoundaryMemory {
     uint64_t stack_hash = 0;
     bool hashes_globals = false;
+    std::vector<uint8_t> vector_registers;
   };
   std::optional<BoundaryMemory> boundary_memory;
   std::chrono::steady_clock::time_point slice_start;  // CoarseNow()

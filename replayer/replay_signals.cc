@@ -48,6 +48,7 @@ Status StepOverWatchedAccess(const Tracee& tracee, const std::vector<arch::HwWat
 struct Fingerprint {
   arch::Registers regs;
   uint64_t stack_hash = 0;
+  const std::vector<uint8_t>* vector_registers = nullptr;  // empty: not compared
   bool hashes_globals = true;
   const std::vector<uint8_t>* stack_window = nullptr;
   std::optional<ProbeMemCheck> word;
@@ -62,6 +63,7 @@ std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
     if (sig->synchronous || sig->fingerprint.empty()) return std::nullopt;
     bytes = &sig->fingerprint;
     f.stack_hash = sig->stack_hash;
+    f.vector_registers = &sig->vector_registers;
     f.hashes_globals = sig->hashes_globals;
     f.stack_window = &sig->stack_window;
     f.signo = sig->signo;
@@ -69,6 +71,7 @@ std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
   } else if (auto* p = std::get_if<trace::PreemptEvent>(&ev.body)) {
     bytes = &p->fingerprint;
     f.stack_hash = p->stack_hash;
+    f.vector_registers = &p->vector_registers;
     f.hashes_globals = p->hashes_globals;
     f.stack_window = &p->stack_window;
     f.preempt = true;
@@ -79,6 +82,12 @@ std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
   std::memcpy(f.regs.data(), bytes->data(),
               std::min(bytes->size(), arch::Registers::capacity_bytes()));
   return f;
+}
+
+// Whether the thread's vector registers are those the fingerprint recorded
+// (when it could record them).
+bool SameVectorRegisters(const Tracee& tracee, const Fingerprint& f) {
+  return f.vector_registers->empty() || FingerprintVectorRegisters(tracee) == *f.vector_registers;
 }
 
 }  // namespace
@@ -94,7 +103,7 @@ Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
     uint64_t pc = arch().Pc(f->regs);
     if (!stepping && !BreakpointNear(*cur().mm, pc)) {
       auto probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(), pc,
-                                      f->regs, f->word);
+                                      f->regs, f->word, *f->vector_registers);
       // The thread sits inside the bytes the probe would replace (e.g. where
       // the previous signal's handler returned to): step it past them; they
       // hold no branch, syscall or site of interest.
@@ -106,7 +115,7 @@ Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
                           " out of a probe site ended in " + ws.ToString());
         }
         probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(), pc,
-                                   f->regs, f->word);
+                                   f->regs, f->word, *f->vector_registers);
       }
       if (probe.ok()) {
         cur().probe = std::move(*probe);
@@ -143,7 +152,8 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
   // breakpoint or a single-step, and some architectures tell those apart in
   // the registers (AArch64 PSTATE.SS; see Arch::ClearStopArtifacts).
   if (!arch().SameProgramState(regs, f->regs) ||
-      StackHash(tracee(), regs, f->hashes_globals) != f->stack_hash) {
+      StackHash(tracee(), regs, f->hashes_globals) != f->stack_hash ||
+      !SameVectorRegisters(tracee(), *f)) {
     if (getenv("REWIND_DEBUG_PROBES")) {
       std::string differs;
       if (f->stack_window) {
@@ -155,14 +165,17 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
         }
       }
       fprintf(stderr,
-              "rewind: fingerprint miss at %s (stack word %s, globals %s; words differ:%s)\n",
+              "rewind: fingerprint miss at %s (stack word %s, globals %s, vector registers %s; "
+              "words differ:%s)\n",
               Hex(arch().Pc(regs)).c_str(), f->word ? "yes" : "no",
-              f->hashes_globals ? "hashed" : "not hashed", differs.c_str());
+              f->hashes_globals ? "hashed" : "not hashed",
+              SameVectorRegisters(tracee(), *f) ? "match" : "differ",
+              differs.c_str());
     }
     bool at_site = (t.fingerprint_breakpoint && arch().Pc(regs) == *t.fingerprint_breakpoint) ||
                    (t.probe && arch().Pc(regs) == t.probe->pc());
     if (at_site && t.probe && !f->word && f->stack_window && !f->stack_window->empty()) {
-      RETURN_IF_ERROR(NarrowProbe(t, f->regs, *f->stack_window, regs));
+      RETURN_IF_ERROR(NarrowProbe(t, f->regs, *f->vector_registers, *f->stack_window, regs));
     }
     if (at_site && ++t.fingerprint_misses > kMaxFingerprintHits) {
       std::string what = f->preempt ? "preemption" : SignalName(f->signo);
@@ -335,6 +348,7 @@ Expected<Stop> SignalReplayer::OnSignalStop(int signo, bool step) {
 }
 
 Status SignalReplayer::NarrowProbe(ReplayTask& t, const arch::Registers& target,
+                                   std::span<const uint8_t> vectors,
                                    const std::vector<uint8_t>& recorded,
                                    const arch::Registers& regs) {
   // The probe traps on every pass whose registers match; two such passes
@@ -348,12 +362,12 @@ Status SignalReplayer::NarrowProbe(ReplayTask& t, const arch::Registers& target,
   uint64_t pc = t.probe->pc();
   // One probe per site: the new one reads the original bytes.
   RETURN_IF_ERROR(t.probe->Remove(tracee()));
-  auto narrowed =
-      ProbeStub::Install(tracee(), t.mm->probe_pages, patcher().syscall_insn(), pc, target, word);
+  auto narrowed = ProbeStub::Install(tracee(), t.mm->probe_pages, patcher().syscall_insn(), pc,
+                                     target, word, vectors);
   if (!narrowed.ok()) {
     // Keep a probe that traps on every pass.
     narrowed = ProbeStub::Install(tracee(), t.mm->probe_pages, patcher().syscall_insn(), pc, target,
-                                  std::nullopt);
+                                  std::nullopt, vectors);
     if (!narrowed.ok()) return narrowed.status();
   }
   t.probe = std::move(*narrowed);

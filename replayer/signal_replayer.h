@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "replayer/replay_part.h"
@@ -35,8 +36,10 @@ class SignalReplayer : public ReplayPart {
  private:
   // At a probe's miss (registers matched, stack did not): after two misses,
   // reinstalls the probe comparing a stack word that separates the passes.
+  // `vectors`: the target's vector registers, compared as the first probe did.
   Status NarrowProbe(ReplayTask& t, const arch::Registers& target,
-                     const std::vector<uint8_t>& recorded, const arch::Registers& regs);
+                     std::span<const uint8_t> vectors, const std::vector<uint8_t>& recorded,
+                     const arch::Registers& regs);
   // The current thread's pc lies within the 16 bytes after `site`.
   bool StoppedInsideSite(uint64_t site) const;
   // At a state where a fingerprinted signal or preemption may be due:

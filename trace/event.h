@@ -78,6 +78,9 @@ struct SignalEvent {
   bool has_stack_word = false;
   int32_t stack_word_offset = 0;
   uint64_t stack_word = 0;
+  // The FP and vector registers there (Arch::VectorRegisterValues), with a
+  // fingerprint; empty when they could not be read.
+  std::vector<uint8_t> vector_registers;
   bool operator==(const SignalEvent&) const = default;
 };
 
@@ -144,6 +147,7 @@ struct PreemptEvent {
   bool has_stack_word = false;
   int32_t stack_word_offset = 0;
   uint64_t stack_word = 0;
+  std::vector<uint8_t> vector_registers;  // as SignalEvent's
   bool operator==(const PreemptEvent&) const = default;
 };
 

@@ -56,6 +56,19 @@ Status ReadStackWord(ByteReader* in, E* e) {
   return in->ReadUvarint(&e->stack_word);
 }
 
+// What else a fingerprint (SignalEvent, PreemptEvent) ends with.
+template <typename E>
+void PutFingerprintTail(const E& e, ByteWriter* out) {
+  PutStackWord(e, out);
+  out->PutBytes(e.vector_registers);
+}
+
+template <typename E>
+Status ReadFingerprintTail(ByteReader* in, E* e) {
+  RETURN_IF_ERROR(ReadStackWord(in, e));
+  return in->ReadBytes(&e->vector_registers);
+}
+
 void Encode(const SyscallEvent& e, ByteWriter* out) {
   out->PutSvarint(e.nr);
   for (uint64_t arg : e.args) out->PutUvarint(arg);
@@ -95,7 +108,7 @@ void Encode(const SignalEvent& e, ByteWriter* out) {
   out->PutUvarint(e.stack_hash);
   out->PutBool(e.hashes_globals);
   out->PutBytes(e.stack_window);
-  PutStackWord(e, out);
+  PutFingerprintTail(e, out);
 }
 
 Status Decode(ByteReader* in, SignalEvent* e) {
@@ -107,7 +120,7 @@ Status Decode(ByteReader* in, SignalEvent* e) {
   RETURN_IF_ERROR(in->ReadUvarint(&e->stack_hash));
   RETURN_IF_ERROR(in->ReadBool(&e->hashes_globals));
   RETURN_IF_ERROR(in->ReadBytes(&e->stack_window));
-  return ReadStackWord(in, e);
+  return ReadFingerprintTail(in, e);
 }
 
 void Encode(const InsnTrapEvent& e, ByteWriter* out) {
@@ -203,7 +216,7 @@ void Encode(const PreemptEvent& e, ByteWriter* out) {
   out->PutUvarint(e.stack_hash);
   out->PutBool(e.hashes_globals);
   out->PutBytes(e.stack_window);
-  PutStackWord(e, out);
+  PutFingerprintTail(e, out);
 }
 
 Status Decode(ByteReader* in, PreemptEvent* e) {
@@ -211,7 +224,7 @@ Status Decode(ByteReader* in, PreemptEvent* e) {
   RETURN_IF_ERROR(in->ReadUvarint(&e->stack_hash));
   RETURN_IF_ERROR(in->ReadBool(&e->hashes_globals));
   RETURN_IF_ERROR(in->ReadBytes(&e->stack_window));
-  return ReadStackWord(in, e);
+  return ReadFingerprintTail(in, e);
 }
 
 void Encode(const SyscallBatchEvent& e, ByteWriter* out) {

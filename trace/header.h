@@ -12,8 +12,8 @@ namespace rwd::trace {
 // 2: threads and processes; 3: ExecEvent.tsc_reads_patched; 4: private file
 // copies (maybe .zst, never hard links), #! scripts kept
 // (ExecEvent::script_file_id); 5: fingerprints say whether they hash the
-// globals; 6: and keep their stack window.
-inline constexpr uint32_t kFormatVersion = 6;
+// globals; 6: and keep their stack window; 7: and the vector registers.
+inline constexpr uint32_t kFormatVersion = 7;
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;
@@ -31,7 +31,7 @@ struct TraceHeader {
   uint64_t start_time_ns = 0;  // CLOCK_REALTIME when recording began
   // What cpuid told the program: arch::CpuidMaskName, "native" or
   // "baseline". Added to format 6 as an optional last field: traces
-  // without it were recorded native.
+  // without it were recorded native (format 7 always has it).
   std::string cpuid_mask = "native";
   bool operator==(const TraceHeader&) const = default;
 };

@@ -138,6 +138,7 @@ class AArch64Arch final : public Arch {
   // NT_PRFPREG: struct user_fpsimd_state (vregs[32], fpsr, fpcr), 528 bytes.
   int FpRegsetType() const override;
   size_t FpRegsetSize() const override;
+  std::vector<uint8_t> VectorRegisterValues(std::span<const uint8_t> fp_regset) const override;
 
   // kCounterRead reads CNTVCT_EL0 in the tracer (whatever counter the
   // program read: the physical one may not be readable from EL0).

@@ -11,6 +11,7 @@
 // user_fpsimd_state: vregs[32] as 16-byte slots, then fpsr at 512 and fpcr
 // at 516). SVE, pointer authentication and MTE state are not described, so
 // gdb shows v0-v31 as the 128-bit registers the FP/SIMD regset holds.
+#include <algorithm>
 #include <array>
 
 #include "arch/aarch64/aarch64_arch.h"
@@ -283,5 +284,11 @@ std::span<const GdbRegister> AArch64Arch::GdbRegisters() const { return kGdbRegi
 std::string_view AArch64Arch::TargetXml() const { return kTargetXml; }
 int AArch64Arch::FpRegsetType() const { return kNtPrfpreg; }
 size_t AArch64Arch::FpRegsetSize() const { return kFpsimdSize; }
+
+std::vector<uint8_t> AArch64Arch::VectorRegisterValues(std::span<const uint8_t> fp_regset) const {
+  // v0-v31, fpsr and fpcr: all of user_fpsimd_state but its padding.
+  const size_t n = std::min<size_t>(fp_regset.size(), kFpcrOffset + 4);
+  return {fp_regset.begin(), fp_regset.begin() + n};
+}
 
 }  // namespace rwd::arch

@@ -53,6 +53,10 @@ enum X86_64Reg : uint8_t {
   kX86NumGpWords,
 };
 
+// Where X86_64Arch::VectorRegisterValues puts xmm0-15 (after mxcsr and the
+// 10 bytes of each of st0-7), 16 bytes each; the upper ymm halves follow.
+constexpr size_t kX86VectorValuesXmm = 4 + 8 * 10;
+
 class X86_64Arch final : public Arch {
  public:
   static const X86_64Arch& Instance();
@@ -119,6 +123,7 @@ class X86_64Arch final : public Arch {
   // An upper bound for PTRACE_GETREGSET NT_X86_XSTATE; the kernel trims
   // iov_len to the exact size of its (standard-format) xsave area.
   size_t FpRegsetSize() const override { return fp_regset_size_; }
+  std::vector<uint8_t> VectorRegisterValues(std::span<const uint8_t> fp_regset) const override;
 
   std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
                                         CpuidMask cpuid_mask) const override;

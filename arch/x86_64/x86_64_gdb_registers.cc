@@ -27,6 +27,11 @@ constexpr uint32_t Gp(X86_64Reg word) { return word * 8; }
 constexpr uint32_t kFxStOffset = 32;
 constexpr uint32_t kFxXmmOffset = 160;
 constexpr uint32_t kXsaveYmmHiOffset = 576;
+constexpr uint32_t kFxMxcsrOffset = 24;
+constexpr uint32_t kXsaveHeaderOffset = 512;  // XSTATE_BV, the components in use
+constexpr uint64_t kXstateX87 = 1;
+constexpr uint64_t kXstateSse = 2;
+constexpr uint64_t kXstateAvx = 4;
 
 constexpr GdbRegister Core64(std::string_view name, X86_64Reg word) {
   return {.name = name, .bitsize = 64, .source = RegSource::kGp, .offset = Gp(word)};
@@ -301,5 +306,23 @@ constexpr std::string_view kTargetXml = R"(<?xml version="1.0"?>
 std::span<const GdbRegister> X86_64Arch::GdbRegisters() const { return kGdbRegisters; }
 std::string_view X86_64Arch::TargetXml() const { return kTargetXml; }
 int X86_64Arch::FpRegsetType() const { return kNtX86Xstate; }
+
+std::vector<uint8_t> X86_64Arch::VectorRegisterValues(std::span<const uint8_t> fp_regset) const {
+  // mxcsr, the 80 bits of st0-7, xmm0-15 and the upper ymm halves. A
+  // component the xsave header marks as in its initial state reads as
+  // zeros whatever its bytes hold (hardware may leave them stale).
+  std::vector<uint8_t> out;
+  auto take = [&](uint32_t offset, size_t bytes, bool in_use) {
+    const bool present = in_use && offset + bytes <= fp_regset.size();
+    for (size_t i = 0; i < bytes; ++i) out.push_back(present ? fp_regset[offset + i] : 0);
+  };
+  const uint64_t in_use = fp_regset.size() >= kXsaveHeaderOffset + 8
+                              ? fp_regset[kXsaveHeaderOffset] : uint64_t{0x3};
+  take(kFxMxcsrOffset, 4, true);
+  for (uint32_t i = 0; i < 8; ++i) take(kFxStOffset + 16 * i, 10, in_use & kXstateX87);
+  take(kFxXmmOffset, 256, in_use & kXstateSse);
+  take(kXsaveYmmHiOffset, 256, in_use & kXstateAvx);
+  return out;
+}
 
 }  // namespace rwd::arch

@@ -46,8 +46,11 @@ constexpr size_t kFlagsCheck = kCheckOrder.size();  // then the flags word
 constexpr size_t kRcxCheck = kFlagsCheck + 1;       // and rcx
 constexpr size_t kMemCheck = kRcxCheck + 1;         // and the stack word, if checked
 constexpr size_t kNumChecks = kMemCheck + 1;
-constexpr uint64_t kPasses = 248;  // the pass counter, last word of the slot
+constexpr uint64_t kPasses = 248;  // the pass counter
 static_assert(kNegated + 8 * kNumChecks <= kPasses, "data_slot_size() too small");
+constexpr uint64_t kSaveXmm15 = 256;  // the thread's xmm15 while the vectors are compared
+constexpr uint64_t kTargetXmm = 272;  // xmm0-15's targets, 16 bytes each
+constexpr uint64_t kDataBytes = kTargetXmm + 16 * 16;
 
 constexpr uint64_t kOfBit = 11;
 // lahf copies SF ZF AF PF CF (and the always-one bit 1) into ah.
@@ -109,6 +112,11 @@ class Emitter {
     std::memcpy(b, &disp, 4);
     bytes_.insert(bytes_.end(), b, b + 4);
   }
+  void LoadXmm15(uint64_t addr) { RipInsn({0xf3, 0x44, 0x0f, 0x6f, 0x3d}, addr); }   // movdqu
+  void StoreXmm15(uint64_t addr) { RipInsn({0xf3, 0x44, 0x0f, 0x7f, 0x3d}, addr); }  // movdqu
+  void LoadXmm0(uint64_t addr) { RipInsn({0xf3, 0x0f, 0x6f, 0x05}, addr); }          // movdqu
+  // lea rcx, [rcx - 0xffff]: 0 exactly when pmovmskb saw 16 equal bytes.
+  void RcxLessAllBytesEqual() { Emit({0x48, 0x8d, 0x89, 0x01, 0x00, 0xff, 0xff}); }
   // lea rcx, [rcx + delta]: leaves the flags alone, unlike add.
   void AddToRcx(int8_t delta) { Emit({0x48, 0x8d, 0x49, static_cast<uint8_t>(delta)}); }
   // [counter] += delta through rcx (whose value the caller saved).
@@ -185,6 +193,37 @@ bool Planned(const ProbeSite& site, ProbeCode& out) {
   return false;
 }
 
+// Compares xmm0-15 with their targets at data + kTargetXmm (see the header);
+// rcx is scratch. Appends the jumps to the miss path to `to_miss`.
+void CompareXmm(Emitter& e, uint64_t data_addr, std::vector<size_t>& to_miss) {
+  std::vector<size_t> to_vector_miss;
+  e.StoreXmm15(data_addr + kSaveXmm15);
+  for (uint8_t i = 0; i < 15; ++i) {
+    e.LoadXmm15(data_addr + kTargetXmm + 16 * i);
+    // pcmpeqb xmm15, xmm<i>
+    e.Emit({0x66, static_cast<uint8_t>(0x44 | (i >= 8 ? 1 : 0)), 0x0f, 0x74,
+            static_cast<uint8_t>(0xf8 | (i & 7))});
+    e.Emit({0x66, 0x41, 0x0f, 0xd7, 0xcf});  // pmovmskb ecx, xmm15
+    e.RcxLessAllBytesEqual();
+    to_vector_miss.push_back(e.MissUnlessRcxZero());
+  }
+  e.LoadXmm15(data_addr + kSaveXmm15);
+  e.LoadXmm0(data_addr + kTargetXmm + 16 * 15);
+  e.Emit({0x66, 0x41, 0x0f, 0x74, 0xc7});  // pcmpeqb xmm0, xmm15
+  e.Emit({0x66, 0x0f, 0xd7, 0xc8});        // pmovmskb ecx, xmm0
+  e.LoadXmm0(data_addr + kTargetXmm);      // xmm0 matched its target
+  e.RcxLessAllBytesEqual();
+  to_miss.push_back(e.MissUnlessRcxZero());
+  // Every check passed: over the vector miss path to the hit.
+  e.Emit({0xe9, 0, 0, 0, 0});
+  const size_t to_hit = e.bytes().size() - 4;
+  for (size_t at : to_vector_miss) e.PatchRel32(at, e.pc());
+  e.LoadXmm15(data_addr + kSaveXmm15);
+  e.Emit({0xe9, 0, 0, 0, 0});
+  to_miss.push_back(e.bytes().size() - 4);
+  e.PatchRel32(to_hit, e.pc());
+}
+
 }  // namespace
 
 const X86_64ProbeEncoder& X86_64ProbeEncoder::Instance() {
@@ -194,7 +233,8 @@ const X86_64ProbeEncoder& X86_64ProbeEncoder::Instance() {
 
 ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& target,
                                     uint64_t code_addr, uint64_t data_addr,
-                                    std::optional<ProbeMemCheck> mem, bool count_passes) const {
+                                    std::optional<ProbeMemCheck> mem, bool count_passes,
+                                    std::span<const uint8_t> vectors) const {
   ProbeCode out;
   if (!Planned(site, out)) return out;
   const auto negated = [&](size_t check) { return data_addr + kNegated + 8 * check; };
@@ -229,6 +269,8 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   e.LeaRcx(kRcx, kRax);
   e.LoadRax(data_addr + kTargetRax);
   to_miss.push_back(e.MissUnlessRcxZero());
+  const bool with_xmm = vectors.size() >= kX86VectorValuesXmm + 16 * 16;
+  if (with_xmm) CompareXmm(e, data_addr, to_miss);
 
   if (!FinishTrampoline(e, to_miss, site, code_addr, data_addr, code_slot_size(), out)) return out;
   if (count_passes) out.pass_counter = data_addr + kPasses;
@@ -241,7 +283,10 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   values[kRcxCheck] = target.Word(kX86Rcx);
   const size_t checks = mem ? kNumChecks : kMemCheck;
   if (mem) values[kMemCheck] = mem->value;
-  out.data.assign(count_passes ? kPasses + 8 : kNegated + 8 * checks, 0);
+  out.data.assign(with_xmm ? kDataBytes : count_passes ? kPasses + 8 : kNegated + 8 * checks, 0);
+  if (with_xmm) {
+    std::memcpy(out.data.data() + kTargetXmm, vectors.data() + kX86VectorValuesXmm, 16 * 16);
+  }
   const uint64_t rax = target.Word(kX86Rax);
   std::memcpy(out.data.data() + kTargetRax, &rax, 8);
   for (size_t i = 0; i < checks; ++i) {

@@ -17,6 +17,12 @@
 //   mov rax, [data.target_rax] ; jrcxz next ; jmp miss
 // so a loop whose registers never change leaves after a few instructions,
 // and the word is read only at the rsp it was recorded at.
+// With the target's vector registers, xmm0-15 are compared last, xmm15
+// (saved in data) as scratch and rcx receiving the byte mask:
+//   movdqu xmm15, [data.xmm_i] ; pcmpeqb xmm15, xmm_i ; pmovmskb ecx, xmm15
+//   lea rcx, [rcx - 0xffff] ; jrcxz next ; jmp vector_miss
+// xmm15 itself with xmm0 as scratch once xmm0 is known to match; the
+// vector miss path restores xmm15 first. None of these touch the flags.
 // Counting passes adds, right after the first store (lea leaves the flags):
 //   mov rcx, [data.passes] ; lea rcx, [rcx + 1] ; mov [data.passes], rcx
 // A countdown probe compares no register; its one check is
@@ -49,10 +55,11 @@ class X86_64ProbeEncoder final : public ProbeEncoder {
  public:
   static const X86_64ProbeEncoder& Instance();
 
-  size_t code_slot_size() const override { return 512; }
-  size_t data_slot_size() const override { return 256; }
+  size_t code_slot_size() const override { return 1024; }
+  size_t data_slot_size() const override { return 528; }
   // rel32 reach less a margin for the distance between a page pair's slots.
   uint64_t reach() const override { return (uint64_t{1} << 31) - (uint64_t{1} << 24); }
+  bool counts_passes() const override { return true; }
 
   // Displaces whole instructions from pc until 5 bytes are covered. Refuses
   // calls, returns, syscalls, interrupts, endbr, loop/jrcxz/xbegin anywhere;
@@ -62,8 +69,8 @@ class X86_64ProbeEncoder final : public ProbeEncoder {
   // bytes after pc. Indirect branches into them cannot be seen.
   ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc) const override;
   ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                  uint64_t data_addr, std::optional<ProbeMemCheck> mem,
-                  bool count_passes) const override;
+                  uint64_t data_addr, std::optional<ProbeMemCheck> mem, bool count_passes,
+                  std::span<const uint8_t> vectors) const override;
   ProbeCode BuildCountdown(const ProbeSite& site, uint64_t passes, uint64_t code_addr,
                            uint64_t data_addr) const override;
 };

@@ -130,7 +130,7 @@ TEST(ProbeEncoder, BuildsPatchTrampolineAndData) {
   arch::Registers target;
   for (size_t i = 0; i < arch::kX86NumGpWords; ++i) target.SetWord(i, 0x1000 + i);
   const uint64_t code_addr = 0x300000, data_addr = 0x308000;
-  arch::ProbeCode code = X86().Build(site, target, code_addr, data_addr, std::nullopt, false);
+  arch::ProbeCode code = X86().Build(site, target, code_addr, data_addr, std::nullopt, false, {});
   ASSERT_EQ(code.refusal, "");
   // jmp rel32 to the trampoline, int3 over the rest of the displaced bytes.
   ASSERT_EQ(code.patch.size(), 7u);
@@ -153,7 +153,7 @@ TEST(ProbeEncoder, BuildsPatchTrampolineAndData) {
   EXPECT_EQ(first, 0 - target.Word(arch::kX86Rax));
   // A trampoline beyond rel32 reach is refused rather than mis-encoded.
   EXPECT_NE(
-      X86().Build(site, target, kPc + (uint64_t{3} << 30), data_addr, std::nullopt, false).refusal,
+      X86().Build(site, target, kPc + (uint64_t{3} << 30), data_addr, std::nullopt, false, {}).refusal,
       "");
 }
 
@@ -165,8 +165,8 @@ TEST(ProbeEncoder, BuildsStackWordCheckAfterRaxAndRsp) {
   for (size_t i = 0; i < arch::kX86NumGpWords; ++i) target.SetWord(i, 0x1000 + i);
   const uint64_t code_addr = 0x300000, data_addr = 0x308000;
   const arch::ProbeMemCheck mem{-0x18, 0x123456789};
-  arch::ProbeCode with = X86().Build(site, target, code_addr, data_addr, mem, false);
-  arch::ProbeCode without = X86().Build(site, target, code_addr, data_addr, std::nullopt, false);
+  arch::ProbeCode with = X86().Build(site, target, code_addr, data_addr, mem, false, {});
+  arch::ProbeCode without = X86().Build(site, target, code_addr, data_addr, std::nullopt, false, {});
   ASSERT_EQ(with.refusal, "");
   ASSERT_EQ(without.refusal, "");
   ASSERT_LE(with.code.size(), X86().code_slot_size());
@@ -225,7 +225,7 @@ TEST(VaryingStackWord, FindsTheLowestWordThatDiffers) {
   EXPECT_EQ(VaryingStackWord(first, second), std::nullopt);
   second[128 + 0x13] = 1;  // in the word at sp+0x10
   EXPECT_EQ(VaryingStackWord(first, second), 0x10);
-  second[kVaryingStackBytes - 1] = 1;  // and the last word, sp+0x1f8
+  second[kVaryingStackBytes - 1] = 1;  // and the last word, sp+0xff8
   EXPECT_EQ(VaryingStackWord(first, second), 0x10);
   second[0x60] = 1;  // a red-zone word, sp-0x20, is lower still
   EXPECT_EQ(VaryingStackWord(first, second), -0x20);

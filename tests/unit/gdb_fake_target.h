@@ -74,6 +74,9 @@ class FakeArch final : public arch::Arch {
   std::string_view TargetXml() const override { return kXml; }
   int FpRegsetType() const override { return 2; }
   size_t FpRegsetSize() const override { return 16; }
+  std::vector<uint8_t> VectorRegisterValues(std::span<const uint8_t> fp) const override {
+    return {fp.begin(), fp.end()};
+  }
 
   std::vector<uint64_t> ExecuteTrapInsn(const arch::Registers&, const arch::TrapInsn&,
                                         arch::CpuidMask) const override {

@@ -101,6 +101,7 @@ TEST(EventCodecTest, PreemptEncodingIsStable) {
                                    0x01,                    // with the globals
                                    0x00,                    // no stack window
                                    0x00,                    // no stack word
+                                   0x00,                    // no vector registers
                                }));
 }
 
@@ -110,7 +111,8 @@ TEST(EventCodecTest, PreemptWithStackWordEncodingIsStable) {
                                      .stack_hash = 1,
                                      .has_stack_word = true,
                                      .stack_word_offset = -8,
-                                     .stack_word = 300}};
+                                     .stack_word = 300,
+                                     .vector_registers = {0x11, 0x22}}};
   EXPECT_THAT(Encode(preempt), ElementsAreArray<uint8_t>({
                                    0x07,        // tag: preempt
                                    0x02,        // tid 1 (zigzag)
@@ -121,6 +123,7 @@ TEST(EventCodecTest, PreemptWithStackWordEncodingIsStable) {
                                    0x01,        // a stack word:
                                    0x0f,        // at sp - 8 (zigzag)
                                    0xac, 0x02,  // holding 300
+                                   0x02, 0x11, 0x22,  // vector registers
                                }));
   auto decoded = DecodeAll(Encode(preempt));
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
