@@ -1,9 +1,12 @@
+#include <cstdint>
 #include <cstdio>
+#include <map>
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/trace_location.h"
 #include "trace/event_format.h"
+#include "trace/snapshot_store.h"
 #include "trace/trace_reader.h"
 
 namespace rwd::cli {
@@ -32,6 +35,22 @@ int DumpCommand(const Args& args) {
   for (const std::string& a : h.argv) printf(" %s", a.c_str());
   printf("\n  cwd %s\n  events %llu\n", h.cwd.c_str(),
          static_cast<unsigned long long>((*reader)->event_count()));
+  // Where replay can start: the snapshots, shown where they were taken
+  // (before the event they precede), with the names the program gave them.
+  std::multimap<uint64_t, trace::SnapshotListing> snapshots;
+  if (auto listed = trace::ListSnapshots((*reader)->dir()); listed.ok()) {
+    for (trace::SnapshotListing& l : *listed) {
+      if (l.header.ok()) snapshots.emplace(l.header->event, std::move(l));
+    }
+  }
+  auto show_snapshots = [&](uint64_t upto) {
+    while (!snapshots.empty() && snapshots.begin()->first <= upto) {
+      const trace::SnapshotListing& l = snapshots.begin()->second;
+      printf("  snapshot %u of process %d%s\n", l.header->seq, l.pid,
+             l.name.empty() ? "" : (", named '" + l.name + "'").c_str());
+      snapshots.erase(snapshots.begin());
+    }
+  };
   uint64_t n = 0;
   while (true) {
     auto ev = (*reader)->Next();
@@ -41,9 +60,11 @@ int DumpCommand(const Args& args) {
       return kExitFailure;
     }
     if (!*ev) break;
+    show_snapshots(n);
     printf("#%llu %s\n", static_cast<unsigned long long>(n++),
            trace::DescribeEvent(*arch, **ev).c_str());
   }
+  show_snapshots(UINT64_MAX);
   if (!(*reader)->complete()) {
     fflush(stdout);
     PrintError("note: " + (*reader)->incompleteness());

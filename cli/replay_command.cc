@@ -40,7 +40,9 @@ struct ReplayArgs {
   pid_t process = 0;
   bool from_fork = false;
   bool crash = false;
+  // -g: an event number, or the name the program gave a checkpoint.
   std::optional<uint64_t> goto_event;
+  std::string goto_name;
   bool keep_serving = false;
 };
 
@@ -176,6 +178,17 @@ int Serve(ReplayArgs args, const std::string& dir) {
       return kExitFailure;
     }
   }
+  if (!args.goto_name.empty()) {
+    Status reached = (*timeline)->RestoreCheckpoint(args.goto_name);
+    if (!reached.ok()) {
+      std::string names;
+      for (const replayer::TraceBookmark& b : (*timeline)->bookmarks()) names += " " + b.name;
+      PrintError("cannot start at '" + args.goto_name + "': " + reached.message() +
+                 (names.empty() ? " (the program named no checkpoints)"
+                                : " (the program named:" + names + ")"));
+      return kExitFailure;
+    }
+  }
   // Ctrl-C is gdb's: it reaches us as the protocol's interrupt byte.
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
@@ -296,12 +309,24 @@ std::optional<int> ParseReplayArgs(const Args& args, ReplayArgs* out) {
                                     "debug the process that crashed, stopped at the\n"
                                     "fatal signal (bt, watch -l, reverse-continue);\n"
                                     "it picks the process, so no -p or -f");
-  uint64_t goto_event = 0;
-  CLI::Option* goto_option = app.add_option("-g,--goto", goto_event,
+  std::string goto_target;
+  CLI::Option* goto_option = app.add_option("-g,--goto", goto_target,
                                             "start where EVENT events have been replayed (as\n"
-                                            "'rewind dump' and 'monitor when' number them), with\n"
-                                            "the history before it to go back into");
-  goto_option->type_name("EVENT")->check(IntegerIn(0, INT64_MAX, "an event number"));
+                                            "'rewind dump' and 'monitor when' number them), or\n"
+                                            "where the program called rewind_checkpoint(NAME),\n"
+                                            "with the history before it to go back into");
+  goto_option->type_name("EVENT|NAME")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            bool digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+              return c >= '0' && c <= '9';
+            });
+            if (digits ? value.size() > 18 : (value.empty() || value[0] == '-')) {
+              return "'" + value + "' is not an event number (0 or more) or a checkpoint's name";
+            }
+            return std::string();
+          },
+          ""));
   CLI::Option* keep = app.add_flag("-k,--keep-serving", out->keep_serving,
                                    "with -s: after gdb detaches, serve the next gdb\n"
                                    "from where the last one left");
@@ -330,7 +355,16 @@ std::optional<int> ParseReplayArgs(const Args& args, ReplayArgs* out) {
 
   out->timeline.checkpoint_interval = std::chrono::milliseconds(interval_ms);
   out->timeline.use_snapshots = !no_snapshots;
-  if (goto_option->count() > 0) out->goto_event = goto_event;
+  if (goto_option->count() > 0) {
+    // The validator let through digits (an event) or a name.
+    if (goto_target[0] >= '0' && goto_target[0] <= '9' &&
+        std::all_of(goto_target.begin(), goto_target.end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
+      out->goto_event = std::stoull(goto_target);
+    } else {
+      out->goto_name = goto_target;
+    }
+  }
   if (process->count() > 0) out->process = exec_pid;
   if (fork_option->count() > 0) {
     out->process = fork_pid;

@@ -25,11 +25,15 @@ std::string DescribeWhen(const WhenInfo& when) {
 
 namespace {
 
-std::string Checkpoints(const DebuggerSession& session) {
+std::string Checkpoints(DebuggerSession& session) {
   std::ostringstream out;
   for (const replayer::CheckpointInfo& cp : session.Checkpoints()) {
     out << cp.id << "\tevent " << cp.event << "\t" << (cp.automatic ? "auto" : "explicit")
         << (cp.name.empty() ? "" : "\t" + cp.name) << "\n";
+  }
+  // The program's own (rewind_checkpoint), restarted by name.
+  for (const replayer::TraceBookmark& b : session.timeline().bookmarks()) {
+    out << "-\tevent " << b.event << "\trecorded\t" << b.name << "\n";
   }
   return out.str();
 }

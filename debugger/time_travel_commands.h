@@ -3,7 +3,8 @@
 //
 //   when                 current event number (of how many) and pc
 //   checkpoint [NAME]    save this point; prints its id
-//   checkpoints          list checkpoints (automatic and the user's)
+//   checkpoints          list checkpoints (automatic, the user's, and those
+//                        the program named when recorded: rewind_checkpoint)
 //   restart ID|NAME      return to a checkpoint
 //   goto EVENT           go to the point where EVENT events have been replayed
 //   stats                checkpoint and restore counts, watchpoint mode

@@ -1,4 +1,5 @@
-// The environment change that loads the syscall buffer library.
+// The environment changes the recorder makes: the mark of a recorded
+// program, and the one that loads the syscall buffer library.
 #pragma once
 
 #include <string>
@@ -14,5 +15,9 @@ namespace rwd::recorder {
 // clock_gettime and gettimeofday, which fill their results as the kernel
 // does.
 void PreloadLibrary(const std::string& library, std::vector<std::string>* envp);
+
+// Sets REWIND_RECORDING=1 (include/rewind/checkpoint.h): only a program
+// marked so makes rewind_checkpoint's syscall.
+void MarkRecorded(std::vector<std::string>* envp);
 
 }  // namespace rwd::recorder

@@ -64,6 +64,7 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   spawn.exe = exe;
   spawn.argv = options.argv;
   spawn.envp = options.envp;
+  MarkRecorded(&spawn.envp);
   bool syscallbuf = !options.syscallbuf_library.empty() && arch::HostArch().HasSyscallBuffer();
   unsigned long ptrace_options = kPtraceOptions;
   if (syscallbuf) {
@@ -88,10 +89,9 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   session->on_note_ = options.on_note;
   session->syscallbuf_ = syscallbuf;
   session->on_verbose_ = options.on_verbose;
-  if (options.snapshot_interval.count() > 0) {
-    session->snapshots_ =
-        std::make_unique<SnapshotTaker>(options.trace_dir, options.snapshot_interval);
-  }
+  // Also without an interval: the program may ask for checkpoints.
+  session->snapshots_ =
+      std::make_unique<SnapshotTaker>(options.trace_dir, options.snapshot_interval);
   if (!syscallbuf && !options.syscallbuf_library.empty() && options.on_verbose) {
     options.on_verbose("no syscall buffer on " + std::string(arch::HostArch().name()) +
                        " yet: every syscall stops the program");
@@ -272,10 +272,11 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
         RETURN_IF_ERROR(OnSyscallExit(task, regs));
         task.spinning = false;  // it made progress of its own
       }
+      std::optional<std::string> checkpoint = std::exchange(task.checkpoint_name, std::nullopt);
       if (current_ != &task) return Status::Ok();
       task.boundary_regs = regs;
       task.boundary_memory.reset();
-      MaybeSnapshot(task);
+      MaybeSnapshot(task, checkpoint);
       task.state = RecordTask::State::kRunning;
       // An event boundary: the cheapest place to let a waiting thread run.
       bool slice_over =

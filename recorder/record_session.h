@@ -218,8 +218,13 @@ class RecordSession {
 
   // --- snapshots (record_snapshots.cc) ---
   // At an event boundary of `task` (the running thread): takes a snapshot
-  // when one is due and the process can be copied here.
-  void MaybeSnapshot(RecordTask& task);
+  // when one is due, or one named `checkpoint` (the program asked for it),
+  // and the process can be copied here.
+  void MaybeSnapshot(RecordTask& task, const std::optional<std::string>& checkpoint);
+  // rewind_checkpoint's syscall, with the name at `name_addr` (0: none):
+  // wants a snapshot at its exit. The syscall itself fails with ENOSYS, as
+  // without rewind, and replays as any syscall the kernel lacks.
+  void RequestCheckpoint(RecordTask& task, uint64_t name_addr);
   // Why no snapshot can be taken now ("" when one can).
   std::string SnapshotObstacle(const RecordTask& task) const;
   // Per-thread and per-process kernel state a snapshot must carry, from a

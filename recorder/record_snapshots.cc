@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "include/rewind/checkpoint.h"
 #include "recorder/record_session.h"
 
 namespace rwd::recorder {
@@ -71,13 +72,33 @@ std::string RecordSession::SnapshotObstacle(const RecordTask& task) const {
   return leader ? "" : "the main thread ended";
 }
 
-void RecordSession::MaybeSnapshot(RecordTask& task) {
-  if (!snapshots_ || !snapshots_->Due()) return;
+void RecordSession::RequestCheckpoint(RecordTask& task, uint64_t name_addr) {
+  std::string name;
+  if (name_addr != 0) {
+    Expected<std::string> read = task.tracee.ReadCString(name_addr, REWIND_CHECKPOINT_NAME_MAX);
+    if (read.ok()) {
+      name = std::move(*read);
+      if (name.size() > REWIND_CHECKPOINT_NAME_MAX) name.resize(REWIND_CHECKPOINT_NAME_MAX);
+    } else {
+      Note("rewind_checkpoint's name could not be read (" + read.status().message() +
+           "): the checkpoint has none");
+    }
+  }
+  task.checkpoint_name = std::move(name);
+}
+
+void RecordSession::MaybeSnapshot(RecordTask& task, const std::optional<std::string>& checkpoint) {
+  if (!snapshots_ || (!checkpoint && !snapshots_->Due())) return;
   Status previous = snapshots_->Wait();
   if (!previous.ok()) Note("a snapshot was not written: " + previous.message());
   std::string obstacle = SnapshotObstacle(task);
   if (!obstacle.empty()) {
-    if (obstacle != "busy" && on_verbose_ && noted_.insert(obstacle).second) {
+    if (checkpoint) {
+      Note("rewind_checkpoint(\"" + *checkpoint + "\") at event " +
+           std::to_string(writer_->events_written()) + " took no snapshot: " +
+           (obstacle == "busy" ? "the recorder was in the middle of a signal or a switch"
+                               : obstacle));
+    } else if (obstacle != "busy" && on_verbose_ && noted_.insert(obstacle).second) {
       on_verbose_("no snapshots while " + obstacle);
     }
     return;
@@ -86,6 +107,7 @@ void RecordSession::MaybeSnapshot(RecordTask& task) {
   SnapshotRequest request;
   trace::Snapshot& snap = request.snapshot;
   snap.event = writer_->events_written();
+  if (checkpoint) snap.name = *checkpoint;
   snap.pid = task.tgid;
   snap.current_tid = task.tid();
   snap.exec_path = process.exec_path;

@@ -18,6 +18,7 @@
 #include "base/hex.h"
 #include "core/proc_maps.h"
 #include "core/seccomp_filter.h"
+#include "include/rewind/checkpoint.h"
 #include "preload/syscallbuf_abi.h"
 #include "recorder/preload_env.h"
 #include "recorder/record_session.h"
@@ -52,6 +53,12 @@ void PreloadLibrary(const std::string& library, std::vector<std::string>* envp) 
   };
   put("LD_PRELOAD", library, true);
   put("ASAN_OPTIONS", "verify_asan_link_order=0", false);
+}
+
+void MarkRecorded(std::vector<std::string>* envp) {
+  const std::string var = std::string(REWIND_RECORDING_ENV) + "=";
+  std::erase_if(*envp, [&](const std::string& e) { return e.starts_with(var); });
+  envp->push_back(var + "1");
 }
 
 ResumeMode RecordSession::RunMode(const RecordTask& task) {

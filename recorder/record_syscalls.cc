@@ -13,6 +13,7 @@
 
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
+#include "include/rewind/checkpoint.h"
 #include "preload/syscallbuf_abi.h"
 #include "recorder/record_session.h"
 
@@ -132,6 +133,7 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
   if (syscallbuf_ && info.nr == RWD_SB_REGISTER) {
     RETURN_IF_ERROR(RegisterSyscallBuffer(task, *task.pending));
   }
+  if (info.nr == REWIND_CHECKPOINT_SYSCALL) RequestCheckpoint(task, info.args[0]);
   if (task.pending->deny_errno != 0) {
     // An invalid number makes the kernel skip the syscall; exit sets the errno.
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());

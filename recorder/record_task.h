@@ -108,7 +108,7 @@ struct RecordTask {
     std::vector<uint8_t> vector_registers;
   };
   std::optional<BoundaryMemory> boundary_memory;
-  std::chrono::steady_clock::time_point slice_start;  // CoarseNow()
+  std::chrono::steady_clock::time_point slice_start;    // CoarseNow()
   std::chrono::steady_clock::time_point syscall_start;  // MonotonicNow()
   // The thread group leader ended with SYS_exit while other threads go on:
   // the kernel keeps it as a zombie until they end. Never scheduled again.
@@ -130,6 +130,9 @@ struct RecordTask {
   // set_tid_address), and the name it gave itself (PR_SET_NAME).
   uint64_t clear_child_tid = 0;
   std::string name;
+  // rewind_checkpoint(name) (include/rewind/checkpoint.h) was called: a
+  // snapshot so named is wanted at its syscall's exit.
+  std::optional<std::string> checkpoint_name;
 };
 
 }  // namespace rwd::recorder

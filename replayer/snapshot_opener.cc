@@ -17,6 +17,7 @@ Status SnapshotOpener::ReadHeaders() {
   for (const trace::SnapshotListing& l : listed) {
     if (l.header.ok()) {
       headers_->push_back(*l.header);
+      if (!l.name.empty()) bookmarks_.push_back({l.name, l.header->event, l.pid, l.header->seq});
       continue;
     }
     ++stats_.refused;
@@ -26,6 +27,11 @@ Status SnapshotOpener::ReadHeaders() {
   std::sort(headers_->begin(), headers_->end(),
             [](const auto& a, const auto& b) { return a.event > b.event; });
   return Status::Ok();
+}
+
+Expected<std::vector<TraceBookmark>> SnapshotOpener::Bookmarks() {
+  if (!headers_) RETURN_IF_ERROR(ReadHeaders());
+  return bookmarks_;
 }
 
 Expected<std::unique_ptr<ReplaySession>> SnapshotOpener::Open(uint32_t seq) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "replayer/execution.h"
@@ -17,6 +18,15 @@
 #include "trace/snapshot_store.h"
 
 namespace rwd::replayer {
+
+// A snapshot the program named (rewind_checkpoint): a point replay can
+// return to by name.
+struct TraceBookmark {
+  std::string name;
+  uint64_t event = 0;  // the snapshot's: events replayed there
+  int32_t pid = 0;     // recorded
+  uint32_t seq = 0;
+};
 
 struct SnapshotOpenStats {
   uint64_t opened = 0;
@@ -30,6 +40,8 @@ class SnapshotOpener {
   // An execution at the latest usable snapshot whose event is in
   // (after, upto], or nullptr when there is none.
   Expected<std::unique_ptr<Execution>> OpenLatest(uint64_t after, uint64_t upto);
+  // The named snapshots, in the order recorded.
+  Expected<std::vector<TraceBookmark>> Bookmarks();
   const SnapshotOpenStats& stats() const { return stats_; }
 
  private:
@@ -39,8 +51,10 @@ class SnapshotOpener {
 
   ReplayOptions options_;
   trace::SnapshotLibrary library_;
-  // Read once: the recording is over, its snapshots do not change.
+  // Read once: the recording is over, its snapshots do not change. Latest
+  // first.
   std::optional<std::vector<trace::SnapshotHeader>> headers_;
+  std::vector<TraceBookmark> bookmarks_;  // in sequence order
   std::set<uint32_t> unusable_;
   SnapshotOpenStats stats_;
 };

@@ -93,8 +93,16 @@ class ScanProgress {
 Expected<std::unique_ptr<Timeline>> Timeline::Open(const TimelineOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<Timeline> t,
                    OpenOver(ReplayExecution::Opener(options.replay), options));
+  auto opener = std::make_shared<SnapshotOpener>(options.replay);
+  // Bookmarks are reachable by re-execution too, with snapshots unused.
+  Expected<std::vector<TraceBookmark>> bookmarks = opener->Bookmarks();
+  if (bookmarks.ok()) {
+    t->bookmarks_ = std::move(*bookmarks);
+  } else {
+    fprintf(stderr, "rewind: the trace's named checkpoints are not known: %s\n",
+            bookmarks.status().message().c_str());
+  }
   if (options.use_snapshots) {
-    auto opener = std::make_shared<SnapshotOpener>(options.replay);
     t->open_snapshot_ = [opener](uint64_t after, uint64_t upto) {
       return opener->OpenLatest(after, upto);
     };
@@ -754,7 +762,14 @@ std::vector<CheckpointInfo> Timeline::Checkpoints() const { return checkpoints_.
 
 Status Timeline::RestoreCheckpoint(const std::string& id_or_name) {
   const Checkpoint* cp = checkpoints_.Find(id_or_name);
-  if (!cp) return Status(ErrorCode::kNotFound, "no checkpoint '" + id_or_name + "'");
+  if (!cp) {
+    auto mark = std::find_if(bookmarks_.begin(), bookmarks_.end(),
+                             [&](const TraceBookmark& b) { return b.name == id_or_name; });
+    if (mark == bookmarks_.end()) {
+      return Status(ErrorCode::kNotFound, "no checkpoint '" + id_or_name + "'");
+    }
+    return GotoEvent(mark->event);
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(*cp));
   return MakeLive(std::move(s));
 }

@@ -31,6 +31,7 @@
 #include "replayer/position.h"
 #include "replayer/replay_execution.h"
 #include "replayer/replay_session.h"
+#include "replayer/snapshot_opener.h"
 
 namespace rwd::replayer {
 
@@ -95,7 +96,10 @@ class Timeline {
 
   Expected<int> TakeCheckpoint(const std::string& name);
   std::vector<CheckpointInfo> Checkpoints() const;
-  // By id or name.
+  // The points the program named while recorded (rewind_checkpoint).
+  const std::vector<TraceBookmark>& bookmarks() const { return bookmarks_; }
+  // By id or name; a name no checkpoint has may be a bookmark's (the first
+  // of that name), reached from its snapshot or by re-execution.
   Status RestoreCheckpoint(const std::string& id_or_name);
   // Goes to the first point at which `event` events have been replayed.
   Status GotoEvent(uint64_t event);
@@ -150,8 +154,8 @@ class Timeline {
   Expected<Scan> ScanForLastHit(const Checkpoint& cp, const Position& upper,
                                 const InterruptPoll& interrupted);
   // The same from `s`, which is at event `from_event` before upper.
-  Expected<Scan> ScanFrom(std::unique_ptr<Execution> s, uint64_t from_event,
-                          const Position& upper, const InterruptPoll& interrupted);
+  Expected<Scan> ScanFrom(std::unique_ptr<Execution> s, uint64_t from_event, const Position& upper,
+                          const InterruptPoll& interrupted);
   // reverse-continue inside a loop with no events: the last trap within
   // the pass before `upper`, reached through probes. nullopt when that
   // pass holds none (or no probe gets there): the scan from checkpoints
@@ -199,9 +203,9 @@ class Timeline {
 
   ExecutionOpener open_;
   // An execution at the latest snapshot in (after, upto], nullptr for none.
-  std::function<Expected<std::unique_ptr<Execution>>(uint64_t after, uint64_t upto)>
-      open_snapshot_;
+  std::function<Expected<std::unique_ptr<Execution>>(uint64_t after, uint64_t upto)> open_snapshot_;
   TimelineOptions options_;
+  std::vector<TraceBookmark> bookmarks_;
   std::unique_ptr<Execution> live_;
   CheckpointSet<Frozen> checkpoints_;
   std::set<uint64_t> breakpoints_;

@@ -2,14 +2,16 @@
 # library includes only itself and what lies beneath it. base/ includes
 # nothing of ours, arch/ only base/, trace/ (the on-disk format) nothing from
 # the ptrace library core/, and the replayer nothing from the recorder.
-# preload/ headers are the syscall buffer's ABI, shared with the tracee.
+# preload/ headers are the syscall buffer's ABI, shared with the tracee;
+# include/ is what programs include (rewind/checkpoint.h), whose ABI the
+# recorder shares.
 # Run by ctest as `cmake -DSOURCE_DIR=<repo> -P layering_check.cmake`.
 cmake_minimum_required(VERSION 3.25)
 set(allowed_base base)
 set(allowed_arch base arch)
 set(allowed_core base arch core)
 set(allowed_trace base arch trace preload)
-set(allowed_recorder base arch core trace preload recorder)
+set(allowed_recorder base arch core trace preload include recorder)
 set(allowed_replayer base arch core trace preload replayer)
 set(allowed_debugger base arch core trace preload replayer debugger)
 set(allowed_gdbserver base arch core trace preload replayer debugger gdbserver)

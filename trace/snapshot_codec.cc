@@ -239,6 +239,8 @@ Expected<std::pair<SnapshotHeader, Sizes>> ReadHeader(std::span<const uint8_t> f
   RETURN_IF_ERROR(r.ReadFixed64(&z.pages_raw));
   RETURN_IF_ERROR(r.ReadFixed64(&z.pages_z));
   RETURN_IF_ERROR(r.ReadFixed64(&z.checksum));
+  h.description_z = z.desc_z;
+  h.description_raw = z.desc_raw;
   if (z.desc_raw > kMaxDescriptionBytes || z.pages_raw > kMaxPageBytes ||
       z.pages_raw != uint64_t{h.stored_pages} * kSnapshotPageBytes) {
     return Corrupt("its header's sizes are impossible");
@@ -354,6 +356,23 @@ Expected<DecodedSnapshot> DecodeSnapshotFile(std::span<const uint8_t> file) {
   Status read = ReadDescription(r, &out.snapshot);
   if (!read.ok()) return Corrupt("its description does not decode: " + read.message());
   ASSIGN_OR_RETURN(out.pages, Decompress(body.subspan(z.desc_z), z.pages_raw, "page bytes"));
+  return out;
+}
+
+Expected<Snapshot> DecodeSnapshotDescription(const SnapshotHeader& header,
+                                             std::span<const uint8_t> desc_z) {
+  if (desc_z.size() != header.description_z) return Corrupt("its description is cut short");
+  ASSIGN_OR_RETURN(std::vector<uint8_t> desc,
+                   Decompress(desc_z, header.description_raw, "description bytes"));
+  Snapshot out;
+  out.seq = header.seq;
+  out.event = header.event;
+  out.stored_pages = header.stored_pages;
+  out.stop_us = header.stop_us;
+  out.fork_us = header.fork_us;
+  ByteReader r(desc);
+  Status read = ReadDescription(r, &out);
+  if (!read.ok()) return Corrupt("its description does not decode: " + read.message());
   return out;
 }
 

@@ -30,6 +30,9 @@ struct SnapshotHeader {
   uint32_t stored_pages = 0;
   uint32_t stop_us = 0;
   uint32_t fork_us = 0;
+  // The description's size in the file (compressed) and decompressed.
+  uint64_t description_z = 0;
+  uint64_t description_raw = 0;
 };
 
 struct DecodedSnapshot {
@@ -71,5 +74,10 @@ Expected<std::vector<uint8_t>> EncodeSnapshotFileWithPages(const Snapshot& snaps
 // long as its header says.
 Expected<SnapshotHeader> DecodeSnapshotHeader(std::span<const uint8_t> head, uint64_t file_size);
 Expected<DecodedSnapshot> DecodeSnapshotFile(std::span<const uint8_t> file);
+// The description alone (`desc_z`: header.description_z bytes that follow
+// the header), without the page bytes and without checking the checksum
+// (DecodeSnapshotFile does): for listing snapshots by name and process.
+Expected<Snapshot> DecodeSnapshotDescription(const SnapshotHeader& header,
+                                             std::span<const uint8_t> desc_z);
 
 }  // namespace rwd::trace

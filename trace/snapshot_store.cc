@@ -77,6 +77,18 @@ Expected<std::vector<SnapshotListing>> ListSnapshots(const std::string& trace_di
       head.resize(*n);
       l.header = DecodeSnapshotHeader(head, l.bytes);
     }
+    if (l.header.ok()) {
+      std::vector<uint8_t> desc(l.header->description_z);
+      Expected<size_t> got =
+          PreadFull(fd->get(), desc.data(), desc.size(), kSnapshotHeaderBytes, l.path);
+      Expected<Snapshot> described =
+          got.ok() ? DecodeSnapshotDescription(*l.header, std::span(desc).first(*got))
+                   : Expected<Snapshot>(got.status());
+      if (described.ok()) {
+        l.name = described->name;
+        l.pid = described->pid;
+      }
+    }
     out.push_back(std::move(l));
   }
   return out;

@@ -35,6 +35,10 @@ struct SnapshotListing {
   uint64_t bytes = 0;  // of the file
   // The header, or why it cannot be read.
   Expected<SnapshotHeader> header = Status(ErrorCode::kNotFound, "not read");
+  // From the description, when it reads (unchecked until the snapshot is
+  // loaded): the name rewind_checkpoint gave it, the recorded process.
+  std::string name;
+  int32_t pid = 0;
 };
 
 // Every snapshot file of the trace, by sequence number; empty without any.

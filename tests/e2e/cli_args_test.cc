@@ -79,12 +79,14 @@ TEST_F(CliArgsTest, BadNumbersAreRefused) {
       {{"replay", "-s", "80x", "TRACE"},
        "replay",
        "--serve: '80x' is not a port number (0 to 65535)"},
-      {{"replay", "--stdio", "-g", "abc", "TRACE"},
+      // A word is the name of a checkpoint (rewind_checkpoint).
+      {{"replay", "--stdio", "-g", "99999999999999999999", "TRACE"},
        "replay",
-       "--goto: 'abc' is not an event number (0 or more)"},
+       "--goto: '99999999999999999999' is not an event number (0 or more) or a checkpoint's "
+       "name"},
       {{"replay", "--stdio", "-g", "-3", "TRACE"},
        "replay",
-       "--goto: '-3' is not an event number (0 or more)"},
+       "--goto: '-3' is not an event number (0 or more) or a checkpoint's name"},
       {{"replay", "--stdio", "-p", "notapid", "TRACE"},
        "replay",
        "--process: 'notapid' is not a process id (1 to 2147483647)"},
