@@ -32,6 +32,10 @@ class EventCursor {
     read_ = replayed;
     next_.reset();
   }
+  // The first event of thread `tid` after the peeked one (after the last
+  // consumed one if none is peeked), looking at most `limit` events ahead;
+  // nullopt if there is none that near.
+  Expected<std::optional<trace::Event>> NextOfThread(int32_t tid, uint64_t limit);
   // Number of events replayed so far.
   uint64_t event_number() const { return read_ - (next_ ? 1 : 0); }
 

@@ -40,6 +40,18 @@ constexpr int kMaxForeignSignals = 64;
 // siginfo_t's si_code for a SIGSYS a seccomp filter raised (SYS_SECCOMP).
 constexpr int kSysSeccomp = 1;
 
+// The kernel's internal restart errnos (linux/errno.h): a syscall a signal
+// interrupted reports one at its exit stop; the kernel then restarts it
+// unless a handler runs that ends it with EINTR.
+constexpr int64_t kErestartSys = -512;
+constexpr int64_t kEnoIoctlCmd = -515;  // in that range, but no restart
+constexpr int64_t kErestartRestartBlock = -516;
+
+// How far ahead a restart looks for its thread's signal: the recorder
+// records a signal's delivery right after the interrupted syscall's exit
+// in that thread, with other threads' events in between at most.
+constexpr uint64_t kRestartLookahead = 4096;
+
 void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
@@ -164,6 +176,7 @@ Expected<Stop> SyscallReplayer::ReplaySyscall(bool step) {
       RETURN_IF_ERROR(ReplayMaskedWait(*row, copy));
     } else {
       RETURN_IF_ERROR(EmulateSyscall(*row, copy, regs));
+      RETURN_IF_ERROR(RestartIfNoSignalCame(*row, copy, regs));
     }
     if (copy.nr == RWD_SB_REGISTER && copy.result == 0) {
       RETURN_IF_ERROR(s_.syscallbuf_.RegisterSyscallBuffer(copy.args[0]));
@@ -175,6 +188,31 @@ Expected<Stop> SyscallReplayer::ReplaySyscall(bool step) {
     return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen());
   }
   return AfterEvent(step);
+}
+
+Status SyscallReplayer::RestartIfNoSignalCame(const arch::SyscallInfo& row,
+                                              const trace::SyscallEvent& ev,
+                                              arch::Registers entry_regs) {
+  if (ev.result < kErestartRestartBlock || ev.result > kErestartSys || ev.result == kEnoIoctlCmd ||
+      row.special == arch::Special::kRtSigreturn) {
+    return Status::Ok();
+  }
+  // A process-directed signal woke this thread out of its syscall, but
+  // another thread took it first: with no signal left the kernel restarted
+  // the syscall, and the recording has the new call next. Under
+  // PTRACE_SYSEMU nothing is pending here, so the kernel would hand the
+  // restart errno to the program; replay restarts it as the kernel did.
+  ASSIGN_OR_RETURN(std::optional<trace::Event> next,
+                   s_.events_.NextOfThread(cur().tid, kRestartLookahead));
+  if (next && std::holds_alternative<trace::SignalEvent>(next->body)) return Status::Ok();
+  const arch::Arch& a = arch();
+  // AArch64 returns the result in x0, which the restart must get back.
+  a.SetSyscallArg(entry_regs, 0, ev.args[0]);
+  if (ev.result == kErestartRestartBlock) {
+    a.SetSyscallNumber(entry_regs, a.syscalls().FindByName("restart_syscall")->nr);
+  }
+  a.RewindToSyscallInsn(entry_regs);
+  return tracee().SetRegisters(entry_regs);
 }
 
 Expected<bool> SyscallReplayer::NextIsSeccompTrap() {

@@ -36,6 +36,10 @@ class SyscallReplayer : public ReplayPart {
   // The next event is a SIGSYS the program's seccomp filter raised at the
   // current thread's syscall instead of running it.
   Expected<bool> NextIsSeccompTrap();
+  // After an emulated syscall that recorded a restart errno: puts the thread
+  // back onto its syscall instruction unless a signal came for it.
+  Status RestartIfNoSignalCame(const arch::SyscallInfo& row, const trace::SyscallEvent& ev,
+                               arch::Registers entry_regs);
   Status ExecuteSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   // rt_sigsuspend, pselect6, ppoll, epoll_pwait(2): waits with a temporary
   // signal mask (replay_masked_wait.cc).
