@@ -158,6 +158,9 @@ class Arch {
   virtual void SetSyscallArg(Registers& r, int i, uint64_t v) const = 0;
   virtual int64_t SyscallResult(const Registers& r) const = 0;
   virtual void SetSyscallResult(Registers& r, int64_t v) const = 0;
+  // What a function returning an integer or pointer returned, read just
+  // after its return (the calling convention's first result register).
+  virtual uint64_t FunctionResult(const Registers& r) const = 0;
   // Called at a syscall-entry stop: moves pc back onto the syscall
   // instruction and restores the number register so that resuming executes
   // it (again). (At an exit stop AArch64 has lost the first argument: x0

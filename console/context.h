@@ -70,6 +70,18 @@ class Context {
   // The text a watchpoint was set with, by id.
   std::map<int, std::string>& watch_names() { return watch_names_; }
 
+  // `break write` before libc is loaded: the breakpoint's number and
+  // location, until a library that defines it is loaded (as gdb's pending
+  // breakpoints; the location is tried again before each motion).
+  struct PendingBreakpoint {
+    int id = 0;
+    std::string location;
+    // An indirect function no call has been bound to yet: its resolver,
+    // whose next result is where the breakpoint goes.
+    uint64_t resolver = 0;
+  };
+  std::vector<PendingBreakpoint>& pending_breakpoints() { return pending_breakpoints_; }
+
  private:
   // The watched bytes once the current instruction of `tid` (a write)
   // has run; the replay comes back to where it was.
@@ -81,6 +93,7 @@ class Context {
   Symbols symbols_;
   bool symbols_stale_ = true;
   std::map<int, std::string> watch_names_;
+  std::vector<PendingBreakpoint> pending_breakpoints_;
   // Watchpoint id -> its bytes before the last motion.
   std::map<int, std::vector<uint8_t>> watch_before_;
 };

@@ -1,6 +1,8 @@
 // Running and stepping, breakpoints and watchpoints (console/command_table.h).
 #include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <map>
 #include <span>
 
 #include "base/hex.h"
@@ -47,8 +49,29 @@ uint64_t FunctionBreakpointAddress(Context& cx, const SymbolInfo& function) {
   return decoded_end == body ? body : function.addr;
 }
 
-// Where `break LOCATION` goes: *ADDR, FILE:LINE or a function.
-Expected<uint64_t> ResolveLocation(Context& cx, const std::string& location) {
+// The implementation calls of indirect function `resolver` reach, where
+// the program has bound a GOT slot to it (gdb looks there first too).
+// Slots not bound yet (lazy binding) point into their own module's PLT.
+std::optional<uint64_t> BoundIndirectTarget(Context& cx, const SymbolInfo& resolver) {
+  std::string module = cx.symbols().Describe(resolver.addr).module;
+  for (uint64_t slot : cx.symbols().GotSlots(resolver.name)) {
+    Expected<std::vector<uint8_t>> word = cx.ReadMemory(slot, sizeof(uint64_t));
+    if (!word.ok() || word->size() != sizeof(uint64_t)) continue;
+    uint64_t target = 0;
+    std::memcpy(&target, word->data(), sizeof target);
+    CodeLocation at = cx.symbols().Describe(target);
+    if (target != resolver.addr && at.module == module && at.function_start == target) {
+      return target;
+    }
+  }
+  return std::nullopt;
+}
+
+// Where `break LOCATION` goes: *ADDR, FILE:LINE or a function. An indirect
+// function that no call is bound to yet is not found; `unbound_resolver`
+// then says where its resolver is.
+Expected<uint64_t> ResolveLocation(Context& cx, const std::string& location,
+                                   uint64_t* unbound_resolver = nullptr) {
   if (location.empty()) {
     return Status(ErrorCode::kInvalidInput, "usage: break FUNCTION|FILE:LINE|*ADDR");
   }
@@ -73,6 +96,14 @@ Expected<uint64_t> ResolveLocation(Context& cx, const std::string& location) {
                                             "' in the program or "
                                             "the libraries it has loaded so far");
   }
+  if (sym->is_indirect) {
+    // Its implementations are mostly assembly: no prologue to skip.
+    if (std::optional<uint64_t> target = BoundIndirectTarget(cx, *sym)) return *target;
+    if (unbound_resolver) *unbound_resolver = sym->addr;
+    return Status(ErrorCode::kNotFound, "'" + location +
+                                            "' is an indirect function: which code runs is "
+                                            "chosen when the program first calls it");
+  }
   return FunctionBreakpointAddress(cx, *sym);
 }
 
@@ -81,9 +112,93 @@ Status Report(Context& cx, const Stop& stop, bool reverse) {
   return Status::Ok();
 }
 
+// Gives each pending breakpoint whose location the loaded code now defines
+// its address.
+void ResolvePending(Context& cx) {
+  std::vector<Context::PendingBreakpoint>& pending = cx.pending_breakpoints();
+  std::erase_if(pending, [&](Context::PendingBreakpoint& p) {
+    p.resolver = 0;
+    Expected<uint64_t> addr = ResolveLocation(cx, p.location, &p.resolver);
+    if (!addr.ok()) return false;
+    Status added = cx.session().AddBreakpoint(*addr, p.id).status();
+    if (!added.ok())
+      cx.Print("warning: breakpoint " + std::to_string(p.id) + ": " + added.message() + "\n");
+    return added.ok();
+  });
+}
+
+bool IsUsersBreakpoint(Context& cx, uint64_t addr) {
+  return std::any_of(cx.session().breakpoints().begin(), cx.session().breakpoints().end(),
+                     [&](const debugger::Breakpoint& b) { return b.addr == addr; });
+}
+
+// A pending indirect function's resolver was called: out to its caller,
+// where its result is the code calls will reach; the breakpoint goes there.
+Expected<std::optional<Stop>> TakeResolverResult(Context& cx, uint64_t resolver) {
+  const Stop stop = ReturnToCaller(cx);
+  if (!stop.error.ok() || stop.replay.kind != replayer::ReplayStop::Kind::kStep) {
+    return std::optional<Stop>(stop);
+  }
+  ASSIGN_OR_RETURN(arch::Registers regs, cx.Registers());
+  uint64_t target = cx.arch().FunctionResult(regs);
+  std::vector<Context::PendingBreakpoint>& pending = cx.pending_breakpoints();
+  for (auto it = pending.begin(); it != pending.end();) {
+    if (it->resolver != resolver) {
+      ++it;
+      continue;
+    }
+    RETURN_IF_ERROR(cx.session().AddBreakpoint(target, it->id).status());
+    it = pending.erase(it);
+  }
+  return std::optional<Stop>();
+}
+
+// `continue` while breakpoints are pending: the run stops, unseen, where
+// code comes that may define them: each time the dynamic loader has loaded
+// or unloaded a library (its _dl_debug_state hook, where gdb stops for the
+// same reason), and at the resolvers of pending indirect functions. A
+// breakpoint so resolved takes effect before its code runs.
+Stop ContinueThroughLibraryLoads(Context& cx) {
+  for (;;) {
+    ResolvePending(cx);
+    std::vector<uint64_t> hooks;
+    for (const Context::PendingBreakpoint& p : cx.pending_breakpoints()) {
+      if (p.resolver) hooks.push_back(p.resolver);
+    }
+    std::optional<SymbolInfo> loader_hook = cx.symbols().Find("_dl_debug_state");
+    if (loader_hook && !cx.pending_breakpoints().empty()) hooks.push_back(loader_hook->addr);
+    // A static program loads nothing: nothing to wait for.
+    if (hooks.empty()) return cx.Resume(Motion::kContinue);
+    for (uint64_t hook : hooks) {
+      if (Status s = cx.session().InsertTemporaryBreakpoint(hook); !s.ok()) {
+        cx.Print("warning: pending breakpoints may be missed: " + s.message() + "\n");
+      }
+    }
+    Stop stop = cx.Resume(Motion::kContinue);
+    for (uint64_t hook : hooks) (void)cx.session().RemoveTemporaryBreakpoint(hook);
+    bool at_hook = stop.error.ok() && stop.replay.kind == replayer::ReplayStop::Kind::kBreakpoint &&
+                   std::count(hooks.begin(), hooks.end(), stop.replay.addr) > 0 &&
+                   !IsUsersBreakpoint(cx, stop.replay.addr);
+    if (!at_hook) return stop;
+    if (!loader_hook || stop.replay.addr != loader_hook->addr) {
+      Expected<std::optional<Stop>> other = TakeResolverResult(cx, stop.replay.addr);
+      if (!other.ok()) {
+        stop.error = other.status();
+        return stop;
+      }
+      if (*other) return **other;
+    }
+    cx.CommandDone();  // a library came or went: read the modules again
+  }
+}
+
 Status Run(Context& cx, Motion motion) {
   cx.SnapshotWatches();
+  ResolvePending(cx);
   bool reverse = motion == Motion::kReverseContinue || motion == Motion::kReverseStep;
+  if (motion == Motion::kContinue && !cx.pending_breakpoints().empty()) {
+    return Report(cx, ContinueThroughLibraryLoads(cx), reverse);
+  }
   return Report(cx, cx.Resume(motion), reverse);
 }
 
@@ -96,7 +211,20 @@ Status Source(Context& cx, Stop (*motion)(Context&, bool), bool over_calls, bool
 }  // namespace
 
 Status BreakCommand(Context& cx, const std::string& args) {
-  ASSIGN_OR_RETURN(uint64_t addr, ResolveLocation(cx, args));
+  uint64_t unbound_resolver = 0;
+  Expected<uint64_t> resolved = ResolveLocation(cx, args, &unbound_resolver);
+  if (!resolved.ok() && resolved.status().code() == ErrorCode::kNotFound) {
+    // As gdb in a script: pending on a library not loaded yet.
+    int id = cx.session().ReserveId();
+    cx.pending_breakpoints().push_back({id, args, unbound_resolver});
+    cx.Print(resolved.status().message() + ".\nBreakpoint " + std::to_string(id) + " (" + args +
+             ") pending: it is set " +
+             (unbound_resolver ? "where that first call goes" : "when a library defines it") +
+             ".\n");
+    return Status::Ok();
+  }
+  if (!resolved.ok()) return resolved.status();
+  uint64_t addr = *resolved;
   ASSIGN_OR_RETURN(int id, cx.session().AddBreakpoint(addr));
   CodeLocation where = cx.symbols().Describe(addr);
   std::string text = "Breakpoint " + std::to_string(id) + " at " + Hex(addr);
@@ -113,9 +241,15 @@ Status DeleteCommand(Context& cx, const std::string& args) {
     while (!s.breakpoints().empty()) RETURN_IF_ERROR(s.DeleteBreakpoint(s.breakpoints()[0].id));
     while (!s.watchpoints().empty()) RETURN_IF_ERROR(s.DeleteWatchpoint(s.watchpoints()[0].id));
     while (!s.catchpoints().empty()) RETURN_IF_ERROR(s.DeleteCatchpoint(s.catchpoints()[0].id));
+    cx.pending_breakpoints().clear();
     return Status::Ok();
   }
   ASSIGN_OR_RETURN(uint64_t id, ParseNumber(args, "a breakpoint number"));
+  if (std::erase_if(cx.pending_breakpoints(), [&](const Context::PendingBreakpoint& p) {
+        return p.id == static_cast<int>(id);
+      }) > 0) {
+    return Status::Ok();
+  }
   for (const debugger::Watchpoint& w : s.watchpoints()) {
     if (w.id == static_cast<int>(id)) return s.DeleteWatchpoint(w.id);
   }
@@ -126,21 +260,23 @@ Status DeleteCommand(Context& cx, const std::string& args) {
 }
 
 Status InfoBreakpointsCommand(Context& cx, const std::string&) {
-  if (cx.session().breakpoints().empty() && cx.session().watchpoints().empty() &&
-      cx.session().catchpoints().empty()) {
-    cx.Print("No breakpoints or watchpoints.\n");
+  // One numbering for all kinds, listed in its order as gdb does.
+  std::map<int, std::string> rows;
+  for (const Context::PendingBreakpoint& p : cx.pending_breakpoints()) {
+    rows[p.id] = "breakpoint\t<PENDING> " + p.location;
   }
   for (const debugger::Breakpoint& b : cx.session().breakpoints()) {
-    cx.Print(std::to_string(b.id) + "\tbreakpoint\t" + Hex(b.addr) + " " + cx.NameAddress(b.addr) +
-             "\n");
+    rows[b.id] = "breakpoint\t" + Hex(b.addr) + " " + cx.NameAddress(b.addr);
   }
   for (const debugger::Watchpoint& w : cx.session().watchpoints()) {
-    cx.Print(std::to_string(w.id) + "\twatchpoint\t" + Hex(w.range.addr) + ", " +
-             std::to_string(w.range.len) + " bytes\t" + cx.watch_names()[w.id] + "\n");
+    rows[w.id] = "watchpoint\t" + Hex(w.range.addr) + ", " + std::to_string(w.range.len) +
+                 " bytes\t" + cx.watch_names()[w.id];
   }
   for (const debugger::Catchpoint& c : cx.session().catchpoints()) {
-    cx.Print(std::to_string(c.id) + "\tcatchpoint\t" + DescribeCatchpoint(cx, c) + "\n");
+    rows[c.id] = "catchpoint\t" + DescribeCatchpoint(cx, c);
   }
+  if (rows.empty()) cx.Print("No breakpoints or watchpoints.\n");
+  for (const auto& [id, row] : rows) cx.Print(std::to_string(id) + "\t" + row + "\n");
   return Status::Ok();
 }
 

@@ -154,6 +154,12 @@ Stop Finish(Context& cx) {
   Expected<Frame> caller = Caller(cx);
   if (!caller.ok()) return Failed(cx, caller.status());
   fprintf(cx.out(), "Run till exit to %s\n", Hex(caller->pc).c_str());
+  return ReturnToCaller(cx);
+}
+
+Stop ReturnToCaller(Context& cx) {
+  Expected<Frame> caller = Caller(cx);
+  if (!caller.ok()) return Failed(cx, caller.status());
   uint64_t caller_sp = caller->sp;
   return RunTo(cx, caller->pc, false, [&] {
     Expected<uint64_t> sp = cx.Sp();

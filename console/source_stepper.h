@@ -19,6 +19,8 @@ namespace rwd::console {
 // breakpoint, watchpoint, signal, exit, interrupt, error) ends it early.
 debugger::Stop StepLine(Context& cx, bool over_calls);
 debugger::Stop Finish(Context& cx);
+// Finish without a word: out to the caller of the current frame.
+debugger::Stop ReturnToCaller(Context& cx);
 debugger::Stop ReverseStepLine(Context& cx, bool over_calls);
 debugger::Stop ReverseFinish(Context& cx);
 

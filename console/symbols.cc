@@ -179,12 +179,43 @@ std::optional<SymbolInfo> Symbols::Find(std::string_view name) const {
     // Thread-locals (STT_TLS) are not listed: they are per thread, gdb's job.
     ForEachSymbol(module, [&](const char* sym_name, const GElf_Sym& sym, GElf_Addr addr) {
       if (name != sym_name) return true;
-      found = SymbolInfo{sym_name, addr, sym.st_size, GELF_ST_TYPE(sym.st_info) != STT_OBJECT};
+      int type = GELF_ST_TYPE(sym.st_info);
+      found = SymbolInfo{sym_name, addr, sym.st_size, type != STT_OBJECT, type == STT_GNU_IFUNC};
       return false;
     });
     if (found) return found;
   }
   return std::nullopt;
+}
+
+std::vector<uint64_t> Symbols::GotSlots(std::string_view name) const {
+  std::vector<uint64_t> slots;
+  if (!dwfl_) return slots;
+  for (Dwfl_Module* module : Modules(dwfl_.get())) {
+    GElf_Addr bias = 0;
+    Elf* elf = dwfl_module_getelf(module, &bias);
+    if (!elf) continue;
+    for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+      GElf_Shdr shdr;
+      if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_RELA || shdr.sh_entsize == 0) continue;
+      Elf_Scn* symtab = elf_getscn(elf, shdr.sh_link);
+      GElf_Shdr symtab_hdr;
+      Elf_Data* relocs = elf_getdata(scn, nullptr);
+      Elf_Data* syms = symtab ? elf_getdata(symtab, nullptr) : nullptr;
+      if (!relocs || !syms || !gelf_getshdr(symtab, &symtab_hdr)) continue;
+      for (size_t i = 0; i < shdr.sh_size / shdr.sh_entsize; ++i) {
+        GElf_Rela rela;
+        GElf_Sym sym;
+        if (!gelf_getrela(relocs, static_cast<int>(i), &rela) || GELF_R_SYM(rela.r_info) == 0 ||
+            !gelf_getsym(syms, static_cast<int>(GELF_R_SYM(rela.r_info)), &sym)) {
+          continue;
+        }
+        const char* sym_name = elf_strptr(elf, symtab_hdr.sh_link, sym.st_name);
+        if (sym_name && name == sym_name) slots.push_back(rela.r_offset + bias);
+      }
+    }
+  }
+  return slots;
 }
 
 std::optional<uint64_t> Symbols::BreakpointAddress(const SymbolInfo& function) const {

@@ -45,6 +45,9 @@ struct SymbolInfo {
   uint64_t addr = 0;
   uint64_t size = 0;
   bool is_function = false;
+  // A GNU indirect function (strlen, memcpy, cos): `addr` is its resolver,
+  // which picks the implementation calls reach when the program runs.
+  bool is_indirect = false;
 };
 
 class Symbols {
@@ -68,6 +71,9 @@ class Symbols {
   // The first address of FILE:LINE (a file name matches by its tail), or
   // of the next line that has code.
   std::optional<uint64_t> LineAddress(std::string_view file, int line) const;
+  // The GOT slots that relocations naming symbol `name` fill in, in every
+  // module: once bound, each holds the address calls through it reach.
+  std::vector<uint64_t> GotSlots(std::string_view name) const;
   // Function and object names, for tab completion.
   std::vector<std::string> Names(std::string_view prefix) const;
 

@@ -33,9 +33,9 @@ bool DebuggerSession::Armed(uint64_t addr) const {
          std::find(temporary_.begin(), temporary_.end(), addr) != temporary_.end();
 }
 
-Expected<int> DebuggerSession::AddBreakpoint(uint64_t addr) {
+Expected<int> DebuggerSession::AddBreakpoint(uint64_t addr, int id) {
   if (!Armed(addr)) RETURN_IF_ERROR(timeline_.InsertBreakpoint(addr));
-  breakpoints_.push_back(Breakpoint{next_id_++, addr});
+  breakpoints_.push_back(Breakpoint{id > 0 ? id : next_id_++, addr});
   return breakpoints_.back().id;
 }
 

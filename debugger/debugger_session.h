@@ -83,7 +83,12 @@ class DebuggerSession {
 
   // --- breakpoints and watchpoints; kept across every motion ----------------
   // Several breakpoints may share an address; it stays armed while one does.
-  Expected<int> AddBreakpoint(uint64_t addr);
+  // `id`: one ReserveId() gave (a pending breakpoint taking its address);
+  // 0 for the next.
+  Expected<int> AddBreakpoint(uint64_t addr, int id = 0);
+  // The number the next breakpoint or watchpoint would get, taken now: a
+  // front end's pending breakpoint keeps it until it has an address.
+  int ReserveId() { return next_id_++; }
   Status DeleteBreakpoint(int id);
   // One of the breakpoints at `addr` (gdb names them by address); none: ok.
   Status DeleteBreakpointAt(uint64_t addr);

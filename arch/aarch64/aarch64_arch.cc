@@ -90,6 +90,7 @@ int64_t AArch64Arch::SyscallResult(const Registers& r) const {
 void AArch64Arch::SetSyscallResult(Registers& r, int64_t v) const {
   r.SetWord(kA64X0, static_cast<uint64_t>(v));
 }
+uint64_t AArch64Arch::FunctionResult(const Registers& r) const { return r.Word(kA64X0); }
 
 void AArch64Arch::RewindToSyscallInsn(Registers& r) const {
   r.SetWord(kA64Pc, r.Word(kA64Pc) - kA64InsnBytes);

@@ -86,6 +86,7 @@ class AArch64Arch final : public Arch {
   void SetSyscallArg(Registers& r, int i, uint64_t v) const override;
   int64_t SyscallResult(const Registers& r) const override;
   void SetSyscallResult(Registers& r, int64_t v) const override;
+  uint64_t FunctionResult(const Registers& r) const override;
   // pc back by 4. x8 still holds the number and, at an entry stop, x0 still
   // holds the first argument, so nothing else changes.
   void RewindToSyscallInsn(Registers& r) const override;

@@ -176,6 +176,7 @@ int64_t X86_64Arch::SyscallResult(const Registers& r) const {
 void X86_64Arch::SetSyscallResult(Registers& r, int64_t v) const {
   r.SetWord(kX86Rax, static_cast<uint64_t>(v));
 }
+uint64_t X86_64Arch::FunctionResult(const Registers& r) const { return r.Word(kX86Rax); }
 
 // The kernel reports rip after the 2-byte syscall instruction and has
 // overwritten rax (with -ENOSYS at entry, the result at exit).

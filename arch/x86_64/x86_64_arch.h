@@ -74,6 +74,7 @@ class X86_64Arch final : public Arch {
   void SetSyscallArg(Registers& r, int i, uint64_t v) const override;
   int64_t SyscallResult(const Registers& r) const override;
   void SetSyscallResult(Registers& r, int64_t v) const override;
+  uint64_t FunctionResult(const Registers& r) const override;
   void RewindToSyscallInsn(Registers& r) const override;
   // Also sets orig_rax to -1: no syscall is pending, so neither a pending
   // syscall-entry stop nor the kernel's restart logic acts on the old one.

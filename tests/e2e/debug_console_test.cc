@@ -302,8 +302,7 @@ TEST_F(DebugConsoleTest, ReverseContinueFromTheExit) {
                                                         "delete",            // 6
                                                         "continue",          // 7
                                                     });
-  EXPECT_TRUE(Contains(out[2], "The program exited with code 0 (the end of its history"))
-      << out[2];
+  EXPECT_TRUE(Contains(out[2], "The program exited with code 0 (the end of its history")) << out[2];
   EXPECT_TRUE(Contains(out[4], "Breakpoint 2, ")) << out[4];
   EXPECT_FALSE(Contains(out[4], "error")) << out[4];
   std::optional<uint64_t> end = EventIn(out[2], "event ([0-9]+)\n");
@@ -313,6 +312,70 @@ TEST_F(DebugConsoleTest, ReverseContinueFromTheExit) {
   EXPECT_LT(*back, *end);
   // Forward again from there: to the exit once more.
   EXPECT_TRUE(Contains(out[7], "The program exited with code 0")) << out[7];
+}
+
+// gdb's pending breakpoints: `break cos` before libm is loaded (the
+// program dlopens it) waits for the load; cos, an indirect function, stops
+// in the implementation its resolver chose, before the call has run, and
+// both ways in time.
+TEST_F(DebugConsoleTest, PendingBreakpointTakesEffectWhenItsLibraryLoads) {
+  Recording rec = Record("dlopen_cos");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "break cos",         // 0
+                                                        "info breakpoints",  // 1
+                                                        "continue",          // 2
+                                                        "bt",                // 3
+                                                        "continue",          // 4
+                                                        "continue",          // 5
+                                                        "reverse-continue",  // 6
+                                                        "reverse-continue",  // 7
+                                                        "reverse-continue",  // 8
+                                                        "delete 1",          // 9
+                                                        "info breakpoints",  // 10
+                                                    });
+  EXPECT_TRUE(Contains(out[0], "Breakpoint 1 (cos) pending")) << out[0];
+  EXPECT_TRUE(AnyLineMatches(out[1], "^1\tbreakpoint\t<PENDING> cos$")) << out[1];
+  // Its code, called from main; not its resolver, called by the loader.
+  EXPECT_TRUE(AnyLineMatches(out[2], "^Breakpoint 1, thread [0-9]+: __cos[a-z0-9_]* ")) << out[2];
+  EXPECT_TRUE(
+      AnyLineMatches(out[3], "^#1 +0x[0-9a-f]+ in main \\(\\) at /.*/dlopen_cos\\.c:[0-9]+$"))
+      << out[3];
+  // The second call. (The program's output is a pipe's: it all comes at
+  // the exit.)
+  EXPECT_TRUE(AnyLineMatches(out[4], "^Breakpoint 1, thread [0-9]+: __cos")) << out[4];
+  EXPECT_TRUE(Contains(out[5], "cos(0) = 1.0\ncos(0) again = 1.0\n")) << out[5];
+  EXPECT_TRUE(Contains(out[5], "The program exited with code 0")) << out[5];
+  // Back: the two calls, then nothing else (not the resolver's run).
+  EXPECT_TRUE(AnyLineMatches(out[6], "^Breakpoint 1, thread [0-9]+: __cos")) << out[6];
+  EXPECT_TRUE(AnyLineMatches(out[7], "^Breakpoint 1, thread [0-9]+: __cos")) << out[7];
+  EXPECT_TRUE(Contains(out[8], "No more reverse-execution history")) << out[8];
+  EXPECT_TRUE(Contains(out[10], "No breakpoints or watchpoints.")) << out[10];
+}
+
+// `break strlen` once libc is loaded but before the program's first call:
+// the executable's GOT slot is not bound yet (lazy binding), so the
+// breakpoint waits for the resolver's choice and stops at the first call,
+// in the code chosen, called from main.
+TEST_F(DebugConsoleTest, BreakOnAnIndirectFunctionStopsInTheCodeItChose) {
+  Recording rec = Record("dlopen_cos");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "break main",    // 0
+                                                        "continue",      // 1
+                                                        "break strlen",  // 2
+                                                        "continue",      // 3
+                                                        "bt 2",          // 4
+                                                        "finish",        // 5
+                                                    });
+  EXPECT_TRUE(Contains(out[2], "indirect function")) << out[2];
+  EXPECT_TRUE(AnyLineMatches(out[3], "^Breakpoint 2, thread [0-9]+: __strlen[a-z0-9_]* "))
+      << out[3];
+  EXPECT_TRUE(
+      AnyLineMatches(out[4], "^#1 +0x[0-9a-f]+ in main \\(\\) at /.*/dlopen_cos\\.c:[0-9]+$"))
+      << out[4];
+  // Out of it: the call returned to main.
+  EXPECT_TRUE(AnyLineMatches(out[5], "^thread [0-9]+: main ")) << out[5];
 }
 
 // `catch syscall` on the DebuggerSession gdb's QCatchSyscalls uses.

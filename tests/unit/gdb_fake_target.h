@@ -32,6 +32,7 @@ class FakeArch final : public arch::Arch {
   void SetSyscallArg(arch::Registers&, int, uint64_t) const override {}
   int64_t SyscallResult(const arch::Registers&) const override { return 0; }
   void SetSyscallResult(arch::Registers&, int64_t) const override {}
+  uint64_t FunctionResult(const arch::Registers&) const override { return 0; }
   void RewindToSyscallInsn(arch::Registers&) const override {}
   void SetupSyscall(arch::Registers&, uint64_t, int64_t,
                     std::span<const uint64_t, 6>) const override {}
