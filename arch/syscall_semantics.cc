@@ -235,7 +235,7 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate("prctl", Args(5), Special::kPrctl),
     Execute("arch_prctl", Args(2), Special::kArchPrctl),
     Emulate("adjtimex", Args(1), OutFixed(0, kTimex)),
-    Emulate("setrlimit", Args(2)),
+    Emulate("setrlimit", Args(2), Special::kSetRlimit),
     Emulate("chroot", Args(1)),
     Emulate("sync", Args(0)),
     Emulate("settimeofday", Args(2)),
@@ -343,7 +343,7 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate("recvmmsg", Args(5).Blocks(), Special::kRecvmmsg, OutFixed(4, kTimespec)),
     Emulate("fanotify_init", Args(2)),
     Emulate("fanotify_mark", Args(5)),
-    Emulate("prlimit64", Args(4), OutFixed(3, kRlimit)),
+    Emulate("prlimit64", Args(4), Special::kPrlimit, OutFixed(3, kRlimit)),
     Emulate("clock_adjtime", Args(2), OutFixed(1, kTimex)),
     Emulate("syncfs", Args(1)),
     // The kernel stores msg_len into each of the `result` entries it sent.

@@ -94,6 +94,10 @@ enum class Special : uint8_t {
                    // kernel's version into the header, also on failure
   kPtrace,         // denied; the recorder tells the user why
   kSetTidAddress,  // replay keeps the address for the thread's checkpoint copies
+  // A new RLIMIT_STACK of the caller's own process runs in replay too: exec
+  // sizes the argument space and the new stack from it.
+  kSetRlimit,  // setrlimit(resource, new)
+  kPrlimit,    // prlimit64(pid, resource, new, old)
 };
 
 // Output of a syscall that replay reproduces on its own stdout/stderr.

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,9 +69,15 @@ void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
 // recorded changed nothing, and the failure may have been the program's
 // seccomp filter's answer, which replay has no filter to give: it is
 // emulated. ENOMEM is the exception: madvise and mprotect report it after
-// changing the part of the range that is mapped.
+// changing the part of the range that is mapped. A new stack limit of the
+// caller's own process runs too: an exec after it (`ulimit -s` in a shell)
+// has the argument space and the stack the limit gives.
 bool SyscallReplayer::RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
   if (row.special == arch::Special::kPrctl) return ev.args[0] == PR_SET_NAME && ev.result >= 0;
+  if (row.special == arch::Special::kSetRlimit) return ev.result >= 0 && ev.args[0] == RLIMIT_STACK;
+  if (row.special == arch::Special::kPrlimit) {
+    return ev.result >= 0 && ev.args[0] == 0 && ev.args[1] == RLIMIT_STACK && ev.args[2] != 0;
+  }
   if (ev.result < 0 && ev.result != -ENOMEM && row.special != arch::Special::kRtSigreturn) {
     return false;
   }

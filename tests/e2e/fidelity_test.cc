@@ -132,6 +132,18 @@ TEST_F(FidelityTest, AddressSanitizerLeakCheckFailsAsUnderATracerAndSaysWhy) {
   ExpectReplaysIdentically(quiet);
 }
 
+// `ulimit -s` before an exec: the new stack limit sizes the exec's argument
+// space (a quarter of it, up to 6 MiB). 4 MiB of arguments need more than
+// the default 8 MiB limit gives, so replay must apply the limit the shell
+// set, or its exec fails with E2BIG where the recorded one ran.
+TEST_F(FidelityTest, StackLimitSetBeforeAnExecHoldsInReplay) {
+  Recording rec =
+      Record("/bin/bash", {"-c", "ulimit -s 65536 && /bin/echo $(seq 1 300000) | wc -c"});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(Contains(rec.out, "1988895\n")) << rec.out;
+  ExpectReplaysIdentically(rec);
+}
+
 }  // namespace
 }  // namespace rwd::e2e
 

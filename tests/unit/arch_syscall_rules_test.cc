@@ -143,6 +143,8 @@ TEST(SyscallRulesTest, SpecialsSitOnTheirSyscalls) {
       {Special::kCapget, {"capget"}},
       {Special::kPtrace, {"ptrace"}},
       {Special::kSetTidAddress, {"set_tid_address"}},
+      {Special::kSetRlimit, {"setrlimit"}},
+      {Special::kPrlimit, {"prlimit64"}},
   };
   const std::set<std::string_view> x86_only = {"fork", "vfork", "select", "arch_prctl"};
   for (const NamedTable& t : AllTables()) {
