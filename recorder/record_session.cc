@@ -1,5 +1,5 @@
-// RecordSession's scheduler: which thread runs, and what every stop means.
-// Syscalls are in record_syscalls.cc, signals in record_signals.cc.
+// RecordSession: starting the program, the main loop, and what every stop
+// means; the parts it hands stops to: record_session.h.
 #include "recorder/record_session.h"
 
 #include <signal.h>
@@ -14,7 +14,6 @@
 #include <utility>
 
 #include "core/seccomp_filter.h"
-#include "core/wakeup_timer.h"
 #include "preload/syscallbuf_abi.h"
 #include "recorder/preload_env.h"
 #include "recorder/stop_request.h"
@@ -30,19 +29,6 @@ constexpr unsigned long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEE
 constexpr auto kFlushInterval = std::chrono::milliseconds(500);
 // Stop requests this close together are one request (see Run).
 constexpr auto kSameStopRequestWindow = std::chrono::milliseconds(250);
-// How long a thread runs while another waits before it is switched away
-// from: at its next event if it reaches one, by a PreemptEvent otherwise.
-constexpr auto kTimeSlice = std::chrono::milliseconds(10);
-// How long a syscall may take while another thread waits before the
-// scheduler assumes it blocks and lets the other one run.
-constexpr auto kSyscallPatience = std::chrono::milliseconds(2);
-// How often a wait for the running thread wakes up to check the time slice,
-// the syscall patience and deferred signals' deadlines.
-constexpr auto kWakeupPeriod = std::chrono::milliseconds(2);
-// Chaos mode's slices can be far shorter; it checks them more often.
-constexpr auto kChaosWakeupPeriod = std::chrono::microseconds(100);
-// A spinning thread's slice (RecordTask::spinning), checked as often.
-constexpr auto kSpinSlice = std::chrono::microseconds(200);
 
 int ShellStatus(int raw) {
   WaitStatus ws = WaitStatus::FromRaw(0, raw);
@@ -90,8 +76,8 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   session->syscallbuf_ = syscallbuf;
   session->on_verbose_ = options.on_verbose;
   // Also without an interval: the program may ask for checkpoints.
-  session->snapshots_ =
-      std::make_unique<SnapshotTaker>(options.trace_dir, options.snapshot_interval);
+  session->snapshots_.set_taker(
+      std::make_unique<SnapshotTaker>(options.trace_dir, options.snapshot_interval));
   if (!syscallbuf && !options.syscallbuf_library.empty() && options.on_verbose) {
     options.on_verbose("no syscall buffer on " + std::string(arch::HostArch().name()) +
                        " yet: every syscall stops the program");
@@ -105,9 +91,8 @@ RecordSession::RecordSession(Process process, Tracee tracee,
     : process_(std::move(process)),
       writer_(std::move(writer)),
       last_flush_(CoarseNow()),
-      slice_(kTimeSlice),
       on_fatal_signal_(options.on_fatal_signal) {
-  if (options.chaos) chaos_.emplace();
+  if (options.chaos) scheduler_.EnableChaos();
   cpuid_mask_ = options.cpuid_mask;
   root_pid_ = tracee.tid();
   for (int fd : {1, 2}) {
@@ -120,7 +105,7 @@ RecordSession::RecordSession(Process process, Tracee tracee,
 
 Status RecordSession::Append(pid_t tid, trace::EventBody body) {
   // What the thread buffered comes before what stopped it.
-  if (RecordTask* task = Find(tid)) RETURN_IF_ERROR(FlushSyscallBuffer(*task));
+  if (RecordTask* task = Find(tid)) RETURN_IF_ERROR(buffer_.FlushSyscallBuffer(*task));
   trace::Event event;
   event.tid = tid;
   event.body = std::move(body);
@@ -134,8 +119,12 @@ Status RecordSession::Append(pid_t tid, trace::EventBody body) {
   return Status::Ok();
 }
 
+void RecordSession::Note(const std::string& note) {
+  if (on_note_ && noted_.insert(note).second) on_note_(note);
+}
+
 Status RecordSession::Fail(Status status) {
-  FinishSnapshots();
+  snapshots_.FinishSnapshots();
   Status flushed = writer_->Flush();
   for (const auto& task : tasks_) kill(task->tid(), SIGKILL);
   process_.Kill();
@@ -166,7 +155,7 @@ Expected<int> RecordSession::Run() {
     if (!s.ok()) return Fail(s);
   }
   process_.MarkReaped();
-  FinishSnapshots();
+  snapshots_.FinishSnapshots();
   RETURN_IF_ERROR(writer_->Finish());
   return ShellStatus(root_status_.value_or(0));
 }
@@ -180,7 +169,9 @@ Expected<bool> RecordSession::OnStopRequest(int signo, bool again) {
   }
   for (const auto& task : tasks_) kill(task->tid(), SIGKILL);
   process_.Kill();
-  fprintf(stderr, "rewind: stopped recording on %s; the trace up to event %llu is kept in %s\n",
+  fprintf(stderr,
+          "rewind: stopped recording on %s; the trace up to event %llu is kept "
+          "in %s\n",
           strsignal(signo), static_cast<unsigned long long>(writer_->events_written()),
           writer_->dir().c_str());
   return true;
@@ -188,10 +179,10 @@ Expected<bool> RecordSession::OnStopRequest(int signo, bool again) {
 
 Status RecordSession::Step() {
   if (!current_) {
-    if (RecordTask* next = PickNext()) return Schedule(*next);
+    if (RecordTask* next = scheduler_.PickNext()) return Schedule(*next);
   }
-  ASSIGN_OR_RETURN(std::optional<WaitStatus> waited, WaitForStop());
-  if (!deferred_error_.ok()) return std::exchange(deferred_error_, Status::Ok());
+  ASSIGN_OR_RETURN(std::optional<WaitStatus> waited, scheduler_.WaitForStop());
+  RETURN_IF_ERROR(scheduler_.TakeWakeupError());
   if (!waited) return Status::Ok();  // the scheduler decided to switch
   const WaitStatus& ws = *waited;
   if (ws.is_exit()) return OnDeath(ws);
@@ -215,11 +206,7 @@ void RecordSession::StashStop(const WaitStatus& ws) {
 
 Status RecordSession::Schedule(RecordTask& task) {
   current_ = &task;
-  last_scheduled_ = task.tid();
-  task.slice_start = CoarseNow();
-  slice_ = chaos_          ? std::chrono::steady_clock::duration(chaos_->SliceLength())
-           : task.spinning ? std::chrono::steady_clock::duration(kSpinSlice)
-                           : std::chrono::steady_clock::duration(kTimeSlice);
+  scheduler_.StartSlice(task);
   if (task.unhandled) {
     WaitStatus ws = *task.unhandled;
     task.unhandled.reset();
@@ -236,17 +223,11 @@ Status RecordSession::Resume(RecordTask& task, int signo) {
     task.state = task.pending ? RecordTask::State::kInSyscall : RecordTask::State::kRunning;
   }
   if (!task.pending) task.syscallbuf_dirty = true;
-  Status s = task.tracee.Resume(task.pending ? ResumeMode::kSyscall : RunMode(task), signo);
+  Status s = task.tracee.Resume(task.pending ? ResumeMode::kSyscall : buffer_.RunMode(task), signo);
   // Killed meanwhile (exit_group of another thread, SIGKILL from outside):
   // its death notification follows.
   if (s.code() == ErrorCode::kTraceeExited) return Status::Ok();
   return s;
-}
-
-void RecordSession::SwitchAway(RecordTask& task) {
-  task.state = RecordTask::State::kStopped;
-  task.preempt_wanted = false;
-  if (current_ == &task) current_ = nullptr;
 }
 
 Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
@@ -265,39 +246,37 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
           // process runs under PTRACE_SYSCALL: the buffer records it.
           return task.tracee.Resume(ResumeMode::kSyscall);
         }
-        if (info.op == SyscallStopInfo::Op::kEntry) return OnSyscallEntry(task, info);
+        if (info.op == SyscallStopInfo::Op::kEntry) return syscalls_.OnSyscallEntry(task, info);
       }
       ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
       if (task.pending) {
-        RETURN_IF_ERROR(OnSyscallExit(task, regs));
+        RETURN_IF_ERROR(syscalls_.OnSyscallExit(task, regs));
         task.spinning = false;  // it made progress of its own
       }
       std::optional<std::string> checkpoint = std::exchange(task.checkpoint_name, std::nullopt);
       if (current_ != &task) return Status::Ok();
       task.boundary_regs = regs;
       task.boundary_memory.reset();
-      MaybeSnapshot(task, checkpoint);
+      snapshots_.MaybeSnapshot(task, checkpoint);
       task.state = RecordTask::State::kRunning;
       // An event boundary: the cheapest place to let a waiting thread run.
-      bool slice_over =
-          CoarseNow() - task.slice_start > slice_ || (chaos_ && chaos_->SwitchAtBoundary());
-      if (slice_over && OthersReady(task)) {
-        SwitchAway(task);
+      if (scheduler_.SwitchAtBoundary(task)) {
+        scheduler_.SwitchAway(task);
         return Status::Ok();
       }
       return Resume(task);
     }
     case WaitStatus::Kind::kPtraceEvent:
-      if (ws.event == PTRACE_EVENT_SECCOMP) return OnSeccompStop(task);
+      if (ws.event == PTRACE_EVENT_SECCOMP) return buffer_.OnSeccompStop(task);
       if (ws.event == PTRACE_EVENT_CLONE || ws.event == PTRACE_EVENT_FORK ||
           ws.event == PTRACE_EVENT_VFORK) {
-        return OnCloneEvent(task);
+        return syscalls_.OnCloneEvent(task);
       }
       return Resume(task);  // exec: its syscall-exit stop follows
     case WaitStatus::Kind::kGroupStop:
       return Resume(task);
     case WaitStatus::Kind::kSignalStop: {
-      ASSIGN_OR_RETURN(int deliver, OnSignal(task, ws.signo));
+      ASSIGN_OR_RETURN(int deliver, signals_.OnSignal(task, ws.signo));
       if (deliver < 0) return Status::Ok();  // switched away
       if (deliver > 0) NoteFatalSignal(task, deliver);
       return Resume(task, deliver);
@@ -329,7 +308,7 @@ Status RecordSession::OnDeath(const WaitStatus& ws) {
   ReleaseVforkParent(ws.tid);
   // A fatal signal ends every thread of the process: schedule none of them
   // (they may have died at a stop not handled yet) until all are collected.
-  if (ws.kind == WaitStatus::Kind::kKilled) dying_ = tgid;
+  if (ws.kind == WaitStatus::Kind::kKilled) scheduler_.set_dying(tgid);
   size_t others = ThreadsOf(tgid) - 1;
   if (others > 0 && own_exit && !task.exit_recorded) {
     // One thread ended; the process goes on.
@@ -343,8 +322,8 @@ Status RecordSession::OnDeath(const WaitStatus& ws) {
   int status = process.leader_status.value_or(ws.raw);
   RETURN_IF_ERROR(Append(process.ender, trace::ExitEvent{status, /*whole_process=*/true}));
   if (tgid == root_pid_) root_status_ = status;
-  if (dying_ == tgid) dying_ = 0;
-  NoteUnbuffered(tgid);
+  scheduler_.ProcessEnded(tgid);
+  buffer_.NoteUnbuffered(tgid);
   processes_.erase(tgid);
   return Status::Ok();
 }
@@ -362,7 +341,7 @@ void RecordSession::ReleaseVforkParent(pid_t child) {
   for (const auto& t : tasks_) {
     if (t->vfork_child != child) continue;
     t->vfork_child = 0;
-    LockSyscallBuffer(*t, false);
+    buffer_.LockSyscallBuffer(*t, false);
   }
 }
 
@@ -376,92 +355,6 @@ RecordTask* RecordSession::Find(pid_t tid) {
 size_t RecordSession::ThreadsOf(pid_t tgid) const {
   return std::count_if(tasks_.begin(), tasks_.end(),
                        [&](const auto& t) { return t->tgid == tgid; });
-}
-
-bool RecordSession::Ready(const RecordTask& task) const {
-  return task.state == RecordTask::State::kStopped && !task.zombie && task.tgid != dying_ &&
-         task.vfork_child == 0;
-}
-
-bool RecordSession::OthersReady(const RecordTask& task) const {
-  return std::any_of(tasks_.begin(), tasks_.end(),
-                     [&](const auto& t) { return t.get() != &task && Ready(*t); });
-}
-
-RecordTask* RecordSession::PickNext() {
-  // While a process dies its threads are not scheduled: their deaths come
-  // first, so the process's end is one event.
-  if (dying_ != 0) return nullptr;
-  if (chaos_) {
-    // The thread just switched away from runs again only when no other
-    // can: its switch would otherwise be an event that changes nothing.
-    std::vector<pid_t> ready;
-    std::vector<RecordTask*> ready_tasks;
-    RecordTask* last = nullptr;
-    for (const auto& t : tasks_) {
-      if (!Ready(*t)) continue;
-      if (t->tid() == last_scheduled_) {
-        last = t.get();
-        continue;
-      }
-      ready.push_back(t->tid());
-      ready_tasks.push_back(t.get());
-    }
-    return ready.empty() ? last : ready_tasks[chaos_->Pick(ready)];
-  }
-  size_t n = tasks_.size();
-  size_t start = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (tasks_[i]->tid() == last_scheduled_) start = i + 1;
-  }
-  for (size_t k = 0; k < n; ++k) {
-    RecordTask& t = *tasks_[(start + k) % n];
-    if (Ready(t)) return &t;
-  }
-  return nullptr;
-}
-
-Expected<std::optional<WaitStatus>> RecordSession::WaitForStop() {
-  bool timed =
-      current_ && (!current_->deferred.empty() ||
-                   (current_->state != RecordTask::State::kExiting && OthersReady(*current_)));
-  if (!timed) return WaitAnyTracee([]() { return StopRequests::Pending(); });
-  ScopedWakeupTimer timer(chaos_               ? std::chrono::microseconds(kChaosWakeupPeriod)
-                          : current_->spinning ? std::chrono::microseconds(kSpinSlice)
-                                               : std::chrono::microseconds(kWakeupPeriod));
-  return WaitAnyTracee([&]() { return OnWakeup() || StopRequests::Pending(); });
-}
-
-bool RecordSession::OnWakeup() {
-  if (!current_) return true;
-  RecordTask& task = *current_;
-  if (task.state == RecordTask::State::kInSyscall) {
-    if (!OthersReady(task) || MonotonicNow() - task.syscall_start < kSyscallPatience) {
-      return false;
-    }
-    // It blocks (or takes long): let another thread run meanwhile.
-    Status s = RecordSyscallEntry(task);
-    if (!s.ok()) {
-      deferred_error_ = s;
-      return true;
-    }
-    task.state = RecordTask::State::kBlocked;
-    current_ = nullptr;
-    return true;
-  }
-  if (task.state != RecordTask::State::kRunning || task.stop_sent) return false;
-  auto now = CoarseNow();
-  bool place_signal = !task.deferred.empty() && now >= task.defer_deadline;
-  bool preempt = now - task.slice_start > slice_ && OthersReady(task);
-  if (place_signal || preempt) {
-    // The thread reached no event in time (it may spin waiting for the
-    // very handler we hold back, or for another thread): stop it where it is.
-    if (syscall(SYS_tgkill, task.tgid, task.tid(), SIGSTOP) == 0) {
-      task.stop_sent = true;
-      task.preempt_wanted = preempt;
-    }
-  }
-  return false;
 }
 
 }  // namespace rwd::recorder

@@ -16,6 +16,15 @@
 // it, rdrand/rdseed are patched to trap; their values become InsnTrapEvents.
 // Signals become SignalEvents. On any error, and on SIGTERM, SIGINT or SIGHUP
 // to the recorder (stop_request.h), the trace so far is flushed and kept.
+//
+// The session's main loop takes the next stop from the scheduler and hands
+// it to the part it concerns. Each part is a class of its own
+// (record_part.h) with its own state:
+//   RecordScheduler        which thread runs, time slices, the StopSource
+//   SyscallRecorder        syscall entries and exits, clone, exec, mmap
+//   SyscallBufferRecorder  the in-process syscall buffer's batches
+//   SignalRecorder         signals, trapped instructions, preemptions
+//   SnapshotRecorder       persistent snapshots
 #pragma once
 
 #include <array>
@@ -36,8 +45,15 @@
 #include "core/tracee.h"
 #include "recorder/chaos_policy.h"
 #include "recorder/fatal_signal.h"
+#include "recorder/record_part.h"
+#include "recorder/record_process.h"
+#include "recorder/record_scheduler.h"
 #include "recorder/record_task.h"
+#include "recorder/signal_recorder.h"
+#include "recorder/snapshot_recorder.h"
 #include "recorder/snapshot_taker.h"
+#include "recorder/syscall_recorder.h"
+#include "recorder/syscallbuf_recorder.h"
 #include "trace/trace_writer.h"
 
 namespace rwd::recorder {
@@ -77,40 +93,17 @@ class RecordSession {
   uint64_t events_recorded() const { return writer_->events_written(); }
 
  private:
-  // Per process (address space).
-  struct ProcessState {
-    CodePatcher patcher;
-    // The thread whose action ends the process (exit_group, a fatal signal,
-    // the last thread's exit); its ExitEvent carries the process's status.
-    pid_t ender = 0;
-    std::optional<int> leader_status;  // waitpid status of the leader's death
-    // Code addresses where an in-process probe fits (ProbeStub::CheckSite),
-    // found while walking threads to probe sites; forgotten when a mapping
-    // changes.
-    std::map<uint64_t, bool> probe_sites;
-    // The program installed a seccomp filter of its own, which may answer a
-    // syscall before ours traces it: its threads stop at every syscall
-    // (PTRACE_SYSCALL) even with the syscall buffer.
-    bool ptrace_syscalls = false;
-    // A thread registered a syscall buffer since the last exec.
-    bool buffered = false;
-    std::string exec_path;
-    // The syscall buffer library's hot code here, where record and replay
-    // take different paths: a thread stopped inside it is walked out before
-    // its point is fingerprinted (record_syscallbuf.cc).
-    uint64_t syscallbuf_code_start = 0;
-    uint64_t syscallbuf_code_end = 0;
-    // Each signal's disposition as last set (rt_sigaction's struct), for
-    // snapshots: the kernel cannot be asked without running the program.
-    std::map<int, std::vector<uint8_t>> sigactions;
-    uint64_t exec_event = 0;  // events recorded up to its last exec, included
-    uint64_t brk = 0;         // what brk() last returned; 0 since the exec
-  };
-
   RecordSession(Process process, Tracee tracee, std::unique_ptr<trace::TraceWriter> writer,
                 const RecordOptions& options);
 
-  // --- scheduling (record_session.cc) ---
+  friend class RecordPart;
+  friend class RecordScheduler;
+  friend class SyscallRecorder;
+  friend class SyscallBufferRecorder;
+  friend class SignalRecorder;
+  friend class SnapshotRecorder;
+
+  // --- stops (record_session.cc) ---
   Status Step();
   Status Schedule(RecordTask& task);
   // Handles a stop of the scheduled thread; resumes it or switches away.
@@ -118,120 +111,18 @@ class RecordSession {
   void StashStop(const WaitStatus& ws);
   Status OnDeath(const WaitStatus& ws);
   Status Resume(RecordTask& task, int signo = 0);
-  // Leaves `task` stopped and lets the scheduler pick another thread.
-  void SwitchAway(RecordTask& task);
-  RecordTask* PickNext();
-  bool Ready(const RecordTask& task) const;
-  bool OthersReady(const RecordTask& task) const;
   // `child` exec'd or ended: the thread that vforked it may run again.
   void ReleaseVforkParent(pid_t child);
-  // Tells on_fatal_signal_ when delivering `signo` to `task` will crash its process.
+  // Tells on_fatal_signal_ when delivering `signo` to `task` will crash its
+  // process.
   void NoteFatalSignal(RecordTask& task, int signo);
-  // nullopt when the scheduler switched threads while waiting.
-  Expected<std::optional<WaitStatus>> WaitForStop();
-  // Runs every few ms while a wait blocks; true to stop waiting.
-  bool OnWakeup();
   RecordTask* Find(pid_t tid);
   ProcessState& ProcessOf(const RecordTask& task) { return processes_[task.tgid]; }
-  // Whether another thread of task's process is in a syscall whose entry
-  // was recorded and whose SyscallEvent was not: its results may land in
-  // memory at any moment, so a fingerprint taken now must not hash the
-  // globals (trace/event.h).
-  bool SyscallInFlightBeside(const RecordTask& task) const;
   size_t ThreadsOf(pid_t tgid) const;
 
-  // --- syscalls (record_syscalls.cc) ---
-  Status OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info);
-  // `regs`: the thread's registers at the exit stop, updated when the
-  // recorder changes them.
-  Status OnSyscallExit(RecordTask& task, arch::Registers& regs);
-  Status OnCloneEvent(RecordTask& task);
-  // Keeps a copy of the #! script an execve ran, if it was one; its id or "".
-  Expected<std::string> StoreScript(const std::string& open_path, const std::string& path);
-  Status RecordExec(RecordTask& task, const PendingSyscall& pending);
-  Status RecordMmap(RecordTask& task, trace::SyscallEvent& event);
-  Status RecordSyscallEntry(RecordTask& task);
-  // At an entry stop with our SIGSTOP pending: takes the SIGSTOP without
-  // running the syscall and puts the thread back onto its instruction.
-  Status AbsorbStopAtEntry(RecordTask& task);
-  Expected<trace::SyscallEvent> FinishSyscall(RecordTask& task, const PendingSyscall& pending,
-                                              int64_t result);
-
-  // --- the in-process syscall buffer (record_syscallbuf.cc) ---
-  // How a thread runs its own code: PTRACE_CONT where the seccomp filter
-  // stops it at syscalls, PTRACE_SYSCALL otherwise.
-  ResumeMode RunMode(const RecordTask& task);
-  // A PTRACE_EVENT_SECCOMP stop: the syscall's entry.
-  Status OnSeccompStop(RecordTask& task);
-  // The library's RWD_SB_REGISTER call: accepts the buffer when it is sound.
-  Status RegisterSyscallBuffer(RecordTask& task, PendingSyscall& pending);
-  // Writes the syscalls buffered since the thread's last event as one
-  // SyscallBatchEvent and empties the buffer.
-  Status FlushSyscallBuffer(RecordTask& task);
-  // A vfork child shares the thread's memory, buffer included, until it
-  // execs or ends: its syscalls must stop.
-  void LockSyscallBuffer(RecordTask& task, bool locked);
-  // Single-steps a thread stopped inside the library's code out of it:
-  // record and replay take different paths there.
-  Status StepOutOfSyscallBuffer(RecordTask& task, arch::Registers& regs);
-  void NoteUnbuffered(pid_t tgid);
-
-  // --- signals (record_signals.cc) ---
-  // Returns the signal to deliver when resuming (0 for none), or -1 when the
-  // thread was switched away from.
-  Expected<int> OnSignal(RecordTask& task, int signo);
-  Expected<bool> EmulateTrapInsn(RecordTask& task, int signo, arch::Registers& regs);
-  Status RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,
-                      const arch::Registers& regs, bool with_fingerprint,
-                      const std::optional<ProbeMemCheck>& word = std::nullopt);
-  Status RecordPreempt(RecordTask& task, const arch::Registers& regs,
-                       const std::optional<ProbeMemCheck>& word);
-  // Single-steps a thread stopped mid-code to a point an in-process probe
-  // can find again; updates `regs`. `word`: a stack word that tells the
-  // loop's passes apart when its registers do not.
-  Status MoveToProbeSite(RecordTask& task, arch::Registers& regs,
-                         std::optional<ProbeMemCheck>* word);
-  // Delivers the oldest held-back signal where the stopped thread is (after
-  // walking it to a probe site unless `at_boundary`) and records where;
-  // returns the signal to resume with.
-  Expected<int> PlaceDeferredSignal(RecordTask& task, arch::Registers& regs, bool at_boundary);
-  // One single-step of a stopped thread; signals that interrupt it are held back.
-  Status StepOnce(RecordTask& task);
-  // When the stopped thread's pc is on an instruction that repeats inside
-  // itself (InterruptibleInsnLength), runs it to its end; sets `*finished`.
-  // Signals that interrupt it are held back, as in StepOnce.
-  Status FinishInterruptibleInsn(RecordTask& task, bool* finished);
-  // At a syscall-entry stop: the deferred signal to deliver now, or 0.
-  int TakeDeferredSignal(RecordTask& task, const PendingSyscall& pending);
-  // Holds back an asynchronous signal until the thread's next syscall or
-  // the patience runs out. A standard signal already held back merges with
-  // it, as a pending one does in the kernel.
-  void Defer(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo);
-  // When the oldest held-back signal must be placed where the thread is.
-  void SetDeferDeadline(RecordTask& task);
-
-  // How the recorder fails a syscall the program may make but that cannot
-  // be recorded as it would run (0: it runs). Notes the reason once.
-  int DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row,
-               const std::array<uint64_t, 6>& args);
+  // Tells the user, once per kind, where the recording departs from a run
+  // without rewind.
   void Note(const std::string& note);
-
-  // --- snapshots (record_snapshots.cc) ---
-  // At an event boundary of `task` (the running thread): takes a snapshot
-  // when one is due, or one named `checkpoint` (the program asked for it),
-  // and the process can be copied here.
-  void MaybeSnapshot(RecordTask& task, const std::optional<std::string>& checkpoint);
-  // rewind_checkpoint's syscall, with the name at `name_addr` (0: none):
-  // wants a snapshot at its exit. The syscall itself fails with ENOSYS, as
-  // without rewind, and replays as any syscall the kernel lacks.
-  void RequestCheckpoint(RecordTask& task, uint64_t name_addr);
-  // Why no snapshot can be taken now ("" when one can).
-  std::string SnapshotObstacle(const RecordTask& task) const;
-  // Per-thread and per-process kernel state a snapshot must carry, from a
-  // syscall that succeeded.
-  void TrackKernelState(RecordTask& task, const PendingSyscall& pending, int64_t result);
-  // Waits for the last snapshot; tells the user what failed.
-  void FinishSnapshots();
 
   Status Append(pid_t tid, trace::EventBody body);
   Status Append(const RecordTask& task, trace::EventBody body) {
@@ -251,11 +142,6 @@ class RecordSession {
   // parent's clone event arrives).
   std::map<pid_t, WaitStatus> early_stops_;
   RecordTask* current_ = nullptr;
-  // A process whose threads are dying (exit_group); nothing is scheduled
-  // until its end is recorded.
-  pid_t dying_ = 0;
-  Status deferred_error_;  // from OnWakeup, reported by Step
-  pid_t last_scheduled_ = 0;
   pid_t root_pid_ = 0;
   std::optional<int> root_status_;
   // Path -> the content id it was last stored with (at an exec or an mmap),
@@ -267,14 +153,33 @@ class RecordSession {
   std::chrono::steady_clock::time_point last_flush_;
   std::function<void(const std::string&)> on_note_;
   std::set<std::string> noted_;
-  std::optional<ChaosPolicy> chaos_;
   arch::CpuidMask cpuid_mask_ = arch::CpuidMask::kNative;
-  // Length of the current thread's time slice.
-  std::chrono::steady_clock::duration slice_;
   FatalSignalHook on_fatal_signal_;
   bool syscallbuf_ = false;
   std::function<void(const std::string&)> on_verbose_;
-  std::unique_ptr<SnapshotTaker> snapshots_;
+
+  // The parts, each with its own state (see record_part.h).
+  RecordScheduler scheduler_{*this};
+  SyscallRecorder syscalls_{*this};
+  SyscallBufferRecorder buffer_{*this};
+  SignalRecorder signals_{*this};
+  SnapshotRecorder snapshots_{*this};
 };
+
+// RecordPart's calls (record_part.h), here where RecordSession is complete.
+inline Status RecordPart::Append(pid_t tid, trace::EventBody body) const {
+  return s_.Append(tid, std::move(body));
+}
+inline Status RecordPart::Append(const RecordTask& task, trace::EventBody body) const {
+  return s_.Append(task, std::move(body));
+}
+inline RecordTask* RecordPart::Find(pid_t tid) const { return s_.Find(tid); }
+inline ProcessState& RecordPart::ProcessOf(const RecordTask& task) const {
+  return s_.ProcessOf(task);
+}
+inline void RecordPart::Note(const std::string& note) const { s_.Note(note); }
+inline Status RecordPart::Resume(RecordTask& task, int signo) const {
+  return s_.Resume(task, signo);
+}
 
 }  // namespace rwd::recorder

@@ -1,4 +1,4 @@
-// RecordSession: signals, trapped instructions and preemption.
+// SignalRecorder: signals, trapped instructions and preemption.
 #include <signal.h>
 
 #include <algorithm>
@@ -56,7 +56,7 @@ void Fingerprint(const Tracee& tracee, const arch::Registers& regs,
 
 }  // namespace
 
-Expected<bool> RecordSession::EmulateTrapInsn(RecordTask& task, int signo, arch::Registers& regs) {
+Expected<bool> SignalRecorder::EmulateTrapInsn(RecordTask& task, int signo, arch::Registers& regs) {
   const arch::Arch& arch = task.tracee.arch();
   uint64_t pc = arch.Pc(regs);
   arch::TrapInsn insn;
@@ -78,7 +78,7 @@ Expected<bool> RecordSession::EmulateTrapInsn(RecordTask& task, int signo, arch:
   trace::InsnTrapEvent event;
   event.kind = insn.kind;
   event.pc = pc;
-  event.values = arch.ExecuteTrapInsn(regs, insn, cpuid_mask_);
+  event.values = arch.ExecuteTrapInsn(regs, insn, s_.cpuid_mask_);
   arch.ApplyTrapInsn(regs, insn, event.values);
   RETURN_IF_ERROR(task.tracee.SetRegisters(regs));
   RETURN_IF_ERROR(Append(task, std::move(event)));
@@ -87,7 +87,7 @@ Expected<bool> RecordSession::EmulateTrapInsn(RecordTask& task, int signo, arch:
   return true;
 }
 
-int RecordSession::TakeDeferredSignal(RecordTask& task, const PendingSyscall& pending) {
+int SignalRecorder::TakeDeferredSignal(RecordTask& task, const PendingSyscall& pending) {
   if (task.deferred.empty() || task.reinjected) return 0;
   // Resuming a syscall-entry stop with a signal queues it before the
   // syscall runs: a blocking call returns early, as it would have, and the
@@ -100,7 +100,7 @@ int RecordSession::TakeDeferredSignal(RecordTask& task, const PendingSyscall& pe
   return task.reinjected->signo;
 }
 
-void RecordSession::Defer(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo) {
+void SignalRecorder::Defer(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo) {
   if (signo < SIGRTMIN) {
     for (const DeferredSignal& d : task.deferred) {
       if (d.signo == signo) return;
@@ -110,14 +110,15 @@ void RecordSession::Defer(RecordTask& task, int signo, const std::vector<uint8_t
   task.deferred.push_back(DeferredSignal{signo, siginfo});
 }
 
-void RecordSession::SetDeferDeadline(RecordTask& task) {
+void SignalRecorder::SetDeferDeadline(RecordTask& task) {
   task.defer_deadline =
       CoarseNow() + (task.computing ? std::chrono::milliseconds(0) : kSignalDelay);
 }
 
-Status RecordSession::RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,
-                                   const arch::Registers& regs, bool with_fingerprint,
-                                   const std::optional<ProbeMemCheck>& word) {
+Status SignalRecorder::RecordSignal(RecordTask& task, int signo,
+                                    const std::vector<uint8_t>& siginfo,
+                                    const arch::Registers& regs, bool with_fingerprint,
+                                    const std::optional<ProbeMemCheck>& word) {
   trace::SignalEvent event;
   event.signo = signo;
   event.siginfo = siginfo;
@@ -129,7 +130,7 @@ Status RecordSession::RecordSignal(RecordTask& task, int signo, const std::vecto
   return Append(task, std::move(event));
 }
 
-Status RecordSession::StepOnce(RecordTask& task) {
+Status SignalRecorder::StepOnce(RecordTask& task) {
   // A signal may stop the thread instead of the step (a 1 ms timer does,
   // often): hold it back like any other and step again. Counted as a visit,
   // the unmoved thread would look like a loop whose registers never change.
@@ -144,7 +145,7 @@ Status RecordSession::StepOnce(RecordTask& task) {
   return Status::Ok();
 }
 
-Status RecordSession::FinishInterruptibleInsn(RecordTask& task, bool* finished) {
+Status SignalRecorder::FinishInterruptibleInsn(RecordTask& task, bool* finished) {
   *finished = false;
   const arch::Arch& arch = task.tracee.arch();
   ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
@@ -173,7 +174,8 @@ Status RecordSession::FinishInterruptibleInsn(RecordTask& task, bool* finished) 
     if (ws->is_exit()) return Status(ErrorCode::kTraceeExited, "the thread died");
     if (ws->kind != WaitStatus::Kind::kSignalStop) break;
     Expected<arch::Registers> now = task.tracee.GetRegisters();
-    if (ws->signo == SIGTRAP && now.ok() && arch.Pc(*now) - arch.BreakpointTrapPcOffset() == after) {
+    if (ws->signo == SIGTRAP && now.ok() &&
+        arch.Pc(*now) - arch.BreakpointTrapPcOffset() == after) {
       arch.SetPc(*now, after);
       result = task.tracee.SetRegisters(*now);
       *finished = result.ok();
@@ -189,10 +191,10 @@ Status RecordSession::FinishInterruptibleInsn(RecordTask& task, bool* finished) 
   return result;
 }
 
-Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
-                                      std::optional<ProbeMemCheck>* word) {
+Status SignalRecorder::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
+                                       std::optional<ProbeMemCheck>* word) {
   word->reset();
-  RETURN_IF_ERROR(StepOutOfSyscallBuffer(task, regs));
+  RETURN_IF_ERROR(s_.buffer_.StepOutOfSyscallBuffer(task, regs));
   // A signal may always arrive later, and a preemption happen later: walk
   // the thread to an instruction where replay can plant a probe, so that a
   // point deep in a hot loop costs replay nanoseconds per pass, not a trap.
@@ -232,7 +234,7 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
     // The walk may step into a patched syscall site's stub and on into the
     // library, whose paths differ between record and replay: never end it
     // there (the walk out ends at the entry's traced syscall at the latest).
-    RETURN_IF_ERROR(StepOutOfSyscallBuffer(task, regs));
+    RETURN_IF_ERROR(s_.buffer_.StepOutOfSyscallBuffer(task, regs));
     // Never stop part-way through a repeating instruction: replay's probe
     // and breakpoints see it only at its start.
     bool finished = false;
@@ -291,7 +293,7 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
     RETURN_IF_ERROR(StepOnce(task));
     ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
   }
-  RETURN_IF_ERROR(StepOutOfSyscallBuffer(task, regs));
+  RETURN_IF_ERROR(s_.buffer_.StepOutOfSyscallBuffer(task, regs));
   bool finished = false;
   RETURN_IF_ERROR(FinishInterruptibleInsn(task, &finished));
   if (finished) {
@@ -300,8 +302,8 @@ Status RecordSession::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
   return Status::Ok();
 }
 
-Expected<int> RecordSession::PlaceDeferredSignal(RecordTask& task, arch::Registers& regs,
-                                                 bool at_boundary) {
+Expected<int> SignalRecorder::PlaceDeferredSignal(RecordTask& task, arch::Registers& regs,
+                                                  bool at_boundary) {
   // The signal stays held back during the walk: one of the same number
   // arriving meanwhile merges with it.
   std::optional<ProbeMemCheck> word;
@@ -315,8 +317,8 @@ Expected<int> RecordSession::PlaceDeferredSignal(RecordTask& task, arch::Registe
   return d.signo;
 }
 
-Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& regs,
-                                    const std::optional<ProbeMemCheck>& word) {
+Status SignalRecorder::RecordPreempt(RecordTask& task, const arch::Registers& regs,
+                                     const std::optional<ProbeMemCheck>& word) {
   trace::PreemptEvent event;
   Fingerprint(task.tracee, regs, word, !SyscallInFlightBeside(task), &event);
   task.boundary_memory =
@@ -324,8 +326,8 @@ Status RecordSession::RecordPreempt(RecordTask& task, const arch::Registers& reg
   return Append(task, std::move(event));
 }
 
-bool RecordSession::SyscallInFlightBeside(const RecordTask& task) const {
-  for (const auto& other : tasks_) {
+bool SignalRecorder::SyscallInFlightBeside(const RecordTask& task) const {
+  for (const auto& other : s_.tasks_) {
     // Blocked in it, or back from it with the exit stop not yet handled: its
     // SyscallEvent, which replay applies at once, is still to come.
     if (other.get() != &task && other->tgid == task.tgid && other->pending &&
@@ -336,7 +338,7 @@ bool RecordSession::SyscallInFlightBeside(const RecordTask& task) const {
   return false;
 }
 
-Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {
+Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
   auto siginfo = task.tracee.GetSiginfo();
   if (!siginfo.ok()) return 0;  // a group-stop, not a signal delivery
   ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
@@ -359,14 +361,14 @@ Expected<int> RecordSession::OnSignal(RecordTask& task, int signo) {
     bool preempt = task.preempt_wanted;
     task.preempt_wanted = false;
     if (!task.deferred.empty()) return PlaceDeferredSignal(task, regs, at_boundary);
-    if (preempt && OthersReady(task)) {
+    if (preempt && s_.scheduler_.OthersReady(task)) {
       if (!at_boundary) {
         std::optional<ProbeMemCheck> word;
         RETURN_IF_ERROR(MoveToProbeSite(task, regs, &word));
         RETURN_IF_ERROR(RecordPreempt(task, regs, word));
       }
       task.boundary_regs = regs;
-      SwitchAway(task);
+      s_.scheduler_.SwitchAway(task);
       return -1;
     }
     return 0;

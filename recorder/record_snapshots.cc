@@ -1,6 +1,6 @@
-// RecordSession's persistent snapshots (recorder/snapshot_taker.h): when one
-// is due and where one can be taken, and the kernel state it must carry
-// that the kernel will not tell.
+// SnapshotRecorder: RecordSession's persistent snapshots
+// (recorder/snapshot_taker.h): when one is due and where one can be taken, and
+// the kernel state it must carry that the kernel will not tell.
 #include <signal.h>
 #include <sys/prctl.h>
 
@@ -23,8 +23,8 @@ constexpr int64_t kLastRestartErrno = 530;
 
 }  // namespace
 
-void RecordSession::TrackKernelState(RecordTask& task, const PendingSyscall& pending,
-                                     int64_t result) {
+void SnapshotRecorder::TrackKernelState(RecordTask& task, const PendingSyscall& pending,
+                                        int64_t result) {
   if (result < 0) return;
   const arch::SyscallInfo& row = *pending.info;
   if (row.special == arch::Special::kSetTidAddress) task.clear_child_tid = pending.args[0];
@@ -39,20 +39,20 @@ void RecordSession::TrackKernelState(RecordTask& task, const PendingSyscall& pen
   }
 }
 
-std::string RecordSession::SnapshotObstacle(const RecordTask& task) const {
+std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
   if (!task.tracee.arch().SyscallStopClobberedWords().empty()) {
     return std::string("this architecture (") + std::string(task.tracee.arch().name()) +
            ") hides registers at syscall stops";
   }
-  if (processes_.size() != 1 || task.tgid != root_pid_) return "several processes run";
+  if (s_.processes_.size() != 1 || task.tgid != s_.root_pid_) return "several processes run";
   // Replay restores one thread (replayer/replay_snapshot.cc): a snapshot
   // of more would only be refused there.
-  if (tasks_.size() != 1) return "several threads run";
-  auto process = processes_.find(task.tgid);
-  if (process == processes_.end() || process->second.buffered)
+  if (s_.tasks_.size() != 1) return "several threads run";
+  auto process = s_.processes_.find(task.tgid);
+  if (process == s_.processes_.end() || process->second.buffered)
     return "the syscall buffer is in use";
-  if (dying_ != 0 || task.vfork_child != 0 || task.stop_sent || !task.deferred.empty() ||
-      task.reinjected || task.reentering || !task.boundary_regs) {
+  if (s_.scheduler_.dying() != 0 || task.vfork_child != 0 || task.stop_sent ||
+      !task.deferred.empty() || task.reinjected || task.reentering || !task.boundary_regs) {
     return "busy";
   }
   // A syscall a signal interrupted, to be restarted on the way out of this
@@ -61,7 +61,7 @@ std::string RecordSession::SnapshotObstacle(const RecordTask& task) const {
   int64_t result = task.tracee.arch().SyscallResult(*task.boundary_regs);
   if (result >= -kLastRestartErrno && result <= -kFirstRestartErrno) return "busy";
   bool leader = false;
-  for (const auto& t : tasks_) {
+  for (const auto& t : s_.tasks_) {
     if (t->tid() == t->tgid) leader = !t->zombie;
     if (t.get() == &task) continue;
     if (t->state != RecordTask::State::kStopped || t->unhandled || t->pending || t->zombie ||
@@ -72,7 +72,7 @@ std::string RecordSession::SnapshotObstacle(const RecordTask& task) const {
   return leader ? "" : "the main thread ended";
 }
 
-void RecordSession::RequestCheckpoint(RecordTask& task, uint64_t name_addr) {
+void SnapshotRecorder::RequestCheckpoint(RecordTask& task, uint64_t name_addr) {
   std::string name;
   if (name_addr != 0) {
     Expected<std::string> read = task.tracee.ReadCString(name_addr, REWIND_CHECKPOINT_NAME_MAX);
@@ -87,26 +87,27 @@ void RecordSession::RequestCheckpoint(RecordTask& task, uint64_t name_addr) {
   task.checkpoint_name = std::move(name);
 }
 
-void RecordSession::MaybeSnapshot(RecordTask& task, const std::optional<std::string>& checkpoint) {
-  if (!snapshots_ || (!checkpoint && !snapshots_->Due())) return;
-  Status previous = snapshots_->Wait();
+void SnapshotRecorder::MaybeSnapshot(RecordTask& task,
+                                     const std::optional<std::string>& checkpoint) {
+  if (!taker_ || (!checkpoint && !taker_->Due())) return;
+  Status previous = taker_->Wait();
   if (!previous.ok()) Note("a snapshot was not written: " + previous.message());
   std::string obstacle = SnapshotObstacle(task);
   if (!obstacle.empty()) {
     if (checkpoint) {
       Note("rewind_checkpoint(\"" + *checkpoint + "\") at event " +
-           std::to_string(writer_->events_written()) + " took no snapshot: " +
+           std::to_string(s_.writer_->events_written()) + " took no snapshot: " +
            (obstacle == "busy" ? "the recorder was in the middle of a signal or a switch"
                                : obstacle));
-    } else if (obstacle != "busy" && on_verbose_ && noted_.insert(obstacle).second) {
-      on_verbose_("no snapshots while " + obstacle);
+    } else if (obstacle != "busy" && s_.on_verbose_ && s_.noted_.insert(obstacle).second) {
+      s_.on_verbose_("no snapshots while " + obstacle);
     }
     return;
   }
-  const ProcessState& process = processes_.at(task.tgid);
+  const ProcessState& process = s_.processes_.at(task.tgid);
   SnapshotRequest request;
   trace::Snapshot& snap = request.snapshot;
-  snap.event = writer_->events_written();
+  snap.event = s_.writer_->events_written();
   if (checkpoint) snap.name = *checkpoint;
   snap.pid = task.tgid;
   snap.current_tid = task.tid();
@@ -132,27 +133,27 @@ void RecordSession::MaybeSnapshot(RecordTask& task, const std::optional<std::str
   for (const auto& [signo, bytes] : process.sigactions) snap.sigactions.push_back({signo, bytes});
   request.leader = &task.tracee;
   request.syscall_insn = process.patcher.syscall_insn();
-  request.file_ids = file_ids_;
+  request.file_ids = s_.file_ids_;
   // The leader first: restoring recreates the others from it.
   std::vector<const RecordTask*> threads;
-  for (const auto& t : tasks_) threads.push_back(t.get());
+  for (const auto& t : s_.tasks_) threads.push_back(t.get());
   std::stable_partition(threads.begin(), threads.end(),
                         [](const RecordTask* t) { return t->tid() == t->tgid; });
   for (const RecordTask* t : threads) {
     request.threads.push_back({&t->tracee, t->clear_child_tid, t->name});
   }
-  Status taken = snapshots_->Take(std::move(request));
+  Status taken = taker_->Take(std::move(request));
   if (!taken.ok()) Note("a snapshot was not taken: " + taken.message());
 }
 
-void RecordSession::FinishSnapshots() {
-  if (!snapshots_) return;
-  Status s = snapshots_->Wait();
+void SnapshotRecorder::FinishSnapshots() {
+  if (!taker_) return;
+  Status s = taker_->Wait();
   if (!s.ok()) Note("the last snapshot was not written: " + s.message());
-  const SnapshotStats& stats = snapshots_->stats();
-  if (on_verbose_ && stats.taken > 0) {
-    on_verbose_(std::to_string(stats.taken) + " snapshots taken, the program stopped at most " +
-                std::to_string(stats.max_stop_us) + " us for one");
+  const SnapshotStats& stats = taker_->stats();
+  if (s_.on_verbose_ && stats.taken > 0) {
+    s_.on_verbose_(std::to_string(stats.taken) + " snapshots taken, the program stopped at most " +
+                   std::to_string(stats.max_stop_us) + " us for one");
   }
 }
 

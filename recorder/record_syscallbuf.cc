@@ -1,4 +1,5 @@
-// RecordSession: the in-process syscall buffer (preload/syscallbuf_abi.h).
+// SyscallBufferRecorder: the in-process syscall buffer
+// (preload/syscallbuf_abi.h).
 //
 // With it, threads run their own code under PTRACE_CONT: the seccomp filter
 // installed at spawn stops them (PTRACE_EVENT_SECCOMP) at every syscall but
@@ -61,14 +62,14 @@ void MarkRecorded(std::vector<std::string>* envp) {
   envp->push_back(var + "1");
 }
 
-ResumeMode RecordSession::RunMode(const RecordTask& task) {
-  if (!syscallbuf_) return ResumeMode::kSyscall;
-  auto it = processes_.find(task.tgid);
-  bool ptrace_syscalls = it != processes_.end() && it->second.ptrace_syscalls;
+ResumeMode SyscallBufferRecorder::RunMode(const RecordTask& task) {
+  if (!s_.syscallbuf_) return ResumeMode::kSyscall;
+  auto it = s_.processes_.find(task.tgid);
+  bool ptrace_syscalls = it != s_.processes_.end() && it->second.ptrace_syscalls;
   return ptrace_syscalls ? ResumeMode::kSyscall : ResumeMode::kCont;
 }
 
-Status RecordSession::OnSeccompStop(RecordTask& task) {
+Status SyscallBufferRecorder::OnSeccompStop(RecordTask& task) {
   // A SECCOMP_RET_TRACE of the program's own filter (which answers before
   // ours): natively, without a tracer asking for these stops, the kernel
   // skips the syscall with ENOSYS. So does the recorder; the syscall's
@@ -80,16 +81,17 @@ Status RecordSession::OnSeccompStop(RecordTask& task) {
     arch.SetSyscallResult(regs, -ENOSYS);
     RETURN_IF_ERROR(arch.SetSyscallNumberAtEntry(task.tid(), regs, -1)
                         .Wrap("skipping the syscall of thread " + std::to_string(task.tid()) +
-                              " that its own seccomp filter answered with SECCOMP_RET_TRACE"));
+                              " that its own seccomp filter answered with "
+                              "SECCOMP_RET_TRACE"));
   }
   // Under PTRACE_SYSCALL the entry stop came first and was handled.
   if (task.pending) return task.tracee.Resume(ResumeMode::kSyscall);
   ASSIGN_OR_RETURN(SyscallStopInfo info, task.tracee.GetSyscallInfo());
   info.op = SyscallStopInfo::Op::kEntry;
-  return OnSyscallEntry(task, info);
+  return s_.syscalls_.OnSyscallEntry(task, info);
 }
 
-Status RecordSession::RegisterSyscallBuffer(RecordTask& task, PendingSyscall& pending) {
+Status SyscallBufferRecorder::RegisterSyscallBuffer(RecordTask& task, PendingSyscall& pending) {
   uint64_t addr = pending.args[0];
   bool sound = pending.args[1] == RWD_SB_BUFFER_SIZE && addr >= RWD_SB_BUFFERS &&
                addr < RWD_SB_END && (addr - RWD_SB_BUFFERS) % RWD_SB_BUFFER_SIZE == 0;
@@ -98,10 +100,10 @@ Status RecordSession::RegisterSyscallBuffer(RecordTask& task, PendingSyscall& pe
   rwd_sb_header h{};
   h.magic = RWD_SB_MAGIC;
   h.mode = RWD_SB_MODE_RECORD;
-  for (size_t i = 0; i < own_streams_.size(); ++i) {
-    if (!own_streams_[i]) continue;
-    h.stream_dev[i] = own_streams_[i]->dev;
-    h.stream_ino[i] = own_streams_[i]->ino;
+  for (size_t i = 0; i < s_.own_streams_.size(); ++i) {
+    if (!s_.own_streams_[i]) continue;
+    h.stream_dev[i] = s_.own_streams_[i]->dev;
+    h.stream_ino[i] = s_.own_streams_[i]->ino;
   }
   RETURN_IF_ERROR(task.tracee.WriteMemory(
       addr, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&h), sizeof(h))));
@@ -120,7 +122,7 @@ Status RecordSession::RegisterSyscallBuffer(RecordTask& task, PendingSyscall& pe
   return Status::Ok();
 }
 
-Status RecordSession::FlushSyscallBuffer(RecordTask& task) {
+Status SyscallBufferRecorder::FlushSyscallBuffer(RecordTask& task) {
   if (task.syscallbuf == 0 || !task.syscallbuf_dirty) return Status::Ok();
   task.syscallbuf_dirty = false;
   rwd_sb_header h;
@@ -147,10 +149,10 @@ Status RecordSession::FlushSyscallBuffer(RecordTask& task) {
   trace::Event event;
   event.tid = task.tid();
   event.body = trace::SyscallBatchEvent{std::move(*calls)};
-  return writer_->Append(event);
+  return s_.writer_->Append(event);
 }
 
-void RecordSession::LockSyscallBuffer(RecordTask& task, bool locked) {
+void SyscallBufferRecorder::LockSyscallBuffer(RecordTask& task, bool locked) {
   if (task.syscallbuf == 0) return;
   uint64_t value = locked ? 1 : 0;
   // A thread gone meanwhile needs no unlocking.
@@ -159,7 +161,7 @@ void RecordSession::LockSyscallBuffer(RecordTask& task, bool locked) {
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&value), sizeof(value)));
 }
 
-Status RecordSession::StepOutOfSyscallBuffer(RecordTask& task, arch::Registers& regs) {
+Status SyscallBufferRecorder::StepOutOfSyscallBuffer(RecordTask& task, arch::Registers& regs) {
   const ProcessState& process = ProcessOf(task);
   const arch::Arch& arch = task.tracee.arch();
   auto inside = [&](uint64_t pc) {
@@ -174,27 +176,28 @@ Status RecordSession::StepOutOfSyscallBuffer(RecordTask& task, arch::Registers& 
     return pc != RWD_SB_UNTRACED_SYSCALL && task.tracee.ReadMemory(pc, code).ok() &&
            std::equal(insn.begin(), insn.end(), code.begin());
   };
-  if (!syscallbuf_ || process.syscallbuf_code_end == 0) return Status::Ok();
+  if (!s_.syscallbuf_ || process.syscallbuf_code_end == 0) return Status::Ok();
   for (int steps = 0; inside(arch.Pc(regs)) && !at_traced_syscall(arch.Pc(regs)); ++steps) {
     if (steps == kMaxStepsOutOfLibrary) {
       return Error(
           "thread " + std::to_string(task.tid()) + " did not leave the syscall buffer library in " +
           std::to_string(kMaxStepsOutOfLibrary) + " steps (pc " + Hex(arch.Pc(regs)) + ")");
     }
-    RETURN_IF_ERROR(StepOnce(task));
+    RETURN_IF_ERROR(s_.signals_.StepOnce(task));
     ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
   }
   return Status::Ok();
 }
 
-void RecordSession::NoteUnbuffered(pid_t tgid) {
-  auto it = processes_.find(tgid);
-  if (!syscallbuf_ || !on_verbose_ || it == processes_.end()) return;
+void SyscallBufferRecorder::NoteUnbuffered(pid_t tgid) {
+  auto it = s_.processes_.find(tgid);
+  if (!s_.syscallbuf_ || !s_.on_verbose_ || it == s_.processes_.end()) return;
   const ProcessState& process = it->second;
   if (process.buffered || process.exec_path.empty()) return;
-  on_verbose_("process " + std::to_string(tgid) + " (" + process.exec_path +
-              ") ran without the syscall buffer (a static binary, or the library did not "
-              "load): its syscalls stopped it");
+  s_.on_verbose_("process " + std::to_string(tgid) + " (" + process.exec_path +
+                 ") ran without the syscall buffer (a static binary, or the "
+                 "library did not "
+                 "load): its syscalls stopped it");
 }
 
 }  // namespace rwd::recorder

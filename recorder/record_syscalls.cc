@@ -1,4 +1,4 @@
-// RecordSession: syscall entry and exit, clone, exec and mmap.
+// SyscallRecorder: syscall entry and exit, clone, exec and mmap.
 #include <elf.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -78,9 +78,9 @@ std::string ExecOpenPath(pid_t tid, const std::string& path, bool at, int dirfd,
 
 }  // namespace
 
-Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info) {
+Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info) {
   // Now, not at the event: a fork copies the buffer as it is.
-  RETURN_IF_ERROR(FlushSyscallBuffer(task));
+  RETURN_IF_ERROR(s_.buffer_.FlushSyscallBuffer(task));
   const arch::Arch& arch = task.tracee.arch();
   const arch::SyscallInfo* row = arch.syscalls().Lookup(info.nr);
   if (!row) {
@@ -117,11 +117,11 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
     bool preempt = task.preempt_wanted;
     task.preempt_wanted = false;
     bool entry_recorded = task.pending->entry_recorded;
-    if (preempt && OthersReady(task)) {
+    if (preempt && s_.scheduler_.OthersReady(task)) {
       if (!entry_recorded) RETURN_IF_ERROR(RecordSyscallEntry(task));
       task.pending.reset();
       task.reentering = true;
-      SwitchAway(task);
+      s_.scheduler_.SwitchAway(task);
       return Status::Ok();
     }
     task.pending.reset();
@@ -130,10 +130,10 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
   }
 
   task.pending->deny_errno = DenialOf(arch, *row, info.args);
-  if (syscallbuf_ && info.nr == RWD_SB_REGISTER) {
-    RETURN_IF_ERROR(RegisterSyscallBuffer(task, *task.pending));
+  if (s_.syscallbuf_ && info.nr == RWD_SB_REGISTER) {
+    RETURN_IF_ERROR(s_.buffer_.RegisterSyscallBuffer(task, *task.pending));
   }
-  if (info.nr == REWIND_CHECKPOINT_SYSCALL) RequestCheckpoint(task, info.args[0]);
+  if (info.nr == REWIND_CHECKPOINT_SYSCALL) s_.snapshots_.RequestCheckpoint(task, info.args[0]);
   if (task.pending->deny_errno != 0) {
     // An invalid number makes the kernel skip the syscall; exit sets the errno.
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
@@ -147,8 +147,8 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
     ProcessState& process = ProcessOf(task);
     if (row->special == arch::Special::kExitGroup) {
       process.ender = task.tid();
-      dying_ = task.tgid;
-    } else if (ThreadsOf(task.tgid) == 1) {
+      s_.scheduler_.set_dying(task.tgid);
+    } else if (s_.ThreadsOf(task.tgid) == 1) {
       process.ender = task.tid();
     } else if (task.tid() == task.tgid) {
       // The leader's death is reported only after every other thread's: do
@@ -158,33 +158,33 @@ Status RecordSession::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& in
       task.exit_recorded = true;
       task.zombie = true;
       task.state = RecordTask::State::kBlocked;
-      current_ = nullptr;
+      s_.current_ = nullptr;
       return task.tracee.Resume(ResumeMode::kSyscall);
     }
     return task.tracee.Resume(ResumeMode::kSyscall);
   }
-  int deliver = TakeDeferredSignal(task, *task.pending);
+  int deliver = s_.signals_.TakeDeferredSignal(task, *task.pending);
   task.state = RecordTask::State::kInSyscall;
   // Under the syscall buffer's filter this stop is a seccomp event stop,
   // where the kernel drops a signal passed on resume (the next signal of
   // that number would then be taken for it, wherever it lands, even inside
   // the library): queue it instead, pending through the syscall.
-  if (deliver != 0 && RunMode(task) == ResumeMode::kCont &&
+  if (deliver != 0 && s_.buffer_.RunMode(task) == ResumeMode::kCont &&
       syscall(SYS_tgkill, task.tgid, task.tid(), deliver) == 0) {
     deliver = 0;
   }
   RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSyscall, deliver));
-  if (BlocksForOthers(*task.pending) && OthersReady(task)) {
+  if (BlocksForOthers(*task.pending) && s_.scheduler_.OthersReady(task)) {
     // A futex wait waits for another thread: let one run at once.
     RETURN_IF_ERROR(RecordSyscallEntry(task));
     task.state = RecordTask::State::kBlocked;
-    current_ = nullptr;
+    s_.current_ = nullptr;
   }
   return Status::Ok();
 }
 
-int RecordSession::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row,
-                            const std::array<uint64_t, 6>& args) {
+int SyscallRecorder::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row,
+                              const std::array<uint64_t, 6>& args) {
   constexpr int kEperm = 1;
   if (row.special == arch::Special::kClone &&
       (arch::CloneFlags(row, args, arch.CloneArgs().flags) & CLONE_UNTRACED)) {
@@ -192,7 +192,8 @@ int RecordSession::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row
     // shared memory. AddressSanitizer's leak check starts its tracer thread
     // so; it then reports that it does not work under ptrace, as under gdb.
     Note(
-        "clone(CLONE_UNTRACED) made to fail with EPERM: a task outside the recording cannot be "
+        "clone(CLONE_UNTRACED) made to fail with EPERM: a task outside the "
+        "recording cannot be "
         "replayed (AddressSanitizer's leak check does this at exit; run with "
         "ASAN_OPTIONS=detect_leaks=0 to skip it)");
     return kEperm;
@@ -200,18 +201,16 @@ int RecordSession::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row
   if (row.action != arch::ReplayAction::kDeny) return 0;
   if (row.special == arch::Special::kPtrace) {
     Note(
-        "ptrace made to fail with EPERM, as for any program run under a tracer: rewind cannot "
-        "record a program that traces processes itself (AddressSanitizer: run with "
+        "ptrace made to fail with EPERM, as for any program run under a "
+        "tracer: rewind cannot "
+        "record a program that traces processes itself (AddressSanitizer: run "
+        "with "
         "ASAN_OPTIONS=detect_leaks=0)");
   }
   return row.deny_errno;
 }
 
-void RecordSession::Note(const std::string& note) {
-  if (on_note_ && noted_.insert(note).second) on_note_(note);
-}
-
-Status RecordSession::AbsorbStopAtEntry(RecordTask& task) {
+Status SyscallRecorder::AbsorbStopAtEntry(RecordTask& task) {
   const arch::Arch& arch = task.tracee.arch();
   ASSIGN_OR_RETURN(arch::Registers entry_regs, task.tracee.GetRegisters());
   arch::Registers skip = entry_regs;
@@ -228,7 +227,7 @@ Status RecordSession::AbsorbStopAtEntry(RecordTask& task) {
     } else {
       // A real signal queued before ours: hold it back like any other.
       auto siginfo = task.tracee.GetSiginfo();
-      if (siginfo.ok()) Defer(task, ws.signo, *siginfo);
+      if (siginfo.ok()) s_.signals_.Defer(task, ws.signo, *siginfo);
     }
   }
   if (!stopped) return Error("the recorder's SIGSTOP never arrived");
@@ -237,15 +236,15 @@ Status RecordSession::AbsorbStopAtEntry(RecordTask& task) {
   return task.tracee.SetRegisters(entry_regs);
 }
 
-Status RecordSession::RecordSyscallEntry(RecordTask& task) {
+Status SyscallRecorder::RecordSyscallEntry(RecordTask& task) {
   if (!task.pending || task.pending->entry_recorded) return Status::Ok();
   task.pending->entry_recorded = true;
   return Append(task, trace::SyscallEntryEvent{task.pending->nr, task.pending->args});
 }
 
-Expected<trace::SyscallEvent> RecordSession::FinishSyscall(RecordTask& task,
-                                                           const PendingSyscall& pending,
-                                                           int64_t result) {
+Expected<trace::SyscallEvent> SyscallRecorder::FinishSyscall(RecordTask& task,
+                                                             const PendingSyscall& pending,
+                                                             int64_t result) {
   trace::SyscallEvent event;
   event.nr = pending.nr;
   event.args = pending.args;
@@ -262,7 +261,7 @@ Expected<trace::SyscallEvent> RecordSession::FinishSyscall(RecordTask& task,
   return event;
 }
 
-Status RecordSession::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
+Status SyscallRecorder::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
   PendingSyscall pending = std::move(*task.pending);
   task.pending.reset();
   if (pending.recorded) return Status::Ok();
@@ -279,10 +278,10 @@ Status RecordSession::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
   ASSIGN_OR_RETURN(trace::SyscallEvent event, FinishSyscall(task, pending, result));
   if (result > 0 && pending.info->echo != arch::Echo::kNone) {
     event.output_stream =
-        OutputStreamOf(task.tid(), static_cast<int>(pending.args[0]), own_streams_);
+        OutputStreamOf(task.tid(), static_cast<int>(pending.args[0]), s_.own_streams_);
   }
   if (result >= 0) {
-    TrackKernelState(task, pending, result);
+    s_.snapshots_.TrackKernelState(task, pending, result);
     arch::Special special = pending.info->special;
     if (special == arch::Special::kMmap || special == arch::Special::kMunmap ||
         special == arch::Special::kMprotect || special == arch::Special::kMremap) {
@@ -302,7 +301,7 @@ Status RecordSession::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
   return Append(task, std::move(event));
 }
 
-Status RecordSession::OnCloneEvent(RecordTask& task) {
+Status SyscallRecorder::OnCloneEvent(RecordTask& task) {
   ASSIGN_OR_RETURN(unsigned long msg, task.tracee.GetEventMsg());
   pid_t child = static_cast<pid_t>(msg);
   if (!task.pending || task.pending->info->special != arch::Special::kClone) {
@@ -320,7 +319,7 @@ Status RecordSession::OnCloneEvent(RecordTask& task) {
   auto created = std::make_unique<RecordTask>(Tracee(child, arch), tgid);
   if (!thread) {
     ProcessState& parent = ProcessOf(task);
-    ProcessState& process = processes_[child];
+    ProcessState& process = s_.processes_[child];
     process.patcher = parent.patcher;
     process.ptrace_syscalls = parent.ptrace_syscalls;
     process.buffered = parent.buffered;
@@ -342,24 +341,24 @@ Status RecordSession::OnCloneEvent(RecordTask& task) {
   if (!(flags & CLONE_VM)) created->syscallbuf = task.syscallbuf;
   created->state = RecordTask::State::kNew;
   created->fresh = true;
-  if (auto early = early_stops_.find(child); early != early_stops_.end()) {
+  if (auto early = s_.early_stops_.find(child); early != s_.early_stops_.end()) {
     created->unhandled = early->second;
     created->state = RecordTask::State::kStopped;
-    early_stops_.erase(early);
+    s_.early_stops_.erase(early);
   }
-  tasks_.push_back(std::move(created));
+  s_.tasks_.push_back(std::move(created));
   if (flags & CLONE_VFORK) {
     task.vfork_child = child;
-    LockSyscallBuffer(task, true);
+    s_.buffer_.LockSyscallBuffer(task, true);
   }
   // The parent finishes the syscall on its own (a vfork parent waits for the
   // child's exec); its exit stop has nothing left to record.
   task.state = RecordTask::State::kBlocked;
-  current_ = nullptr;
+  s_.current_ = nullptr;
   return task.tracee.Resume(ResumeMode::kSyscall);
 }
 
-Status RecordSession::RecordMmap(RecordTask& task, trace::SyscallEvent& event) {
+Status SyscallRecorder::RecordMmap(RecordTask& task, trace::SyscallEvent& event) {
   uint64_t addr = static_cast<uint64_t>(event.result);
   uint64_t len = event.args[1];
   int fd = static_cast<int>(event.args[4]);
@@ -370,9 +369,10 @@ Status RecordSession::RecordMmap(RecordTask& task, trace::SyscallEvent& event) {
     event.mapped_path = n > 0 ? std::string(target, n) : link;
     ScopedFd file(open(link.c_str(), O_RDONLY | O_CLOEXEC));
     if (!file.valid()) return ErrnoError("opening the file mapped by mmap: " + event.mapped_path);
-    ASSIGN_OR_RETURN(event.mapped_file_id, writer_->StoreFile(file.get(), event.mapped_path));
-    // A snapshot restores this mapping from the copy (recorder/snapshot_taker.h).
-    file_ids_[event.mapped_path] = event.mapped_file_id;
+    ASSIGN_OR_RETURN(event.mapped_file_id, s_.writer_->StoreFile(file.get(), event.mapped_path));
+    // A snapshot restores this mapping from the copy
+    // (recorder/snapshot_taker.h).
+    s_.file_ids_[event.mapped_path] = event.mapped_file_id;
   }
   if (event.args[2] & PROT_EXEC) {
     RETURN_IF_ERROR(ProcessOf(task).patcher.PatchTrapSites(task.tracee, addr, addr + len).status());
@@ -380,17 +380,18 @@ Status RecordSession::RecordMmap(RecordTask& task, trace::SyscallEvent& event) {
   return Status::Ok();
 }
 
-Expected<std::string> RecordSession::StoreScript(const std::string& open_path,
-                                                 const std::string& path) {
+Expected<std::string> SyscallRecorder::StoreScript(const std::string& open_path,
+                                                   const std::string& path) {
   ScopedFd file(open(open_path.c_str(), O_RDONLY | O_CLOEXEC));
   char magic[2];
   if (!file.valid() || pread(file.get(), magic, 2, 0) != 2 || magic[0] != '#' || magic[1] != '!') {
-    return std::string();  // an ELF (or a file gone already: replay says so if it needs it)
+    return std::string();  // an ELF (or a file gone already: replay says so if
+                           // it needs it)
   }
-  return writer_->StoreFile(file.get(), path);
+  return s_.writer_->StoreFile(file.get(), path);
 }
 
-Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending) {
+Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pending) {
   const arch::Arch& arch = task.tracee.arch();
   RETURN_IF_ERROR(task.tracee.ReopenMemory());
   CodePatcher& patcher = ProcessOf(task).patcher;
@@ -399,7 +400,7 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
   // cpuid joins them below when it must be masked but cannot fault.
   patcher.Reset({.tsc_reads = !arch.KernelTrapsTscReads()});
   ProcessOf(task).probe_sites.clear();
-  NoteUnbuffered(task.tgid);
+  s_.buffer_.NoteUnbuffered(task.tgid);
   task.syscallbuf = 0;
   ProcessOf(task).buffered = false;
   ProcessOf(task).exec_path = pending.exec_path;
@@ -421,7 +422,7 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
     exec.cpuid_faulting = r == 0;
   }
   patcher.SetKinds({.tsc_reads = patcher.kinds().tsc_reads,
-                    .cpuid = PatchesCpuid(cpuid_mask_, exec.cpuid_faulting)});
+                    .cpuid = PatchesCpuid(s_.cpuid_mask_, exec.cpuid_faulting)});
   ASSIGN_OR_RETURN(std::vector<uint8_t> auxv, ReadAuxvBytes(task.tid()));
   if (auto at_random = AuxvValue(auxv, AT_RANDOM)) {
     exec.at_random_addr = *at_random;
@@ -443,9 +444,9 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
     if (!m.is_file()) continue;
     auto known = stored.find(m.path);
     if (known == stored.end()) {
-      ASSIGN_OR_RETURN(std::string id, writer_->StoreFile(-1, m.path));
+      ASSIGN_OR_RETURN(std::string id, s_.writer_->StoreFile(-1, m.path));
       known = stored.emplace(m.path, id).first;
-      file_ids_[m.path] = id;
+      s_.file_ids_[m.path] = id;
     }
     trace::FileMapping fm{
         m.start, m.end,        m.offset, m.prot, uint32_t(m.shared ? MAP_SHARED : MAP_PRIVATE),
@@ -459,9 +460,9 @@ Status RecordSession::RecordExec(RecordTask& task, const PendingSyscall& pending
     }
   }
   RETURN_IF_ERROR(Append(task, std::move(exec)));
-  ProcessOf(task).exec_event = writer_->events_written();
+  ProcessOf(task).exec_event = s_.writer_->events_written();
   ProcessOf(task).brk = 0;
-  ReleaseVforkParent(task.tid());
+  s_.ReleaseVforkParent(task.tid());
   return Status::Ok();
 }
 

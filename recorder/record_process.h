@@ -1,0 +1,46 @@
+// ProcessState: the recorder's view of one process (address space) of the
+// recorded tree, shared by its threads (RecordTask::tgid).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/code_patcher.h"
+
+namespace rwd::recorder {
+
+struct ProcessState {
+  CodePatcher patcher;
+  // The thread whose action ends the process (exit_group, a fatal signal,
+  // the last thread's exit); its ExitEvent carries the process's status.
+  pid_t ender = 0;
+  std::optional<int> leader_status;  // waitpid status of the leader's death
+  // Code addresses where an in-process probe fits (ProbeStub::CheckSite),
+  // found while walking threads to probe sites; forgotten when a mapping
+  // changes.
+  std::map<uint64_t, bool> probe_sites;
+  // The program installed a seccomp filter of its own, which may answer a
+  // syscall before ours traces it: its threads stop at every syscall
+  // (PTRACE_SYSCALL) even with the syscall buffer.
+  bool ptrace_syscalls = false;
+  // A thread registered a syscall buffer since the last exec.
+  bool buffered = false;
+  std::string exec_path;
+  // The syscall buffer library's hot code here, where record and replay
+  // take different paths: a thread stopped inside it is walked out before
+  // its point is fingerprinted (record_syscallbuf.cc).
+  uint64_t syscallbuf_code_start = 0;
+  uint64_t syscallbuf_code_end = 0;
+  // Each signal's disposition as last set (rt_sigaction's struct), for
+  // snapshots: the kernel cannot be asked without running the program.
+  std::map<int, std::vector<uint8_t>> sigactions;
+  uint64_t exec_event = 0;  // events recorded up to its last exec, included
+  uint64_t brk = 0;         // what brk() last returned; 0 since the exec
+};
+
+}  // namespace rwd::recorder

@@ -1,0 +1,44 @@
+// SnapshotRecorder: a RecordSession's part that takes the persistent
+// snapshots (recorder/snapshot_taker.h): when one is due and where one can
+// be taken, and the kernel state it must carry that the kernel will not
+// tell (record_snapshots.cc).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "recorder/record_part.h"
+#include "recorder/snapshot_taker.h"
+
+namespace rwd::recorder {
+
+class SnapshotRecorder : public RecordPart {
+ public:
+  explicit SnapshotRecorder(RecordSession& session) : RecordPart(session) {}
+
+  // At an event boundary of `task` (the running thread): takes a snapshot
+  // when one is due, or one named `checkpoint` (the program asked for it),
+  // and the process can be copied here.
+  void MaybeSnapshot(RecordTask& task, const std::optional<std::string>& checkpoint);
+  // rewind_checkpoint's syscall, with the name at `name_addr` (0: none):
+  // wants a snapshot at its exit. The syscall itself fails with ENOSYS, as
+  // without rewind, and replays as any syscall the kernel lacks.
+  void RequestCheckpoint(RecordTask& task, uint64_t name_addr);
+  // Why no snapshot can be taken now ("" when one can).
+  std::string SnapshotObstacle(const RecordTask& task) const;
+  // Per-thread and per-process kernel state a snapshot must carry, from a
+  // syscall that succeeded.
+  void TrackKernelState(RecordTask& task, const PendingSyscall& pending, int64_t result);
+  // Waits for the last snapshot; tells the user what failed.
+  void FinishSnapshots();
+
+  // Snapshots are taken by `taker` (none without one).
+  void set_taker(std::unique_ptr<SnapshotTaker> taker) { taker_ = std::move(taker); }
+
+ private:
+  std::unique_ptr<SnapshotTaker> taker_;
+};
+
+}  // namespace rwd::recorder

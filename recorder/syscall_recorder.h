@@ -1,0 +1,44 @@
+// SyscallRecorder: a RecordSession's part that records syscalls. Every
+// syscall stops twice; at the exit its result and the memory the kernel
+// wrote go into a SyscallEvent of the thread. A syscall that blocks while
+// another thread is ready gets a SyscallEntryEvent and its result later.
+// Clone, exec (with copies of what it ran) and mmap (with copies of the
+// files it mapped) are recorded here too (record_syscalls.cc).
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "arch/arch.h"
+#include "arch/syscall_table.h"
+#include "recorder/record_part.h"
+
+namespace rwd::recorder {
+
+class SyscallRecorder : public RecordPart {
+ public:
+  explicit SyscallRecorder(RecordSession& session) : RecordPart(session) {}
+
+  Status OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info);
+  // `regs`: the thread's registers at the exit stop, updated when the
+  // recorder changes them.
+  Status OnSyscallExit(RecordTask& task, arch::Registers& regs);
+  Status OnCloneEvent(RecordTask& task);
+  // Keeps a copy of the #! script an execve ran, if it was one; its id or "".
+  Expected<std::string> StoreScript(const std::string& open_path, const std::string& path);
+  Status RecordExec(RecordTask& task, const PendingSyscall& pending);
+  Status RecordMmap(RecordTask& task, trace::SyscallEvent& event);
+  Status RecordSyscallEntry(RecordTask& task);
+  // At an entry stop with our SIGSTOP pending: takes the SIGSTOP without
+  // running the syscall and puts the thread back onto its instruction.
+  Status AbsorbStopAtEntry(RecordTask& task);
+  Expected<trace::SyscallEvent> FinishSyscall(RecordTask& task, const PendingSyscall& pending,
+                                              int64_t result);
+
+  // How the recorder fails a syscall the program may make but that cannot
+  // be recorded as it would run (0: it runs). Notes the reason once.
+  int DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row,
+               const std::array<uint64_t, 6>& args);
+};
+
+}  // namespace rwd::recorder

@@ -1,0 +1,36 @@
+// SyscallBufferRecorder: a RecordSession's part that runs the in-process
+// syscall buffer (preload/syscallbuf_abi.h). Threads run under PTRACE_CONT;
+// the seccomp filter stops them at every syscall but the library's own, and
+// what the library buffered becomes one SyscallBatchEvent before the
+// thread's next event (record_syscallbuf.cc).
+#pragma once
+
+#include "arch/arch.h"
+#include "recorder/record_part.h"
+
+namespace rwd::recorder {
+
+class SyscallBufferRecorder : public RecordPart {
+ public:
+  explicit SyscallBufferRecorder(RecordSession& session) : RecordPart(session) {}
+
+  // How a thread runs its own code: PTRACE_CONT where the seccomp filter
+  // stops it at syscalls, PTRACE_SYSCALL otherwise.
+  ResumeMode RunMode(const RecordTask& task);
+  // A PTRACE_EVENT_SECCOMP stop: the syscall's entry.
+  Status OnSeccompStop(RecordTask& task);
+  // The library's RWD_SB_REGISTER call: accepts the buffer when it is sound.
+  Status RegisterSyscallBuffer(RecordTask& task, PendingSyscall& pending);
+  // Writes the syscalls buffered since the thread's last event as one
+  // SyscallBatchEvent and empties the buffer.
+  Status FlushSyscallBuffer(RecordTask& task);
+  // A vfork child shares the thread's memory, buffer included, until it
+  // execs or ends: its syscalls must stop.
+  void LockSyscallBuffer(RecordTask& task, bool locked);
+  // Single-steps a thread stopped inside the library's code out of it:
+  // record and replay take different paths there.
+  Status StepOutOfSyscallBuffer(RecordTask& task, arch::Registers& regs);
+  void NoteUnbuffered(pid_t tgid);
+};
+
+}  // namespace rwd::recorder
