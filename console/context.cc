@@ -43,7 +43,7 @@ const Symbols& Context::symbols() {
   if (symbols_stale_ && !session_.live().exited()) {
     symbols_stale_ = false;
     // Without symbols commands still work on addresses; say why once.
-    Status s = symbols_.Refresh(session_.live().live_tid());
+    Status s = symbols_.Refresh(session_.live().live_tid().value());
     if (!s.ok()) fprintf(out_, "warning: %s\n", s.message().c_str());
   }
   return symbols_;
@@ -52,14 +52,14 @@ const Symbols& Context::symbols() {
 Expected<pid_t> Context::LiveTid(int tid) {
   RETURN_IF_ERROR(session_.CheckLive());
   for (const replayer::ThreadRef& t : session_.live().Threads()) {
-    if (t.tid == tid) return t.live_tid;
+    if (t.tid == RecordedTid(tid)) return t.live_tid.value();
   }
-  return session_.live().live_tid();
+  return session_.live().live_tid().value();
 }
 
 Expected<arch::Registers> Context::Registers() {
   RETURN_IF_ERROR(session_.CheckLive());
-  return session_.live().GetRegisters(Thread());
+  return session_.live().GetRegisters(session_.CurrentThread());
 }
 
 Expected<uint64_t> Context::Pc() {
@@ -74,7 +74,7 @@ Expected<uint64_t> Context::Sp() {
 
 Expected<std::vector<uint8_t>> Context::ReadMemory(uint64_t addr, size_t len) {
   RETURN_IF_ERROR(session_.CheckLive());
-  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, session_.live().ReadMemory(addr, len));
+  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, session_.live().ReadMemory(RemoteAddr(addr), len));
   if (bytes.size() < len) {
     return Status(ErrorCode::kInvalidInput, "cannot read " + std::to_string(len) + " bytes at " +
                                                 Hex(addr) + " (not mapped)");

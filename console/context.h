@@ -36,7 +36,7 @@ class Context {
   const Symbols& symbols();
   void CommandDone() { symbols_stale_ = true; }
   // The selected thread (recorded tid) and its live tid, registers, pc, sp.
-  int Thread() { return session_.CurrentThread(); }
+  int Thread() { return session_.CurrentThread().value(); }
   Expected<pid_t> LiveTid(int tid);
   Expected<arch::Registers> Registers();
   Expected<uint64_t> Pc();

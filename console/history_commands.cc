@@ -54,7 +54,7 @@ Status InfoThreadsCommand(Context& cx, const std::string&) {
     cx.Print("No threads: the process has exited.\n");
     return Status::Ok();
   }
-  int current = cx.Thread();
+  RecordedTid current = cx.session().CurrentThread();
   for (size_t i = 0; i < threads.size(); ++i) {
     const debugger::ThreadEntry& t = threads[i];
     std::string where;
@@ -65,7 +65,8 @@ Status InfoThreadsCommand(Context& cx, const std::string&) {
       if (loc.source) where += " at " + loc.source->file + ":" + std::to_string(loc.source->line);
     }
     char head[64];
-    snprintf(head, sizeof(head), "%c %-4zu thread %d ", t.tid == current ? '*' : ' ', i + 1, t.tid);
+    snprintf(head, sizeof(head), "%c %-4zu thread %d ", t.tid == current ? '*' : ' ', i + 1,
+             t.tid.value());
     cx.Print(head + ("\"" + t.name + "\" ") + where + "\n");
   }
   return Status::Ok();
@@ -78,7 +79,7 @@ Status ThreadCommand(Context& cx, const std::string& args) {
   }
   ASSIGN_OR_RETURN(uint64_t n, Number(args, "a thread number or tid"));
   std::vector<debugger::ThreadEntry> threads = cx.session().Threads();
-  int tid = static_cast<int>(n);
+  RecordedTid tid(static_cast<pid_t>(n));
   // gdb's numbers (1, 2, ... as 'info threads' lists them), else a tid.
   if (n >= 1 && n <= threads.size()) tid = threads[n - 1].tid;
   RETURN_IF_ERROR(cx.session().SelectThread(tid));

@@ -85,7 +85,7 @@ Status DisasCommand(Context& cx, const std::string& args) {
   }
   // Instructions are at most 16 bytes (x86-64); fewer bytes may be mapped.
   size_t want = count * 16;
-  Expected<std::vector<uint8_t>> code = cx.session().live().ReadMemory(addr, want);
+  Expected<std::vector<uint8_t>> code = cx.session().live().ReadMemory(RemoteAddr(addr), want);
   if (!code.ok() || code->empty()) {
     return Status(ErrorCode::kInvalidInput, "cannot read code at " + Hex(addr));
   }

@@ -32,7 +32,7 @@ Stop Interrupted(Context& cx) {
 }
 
 std::optional<arch::DecodedInsn> InsnAt(Context& cx, uint64_t pc) {
-  Expected<std::vector<uint8_t>> code = cx.session().live().ReadMemory(pc, 16);
+  Expected<std::vector<uint8_t>> code = cx.session().live().ReadMemory(RemoteAddr(pc), 16);
   if (!code.ok() || code->empty()) return std::nullopt;
   std::vector<arch::DecodedInsn> insns = cx.arch().Disassemble(*code, pc, 1);
   if (insns.empty()) return std::nullopt;

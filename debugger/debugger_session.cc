@@ -155,50 +155,50 @@ std::vector<ThreadEntry> DebuggerSession::Threads() {
     // PR_SET_NAME runs for real in replay).
     std::string name = t.name;
     if (name.empty()) {
-      std::ifstream comm("/proc/" + std::to_string(t.live_tid) + "/comm");
+      std::ifstream comm("/proc/" + t.live_tid.ToString() + "/comm");
       if (!std::getline(comm, name) || name.empty()) name = exe.substr(0, 15);
     }
     out.push_back(ThreadEntry{t.tid, name});
   }
   // After the exit (gdb stays connected in extended mode) there is none.
   if (out.empty() && !replay.exited()) {
-    out.push_back(ThreadEntry{replay.recorded_pid(), exe.substr(0, 15)});
+    out.push_back(ThreadEntry{RecordedTid(replay.recorded_pid()), exe.substr(0, 15)});
   }
   return out;
 }
 
-int DebuggerSession::CurrentThread() {
+RecordedTid DebuggerSession::CurrentThread() {
   std::vector<replayer::ThreadRef> threads = live().Threads();
-  auto known = [&](int tid) {
+  auto known = [&](RecordedTid tid) {
     return std::any_of(threads.begin(), threads.end(),
                        [&](const replayer::ThreadRef& t) { return t.tid == tid; });
   };
-  if (selected_ > 0 && known(selected_)) return selected_;
+  if (selected_.valid() && known(selected_)) return selected_;
   // The thread of the last stop stays current until the next one, also
   // across restart and goto.
-  if (last_stop_.tid > 0 && known(last_stop_.tid)) return last_stop_.tid;
-  int current = live().current_tid();
+  if (last_stop_.tid > 0 && known(RecordedTid(last_stop_.tid))) return RecordedTid(last_stop_.tid);
+  RecordedTid current = live().current_tid();
   // The thread that ran last may belong to another process of the tree.
   if (!known(current) && !threads.empty()) return threads.front().tid;
   return current;
 }
 
-Status DebuggerSession::SelectThread(int tid) {
-  if (tid <= 0) return Status::Ok();
+Status DebuggerSession::SelectThread(RecordedTid tid) {
+  if (!tid.valid()) return Status::Ok();
   for (const replayer::ThreadRef& t : live().Threads()) {
     if (t.tid == tid) {
       selected_ = tid;
       return Status::Ok();
     }
   }
-  return Status(ErrorCode::kInvalidInput, "no thread " + std::to_string(tid));
+  return Status(ErrorCode::kInvalidInput, "no thread " + tid.ToString());
 }
 
 void DebuggerSession::SetLastStop(const replayer::ReplayStop& stop) {
-  selected_ = 0;  // a stop selects the thread that stopped
+  selected_ = RecordedTid();  // a stop selects the thread that stopped
   last_stop_ = Stop{};
   last_stop_.replay = stop;
-  last_stop_.tid = stop.tid > 0 ? stop.tid : CurrentThread();
+  last_stop_.tid = stop.tid > 0 ? stop.tid : CurrentThread().value();
   if (stop.kind == replayer::ReplayStop::Kind::kWatchpoint && stop.watch_index >= 0 &&
       static_cast<size_t>(stop.watch_index) < watchpoints_.size()) {
     last_stop_.watchpoint = watchpoints_[stop.watch_index];
@@ -275,9 +275,9 @@ Status DebuggerSession::Goto(uint64_t event) {
 Status DebuggerSession::GotoStart() {
   RETURN_IF_ERROR(timeline_.GotoStart());
   moved_to_.reset();
-  selected_ = 0;
+  selected_ = RecordedTid();
   last_stop_ = Stop{};
-  last_stop_.tid = CurrentThread();
+  last_stop_.tid = CurrentThread().value();
   return Status::Ok();
 }
 
@@ -299,7 +299,7 @@ Expected<std::vector<uint8_t>> DebuggerSession::StoppedSignalInfo(int tid) const
 Expected<std::string> DebuggerSession::RecordedMaps() const {
   RETURN_IF_ERROR(CheckLive());
   replayer::ReplaySession& replay = live();
-  std::string proc = "/proc/" + std::to_string(replay.live_tid());
+  std::string proc = "/proc/" + replay.live_tid().ToString();
   std::ifstream in(proc + "/maps");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) {

@@ -20,6 +20,7 @@
 
 #include "arch/arch.h"
 #include "base/status.h"
+#include "base/thread_id.h"
 #include "replayer/syscall_catch.h"
 #include "replayer/timeline.h"
 
@@ -55,7 +56,7 @@ struct Stop {
 };
 
 struct ThreadEntry {
-  pid_t tid = 0;  // recorded
+  RecordedTid tid;
   std::string name;
 };
 
@@ -119,9 +120,9 @@ class DebuggerSession {
   std::vector<ThreadEntry> Threads();
   // The selected thread, else the one of the last stop, else the one that
   // runs next.
-  int CurrentThread();
+  RecordedTid CurrentThread();
   // Selects a thread until the next stop; tid <= 0 is a no-op.
-  Status SelectThread(int tid);
+  Status SelectThread(RecordedTid tid);
 
   // --- motion --------------------------------------------------------------
   // kStep steps thread `step_tid` (recorded), or the one that runs next when
@@ -161,7 +162,7 @@ class DebuggerSession {
   Stop last_stop_;
   // The thread a front end selected (recorded tid); 0 for the one that
   // stopped last.
-  int selected_ = 0;
+  RecordedTid selected_;
   // Where restart or goto left the replay, until it next resumes.
   std::optional<replayer::Position> moved_to_;
 };

@@ -67,29 +67,30 @@ int ReplayTarget::pid() const { return session_.live().recorded_pid(); }
 std::vector<ThreadInfo> ReplayTarget::Threads() {
   std::vector<ThreadInfo> out;
   for (const debugger::ThreadEntry& t : session_.Threads())
-    out.push_back(ThreadInfo{t.tid, t.name});
+    out.push_back(ThreadInfo{t.tid.value(), t.name});
   return out;
 }
 
-int ReplayTarget::CurrentThread() { return session_.CurrentThread(); }
+// gdb's thread ids are the recorded ones.
+int ReplayTarget::CurrentThread() { return session_.CurrentThread().value(); }
 
-Status ReplayTarget::SelectThread(int tid) { return session_.SelectThread(tid); }
+Status ReplayTarget::SelectThread(int tid) { return session_.SelectThread(RecordedTid(tid)); }
 
 Expected<arch::Registers> ReplayTarget::GetRegisters(int tid) {
   RETURN_IF_ERROR(session_.CheckLive());
   if (tid <= 0) tid = CurrentThread();
-  return session_.live().GetRegisters(tid);
+  return session_.live().GetRegisters(RecordedTid(tid));
 }
 
 Expected<std::vector<uint8_t>> ReplayTarget::GetFpRegisters(int tid) {
   RETURN_IF_ERROR(session_.CheckLive());
   if (tid <= 0) tid = CurrentThread();
-  return session_.live().GetFpRegisters(tid);
+  return session_.live().GetFpRegisters(RecordedTid(tid));
 }
 
 Expected<std::vector<uint8_t>> ReplayTarget::ReadMemory(uint64_t addr, size_t len) {
   RETURN_IF_ERROR(session_.CheckLive());
-  return session_.live().ReadMemory(addr, len);
+  return session_.live().ReadMemory(RemoteAddr(addr), len);
 }
 
 Status ReplayTarget::InsertBreakpoint(BreakpointType type, uint64_t addr, int len) {
@@ -203,7 +204,7 @@ Status ReplayTarget::Restart() {
 
 Expected<std::vector<uint8_t>> ReplayTarget::Auxv() {
   RETURN_IF_ERROR(session_.CheckLive());
-  return ReadAuxvBytes(session_.live().live_tid());
+  return ReadAuxvBytes(session_.live().live_tid().value());
 }
 
 std::string ReplayTarget::ExecFile() { return session_.live().exec_path(); }
@@ -213,7 +214,7 @@ std::string ReplayTarget::HostPathFor(const std::string& path) {
   // ones. Serve the live process's instead.
   if (path.rfind("/proc/", 0) == 0) {
     std::string recorded = "/" + std::to_string(pid()) + "/";
-    std::string live = "/" + std::to_string(session_.live().live_tid()) + "/";
+    std::string live = "/" + session_.live().live_tid().ToString() + "/";
     std::string mapped = path;
     for (size_t at = mapped.find(recorded); at != std::string::npos;
          at = mapped.find(recorded, at + live.size())) {
@@ -256,16 +257,18 @@ Expected<uint64_t> ReplayTarget::ThreadLocalAddress(int tid, uint64_t link_map, 
   RETURN_IF_ERROR(session_.CheckLive());
   if (tid <= 0) tid = CurrentThread();
   replayer::ReplaySession& live = session_.live();
-  ASSIGN_OR_RETURN(arch::Registers regs, live.GetRegisters(tid));
+  ASSIGN_OR_RETURN(arch::Registers regs, live.GetRegisters(RecordedTid(tid)));
   std::optional<uint64_t> tcb = arch().TcbAddress(regs);
   if (!tcb) {
     return Status(ErrorCode::kUnsupported, "thread-local variables are not supported on " +
                                                std::string(arch().name()) + " yet");
   }
-  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(live.live_tid()));
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(live.live_tid().value()));
   TlsLookup lookup;
   lookup.tcb = *tcb;
-  lookup.read = [&live](uint64_t addr, size_t len) { return live.ReadMemory(addr, len); };
+  lookup.read = [&live](uint64_t addr, size_t len) {
+    return live.ReadMemory(RemoteAddr(addr), len);
+  };
   // glibc's descriptors are in libc (libpthread before glibc 2.34).
   std::map<std::string, std::vector<uint8_t>> images;
   lookup.symbol = [&](std::string_view name) -> std::optional<uint64_t> {

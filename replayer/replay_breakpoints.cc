@@ -135,7 +135,8 @@ Expected<std::optional<ReplayStop>> ReplayBreakpoints::StepOverBreakpoint() {
   return Stop(stop);
 }
 
-Expected<std::vector<uint8_t>> ReplayBreakpoints::ReadMemory(uint64_t addr, size_t len) const {
+Expected<std::vector<uint8_t>> ReplayBreakpoints::ReadMemory(RemoteAddr at, size_t len) const {
+  const uint64_t addr = at.value();
   Tracee* t = s_.TaskIn(*s_.focus_mm_);
   if (!t) return Status(ErrorCode::kInvalidInput, "the debugged process has no thread now");
   std::vector<uint8_t> bytes(len);

@@ -12,6 +12,7 @@
 #include <set>
 #include <vector>
 
+#include "base/remote_addr.h"
 #include "replayer/replay_part.h"
 
 namespace rwd::replayer {
@@ -28,7 +29,7 @@ class ReplayBreakpoints : public ReplayPart {
     return InFocus(t) && debugger_breakpoints_.count(addr);
   }
   // Memory of the focus process as the program sees it.
-  Expected<std::vector<uint8_t>> ReadMemory(uint64_t addr, size_t len) const;
+  Expected<std::vector<uint8_t>> ReadMemory(RemoteAddr addr, size_t len) const;
 
   Status Plant(AddressSpace& mm, uint64_t addr);
   Status Unplant(AddressSpace& mm, uint64_t addr);

@@ -21,7 +21,7 @@ Position ReplayExecution::Here() {
   Position p;
   p.event = s.event_number();
   p.boundary = s.at_event_boundary();
-  p.tid = s.current_tid();
+  p.tid = s.current_tid().value();
   p.syscall_entry = s.at_syscall_entry_stop();
   p.buffered_return = s.at_buffered_return_stop();
   auto regs = s.GetRegisters();

@@ -140,16 +140,17 @@ ReplayStop ReplaySession::EndOfTrace() const {
   return stop;
 }
 
-pid_t ReplaySession::live_tid() const {
-  if (cur_ && InFocus(*cur_)) return cur_->tracee.tid();
+LiveTid ReplaySession::live_tid() const {
+  if (cur_ && InFocus(*cur_)) return cur_->live_tid();
   Tracee* t = TaskIn(*focus_mm_);
-  return t ? t->tid() : -1;
+  return LiveTid(t ? t->tid() : -1);
 }
 
 std::vector<ThreadRef> ReplaySession::Threads() const {
   std::vector<ThreadRef> out;
   for (const auto& t : threads_) {
-    if (InFocus(*t) && t->tgid == focus_pid_) out.push_back({t->tid, t->tracee.tid(), t->name});
+    if (InFocus(*t) && t->tgid == focus_pid_)
+      out.push_back({t->recorded_tid(), t->live_tid(), t->name});
   }
   return out;
 }
@@ -159,15 +160,15 @@ Expected<uint64_t> ReplaySession::StackWindowHash() const {
   return rwd::StackWindowHash(cur().tracee, regs);
 }
 
-Expected<arch::Registers> ReplaySession::GetRegisters(pid_t tid) const {
-  ReplayTask* t = FindTask(tid);
-  if (!t) return Status(ErrorCode::kInvalidInput, "no thread " + std::to_string(tid));
+Expected<arch::Registers> ReplaySession::GetRegisters(RecordedTid tid) const {
+  ReplayTask* t = threads_.Find(tid);
+  if (!t) return Status(ErrorCode::kInvalidInput, "no thread " + tid.ToString());
   return t->tracee.GetRegisters();
 }
 
-Expected<std::vector<uint8_t>> ReplaySession::GetFpRegisters(pid_t tid) const {
-  ReplayTask* t = FindTask(tid);
-  if (!t) return Status(ErrorCode::kInvalidInput, "no thread " + std::to_string(tid));
+Expected<std::vector<uint8_t>> ReplaySession::GetFpRegisters(RecordedTid tid) const {
+  ReplayTask* t = threads_.Find(tid);
+  if (!t) return Status(ErrorCode::kInvalidInput, "no thread " + tid.ToString());
   return t->tracee.GetFpRegisters();
 }
 

@@ -39,7 +39,9 @@
 #include <string>
 #include <vector>
 
+#include "base/remote_addr.h"
 #include "base/status.h"
+#include "base/thread_id.h"
 #include "core/code_patcher.h"
 #include "core/process.h"
 #include "core/tracee.h"
@@ -82,9 +84,9 @@ struct ReplayOptions {
 };
 
 struct ThreadRef {
-  pid_t tid = 0;       // recorded
-  pid_t live_tid = 0;  // the replaying thread
-  std::string name;    // as the program set it; empty when it did not
+  RecordedTid tid;
+  LiveTid live_tid;  // the replaying thread
+  std::string name;  // as the program set it; empty when it did not
 };
 
 class ReplaySession {
@@ -172,11 +174,11 @@ class ReplaySession {
   // StackWindowHash (core/stack_hash.h) of the current thread.
   Expected<uint64_t> StackWindowHash() const;
   // Any thread, by recorded tid.
-  Expected<arch::Registers> GetRegisters(pid_t tid) const;
-  Expected<std::vector<uint8_t>> GetFpRegisters(pid_t tid) const;
+  Expected<arch::Registers> GetRegisters(RecordedTid tid) const;
+  Expected<std::vector<uint8_t>> GetFpRegisters(RecordedTid tid) const;
   // Memory of the focus process as the program sees it: breakpoints and
   // rewind's patches hidden.
-  Expected<std::vector<uint8_t>> ReadMemory(uint64_t addr, size_t len) const {
+  Expected<std::vector<uint8_t>> ReadMemory(RemoteAddr addr, size_t len) const {
     return breakpoints_.ReadMemory(addr, len);
   }
 
@@ -191,8 +193,10 @@ class ReplaySession {
   bool exited() const { return exited_.has_value(); }
   pid_t recorded_pid() const { return focus_pid_; }
   // Recorded tid of the current thread.
-  pid_t current_tid() const { return cur_ ? cur_->tid : focus_pid_; }
-  pid_t live_tid() const;
+  RecordedTid current_tid() const { return RecordedTid(cur_ ? cur_->tid : focus_pid_); }
+  // The live thread of the focus process to read /proc through; invalid
+  // when it has none.
+  LiveTid live_tid() const;
   // No events left to replay.
   bool finished() {
     Expected<const trace::Event*> next = PeekEvent();
@@ -263,7 +267,10 @@ class ReplaySession {
   // thread with SIGSTOP when interrupt_poll_ fires.
   Expected<WaitStatus> WaitFor(ReplayTask& t, bool interruptible);
   ReplayTask& cur() const { return *cur_; }
-  ReplayTask* FindTask(pid_t recorded_tid) const { return threads_.Find(recorded_tid); }
+  // `recorded_tid` as events name it.
+  ReplayTask* FindTask(pid_t recorded_tid) const {
+    return threads_.Find(RecordedTid(recorded_tid));
+  }
   // A live thread of `mm` to read and write its memory through.
   Tracee* TaskIn(const AddressSpace& mm) const { return threads_.AnyIn(mm, cur_); }
   bool InFocus(const ReplayTask& t) const { return t.mm == focus_mm_; }

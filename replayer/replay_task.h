@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/thread_id.h"
 #include "core/code_patcher.h"
 #include "core/probe_stub.h"
 #include "core/tracee.h"
@@ -38,8 +39,12 @@ struct ReplayTask {
   ReplayTask(Tracee t, pid_t recorded, pid_t recorded_group, std::shared_ptr<AddressSpace> space)
       : tracee(std::move(t)), tid(recorded), tgid(recorded_group), mm(std::move(space)) {}
 
+  // Where the recorded and the live thread id meet.
+  RecordedTid recorded_tid() const { return RecordedTid(tid); }
+  LiveTid live_tid() const { return LiveTid(tracee.tid()); }
+
   Tracee tracee;
-  pid_t tid;   // recorded thread id
+  pid_t tid;   // recorded thread id (recorded_tid())
   pid_t tgid;  // recorded process id
   std::shared_ptr<AddressSpace> mm;
   // Parked at a syscall-entry stop by a SyscallEntryEvent: its SyscallEvent

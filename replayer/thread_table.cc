@@ -9,9 +9,9 @@ ReplayTask& ThreadTable::Add(std::unique_ptr<ReplayTask> task) {
   return *tasks_.back();
 }
 
-ReplayTask* ThreadTable::Find(pid_t recorded_tid) const {
+ReplayTask* ThreadTable::Find(RecordedTid recorded_tid) const {
   for (const auto& t : tasks_) {
-    if (t->tid == recorded_tid) return t.get();
+    if (t->recorded_tid() == recorded_tid) return t.get();
   }
   return nullptr;
 }

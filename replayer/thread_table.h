@@ -20,7 +20,7 @@ class ThreadTable {
 
   ReplayTask& Add(std::unique_ptr<ReplayTask> task);
   // The thread replaying recorded thread `recorded_tid`; nullptr if none.
-  ReplayTask* Find(pid_t recorded_tid) const;
+  ReplayTask* Find(RecordedTid recorded_tid) const;
   // A live thread of `mm` to read and write its memory through: `preferred`
   // when it runs there, else the first that is not a zombie; nullptr if none.
   Tracee* AnyIn(const AddressSpace& mm, ReplayTask* preferred) const;

@@ -65,6 +65,6 @@ int main(int argc, char** argv) {
     discard.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
   }
   printf("checkpoint_ms %.3f discard_ms %.3f rss_mib %ld\n", Median(create), Median(discard),
-         ResidentMiB(s.live_tid()));
+         ResidentMiB(s.live_tid().value()));
   return 0;
 }
