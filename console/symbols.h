@@ -76,10 +76,11 @@ class Symbols {
   std::vector<uint64_t> GotSlots(std::string_view name) const;
   // Function and object names, for tab completion.
   std::vector<std::string> Names(std::string_view prefix) const;
-
- private:
+  // The module mapped at `addr` (nullptr for none), with its load bias
+  // however its mappings are split (console/backtrace.cc).
   Dwfl_Module* ModuleOf(uint64_t addr) const;
 
+ private:
   std::unique_ptr<Dwfl, void (*)(Dwfl*)> dwfl_;
   pid_t pid_ = 0;
   std::string maps_;  // the /proc/PID/maps the modules were read from

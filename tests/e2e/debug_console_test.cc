@@ -381,6 +381,87 @@ TEST_F(DebugConsoleTest, BreakOnAnIndirectFunctionStopsInTheCodeItChose) {
   EXPECT_TRUE(AnyLineMatches(out[5], "^thread [0-9]+: main ")) << out[5];
 }
 
+// `bt` through the C library, recorded with the syscall buffer (the
+// default): its patches split libc's text into several mappings, and
+// libunwind's own lookup then found no unwind table in most of them and
+// skipped the caller (#1 __libc_start_call_main from strlen). From a libc
+// leaf called by main, from the program called back by qsort, from libc
+// called two program frames up, from write in a second thread and from
+// that write's syscall inside the buffer's code: every frame, with the
+// program's file:line.
+TEST_F(DebugConsoleTest, BacktraceThroughTheCLibraryWithTheSyscallBuffer) {
+  Recording rec = Record("mt_libc_frames");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  const std::string source = "tests/programs/mt_libc_frames.c";
+  const int call_strlen = SourceLine(source, "@call-strlen");
+  const int call_qsort = SourceLine(source, "@call-qsort");
+  const int compare = SourceLine(source, "@compare");
+  const int write_line = SourceLine(source, "@worker-write");
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "break main",           // 0
+                                                        "continue",             // 1
+                                                        "info proc mappings",   // 2
+                                                        "break strlen",         // 3
+                                                        "continue",             // 4
+                                                        "bt",                   // 5
+                                                        "break by_name",        // 6
+                                                        "continue",             // 7
+                                                        "bt",                   // 8
+                                                        "break strcmp",         // 9
+                                                        "continue",             // 10
+                                                        "bt",                   // 11
+                                                        "delete",               // 12
+                                                        "break worker",         // 13
+                                                        "continue",             // 14
+                                                        "break write",          // 15
+                                                        "continue",             // 16
+                                                        "bt",                   // 17
+                                                        "catch syscall write",  // 18
+                                                        "continue",             // 19
+                                                        "bt",                   // 20
+                                                    });
+  auto frame = [&](int n, const std::string& function, int line) {
+    return "^#" + std::to_string(n) + " +0x[0-9a-f]+ in " + function +
+           " \\(\\) at /.*/mt_libc_frames\\.c:" + std::to_string(line) + "$";
+  };
+  auto main_frame = [&](int line) {
+    return "^#[0-9]+ +0x[0-9a-f]+ in main \\(\\) at /.*/mt_libc_frames\\.c:" +
+           std::to_string(line) + "$";
+  };
+  // The case this test is for: libc's code in more than one mapping.
+  int libc_text = 0;
+  for (const std::string& line : Lines(out[2])) {
+    libc_text += std::regex_search(line, std::regex(" r-xp .*/libc\\.so\\.6$")) ? 1 : 0;
+  }
+  EXPECT_GT(libc_text, 1) << "the syscall buffer no longer splits libc's text:\n" << out[2];
+  // main -> strlen.
+  EXPECT_TRUE(AnyLineMatches(out[4], "^Breakpoint 2, thread [0-9]+: __strlen")) << out[4];
+  EXPECT_TRUE(AnyLineMatches(out[5], "^#0 +0x[0-9a-f]+ in __strlen")) << out[5];
+  EXPECT_TRUE(AnyLineMatches(out[5], frame(1, "main", call_strlen))) << out[5];
+  // main -> qsort (libc) -> by_name.
+  EXPECT_TRUE(AnyLineMatches(out[7],
+                             "^Breakpoint 3, thread [0-9]+: by_name \\(0x[0-9a-f]+\\) at "
+                             "/.*/mt_libc_frames\\.c:" +
+                                 std::to_string(compare) + ", event [0-9]+$"))
+      << out[7];
+  EXPECT_TRUE(AnyLineMatches(out[8], frame(0, "by_name", compare))) << out[8];
+  EXPECT_TRUE(AnyLineMatches(out[8], "^#1 +0x[0-9a-f]+ in [a-z_]*(msort|qsort)")) << out[8];
+  EXPECT_TRUE(AnyLineMatches(out[8], main_frame(call_qsort))) << out[8];
+  // main -> qsort -> by_name -> strcmp.
+  EXPECT_TRUE(AnyLineMatches(out[10], "^Breakpoint 4, thread [0-9]+: __strcmp")) << out[10];
+  EXPECT_TRUE(AnyLineMatches(out[11], frame(1, "by_name", compare))) << out[11];
+  EXPECT_TRUE(AnyLineMatches(out[11], "^#2 +0x[0-9a-f]+ in [a-z_]*(msort|qsort)")) << out[11];
+  EXPECT_TRUE(AnyLineMatches(out[11], main_frame(call_qsort))) << out[11];
+  // The worker thread: write, then its syscall inside the buffer's code.
+  EXPECT_TRUE(AnyLineMatches(out[16], "^Breakpoint 6, thread [0-9]+: (__)?write ")) << out[16];
+  EXPECT_TRUE(AnyLineMatches(out[17], frame(1, "worker", write_line))) << out[17];
+  EXPECT_TRUE(AnyLineMatches(out[17], "^#2 +0x[0-9a-f]+ in start_thread ")) << out[17];
+  EXPECT_TRUE(Contains(out[19], "Catchpoint 7 (call to syscall write), ")) << out[19];
+  EXPECT_TRUE(AnyLineMatches(out[20], "^#1 +0x[0-9a-f]+ in (__)?write ")) << out[20];
+  EXPECT_TRUE(AnyLineMatches(out[20], frame(2, "worker", write_line))) << out[20];
+  EXPECT_FALSE(Contains(out[20], " in main ")) << out[20];
+}
+
 // `catch syscall` on the DebuggerSession gdb's QCatchSyscalls uses.
 TEST_F(DebugConsoleTest, CatchSyscallStopsAtEntryAndReturnBothWays) {
   Recording rec = Record("syscall_rounds");
