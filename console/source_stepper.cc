@@ -4,6 +4,7 @@
 
 #include "base/hex.h"
 #include "console/backtrace.h"
+#include "console/pending_breakpoints.h"
 
 namespace rwd::console {
 
@@ -55,7 +56,7 @@ Stop RunTo(Context& cx, uint64_t addr, bool reverse, const std::function<bool()>
   if (Status s = cx.session().InsertTemporaryBreakpoint(addr); !s.ok()) return Failed(cx, s);
   Stop stop;
   while (true) {
-    stop = cx.Resume(reverse ? Motion::kReverseContinue : Motion::kContinue);
+    stop = reverse ? cx.Resume(Motion::kReverseContinue) : ContinueForward(cx);
     bool ours = stop.error.ok() && stop.replay.kind == Kind::kBreakpoint &&
                 stop.replay.addr == addr && stop.tid == tid;
     if (!ours || arrived()) break;

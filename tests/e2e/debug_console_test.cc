@@ -353,6 +353,74 @@ TEST_F(DebugConsoleTest, PendingBreakpointTakesEffectWhenItsLibraryLoads) {
   EXPECT_TRUE(Contains(out[10], "No breakpoints or watchpoints.")) << out[10];
 }
 
+// A pending breakpoint takes effect during next and finish too, not only
+// continue: `next` over the line that dlopens libm, over the dlsym that
+// runs cos's resolver, and over the line that calls cos stops in cos.
+TEST_F(DebugConsoleTest, PendingBreakpointTakesEffectDuringNextAndFinish) {
+  Recording rec = Record("dlopen_cos");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  const std::string source = "tests/programs/dlopen_cos.c";
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "break main",  // 0
+                                                        "continue",    // 1
+                                                        "break cos",   // 2
+                                                        "next",        // 3: dlopen
+                                                        "next",        // 4: if (!libm)
+                                                        "next",        // 5: dlsym
+                                                        "next",        // 6: cos(0)
+                                                        "next",        // 7
+                                                        "bt 2",        // 8
+                                                        "finish",      // 9
+                                                        "next",        // 10
+                                                        "next",        // 11
+                                                    });
+  const int first = SourceLine(source, "@first-cos");
+  const int second = SourceLine(source, "@second-cos");
+  auto in_main = [](const std::string& output, int line) {
+    return AnyLineMatches(output, "^thread [0-9]+: main \\(0x[0-9a-f]+\\) at /.*/dlopen_cos\\.c:" +
+                                      std::to_string(line) + ", ");
+  };
+  EXPECT_TRUE(Contains(out[2], "Breakpoint 2 (cos) pending")) << out[2];
+  EXPECT_TRUE(in_main(out[6], first)) << out[6];
+  // Over the first call: into cos, its breakpoint set on the way.
+  EXPECT_TRUE(AnyLineMatches(out[7], "^Breakpoint 2, thread [0-9]+: __cos[a-z0-9_]* ")) << out[7];
+  EXPECT_TRUE(
+      AnyLineMatches(out[8], "^#1 +0x[0-9a-f]+ in main \\(\\) at /.*/dlopen_cos\\.c:[0-9]+$"))
+      << out[8];
+  EXPECT_TRUE(Contains(out[9], "Run till exit")) << out[9];
+  EXPECT_TRUE(in_main(out[9], first)) << out[9];
+  // Over the second call: cos again.
+  EXPECT_TRUE(in_main(out[10], second)) << out[10];
+  EXPECT_TRUE(AnyLineMatches(out[11], "^Breakpoint 2, thread [0-9]+: __cos[a-z0-9_]* ")) << out[11];
+}
+
+// A pending breakpoint on a function of the program an exec runs: set
+// before the exec, it stops in the new program, with its frames.
+TEST_F(DebugConsoleTest, PendingBreakpointTakesEffectAcrossExec) {
+  Recording rec = Record("exec_into", {Program("debug_target")});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  const int body = SourceLine("tests/programs/debug_target.c", "@bump-body");
+  const int call = SourceLine("tests/programs/debug_target.c", "@call-bump");
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "break bump",     // 0
+                                                        "continue",       // 1
+                                                        "bt",             // 2
+                                                        "print counter",  // 3
+                                                        "continue",       // 4
+                                                        "print counter",  // 5
+                                                    });
+  EXPECT_TRUE(Contains(out[0], "Breakpoint 1 (bump) pending")) << out[0];
+  EXPECT_TRUE(Contains(out[1], "exec_into: ")) << out[1];
+  EXPECT_TRUE(Contains(out[1], "Breakpoint 1, ")) << out[1];
+  EXPECT_TRUE(At(out[1], "bump", body)) << out[1];
+  EXPECT_TRUE(AnyLineMatches(out[2], "^#1  0x[0-9a-f]+ in main \\(\\) at /.*debug_target\\.c:" +
+                                         std::to_string(call) + "$"))
+      << out[2];
+  EXPECT_EQ(out[3], "counter = 0\n");
+  EXPECT_TRUE(At(out[4], "bump", body)) << out[4];
+  EXPECT_EQ(out[5], "counter = 1\n");
+}
+
 // `break strlen` once libc is loaded but before the program's first call:
 // the executable's GOT slot is not bound yet (lazy binding), so the
 // breakpoint waits for the resolver's choice and stops at the first call,

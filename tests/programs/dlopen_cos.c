@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   double (*cosine)(double) = (double (*)(double))dlsym(libm, "cos");
-  printf("cos(0) = %.1f\n", cosine(0.0));
-  printf("cos(0) again = %.1f\n", cosine(0.0));
+  printf("cos(0) = %.1f\n", cosine(0.0));        // @first-cos
+  printf("cos(0) again = %.1f\n", cosine(0.0));  // @second-cos
   return 0;
 }
