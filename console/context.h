@@ -69,6 +69,10 @@ class Context {
 
   // The text a watchpoint was set with, by id.
   std::map<int, std::string>& watch_names() { return watch_names_; }
+  // The location each breakpoint was set at by name (a function or
+  // FILE:LINE, not *ADDR), by id: an exec into another program sets them
+  // again in it, as gdb does, instead of at the old program's addresses.
+  std::map<int, std::string>& breakpoint_locations() { return breakpoint_locations_; }
 
   // `break write` before libc is loaded: the breakpoint's number and
   // location, until a library that defines it is loaded (as gdb's pending
@@ -93,6 +97,7 @@ class Context {
   Symbols symbols_;
   bool symbols_stale_ = true;
   std::map<int, std::string> watch_names_;
+  std::map<int, std::string> breakpoint_locations_;
   std::vector<PendingBreakpoint> pending_breakpoints_;
   // Watchpoint id -> its bytes before the last motion.
   std::map<int, std::vector<uint8_t>> watch_before_;

@@ -62,6 +62,7 @@ Status BreakCommand(Context& cx, const std::string& args) {
   if (!resolved.ok()) return resolved.status();
   uint64_t addr = *resolved;
   ASSIGN_OR_RETURN(int id, cx.session().AddBreakpoint(addr));
+  if (args[0] != '*') cx.breakpoint_locations()[id] = args;
   CodeLocation where = cx.symbols().Describe(addr);
   std::string text = "Breakpoint " + std::to_string(id) + " at " + Hex(addr);
   if (!where.function.empty()) text += ": " + where.function;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <span>
 
 #include "console/source_stepper.h"
@@ -56,6 +57,41 @@ std::optional<uint64_t> BoundIndirectTarget(Context& cx, const SymbolInfo& resol
   return std::nullopt;
 }
 
+// The executable file of the replayed process now: another one after an
+// exec into another program.
+std::string Executable(Context& cx) {
+  Expected<pid_t> tid = cx.LiveTid(cx.Thread());
+  std::error_code ec;
+  if (!tid.ok()) return "";
+  std::filesystem::path exe =
+      std::filesystem::read_symlink("/proc/" + std::to_string(*tid) + "/exe", ec);
+  return ec ? "" : exe.string();
+}
+
+// Breakpoints set by name in the program an exec replaced: pending again,
+// to be set in the new program (their addresses were the old one's; left
+// there they would patch whatever code the new program has there).
+void ForgetOldImage(Context& cx) {
+  std::vector<debugger::Breakpoint> old = cx.session().breakpoints();
+  for (const debugger::Breakpoint& b : old) {
+    auto location = cx.breakpoint_locations().find(b.id);
+    if (location == cx.breakpoint_locations().end()) continue;
+    if (!cx.session().DeleteBreakpoint(b.id).ok()) continue;
+    cx.pending_breakpoints().push_back({b.id, location->second, 0});
+    cx.breakpoint_locations().erase(location);
+  }
+}
+
+// Whether a forward run must stop where code may come: for pending
+// breakpoints, and for breakpoints set by name, which an exec moves.
+bool WatchesLoads(Context& cx) {
+  if (!cx.pending_breakpoints().empty()) return true;
+  for (const debugger::Breakpoint& b : cx.session().breakpoints()) {
+    if (cx.breakpoint_locations().count(b.id)) return true;
+  }
+  return false;
+}
+
 bool IsUsersBreakpoint(Context& cx, uint64_t addr) {
   return std::any_of(cx.session().breakpoints().begin(), cx.session().breakpoints().end(),
                      [&](const debugger::Breakpoint& b) { return b.addr == addr; });
@@ -77,6 +113,7 @@ Expected<std::optional<Stop>> TakeResolverResult(Context& cx, uint64_t resolver)
       continue;
     }
     RETURN_IF_ERROR(cx.session().AddBreakpoint(target, it->id).status());
+    cx.breakpoint_locations()[it->id] = it->location;
     it = pending.erase(it);
   }
   return std::optional<Stop>();
@@ -88,6 +125,7 @@ Expected<std::optional<Stop>> TakeResolverResult(Context& cx, uint64_t resolver)
 // same reason), and at the resolvers of pending indirect functions. A
 // breakpoint so resolved takes effect before its code runs.
 Stop ContinueThroughLibraryLoads(Context& cx) {
+  std::string executable = Executable(cx);
   for (;;) {
     ResolvePending(cx);
     std::vector<uint64_t> hooks;
@@ -95,7 +133,7 @@ Stop ContinueThroughLibraryLoads(Context& cx) {
       if (p.resolver) hooks.push_back(p.resolver);
     }
     std::optional<SymbolInfo> loader_hook = cx.symbols().Find("_dl_debug_state");
-    if (loader_hook && !cx.pending_breakpoints().empty()) hooks.push_back(loader_hook->addr);
+    if (loader_hook && WatchesLoads(cx)) hooks.push_back(loader_hook->addr);
     // A static program loads nothing: nothing to wait for.
     if (hooks.empty()) return cx.Resume(Motion::kContinue);
     for (uint64_t hook : hooks) {
@@ -118,6 +156,12 @@ Stop ContinueThroughLibraryLoads(Context& cx) {
       if (*other) return **other;
     }
     cx.CommandDone();  // a library came or went: read the modules again
+    // The loader's first report after an exec comes before the new
+    // program's code runs.
+    if (std::string now = Executable(cx); now != executable) {
+      ForgetOldImage(cx);
+      executable = now;
+    }
   }
 }
 
@@ -174,6 +218,7 @@ void ResolvePending(Context& cx) {
     Status added = cx.session().AddBreakpoint(*addr, p.id).status();
     if (!added.ok())
       cx.Print("warning: breakpoint " + std::to_string(p.id) + ": " + added.message() + "\n");
+    if (added.ok() && p.location[0] != '*') cx.breakpoint_locations()[p.id] = p.location;
     return added.ok();
   });
 }
@@ -184,7 +229,7 @@ Stop ContinueForward(Context& cx) {
   // (ReturnToCaller, from inside ContinueThroughLibraryLoads): that run
   // goes without the hooks it is handling.
   static bool in_hook = false;
-  if (cx.pending_breakpoints().empty() || in_hook) return cx.Resume(Motion::kContinue);
+  if (!WatchesLoads(cx) || in_hook) return cx.Resume(Motion::kContinue);
   in_hook = true;
   Stop stop = ContinueThroughLibraryLoads(cx);
   in_hook = false;

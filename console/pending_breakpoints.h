@@ -4,7 +4,8 @@
 // forward runs stop unseen where such code may come, so that the
 // breakpoint takes effect before its code runs: at the dynamic loader's
 // _dl_debug_state hook (as gdb) and at the resolvers of the indirect
-// functions waited for.
+// functions waited for. Breakpoints set by name become pending again when
+// an exec replaces the program, so that they are set in the new one.
 #pragma once
 
 #include <cstdint>

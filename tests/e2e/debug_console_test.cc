@@ -421,6 +421,31 @@ TEST_F(DebugConsoleTest, PendingBreakpointTakesEffectAcrossExec) {
   EXPECT_EQ(out[5], "counter = 1\n");
 }
 
+// A breakpoint set by name moves to the program an exec runs, as in gdb:
+// `break main` stops in both programs' main. Left at the first program's
+// address, its breakpoint instruction landed inside an instruction of the
+// second and changed what it computed (total 10, not 40).
+TEST_F(DebugConsoleTest, BreakpointsByNameMoveToTheProgramAnExecRuns) {
+  Recording rec = Record("exec_into", {Program("debug_target")});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<std::string> out = Session(rec.trace, {
+                                                        "break main",        // 0
+                                                        "continue",          // 1
+                                                        "continue",          // 2
+                                                        "bt 1",              // 3
+                                                        "info breakpoints",  // 4
+                                                        "continue",          // 5
+                                                    });
+  EXPECT_TRUE(AnyLineMatches(out[1], "^Breakpoint 1, thread [0-9]+: main .*/exec_into\\.c:"))
+      << out[1];
+  EXPECT_TRUE(Contains(out[2], "exec_into: ")) << out[2];
+  EXPECT_TRUE(AnyLineMatches(out[2], "^Breakpoint 1, thread [0-9]+: main .*/debug_target\\.c:"))
+      << out[2];
+  EXPECT_TRUE(AnyLineMatches(out[4], "^1\tbreakpoint\t0x[0-9a-f]+ <main\\+[0-9]+>$")) << out[4];
+  EXPECT_TRUE(Contains(out[5], "round 4: counter 10\ntotal 40\n")) << out[5];
+  EXPECT_TRUE(Contains(out[5], "The program exited with code 0")) << out[5];
+}
+
 // `break strlen` once libc is loaded but before the program's first call:
 // the executable's GOT slot is not bound yet (lazy binding), so the
 // breakpoint waits for the resolver's choice and stops at the first call,
