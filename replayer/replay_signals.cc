@@ -94,8 +94,12 @@ bool SameVectorRegisters(const Tracee& tracee, const Fingerprint& f) {
 
 Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
-  if (!ev || ev->tid != cur().tid) return Status::Ok();
-  if (cur().pending_signal != 0 || cur().signal_queued) return Status::Ok();
+  if (!ev || ev->tid != cur().tid || cur().signal_queued) return Status::Ok();
+  // A signal this resume delivers: its handler runs first, and the next
+  // event's point may lie in it or after it (the recorder stopped the thread
+  // there), so that point is armed now too; the thread must not move before
+  // the delivery.
+  bool delivering = cur().pending_signal != 0;
   if (std::optional<Fingerprint> f = FingerprintOf(*ev)) {
     // Delivered (or preempted) where the recorder stopped the thread: wait
     // for that state.
@@ -107,7 +111,8 @@ Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
       // The thread sits inside the bytes the probe would replace (e.g. where
       // the previous signal's handler returned to): step it past them; they
       // hold no branch, syscall or site of interest.
-      for (int steps = 0; steps < 16 && !probe.ok() && StoppedInsideSite(pc); ++steps) {
+      for (int steps = 0; steps < 16 && !delivering && !probe.ok() && StoppedInsideSite(pc);
+           ++steps) {
         RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSysemuSingleStep));
         ASSIGN_OR_RETURN(WaitStatus ws, tracee().Wait());
         if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
@@ -131,7 +136,9 @@ Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
     return Status::Ok();
   }
   auto* sig = std::get_if<trace::SignalEvent>(&ev->body);
-  if (!sig || sig->synchronous) return Status::Ok();
+  // A second signal sent now would be delivered on top of the first, before
+  // its handler runs; it is sent on the resume after.
+  if (!sig || sig->synchronous || delivering) return Status::Ok();
   // Queue it now; the resume below turns it into a signal-delivery-stop,
   // where the recorded siginfo replaces ours.
   if (syscall(SYS_tkill, tracee().tid(), sig->signo) != 0) {
