@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/user_dirs.h"
 #include "trace/header_file.h"
 #include "trace/layout.h"
 #include "trace/trace_archive.h"
@@ -18,27 +19,13 @@ namespace rwd::cli {
 namespace fs = std::filesystem;
 
 std::string TracesRoot() {
-  const char* xdg = getenv("XDG_DATA_HOME");
-  std::string base;
-  if (xdg && *xdg) {
-    base = xdg;
-  } else {
-    const char* home = getenv("HOME");
-    base = std::string(home && *home ? home : "/tmp") + "/.local/share";
-  }
-  return base + "/rewind/traces";
+  std::string base = UserDataDir();
+  return (base.empty() ? "/tmp/.local/share" : base) + "/rewind/traces";
 }
 
 std::string UnpackCacheRoot() {
-  const char* xdg = getenv("XDG_CACHE_HOME");
-  std::string base;
-  if (xdg && *xdg) {
-    base = xdg;
-  } else {
-    const char* home = getenv("HOME");
-    base = std::string(home && *home ? home : "/tmp") + "/.cache";
-  }
-  return base + "/rewind/unpacked";
+  std::string base = UserCacheDir();
+  return (base.empty() ? "/tmp/.cache" : base) + "/rewind/unpacked";
 }
 
 Expected<std::string> NewTraceDir(const std::string& program) {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/user_dirs.h"
 #include "console/interrupt.h"
 
 namespace rwd::console {
@@ -161,16 +162,8 @@ std::unique_ptr<LineReader> LineReader::Stream(FILE* in, FILE* echo) {
 }
 
 std::string DefaultHistoryFile() {
-  const char* data = getenv("XDG_DATA_HOME");
-  std::string base;
-  if (data && data[0] == '/') {
-    base = data;
-  } else if (const char* home = getenv("HOME"); home && home[0]) {
-    base = std::string(home) + "/.local/share";
-  } else {
-    return "";
-  }
-  return base + "/rewind/history";
+  std::string base = UserDataDir();
+  return base.empty() ? "" : base + "/rewind/history";
 }
 
 }  // namespace rwd::console

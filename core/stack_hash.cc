@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -17,32 +18,59 @@ namespace {
 // Most a fingerprint hashes of the executable's own data (.data, .bss).
 constexpr uint64_t kMaxDataBytes = uint64_t{1} << 20;
 
+// Hashes the writable parts of `m`, each page with the protection the
+// program gave it (`program_prots` overrides what the maps say now).
+void HashWritableParts(const Tracee& tracee, const MemoryMapping& m,
+                       const ProgramProtections* program_prots, uint64_t* budget,
+                       XXH3_state_t* state) {
+  uint64_t at = m.start;
+  while (at < m.end && *budget > 0) {
+    // The run up to the next overridden page has the mapping's protection.
+    uint64_t end = m.end;
+    int prot = m.prot;
+    if (program_prots) {
+      auto next = program_prots->lower_bound(at);
+      if (next != program_prots->end() && next->first == at) {
+        prot = next->second;
+        end = std::min(m.end, at + static_cast<uint64_t>(getpagesize()));
+      } else if (next != program_prots->end() && next->first < m.end) {
+        end = next->first;
+      }
+    }
+    if (prot & PROT_WRITE) {
+      uint64_t size = std::min(end - at, *budget);
+      std::vector<uint8_t> bytes(size);
+      auto n = tracee.ReadMemoryPartial(at, bytes);
+      if (n.ok()) XXH3_64bits_update(state, bytes.data(), *n);
+      *budget -= size;
+    }
+    at = end;
+  }
+}
+
 // The executable's writable data: the globals a loop counts in when it keeps
 // its counters in memory rather than in registers or on the stack.
-void HashExecutableData(const Tracee& tracee, XXH3_state_t* state) {
+void HashExecutableData(const Tracee& tracee, const ProgramProtections* program_prots,
+                        XXH3_state_t* state) {
   char exe[4096];
   std::string link = "/proc/" + std::to_string(tracee.tid()) + "/exe";
   ssize_t len = readlink(link.c_str(), exe, sizeof(exe) - 1);
   if (len <= 0) return;
+  const std::string exe_path(exe, static_cast<size_t>(len));
   auto maps = ReadMappings(tracee.tid());
   if (!maps.ok()) return;
   uint64_t budget = kMaxDataBytes;
   uint64_t previous_end = 0;
   bool previous_was_exe = false;
   for (const MemoryMapping& m : *maps) {
-    bool exe_data =
-        m.path == std::string(exe, static_cast<size_t>(len)) && (m.prot & PROT_WRITE) && !m.shared;
+    // Which parts of the file's mappings are writable is the program's
+    // view, page by page.
+    bool exe_part = m.path == exe_path && !m.shared;
     // .bss beyond the file's last page is an anonymous mapping right after it.
-    bool bss = previous_was_exe && m.path.empty() && m.start == previous_end &&
-               (m.prot & PROT_WRITE) && !m.shared;
-    previous_was_exe = m.path == std::string(exe, static_cast<size_t>(len));
+    bool bss = previous_was_exe && m.path.empty() && m.start == previous_end && !m.shared;
+    previous_was_exe = m.path == exe_path;
     previous_end = m.end;
-    if (!exe_data && !bss) continue;
-    uint64_t size = std::min(m.end - m.start, budget);
-    std::vector<uint8_t> bytes(size);
-    auto n = tracee.ReadMemoryPartial(m.start, bytes);
-    if (n.ok()) XXH3_64bits_update(state, bytes.data(), *n);
-    budget -= size;
+    if (exe_part || bss) HashWritableParts(tracee, m, program_prots, &budget, state);
     if (budget == 0) return;
   }
 }
@@ -57,12 +85,13 @@ std::vector<uint8_t> FingerprintStackWindow(const Tracee& tracee, const arch::Re
   return bytes;
 }
 
-uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals) {
+uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals,
+                   const ProgramProtections* program_prots) {
   std::vector<uint8_t> bytes = FingerprintStackWindow(tracee, regs);
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);
   XXH3_64bits_update(state, bytes.data(), bytes.size());
-  if (globals) HashExecutableData(tracee, state);
+  if (globals) HashExecutableData(tracee, program_prots, state);
   uint64_t hash = XXH3_64bits_digest(state);
   XXH3_freeState(state);
   return hash;

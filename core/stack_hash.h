@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "arch/registers.h"
@@ -12,10 +13,17 @@
 
 namespace rwd {
 
+// Page start -> the protection the program gave a page that the replayer
+// has protected differently since (page-protection watchpoints).
+using ProgramProtections = std::map<uint64_t, int>;
+
 // Covers [sp - 128, sp + 4096) (the red zone and the innermost frames) and,
 // with `globals`, the executable's writable data (up to 1 MiB), where a loop
-// may count while its registers and stack repeat.
-uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals);
+// may count while its registers and stack repeat. Writable as the program
+// made it: with `program_prots` for the pages the replayer protected, so
+// that setting a watchpoint changes no fingerprint.
+uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals,
+                   const ProgramProtections* program_prots = nullptr);
 
 // The stack bytes StackHash covers, [sp - 128, sp + 4096), fewer where the
 // memory ends: kept with a fingerprint so that replay can find the word that

@@ -55,6 +55,9 @@ struct StopReply {
   enum class Syscall : uint8_t { kEntry, kReturn };
   Syscall syscall = Syscall::kEntry;
   int64_t syscall_nr = -1;
+  // Why the motion stopped short (it failed where the replay now stands);
+  // shown in gdb's console before the stop, since a stop reply cannot say.
+  std::string failure;
 };
 
 struct ThreadInfo {

@@ -188,12 +188,10 @@ StopReply ReplayTarget::Resume(const ResumeRequest& request,
       reverse ? (step ? debugger::Motion::kReverseStep : debugger::Motion::kReverseContinue)
               : (step ? debugger::Motion::kStep : debugger::Motion::kContinue);
   const debugger::Stop& stop = session_.Resume(motion, request.tid, interrupted);
-  if (!stop.error.ok()) {
-    // The debugger cannot show our errors in a stop reply; the user's
-    // terminal can. The replay stays where it stopped.
-    fprintf(stderr, "rewind: %s\n", stop.error.ToString().c_str());
-  }
-  return ToStopReply(stop);
+  StopReply reply = ToStopReply(stop);
+  // The replay stays where the failure left it.
+  if (!stop.error.ok()) reply.failure = stop.error.ToString();
+  return reply;
 }
 
 Status ReplayTarget::Restart() {

@@ -139,13 +139,16 @@ Reply GdbSession::Handle(const Kill&) {
 }
 
 Reply GdbSession::Handle(const MonitorCommand& request) {
-  std::string output = target_.Monitor(request.command);
   Reply reply;
-  for (size_t at = 0; at < output.size(); at += kConsoleChunk) {
-    reply.packets.push_back("O" + HexEncode(std::string_view(output).substr(at, kConsoleChunk)));
-  }
+  AddConsoleOutput(target_.Monitor(request.command), &reply);
   reply.packets.push_back("OK");
   return reply;
+}
+
+void GdbSession::AddConsoleOutput(std::string_view output, Reply* reply) {
+  for (size_t at = 0; at < output.size(); at += kConsoleChunk) {
+    reply->packets.push_back("O" + HexEncode(output.substr(at, kConsoleChunk)));
+  }
 }
 
 // --- state ------------------------------------------------------------------
@@ -277,7 +280,12 @@ Reply GdbSession::Resume(const ResumeRequest& request) {
   // gdb selects the thread that stopped; a stale Hg choice would make the
   // next g read the wrong thread.
   general_thread_ = 0;
-  return One(FormatStopReply(stop, StopContext()));
+  Reply reply;
+  // O packets are allowed while the target runs; gdb (and an IDE, as
+  // target output) shows them, where our stderr may be hidden.
+  if (!stop.failure.empty()) AddConsoleOutput("rewind: " + stop.failure + "\n", &reply);
+  reply.packets.push_back(FormatStopReply(stop, StopContext()));
+  return reply;
 }
 
 // --- threads ----------------------------------------------------------------

@@ -94,6 +94,7 @@ class GdbSession {
   Reply Handle(const Unsupported& request);
 
   Reply Resume(const ResumeRequest& request);
+  static void AddConsoleOutput(std::string_view output, Reply* reply);
   // The thread g and p read: the one gdb chose with Hg, else the target's.
   int RegisterThread();
   bool ThreadExists(int tid);

@@ -129,6 +129,14 @@ Status PageWatch::Disarm(Tracee& tracee, uint64_t syscall_insn, bool at_signal_s
   return Status::Ok();
 }
 
+ProgramProtections PageWatch::ChangedPages() const {
+  ProgramProtections changed;
+  for (const auto& [page, state] : pages_) {
+    if (state.mapped && state.armed_prot != state.program_prot) changed[page] = state.program_prot;
+  }
+  return changed;
+}
+
 bool PageWatch::IsOurFault(uint64_t fault_addr, int si_code) const {
   if (!armed_ || si_code != SEGV_ACCERR) return false;
   auto it = pages_.find(fault_addr & ~(page_size_ - 1));

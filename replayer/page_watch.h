@@ -28,6 +28,7 @@
 
 #include "arch/arch.h"
 #include "base/status.h"
+#include "core/stack_hash.h"
 #include "core/tracee.h"
 
 namespace rwd::replayer {
@@ -59,6 +60,8 @@ class PageWatch {
     prots_known_ = false;
   }
 
+  // The program's own protection of each page protected otherwise now.
+  ProgramProtections ChangedPages() const;
   // Whether a SIGSEGV with this si_code at `fault_addr` is our protection's:
   // an access-error fault on a page we protected beyond the program's own
   // protection. A fault the program's protection explains is still

@@ -158,8 +158,11 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
   // Not byte for byte: the recorder read them at a SIGSTOP, replay at a
   // breakpoint or a single-step, and some architectures tell those apart in
   // the registers (AArch64 PSTATE.SS; see Arch::ClearStopArtifacts).
+  // The recording had no page-protection watchpoints.
+  ProgramProtections watched_pages;
+  if (f->hashes_globals && InFocus(t)) watched_pages = s_.watch_.page_watch().ChangedPages();
   if (!arch().SameProgramState(regs, f->regs) ||
-      StackHash(tracee(), regs, f->hashes_globals) != f->stack_hash ||
+      StackHash(tracee(), regs, f->hashes_globals, &watched_pages) != f->stack_hash ||
       !SameVectorRegisters(tracee(), *f)) {
     if (getenv("REWIND_DEBUG_PROBES")) {
       std::string differs;

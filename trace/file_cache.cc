@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/scoped_fd.h"
+#include "base/user_dirs.h"
 #include "trace/content_hash.h"
 #include "trace/file_io.h"
 #include "trace/layout.h"
@@ -63,11 +64,7 @@ Status Decompress(int in, const std::string& in_path, int out, const std::string
 
 std::string FileCache::DefaultDir() {
   if (const char* dir = getenv("REWIND_CACHE_DIR"); dir && *dir) return dir;
-  if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg && *xdg) {
-    return std::string(xdg) + "/rewind/files";
-  }
-  const char* home = getenv("HOME");
-  if (home && *home) return std::string(home) + "/.cache/rewind/files";
+  if (std::string cache = UserCacheDir(); !cache.empty()) return cache + "/rewind/files";
   return "/tmp/rewind-cache-" + std::to_string(getuid());
 }
 

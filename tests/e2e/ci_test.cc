@@ -131,7 +131,7 @@ class CiTest : public E2ETest {
                              WithCache(Quick()));
     EXPECT_EQ(watch.exit_status, 0) << watch.Describe();
     EXPECT_TRUE(AnyLineMatches(watch.out, "^main \\(\\) at .*" + source + ":" + store_line + "$"))
-        << watch.out;
+        << watch.Describe();
   }
 };
 

@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "e2e_fixture.h"
+#include "gdb_driver.h"
 #include "arch/arch.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
@@ -18,24 +19,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class DivergenceTest : public E2ETest {};
-
-TEST_F(DivergenceTest, AlteredSyscallResultIsReportedAtTheNextEvent) {
-  Recording rec = Record("random_bytes");
-  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
-
-  auto reader = trace::TraceReader::Open(rec.trace);
-  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-  std::string altered = NewPath("altered");
+// Writes into `altered` a copy of `trace` whose last successful openat
+// returns another fd; returns that event's index (-1 and a failure if none).
+int64_t AlterLastOpenat(const std::string& trace, const std::string& altered) {
+  auto reader = trace::TraceReader::Open(trace);
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  if (!reader.ok()) return -1;
   auto writer = trace::TraceWriter::Create(altered, (*reader)->header());
-  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  EXPECT_TRUE(writer.ok()) << writer.status().ToString();
+  if (!writer.ok()) return -1;
   // The program's own open of /dev/urandom: the last successful openat.
   std::vector<trace::Event> events;
   int64_t target = -1;
   const int openat = arch::HostArch().syscalls().FindByName("openat")->nr;
   while (true) {
     auto ev = (*reader)->Next();
-    ASSERT_TRUE(ev.ok()) << ev.status().ToString();
+    EXPECT_TRUE(ev.ok()) << ev.status().ToString();
+    if (!ev.ok()) return -1;
     if (!*ev) break;
     auto* sc = std::get_if<trace::SyscallEvent>(&(*ev)->body);
     if (sc && sc->nr == openat && sc->result >= 3) {
@@ -43,12 +43,24 @@ TEST_F(DivergenceTest, AlteredSyscallResultIsReportedAtTheNextEvent) {
     }
     events.push_back(std::move(**ev));
   }
-  ASSERT_GE(target, 0) << "no openat in the recording";
+  EXPECT_GE(target, 0) << "no openat in the recording";
+  if (target < 0) return -1;
   std::get<trace::SyscallEvent>(events[target].body).result += 7;
-  for (const trace::Event& ev : events) ASSERT_TRUE((*writer)->Append(ev).ok());
-  ASSERT_TRUE((*writer)->Finish().ok());
-  fs::copy(rec.trace + "/files", altered + "/files", fs::copy_options::recursive |
-                                                          fs::copy_options::skip_existing);
+  for (const trace::Event& ev : events) EXPECT_TRUE((*writer)->Append(ev).ok());
+  EXPECT_TRUE((*writer)->Finish().ok());
+  fs::copy(trace + "/files", altered + "/files",
+           fs::copy_options::recursive | fs::copy_options::skip_existing);
+  return target;
+}
+
+class DivergenceTest : public E2ETest {};
+
+TEST_F(DivergenceTest, AlteredSyscallResultIsReportedAtTheNextEvent) {
+  Recording rec = Record("random_bytes");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::string altered = NewPath("altered");
+  int64_t target = AlterLastOpenat(rec.trace, altered);
+  ASSERT_GE(target, 0);
 
   RunResult replay = ReplayAutopilot(altered);
   EXPECT_FALSE(replay.Crashed()) << replay.Describe();
@@ -64,6 +76,27 @@ TEST_F(DivergenceTest, AlteredSyscallResultIsReportedAtTheNextEvent) {
   RunResult good = ReplayAutopilot(rec.trace);
   EXPECT_EQ(good.exit_status, 0) << good.Describe();
   EXPECT_TRUE(SameBytes(rec.out, good.out));
+}
+
+class GdbDivergenceTest : public GdbTest {};
+
+// A motion that fails (here at a divergence) says why in gdb's own console,
+// where an IDE shows it too, and the session goes on where it stopped. Going
+// back re-executes up to here, so it meets the divergence again, and says so.
+TEST_F(GdbDivergenceTest, FailedContinueSaysWhyInGdb) {
+  Recording rec = Record("random_bytes");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::string altered = NewPath("altered");
+  int64_t target = AlterLastOpenat(rec.trace, altered);
+  ASSERT_GE(target, 0);
+
+  GdbTranscript t = RunGdbOnReplay(altered, Program("random_bytes"),
+                                   {"continue", "monitor when", "reverse-stepi"});
+  const std::string& cont = t.Output(0);
+  EXPECT_TRUE(AnyLineMatches(cont, "^rewind: .*diverged.* at event " + std::to_string(target + 1)))
+      << t.Describe();
+  EXPECT_TRUE(Contains(t.Output(1), "event")) << t.Describe();
+  EXPECT_TRUE(AnyLineMatches(t.Output(2), "^rewind: .*diverged")) << t.Describe();
 }
 
 }  // namespace

@@ -182,6 +182,28 @@ TEST_F(GdbWatchTest, ReverseContinueThroughCheckpointsEveryMillisecond) {
   EXPECT_TRUE(StoppedAt(t.Output(8), "watch_hot_page.c", write_line + 1, "main"));
 }
 
+// A signal placed by fingerprint inside a syscall-free loop, re-executed
+// with a watched page protected: the fingerprint hashes the executable's
+// data as the program sees it, not as the watchpoint protects it. (It left
+// the protected page out, never found the recorded state, and the replay
+// ran on or diverged: a ci artifact's `watch -l` + reverse-continue failed
+// in 1 of 10 recordings.)
+TEST_F(GdbWatchTest, ReverseContinueAcrossASignalPlacedByFingerprint) {
+  Recording rec = Record("sig_loop_marker");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ASSERT_TRUE(Contains(rec.out, "sig_loop_marker: marker 42")) << rec.Describe();
+  int marker_line = SourceLine("tests/programs/sig_loop_marker.c", "// MARKER");
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("sig_loop_marker"),
+                                   {"continue", "watch g_marker", "reverse-continue"},
+                                   Software({"--checkpoint-interval", "1"}));
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(Contains(t.Output(2), Watched(42, 0)));
+  EXPECT_TRUE(StoppedAt(t.Output(2), "sig_loop_marker.c", marker_line, "main"));
+  for (const char* failed : {"diverge", "cannot place", "could not reach"}) {
+    EXPECT_FALSE(Contains(t.run.out, failed)) << failed;
+  }
+}
+
 // With the syscall buffer, the whole loop of writes is one stretch between
 // two events (its getpid calls are one syscall batch): the stop at the
 // printf is inside that stretch, not at its start, and reverse-continue
