@@ -80,8 +80,9 @@ class Execution {
   virtual Expected<bool> ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) {
     return false;
   }
-  // Whether this execution has probes at all (an encoder for its arch),
-  // and whether one could go at `pc` now (the instructions there allow it).
+  // Whether this execution has counting probes at all (an encoder for its
+  // arch that counts passes), and whether one could go at `pc` now (the
+  // instructions there allow it).
   virtual bool HasProbes() const { return false; }
   virtual bool ProbeFits(uint64_t pc) { return false; }
   // Removes the armed probe; returns the arrivals a state probe counted,

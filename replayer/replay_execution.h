@@ -40,7 +40,10 @@ class ReplayExecution : public Execution {
                                const std::vector<uint8_t>& stack_window) override;
   std::vector<uint8_t> StackWindow() override { return session_->CurrentStackWindow(); }
   Expected<bool> ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) override;
-  bool HasProbes() const override { return arch::ProbeEncoderFor(session_->arch()) != nullptr; }
+  bool HasProbes() const override {
+    const arch::ProbeEncoder* encoder = arch::ProbeEncoderFor(session_->arch());
+    return encoder != nullptr && encoder->counts_passes();
+  }
   bool ProbeFits(uint64_t pc) override { return session_->PositionProbeFits(pc); }
   Expected<uint64_t> DisarmProbe() override { return session_->DisarmPositionProbe(); }
   void set_boundary_stop(std::function<bool(uint64_t)> predicate) override {
