@@ -48,9 +48,9 @@ Bytes Cat(std::initializer_list<Bytes> parts) {
   return out;
 }
 
-TEST(ProbeEncoder, OnlyX86_64HasOne) {
+TEST(ProbeEncoder, EveryArchitectureHasOne) {
   EXPECT_NE(arch::ProbeEncoderFor(arch::X86_64Arch::Instance()), nullptr);
-  EXPECT_EQ(arch::ProbeEncoderFor(arch::AArch64Arch::Instance()), nullptr);
+  EXPECT_NE(arch::ProbeEncoderFor(arch::AArch64Arch::Instance()), nullptr);
 }
 
 TEST(ProbeEncoder, LongInstructionIsPatchedAlone) {
