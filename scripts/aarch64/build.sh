@@ -11,7 +11,8 @@ A64_BUILD_DIR="${REWIND_A64_BUILD_DIR:-$REPO_ROOT/build-aarch64}"
 JOBS="${REWIND_JOBS:-2}"
 
 # Programs the guest suite runs (scripts/aarch64/guest_init.sh).
-A64_STATIC_PROGRAMS=(random_bytes time_sources file_io segfault sigusr1_handler gdb_rounds)
+A64_STATIC_PROGRAMS=(random_bytes time_sources file_io segfault sigusr1_handler gdb_rounds
+  sig_itimer_1ms busy_wait_signal)
 A64_DYNAMIC_PROGRAMS=(random_bytes cxx_random)
 
 a64_build() {

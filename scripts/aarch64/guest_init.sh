@@ -90,6 +90,31 @@ record_replay() {
   fi
 }
 
+# replay_again TEST: a second `rewind replay -a` of TEST's recording prints
+# the same bytes again and ends the same way (signals placed inside
+# syscall-free loops land on the same pass every time).
+replay_again() {
+  test=$1
+  trace=/tmp/traces/$test
+  timeout 300 "$REWIND" replay -a "$trace" > "$OUT/$test.rep2" 2> "$OUT/$test.rep2.err"
+  rep2_rc=$?
+  if [ ! -s "$OUT/$test.rec" ] || ! cmp -s "$OUT/$test.rec" "$OUT/$test.rep2"; then
+    fail "$test (second replay)" "output differs from the recording (exit $rep2_rc)"
+    show "$OUT/$test.rep2.err"
+  elif [ "$rec_rc" != "$rep2_rc" ]; then
+    fail "$test (second replay)" "exit status $rec_rc when recorded, $rep2_rc when replayed"
+  else
+    pass "$test (second replay)"
+  fi
+}
+
+# timed TEST CMD...: runs CMD and prints how long it took.
+timed() {
+  t0=$(date +%s)
+  "$@"
+  echo "RWD-TIME $1 $2: $(($(date +%s) - t0)) s"
+}
+
 # expect_exit TEST STATUS: the recording of TEST ended with STATUS.
 expect_exit() {
   if [ "$rec_rc" = "$2" ]; then pass "$1"; else fail "$1" "recorded exit $rec_rc, expected $2"; fi
@@ -116,6 +141,13 @@ expect_exit "crash (SIGSEGV exit status)" 139
 record_replay signal_handler "$PROGS/sigusr1_handler"
 record_replay cxx_random "$PROGS/cxx_random"
 record_replay gdb_rounds "$PROGS/gdb_rounds"
+# Signals inside syscall-free loops, placed by fingerprint through probes
+# (arch/aarch64/aarch64_probe.h): a 1 ms timer interrupting a compute loop
+# and a flag-polling busy wait.
+timed record_replay timer_loop "$PROGS/sig_itimer_1ms"
+replay_again timer_loop
+timed record_replay busy_wait "$PROGS/busy_wait_signal"
+replay_again busy_wait
 
 # gdb on the host drives a replay served here (see run_vm_suite.sh).
 gdb_port=$(port gdb)

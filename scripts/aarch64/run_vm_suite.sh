@@ -185,7 +185,7 @@ main() {
   summary=$(grep -o "RWD-SUMMARY: [0-9]* passed, [0-9]* failed" "$LOG" | tail -n1 || true)
   echo
   echo "==> aarch64 results (qemu-system-aarch64; console log: ${LOG#"$REPO_ROOT"/})"
-  grep "^RWD-RESULT" "$LOG" | sed 's/^RWD-RESULT /  /' || true
+  grep "^RWD-RESULT\|^RWD-TIME" "$LOG" | sed 's/^RWD-RESULT /  /; s/^RWD-TIME /  time: /' || true
   echo "  (cross build and image ${t_build}s, whole run $((SECONDS - t0))s)"
   if [ -z "$summary" ]; then
     to_ctest_log "aarch64: the VM did not finish its suite (see ${LOG#"$REPO_ROOT"/})"
