@@ -157,6 +157,32 @@ TEST(ProbeEncoder, BuildsPatchTrampolineAndData) {
       "");
 }
 
+// With the target's vector registers the trampoline also compares xmm0-15,
+// whose targets go to the data slot; the longest site, a memory check and
+// counting still fit the slots.
+TEST(ProbeEncoder, ComparesXmmRegistersWhenGivenThem) {
+  arch::ProbeSite site = X86().PlanSite(Cat({{0x75, 0x10}, kMovRaxRcx}), kPc, kPc);
+  ASSERT_EQ(site.refusal, "");
+  arch::Registers target;
+  Bytes vectors(arch::kX86VectorValuesXmm + 512);
+  for (size_t i = 0; i < vectors.size(); ++i) vectors[i] = static_cast<uint8_t>(i * 7);
+  const uint64_t code_addr = 0x300000, data_addr = 0x308000;
+  const arch::ProbeMemCheck mem{-0x18, 0x123456789};
+  arch::ProbeCode with = X86().Build(site, target, code_addr, data_addr, mem, true, vectors);
+  arch::ProbeCode without = X86().Build(site, target, code_addr, data_addr, mem, true, {});
+  ASSERT_EQ(with.refusal, "");
+  EXPECT_LE(with.code.size(), X86().code_slot_size());
+  EXPECT_LE(with.data.size(), X86().data_slot_size());
+  EXPECT_GT(with.code.size(), without.code.size() + 15 * 30);
+  // xmm5's target, from the xmm part of the values.
+  ASSERT_GE(with.data.size(), 272u + 256u);
+  EXPECT_EQ(Bytes(with.data.begin() + 272 + 5 * 16, with.data.begin() + 272 + 6 * 16),
+            Bytes(vectors.begin() + arch::kX86VectorValuesXmm + 5 * 16,
+                  vectors.begin() + arch::kX86VectorValuesXmm + 6 * 16));
+  // The pass counter stays where it was.
+  EXPECT_EQ(with.pass_counter, data_addr + 248);
+}
+
 // With a memory check, rax then rsp are compared, then the stack word with
 // rax as scratch (reloaded from data before the jrcxz), then the rest.
 TEST(ProbeEncoder, BuildsStackWordCheckAfterRaxAndRsp) {
