@@ -41,7 +41,7 @@ enum class End { kHit, kBypass, kStuck };
 // Runs `code` at kCode from its start on `regs` (Registers layout: x0-x30,
 // sp, pc, pstate) with the data slot at kData and `stack` at kSp, until the
 // brk or the bypass entry. Knows only what the encoder emits.
-End Run(const ProbeCode& code, Registers& regs, const std::map<uint64_t, uint64_t>& stack) {
+End Interpret(const ProbeCode& code, Registers& regs, const std::map<uint64_t, uint64_t>& stack) {
   uint64_t pc = kCode;
   auto x = [&](uint32_t r) { return regs.Word(r); };
   auto set = [&](uint32_t r, uint64_t v) { regs.SetWord(r, v); };
@@ -146,7 +146,7 @@ TEST(AArch64ProbeEncoder, HitRestoresEveryRegister) {
     Registers target = Target(seed);
     ProbeCode code = BuildAt(target);
     Registers regs = target;
-    ASSERT_EQ(Run(code, regs, {}), End::kHit) << "seed " << seed;
+    ASSERT_EQ(Interpret(code, regs, {}), End::kHit) << "seed " << seed;
     EXPECT_EQ(regs, target) << "seed " << seed;
   }
 }
@@ -163,14 +163,14 @@ TEST(AArch64ProbeEncoder, EveryMissLeavesTheThreadsRegisters) {
         Registers regs = target;
         regs.SetWord(word, target.Word(word) + delta);
         Registers before = regs;
-        ASSERT_EQ(Run(code, regs, {}), End::kBypass) << "word " << word << " delta " << delta;
+        ASSERT_EQ(Interpret(code, regs, {}), End::kBypass) << "word " << word << " delta " << delta;
         EXPECT_EQ(regs, before) << "word " << word << " delta " << delta;
       }
     }
     Registers regs = target;
     regs.SetWord(33, target.Word(33) ^ 0x80000000);  // N
     Registers before = regs;
-    ASSERT_EQ(Run(code, regs, {}), End::kBypass);
+    ASSERT_EQ(Interpret(code, regs, {}), End::kBypass);
     EXPECT_EQ(regs, before);
   }
 }
@@ -182,7 +182,7 @@ TEST(AArch64ProbeEncoder, X7AndPstateBeyondTheFlagsAreLeftToTheTracer) {
   regs.SetWord(7, 1);                                     // a syscall stop's x7
   regs.SetWord(33, target.Word(33) | (uint64_t{1} << 21));  // PSTATE.SS
   Registers before = regs;
-  EXPECT_EQ(Run(code, regs, {}), End::kHit);
+  EXPECT_EQ(Interpret(code, regs, {}), End::kHit);
   EXPECT_EQ(regs, before);
 }
 
@@ -191,10 +191,10 @@ TEST(AArch64ProbeEncoder, StackWordTellsPassesApart) {
   for (int32_t offset : {-16, 8, 0x1f8, 0x800}) {
     ProbeCode code = BuildAt(target, ProbeMemCheck{offset, 0x1234567890abcdefull});
     Registers regs = target;
-    EXPECT_EQ(Run(code, regs, {{kSp + offset, 0x1234567890abcdefull}}), End::kHit) << offset;
+    EXPECT_EQ(Interpret(code, regs, {{kSp + offset, 0x1234567890abcdefull}}), End::kHit) << offset;
     EXPECT_EQ(regs, target);
     regs = target;
-    EXPECT_EQ(Run(code, regs, {{kSp + offset, 0x1234567890abcdeeull}}), End::kBypass) << offset;
+    EXPECT_EQ(Interpret(code, regs, {{kSp + offset, 0x1234567890abcdeeull}}), End::kBypass) << offset;
     EXPECT_EQ(regs, target);
   }
   // An offset no single load reaches.
