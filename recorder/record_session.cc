@@ -279,6 +279,13 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
       ASSIGN_OR_RETURN(int deliver, signals_.OnSignal(task, ws.signo));
       if (deliver < 0) return Status::Ok();  // switched away
       if (deliver > 0) NoteFatalSignal(task, deliver);
+      if (deliver > 0) {
+        Expected<bool> entered = signals_.EnterHandler(task, deliver);
+        // Killed meanwhile: its death notification follows.
+        if (entered.status().code() == ErrorCode::kTraceeExited) return Status::Ok();
+        if (!entered.ok()) return entered.status();
+        if (*entered) deliver = 0;
+      }
       return Resume(task, deliver);
     }
     case WaitStatus::Kind::kExited:

@@ -8,6 +8,7 @@
 
 #include "arch/siginfo_view.h"
 #include "core/probe_stub.h"
+#include "core/signal_handler_entry.h"
 #include "core/stack_hash.h"
 #include "recorder/record_session.h"
 
@@ -317,6 +318,18 @@ Expected<int> SignalRecorder::PlaceDeferredSignal(RecordTask& task, arch::Regist
   return d.signo;
 }
 
+bool SignalRecorder::DeferredSignalBlocked(const RecordTask& task) const {
+  Expected<uint64_t> mask = task.tracee.GetSignalMask();
+  int signo = task.deferred.front().signo;
+  return mask.ok() && ((*mask >> (signo - 1)) & 1);
+}
+
+Expected<bool> SignalRecorder::EnterHandler(RecordTask& task, int signo) {
+  auto siginfo = task.tracee.GetSiginfo();
+  if (!siginfo.ok() || arch::SiginfoView(*siginfo).IsSynchronousFault(signo)) return false;
+  return EnterSignalHandler(task.tracee, signo, ResumeMode::kSingleStep);
+}
+
 Status SignalRecorder::RecordPreempt(RecordTask& task, const arch::Registers& regs,
                                      const std::optional<ProbeMemCheck>& word) {
   trace::PreemptEvent event;
@@ -360,7 +373,14 @@ Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
     task.stop_sent = false;
     bool preempt = task.preempt_wanted;
     task.preempt_wanted = false;
-    if (!task.deferred.empty()) return PlaceDeferredSignal(task, regs, at_boundary);
+    if (!task.deferred.empty() && !DeferredSignalBlocked(task)) {
+      return PlaceDeferredSignal(task, regs, at_boundary);
+    }
+    // Blocked here (in the handler of the one before it, until its
+    // sigreturn): delivered here, it would wait in the kernel and arrive
+    // after the unblocking syscall, not where the trace puts it. It goes at
+    // that syscall instead; try again later if none comes.
+    if (!task.deferred.empty()) task.defer_deadline = CoarseNow() + kSignalDelay;
     if (preempt && s_.scheduler_.OthersReady(task)) {
       if (!at_boundary) {
         std::optional<ProbeMemCheck> word;

@@ -27,6 +27,12 @@ class SignalRecorder : public RecordPart {
   // Returns the signal to deliver when resuming (0 for none), or -1 when the
   // thread was switched away from.
   Expected<int> OnSignal(RecordTask& task, int signo);
+  // Delivers `signo`, which OnSignal chose, into its handler as replay does
+  // (core/signal_handler_entry.h) when it is asynchronous. Returns whether
+  // it did.
+  Expected<bool> EnterHandler(RecordTask& task, int signo);
+  // Whether the thread blocks its oldest deferred signal.
+  bool DeferredSignalBlocked(const RecordTask& task) const;
   Expected<bool> EmulateTrapInsn(RecordTask& task, int signo, arch::Registers& regs);
   Status RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,
                       const arch::Registers& regs, bool with_fingerprint,

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/host_cpu.h"
 #include "core/remote_syscall.h"
+#include "core/signal_handler_entry.h"
 #include "core/stack_hash.h"
 #include "core/thread_fork.h"
 #include "core/wakeup_timer.h"
@@ -360,9 +361,18 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
     cur().step_from_pc = arch().Pc(before);
   }
   int signo = cur().pending_signal;
+  bool async = cur().pending_async;
   cur().pending_signal = 0;
+  cur().pending_async = false;
   if (signo != 0 && watch_.page_watch().armed() && InFocus(cur()))
     return watch_.DeliverSignalDisarmed(signo, step);
+  if (signo != 0 && async) {
+    // Into the handler as the recorder delivered it, with the same frame.
+    ASSIGN_OR_RETURN(bool entered,
+                     EnterSignalHandler(tracee(), signo, ResumeMode::kSysemuSingleStep));
+    if (entered && step) return signals_.OnSignalStop(SIGTRAP, step);
+    if (entered) signo = 0;
+  }
   RETURN_IF_ERROR(
       tracee().Resume(step ? ResumeMode::kSysemuSingleStep : ResumeMode::kSysemu, signo));
   ASSIGN_OR_RETURN(WaitStatus ws, WaitFor(cur(), /*interruptible=*/true));

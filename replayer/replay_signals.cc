@@ -350,6 +350,7 @@ Expected<Stop> SignalReplayer::OnSignalStop(int signo, bool step) {
   // The recording delivered it, so replay must too, whatever the debugger
   // does with the stop.
   cur().pending_signal = signo;
+  cur().pending_async = !sig->synchronous;
   if (!InFocus(cur())) return AfterEvent(step);
   ReplayStop stop = MakeStop(ReplayStop::Kind::kSignal);
   stop.signo = signo;

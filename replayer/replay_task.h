@@ -67,6 +67,7 @@ struct ReplayTask {
   // The stack window at the probe's last miss (ReplaySession::NarrowProbe).
   std::vector<uint8_t> last_miss_window;
   int pending_signal = 0;      // recorded signal to deliver at the next resume
+  bool pending_async = false;  // it was not a fault the CPU raised
   bool signal_queued = false;  // a recorded signal was sent, not yet delivered
   // The last stop reported was a breakpoint hit here: resuming must step
   // over it. A fresh arrival at a breakpoint address (e.g. from a

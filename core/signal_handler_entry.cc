@@ -1,0 +1,56 @@
+#include "core/signal_handler_entry.h"
+
+#include <signal.h>
+
+#include <fstream>
+#include <string>
+
+#include "arch/signal_frame.h"
+#include "base/signal_name.h"
+
+namespace rwd {
+
+namespace {
+
+// Whether `signo` goes to a handler of the thread's process now: caught
+// and not blocked by the thread (/proc SigCgt and SigBlk). A blocked one
+// would be queued again by the kernel and arrive later.
+bool EntersHandler(pid_t tid, int signo) {
+  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  bool caught = false, blocked = false;
+  while (std::getline(status, line)) {
+    bool is_caught = line.rfind("SigCgt:", 0) == 0;
+    if (!is_caught && line.rfind("SigBlk:", 0) != 0) continue;
+    uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
+    (is_caught ? caught : blocked) = (mask >> (signo - 1)) & 1;
+  }
+  return caught && !blocked;
+}
+
+}  // namespace
+
+Expected<bool> EnterSignalHandler(Tracee& tracee, int signo, ResumeMode step) {
+  const arch::Arch& arch = tracee.arch();
+  ASSIGN_OR_RETURN(arch::Registers before, tracee.GetRegisters());
+  if (arch::SignalFrameTrapWords(arch, before).empty() || !EntersHandler(tracee.tid(), signo)) {
+    return false;
+  }
+  // The kernel builds the frame and reports the step at the handler's first
+  // instruction before running any of it.
+  RETURN_IF_ERROR(tracee.Resume(step, signo));
+  ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
+  if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
+    return Status(ErrorCode::kUnsupported,
+                  "delivering " + SignalName(signo) + " to thread " + std::to_string(tracee.tid()) +
+                      " ended in " + ws.ToString() + " instead of the handler's first instruction");
+  }
+  ASSIGN_OR_RETURN(arch::Registers entry, tracee.GetRegisters());
+  const uint8_t zero[8] = {};
+  for (uint64_t addr : arch::SignalFrameTrapWords(arch, entry)) {
+    RETURN_IF_ERROR(tracee.WriteMemory(addr, zero).Wrap("clearing a signal frame's trap record"));
+  }
+  return true;
+}
+
+}  // namespace rwd
