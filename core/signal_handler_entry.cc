@@ -30,12 +30,23 @@ bool EntersHandler(pid_t tid, int signo) {
 
 }  // namespace
 
-Expected<bool> EnterSignalHandler(Tracee& tracee, int signo, ResumeMode step) {
-  const arch::Arch& arch = tracee.arch();
-  ASSIGN_OR_RETURN(arch::Registers before, tracee.GetRegisters());
-  if (arch::SignalFrameTrapWords(arch, before).empty() || !EntersHandler(tracee.tid(), signo)) {
-    return false;
+bool SignalEntersHandler(const Tracee& tracee, int signo) {
+  Expected<arch::Registers> regs = tracee.GetRegisters();
+  return regs.ok() && !arch::SignalFrameTrapWords(tracee.arch(), *regs).empty() &&
+         EntersHandler(tracee.tid(), signo);
+}
+
+Status ClearSignalFrameTrapRecord(Tracee& tracee) {
+  ASSIGN_OR_RETURN(arch::Registers entry, tracee.GetRegisters());
+  const uint8_t zero[8] = {};
+  for (uint64_t addr : arch::SignalFrameTrapWords(tracee.arch(), entry)) {
+    RETURN_IF_ERROR(tracee.WriteMemory(addr, zero).Wrap("clearing a signal frame's trap record"));
   }
+  return Status::Ok();
+}
+
+Expected<bool> EnterSignalHandler(Tracee& tracee, int signo, ResumeMode step) {
+  if (!SignalEntersHandler(tracee, signo)) return false;
   // The kernel builds the frame and reports the step at the handler's first
   // instruction before running any of it.
   RETURN_IF_ERROR(tracee.Resume(step, signo));
@@ -45,11 +56,7 @@ Expected<bool> EnterSignalHandler(Tracee& tracee, int signo, ResumeMode step) {
                   "delivering " + SignalName(signo) + " to thread " + std::to_string(tracee.tid()) +
                       " ended in " + ws.ToString() + " instead of the handler's first instruction");
   }
-  ASSIGN_OR_RETURN(arch::Registers entry, tracee.GetRegisters());
-  const uint8_t zero[8] = {};
-  for (uint64_t addr : arch::SignalFrameTrapWords(arch, entry)) {
-    RETURN_IF_ERROR(tracee.WriteMemory(addr, zero).Wrap("clearing a signal frame's trap record"));
-  }
+  RETURN_IF_ERROR(ClearSignalFrameTrapRecord(tracee));
   return true;
 }
 

@@ -20,4 +20,12 @@ namespace rwd {
 // step, its death still to be waited for).
 Expected<bool> EnterSignalHandler(Tracee& tracee, int signo, ResumeMode step);
 
+// The parts of EnterSignalHandler, for a caller that steps the thread into
+// the handler itself (the replayer, with page-protection watchpoints
+// disarmed around it). Whether delivering `signo` now enters a handler
+// whose frame has a trap record to clear:
+bool SignalEntersHandler(const Tracee& tracee, int signo);
+// At the handler's first instruction, the frame just built:
+Status ClearSignalFrameTrapRecord(Tracee& tracee);
+
 }  // namespace rwd

@@ -365,7 +365,7 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
   cur().pending_signal = 0;
   cur().pending_async = false;
   if (signo != 0 && watch_.page_watch().armed() && InFocus(cur()))
-    return watch_.DeliverSignalDisarmed(signo, step);
+    return watch_.DeliverSignalDisarmed(signo, step, async);
   if (signo != 0 && async) {
     // Into the handler as the recorder delivered it, with the same frame.
     ASSIGN_OR_RETURN(bool entered,

@@ -16,6 +16,7 @@
 
 #include "arch/siginfo_view.h"
 #include "core/hw_watch_probe.h"
+#include "core/signal_handler_entry.h"
 #include "replayer/replay_session.h"
 
 namespace rwd::replayer {
@@ -141,7 +142,7 @@ Expected<Stop> ReplayWatchpoints::OnSyscallStop(bool step) {
   return stop;
 }
 
-Expected<Stop> ReplayWatchpoints::DeliverSignalDisarmed(int signo, bool step) {
+Expected<Stop> ReplayWatchpoints::DeliverSignalDisarmed(int signo, bool step, bool async) {
   // The kernel writes the signal frame (and sigreturn reads it back) on the
   // program's stack, where a watched page may lie.
   auto before = page_watch_.Snapshot(tracee());
@@ -151,6 +152,7 @@ Expected<Stop> ReplayWatchpoints::DeliverSignalDisarmed(int signo, bool step) {
   Expected<std::vector<uint8_t>> siginfo = tracee().GetSiginfo();
   RETURN_IF_ERROR(DisarmPageWatch(/*at_signal_stop=*/true));
   if (siginfo.ok()) RETURN_IF_ERROR(tracee().SetSiginfo(*siginfo));
+  const bool into_handler = async && SignalEntersHandler(tracee(), signo);
   RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSysemuSingleStep, signo));
   ASSIGN_OR_RETURN(WaitStatus ws, s_.WaitFor(cur(), /*interruptible=*/true));
   if (ws.is_exit()) return s_.lifecycle_.OnExit(ws);
@@ -158,8 +160,9 @@ Expected<Stop> ReplayWatchpoints::DeliverSignalDisarmed(int signo, bool step) {
   if (ws.kind == WaitStatus::Kind::kSyscallStop) return s_.catcher_.OnCaughtSyscallStop(step);
   if (ws.kind != WaitStatus::Kind::kSignalStop) return Stop();
   if (ws.signo != SIGTRAP) return s_.signals_.OnSignalStop(ws.signo, step);
-  if (std::optional<int> hit = page_watch_.FirstChanged(tracee(), before))
-    return Stop(WatchStop(*hit));
+  std::optional<int> hit = page_watch_.FirstChanged(tracee(), before);
+  if (into_handler) RETURN_IF_ERROR(ClearSignalFrameTrapRecord(tracee()));
+  if (hit) return Stop(WatchStop(*hit));
   return step ? Stop(MakeStop(ReplayStop::Kind::kStep)) : Stop();
 }
 

@@ -32,7 +32,9 @@ class ReplayWatchpoints : public ReplayPart {
   Expected<std::optional<ReplayStop>> OnSyscallStop(bool step);
   // Delivers `signo` with the watched pages unprotected for the kernel's
   // signal frame, then handles the stop that follows.
-  Expected<std::optional<ReplayStop>> DeliverSignalDisarmed(int signo, bool step);
+  // `async`: not a fault the CPU raised; its handler's frame is made the
+  // recorder's (core/signal_handler_entry.h).
+  Expected<std::optional<ReplayStop>> DeliverSignalDisarmed(int signo, bool step, bool async);
   // At a SIGSEGV: nullopt when it is not a watched page's fault (or is the
   // program's own there); else what the fault came to.
   Expected<std::optional<std::optional<ReplayStop>>> OnPageWatchFault(bool step);

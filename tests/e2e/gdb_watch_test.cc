@@ -204,6 +204,27 @@ TEST_F(GdbWatchTest, ReverseContinueAcrossASignalPlacedByFingerprint) {
   }
 }
 
+// Back to a write in a signal handler: the handler's frame holds the
+// kernel's record of the thread's last trap (x86-64: trapno, err, cr2),
+// which was the replayer's own (a probe, a step, a watched page's fault),
+// so the states inside the handler differed from one re-execution to the
+// next and the write's position was never reached again ("its event
+// passed"). Delivery into the handler now clears them.
+TEST_F(GdbWatchTest, ReverseContinueToAWriteInASignalHandler) {
+  Recording rec = Record("sig_loop_marker");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  int flag_line = SourceLine("tests/programs/sig_loop_marker.c", "g_flag = 1;");
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("sig_loop_marker"),
+                                   {"continue", "watch g_flag", "reverse-continue"},
+                                   Software({"--checkpoint-interval", "1"}));
+  SCOPED_TRACE(t.Describe());
+  EXPECT_TRUE(Contains(t.Output(2), Watched(1, 0)));
+  EXPECT_TRUE(StoppedAt(t.Output(2), "sig_loop_marker.c", flag_line, "OnAlarm"));
+  for (const char* failed : {"diverge", "cannot place", "could not reach"}) {
+    EXPECT_FALSE(Contains(t.run.out, failed)) << failed;
+  }
+}
+
 // With the syscall buffer, the whole loop of writes is one stretch between
 // two events (its getpid calls are one syscall batch): the stop at the
 // printf is inside that stretch, not at its start, and reverse-continue
