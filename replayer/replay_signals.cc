@@ -155,6 +155,10 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   std::optional<Fingerprint> f = ev && ev->tid == t.tid ? FingerprintOf(*ev) : std::nullopt;
   if (!f) return false;
+  // A loop whose state lives on the heap repeats its registers and stack
+  // between buffered calls: the recorded point is after the whole batch.
+  ASSIGN_OR_RETURN(bool batch_used_up, s_.syscallbuf_.BatchUsedUp());
+  if (!batch_used_up) return false;
   // Not byte for byte: the recorder read them at a SIGSTOP, replay at a
   // breakpoint or a single-step, and some architectures tell those apart in
   // the registers (AArch64 PSTATE.SS; see Arch::ClearStopArtifacts).

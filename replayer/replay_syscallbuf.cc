@@ -96,6 +96,12 @@ uint64_t SyscallBufferReplayer::BufferedSyscallsDone() const {
   return h.ok() ? h->consumed : 0;
 }
 
+Expected<bool> SyscallBufferReplayer::BatchUsedUp() const {
+  if (!s_.cur_ || cur().syscallbuf == 0) return true;
+  ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(cur().tracee, cur().syscallbuf));
+  return h.consumed >= h.count;
+}
+
 Status SyscallBufferReplayer::CheckSyscallBatchDone(const std::function<std::string()>& seen) {
   if (!s_.cur_ || cur().syscallbuf == 0) return Status::Ok();
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));

@@ -38,6 +38,10 @@ class SyscallBufferReplayer : public ReplayPart {
   // How many of its buffered syscalls the current thread has made since the
   // batch it runs through was loaded (0 without one).
   uint64_t BufferedSyscallsDone() const;
+  // Whether the current thread has made every buffered syscall of the
+  // batch it runs through (true without one): the recorder flushes the
+  // buffer at every event, so the thread's next event comes after them all.
+  Expected<bool> BatchUsedUp() const;
 
  private:
   Status WriteExpand(ReplayTask& t) const;

@@ -178,6 +178,33 @@ TEST_F(SyscallBufferTest, SignalsDuringBufferedSyscalls) {
   }
 }
 
+// A SIGALRM the recorder places by fingerprint in a loop of buffered writes
+// whose registers, stack and globals repeat (its state lives on the heap):
+// the batch flushed before it holds many calls, and every one of their
+// passes matches the fingerprint. Replay delivers the signal after the
+// batch's last call; before, it did at the first pass and diverged at once.
+TEST_F(SyscallBufferTest, SignalAfterABatchOfPassesThatLookAlike) {
+  constexpr int kMaxRecordings = 3;
+  bool placed_after_batch = false;
+  for (int i = 0; i < kMaxRecordings && !placed_after_batch; ++i) {
+    SCOPED_TRACE("recording " + std::to_string(i));
+    Recording rec = Record("sig_heap_state_writes", {}, kBuffered);
+    ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+    ASSERT_TRUE(Contains(rec.out, "sig_heap_state_writes: ticks=")) << rec.out;
+    std::vector<trace::Event> events = ReadEvents(rec.trace);
+    for (size_t k = 1; k < events.size(); ++k) {
+      auto* sig = std::get_if<trace::SignalEvent>(&events[k].body);
+      auto* batch = std::get_if<trace::SyscallBatchEvent>(&events[k - 1].body);
+      placed_after_batch |= sig && !sig->fingerprint.empty() && batch &&
+                            events[k - 1].tid == events[k].tid && batch->calls.size() > 1;
+    }
+    ExpectReplaysIdentically(rec, 1);
+    if (HasFailure()) return;
+  }
+  EXPECT_TRUE(placed_after_batch)
+      << "no SIGALRM was placed by fingerprint right after a batch of buffered calls";
+}
+
 TEST_F(SyscallBufferTest, StaticBinaryFallsBackToStops) {
   Recording rec;
   std::string trace = NewPath("static");
