@@ -45,6 +45,10 @@ std::chrono::microseconds ChaosPolicy::SliceLength() {
 
 bool ChaosPolicy::SwitchAtBoundary() { return std::bernoulli_distribution(kBoundarySwitch)(rng_); }
 
+bool ChaosPolicy::SwitchBeforeSyscall() {
+  return std::bernoulli_distribution(kBoundarySwitch)(rng_);
+}
+
 void ChaosPolicy::RedrawPriorities(std::span<const pid_t> ready) {
   priorities_.clear();
   std::uniform_int_distribution<int> level(0, kPriorityLevels - 1);

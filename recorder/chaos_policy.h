@@ -5,7 +5,8 @@
 //  - each time slice has a random length, from well under a millisecond
 //    (the thread is preempted wherever it happens to be) to tens of ms;
 //  - at an event boundary (a syscall's end) the running thread is sometimes
-//    switched away from even though its slice is not over;
+//    switched away from even though its slice is not over, and so it is at
+//    a syscall's entry, before the syscall runs;
 //  - threads get random priorities and the highest-priority ready thread
 //    usually runs next, so a thread can starve for a while (priority
 //    inversion); priorities are drawn again after a random number of picks.
@@ -33,6 +34,9 @@ class ChaosPolicy {
   // Whether to switch away from a thread at an event boundary although its
   // slice is not over (only asked when another thread is ready).
   bool SwitchAtBoundary();
+  // Whether to switch away from a thread at a syscall's entry, before the
+  // syscall runs (only asked when another thread is ready).
+  bool SwitchBeforeSyscall();
   // Index into `ready` (the tids of the threads ready to run; not empty) of
   // the one to run next.
   size_t Pick(std::span<const pid_t> ready);

@@ -46,6 +46,10 @@ bool RecordScheduler::SwitchAtBoundary(const RecordTask& task) {
   return slice_over && OthersReady(task);
 }
 
+bool RecordScheduler::SwitchBeforeSyscall(const RecordTask& task) {
+  return chaos_ && OthersReady(task) && chaos_->SwitchBeforeSyscall();
+}
+
 Status RecordScheduler::TakeWakeupError() { return std::exchange(deferred_error_, Status::Ok()); }
 
 void RecordScheduler::ProcessEnded(pid_t tgid) {

@@ -35,6 +35,9 @@ class RecordScheduler : public RecordPart {
   // At an event boundary of the running `task`: whether to let another
   // thread run now (its slice is over and another is ready).
   bool SwitchAtBoundary(const RecordTask& task);
+  // At a syscall entry of the running `task`: whether to let another thread
+  // run before the syscall does (chaos mode only).
+  bool SwitchBeforeSyscall(const RecordTask& task);
   // Leaves `task` stopped and lets the scheduler pick another thread.
   void SwitchAway(RecordTask& task);
   bool Ready(const RecordTask& task) const;

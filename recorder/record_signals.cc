@@ -357,10 +357,16 @@ Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
   ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
   ASSIGN_OR_RETURN(bool emulated, EmulateTrapInsn(task, signo, regs));
   if (emulated) return 0;
+  // Put back onto a syscall instruction whose entry the trace already has
+  // (a preemption at that entry): replay keeps the thread inside the
+  // syscall until its exit event, so no point here can be found again, not
+  // even the last boundary's. A signal waits for the syscall, which the
+  // thread enters as soon as it runs.
+  const bool parked = task.reentering;
   // Compared as program state: on AArch64 the syscall-exit stop reads x7 as
   // 1, this signal stop reads the program's x7.
-  bool at_boundary =
-      task.boundary_regs && task.tracee.arch().SameProgramState(*task.boundary_regs, regs);
+  bool at_boundary = !parked && task.boundary_regs &&
+                     task.tracee.arch().SameProgramState(*task.boundary_regs, regs);
   if (at_boundary && task.boundary_memory) {
     at_boundary = StackHash(task.tracee, regs, task.boundary_memory->hashes_globals) ==
                       task.boundary_memory->stack_hash &&
@@ -373,7 +379,7 @@ Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
     task.stop_sent = false;
     bool preempt = task.preempt_wanted;
     task.preempt_wanted = false;
-    if (!task.deferred.empty() && !DeferredSignalBlocked(task)) {
+    if (!task.deferred.empty() && !parked && !DeferredSignalBlocked(task)) {
       return PlaceDeferredSignal(task, regs, at_boundary);
     }
     // Blocked here (in the handler of the one before it, until its
@@ -382,12 +388,15 @@ Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
     // that syscall instead; try again later if none comes.
     if (!task.deferred.empty()) task.defer_deadline = CoarseNow() + kSignalDelay;
     if (preempt && s_.scheduler_.OthersReady(task)) {
-      if (!at_boundary) {
-        std::optional<ProbeMemCheck> word;
-        RETURN_IF_ERROR(MoveToProbeSite(task, regs, &word));
-        RETURN_IF_ERROR(RecordPreempt(task, regs, word));
+      // Parked, it needs no event: replay has it wait in the syscall.
+      if (!parked) {
+        if (!at_boundary) {
+          std::optional<ProbeMemCheck> word;
+          RETURN_IF_ERROR(MoveToProbeSite(task, regs, &word));
+          RETURN_IF_ERROR(RecordPreempt(task, regs, word));
+        }
+        task.boundary_regs = regs;
       }
-      task.boundary_regs = regs;
       s_.scheduler_.SwitchAway(task);
       return -1;
     }
@@ -415,7 +424,9 @@ Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
     // A thread that computes would not reach one in time either: place the
     // signal here and now. Waiting for a wakeup and a SIGSTOP while the
     // loop spins on cost milliseconds per signal, seconds on a busy machine.
-    if (first && task.computing && !task.stop_sent) return PlaceDeferredSignal(task, regs, false);
+    if (first && task.computing && !task.stop_sent && !parked) {
+      return PlaceDeferredSignal(task, regs, false);
+    }
     return 0;
   }
   RETURN_IF_ERROR(RecordSignal(task, signo, *siginfo, regs, /*with_fingerprint=*/false));

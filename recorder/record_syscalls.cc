@@ -110,11 +110,15 @@ Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& 
   // injects at its exit would swallow a SIGSTOP still pending then.
   bool absorb =
       task.stop_sent && (!RunsToCompletion(row->special) || row->special == arch::Special::kExecve);
-  if (absorb) {
+  // Chaos mode sometimes lets another thread run right before a syscall, as
+  // a preemption whose SIGSTOP meets the thread at the entry does.
+  bool park = !absorb && !RunsToCompletion(row->special) && s_.scheduler_.SwitchBeforeSyscall(task);
+  if (absorb || park) {
     // Our SIGSTOP would interrupt the syscall, and the kernel would restart
-    // it behind the program's back; take the SIGSTOP first.
-    RETURN_IF_ERROR(AbsorbStopAtEntry(task));
-    bool preempt = task.preempt_wanted;
+    // it behind the program's back: take the SIGSTOP first. Either way the
+    // syscall has not run, and the thread runs it when it is resumed.
+    RETURN_IF_ERROR(BackOutOfEntry(task));
+    bool preempt = park || task.preempt_wanted;
     task.preempt_wanted = false;
     bool entry_recorded = task.pending->entry_recorded;
     if (preempt && s_.scheduler_.OthersReady(task)) {
@@ -210,19 +214,25 @@ int SyscallRecorder::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& r
   return row.deny_errno;
 }
 
-Status SyscallRecorder::AbsorbStopAtEntry(RecordTask& task) {
+Status SyscallRecorder::BackOutOfEntry(RecordTask& task) {
   const arch::Arch& arch = task.tracee.arch();
   ASSIGN_OR_RETURN(arch::Registers entry_regs, task.tracee.GetRegisters());
   arch::Registers skip = entry_regs;
   RETURN_IF_ERROR(arch.SetSyscallNumberAtEntry(task.tid(), skip, -1)
-                      .Wrap("skipping a syscall to take the recorder's SIGSTOP"));
+                      .Wrap("skipping a syscall to back out of its entry"));
+  // Without our SIGSTOP the skipped syscall's exit stop is the place; a
+  // signal pending there is delivered when the thread runs again.
+  bool take_stop = task.stop_sent;
   bool stopped = false;
   for (int stops = 0; stops < 64 && !stopped; ++stops) {
     RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSyscall));
     ASSIGN_OR_RETURN(WaitStatus ws, task.tracee.Wait());
     if (ws.is_exit()) return Status(ErrorCode::kTraceeExited, "the thread died");
-    if (ws.kind != WaitStatus::Kind::kSignalStop) continue;  // the skipped syscall's exit
-    if (ws.signo == SIGSTOP) {
+    if (ws.kind != WaitStatus::Kind::kSignalStop) {
+      stopped = !take_stop && ws.kind == WaitStatus::Kind::kSyscallStop;
+      continue;
+    }
+    if (ws.signo == SIGSTOP && take_stop) {
       stopped = true;
     } else {
       // A real signal queued before ours: hold it back like any other.
@@ -230,7 +240,10 @@ Status SyscallRecorder::AbsorbStopAtEntry(RecordTask& task) {
       if (siginfo.ok()) s_.signals_.Defer(task, ws.signo, *siginfo);
     }
   }
-  if (!stopped) return Error("the recorder's SIGSTOP never arrived");
+  if (!stopped) {
+    return Error(take_stop ? "the recorder's SIGSTOP never arrived"
+                           : "a skipped syscall did not return");
+  }
   task.stop_sent = false;
   arch.RewindToSyscallInsn(entry_regs);
   return task.tracee.SetRegisters(entry_regs);

@@ -29,9 +29,9 @@ class SyscallRecorder : public RecordPart {
   Status RecordExec(RecordTask& task, const PendingSyscall& pending);
   Status RecordMmap(RecordTask& task, trace::SyscallEvent& event);
   Status RecordSyscallEntry(RecordTask& task);
-  // At an entry stop with our SIGSTOP pending: takes the SIGSTOP without
-  // running the syscall and puts the thread back onto its instruction.
-  Status AbsorbStopAtEntry(RecordTask& task);
+  // At an entry stop: puts the thread back onto its syscall instruction
+  // without running the syscall, having taken our SIGSTOP if one is pending.
+  Status BackOutOfEntry(RecordTask& task);
   Expected<trace::SyscallEvent> FinishSyscall(RecordTask& task, const PendingSyscall& pending,
                                               int64_t result);
 
