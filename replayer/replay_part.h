@@ -34,6 +34,9 @@ class ReplayPart {
  protected:
   explicit ReplayPart(ReplaySession& session) : s_(session) {}
 
+  // Whether there is a current thread (none before the first event's owner
+  // is scheduled, nor after the focus process ended).
+  bool has_cur() const;
   // The thread that last ran or runs next, its tracee and code patcher.
   ReplayTask& cur() const;
   Tracee& tracee() const;
@@ -52,6 +55,8 @@ class ReplayPart {
   ReplayTask* FindTask(pid_t recorded_tid) const;
   // `t` belongs to the process the debugger sees.
   bool InFocus(const ReplayTask& t) const;
+  // The focus process has exited.
+  bool focus_exited() const;
 
   ReplaySession& s_;
 };

@@ -232,7 +232,6 @@ class ReplaySession {
   friend class SyscallReplayer;
   friend class ProcessLifecycle;
   friend class SyscallBufferReplayer;
-  friend class SyscallCatcher;
   friend class SignalReplayer;
   friend class PositionProbes;
   friend class ReplayWatchpoints;
@@ -309,14 +308,15 @@ class ReplaySession {
   SyscallReplayer syscalls_{*this};
   ProcessLifecycle lifecycle_{*this};
   SyscallBufferReplayer syscallbuf_{*this};
-  SyscallCatcher catcher_{*this};
+  ReplayWatchpoints watch_{*this};
+  SyscallCatcher catcher_{*this, watch_};  // after watch_, its collaborator
   SignalReplayer signals_{*this};
   PositionProbes probes_{*this};
-  ReplayWatchpoints watch_{*this};
   ReplayBreakpoints breakpoints_{*this};
 };
 
 // ReplayPart's calls (replay_part.h), here where ReplaySession is complete.
+inline bool ReplayPart::has_cur() const { return s_.cur_ != nullptr; }
 inline ReplayTask& ReplayPart::cur() const { return s_.cur(); }
 inline Tracee& ReplayPart::tracee() const { return s_.tracee(); }
 inline CodePatcher& ReplayPart::patcher() const { return s_.patcher(); }
@@ -336,5 +336,6 @@ inline ReplayTask* ReplayPart::FindTask(pid_t recorded_tid) const {
   return s_.FindTask(recorded_tid);
 }
 inline bool ReplayPart::InFocus(const ReplayTask& t) const { return s_.InFocus(t); }
+inline bool ReplayPart::focus_exited() const { return s_.exited(); }
 
 }  // namespace rwd::replayer

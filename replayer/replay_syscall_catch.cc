@@ -16,7 +16,7 @@ using Stop = std::optional<ReplayStop>;
 
 Expected<std::optional<int64_t>> SyscallCatcher::CaughtSyscall(bool step) const {
   using Result = std::optional<int64_t>;
-  if (step || syscall_catch_.empty() || !s_.cur_ || !InFocus(cur())) return Result();
+  if (step || syscall_catch_.empty() || !has_cur() || !InFocus(cur())) return Result();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   int64_t nr = arch().SyscallNumber(regs);
   // The syscall buffer's calls to the replayer are rewind's, not the program's.
@@ -34,7 +34,7 @@ Expected<Stop> SyscallCatcher::OnCaughtSyscallStop(bool step) {
     return Stop(stop);
   }
   pid_t tid = cur().tid;
-  ASSIGN_OR_RETURN(Stop replayed, s_.watch_.OnSyscallStop(step));
+  ASSIGN_OR_RETURN(Stop replayed, watch_.OnSyscallStop(step));
   return nr ? CaughtReturn(tid, *nr, std::move(replayed)) : replayed;
 }
 
@@ -42,7 +42,7 @@ Expected<Stop> SyscallCatcher::FinishParkedSyscall(bool step) {
   cur().at_syscall_entry = false;
   ASSIGN_OR_RETURN(std::optional<int64_t> nr, CaughtSyscall(step));
   pid_t tid = cur().tid;
-  ASSIGN_OR_RETURN(Stop replayed, s_.watch_.OnSyscallStop(step));
+  ASSIGN_OR_RETURN(Stop replayed, watch_.OnSyscallStop(step));
   return nr ? CaughtReturn(tid, *nr, std::move(replayed)) : replayed;
 }
 
@@ -52,7 +52,8 @@ Stop SyscallCatcher::CaughtReturn(pid_t tid, int64_t nr, Stop replayed) const {
   // No return to show: the thread exited or execed away, or it parks in a
   // blocking syscall that another event finishes later.
   ReplayTask* t = FindTask(tid);
-  if (!t || t != s_.cur_ || t->reaped || t->at_syscall_entry || s_.exited_ || !InFocus(*t)) {
+  if (!t || !has_cur() || t != &cur() || t->reaped || t->at_syscall_entry || focus_exited() ||
+      !InFocus(*t)) {
     return replayed;
   }
   ReplayStop stop = MakeStop(ReplayStop::Kind::kSyscallReturn);

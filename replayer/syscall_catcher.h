@@ -1,20 +1,24 @@
 // SyscallCatcher: a ReplaySession's part that stops at the entry and return
 // of the syscalls a debugger catches (replayer/syscall_catch.h) in the focus
 // process, and finishes syscalls parked at their entry by a
-// SyscallEntryEvent.
+// SyscallEntryEvent. It replays a syscall through the watchpoints part
+// (ReplayWatchpoints::OnSyscallStop), its one collaborator besides what
+// every part asks the session for (ReplayPart).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 
 #include "replayer/replay_part.h"
+#include "replayer/replay_watchpoints.h"
 #include "replayer/syscall_catch.h"
 
 namespace rwd::replayer {
 
 class SyscallCatcher : public ReplayPart {
  public:
-  explicit SyscallCatcher(ReplaySession& session) : ReplayPart(session) {}
+  SyscallCatcher(ReplaySession& session, ReplayWatchpoints& watch)
+      : ReplayPart(session), watch_(watch) {}
 
   void set_catch(const SyscallCatch& which) { syscall_catch_ = which; }
   // At a syscall stop of the current thread (or resuming one it was
@@ -33,6 +37,7 @@ class SyscallCatcher : public ReplayPart {
                                          std::optional<ReplayStop> replayed) const;
 
  private:
+  ReplayWatchpoints& watch_;
   SyscallCatch syscall_catch_;
 };
 
