@@ -231,7 +231,6 @@ class ReplaySession {
   friend class ReplayPart;
   friend class SyscallReplayer;
   friend class ProcessLifecycle;
-  friend class SyscallBufferReplayer;
   friend class SignalReplayer;
   friend class PositionProbes;
   friend class ReplayWatchpoints;
@@ -307,7 +306,7 @@ class ReplaySession {
   // The parts, each with its own state (see replay_part.h).
   SyscallReplayer syscalls_{*this};
   ProcessLifecycle lifecycle_{*this};
-  SyscallBufferReplayer syscallbuf_{*this};
+  SyscallBufferReplayer syscallbuf_{*this, syscalls_, threads_};
   ReplayWatchpoints watch_{*this};
   SyscallCatcher catcher_{*this, watch_};  // after watch_, its collaborator
   SignalReplayer signals_{*this};

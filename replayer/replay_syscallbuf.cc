@@ -81,29 +81,24 @@ Status SyscallBufferReplayer::LoadSyscallBatch(ReplayTask& owner,
   RETURN_IF_ERROR(WriteHeader(owner.tracee, owner.syscallbuf, h));
   // Output to our stdout/stderr shows now: before anything the thread's
   // next event or another thread's later events print.
-  if (s_.options_.echo_output && event_number() >= s_.echo_from_event_) {
-    for (const trace::SyscallEvent& call : batch.calls) {
-      if (call.output_stream == 0 || call.writes.empty()) continue;
-      s_.syscalls_.EchoBytes(call.output_stream, call.writes.front().bytes);
-    }
-  }
+  syscalls_.EchoBatchOutput(batch);
   return Status::Ok();
 }
 
 uint64_t SyscallBufferReplayer::BufferedSyscallsDone() const {
-  if (!s_.cur_ || cur().syscallbuf == 0) return 0;
+  if (!has_cur() || cur().syscallbuf == 0) return 0;
   Expected<rwd_sb_header> h = ReadHeader(cur().tracee, cur().syscallbuf);
   return h.ok() ? h->consumed : 0;
 }
 
 Expected<bool> SyscallBufferReplayer::BatchUsedUp() const {
-  if (!s_.cur_ || cur().syscallbuf == 0) return true;
+  if (!has_cur() || cur().syscallbuf == 0) return true;
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(cur().tracee, cur().syscallbuf));
   return h.consumed >= h.count;
 }
 
 Status SyscallBufferReplayer::CheckSyscallBatchDone(const std::function<std::string()>& seen) {
-  if (!s_.cur_ || cur().syscallbuf == 0) return Status::Ok();
+  if (!has_cur() || cur().syscallbuf == 0) return Status::Ok();
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));
   if (h.consumed >= h.count) return Status::Ok();
   std::vector<uint8_t> records(h.used);
@@ -120,7 +115,7 @@ Status SyscallBufferReplayer::CheckSyscallBatchDone(const std::function<std::str
 }
 
 Status SyscallBufferReplayer::SyscallBufferDiverged() {
-  if (!s_.cur_ || cur().syscallbuf == 0) {
+  if (!has_cur() || cur().syscallbuf == 0) {
     return Diverged("the syscall buffer library reported a divergence in a thread without one");
   }
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));
@@ -153,7 +148,7 @@ Status SyscallBufferReplayer::SyscallBufferDiverged() {
 void SyscallBufferReplayer::SetExpand(bool on) {
   expand_ = on;
   // A thread that cannot be written to is gone, and its buffer with it.
-  for (const auto& t : s_.threads_) (void)WriteExpand(*t);
+  for (const auto& t : threads_) (void)WriteExpand(*t);
 }
 
 Status SyscallBufferReplayer::WriteExpand(ReplayTask& t) const {
@@ -166,7 +161,7 @@ Status SyscallBufferReplayer::WriteExpand(ReplayTask& t) const {
 
 Expected<bool> SyscallBufferReplayer::ReplayExpandedBufferedSyscall(
     int64_t nr, const std::array<uint64_t, 6>& args, arch::Registers regs) {
-  if (!s_.cur_ || cur().syscallbuf == 0) return false;
+  if (!has_cur() || cur().syscallbuf == 0) return false;
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), cur().syscallbuf));
   if (!h.expand || h.consumed >= h.count) return false;
   uint64_t at = cur().syscallbuf + RWD_SB_HEADER_SIZE + h.consumed_bytes;

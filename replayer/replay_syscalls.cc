@@ -273,6 +273,14 @@ void SyscallReplayer::EchoBytes(int stream, const std::vector<uint8_t>& bytes) {
   WriteAll(stream == 1 ? s_.options_.stdout_fd : 2, bytes);
 }
 
+void SyscallReplayer::EchoBatchOutput(const trace::SyscallBatchEvent& batch) {
+  if (!s_.options_.echo_output || event_number() < s_.echo_from_event_) return;
+  for (const trace::SyscallEvent& call : batch.calls) {
+    if (call.output_stream == 0 || call.writes.empty()) continue;
+    EchoBytes(call.output_stream, call.writes.front().bytes);
+  }
+}
+
 Status SyscallReplayer::ExecuteSyscall(const arch::SyscallInfo& row,
                                        const trace::SyscallEvent& ev) {
   // Per-thread kernel state a checkpoint's copy of the thread must get back.

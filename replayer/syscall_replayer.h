@@ -60,6 +60,9 @@ class SyscallReplayer : public ReplayPart {
   void EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   // Writes what the program wrote to the recorder's stdout (1) or stderr (2).
   void EchoBytes(int stream, const std::vector<uint8_t>& bytes);
+  // Echoes the output of a syscall buffer's batch (SyscallBufferReplayer),
+  // as EchoOutput does a syscall event's, when the replay echoes.
+  void EchoBatchOutput(const trace::SyscallBatchEvent& batch);
 };
 
 }  // namespace rwd::replayer

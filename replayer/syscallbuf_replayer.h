@@ -3,6 +3,9 @@
 // handed to its thread's buffer, from which the preload library returns the
 // recorded results without syscalls; at the thread's next syscall the batch
 // must have been used up, else the program took another path than recorded.
+// Its collaborators besides what every part asks the session for
+// (ReplayPart): the SyscallReplayer, which echoes the batches' output, and
+// the thread table, whose threads' buffers it writes.
 #pragma once
 
 #include <array>
@@ -11,12 +14,17 @@
 #include <string>
 
 #include "replayer/replay_part.h"
+#include "replayer/syscall_replayer.h"
+#include "replayer/thread_table.h"
 
 namespace rwd::replayer {
 
 class SyscallBufferReplayer : public ReplayPart {
  public:
-  explicit SyscallBufferReplayer(ReplaySession& session) : ReplayPart(session) {}
+  // `syscalls` echoes the batches' output; `threads` are the buffers' owners.
+  SyscallBufferReplayer(ReplaySession& session, SyscallReplayer& syscalls,
+                        const ThreadTable& threads)
+      : ReplayPart(session), syscalls_(syscalls), threads_(threads) {}
 
   // The recording accepted the library's buffer at `addr`: it replays.
   Status RegisterSyscallBuffer(uint64_t addr);
@@ -46,6 +54,8 @@ class SyscallBufferReplayer : public ReplayPart {
  private:
   Status WriteExpand(ReplayTask& t) const;
 
+  SyscallReplayer& syscalls_;
+  const ThreadTable& threads_;
   bool expand_ = false;
 };
 
