@@ -58,6 +58,15 @@ struct ProbeCode {
   // keeps none: arrivals at the site so far (Build with count_passes), or
   // arrivals still to come before the trap (BuildCountdown).
   uint64_t pass_counter = 0;
+  // Where each displaced instruction's copy starts, in order: a thread at
+  // `original` (a site byte the patch now covers) is equivalently at `copy`,
+  // and the other way round once the copy's instruction is reached. Empty
+  // when the encoder does not say (then the caller must not rely on it).
+  struct Relocated {
+    uint64_t original = 0;
+    uint64_t copy = 0;
+  };
+  std::vector<Relocated> relocated;
   std::string refusal;  // non-empty: nothing above is valid, and why
 };
 

@@ -255,13 +255,15 @@ Status ProbeStub::CheckSite(const Tracee& tracee, uint64_t pc, const CodeFixup& 
 Expected<ProbeStub> ProbeStub::Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
                                        uint64_t pc, const arch::Registers& target,
                                        std::optional<ProbeMemCheck> mem,
-                                       std::span<const uint8_t> vectors) {
-  return InstallBuilt(tracee, pages, syscall_insn, pc,
-                      [&](const arch::ProbeEncoder& encoder, const arch::ProbeSite& site,
-                          const ProbePages::Slot& slot) {
-                        return encoder.Build(site, target, slot.code, slot.data, mem, false,
-                                             vectors);
-                      });
+                                       std::span<const uint8_t> vectors,
+                                       const Placement& placement) {
+  return InstallBuilt(
+      tracee, pages, syscall_insn, pc,
+      [&](const arch::ProbeEncoder& encoder, const arch::ProbeSite& site,
+          const ProbePages::Slot& slot) {
+        return encoder.Build(site, target, slot.code, slot.data, mem, false, vectors);
+      },
+      placement);
 }
 
 Expected<ProbeStub> ProbeStub::InstallCounting(Tracee& tracee, ProbePages& pages,
@@ -288,27 +290,41 @@ Expected<ProbeStub> ProbeStub::InstallCountdown(Tracee& tracee, ProbePages& page
 Expected<ProbeStub> ProbeStub::InstallBuilt(
     Tracee& tracee, ProbePages& pages, uint64_t syscall_insn, uint64_t pc,
     const std::function<arch::ProbeCode(const arch::ProbeEncoder&, const arch::ProbeSite&,
-                                        const ProbePages::Slot&)>& build) {
+                                        const ProbePages::Slot&)>& build,
+    const Placement& placement) {
   const arch::Arch& arch = tracee.arch();
   const arch::ProbeEncoder* encoder = arch::ProbeEncoderFor(arch);
   ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee.tid()));
-  ASSIGN_OR_RETURN(arch::ProbeSite site, PlanAt(tracee, pc, maps));
+  ASSIGN_OR_RETURN(arch::ProbeSite site, PlanAt(tracee, pc, maps, placement.program_code));
 
   ASSIGN_OR_RETURN(arch::Registers now, tracee.GetRegisters());
   const uint64_t now_pc = arch.Pc(now);
-  if (now_pc > pc && now_pc < pc + site.original.size()) {
+  const bool inside = now_pc > pc && now_pc < pc + site.original.size();
+  const auto refuse_inside = [&] {
     return Unsupported("thread " + std::to_string(tracee.tid()) + " is stopped at " + Hex(now_pc) +
                        ", inside the bytes a probe at " + Hex(pc) + " would replace");
-  }
+  };
+  if (inside && !placement.move_tracee_inside) return refuse_inside();
 
   // A slot whose Build fails below stays unused; slots are cheap.
   ASSIGN_OR_RETURN(ProbePages::Slot slot, pages.Allocate(tracee, syscall_insn, pc, *encoder));
   arch::ProbeCode code = build(*encoder, site, slot);
   if (!code.refusal.empty()) return Unsupported(code.refusal);
+  std::optional<uint64_t> moved_to;
+  if (inside) {
+    for (const arch::ProbeCode::Relocated& r : code.relocated) {
+      if (r.original == now_pc) moved_to = r.copy;
+    }
+    if (!moved_to) return refuse_inside();
+  }
   // The trampoline is complete before the jump to it exists.
   RETURN_IF_ERROR(tracee.WriteMemory(slot.data, code.data));
   RETURN_IF_ERROR(tracee.WriteMemory(slot.code, code.code));
   RETURN_IF_ERROR(tracee.WriteMemory(pc, code.patch));
+  if (moved_to) {
+    arch.SetPc(now, *moved_to);
+    RETURN_IF_ERROR(tracee.SetRegisters(now));
+  }
 
   ProbeStub stub;
   stub.pc_ = pc;
@@ -316,8 +332,23 @@ Expected<ProbeStub> ProbeStub::InstallBuilt(
   stub.bypass_pc_ = code.bypass_pc;
   stub.pass_counter_ = code.pass_counter;
   stub.original_ = std::move(site.original);
+  stub.relocated_ = std::move(code.relocated);
   stub.installed_ = true;
   return stub;
+}
+
+std::optional<uint64_t> ProbeStub::CopyOf(uint64_t addr) const {
+  for (const arch::ProbeCode::Relocated& r : relocated_) {
+    if (r.original == addr) return r.copy;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> ProbeStub::OriginalOf(uint64_t copy) const {
+  for (const arch::ProbeCode::Relocated& r : relocated_) {
+    if (r.copy == copy) return r.original;
+  }
+  return std::nullopt;
 }
 
 Expected<uint64_t> ProbeStub::Passes(const Tracee& tracee) const {

@@ -99,8 +99,25 @@ class ProbePages {
   std::vector<Area> areas_;
 };
 
+// Rewrites the bytes read at an address to those of another view of the
+// code (e.g. removes breakpoints planted over the program's bytes).
+using ProbeCodeFixup = std::function<void(uint64_t addr, std::span<uint8_t> bytes)>;
+
+// How ProbeStub::Install treats what is around the site.
+struct ProbePlacement {
+  // The code as the program has it: the site is planned on these bytes.
+  ProbeCodeFixup program_code;
+  // A tracee stopped at a displaced instruction other than the first is
+  // moved to that instruction's copy in the trampoline instead of making
+  // Install refuse (it goes on exactly as it would have from there).
+  bool move_tracee_inside = false;
+};
+
 class ProbeStub {
  public:
+  using CodeFixup = ProbeCodeFixup;
+  using Placement = ProbePlacement;
+
   // Installs a probe at `pc` of the stopped `tracee` that traps when a
   // thread arrives at pc with `target`'s registers (as far as the encoder
   // compares them) and, given `mem`, with that word on its stack (for a loop
@@ -114,7 +131,8 @@ class ProbeStub {
   static Expected<ProbeStub> Install(Tracee& tracee, ProbePages& pages, uint64_t syscall_insn,
                                      uint64_t pc, const arch::Registers& target,
                                      std::optional<ProbeMemCheck> mem = std::nullopt,
-                                     std::span<const uint8_t> vectors = {});
+                                     std::span<const uint8_t> vectors = {},
+                                     const Placement& placement = {});
   // The same, also counting every arrival at pc from now on (Passes).
   static Expected<ProbeStub> InstallCounting(Tracee& tracee, ProbePages& pages,
                                              uint64_t syscall_insn, uint64_t pc,
@@ -136,11 +154,17 @@ class ProbeStub {
   // The same for the code as another copy of the process has it: `fixup`
   // rewrites the bytes read at an address (e.g. removes breakpoints only
   // this process has).
-  using CodeFixup = std::function<void(uint64_t addr, std::span<uint8_t> bytes)>;
   static Status CheckSite(const Tracee& tracee, uint64_t pc, const CodeFixup& fixup);
   uint64_t pc() const { return pc_; }
   // The bytes the patch covers, from pc.
   size_t patch_size() const { return original_.size(); }
+  bool Covers(uint64_t addr) const { return addr >= pc_ && addr - pc_ < original_.size(); }
+  // Where the trampoline's copy of the displaced instruction at `addr`
+  // starts; nullopt when `addr` starts none (or the encoder did not say).
+  // A breakpoint there stands for one at `addr`.
+  std::optional<uint64_t> CopyOf(uint64_t addr) const;
+  // The other way: the displaced instruction whose copy starts at `copy`.
+  std::optional<uint64_t> OriginalOf(uint64_t copy) const;
   // A thread resumed here with the registers it has at pc runs the
   // displaced instructions and continues after them, without a comparison:
   // how to go on after a hit the full fingerprint rejects. (Resuming at pc
@@ -179,13 +203,15 @@ class ProbeStub {
   static Expected<ProbeStub> InstallBuilt(
       Tracee& tracee, ProbePages& pages, uint64_t syscall_insn, uint64_t pc,
       const std::function<arch::ProbeCode(const arch::ProbeEncoder&, const arch::ProbeSite&,
-                                          const ProbePages::Slot&)>& build);
+                                          const ProbePages::Slot&)>& build,
+      const Placement& placement = {});
 
   uint64_t pc_ = 0;
   uint64_t trap_pc_ = 0;
   uint64_t bypass_pc_ = 0;
   uint64_t pass_counter_ = 0;
   std::vector<uint8_t> original_;
+  std::vector<arch::ProbeCode::Relocated> relocated_;
   bool installed_ = false;
 };
 

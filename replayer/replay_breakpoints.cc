@@ -12,6 +12,24 @@ Status ReplayBreakpoints::Plant(AddressSpace& mm, uint64_t addr) {
   if (mm.breakpoints.Contains(addr)) return Status::Ok();
   Tracee* t = s_.TaskIn(mm);
   if (!t) return Status(ErrorCode::kInvalidInput, "no thread runs in that address space");
+  for (const auto& task : s_.threads_) {
+    if (task->mm.get() != &mm || !task->probe || !task->probe->installed() ||
+        !task->probe->Covers(addr)) {
+      continue;
+    }
+    // The probe's patch covers addr: the breakpoint goes on the copy of the
+    // instruction, which threads execute instead.
+    if (std::optional<uint64_t> copy = task->probe->CopyOf(addr)) {
+      std::vector<uint8_t> original(arch().BreakpointInsn().size());
+      ASSIGN_OR_RETURN(size_t n, t->ReadMemoryPartial(addr, original));
+      original.resize(n);
+      task->probe->Unpatch(addr, original);
+      return mm.breakpoints.PlantMoved(*t, addr, std::move(original), *copy);
+    }
+    // Not an instruction's start there: the fingerprint falls back to a
+    // breakpoint of its own.
+    RETURN_IF_ERROR(s_.signals_.DisarmFingerprint(*task));
+  }
   return mm.breakpoints.Plant(*t, addr);
 }
 
@@ -40,14 +58,6 @@ Status ReplayBreakpoints::RemoveProbesFrom(const AddressSpace& mm, Tracee& copy)
 
 Status ReplayBreakpoints::InsertBreakpoint(uint64_t addr) {
   debugger_breakpoints_.insert(addr);
-  for (const auto& t : s_.threads_) {
-    // A breakpoint inside a probe's jump would cut it; the fingerprint
-    // falls back to a breakpoint of its own.
-    if (t->probe && t->mm == s_.focus_mm_ && addr >= t->probe->pc() &&
-        addr < t->probe->pc() + t->probe->patch_size()) {
-      RETURN_IF_ERROR(s_.signals_.DisarmFingerprint(*t));
-    }
-  }
   Status planted = breakpoints_suspended_ ? Status(ErrorCode::kInvalidInput, "suspended")
                                           : Plant(*s_.focus_mm_, addr);
   if (!planted.ok()) {

@@ -103,25 +103,19 @@ Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
   if (std::optional<Fingerprint> f = FingerprintOf(*ev)) {
     // Delivered (or preempted) where the recorder stopped the thread: wait
     // for that state.
-    if (cur().fingerprint_breakpoint || cur().probe) return Status::Ok();
+    if (cur().probe) return Status::Ok();
+    if (cur().fingerprint_breakpoint) {
+      // One armed for a step would trap on every pass of a loop from here.
+      if (stepping || !cur().fingerprint_breakpoint_for_step) return Status::Ok();
+      RETURN_IF_ERROR(DisarmFingerprint(cur()));
+    }
     uint64_t pc = arch().Pc(f->regs);
-    if (!stepping && !BreakpointNear(*cur().mm, pc)) {
-      auto probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(), pc,
-                                      f->regs, f->word, *f->vector_registers);
-      // The thread sits inside the bytes the probe would replace (e.g. where
-      // the previous signal's handler returned to): step it past them; they
-      // hold no branch, syscall or site of interest.
-      for (int steps = 0; steps < 16 && !delivering && !probe.ok() && StoppedInsideSite(pc);
-           ++steps) {
-        RETURN_IF_ERROR(tracee().Resume(ResumeMode::kSysemuSingleStep));
-        ASSIGN_OR_RETURN(WaitStatus ws, tracee().Wait());
-        if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
-          return Diverged("stepping thread " + std::to_string(cur().tid) +
-                          " out of a probe site ended in " + ws.ToString());
-        }
-        probe = ProbeStub::Install(tracee(), cur().mm->probe_pages, patcher().syscall_insn(), pc,
-                                   f->regs, f->word, *f->vector_registers);
-      }
+    if (!stepping) {
+      // A thread inside the bytes the probe displaces (e.g. where the
+      // previous signal's handler returned to) goes on from their copy; not
+      // while a signal is delivered, whose frame would show the copy's pc.
+      Expected<ProbeStub> probe =
+          InstallProbe(cur(), pc, f->regs, f->word, *f->vector_registers, !delivering);
       if (probe.ok()) {
         cur().probe = std::move(*probe);
         return Status::Ok();
@@ -133,6 +127,7 @@ Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
     }
     RETURN_IF_ERROR(s_.breakpoints_.Plant(*cur().mm, pc));
     cur().fingerprint_breakpoint = pc;
+    cur().fingerprint_breakpoint_for_step = stepping;
     return Status::Ok();
   }
   auto* sig = std::get_if<trace::SignalEvent>(&ev->body);
@@ -183,8 +178,7 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
               "words differ:%s)\n",
               Hex(arch().Pc(regs)).c_str(), f->word ? "yes" : "no",
               f->hashes_globals ? "hashed" : "not hashed",
-              SameVectorRegisters(tracee(), *f) ? "match" : "differ",
-              differs.c_str());
+              SameVectorRegisters(tracee(), *f) ? "match" : "differ", differs.c_str());
     }
     bool at_site = (t.fingerprint_breakpoint && arch().Pc(regs) == *t.fingerprint_breakpoint) ||
                    (t.probe && arch().Pc(regs) == t.probe->pc());
@@ -218,13 +212,15 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
 }
 
 Expected<Stop> SignalReplayer::OnSignalStop(int signo, bool step) {
-  if (signo == SIGSTOP && s_.interrupt_sent_) {
-    s_.interrupt_sent_ = false;
-    return Stop(MakeStop(ReplayStop::Kind::kInterrupted));
-  }
   const arch::Arch& a = arch();
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   uint64_t pc = a.Pc(regs);
+  if (signo == SIGSTOP && s_.interrupt_sent_) {
+    s_.interrupt_sent_ = false;
+    // The debugger must not see a trampoline's address.
+    RETURN_IF_ERROR(LeaveProbeCopy(regs, pc).status());
+    return Stop(MakeStop(ReplayStop::Kind::kInterrupted));
+  }
 
   if (signo == SIGTRAP) {
     if (std::optional<int> hit = a.TakeHwWatchpointHit(tracee().tid())) {
@@ -257,6 +253,12 @@ Expected<Stop> SignalReplayer::OnSignalStop(int signo, bool step) {
       }
     }
     uint64_t site = pc - a.BreakpointTrapPcOffset();
+    if (!step && cur().mm->breakpoints.MovedFrom(site)) {
+      // A breakpoint on a probe's copy of its instruction: the thread is
+      // as it would be at the breakpoint's address, and goes there.
+      ASSIGN_OR_RETURN(bool left, LeaveProbeCopy(regs, site));
+      if (left) site = a.Pc(regs);
+    }
     // A single-step's trap can land just after a breakpoint address (a
     // one-byte instruction there); only a resumed thread hits breakpoints.
     if (!step && !patcher().TrapSiteAt(site) && cur().mm->breakpoints.Contains(site)) {
@@ -376,13 +378,11 @@ Status SignalReplayer::NarrowProbe(ReplayTask& t, const arch::Registers& target,
   if (!word) return Status::Ok();
   uint64_t pc = t.probe->pc();
   // One probe per site: the new one reads the original bytes.
-  RETURN_IF_ERROR(t.probe->Remove(tracee()));
-  auto narrowed = ProbeStub::Install(tracee(), t.mm->probe_pages, patcher().syscall_insn(), pc,
-                                     target, word, vectors);
+  RETURN_IF_ERROR(RemoveProbe(t));
+  auto narrowed = InstallProbe(t, pc, target, word, vectors, false);
   if (!narrowed.ok()) {
     // Keep a probe that traps on every pass.
-    narrowed = ProbeStub::Install(tracee(), t.mm->probe_pages, patcher().syscall_insn(), pc, target,
-                                  std::nullopt, vectors);
+    narrowed = InstallProbe(t, pc, target, std::nullopt, vectors, false);
     if (!narrowed.ok()) return narrowed.status();
   }
   t.probe = std::move(*narrowed);
@@ -403,25 +403,84 @@ bool SignalReplayer::PreemptionPointObservable(const ReplayTask& t) const {
 
 Status SignalReplayer::DisarmFingerprint(ReplayTask& t) {
   t.last_miss_window.clear();
-  if (t.probe) {
-    Status removed = t.probe->Remove(t.tracee);
-    t.probe.reset();
-    RETURN_IF_ERROR(removed);
-  }
+  RETURN_IF_ERROR(RemoveProbe(t));
   if (t.fingerprint_breakpoint) {
     uint64_t addr = *t.fingerprint_breakpoint;
     t.fingerprint_breakpoint.reset();
+    t.fingerprint_breakpoint_for_step = false;
     if (!s_.breakpoints_.IsDebuggerBreakpoint(t, addr))
       RETURN_IF_ERROR(s_.breakpoints_.Unplant(*t.mm, addr));
   }
   return Status::Ok();
 }
 
-bool SignalReplayer::StoppedInsideSite(uint64_t site) const {
-  auto regs = tracee().GetRegisters();
-  if (!regs.ok()) return false;
-  uint64_t pc = arch().Pc(*regs);
-  return pc > site && pc < site + 16;
+Expected<ProbeStub> SignalReplayer::InstallProbe(ReplayTask& t, uint64_t pc,
+                                                 const arch::Registers& target,
+                                                 std::optional<ProbeMemCheck> word,
+                                                 std::span<const uint8_t> vectors,
+                                                 bool move_inside) {
+  BreakpointTable& table = t.mm->breakpoints;
+  ProbeStub::Placement placement;
+  placement.program_code = [&table](uint64_t addr, std::span<uint8_t> bytes) {
+    table.Hide(addr, bytes);
+  };
+  placement.move_tracee_inside = move_inside;
+  ASSIGN_OR_RETURN(ProbeStub probe,
+                   ProbeStub::Install(t.tracee, t.mm->probe_pages, t.mm->patcher.syscall_insn(), pc,
+                                      target, word, vectors, placement));
+  // The patch covered the breakpoints planted in the bytes it displaced:
+  // each goes on its instruction's copy, where a thread now executes it.
+  const std::vector<uint64_t> covered = table.In(pc, probe.patch_size());
+  const bool all_copied = std::all_of(covered.begin(), covered.end(), [&](uint64_t addr) {
+    return probe.CopyOf(addr).has_value();
+  });
+  for (uint64_t addr : covered) {
+    std::vector<uint8_t> original = *table.OriginalAt(addr);
+    RETURN_IF_ERROR(table.Unplant(nullptr, addr));
+    if (all_copied) {
+      RETURN_IF_ERROR(table.PlantMoved(t.tracee, addr, std::move(original), *probe.CopyOf(addr)));
+    }
+  }
+  if (all_copied) return probe;
+  // A breakpoint not at the start of a displaced instruction (or an encoder
+  // that does not say where the copies are): the breakpoints stay.
+  RETURN_IF_ERROR(probe.Remove(t.tracee));
+  for (uint64_t addr : covered) RETURN_IF_ERROR(table.Plant(t.tracee, addr));
+  return Status(ErrorCode::kUnsupported,
+                "a breakpoint sits inside an instruction a probe at " + Hex(pc) + " displaces");
+}
+
+Status SignalReplayer::RemoveProbe(ReplayTask& t) {
+  if (!t.probe) return Status::Ok();
+  ProbeStub probe = std::move(*t.probe);
+  t.probe.reset();
+  if (!probe.installed()) return Status::Ok();
+  BreakpointTable& table = t.mm->breakpoints;
+  const std::vector<uint64_t> moved = table.In(probe.pc(), probe.patch_size());
+  for (uint64_t addr : moved) RETURN_IF_ERROR(table.Unplant(&t.tracee, addr));
+  RETURN_IF_ERROR(probe.Remove(t.tracee));
+  for (uint64_t addr : moved) RETURN_IF_ERROR(table.Plant(t.tracee, addr));
+  return Status::Ok();
+}
+
+Expected<bool> SignalReplayer::LeaveProbeCopy(arch::Registers& regs, uint64_t at) {
+  for (const auto& t : s_.threads_) {
+    if (t->mm != cur().mm || !t->probe || !t->probe->installed()) continue;
+    std::optional<uint64_t> original = t->probe->OriginalOf(at);
+    if (!original) continue;
+    // The probe gives way to a breakpoint until its thread next continues
+    // (a step must not walk the trampoline, nor a step over the debugger's
+    // breakpoint at the site miss the point).
+    const uint64_t site = t->probe->pc();
+    RETURN_IF_ERROR(DisarmFingerprint(*t));
+    RETURN_IF_ERROR(s_.breakpoints_.Plant(*t->mm, site));
+    t->fingerprint_breakpoint = site;
+    t->fingerprint_breakpoint_for_step = true;
+    arch().SetPc(regs, *original);
+    RETURN_IF_ERROR(tracee().SetRegisters(regs));
+    return true;
+  }
+  return false;
 }
 
 bool SignalReplayer::BreakpointNear(const AddressSpace& mm, uint64_t pc) const {

@@ -60,6 +60,10 @@ struct ReplayTask {
   // Where a fingerprinted signal or preemption (trace::SignalEvent,
   // trace::PreemptEvent) waits for the thread, while armed.
   std::optional<uint64_t> fingerprint_breakpoint;
+  // It was planted where no probe may be for now (a single-step; a probe
+  // that gave way to a debugger's stop in its trampoline): the next resume
+  // that continues looks for the point with a probe instead.
+  bool fingerprint_breakpoint_for_step = false;
   // The same, found by an in-process probe instead of a breakpoint: a trap
   // per pass would take seconds in a hot loop.
   std::optional<ProbeStub> probe;

@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "core/probe_stub.h"
 #include "replayer/replay_part.h"
 
 namespace rwd::replayer {
@@ -30,18 +31,31 @@ class SignalReplayer : public ReplayPart {
   // debugger does not look at. Replay lets such a thread run on to its next
   // event when its turn comes instead of finding the point.
   bool PreemptionPointObservable(const ReplayTask& t) const;
-  // A breakpoint sits within the bytes a probe at `pc` would replace.
+  // A breakpoint sits within the 16 bytes from `pc`, the most a probe
+  // there may replace (position probes, which cannot share them).
   bool BreakpointNear(const AddressSpace& mm, uint64_t pc) const;
+  // If `at` (a thread of the current address space stopped there) starts a
+  // probe's copy of a displaced instruction: replaces that probe by a
+  // breakpoint (its thread arms the probe again when it next continues)
+  // and moves the current thread,
+  // `regs`, to the instruction's own address. Returns whether it did.
+  Expected<bool> LeaveProbeCopy(arch::Registers& regs, uint64_t at);
 
  private:
   // At a probe's miss (registers matched, stack did not): after two misses,
   // reinstalls the probe comparing a stack word that separates the passes.
   // `vectors`: the target's vector registers, compared as the first probe did.
-  Status NarrowProbe(ReplayTask& t, const arch::Registers& target,
-                     std::span<const uint8_t> vectors, const std::vector<uint8_t>& recorded,
-                     const arch::Registers& regs);
-  // The current thread's pc lies within the 16 bytes after `site`.
-  bool StoppedInsideSite(uint64_t site) const;
+  Status NarrowProbe(ReplayTask& t, const arch::Registers& target, std::span<const uint8_t> vectors,
+                     const std::vector<uint8_t>& recorded, const arch::Registers& regs);
+  // `t`'s probe for a fingerprint at `pc` (see ProbeStub::Install;
+  // `move_inside`: Placement::move_tracee_inside), planned on the program's
+  // code. Breakpoints in the bytes it displaces move onto their copies in
+  // the trampoline.
+  Expected<ProbeStub> InstallProbe(ReplayTask& t, uint64_t pc, const arch::Registers& target,
+                                   std::optional<ProbeMemCheck> word,
+                                   std::span<const uint8_t> vectors, bool move_inside);
+  // Removes `t`'s probe, if any; breakpoints on its copies go back.
+  Status RemoveProbe(ReplayTask& t);
   // At a state where a fingerprinted signal or preemption may be due:
   // acts when `regs` match. Returns whether it did.
   Expected<bool> ReachedFingerprint(const arch::Registers& regs, bool* preempted);

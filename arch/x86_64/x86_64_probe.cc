@@ -158,7 +158,7 @@ bool FinishTrampoline(Emitter& e, const std::vector<size_t>& to_miss, const Prob
   e.PatchRel32(to_bypass, out.bypass_pc);
 
   const std::string relocation =
-      RelocateX86_64Code(site.original, site.pc, out.bypass_pc, e.bytes());
+      RelocateX86_64Code(site.original, site.pc, out.bypass_pc, e.bytes(), &out.relocated);
   if (!relocation.empty()) {
     out.refusal = relocation;
     return false;

@@ -80,8 +80,10 @@ class X86_64ProbeEncoder final : public ProbeEncoder {
 // operands are re-aimed and jmp/jcc become their rel32 forms, so the copy
 // may be longer. Returns a reason when it cannot (a target out of rel32
 // reach, an instruction that must not move, bytes that do not decode);
-// `out` is then unspecified. Exposed for tests.
+// `out` is then unspecified. `starts`, when given, receives where each
+// instruction and its copy begin. Exposed for tests.
 std::string RelocateX86_64Code(std::span<const uint8_t> code, uint64_t from, uint64_t to,
-                               std::vector<uint8_t>& out);
+                               std::vector<uint8_t>& out,
+                               std::vector<ProbeCode::Relocated>* starts = nullptr);
 
 }  // namespace rwd::arch

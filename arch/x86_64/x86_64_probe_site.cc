@@ -274,7 +274,8 @@ ProbeSite X86_64ProbeEncoder::PlanSite(std::span<const uint8_t> code, uint64_t c
 }
 
 std::string RelocateX86_64Code(std::span<const uint8_t> code, uint64_t from, uint64_t to,
-                               std::vector<uint8_t>& out) {
+                               std::vector<uint8_t>& out,
+                               std::vector<ProbeCode::Relocated>* starts) {
   Decoder decoder;
   const uint64_t out_base = to - out.size();
   for (size_t off = 0; off < code.size();) {
@@ -282,6 +283,7 @@ std::string RelocateX86_64Code(std::span<const uint8_t> code, uint64_t from, uin
     if (!insn) return "undecodable instruction at " + Hex(from + off);
     if (!insn->refusal.empty()) return insn->refusal;
     const uint64_t at = out_base + out.size();
+    if (starts) starts->push_back({from + off, at});
     const auto unreachable = [&] {
       return "the instruction at " + Hex(from + off) + " cannot reach its target from " +
              Hex(at);
