@@ -93,6 +93,21 @@ TEST(ProbeEncoder, ShortJccIsWidened) {
   EXPECT_EQ(site.original.size(), 5u);
 }
 
+// Where each displaced instruction's copy starts: after the widened jcc,
+// the next one sits 4 bytes further from the copy's start than from the
+// site (a debugger's breakpoint on it goes there).
+TEST(ProbeEncoder, ReportsWhereEachCopyStarts) {
+  Bytes out = {0x90};
+  std::vector<arch::ProbeCode::Relocated> starts;
+  const Bytes jne_then_mov = {0x75, 0x10, 0x48, 0x89, 0xc8};
+  ASSERT_EQ(arch::RelocateX86_64Code(jne_then_mov, kPc, 0x500001, out, &starts), "");
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_EQ(starts[0].original, kPc);
+  EXPECT_EQ(starts[0].copy, 0x500001u);
+  EXPECT_EQ(starts[1].original, kPc + 2);
+  EXPECT_EQ(starts[1].copy, 0x500001u + 6);
+}
+
 TEST(ProbeEncoder, RefusesSitesItCannotPatchSafely) {
   struct Case {
     const char* what;
