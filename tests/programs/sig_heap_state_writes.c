@@ -46,9 +46,14 @@ int main(void) {
   const struct itimerval every_2ms = {{0, 2000}, {0, 2000}};
   setitimer(ITIMER_REAL, &every_2ms, NULL);
 
-  // No counter: the file offset counts the writes.
+  // No counter: the file offset counts the writes. Each pass also works a
+  // while (its counter ends where it began): a tick held back for the
+  // next traced syscall must not find one before the recorder places it in
+  // the loop, as the buffer's flush would if the loop filled it in 20 ms.
   while (g_state->ticks < kTicks) {
     if (write(fd, g_state->line, sizeof(g_state->line)) != (ssize_t)sizeof(g_state->line)) return 1;
+    for (volatile int k = 0; k < 20000; ++k) {
+    }
   }
 
   const struct itimerval off = {{0, 0}, {0, 0}};
