@@ -14,7 +14,7 @@
 namespace rwd::debugger {
 
 DebuggerSession::DebuggerSession(replayer::Timeline& timeline, pid_t first_tid)
-    : timeline_(timeline) {
+    : timeline_(timeline), told_program_(Program()) {
   // Before any motion the program sits at its first instruction, as after
   // a step.
   last_stop_.replay.kind = replayer::ReplayStop::Kind::kStep;
@@ -117,7 +117,54 @@ Status DebuggerSession::DeleteWatchpointMatching(const arch::HwWatch& range) {
 void DebuggerSession::ArmCatchpoints() {
   replayer::SyscallCatch all;
   for (const Catchpoint& c : catchpoints_) all = all.Union(c.syscalls);
+  if (follow_exec_ && !all.all) {
+    for (const arch::SyscallInfo& row : arch().syscalls().rows()) {
+      if (row.special == arch::Special::kExecve) all.numbers.insert(row.nr);
+    }
+  }
   timeline_.SetSyscallCatch(all);
+}
+
+void DebuggerSession::set_follow_exec(bool follow) {
+  follow_exec_ = follow;
+  told_program_ = Program();
+  ArmCatchpoints();
+}
+
+Status DebuggerSession::ForgetTrapsAtExec() {
+  std::vector<uint64_t> addrs;
+  for (const Breakpoint& b : breakpoints_) addrs.push_back(b.addr);
+  breakpoints_.clear();
+  std::sort(addrs.begin(), addrs.end());
+  addrs.erase(std::unique(addrs.begin(), addrs.end()), addrs.end());
+  for (uint64_t addr : addrs) {
+    if (!Armed(addr)) RETURN_IF_ERROR(timeline_.RemoveBreakpoint(addr));
+  }
+  watchpoints_.clear();
+  return timeline_.SetWatchpoints({}).status();
+}
+
+std::string DebuggerSession::UntoldProgram() const {
+  std::string now = Program();
+  return follow_exec_ && !now.empty() && now != told_program_ ? now : std::string();
+}
+
+std::string DebuggerSession::Program() const {
+  return timeline_.exited() ? std::string() : live().exec_path();
+}
+
+bool DebuggerSession::IsExecCatch(const replayer::ReplayStop& stop) const {
+  if (stop.kind != replayer::ReplayStop::Kind::kSyscallEntry &&
+      stop.kind != replayer::ReplayStop::Kind::kSyscallReturn) {
+    return false;
+  }
+  const arch::SyscallInfo* row = arch().syscalls().Find(stop.syscall_nr);
+  return row && row->special == arch::Special::kExecve;
+}
+
+bool DebuggerSession::CaughtByUser(const replayer::ReplayStop& stop) const {
+  return std::any_of(catchpoints_.begin(), catchpoints_.end(),
+                     [&](const Catchpoint& c) { return c.syscalls.Catches(stop.syscall_nr); });
 }
 
 Expected<int> DebuggerSession::AddCatchpoint(const replayer::SyscallCatch& syscalls) {
@@ -205,24 +252,30 @@ void DebuggerSession::SetLastStop(const replayer::ReplayStop& stop) {
   }
 }
 
+Expected<replayer::ReplayStop> DebuggerSession::Move(Motion motion, int step_tid,
+                                                     const std::function<bool()>& interrupted) {
+  switch (motion) {
+    case Motion::kContinue:
+      return timeline_.Continue(interrupted);
+    case Motion::kStep:
+      return timeline_.Step(step_tid);
+    case Motion::kReverseContinue:
+      return timeline_.ReverseContinue(interrupted);
+    case Motion::kReverseStep:
+      return timeline_.ReverseStep();
+  }
+  return Status(ErrorCode::kInvalidInput, "unknown motion");
+}
+
 const Stop& DebuggerSession::Resume(Motion motion, int step_tid,
                                     const std::function<bool()>& interrupted) {
   using Kind = replayer::ReplayStop::Kind;
-  Expected<replayer::ReplayStop> stop = Status(ErrorCode::kError, "not run");
-  switch (motion) {
-    case Motion::kContinue:
-      stop = timeline_.Continue(interrupted);
-      break;
-    case Motion::kStep:
-      stop = timeline_.Step(step_tid);
-      break;
-    case Motion::kReverseContinue:
-      stop = timeline_.ReverseContinue(interrupted);
-      break;
-    case Motion::kReverseStep:
-      stop = timeline_.ReverseStep();
-      break;
+  if (std::optional<HeldStop> held = std::exchange(held_, std::nullopt);
+      held && held->motion == motion) {
+    SetLastStop(held->stop);
+    return last_stop_;
   }
+  Expected<replayer::ReplayStop> stop = Move(motion, step_tid, interrupted);
   // After restart or goto a front end still shows the point it moved to
   // as a stop, so at a breakpoint there continuing does not step over it
   // first, as it would after a hit: that breakpoint is not a new hit.
@@ -230,6 +283,21 @@ const Stop& DebuggerSession::Resume(Motion motion, int step_tid,
   if (moved_to && motion == Motion::kContinue && stop.ok() && stop->kind == Kind::kBreakpoint &&
       timeline_.Current().SameState(*moved_to)) {
     stop = timeline_.Continue(interrupted);
+  }
+  // Following execs: forward, the exec's return is where the new program
+  // starts; backward, its entry is the old program's last point. The other
+  // side of each exec, and a failed exec, are passed by. A step crosses an
+  // exec when it steps over one; gdb then goes on as after any exec it does
+  // not catch (`catch exec`): it continues in the step's direction.
+  std::string crossed;
+  bool step = motion == Motion::kStep || motion == Motion::kReverseStep;
+  while (follow_exec_ && stop.ok() && (step || IsExecCatch(*stop))) {
+    if (std::string now = Program(); !now.empty() && now != told_program_) {
+      crossed = now;
+      break;
+    }
+    if (step || CaughtByUser(*stop)) break;
+    stop = Move(motion, step_tid, interrupted);
   }
   if (!stop.ok()) {
     replayer::ReplayStop here;
@@ -239,6 +307,14 @@ const Stop& DebuggerSession::Resume(Motion motion, int step_tid,
     return last_stop_;
   }
   SetLastStop(*stop);
+  if (!crossed.empty()) {
+    // The exec took the other program's breakpoints and watchpoints with
+    // it: gdb counts them as gone and inserts its new ones.
+    if (Status s = ForgetTrapsAtExec(); !s.ok()) last_stop_.error = s;
+    if (!step && CaughtByUser(*stop)) held_ = HeldStop{motion, *stop};
+    last_stop_.exec_path = crossed;
+    told_program_ = crossed;
+  }
   return last_stop_;
 }
 
@@ -262,18 +338,21 @@ Expected<int> DebuggerSession::TakeCheckpoint(const std::string& name) {
 
 Status DebuggerSession::Restart(const std::string& id_or_name) {
   RETURN_IF_ERROR(timeline_.RestoreCheckpoint(id_or_name));
+  held_.reset();
   if (!timeline_.exited()) moved_to_ = timeline_.Current();
   return Status::Ok();
 }
 
 Status DebuggerSession::Goto(uint64_t event) {
   RETURN_IF_ERROR(timeline_.GotoEvent(event));
+  held_.reset();
   if (!timeline_.exited()) moved_to_ = timeline_.Current();
   return Status::Ok();
 }
 
 Status DebuggerSession::GotoStart() {
   RETURN_IF_ERROR(timeline_.GotoStart());
+  held_.reset();
   moved_to_.reset();
   selected_ = RecordedTid();
   last_stop_ = Stop{};

@@ -53,6 +53,10 @@ struct Stop {
   // The motion failed (e.g. a divergence); the replay stays where it
   // stopped, reported as a plain step stop.
   Status error;
+  // With follow_exec: the motion stopped where the debugged process's
+  // program changed (an exec forward, or going back before one); the path
+  // of the program it runs now, as recorded. Empty otherwise.
+  std::string exec_path;
 };
 
 struct ThreadEntry {
@@ -113,6 +117,14 @@ class DebuggerSession {
   // gdb keeps its catchpoints itself and sends what they catch together.
   void SetCatchpoints(const replayer::SyscallCatch& syscalls);
   const std::vector<Catchpoint>& catchpoints() const { return catchpoints_; }
+  // Motions stop where the debugged process changes program, in either
+  // direction (Stop::exec_path), so that a front end loads the other
+  // program's symbols and sets its breakpoints there, as gdb follows an
+  // exec. Off by default (the console follows execs itself).
+  void set_follow_exec(bool follow);
+  // With follow_exec, after goto or restart: the program the process runs
+  // there when it is not the one the front end was last told of; else "".
+  std::string UntoldProgram() const;
 
   // --- threads -------------------------------------------------------------
   // Threads of the process the debugger sees, in creation order, named as
@@ -150,8 +162,20 @@ class DebuggerSession {
  private:
   void SetLastStop(const replayer::ReplayStop& stop);
   bool Armed(uint64_t addr) const;
-  // Hands what the catchpoints catch together to the timeline.
+  // Hands what the catchpoints catch together to the timeline, with the
+  // exec syscalls while following execs.
   void ArmCatchpoints();
+  Expected<replayer::ReplayStop> Move(Motion motion, int step_tid,
+                                      const std::function<bool()>& interrupted);
+  // With follow_exec, a stop at an exec syscall that no catchpoint asked
+  // for: a crossing into another program (the front end is told), else
+  // passed by.
+  bool IsExecCatch(const replayer::ReplayStop& stop) const;
+  bool CaughtByUser(const replayer::ReplayStop& stop) const;
+  // Removes every breakpoint and watchpoint, as an exec does natively.
+  Status ForgetTrapsAtExec();
+  // The program the debugged process runs now; "" after its exit.
+  std::string Program() const;
 
   replayer::Timeline& timeline_;
   std::vector<Breakpoint> breakpoints_;
@@ -165,6 +189,18 @@ class DebuggerSession {
   RecordedTid selected_;
   // Where restart or goto left the replay, until it next resumes.
   std::optional<replayer::Position> moved_to_;
+  bool follow_exec_ = false;
+  // The program the front end was last told the process runs.
+  std::string told_program_;
+  // A catchpoint at an exec that a motion crossed: gdb resumes after an
+  // exec stop at once with the same motion, which then reports this
+  // without moving, as natively the exec event comes before the syscall's
+  // own stop.
+  struct HeldStop {
+    Motion motion;
+    replayer::ReplayStop stop;
+  };
+  std::optional<HeldStop> held_;
 };
 
 }  // namespace rwd::debugger

@@ -55,6 +55,9 @@ struct StopReply {
   enum class Syscall : uint8_t { kEntry, kReturn };
   Syscall syscall = Syscall::kEntry;
   int64_t syscall_nr = -1;
+  // The process now runs another program, at this recorded path: an exec
+  // forward, or going back before one (stop reason exec). gdb loads it.
+  std::string exec_path;
   // Why the motion stopped short (it failed where the replay now stands);
   // shown in gdb's console before the stop, since a stop reply cannot say.
   std::string failure;
@@ -119,6 +122,9 @@ class DebugTarget {
     return Status(ErrorCode::kUnsupported, "this target keeps no siginfo");
   }
 
+  // gdb handles exec stops (qSupported exec-events+): motions stop where
+  // the process changes program (StopReply::exec_path).
+  virtual void SetExecEvents(bool /*enabled*/) {}
   // QCatchSyscalls: stop at the entry and return of these syscalls (all
   // when `numbers` is empty), or of none when !enable.
   virtual Status CatchSyscalls(bool enable, const std::vector<int64_t>& numbers) {

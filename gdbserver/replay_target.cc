@@ -189,6 +189,10 @@ StopReply ReplayTarget::Resume(const ResumeRequest& request,
               : (step ? debugger::Motion::kStep : debugger::Motion::kContinue);
   const debugger::Stop& stop = session_.Resume(motion, request.tid, interrupted);
   StopReply reply = ToStopReply(stop);
+  if (!stop.exec_path.empty()) {
+    reply.exec_path = stop.exec_path;
+    reply.syscall_nr = -1;
+  }
   // The replay stays where the failure left it.
   if (!stop.error.ok()) reply.failure = stop.error.ToString();
   return reply;
@@ -306,6 +310,11 @@ std::string ReplayTarget::Monitor(const std::string& command) {
   if (verb.empty() || verb == "help") return kMonitorHelp;
   if (std::optional<std::string> out =
           debugger::RunTimeTravelCommand(session_, verb, arg, "monitor ")) {
+    // gdb has no packet by which a server says the program changed.
+    if (std::string program = session_.UntoldProgram(); !program.empty()) {
+      *out += "The process runs " + program + " here, not the program gdb has loaded; " + "'file " +
+              program + "' loads its symbols.\n";
+    }
     return *out;
   }
   return "unknown monitor command '" + verb + "'\n" + kMonitorHelp;

@@ -40,6 +40,7 @@ class ReplayTarget : public DebugTarget {
   Expected<std::vector<uint8_t>> Siginfo(int tid) override;
   Expected<uint64_t> ThreadLocalAddress(int tid, uint64_t link_map, uint64_t offset) override;
   Status CatchSyscalls(bool enable, const std::vector<int64_t>& numbers) override;
+  void SetExecEvents(bool enabled) override { session_.set_follow_exec(enabled); }
   std::string Monitor(const std::string& command) override;
   void Kill() override {}
   Status Restart() override;

@@ -66,6 +66,12 @@ Reply GdbSession::Handle(const QuerySupported& request) {
                          ";qXfer:libraries-svr4:read+;qXfer:threads:read+;qXfer:siginfo:read+"
                          ";QCatchSyscalls+";
   if (multiprocess_) features += ";multiprocess+";
+  // gdb follows an exec it is told of: it loads the new program's symbols
+  // and sets its breakpoints there (stop reason exec).
+  bool exec_events = std::find(request.features.begin(), request.features.end(), "exec-events+") !=
+                     request.features.end();
+  target_.SetExecEvents(exec_events);
+  if (exec_events) features += ";exec-events+";
   return One(features);
 }
 

@@ -52,7 +52,9 @@ std::string FormatStopReply(const StopReply& stop, const StopReplyContext& conte
       reply += "replaylog:end;";
       break;
     default:
-      if (stop.syscall_nr >= 0) {
+      if (!stop.exec_path.empty()) {
+        reply += "exec:" + HexEncode(std::string_view(stop.exec_path)) + ";";
+      } else if (stop.syscall_nr >= 0) {
         reply += stop.syscall == StopReply::Syscall::kEntry ? "syscall_entry:" : "syscall_return:";
         reply += HexNumber(static_cast<uint64_t>(stop.syscall_nr)) + ";";
       } else if (stop.watch_type) {

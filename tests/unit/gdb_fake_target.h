@@ -205,6 +205,7 @@ class FakeTarget : public DebugTarget {
     auto it = host_paths_.find(path);
     return it == host_paths_.end() ? path : it->second;
   }
+  void SetExecEvents(bool enabled) override { exec_events_ = enabled; }
   Status CatchSyscalls(bool enable, const std::vector<int64_t>& numbers) override {
     catch_enabled_ = enable;
     catch_numbers_ = numbers;
@@ -239,6 +240,7 @@ class FakeTarget : public DebugTarget {
 
   FakeArch arch_;
   bool catch_enabled_ = false;
+  bool exec_events_ = false;
   std::vector<int64_t> catch_numbers_;
   std::vector<ThreadInfo> threads_;
   int current_ = 0x101;

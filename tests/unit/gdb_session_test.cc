@@ -164,6 +164,19 @@ TEST_F(GdbSessionTest, CatchSyscallsReachesTheTargetAndItsStopsAreReported) {
   EXPECT_EQ(Ask("bc"), "T05thread:101;syscall_return:e7;");
 }
 
+TEST_F(GdbSessionTest, ExecStopsWhenGdbHandlesThem) {
+  EXPECT_FALSE(target_.exec_events_);
+  EXPECT_TRUE(
+      Ask("qSupported:multiprocess+;exec-events+").ends_with(";multiprocess+;exec-events+"));
+  EXPECT_TRUE(target_.exec_events_);
+  target_.next_stop_.tid = 0x101;
+  target_.next_stop_.exec_path = "/bin/ls";
+  target_.next_stop_.syscall_nr = 59;  // the exec is the stop's one reason
+  EXPECT_EQ(Ask("vCont;c"), "T05thread:p100.101;exec:2f62696e2f6c73;");
+  Ask("qSupported:multiprocess+");
+  EXPECT_FALSE(target_.exec_events_);
+}
+
 TEST_F(GdbSessionTest, VContStepsTheNamedThread) {
   target_.next_stop_.tid = 0x102;
   Ask("qSupported:multiprocess+");
