@@ -14,7 +14,7 @@
 namespace rwd::debugger {
 
 DebuggerSession::DebuggerSession(replayer::Timeline& timeline, pid_t first_tid)
-    : timeline_(timeline), told_program_(Program()) {
+    : timeline_(timeline) {
   // Before any motion the program sits at its first instruction, as after
   // a step.
   last_stop_.replay.kind = replayer::ReplayStop::Kind::kStep;
@@ -34,7 +34,11 @@ bool DebuggerSession::Armed(uint64_t addr) const {
 }
 
 Expected<int> DebuggerSession::AddBreakpoint(uint64_t addr, int id) {
-  if (!Armed(addr)) RETURN_IF_ERROR(timeline_.InsertBreakpoint(addr));
+  // Following execs, a breakpoint is the program's it was set in (each
+  // exec takes them all, ForgetTrapsAtExec).
+  if (!Armed(addr)) {
+    RETURN_IF_ERROR(timeline_.InsertBreakpoint(addr, Program()));
+  }
   breakpoints_.push_back(Breakpoint{id > 0 ? id : next_id_++, addr});
   return breakpoints_.back().id;
 }
@@ -146,11 +150,12 @@ Status DebuggerSession::ForgetTrapsAtExec() {
 
 std::string DebuggerSession::UntoldProgram() const {
   std::string now = Program();
-  return follow_exec_ && !now.empty() && now != told_program_ ? now : std::string();
+  return !now.empty() && now != told_program_ ? now : std::string();
 }
 
 std::string DebuggerSession::Program() const {
-  return timeline_.exited() ? std::string() : live().exec_path();
+  // Only a session following execs asks: it is over a real replay.
+  return !follow_exec_ || timeline_.exited() ? std::string() : live().exec_path();
 }
 
 bool DebuggerSession::IsExecCatch(const replayer::ReplayStop& stop) const {

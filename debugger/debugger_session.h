@@ -174,7 +174,8 @@ class DebuggerSession {
   bool CaughtByUser(const replayer::ReplayStop& stop) const;
   // Removes every breakpoint and watchpoint, as an exec does natively.
   Status ForgetTrapsAtExec();
-  // The program the debugged process runs now; "" after its exit.
+  // The program the debugged process runs now; "" after its exit, and
+  // when not following execs.
   std::string Program() const;
 
   replayer::Timeline& timeline_;

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "arch/arch.h"
@@ -54,6 +55,14 @@ class Execution {
   virtual bool exited() const = 0;
 
   virtual Status InsertBreakpoint(uint64_t addr) = 0;
+  // A breakpoint of one program (its recorded path): planted only while
+  // the debugged process runs that program, so that a debugger following
+  // execs never has one program's breakpoints written into another's code
+  // when execution is repeated from before an exec.
+  virtual Status InsertBreakpointIn(const std::string& program, uint64_t addr) {
+    (void)program;
+    return InsertBreakpoint(addr);
+  }
   virtual Status RemoveBreakpoint(uint64_t addr) = 0;
   // Replaces the watchpoints; false when they cannot be set here.
   virtual Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches) = 0;

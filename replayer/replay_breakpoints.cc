@@ -56,13 +56,25 @@ Status ReplayBreakpoints::RemoveProbesFrom(const AddressSpace& mm, Tracee& copy)
   return Status::Ok();
 }
 
-Status ReplayBreakpoints::InsertBreakpoint(uint64_t addr) {
+bool ReplayBreakpoints::ForThisProgram(uint64_t addr) const {
+  auto it = program_of_.find(addr);
+  return it == program_of_.end() || it->second == s_.focus_mm_->exec_path;
+}
+
+Status ReplayBreakpoints::InsertBreakpoint(uint64_t addr, const std::string& program) {
   debugger_breakpoints_.insert(addr);
-  Status planted = breakpoints_suspended_ ? Status(ErrorCode::kInvalidInput, "suspended")
-                                          : Plant(*s_.focus_mm_, addr);
+  if (program.empty()) {
+    program_of_.erase(addr);
+  } else {
+    program_of_[addr] = program;
+  }
+  Status planted = breakpoints_suspended_ || !ForThisProgram(addr)
+                       ? Status(ErrorCode::kInvalidInput, "not planted now")
+                       : Plant(*s_.focus_mm_, addr);
   if (!planted.ok()) {
     // Not mapped (yet): gdb keeps breakpoints in libraries inserted even
-    // at points of the past before the library was loaded.
+    // at points of the past before the library was loaded. Or another
+    // program's, planted when an exec brings it.
     deferred_breakpoints_.insert(addr);
   }
   return Status::Ok();
@@ -71,6 +83,7 @@ Status ReplayBreakpoints::InsertBreakpoint(uint64_t addr) {
 Status ReplayBreakpoints::RemoveBreakpoint(uint64_t addr) {
   debugger_breakpoints_.erase(addr);
   deferred_breakpoints_.erase(addr);
+  program_of_.erase(addr);
   for (const auto& t : s_.threads_) {
     if (t->mm == s_.focus_mm_ && t->fingerprint_breakpoint == addr) return Status::Ok();
   }
@@ -117,7 +130,7 @@ Status ReplayBreakpoints::MoveToNewImage() {
 Status ReplayBreakpoints::PlantDeferred() {
   if (breakpoints_suspended_) return Status::Ok();
   for (auto it = deferred_breakpoints_.begin(); it != deferred_breakpoints_.end();) {
-    if (Plant(*s_.focus_mm_, *it).ok()) {
+    if (ForThisProgram(*it) && Plant(*s_.focus_mm_, *it).ok()) {
       it = deferred_breakpoints_.erase(it);
     } else {
       ++it;

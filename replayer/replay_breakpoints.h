@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "base/remote_addr.h"
@@ -21,8 +23,10 @@ class ReplayBreakpoints : public ReplayPart {
  public:
   explicit ReplayBreakpoints(ReplaySession& session) : ReplayPart(session) {}
 
-  // The debugger's breakpoints, in the focus process.
-  Status InsertBreakpoint(uint64_t addr);
+  // The debugger's breakpoints, in the focus process. One with a `program`
+  // (a recorded executable path) is planted only while the focus process
+  // runs that program, and waits as a deferred one otherwise.
+  Status InsertBreakpoint(uint64_t addr, const std::string& program = "");
   Status RemoveBreakpoint(uint64_t addr);
   const std::set<uint64_t>& debugger_breakpoints() const { return debugger_breakpoints_; }
   bool IsDebuggerBreakpoint(const ReplayTask& t, uint64_t addr) const {
@@ -59,7 +63,12 @@ class ReplayBreakpoints : public ReplayPart {
   Status RemoveProbesFrom(const AddressSpace& mm, Tracee& copy);
 
  private:
+  // Whether `addr` may be planted in the program the focus process runs.
+  bool ForThisProgram(uint64_t addr) const;
+
   std::set<uint64_t> debugger_breakpoints_;
+  // The program of each debugger breakpoint that has one.
+  std::map<uint64_t, std::string> program_of_;
   // Debugger breakpoints in memory not mapped yet (e.g. in a library, after
   // going back to before it was loaded): planted when a mapping appears.
   std::set<uint64_t> deferred_breakpoints_;

@@ -31,6 +31,9 @@ class ReplayExecution : public Execution {
   uint64_t event_count() const override { return session_->event_count(); }
   bool exited() const override { return session_->exited(); }
   Status InsertBreakpoint(uint64_t addr) override { return session_->InsertBreakpoint(addr); }
+  Status InsertBreakpointIn(const std::string& program, uint64_t addr) override {
+    return session_->InsertBreakpoint(addr, program);
+  }
   Status RemoveBreakpoint(uint64_t addr) override { return session_->RemoveBreakpoint(addr); }
   Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches) override {
     return session_->SetWatchpoints(watches);

@@ -150,7 +150,10 @@ class ReplaySession {
   uint64_t BufferedSyscallsDone() const { return syscallbuf_.BufferedSyscallsDone(); }
 
   // Breakpoints and watchpoints of the focus process.
-  Status InsertBreakpoint(uint64_t addr) { return breakpoints_.InsertBreakpoint(addr); }
+  // `program`: see ReplayBreakpoints::InsertBreakpoint.
+  Status InsertBreakpoint(uint64_t addr, const std::string& program = "") {
+    return breakpoints_.InsertBreakpoint(addr, program);
+  }
   Status RemoveBreakpoint(uint64_t addr) { return breakpoints_.RemoveBreakpoint(addr); }
   // Replaces the watchpoints: in the debug registers when they work here
   // and hold the request, by page protection otherwise (any number, any

@@ -189,21 +189,27 @@ ReplayStop Timeline::HistoryStartStop() {
 
 Status Timeline::ArmDebuggerTraps(Execution& s) {
   s.set_syscall_catch(syscall_catch_);
-  for (uint64_t addr : breakpoints_) RETURN_IF_ERROR(s.InsertBreakpoint(addr));
+  for (const auto& [addr, program] : breakpoints_) {
+    RETURN_IF_ERROR(program.empty() ? s.InsertBreakpoint(addr)
+                                    : s.InsertBreakpointIn(program, addr));
+  }
   if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints(watches_).status());
   return Status::Ok();
 }
 
 Status Timeline::DisarmDebuggerTraps(Execution& s) {
   s.set_syscall_catch({});
-  for (uint64_t addr : breakpoints_) RETURN_IF_ERROR(s.RemoveBreakpoint(addr));
+  for (const auto& [addr, program] : breakpoints_) RETURN_IF_ERROR(s.RemoveBreakpoint(addr));
   if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints({}).status());
   return Status::Ok();
 }
 
-Status Timeline::InsertBreakpoint(uint64_t addr) {
-  if (!live_->exited()) RETURN_IF_ERROR(live_->InsertBreakpoint(addr));
-  breakpoints_.insert(addr);
+Status Timeline::InsertBreakpoint(uint64_t addr, const std::string& program) {
+  if (!live_->exited()) {
+    RETURN_IF_ERROR(program.empty() ? live_->InsertBreakpoint(addr)
+                                    : live_->InsertBreakpointIn(program, addr));
+  }
+  breakpoints_[addr] = program;
   return Status::Ok();
 }
 

@@ -20,9 +20,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -78,8 +78,10 @@ class Timeline {
   ReplaySession& live();
   Position Current();
 
-  // The debugger's breakpoints and watchpoints; kept across restores.
-  Status InsertBreakpoint(uint64_t addr);
+  // The debugger's breakpoints and watchpoints; kept across restores. A
+  // breakpoint with a `program` is one of that program only
+  // (Execution::InsertBreakpointIn).
+  Status InsertBreakpoint(uint64_t addr, const std::string& program = "");
   Status RemoveBreakpoint(uint64_t addr);
   Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches);
   // Syscalls whose entry and return stop Continue and ReverseContinue.
@@ -208,7 +210,7 @@ class Timeline {
   std::vector<TraceBookmark> bookmarks_;
   std::unique_ptr<Execution> live_;
   CheckpointSet<Frozen> checkpoints_;
-  std::set<uint64_t> breakpoints_;
+  std::map<uint64_t, std::string> breakpoints_;  // address -> program, "" for any
   std::vector<arch::HwWatch> watches_;
   SyscallCatch syscall_catch_;
   uint64_t high_water_event_ = 0;  // output of events below this was shown
