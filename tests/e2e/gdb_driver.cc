@@ -1,6 +1,7 @@
 #include "tests/e2e/gdb_driver.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -73,10 +74,17 @@ std::string TrimTrailingNewlines(std::string text) {
   return text;
 }
 
-// The parent pid in /proc/PID/stat, or -1.
+// The parent pid in /proc/PID/stat, or -1. With read(2): the process may
+// end between open and read (ESRCH), which an ifstream's buffer turns into
+// an exception that would end the whole test binary.
 pid_t ParentOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  int fd = open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buf[1024];
+  ssize_t n = read(fd, buf, sizeof(buf));
+  close(fd);
+  if (n <= 0) return -1;
+  std::string stat(buf, static_cast<size_t>(n));
   size_t paren = stat.rfind(')');  // the command name may contain anything
   if (paren == std::string::npos) return -1;
   std::istringstream fields(stat.substr(paren + 1));
