@@ -15,7 +15,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-enum { kTicks = 40 };
+enum { kTicks = 120 };
 
 struct LoopState {
   volatile sig_atomic_t ticks;
