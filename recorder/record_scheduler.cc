@@ -34,15 +34,22 @@ constexpr auto kSpinSlice = std::chrono::microseconds(200);
 
 void RecordScheduler::StartSlice(RecordTask& task) {
   last_scheduled_ = task.tid();
-  task.slice_start = CoarseNow();
+  // A spinning thread's slice is far shorter than the coarse clock's tick
+  // (4 ms here), which would make it last up to a tick.
+  precise_slice_ = !chaos_ && task.spinning;
+  task.slice_start = SliceNow();
   slice_ = chaos_          ? std::chrono::steady_clock::duration(chaos_->SliceLength())
            : task.spinning ? std::chrono::steady_clock::duration(kSpinSlice)
                            : std::chrono::steady_clock::duration(kTimeSlice);
 }
 
+std::chrono::steady_clock::time_point RecordScheduler::SliceNow() const {
+  return precise_slice_ ? MonotonicNow() : CoarseNow();
+}
+
 bool RecordScheduler::SwitchAtBoundary(const RecordTask& task) {
   bool slice_over =
-      CoarseNow() - task.slice_start > slice_ || (chaos_ && chaos_->SwitchAtBoundary());
+      SliceNow() - task.slice_start > slice_ || (chaos_ && chaos_->SwitchAtBoundary());
   return slice_over && OthersReady(task);
 }
 
@@ -137,7 +144,7 @@ bool RecordScheduler::OnWakeup() {
   if (task.state != RecordTask::State::kRunning || task.stop_sent) return false;
   auto now = CoarseNow();
   bool place_signal = !task.deferred.empty() && now >= task.defer_deadline;
-  bool preempt = now - task.slice_start > slice_ && OthersReady(task);
+  bool preempt = SliceNow() - task.slice_start > slice_ && OthersReady(task);
   if (place_signal || preempt) {
     // The thread reached no event in time (it may spin waiting for the
     // very handler we hold back, or for another thread): stop it where it is.

@@ -1,8 +1,9 @@
 // RecordScheduler: a RecordSession's part that decides which thread runs
 // and for how long. One thread runs its own code at a time; it keeps the
-// CPU for a time slice (10 ms; 200 us when it spins; random under chaos
-// mode) while another thread is ready, then is switched away from at its
-// next event boundary or stopped where it is (a PreemptEvent). A syscall
+// CPU for a time slice (10 ms; 200 us, timed exactly, when it spins, which
+// SpinTrap (spin_trap.h) usually ends sooner; random under chaos mode)
+// while another thread is ready, then is switched away from at its next
+// event boundary or stopped where it is (a PreemptEvent). A syscall
 // that takes long while another thread waits lets that one run. The stops
 // come from a StopSource (stop_source.h); the session's stop handlers
 // handle them (record_scheduler.cc).
@@ -28,6 +29,7 @@ class RecordScheduler : public RecordPart {
 
   // Randomized scheduling (ChaosPolicy) to make races show up.
   void EnableChaos() { chaos_.emplace(); }
+  bool chaos() const { return chaos_.has_value(); }
   // The thread to run next; nullptr when none is ready.
   RecordTask* PickNext();
   // `task` was scheduled: its time slice starts.
@@ -62,8 +64,11 @@ class RecordScheduler : public RecordPart {
   pid_t dying_ = 0;
   Status deferred_error_;  // from OnWakeup, reported by TakeWakeupError
   pid_t last_scheduled_ = 0;
-  // Length of the current thread's time slice.
+  // Length of the current thread's time slice, and whether it is timed with
+  // the exact clock (core/clock.h).
   std::chrono::steady_clock::duration slice_{};
+  bool precise_slice_ = false;
+  std::chrono::steady_clock::time_point SliceNow() const;
 };
 
 }  // namespace rwd::recorder

@@ -212,6 +212,8 @@ Status RecordSession::Schedule(RecordTask& task) {
     task.unhandled.reset();
     return HandleStop(task, ws);
   }
+  ASSIGN_OR_RETURN(bool watched, spin_.Resume(task));
+  if (watched) return Status::Ok();
   return Resume(task);
 }
 
@@ -231,6 +233,10 @@ Status RecordSession::Resume(RecordTask& task, int signo) {
 }
 
 Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
+  if (task.spin_watch) {
+    ASSIGN_OR_RETURN(bool handled, spin_.OnStop(task, ws));
+    if (handled) return Status::Ok();
+  }
   switch (ws.kind) {
     case WaitStatus::Kind::kSyscallStop: {
       // A thread resumed with PTRACE_SYSCALL alternates entry and exit

@@ -52,6 +52,7 @@
 #include "recorder/signal_recorder.h"
 #include "recorder/snapshot_recorder.h"
 #include "recorder/snapshot_taker.h"
+#include "recorder/spin_trap.h"
 #include "recorder/syscall_recorder.h"
 #include "recorder/syscallbuf_recorder.h"
 #include "trace/trace_writer.h"
@@ -102,6 +103,7 @@ class RecordSession {
   friend class SyscallBufferRecorder;
   friend class SignalRecorder;
   friend class SnapshotRecorder;
+  friend class SpinTrap;
 
   // --- stops (record_session.cc) ---
   Status Step();
@@ -164,6 +166,7 @@ class RecordSession {
   SyscallBufferRecorder buffer_{*this};
   SignalRecorder signals_{*this};
   SnapshotRecorder snapshots_{*this};
+  SpinTrap spin_{*this};
 };
 
 // RecordPart's calls (record_part.h), here where RecordSession is complete.

@@ -269,6 +269,7 @@ Status SignalRecorder::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
               }
             }
             task.spinning = !word->has_value();
+            task.spin_site = pc;
             return Status::Ok();
           }
         } else {
@@ -330,6 +331,18 @@ Expected<bool> SignalRecorder::EnterHandler(RecordTask& task, int signo) {
   return EnterSignalHandler(task.tracee, signo, ResumeMode::kSingleStep);
 }
 
+bool SignalRecorder::AtBoundary(const RecordTask& task, const arch::Registers& regs) const {
+  // Compared as program state: on AArch64 the syscall-exit stop reads x7 as
+  // 1, a signal stop reads the program's x7.
+  if (!task.boundary_regs || !task.tracee.arch().SameProgramState(*task.boundary_regs, regs)) {
+    return false;
+  }
+  return !task.boundary_memory ||
+         (StackHash(task.tracee, regs, task.boundary_memory->hashes_globals) ==
+              task.boundary_memory->stack_hash &&
+          FingerprintVectorRegisters(task.tracee) == task.boundary_memory->vector_registers);
+}
+
 Status SignalRecorder::RecordPreempt(RecordTask& task, const arch::Registers& regs,
                                      const std::optional<ProbeMemCheck>& word) {
   trace::PreemptEvent event;
@@ -363,15 +376,7 @@ Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
   // even the last boundary's. A signal waits for the syscall, which the
   // thread enters as soon as it runs.
   const bool parked = task.reentering;
-  // Compared as program state: on AArch64 the syscall-exit stop reads x7 as
-  // 1, this signal stop reads the program's x7.
-  bool at_boundary = !parked && task.boundary_regs &&
-                     task.tracee.arch().SameProgramState(*task.boundary_regs, regs);
-  if (at_boundary && task.boundary_memory) {
-    at_boundary = StackHash(task.tracee, regs, task.boundary_memory->hashes_globals) ==
-                      task.boundary_memory->stack_hash &&
-                  FingerprintVectorRegisters(task.tracee) == task.boundary_memory->vector_registers;
-  }
+  bool at_boundary = !parked && AtBoundary(task, regs);
 
   if (signo == SIGSTOP && task.stop_sent) {
     // Our stop: place the oldest deferred signal here, or let another

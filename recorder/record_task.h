@@ -90,6 +90,17 @@ struct RecordTask {
   // short time slices until its next syscall, so a hand-off through memory
   // costs well under a millisecond, not a whole slice.
   bool spinning = false;
+  // Where that walk ended (a probe site inside the spin loop). While the
+  // thread runs with a breakpoint there (recorder/spin_trap.h): the bytes it
+  // covers and the passes seen since.
+  uint64_t spin_site = 0;
+  struct SpinWatch {
+    std::vector<uint8_t> original;
+    std::vector<arch::Registers> passes;
+    std::vector<uint8_t> last_stack;  // FingerprintStackWindow at the last pass
+    int repeats = 0;                  // passes in a row like the one before
+  };
+  std::optional<SpinWatch> spin_watch;
   std::optional<DeferredSignal> reinjected;  // delivered at this syscall
   // We sent SIGSTOP to place a deferred signal or to preempt the thread.
   bool stop_sent = false;
@@ -108,7 +119,7 @@ struct RecordTask {
     std::vector<uint8_t> vector_registers;
   };
   std::optional<BoundaryMemory> boundary_memory;
-  std::chrono::steady_clock::time_point slice_start;    // CoarseNow()
+  std::chrono::steady_clock::time_point slice_start;    // RecordScheduler::SliceNow()
   std::chrono::steady_clock::time_point syscall_start;  // MonotonicNow()
   // The thread group leader ended with SYS_exit while other threads go on:
   // the kernel keeps it as a zombie until they end. Never scheduled again.

@@ -37,6 +37,9 @@ class SignalRecorder : public RecordPart {
   Status RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,
                       const arch::Registers& regs, bool with_fingerprint,
                       const std::optional<ProbeMemCheck>& word = std::nullopt);
+  // Whether the stopped thread, at `regs`, is where its last event left it
+  // (registers, and the stack and vector registers after a preemption).
+  bool AtBoundary(const RecordTask& task, const arch::Registers& regs) const;
   Status RecordPreempt(RecordTask& task, const arch::Registers& regs,
                        const std::optional<ProbeMemCheck>& word);
   // Single-steps a thread stopped mid-code to a point an in-process probe

@@ -215,6 +215,19 @@ TEST_F(MultiTask, SpinWaitOnAnAtomicFlag) {
   EXPECT_TRUE(AnyLineMatches(rec.out, "^ping-pong: 600 passes, value [0-9]+$"));
 }
 
+// A loop that waits for the other thread, then counts through the same
+// instructions itself: the recorder's breakpoint on a spinning thread's
+// loop (recorder/spin_trap.h) meets both kinds of passes and must preempt
+// only where the thread spins.
+TEST_F(MultiTask, SpinWaitThenCountInTheSameLoop) {
+  Recording rec = RecordProgram("mt_spin_then_count");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ExpectSameAsNative(rec, "mt_spin_then_count");
+  ExpectReplaysMatch(rec);
+  EXPECT_TRUE(AnyLineMatches(
+      rec.out, "^mt_spin_then_count: rounds 100, counter 200200, checksum [0-9]+$"));
+}
+
 TEST_F(MultiTask, ThreadLocalStorageAndErrnoPerThread) {
   Recording rec = RecordProgram("mt_tls");
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
