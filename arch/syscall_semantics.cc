@@ -93,7 +93,7 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Execute("mprotect", Args(3), Special::kMprotect),
     Execute("munmap", Args(2), Special::kMunmap),
     Execute("brk", Args(1), Special::kBrk),
-    Execute("rt_sigaction", Args(4), OutFixed(2, kKernelSigaction)),
+    Execute("rt_sigaction", Args(4), Special::kRtSigaction, OutFixed(2, kKernelSigaction)),
     Execute("rt_sigprocmask", Args(4), OutArg(2, 3)),
     Execute("rt_sigreturn", Args(0), Special::kRtSigreturn),
     Emulate("ioctl", Args(3).Blocks(), Special::kIoctl),

@@ -76,6 +76,7 @@ enum class Special : uint8_t {
   kExitGroup,
   kClone,  // clone, fork, vfork (clone3 is denied)
   kRtSigreturn,
+  kRtSigaction,  // a snapshot's process keeps the handlers the program set
   kIoctl,    // outputs derived from the request code (_IOC_READ size)
   kReadv,    // iovec outputs, bounded by the result (readv, preadv, preadv2)
   kRecvmsg,  // msghdr: name, iovecs, control, msg_flags

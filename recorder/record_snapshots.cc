@@ -33,7 +33,7 @@ void SnapshotRecorder::TrackKernelState(RecordTask& task, const PendingSyscall& 
     auto name = task.tracee.ReadCString(pending.args[1], 16);
     if (name.ok()) task.name = *name;
   }
-  if (row.name == "rt_sigaction" && pending.args[1] != 0 && pending.args[3] <= 128) {
+  if (row.special == arch::Special::kRtSigaction && pending.args[1] != 0 && pending.args[3] <= 128) {
     auto bytes = task.tracee.ReadBytes(pending.args[1], kSigactionHeadBytes + pending.args[3]);
     if (bytes.ok()) ProcessOf(task).sigactions[static_cast<int>(pending.args[0])] = *bytes;
   }

@@ -129,6 +129,7 @@ TEST(SyscallRulesTest, SpecialsSitOnTheirSyscalls) {
       {Special::kExitGroup, {"exit_group"}},
       {Special::kClone, {"clone", "fork", "vfork"}},
       {Special::kRtSigreturn, {"rt_sigreturn"}},
+      {Special::kRtSigaction, {"rt_sigaction"}},
       {Special::kIoctl, {"ioctl"}},
       {Special::kReadv, {"readv", "preadv", "preadv2"}},
       {Special::kRecvmsg, {"recvmsg"}},
