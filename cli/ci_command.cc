@@ -117,7 +117,7 @@ TreeVerdict JudgeTree(const std::vector<trace::ProcessInfo>& processes) {
   for (const trace::ProcessInfo& p : processes) {
     if (p.end != trace::ProcessEnd::kExited) continue;
     if (WIFSIGNALED(p.wait_status)) {
-      (recorder::IsCoreDumpSignal(WTERMSIG(p.wait_status)) ? v.crashed : v.killed).push_back(p);
+      (IsCoreDumpSignal(WTERMSIG(p.wait_status)) ? v.crashed : v.killed).push_back(p);
     } else if (WEXITSTATUS(p.wait_status) != 0) {
       v.failed.push_back(p);
     }

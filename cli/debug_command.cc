@@ -2,10 +2,12 @@
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/start_options.h"
 #include "cli/trace_location.h"
 #include "console/console.h"
 #include "console/line_reader.h"
 #include "debugger/debugger_session.h"
+#include "debugger/start_point.h"
 #include "replayer/timeline.h"
 
 namespace rwd::cli {
@@ -16,12 +18,15 @@ int DebugCommand(const Args& args) {
                    "breakpoints, watchpoints, stepping forward and backward, bt, disas,\n"
                    "registers, memory, threads, checkpoints. Commands come from the\n"
                    "terminal (readline, history, completion) or stdin, one per line;\n"
-                   "'help' lists them.");
+                   "'help' lists them. -p, -f, --crash and -g choose where it starts,\n"
+                   "as for 'rewind replay'.");
   std::string trace, script;
   line.app()
       .add_option("-x,--script", script, "run the commands in FILE first")
       ->type_name("FILE")
       ->check(CLI::ExistingFile);
+  StartOptions start;
+  AddStartOptions(line.app(), &start);
   line.AddTraceArgument(&trace);
   if (std::optional<int> done = line.Parse(args)) return *done;
   auto dir = ResolveTraceDir(trace);
@@ -31,6 +36,11 @@ int DebugCommand(const Args& args) {
   }
   replayer::TimelineOptions options;
   options.replay.trace_dir = *dir;
+  auto start_point = debugger::StartPoint::Choose(*dir, start.Request(), &options);
+  if (!start_point.ok()) {
+    PrintError(start_point.status().message());
+    return kExitFailure;
+  }
   // The exit is the end of history, as in gdb: reverse commands go on from it.
   options.replay.keep_focus_at_exit = true;
   auto timeline = replayer::Timeline::Open(options);
@@ -39,6 +49,15 @@ int DebugCommand(const Args& args) {
     return kExitFailure;
   }
   debugger::DebuggerSession session(**timeline, (*timeline)->live().recorded_pid());
+  Expected<std::string> there = start_point->GoThere(session);
+  if (!there.ok()) {
+    PrintError(there.status().message());
+    return kExitFailure;
+  }
+  if (!there->empty()) {
+    fflush(stdout);
+    PrintError(*there);
+  }
   console::ConsoleOptions console_options;
   console_options.script = script;
   console_options.history_file = console::DefaultHistoryFile();

@@ -12,7 +12,6 @@
 #include "cli/commands.h"
 #include "cli/trace_location.h"
 #include "core/wait_status.h"
-#include "recorder/fatal_signal.h"
 #include "trace/process_tree.h"
 #include "trace/trace_reader.h"
 
@@ -62,7 +61,7 @@ std::string Outcome(trace::TraceReader& reader) {
   }
   for (const trace::ProcessInfo& p : *processes) {
     if (&p == &root || p.end != trace::ProcessEnd::kExited || !WIFSIGNALED(p.wait_status) ||
-        !recorder::IsCoreDumpSignal(WTERMSIG(p.wait_status))) {
+        !IsCoreDumpSignal(WTERMSIG(p.wait_status))) {
       continue;
     }
     out += ", " + SignalName(WTERMSIG(p.wait_status)) + " in " + std::to_string(p.pid);

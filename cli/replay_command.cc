@@ -6,23 +6,20 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "base/signal_name.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/gdb_launcher.h"
 #include "cli/gdb_sysroot.h"
 #include "cli/program_lookup.h"
+#include "cli/start_options.h"
 #include "cli/trace_location.h"
-#include "core/wait_status.h"
 #include "debugger/debugger_session.h"
+#include "debugger/start_point.h"
 #include "gdbserver/gdb_server.h"
 #include "gdbserver/replay_target.h"
 #include "gdbserver/tcp_listener.h"
-#include "recorder/fatal_signal.h"
-#include "replayer/process_focus.h"
 #include "replayer/run_to_end.h"
 #include "replayer/timeline.h"
-#include "trace/process_tree.h"
 #include "trace/trace_reader.h"
 
 namespace rwd::cli {
@@ -37,21 +34,8 @@ struct ReplayArgs {
   std::string gdb = "gdb";
   std::vector<std::string> gdb_args;
   replayer::TimelineOptions timeline;
-  pid_t process = 0;
-  bool from_fork = false;
-  bool crash = false;
-  // -g: an event number, or the name the program gave a checkpoint.
-  std::optional<uint64_t> goto_event;
-  std::string goto_name;
+  debugger::StartRequest start;  // -p, -f, --crash, -g
   bool keep_serving = false;
-};
-
-// The fatal signal of a crashed process: where --crash stops.
-struct CrashPoint {
-  pid_t pid = 0;
-  pid_t tid = 0;
-  int signo = 0;
-  uint64_t signal_event = 0;
 };
 
 int Autopilot(const std::string& dir) {
@@ -82,73 +66,13 @@ int Autopilot(const std::string& dir) {
   return kExitFailure;
 }
 
-// The first process of the tree killed by a core-dumping signal, and the
-// event of that signal.
-Expected<CrashPoint> FindCrash(const std::string& dir) {
-  ASSIGN_OR_RETURN(auto reader, trace::TraceReader::Open(dir));
-  ASSIGN_OR_RETURN(std::vector<trace::ProcessInfo> processes, trace::ReadProcessTree(*reader));
-  for (const trace::ProcessInfo& p : processes) {
-    if (p.end != trace::ProcessEnd::kExited || !WIFSIGNALED(p.wait_status) ||
-        !recorder::IsCoreDumpSignal(WTERMSIG(p.wait_status))) {
-      continue;
-    }
-    CrashPoint crash{p.pid, p.end_tid, WTERMSIG(p.wait_status), 0};
-    RETURN_IF_ERROR(reader->Seek(p.first_event));
-    for (uint64_t n = p.first_event; n < p.end_event; ++n) {
-      ASSIGN_OR_RETURN(std::optional<trace::Event> ev, reader->Next());
-      if (!ev) break;
-      auto* sig = std::get_if<trace::SignalEvent>(&ev->body);
-      if (sig && ev->tid == crash.tid && sig->signo == crash.signo) crash.signal_event = n;
-    }
-    if (crash.signal_event == 0) {
-      return Status(ErrorCode::kCorrupt, "process " + std::to_string(p.pid) + " died of " +
-                                             SignalName(crash.signo) +
-                                             " but the trace has no such signal for it");
-    }
-    return crash;
-  }
-  return Status(ErrorCode::kNotFound,
-                "no process crashed in " + dir + " (see 'rewind ps " + dir + "')");
-}
-
-// Runs the replay forward to the delivery of the crash's signal, so that gdb
-// starts there.
-Status RunToCrash(gdbserver::ReplayTarget& target, replayer::Timeline& timeline,
-                  const CrashPoint& crash) {
-  gdbserver::ResumeRequest forward;
-  while (true) {
-    gdbserver::StopReply stop = target.Resume(forward, [] { return false; });
-    if (stop.kind != gdbserver::StopReply::Kind::kSignal) {
-      return Status(ErrorCode::kDivergence, "the replay of process " + std::to_string(crash.pid) +
-                                                " ended before its " + SignalName(crash.signo));
-    }
-    if (stop.signo == crash.signo && stop.tid == crash.tid &&
-        timeline.live().event_number() >= crash.signal_event) {
-      return Status::Ok();
-    }
-  }
-}
-
-int Serve(ReplayArgs args, const std::string& dir) {
-  CrashPoint crash;
-  if (args.crash) {
-    auto found = FindCrash(dir);
-    if (!found.ok()) {
-      PrintError(found.status().message());
-      return kExitFailure;
-    }
-    crash = *found;
-    args.process = crash.pid;
-    args.from_fork = false;
-  }
+int Serve(const ReplayArgs& args, const std::string& dir) {
   replayer::TimelineOptions options = args.timeline;
   options.replay.trace_dir = dir;
-  if (args.process != 0) {
-    Status chosen = replayer::FocusOnProcess(dir, args.process, args.from_fork, &options);
-    if (!chosen.ok()) {
-      PrintError(chosen.message());
-      return kExitFailure;
-    }
+  auto start = debugger::StartPoint::Choose(dir, args.start, &options);
+  if (!start.ok()) {
+    PrintError(start.status().message());
+    return kExitFailure;
   }
   if (args.stdio) options.replay.stdout_fd = STDERR_FILENO;
   options.replay.keep_focus_at_exit = true;
@@ -159,35 +83,14 @@ int Serve(ReplayArgs args, const std::string& dir) {
   }
   debugger::DebuggerSession session(**timeline, (*timeline)->live().recorded_pid());
   gdbserver::ReplayTarget target(session);
-  if (args.crash) {
-    Status reached = RunToCrash(target, **timeline, crash);
-    if (!reached.ok()) {
-      PrintError(reached.message());
-      return kExitFailure;
-    }
+  Expected<std::string> there = start->GoThere(session);
+  if (!there.ok()) {
+    PrintError(there.status().message());
+    return kExitFailure;
+  }
+  if (!there->empty()) {
     fflush(stdout);
-    PrintError("stopped where process " + std::to_string(crash.pid) + " (thread " +
-               std::to_string(crash.tid) + ") receives its fatal " + SignalName(crash.signo) +
-               ", event " + std::to_string((*timeline)->live().event_number()));
-  }
-  if (args.goto_event) {
-    Status reached = (*timeline)->GotoEvent(*args.goto_event);
-    if (!reached.ok()) {
-      PrintError("cannot start at event " + std::to_string(*args.goto_event) + ": " +
-                 reached.message());
-      return kExitFailure;
-    }
-  }
-  if (!args.goto_name.empty()) {
-    Status reached = (*timeline)->RestoreCheckpoint(args.goto_name);
-    if (!reached.ok()) {
-      std::string names;
-      for (const replayer::TraceBookmark& b : (*timeline)->bookmarks()) names += " " + b.name;
-      PrintError("cannot start at '" + args.goto_name + "': " + reached.message() +
-                 (names.empty() ? " (the program named no checkpoints)"
-                                : " (the program named:" + names + ")"));
-      return kExitFailure;
-    }
+    PrintError(*there);
   }
   // Ctrl-C is gdb's: it reaches us as the protocol's interrupt byte.
   signal(SIGINT, SIG_IGN);
@@ -296,37 +199,8 @@ std::optional<int> ParseReplayArgs(const Args& args, ReplayArgs* out) {
                  "automatic checkpoints kept (48)")
       ->type_name("N")
       ->check(IntegerIn(0, INT32_MAX, "a number of checkpoints"));
-  pid_t exec_pid = 0, fork_pid = 0;
-  CLI::Option* process = app.add_option("-p,--process", exec_pid,
-                                        "debug process PID of the recorded tree (see\n"
-                                        "'rewind ps'), from its first exec");
-  process->type_name("PID")->check(IntegerIn(1, INT32_MAX, "a process id"));
-  CLI::Option* fork_option = app.add_option("-f,--fork", fork_pid,
-                                            "debug process PID from its creation (fork), not\n"
-                                            "from its first exec as -p does");
-  fork_option->type_name("PID")->check(IntegerIn(1, INT32_MAX, "a process id"));
-  CLI::Option* crash = app.add_flag("--crash", out->crash,
-                                    "debug the process that crashed, stopped at the\n"
-                                    "fatal signal (bt, watch -l, reverse-continue);\n"
-                                    "it picks the process, so no -p or -f");
-  std::string goto_target;
-  CLI::Option* goto_option = app.add_option("-g,--goto", goto_target,
-                                            "start where EVENT events have been replayed (as\n"
-                                            "'rewind dump' and 'monitor when' number them), or\n"
-                                            "where the program called rewind_checkpoint(NAME),\n"
-                                            "with the history before it to go back into");
-  goto_option->type_name("EVENT|NAME")
-      ->check(CLI::Validator(
-          [](std::string& value) {
-            bool digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
-              return c >= '0' && c <= '9';
-            });
-            if (digits ? value.size() > 18 : (value.empty() || value[0] == '-')) {
-              return "'" + value + "' is not an event number (0 or more) or a checkpoint's name";
-            }
-            return std::string();
-          },
-          ""));
+  StartOptions start;
+  AddStartOptions(app, &start);
   CLI::Option* keep = app.add_flag("-k,--keep-serving", out->keep_serving,
                                    "with -s: after gdb detaches, serve the next gdb\n"
                                    "from where the last one left");
@@ -341,35 +215,18 @@ std::optional<int> ParseReplayArgs(const Args& args, ReplayArgs* out) {
                "watch by page protection even where the debug\n"
                "registers work (also REWIND_SOFTWARE_WATCHPOINTS=1)");
   line.AddTraceArgument(&out->trace);
-  process->excludes(fork_option);
-  crash->excludes(process)->excludes(fork_option);
   serve->excludes(stdio);
   gdb->excludes(serve)->excludes(stdio);
   keep->needs(serve);
-  for (CLI::Option* debugging :
-       {serve, stdio, process, fork_option, crash, gdb, goto_option, keep}) {
-    autopilot->excludes(debugging);
-  }
+  std::vector<CLI::Option*> debugging = start.all();
+  debugging.insert(debugging.end(), {serve, stdio, gdb, keep});
+  for (CLI::Option* option : debugging) autopilot->excludes(option);
   std::optional<int> done = line.Parse(Args(args.begin(), dashes));
   if (done) return done;
 
   out->timeline.checkpoint_interval = std::chrono::milliseconds(interval_ms);
   out->timeline.use_snapshots = !no_snapshots;
-  if (goto_option->count() > 0) {
-    // The validator let through digits (an event) or a name.
-    if (goto_target[0] >= '0' && goto_target[0] <= '9' &&
-        std::all_of(goto_target.begin(), goto_target.end(),
-                    [](char c) { return c >= '0' && c <= '9'; })) {
-      out->goto_event = std::stoull(goto_target);
-    } else {
-      out->goto_name = goto_target;
-    }
-  }
-  if (process->count() > 0) out->process = exec_pid;
-  if (fork_option->count() > 0) {
-    out->process = fork_pid;
-    out->from_fork = true;
-  }
+  out->start = start.Request();
   // The replayer reads it where it chooses (core/hw_watch_probe.h).
   if (software_watchpoints) setenv("REWIND_SOFTWARE_WATCHPOINTS", "1", 1);
   bool starts_gdb = !out->autopilot && !out->stdio && out->serve_port < 0;

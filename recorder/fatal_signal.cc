@@ -24,24 +24,6 @@ uint64_t StatusMask(pid_t tid, const std::string& name) {
 
 }  // namespace
 
-bool IsCoreDumpSignal(int signo) {
-  switch (signo) {
-    case SIGQUIT:
-    case SIGILL:
-    case SIGTRAP:
-    case SIGABRT:
-    case SIGBUS:
-    case SIGFPE:
-    case SIGSEGV:
-    case SIGXCPU:
-    case SIGXFSZ:
-    case SIGSYS:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool DeliveryRunsDefaultAction(pid_t tid, int signo, const std::vector<uint8_t>& siginfo) {
   uint64_t bit = uint64_t{1} << (signo - 1);
   int si_code = arch::SiginfoView(siginfo).code();

@@ -26,8 +26,6 @@ struct FatalSignalStop {
 };
 using FatalSignalHook = std::function<void(const FatalSignalStop&)>;
 
-// SIGSEGV, SIGABRT, ...: signals whose default action dumps core.
-bool IsCoreDumpSignal(int signo);
 // Whether delivering `signo` (with `siginfo`) to thread `tid` now runs the
 // default action: no handler, and for a fault the kernel raises itself,
 // also when the program blocks or ignores it (the kernel forces those).

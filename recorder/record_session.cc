@@ -13,6 +13,7 @@
 #include <cstring>
 #include <utility>
 
+#include "base/signal_name.h"
 #include "core/seccomp_filter.h"
 #include "preload/syscallbuf_abi.h"
 #include "recorder/preload_env.h"

@@ -4,6 +4,7 @@
 // disassembly, time travel, source-line stepping both ways, threads, and
 // the command line's refusals. The interactive run through a pty (history,
 // Ctrl-C during a long continue) is debug_console_pty.py.
+#include <csignal>
 #include <optional>
 #include <regex>
 #include <string>
@@ -23,13 +24,17 @@ class DebugConsoleTest : public E2ETest {
   // command after its prompt when stdin is not a terminal.
   std::vector<std::string> Session(const std::string& trace,
                                    const std::vector<std::string>& commands,
-                                   RunResult* result = nullptr) {
+                                   RunResult* result = nullptr,
+                                   const std::vector<std::string>& options_before = {}) {
     std::string input;
     for (const std::string& c : commands) input += c + "\n";
     RunOptions options;
     options.stdin_data = input + "quit\n";
     options.timeout = std::chrono::seconds(240);
-    RunResult r = Rewind({"debug", trace}, options);
+    std::vector<std::string> args{"debug"};
+    args.insert(args.end(), options_before.begin(), options_before.end());
+    args.push_back(trace);
+    RunResult r = Rewind(args, options);
     EXPECT_EQ(r.exit_status, 0) << r.Describe() << "\n" << r.out;
     EXPECT_FALSE(r.Crashed()) << r.Describe();
     std::vector<std::string> outputs;
@@ -312,6 +317,37 @@ TEST_F(DebugConsoleTest, ReverseContinueFromTheExit) {
   EXPECT_LT(*back, *end);
   // Forward again from there: to the exit once more.
   EXPECT_TRUE(Contains(out[7], "The program exited with code 0")) << out[7];
+}
+
+// --crash and -g choose where the console starts, as for `rewind replay`
+// (debugger/start_point.h): at the crashed process's fatal signal, with
+// the history before it to go back into; at an event.
+TEST_F(DebugConsoleTest, StartsAtTheCrashOrAnEvent) {
+  Recording rec = Record("segfault");
+  ASSERT_EQ(rec.exit_status, 128 + SIGSEGV) << rec.Describe();
+  const int crash_line = SourceLine("tests/programs/segfault.c", "*(volatile int*)0x1234 = 1;");
+  RunResult crash;
+  std::vector<std::string> out = Session(rec.trace,
+                                         {
+                                             "bt",          // 0
+                                             "break main",  // 1
+                                             "rc",          // 2
+                                             "when",        // 3
+                                         },
+                                         &crash, {"--crash"});
+  EXPECT_TRUE(Contains(crash.err, "receives its fatal SIGSEGV, event ")) << crash.err;
+  EXPECT_TRUE(AnyLineMatches(out[0], "^#0  0x[0-9a-f]+ in Crash \\(\\) at /.*segfault\\.c:" +
+                                         std::to_string(crash_line) + "$"))
+      << out[0];
+  EXPECT_TRUE(Contains(out[2], "Breakpoint 1, ")) << out[2];
+  std::optional<uint64_t> at_main = EventIn(out[3], "Current event: ([0-9]+) ");
+  ASSERT_TRUE(at_main.has_value()) << out[3];
+
+  RunResult go;
+  out = Session(rec.trace, {"when"}, &go, {"-g", "2"});
+  EXPECT_EQ(EventIn(out[0], "Current event: ([0-9]+) "), std::optional<uint64_t>(2)) << out[0];
+  RunResult refused = Rewind({"debug", "--crash", "-p", "1", rec.trace});
+  EXPECT_EQ(refused.exit_status, 2) << refused.Describe();
 }
 
 // gdb's pending breakpoints: `break cos` before libm is loaded (the
