@@ -337,6 +337,9 @@ bool SignalRecorder::AtBoundary(const RecordTask& task, const arch::Registers& r
   if (!task.boundary_regs || !task.tracee.arch().SameProgramState(*task.boundary_regs, regs)) {
     return false;
   }
+  // A loop whose state lives in memory comes back to the same registers
+  // after any number of passes; passes that made buffered calls moved it.
+  if (s_.buffer_.BufferedSinceLastEvent(task)) return false;
   return !task.boundary_memory ||
          (StackHash(task.tracee, regs, task.boundary_memory->hashes_globals) ==
               task.boundary_memory->stack_hash &&

@@ -152,6 +152,14 @@ Status SyscallBufferRecorder::FlushSyscallBuffer(RecordTask& task) {
   return s_.writer_->Append(event);
 }
 
+bool SyscallBufferRecorder::BufferedSinceLastEvent(const RecordTask& task) const {
+  if (task.syscallbuf == 0 || !task.syscallbuf_dirty) return false;
+  // Unreadable: gone with its process, and nothing was buffered to replay.
+  Expected<uint64_t> count = task.tracee.Read<uint64_t>(task.syscallbuf +
+                                                         offsetof(rwd_sb_header, count));
+  return count.ok() && *count > 0;
+}
+
 void SyscallBufferRecorder::LockSyscallBuffer(RecordTask& task, bool locked) {
   if (task.syscallbuf == 0) return;
   uint64_t value = locked ? 1 : 0;

@@ -24,6 +24,10 @@ class SyscallBufferRecorder : public RecordPart {
   // Writes the syscalls buffered since the thread's last event as one
   // SyscallBatchEvent and empties the buffer.
   Status FlushSyscallBuffer(RecordTask& task);
+  // Whether the thread made buffered syscalls since its last event (they
+  // are flushed at every event): then it has moved on from that event,
+  // even where its registers came back to the same values.
+  bool BufferedSinceLastEvent(const RecordTask& task) const;
   // A vfork child shares the thread's memory, buffer included, until it
   // execs or ends: its syscalls must stop.
   void LockSyscallBuffer(RecordTask& task, bool locked);

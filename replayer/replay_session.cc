@@ -311,15 +311,17 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
       if (stop) return stop;
       continue;
     }
-    if (std::holds_alternative<trace::PreemptEvent>(ev->body) &&
-        !signals_.PreemptionPointObservable(*owner)) {
-      // Nobody can tell where it stopped; finding the point again costs
-      // traps, and fails in loops whose state lives in memory only. Its
-      // next event (a syscall, a signal) still checks it against the trace.
-      RETURN_IF_ERROR(signals_.DisarmFingerprint(*owner));
-      owner->fingerprint_misses = 0;
-      ConsumeEvent();
-      continue;
+    if (std::holds_alternative<trace::PreemptEvent>(ev->body)) {
+      ASSIGN_OR_RETURN(bool observable, signals_.PreemptionPointObservable(*owner));
+      if (!observable) {
+        // Nobody can tell where it stopped; finding the point again costs
+        // traps, and fails in loops whose state lives in memory only. Its
+        // next event (a syscall, a signal) still checks it against the trace.
+        RETURN_IF_ERROR(signals_.DisarmFingerprint(*owner));
+        owner->fingerprint_misses = 0;
+        ConsumeEvent();
+        continue;
+      }
     }
     if (auto* exit = std::get_if<trace::ExitEvent>(&ev->body)) {
       if (WIFSIGNALED(exit->wait_status) && owner->pending_signal == 0) {

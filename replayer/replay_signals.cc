@@ -24,6 +24,9 @@ namespace {
 // Breakpoint hits (~4 us each) spent looking for a fingerprinted point
 // before giving up with a clear error rather than appearing to hang.
 constexpr uint64_t kMaxFingerprintHits = 100000;
+// Events read ahead for a preempted thread's next one: a preempted thread
+// is ready to run and gets its turn within a few others' time slices.
+constexpr uint64_t kPreemptLookahead = 4096;
 
 using Stop = std::optional<ReplayStop>;
 
@@ -390,15 +393,26 @@ Status SignalReplayer::NarrowProbe(ReplayTask& t, const arch::Registers& target,
   return Status::Ok();
 }
 
-bool SignalReplayer::PreemptionPointObservable(const ReplayTask& t) const {
+Expected<bool> SignalReplayer::PreemptionPointObservable(const ReplayTask& t) const {
   if (InFocus(t) || t.pending_signal != 0 || t.signal_queued) return true;
   for (const auto& other : s_.threads_) {
     if (other.get() != &t && other->mm == t.mm && !other->reaped && !other->zombie) return true;
   }
   Expected<std::vector<MemoryMapping>> maps = ReadMappings(t.tracee.tid());
   if (!maps.ok()) return true;
-  return std::any_of(maps->begin(), maps->end(),
-                     [](const MemoryMapping& m) { return m.shared && (m.prot & PROT_WRITE) != 0; });
+  if (std::any_of(maps->begin(), maps->end(),
+                  [](const MemoryMapping& m) { return m.shared && (m.prot & PROT_WRITE) != 0; })) {
+    return true;
+  }
+  // A signal that reached the thread while it was switched away is
+  // delivered as soon as it runs again, where the preemption left it, and
+  // the recorder gave it no fingerprint of its own: replay sends it where
+  // the thread stands, which must be that point (after the buffered calls
+  // the thread made before it, too, or the handler runs before them).
+  ASSIGN_OR_RETURN(std::optional<trace::Event> next,
+                   s_.events_.NextOfThread(t.tid, kPreemptLookahead));
+  const auto* signal = next ? std::get_if<trace::SignalEvent>(&next->body) : nullptr;
+  return signal && !signal->synchronous && signal->fingerprint.empty();
 }
 
 Status SignalReplayer::DisarmFingerprint(ReplayTask& t) {

@@ -26,11 +26,13 @@ class SignalReplayer : public ReplayPart {
   Status InjectPendingAsyncSignal(bool stepping);
   // Removes the probe or breakpoint waiting for `t`'s fingerprint.
   Status DisarmFingerprint(ReplayTask& t);
-  // Whether where `t` stops for a recorded preemption can matter to anyone:
-  // false for a process of one thread, sharing no writable memory, that the
-  // debugger does not look at. Replay lets such a thread run on to its next
-  // event when its turn comes instead of finding the point.
-  bool PreemptionPointObservable(const ReplayTask& t) const;
+  // Whether where `t` stops for a recorded preemption (the next event) can
+  // matter to anyone: false for a process of one thread, sharing no
+  // writable memory, that the debugger does not look at, unless a signal
+  // without a fingerprint of its own is delivered there. Replay lets such a
+  // thread run on to its next event when its turn comes instead of finding
+  // the point.
+  Expected<bool> PreemptionPointObservable(const ReplayTask& t) const;
   // A breakpoint sits within the 16 bytes from `pc`, the most a probe
   // there may replace (position probes, which cannot share them).
   bool BreakpointNear(const AddressSpace& mm, uint64_t pc) const;
