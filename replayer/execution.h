@@ -58,7 +58,8 @@ class Execution {
   // A breakpoint of one program (its recorded path): planted only while
   // the debugged process runs that program, so that a debugger following
   // execs never has one program's breakpoints written into another's code
-  // when execution is repeated from before an exec.
+  // when execution is repeated from before an exec. An empty `program`:
+  // any program's, as InsertBreakpoint.
   virtual Status InsertBreakpointIn(const std::string& program, uint64_t addr) {
     (void)program;
     return InsertBreakpoint(addr);

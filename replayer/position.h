@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
 
 #include "arch/registers.h"
 
@@ -31,6 +32,12 @@ struct Position {
   uint64_t pc = 0;
   arch::Registers regs;
   uint64_t stack_hash = 0;  // StackWindowHash (core/stack_hash.h)
+  // The program the process runs there (its recorded path; empty where the
+  // execution does not say). A trap at `pc` is planted only in that
+  // program: re-executing from before an exec, the same address in the
+  // old program is other code. Not part of the state: the event number
+  // already tells programs apart.
+  std::string program;
 
   bool SameState(const Position& o) const {
     return event == o.event && tid == o.tid && syscall_entry == o.syscall_entry &&

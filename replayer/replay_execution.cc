@@ -24,6 +24,7 @@ Position ReplayExecution::Here() {
   p.tid = s.current_tid().value();
   p.syscall_entry = s.at_syscall_entry_stop();
   p.buffered_return = s.at_buffered_return_stop();
+  p.program = s.exec_path();
   auto regs = s.GetRegisters();
   if (regs.ok()) {
     p.regs = *regs;

@@ -12,6 +12,11 @@ namespace rwd::replayer {
 
 namespace {
 
+// A trap at a position's pc, in the position's program only: a run from a
+// checkpoint before an exec must not write it into the old program's code,
+// where the same address is another instruction (or its middle).
+Status InsertTrapAt(Execution& s, const Position& p) { return s.InsertBreakpointIn(p.program, p.pc); }
+
 // Enough for the stepping gdb does within a few source lines; older states
 // are found again by a new search.
 constexpr size_t kMaxTrail = 100000;
@@ -190,8 +195,7 @@ ReplayStop Timeline::HistoryStartStop() {
 Status Timeline::ArmDebuggerTraps(Execution& s) {
   s.set_syscall_catch(syscall_catch_);
   for (const auto& [addr, program] : breakpoints_) {
-    RETURN_IF_ERROR(program.empty() ? s.InsertBreakpoint(addr)
-                                    : s.InsertBreakpointIn(program, addr));
+    RETURN_IF_ERROR(s.InsertBreakpointIn(program, addr));
   }
   if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints(watches_).status());
   return Status::Ok();
@@ -206,8 +210,7 @@ Status Timeline::DisarmDebuggerTraps(Execution& s) {
 
 Status Timeline::InsertBreakpoint(uint64_t addr, const std::string& program) {
   if (!live_->exited()) {
-    RETURN_IF_ERROR(program.empty() ? live_->InsertBreakpoint(addr)
-                                    : live_->InsertBreakpointIn(program, addr));
+    RETURN_IF_ERROR(live_->InsertBreakpointIn(program, addr));
   }
   breakpoints_[addr] = program;
   return Status::Ok();
@@ -358,7 +361,7 @@ Expected<Timeline::Scan> Timeline::ScanFrom(std::unique_ptr<Execution> s, uint64
                                             const InterruptPoll& interrupted) {
   RETURN_IF_ERROR(ArmDebuggerTraps(*s));
   bool upper_trap = !upper.boundary && !breakpoints_.count(upper.pc);
-  if (!upper.boundary) RETURN_IF_ERROR(s->InsertBreakpoint(upper.pc));
+  if (!upper.boundary) RETURN_IF_ERROR(InsertTrapAt(*s, upper));
   s->set_boundary_stop(
       [&upper](uint64_t e) { return e > upper.event || (upper.boundary && e >= upper.event); });
   // Long stretches without events (the session's own poll only fires in
@@ -530,7 +533,7 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
     ASSIGN_OR_RETURN(scratch, Restore(cp));
     RETURN_IF_ERROR(RunToEvent(*scratch, base_event));
   }
-  RETURN_IF_ERROR(scratch->InsertBreakpoint(target.pc));
+  RETURN_IF_ERROR(InsertTrapAt(*scratch, target));
   std::optional<Position> last;
   for (uint64_t hits = 0; hits < kMaxVisitCount; ++hits) {
     ASSIGN_OR_RETURN(ReplayStop stop, scratch->Continue());
@@ -646,7 +649,7 @@ Status Timeline::RunToState(Execution& s, const Position& target) {
   }
   ASSIGN_OR_RETURN(std::optional<uint64_t> by_probe, RunToStateByProbe(s, target, {}));
   if (by_probe) return Status::Ok();
-  RETURN_IF_ERROR(s.InsertBreakpoint(target.pc));
+  RETURN_IF_ERROR(InsertTrapAt(s, target));
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s.Continue());
     if (IsEnd(stop)) return Lost(target, "the replay ended first");

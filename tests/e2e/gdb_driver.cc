@@ -420,6 +420,18 @@ int SourceLine(const std::string& source_path, const std::string& marker) {
   return ::testing::AssertionFailure() << "want \"$N = " << value << "\", got:\n" << output;
 }
 
+::testing::AssertionResult NoMotionFailed(const GdbTranscript& t) {
+  for (const char* failed : {"diverge", "cannot place", "could not reach", "unsupported"}) {
+    if (Contains(t.run.out, failed)) return ::testing::AssertionFailure() << "saw " << failed;
+  }
+  for (const GdbCommandOutput& c : t.commands) {
+    if (Contains(c.output, "rewind: ") && !Contains(c.output, "at the end of its recording")) {
+      return ::testing::AssertionFailure() << c.command << " printed: " << c.output;
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
 std::string WithoutAddresses(const std::string& text) {
   static const std::regex kHex("0x[0-9a-fA-F]+");
   return std::regex_replace(text, kHex, "0x?");

@@ -147,6 +147,11 @@ std::string SourcePath(const std::string& source_path);
 // The last `print` in `output` shows "$N = `value`".
 ::testing::AssertionResult Printed(const std::string& output, const std::string& value);
 
+// No motion of the session failed: the replay neither diverged, nor lost or
+// could not place a recorded point, and no command printed an error of
+// rewind's ("rewind: ...") other than reaching the end of the recording.
+::testing::AssertionResult NoMotionFailed(const GdbTranscript& t);
+
 // `text` with every hexadecimal number (0x...) replaced by "0x?", for
 // comparing output of runs whose stack addresses differ.
 std::string WithoutAddresses(const std::string& text);

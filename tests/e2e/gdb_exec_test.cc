@@ -21,16 +21,6 @@ namespace fs = std::filesystem;
 
 using GdbExecTest = GdbTest;
 
-// Output of a motion that failed says so ("rewind: ...").
-::testing::AssertionResult NoMotionFailed(const GdbTranscript& t) {
-  for (const GdbCommandOutput& c : t.commands) {
-    if (Contains(c.output, "rewind: ") && !Contains(c.output, "at the end of its recording")) {
-      return ::testing::AssertionFailure() << c.command << " printed: " << c.output;
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
-
 TEST_F(GdbExecTest, BreakpointsByNameFollowTheProgramBothWays) {
   Recording rec = Record("exec_into", {Program("debug_target")});
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
@@ -131,6 +121,43 @@ TEST_F(GdbExecTest, CatchExecAndCatchSyscallExecveBothWays) {
   // Without catchpoints gdb follows the exec without stopping.
   EXPECT_TRUE(Contains(t.Output(9), "is executing new program: ")) << t.Output(9);
   EXPECT_TRUE(Contains(t.Output(9), "exited normally")) << t.Output(9);
+  EXPECT_TRUE(NoMotionFailed(t));
+}
+
+TEST_F(GdbExecTest, GoingBackNeverPlantsTheNewProgramsBreakpointsInTheOldOne) {
+  // Without automatic checkpoints, every search backwards re-executes from
+  // the start, through the old program, with a trap at the position it
+  // searches up to: a pc of the new program. At the same address the old
+  // program has other code (with these two programs, the middle of an
+  // instruction of exec_into's), which the trap must never be written into.
+  Recording rec = Record("exec_into", {Program("debug_target")});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  GdbOptions options;
+  options.setup = {"set breakpoint pending on"};
+  options.replay_args = {"--max-checkpoints", "0"};
+  const std::string call_bump =
+      "debug_target.c:" + std::to_string(SourceLine("tests/programs/debug_target.c", "@call-bump"));
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("exec_into"),
+                                   {"break " + call_bump,  // 0
+                                    "continue",            // 1
+                                    "continue",            // 2
+                                    "print i",             // 3
+                                    "reverse-continue",    // 4
+                                    "print i",             // 5
+                                    "reverse-continue",    // 6
+                                    "delete",              // 7
+                                    "continue"},           // 8
+                                   options);
+  SCOPED_TRACE(t.Describe());
+  const int line = SourceLine("tests/programs/debug_target.c", "@call-bump");
+  EXPECT_TRUE(StoppedAt(t.Output(1), "debug_target.c", line, "main"));
+  EXPECT_TRUE(StoppedAt(t.Output(2), "debug_target.c", line));
+  EXPECT_TRUE(Printed(t.Output(3), "2"));
+  EXPECT_TRUE(StoppedAt(t.Output(4), "debug_target.c", line));
+  EXPECT_TRUE(Printed(t.Output(5), "1"));
+  // Back across the exec to the start of the recording.
+  EXPECT_TRUE(Contains(t.Output(6), "No more reverse-execution history")) << t.Output(6);
+  EXPECT_TRUE(Contains(t.Output(8), "round 4: counter 10\ntotal 40\n")) << t.Output(8);
   EXPECT_TRUE(NoMotionFailed(t));
 }
 

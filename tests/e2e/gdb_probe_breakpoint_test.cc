@@ -33,13 +33,6 @@ std::vector<std::string> SpinsPerRound(const std::string& out) {
   return spins;
 }
 
-::testing::AssertionResult NoMotionFailed(const GdbTranscript& t) {
-  for (const char* failed : {"diverge", "cannot place", "could not reach", "unsupported"}) {
-    if (Contains(t.run.out, failed)) return ::testing::AssertionFailure() << "saw " << failed;
-  }
-  return ::testing::AssertionSuccess();
-}
-
 TEST_F(GdbProbeBreakpointTest, BreakpointAfterASignalledLoopHitsEveryRoundForwardAndBack) {
   Recording rec = Record("probe_breakpoint_loop");
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();

@@ -41,15 +41,6 @@ int64_t PageFaults(const std::string& output) {
   return std::stoll(m[1].str());
 }
 
-// No motion of the session failed: the replay neither diverged nor lost a
-// recorded point.
-::testing::AssertionResult NoMotionFailed(const GdbTranscript& t) {
-  for (const char* failed : {"diverge", "cannot place", "could not reach"}) {
-    if (Contains(t.run.out, failed)) return ::testing::AssertionFailure() << "saw " << failed;
-  }
-  return ::testing::AssertionSuccess();
-}
-
 constexpr char kHotSource[] = "tests/programs/watch_hot_page.c";
 
 TEST_F(GdbWatchTest, WatchOnAPageSharedWithHotDataStopsExactlyAtEachWrite) {
