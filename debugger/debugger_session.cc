@@ -38,9 +38,16 @@ Expected<int> DebuggerSession::AddBreakpoint(uint64_t addr, int id) {
   // exec takes them all, ForgetTrapsAtExec).
   if (!Armed(addr)) {
     RETURN_IF_ERROR(timeline_.InsertBreakpoint(addr, Program()));
+    RETURN_IF_ERROR(state_.OnBreakpointInserted(addr));
   }
   breakpoints_.push_back(Breakpoint{id > 0 ? id : next_id_++, addr});
   return breakpoints_.back().id;
+}
+
+std::vector<uint64_t> DebuggerSession::ArmedAddresses() const {
+  std::vector<uint64_t> out = temporary_;
+  for (const Breakpoint& b : breakpoints_) out.push_back(b.addr);
+  return out;
 }
 
 Status DebuggerSession::DeleteBreakpoint(int id) {
@@ -51,7 +58,9 @@ Status DebuggerSession::DeleteBreakpoint(int id) {
   }
   uint64_t addr = it->addr;
   breakpoints_.erase(it);
-  return Armed(addr) ? Status::Ok() : timeline_.RemoveBreakpoint(addr);
+  if (Armed(addr)) return Status::Ok();
+  RETURN_IF_ERROR(state_.OnBreakpointRemoved(addr));
+  return timeline_.RemoveBreakpoint(addr);
 }
 
 Status DebuggerSession::DeleteBreakpointAt(uint64_t addr) {
@@ -62,7 +71,10 @@ Status DebuggerSession::DeleteBreakpointAt(uint64_t addr) {
 }
 
 Status DebuggerSession::InsertTemporaryBreakpoint(uint64_t addr) {
-  if (!Armed(addr)) RETURN_IF_ERROR(timeline_.InsertBreakpoint(addr));
+  if (!Armed(addr)) {
+    RETURN_IF_ERROR(timeline_.InsertBreakpoint(addr));
+    RETURN_IF_ERROR(state_.OnBreakpointInserted(addr));
+  }
   temporary_.push_back(addr);
   return Status::Ok();
 }
@@ -71,7 +83,9 @@ Status DebuggerSession::RemoveTemporaryBreakpoint(uint64_t addr) {
   auto it = std::find(temporary_.begin(), temporary_.end(), addr);
   if (it == temporary_.end()) return Status::Ok();
   temporary_.erase(it);
-  return Armed(addr) ? Status::Ok() : timeline_.RemoveBreakpoint(addr);
+  if (Armed(addr)) return Status::Ok();
+  RETURN_IF_ERROR(state_.OnBreakpointRemoved(addr));
+  return timeline_.RemoveBreakpoint(addr);
 }
 
 namespace {
@@ -274,6 +288,31 @@ Expected<replayer::ReplayStop> DebuggerSession::Move(Motion motion, int step_tid
 
 const Stop& DebuggerSession::Resume(Motion motion, int step_tid,
                                     const std::function<bool()>& interrupted) {
+  std::string note;
+  bool forward = motion == Motion::kContinue || motion == Motion::kStep;
+  // Only sessions over a real replay have a diversion (and threads to ask).
+  RecordedTid tid;
+  if (state_.diverted()) tid = step_tid > 0 ? RecordedTid(step_tid) : CurrentThread();
+  if (state_.diverted() && state_.RunsDiverted(forward, tid, &note)) {
+    Expected<replayer::ReplayStop> stop =
+        state_.RunDiverted(tid, motion == Motion::kStep, interrupted, &note);
+    if (stop.ok()) {
+      SetLastStop(*stop);
+    } else {
+      replayer::ReplayStop here;
+      here.tid = tid.value();
+      SetLastStop(here);
+      last_stop_.error = stop.status();
+    }
+  } else {
+    ResumeReplay(motion, step_tid, interrupted);
+  }
+  last_stop_.note = note;
+  return last_stop_;
+}
+
+const Stop& DebuggerSession::ResumeReplay(Motion motion, int step_tid,
+                                          const std::function<bool()>& interrupted) {
   using Kind = replayer::ReplayStop::Kind;
   if (std::optional<HeldStop> held = std::exchange(held_, std::nullopt);
       held && held->motion == motion) {
@@ -342,6 +381,7 @@ Expected<int> DebuggerSession::TakeCheckpoint(const std::string& name) {
 }
 
 Status DebuggerSession::Restart(const std::string& id_or_name) {
+  state_.Drop();
   RETURN_IF_ERROR(timeline_.RestoreCheckpoint(id_or_name));
   held_.reset();
   if (!timeline_.exited()) moved_to_ = timeline_.Current();
@@ -349,6 +389,7 @@ Status DebuggerSession::Restart(const std::string& id_or_name) {
 }
 
 Status DebuggerSession::Goto(uint64_t event) {
+  state_.Drop();
   RETURN_IF_ERROR(timeline_.GotoEvent(event));
   held_.reset();
   if (!timeline_.exited()) moved_to_ = timeline_.Current();
@@ -356,6 +397,7 @@ Status DebuggerSession::Goto(uint64_t event) {
 }
 
 Status DebuggerSession::GotoStart() {
+  state_.Drop();
   RETURN_IF_ERROR(timeline_.GotoStart());
   held_.reset();
   moved_to_.reset();

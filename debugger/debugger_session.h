@@ -21,6 +21,7 @@
 #include "arch/arch.h"
 #include "base/status.h"
 #include "base/thread_id.h"
+#include "debugger/process_state.h"
 #include "replayer/syscall_catch.h"
 #include "replayer/timeline.h"
 
@@ -57,6 +58,10 @@ struct Stop {
   // program changed (an exec forward, or going back before one); the path
   // of the program it runs now, as recorded. Empty otherwise.
   std::string exec_path;
+  // What the user should know about the motion besides where it stopped
+  // (ProcessState: changes dropped unused, a run off the recording);
+  // shown before the stop. Lines end with '\n'.
+  std::string note;
 };
 
 struct ThreadEntry {
@@ -85,6 +90,9 @@ class DebuggerSession {
   const arch::Arch& arch() const { return live().arch(); }
   // An error when the process the debugger sees has exited.
   Status CheckLive() const;
+  // Registers and memory as the debugger sees them, and its changes to
+  // them (which inferior function calls make).
+  ProcessState& state() { return state_; }
 
   // --- breakpoints and watchpoints; kept across every motion ----------------
   // Several breakpoints may share an address; it stays armed while one does.
@@ -165,6 +173,9 @@ class DebuggerSession {
   // Hands what the catchpoints catch together to the timeline, with the
   // exec syscalls while following execs.
   void ArmCatchpoints();
+  // Resume() in the replay, after any diversion was left.
+  const Stop& ResumeReplay(Motion motion, int step_tid, const std::function<bool()>& interrupted);
+  std::vector<uint64_t> ArmedAddresses() const;
   Expected<replayer::ReplayStop> Move(Motion motion, int step_tid,
                                       const std::function<bool()>& interrupted);
   // With follow_exec, a stop at an exec syscall that no catchpoint asked
@@ -202,6 +213,7 @@ class DebuggerSession {
     replayer::ReplayStop stop;
   };
   std::optional<HeldStop> held_;
+  ProcessState state_{timeline_, [this] { return ArmedAddresses(); }};
 };
 
 }  // namespace rwd::debugger

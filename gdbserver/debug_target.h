@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "arch/arch.h"
@@ -61,6 +63,9 @@ struct StopReply {
   // Why the motion stopped short (it failed where the replay now stands);
   // shown in gdb's console before the stop, since a stop reply cannot say.
   std::string failure;
+  // What else the user should know about the motion (e.g. changes made to
+  // registers or memory were dropped); shown like `failure`.
+  std::string note;
 };
 
 struct ThreadInfo {
@@ -70,6 +75,9 @@ struct ThreadInfo {
 
 class DebugTarget {
  public:
+  static constexpr std::string_view kReadOnlyText =
+      "replay is read-only; registers and memory cannot be changed";
+
   virtual ~DebugTarget() = default;
 
   virtual const arch::Arch& arch() const = 0;
@@ -85,6 +93,24 @@ class DebugTarget {
   // Reads up to len bytes; fewer at an unmapped boundary, error when none.
   // Breakpoints planted by the target are never visible.
   virtual Expected<std::vector<uint8_t>> ReadMemory(uint64_t addr, size_t len) = 0;
+
+  // Changes to registers and memory (G, P, M, X; gdb's inferior function
+  // calls and `set var`). A replay makes them in a copy of the process.
+  virtual Status SetRegisters(int tid, const arch::Registers& regs) {
+    (void)tid;
+    (void)regs;
+    return Status(ErrorCode::kUnsupported, std::string(kReadOnlyText));
+  }
+  virtual Status SetFpRegisters(int tid, std::span<const uint8_t> bytes) {
+    (void)tid;
+    (void)bytes;
+    return Status(ErrorCode::kUnsupported, std::string(kReadOnlyText));
+  }
+  virtual Status WriteMemory(uint64_t addr, std::span<const uint8_t> bytes) {
+    (void)addr;
+    (void)bytes;
+    return Status(ErrorCode::kUnsupported, std::string(kReadOnlyText));
+  }
 
   virtual Status InsertBreakpoint(BreakpointType type, uint64_t addr, int len) = 0;
   virtual Status RemoveBreakpoint(BreakpointType type, uint64_t addr, int len) = 0;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -79,18 +80,40 @@ Status ReplayTarget::SelectThread(int tid) { return session_.SelectThread(Record
 Expected<arch::Registers> ReplayTarget::GetRegisters(int tid) {
   RETURN_IF_ERROR(session_.CheckLive());
   if (tid <= 0) tid = CurrentThread();
-  return session_.live().GetRegisters(RecordedTid(tid));
+  return session_.state().Registers(RecordedTid(tid));
 }
 
 Expected<std::vector<uint8_t>> ReplayTarget::GetFpRegisters(int tid) {
   RETURN_IF_ERROR(session_.CheckLive());
   if (tid <= 0) tid = CurrentThread();
-  return session_.live().GetFpRegisters(RecordedTid(tid));
+  return session_.state().FpRegisters(RecordedTid(tid));
 }
 
 Expected<std::vector<uint8_t>> ReplayTarget::ReadMemory(uint64_t addr, size_t len) {
   RETURN_IF_ERROR(session_.CheckLive());
-  return session_.live().ReadMemory(RemoteAddr(addr), len);
+  return session_.state().ReadMemory(addr, len);
+}
+
+Status ReplayTarget::SetRegisters(int tid, const arch::Registers& regs) {
+  RETURN_IF_ERROR(session_.CheckLive());
+  if (tid <= 0) tid = CurrentThread();
+  return session_.state().WriteRegisters(RecordedTid(tid), regs);
+}
+
+Status ReplayTarget::SetFpRegisters(int tid, std::span<const uint8_t> bytes) {
+  RETURN_IF_ERROR(session_.CheckLive());
+  if (tid <= 0) tid = CurrentThread();
+  return session_.state().WriteFpRegisters(RecordedTid(tid), bytes);
+}
+
+Status ReplayTarget::WriteMemory(uint64_t addr, std::span<const uint8_t> bytes) {
+  RETURN_IF_ERROR(session_.CheckLive());
+  // Writing what is there changes nothing (and needs no copy).
+  Expected<std::vector<uint8_t>> now = session_.state().ReadMemory(addr, bytes.size());
+  if (now.ok() && std::equal(now->begin(), now->end(), bytes.begin(), bytes.end())) {
+    return Status::Ok();
+  }
+  return session_.state().WriteMemory(addr, bytes);
 }
 
 Status ReplayTarget::InsertBreakpoint(BreakpointType type, uint64_t addr, int len) {
@@ -195,6 +218,7 @@ StopReply ReplayTarget::Resume(const ResumeRequest& request,
   }
   // The replay stays where the failure left it.
   if (!stop.error.ok()) reply.failure = stop.error.ToString();
+  reply.note = stop.note;
   return reply;
 }
 

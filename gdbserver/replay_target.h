@@ -3,7 +3,8 @@
 // watchpoints, threads, stops, checkpoints) for every front end. This
 // class only translates to and from gdb's terms: breakpoint types, stop
 // replies, the files gdb reads, `monitor` commands. Registers and memory
-// come from the live replay, which is read-only (the server refuses writes).
+// are the session's ProcessState: the live replay's, or a copy's once gdb
+// changes them (inferior function calls).
 //
 // Borrows the session. Single-threaded, like the server.
 #pragma once
@@ -29,6 +30,9 @@ class ReplayTarget : public DebugTarget {
   Expected<arch::Registers> GetRegisters(int tid) override;
   Expected<std::vector<uint8_t>> GetFpRegisters(int tid) override;
   Expected<std::vector<uint8_t>> ReadMemory(uint64_t addr, size_t len) override;
+  Status SetRegisters(int tid, const arch::Registers& regs) override;
+  Status SetFpRegisters(int tid, std::span<const uint8_t> bytes) override;
+  Status WriteMemory(uint64_t addr, std::span<const uint8_t> bytes) override;
   Status InsertBreakpoint(BreakpointType type, uint64_t addr, int len) override;
   Status RemoveBreakpoint(BreakpointType type, uint64_t addr, int len) override;
   StopReply Resume(const ResumeRequest& request, const std::function<bool()>& interrupted) override;

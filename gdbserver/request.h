@@ -29,15 +29,19 @@ struct ReadRegisters {};    // g
 struct ReadRegister {       // p n
   uint64_t number = 0;
 };
-// G, P, M, X: refused during replay, so only what tells a write that
-// changes nothing is kept.
+// G, P, M, X: writes of registers and memory (they go to a copy of the
+// process, debugger/process_state.h).
 struct WriteState {
   char packet = 0;
   // M/X of zero bytes: gdb's probe for X support, not a write the user asked for.
   bool empty = false;
-  // P n=value: the register and the value, still hex-encoded in target order.
+  // P n=value: the register and the value, still hex-encoded in target
+  // order. G: every register's value, concatenated, in register_value.
   std::optional<uint64_t> register_number;
   std::string register_value;
+  // M/X: where, and the bytes (decoded).
+  uint64_t addr = 0;
+  std::vector<uint8_t> bytes;
 };
 struct ReadMemory {  // m addr,len / x addr,len
   uint64_t addr = 0;

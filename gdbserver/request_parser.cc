@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "gdbserver/hex.h"
+#include "gdbserver/packet_codec.h"
 
 namespace rwd::gdbserver {
 namespace {
@@ -68,20 +69,35 @@ template <char kPacket>
 Expected<Request> ParseWriteState(std::string_view args) {
   WriteState request;
   request.packet = kPacket;
+  const char name[2] = {kPacket, 0};
   if (kPacket == 'M' || kPacket == 'X') {
     // addr,length:data
-    size_t comma = args.find(',');
     size_t colon = args.find(':');
-    if (comma != std::string_view::npos && colon != std::string_view::npos && comma < colon) {
-      request.empty = ParseHexU64(args.substr(comma + 1, colon - comma - 1)) == uint64_t{0};
+    if (colon == std::string_view::npos) return Malformed(name, args);
+    auto range = ParseAddrLength(args.substr(0, colon));
+    if (!range) return Malformed(name, args);
+    request.addr = range->first;
+    request.empty = range->second == 0;
+    std::string_view data = args.substr(colon + 1);
+    std::string raw;
+    if (kPacket == 'M') {
+      std::optional<std::string> decoded = HexDecode(data);
+      if (!decoded) return Malformed(name, args);
+      raw = std::move(*decoded);
+    } else if (!UnescapeBinary(data, &raw)) {
+      return Malformed(name, args);
     }
+    if (raw.size() != range->second) return Malformed(name, args);
+    request.bytes.assign(raw.begin(), raw.end());
   }
   if (kPacket == 'P') {
-    if (auto parts = SplitOnce(args, '=')) {
-      request.register_number = ParseHexU64(parts->first);
-      request.register_value = std::string(parts->second);
-    }
+    auto parts = SplitOnce(args, '=');
+    if (!parts) return Malformed(name, args);
+    request.register_number = ParseHexU64(parts->first);
+    if (!request.register_number) return Malformed(name, args);
+    request.register_value = std::string(parts->second);
   }
+  if (kPacket == 'G') request.register_value = std::string(args);
   return Request(request);
 }
 

@@ -7,6 +7,7 @@
 #include "gdbserver/library_list.h"
 #include "gdbserver/packet_codec.h"
 #include "gdbserver/register_encoder.h"
+#include "gdbserver/register_writer.h"
 #include "gdbserver/reply.h"
 #include "gdbserver/request_parser.h"
 #include "gdbserver/signals.h"
@@ -179,18 +180,26 @@ Reply GdbSession::Handle(const ReadRegister& request) {
 }
 
 Reply GdbSession::Handle(const WriteState& request) {
-  // gdb's `run` sets the pc to the value it has (and cancels a syscall
-  // restart): writes that change nothing the program sees are accepted.
-  if (request.register_number && *request.register_number < target_.arch().GdbRegisters().size()) {
-    const arch::GdbRegister& reg = target_.arch().GdbRegisters()[*request.register_number];
-    Expected<std::string> current =
-        EncodeRegister(target_, RegisterThread(), *request.register_number);
-    if (reg.syscall_restart || (current.ok() && *current == request.register_value)) return Ok();
+  // The first write that changes something moves gdb onto a copy of the
+  // process (debugger/process_state.h): inferior function calls run there.
+  Status written;
+  switch (request.packet) {
+    case 'G':
+      written = WriteAllRegisters(target_, RegisterThread(), request.register_value);
+      break;
+    case 'P':
+      written = WriteRegister(target_, RegisterThread(), *request.register_number,
+                              request.register_value);
+      break;
+    default:
+      // An empty write is gdb's probe for X support.
+      if (!request.empty) written = target_.WriteMemory(request.addr, request.bytes);
+      break;
   }
-  Reply reply = One(TextErrorReply(kReadOnlyMessage));
-  if ((request.packet == 'M' || request.packet == 'X') && !request.empty) {
-    reply.notice = kReadOnlyMessage;
-  }
+  if (written.ok()) return Ok();
+  Reply reply = TextError(written);
+  // gdb reports a failed memory write as "Cannot access memory": say why.
+  if (request.packet == 'M' || request.packet == 'X') reply.notice = "rewind: " + written.message();
   return reply;
 }
 
@@ -289,6 +298,7 @@ Reply GdbSession::Resume(const ResumeRequest& request) {
   Reply reply;
   // O packets are allowed while the target runs; gdb (and an IDE, as
   // target output) shows them, where our stderr may be hidden.
+  if (!stop.note.empty()) AddConsoleOutput("rewind: " + stop.note, &reply);
   if (!stop.failure.empty()) AddConsoleOutput("rewind: " + stop.failure + "\n", &reply);
   reply.packets.push_back(FormatStopReply(stop, StopContext()));
   return reply;

@@ -7,8 +7,9 @@
 // session knows nothing of acks or file descriptors and tests can drive it
 // directly with a fake DebugTarget.
 //
-// Replay is read-only: G, P, M and X get a textual error and the session
-// stays usable. Unknown packets get the empty reply. No input, however
+// G, P, M and X write to the target, which a replay turns into a copy of
+// the process (debugger/process_state.h); a write the target refuses gets
+// a textual error and the session stays usable. Unknown packets get the empty reply. No input, however
 // malformed, makes Handle() abort: bad arguments become an error reply.
 //
 // Borrows the target, which must outlive the session. Single-threaded.
@@ -25,9 +26,6 @@
 #include "gdbserver/stop_reply_format.h"
 
 namespace rwd::gdbserver {
-
-inline constexpr std::string_view kReadOnlyMessage =
-    "rewind: replay is read-only; registers and memory cannot be changed";
 
 class GdbSession {
  public:

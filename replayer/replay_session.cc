@@ -173,6 +173,11 @@ Expected<std::vector<uint8_t>> ReplaySession::GetFpRegisters(RecordedTid tid) co
   return t->tracee.GetFpRegisters();
 }
 
+Tracee* ReplaySession::FindTracee(RecordedTid tid) const {
+  ReplayTask* t = threads_.Find(tid);
+  return t ? &t->tracee : nullptr;
+}
+
 bool ReplaySession::CanFork() const {
   // One process, every thread at rest; other processes of the tree are
   // reached again by replaying from an earlier checkpoint.

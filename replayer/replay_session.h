@@ -179,6 +179,9 @@ class ReplaySession {
   // Any thread, by recorded tid.
   Expected<arch::Registers> GetRegisters(RecordedTid tid) const;
   Expected<std::vector<uint8_t>> GetFpRegisters(RecordedTid tid) const;
+  // The live thread that replays recorded thread `tid`; null if none. For
+  // a Diversion, which runs a forked session's threads off the recording.
+  Tracee* FindTracee(RecordedTid tid) const;
   // Memory of the focus process as the program sees it: breakpoints and
   // rewind's patches hidden.
   Expected<std::vector<uint8_t>> ReadMemory(RemoteAddr addr, size_t len) const {

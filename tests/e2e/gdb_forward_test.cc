@@ -231,32 +231,82 @@ TEST_F(GdbForwardTest, WatchpointsOnAGlobalAndAHeapObjectShowOldAndNewValues) {
   EXPECT_TRUE(AnyLineMatches(t.Output(8), R"(^rewind: \[process \d+ exited with code 03\] here)"));
 }
 
-TEST_F(GdbForwardTest, WritesAreRefusedClearlyAndTheSessionKeepsWorking) {
+// gdb's inferior calls and `set var` change registers and memory, which a
+// replay cannot: they go to a copy of the process, and the replay goes on
+// as recorded once execution moves.
+TEST_F(GdbForwardTest, CallsAndChangesRunInACopyAndTheReplayGoesOnAsRecorded) {
   GdbTranscript t = Gdb({
-      "break Leaf",              // 0
-      "continue",                // 1
-      "set var depth = 1",       // 2
-      "print depth",             // 3
-      "set var g_counter = 99",  // 4
-      "print g_counter",         // 5
-      "set $rax = 1",            // 6
-      "next",                    // 7
-      "print doubled",           // 8
-      "finish",                  // 9
+      "break Leaf",                             // 0
+      "continue",                               // 1
+      "disable 1",                              // 2
+      "print Leaf(10)",                         // 3
+      "print Middle(1)",                        // 4
+      "print (unsigned long) strlen(g_label)",  // 5: an ifunc gdb resolves by calling
+      "call (int) puts(\"called from gdb\")",   // 6
+      "call (int) fflush(0)",                   // 7
+      "print g_counter = 99",                   // 8
+      "print g_counter",                        // 9
+      "set var depth = 1",                      // 10
+      "print depth",                            // 11
+      "next",                                   // 12
+      "print depth",                            // 13
+      "print doubled",                          // 14
+      "print g_counter",                        // 15
+      "set $rax = 1",                           // 16
+      "print $rax",                             // 17
+      "stepi",                                  // 18
+      "reverse-stepi",                          // 19
+      "print depth",                            // 20
+      "enable 1",                               // 21
+      "print Leaf(2)",                          // 22
+      "bt",                                     // 23
+      "finish",                                 // 24
+      "bt",                                     // 25
+      "delete",                                 // 26
+      "continue",                               // 27
   });
   SCOPED_TRACE(t.Describe());
   EXPECT_TRUE(StoppedAt(t.Output(1), kFile, Line("@leaf-body"), "Leaf"));
-  // gdb reports a refused memory write as "Cannot access memory"; the
-  // server says why on the terminal (its stderr is gdb's).
-  EXPECT_TRUE(Contains(t.Output(2), "read-only"));
-  EXPECT_TRUE(Printed(t.Output(3), "3"));
-  EXPECT_TRUE(Contains(t.Output(4), "read-only"));
-  EXPECT_TRUE(Printed(t.Output(5), "5"));
-  EXPECT_TRUE(Contains(t.Output(6), "Could not write register \"rax\""));
-  EXPECT_TRUE(Contains(t.Output(6), "read-only"));
-  EXPECT_TRUE(StoppedAt(t.Output(7), kFile, Line("@leaf-return")));
-  EXPECT_TRUE(Printed(t.Output(8), "6"));
-  EXPECT_EQ(ReturnedValue(t.Output(9)).value_or("none"), "7");
+  EXPECT_TRUE(Printed(t.Output(3), "21"));
+  EXPECT_TRUE(Printed(t.Output(4), "15"));
+  EXPECT_TRUE(Printed(t.Output(5), "7"));
+  // What the called code writes to stdout is shown (not written).
+  EXPECT_TRUE(Contains(t.Output(7), "called from gdb\n")) << t.Output(7);
+  EXPECT_TRUE(Printed(t.Output(8), "99"));
+  EXPECT_TRUE(Printed(t.Output(9), "99"));
+  EXPECT_TRUE(Printed(t.Output(11), "1"));
+  // Moving drops the changes that no call used, and says so.
+  EXPECT_TRUE(Contains(t.Output(12), "rewind: the changes you made to registers or memory were "
+                                     "dropped"))
+      << t.Output(12);
+  EXPECT_TRUE(StoppedAt(t.Output(12), kFile, Line("@leaf-return")));
+  EXPECT_TRUE(Printed(t.Output(13), "3"));
+  EXPECT_TRUE(Printed(t.Output(14), "6"));
+  EXPECT_TRUE(Printed(t.Output(15), "5"));
+  EXPECT_TRUE(Printed(t.Output(17), "1"));
+  // A forward step with a changed register runs off the recording, said so;
+  // going back is the recording again.
+  EXPECT_TRUE(Contains(t.Output(18), "rewind: running a copy of the process with the registers "
+                                     "you changed"))
+      << t.Output(18);
+  EXPECT_TRUE(Contains(t.Output(19), "were dropped")) << t.Output(19);
+  EXPECT_TRUE(Printed(t.Output(20), "3"));
+  // A breakpoint inside a called function stops it, as natively; finish
+  // returns to where the call was made.
+  EXPECT_TRUE(Contains(t.Output(22), "The program being debugged stopped while in a function "
+                                     "called from GDB"))
+      << t.Output(22);
+  EXPECT_TRUE(Contains(t.Output(23), "<function called from gdb>")) << t.Output(23);
+  EXPECT_TRUE(Contains(t.Output(24), "Value returned is $")) << t.Output(24);
+  EXPECT_TRUE(Contains(t.Output(24), " = 5")) << t.Output(24);
+  EXPECT_FALSE(Contains(t.Output(25), "<function called from gdb>")) << t.Output(25);
+  // The replay ends as recorded, with nothing dropped: gdb restored what it
+  // changed.
+  EXPECT_FALSE(Contains(t.Output(27), "dropped")) << t.Output(27);
+  EXPECT_TRUE(AnyLineMatches(t.Output(27), R"(^rewind: \[process \d+ exited with code 03\] here)"))
+      << t.Output(27);
+  // (NoMotionFailed would count the notes above as failures.)
+  EXPECT_FALSE(Contains(t.run.out, "diverge"));
 }
 
 TEST_F(GdbForwardTest, RegistersVectorRegistersAndDisassembly) {

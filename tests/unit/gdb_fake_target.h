@@ -167,6 +167,24 @@ class FakeTarget : public DebugTarget {
     if (out.empty()) return Status(ErrorCode::kNotFound, "unmapped");
     return out;
   }
+  // Writes are refused (as by the default) unless `writable_`.
+  Status SetRegisters(int tid, const arch::Registers& regs) override {
+    if (!writable_) return DebugTarget::SetRegisters(tid, regs);
+    ++register_writes_;
+    registers_[tid] = regs;
+    return Status::Ok();
+  }
+  Status SetFpRegisters(int tid, std::span<const uint8_t> bytes) override {
+    if (!writable_) return DebugTarget::SetFpRegisters(tid, bytes);
+    ++register_writes_;
+    fp_.assign(bytes.begin(), bytes.end());
+    return Status::Ok();
+  }
+  Status WriteMemory(uint64_t addr, std::span<const uint8_t> bytes) override {
+    if (!writable_) return DebugTarget::WriteMemory(addr, bytes);
+    memory_[addr] = std::vector<uint8_t>(bytes.begin(), bytes.end());
+    return Status::Ok();
+  }
   Status InsertBreakpoint(BreakpointType type, uint64_t addr, int len) override {
     if (addr == kBadBreakpoint) return Status(ErrorCode::kError, "cannot plant there");
     breakpoints_.push_back({type, addr, len});
@@ -248,6 +266,8 @@ class FakeTarget : public DebugTarget {
   std::vector<uint8_t> fp_;
   bool fp_fails_ = false;
   std::map<uint64_t, std::vector<uint8_t>> memory_;
+  bool writable_ = false;
+  int register_writes_ = 0;
   int memory_reads_ = 0;
   std::vector<PlantedBreakpoint> breakpoints_;
   std::vector<ResumeRequest> resumes_;

@@ -86,6 +86,23 @@ TEST(GdbParser, RegistersAndWrites) {
   EXPECT_EQ(Parse<WriteState>("P10=1122").packet, 'P');
   EXPECT_EQ(Parse<WriteState>("M1000,2:abcd").packet, 'M');
   EXPECT_EQ(Parse<WriteState>("X1000,2:ab").packet, 'X');
+  WriteState m = Parse<WriteState>("M1000,2:abcd");
+  EXPECT_EQ(m.addr, 0x1000u);
+  EXPECT_EQ(m.bytes, (std::vector<uint8_t>{0xab, 0xcd}));
+  WriteState x = Parse<WriteState>("X20,3:}]a*");
+  EXPECT_EQ(x.addr, 0x20u);
+  EXPECT_EQ(x.bytes, (std::vector<uint8_t>{'}', 'a', '*'}));
+  EXPECT_TRUE(Parse<WriteState>("X20,0:").empty);
+  WriteState p = Parse<WriteState>("P10=1122");
+  EXPECT_EQ(p.register_number, 0x10u);
+  EXPECT_EQ(p.register_value, "1122");
+  EXPECT_EQ(Parse<WriteState>("G0011").register_value, "0011");
+  ExpectMalformed("M1000,2:ab");    // fewer bytes than said
+  ExpectMalformed("M1000,1:zz");
+  ExpectMalformed("M1000,1");
+  ExpectMalformed("X20,1:}");       // ends inside an escape
+  ExpectMalformed("P10");
+  ExpectMalformed("Pzz=00");
 }
 
 TEST(GdbParser, MemoryReads) {

@@ -162,7 +162,7 @@ TEST_F(GdbServerTest, ServerStaysUsableAfterRefusedWrites) {
   EXPECT_EQ(client_->Ask("M1000,1:00"),
             "E.rewind: replay is read-only; registers and memory cannot be changed");
   EXPECT_EQ(client_->Ask("G00"),
-            "E.rewind: replay is read-only; registers and memory cannot be changed");
+            "E.rewind: a G packet of 2 hex digits does not end at a register's end");
   EXPECT_EQ(client_->Ask("p1"), "0010400000000000");
 }
 

@@ -102,10 +102,11 @@ TEST_F(GdbSessionTest, HugeMemoryReadsAreCappedNotFatal) {
   EXPECT_EQ(Ask("mffffffffffffffff,ffffffffffffffff"), "E01");
 }
 
-TEST_F(GdbSessionTest, StateChangesAreRefusedAndSessionSurvives) {
+TEST_F(GdbSessionTest, StateChangesATargetRefusesAreErrorsAndSessionSurvives) {
   const std::string refusal =
       "E.rewind: replay is read-only; registers and memory cannot be changed";
-  EXPECT_EQ(Ask("G0011223344"), refusal);
+  // rax rip eflags st0 fake fctrl: 8+8+4+10+4+4 bytes.
+  EXPECT_EQ(Ask("G" + std::string(76, '0')), refusal);
   EXPECT_EQ(Ask("P1=0000000000000000"), refusal);
   EXPECT_EQ(Ask("M1000,1:00"), refusal);
   EXPECT_EQ(Ask("X1000,1:\x01"), refusal);
@@ -117,8 +118,42 @@ TEST_F(GdbSessionTest, RegisterWritesOfTheCurrentValueAreAccepted) {
   EXPECT_EQ(Ask("P1=0010400000000000"), "OK");
   EXPECT_EQ(Ask("P1=0110400000000000"),
             "E.rewind: replay is read-only; registers and memory cannot be changed");
-  EXPECT_EQ(Ask("P1"), "E.rewind: replay is read-only; registers and memory cannot be changed");
+  EXPECT_EQ(Ask("P1"), "E04");  // malformed
+  EXPECT_EQ(Ask("G00"), "E.rewind: a G packet of 2 hex digits does not end at a register's end");
   EXPECT_EQ(Ask("p1"), "0010400000000000");
+}
+
+// Inferior calls: gdb writes registers (P, or G) and memory (M, or X with
+// escapes), and reads back what it wrote.
+TEST_F(GdbSessionTest, WritesReachTheTargetInItsRegistersSources) {
+  target_.writable_ = true;
+  EXPECT_EQ(Ask("P0=0100000000000000"), "OK");
+  EXPECT_EQ(Ask("p0"), "0100000000000000");
+  EXPECT_EQ(Ask("p1"), "0010400000000000");
+  // fctrl keeps 2 bytes in the fp state; gdb's upper half is not stored.
+  EXPECT_EQ(Ask("P5=ff7f0000"), "OK");
+  EXPECT_EQ(Ask("p5"), "ff7f0000");
+  EXPECT_EQ(target_.fp_[10], 0xff);
+  EXPECT_EQ(target_.fp_[12], 0);
+  // G: all of them; the zero-sourced `fake` and the same values change nothing.
+  std::string all = Ask("g");
+  int writes = target_.register_writes_;
+  EXPECT_EQ(Ask("G" + all), "OK");
+  EXPECT_EQ(target_.register_writes_, writes);
+  all.replace(16, 16, "0020400000000000");  // rip
+  all.replace(60, 8, "ffffffff");            // fake
+  EXPECT_EQ(Ask("G" + all), "OK");
+  EXPECT_EQ(Ask("p1"), "0020400000000000");
+  EXPECT_EQ(Ask("p4"), "00000000");
+  EXPECT_EQ(Ask("P1=xxxxxxxxxxxxxxxx"), "OK");
+  EXPECT_EQ(Ask("p1"), "0020400000000000");
+  EXPECT_EQ(Ask("P1=00"), "E.rewind: bad value '00' for register rip");
+  // Memory.
+  EXPECT_EQ(Ask("M2000,3:0a0b0c"), "OK");
+  EXPECT_EQ(Ask("m2000,3"), "0a0b0c");
+  EXPECT_EQ(Ask(std::string("X3000,2:}\x03*")), "OK");  // 0x23 '#' escaped, then '*'
+  EXPECT_EQ(Ask("m3000,2"), "232a");
+  EXPECT_EQ(Ask("X3000,0:"), "OK");  // gdb's probe for X
 }
 
 TEST_F(GdbSessionTest, Breakpoints) {
