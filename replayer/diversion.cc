@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/wakeup_timer.h"
+#include "replayer/syscall_catch.h"
 
 namespace rwd::replayer {
 
@@ -39,6 +40,10 @@ Expected<std::unique_ptr<Diversion>> Diversion::Start(ReplaySession& live,
                       copy.status().message());
   }
   std::unique_ptr<Diversion> d(new Diversion(std::move(*copy)));
+  // The syscall buffer library replays its calls from records the replayer
+  // gives it; the copy's calls have none. Told that syscalls are caught, it
+  // leaves each one to us as a real syscall, which Run handles.
+  d->copy_->set_syscall_catch(SyscallCatch::All());
   for (uint64_t addr : breakpoints) {
     // Not mapped here (a library loaded later): nothing to stop at.
     if (d->copy_->InsertBreakpoint(addr).ok()) d->breakpoints_.insert(addr);

@@ -178,6 +178,15 @@ Tracee* ReplaySession::FindTracee(RecordedTid tid) const {
   return t ? &t->tracee : nullptr;
 }
 
+bool ReplaySession::CatchesBufferable(const SyscallCatch& which) const {
+  if (which.all) return true;
+  for (int64_t nr : which.numbers) {
+    const arch::SyscallInfo* row = arch().syscalls().Find(nr);
+    if (row && row->bufferable) return true;
+  }
+  return false;
+}
+
 bool ReplaySession::CanFork() const {
   // One process, every thread at rest; other processes of the tree are
   // reached again by replaying from an earlier checkpoint.

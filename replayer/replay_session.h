@@ -132,11 +132,15 @@ class ReplaySession {
   void set_interrupt_poll(std::function<bool()> poll) { interrupt_poll_ = std::move(poll); }
   // Stops at the entry and return of these syscalls of the focus process
   // (Continue() only; a step runs a syscall through), buffered ones too:
-  // their library leaves them to the replayer meanwhile.
+  // their library leaves them to the replayer meanwhile, when one of them
+  // can be buffered (a debugger following execs always catches execve,
+  // which the library never runs).
   void set_syscall_catch(const SyscallCatch& which) {
     catcher_.set_catch(which);
-    syscallbuf_.SetExpand(!which.empty());
+    syscallbuf_.SetExpand(CatchesBufferable(which));
   }
+  // Whether `which` catches a syscall the syscall buffer may have run.
+  bool CatchesBufferable(const SyscallCatch& which) const;
   // The current thread sits at the entry of a caught syscall.
   bool at_syscall_entry_stop() const { return cur_ && cur_->caught_entry; }
   // The current thread sits at the return of a caught buffered syscall,
