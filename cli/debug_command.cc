@@ -49,15 +49,7 @@ int DebugCommand(const Args& args) {
     return kExitFailure;
   }
   debugger::DebuggerSession session(**timeline, (*timeline)->live().recorded_pid());
-  Expected<std::string> there = start_point->GoThere(session);
-  if (!there.ok()) {
-    PrintError(there.status().message());
-    return kExitFailure;
-  }
-  if (!there->empty()) {
-    fflush(stdout);
-    PrintError(*there);
-  }
+  if (!GoToStart(*start_point, session)) return kExitFailure;
   console::ConsoleOptions console_options;
   console_options.script = script;
   console_options.history_file = console::DefaultHistoryFile();

@@ -83,15 +83,7 @@ int Serve(const ReplayArgs& args, const std::string& dir) {
   }
   debugger::DebuggerSession session(**timeline, (*timeline)->live().recorded_pid());
   gdbserver::ReplayTarget target(session);
-  Expected<std::string> there = start->GoThere(session);
-  if (!there.ok()) {
-    PrintError(there.status().message());
-    return kExitFailure;
-  }
-  if (!there->empty()) {
-    fflush(stdout);
-    PrintError(*there);
-  }
+  if (!GoToStart(*start, session)) return kExitFailure;
   // Ctrl-C is gdb's: it reaches us as the protocol's interrupt byte.
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);

@@ -1,8 +1,10 @@
 #include "cli/start_options.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "cli/command_line.h"
+#include "cli/commands.h"
 
 namespace rwd::cli {
 
@@ -63,6 +65,19 @@ debugger::StartRequest StartOptions::Request() const {
     request.from_fork = true;
   }
   return request;
+}
+
+bool GoToStart(const debugger::StartPoint& start, debugger::DebuggerSession& session) {
+  Expected<std::string> there = start.GoThere(session);
+  if (!there.ok()) {
+    PrintError(there.status().message());
+    return false;
+  }
+  if (!there->empty()) {
+    fflush(stdout);
+    PrintError(*there);
+  }
+  return true;
 }
 
 }  // namespace rwd::cli

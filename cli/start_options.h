@@ -33,4 +33,8 @@ struct StartOptions {
 // Declares the options (and which exclude each other) on `app`.
 void AddStartOptions(CLI::App& app, StartOptions* options);
 
+// Takes `session` to `start`, printing on stderr what the user should know
+// there; false, having printed why, when it cannot get there.
+bool GoToStart(const debugger::StartPoint& start, debugger::DebuggerSession& session);
+
 }  // namespace rwd::cli

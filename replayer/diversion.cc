@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <string_view>
 
 #include "core/wakeup_timer.h"
 #include "replayer/syscall_catch.h"
@@ -17,16 +16,13 @@ namespace rwd::replayer {
 
 namespace {
 
-// Syscalls a called function may make for real: they change only the
-// copy's own memory map, read what any process may read, or end it.
-bool RunsForReal(std::string_view name) {
-  for (std::string_view ok :
-       {"brk", "mmap", "munmap", "mprotect", "mremap", "madvise", "rt_sigprocmask", "sched_yield",
-        "getpid", "gettid", "getppid", "clock_gettime", "gettimeofday", "time", "futex", "exit",
-        "exit_group"}) {
-    if (name == ok) return true;
-  }
-  return false;
+// Syscalls a called function may make for real: those a replay runs for
+// real too (they change only the process's own memory map, signal state or
+// thread bookkeeping, or end it), except the ones that make processes or
+// programs the copy could not follow.
+bool RunsForReal(const arch::SyscallInfo* row) {
+  return row && row->action == arch::ReplayAction::kExecute &&
+         row->special != arch::Special::kClone && row->special != arch::Special::kExecve;
 }
 
 }  // namespace
@@ -208,9 +204,8 @@ Expected<std::optional<WaitStatus>> Diversion::HandleSyscall(Tracee& t) {
   const arch::Arch& arch = copy_->arch();
   ASSIGN_OR_RETURN(arch::Registers regs, t.GetRegisters());
   const int64_t nr = arch.SyscallNumber(regs);
-  const arch::SyscallInfo* info = arch.syscalls().Find(nr);
-  std::string_view name = info ? info->name : std::string_view();
-  if (RunsForReal(name)) {
+  const arch::SyscallInfo* row = arch.syscalls().Find(nr);
+  if (RunsForReal(row)) {
     RETURN_IF_ERROR(t.Resume(ResumeMode::kSyscall));
     ASSIGN_OR_RETURN(WaitStatus exit, t.Wait());
     if (exit.is_exit()) return std::optional<WaitStatus>(exit);
@@ -218,7 +213,7 @@ Expected<std::optional<WaitStatus>> Diversion::HandleSyscall(Tracee& t) {
   }
   int64_t result = -ENOSYS;
   const uint64_t fd = arch.SyscallArg(regs, 0);
-  if (name == "write" && (fd == 1 || fd == 2)) {
+  if (row && row->echo == arch::Echo::kBuffer && (fd == 1 || fd == 2)) {
     // Shown, not written: the program's stdout may be gdb's protocol pipe.
     size_t len = static_cast<size_t>(std::min<uint64_t>(arch.SyscallArg(regs, 2), 1u << 20));
     Expected<std::vector<uint8_t>> bytes = t.ReadBytes(arch.SyscallArg(regs, 1), len);

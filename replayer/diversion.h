@@ -13,10 +13,10 @@
 //
 // Running the copy: only the thread asked runs; the others stay stopped (a
 // called function runs on the thread gdb calls it in). Syscalls have no
-// recording to come from: memory management (brk, mmap, ...) runs for
-// real, and so does the end of the process; writes to the program's stdout
-// and stderr are shown on rewind's stderr (the protocol may be on its
-// stdout), and every other syscall
+// recording to come from: those a replay runs for real (memory map, signal
+// state, the end of the process; not clone or exec) run for real; write()
+// to the program's stdout and stderr is shown on rewind's stderr (the
+// protocol may be on its stdout); and every other syscall
 // fails with ENOSYS rather than touch files, processes or the network
 // behind the recording's back.
 //
