@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/scoped_fd.h"
 #include "trace/content_hash.h"
 #include "trace/file_io.h"
 #include "trace/layout.h"
@@ -189,7 +190,11 @@ Expected<uint64_t> PackTraceDir(const std::string& dir, const std::string& archi
       archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK) {
     return ArchiveError(a.get(), "setting up the archive writer");
   }
-  if (archive_write_open_filename(a.get(), temp.c_str()) != ARCHIVE_OK) {
+  // Created private: the archive holds the trace's secrets (environment, file contents), and
+  // archive_write_open_filename would leave it readable by all under the usual umask.
+  ASSIGN_OR_RETURN(ScopedFd out, OpenFile(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (archive_write_open_fd(a.get(), out.get()) != ARCHIVE_OK) {
+    unlink(temp.c_str());
     return ArchiveError(a.get(), "creating " + temp);
   }
   Status status = Status::Ok();
@@ -202,7 +207,7 @@ Expected<uint64_t> PackTraceDir(const std::string& dir, const std::string& archi
   }
   a.reset();
   struct stat st;
-  if (status.ok() && stat(temp.c_str(), &st) != 0) status = ErrnoError("stat of " + temp);
+  if (status.ok() && fstat(out.get(), &st) != 0) status = ErrnoError("stat of " + temp);
   if (status.ok() && rename(temp.c_str(), archive_path.c_str()) != 0) {
     status = ErrnoError("renaming " + temp + " to " + archive_path);
   }

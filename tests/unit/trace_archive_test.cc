@@ -46,9 +46,13 @@ class TraceArchiveTest : public ::testing::Test {
 
 TEST_F(TraceArchiveTest, RoundTripIntoPrivateCache) {
   std::string file = root_ + "/t.rewind";
+  mode_t old_umask = umask(022);  // the usual one, which leaves new files readable by all
   auto size = PackTraceDir(trace_, file);
+  umask(old_umask);
   ASSERT_TRUE(size.ok()) << size.status().message();
   EXPECT_EQ(*size, fs::file_size(file));
+  auto perms = [](const std::string& p) { return fs::status(p).permissions() & fs::perms::all; };
+  EXPECT_EQ(perms(file), fs::perms::owner_read | fs::perms::owner_write) << "the archive is private";
   EXPECT_LT(*size, 100000u);  // compressed
   EXPECT_TRUE(LooksLikeTraceArchive(file));
   EXPECT_FALSE(LooksLikeTraceArchive(trace_ + "/events"));
@@ -59,7 +63,6 @@ TEST_F(TraceArchiveTest, RoundTripIntoPrivateCache) {
   EXPECT_EQ(ReadAll(*dir + "/events"), std::string(100000, 'e'));
   EXPECT_EQ(ReadAll(*dir + "/files/0123abcd"), "a mapped file");
   EXPECT_FALSE(fs::exists(*dir + "/files/.tmp.1.2"));
-  auto perms = [](const std::string& p) { return fs::status(p).permissions() & fs::perms::all; };
   EXPECT_EQ(perms(cache), fs::perms::owner_all);
   EXPECT_EQ(perms(*dir), fs::perms::owner_all);
   EXPECT_EQ(perms(*dir + "/files"), fs::perms::owner_all);
