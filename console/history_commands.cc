@@ -15,9 +15,11 @@ namespace rwd::console {
 namespace {
 
 Status TimeTravel(Context& cx, const std::string& verb, const std::string& args) {
-  std::optional<std::string> out = debugger::RunTimeTravelCommand(cx.session(), verb, args, "");
+  std::optional<std::string> out = debugger::RunTimeTravelCommand(cx.session(), verb, args, "", cx.interrupted());
   cx.Print(*out);
-  bool moved = (verb == "goto" || verb == "restart") && out->rfind("Current event", 0) == 0;
+  // An interrupted goto moved too, to where it got.
+  bool moved = (verb == "goto" || verb == "restart") && out->rfind("error: ", 0) != 0 &&
+               out->rfind("usage: ", 0) != 0;
   if (moved) {
     cx.CommandDone();  // another point: its mappings may differ
     cx.PrintWhere();

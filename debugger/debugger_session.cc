@@ -388,9 +388,9 @@ Status DebuggerSession::Restart(const std::string& id_or_name) {
   return Status::Ok();
 }
 
-Status DebuggerSession::Goto(uint64_t event) {
+Status DebuggerSession::Goto(uint64_t event, const std::function<bool()>& interrupted) {
   state_.Drop();
-  RETURN_IF_ERROR(timeline_.GotoEvent(event));
+  RETURN_IF_ERROR(timeline_.GotoEvent(event, interrupted));
   held_.reset();
   if (!timeline_.exited()) moved_to_ = timeline_.Current();
   return Status::Ok();

@@ -157,7 +157,8 @@ class DebuggerSession {
   std::vector<replayer::CheckpointInfo> Checkpoints() const { return timeline_.Checkpoints(); }
   // By id or name.
   Status Restart(const std::string& id_or_name);
-  Status Goto(uint64_t event);
+  // Stops early, at the event boundary reached, when `interrupted` says so.
+  Status Goto(uint64_t event, const std::function<bool()>& interrupted = nullptr);
   // The first instruction of history; forgets the selection and last stop.
   Status GotoStart();
 

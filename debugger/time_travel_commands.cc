@@ -56,7 +56,8 @@ std::string Stats(DebuggerSession& session) {
 
 std::optional<std::string> RunTimeTravelCommand(DebuggerSession& session, const std::string& verb,
                                                 const std::string& arg,
-                                                const std::string& usage_prefix) {
+                                                const std::string& usage_prefix,
+                                                const std::function<bool()>& interrupted) {
   if (verb == "when") return DescribeWhen(session.When());
   if (verb == "checkpoint") {
     Expected<int> id = session.TakeCheckpoint(arg);
@@ -77,8 +78,13 @@ std::optional<std::string> RunTimeTravelCommand(DebuggerSession& session, const 
     if (arg.empty() || ec != std::errc() || end != arg.data() + arg.size()) {
       return "usage: " + usage_prefix + "goto EVENT\n";
     }
-    Status s = session.Goto(event);
-    return s.ok() ? DescribeWhen(session.When()) : "error: " + s.message() + "\n";
+    Status s = session.Goto(event, interrupted);
+    if (!s.ok()) return "error: " + s.message() + "\n";
+    WhenInfo when = session.When();
+    std::string early = when.event < event && !when.exited
+                            ? "Interrupted before event " + std::to_string(event) + ".\n"
+                            : "";
+    return early + DescribeWhen(when);
   }
   if (verb == "stats") return Stats(session);
   return std::nullopt;

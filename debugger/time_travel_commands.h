@@ -22,9 +22,11 @@ std::string DescribeWhen(const WhenInfo& when);
 
 // Runs `verb` with its argument (the rest of the line, trimmed) and returns
 // the text to show; nullopt when `verb` is none of these commands. Usage
-// messages start with `usage_prefix` (gdb's "monitor ").
+// messages start with `usage_prefix` (gdb's "monitor "). A long goto polls
+// `interrupted` (Ctrl-C) and stops where it got to.
 std::optional<std::string> RunTimeTravelCommand(DebuggerSession& session, const std::string& verb,
                                                 const std::string& arg,
-                                                const std::string& usage_prefix);
+                                                const std::string& usage_prefix,
+                                                const std::function<bool()>& interrupted);
 
 }  // namespace rwd::debugger

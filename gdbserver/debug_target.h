@@ -159,8 +159,10 @@ class DebugTarget {
     return Status(ErrorCode::kUnsupported, "this target cannot catch syscalls");
   }
 
-  // `monitor CMD`: the text to show the user.
-  virtual std::string Monitor(const std::string& command) = 0;
+  // `monitor CMD`: the text to show the user. A long command polls
+  // `interrupted` (Ctrl-C) as Resume does.
+  virtual std::string Monitor(const std::string& command,
+                              const std::function<bool()>& interrupted) = 0;
 
   virtual void Kill() = 0;
   // gdb's `run`: back to where the program starts, stopped; LastStop()

@@ -327,13 +327,14 @@ Status ReplayTarget::CatchSyscalls(bool enable, const std::vector<int64_t>& numb
   return Status::Ok();
 }
 
-std::string ReplayTarget::Monitor(const std::string& command) {
+std::string ReplayTarget::Monitor(const std::string& command,
+                                  const std::function<bool()>& interrupted) {
   std::istringstream in(command);
   std::string verb, arg;
   in >> verb >> arg;
   if (verb.empty() || verb == "help") return kMonitorHelp;
   if (std::optional<std::string> out =
-          debugger::RunTimeTravelCommand(session_, verb, arg, "monitor ")) {
+          debugger::RunTimeTravelCommand(session_, verb, arg, "monitor ", interrupted)) {
     // gdb has no packet by which a server says the program changed.
     if (std::string program = session_.UntoldProgram(); !program.empty()) {
       *out += "The process runs " + program + " here, not the program gdb has loaded; " + "'file " +

@@ -45,7 +45,8 @@ class ReplayTarget : public DebugTarget {
   Expected<uint64_t> ThreadLocalAddress(int tid, uint64_t link_map, uint64_t offset) override;
   Status CatchSyscalls(bool enable, const std::vector<int64_t>& numbers) override;
   void SetExecEvents(bool enabled) override { session_.set_follow_exec(enabled); }
-  std::string Monitor(const std::string& command) override;
+  std::string Monitor(const std::string& command,
+                      const std::function<bool()>& interrupted) override;
   void Kill() override {}
   Status Restart() override;
 

@@ -147,7 +147,7 @@ Reply GdbSession::Handle(const Kill&) {
 
 Reply GdbSession::Handle(const MonitorCommand& request) {
   Reply reply;
-  AddConsoleOutput(target_.Monitor(request.command), &reply);
+  AddConsoleOutput(target_.Monitor(request.command, Interrupted()), &reply);
   reply.packets.push_back("OK");
   return reply;
 }
@@ -289,9 +289,13 @@ Reply GdbSession::Handle(const ReverseResume& request) {
   return Resume(resume);
 }
 
-Reply GdbSession::Resume(const ResumeRequest& request) {
+const std::function<bool()>& GdbSession::Interrupted() const {
   static const std::function<bool()> kNever = [] { return false; };
-  StopReply stop = target_.Resume(request, interrupted_ ? *interrupted_ : kNever);
+  return interrupted_ ? *interrupted_ : kNever;
+}
+
+Reply GdbSession::Resume(const ResumeRequest& request) {
+  StopReply stop = target_.Resume(request, Interrupted());
   // gdb selects the thread that stopped; a stale Hg choice would make the
   // next g read the wrong thread.
   general_thread_ = 0;

@@ -92,6 +92,8 @@ class GdbSession {
   Reply Handle(const Unsupported& request);
 
   Reply Resume(const ResumeRequest& request);
+  // The poll for gdb's interrupt byte while the packet being handled runs.
+  const std::function<bool()>& Interrupted() const;
   static void AddConsoleOutput(std::string_view output, Reply* reply);
   // The thread g and p read: the one gdb chose with Hg, else the target's.
   int RegisterThread();

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "core/clock.h"
+#include "replayer/replay_progress.h"
 #include "replayer/snapshot_opener.h"
 
 namespace rwd::replayer {
@@ -47,6 +48,12 @@ Status Lost(const Position& p, const std::string& why) {
   return Status(ErrorCode::kDivergence, buf + why);
 }
 
+Status BeyondTheEnd(uint64_t event, uint64_t event_count) {
+  return Status(ErrorCode::kInvalidInput, "event " + std::to_string(event) +
+                                              " is beyond the end of the trace (" +
+                                              std::to_string(event_count) + " events)");
+}
+
 // A search that would take too long: a limit of this implementation, not
 // a divergence.
 Status TooFar(const Position& p, const std::string& why) {
@@ -55,43 +62,6 @@ Status TooFar(const Position& p, const std::string& why) {
            static_cast<unsigned long long>(p.event), static_cast<unsigned long long>(p.pc));
   return Status(ErrorCode::kUnsupported, buf + why);
 }
-
-// What a long re-execution for reverse-continue is doing, on the user's
-// terminal every few seconds, so a search through millions of breakpoint
-// hits (tens of microseconds each) does not look like a hang; and the
-// interrupt poll, asked every 50 ms.
-class ScanProgress {
- public:
-  ScanProgress(uint64_t from_event, uint64_t to_event)
-      : from_event_(from_event), to_event_(to_event) {}
-
-  void CountHit() { ++hits_; }
-
-  // True when the debugger interrupted.
-  bool Tick(const InterruptPoll& interrupted) {
-    auto now = CoarseNow();
-    if (now - last_poll_ < kPollEvery) return false;
-    last_poll_ = now;
-    if (now - last_report_ >= kReportEvery) {
-      last_report_ = now;
-      fprintf(stderr,
-              "rewind: reverse-continue is re-executing events %llu to %llu: %llu breakpoint "
-              "hits so far (interrupt to stop here)\n",
-              static_cast<unsigned long long>(from_event_),
-              static_cast<unsigned long long>(to_event_), static_cast<unsigned long long>(hits_));
-    }
-    return interrupted && interrupted();
-  }
-
- private:
-  static constexpr std::chrono::milliseconds kPollEvery{50};
-  static constexpr std::chrono::seconds kReportEvery{2};
-  uint64_t from_event_;
-  uint64_t to_event_;
-  uint64_t hits_ = 0;
-  std::chrono::steady_clock::time_point last_poll_ = CoarseNow();
-  std::chrono::steady_clock::time_point last_report_ = last_poll_;
-};
 
 }  // namespace
 
@@ -235,24 +205,38 @@ void Timeline::SetSyscallCatch(const SyscallCatch& which) {
   syscall_catch_ = which;
 }
 
-Status Timeline::RunToEvent(Execution& s, uint64_t event) {
+Status Timeline::RunToEvent(Execution& s, uint64_t event, const InterruptPoll& interrupted) {
   if (s.event_number() >= event) return Status::Ok();
-  s.set_boundary_stop([event](uint64_t e) { return e >= event; });
+  if (event > s.event_count()) return BeyondTheEnd(event, s.event_count());
+  bool stopped_early = false;
+  uint64_t from = s.event_number();
+  ReplayProgress progress([&] {
+    uint64_t at = s.event_number();
+    return "replaying to event " + std::to_string(event) + ": at event " + std::to_string(at) +
+           " (" + std::to_string((at - from) * 100 / (event - from)) + "%)" +
+           (interrupted ? " (interrupt to stop here)" : "");
+  });
+  s.set_boundary_stop([&](uint64_t e) {
+    if (e >= event) return true;
+    stopped_early = progress.Tick(interrupted);
+    return stopped_early;
+  });
+  s.set_interrupt_poll(interrupted);
   Status status;
-  while (s.event_number() < event) {
+  while (s.event_number() < event && !stopped_early) {
     auto stop = s.Continue();
     if (!stop.ok()) {
       status = stop.status();
       break;
     }
+    if (stop->kind == ReplayStop::Kind::kInterrupted) break;
     if (IsEnd(*stop) && s.event_number() < event) {
-      status = Status(ErrorCode::kInvalidInput, "event " + std::to_string(event) +
-                                                    " is beyond the end of the trace (" +
-                                                    std::to_string(s.event_count()) + " events)");
+      status = BeyondTheEnd(event, s.event_count());
       break;
     }
   }
   s.set_boundary_stop(nullptr);
+  s.set_interrupt_poll(nullptr);
   return status;
 }
 
@@ -368,7 +352,12 @@ Expected<Timeline::Scan> Timeline::ScanFrom(std::unique_ptr<Execution> s, uint64
   // waits of 100 ms or more) are interruptible between traps too.
   s->set_interrupt_poll(interrupted);
   Scan scan;
-  ScanProgress progress(from_event, upper.event);
+  uint64_t hits = 0;
+  ReplayProgress progress([&] {
+    return "reverse-continue is re-executing events " + std::to_string(from_event) + " to " +
+           std::to_string(upper.event) + ": " + std::to_string(hits) +
+           " breakpoint hits so far (interrupt to stop here)";
+  });
   while (true) {
     ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
     Position here = s->Here();
@@ -378,7 +367,7 @@ Expected<Timeline::Scan> Timeline::ScanFrom(std::unique_ptr<Execution> s, uint64
     if (stop.kind == ReplayStop::Kind::kWatchpoint || IsCatch(stop) ||
         (stop.kind == ReplayStop::Kind::kBreakpoint && breakpoints_.count(stop.addr))) {
       scan.last = Hit{here, stop};
-      progress.CountHit();
+      ++hits;
     }
     if (stop.kind == ReplayStop::Kind::kInterrupted || progress.Tick(interrupted)) {
       // Stop where the re-execution got to, a point before `upper`.
@@ -783,11 +772,12 @@ Status Timeline::RestoreCheckpoint(const std::string& id_or_name) {
   return MakeLive(std::move(s));
 }
 
-Status Timeline::GotoEvent(uint64_t event) {
+Status Timeline::GotoEvent(uint64_t event, const InterruptPoll& interrupted) {
   if (event < start_.event) event = start_.event;
+  if (event > live_->event_count()) return BeyondTheEnd(event, live_->event_count());
   const Checkpoint& cp = NearestBefore(event);
   ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
-  RETURN_IF_ERROR(RunToEvent(*s, event));
+  RETURN_IF_ERROR(RunToEvent(*s, event, interrupted));
   return MakeLive(std::move(s));
 }
 

@@ -103,8 +103,10 @@ class Timeline {
   // By id or name; a name no checkpoint has may be a bookmark's (the first
   // of that name), reached from its snapshot or by re-execution.
   Status RestoreCheckpoint(const std::string& id_or_name);
-  // Goes to the first point at which `event` events have been replayed.
-  Status GotoEvent(uint64_t event);
+  // Goes to the first point at which `event` events have been replayed,
+  // printing progress when that takes a while. When `interrupted` says so,
+  // it stops at the event boundary it has reached (event_number() tells).
+  Status GotoEvent(uint64_t event, const InterruptPoll& interrupted = nullptr);
   Status Goto(const Position& target);
   // The first instruction of history, as after Open().
   Status GotoStart() { return Goto(start_); }
@@ -145,8 +147,9 @@ class Timeline {
   Status ArmDebuggerTraps(Execution& s);
   Status DisarmDebuggerTraps(Execution& s);
   Expected<int> AddCheckpoint(Execution& s, const std::string& name, bool automatic);
-  // Runs `s` to the first stop at which it has replayed >= `event` events.
-  Status RunToEvent(Execution& s, uint64_t event);
+  // Runs `s` to the first stop at which it has replayed >= `event` events,
+  // or to an earlier event boundary when `interrupted` says so.
+  Status RunToEvent(Execution& s, uint64_t event, const InterruptPoll& interrupted = nullptr);
   struct Scan {
     std::optional<Hit> last;
     // When the debugger interrupted: the re-execution, stopped where it got to.

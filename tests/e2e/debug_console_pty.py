@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """`rewind debug` on a terminal (a pty, through pexpect): Ctrl-C during a
-long `continue` returns to the prompt where the replay got to, Ctrl-C at
-the prompt drops the line being typed, and the readline history is kept in
-$XDG_DATA_HOME/rewind/history across sessions (Ctrl-P recalls it).
+long `continue` or `goto` returns to the prompt where the replay got to,
+Ctrl-C at the prompt drops the line being typed, and the readline history
+is kept in $XDG_DATA_HOME/rewind/history across sessions (Ctrl-P recalls
+it).
 
 usage: debug_console_pty.py REWIND TRACE XDG_DATA_HOME   (a `hot_loop 8000000000` trace)
 Exits 0 when every check passes; otherwise prints what it saw and exits 1.
@@ -88,6 +89,22 @@ def main():
     # Completion of a command name.
     child.send("whe\t\r")
     child.expect(r"Current event: \d+ \(of \d+\)")
+    child.expect(PROMPT)
+    # A goto across the loop re-executes it; Ctrl-C stops it there.
+    child.sendline(f"goto {total}")
+    time.sleep(1.5)
+    started = time.time()
+    child.sendintr()
+    child.expect(f"Interrupted before event {total}.")
+    child.expect(r"Current event: (\d+) \(of \d+\)")
+    event = int(child.match.group(1))
+    child.expect(PROMPT)
+    took = time.time() - started
+    if took > 20 or event >= total:
+        print(f"\nFAIL: Ctrl-C stopped the goto after {took:.1f} s at event {event} of {total}")
+        return 1
+    child.sendline(f"goto {total + 1000}")
+    child.expect(f"error: event {total + 1000} is beyond the end of the trace \\({total} events\\)")
     child.expect(PROMPT)
     child.sendeof()
     child.expect(pexpect.EOF)

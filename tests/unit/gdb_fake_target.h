@@ -229,7 +229,7 @@ class FakeTarget : public DebugTarget {
     catch_numbers_ = numbers;
     return Status::Ok();
   }
-  std::string Monitor(const std::string& command) override {
+  std::string Monitor(const std::string& command, const std::function<bool()>&) override {
     monitor_commands_.push_back(command);
     return monitor_echo_ ? command : monitor_output_;
   }
