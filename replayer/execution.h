@@ -42,7 +42,9 @@ class Execution {
   virtual Expected<ReplayStop> StepThread(pid_t tid) = 0;
 
   // An independent copy at the current point, with no breakpoints,
-  // watchpoints, predicates or echo. Allowed when CanFork().
+  // watchpoints, predicates or echo. Its buffered syscalls take this
+  // execution's path (left to the replayer while syscalls are caught) until
+  // set_syscall_catch. Allowed when CanFork().
   virtual Expected<std::unique_ptr<Execution>> Fork() = 0;
   virtual bool CanFork() const = 0;
 

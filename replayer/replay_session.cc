@@ -534,6 +534,10 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   copy->at_end_ = exit_ahead_.has_value();
   copy->at_boundary_ = at_boundary_;
   copy->breakpoints_.set_suspended(breakpoints_.suspended());
+  // The copy's buffers say what ours say (their memory is ours): the
+  // library leaves calls to the replayer while we catch syscalls. Its
+  // batches keep that path until set_syscall_catch says otherwise.
+  copy->syscallbuf_.SetExpand(syscallbuf_.expanding());
   return copy;
 }
 

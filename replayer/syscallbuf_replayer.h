@@ -38,6 +38,7 @@ class SyscallBufferReplayer : public ReplayPart {
   // `on` while a debugger catches syscalls: the library leaves every call
   // to the replayer (rwd_sb_header::expand). Written into every buffer.
   void SetExpand(bool on);
+  bool expanding() const { return expand_; }
   // At a syscall stop of the current thread, while calls are left to the
   // replayer: the call (`nr`, `args`, registers `regs`) is the next record
   // of its batch, replayed here. False when no record waits.

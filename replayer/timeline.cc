@@ -200,11 +200,6 @@ Expected<bool> Timeline::SetWatchpoints(const std::vector<arch::HwWatch>& watche
   return true;
 }
 
-void Timeline::SetSyscallCatch(const SyscallCatch& which) {
-  if (!live_->exited()) live_->set_syscall_catch(which);
-  syscall_catch_ = which;
-}
-
 Status Timeline::RunToEvent(Execution& s, uint64_t event, const InterruptPoll& interrupted) {
   if (s.event_number() >= event) return Status::Ok();
   if (event > s.event_count()) return BeyondTheEnd(event, s.event_count());
@@ -259,6 +254,8 @@ Expected<std::unique_ptr<Execution>> Timeline::Restore(const Checkpoint& cp) {
     RETURN_IF_ERROR(RunToEvent(*s, cp.value.position.event));
     RETURN_IF_ERROR(RunToState(*s, cp.value.position));
   }
+  // The live catch set decides the library's path (timeline_path_switch.cc).
+  s->set_syscall_catch(syscall_catch_);
   ++stats_.restores;
   stats_.last_restore_event = cp.info.event;
   if (checkpoints_.IsFirst(cp)) ++stats_.restores_from_start;
@@ -266,7 +263,8 @@ Expected<std::unique_ptr<Execution>> Timeline::Restore(const Checkpoint& cp) {
   return s;
 }
 
-Status Timeline::MakeLive(std::unique_ptr<Execution> session) {
+Status Timeline::MakeLive(std::unique_ptr<Execution> session, bool after_path_switch) {
+  if (!after_path_switch) path_switch_.reset();
   live_ = std::move(session);
   live_->set_echo_from_event(high_water_event_);
   return ArmDebuggerTraps(*live_);
@@ -324,14 +322,15 @@ Expected<ReplayStop> Timeline::Step(pid_t tid) {
   return stop;
 }
 
-Status Timeline::Goto(const Position& where) {
+Status Timeline::GotoFrom(const Position& where, bool from_switch) {
   // `where` may be a checkpoint's, which NearestBefore can move.
   Position target = where;
-  const Checkpoint& cp = NearestBefore(target.event);
+  const Checkpoint& cp = from_switch ? *path_switch_ : NearestBefore(target.event);
+  bool after_switch = path_switch_ && &cp == &*path_switch_;
   ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
   RETURN_IF_ERROR(RunToEvent(*s, target.event));
   RETURN_IF_ERROR(RunToState(*s, target));
-  return MakeLive(std::move(s));
+  return MakeLive(std::move(s), after_switch);
 }
 
 Expected<Timeline::Scan> Timeline::ScanForLastHit(const Checkpoint& cp, const Position& upper,
@@ -579,7 +578,7 @@ Expected<bool> Timeline::GotoInTrail(const Position& target) {
       if (IsEnd(stop)) return false;
     }
     if (!s->Here().SameState(target)) return false;
-    RETURN_IF_ERROR(MakeLive(std::move(s)));
+    RETURN_IF_ERROR(MakeLive(std::move(s), trail_after_path_switch_));
     return true;
   }
   return false;
@@ -633,7 +632,7 @@ Status Timeline::RunToState(Execution& s, const Position& target) {
       if (s.event_number() > target.event) return Lost(target, "its event passed");
       if (IsCatch(stop) && s.Here().SameState(target)) break;
     }
-    s.set_syscall_catch({});
+    s.set_syscall_catch(syscall_catch_);
     return Status::Ok();
   }
   ASSIGN_OR_RETURN(std::optional<uint64_t> by_probe, RunToStateByProbe(s, target, {}));
@@ -665,7 +664,8 @@ std::optional<Position> SameThreadBefore(const std::vector<Position>& trail, siz
 
 }  // namespace
 
-Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) {
+Expected<std::optional<Position>> Timeline::PredecessorFrom(const Position& target,
+                                                            bool from_switch) {
   using Result = std::optional<Position>;
   for (size_t i = 1; i < trail_.size(); ++i) {
     if (!trail_[i].SameState(target)) continue;
@@ -675,7 +675,9 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
   if (target.SameState(start_)) return Result();
   uint64_t base_event = target.event;
   while (true) {
-    const Checkpoint& cp = NearestBefore(base_event);
+    const Checkpoint& cp =
+        from_switch && base_event == target.event ? *path_switch_ : NearestBefore(base_event);
+    bool after_switch = path_switch_ && &cp == &*path_switch_;
     ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
     RETURN_IF_ERROR(RunToEvent(*s, base_event));
     if (s->Here().SameState(target)) {
@@ -733,6 +735,7 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
     }
     trail_ = std::move(trail);
     trail_start_ = std::move(trail_start);
+    trail_after_path_switch_ = after_switch;
     if (Result before = SameThreadBefore(trail_, trail_.size() - 1, target.tid)) return before;
     // Only other threads ran in this stretch before the target: its
     // thread's previous instruction is in an earlier one.

@@ -143,7 +143,15 @@ class Timeline {
   const Checkpoint& WithSnapshot(const Checkpoint& cp, uint64_t upto);
   // A fresh session forked from `cp`, with no debugger breakpoints.
   Expected<std::unique_ptr<Execution>> Restore(const Checkpoint& cp);
-  Status MakeLive(std::unique_ptr<Execution> session);
+  // `after_path_switch`: `session` went forward from path_switch_, which
+  // stays usable for its event; any other new live execution drops it.
+  Status MakeLive(std::unique_ptr<Execution> session, bool after_path_switch = false);
+  // Whether re-executing from path_switch_ may reach `target` (its event,
+  // not the switch's own state); Goto and Predecessor try that first, then
+  // re-execute from NearestBefore (timeline_path_switch.cc).
+  bool MayFollowPathSwitch(const Position& target) const;
+  Status GotoFrom(const Position& target, bool from_switch);
+  Expected<std::optional<Position>> PredecessorFrom(const Position& target, bool from_switch);
   Status ArmDebuggerTraps(Execution& s);
   Status DisarmDebuggerTraps(Execution& s);
   Expected<int> AddCheckpoint(Execution& s, const std::string& name, bool automatic);
@@ -225,6 +233,14 @@ class Timeline {
   // An execution at trail_'s first state, when one could be kept.
   std::unique_ptr<Execution> trail_start_;
   TimelineStats stats_;
+  // Where the live execution was when the catch set last changed in the
+  // middle of an event: the syscall buffer library takes another path from
+  // there (it leaves its calls to the replayer while syscalls are caught),
+  // so the states the live execution reached after it in that event (the
+  // stack bytes below a call differ) are reached again only from there,
+  // not by re-executing the event from its start with the new catch set.
+  std::optional<Checkpoint> path_switch_;
+  bool trail_after_path_switch_ = false;  // trail_start_ came from path_switch_
 };
 
 }  // namespace rwd::replayer

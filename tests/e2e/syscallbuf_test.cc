@@ -445,6 +445,55 @@ TEST_F(SyscallBufferGdbTest, CatchSyscallStopsAtABufferedCall) {
   EXPECT_FALSE(Contains(t.Output(10), "Catchpoint")) << t.Output(10);
 }
 
+// `catch syscall` deleted in the middle of a batch: the library left the
+// batch's calls up to the caught one to the replayer and replays the rest
+// itself, and the states after the change (their stack bytes differ from a
+// run that took either path throughout) are reached again for reverse
+// execution, from where the catchpoint went, not by re-executing the
+// event from its start ("could not reach the position ... its event
+// passed").
+TEST_F(SyscallBufferGdbTest, CatchpointDeletedInABatchLeavesReverseStepsOnTheLibrarysPath) {
+  Recording rec = Record("buffered_io", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  // Where the library hands a buffered call its recorded result.
+  int replayed_line = SourceLine("preload/syscallbuf.c", "  h->consumed += 1;");
+  GdbOptions options;
+  options.replay_args = {"--checkpoint-interval", "100000"};  // none in the batch
+  GdbTranscript t = RunGdbOnReplay(
+      rec.trace, Program("buffered_io"),
+      {
+          "catch syscall lseek",                                  // 0
+          "continue",                                             // 1: its entry
+          "continue",                                             // 2: its return
+          "delete",                                               // 3: the library replays
+          "break syscallbuf.c:" + std::to_string(replayed_line),  // 4
+          "continue",                                             // 5: the read after lseek
+          "p $pc",                                                // 6
+          "stepi",                                                // 7
+          "p $pc",                                                // 8
+          "reverse-stepi",                                        // 9
+          "p $pc",                                                // 10
+          "reverse-stepi",                                        // 11: the same, twice
+          "stepi",                                                // 12
+          "p $pc",                                                // 13
+          "reverse-continue",                                     // 14
+      },
+      options);
+  SCOPED_TRACE(t.Describe());
+  ASSERT_TRUE(Contains(t.Output(2), "returned from syscall lseek")) << t.Output(2);
+  ASSERT_TRUE(Contains(t.Output(5), "Breakpoint 2")) << t.Output(5);
+  std::optional<std::string> at = PrintedValue(t.Output(6));
+  ASSERT_TRUE(at.has_value()) << t.Output(6);
+  std::optional<std::string> next = PrintedValue(t.Output(8));
+  EXPECT_NE(next, at);
+  EXPECT_FALSE(Contains(t.Output(9), "rewind:")) << t.Output(9);
+  EXPECT_EQ(PrintedValue(t.Output(10)), at);
+  EXPECT_FALSE(Contains(t.Output(11), "rewind:")) << t.Output(11);
+  EXPECT_FALSE(Contains(t.Output(12), "rewind:")) << t.Output(12);
+  EXPECT_FALSE(Contains(t.Output(14), "rewind:")) << t.Output(14);
+  EXPECT_FALSE(Contains(t.run.out + t.run.err, "could not reach")) << t.run.out;
+}
+
 // A breakpoint set before libc is loaded, on a function whose syscall site
 // the library patches (getpid: `mov $39,%eax; syscall` becomes a jump to a
 // stub): the library must find the same sites as when recording, not the
