@@ -26,11 +26,9 @@
 #include <time.h>
 
 #include "preload/syscallbuf_abi.h"
+#include "preload/thread_table.h"
 #include "preload/x86_64/sb_arch.h"
 
-_Static_assert(offsetof(struct rwd_sb_header, self) == RWD_SB_SELF_OFFSET, "entry.S reads it");
-_Static_assert(offsetof(struct rwd_sb_header, owner_tp) == RWD_SB_OWNER_TP_OFFSET,
-               "entry.S reads it");
 _Static_assert(sizeof(struct rwd_sb_header) == RWD_SB_HEADER_SIZE, "the records follow it");
 
 /* The arguments rwd_sb_entry collected, and the result of a handled call
@@ -82,8 +80,11 @@ HOT static void Copy(void* to, const void* from, uint64_t n) {
  * call to the tracer (rwd_sb_entry makes it, on the program's stack). */
 enum { kTraced = 0, kHandled = 1 };
 
-/* `patching`: the constructor's registration, which RWD_SB_READY ends. */
+/* `patching`: the constructor's registration, which RWD_SB_READY ends.
+ * Records the outcome in the thread table either way. */
 static struct rwd_sb_header* RegisterThread(long patching) {
+  struct thread_entry* entry = rwd_sb_thread_table_claim();
+  if (!entry) return 0;
   for (int tries = 0; tries < 64; ++tries) {
     uint64_t slot = __atomic_fetch_add(&g_next_slot, 1, __ATOMIC_RELAXED);
     if (slot >= RWD_SB_MAX_SLOTS) break;
@@ -100,8 +101,7 @@ static struct rwd_sb_header* RegisterThread(long patching) {
       rwd_sb_traced(SYS_munmap, addr, RWD_SB_BUFFER_SIZE, 0, 0, 0, 0);
       return 0;
     }
-    h->self = (uint64_t)addr;
-    h->owner_tp = rwd_sb_thread_pointer();
+    entry->header = (uint64_t)addr;
     return h;
   }
   return 0;
@@ -295,19 +295,17 @@ HOT static int Replay(struct rwd_sb_header* h, struct rwd_sb_call* c) {
 int rwd_sb_handle(struct rwd_sb_call* c, struct rwd_sb_header* h)
     __attribute__((visibility("hidden")));
 
-/* `h`: the header the thread's gs base points at, 0 for a thread that has
- * no buffer (syscallbuf_abi.h). */
+/* `h`: the calling thread's header from rwd_sb_lookup, or
+ * RWD_SB_THREAD_UNKNOWN / RWD_SB_THREAD_UNBUFFERED (thread_table.h). */
 HOT int rwd_sb_handle(struct rwd_sb_call* c, struct rwd_sb_header* h) {
-  if (!h) return kTraced;
-  if (h->owner_tp != rwd_sb_thread_pointer()) {
-    /* A new thread, with its creator's header. This call runs on the
-     * program's stack: registering is the same path in record and replay;
-     * the call itself is traced. Without a buffer of its own the thread
-     * points at the untraced page, whose `self` is 0, and asks no more. */
-    struct rwd_sb_header* own = g_enabled ? RegisterThread(0) : 0;
-    rwd_sb_set_thread_buffer(own ? (uint64_t)own : RWD_SB_PAGE);
+  if ((uint64_t)h == RWD_SB_THREAD_UNKNOWN) {
+    /* A new thread (or a forked child). This call runs on the program's
+     * stack: registering is the same path in record and replay; the call
+     * itself is traced. */
+    if (g_enabled) RegisterThread(0);
     return kTraced;
   }
+  if ((uint64_t)h == RWD_SB_THREAD_UNBUFFERED) return kTraced;
   if (h->locked || h->busy) return kTraced;
   if (h->mode == RWD_SB_MODE_REPLAY) return Replay(h, c);
   if (h->mode == RWD_SB_MODE_RECORD) return Record(h, c);
@@ -324,9 +322,10 @@ static int MapUntracedPage(void) {
 }
 
 __attribute__((constructor)) static void rwd_sb_init(void) {
+  rwd_sb_thread_table_init();
   struct rwd_sb_header* h = RegisterThread(RWD_SB_REGISTER_PATCHING);
   if (!h) return;
-  if (MapUntracedPage() && rwd_sb_set_thread_buffer((uint64_t)h) == 0) {
+  if (MapUntracedPage()) {
     g_enabled = 1;
     rwd_sb_patch_libc();
   } else {

@@ -77,24 +77,13 @@ struct rwd_sb_header {
   /* Replay: the call that did not match record `consumed`. */
   int64_t seen_nr;
   uint64_t seen_args[6];
-  /* Library: how a thread finds its buffer without thread-local storage
-   * (which would move libc's, errno among it, away from where it is
-   * natively). A per-thread register that libc leaves alone (x86-64: the
-   * gs base) points at the thread's header, whose `self` is its address;
-   * `owner_tp` is the thread pointer of the thread that mapped it, since a
-   * new thread inherits its creator's register. */
-  uint64_t self;
-  uint64_t owner_tp;
+  uint64_t unused[2];
   /* Tracer, replay: a debugger catches syscalls, so every call goes to the
    * tracer, which replays the batch's records at their syscall stops. */
   uint64_t expand;
   uint64_t reserved[10];
 };
 #endif /* __ASSEMBLER__ */
-
-/* Offsets of `self` and `owner_tp` for the entry code. */
-#define RWD_SB_SELF_OFFSET 152
-#define RWD_SB_OWNER_TP_OFFSET 160
 
 /* A buffer is the header, the records, and at its end the stack the
  * library's buffered path runs on: record and replay take different paths

@@ -26,6 +26,7 @@
         .cfi_escape 0x16, 0x10, 23, breg, off, 0x06, 0x12, 0x23, 0x0f, 0x94, 0x04, 0x0c, 0x00, \
             0x00, 0x00, 0x80, 0x27, 0x0c, 0x00, 0x00, 0x00, 0x80, 0x1c, 0x22, 0x23, 0x13
 #include "preload/syscallbuf_abi.h"
+#include "preload/thread_table.h"
 
 #define DW_OP_BREG_RSP 0x77
 #define DW_OP_BREG_RBP 0x76
@@ -50,18 +51,27 @@ rwd_sb_entry:
         push    %r10
         push    %r8
         push    %r9
-        /* The header the gs base points at (syscallbuf_abi.h): the thread's
-         * own when it names the thread pointer as its owner. Anyone else's
-         * (a new thread's creator's) leaves the handler on this stack. */
-        mov     %gs:RWD_SB_SELF_OFFSET, %r11
-        test    %r11, %r11
-        jz      1f
-        mov     %fs:0, %rcx
-        cmp     %rcx, RWD_SB_OWNER_TP_OFFSET(%r11)
-        jne     1f
+        push    %rax
+        /* The calling thread's header (thread_table.h): looking it up
+         * takes the same path in record and replay, so it runs on the
+         * program's stack, and clobbers only what is saved above. */
+        and     $-16, %rsp
+        call    rwd_sb_lookup
+        mov     %rax, %r11
+        mov     -56(%rbp), %rax
+        mov     -8(%rbp), %rdi
+        mov     -16(%rbp), %rsi
+        mov     -24(%rbp), %rdx
+        mov     -32(%rbp), %r10
+        mov     -40(%rbp), %r8
+        mov     -48(%rbp), %r9
+        /* A thread without a buffer (yet) leaves the handler on this stack. */
+        cmp     $RWD_SB_THREAD_UNBUFFERED, %r11
+        jbe     1f
         lea     0x40000(%r11), %rsp     /* RWD_SB_BUFFER_SIZE: its stack's top */
         jmp     2f
-1:      and     $-16, %rsp
+1:      lea     -56(%rbp), %rsp
+        and     $-16, %rsp
 2:      sub     $64, %rsp
         mov     %rax, 0(%rsp)
         mov     %rdi, 8(%rsp)

@@ -2,7 +2,6 @@
 #ifndef REWIND_PRELOAD_X86_64_SB_ARCH_H_
 #define REWIND_PRELOAD_X86_64_SB_ARCH_H_
 
-#include <asm/prctl.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 
@@ -41,13 +40,6 @@ static inline uint64_t rwd_sb_thread_pointer(void) {
   uint64_t tp;
   __asm__("mov %%fs:0, %0" : "=r"(tp));
   return tp;
-}
-
-/* Points the thread's gs base, which glibc leaves unused, at `header`
- * (syscallbuf_abi.h; the entry code reads it). A syscall the recorder
- * traces and the replayer runs again. Returns 0 on success. */
-static inline long rwd_sb_set_thread_buffer(uint64_t header) {
-  return rwd_sb_traced(SYS_arch_prctl, ARCH_SET_GS, (long)header, 0, 0, 0, 0);
 }
 
 /* Rules (syscallbuf.c) for the syscalls only this architecture has. */

@@ -131,6 +131,32 @@ TEST_F(SyscallBufferTest, ForkExecAndPipelinesReplay) {
   ExpectReplaysIdentically(rec, 1);
 }
 
+// Threads that reuse one another's thread descriptor (glibc's stack cache),
+// and a forked child, which keeps its parent's: each has a buffer of its
+// own (the library tells them apart by the tid in the descriptor), so each
+// one's calls are in batches of its own and replay.
+TEST_F(SyscallBufferTest, ThreadsInAReusedDescriptorAndForkedChildrenBufferOnTheirOwn) {
+  Recording rec = Record("mt_reused_thread_slots", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ASSERT_TRUE(Contains(rec.out, "thread 7: 600")) << rec.out;
+  // Without reuse this would test nothing new.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(rec.out, m, std::regex(R"(first one's descriptor: (\d+))")));
+  EXPECT_GT(std::stoi(m[1]), 0) << "glibc did not reuse the first thread's descriptor";
+  std::map<int, size_t> buffered_by_tid;
+  for (const trace::Event& ev : ReadEvents(rec.trace)) {
+    if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
+      buffered_by_tid[ev.tid] += b->calls.size();
+    }
+  }
+  // The main thread, 8 workers and the child, each with most of its 600
+  // calls buffered.
+  size_t buffering = 0;
+  for (const auto& [tid, n] : buffered_by_tid) buffering += n >= 500;
+  EXPECT_GE(buffering, 10u) << "threads whose calls were buffered: " << buffering;
+  ExpectReplaysIdentically(rec);
+}
+
 // Two threads block in pipe reads (left to the tracer) while two others
 // make thousands of buffered calls and feed the pipes; then a vfork child
 // execs. Nothing deadlocks, and the digests replay.
