@@ -242,8 +242,18 @@ def main():
     thread_pool = os.path.join(build, "bench", "thread_pool")
     itimer_loop = os.path.join(build, "bench", "itimer_loop")
     ptrace_floor = [os.path.join(build, "bench", "ptrace_floor")]
-    make_modules = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
-                                "programs", "make_modules")
+    workloads_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads")
+    # Issue #12's build rows: a generated 12-module C project and a
+    # generated ~2.5k-line C file (bench/workloads/gen_c.py), written into
+    # a scratch directory that outlives the runs.
+    inputs = tempfile.mkdtemp(prefix="rewind-bench-inputs-")
+    make_project = os.path.join(inputs, "project")
+    big_c = os.path.join(inputs, "big.c")
+    for kind, path in (("project", make_project), ("file", big_c)):
+        subprocess.run([sys.executable, os.path.join(workloads_dir, "gen_c.py"), kind, path],
+                       check=True)
+    gcc_argv = ["gcc", "-O2", "-c", "-o", os.path.join(inputs, "big.o"), big_c]
+    py_suite = [sys.executable, os.path.join(workloads_dir, "py_suite.py")]
     # 20 rounds of fixed work (~0.25 s each here), 1% of 64 MiB changed per round.
     snap_heap = [os.path.join(build, "tests", "programs", "snap_heap"), "20", "0", "6000"]
     make_out = os.path.join(tempfile.gettempdir(), "rewind-bench-make-%d" % os.getpid())
@@ -267,18 +277,23 @@ def main():
         # through an atomic, spinning (no syscall) while they wait.
         ("spin ping-pong (600 hand-offs)",
          [os.path.join(build, "tests", "programs", "mt_spin_flag")], None),
-        # Issue #12: a process-heavy build, seven compilers and a linker
-        # (tests/programs/make_modules) into a fresh directory each run.
-        ("make -j2 (7 C files)", ["/bin/sh", "-c", 'rm -rf "$1" && mkdir "$1" && '
-                                  'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
-                                  make_modules], None, ["--no-syscallbuf"]),
+        # Issue #12: a process-heavy build, 13 compilers and a linker into a
+        # fresh directory each run; with the buffer and without.
+        ("make -j2 (12 modules)", ["/bin/sh", "-c", 'rm -rf "$1" && mkdir "$1" && '
+                                   'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
+                                   make_project], None, ["--no-syscallbuf"]),
         # Issue #16: persistent snapshots while recording, a 64 MiB heap
         # changing 1% per round: a snapshot every second against none.
         ("snap_heap 64 MiB, snapshots 1 s", snap_heap, None, ["--snapshot-interval", "1"]),
         ("snap_heap 64 MiB, no snapshots", snap_heap, None, ["--snapshot-interval", "0"]),
         ("make -j2 --syscallbuf", ["/bin/sh", "-c", 'rm -rf "$1" && mkdir "$1" && '
                                    'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
-                                   make_modules], None, ["--syscallbuf"]),
+                                   make_project], None, ["--syscallbuf"]),
+        # Issue #12: one optimizing compile, and a python3 unittest suite of
+        # 30 tests (threads, subprocesses, temporary files).
+        ("gcc -O2 -c (2.5k lines)", gcc_argv, None, ["--syscallbuf"]),
+        ("python3 unittest (30 tests)", py_suite, None, ["--no-syscallbuf"]),
+        ("python3 unittest --syscallbuf", py_suite, None, ["--syscallbuf"]),
     ]
 
     report = []
@@ -299,18 +314,19 @@ def main():
             results.append(bench_workload(rewind, name, argv, args.runs, scratch, floor,
                                           record_args[0] if record_args else ()))
     shutil.rmtree(make_out, ignore_errors=True)
+    shutil.rmtree(inputs, ignore_errors=True)
 
-    header = "%-30s %10s %10s %10s %15s %15s %10s" % (
+    header = "%-32s %10s %10s %10s %15s %15s %10s" % (
         "workload", "native", "record", "replay", "record/native", "replay/native", "trace")
     say(header)
     say("-" * len(header))
     for r in results:
-        say("%-30s %10s %10s %10s %15s %15s %10s" % (
+        say("%-32s %10s %10s %10s %15s %15s %10s" % (
             r["name"], fmt_s(r["native"]), fmt_s(r["record"]), fmt_s(r["replay"]),
             fmt_ratio(r["record"], r["native"]), fmt_ratio(r["replay"], r["native"]),
             fmt_size(r["trace"])))
         if r["floor"] is not None:
-            say("%-30s %10s %10s %10s %15s" % (
+            say("%-32s %10s %10s %10s %15s" % (
                 "  ptrace floor (same program)", "", fmt_s(r["floor"]), "",
                 fmt_ratio(r["floor"], r["native"])))
         for problem in r["problems"]:

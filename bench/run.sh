@@ -2,7 +2,10 @@
 # One command for the benchmark: builds rewind and the benchmark programs if
 # needed, then prints record/native and replay/native ratios for a CPU-bound
 # program, a syscall-heavy one, `ls -lR /usr/include`, a pool of 4 threads
-# and a shell pipeline (issue #6), plus gdb's `record full` on a small
+# and a shell pipeline (issue #6), `make -j2` of a generated 12-module
+# project, `gcc -O2 -c` of a generated 2.5k-line file and a python3
+# unittest suite (issue #12, bench/workloads/), with the trace size of
+# each and the ptrace floor, plus gdb's `record full` on a small
 # CPU-bound run for comparison; then checkpoint cost and reverse-continue
 # latency (bench/time_travel.py), also against `record full` (~3-5 minutes).
 # Extra arguments go to bench.py (e.g. --runs 5, --no-gdb). The report is
