@@ -2,6 +2,14 @@
 // facts. arch/x86_64/ and arch/aarch64/ implement it; nothing outside arch/
 // may test the architecture with #ifdef or compare ArchIds to branch.
 //
+// An architecture is mostly data: its ArchDescription (register words of
+// the syscall ABI, instruction bytes, stop artifacts, the register table gdb
+// sees), from which Arch derives accessors and comparisons once for every
+// architecture. What is code per architecture is virtual: decoding and
+// applying trapped instructions, and the host operations (ptrace, executing
+// instructions in the tracer). The gdb server sees only the
+// RegisterDescription (arch/register_description.h).
+//
 // Instances are immutable singletons (ArchFor / HostArch); thread-safe.
 // Everything except the "host" operations is plain data or pure functions
 // and works for any architecture on any host, so tests cover both.
@@ -18,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "arch/register_description.h"
 #include "arch/registers.h"
 #include "arch/syscall_table.h"
 #include "base/status.h"
@@ -80,29 +89,6 @@ struct VdsoFunction {
   std::string_view syscall;
 };
 
-// Where gdb's register number N comes from.
-enum class RegSource : uint8_t {
-  kGp,    // Registers word/offset (NT_PRSTATUS layout)
-  kFp,    // the architecture's extended state (xsave area / fpsimd)
-  kZero,  // not available from the kernel; reported as zero
-};
-
-struct GdbRegister {
-  std::string_view name;
-  uint16_t bitsize = 64;
-  RegSource source = RegSource::kGp;
-  uint32_t offset = 0;  // byte offset within its source
-  // Bytes stored at `offset` when the source field is narrower than gdb's
-  // register (x87 control words are 16-bit in the xsave area, 32-bit to
-  // gdb); the remaining bytes read as zero. 0 means bitsize / 8.
-  uint8_t source_bytes = 0;
-  // The kernel's note of the interrupted syscall (x86-64 orig_rax). gdb
-  // writes -1 there whenever it sets the pc (e.g. for `run`), to cancel a
-  // syscall restart; a replay restarts only what was recorded, so that
-  // write changes nothing the program sees.
-  bool syscall_restart = false;
-};
-
 // A ptrace register set (PTRACE_GETREGSET note type) and an upper bound of
 // its size; the kernel trims the size to the exact one on reads.
 struct Regset {
@@ -136,63 +122,161 @@ struct TracerCpuModes {
   bool cpuid_faulting = false;
 };
 
+// Argument positions of clone(2), whose order differs between architectures
+// (x86-64: flags, stack, ptid, ctid, tls; AArch64: flags, stack, ptid, tls,
+// ctid).
+struct CloneArgPositions {
+  int flags = 0;
+  int stack = 1;
+  int parent_tid = 2;
+  int child_tid = 3;
+  int tls = 4;
+};
+
+// A Registers word, for DescribeRegisters.
+struct NamedWord {
+  std::string_view name;
+  uint8_t word = 0;
+};
+
+// Bits of a Registers word.
+struct WordBits {
+  uint8_t word = 0;
+  uint64_t bits = 0;
+};
+
+// How arch/capstone_text.h disassembles the architecture.
+struct CapstoneDecoding;
+
+// The facts of an architecture that are plain data, and from which Arch
+// derives its register accessors, syscall conventions and comparisons in
+// one place for every architecture (arch.cc). Each backend fills one.
+struct ArchDescription {
+  ArchId id = ArchId::kX86_64;
+  RegisterDescription registers;
+
+  // --- calling conventions: Registers words -------------------------------
+  uint8_t pc_word = 0;
+  uint8_t sp_word = 0;
+  // Where a syscall stop reports the syscall number (x86-64 orig_rax: at
+  // entry the kernel has already put -ENOSYS in rax, and after the syscall
+  // rax holds the result; AArch64 x8, which the kernel leaves alone)...
+  uint8_t syscall_number_word = 0;
+  // ...and where the syscall instruction reads it (rax, x8).
+  uint8_t syscall_insn_number_word = 0;
+  std::array<uint8_t, 6> syscall_arg_words{};
+  uint8_t syscall_result_word = 0;
+  // The function calling convention's first result register.
+  uint8_t function_result_word = 0;
+  CloneArgPositions clone_args;
+
+  // --- what a stop changes in the registers -------------------------------
+  // Arch::SyscallStopClobberedWords.
+  std::span<const uint8_t> syscall_stop_clobbered_words;
+  // Bits that tell the kind of stop rather than the program's state, cleared
+  // by Arch::ClearStopArtifacts besides the clobbered words.
+  std::span<const WordBits> stop_artifacts;
+  // The condition flags, which Arch::SameValues ignores.
+  std::span<const WordBits> condition_flags;
+  // Arch::DescribeRegisters' order: the registers a reader looks at first.
+  std::span<const NamedWord> describe_order;
+
+  // --- instructions -------------------------------------------------------
+  std::span<const uint8_t> syscall_insn;
+  std::span<const uint8_t> breakpoint_insn;
+  // pc at a breakpoint trap == breakpoint address + this (x86 1, AArch64 0).
+  uint64_t breakpoint_trap_pc_offset = 0;
+  const CapstoneDecoding* disassembler = nullptr;
+  std::span<const VdsoFunction> vdso_functions;
+
+  // --- threads and signals -------------------------------------------------
+  std::span<const Regset> thread_regsets;
+  // Offsets from sp, at a handler's first instruction, of the 8-byte words
+  // of its signal frame that hold the kernel's record of the thread's last
+  // trap (arch/signal_frame.h); empty where rewind does not clear them.
+  std::span<const uint64_t> signal_frame_trap_words;
+  bool watchpoint_traps_before_access = false;
+
+  // --- in-process syscall buffer (preload/) --------------------------------
+  // AUDIT_ARCH_* value seccomp filters see for this architecture's syscalls.
+  uint32_t audit_arch = 0;
+  // Whether preload/ has a syscall buffer library for this architecture
+  // (its syscall-site patching and entry code are per architecture).
+  bool has_syscall_buffer = false;
+};
+
+// The architecture as generic code (core/, recorder/, replayer/) sees it: the
+// data of its ArchDescription, read through the accessors below, and the
+// behaviour that is code per architecture (virtual). The gdb server sees only
+// register_description().
 class Arch {
  public:
   virtual ~Arch() = default;
+  Arch(const Arch&) = delete;
+  Arch& operator=(const Arch&) = delete;
 
-  virtual ArchId id() const = 0;
-  virtual std::string_view name() const = 0;  // "x86_64", "aarch64"
-  virtual size_t gp_regs_size() const = 0;    // NT_PRSTATUS bytes
+  const ArchDescription& description() const { return desc_; }
+  const RegisterDescription& register_description() const { return desc_.registers; }
+  ArchId id() const { return desc_.id; }
+  std::string_view name() const { return desc_.registers.name; }  // "x86_64", "aarch64"
+  size_t gp_regs_size() const { return desc_.registers.gp_regs_size; }  // NT_PRSTATUS bytes
 
   // --- registers ----------------------------------------------------------
-  virtual uint64_t Pc(const Registers& r) const = 0;
-  virtual void SetPc(Registers& r, uint64_t pc) const = 0;
-  virtual uint64_t Sp(const Registers& r) const = 0;
+  uint64_t Pc(const Registers& r) const;
+  void SetPc(Registers& r, uint64_t pc) const;
+  uint64_t Sp(const Registers& r) const;
   // Valid at a syscall-entry stop (and after it: x86 keeps orig_rax).
-  virtual int64_t SyscallNumber(const Registers& r) const = 0;
+  int64_t SyscallNumber(const Registers& r) const;
   // Sets the number register for a syscall instruction not yet executed
   // (SetupSyscall's job). At a syscall-entry stop use SetSyscallNumberAtEntry:
   // on AArch64 the kernel has already read x8 by then.
-  virtual void SetSyscallNumber(Registers& r, int64_t nr) const = 0;
-  virtual uint64_t SyscallArg(const Registers& r, int i) const = 0;
-  virtual void SetSyscallArg(Registers& r, int i, uint64_t v) const = 0;
-  virtual int64_t SyscallResult(const Registers& r) const = 0;
-  virtual void SetSyscallResult(Registers& r, int64_t v) const = 0;
+  void SetSyscallNumber(Registers& r, int64_t nr) const;
+  uint64_t SyscallArg(const Registers& r, int i) const;
+  void SetSyscallArg(Registers& r, int i, uint64_t v) const;
+  int64_t SyscallResult(const Registers& r) const;
+  void SetSyscallResult(Registers& r, int64_t v) const;
   // What a function returning an integer or pointer returned, read just
   // after its return (the calling convention's first result register).
-  virtual uint64_t FunctionResult(const Registers& r) const = 0;
+  uint64_t FunctionResult(const Registers& r) const;
   // Called at a syscall-entry stop: moves pc back onto the syscall
   // instruction and restores the number register so that resuming executes
   // it (again). (At an exit stop AArch64 has lost the first argument: x0
   // holds the result and NT_PRSTATUS has no orig_x0.)
-  virtual void RewindToSyscallInsn(Registers& r) const = 0;
+  void RewindToSyscallInsn(Registers& r) const;
   // Prepares registers so that executing the syscall instruction at
-  // `insn_addr` performs syscall `nr` with `args` (injected syscalls).
-  virtual void SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
-                            std::span<const uint64_t, 6> args) const = 0;
+  // `insn_addr` performs syscall `nr` with `args` (injected syscalls). Where
+  // stops report the number apart from where the instruction reads it
+  // (x86-64 orig_rax), that word becomes -1: no syscall is pending, so
+  // neither a pending syscall-entry stop nor the kernel's restart logic acts
+  // on the old one.
+  void SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
+                    std::span<const uint64_t, 6> args) const;
   // Registers that may differ between record and replay for reasons that do
-  // not affect the program (none on x86-64); used by divergence checks.
-  virtual bool SameProgramState(const Registers& a, const Registers& b) const = 0;
+  // not affect the program (stop artifacts); used by divergence checks.
+  bool SameProgramState(const Registers& a, const Registers& b) const;
   // SameProgramState, ignoring the condition flags: whether two passes of a
   // loop differ in a value, not only in the flags of their last compare.
-  virtual bool SameValues(const Registers& a, const Registers& b) const = 0;
+  bool SameValues(const Registers& a, const Registers& b) const;
   // Registers words the kernel overwrites while the thread sits in a syscall
   // stop and puts back when it resumes (AArch64: x7 reads 0 at entry, 1 at
   // exit; writes to it there are dropped). Read at such a stop they are not
   // the program's values: never copy them into a thread stopped elsewhere.
-  virtual std::span<const uint8_t> SyscallStopClobberedWords() const = 0;
+  std::span<const uint8_t> SyscallStopClobberedWords() const {
+    return desc_.syscall_stop_clobbered_words;
+  }
   // Clears what registers read at a stop tell about the kind of stop rather
   // than about the program (AArch64: those words, and PSTATE.SS, which reads
-  // 1 after a single-step), so that the same point of execution reached
-  // through different stops compares equal. Nothing on x86-64.
-  virtual void ClearStopArtifacts(Registers& r) const = 0;
-  virtual std::string DescribeRegisters(const Registers& r) const = 0;
+  // 1 after a single-step; x86-64: the trap flag in r11, where `syscall`
+  // copies rflags while the kernel single-steps), so that the same point of
+  // execution reached through different stops compares equal.
+  void ClearStopArtifacts(Registers& r) const;
+  std::string DescribeRegisters(const Registers& r) const;
 
   // --- instructions -------------------------------------------------------
-  virtual std::span<const uint8_t> SyscallInsn() const = 0;
-  virtual std::span<const uint8_t> BreakpointInsn() const = 0;
+  std::span<const uint8_t> SyscallInsn() const { return desc_.syscall_insn; }
+  std::span<const uint8_t> BreakpointInsn() const { return desc_.breakpoint_insn; }
   // pc at a breakpoint trap == breakpoint address + this (x86 1, AArch64 0).
-  virtual uint64_t BreakpointTrapPcOffset() const = 0;
+  uint64_t BreakpointTrapPcOffset() const { return desc_.breakpoint_trap_pc_offset; }
   // Recognizes a trapping instruction at the start of `code`.
   virtual TrapInsn DecodeTrapInsn(std::span<const uint8_t> code) const = 0;
   // Length of the instruction at the start of `code` when it repeats inside
@@ -216,14 +300,14 @@ class Arch {
   // The instruction at the start of `code` (mapped at `addr`) in assembler
   // syntax, e.g. "mov eax, dword ptr [rax]"; "(bad)" when it does not
   // decode. Disassembles with Capstone. For crash reports.
-  virtual std::string DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const = 0;
+  std::string DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const;
   // Up to `max_count` instructions from the start of `code` (mapped at
   // `addr`), stopping early at bytes that do not decode. Capstone.
-  virtual std::vector<DecodedInsn> Disassemble(std::span<const uint8_t> code, uint64_t addr,
-                                               size_t max_count) const = 0;
+  std::vector<DecodedInsn> Disassemble(std::span<const uint8_t> code, uint64_t addr,
+                                       size_t max_count) const;
   // `mov nr; syscall; ret`-style stub replacing a vDSO function.
   virtual std::vector<uint8_t> SyscallStub(int nr) const = 0;
-  virtual std::span<const VdsoFunction> VdsoFunctions() const = 0;
+  std::span<const VdsoFunction> VdsoFunctions() const { return desc_.vdso_functions; }
 
   // --- CPU features -------------------------------------------------------
   // The features among `host_features` (the recording machine's, as
@@ -235,29 +319,24 @@ class Arch {
   virtual std::string UsableCpuFeatures(std::string_view host_features, CpuidMask mask) const = 0;
 
   // --- syscalls -----------------------------------------------------------
-  virtual const SyscallTable& syscalls() const = 0;
+  const SyscallTable& syscalls() const { return syscalls_; }
+  CloneArgPositions CloneArgs() const { return desc_.clone_args; }
 
   // --- threads ------------------------------------------------------------
   // Register sets besides NT_PRSTATUS and FpRegsetType() that hold state of
   // one thread which a thread recreated in a checkpoint must be given
   // (AArch64: NT_ARM_TLS, the thread pointer; none on x86-64, whose fs_base
   // is part of NT_PRSTATUS).
-  virtual std::span<const Regset> ThreadRegsets() const = 0;
+  std::span<const Regset> ThreadRegsets() const { return desc_.thread_regsets; }
 
-  // --- gdb ----------------------------------------------------------------
-  virtual std::span<const GdbRegister> GdbRegisters() const = 0;
-  // The address of the thread's glibc struct pthread, found from its
-  // general registers (thread-local variables, gdbserver/thread_local_address.h);
-  // nullopt where the general registers do not hold the thread pointer
-  // (AArch64: tpidr_el0 is in NT_ARM_TLS, not yet read here).
-  virtual std::optional<uint64_t> TcbAddress(const Registers& r) const {
-    (void)r;
-    return std::nullopt;
+  // --- registers as gdb and checkpoints see them (RegisterDescription) ----
+  std::span<const GdbRegister> GdbRegisters() const { return desc_.registers.gdb_registers; }
+  std::optional<uint64_t> TcbAddress(const Registers& r) const {
+    return desc_.registers.TcbAddress(r);
   }
-  virtual std::string_view TargetXml() const = 0;
-  // regset note type holding the extended (FP/vector) state, and its size.
-  virtual int FpRegsetType() const = 0;
-  virtual size_t FpRegsetSize() const = 0;
+  std::string_view TargetXml() const { return desc_.registers.target_xml; }
+  int FpRegsetType() const { return desc_.registers.fp_regset_type; }
+  size_t FpRegsetSize() const { return desc_.registers.fp_regset_size; }
   // The values of the FP and vector registers in `fp_regset` (as
   // FpRegsetType reads it), without the bookkeeping around them that may
   // differ for one program state (x87 last-instruction pointers, the xsave
@@ -287,7 +366,7 @@ class Arch {
   // still names the load or store), false when after it (x86-64). The
   // replayer steps over the access before reporting, so that every
   // architecture reports watchpoints after the access.
-  virtual bool WatchpointTrapsBeforeAccess() const = 0;
+  bool WatchpointTrapsBeforeAccess() const { return desc_.watchpoint_traps_before_access; }
   // After a SIGTRAP: index into the last SetHwWatchpoints list that
   // triggered, if any; clears the hit status.
   virtual std::optional<int> TakeHwWatchpointHit(pid_t tid) const = 0;
@@ -316,24 +395,17 @@ class Arch {
   virtual void DropTraceeCpuModes() const = 0;
   // The syscall the tracee runs to arm cpuid faulting on itself, or nullopt.
   virtual std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const = 0;
-  // Argument positions of clone(2), whose order differs between
-  // architectures (x86-64: flags, stack, ptid, ctid, tls; AArch64: flags,
-  // stack, ptid, tls, ctid).
-  struct CloneArgPositions {
-    int flags = 0;
-    int stack = 1;
-    int parent_tid = 2;
-    int child_tid = 3;
-    int tls = 4;
-  };
-  virtual CloneArgPositions CloneArgs() const = 0;
 
   // --- in-process syscall buffer (preload/) --------------------------------
-  // AUDIT_ARCH_* value seccomp filters see for this architecture's syscalls.
-  virtual uint32_t AuditArch() const = 0;
-  // Whether preload/ has a syscall buffer library for this architecture
-  // (its syscall-site patching and entry code are per architecture).
-  virtual bool HasSyscallBuffer() const = 0;
+  uint32_t AuditArch() const { return desc_.audit_arch; }
+  bool HasSyscallBuffer() const { return desc_.has_syscall_buffer; }
+
+ protected:
+  Arch(ArchDescription description, SyscallTable syscalls);
+
+ private:
+  const ArchDescription desc_;
+  const SyscallTable syscalls_;
 };
 
 const Arch& HostArch();

@@ -2,10 +2,10 @@
 
 namespace rwd::arch {
 
-std::string CapstoneInsnText(cs_arch arch, cs_mode mode, std::span<const uint8_t> code,
+std::string CapstoneInsnText(const CapstoneDecoding& decoding, std::span<const uint8_t> code,
                              uint64_t addr) {
   csh handle = 0;
-  if (cs_open(arch, mode, &handle) != CS_ERR_OK) return "(capstone cannot open this architecture)";
+  if (cs_open(decoding.arch, decoding.mode, &handle) != CS_ERR_OK) return "(capstone cannot open this architecture)";
   cs_insn* insn = nullptr;
   size_t n = cs_disasm(handle, code.data(), code.size(), addr, 1, &insn);
   std::string text = "(bad)";
@@ -18,12 +18,12 @@ std::string CapstoneInsnText(cs_arch arch, cs_mode mode, std::span<const uint8_t
   return text;
 }
 
-std::vector<DecodedInsn> CapstoneDisassemble(cs_arch arch, cs_mode mode,
+std::vector<DecodedInsn> CapstoneDisassemble(const CapstoneDecoding& decoding,
                                              std::span<const uint8_t> code, uint64_t addr,
-                                             size_t max_count, ClassifyInsn classify) {
+                                             size_t max_count) {
   std::vector<DecodedInsn> out;
   csh handle = 0;
-  if (cs_open(arch, mode, &handle) != CS_ERR_OK) return out;
+  if (cs_open(decoding.arch, decoding.mode, &handle) != CS_ERR_OK) return out;
   cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
   cs_insn* insns = nullptr;
   size_t n = cs_disasm(handle, code.data(), code.size(), addr, max_count, &insns);
@@ -36,7 +36,7 @@ std::vector<DecodedInsn> CapstoneDisassemble(cs_arch arch, cs_mode mode,
     if (insn.op_str[0] != '\0') d.text += std::string(" ") + insn.op_str;
     d.is_call = cs_insn_group(handle, &insn, CS_GRP_CALL);
     d.is_return = cs_insn_group(handle, &insn, CS_GRP_RET);
-    classify(insn, &d);
+    decoding.classify(insn, &d);
     out.push_back(std::move(d));
   }
   if (n > 0) cs_free(insns, n);

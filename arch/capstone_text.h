@@ -1,6 +1,6 @@
-// Instructions as text, through Capstone: the shared bodies of the
-// architectures' Arch::DisassembleInsn and Arch::Disassemble, which pass
-// their Capstone arch and mode.
+// Instructions as text, through Capstone: the bodies of Arch::DisassembleInsn
+// and Arch::Disassemble, driven by the architecture's CapstoneDecoding
+// (ArchDescription::disassembler).
 #pragma once
 
 #include <capstone/capstone.h>
@@ -15,16 +15,22 @@
 
 namespace rwd::arch {
 
-std::string CapstoneInsnText(cs_arch arch, cs_mode mode, std::span<const uint8_t> code,
-                             uint64_t addr);
-
 // Completes `out` (text and length set; calls and returns as Capstone's
 // groups say) from Capstone's details of the architecture (`insn.detail`
 // is set): direct branch targets, and calls or returns the groups miss.
 using ClassifyInsn = void (*)(const cs_insn& insn, DecodedInsn* out);
 
-std::vector<DecodedInsn> CapstoneDisassemble(cs_arch arch, cs_mode mode,
+struct CapstoneDecoding {
+  cs_arch arch;
+  cs_mode mode;
+  ClassifyInsn classify;
+};
+
+std::string CapstoneInsnText(const CapstoneDecoding& decoding, std::span<const uint8_t> code,
+                             uint64_t addr);
+
+std::vector<DecodedInsn> CapstoneDisassemble(const CapstoneDecoding& decoding,
                                              std::span<const uint8_t> code, uint64_t addr,
-                                             size_t max_count, ClassifyInsn classify);
+                                             size_t max_count);
 
 }  // namespace rwd::arch

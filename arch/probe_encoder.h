@@ -8,6 +8,7 @@
 //
 // Encoders are immutable singletons; thread-safe. An architecture without one
 // (ProbeEncoderFor returns nullptr) makes callers fall back to breakpoints.
+// Each architecture describes its own (arch/<arch>/<arch>_probe.h).
 #pragma once
 
 #include <cstddef>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "arch/arch.h"
@@ -70,26 +72,51 @@ struct ProbeCode {
   std::string refusal;  // non-empty: nothing above is valid, and why
 };
 
-class ProbeEncoder {
- public:
-  virtual ~ProbeEncoder() = default;
-
+// What differs between architectures' probe stubs: sizes, and the code that
+// plans a site and builds a trampoline. The build functions are given only
+// sites that were planned (no refusal, at least patch_bytes displaced), and
+// only count passes where pass_count_refusal is empty; ProbeEncoder checks
+// that for every architecture.
+struct ProbeEncoderDescription {
   // Bytes one probe needs in the injected code and data pages.
-  virtual size_t code_slot_size() const = 0;
-  virtual size_t data_slot_size() const = 0;
+  size_t code_slot_size = 0;
+  size_t data_slot_size = 0;
   // How far a trampoline (all of its code and data slots) may lie from its
   // site, in either direction.
-  virtual uint64_t reach() const = 0;
+  uint64_t reach = 0;
+  // The fewest bytes a patch covers (its jump's length).
+  size_t patch_bytes = 0;
+  // Empty where Build with count_passes and BuildCountdown work; otherwise
+  // why not, and they refuse every site with it.
+  std::string_view pass_count_refusal;
+  ProbeSite (*plan_site)(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc) = nullptr;
+  ProbeCode (*build)(const ProbeSite& site, const Registers& target, uint64_t code_addr,
+                     uint64_t data_addr, std::optional<ProbeMemCheck> mem, bool count_passes,
+                     std::span<const uint8_t> vectors) = nullptr;
+  ProbeCode (*build_countdown)(const ProbeSite& site, uint64_t passes, uint64_t code_addr,
+                               uint64_t data_addr) = nullptr;
+};
+
+// One architecture's probe encoder, from its ProbeEncoderDescription.
+class ProbeEncoder {
+ public:
+  explicit constexpr ProbeEncoder(const ProbeEncoderDescription& description)
+      : d_(description) {}
+
+  size_t code_slot_size() const { return d_.code_slot_size; }
+  size_t data_slot_size() const { return d_.data_slot_size; }
+  uint64_t reach() const { return d_.reach; }
   // Whether Build with count_passes and BuildCountdown work here; where they
   // do not, they refuse every site.
-  virtual bool counts_passes() const = 0;
+  bool counts_passes() const { return d_.pass_count_refusal.empty(); }
 
   // Decides what a probe at `pc` displaces. `code` is the tracee's code
   // mapped at `code_addr`; it must contain pc and the longest instruction
   // sequence a patch can cover, and should contain the code around pc so
   // that branches into the displaced bytes can be seen and refused.
-  virtual ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr,
-                             uint64_t pc) const = 0;
+  ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc) const {
+    return d_.plan_site(code, code_addr, pc);
+  }
   // Builds the trampoline for `site` comparing against `target` and, when
   // given, `mem`, for slots at `code_addr` and `data_addr`. With
   // `count_passes` it also counts every arrival (ProbeCode::pass_counter).
@@ -97,14 +124,20 @@ class ProbeEncoder {
   // Arch::VectorRegisterValues lays them out; the encoder compares those it
   // can after the general registers (a loop in vector code repeats those),
   // the caller the rest.
-  virtual ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                          uint64_t data_addr, std::optional<ProbeMemCheck> mem, bool count_passes,
-                          std::span<const uint8_t> vectors) const = 0;
+  ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
+                  uint64_t data_addr, std::optional<ProbeMemCheck> mem, bool count_passes,
+                  std::span<const uint8_t> vectors) const;
   // A trampoline that compares nothing and traps at the `passes`-th arrival
   // (passes >= 1) of any thread at the site: "the n-th time the program got
   // here", which names a point inside a loop without a branch counter.
-  virtual ProbeCode BuildCountdown(const ProbeSite& site, uint64_t passes, uint64_t code_addr,
-                                   uint64_t data_addr) const = 0;
+  ProbeCode BuildCountdown(const ProbeSite& site, uint64_t passes, uint64_t code_addr,
+                           uint64_t data_addr) const;
+
+ private:
+  // A refusal when `site` was not planned, else empty.
+  std::string Unplanned(const ProbeSite& site) const;
+
+  const ProbeEncoderDescription& d_;
 };
 
 // nullptr when `arch` has no probe encoder.

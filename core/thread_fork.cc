@@ -104,7 +104,7 @@ Expected<pid_t> CloneThread(Tracee& copy, const ThreadSnapshot& snap, uint64_t i
   // program's memory already holds what its own clone wrote there.
   uint64_t flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
   if (snap.clear_child_tid != 0) flags |= CLONE_CHILD_CLEARTID;
-  arch::Arch::CloneArgPositions pos = arch.CloneArgs();
+  arch::CloneArgPositions pos = arch.CloneArgs();
   SyscallArgs args;
   args.v[pos.flags] = flags;
   args.v[pos.stack] = (arch.Sp(regs) - kScratchBelowSp) & ~uint64_t{15};

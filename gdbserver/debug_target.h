@@ -14,7 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "arch/arch.h"
+#include "arch/register_description.h"
+#include "arch/registers.h"
 #include "base/status.h"
 
 namespace rwd::gdbserver {
@@ -80,7 +81,9 @@ class DebugTarget {
 
   virtual ~DebugTarget() = default;
 
-  virtual const arch::Arch& arch() const = 0;
+  // The one thing the server knows of the architecture: its registers as
+  // gdb numbers them (Arch's other facts stay behind the target).
+  virtual const arch::RegisterDescription& register_description() const = 0;
   virtual int pid() const = 0;  // the recorded pid gdb sees
 
   virtual std::vector<ThreadInfo> Threads() = 0;
@@ -88,7 +91,7 @@ class DebugTarget {
   virtual Status SelectThread(int tid) = 0;
 
   virtual Expected<arch::Registers> GetRegisters(int tid) = 0;
-  // The architecture's extended state (xsave area / fpsimd), arch().FpRegsetSize() bytes.
+  // The architecture's extended state (xsave area / fpsimd), register_description().fp_regset_size bytes at most.
   virtual Expected<std::vector<uint8_t>> GetFpRegisters(int tid) = 0;
   // Reads up to len bytes; fewer at an unmapped boundary, error when none.
   // Breakpoints planted by the target are never visible.
@@ -141,7 +144,7 @@ class DebugTarget {
     return Status(ErrorCode::kUnsupported, "this target has no thread-local storage");
   }
   // The siginfo of the signal thread `tid` stopped for, in the kernel's
-  // siginfo_t layout of arch() (qXfer:siginfo:read, gdb's $_siginfo); an
+  // siginfo_t layout of the architecture (qXfer:siginfo:read, gdb's $_siginfo); an
   // error when that thread did not stop for a signal.
   virtual Expected<std::vector<uint8_t>> Siginfo(int tid) {
     (void)tid;

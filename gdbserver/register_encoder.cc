@@ -29,7 +29,7 @@ class RegisterSources {
       case arch::RegSource::kZero:
         return std::string(size * 2, '0');
       case arch::RegSource::kGp: {
-        size_t limit = std::min(target_.arch().gp_regs_size(), arch::Registers::capacity_bytes());
+        size_t limit = std::min(target_.register_description().gp_regs_size, arch::Registers::capacity_bytes());
         if (gp_) source = std::span<const uint8_t>(gp_->data(), limit);
         break;
       }
@@ -65,16 +65,16 @@ Expected<std::string> EncodeAllRegisters(DebugTarget& target, int tid) {
   RegisterSources sources(target, tid);
   RETURN_IF_ERROR(sources.FetchGp());
   std::string out;
-  for (const arch::GdbRegister& reg : target.arch().GdbRegisters()) out += sources.Encode(reg);
+  for (const arch::GdbRegister& reg : target.register_description().gdb_registers) out += sources.Encode(reg);
   return out;
 }
 
 Expected<std::string> EncodeRegister(DebugTarget& target, int tid, uint64_t number) {
-  std::span<const arch::GdbRegister> table = target.arch().GdbRegisters();
+  std::span<const arch::GdbRegister> table = target.register_description().gdb_registers;
   if (number >= table.size()) {
     return Status(ErrorCode::kInvalidInput,
                   "no register number " + std::to_string(number) + " on " +
-                      std::string(target.arch().name()));
+                      std::string(target.register_description().name));
   }
   const arch::GdbRegister& reg = table[number];
   RegisterSources sources(target, tid);

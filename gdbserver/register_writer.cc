@@ -30,7 +30,7 @@ class RegisterSink {
     std::span<uint8_t> dest;
     if (reg.source == arch::RegSource::kGp) {
       RETURN_IF_ERROR(FetchGp());
-      dest = std::span<uint8_t>(gp_->data(), std::min(target_.arch().gp_regs_size(),
+      dest = std::span<uint8_t>(gp_->data(), std::min(target_.register_description().gp_regs_size,
                                                       arch::Registers::capacity_bytes()));
     } else {
       RETURN_IF_ERROR(FetchFp());
@@ -83,7 +83,7 @@ class RegisterSink {
 Status WriteAllRegisters(DebugTarget& target, int tid, std::string_view hex) {
   RegisterSink sink(target, tid);
   size_t at = 0;
-  for (const arch::GdbRegister& reg : target.arch().GdbRegisters()) {
+  for (const arch::GdbRegister& reg : target.register_description().gdb_registers) {
     size_t chars = SizeOf(reg) * 2;
     // gdb may send fewer registers than the description has: the rest stay.
     if (at + chars > hex.size()) break;
@@ -98,10 +98,10 @@ Status WriteAllRegisters(DebugTarget& target, int tid, std::string_view hex) {
 }
 
 Status WriteRegister(DebugTarget& target, int tid, uint64_t number, std::string_view hex) {
-  std::span<const arch::GdbRegister> table = target.arch().GdbRegisters();
+  std::span<const arch::GdbRegister> table = target.register_description().gdb_registers;
   if (number >= table.size()) {
     return Status(ErrorCode::kInvalidInput, "no register number " + std::to_string(number) +
-                                                " on " + std::string(target.arch().name()));
+                                                " on " + std::string(target.register_description().name));
   }
   RegisterSink sink(target, tid);
   RETURN_IF_ERROR(sink.Apply(table[number], hex));

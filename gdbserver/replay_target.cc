@@ -61,7 +61,9 @@ bool IsCodeBreakpoint(BreakpointType type) {
 
 ReplayTarget::ReplayTarget(debugger::DebuggerSession& session) : session_(session) {}
 
-const arch::Arch& ReplayTarget::arch() const { return session_.arch(); }
+const arch::RegisterDescription& ReplayTarget::register_description() const {
+  return session_.arch().register_description();
+}
 
 int ReplayTarget::pid() const { return session_.live().recorded_pid(); }
 
@@ -284,10 +286,10 @@ Expected<uint64_t> ReplayTarget::ThreadLocalAddress(int tid, uint64_t link_map, 
   if (tid <= 0) tid = CurrentThread();
   replayer::ReplaySession& live = session_.live();
   ASSIGN_OR_RETURN(arch::Registers regs, live.GetRegisters(RecordedTid(tid)));
-  std::optional<uint64_t> tcb = arch().TcbAddress(regs);
+  std::optional<uint64_t> tcb = register_description().TcbAddress(regs);
   if (!tcb) {
     return Status(ErrorCode::kUnsupported, "thread-local variables are not supported on " +
-                                               std::string(arch().name()) + " yet");
+                                               std::string(register_description().name) + " yet");
   }
   ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(live.live_tid().value()));
   TlsLookup lookup;

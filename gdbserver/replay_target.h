@@ -22,7 +22,7 @@ class ReplayTarget : public DebugTarget {
  public:
   explicit ReplayTarget(debugger::DebuggerSession& session);
 
-  const arch::Arch& arch() const override;
+  const arch::RegisterDescription& register_description() const override;
   int pid() const override;
   std::vector<ThreadInfo> Threads() override;
   int CurrentThread() override;

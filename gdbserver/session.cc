@@ -171,7 +171,7 @@ Reply GdbSession::Handle(const ReadRegisters&) {
 }
 
 Reply GdbSession::Handle(const ReadRegister& request) {
-  if (request.number >= target_.arch().GdbRegisters().size()) {
+  if (request.number >= target_.register_description().gdb_registers.size()) {
     return Error(GdbError::kBadRegister);
   }
   Expected<std::string> value = EncodeRegister(target_, RegisterThread(), request.number);
@@ -385,7 +385,7 @@ Reply GdbSession::Handle(const XferRead& request) {
   std::string document;
   if (request.object == "features") {
     if (request.annex != "target.xml") return Error(GdbError::kNotFound);
-    document = std::string(target_.arch().TargetXml());
+    document = std::string(target_.register_description().target_xml);
   } else if (request.object == "auxv") {
     Expected<std::vector<uint8_t>> auxv = target_.Auxv();
     if (!auxv.ok()) return TextError(auxv.status());

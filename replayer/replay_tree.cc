@@ -27,7 +27,7 @@ bool SameExit(int recorded, int seen) {
 
 Status ProcessLifecycle::ExecuteClone(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
   const arch::Arch& a = arch();
-  arch::Arch::CloneArgPositions pos = a.CloneArgs();
+  arch::CloneArgPositions pos = a.CloneArgs();
   uint64_t flags = arch::CloneFlags(row, ev.args, pos.flags);
   // Always the clone syscall, so that vfork and fork can be reshaped: no
   // exit signal (the recorded SIGCHLD is replayed as an event), and no

@@ -1,11 +1,10 @@
-// AArch64Arch: registers, syscall ABI and instruction facts. The gdb register
-// table lives in aarch64_gdb_registers.cc, the trap-site scan in
-// aarch64_trap_scan.cc, the host operations in aarch64_host.cc.
+// AArch64Arch: its description (registers, syscall ABI, instruction facts)
+// and instruction decoding. The gdb register table lives in
+// aarch64_gdb_registers.cc, the trap-site scan in aarch64_trap_scan.cc, the
+// host operations in aarch64_host.cc.
 #include "arch/aarch64/aarch64_arch.h"
 
 #include <array>
-#include <cinttypes>
-#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -31,8 +30,19 @@ constexpr std::array<Regset, 1> kThreadRegsets = {{{kNtArmTls, 16}}};
 
 // NZCV live in pstate bits 31..28; RNDR reports success with all four clear.
 constexpr uint64_t kNzcvMask = uint64_t{0xf} << 28;
+constexpr std::array<WordBits, 1> kConditionFlags = {{{kA64Pstate, kNzcvMask}}};
 // Software step: the kernel sets it in the saved pstate to single-step.
 constexpr uint64_t kPstateSs = uint64_t{1} << 21;
+constexpr std::array<WordBits, 1> kStopArtifacts = {{{kA64Pstate, kPstateSs}}};
+
+constexpr std::array<NamedWord, kA64NumGpWords> kDescribeOrder = {{
+    {"pc", kA64Pc},   {"sp", kA64Sp},   {"x0", 0},   {"x1", 1},   {"x2", 2},   {"x3", 3},
+    {"x4", 4},        {"x5", 5},        {"x6", 6},   {"x7", 7},   {"x8", 8},   {"x9", 9},
+    {"x10", 10},      {"x11", 11},      {"x12", 12}, {"x13", 13}, {"x14", 14}, {"x15", 15},
+    {"x16", 16},      {"x17", 17},      {"x18", 18}, {"x19", 19}, {"x20", 20}, {"x21", 21},
+    {"x22", 22},      {"x23", 23},      {"x24", 24}, {"x25", 25}, {"x26", 26}, {"x27", 27},
+    {"x28", 28},      {"x29", 29},      {"x30", 30}, {"pstate", kA64Pstate},
+}};
 
 constexpr uint8_t kXzr = 31;
 
@@ -62,97 +72,41 @@ const AArch64Arch& AArch64Arch::Instance() {
   return *instance;
 }
 
-AArch64Arch::AArch64Arch() : syscalls_(AArch64SyscallRows(), AArch64UnsupportedSyscallNames()) {}
+AArch64Arch::AArch64Arch()
+    : Arch(AArch64Description(),
+           SyscallTable(AArch64SyscallRows(), AArch64UnsupportedSyscallNames())) {}
 
-uint64_t AArch64Arch::Pc(const Registers& r) const { return r.Word(kA64Pc); }
-void AArch64Arch::SetPc(Registers& r, uint64_t pc) const { r.SetWord(kA64Pc, pc); }
-uint64_t AArch64Arch::Sp(const Registers& r) const { return r.Word(kA64Sp); }
-
-int64_t AArch64Arch::SyscallNumber(const Registers& r) const {
-  return static_cast<int64_t>(r.Word(kA64X8));
-}
-void AArch64Arch::SetSyscallNumber(Registers& r, int64_t nr) const {
-  r.SetWord(kA64X8, static_cast<uint64_t>(nr));
-}
-
-uint64_t AArch64Arch::SyscallArg(const Registers& r, int i) const {
-  CHECK(i >= 0 && i < 6, "syscall argument " + std::to_string(i));
-  return r.Word(kA64X0 + i);
-}
-void AArch64Arch::SetSyscallArg(Registers& r, int i, uint64_t v) const {
-  CHECK(i >= 0 && i < 6, "syscall argument " + std::to_string(i));
-  r.SetWord(kA64X0 + i, v);
-}
-
-int64_t AArch64Arch::SyscallResult(const Registers& r) const {
-  return static_cast<int64_t>(r.Word(kA64X0));
-}
-void AArch64Arch::SetSyscallResult(Registers& r, int64_t v) const {
-  r.SetWord(kA64X0, static_cast<uint64_t>(v));
-}
-uint64_t AArch64Arch::FunctionResult(const Registers& r) const { return r.Word(kA64X0); }
-
-void AArch64Arch::RewindToSyscallInsn(Registers& r) const {
-  r.SetWord(kA64Pc, r.Word(kA64Pc) - kA64InsnBytes);
-}
-
-void AArch64Arch::SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
-                               std::span<const uint64_t, 6> args) const {
-  r.SetWord(kA64Pc, insn_addr);
-  r.SetWord(kA64X8, static_cast<uint64_t>(nr));
-  for (int i = 0; i < 6; ++i) r.SetWord(kA64X0 + i, args[i]);
-}
-
-bool AArch64Arch::SameValues(const Registers& a, const Registers& b) const {
-  Registers x = a;
-  Registers y = b;
-  x.SetWord(kA64Pstate, x.Word(kA64Pstate) & ~kNzcvMask);
-  y.SetWord(kA64Pstate, y.Word(kA64Pstate) & ~kNzcvMask);
-  return SameProgramState(x, y);
-}
-
-bool AArch64Arch::SameProgramState(const Registers& a, const Registers& b) const {
-  Registers x = a;
-  Registers y = b;
-  ClearStopArtifacts(x);
-  ClearStopArtifacts(y);
-  for (size_t i = 0; i < kA64NumGpWords; ++i) {
-    if (x.Word(i) != y.Word(i)) return false;
-  }
-  return true;
-}
-
-std::span<const uint8_t> AArch64Arch::SyscallStopClobberedWords() const {
-  return kClobberedAtSyscallStop;
-}
-
-std::span<const Regset> AArch64Arch::ThreadRegsets() const { return kThreadRegsets; }
-
-void AArch64Arch::ClearStopArtifacts(Registers& r) const {
-  for (uint8_t word : kClobberedAtSyscallStop) r.SetWord(word, 0);
-  r.SetWord(kA64Pstate, r.Word(kA64Pstate) & ~kPstateSs);
-}
-
-std::string AArch64Arch::DescribeRegisters(const Registers& r) const {
-  std::string out;
-  auto add = [&out](const char* name, uint64_t v) {
-    char buf[48];
-    std::snprintf(buf, sizeof(buf), "%s%s=0x%" PRIx64, out.empty() ? "" : " ", name, v);
-    out += buf;
+ArchDescription AArch64Description() {
+  return ArchDescription{
+      .id = ArchId::kAArch64,
+      .registers = AArch64RegisterDescription(),
+      .pc_word = kA64Pc,
+      .sp_word = kA64Sp,
+      .syscall_number_word = kA64X8,
+      .syscall_insn_number_word = kA64X8,
+      .syscall_arg_words = {0, 1, 2, 3, 4, 5},
+      .syscall_result_word = kA64X0,
+      .function_result_word = kA64X0,
+      .clone_args = {.flags = 0, .stack = 1, .parent_tid = 2, .child_tid = 4, .tls = 3},
+      .syscall_stop_clobbered_words = kClobberedAtSyscallStop,
+      .stop_artifacts = kStopArtifacts,
+      .condition_flags = kConditionFlags,
+      .describe_order = kDescribeOrder,
+      .syscall_insn = kSyscallInsn,
+      .breakpoint_insn = kBreakpointInsn,
+      .breakpoint_trap_pc_offset = 0,
+      .disassembler = &kAArch64Capstone,
+      .vdso_functions = kVdsoFunctions,
+      .thread_regsets = kThreadRegsets,
+      // Its frame gains an ESR record after a debug trap, which shifts what
+      // follows; clearing words cannot undo that.
+      .signal_frame_trap_words = {},
+      .watchpoint_traps_before_access = true,
+      .audit_arch = 0xc00000b7,  // AUDIT_ARCH_AARCH64
+      // preload/ has no AArch64 entry code or site patcher yet: the traced path.
+      .has_syscall_buffer = false,
   };
-  add("pc", r.Word(kA64Pc));
-  add("sp", r.Word(kA64Sp));
-  for (int i = 0; i <= 30; ++i) {
-    char name[8];
-    std::snprintf(name, sizeof(name), "x%d", i);
-    add(name, r.Word(i));
-  }
-  add("pstate", r.Word(kA64Pstate));
-  return out;
 }
-
-std::span<const uint8_t> AArch64Arch::SyscallInsn() const { return kSyscallInsn; }
-std::span<const uint8_t> AArch64Arch::BreakpointInsn() const { return kBreakpointInsn; }
 
 TrapInsn AArch64Arch::DecodeTrapInsn(std::span<const uint8_t> code) const {
   if (code.size() < kA64InsnBytes) return {};
@@ -215,6 +169,5 @@ std::vector<uint8_t> AArch64Arch::SyscallStub(int nr) const {
   return stub;
 }
 
-std::span<const VdsoFunction> AArch64Arch::VdsoFunctions() const { return kVdsoFunctions; }
 
 }  // namespace rwd::arch

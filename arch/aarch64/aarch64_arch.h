@@ -68,41 +68,24 @@ enum AArch64Reg : uint8_t {
 // AArch64 instructions are 4 bytes, little-endian in Linux user space.
 constexpr size_t kA64InsnBytes = 4;
 
+// The data half: registers, syscall ABI, instructions (aarch64_arch.cc),
+// the gdb register table (aarch64_gdb_registers.cc). Works on any host.
+ArchDescription AArch64Description();
+RegisterDescription AArch64RegisterDescription();
+// aarch64_disasm.cc.
+extern const CapstoneDecoding kAArch64Capstone;
+
+// Registers (ArchDescription): x0-x30, sp, pc, pstate. x8 holds the syscall
+// number at entry and exit stops (the kernel leaves it alone); at an entry
+// stop x0 still holds the first argument. Stop artifacts: x7 and PSTATE.SS
+// (bit 21, set while the kernel single-steps the thread).
+// gdb's aarch64 numbering: x0-x30 0-30, sp 31, pc 32, cpsr 33, v0-v31
+// 34-65, fpsr 66, fpcr 67; the FP regset is NT_PRFPREG, struct
+// user_fpsimd_state (vregs[32], fpsr, fpcr), 528 bytes.
 class AArch64Arch final : public Arch {
  public:
   static const AArch64Arch& Instance();
 
-  ArchId id() const override { return ArchId::kAArch64; }
-  std::string_view name() const override { return "aarch64"; }
-  size_t gp_regs_size() const override { return kA64NumGpWords * 8; }
-
-  uint64_t Pc(const Registers& r) const override;
-  void SetPc(Registers& r, uint64_t pc) const override;
-  uint64_t Sp(const Registers& r) const override;
-  // x8, which the kernel leaves alone: valid at entry and exit stops.
-  int64_t SyscallNumber(const Registers& r) const override;
-  void SetSyscallNumber(Registers& r, int64_t nr) const override;
-  uint64_t SyscallArg(const Registers& r, int i) const override;
-  void SetSyscallArg(Registers& r, int i, uint64_t v) const override;
-  int64_t SyscallResult(const Registers& r) const override;
-  void SetSyscallResult(Registers& r, int64_t v) const override;
-  uint64_t FunctionResult(const Registers& r) const override;
-  // pc back by 4. x8 still holds the number and, at an entry stop, x0 still
-  // holds the first argument, so nothing else changes.
-  void RewindToSyscallInsn(Registers& r) const override;
-  void SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
-                    std::span<const uint64_t, 6> args) const override;
-  // Every word, stop artifacts (ClearStopArtifacts) aside.
-  bool SameProgramState(const Registers& a, const Registers& b) const override;
-  bool SameValues(const Registers& a, const Registers& b) const override;
-  std::span<const uint8_t> SyscallStopClobberedWords() const override;
-  // x7 and PSTATE.SS (bit 21, set while the kernel single-steps the thread).
-  void ClearStopArtifacts(Registers& r) const override;
-  std::string DescribeRegisters(const Registers& r) const override;
-
-  std::span<const uint8_t> SyscallInsn() const override;
-  std::span<const uint8_t> BreakpointInsn() const override;
-  uint64_t BreakpointTrapPcOffset() const override { return 0; }
   // Counter reads (mrs Xt, CNTVCT_EL0 / CNTVCTSS_EL0 / CNTPCT_EL0 /
   // CNTPCTSS_EL0) as kCounterRead, random numbers (mrs Xt, RNDR / RNDRRS)
   // as kRdrand / kRdseed; dest_reg is Xt (31 = xzr: nothing is written).
@@ -113,13 +96,9 @@ class AArch64Arch final : public Arch {
   // scan cannot lose synchronization; data words in code that happen to
   // encode a counter read are patched too, as any disassembler would see them.
   std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
-                                         TrapScanKinds kinds) const override;
-  std::string DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const override;
-  std::vector<DecodedInsn> Disassemble(std::span<const uint8_t> code, uint64_t addr,
-                                       size_t max_count) const override;
+                                         TrapScanKinds) const override;
   // movz x8, #nr; svc #0; ret
   std::vector<uint8_t> SyscallStub(int nr) const override;
-  std::span<const VdsoFunction> VdsoFunctions() const override;
 
   // No cpuid to narrow: a program reads the features from the kernel
   // (AT_HWCAP), so all of them may be used.
@@ -127,18 +106,6 @@ class AArch64Arch final : public Arch {
     return std::string(host_features);
   }
 
-  const SyscallTable& syscalls() const override { return syscalls_; }
-
-  // NT_ARM_TLS: tpidr_el0 (and tpidr2_el0 on kernels with SME).
-  std::span<const Regset> ThreadRegsets() const override;
-
-  // gdb's aarch64 numbering: x0-x30 0-30, sp 31, pc 32, cpsr 33, v0-v31
-  // 34-65, fpsr 66, fpcr 67.
-  std::span<const GdbRegister> GdbRegisters() const override;
-  std::string_view TargetXml() const override;
-  // NT_PRFPREG: struct user_fpsimd_state (vregs[32], fpsr, fpcr), 528 bytes.
-  int FpRegsetType() const override;
-  size_t FpRegsetSize() const override;
   std::vector<uint8_t> VectorRegisterValues(std::span<const uint8_t> fp_regset) const override;
 
   // kCounterRead reads CNTVCT_EL0 in the tracer (whatever counter the
@@ -148,34 +115,26 @@ class AArch64Arch final : public Arch {
   Status SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
   // Data watchpoints only (NT_ARM_HW_WATCH, slot i = watches[i]); an
   // execute request is refused. A watch must fit in one aligned 8-byte
-  // granule, as gdb's aarch64 port also requires.
+  // granule, as gdb's aarch64 port also requires. They trap before the
+  // access (ArchDescription::watchpoint_traps_before_access).
   Status SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
   // From the SIGTRAP's siginfo (TRAP_HWBKPT, si_addr = the address accessed)
   // and the programmed slots; nothing to clear.
   std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
-  bool WatchpointTrapsBeforeAccess() const override { return true; }
   // Its counter reads are always patched (ScanForTrapSites).
   bool KernelTrapsTscReads() const override { return true; }
   // AArch64 has no cpuid.
   bool EnableCpuidFaulting() const override { return false; }
+  std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override {
+    return std::nullopt;
+  }
   // Tracees run in no special CPU mode here (counter reads are patched to
   // trap, not made to fault): nothing for the tracer to share.
   TracerCpuModes AdoptTraceeCpuModes() const override { return {}; }
   void DropTraceeCpuModes() const override {}
-  CloneArgPositions CloneArgs() const override {
-    return CloneArgPositions{.flags = 0, .stack = 1, .parent_tid = 2, .child_tid = 4, .tls = 3};
-  }
-  std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override {
-    return std::nullopt;
-  }
-  uint32_t AuditArch() const override { return 0xc00000b7; }  // AUDIT_ARCH_AARCH64
-  // preload/ has no AArch64 entry code or site patcher yet: the traced path.
-  bool HasSyscallBuffer() const override { return false; }
 
  private:
   AArch64Arch();
-
-  SyscallTable syscalls_;
 };
 
 // Instruction words the backend matches; exposed for the trap scan and tests.

@@ -34,13 +34,6 @@ void Classify(const cs_insn& insn, DecodedInsn* out) {
 
 }  // namespace
 
-std::string AArch64Arch::DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const {
-  return CapstoneInsnText(CS_ARCH_ARM64, CS_MODE_LITTLE_ENDIAN, code, addr);
-}
-
-std::vector<DecodedInsn> AArch64Arch::Disassemble(std::span<const uint8_t> code, uint64_t addr,
-                                                  size_t max_count) const {
-  return CapstoneDisassemble(CS_ARCH_ARM64, CS_MODE_LITTLE_ENDIAN, code, addr, max_count, Classify);
-}
+const CapstoneDecoding kAArch64Capstone = {CS_ARCH_ARM64, CS_MODE_LITTLE_ENDIAN, Classify};
 
 }  // namespace rwd::arch

@@ -3,7 +3,7 @@
 // gdb numbers tdesc registers in the order they appear; its aarch64 port
 // (features/aarch64-core.xml, aarch64-fpu.xml) expects core x0-x30, sp, pc,
 // cpsr as 0-33 and fpu v0-v31, fpsr, fpcr as 34-67. The table below is in
-// that order and TargetXml() lists the same registers in the same order (a
+// that order and the target description lists the same registers in the same order (a
 // unit test holds them together).
 //
 // General registers come from NT_PRSTATUS (struct user_pt_regs; cpsr is the
@@ -280,10 +280,17 @@ constexpr std::string_view kTargetXml = R"(<?xml version="1.0"?>
 
 }  // namespace
 
-std::span<const GdbRegister> AArch64Arch::GdbRegisters() const { return kGdbRegisters; }
-std::string_view AArch64Arch::TargetXml() const { return kTargetXml; }
-int AArch64Arch::FpRegsetType() const { return kNtPrfpreg; }
-size_t AArch64Arch::FpRegsetSize() const { return kFpsimdSize; }
+RegisterDescription AArch64RegisterDescription() {
+  return RegisterDescription{
+      .name = "aarch64",
+      .gp_regs_size = kA64NumGpWords * 8,
+      .gdb_registers = kGdbRegisters,
+      .target_xml = kTargetXml,
+      .fp_regset_type = kNtPrfpreg,
+      .fp_regset_size = kFpsimdSize,
+      .tcb_word = std::nullopt,
+  };
+}
 
 std::vector<uint8_t> AArch64Arch::VectorRegisterValues(std::span<const uint8_t> fp_regset) const {
   // v0-v31, fpsr and fpcr: all of user_fpsimd_state but its padding.

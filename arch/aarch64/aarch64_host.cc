@@ -4,7 +4,6 @@
 // the data half of AArch64Arch still builds (and is tested) there.
 #include <signal.h>
 #include <sys/ptrace.h>
-#include <sys/random.h>
 #include <sys/uio.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include <optional>
 
 #include "arch/aarch64/aarch64_arch.h"
+#include "arch/random_word.h"
 #include "base/check.h"
 #include "base/hex.h"
 
@@ -66,19 +66,6 @@ bool ReadWatchState(pid_t tid, HwDebugState& state) {
   state = {};
   iovec iov{&state, sizeof(state)};
   return ptrace(PTRACE_GETREGSET, tid, kNtArmHwWatch, &iov) == 0;
-}
-
-uint64_t RandomWord() {
-  uint64_t value = 0;
-  auto* bytes = reinterpret_cast<uint8_t*>(&value);
-  size_t got = 0;
-  while (got < sizeof(value)) {
-    ssize_t n = getrandom(bytes + got, sizeof(value) - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    CHECK(n > 0, std::string("getrandom: ") + std::strerror(errno));
-    got += n;
-  }
-  return value;
 }
 #endif
 

@@ -1,4 +1,4 @@
-// AArch64ProbeEncoder: the trampoline described in aarch64_probe.h, the
+// kAArch64ProbeEncoder: the trampoline described in aarch64_probe.h, the
 // choice of sites and the relocation of the displaced instruction.
 #include "arch/aarch64/aarch64_probe.h"
 
@@ -22,6 +22,9 @@ constexpr uint64_t kNegated = 16;      // -target per check, in check order
 
 // How many instructions back PlanSite looks for an unfinished ldxr.
 constexpr uint64_t kExclusiveLookBack = 32;
+
+constexpr size_t kCodeSlotSize = 768;
+constexpr size_t kDataSlotSize = 512;
 
 constexpr uint32_t kBrk0 = 0xd4200000;
 constexpr uint32_t kMrsX0Nzcv = 0xd53b4200;
@@ -203,13 +206,9 @@ std::string RelocateAArch64Insn(uint32_t insn, uint64_t from, uint64_t to, uint6
   return "";
 }
 
-const AArch64ProbeEncoder& AArch64ProbeEncoder::Instance() {
-  static const AArch64ProbeEncoder instance;
-  return instance;
-}
+namespace {
 
-ProbeSite AArch64ProbeEncoder::PlanSite(std::span<const uint8_t> code, uint64_t code_addr,
-                                        uint64_t pc) const {
+ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc) {
   ProbeSite site;
   site.pc = pc;
   if (pc % 4 != 0 || pc < code_addr || pc - code_addr + 4 > code.size()) {
@@ -236,15 +235,6 @@ ProbeSite AArch64ProbeEncoder::PlanSite(std::span<const uint8_t> code, uint64_t 
   return site;
 }
 
-namespace {
-
-bool Planned(const ProbeSite& site, ProbeCode& out) {
-  if (site.refusal.empty() && site.original.size() == 4) return true;
-  out.refusal =
-      site.refusal.empty() ? "probe site " + Hex(site.pc) + " was not planned" : site.refusal;
-  return false;
-}
-
 std::vector<uint8_t> Bytes(const std::vector<uint32_t>& words) {
   std::vector<uint8_t> bytes(4 * words.size());
   std::memcpy(bytes.data(), words.data(), bytes.size());
@@ -256,20 +246,13 @@ void PutWord(std::vector<uint8_t>& data, uint64_t at, uint64_t value) {
   std::memcpy(data.data() + at, &value, 8);
 }
 
-}  // namespace
-
-ProbeCode AArch64ProbeEncoder::Build(const ProbeSite& site, const Registers& target,
-                                     uint64_t code_addr, uint64_t data_addr,
-                                     std::optional<ProbeMemCheck> mem, bool count_passes,
-                                     std::span<const uint8_t> vectors) const {
+// Never asked to count passes (kAArch64ProbeEncoder.pass_count_refusal).
+ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
+                uint64_t data_addr, std::optional<ProbeMemCheck> mem, bool count_passes,
+                std::span<const uint8_t> vectors) {
+  (void)count_passes;
   (void)vectors;  // compared by the tracer at the trap
   ProbeCode out;
-  if (!Planned(site, out)) return out;
-  if (count_passes) {
-    out.refusal = "AArch64 probes cannot count passes (a count needs a store before any "
-                  "register is free)";
-    return out;
-  }
   // x1-x30 but x7, then sp; with a memory check sp first, then the word.
   std::vector<uint32_t> order;
   if (mem) order.push_back(kSpIndex);
@@ -333,7 +316,7 @@ ProbeCode AArch64ProbeEncoder::Build(const ProbeSite& site, const Registers& tar
   FromZero(e, kX0, x0);
   e.B(out.bypass_pc);
 
-  if (!e.in_reach() || 4 * e.words().size() > code_slot_size() || data.size() > data_slot_size()) {
+  if (!e.in_reach() || 4 * e.words().size() > kCodeSlotSize || data.size() > kDataSlotSize) {
     out.refusal = "a trampoline at " + Hex(code_addr) + " cannot serve a probe at " + Hex(site.pc) +
                   " (out of reach or too long)";
     return out;
@@ -350,16 +333,19 @@ ProbeCode AArch64ProbeEncoder::Build(const ProbeSite& site, const Registers& tar
   return out;
 }
 
-ProbeCode AArch64ProbeEncoder::BuildCountdown(const ProbeSite& site, uint64_t passes,
-                                              uint64_t code_addr, uint64_t data_addr) const {
-  (void)site;
-  (void)passes;
-  (void)code_addr;
-  (void)data_addr;
-  ProbeCode out;
-  out.refusal = "AArch64 probes cannot count arrivals (a count needs a store before any "
-                "register is free)";
-  return out;
-}
+}  // namespace
+
+const ProbeEncoderDescription kAArch64ProbeEncoder = {
+    .code_slot_size = kCodeSlotSize,
+    .data_slot_size = kDataSlotSize,
+    // b's ±128 MiB less a margin for the distance between a page pair's slots.
+    .reach = (uint64_t{1} << 27) - (uint64_t{1} << 21),
+    .patch_bytes = 4,  // b
+    .pass_count_refusal =
+        "AArch64 probes cannot count passes (a count needs a store before any register is free)",
+    .plan_site = PlanSite,
+    .build = Build,
+    .build_countdown = nullptr,  // pass_count_refusal: never asked
+};
 
 }  // namespace rwd::arch

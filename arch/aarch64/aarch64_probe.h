@@ -1,4 +1,4 @@
-// AArch64ProbeEncoder: probe stubs for AArch64 (arch/probe_encoder.h).
+// kAArch64ProbeEncoder: probe stubs for AArch64 (arch/probe_encoder.h).
 //
 // The patch is one `b` (±128 MiB) over the site's instruction. AArch64 has
 // no store without a base register, and every register holds the program's
@@ -37,29 +37,15 @@
 
 namespace rwd::arch {
 
-class AArch64ProbeEncoder final : public ProbeEncoder {
- public:
-  static const AArch64ProbeEncoder& Instance();
-
-  size_t code_slot_size() const override { return 768; }
-  size_t data_slot_size() const override { return 512; }
-  // b's ±128 MiB less a margin for the distance between a page pair's slots.
-  uint64_t reach() const override { return (uint64_t{1} << 27) - (uint64_t{1} << 21); }
-  bool counts_passes() const override { return false; }
-
-  // Displaces the one instruction at pc. Refuses calls (bl, blr),
-  // exception-generating instructions (svc, brk, ...), exclusive and
-  // ordered loads and stores and any site within an ldxr/stxr sequence
-  // (the trampoline would clear the monitor), BTI landing pads (bti,
-  // paciasp, pacibsp: an indirect branch to the patch would fault), and
-  // literal loads into FP/SIMD registers.
-  ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc) const override;
-  ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                  uint64_t data_addr, std::optional<ProbeMemCheck> mem, bool count_passes,
-                  std::span<const uint8_t> vectors) const override;
-  ProbeCode BuildCountdown(const ProbeSite& site, uint64_t passes, uint64_t code_addr,
-                           uint64_t data_addr) const override;
-};
+// The patch (`b`) reaches ±128 MiB; the trampoline's slots must lie within
+// that less a margin for the distance between a page pair's slots.
+// PlanSite displaces the one instruction at pc. It refuses calls (bl, blr),
+// exception-generating instructions (svc, brk, ...), exclusive and ordered
+// loads and stores and any site within an ldxr/stxr sequence (the
+// trampoline would clear the monitor), BTI landing pads (bti, paciasp,
+// pacibsp: an indirect branch to the patch would fault), and literal loads
+// into FP/SIMD registers.
+extern const ProbeEncoderDescription kAArch64ProbeEncoder;
 
 // Appends the instruction `insn` (originally at `from`) to `out` as it must
 // read when placed at `to` (out's first appended word): branches and

@@ -1,14 +1,12 @@
-// X86_64Arch: registers, syscall ABI and instruction facts. The gdb register
-// table lives in x86_64_gdb_registers.cc, the trap-site scan in
-// x86_64_trap_scan.cc, the host operations (and the constructor, which asks
-// the host for its xsave size) in x86_64_host.cc.
+// X86_64Arch: its description (registers, syscall ABI, instruction facts)
+// and instruction decoding. The gdb register table lives in
+// x86_64_gdb_registers.cc, the trap-site scan in x86_64_trap_scan.cc, the
+// host operations (and the constructor, which asks the host for its xsave
+// size) in x86_64_host.cc.
 #include "arch/x86_64/x86_64_arch.h"
 
 #include <array>
-#include <cinttypes>
-#include <cstdio>
 #include <string>
-#include <utility>
 
 #include "arch/x86_64/x86_64_trap_scan.h"
 #include "base/check.h"
@@ -32,6 +30,19 @@ constexpr std::array<uint8_t, 1> kBreakpointInsn = {0xcc};
 
 constexpr size_t kMaxInsnBytes = 15;
 
+// `syscall` copies rflags into r11, with the trap flag while the kernel
+// single-steps the thread.
+constexpr uint64_t kTrapFlag = 0x100;
+constexpr std::array<WordBits, 1> kStopArtifacts = {{{kX86R11, kTrapFlag}}};
+constexpr std::array<WordBits, 1> kConditionFlags = {{{kX86Eflags, ~uint64_t{0}}}};
+
+// The rt_sigframe at a handler's first instruction: the return address (8
+// bytes), then the ucontext: uc_flags, uc_link, uc_stack (40 bytes) and the
+// sigcontext, whose words 19, 20 and 22 are err, trapno and cr2.
+constexpr uint64_t kSigcontextAtSp = 8 + 40;
+constexpr std::array<uint64_t, 3> kSignalFrameTrapWords = {
+    kSigcontextAtSp + 19 * 8, kSigcontextAtSp + 20 * 8, kSigcontextAtSp + 22 * 8};
+
 // eflags bits that rdrand/rdseed define: CF=1 on success, the rest cleared.
 constexpr uint64_t kCf = 1u << 0;
 constexpr uint64_t kPf = 1u << 2;
@@ -54,7 +65,7 @@ constexpr std::array<VdsoFunction, 10> kVdsoFunctions = {{
 }};
 
 // Order of DescribeRegisters: the registers a reader looks at first.
-constexpr std::array<std::pair<const char*, uint8_t>, kX86NumGpWords> kDescribeOrder = {{
+constexpr std::array<NamedWord, kX86NumGpWords> kDescribeOrder = {{
     {"rip", kX86Rip},       {"rsp", kX86Rsp},        {"rax", kX86Rax},
     {"rbx", kX86Rbx},       {"rcx", kX86Rcx},        {"rdx", kX86Rdx},
     {"rsi", kX86Rsi},       {"rdi", kX86Rdi},        {"rbp", kX86Rbp},
@@ -148,88 +159,34 @@ const X86_64Arch& X86_64Arch::Instance() {
   return *instance;
 }
 
-uint64_t X86_64Arch::Pc(const Registers& r) const { return r.Word(kX86Rip); }
-void X86_64Arch::SetPc(Registers& r, uint64_t pc) const { r.SetWord(kX86Rip, pc); }
-uint64_t X86_64Arch::Sp(const Registers& r) const { return r.Word(kX86Rsp); }
-
-// orig_rax, not rax: at syscall entry the kernel has already put -ENOSYS in
-// rax, and after the syscall rax holds the result.
-int64_t X86_64Arch::SyscallNumber(const Registers& r) const {
-  return static_cast<int64_t>(r.Word(kX86OrigRax));
+ArchDescription X86_64Description(size_t xsave_size) {
+  return ArchDescription{
+      .id = ArchId::kX86_64,
+      .registers = X86_64RegisterDescription(xsave_size),
+      .pc_word = kX86Rip,
+      .sp_word = kX86Rsp,
+      .syscall_number_word = kX86OrigRax,
+      .syscall_insn_number_word = kX86Rax,
+      .syscall_arg_words = kArgRegs,
+      .syscall_result_word = kX86Rax,
+      .function_result_word = kX86Rax,
+      .clone_args = {},
+      .syscall_stop_clobbered_words = {},
+      .stop_artifacts = kStopArtifacts,
+      .condition_flags = kConditionFlags,
+      .describe_order = kDescribeOrder,
+      .syscall_insn = kSyscallInsn,
+      .breakpoint_insn = kBreakpointInsn,
+      .breakpoint_trap_pc_offset = 1,
+      .disassembler = &kX86_64Capstone,
+      .vdso_functions = kVdsoFunctions,
+      .thread_regsets = {},
+      .signal_frame_trap_words = kSignalFrameTrapWords,
+      .watchpoint_traps_before_access = false,
+      .audit_arch = 0xc000003e,  // AUDIT_ARCH_X86_64
+      .has_syscall_buffer = true,
+  };
 }
-void X86_64Arch::SetSyscallNumber(Registers& r, int64_t nr) const {
-  r.SetWord(kX86OrigRax, static_cast<uint64_t>(nr));
-}
-
-uint64_t X86_64Arch::SyscallArg(const Registers& r, int i) const {
-  CHECK(i >= 0 && i < static_cast<int>(kArgRegs.size()), "syscall argument " + std::to_string(i));
-  return r.Word(kArgRegs[i]);
-}
-void X86_64Arch::SetSyscallArg(Registers& r, int i, uint64_t v) const {
-  CHECK(i >= 0 && i < static_cast<int>(kArgRegs.size()), "syscall argument " + std::to_string(i));
-  r.SetWord(kArgRegs[i], v);
-}
-
-int64_t X86_64Arch::SyscallResult(const Registers& r) const {
-  return static_cast<int64_t>(r.Word(kX86Rax));
-}
-void X86_64Arch::SetSyscallResult(Registers& r, int64_t v) const {
-  r.SetWord(kX86Rax, static_cast<uint64_t>(v));
-}
-uint64_t X86_64Arch::FunctionResult(const Registers& r) const { return r.Word(kX86Rax); }
-
-// The kernel reports rip after the 2-byte syscall instruction and has
-// overwritten rax (with -ENOSYS at entry, the result at exit).
-void X86_64Arch::RewindToSyscallInsn(Registers& r) const {
-  r.SetWord(kX86Rip, r.Word(kX86Rip) - kSyscallInsn.size());
-  r.SetWord(kX86Rax, r.Word(kX86OrigRax));
-}
-
-void X86_64Arch::SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
-                              std::span<const uint64_t, 6> args) const {
-  r.SetWord(kX86Rip, insn_addr);
-  r.SetWord(kX86Rax, static_cast<uint64_t>(nr));
-  r.SetWord(kX86OrigRax, static_cast<uint64_t>(-1));
-  for (size_t i = 0; i < kArgRegs.size(); ++i) r.SetWord(kArgRegs[i], args[i]);
-}
-
-namespace {
-constexpr uint64_t kTrapFlag = 0x100;
-}  // namespace
-
-void X86_64Arch::ClearStopArtifacts(Registers& r) const {
-  r.SetWord(kX86R11, r.Word(kX86R11) & ~kTrapFlag);
-}
-
-bool X86_64Arch::SameValues(const Registers& a, const Registers& b) const {
-  Registers x = a;
-  Registers y = b;
-  x.SetWord(kX86Eflags, 0);
-  y.SetWord(kX86Eflags, 0);
-  return SameProgramState(x, y);
-}
-
-bool X86_64Arch::SameProgramState(const Registers& a, const Registers& b) const {
-  for (size_t i = 0; i < kX86NumGpWords; ++i) {
-    uint64_t mask = i == kX86R11 ? ~kTrapFlag : ~uint64_t{0};
-    if ((a.Word(i) & mask) != (b.Word(i) & mask)) return false;
-  }
-  return true;
-}
-
-std::string X86_64Arch::DescribeRegisters(const Registers& r) const {
-  std::string out;
-  for (const auto& [reg_name, word] : kDescribeOrder) {
-    char buf[48];
-    std::snprintf(buf, sizeof(buf), "%s%s=0x%" PRIx64, out.empty() ? "" : " ", reg_name,
-                  r.Word(word));
-    out += buf;
-  }
-  return out;
-}
-
-std::span<const uint8_t> X86_64Arch::SyscallInsn() const { return kSyscallInsn; }
-std::span<const uint8_t> X86_64Arch::BreakpointInsn() const { return kBreakpointInsn; }
 
 TrapInsn X86_64Arch::DecodeTrapInsn(std::span<const uint8_t> code) const {
   static constexpr std::array<uint8_t, 2> kRdtsc = {0x0f, 0x31};
@@ -339,6 +296,5 @@ std::vector<uint8_t> X86_64Arch::SyscallStub(int nr) const {
           0xc3};
 }
 
-std::span<const VdsoFunction> X86_64Arch::VdsoFunctions() const { return kVdsoFunctions; }
 
 }  // namespace rwd::arch

@@ -21,13 +21,6 @@ void Classify(const cs_insn& insn, DecodedInsn* out) {
 
 }  // namespace
 
-std::string X86_64Arch::DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) const {
-  return CapstoneInsnText(CS_ARCH_X86, CS_MODE_64, code, addr);
-}
-
-std::vector<DecodedInsn> X86_64Arch::Disassemble(std::span<const uint8_t> code, uint64_t addr,
-                                                 size_t max_count) const {
-  return CapstoneDisassemble(CS_ARCH_X86, CS_MODE_64, code, addr, max_count, Classify);
-}
+const CapstoneDecoding kX86_64Capstone = {CS_ARCH_X86, CS_MODE_64, Classify};
 
 }  // namespace rwd::arch

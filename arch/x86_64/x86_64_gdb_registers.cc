@@ -3,7 +3,7 @@
 // gdb numbers tdesc registers in the order they appear: core 0-39, sse
 // 40-56, linux (orig_rax) 57, segments 58-59, avx 60-75, which is also the
 // order gdbserver uses for amd64 Linux. The table below is in that order and
-// TargetXml() lists the same registers in the same order (a unit test holds
+// the target description lists the same registers in the same order (a unit test holds
 // them together).
 //
 // Extended state comes from PTRACE_GETREGSET NT_X86_XSTATE in the standard
@@ -303,9 +303,18 @@ constexpr std::string_view kTargetXml = R"(<?xml version="1.0"?>
 
 }  // namespace
 
-std::span<const GdbRegister> X86_64Arch::GdbRegisters() const { return kGdbRegisters; }
-std::string_view X86_64Arch::TargetXml() const { return kTargetXml; }
-int X86_64Arch::FpRegsetType() const { return kNtX86Xstate; }
+RegisterDescription X86_64RegisterDescription(size_t xsave_size) {
+  return RegisterDescription{
+      .name = "x86_64",
+      .gp_regs_size = kX86NumGpWords * 8,
+      .gdb_registers = kGdbRegisters,
+      .target_xml = kTargetXml,
+      .fp_regset_type = kNtX86Xstate,
+      .fp_regset_size = xsave_size,
+      // TLS_TCB_AT_TP: %fs points at struct pthread itself.
+      .tcb_word = kX86FsBase,
+  };
+}
 
 std::vector<uint8_t> X86_64Arch::VectorRegisterValues(std::span<const uint8_t> fp_regset) const {
   // mxcsr, the 80 bits of st0-7, xmm0-15 and the upper ymm halves. A

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -15,6 +14,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "arch/random_word.h"
 #include "arch/x86_64/syscall_numbers.h"
 #include "arch/x86_64/x86_64_arch.h"
 #include "arch/x86_64/x86_64_cpu_features.h"
@@ -100,26 +100,13 @@ std::optional<uint64_t> Dr7Len(uint32_t len) {
   return std::nullopt;
 }
 
-uint64_t RandomWord() {
-  uint64_t value = 0;
-  auto* bytes = reinterpret_cast<uint8_t*>(&value);
-  size_t got = 0;
-  while (got < sizeof(value)) {
-    ssize_t n = getrandom(bytes + got, sizeof(value) - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    CHECK(n > 0, std::string("getrandom: ") + std::strerror(errno));
-    got += n;
-  }
-  return value;
-}
-
 #endif
 
 }  // namespace
 
 X86_64Arch::X86_64Arch()
-    : syscalls_(X86_64SyscallRows(), X86_64UnsupportedSyscallNames()),
-      fp_regset_size_(HostXsaveSize()) {}
+    : Arch(X86_64Description(HostXsaveSize()),
+           SyscallTable(X86_64SyscallRows(), X86_64UnsupportedSyscallNames())) {}
 
 std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
                                                   CpuidMask cpuid_mask) const {

@@ -1,4 +1,5 @@
-// X86_64ProbeEncoder::Build: the trampoline described in x86_64_probe.h.
+// kX86_64ProbeEncoder's Build and BuildCountdown: the trampoline described in
+// x86_64_probe.h.
 // Site planning and relocation live in x86_64_probe_site.cc.
 #include "arch/x86_64/x86_64_probe.h"
 
@@ -51,6 +52,9 @@ static_assert(kNegated + 8 * kNumChecks <= kPasses, "data_slot_size() too small"
 constexpr uint64_t kSaveXmm15 = 256;  // the thread's xmm15 while the vectors are compared
 constexpr uint64_t kTargetXmm = 272;  // xmm0-15's targets, 16 bytes each
 constexpr uint64_t kDataBytes = kTargetXmm + 16 * 16;
+constexpr size_t kDataSlotSize = 528;
+static_assert(kDataBytes <= kDataSlotSize);
+constexpr size_t kCodeSlotSize = 1024;
 
 constexpr uint64_t kOfBit = 11;
 // lahf copies SF ZF AF PF CF (and the always-one bit 1) into ah.
@@ -186,13 +190,6 @@ bool FinishTrampoline(Emitter& e, const std::vector<size_t>& to_miss, const Prob
   return true;
 }
 
-bool Planned(const ProbeSite& site, ProbeCode& out) {
-  if (site.refusal.empty() && site.original.size() >= 5) return true;
-  out.refusal =
-      site.refusal.empty() ? "probe site " + Hex(site.pc) + " was not planned" : site.refusal;
-  return false;
-}
-
 // Compares xmm0-15 with their targets at data + kTargetXmm (see the header);
 // rcx is scratch. Appends the jumps to the miss path to `to_miss`.
 void CompareXmm(Emitter& e, uint64_t data_addr, std::vector<size_t>& to_miss) {
@@ -224,19 +221,10 @@ void CompareXmm(Emitter& e, uint64_t data_addr, std::vector<size_t>& to_miss) {
   e.PatchRel32(to_hit, e.pc());
 }
 
-}  // namespace
-
-const X86_64ProbeEncoder& X86_64ProbeEncoder::Instance() {
-  static const X86_64ProbeEncoder instance;
-  return instance;
-}
-
-ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& target,
-                                    uint64_t code_addr, uint64_t data_addr,
-                                    std::optional<ProbeMemCheck> mem, bool count_passes,
-                                    std::span<const uint8_t> vectors) const {
+ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
+                uint64_t data_addr, std::optional<ProbeMemCheck> mem, bool count_passes,
+                std::span<const uint8_t> vectors) {
   ProbeCode out;
-  if (!Planned(site, out)) return out;
   const auto negated = [&](size_t check) { return data_addr + kNegated + 8 * check; };
   Emitter e(code_addr);
   std::vector<size_t> to_miss;
@@ -272,7 +260,7 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   const bool with_xmm = vectors.size() >= kX86VectorValuesXmm + 16 * 16;
   if (with_xmm) CompareXmm(e, data_addr, to_miss);
 
-  if (!FinishTrampoline(e, to_miss, site, code_addr, data_addr, code_slot_size(), out)) return out;
+  if (!FinishTrampoline(e, to_miss, site, code_addr, data_addr, kCodeSlotSize, out)) return out;
   if (count_passes) out.pass_counter = data_addr + kPasses;
 
   std::array<uint64_t, kNumChecks> values{};
@@ -296,23 +284,31 @@ ProbeCode X86_64ProbeEncoder::Build(const ProbeSite& site, const Registers& targ
   return out;
 }
 
-ProbeCode X86_64ProbeEncoder::BuildCountdown(const ProbeSite& site, uint64_t passes,
-                                             uint64_t code_addr, uint64_t data_addr) const {
+ProbeCode BuildCountdown(const ProbeSite& site, uint64_t passes, uint64_t code_addr,
+                         uint64_t data_addr) {
   ProbeCode out;
-  if (!Planned(site, out)) return out;
-  if (passes == 0) {
-    out.refusal = "a countdown probe needs at least one pass";
-    return out;
-  }
   Emitter e(code_addr);
   e.StoreRcx(data_addr + kSaveRcx);
   e.AddToCounter(data_addr + kPasses, -1);
   std::vector<size_t> to_miss{e.MissUnlessRcxZero()};
-  if (!FinishTrampoline(e, to_miss, site, code_addr, data_addr, code_slot_size(), out)) return out;
+  if (!FinishTrampoline(e, to_miss, site, code_addr, data_addr, kCodeSlotSize, out)) return out;
   out.pass_counter = data_addr + kPasses;
   out.data.assign(kPasses + 8, 0);
   std::memcpy(out.data.data() + kPasses, &passes, 8);
   return out;
 }
+
+}  // namespace
+
+const ProbeEncoderDescription kX86_64ProbeEncoder = {
+    .code_slot_size = kCodeSlotSize,
+    .data_slot_size = kDataSlotSize,
+    .reach = (uint64_t{1} << 31) - (uint64_t{1} << 24),
+    .patch_bytes = 5,  // jmp rel32
+    .pass_count_refusal = "",
+    .plan_site = PlanX86_64ProbeSite,
+    .build = Build,
+    .build_countdown = BuildCountdown,
+};
 
 }  // namespace rwd::arch

@@ -1,4 +1,4 @@
-// X86_64ProbeEncoder: probe stubs for x86-64 (arch/probe_encoder.h).
+// kX86_64ProbeEncoder: probe stubs for x86-64 (arch/probe_encoder.h).
 //
 // The patch is a 5-byte `jmp rel32` over the site's instruction(s), the rest
 // of the displaced bytes filled with int3. The trampoline must not change
@@ -51,29 +51,18 @@
 
 namespace rwd::arch {
 
-class X86_64ProbeEncoder final : public ProbeEncoder {
- public:
-  static const X86_64ProbeEncoder& Instance();
+// The patch's rel32 reaches ±2 GiB; the trampoline's slots must lie within
+// that less a margin for the distance between a page pair's slots.
+extern const ProbeEncoderDescription kX86_64ProbeEncoder;
 
-  size_t code_slot_size() const override { return 1024; }
-  size_t data_slot_size() const override { return 528; }
-  // rel32 reach less a margin for the distance between a page pair's slots.
-  uint64_t reach() const override { return (uint64_t{1} << 31) - (uint64_t{1} << 24); }
-  bool counts_passes() const override { return true; }
-
-  // Displaces whole instructions from pc until 5 bytes are covered. Refuses
-  // calls, returns, syscalls, interrupts, endbr, loop/jrcxz/xbegin anywhere;
-  // a jump other than as the first instruction; an unconditional jump
-  // followed by displaced bytes (they may not be code); and any direct
-  // branch in `code` (linear sweep from its first byte) into the displaced
-  // bytes after pc. Indirect branches into them cannot be seen.
-  ProbeSite PlanSite(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc) const override;
-  ProbeCode Build(const ProbeSite& site, const Registers& target, uint64_t code_addr,
-                  uint64_t data_addr, std::optional<ProbeMemCheck> mem, bool count_passes,
-                  std::span<const uint8_t> vectors) const override;
-  ProbeCode BuildCountdown(const ProbeSite& site, uint64_t passes, uint64_t code_addr,
-                           uint64_t data_addr) const override;
-};
+// The description's plan_site (x86_64_probe_site.cc): displaces whole
+// instructions from pc until 5 bytes are covered. Refuses calls, returns,
+// syscalls, interrupts, endbr, loop/jrcxz/xbegin anywhere; a jump other than
+// as the first instruction; an unconditional jump followed by displaced
+// bytes (they may not be code); and any direct branch in `code` (linear
+// sweep from its first byte) into the displaced bytes after pc. Indirect
+// branches into them cannot be seen.
+ProbeSite PlanX86_64ProbeSite(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc);
 
 // Appends the instructions `code` (originally at `from`) to `out` as they
 // must read when out's first appended byte sits at `to`: RIP-relative

@@ -1,4 +1,4 @@
-// X86_64ProbeEncoder::PlanSite and RelocateX86_64Code: what a probe may
+// PlanX86_64ProbeSite and RelocateX86_64Code: what a probe may
 // displace, and how displaced instructions run from the trampoline. Capstone
 // supplies lengths, operands and branch targets; the decisions are ours.
 #include <capstone/capstone.h>
@@ -228,8 +228,7 @@ std::optional<uint64_t> BranchInto(Decoder& decoder, std::span<const uint8_t> co
 
 }  // namespace
 
-ProbeSite X86_64ProbeEncoder::PlanSite(std::span<const uint8_t> code, uint64_t code_addr,
-                                       uint64_t pc) const {
+ProbeSite PlanX86_64ProbeSite(std::span<const uint8_t> code, uint64_t code_addr, uint64_t pc) {
   ProbeSite site;
   site.pc = pc;
   if (pc < code_addr || pc >= code_addr + code.size()) {

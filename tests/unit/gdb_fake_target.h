@@ -1,4 +1,4 @@
-// Test doubles for the gdb server: a tiny Arch with a five-register table
+// Test doubles for the gdb server: a tiny register description
 // and a scripted DebugTarget whose memory, threads and stops the test sets.
 // Header-only so every gdb_*_test.cc can use them.
 #pragma once
@@ -12,104 +12,34 @@
 #include <thread>
 #include <vector>
 
-#include "arch/arch.h"
+#include "arch/register_description.h"
 #include "gdbserver/debug_target.h"
 
 namespace rwd::gdbserver::testing {
 
-// Only the gdb-facing part is meaningful; the rest satisfies the interface.
-class FakeArch final : public arch::Arch {
- public:
-  arch::ArchId id() const override { return arch::ArchId::kX86_64; }
-  std::string_view name() const override { return "fake"; }
-  size_t gp_regs_size() const override { return 24; }
-  uint64_t Pc(const arch::Registers& r) const override { return r.Word(1); }
-  void SetPc(arch::Registers& r, uint64_t pc) const override { r.SetWord(1, pc); }
-  uint64_t Sp(const arch::Registers&) const override { return 0; }
-  int64_t SyscallNumber(const arch::Registers&) const override { return 0; }
-  void SetSyscallNumber(arch::Registers&, int64_t) const override {}
-  uint64_t SyscallArg(const arch::Registers&, int) const override { return 0; }
-  void SetSyscallArg(arch::Registers&, int, uint64_t) const override {}
-  int64_t SyscallResult(const arch::Registers&) const override { return 0; }
-  void SetSyscallResult(arch::Registers&, int64_t) const override {}
-  uint64_t FunctionResult(const arch::Registers&) const override { return 0; }
-  void RewindToSyscallInsn(arch::Registers&) const override {}
-  void SetupSyscall(arch::Registers&, uint64_t, int64_t,
-                    std::span<const uint64_t, 6>) const override {}
-  bool SameValues(const arch::Registers& a, const arch::Registers& b) const override {
-    return a == b;
-  }
-  bool SameProgramState(const arch::Registers& a, const arch::Registers& b) const override {
-    return a == b;
-  }
-  std::span<const uint8_t> SyscallStopClobberedWords() const override { return {}; }
-  void ClearStopArtifacts(arch::Registers&) const override {}
-  std::string DescribeRegisters(const arch::Registers&) const override { return ""; }
-  std::span<const uint8_t> SyscallInsn() const override { return {}; }
-  std::span<const uint8_t> BreakpointInsn() const override { return {}; }
-  uint64_t BreakpointTrapPcOffset() const override { return 1; }
-  arch::TrapInsn DecodeTrapInsn(std::span<const uint8_t>) const override { return {}; }
-  void ApplyTrapInsn(arch::Registers&, const arch::TrapInsn&,
-                     std::span<const uint64_t>) const override {}
-  std::vector<arch::TrapSite> ScanForTrapSites(std::span<const uint8_t>, uint64_t,
-                                               arch::TrapScanKinds) const override {
-    return {};
-  }
-  std::string DisassembleInsn(std::span<const uint8_t>, uint64_t) const override { return ""; }
-  std::vector<arch::DecodedInsn> Disassemble(std::span<const uint8_t>, uint64_t,
-                                             size_t) const override {
-    return {};
-  }
-  std::vector<uint8_t> SyscallStub(int) const override { return {}; }
-  std::span<const arch::VdsoFunction> VdsoFunctions() const override { return {}; }
-  std::string UsableCpuFeatures(std::string_view, arch::CpuidMask) const override { return ""; }
-  const arch::SyscallTable& syscalls() const override { return *syscalls_; }
-  std::span<const arch::Regset> ThreadRegsets() const override { return {}; }
-  CloneArgPositions CloneArgs() const override { return {}; }
-  uint32_t AuditArch() const override { return 0; }
-  bool HasSyscallBuffer() const override { return false; }
-
-  // rax (gp 0), rip (gp 8), eflags (gp 16, 32 bits), st0 (fp 0, 80 bits),
-  // fake (zero, 32 bits), fctrl (fp 10, 16 bits stored, 32 bits to gdb).
-  std::span<const arch::GdbRegister> GdbRegisters() const override { return kRegisters; }
-  std::string_view TargetXml() const override { return kXml; }
-  int FpRegsetType() const override { return 2; }
-  size_t FpRegsetSize() const override { return 16; }
-  std::vector<uint8_t> VectorRegisterValues(std::span<const uint8_t> fp) const override {
-    return {fp.begin(), fp.end()};
-  }
-
-  std::vector<uint64_t> ExecuteTrapInsn(const arch::Registers&, const arch::TrapInsn&,
-                                        arch::CpuidMask) const override {
-    return {};
-  }
-  Status SetSyscallNumberAtEntry(pid_t, arch::Registers&, int64_t) const override {
-    return Status(ErrorCode::kUnsupported, "the fake architecture runs no syscalls");
-  }
-  Status SetHwWatchpoints(pid_t, std::span<const arch::HwWatch>) const override {
-    return Status(ErrorCode::kUnsupported, "the fake architecture has no debug registers");
-  }
-  bool WatchpointTrapsBeforeAccess() const override { return false; }
-  std::optional<int> TakeHwWatchpointHit(pid_t) const override { return std::nullopt; }
-  bool KernelTrapsTscReads() const override { return true; }
-  bool EnableCpuidFaulting() const override { return false; }
-  arch::TracerCpuModes AdoptTraceeCpuModes() const override { return {}; }
-  void DropTraceeCpuModes() const override {}
-  std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override {
-    return std::nullopt;
-  }
-
+// A tiny register file: all the gdb server knows of an architecture.
+struct FakeArch {
   static constexpr std::string_view kXml =
       "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
       "<target><architecture>i386:x86-64</architecture></target>";
 
- private:
+  // rax (gp 0), rip (gp 8), eflags (gp 16, 32 bits), st0 (fp 0, 80 bits),
+  // fake (zero, 32 bits), fctrl (fp 10, 16 bits stored, 32 bits to gdb).
   static constexpr arch::GdbRegister kRegisters[] = {
       {"rax", 64, arch::RegSource::kGp, 0},     {"rip", 64, arch::RegSource::kGp, 8},
       {"eflags", 32, arch::RegSource::kGp, 16}, {"st0", 80, arch::RegSource::kFp, 0},
       {"fake", 32, arch::RegSource::kZero, 0},  {"fctrl", 32, arch::RegSource::kFp, 10, 2},
   };
-  const arch::SyscallTable* syscalls_ = nullptr;  // never asked for
+
+  static constexpr arch::RegisterDescription kDescription = {
+      .name = "fake",
+      .gp_regs_size = 24,
+      .gdb_registers = kRegisters,
+      .target_xml = kXml,
+      .fp_regset_type = 2,
+      .fp_regset_size = 16,
+      .tcb_word = std::nullopt,
+  };
 };
 
 class FakeTarget : public DebugTarget {
@@ -129,7 +59,9 @@ class FakeTarget : public DebugTarget {
     last_stop_.tid = 0x101;
   }
 
-  const arch::Arch& arch() const override { return arch_; }
+  const arch::RegisterDescription& register_description() const override {
+    return FakeArch::kDescription;
+  }
   int pid() const override { return 0x100; }
   std::vector<ThreadInfo> Threads() override { return threads_; }
   int CurrentThread() override { return current_; }
@@ -256,7 +188,6 @@ class FakeTarget : public DebugTarget {
   };
   static constexpr uint64_t kBadBreakpoint = 0xdead;
 
-  FakeArch arch_;
   bool catch_enabled_ = false;
   bool exec_events_ = false;
   std::vector<int64_t> catch_numbers_;
