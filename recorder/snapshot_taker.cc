@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,7 +62,41 @@ Expected<trace::SnapshotThread> CaptureThread(const SnapshotThreadSource& source
   ASSIGN_OR_RETURN(out.sigmask, t.GetSignalMask());
   out.clear_child_tid = source.clear_child_tid;
   out.name = source.name;
+  // The kernel tells another process's robust list (ptrace access).
+  uint64_t head = 0;
+  size_t len = 0;
+  if (syscall(SYS_get_robust_list, t.tid(), &head, &len) == 0) {
+    out.robust_list = head;
+    out.robust_list_len = len;
+  }
   return out;
+}
+
+// The alternate signal stack of `copy`'s thread (a fork keeps the
+// caller's): sigaltstack(NULL, old) injected into the stopped copy, with
+// `old` on its stack, whose bytes are put back. The kernel cannot be asked
+// from outside, and the copy runs nothing of the program's. Empty when
+// none is set.
+Expected<std::vector<uint8_t>> CaptureAltStack(pid_t copy, const arch::Arch& arch,
+                                               uint64_t syscall_insn) {
+  constexpr size_t kStackTBytes = 24;  // stack_t: ss_sp, ss_flags, ss_size
+  constexpr int kDisabled = 2;         // SS_DISABLE
+  const arch::SyscallInfo* row = arch.syscalls().FindByName("sigaltstack");
+  if (!row) return std::vector<uint8_t>();
+  Tracee t(copy, arch);
+  ASSIGN_OR_RETURN(arch::Registers regs, t.GetRegisters());
+  uint64_t at = arch.Sp(regs);
+  ASSIGN_OR_RETURN(std::vector<uint8_t> saved, t.ReadBytes(at, kStackTBytes));
+  SyscallArgs args;
+  args.v = {0, at, 0, 0, 0, 0};
+  ASSIGN_OR_RETURN(int64_t r, InjectSyscall(t, syscall_insn, row->nr, args));
+  Expected<std::vector<uint8_t>> old = t.ReadBytes(at, kStackTBytes);
+  RETURN_IF_ERROR(t.WriteMemory(at, saved));
+  if (r != 0) return SystemError("sigaltstack in the snapshot's copy", static_cast<int>(-r));
+  if (!old.ok()) return old.status();
+  int flags = 0;
+  std::memcpy(&flags, old->data() + sizeof(uint64_t), sizeof(flags));
+  return (flags & kDisabled) ? std::vector<uint8_t>() : *old;
 }
 
 // The recorder shares one CPU with its tracees (a ptrace stop costs far
@@ -115,8 +150,20 @@ Status SnapshotTaker::Take(SnapshotRequest request) {
   }
   auto fork_start = Clock::now();
   ASSIGN_OR_RETURN(pid_t copy, ForkTracee(*request.leader, request.syscall_insn));
+  auto forked = Clock::now();
+  // Asked of the copy (one injected syscall), the program still stopped:
+  // only the recording thread may trace the copy.
+  Expected<std::vector<uint8_t>> altstack =
+      CaptureAltStack(copy, request.leader->arch(), request.syscall_insn);
+  if (!altstack.ok()) {
+    kill(copy, SIGKILL);
+    return altstack.status().Wrap("reading the alternate signal stack");
+  }
+  // The copy's one thread is the one the fork ran in, the only one a
+  // snapshot has (SnapshotObstacle).
+  if (!snap.threads.empty()) snap.threads.front().altstack = std::move(*altstack);
   auto end = Clock::now();
-  snap.fork_us = Micros(end - fork_start);
+  snap.fork_us = Micros(forked - fork_start);
   snap.stop_us = Micros(end - stop_start);
   snap.seq = next_seq_++;
   stats_.max_stop_us = std::max<uint64_t>(stats_.max_stop_us, snap.stop_us);

@@ -7,14 +7,13 @@
 // unmapped (the stack and the kernel's own pages stay), the program break
 // is set, every mapping is made again at its address (file mappings from
 // the trace's copies of the files, private), the signal dispositions are
-// set, the stored pages are written, and the thread gets its registers.
+// set, the stored pages are written, and the thread gets its registers,
+// its alternate signal stack and its robust futex list.
 // Everything goes through syscalls injected at the vDSO's syscall
 // instruction. Replay then goes on from the snapshot's event, checking every
 // later event against the trace as always.
 //
-// Not restored, as the recorder does not keep them: the alternate signal
-// stack (a later sigaltstack reports a different old one) and the robust
-// futex list. File descriptors need not be: replay emulates what uses them
+// File descriptors need not be restored: replay emulates what uses them
 // and maps files from the trace's copies.
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -203,6 +202,18 @@ Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::Snapsho
   if (thread.clear_child_tid != 0) {
     ASSIGN_OR_RETURN(int64_t r, inject("set_tid_address", {thread.clear_child_tid}));
     if (r < 0) return failed("set_tid_address", r);
+  }
+  if (!thread.altstack.empty()) {
+    // Replay runs sigaltstack for real: a handler with SA_ONSTACK runs on it.
+    if (thread.altstack.size() > 2 * kPage) return Refuse(snap, "its alternate stack is damaged");
+    RETURN_IF_ERROR(t.WriteMemory(*scratch, thread.altstack));
+    ASSIGN_OR_RETURN(int64_t r, inject("sigaltstack", {*scratch, 0}));
+    if (r != 0) return failed("sigaltstack", r);
+  }
+  if (thread.robust_list != 0) {
+    ASSIGN_OR_RETURN(int64_t r,
+                     inject("set_robust_list", {thread.robust_list, thread.robust_list_len}));
+    if (r != 0) return failed("set_robust_list", r);
   }
   if (!thread.name.empty()) {
     // The kernel's copy: /proc shows it, and the program may read it back.

@@ -39,6 +39,14 @@ struct SnapshotThread {
   uint64_t sigmask = 0;
   uint64_t clear_child_tid = 0;
   std::string name;  // as the program set it (PR_SET_NAME); may be empty
+  // The alternate signal stack as sigaltstack last set it (the kernel's
+  // stack_t); empty for none. Replay runs sigaltstack for real, so a
+  // restored thread needs it for a handler with SA_ONSTACK.
+  std::vector<uint8_t> altstack;
+  // set_robust_list's head and length (0: none), walked by the kernel when
+  // the thread dies holding a robust mutex.
+  uint64_t robust_list = 0;
+  uint64_t robust_list_len = 0;
   bool operator==(const SnapshotThread&) const = default;
 };
 

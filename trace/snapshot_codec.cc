@@ -107,6 +107,11 @@ void PutDescription(ByteWriter& w, const Snapshot& s) {
     w.PutBytes(a.bytes);
   }
   w.PutBool(s.patch_cpuid);
+  for (const SnapshotThread& t : s.threads) {
+    w.PutBytes(t.altstack);
+    w.PutUvarint(t.robust_list);
+    w.PutUvarint(t.robust_list_len);
+  }
 }
 
 Status ReadRegsets(ByteReader& r, std::vector<SnapshotRegset>* sets) {
@@ -204,6 +209,13 @@ Status ReadDescription(ByteReader& r, Snapshot* s) {
   }
   // Added after format 1 was in use: absent in older snapshots.
   if (!r.AtEnd()) RETURN_IF_ERROR(r.ReadBool(&s->patch_cpuid));
+  if (!r.AtEnd()) {
+    for (SnapshotThread& t : s->threads) {
+      RETURN_IF_ERROR(r.ReadBytes(&t.altstack));
+      RETURN_IF_ERROR(r.ReadUvarint(&t.robust_list));
+      RETURN_IF_ERROR(r.ReadUvarint(&t.robust_list_len));
+    }
+  }
   if (!r.AtEnd()) return Corrupt("its description has bytes after its end");
   return Status::Ok();
 }

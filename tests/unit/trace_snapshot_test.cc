@@ -44,8 +44,13 @@ Snapshot Sample(uint32_t seq, std::vector<PageRef> refs, uint32_t stored) {
   t.sigmask = 0x8000;
   t.clear_child_tid = 0x7000;
   t.name = "worker";
+  t.altstack.assign(24, 6);
+  t.robust_list = 0x7100;
+  t.robust_list_len = 24;
   s.threads = {t, t};
   s.threads[1].tid = 43;
+  s.threads[1].altstack.clear();
+  s.threads[1].robust_list = 0;
   s.maps.push_back({0x10000, 0x13000, 3, false, 0, "", ""});
   s.maps.push_back({0x400000, 0x401000, 5, false, 0x1000, "/bin/prog", "abc123"});
   s.pages.push_back(PageRun{0x10000, std::move(refs)});
