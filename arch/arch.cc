@@ -17,8 +17,11 @@
 
 namespace rwd::arch {
 
-Arch::Arch(ArchDescription description, SyscallTable syscalls)
-    : desc_(std::move(description)), syscalls_(std::move(syscalls)) {}
+Arch::Arch(ArchDescription description, SyscallTable syscalls, const ArchHost& host)
+    : desc_(std::move(description)), syscalls_(std::move(syscalls)), host_(host) {
+  CHECK(desc_.usable_cpu_features != nullptr && desc_.vector_register_values != nullptr,
+        std::string(name()) + "'s description lacks a function");
+}
 
 uint64_t Arch::Pc(const Registers& r) const { return r.Word(desc_.pc_word); }
 void Arch::SetPc(Registers& r, uint64_t pc) const { r.SetWord(desc_.pc_word, pc); }

@@ -6,9 +6,10 @@
 // the syscall ABI, instruction bytes, stop artifacts, the register table gdb
 // sees), from which Arch derives accessors and comparisons once for every
 // architecture. What is code per architecture is virtual: decoding and
-// applying trapped instructions, and the host operations (ptrace, executing
-// instructions in the tracer). The gdb server sees only the
-// RegisterDescription (arch/register_description.h).
+// applying trapped instructions. The host operations (ptrace, executing
+// instructions in the tracer) are a separate interface, ArchHost, reached
+// through Arch::host(). The gdb server sees only the RegisterDescription
+// (arch/register_description.h).
 //
 // Instances are immutable singletons (ArchFor / HostArch); thread-safe.
 // Everything except the "host" operations is plain data or pure functions
@@ -203,12 +204,75 @@ struct ArchDescription {
   // Whether preload/ has a syscall buffer library for this architecture
   // (its syscall-site patching and entry code are per architecture).
   bool has_syscall_buffer = false;
+
+  // --- pure functions of the architecture's data ----------------------------
+  // Arch::UsableCpuFeatures.
+  std::string (*usable_cpu_features)(std::string_view host_features, CpuidMask mask) = nullptr;
+  // Arch::VectorRegisterValues.
+  std::vector<uint8_t> (*vector_register_values)(std::span<const uint8_t> fp_regset) = nullptr;
+  // The syscall a tracee runs to arm cpuid faulting on itself (number, then
+  // six arguments); nullopt where the architecture has no cpuid.
+  std::optional<std::array<uint64_t, 7>> cpuid_faulting_syscall;
+};
+
+// What an architecture does on the machine rewind runs on: executing
+// instructions in the tracer, ptrace requests on its register sets, CPU
+// modes. Only meaningful when rewind itself runs on that architecture;
+// elsewhere the operations abort (ExecuteTrapInsn) or report failure, so the
+// rest of an Arch still works (and is tested) on any host. One immutable
+// instance per architecture, reached through Arch::host(); thread-safe.
+class ArchHost {
+ public:
+  virtual ~ArchHost() = default;
+
+  // Executes `insn` for real in the tracer (rdtsc, cpuid with the leaf in
+  // `regs`) and returns the values to record. cpuid results are masked so
+  // that libraries avoid instructions we cannot trap, and narrowed further
+  // by `cpuid_mask`.
+  virtual std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
+                                                CpuidMask cpuid_mask) const = 0;
+  // At a syscall-entry stop of `tid` (whose registers are `regs`): makes the
+  // kernel run syscall `nr` instead, or none for -1 (the syscall is skipped
+  // and its exit stop follows). x86-64 writes `regs` back with orig_rax
+  // changed (updating `regs`); AArch64 writes NT_ARM_SYSTEM_CALL, since the
+  // kernel has read x8 already, and leaves x8 as the program set it.
+  virtual Status SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const = 0;
+  // Programs debug registers of a stopped thread. kUnsupported when the
+  // hardware has no free slot or cannot watch a range as asked (length,
+  // alignment, kind), kSystem when ptrace refuses.
+  virtual Status SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const = 0;
+  // After a SIGTRAP: index into the last SetHwWatchpoints list that
+  // triggered, if any; clears the hit status.
+  virtual std::optional<int> TakeHwWatchpointHit(pid_t tid) const = 0;
+  // Whether the kernel's per-task counter-read trapping (x86-64 PR_SET_TSC)
+  // really makes rdtsc fault here. Some hypervisors ignore CR4.TSD in their
+  // guests: then rdtsc runs natively whatever the kernel set, and the
+  // recorder must patch it like rdrand. Probed once (a forked child), cached.
+  // True where the architecture needs no such mode (AArch64 patches its
+  // counter reads always).
+  virtual bool KernelTrapsTscReads() const = 0;
+  // Arms faulting on cpuid for the calling thread if the CPU supports it.
+  virtual bool EnableCpuidFaulting() const = 0;
+  // Gives the calling thread, and the threads and processes it creates
+  // afterwards, the CPU modes rewind's tracees run with (x86-64: rdtsc and
+  // rdtscp fault, and cpuid where the CPU can; nothing on AArch64). The
+  // kernel rewrites those modes at every switch between two tasks whose
+  // modes differ, and in a VM each rewrite exits to the hypervisor: a tracer
+  // without its tracees' modes pays that at every ptrace stop (DESIGN.md,
+  // "Measured facts"). The instructions then fault in the tracer too; a
+  // SIGSEGV handler installed here executes them with the mode lifted for
+  // that one instruction. Clock reads that are hot must not go through the
+  // vDSO, which executes rdtsc (core/clock.h). Call before creating threads.
+  virtual TracerCpuModes AdoptTraceeCpuModes() const = 0;
+  // In a child the tracer forked that will run untraced (gdb), before exec:
+  // the default modes again. Async-signal-safe.
+  virtual void DropTraceeCpuModes() const = 0;
 };
 
 // The architecture as generic code (core/, recorder/, replayer/) sees it: the
-// data of its ArchDescription, read through the accessors below, and the
-// behaviour that is code per architecture (virtual). The gdb server sees only
-// register_description().
+// data of its ArchDescription, read through the accessors below, the
+// behaviour that is code per architecture (virtual), and its host operations
+// (host()). The gdb server sees only register_description().
 class Arch {
  public:
   virtual ~Arch() = default;
@@ -316,7 +380,9 @@ class Arch {
   // must also have. Leaves out the kernel's own flags (hypervisor,
   // constant_tsc, ...) and what rewind records instead of executing
   // (rdrand); under kBaseline, everything past the baseline. Pure.
-  virtual std::string UsableCpuFeatures(std::string_view host_features, CpuidMask mask) const = 0;
+  std::string UsableCpuFeatures(std::string_view host_features, CpuidMask mask) const {
+    return desc_.usable_cpu_features(host_features, mask);
+  }
 
   // --- syscalls -----------------------------------------------------------
   const SyscallTable& syscalls() const { return syscalls_; }
@@ -343,69 +409,33 @@ class Arch {
   // header's in-use bits): what a fingerprint hashes besides the general
   // registers, since a loop in vector code (software AES) comes back to the
   // same general registers on every pass. Pure.
-  virtual std::vector<uint8_t> VectorRegisterValues(std::span<const uint8_t> fp_regset) const = 0;
+  std::vector<uint8_t> VectorRegisterValues(std::span<const uint8_t> fp_regset) const {
+    return desc_.vector_register_values(fp_regset);
+  }
 
   // --- host operations (only valid on the architecture we run on) ---------
-  // Executes `insn` for real in the tracer (rdtsc, cpuid with the leaf in
-  // `regs`) and returns the values to record. cpuid results are masked so
-  // that libraries avoid instructions we cannot trap, and narrowed further
-  // by `cpuid_mask`.
-  virtual std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
-                                                CpuidMask cpuid_mask) const = 0;
-  // At a syscall-entry stop of `tid` (whose registers are `regs`): makes the
-  // kernel run syscall `nr` instead, or none for -1 (the syscall is skipped
-  // and its exit stop follows). x86-64 writes `regs` back with orig_rax
-  // changed (updating `regs`); AArch64 writes NT_ARM_SYSTEM_CALL, since the
-  // kernel has read x8 already, and leaves x8 as the program set it.
-  virtual Status SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const = 0;
-  // Programs debug registers of a stopped thread. kUnsupported when the
-  // hardware has no free slot or cannot watch a range as asked (length,
-  // alignment, kind), kSystem when ptrace refuses.
-  virtual Status SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const = 0;
+  const ArchHost& host() const { return host_; }
   // True when a watchpoint traps before the access executes (AArch64: pc
   // still names the load or store), false when after it (x86-64). The
   // replayer steps over the access before reporting, so that every
   // architecture reports watchpoints after the access.
   bool WatchpointTrapsBeforeAccess() const { return desc_.watchpoint_traps_before_access; }
-  // After a SIGTRAP: index into the last SetHwWatchpoints list that
-  // triggered, if any; clears the hit status.
-  virtual std::optional<int> TakeHwWatchpointHit(pid_t tid) const = 0;
-  // Whether the kernel's per-task counter-read trapping (x86-64 PR_SET_TSC)
-  // really makes rdtsc fault here. Some hypervisors ignore CR4.TSD in their
-  // guests: then rdtsc runs natively whatever the kernel set, and the
-  // recorder must patch it like rdrand. Probed once (a forked child), cached.
-  // True where the architecture needs no such mode (AArch64 patches its
-  // counter reads always).
-  virtual bool KernelTrapsTscReads() const = 0;
-  // Arms faulting on cpuid for the calling thread if the CPU supports it.
-  virtual bool EnableCpuidFaulting() const = 0;
-  // Gives the calling thread, and the threads and processes it creates
-  // afterwards, the CPU modes rewind's tracees run with (x86-64: rdtsc and
-  // rdtscp fault, and cpuid where the CPU can; nothing on AArch64). The
-  // kernel rewrites those modes at every switch between two tasks whose
-  // modes differ, and in a VM each rewrite exits to the hypervisor: a tracer
-  // without its tracees' modes pays that at every ptrace stop (DESIGN.md,
-  // "Measured facts"). The instructions then fault in the tracer too; a
-  // SIGSEGV handler installed here executes them with the mode lifted for
-  // that one instruction. Clock reads that are hot must not go through the
-  // vDSO, which executes rdtsc (core/clock.h). Call before creating threads.
-  virtual TracerCpuModes AdoptTraceeCpuModes() const = 0;
-  // In a child the tracer forked that will run untraced (gdb), before exec:
-  // the default modes again. Async-signal-safe.
-  virtual void DropTraceeCpuModes() const = 0;
   // The syscall the tracee runs to arm cpuid faulting on itself, or nullopt.
-  virtual std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const = 0;
+  std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const {
+    return desc_.cpuid_faulting_syscall;
+  }
 
   // --- in-process syscall buffer (preload/) --------------------------------
   uint32_t AuditArch() const { return desc_.audit_arch; }
   bool HasSyscallBuffer() const { return desc_.has_syscall_buffer; }
 
  protected:
-  Arch(ArchDescription description, SyscallTable syscalls);
+  Arch(ArchDescription description, SyscallTable syscalls, const ArchHost& host);
 
  private:
   const ArchDescription desc_;
   const SyscallTable syscalls_;
+  const ArchHost& host_;
 };
 
 const Arch& HostArch();

@@ -40,7 +40,7 @@ Expected<pid_t> LaunchGdb(const std::string& gdb, const std::string& exe,
     // gdb handles Ctrl-C itself (and forwards it to us as an interrupt).
     signal(SIGINT, SIG_DFL);
     // gdb runs untraced, in the default CPU modes.
-    arch::HostArch().DropTraceeCpuModes();
+    arch::HostArch().host().DropTraceeCpuModes();
     execvp(c_argv[0], c_argv.data());
     fprintf(stderr, "rewind: cannot start %s: %s\n", gdb.c_str(), strerror(errno));
     _exit(127);

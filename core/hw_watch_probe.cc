@@ -44,10 +44,10 @@ bool Probe() {
   const arch::Arch& a = arch::HostArch();
   const arch::HwWatch watch{reinterpret_cast<uint64_t>(&g_probe_word), 8, arch::HwKind::kWrite};
   bool triggered = false;
-  if (a.SetHwWatchpoints(pid, std::span<const arch::HwWatch>(&watch, 1)).ok() &&
+  if (a.host().SetHwWatchpoints(pid, std::span<const arch::HwWatch>(&watch, 1)).ok() &&
       ptrace(PTRACE_CONT, pid, nullptr, nullptr) == 0 && waitpid(pid, &status, __WALL) == pid) {
-    triggered =
-        WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && a.TakeHwWatchpointHit(pid).has_value();
+    triggered = WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP &&
+                a.host().TakeHwWatchpointHit(pid).has_value();
   }
   KillProbe(pid);
   return triggered;

@@ -46,7 +46,7 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   ASSIGN_OR_RETURN(int cpu, PinToCpu(-1));
   // With its tracees' CPU modes, the recorder's switches to and from them
   // at every stop rewrite no mode (arch.h).
-  arch::HostArch().AdoptTraceeCpuModes();
+  arch::HostArch().host().AdoptTraceeCpuModes();
   SpawnOptions spawn;
   spawn.exe = exe;
   spawn.argv = options.argv;

@@ -79,7 +79,7 @@ Expected<bool> SignalRecorder::EmulateTrapInsn(RecordTask& task, int signo, arch
   trace::InsnTrapEvent event;
   event.kind = insn.kind;
   event.pc = pc;
-  event.values = arch.ExecuteTrapInsn(regs, insn, s_.cpuid_mask_);
+  event.values = arch.host().ExecuteTrapInsn(regs, insn, s_.cpuid_mask_);
   arch.ApplyTrapInsn(regs, insn, event.values);
   RETURN_IF_ERROR(task.tracee.SetRegisters(regs));
   RETURN_IF_ERROR(Append(task, std::move(event)));

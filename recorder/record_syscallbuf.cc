@@ -79,7 +79,8 @@ Status SyscallBufferRecorder::OnSeccompStop(RecordTask& task) {
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
     const arch::Arch& arch = task.tracee.arch();
     arch.SetSyscallResult(regs, -ENOSYS);
-    RETURN_IF_ERROR(arch.SetSyscallNumberAtEntry(task.tid(), regs, -1)
+    RETURN_IF_ERROR(arch.host()
+                        .SetSyscallNumberAtEntry(task.tid(), regs, -1)
                         .Wrap("skipping the syscall of thread " + std::to_string(task.tid()) +
                               " that its own seccomp filter answered with "
                               "SECCOMP_RET_TRACE"));

@@ -141,7 +141,8 @@ Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& 
   if (task.pending->deny_errno != 0) {
     // An invalid number makes the kernel skip the syscall; exit sets the errno.
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
-    RETURN_IF_ERROR(arch.SetSyscallNumberAtEntry(task.tid(), regs, -1)
+    RETURN_IF_ERROR(arch.host()
+                        .SetSyscallNumberAtEntry(task.tid(), regs, -1)
                         .Wrap("skipping the denied syscall '" + std::string(row->name) + "'"));
   }
   // A real clock_gettime (core/clock.h): patience is 2 ms, finer than a tick.
@@ -218,7 +219,8 @@ Status SyscallRecorder::BackOutOfEntry(RecordTask& task) {
   const arch::Arch& arch = task.tracee.arch();
   ASSIGN_OR_RETURN(arch::Registers entry_regs, task.tracee.GetRegisters());
   arch::Registers skip = entry_regs;
-  RETURN_IF_ERROR(arch.SetSyscallNumberAtEntry(task.tid(), skip, -1)
+  RETURN_IF_ERROR(arch.host()
+                      .SetSyscallNumberAtEntry(task.tid(), skip, -1)
                       .Wrap("skipping a syscall to back out of its entry"));
   // Without our SIGSTOP the skipped syscall's exit stop is the place; a
   // signal pending there is delivered when the thread runs again.
@@ -411,7 +413,7 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
   // Where the kernel's PR_SET_TSC has no effect (some hypervisors), rdtsc
   // is patched like rdrand; the exec event tells replay to do the same.
   // cpuid joins them below when it must be masked but cannot fault.
-  patcher.Reset({.tsc_reads = !arch.KernelTrapsTscReads()});
+  patcher.Reset({.tsc_reads = !arch.host().KernelTrapsTscReads()});
   ProcessOf(task).probe_sites.clear();
   s_.buffer_.NoteUnbuffered(task.tgid);
   task.syscallbuf = 0;

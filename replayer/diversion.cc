@@ -226,7 +226,7 @@ Expected<std::optional<WaitStatus>> Diversion::HandleSyscall(Tracee& t) {
     }
   }
   // Skip it: the kernel runs no syscall -1, and its result is set below.
-  RETURN_IF_ERROR(arch.SetSyscallNumberAtEntry(t.tid(), regs, -1));
+  RETURN_IF_ERROR(arch.host().SetSyscallNumberAtEntry(t.tid(), regs, -1));
   RETURN_IF_ERROR(t.Resume(ResumeMode::kSyscall));
   ASSIGN_OR_RETURN(WaitStatus exit, t.Wait());
   if (exit.is_exit()) return std::optional<WaitStatus>(exit);

@@ -56,7 +56,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Open(const ReplayOptions
   if (!cpu.ok()) return cpu.status();
   // With its tracees' CPU modes, the replayer's switches to and from them
   // at every stop rewrite no mode (arch.h).
-  arch->AdoptTraceeCpuModes();
+  arch->host().AdoptTraceeCpuModes();
   // The recorded cwd need not exist here: nothing replay runs for real uses
   // it (see exec_staging.h), and the first execve is staged like any other.
   ASSIGN_OR_RETURN(std::shared_ptr<ExecStaging> staging,

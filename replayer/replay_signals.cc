@@ -34,10 +34,11 @@ using Stop = std::optional<ReplayStop>;
 // accessing instruction with the watchpoints off, then arms them again.
 Status StepOverWatchedAccess(const Tracee& tracee, const std::vector<arch::HwWatch>& watches) {
   const arch::Arch& a = tracee.arch();
-  RETURN_IF_ERROR(a.SetHwWatchpoints(tracee.tid(), {}).Wrap("disarming the watchpoints"));
+  RETURN_IF_ERROR(a.host().SetHwWatchpoints(tracee.tid(), {}).Wrap("disarming the watchpoints"));
   RETURN_IF_ERROR(tracee.Resume(ResumeMode::kSingleStep));
   ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
-  RETURN_IF_ERROR(a.SetHwWatchpoints(tracee.tid(), watches).Wrap("re-arming the watchpoints"));
+  RETURN_IF_ERROR(
+      a.host().SetHwWatchpoints(tracee.tid(), watches).Wrap("re-arming the watchpoints"));
   if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
     return Status(ErrorCode::kUnsupported,
                   "stepping over a watched access ended in " + ws.ToString() +
@@ -226,7 +227,7 @@ Expected<Stop> SignalReplayer::OnSignalStop(int signo, bool step) {
   }
 
   if (signo == SIGTRAP) {
-    if (std::optional<int> hit = a.TakeHwWatchpointHit(tracee().tid())) {
+    if (std::optional<int> hit = a.host().TakeHwWatchpointHit(tracee().tid())) {
       ReplayStop stop = MakeStop(ReplayStop::Kind::kWatchpoint);
       stop.watch_index = *hit;
       if (*hit >= 0 && static_cast<size_t>(*hit) < s_.watch_.watches().size()) {

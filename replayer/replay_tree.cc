@@ -100,7 +100,7 @@ Status ProcessLifecycle::ExecuteClone(const arch::SyscallInfo& row, const trace:
   if (!(flags & CLONE_VM)) task->syscallbuf = cur().syscallbuf;
   if (!thread && tgid == s_.focus_pid_) s_.focus_mm_ = mm;
   if (InFocus(*task) && s_.watch_.hardware()) {
-    a.SetHwWatchpoints(task->tracee.tid(), s_.watch_.watches()).IgnoreError();
+    a.host().SetHwWatchpoints(task->tracee.tid(), s_.watch_.watches()).IgnoreError();
   }
   s_.threads_.Add(std::move(task));
   return Status::Ok();

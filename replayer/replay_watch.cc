@@ -78,7 +78,9 @@ Expected<bool> ReplayWatchpoints::SetWatchpoints(const std::vector<arch::HwWatch
   RETURN_IF_ERROR(DisarmPageWatch());
   if (hw_watch_) {
     for (const auto& t : s_.threads_) {
-      if (InFocus(*t) && !t->zombie) arch().SetHwWatchpoints(t->tracee.tid(), {}).IgnoreError();
+      if (InFocus(*t) && !t->zombie) {
+        arch().host().SetHwWatchpoints(t->tracee.tid(), {}).IgnoreError();
+      }
     }
     hw_watch_ = false;
   }
@@ -89,14 +91,16 @@ Expected<bool> ReplayWatchpoints::SetWatchpoints(const std::vector<arch::HwWatch
     bool fits = true;
     for (const auto& t : s_.threads_) {
       if (!InFocus(*t) || t->zombie) continue;
-      fits = fits && arch().SetHwWatchpoints(t->tracee.tid(), watches).ok();
+      fits = fits && arch().host().SetHwWatchpoints(t->tracee.tid(), watches).ok();
     }
     if (fits) {
       hw_watch_ = true;
       return true;
     }
     for (const auto& t : s_.threads_) {
-      if (InFocus(*t) && !t->zombie) arch().SetHwWatchpoints(t->tracee.tid(), {}).IgnoreError();
+      if (InFocus(*t) && !t->zombie) {
+        arch().host().SetHwWatchpoints(t->tracee.tid(), {}).IgnoreError();
+      }
     }
   }
   // Pages, which hold any number of ranges of any length.

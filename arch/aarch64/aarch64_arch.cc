@@ -1,13 +1,14 @@
 // AArch64Arch: its description (registers, syscall ABI, instruction facts)
 // and instruction decoding. The gdb register table lives in
 // aarch64_gdb_registers.cc, the trap-site scan in aarch64_trap_scan.cc, the
-// host operations in aarch64_host.cc.
+// host operations in aarch64_host.cc (AArch64Host).
 #include "arch/aarch64/aarch64_arch.h"
 
 #include <array>
 #include <cstring>
 #include <string>
 
+#include "arch/aarch64/aarch64_host.h"
 #include "arch/aarch64/aarch64_trap_scan.h"
 #include "arch/aarch64/syscall_numbers.h"
 #include "base/check.h"
@@ -54,6 +55,12 @@ constexpr std::array<VdsoFunction, 3> kVdsoFunctions = {{
     {"__kernel_clock_getres", "clock_getres"},
 }};
 
+// No cpuid to narrow: a program reads the features from the kernel
+// (AT_HWCAP), so all of them may be used.
+std::string UsableCpuFeatures(std::string_view host_features, CpuidMask) {
+  return std::string(host_features);
+}
+
 void RequireValues(std::span<const uint64_t> values, size_t n, const char* insn) {
   CHECK(values.size() >= n, std::string(insn) + " needs " + std::to_string(n) +
                                 " recorded values, got " + std::to_string(values.size()));
@@ -74,7 +81,8 @@ const AArch64Arch& AArch64Arch::Instance() {
 
 AArch64Arch::AArch64Arch()
     : Arch(AArch64Description(),
-           SyscallTable(AArch64SyscallRows(), AArch64UnsupportedSyscallNames())) {}
+           SyscallTable(AArch64SyscallRows(), AArch64UnsupportedSyscallNames()),
+           AArch64Host::Instance()) {}
 
 ArchDescription AArch64Description() {
   return ArchDescription{
@@ -105,6 +113,10 @@ ArchDescription AArch64Description() {
       .audit_arch = 0xc00000b7,  // AUDIT_ARCH_AARCH64
       // preload/ has no AArch64 entry code or site patcher yet: the traced path.
       .has_syscall_buffer = false,
+      .usable_cpu_features = UsableCpuFeatures,
+      .vector_register_values = AArch64VectorRegisterValues,
+      // AArch64 has no cpuid.
+      .cpuid_faulting_syscall = std::nullopt,
   };
 }
 

@@ -3,9 +3,9 @@
 // One immutable instance per process, obtained with Instance(); every method
 // is const and thread-safe. The data part (registers, instruction facts,
 // syscall table, gdb register table and target description) works on any
-// host, so the unit tests run on x86-64. The host operations (counter reads,
-// NT_ARM_* ptrace regsets) are only meaningful when rewind itself runs on
-// AArch64; elsewhere they abort (ExecuteTrapInsn) or report failure.
+// host, so the unit tests run on x86-64. The host operations (host():
+// AArch64Host, aarch64_host.h) are only meaningful when rewind itself runs
+// on AArch64.
 //
 // Registers hold the kernel's NT_PRSTATUS layout, struct user_pt_regs:
 // x0-x30, sp, pc, pstate (34 words). The syscall ABI: number in x8,
@@ -15,7 +15,7 @@
 //  - at syscall stops the kernel reports x7 as 0 (entry) or 1 (exit) and
 //    drops writes to it (SyscallStopClobberedWords);
 //  - the syscall number is read from x8 before the entry stop; changing it
-//    there takes NT_ARM_SYSTEM_CALL (SetSyscallNumberAtEntry);
+//    there takes NT_ARM_SYSTEM_CALL (ArchHost::SetSyscallNumberAtEntry);
 //  - NT_PRSTATUS has no orig_x0: at the exit stop the first argument is
 //    gone (PTRACE_GET_SYSCALL_INFO still reports it);
 //  - `brk #0` traps with pc on the brk, not after it;
@@ -74,6 +74,8 @@ ArchDescription AArch64Description();
 RegisterDescription AArch64RegisterDescription();
 // aarch64_disasm.cc.
 extern const CapstoneDecoding kAArch64Capstone;
+// Arch::VectorRegisterValues of AArch64 (aarch64_gdb_registers.cc).
+std::vector<uint8_t> AArch64VectorRegisterValues(std::span<const uint8_t> fp_regset);
 
 // Registers (ArchDescription): x0-x30, sp, pc, pstate. x8 holds the syscall
 // number at entry and exit stops (the kernel leaves it alone); at an entry
@@ -99,39 +101,6 @@ class AArch64Arch final : public Arch {
                                          TrapScanKinds) const override;
   // movz x8, #nr; svc #0; ret
   std::vector<uint8_t> SyscallStub(int nr) const override;
-
-  // No cpuid to narrow: a program reads the features from the kernel
-  // (AT_HWCAP), so all of them may be used.
-  std::string UsableCpuFeatures(std::string_view host_features, CpuidMask) const override {
-    return std::string(host_features);
-  }
-
-  std::vector<uint8_t> VectorRegisterValues(std::span<const uint8_t> fp_regset) const override;
-
-  // kCounterRead reads CNTVCT_EL0 in the tracer (whatever counter the
-  // program read: the physical one may not be readable from EL0).
-  std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
-                                        CpuidMask) const override;
-  Status SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
-  // Data watchpoints only (NT_ARM_HW_WATCH, slot i = watches[i]); an
-  // execute request is refused. A watch must fit in one aligned 8-byte
-  // granule, as gdb's aarch64 port also requires. They trap before the
-  // access (ArchDescription::watchpoint_traps_before_access).
-  Status SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
-  // From the SIGTRAP's siginfo (TRAP_HWBKPT, si_addr = the address accessed)
-  // and the programmed slots; nothing to clear.
-  std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
-  // Its counter reads are always patched (ScanForTrapSites).
-  bool KernelTrapsTscReads() const override { return true; }
-  // AArch64 has no cpuid.
-  bool EnableCpuidFaulting() const override { return false; }
-  std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override {
-    return std::nullopt;
-  }
-  // Tracees run in no special CPU mode here (counter reads are patched to
-  // trap, not made to fault): nothing for the tracer to share.
-  TracerCpuModes AdoptTraceeCpuModes() const override { return {}; }
-  void DropTraceeCpuModes() const override {}
 
  private:
   AArch64Arch();

@@ -292,7 +292,7 @@ RegisterDescription AArch64RegisterDescription() {
   };
 }
 
-std::vector<uint8_t> AArch64Arch::VectorRegisterValues(std::span<const uint8_t> fp_regset) const {
+std::vector<uint8_t> AArch64VectorRegisterValues(std::span<const uint8_t> fp_regset) {
   // v0-v31, fpsr and fpcr: all of user_fpsimd_state but its padding.
   const size_t n = std::min<size_t>(fp_regset.size(), kFpcrOffset + 4);
   return {fp_regset.begin(), fp_regset.begin() + n};

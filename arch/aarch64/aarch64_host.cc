@@ -1,7 +1,7 @@
-// AArch64Arch: operations that execute on the host (counter reads, the
-// NT_ARM_* ptrace regsets). The counter read exists only when rewind is
-// built for AArch64; on other hosts these compile to stubs that refuse, so
-// the data half of AArch64Arch still builds (and is tested) there.
+// AArch64Host (aarch64_host.h): counter reads executed for a tracee, and
+// the NT_ARM_* ptrace regsets.
+#include "arch/aarch64/aarch64_host.h"
+
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -13,7 +13,6 @@
 #include <iterator>
 #include <optional>
 
-#include "arch/aarch64/aarch64_arch.h"
 #include "arch/random_word.h"
 #include "base/check.h"
 #include "base/hex.h"
@@ -71,7 +70,12 @@ bool ReadWatchState(pid_t tid, HwDebugState& state) {
 
 }  // namespace
 
-std::vector<uint64_t> AArch64Arch::ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
+const AArch64Host& AArch64Host::Instance() {
+  static const AArch64Host* const instance = new AArch64Host();
+  return *instance;
+}
+
+std::vector<uint64_t> AArch64Host::ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
                                                    CpuidMask) const {
 #if defined(__aarch64__)
   switch (insn.kind) {
@@ -98,7 +102,7 @@ std::vector<uint64_t> AArch64Arch::ExecuteTrapInsn(const Registers& regs, const 
 // The kernel read the number from x8 before reporting the entry stop and
 // keeps it in pt_regs->syscallno, which only NT_ARM_SYSTEM_CALL reaches.
 // x8 itself stays as the program set it (code may rely on it after svc).
-Status AArch64Arch::SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const {
+Status AArch64Host::SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const {
   int number = static_cast<int>(nr);
   iovec iov{&number, sizeof(number)};
   if (ptrace(PTRACE_SETREGSET, tid, kNtArmSystemCall, &iov) != 0) {
@@ -107,7 +111,7 @@ Status AArch64Arch::SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t 
   return Status::Ok();
 }
 
-Status AArch64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const {
+Status AArch64Host::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const {
 #if defined(__aarch64__)
   const std::string thread = " of thread " + std::to_string(tid);
   HwDebugState state;
@@ -146,7 +150,7 @@ Status AArch64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches
 #endif
 }
 
-std::optional<int> AArch64Arch::TakeHwWatchpointHit(pid_t tid) const {
+std::optional<int> AArch64Host::TakeHwWatchpointHit(pid_t tid) const {
 #if defined(__aarch64__)
   siginfo_t info{};
   if (ptrace(PTRACE_GETSIGINFO, tid, nullptr, &info) != 0) return std::nullopt;

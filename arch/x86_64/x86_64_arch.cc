@@ -1,15 +1,22 @@
 // X86_64Arch: its description (registers, syscall ABI, instruction facts)
 // and instruction decoding. The gdb register table lives in
 // x86_64_gdb_registers.cc, the trap-site scan in x86_64_trap_scan.cc, the
-// host operations (and the constructor, which asks the host for its xsave
-// size) in x86_64_host.cc.
+// host operations in x86_64_host.cc (X86_64Host).
 #include "arch/x86_64/x86_64_arch.h"
 
 #include <array>
 #include <string>
 
+#include "arch/x86_64/syscall_numbers.h"
+#include "arch/x86_64/x86_64_cpu_features.h"
+#include "arch/x86_64/x86_64_host.h"
 #include "arch/x86_64/x86_64_trap_scan.h"
 #include "base/check.h"
+
+#if defined(__x86_64__)
+#include <asm/prctl.h>
+#include <sys/syscall.h>
+#endif
 
 namespace rwd::arch {
 
@@ -29,6 +36,15 @@ constexpr std::array<uint8_t, 2> kSyscallInsn = {0x0f, 0x05};
 constexpr std::array<uint8_t, 1> kBreakpointInsn = {0xcc};
 
 constexpr size_t kMaxInsnBytes = 15;
+
+// arch_prctl's number and ARCH_SET_CPUID (<asm/prctl.h>) as plain values:
+// the tracee's cpuid-faulting syscall is described on any host.
+constexpr uint64_t kSysArchPrctl = 158;
+constexpr uint64_t kArchSetCpuid = 0x1012;
+#if defined(__x86_64__)
+static_assert(kSysArchPrctl == SYS_arch_prctl);
+static_assert(kArchSetCpuid == ARCH_SET_CPUID);
+#endif
 
 // `syscall` copies rflags into r11, with the trap flag while the kernel
 // single-steps the thread.
@@ -159,6 +175,13 @@ const X86_64Arch& X86_64Arch::Instance() {
   return *instance;
 }
 
+// The xsave size is asked of the host: the register table's FP regset is
+// the host's NT_X86_XSTATE.
+X86_64Arch::X86_64Arch()
+    : Arch(X86_64Description(X86_64HostXsaveSize()),
+           SyscallTable(X86_64SyscallRows(), X86_64UnsupportedSyscallNames()),
+           X86_64Host::Instance()) {}
+
 ArchDescription X86_64Description(size_t xsave_size) {
   return ArchDescription{
       .id = ArchId::kX86_64,
@@ -185,6 +208,10 @@ ArchDescription X86_64Description(size_t xsave_size) {
       .watchpoint_traps_before_access = false,
       .audit_arch = 0xc000003e,  // AUDIT_ARCH_X86_64
       .has_syscall_buffer = true,
+      .usable_cpu_features = X86_64UsableCpuFeatures,
+      .vector_register_values = X86_64VectorRegisterValues,
+      .cpuid_faulting_syscall =
+          std::array<uint64_t, 7>{kSysArchPrctl, kArchSetCpuid, 0, 0, 0, 0, 0},
   };
 }
 

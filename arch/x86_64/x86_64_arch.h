@@ -3,10 +3,9 @@
 // One immutable instance per process, obtained with Instance(); every method
 // is const and thread-safe. The data part (registers, instruction facts,
 // syscall table, gdb register table and target description) works on any
-// host. The host operations (ExecuteTrapInsn, debug registers, cpuid
-// faulting) execute real x86-64 instructions or ptrace requests and are only
-// meaningful when rewind itself runs on x86-64; elsewhere they abort
-// (ExecuteTrapInsn) or report failure.
+// host. The host operations (host(): X86_64Host, x86_64_host.h) execute real
+// x86-64 instructions or ptrace requests and are only meaningful when rewind
+// itself runs on x86-64.
 //
 // Registers hold the kernel's NT_PRSTATUS layout, struct user_regs_struct:
 // 27 words, r15 first, gs last (see the kReg* indices below).
@@ -66,6 +65,8 @@ ArchDescription X86_64Description(size_t xsave_size);
 RegisterDescription X86_64RegisterDescription(size_t xsave_size);
 // x86_64_disasm.cc.
 extern const CapstoneDecoding kX86_64Capstone;
+// Arch::VectorRegisterValues of x86-64 (x86_64_gdb_registers.cc).
+std::vector<uint8_t> X86_64VectorRegisterValues(std::span<const uint8_t> fp_regset);
 
 // Registers (ArchDescription): syscall stops report every register as the
 // program left it. The kernel already hides the trap flag it sets for
@@ -88,26 +89,6 @@ class X86_64Arch final : public Arch {
                                          TrapScanKinds kinds) const override;
   // mov eax, nr; syscall; ret.
   std::vector<uint8_t> SyscallStub(int nr) const override;
-
-  // x86_64_cpu_features.cc.
-  std::string UsableCpuFeatures(std::string_view host_features, CpuidMask mask) const override;
-
-  // x86_64_gdb_registers.cc.
-  std::vector<uint8_t> VectorRegisterValues(std::span<const uint8_t> fp_regset) const override;
-
-  // x86_64_host.cc. Data breakpoints are traps: DR6 reports them after the
-  // access.
-  std::vector<uint64_t> ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
-                                        CpuidMask cpuid_mask) const override;
-  Status SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const override;
-  Status SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const override;
-  std::optional<int> TakeHwWatchpointHit(pid_t tid) const override;
-  bool KernelTrapsTscReads() const override;
-  bool EnableCpuidFaulting() const override;
-  std::optional<std::array<uint64_t, 7>> CpuidFaultingSyscall() const override;
-  // x86_64_tracer_modes.cc.
-  TracerCpuModes AdoptTraceeCpuModes() const override;
-  void DropTraceeCpuModes() const override;
 
  private:
   X86_64Arch();

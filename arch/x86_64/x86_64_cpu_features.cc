@@ -251,7 +251,7 @@ void ShapeRecordedCpuid(uint32_t leaf, uint32_t subleaf, CpuidMask mask, CpuidRe
   }
 }
 
-std::string X86_64Arch::UsableCpuFeatures(std::string_view host_features, CpuidMask mask) const {
+std::string X86_64UsableCpuFeatures(std::string_view host_features, CpuidMask mask) {
   std::string out;
   size_t pos = 0;
   while (pos < host_features.size()) {

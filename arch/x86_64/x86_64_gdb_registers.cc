@@ -316,7 +316,7 @@ RegisterDescription X86_64RegisterDescription(size_t xsave_size) {
   };
 }
 
-std::vector<uint8_t> X86_64Arch::VectorRegisterValues(std::span<const uint8_t> fp_regset) const {
+std::vector<uint8_t> X86_64VectorRegisterValues(std::span<const uint8_t> fp_regset) {
   // mxcsr, the 80 bits of st0-7, xmm0-15 and the upper ymm halves. A
   // component the xsave header marks as in its initial state reads as
   // zeros whatever its bytes hold (hardware may leave them stale).

@@ -1,7 +1,9 @@
-// X86_64Arch: operations that execute on the host (rdtsc, cpuid, debug
-// registers, cpuid faulting). The inline instructions and ptrace user-area
-// offsets exist only when rewind is built for x86-64; other hosts compile
-// stubs that refuse, so the data half of X86_64Arch still builds there.
+// X86_64Host (x86_64_host.h): executing rdtsc, cpuid and rdrand for a
+// tracee, the debug registers, orig_rax at a syscall-entry stop, and the
+// probes of what this machine's kernel and CPU can do. The tracer's CPU
+// modes are in x86_64_tracer_modes.cc.
+#include "arch/x86_64/x86_64_host.h"
+
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -15,7 +17,6 @@
 #include <cstring>
 
 #include "arch/random_word.h"
-#include "arch/x86_64/syscall_numbers.h"
 #include "arch/x86_64/x86_64_arch.h"
 #include "arch/x86_64/x86_64_cpu_features.h"
 #include "arch/x86_64/x86_64_tracer_modes.h"
@@ -32,15 +33,6 @@ namespace rwd::arch {
 
 namespace {
 
-// arch_prctl's number and ARCH_SET_CPUID (<asm/prctl.h>) as plain values:
-// CpuidFaultingSyscall() describes the tracee's syscall on any host.
-constexpr uint64_t kSysArchPrctl = 158;
-constexpr uint64_t kArchSetCpuid = 0x1012;
-#if defined(__x86_64__)
-static_assert(kSysArchPrctl == SYS_arch_prctl);
-static_assert(kArchSetCpuid == ARCH_SET_CPUID);
-#endif
-
 // When cpuid leaf 0xD is missing or reports less than the register table
 // reads (legacy region, xsave header, AVX upper halves: kMinXsaveSize): a page,
 // more than such CPUs have; the kernel trims iov_len to what it has. Also the
@@ -50,19 +42,6 @@ constexpr size_t kMinXsaveSize = 576 + 256;
 
 constexpr int kMaxHwWatches = 4;
 constexpr int kNtPrstatus = 1;  // NT_PRSTATUS from <elf.h>
-
-// Size of the standard-format xsave area for the features the kernel enabled
-// in XCR0 (cpuid 0xD.0 ebx). The kernel sizes its NT_X86_XSTATE regset from
-// the same features, so this is the size it returns.
-size_t HostXsaveSize() {
-#if defined(__x86_64__)
-  if (TracerCpuid(0, 0).eax >= 0xd) {
-    uint32_t size = TracerCpuid(0xd, 0).ebx;
-    if (size >= kMinXsaveSize) return size;
-  }
-#endif
-  return kFallbackXsaveSize;
-}
 
 #if defined(__x86_64__)
 uint64_t DebugRegOffset(int i) { return offsetof(struct user, u_debugreg) + i * sizeof(uint64_t); }
@@ -104,11 +83,24 @@ std::optional<uint64_t> Dr7Len(uint32_t len) {
 
 }  // namespace
 
-X86_64Arch::X86_64Arch()
-    : Arch(X86_64Description(HostXsaveSize()),
-           SyscallTable(X86_64SyscallRows(), X86_64UnsupportedSyscallNames())) {}
+const X86_64Host& X86_64Host::Instance() {
+  static const X86_64Host* const instance = new X86_64Host();
+  return *instance;
+}
 
-std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
+// The kernel sizes its NT_X86_XSTATE regset from the features enabled in
+// XCR0, so this is the size it returns.
+size_t X86_64HostXsaveSize() {
+#if defined(__x86_64__)
+  if (TracerCpuid(0, 0).eax >= 0xd) {
+    uint32_t size = TracerCpuid(0xd, 0).ebx;
+    if (size >= kMinXsaveSize) return size;
+  }
+#endif
+  return kFallbackXsaveSize;
+}
+
+std::vector<uint64_t> X86_64Host::ExecuteTrapInsn(const Registers& regs, const TrapInsn& insn,
                                                   CpuidMask cpuid_mask) const {
 #if defined(__x86_64__)
   switch (insn.kind) {
@@ -148,16 +140,16 @@ std::vector<uint64_t> X86_64Arch::ExecuteTrapInsn(const Registers& regs, const T
 
 // orig_rax is what the kernel dispatches on after the entry stop; it is part
 // of NT_PRSTATUS, so this is a plain register write on any host.
-Status X86_64Arch::SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const {
-  SetSyscallNumber(regs, nr);
-  iovec iov{regs.data(), gp_regs_size()};
+Status X86_64Host::SetSyscallNumberAtEntry(pid_t tid, Registers& regs, int64_t nr) const {
+  regs.SetWord(kX86OrigRax, static_cast<uint64_t>(nr));
+  iovec iov{regs.data(), kX86NumGpWords * 8};
   if (ptrace(PTRACE_SETREGSET, tid, kNtPrstatus, &iov) != 0) {
     return ErrnoError("writing orig_rax of thread " + std::to_string(tid));
   }
   return Status::Ok();
 }
 
-Status X86_64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const {
+Status X86_64Host::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches) const {
 #if defined(__x86_64__)
   if (watches.size() > kMaxHwWatches) {
     return Status(ErrorCode::kUnsupported, std::to_string(watches.size()) +
@@ -197,7 +189,7 @@ Status X86_64Arch::SetHwWatchpoints(pid_t tid, std::span<const HwWatch> watches)
 #endif
 }
 
-std::optional<int> X86_64Arch::TakeHwWatchpointHit(pid_t tid) const {
+std::optional<int> X86_64Host::TakeHwWatchpointHit(pid_t tid) const {
 #if defined(__x86_64__)
   errno = 0;
   const long dr6 = ptrace(PTRACE_PEEKUSER, tid, DebugRegOffset(6), nullptr);
@@ -212,7 +204,7 @@ std::optional<int> X86_64Arch::TakeHwWatchpointHit(pid_t tid) const {
 #endif
 }
 
-bool X86_64Arch::KernelTrapsTscReads() const {
+bool X86_64Host::KernelTrapsTscReads() const {
 #if defined(__x86_64__)
   // A child sets PR_TSC_SIGSEGV and executes rdtsc: killed by SIGSEGV where
   // the mode works, a normal exit where the hypervisor ignores CR4.TSD. The
@@ -238,16 +230,12 @@ bool X86_64Arch::KernelTrapsTscReads() const {
 #endif
 }
 
-bool X86_64Arch::EnableCpuidFaulting() const {
+bool X86_64Host::EnableCpuidFaulting() const {
 #if defined(__x86_64__)
   return syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0;
 #else
   return false;
 #endif
-}
-
-std::optional<std::array<uint64_t, 7>> X86_64Arch::CpuidFaultingSyscall() const {
-  return std::array<uint64_t, 7>{kSysArchPrctl, kArchSetCpuid, 0, 0, 0, 0, 0};
 }
 
 }  // namespace rwd::arch

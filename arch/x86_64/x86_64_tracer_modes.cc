@@ -1,4 +1,4 @@
-// X86_64Arch: the tracer takes its tracees' CPU modes (rdtsc faulting via
+// X86_64Host: the tracer takes its tracees' CPU modes (rdtsc faulting via
 // PR_SET_TSC, cpuid faulting via ARCH_SET_CPUID where the CPU has it), and
 // emulates the instructions those modes make fault in itself.
 //
@@ -18,7 +18,7 @@
 #include <atomic>
 #include <cerrno>
 
-#include "arch/x86_64/x86_64_arch.h"
+#include "arch/x86_64/x86_64_host.h"
 #include "base/check.h"
 
 #if defined(__x86_64__)
@@ -146,7 +146,7 @@ bool EmulateTracerTrapInsn(void* ucontext) {
 
 uint64_t TracerTrapInsnsEmulated() { return g_emulated.load(std::memory_order_relaxed); }
 
-TracerCpuModes X86_64Arch::AdoptTraceeCpuModes() const {
+TracerCpuModes X86_64Host::AdoptTraceeCpuModes() const {
   TracerCpuModes modes;
 #if defined(__x86_64__)
   if (!g_handler_installed.exchange(true)) {
@@ -168,7 +168,7 @@ TracerCpuModes X86_64Arch::AdoptTraceeCpuModes() const {
   return modes;
 }
 
-void X86_64Arch::DropTraceeCpuModes() const {
+void X86_64Host::DropTraceeCpuModes() const {
 #if defined(__x86_64__)
   // Unconditionally: the mode may be set where rdtsc does not fault.
   SetTscFaulting(false);

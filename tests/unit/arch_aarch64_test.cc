@@ -319,12 +319,12 @@ TEST(AArch64Arch, TargetXmlListsTheTableInOrder) {
 TEST(AArch64Arch, HostFacts) {
   EXPECT_TRUE(A64().WatchpointTrapsBeforeAccess());
   EXPECT_FALSE(A64().CpuidFaultingSyscall().has_value());
-  EXPECT_FALSE(A64().EnableCpuidFaulting());
+  EXPECT_FALSE(A64().host().EnableCpuidFaulting());
 #if !defined(__aarch64__)
   // Refused off its host rather than attempted.
   const std::vector<HwWatch> watch = {{0x1000, 8, HwKind::kWrite}};
-  EXPECT_EQ(A64().SetHwWatchpoints(1, watch).code(), ErrorCode::kUnsupported);
-  EXPECT_FALSE(A64().TakeHwWatchpointHit(1).has_value());
+  EXPECT_EQ(A64().host().SetHwWatchpoints(1, watch).code(), ErrorCode::kUnsupported);
+  EXPECT_FALSE(A64().host().TakeHwWatchpointHit(1).has_value());
 #endif
 }
 

@@ -90,7 +90,7 @@ TEST(X86_64CpuFeaturesHost, BaselineCpuidReportsNoAvx) {
   const TrapInsn cpuid = X86().DecodeTrapInsn(std::vector<uint8_t>{0x0f, 0xa2});
   Registers r;
   r.SetWord(kX86Rax, 1);
-  std::vector<uint64_t> leaf1 = X86().ExecuteTrapInsn(r, cpuid, CpuidMask::kBaseline);
+  std::vector<uint64_t> leaf1 = X86().host().ExecuteTrapInsn(r, cpuid, CpuidMask::kBaseline);
   ASSERT_EQ(leaf1.size(), 4u);
   EXPECT_EQ(leaf1[2] & (Bit(27) | Bit(28) | Bit(12)), 0u) << "osxsave avx fma";
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
@@ -99,7 +99,7 @@ TEST(X86_64CpuFeaturesHost, BaselineCpuidReportsNoAvx) {
   EXPECT_EQ(leaf1[0], eax) << "the CPU's family and model";
   r.SetWord(kX86Rax, 7);
   r.SetWord(kX86Rcx, 0);
-  std::vector<uint64_t> leaf7 = X86().ExecuteTrapInsn(r, cpuid, CpuidMask::kBaseline);
+  std::vector<uint64_t> leaf7 = X86().host().ExecuteTrapInsn(r, cpuid, CpuidMask::kBaseline);
   EXPECT_EQ(leaf7[1] & (Bit(5) | Bit(16)), 0u) << "avx2 avx512f";
 #else
   GTEST_SKIP() << "executes cpuid: x86-64 hosts only";

@@ -644,13 +644,13 @@ TEST(X86_64Arch, CpuidFaultingSyscallIsArchPrctlSetCpuid) {
 TEST(X86_64ArchHost, RdtscIncreases) {
   const Registers r;
   const TrapInsn rdtsc = X86().DecodeTrapInsn(Bytes{0x0f, 0x31});
-  std::vector<uint64_t> a = X86().ExecuteTrapInsn(r, rdtsc, CpuidMask::kNative);
-  std::vector<uint64_t> b = X86().ExecuteTrapInsn(r, rdtsc, CpuidMask::kNative);
+  std::vector<uint64_t> a = X86().host().ExecuteTrapInsn(r, rdtsc, CpuidMask::kNative);
+  std::vector<uint64_t> b = X86().host().ExecuteTrapInsn(r, rdtsc, CpuidMask::kNative);
   ASSERT_EQ(a.size(), 1u);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_GT(b[0], a[0]);
-  std::vector<uint64_t> p =
-      X86().ExecuteTrapInsn(r, X86().DecodeTrapInsn(Bytes{0x0f, 0x01, 0xf9}), CpuidMask::kNative);
+  std::vector<uint64_t> p = X86().host().ExecuteTrapInsn(
+      r, X86().DecodeTrapInsn(Bytes{0x0f, 0x01, 0xf9}), CpuidMask::kNative);
   ASSERT_EQ(p.size(), 2u);
   EXPECT_GT(p[0], b[0]);
   EXPECT_LE(p[1], 0xffffffffu);
@@ -660,16 +660,16 @@ TEST(X86_64ArchHost, CpuidHidesUntrappableFeatures) {
   const TrapInsn cpuid = X86().DecodeTrapInsn(Bytes{0x0f, 0xa2});
   Registers r;
   r.SetWord(kX86Rax, 0);
-  std::vector<uint64_t> leaf0 = X86().ExecuteTrapInsn(r, cpuid, CpuidMask::kNative);
+  std::vector<uint64_t> leaf0 = X86().host().ExecuteTrapInsn(r, cpuid, CpuidMask::kNative);
   ASSERT_EQ(leaf0.size(), 4u);
   EXPECT_GE(leaf0[0], 1u);
   r.SetWord(kX86Rax, 1);
-  std::vector<uint64_t> leaf1 = X86().ExecuteTrapInsn(r, cpuid, CpuidMask::kNative);
+  std::vector<uint64_t> leaf1 = X86().host().ExecuteTrapInsn(r, cpuid, CpuidMask::kNative);
   EXPECT_EQ(leaf1[2] & (1u << 30), 0u) << "rdrand";
   if (leaf0[0] >= 7) {
     r.SetWord(kX86Rax, 7);
     r.SetWord(kX86Rcx, 0);
-    std::vector<uint64_t> leaf7 = X86().ExecuteTrapInsn(r, cpuid, CpuidMask::kNative);
+    std::vector<uint64_t> leaf7 = X86().host().ExecuteTrapInsn(r, cpuid, CpuidMask::kNative);
     EXPECT_EQ(leaf7[1] & ((1u << 18) | (1u << 11) | (1u << 4)), 0u) << "rdseed rtm hle";
     EXPECT_EQ(leaf7[2] & (1u << 22), 0u) << "rdpid";
   }
@@ -678,15 +678,16 @@ TEST(X86_64ArchHost, CpuidHidesUntrappableFeatures) {
 TEST(X86_64ArchHost, RdrandComesFromTheKernelPool) {
   const Registers r;
   std::vector<uint64_t> wide =
-      X86().ExecuteTrapInsn(r, Decode({0x48, 0x0f, 0xc7, 0xf0}), CpuidMask::kNative);
+      X86().host().ExecuteTrapInsn(r, Decode({0x48, 0x0f, 0xc7, 0xf0}), CpuidMask::kNative);
   std::vector<uint64_t> wide2 =
-      X86().ExecuteTrapInsn(r, Decode({0x48, 0x0f, 0xc7, 0xf0}), CpuidMask::kNative);
+      X86().host().ExecuteTrapInsn(r, Decode({0x48, 0x0f, 0xc7, 0xf0}), CpuidMask::kNative);
   ASSERT_EQ(wide.size(), 1u);
   EXPECT_NE(wide[0], wide2[0]);
   for (int i = 0; i < 8; ++i) {
-    EXPECT_LE(X86().ExecuteTrapInsn(r, Decode({0x66, 0x0f, 0xc7, 0xf8}), CpuidMask::kNative)[0],
-              0xffffu);
-    EXPECT_LE(X86().ExecuteTrapInsn(r, Decode({0x0f, 0xc7, 0xf0}), CpuidMask::kNative)[0],
+    EXPECT_LE(
+        X86().host().ExecuteTrapInsn(r, Decode({0x66, 0x0f, 0xc7, 0xf8}), CpuidMask::kNative)[0],
+        0xffffu);
+    EXPECT_LE(X86().host().ExecuteTrapInsn(r, Decode({0x0f, 0xc7, 0xf0}), CpuidMask::kNative)[0],
               0xffffffffu);
   }
 }

@@ -122,7 +122,7 @@ constexpr int kChildNoTscFaulting = 2;
 // Runs in a child process: takes the modes, then executes the
 // instructions for real; each must fault and be emulated.
 [[noreturn]] void ExecuteUnderTracerModes() {
-  TracerCpuModes modes = X86_64Arch::Instance().AdoptTraceeCpuModes();
+  TracerCpuModes modes = X86_64Arch::Instance().host().AdoptTraceeCpuModes();
   if (!modes.tsc_faulting) Fail("PR_SET_TSC refused");
   if (TscMode() != PR_TSC_SIGSEGV) Fail("PR_GET_TSC does not report rdtsc faulting");
   uint64_t emulated = TracerTrapInsnsEmulated();
@@ -147,7 +147,7 @@ constexpr int kChildNoTscFaulting = 2;
   if (t1.tv_sec == 0 || t2.tv_sec < t1.tv_sec) Fail("the vDSO clock is wrong");
   if (TscMode() != PR_TSC_SIGSEGV) Fail("the emulation left rdtsc enabled");
 
-  X86_64Arch::Instance().DropTraceeCpuModes();
+  X86_64Arch::Instance().host().DropTraceeCpuModes();
   if (TscMode() != PR_TSC_ENABLE) Fail("DropTraceeCpuModes left rdtsc faulting");
   emulated = TracerTrapInsnsEmulated();
   (void)__rdtsc();
@@ -181,7 +181,7 @@ TEST(TracerCpuModes, RealFaultsAreEmulatedInTheTracer) {
 
 TEST(TracerCpuModesDeathTest, ACrashOfTheTracerStillCrashes) {
   auto crash = []() {
-    X86_64Arch::Instance().AdoptTraceeCpuModes();
+    X86_64Arch::Instance().host().AdoptTraceeCpuModes();
     volatile int* nowhere = nullptr;
     *nowhere = 1;
     std::_Exit(0);
@@ -191,7 +191,7 @@ TEST(TracerCpuModesDeathTest, ACrashOfTheTracerStillCrashes) {
 
 TEST(TracerCpuModesDeathTest, ASegvSentFromOutsideIsNotSwallowed) {
   auto sent = []() {
-    X86_64Arch::Instance().AdoptTraceeCpuModes();
+    X86_64Arch::Instance().host().AdoptTraceeCpuModes();
     raise(SIGSEGV);
     std::_Exit(0);
   };
