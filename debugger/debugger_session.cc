@@ -88,16 +88,6 @@ Status DebuggerSession::RemoveTemporaryBreakpoint(uint64_t addr) {
   return timeline_.RemoveBreakpoint(addr);
 }
 
-namespace {
-
-std::vector<arch::HwWatch> Ranges(const std::vector<Watchpoint>& watchpoints) {
-  std::vector<arch::HwWatch> out;
-  for (const Watchpoint& w : watchpoints) out.push_back(w.range);
-  return out;
-}
-
-}  // namespace
-
 Expected<int> DebuggerSession::AddWatchpoint(const arch::HwWatch& range) {
   // Page protection holds a watch of any length; each of its pages costs
   // an mprotect pair at every executed syscall.
@@ -105,26 +95,26 @@ Expected<int> DebuggerSession::AddWatchpoint(const arch::HwWatch& range) {
     return Status(ErrorCode::kUnsupported, "a watchpoint must cover 1 byte to 1 MiB (asked for " +
                                                std::to_string(range.len) + " bytes)");
   }
-  std::vector<Watchpoint> watchpoints = watchpoints_;
+  std::vector<Watchpoint> watchpoints = timeline_.watchpoints();
   watchpoints.push_back(Watchpoint{next_id_, range});
-  ASSIGN_OR_RETURN(bool fits, timeline_.SetWatchpoints(Ranges(watchpoints)));
+  ASSIGN_OR_RETURN(bool fits, timeline_.SetWatchpoints(watchpoints));
   if (!fits) return Status(ErrorCode::kUnsupported, "the replay cannot hold this watchpoint");
-  watchpoints_ = std::move(watchpoints);
   return next_id_++;
 }
 
 Status DebuggerSession::DeleteWatchpoint(int id) {
-  auto it = std::find_if(watchpoints_.begin(), watchpoints_.end(),
+  std::vector<Watchpoint> watchpoints = timeline_.watchpoints();
+  auto it = std::find_if(watchpoints.begin(), watchpoints.end(),
                          [&](const Watchpoint& w) { return w.id == id; });
-  if (it == watchpoints_.end()) {
+  if (it == watchpoints.end()) {
     return Status(ErrorCode::kNotFound, "no watchpoint number " + std::to_string(id));
   }
-  watchpoints_.erase(it);
-  return timeline_.SetWatchpoints(Ranges(watchpoints_)).status();
+  watchpoints.erase(it);
+  return timeline_.SetWatchpoints(watchpoints).status();
 }
 
 Status DebuggerSession::DeleteWatchpointMatching(const arch::HwWatch& range) {
-  for (const Watchpoint& w : watchpoints_) {
+  for (const Watchpoint& w : timeline_.watchpoints()) {
     if (w.range.addr == range.addr && w.range.len == range.len && w.range.kind == range.kind) {
       return DeleteWatchpoint(w.id);
     }
@@ -158,7 +148,6 @@ Status DebuggerSession::ForgetTrapsAtExec() {
   for (uint64_t addr : addrs) {
     if (!Armed(addr)) RETURN_IF_ERROR(timeline_.RemoveBreakpoint(addr));
   }
-  watchpoints_.clear();
   return timeline_.SetWatchpoints({}).status();
 }
 
@@ -266,8 +255,8 @@ void DebuggerSession::SetLastStop(const replayer::ReplayStop& stop) {
   last_stop_.replay = stop;
   last_stop_.tid = stop.tid > 0 ? stop.tid : CurrentThread().value();
   if (stop.kind == replayer::ReplayStop::Kind::kWatchpoint && stop.watch_index >= 0 &&
-      static_cast<size_t>(stop.watch_index) < watchpoints_.size()) {
-    last_stop_.watchpoint = watchpoints_[stop.watch_index];
+      static_cast<size_t>(stop.watch_index) < watchpoints().size()) {
+    last_stop_.watchpoint = watchpoints()[stop.watch_index];
   }
 }
 

@@ -32,10 +32,9 @@ struct Breakpoint {
   uint64_t addr = 0;
 };
 
-struct Watchpoint {
-  int id = 0;
-  arch::HwWatch range;  // address, length, kind
-};
+// Kept by the Timeline (replayer/timeline.h), whose order the replay's
+// watch_index follows.
+using Watchpoint = replayer::Watchpoint;
 
 // `catch syscall`: stops at the entry and return of these syscalls.
 struct Catchpoint {
@@ -118,7 +117,7 @@ class DebuggerSession {
   Status DeleteWatchpoint(int id);
   // The watchpoint with exactly this range and kind; none: ok.
   Status DeleteWatchpointMatching(const arch::HwWatch& range);
-  const std::vector<Watchpoint>& watchpoints() const { return watchpoints_; }
+  const std::vector<Watchpoint>& watchpoints() const { return timeline_.watchpoints(); }
   Expected<int> AddCatchpoint(const replayer::SyscallCatch& syscalls);
   Status DeleteCatchpoint(int id);
   // Replaces every catchpoint by one catching `syscalls` (none when empty):
@@ -192,8 +191,7 @@ class DebuggerSession {
 
   replayer::Timeline& timeline_;
   std::vector<Breakpoint> breakpoints_;
-  std::vector<uint64_t> temporary_;      // one entry per insertion
-  std::vector<Watchpoint> watchpoints_;  // in the timeline's order
+  std::vector<uint64_t> temporary_;  // one entry per insertion
   std::vector<Catchpoint> catchpoints_;
   int next_id_ = 1;  // shared by breakpoints and watchpoints, as in gdb
   Stop last_stop_;

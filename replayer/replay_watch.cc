@@ -84,7 +84,6 @@ Expected<bool> ReplayWatchpoints::SetWatchpoints(const std::vector<arch::HwWatch
     }
     hw_watch_ = false;
   }
-  watches_ = watches;
   page_watch_.SetWatches(watches);
   if (watches.empty()) return true;
   if (HardwareWatchpointsTrigger()) {
@@ -111,12 +110,14 @@ Expected<bool> ReplayWatchpoints::SetWatchpoints(const std::vector<arch::HwWatch
 ReplayStop ReplayWatchpoints::WatchStop(int index) const {
   ReplayStop stop = MakeStop(ReplayStop::Kind::kWatchpoint);
   stop.watch_index = index;
-  if (index >= 0 && static_cast<size_t>(index) < watches_.size()) stop.addr = watches_[index].addr;
+  if (index >= 0 && static_cast<size_t>(index) < watches().size()) {
+    stop.addr = watches()[index].addr;
+  }
   return stop;
 }
 
 Expected<Stop> ReplayWatchpoints::OnSyscallStop(bool step) {
-  if (watches_.empty() || !InFocus(cur())) return s_.syscalls_.ReplaySyscall(step);
+  if (watches().empty() || !InFocus(cur())) return s_.syscalls_.ReplaySyscall(step);
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
   // A thread parking at a blocking syscall's entry runs nothing either.
   bool emulated = ev && std::holds_alternative<trace::SyscallEntryEvent>(ev->body);
@@ -179,7 +180,7 @@ Expected<std::optional<Stop>> ReplayWatchpoints::OnPageWatchFault(bool step) {
   std::optional<int> touched = page_watch_.FirstAccessedAt(fault.addr);
   std::optional<std::vector<uint8_t>> touched_before;
   if (touched) {
-    const arch::HwWatch& w = watches_[*touched];
+    const arch::HwWatch& w = watches()[*touched];
     auto bytes = tracee().ReadBytes(w.addr, w.len);
     if (bytes.ok()) touched_before = std::move(*bytes);
   }
@@ -221,11 +222,11 @@ Expected<std::optional<Stop>> ReplayWatchpoints::OnPageWatchFault(bool step) {
     return Result(other);
   }
   if (changed) return Result(Stop(WatchStop(*changed)));
-  if (touched && watches_[*touched].kind == arch::HwKind::kRead) {
+  if (touched && watches()[*touched].kind == arch::HwKind::kRead) {
     // An instruction that changed the range wrote it: not a read. (One
     // that writes the value it finds, or reads and writes, counts as a
     // read, as the x86 debug registers, which watch reads as accesses.)
-    const arch::HwWatch& w = watches_[*touched];
+    const arch::HwWatch& w = watches()[*touched];
     auto now = tracee().ReadBytes(w.addr, w.len);
     if (!now.ok() || !touched_before || *now != *touched_before) touched.reset();
   }

@@ -22,7 +22,8 @@ class ReplayWatchpoints : public ReplayPart {
 
   // Replaces the watchpoints (see ReplaySession::SetWatchpoints).
   Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches);
-  const std::vector<arch::HwWatch>& watches() const { return watches_; }
+  // Kept once, by the page watch, whether or not it is armed.
+  const std::vector<arch::HwWatch>& watches() const { return page_watch_.watches(); }
   // The watches are in the debug registers (else in page protections).
   bool hardware() const { return hw_watch_; }
   const PageWatch& page_watch() const { return page_watch_; }
@@ -48,8 +49,7 @@ class ReplayWatchpoints : public ReplayPart {
   // A stopped thread of the focus process to inject mprotect into.
   Tracee* WatchTracee() const;
 
-  std::vector<arch::HwWatch> watches_;
-  bool hw_watch_ = false;  // watches_ are in the debug registers
+  bool hw_watch_ = false;  // the watches are in the debug registers
   PageWatch page_watch_;   // or in page protections of the focus process
 };
 

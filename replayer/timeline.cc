@@ -167,14 +167,15 @@ Status Timeline::ArmDebuggerTraps(Execution& s) {
   for (const auto& [addr, program] : breakpoints_) {
     RETURN_IF_ERROR(s.InsertBreakpointIn(program, addr));
   }
-  if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints(watches_).status());
+  if (!watchpoints_.empty())
+    RETURN_IF_ERROR(s.SetWatchpoints(WatchedRanges(watchpoints_)).status());
   return Status::Ok();
 }
 
 Status Timeline::DisarmDebuggerTraps(Execution& s) {
   s.set_syscall_catch({});
   for (const auto& [addr, program] : breakpoints_) RETURN_IF_ERROR(s.RemoveBreakpoint(addr));
-  if (!watches_.empty()) RETURN_IF_ERROR(s.SetWatchpoints({}).status());
+  if (!watchpoints_.empty()) RETURN_IF_ERROR(s.SetWatchpoints({}).status());
   return Status::Ok();
 }
 
@@ -191,12 +192,12 @@ Status Timeline::RemoveBreakpoint(uint64_t addr) {
   return live_->exited() ? Status::Ok() : live_->RemoveBreakpoint(addr);
 }
 
-Expected<bool> Timeline::SetWatchpoints(const std::vector<arch::HwWatch>& watches) {
+Expected<bool> Timeline::SetWatchpoints(const std::vector<Watchpoint>& watchpoints) {
   if (!live_->exited()) {
-    ASSIGN_OR_RETURN(bool ok, live_->SetWatchpoints(watches));
+    ASSIGN_OR_RETURN(bool ok, live_->SetWatchpoints(WatchedRanges(watchpoints)));
     if (!ok) return false;
   }
-  watches_ = watches;
+  watchpoints_ = watchpoints;
   return true;
 }
 

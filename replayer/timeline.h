@@ -57,6 +57,20 @@ struct TimelineStats {
 
 using InterruptPoll = std::function<bool()>;
 
+// A debugger's watchpoint: the number its front end shows, and what it
+// watches. The Timeline is the one keeper of the list (DebuggerSession reads
+// it); each execution is given the ranges alone, in this order, and names a
+// watchpoint that fired by its index (ReplayStop::watch_index).
+struct Watchpoint {
+  int id = 0;
+  arch::HwWatch range;  // address, length, kind
+};
+inline std::vector<arch::HwWatch> WatchedRanges(const std::vector<Watchpoint>& watchpoints) {
+  std::vector<arch::HwWatch> out;
+  for (const Watchpoint& w : watchpoints) out.push_back(w.range);
+  return out;
+}
+
 // How Timeline::LastVisitBefore looks for a previous visit.
 struct VisitOptions {
   bool probes_only = false;
@@ -83,7 +97,10 @@ class Timeline {
   // (Execution::InsertBreakpointIn).
   Status InsertBreakpoint(uint64_t addr, const std::string& program = "");
   Status RemoveBreakpoint(uint64_t addr);
-  Expected<bool> SetWatchpoints(const std::vector<arch::HwWatch>& watches);
+  // Replaces the watchpoints; false (and the old ones kept) when the live
+  // execution cannot hold them.
+  Expected<bool> SetWatchpoints(const std::vector<Watchpoint>& watchpoints);
+  const std::vector<Watchpoint>& watchpoints() const { return watchpoints_; }
   // Syscalls whose entry and return stop Continue and ReverseContinue.
   void SetSyscallCatch(const SyscallCatch& which);
 
@@ -222,7 +239,7 @@ class Timeline {
   std::unique_ptr<Execution> live_;
   CheckpointSet<Frozen> checkpoints_;
   std::map<uint64_t, std::string> breakpoints_;  // address -> program, "" for any
-  std::vector<arch::HwWatch> watches_;
+  std::vector<Watchpoint> watchpoints_;
   SyscallCatch syscall_catch_;
   uint64_t high_water_event_ = 0;  // output of events below this was shown
   std::chrono::steady_clock::duration replay_time_since_checkpoint_{};

@@ -154,7 +154,7 @@ TEST_F(TimelineTest, ReverseContinueAtABoundaryHitSkipsTheCurrentPoint) {
 TEST_F(TimelineTest, ReverseContinueStopsOnTheWritingInstruction) {
   Open(Loop());
   RunToExit();
-  ASSERT_TRUE(timeline_->SetWatchpoints({{.addr = kVar, .len = 8}}).value());
+  ASSERT_TRUE(timeline_->SetWatchpoints({{.id = 1, .range = {.addr = kVar, .len = 8}}}).value());
   ReplayStop stop = ReverseContinue();
   EXPECT_EQ(stop.kind, Kind::kWatchpoint);
   EXPECT_EQ(stop.watch_index, 0);
