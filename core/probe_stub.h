@@ -19,6 +19,7 @@
 // a debugger's memory reads go through Unpatch. Not thread-safe (ptrace).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -94,6 +95,12 @@ class ProbePages {
   // Every area mapped so far, so callers can tell them from the program's
   // own mappings.
   const std::vector<Area>& areas() const { return areas_; }
+  // Whether `addr` lies in a trampoline's code: a thread stopped there is
+  // somewhere the program's code does not show.
+  bool InCode(uint64_t addr) const {
+    return std::any_of(areas_.begin(), areas_.end(),
+                       [&](const Area& a) { return addr >= a.start && addr < a.data; });
+  }
 
  private:
   std::vector<Area> areas_;
@@ -172,6 +179,8 @@ class ProbeStub {
   // the program should Remove the probe instead: from here the thread's pc
   // walks through the trampoline.
   uint64_t bypass_pc() const { return bypass_pc_; }
+  // Where a thread stopped by the probe's trap is (ProbeCode::trap_pc).
+  uint64_t trap_pc() const { return trap_pc_; }
 
   // When `regs` (the thread's current registers, after a SIGTRAP) show the
   // thread stopped at this probe's trap, sets pc to the site, writes the

@@ -222,7 +222,7 @@ Expected<Stop> SignalReplayer::OnSignalStop(int signo, bool step) {
   if (signo == SIGSTOP && s_.interrupt_sent_) {
     s_.interrupt_sent_ = false;
     // The debugger must not see a trampoline's address.
-    RETURN_IF_ERROR(LeaveProbeCopy(regs, pc).status());
+    RETURN_IF_ERROR(LeaveTrampoline(regs));
     return Stop(MakeStop(ReplayStop::Kind::kInterrupted));
   }
 
@@ -368,32 +368,6 @@ Expected<Stop> SignalReplayer::OnSignalStop(int signo, bool step) {
   return Stop(stop);
 }
 
-Status SignalReplayer::NarrowProbe(ReplayTask& t, const arch::Registers& target,
-                                   std::span<const uint8_t> vectors,
-                                   const std::vector<uint8_t>& recorded,
-                                   const arch::Registers& regs) {
-  // The probe traps on every pass whose registers match; two such passes
-  // show which stack word counts them, and a probe that also compares it
-  // lets the loop run on at full speed up to the recorded pass.
-  std::vector<uint8_t> window = FingerprintStackWindow(tracee(), regs);
-  std::vector<uint8_t> previous = std::exchange(t.last_miss_window, window);
-  if (previous.empty()) return Status::Ok();
-  std::optional<ProbeMemCheck> word = WordSeparatingPasses(recorded, previous, window);
-  if (!word) return Status::Ok();
-  uint64_t pc = t.probe->pc();
-  // One probe per site: the new one reads the original bytes.
-  RETURN_IF_ERROR(RemoveProbe(t));
-  auto narrowed = InstallProbe(t, pc, target, word, vectors, false);
-  if (!narrowed.ok()) {
-    // Keep a probe that traps on every pass.
-    narrowed = InstallProbe(t, pc, target, std::nullopt, vectors, false);
-    if (!narrowed.ok()) return narrowed.status();
-  }
-  t.probe = std::move(*narrowed);
-  t.last_miss_window.clear();
-  return Status::Ok();
-}
-
 Expected<bool> SignalReplayer::PreemptionPointObservable(const ReplayTask& t) const {
   if (InFocus(t) || t.pending_signal != 0 || t.signal_queued) return true;
   for (const auto& other : s_.threads_) {
@@ -414,94 +388,6 @@ Expected<bool> SignalReplayer::PreemptionPointObservable(const ReplayTask& t) co
                    s_.events_.NextOfThread(t.tid, kPreemptLookahead));
   const auto* signal = next ? std::get_if<trace::SignalEvent>(&next->body) : nullptr;
   return signal && !signal->synchronous && signal->fingerprint.empty();
-}
-
-Status SignalReplayer::DisarmFingerprint(ReplayTask& t) {
-  t.last_miss_window.clear();
-  RETURN_IF_ERROR(RemoveProbe(t));
-  if (t.fingerprint_breakpoint) {
-    uint64_t addr = *t.fingerprint_breakpoint;
-    t.fingerprint_breakpoint.reset();
-    t.fingerprint_breakpoint_for_step = false;
-    if (!s_.breakpoints_.IsDebuggerBreakpoint(t, addr))
-      RETURN_IF_ERROR(s_.breakpoints_.Unplant(*t.mm, addr));
-  }
-  return Status::Ok();
-}
-
-Expected<ProbeStub> SignalReplayer::InstallProbe(ReplayTask& t, uint64_t pc,
-                                                 const arch::Registers& target,
-                                                 std::optional<ProbeMemCheck> word,
-                                                 std::span<const uint8_t> vectors,
-                                                 bool move_inside) {
-  BreakpointTable& table = t.mm->breakpoints;
-  ProbeStub::Placement placement;
-  placement.program_code = [&table](uint64_t addr, std::span<uint8_t> bytes) {
-    table.Hide(addr, bytes);
-  };
-  placement.move_tracee_inside = move_inside;
-  ASSIGN_OR_RETURN(ProbeStub probe,
-                   ProbeStub::Install(t.tracee, t.mm->probe_pages, t.mm->patcher.syscall_insn(), pc,
-                                      target, word, vectors, placement));
-  // The patch covered the breakpoints planted in the bytes it displaced:
-  // each goes on its instruction's copy, where a thread now executes it.
-  const std::vector<uint64_t> covered = table.In(pc, probe.patch_size());
-  const bool all_copied = std::all_of(covered.begin(), covered.end(), [&](uint64_t addr) {
-    return probe.CopyOf(addr).has_value();
-  });
-  for (uint64_t addr : covered) {
-    std::vector<uint8_t> original = *table.OriginalAt(addr);
-    RETURN_IF_ERROR(table.Unplant(nullptr, addr));
-    if (all_copied) {
-      RETURN_IF_ERROR(table.PlantMoved(t.tracee, addr, std::move(original), *probe.CopyOf(addr)));
-    }
-  }
-  if (all_copied) return probe;
-  // A breakpoint not at the start of a displaced instruction (or an encoder
-  // that does not say where the copies are): the breakpoints stay.
-  RETURN_IF_ERROR(probe.Remove(t.tracee));
-  for (uint64_t addr : covered) RETURN_IF_ERROR(table.Plant(t.tracee, addr));
-  return Status(ErrorCode::kUnsupported,
-                "a breakpoint sits inside an instruction a probe at " + Hex(pc) + " displaces");
-}
-
-Status SignalReplayer::RemoveProbe(ReplayTask& t) {
-  if (!t.probe) return Status::Ok();
-  ProbeStub probe = std::move(*t.probe);
-  t.probe.reset();
-  if (!probe.installed()) return Status::Ok();
-  BreakpointTable& table = t.mm->breakpoints;
-  const std::vector<uint64_t> moved = table.In(probe.pc(), probe.patch_size());
-  for (uint64_t addr : moved) RETURN_IF_ERROR(table.Unplant(&t.tracee, addr));
-  RETURN_IF_ERROR(probe.Remove(t.tracee));
-  for (uint64_t addr : moved) RETURN_IF_ERROR(table.Plant(t.tracee, addr));
-  return Status::Ok();
-}
-
-Expected<bool> SignalReplayer::LeaveProbeCopy(arch::Registers& regs, uint64_t at) {
-  for (const auto& t : s_.threads_) {
-    if (t->mm != cur().mm || !t->probe || !t->probe->installed()) continue;
-    std::optional<uint64_t> original = t->probe->OriginalOf(at);
-    if (!original) continue;
-    // The probe gives way to a breakpoint until its thread next continues
-    // (a step must not walk the trampoline, nor a step over the debugger's
-    // breakpoint at the site miss the point).
-    const uint64_t site = t->probe->pc();
-    RETURN_IF_ERROR(DisarmFingerprint(*t));
-    RETURN_IF_ERROR(s_.breakpoints_.Plant(*t->mm, site));
-    t->fingerprint_breakpoint = site;
-    t->fingerprint_breakpoint_for_step = true;
-    arch().SetPc(regs, *original);
-    RETURN_IF_ERROR(tracee().SetRegisters(regs));
-    return true;
-  }
-  return false;
-}
-
-bool SignalReplayer::BreakpointNear(const AddressSpace& mm, uint64_t pc) const {
-  // A probe's jump covers up to 16 bytes from pc; a breakpoint there would
-  // cut it.
-  return mm.breakpoints.AnyIn(pc, 16);
 }
 
 }  // namespace rwd::replayer

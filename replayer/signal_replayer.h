@@ -42,6 +42,14 @@ class SignalReplayer : public ReplayPart {
   // and moves the current thread,
   // `regs`, to the instruction's own address. Returns whether it did.
   Expected<bool> LeaveProbeCopy(arch::Registers& regs, uint64_t at);
+  // For an interrupt: if the current thread, `regs`, is stopped inside a
+  // probe's trampoline, moves it to the program address the trampoline
+  // stands for, with the program's own registers, single-stepping it to the
+  // first point where those are known (its probe's trap, a displaced
+  // instruction's copy, the jump back). A thread left at its own probe's
+  // site is checked against the fingerprint there, and the probe gives way
+  // to a breakpoint until it next continues, so a step shows the program.
+  Status LeaveTrampoline(arch::Registers& regs);
 
  private:
   // At a probe's miss (registers matched, stack did not): after two misses,

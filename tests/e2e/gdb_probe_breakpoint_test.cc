@@ -198,5 +198,56 @@ TEST_F(GdbProbeBreakpointTest, BreakpointOnTheProbedInstructionStopsOnEveryPass)
   EXPECT_TRUE(Contains(t.Output(27), "exited normally"));
 }
 
+// Interrupting a replay whose thread runs a long loop with a probe waiting
+// for its signal: the loop spends most of its time in the probe's
+// trampoline, where the interrupt stopped it, and gdb was shown the
+// trampoline's address ("0x55555553a019 in ?? ()") and its scratch rcx (0
+// instead of the program's). Now the stop is reported in the loop, with
+// the program's registers, and continuing ends as recorded.
+TEST_F(GdbProbeBreakpointTest, InterruptInsideAProbedLoopStopsInTheProgramsCode) {
+  Recording rec = Record("sig_cpu_timer_loop", {"3000"});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  RunResult dump = Dump(rec.trace);
+  ASSERT_TRUE(Contains(dump.out, "SIGVTALRM at pc")) << dump.out;
+  ASSERT_TRUE(Contains(dump.out, "placed by register fingerprint")) << dump.out;
+  // The loop runs as long as it took to record (3 s of CPU time) or
+  // longer: six interrupts 0.25 s apart all land in it. Without the fix, at
+  // least one of them stopped in the trampoline in most runs.
+  constexpr int kInterrupts = 6;
+  const std::string interrupt =
+      "python threading.Timer(0.25, os.kill, (os.getpid(), signal.SIGINT)).start()";
+  std::vector<std::string> commands = {"python import os, signal, threading",  // 0
+                                       "break LoopStarts",                      // 1
+                                       "continue",                              // 2
+                                       "finish",                                // 3
+                                       "print $rcx"};                           // 4
+  const size_t first = commands.size();
+  for (int i = 0; i < kInterrupts; ++i) {
+    commands.insert(commands.end(), {interrupt, "continue", "print $pc", "print $rcx", "stepi",
+                                     "print $pc"});
+  }
+  commands.push_back("continue");
+  GdbOptions options;
+  options.timeout = std::chrono::seconds(240);
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("sig_cpu_timer_loop"), commands, options);
+  SCOPED_TRACE(t.Describe());
+  ASSERT_TRUE(NoMotionFailed(t));
+  ASSERT_TRUE(Contains(t.Output(2), "Breakpoint 1, LoopStarts"));
+  // The loop leaves rcx alone: it keeps its value from before the loop.
+  const std::optional<std::string> rcx = PrintedValue(t.Output(4));
+  ASSERT_TRUE(rcx.has_value()) << t.Output(4);
+  for (int i = 0; i < kInterrupts; ++i) {
+    const size_t at = first + 6 * i;
+    ASSERT_TRUE(Contains(t.Output(at + 1), "SIGINT")) << "interrupt " << i + 1 << " missed the loop";
+    EXPECT_TRUE(Contains(t.Output(at + 1), "in main (") || Contains(t.Output(at + 1), "\nmain ("))
+        << t.Output(at + 1);
+    EXPECT_TRUE(Contains(t.Output(at + 2), "<main+")) << t.Output(at + 2);
+    EXPECT_EQ(PrintedValue(t.Output(at + 3)), rcx) << "interrupt " << i + 1;
+    EXPECT_TRUE(Contains(t.Output(at + 5), "<main+")) << "stepi after interrupt " << i + 1;
+  }
+  EXPECT_TRUE(Contains(t.Output(first + 6 * kInterrupts), rec.out));
+  EXPECT_TRUE(Contains(t.Output(first + 6 * kInterrupts), "exited normally"));
+}
+
 }  // namespace
 }  // namespace rwd::e2e
