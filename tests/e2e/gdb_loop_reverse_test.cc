@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <regex>
+#include <set>
 
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/gdb_driver.h"
@@ -83,8 +84,8 @@ TEST_F(GdbLoopReverseTest, ReverseContinueInsideALongLoopStopsAtThePreviousPass)
   const int body = SourceLine("tests/programs/loop_marker.c", "// @loop-body");
   const std::string at_body = "break loop_marker.c:" + std::to_string(body);
   const char kIteration[] = R"(printf "at %ld %ld\n", i, g_sum)";
-  std::vector<std::string> commands = {"break Halfway", "continue", "finish", "delete", at_body,
-                                       "continue", kIteration};
+  std::vector<std::string> commands = {"break Halfway", "continue", "finish",  "delete",
+                                       at_body,         "continue", kIteration};
   for (int i = 0; i < 3; ++i) {
     commands.push_back("reverse-continue");
     commands.push_back(kIteration);
@@ -125,6 +126,59 @@ TEST_F(GdbLoopReverseTest, ReverseContinueInsideALongLoopStopsAtThePreviousPass)
     EXPECT_TRUE(Contains(out, "atchpoint 3: g_sum")) << out;
     EXPECT_EQ(at(16 + 2 * i), std::make_pair(changes[i], SumBefore(changes[i]))) << out;
   }
+}
+
+// reverse-next 5 * 10^7 passes into a loop that calls a function on every
+// pass: each step back over the call must stop where gdb's own `record
+// full` stops on the same program with a short loop (the oracle; its loop
+// is too short to be deep, rewind's too long for `record full`). States
+// are printed relative to the halfway pass, so the two runs compare.
+TEST_F(GdbLoopReverseTest, ReverseNextDeepInsideALongLoopStopsWhereRecordFullDoes) {
+  Recording rec = Record("loop_calls");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  // Both halfway passes are multiples of 4, so g_sum there is (half / 4) * 10.
+  const std::string state =
+      R"(printf "state %ld %ld %ld\n", $pc - (long)&main, i - iterations / 2, )"
+      R"(g_sum - (iterations / 2) / 4 * 10)";
+  constexpr int kNexts = 5;
+  constexpr int kReverseNexts = kNexts + 2;
+  std::vector<std::string> commands = {"break Halfway", "continue", "finish", state};
+  for (int i = 0; i < kNexts; ++i) commands.insert(commands.end(), {"next", state});
+  for (int i = 0; i < kReverseNexts; ++i) commands.insert(commands.end(), {"reverse-next", state});
+
+  GdbOptions oracle_options;
+  oracle_options.setup = {
+      "break loop_calls.c:" + std::to_string(SourceLine("tests/programs/loop_calls.c", "@loop")),
+      "run 16", "delete", "record full"};
+  GdbTranscript oracle = RunGdbNative(Program("loop_calls"), commands, oracle_options);
+  ASSERT_FALSE(Contains(oracle.preamble, "Process record")) << oracle.Describe();
+  ASSERT_EQ(oracle.commands.size(), commands.size()) << oracle.Describe();
+
+  auto started = std::chrono::steady_clock::now();
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("loop_calls"), commands);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  SCOPED_TRACE(t.Describe());
+  printf("gdb session with %d reverse-next deep in the loop: %.1f s\n", kReverseNexts, seconds);
+  ASSERT_TRUE(NoMotionFailed(t));
+  ASSERT_TRUE(Contains(t.Output(2), "main (")) << t.Output(2);
+  static const std::regex kLine(R"(state -?\d+ -?\d+ -?\d+)");
+  auto state_at = [&](const GdbTranscript& run, size_t index) {
+    std::smatch m;
+    const std::string& out = run.Output(index);
+    return std::regex_search(out, m, kLine) ? m[0].str() : std::string();
+  };
+  std::set<std::string> lines_left;
+  for (size_t i = 3; i < commands.size(); i += 2) {
+    const std::string expected = state_at(oracle, i);
+    ASSERT_FALSE(expected.empty()) << oracle.Describe();
+    EXPECT_EQ(state_at(t, i), expected) << "after " << commands[i - 1] << " (command " << i << ")";
+    if (i > 3 + 2 * kNexts) lines_left.insert(expected);
+  }
+  // The reverse-nexts went back over two calls of Step, to where the first
+  // `next` had stopped.
+  EXPECT_GE(lines_left.size(), 5u);
+  EXPECT_EQ(state_at(t, commands.size() - 1), state_at(t, 5));
 }
 
 // Output past what was shown appears once the replay went back: the live

@@ -51,5 +51,29 @@ TEST_F(SignalLatency, OneMillisecondTimerInterruptsAComputeLoop) {
   EXPECT_LT(replay_s, 60.0) << "replaying 100 ticks of a 1 ms timer";
 }
 
+// The same kind of loop, with a handler that changes only heap memory: the
+// tick count lives behind a pointer malloc returned, so neither registers,
+// stack nor the executable's globals show that a tick came.
+TEST_F(SignalLatency, TimerWhoseHandlerChangesOnlyTheHeap) {
+  RunOptions options;
+  options.timeout = std::chrono::seconds(150);
+  Recording rec = Record("sig_itimer_heap", {}, options);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(rec.out, m, std::regex("ticks=([0-9]+) iterations=[0-9]+\n")))
+      << rec.out;
+  EXPECT_GE(std::stoi(m[1]), 60);
+  EXPECT_LE(std::stoi(m[1]), 61) << "more SIGALRMs delivered than the kernel could have";
+  // The scenario: ticks placed inside the loop, where no syscall is.
+  RunResult dump = Dump(rec.trace);
+  ASSERT_TRUE(Contains(dump.out, "SIGALRM at pc")) << dump.out;
+  ASSERT_TRUE(Contains(dump.out, "placed by register fingerprint")) << dump.out;
+  RunOptions replay_options;
+  replay_options.timeout = std::chrono::seconds(120);
+  for (const RunResult& replay : ExpectReplaysIdentically(rec, 2, replay_options)) {
+    EXPECT_FALSE(Contains(replay.err, "diverged")) << replay.Describe();
+  }
+}
+
 }  // namespace
 }  // namespace rwd::e2e
