@@ -16,7 +16,9 @@ namespace {
 // A trap at a position's pc, in the position's program only: a run from a
 // checkpoint before an exec must not write it into the old program's code,
 // where the same address is another instruction (or its middle).
-Status InsertTrapAt(Execution& s, const Position& p) { return s.InsertBreakpointIn(p.program, p.pc); }
+Status InsertTrapAt(Execution& s, const Position& p) {
+  return s.InsertBreakpointIn(p.program, p.pc);
+}
 
 // Enough for the stepping gdb does within a few source lines; older states
 // are found again by a new search.
@@ -435,12 +437,22 @@ Expected<std::optional<ReplayStop>> Timeline::ReverseContinueInLoop(
   // value shows no trap in a pass): each found by probes at native speed
   // however many passes came before, and scanned with the traps armed.
   for (uint64_t passes = 1; passes <= kMaxPassesScanned; passes *= 8) {
-    VisitOptions options{.probes_only = true, .passes_back = passes};
     uint64_t arrivals = 0;
-    options.arrivals = &arrivals;
+    std::unique_ptr<Execution> stopped_early;
+    const VisitOptions options{.probes_only = true,
+                               .passes_back = passes,
+                               .arrivals = &arrivals,
+                               .interrupted = interrupted,
+                               .stopped_early = &stopped_early};
     std::unique_ptr<Execution> scan_copy;
     Expected<std::optional<Position>> found =
         LastVisitBefore(cp, upper.event, upper, &scan_copy, options);
+    if (stopped_early) {
+      // Interrupted while the probes re-executed the loop: stop where that
+      // got to, a pass before `upper`.
+      RETURN_IF_ERROR(MakeLive(std::move(stopped_early)));
+      return Result(ReplayStop::Of(ReplayStop::Kind::kInterrupted));
+    }
     if (!found.ok() || !scan_copy || !*found) return Result();  // breakpoints decide
     const Position visit = **found;
     // A copy there for the way to the hit.
@@ -450,6 +462,10 @@ Expected<std::optional<ReplayStop>> Timeline::ReverseContinueInLoop(
     } else {
       Expected<std::optional<Position>> again =
           LastVisitBefore(cp, upper.event, upper, &way, options);
+      if (stopped_early) {
+        RETURN_IF_ERROR(MakeLive(std::move(stopped_early)));
+        return Result(ReplayStop::Of(ReplayStop::Kind::kInterrupted));
+      }
       if (!again.ok() || !way || !*again || !(*again)->SameState(visit)) return Result();
     }
     way->set_echo_from_event(UINT64_MAX);
@@ -494,9 +510,21 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
   std::vector<uint8_t> anchor_window;
   ASSIGN_OR_RETURN(std::optional<Position> anchor, ProbeAnchor(target, &anchor_window));
   std::optional<uint64_t> earlier;
+  // Hands `s`, stopped by the debugger's interrupt, to the caller.
+  auto stop_early = [&](std::unique_ptr<Execution> s) {
+    s->set_interrupt_poll(nullptr);
+    *options.stopped_early = std::move(s);
+    return std::optional<Position>();
+  };
+  const bool interruptible = options.interrupted && options.stopped_early;
   if (anchor) {
     // Only a speed-up: where the probes do not get there, breakpoints do.
-    Expected<std::optional<uint64_t>> counted = RunToStateByProbe(*scratch, *anchor, anchor_window);
+    bool interrupted = false;
+    if (interruptible) scratch->set_interrupt_poll(options.interrupted);
+    Expected<std::optional<uint64_t>> counted =
+        RunToStateByProbe(*scratch, *anchor, anchor_window, interruptible ? &interrupted : nullptr);
+    if (interrupted) return stop_early(std::move(scratch));
+    if (interruptible) scratch->set_interrupt_poll(nullptr);
     if (counted.ok()) earlier = *counted;
   }
   if (earlier) {
@@ -507,7 +535,15 @@ Expected<std::optional<Position>> Timeline::LastVisitBefore(const Checkpoint& cp
     RETURN_IF_ERROR(RunToEvent(*third, base_event));
     uint64_t arrival = *earlier > options.passes_back ? *earlier - options.passes_back + 1 : 1;
     ASSIGN_OR_RETURN(bool armed, third->ArmArrivalProbe(anchor->pc, arrival, anchor->event));
-    if (armed && RunToProbeHit(*third, *anchor, [] { return true; }).ok()) {
+    bool interrupted = false;
+    if (interruptible) third->set_interrupt_poll(options.interrupted);
+    const bool hit =
+        armed && RunToProbeHit(
+                     *third, *anchor, [] { return true; }, interruptible ? &interrupted : nullptr)
+                     .ok();
+    if (interrupted) return stop_early(std::move(third));
+    if (interruptible) third->set_interrupt_poll(nullptr);
+    if (hit) {
       Position visit = third->Here();
       if (visit.tid == target.tid) {
         *at_visit = std::move(third);
@@ -586,12 +622,16 @@ Expected<bool> Timeline::GotoInTrail(const Position& target) {
 }
 
 Expected<uint64_t> Timeline::RunToProbeHit(Execution& s, const Position& target,
-                                           const std::function<bool()>& is_it) {
+                                           const std::function<bool()>& is_it, bool* interrupted) {
   Status status;
   while (true) {
     Expected<ReplayStop> stop = s.Continue();
     if (!stop.ok()) {
       status = stop.status();
+      break;
+    }
+    if (interrupted && stop->kind == ReplayStop::Kind::kInterrupted) {
+      *interrupted = true;
       break;
     }
     if (IsEnd(*stop)) {
@@ -611,11 +651,14 @@ Expected<uint64_t> Timeline::RunToProbeHit(Execution& s, const Position& target,
 }
 
 Expected<std::optional<uint64_t>> Timeline::RunToStateByProbe(
-    Execution& s, const Position& target, const std::vector<uint8_t>& stack_window) {
+    Execution& s, const Position& target, const std::vector<uint8_t>& stack_window,
+    bool* interrupted) {
   ASSIGN_OR_RETURN(bool armed, s.ArmStateProbe(target, stack_window));
   if (!armed) return std::optional<uint64_t>();
   ASSIGN_OR_RETURN(uint64_t passes,
-                   RunToProbeHit(s, target, [&] { return s.Here().SameState(target); }));
+                   RunToProbeHit(
+                       s, target, [&] { return s.Here().SameState(target); }, interrupted));
+  if (interrupted && *interrupted) return std::optional<uint64_t>();
   // The hit is an arrival too.
   return std::optional<uint64_t>(passes > 0 ? passes - 1 : 0);
 }

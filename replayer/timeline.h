@@ -78,6 +78,11 @@ struct VisitOptions {
   // first arrival, if fewer came); `arrivals` receives how many came.
   uint64_t passes_back = 1;
   uint64_t* arrivals = nullptr;
+  // When it fires while probes re-execute the loop (seconds for a long
+  // one), the search stops: the copy that was running goes to
+  // `stopped_early`, where it got to, and no visit is returned.
+  std::function<bool()> interrupted;
+  std::unique_ptr<Execution>* stopped_early = nullptr;
 };
 
 class Timeline {
@@ -212,8 +217,11 @@ class Timeline {
   // returns how many times a thread arrived at target.pc before it, or
   // nullopt (nothing ran) when no probe fits there.
   // `stack_window`: see Execution::ArmStateProbe.
+  // `interrupted` (may be null): set when the debugger's interrupt stopped
+  // `s` first (with `s`'s interrupt poll set); nothing is returned then.
   Expected<std::optional<uint64_t>> RunToStateByProbe(Execution& s, const Position& target,
-                                                      const std::vector<uint8_t>& stack_window);
+                                                      const std::vector<uint8_t>& stack_window,
+                                                      bool* interrupted = nullptr);
   // A state where a probe can find `target`: itself, or where its thread
   // gets first after it; nullopt when none is known.
   // `stack_window` receives its FingerprintStackWindow where known.
@@ -224,9 +232,10 @@ class Timeline {
   Expected<bool> GotoInTrail(const Position& target);
   // Runs `s`, whose probe is armed, to the probe's hit at target.pc for
   // which `is_it` holds; errors name `target`. Removes the probe and
-  // returns its count (Execution::DisarmProbe).
+  // returns its count (Execution::DisarmProbe). With `interrupted`, an
+  // interrupt stop of `s` ends the run too, and sets it.
   Expected<uint64_t> RunToProbeHit(Execution& s, const Position& target,
-                                   const std::function<bool()>& is_it);
+                                   const std::function<bool()>& is_it, bool* interrupted = nullptr);
   // The state one instruction before `target`, or nullopt at history start.
   Expected<std::optional<Position>> Predecessor(const Position& target);
   ReplayStop HistoryStartStop();
