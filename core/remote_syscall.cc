@@ -105,7 +105,7 @@ Status GiveState(Tracee& copy, const arch::Arch& arch, arch::Registers regs, uin
 
 }  // namespace
 
-Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr) {
+Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr, CopyParent parent) {
   const arch::SyscallInfo* clone = tracee.arch().syscalls().FindByName("clone");
   if (!clone) return Error("this architecture's syscall table has no clone");
   ASSIGN_OR_RETURN(arch::Registers regs, tracee.GetRegisters());
@@ -116,7 +116,7 @@ Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr) {
   // and its copies), so our reap is the last word; a child of the stopped
   // tracee would stay a zombie until that tracee died.
   SyscallArgs args;
-  args.v[0] = CLONE_PARENT;
+  args.v[0] = parent == CopyParent::kTraceesParent ? CLONE_PARENT : 0;
   ASSIGN_OR_RETURN(int64_t child, InjectSyscall(tracee, insn_addr, clone->nr, args));
   if (child <= 0) return SystemError("injecting clone for a checkpoint", static_cast<int>(-child));
   pid_t pid = static_cast<pid_t>(child);

@@ -41,6 +41,14 @@ Expected<uint64_t> PushScratchString(Tracee& tracee, const std::string& s);
 // is traced by us (PTRACE_O_TRACECLONE must be set) and stays stopped, with
 // the original's signal mask. Returns its pid; on failure no copy is left
 // behind.
-Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr);
+//
+// kTracee makes the copy the tracee's own child instead, still without exit
+// signal: a copy of a process whose parent is not ours would inherit, with
+// CLONE_PARENT, the tracee's exit signal, and its death would signal that
+// parent (the kernel's rule). The tracee must then reap it (wait4 with
+// __WALL, injected), or leave it to init when it ends.
+enum class CopyParent { kTraceesParent, kTracee };
+Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr,
+                           CopyParent parent = CopyParent::kTraceesParent);
 
 }  // namespace rwd

@@ -41,6 +41,7 @@ struct ProcessState {
   std::map<int, std::vector<uint8_t>> sigactions;
   uint64_t exec_event = 0;  // events recorded up to its last exec, included
   uint64_t brk = 0;         // what brk() last returned; 0 since the exec
+  pid_t parent = 0;         // the process that forked it; 0 for the root
 };
 
 }  // namespace rwd::recorder

@@ -192,6 +192,7 @@ Status RecordSession::Step() {
     early_stops_[ws.tid] = ws;  // a new thread, before its parent's clone event
     return Status::Ok();
   }
+  snapshots_.OnStop(*task);
   if (task != current_) {
     StashStop(ws);
     return Status::Ok();

@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "include/rewind/checkpoint.h"
 #include "recorder/record_session.h"
@@ -33,10 +34,61 @@ void SnapshotRecorder::TrackKernelState(RecordTask& task, const PendingSyscall& 
     auto name = task.tracee.ReadCString(pending.args[1], 16);
     if (name.ok()) task.name = *name;
   }
-  if (row.special == arch::Special::kRtSigaction && pending.args[1] != 0 && pending.args[3] <= 128) {
+  if (row.special == arch::Special::kRtSigaction && pending.args[1] != 0 &&
+      pending.args[3] <= 128) {
     auto bytes = task.tracee.ReadBytes(pending.args[1], kSigactionHeadBytes + pending.args[3]);
     if (bytes.ok()) ProcessOf(task).sigactions[static_cast<int>(pending.args[0])] = *bytes;
   }
+}
+
+bool SnapshotRecorder::Parked(const RecordTask& t) const {
+  return t.state == RecordTask::State::kBlocked && t.pending && t.pending->entry_recorded &&
+         t.pending->entry_state && !t.unhandled && !t.zombie && !t.fresh && !t.stop_sent &&
+         t.deferred.empty() && !t.reinjected && t.vfork_child == 0;
+}
+
+bool SnapshotRecorder::HandlerOnAltStack(const ProcessState& process) {
+  constexpr uint64_t kOnStack = 0x08000000;  // SA_ONSTACK
+  for (const auto& [signo, bytes] : process.sigactions) {
+    uint64_t flags = 0;
+    if (bytes.size() >= 16) std::memcpy(&flags, bytes.data() + 8, sizeof flags);
+    if (flags & kOnStack) return true;
+  }
+  return false;
+}
+
+void SnapshotRecorder::KeepEntryState(RecordTask& task) {
+  if (!taker_ || s_.processes_.size() < 2 || !task.pending || !task.pending->info->may_block ||
+      s_.ThreadsOf(task.tgid) != 1 || !task.tracee.arch().SyscallStopClobberedWords().empty()) {
+    return;
+  }
+  Expected<trace::SnapshotThread> state =
+      CaptureThread({&task.tracee, task.clear_child_tid, task.name});
+  if (!state.ok() || state->regs.size() != arch::Registers::capacity_bytes()) return;
+  arch::Registers regs;
+  std::copy(state->regs.begin(), state->regs.end(), regs.data());
+  task.tracee.arch().RewindToSyscallInsn(regs);
+  std::copy(regs.data(), regs.data() + arch::Registers::capacity_bytes(), state->regs.begin());
+  state->parked = true;
+  task.pending->entry_state = std::move(*state);
+}
+
+void SnapshotRecorder::OnStop(const RecordTask& task) {
+  if (!taker_ || !taker_->ReadsLive(task.tgid)) return;
+  Status s = taker_->Wait();
+  if (!s.ok()) Note("a snapshot was not written: " + s.message());
+}
+
+bool SnapshotRecorder::Injectable(const RecordTask& task) {
+  if (task.vfork_child != 0 || task.stop_sent || !task.deferred.empty() || task.reinjected ||
+      task.reentering || !task.boundary_regs) {
+    return false;
+  }
+  // A syscall a signal interrupted, to be restarted on the way out of this
+  // stop (-ERESTARTSYS and its kin): an injected syscall would consume the
+  // restart and leave the program the kernel's internal errno.
+  int64_t result = task.tracee.arch().SyscallResult(*task.boundary_regs);
+  return result < -kLastRestartErrno || result > -kFirstRestartErrno;
 }
 
 std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
@@ -44,26 +96,28 @@ std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
     return std::string("this architecture (") + std::string(task.tracee.arch().name()) +
            ") hides registers at syscall stops";
   }
-  if (s_.processes_.size() != 1 || task.tgid != s_.root_pid_) return "several processes run";
-  // Replay restores one thread (replayer/replay_snapshot.cc): a snapshot
-  // of more would only be refused there.
-  if (s_.tasks_.size() != 1) return "several threads run";
-  auto process = s_.processes_.find(task.tgid);
-  if (process == s_.processes_.end() || process->second.buffered)
-    return "the syscall buffer is in use";
-  if (s_.scheduler_.dying() != 0 || task.vfork_child != 0 || task.stop_sent ||
-      !task.deferred.empty() || task.reinjected || task.reentering || !task.boundary_regs) {
-    return "busy";
+  // Replay restores one thread per process (replayer/replay_snapshot.cc):
+  // a snapshot of more would only be refused there.
+  if (s_.ThreadsOf(task.tgid) != 1) return "several threads run";
+  if (s_.processes_.count(s_.root_pid_) == 0) return "the first process ended";
+  for (const auto& [pid, process] : s_.processes_) {
+    if (process.buffered) return "the syscall buffer is in use";
+    if (pid == task.tgid) continue;
+    if (s_.ThreadsOf(pid) != 1) return "several threads run";
+    // Its alternate signal stack is known only to an injected syscall,
+    // which a thread inside a syscall cannot run.
+    if (HandlerOnAltStack(process)) return "a waiting process has a handler on an alternate stack";
   }
-  // A syscall a signal interrupted, to be restarted on the way out of this
-  // stop (-ERESTARTSYS and its kin): the fork's injected syscall would
-  // consume the restart and leave the program the kernel's internal errno.
-  int64_t result = task.tracee.arch().SyscallResult(*task.boundary_regs);
-  if (result >= -kLastRestartErrno && result <= -kFirstRestartErrno) return "busy";
+  if (s_.scheduler_.dying() != 0 || !Injectable(task)) return "busy";
   bool leader = false;
   for (const auto& t : s_.tasks_) {
-    if (t->tid() == t->tgid) leader = !t->zombie;
+    if (t->tid() == t->tgid && t->tgid == task.tgid) leader = !t->zombie;
     if (t.get() == &task) continue;
+    if (t->tgid != task.tgid) {
+      // Another process: restored only waiting in a syscall, as it is now.
+      if (!Parked(*t)) return "another process runs outside a syscall";
+      continue;
+    }
     if (t->state != RecordTask::State::kStopped || t->unhandled || t->pending || t->zombie ||
         t->fresh || t->stop_sent || !t->deferred.empty() || t->vfork_child != 0) {
       return "busy";
@@ -89,7 +143,13 @@ void SnapshotRecorder::RequestCheckpoint(RecordTask& task, uint64_t name_addr) {
 
 void SnapshotRecorder::MaybeSnapshot(RecordTask& task,
                                      const std::optional<std::string>& checkpoint) {
-  if (!taker_ || (!checkpoint && !taker_->Due())) return;
+  if (!taker_) return;
+  if (Injectable(task)) {
+    Status reaped =
+        taker_->ReapCopies(task.tgid, task.tracee, ProcessOf(task).patcher.syscall_insn());
+    if (!reaped.ok()) Note("a snapshot was not written: " + reaped.message());
+  }
+  if (!checkpoint && !taker_->Due()) return;
   Status previous = taker_->Wait();
   if (!previous.ok()) Note("a snapshot was not written: " + previous.message());
   std::string obstacle = SnapshotObstacle(task);
@@ -104,13 +164,44 @@ void SnapshotRecorder::MaybeSnapshot(RecordTask& task,
     }
     return;
   }
-  const ProcessState& process = s_.processes_.at(task.tgid);
   SnapshotRequest request;
+  request.snapshot = Describe(task.tgid, task.tid());
   trace::Snapshot& snap = request.snapshot;
-  snap.event = s_.writer_->events_written();
   if (checkpoint) snap.name = *checkpoint;
-  snap.pid = task.tgid;
-  snap.current_tid = task.tid();
+  const ProcessState& process = s_.processes_.at(task.tgid);
+  request.leader = &task.tracee;
+  request.copy_is_its_child = task.tgid != s_.root_pid_;
+  request.syscall_insn = process.patcher.syscall_insn();
+  request.file_ids = s_.file_ids_;
+  // The leader first: restoring recreates the others from it.
+  std::vector<const RecordTask*> threads;
+  for (const auto& t : s_.tasks_) {
+    if (t->tgid == task.tgid) threads.push_back(t.get());
+  }
+  std::stable_partition(threads.begin(), threads.end(),
+                        [](const RecordTask* t) { return t->tid() == t->tgid; });
+  for (const RecordTask* t : threads) {
+    request.threads.push_back({&t->tracee, t->clear_child_tid, t->name});
+  }
+  for (const auto& t : s_.tasks_) {
+    if (t->tgid == task.tgid) continue;
+    ParkedProcess parked{Describe(t->tgid, t->tid()), t->tid()};
+    parked.snapshot.threads.push_back(*t->pending->entry_state);
+    request.parked.push_back(std::move(parked));
+  }
+  for (ParkedProcess& p : request.parked) p.snapshot.processes = s_.processes_.size();
+  snap.processes = s_.processes_.size();
+  Status taken = taker_->Take(std::move(request));
+  if (!taken.ok()) Note("a snapshot was not taken: " + taken.message());
+}
+
+trace::Snapshot SnapshotRecorder::Describe(pid_t tgid, pid_t current_tid) const {
+  const ProcessState& process = s_.processes_.at(tgid);
+  trace::Snapshot snap;
+  snap.event = s_.writer_->events_written();
+  snap.pid = tgid;
+  snap.parent_pid = process.parent;
+  snap.current_tid = current_tid;
   snap.exec_path = process.exec_path;
   snap.exec_event = process.exec_event;
   snap.brk = process.brk;
@@ -131,19 +222,7 @@ void SnapshotRecorder::MaybeSnapshot(RecordTask& task,
   snap.patch_tsc_reads = process.patcher.kinds().tsc_reads;
   snap.patch_cpuid = process.patcher.kinds().cpuid;
   for (const auto& [signo, bytes] : process.sigactions) snap.sigactions.push_back({signo, bytes});
-  request.leader = &task.tracee;
-  request.syscall_insn = process.patcher.syscall_insn();
-  request.file_ids = s_.file_ids_;
-  // The leader first: restoring recreates the others from it.
-  std::vector<const RecordTask*> threads;
-  for (const auto& t : s_.tasks_) threads.push_back(t.get());
-  std::stable_partition(threads.begin(), threads.end(),
-                        [](const RecordTask* t) { return t->tid() == t->tgid; });
-  for (const RecordTask* t : threads) {
-    request.threads.push_back({&t->tracee, t->clear_child_tid, t->name});
-  }
-  Status taken = taker_->Take(std::move(request));
-  if (!taken.ok()) Note("a snapshot was not taken: " + taken.message());
+  return snap;
 }
 
 void SnapshotRecorder::FinishSnapshots() {

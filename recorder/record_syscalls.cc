@@ -169,6 +169,7 @@ Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& 
     return task.tracee.Resume(ResumeMode::kSyscall);
   }
   int deliver = s_.signals_.TakeDeferredSignal(task, *task.pending);
+  if (deliver == 0) s_.snapshots_.KeepEntryState(task);
   task.state = RecordTask::State::kInSyscall;
   // Under the syscall buffer's filter this stop is a seccomp event stop,
   // where the kernel drops a signal passed on resume (the next signal of
@@ -344,6 +345,7 @@ Status SyscallRecorder::OnCloneEvent(RecordTask& task) {
     process.sigactions = parent.sigactions;
     process.exec_event = parent.exec_event;
     process.brk = parent.brk;
+    process.parent = (flags & CLONE_PARENT) ? parent.parent : task.tgid;
   }
   if (flags & CLONE_CHILD_CLEARTID) {
     created->clear_child_tid = task.pending->args[arch.CloneArgs().child_tid];

@@ -19,6 +19,7 @@
 #include "core/tracee.h"
 #include "core/wait_status.h"
 #include "recorder/syscall_outputs.h"
+#include "trace/snapshot.h"
 
 namespace rwd::recorder {
 
@@ -46,6 +47,11 @@ struct PendingSyscall {
   int deny_errno = 0;
   // ... or, when set, return this (the syscall buffer's registration).
   std::optional<int64_t> forced_result;
+  // The thread as a snapshot restores it while it waits in this syscall
+  // (trace::SnapshotThread::parked), read at its entry stop: the kernel
+  // tells a running thread's registers to nobody. Kept only where a
+  // snapshot may need it (SnapshotRecorder::KeepEntryState).
+  std::optional<trace::SnapshotThread> entry_state;
 };
 
 // An asynchronous signal held back until the thread's next syscall, where

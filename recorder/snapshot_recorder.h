@@ -33,11 +33,27 @@ class SnapshotRecorder : public RecordPart {
   void TrackKernelState(RecordTask& task, const PendingSyscall& pending, int64_t result);
   // Waits for the last snapshot; tells the user what failed.
   void FinishSnapshots();
+  // At the entry stop of a syscall `task` is about to run: keeps what a
+  // snapshot taken while it waits there needs (PendingSyscall::entry_state)
+  // if one may be taken then, i.e. another process runs meanwhile.
+  void KeepEntryState(RecordTask& task);
+  // `task` stopped: if the writer reads its process as it is, waits for it
+  // before the process can run again.
+  void OnStop(const RecordTask& task);
 
   // Snapshots are taken by `taker` (none without one).
   void set_taker(std::unique_ptr<SnapshotTaker> taker) { taker_ = std::move(taker); }
 
  private:
+  // The thread of another process is waiting in a syscall, with the state
+  // a snapshot restores it in.
+  bool Parked(const RecordTask& t) const;
+  static bool HandlerOnAltStack(const ProcessState& process);
+  // `task` is at an event boundary where a syscall can be injected.
+  static bool Injectable(const RecordTask& task);
+  // Process `tgid` as its snapshot describes it, but for threads and pages.
+  trace::Snapshot Describe(pid_t tgid, pid_t current_tid) const;
+
   std::unique_ptr<SnapshotTaker> taker_;
 };
 

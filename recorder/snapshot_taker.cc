@@ -48,6 +48,8 @@ Expected<std::vector<uint8_t>> ReadRegset(pid_t tid, const arch::Regset& set) {
   return bytes;
 }
 
+}  // namespace
+
 Expected<trace::SnapshotThread> CaptureThread(const SnapshotThreadSource& source) {
   const Tracee& t = *source.tracee;
   trace::SnapshotThread out;
@@ -71,6 +73,8 @@ Expected<trace::SnapshotThread> CaptureThread(const SnapshotThreadSource& source
   }
   return out;
 }
+
+namespace {
 
 // The alternate signal stack of `copy`'s thread (a fork keeps the
 // caller's): sigaltstack(NULL, old) injected into the stopped copy, with
@@ -133,10 +137,35 @@ Status SnapshotTaker::Wait() {
   // Reaped here unless the recorder's wait for any tracee took it already.
   waitpid(copy_, nullptr, __WALL | WNOHANG);
   copy_ = 0;
+  live_.clear();
   Status s = writer_status_;
   writer_status_ = Status::Ok();
   if (!s.ok()) ++stats_.failed;
   return s;
+}
+
+Status SnapshotTaker::ReapCopies(pid_t pid, Tracee& leader, uint64_t syscall_insn) {
+  auto it = unreaped_.find(pid);
+  if (it == unreaped_.end() || (writer_.joinable() && !written_)) return Status::Ok();
+  Status written = Wait();
+  const arch::SyscallInfo* wait4 = leader.arch().syscalls().FindByName("wait4");
+  if (!wait4) return written;
+  std::vector<pid_t> copies = std::move(it->second);
+  unreaped_.erase(it);
+  for (pid_t copy : copies) {
+    // Ours to reap first: a traced zombie is visible only to its tracer.
+    // Killed by the writer, it is dead or dying; ECHILD if reaped already.
+    waitpid(copy, nullptr, __WALL);
+    SyscallArgs args;
+    args.v = {static_cast<uint64_t>(copy), 0, __WALL | WNOHANG, 0, 0, 0};
+    ASSIGN_OR_RETURN(int64_t r, InjectSyscall(leader, syscall_insn, wait4->nr, args));
+    if (r == 0) unreaped_[pid].push_back(copy);  // not dead yet: next time
+  }
+  return written;
+}
+
+bool SnapshotTaker::ReadsLive(pid_t pid) const {
+  return std::find(live_.begin(), live_.end(), pid) != live_.end();
 }
 
 Status SnapshotTaker::Take(SnapshotRequest request) {
@@ -149,7 +178,10 @@ Status SnapshotTaker::Take(SnapshotRequest request) {
     snap.threads.push_back(std::move(thread));
   }
   auto fork_start = Clock::now();
-  ASSIGN_OR_RETURN(pid_t copy, ForkTracee(*request.leader, request.syscall_insn));
+  ASSIGN_OR_RETURN(pid_t copy, ForkTracee(*request.leader, request.syscall_insn,
+                                          request.copy_is_its_child ? CopyParent::kTracee
+                                                                    : CopyParent::kTraceesParent));
+  if (request.copy_is_its_child) unreaped_[request.snapshot.pid].push_back(copy);
   auto forked = Clock::now();
   // Asked of the copy (one injected syscall), the program still stopped:
   // only the recording thread may trace the copy.
@@ -169,27 +201,47 @@ Status SnapshotTaker::Take(SnapshotRequest request) {
   stats_.max_stop_us = std::max<uint64_t>(stats_.max_stop_us, snap.stop_us);
   ++stats_.taken;
   copy_ = copy;
+  // The set in sequence order: a file may refer to the pages of the
+  // files before it.
+  std::vector<std::pair<pid_t, trace::Snapshot>> images;
+  images.emplace_back(copy, std::move(snap));
+  for (ParkedProcess& p : request.parked) {
+    p.snapshot.seq = next_seq_++;
+    p.snapshot.stop_us = images.front().second.stop_us;
+    live_.push_back(p.pid);
+    images.emplace_back(p.pid, std::move(p.snapshot));
+  }
   written_ = false;
   writer_ = std::thread(
-      [this, copy, snapshot = std::move(snap), files = std::move(request.file_ids)]() mutable {
-        uint32_t seq = snapshot.seq;
+      [this, copy, images = std::move(images), files = std::move(request.file_ids)]() mutable {
         UseAnyCpu();
-        writer_status_ = Write(copy, std::move(snapshot), std::move(files));
+        for (auto& [pid, snapshot] : images) {
+          uint32_t seq = snapshot.seq;
+          writer_status_ = Write(pid, std::move(snapshot), files);
+          if (!writer_status_.ok()) {
+            writer_status_ = writer_status_.Wrap("writing snapshot " + std::to_string(seq));
+            break;
+          }
+        }
         kill(copy, SIGKILL);
         if (!writer_status_.ok()) {
-          // The pages of a snapshot that was not written cannot be referred to.
-          std::erase_if(stored_, [&](const auto& kv) { return kv.second.snapshot == seq; });
-          writer_status_ = writer_status_.Wrap("writing snapshot " + std::to_string(seq));
+          // The pages of a snapshot that was not written cannot be referred
+          // to; nor can a set with a process missing be restored.
+          for (const auto& [pid, snapshot] : images) {
+            uint32_t seq = snapshot.seq;
+            std::erase_if(stored_, [&](const auto& kv) { return kv.second.snapshot == seq; });
+            unlink(trace::SnapshotPath(trace_dir_, seq).c_str());
+          }
         }
         written_ = true;
       });
   return Status::Ok();
 }
 
-Status SnapshotTaker::Write(pid_t copy, trace::Snapshot snap,
-                            std::map<std::string, std::string> file_ids) {
-  std::string proc = "/proc/" + std::to_string(copy);
-  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(copy));
+Status SnapshotTaker::Write(pid_t pid, trace::Snapshot snap,
+                            const std::map<std::string, std::string>& file_ids) {
+  std::string proc = "/proc/" + std::to_string(pid);
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(pid));
   ScopedFd pagemap(open((proc + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC));
   if (pagemap.get() < 0) return ErrnoError("opening " + proc + "/pagemap");
   ScopedFd mem(open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC));

@@ -22,8 +22,21 @@
 // Clean pages of private file mappings (pagemap says the page is the
 // file's) and pages never touched (not present) are not read at all.
 //
-// The copy is a child of the recorder (ForkTracee's CLONE_PARENT), without
-// exit signal; the recorder's wait for any tracee reaps it, Finish() too.
+// The copy of the process the recorder started is a child of the recorder
+// (ForkTracee's CLONE_PARENT), without exit signal; the recorder's wait for
+// any tracee reaps it, Finish() too. The copy of a process some recorded
+// process forked is that process's own child instead, without exit signal
+// (a sibling would inherit its exit signal and signal the recorded parent
+// when it dies): after the recorder reaps it as its tracer, the process
+// itself reaps it through an injected wait4 at one of its next events
+// (ReapCopies), or init does when it ends. Only its own waits with __WALL
+// could see it meanwhile.
+// Several processes: the one whose event it is gets forked as above; every
+// other one must be waiting inside a syscall (ParkedProcess), and is read
+// as it is, with the registers of that syscall's entry; the recorder keeps
+// it stopped at its next stop until the writer is done (ReadsLive). The
+// files of one event form a set, written in sequence order.
+//
 // Take(), Due() and Finish() are for the recording thread; one snapshot is
 // written at a time.
 #pragma once
@@ -52,12 +65,26 @@ struct SnapshotThreadSource {
   std::string name;
 };
 
+// A process of the set that is parked in a syscall (every thread of it):
+// not forked, its memory is read as it is. It cannot change before the
+// recorder handles its next stop, which waits for the writer
+// (SnapshotTaker::ReadsLive).
+struct ParkedProcess {
+  trace::Snapshot snapshot;  // described as SnapshotRequest's, threads included
+  pid_t pid = 0;             // live
+};
+
 struct SnapshotRequest {
   // Filled by the caller: event, name, pid, current_tid, exec_path,
   // patches, vdso_syscall_insn, patch_tsc_reads, patch_cpuid,
-  // sigactions.
+  // sigactions, processes, parent_pid.
   trace::Snapshot snapshot;
-  Tracee* leader = nullptr;                   // at a syscall or ptrace-event stop
+  // The other processes of the set (snapshot.processes - 1 of them).
+  std::vector<ParkedProcess> parked;
+  Tracee* leader = nullptr;  // at a syscall or ptrace-event stop
+  // The process is not the recorder's child: its copy is its own child
+  // (CopyParent::kTracee), to be reaped through it (ReapCopies).
+  bool copy_is_its_child = false;
   uint64_t syscall_insn = 0;                  // for the injected fork
   std::vector<SnapshotThreadSource> threads;  // the leader first
   // Trace copies of the files mapped (path -> content id).
@@ -69,6 +96,10 @@ struct SnapshotStats {
   uint64_t failed = 0;
   uint64_t max_stop_us = 0;
 };
+
+// A stopped thread's state as a snapshot keeps it (no alternate stack: only
+// an injected syscall can ask for it).
+Expected<trace::SnapshotThread> CaptureThread(const SnapshotThreadSource& source);
 
 class SnapshotTaker {
  public:
@@ -85,11 +116,20 @@ class SnapshotTaker {
   Status Take(SnapshotRequest request);
   // Waits for the snapshot being written; returns its failure, if any.
   Status Wait();
+  // The writer is reading process `pid`'s memory as it is (ParkedProcess):
+  // it must stay stopped until Wait().
+  bool ReadsLive(pid_t pid) const;
+  // Copies of process `pid` written and dead, its children: reaps them by
+  // a wait4 injected into `leader` (a thread of it at an event boundary),
+  // so that its own waits never see them. Nothing while the writer runs.
+  Status ReapCopies(pid_t pid, Tracee& leader, uint64_t syscall_insn);
   const SnapshotStats& stats() const { return stats_; }
 
  private:
-  // On the writer thread.
-  Status Write(pid_t copy, trace::Snapshot snapshot, std::map<std::string, std::string> file_ids);
+  // On the writer thread: the image of `pid` (a copy, or a parked process)
+  // as `snapshot`.
+  Status Write(pid_t pid, trace::Snapshot snapshot,
+               const std::map<std::string, std::string>& file_ids);
 
   struct PageKey {
     uint64_t lo = 0, hi = 0;
@@ -106,6 +146,9 @@ class SnapshotTaker {
   std::thread writer_;
   std::atomic<bool> written_{false};  // the writer thread is done
   pid_t copy_ = 0;                    // being written
+  std::vector<pid_t> live_;           // parked processes being read
+  // Copies that are children of a recorded process (by its pid), to reap.
+  std::map<pid_t, std::vector<pid_t>> unreaped_;
   Status writer_status_;
   // Every page content stored so far in this trace, and where.
   std::unordered_map<PageKey, trace::PageRef, PageKeyHash> stored_;

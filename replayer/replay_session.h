@@ -36,6 +36,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -92,13 +93,15 @@ struct ThreadRef {
 class ReplaySession {
  public:
   static Expected<std::unique_ptr<ReplaySession>> Open(const ReplayOptions& options);
-  // A session at `snapshot` (one the recorder kept in the trace), built from
-  // it rather than by re-executing up to it (replay_snapshot.cc). Refused
-  // (kUnsupported, saying why) for what cannot be restored yet: several
-  // threads, shared mappings, a process other than options.focus_pid.
-  static Expected<std::unique_ptr<ReplaySession>> OpenAtSnapshot(const ReplayOptions& options,
-                                                                 const trace::Snapshot& snapshot,
-                                                                 trace::SnapshotLibrary& library);
+  // A session at the event of `set` (the snapshots the recorder kept in the
+  // trace there, one per process then alive), built from them rather than
+  // by re-executing up to it (replay_snapshot.cc). Refused (kUnsupported,
+  // saying why) for what cannot be restored yet: several threads in a
+  // process, shared mappings, a set without options.focus_pid, a set with
+  // a snapshot missing.
+  static Expected<std::unique_ptr<ReplaySession>> OpenAtSnapshot(
+      const ReplayOptions& options, std::span<const trace::Snapshot* const> set,
+      trace::SnapshotLibrary& library);
   ~ReplaySession();
 
   // Runs until a breakpoint, watchpoint, signal or the end.
@@ -249,8 +252,10 @@ class ReplaySession {
   ReplaySession(std::shared_ptr<trace::TraceReader> reader, const arch::Arch& arch,
                 ReplayOptions options);
 
-  // Makes the process, replayed up to its exec, the snapshot's image.
-  Status BecomeSnapshot(const trace::Snapshot& snapshot, trace::SnapshotLibrary& library);
+  // Makes `task`'s process, replayed up to its exec or a copy of it, the
+  // snapshot's image.
+  Status BecomeSnapshot(ReplayTask& task, const trace::Snapshot& snapshot,
+                        trace::SnapshotLibrary& library);
 
   // --- scheduling and stops (replay_session.cc) ---
   // Resumes once and hands the resulting stop to the part it concerns;

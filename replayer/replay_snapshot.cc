@@ -13,6 +13,15 @@
 // instruction. Replay then goes on from the snapshot's event, checking every
 // later event against the trace as always.
 //
+// Several processes alive at the event (a parent waiting in waitpid while
+// its child works) left one snapshot each, a set restored together: the
+// process whose exec came first is built as above; each other one starts
+// as a fork of it injected right after the exec, and is made its own
+// snapshot's image the same way. A process the recorder found inside a
+// syscall (trace::SnapshotThread::parked) gets the registers of that
+// syscall's entry, on the syscall instruction: as in a checkpoint's copy,
+// it executes the syscall again when its recorded result comes.
+//
 // File descriptors need not be restored: replay emulates what uses them
 // and maps files from the trace's copies.
 #include <fcntl.h>
@@ -74,46 +83,86 @@ Status SetRegset(pid_t tid, uint32_t note_type, std::vector<uint8_t> bytes) {
 }  // namespace
 
 Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
-    const ReplayOptions& options, const trace::Snapshot& snap, trace::SnapshotLibrary& library) {
-  if (snap.threads.size() != 1) {
-    return Refuse(snap, std::to_string(snap.threads.size()) +
-                            " threads ran; restoring threads is not supported yet");
+    const ReplayOptions& options, std::span<const trace::Snapshot* const> set,
+    trace::SnapshotLibrary& library) {
+  if (set.empty()) return Error("no snapshot to restore");
+  const trace::Snapshot& any = *set.front();
+  if (set.size() != any.processes) {
+    return Refuse(any, "it is one of " + std::to_string(any.processes) +
+                           " processes' snapshots, of which " + std::to_string(set.size()) +
+                           " can be read");
   }
-  if (options.focus_pid != 0 && options.focus_pid != snap.pid) {
-    return Refuse(snap, "it is of process " + std::to_string(snap.pid) + ", not the one debugged");
-  }
-  for (const trace::SnapshotMapping& m : snap.maps) {
-    // A shared file mapping nobody writes through (glibc's gconv cache,
-    // locale archives) reads the same mapped privately from the copy.
-    if (m.shared && (m.file_id.empty() || (m.prot & PROT_WRITE))) {
-      return Refuse(snap, "it has a writable or anonymous shared mapping at " + Hex(m.start));
+  // The process restored from the replay of its exec; the others are forked
+  // from it. The one with the earliest exec is reached soonest.
+  const trace::Snapshot* base = set.front();
+  for (const trace::Snapshot* snap : set) {
+    if (snap->event != any.event) return Refuse(*snap, "its set is of several events");
+    if (snap->threads.size() != 1) {
+      return Refuse(*snap, std::to_string(snap->threads.size()) +
+                               " threads ran; restoring threads is not supported yet");
     }
-    if (!m.path.empty() && m.path[0] == '/' && m.file_id.empty()) {
-      return Refuse(snap, "the trace has no copy of " + m.path);
+    for (const trace::SnapshotMapping& m : snap->maps) {
+      // A shared file mapping nobody writes through (glibc's gconv cache,
+      // locale archives) reads the same mapped privately from the copy.
+      if (m.shared && (m.file_id.empty() || (m.prot & PROT_WRITE))) {
+        return Refuse(*snap, "it has a writable or anonymous shared mapping at " + Hex(m.start));
+      }
+      if (!m.path.empty() && m.path[0] == '/' && m.file_id.empty()) {
+        return Refuse(*snap, "the trace has no copy of " + m.path);
+      }
     }
+    if (snap->exec_event < base->exec_event) base = snap;
   }
   ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Open(options));
+  if (std::none_of(set.begin(), set.end(),
+                   [&](const trace::Snapshot* snap) { return snap->pid == s->focus_pid_; })) {
+    return Refuse(any, "process " + std::to_string(s->focus_pid_) +
+                           ", the one debugged, is not among its processes");
+  }
   // Silent: the events up to the snapshot were shown, or are skipped.
   s->set_echo_from_event(UINT64_MAX);
-  s->set_boundary_stop([&](uint64_t event) { return event >= snap.exec_event; });
-  while (s->event_number() < snap.exec_event) {
+  s->set_boundary_stop([&](uint64_t event) { return event >= base->exec_event; });
+  while (s->event_number() < base->exec_event) {
     ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
     // Other processes may end or get signals on the way.
     if (stop.kind == ReplayStop::Kind::kEndOfTrace || s->exited() || s->finished()) {
-      return Refuse(snap,
-                    "replay ended before its exec (event " + std::to_string(snap.exec_event) + ")");
+      return Refuse(
+          *base, "replay ended before its exec (event " + std::to_string(base->exec_event) + ")");
     }
   }
   s->set_boundary_stop(nullptr);
   if (s->threads_.size() != 1 || s->cur_ != &s->threads_.front()) {
-    return Refuse(snap, "other threads or processes run at its exec");
+    return Refuse(*base, "other threads or processes run at its exec");
   }
-  RETURN_IF_ERROR(s->BecomeSnapshot(snap, library));
+  // The other processes are copies of the exec's image, made before it
+  // becomes the snapshot's (less to copy and to undo). The replay emulates
+  // what depends on who forked whom (wait4, getppid, kill), so every copy
+  // may be the child of the replayer itself, like a checkpoint's.
+  std::vector<std::pair<ReplayTask*, const trace::Snapshot*>> restores;
+  ReplayTask& root = s->threads_.front();
+  restores.emplace_back(&root, base);
+  for (const trace::Snapshot* snap : set) {
+    if (snap == base) continue;
+    ASSIGN_OR_RETURN(pid_t pid, ForkTracee(root.tracee, root.mm->patcher.syscall_insn()));
+    auto mm = std::make_shared<AddressSpace>();
+    mm->patcher = root.mm->patcher;
+    ReplayTask& task = s->threads_.Add(std::make_unique<ReplayTask>(
+        Tracee(pid, s->arch()), snap->threads.front().tid, snap->pid, mm));
+    restores.emplace_back(&task, snap);
+  }
+  for (auto& [task, snap] : restores) {
+    RETURN_IF_ERROR(s->BecomeSnapshot(*task, *snap, library));
+    if (task->tgid == s->focus_pid_) s->focus_mm_ = task->mm;
+    // The thread that ran last: the others wait inside syscalls.
+    if (!snap->threads.front().parked) s->cur_ = task;
+  }
+  s->events_.MoveTo(any.event);
+  s->at_boundary_ = true;
   return s;
 }
 
-Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::SnapshotLibrary& library) {
-  ReplayTask& task = threads_.front();
+Status ReplaySession::BecomeSnapshot(ReplayTask& task, const trace::Snapshot& snap,
+                                     trace::SnapshotLibrary& library) {
   Tracee& t = task.tracee;
   const uint64_t insn = task.mm->patcher.syscall_insn();
   const arch::SyscallTable& table = arch().syscalls();
@@ -173,13 +222,17 @@ Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::Snapsho
     if (!m.file_id.empty()) {
       ASSIGN_OR_RETURN(std::string copy, reader_->LocalFileCopy(m.file_id));
       mapped_files[m.path] = copy;
-      std::vector<uint8_t> name(copy.begin(), copy.end());
+      // The executable from the file the exec ran (the trace's copy,
+      // staged): fingerprints of preemptions hash the globals of the
+      // mappings of /proc/PID/exe (core/stack_hash.h), as when recorded.
+      std::string open_path = m.path == snap.exec_path ? "/proc/self/exe" : copy;
+      std::vector<uint8_t> name(open_path.begin(), open_path.end());
       name.push_back(0);
       if (name.size() > 2 * kPage) return Refuse(snap, "a file copy's path is too long");
       RETURN_IF_ERROR(t.WriteMemory(*scratch, name));
       ASSIGN_OR_RETURN(
           fd, inject("openat", {static_cast<uint64_t>(AT_FDCWD), *scratch, O_RDONLY | O_CLOEXEC}));
-      if (fd < 0) return failed("opening " + copy, fd);
+      if (fd < 0) return failed("opening " + open_path, fd);
     } else {
       flags |= MAP_ANONYMOUS;
     }
@@ -270,9 +323,6 @@ Status ReplaySession::BecomeSnapshot(const trace::Snapshot& snap, trace::Snapsho
   task.tgid = snap.pid;
   task.clear_child_tid = thread.clear_child_tid;
   task.name = thread.name;
-  focus_pid_ = snap.pid;
-  events_.MoveTo(snap.event);
-  at_boundary_ = true;
   return Status::Ok();
 }
 

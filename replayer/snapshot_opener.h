@@ -1,6 +1,7 @@
 // SnapshotOpener: finds, among the snapshots the recorder kept in a trace,
 // the one to start a replay from (the latest in a range of events) and
-// opens an execution there (ReplaySession::OpenAtSnapshot). A snapshot that
+// opens an execution there (ReplaySession::OpenAtSnapshot), from every
+// snapshot of that event (one per process then alive). A snapshot that
 // cannot be used (damaged, cut short, or holding what restoring does not
 // support) is reported once on stderr and skipped: the next earlier one is
 // tried, and with none left the caller re-executes as it would without.
@@ -47,7 +48,8 @@ class SnapshotOpener {
  private:
   // Lists the trace's snapshots, saying which files cannot be read.
   Status ReadHeaders();
-  Expected<std::unique_ptr<ReplaySession>> Open(uint32_t seq);
+  // The set of snapshots `seqs` (those of one event).
+  Expected<std::unique_ptr<ReplaySession>> Open(const std::vector<uint32_t>& seqs);
 
   ReplayOptions options_;
   trace::SnapshotLibrary library_;
@@ -55,7 +57,7 @@ class SnapshotOpener {
   // first.
   std::optional<std::vector<trace::SnapshotHeader>> headers_;
   std::vector<TraceBookmark> bookmarks_;  // in sequence order
-  std::set<uint32_t> unusable_;
+  std::set<uint64_t> unusable_;           // events whose set cannot be restored
   SnapshotOpenStats stats_;
 };
 

@@ -116,10 +116,23 @@ const Timeline::Checkpoint& Timeline::WithSnapshot(const Checkpoint& cp, uint64_
   if (!*s) return cp;
   ++stats_.snapshots_opened;
   Position position = (*s)->Here();
+  Frozen frozen{position, nullptr, nullptr, nullptr};
+  if ((*s)->CanFork()) {
+    frozen.execution = std::move(*s);
+  } else {
+    frozen.unused = std::move(*s);
+    frozen.reopen = [open = open_snapshot_, event = position.event,
+                     this]() -> Expected<std::unique_ptr<Execution>> {
+      ASSIGN_OR_RETURN(std::unique_ptr<Execution> again, open(event - 1, event));
+      if (!again)
+        return Error("the snapshots at event " + std::to_string(event) + " no longer restore");
+      ++stats_.snapshots_opened;
+      return again;
+    };
+  }
   // Not automatic: thinning must not drop what took a restore to make.
-  int id =
-      checkpoints_.Add(position.event, "snapshot@" + std::to_string(position.event),
-                       /*automatic=*/false, /*boundary=*/true, Frozen{position, std::move(*s)});
+  int id = checkpoints_.Add(position.event, "snapshot@" + std::to_string(position.event),
+                            /*automatic=*/false, /*boundary=*/true, std::move(frozen));
   return *checkpoints_.Find(std::to_string(id));
 }
 
@@ -250,6 +263,13 @@ Expected<std::unique_ptr<Execution>> Timeline::Restore(const Checkpoint& cp) {
   std::unique_ptr<Execution> s;
   if (cp.value.execution) {
     ASSIGN_OR_RETURN(s, cp.value.execution->Fork());
+  } else if (cp.value.reopen) {
+    if (cp.value.unused) {
+      s = std::move(cp.value.unused);
+    } else {
+      ASSIGN_OR_RETURN(s, cp.value.reopen());
+    }
+    s->set_echo_from_event(UINT64_MAX);
   } else {
     // It may become the live replay: able to echo, silent until then.
     ASSIGN_OR_RETURN(s, open_(/*echo=*/true));

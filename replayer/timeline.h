@@ -144,6 +144,11 @@ class Timeline {
   struct Frozen {
     Position position;
     std::unique_ptr<Execution> execution;
+    // A restored snapshot set of several processes cannot be forked
+    // (Execution::CanFork): each restore opens it again, the first takes
+    // the one opened to find it.
+    std::function<Expected<std::unique_ptr<Execution>>()> reopen;
+    mutable std::unique_ptr<Execution> unused;
   };
   using Checkpoint = CheckpointSet<Frozen>::Entry;
   struct Hit {

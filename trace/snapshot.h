@@ -47,6 +47,11 @@ struct SnapshotThread {
   // the thread dies holding a robust mutex.
   uint64_t robust_list = 0;
   uint64_t robust_list_len = 0;
+  // It was inside a syscall whose SyscallEntryEvent is recorded (a parent
+  // in waitpid while its child runs): `regs` are those of the syscall's
+  // entry, put back onto the syscall instruction, which the thread executes
+  // again when its SyscallEvent comes.
+  bool parked = false;
   bool operator==(const SnapshotThread&) const = default;
 };
 
@@ -123,6 +128,12 @@ struct Snapshot {
   // The program's stop for this snapshot, and the fork within it.
   uint32_t stop_us = 0;
   uint32_t fork_us = 0;
+  // Snapshots taken at one event, one per process then alive, form a set
+  // that replay restores together: how many it has (1: this process ran
+  // alone), and the recorded pid of this process's parent (0: none
+  // recorded, the root).
+  uint32_t processes = 1;
+  int32_t parent_pid = 0;
   bool operator==(const Snapshot&) const = default;
 };
 

@@ -112,6 +112,11 @@ void PutDescription(ByteWriter& w, const Snapshot& s) {
     w.PutUvarint(t.robust_list);
     w.PutUvarint(t.robust_list_len);
   }
+  if (s.processes > 1) {
+    w.PutUvarint(s.processes);
+    w.PutSvarint(s.parent_pid);
+    for (const SnapshotThread& t : s.threads) w.PutBool(t.parked);
+  }
 }
 
 Status ReadRegsets(ByteReader& r, std::vector<SnapshotRegset>* sets) {
@@ -216,6 +221,13 @@ Status ReadDescription(ByteReader& r, Snapshot* s) {
       RETURN_IF_ERROR(r.ReadUvarint(&t.robust_list_len));
     }
   }
+  // Version 2: the set of processes it belongs to.
+  if (!r.AtEnd()) {
+    RETURN_IF_ERROR(r.ReadUvarint32(&s->processes));
+    if (s->processes < 2) return Corrupt("it belongs to a set of fewer than 2 processes");
+    RETURN_IF_ERROR(r.ReadSvarint32(&s->parent_pid));
+    for (SnapshotThread& t : s->threads) RETURN_IF_ERROR(r.ReadBool(&t.parked));
+  }
   if (!r.AtEnd()) return Corrupt("its description has bytes after its end");
   return Status::Ok();
 }
@@ -236,7 +248,7 @@ Expected<std::pair<SnapshotHeader, Sizes>> ReadHeader(std::span<const uint8_t> f
   SnapshotHeader h;
   Sizes z;
   RETURN_IF_ERROR(r.ReadFixed32(&h.version));
-  if (h.version != kSnapshotFormatVersion) {
+  if (h.version < 1 || h.version > kSnapshotFormatVersion) {
     return Status(ErrorCode::kUnsupported,
                   "snapshot file: format version " + std::to_string(h.version) +
                       ", this rewind reads version " + std::to_string(kSnapshotFormatVersion));
@@ -328,7 +340,7 @@ Expected<std::vector<uint8_t>> EncodeSnapshotFile(const Snapshot& snapshot,
   XXH64_freeState(state);
   ByteWriter w;
   w.PutRaw({reinterpret_cast<const uint8_t*>(kMagic), sizeof kMagic});
-  w.PutFixed32(kSnapshotFormatVersion);
+  w.PutFixed32(snapshot.processes > 1 ? kSnapshotFormatVersion : 1);
   w.PutFixed32(snapshot.seq);
   w.PutFixed64(snapshot.event);
   w.PutFixed32(snapshot.stored_pages);

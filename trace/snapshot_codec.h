@@ -20,7 +20,10 @@
 
 namespace rwd::trace {
 
-inline constexpr uint32_t kSnapshotFormatVersion = 1;
+// Version 2: a snapshot of a set of several processes (Snapshot::processes);
+// a snapshot of one process is still written as version 1, which older
+// versions of rewind read.
+inline constexpr uint32_t kSnapshotFormatVersion = 2;
 inline constexpr size_t kSnapshotHeaderBytes = 76;
 
 struct SnapshotHeader {

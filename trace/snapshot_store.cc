@@ -87,6 +87,7 @@ Expected<std::vector<SnapshotListing>> ListSnapshots(const std::string& trace_di
       if (described.ok()) {
         l.name = described->name;
         l.pid = described->pid;
+        l.processes = described->processes;
       }
     }
     out.push_back(std::move(l));

@@ -36,9 +36,11 @@ struct SnapshotListing {
   // The header, or why it cannot be read.
   Expected<SnapshotHeader> header = Status(ErrorCode::kNotFound, "not read");
   // From the description, when it reads (unchecked until the snapshot is
-  // loaded): the name rewind_checkpoint gave it, the recorded process.
+  // loaded): the name rewind_checkpoint gave it, the recorded process,
+  // the processes of its set.
   std::string name;
   int32_t pid = 0;
+  uint32_t processes = 1;  // in the set taken at its event
 };
 
 // Every snapshot file of the trace, by sequence number; empty without any.

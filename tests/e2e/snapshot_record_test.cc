@@ -63,9 +63,9 @@ TEST_F(SnapshotRecordTest, SecondSnapshotStoresOnlyTheChangedPages) {
   ASSERT_EQ(info.exit_status, 0) << info.Describe();
   EXPECT_TRUE(AnyLineMatches(info.out, "^snapshots +" + std::to_string(snaps.size()) + ", "))
       << info.out;
-  EXPECT_TRUE(AnyLineMatches(info.out, "^  0 +" + std::to_string(snaps[0].event) + " +[0-9]+ +" +
-                                           std::to_string(snaps[0].stored_pages) +
-                                           " +[0-9.]+ ms +[0-9.]+ ms$"))
+  EXPECT_TRUE(AnyLineMatches(
+      info.out, "^  0 +" + std::to_string(snaps[0].event) + " +[0-9]+ +[0-9]+ +" +
+                    std::to_string(snaps[0].stored_pages) + " +[0-9.]+ ms +[0-9.]+ ms$"))
       << info.out;
 
   // The snapshots' forks left no trace in what replays.

@@ -87,6 +87,27 @@ TEST(SnapshotCodecTest, RoundTrips) {
   EXPECT_EQ(header->stop_us, 1500u);
 }
 
+TEST(SnapshotCodecTest, ASnapshotOfASetOfProcessesRoundTripsAsVersion2) {
+  Snapshot one = Sample(0, {{0, 0}}, 1);
+  Snapshot s = one;
+  s.processes = 3;
+  s.parent_pid = 41;
+  s.threads[1].parked = true;
+  std::vector<uint8_t> pages = Page(1, 1);
+  for (const Snapshot* snap : {&one, &s}) {
+    auto file = EncodeSnapshotFileWithPages(*snap, pages);
+    ASSERT_TRUE(file.ok()) << file.status().message();
+    auto decoded = DecodeSnapshotFile(*file);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+    EXPECT_EQ(decoded->snapshot, *snap);
+    auto header =
+        DecodeSnapshotHeader(std::span(*file).subspan(0, kSnapshotHeaderBytes), file->size());
+    ASSERT_TRUE(header.ok()) << header.status().message();
+    // A process alone stays readable by versions of rewind before sets.
+    EXPECT_EQ(header->version, snap->processes > 1 ? 2u : 1u);
+  }
+}
+
 TEST(SnapshotCodecTest, EveryCutShortFileIsRefused) {
   Snapshot s = Sample(0, {{0, 0}, {0, 1}}, 2);
   auto file = EncodeSnapshotFileWithPages(s, Concat({Page(1, 1), Page(2, 2)}));

@@ -1,0 +1,164 @@
+// Snapshots of several processes (issue 16): while a child works and its
+// parent waits for it in waitpid, the recorder keeps a snapshot of each at
+// the same event, and replay restores both to reach an event of either,
+// instead of re-executing from the start. The values are the re-executed
+// ones, and reverse execution works from there.
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/gdb_driver.h"
+#include "trace/snapshot_store.h"
+
+namespace rwd::e2e {
+namespace {
+
+std::string AllOutput(const GdbTranscript& t) { return t.run.out + t.run.err; }
+
+// The number of the last event of `dump` matching `pattern` (after "#N ").
+uint64_t LastEvent(const std::string& dump, const std::string& pattern) {
+  uint64_t last = 0;
+  std::regex line("^#([0-9]+) " + pattern);
+  for (const std::string& l : Lines(dump)) {
+    std::smatch m;
+    if (std::regex_search(l, m, line)) last = std::stoull(m[1]);
+  }
+  return last;
+}
+
+class SnapshotProcessesTest : public GdbTest {
+ protected:
+  // mp_snap_child: 12 rounds of fixed work in the child (~0.1 s each on an
+  // idle machine) while the parent waits; a snapshot every 0.05 s.
+  void SetUp() override {
+    GdbTest::SetUp();
+    if (IsSkipped()) return;
+    trace_ = NewPath("trace");
+    RunResult r = Rewind({"record", "--snapshot-interval", "0.05", "-o", trace_,
+                          Program("mp_snap_child"), "12", "250"});
+    ASSERT_EQ(r.exit_status, 0) << r.Describe();
+    ASSERT_TRUE(Contains(r.out, "child: round 12 sum")) << r.Describe();
+    // The sets of two processes, and who is who.
+    auto listed = trace::ListSnapshots(trace_);
+    ASSERT_TRUE(listed.ok()) << listed.status().message();
+    trace::SnapshotLibrary library(trace_);
+    for (const trace::SnapshotListing& l : *listed) {
+      ASSERT_TRUE(l.header.ok()) << l.path << ": " << l.header.status().message();
+      if (l.processes != 2) continue;
+      auto loaded = library.Load(l.header->seq);
+      ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+      const trace::Snapshot& snap = (*loaded)->snapshot;
+      if (snap.parent_pid != 0) {
+        child_ = std::to_string(snap.pid);
+        parent_ = std::to_string(snap.parent_pid);
+        ASSERT_EQ(snap.threads.size(), 1u);
+        EXPECT_FALSE(snap.threads[0].parked);  // it was working
+      } else {
+        ASSERT_EQ(snap.threads.size(), 1u);
+        EXPECT_TRUE(snap.threads[0].parked);  // in waitpid
+      }
+      set_events_.push_back(l.header->event);
+    }
+    ASSERT_FALSE(child_.empty()) << "no snapshot was taken while both processes ran";
+    RunResult dump = Rewind({"dump", trace_});
+    ASSERT_EQ(dump.exit_status, 0) << dump.Describe();
+    // After the child's last output but one, and after the parent's wait.
+    child_target_ = LastEvent(dump.out, "tid " + child_ + " syscall write\\(");
+    parent_target_ = LastEvent(dump.out, "tid " + parent_ + " syscall wait4\\(.*= " + child_) + 1;
+    ASSERT_GT(child_target_, 0u) << dump.out;
+    ASSERT_GT(parent_target_, child_target_) << dump.out;
+    latest_set_ = 0;
+    for (uint64_t e : set_events_) {
+      if (e <= child_target_) latest_set_ = std::max(latest_set_, e);
+    }
+    ASSERT_GT(latest_set_, set_events_.front()) << "want a set late in the child's work";
+  }
+
+  GdbTranscript Replay(const std::vector<std::string>& args,
+                       const std::vector<std::string>& commands) {
+    GdbOptions options;
+    options.timeout = std::chrono::seconds(120);
+    options.replay_args = args;
+    return RunGdbOnReplay(trace_, Program("mp_snap_child"), commands, options);
+  }
+
+  static void ExpectSameValues(const std::vector<std::string>& commands, const GdbTranscript& a,
+                               const GdbTranscript& b) {
+    for (size_t i = 0; i < commands.size(); ++i) {
+      if (commands[i].rfind("p ", 0) != 0 && commands[i] != "reverse-continue" &&
+          commands[i] != "next") {
+        continue;
+      }
+      EXPECT_EQ(a.Output(i), b.Output(i)) << commands[i];
+    }
+  }
+
+  std::string trace_;
+  std::string parent_, child_;
+  std::vector<uint64_t> set_events_;
+  uint64_t child_target_ = 0;
+  uint64_t parent_target_ = 0;
+  uint64_t latest_set_ = 0;  // the last set at or before child_target_
+};
+
+TEST_F(SnapshotProcessesTest, GotoALateEventOfTheChildRestoresBothProcesses) {
+  const std::vector<std::string> commands = {
+      "p rounds_done",     // 0
+      "p child_sum",       // 1
+      "monitor stats",     // 2
+      "break round_end",   // 3
+      "reverse-continue",  // 4
+      "p round",           // 5
+      "p rounds_done",     // 6
+      "p child_sum",       // 7
+      "monitor stats",     // 8
+  };
+  std::vector<std::string> at = {"-f", child_, "-g", std::to_string(child_target_)};
+  std::vector<std::string> reexecuting = at;
+  reexecuting.insert(reexecuting.begin(), "--no-snapshots");
+  GdbTranscript expected = Replay(reexecuting, commands);
+  ASSERT_EQ(expected.run.exit_status, 0) << expected.Describe();
+  GdbTranscript t = Replay(at, commands);
+  ASSERT_EQ(t.run.exit_status, 0) << t.Describe();
+  EXPECT_FALSE(Contains(AllOutput(t), "is not used")) << t.Describe();
+  EXPECT_FALSE(Contains(AllOutput(t), "diverge", true)) << t.Describe();
+  ExpectSameValues(commands, t, expected);
+  // Late in the child's work, with its own values.
+  EXPECT_TRUE(AnyLineMatches(t.Output(0), "^\\$1 = 1[0-2]$")) << t.Output(0);
+  EXPECT_TRUE(AnyLineMatches(t.Output(4), "round_end \\(round=1[0-2]\\)")) << t.Output(4);
+  // Reached from the set, never from the start.
+  EXPECT_TRUE(Contains(t.Output(2), "snapshots of the trace restored: 1")) << t.Output(2);
+  EXPECT_TRUE(Contains(t.Output(2), "(0 from the start of history), last from event " +
+                                        std::to_string(latest_set_) + "\n"))
+      << t.Output(2);
+  EXPECT_TRUE(Contains(t.Output(8), "(0 from the start of history)")) << t.Output(8);
+  EXPECT_TRUE(Contains(expected.Output(2), "snapshots of the trace restored: 0"))
+      << expected.Output(2);
+}
+
+TEST_F(SnapshotProcessesTest, GotoTheParentAfterItsWaitRestoresItFromInsideWaitpid) {
+  const std::vector<std::string> commands = {
+      "p parent_value",  // 0
+      "p child_sum",     // 1
+      "monitor stats",   // 2
+      "next",            // 3
+      "next",            // 4
+      "p parent_value",  // 5
+  };
+  std::vector<std::string> at = {"-g", std::to_string(parent_target_)};
+  GdbTranscript expected =
+      Replay({"--no-snapshots", "-g", std::to_string(parent_target_)}, commands);
+  ASSERT_EQ(expected.run.exit_status, 0) << expected.Describe();
+  GdbTranscript t = Replay(at, commands);
+  ASSERT_EQ(t.run.exit_status, 0) << t.Describe();
+  EXPECT_FALSE(Contains(AllOutput(t), "is not used")) << t.Describe();
+  EXPECT_FALSE(Contains(AllOutput(t), "diverge", true)) << t.Describe();
+  ExpectSameValues(commands, t, expected);
+  EXPECT_TRUE(AnyLineMatches(t.Output(0), "^\\$1 = 22$")) << t.Output(0);
+  EXPECT_TRUE(AnyLineMatches(t.Output(1), "^\\$2 = 0$")) << t.Output(1);  // the child's only
+  EXPECT_TRUE(Contains(t.Output(2), "snapshots of the trace restored: 1")) << t.Output(2);
+  EXPECT_TRUE(Contains(t.Output(2), "(0 from the start of history)")) << t.Output(2);
+}
+
+}  // namespace
+}  // namespace rwd::e2e
