@@ -113,6 +113,16 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
     }
     if (snap->exec_event < base->exec_event) base = snap;
   }
+  for (const trace::Snapshot* snap : set) {
+    // A copy of the base is of the base's program: its auxiliary vector,
+    // vDSO and program break base are that exec's.
+    if (snap->exec_event != base->exec_event) {
+      return Refuse(*snap, "process " + std::to_string(snap->pid) +
+                               " runs another program than process " + std::to_string(base->pid) +
+                               " (exec at event " + std::to_string(snap->exec_event) +
+                               "); restoring processes of several programs is not supported yet");
+    }
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Open(options));
   if (std::none_of(set.begin(), set.end(),
                    [&](const trace::Snapshot* snap) { return snap->pid == s->focus_pid_; })) {

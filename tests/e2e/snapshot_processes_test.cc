@@ -160,5 +160,44 @@ TEST_F(SnapshotProcessesTest, GotoTheParentAfterItsWaitRestoresItFromInsideWaitp
   EXPECT_TRUE(Contains(t.Output(2), "(0 from the start of history)")) << t.Output(2);
 }
 
+// A shell waiting for the program it started, which forked a child: the
+// shell runs another program, which replay cannot build from the others'
+// exec. The recorder says so and takes no set; replay re-executes.
+class SnapshotProgramsTest : public GdbTest {};
+
+TEST_F(SnapshotProgramsTest, ProcessesOfSeveralProgramsTakeNoSetAndReplayReExecutes) {
+  std::string trace = NewPath("trace");
+  RunResult r = Rewind({"record", "-v", "--snapshot-interval", "0.05", "-o", trace, "/bin/sh", "-c",
+                        Program("mp_snap_child") + " 6 250; echo shell-done"});
+  ASSERT_EQ(r.exit_status, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "no snapshots while processes of several programs run"))
+      << r.Describe();
+  auto listed = trace::ListSnapshots(trace);
+  ASSERT_TRUE(listed.ok()) << listed.status().message();
+  for (const trace::SnapshotListing& l : *listed) EXPECT_EQ(l.processes, 1u) << l.path;
+  RunResult ps = Rewind({"ps", trace});
+  ASSERT_EQ(ps.exit_status, 0) << ps.Describe();
+  std::vector<std::string> rows = Lines(ps.out);
+  ASSERT_EQ(rows.size(), 4u) << ps.out;  // a header, the shell, the program, its child
+  std::string child = rows[3].substr(0, rows[3].find(' '));
+  RunResult dump = Rewind({"dump", trace});
+  ASSERT_EQ(dump.exit_status, 0) << dump.Describe();
+  uint64_t target = LastEvent(dump.out, "tid " + child + " syscall write\\(");
+  ASSERT_GT(target, 0u) << dump.out;
+  const std::vector<std::string> commands = {"p rounds_done", "p child_sum", "monitor stats"};
+  GdbOptions options;
+  options.timeout = std::chrono::seconds(120);
+  options.replay_args = {"--no-snapshots", "-f", child, "-g", std::to_string(target)};
+  GdbTranscript expected = RunGdbOnReplay(trace, Program("mp_snap_child"), commands, options);
+  ASSERT_EQ(expected.run.exit_status, 0) << expected.Describe();
+  options.replay_args.erase(options.replay_args.begin());
+  GdbTranscript t = RunGdbOnReplay(trace, Program("mp_snap_child"), commands, options);
+  ASSERT_EQ(t.run.exit_status, 0) << t.Describe();
+  EXPECT_FALSE(Contains(AllOutput(t), "diverge", true)) << t.Describe();
+  EXPECT_TRUE(AnyLineMatches(t.Output(0), "^\\$1 = 5$")) << t.Output(0);
+  EXPECT_EQ(t.Output(0), expected.Output(0));
+  EXPECT_EQ(t.Output(1), expected.Output(1));
+}
+
 }  // namespace
 }  // namespace rwd::e2e
