@@ -126,7 +126,8 @@ Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr, CopyParent parent
   Status given = GiveState(copy, tracee.arch(), regs, mask);
   if (!given.ok()) {
     kill(pid, SIGKILL);
-    waitpid(pid, nullptr, __WALL);
+    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+    }
     return given.Wrap("setting up a checkpoint copy");
   }
   return pid;
