@@ -90,6 +90,7 @@ Expected<SyscallStopInfo> Tracee::GetSyscallInfo() const {
       out.op = SyscallStopInfo::Op::kSeccomp;
       out.nr = static_cast<int64_t>(info.seccomp.nr);
       std::copy(std::begin(info.seccomp.args), std::end(info.seccomp.args), out.args.begin());
+      out.seccomp_data = info.seccomp.ret_data;
       break;
     default:
       break;

@@ -40,6 +40,9 @@ struct SyscallStopInfo {
   std::array<uint64_t, 6> args{};
   int64_t result = 0;  // at exit
   uint64_t ip = 0;     // the instruction after the syscall instruction
+  // At a seccomp stop: the SECCOMP_RET_DATA bits of the filter's answer
+  // (what PTRACE_GETEVENTMSG also gives).
+  uint32_t seccomp_data = 0;
 };
 
 class Tracee {

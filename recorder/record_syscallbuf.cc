@@ -70,12 +70,14 @@ ResumeMode SyscallBufferRecorder::RunMode(const RecordTask& task) {
 }
 
 Status SyscallBufferRecorder::OnSeccompStop(RecordTask& task) {
+  // The filter's answer comes with the syscall's number and arguments (one
+  // ptrace call per traced syscall fewer than PTRACE_GETEVENTMSG first).
+  ASSIGN_OR_RETURN(SyscallStopInfo info, task.tracee.GetSyscallInfo());
   // A SECCOMP_RET_TRACE of the program's own filter (which answers before
   // ours): natively, without a tracer asking for these stops, the kernel
   // skips the syscall with ENOSYS. So does the recorder; the syscall's
   // exit stop records that result.
-  ASSIGN_OR_RETURN(unsigned long data, task.tracee.GetEventMsg());
-  if (data != kUntracedIpFilterData) {
+  if (info.op != SyscallStopInfo::Op::kSeccomp || info.seccomp_data != kUntracedIpFilterData) {
     ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
     const arch::Arch& arch = task.tracee.arch();
     arch.SetSyscallResult(regs, -ENOSYS);
@@ -87,7 +89,6 @@ Status SyscallBufferRecorder::OnSeccompStop(RecordTask& task) {
   }
   // Under PTRACE_SYSCALL the entry stop came first and was handled.
   if (task.pending) return task.tracee.Resume(ResumeMode::kSyscall);
-  ASSIGN_OR_RETURN(SyscallStopInfo info, task.tracee.GetSyscallInfo());
   info.op = SyscallStopInfo::Op::kEntry;
   return s_.syscalls_.OnSyscallEntry(task, info);
 }
