@@ -95,6 +95,16 @@ class ProbePages {
   // Every area mapped so far, so callers can tell them from the program's
   // own mappings.
   const std::vector<Area>& areas() const { return areas_; }
+  // Whether an area meets [start, end).
+  bool Overlaps(uint64_t start, uint64_t end) const {
+    return std::any_of(areas_.begin(), areas_.end(),
+                       [&](const Area& a) { return a.start < end && start < a.end; });
+  }
+  // The program maps or unmaps [start, end): the areas there are gone, or
+  // no longer ours (no probe may be left in them).
+  void Forget(uint64_t start, uint64_t end) {
+    std::erase_if(areas_, [&](const Area& a) { return a.start < end && start < a.end; });
+  }
   // Whether `addr` lies in a trampoline's code: a thread stopped there is
   // somewhere the program's code does not show.
   bool InCode(uint64_t addr) const {

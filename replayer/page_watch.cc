@@ -4,9 +4,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "base/hex.h"
 #include "core/proc_maps.h"
-#include "core/remote_syscall.h"
+#include "replayer/inject_mprotect.h"
 
 namespace rwd::replayer {
 
@@ -55,41 +54,7 @@ Status PageWatch::LearnProtections(const Tracee& tracee) {
 
 Status PageWatch::Protect(Tracee& tracee, uint64_t syscall_insn, uint64_t page, int prot,
                           bool by_step) {
-  const arch::Arch& a = tracee.arch();
-  const arch::SyscallInfo* mprotect = a.syscalls().FindByName("mprotect");
-  if (!mprotect) return Error("this architecture's syscall table has no mprotect");
-  SyscallArgs args;
-  args.v = {page, page_size_, static_cast<uint64_t>(prot), 0, 0, 0};
-  int64_t r = 0;
-  if (by_step) {
-    ASSIGN_OR_RETURN(arch::Registers saved, tracee.GetRegisters());
-    arch::Registers regs = saved;
-    a.SetupSyscall(regs, syscall_insn, mprotect->nr, std::span<const uint64_t, 6>(args.v));
-    RETURN_IF_ERROR(tracee.SetRegisters(regs));
-    // From a syscall stop the kernel may report the step at that syscall's
-    // exit, before the injected instruction ran: step once more then.
-    for (int steps = 0;; ++steps) {
-      RETURN_IF_ERROR(tracee.Resume(ResumeMode::kSingleStep));
-      ASSIGN_OR_RETURN(WaitStatus ws, tracee.Wait());
-      if (ws.kind != WaitStatus::Kind::kSignalStop || ws.signo != SIGTRAP) {
-        return Error("an injected mprotect for a watchpoint ended in " + ws.ToString());
-      }
-      ASSIGN_OR_RETURN(regs, tracee.GetRegisters());
-      if (a.Pc(regs) == syscall_insn + a.SyscallInsn().size()) break;
-      if (a.Pc(regs) != syscall_insn || steps > 0) {
-        return Error("an injected mprotect for a watchpoint stopped at " + Hex(a.Pc(regs)));
-      }
-    }
-    r = a.SyscallResult(regs);
-    RETURN_IF_ERROR(tracee.SetRegisters(saved));
-  } else {
-    ASSIGN_OR_RETURN(r, InjectSyscall(tracee, syscall_insn, mprotect->nr, args));
-  }
-  if (r != 0) {
-    return SystemError("changing the protection of page " + Hex(page) + " for a watchpoint",
-                       static_cast<int>(-r));
-  }
-  return Status::Ok();
+  return InjectMprotect(tracee, syscall_insn, page, page_size_, prot, by_step, "a watchpoint");
 }
 
 Status PageWatch::Arm(Tracee& tracee, uint64_t syscall_insn, bool at_signal_stop) {

@@ -526,6 +526,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
     copy->threads_.Add(std::move(task));
   }
   RETURN_IF_ERROR(breakpoints_.RemoveProbesFrom(mm, copy->threads_.front().tracee));
+  RETURN_IF_ERROR(code_guard_.ReleaseIn(mm, copy->threads_.front().tracee));
   copy->focus_pid_ = focus_pid_;
   copy->focus_mm_ = focus_mm_ == leader->mm ? copy_mm : std::make_shared<AddressSpace>();
   copy->events_ = events_;

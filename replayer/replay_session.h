@@ -52,6 +52,7 @@
 #include "replayer/position_probes.h"
 #include "replayer/process_lifecycle.h"
 #include "replayer/replay_breakpoints.h"
+#include "replayer/replay_code_guard.h"
 #include "replayer/replay_part.h"
 #include "replayer/replay_stop.h"
 #include "replayer/replay_task.h"
@@ -248,6 +249,7 @@ class ReplaySession {
   friend class PositionProbes;
   friend class ReplayWatchpoints;
   friend class ReplayBreakpoints;
+  friend class ReplayCodeGuard;
 
   ReplaySession(std::shared_ptr<trace::TraceReader> reader, const arch::Arch& arch,
                 ReplayOptions options);
@@ -327,6 +329,7 @@ class ReplaySession {
   SignalReplayer signals_{*this};
   PositionProbes probes_{*this};
   ReplayBreakpoints breakpoints_{*this};
+  ReplayCodeGuard code_guard_{*this};
 };
 
 // ReplayPart's calls (replay_part.h), here where ReplaySession is complete.

@@ -108,6 +108,16 @@ Status SignalReplayer::RemoveProbe(ReplayTask& t) {
   return Status::Ok();
 }
 
+Status SignalReplayer::ProbeGivesWay(ReplayTask& t) {
+  if (!t.probe || !t.probe->installed()) return Status::Ok();
+  const uint64_t site = t.probe->pc();
+  RETURN_IF_ERROR(DisarmFingerprint(t));
+  RETURN_IF_ERROR(s_.breakpoints_.Plant(*t.mm, site));
+  t.fingerprint_breakpoint = site;
+  t.fingerprint_breakpoint_for_step = true;
+  return Status::Ok();
+}
+
 Expected<bool> SignalReplayer::LeaveProbeCopy(arch::Registers& regs, uint64_t at) {
   for (const auto& t : s_.threads_) {
     if (t->mm != cur().mm || !t->probe || !t->probe->installed()) continue;
@@ -116,11 +126,7 @@ Expected<bool> SignalReplayer::LeaveProbeCopy(arch::Registers& regs, uint64_t at
     // The probe gives way to a breakpoint until its thread next continues
     // (a step must not walk the trampoline, nor a step over the debugger's
     // breakpoint at the site miss the point).
-    const uint64_t site = t->probe->pc();
-    RETURN_IF_ERROR(DisarmFingerprint(*t));
-    RETURN_IF_ERROR(s_.breakpoints_.Plant(*t->mm, site));
-    t->fingerprint_breakpoint = site;
-    t->fingerprint_breakpoint_for_step = true;
+    RETURN_IF_ERROR(ProbeGivesWay(*t));
     arch().SetPc(regs, *original);
     RETURN_IF_ERROR(tracee().SetRegisters(regs));
     return true;

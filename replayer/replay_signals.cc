@@ -114,6 +114,9 @@ Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
       RETURN_IF_ERROR(DisarmFingerprint(cur()));
     }
     uint64_t pc = arch().Pc(f->regs);
+    // In code the program writes (a JIT's), a guard keeps the probe or
+    // breakpoint there while the program rewrites the page.
+    ASSIGN_OR_RETURN(bool writable, s_.code_guard_.InWritableMemory(*cur().mm, pc));
     if (!stepping) {
       // A thread inside the bytes the probe displaces (e.g. where the
       // previous signal's handler returned to) goes on from their copy; not
@@ -122,6 +125,7 @@ Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
           InstallProbe(cur(), pc, f->regs, f->word, *f->vector_registers, !delivering);
       if (probe.ok()) {
         cur().probe = std::move(*probe);
+        if (writable) RETURN_IF_ERROR(s_.code_guard_.Protect(*cur().mm));
         return Status::Ok();
       }
       if (getenv("REWIND_DEBUG_PROBES")) {
@@ -132,6 +136,7 @@ Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
     RETURN_IF_ERROR(s_.breakpoints_.Plant(*cur().mm, pc));
     cur().fingerprint_breakpoint = pc;
     cur().fingerprint_breakpoint_for_step = stepping;
+    if (writable) RETURN_IF_ERROR(s_.code_guard_.Protect(*cur().mm));
     return Status::Ok();
   }
   auto* sig = std::get_if<trace::SignalEvent>(&ev->body);
@@ -164,6 +169,8 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
   // The recording had no page-protection watchpoints.
   ProgramProtections watched_pages;
   if (f->hashes_globals && InFocus(t)) watched_pages = s_.watch_.page_watch().ChangedPages();
+  if (f->hashes_globals) watched_pages.insert(t.mm->code_guard.guarded().begin(),
+                                              t.mm->code_guard.guarded().end());
   if (!arch().SameProgramState(regs, f->regs) ||
       StackHash(tracee(), regs, f->hashes_globals, &watched_pages) != f->stack_hash ||
       !SameVectorRegisters(tracee(), *f)) {
@@ -282,6 +289,10 @@ Expected<Stop> SignalReplayer::OnSignalStop(int signo, bool step) {
     }
   }
 
+  if (signo == SIGSEGV) {
+    ASSIGN_OR_RETURN(std::optional<Stop> guarded, s_.code_guard_.OnFault(step));
+    if (guarded) return *guarded;
+  }
   if (signo == SIGSEGV && s_.watch_.page_watch().armed() && InFocus(cur())) {
     ASSIGN_OR_RETURN(std::optional<Stop> watched, s_.watch_.OnPageWatchFault(step));
     if (watched) return *watched;

@@ -14,6 +14,7 @@
 
 #include <cinttypes>
 #include <cstring>
+#include <algorithm>
 #include <utility>
 
 #include "arch/siginfo_view.h"
@@ -30,6 +31,23 @@ namespace {
 
 // MAP_FIXED_NOREPLACE would refuse to map over what replay itself mapped.
 constexpr uint64_t kMapFixedNoReplace = 0x100000;
+
+// The addresses a recorded mmap, munmap, mremap or mprotect changed (for
+// mremap, from the lower of its old and new ranges to the higher's end).
+std::pair<uint64_t, uint64_t> ChangedRange(const arch::SyscallInfo& row,
+                                           const trace::SyscallEvent& ev) {
+  if (ev.result < 0) return {0, 0};
+  switch (row.special) {
+    case arch::Special::kMmap:
+      return {static_cast<uint64_t>(ev.result), static_cast<uint64_t>(ev.result) + ev.args[1]};
+    case arch::Special::kMremap: {
+      const uint64_t to = static_cast<uint64_t>(ev.result);
+      return {std::min(ev.args[0], to), std::max(ev.args[0] + ev.args[1], to + ev.args[2])};
+    }
+    default:
+      return {ev.args[0], ev.args[0] + ev.args[1]};
+  }
+}
 constexpr uint64_t kMapType = 0x0f;  // MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE
 
 using Stop = std::optional<ReplayStop>;
@@ -324,6 +342,13 @@ Status SyscallReplayer::ExecuteSyscall(const arch::SyscallInfo& row,
       cur().mm->mapped_files[ev.mapped_path] = local;
     }
   }
+  const bool remaps =
+      row.special == arch::Special::kMmap || row.special == arch::Special::kMunmap ||
+      row.special == arch::Special::kMremap || row.special == arch::Special::kMprotect;
+  if (remaps) {
+    const auto [start, end] = ChangedRange(row, ev);
+    RETURN_IF_ERROR(s_.code_guard_.BeforeMappingChange(start, end));
+  }
   std::optional<WaitStatus> exited;
   ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(args, &exited));
   if (exited) return Diverged(std::string(row.name) + " ended the process");
@@ -365,11 +390,8 @@ Status SyscallReplayer::ExecuteSyscall(const arch::SyscallInfo& row,
   // mprotect too: code is rewritten between two of them (the syscall buffer
   // library patches libc's syscall sites with its text made writable), and
   // a breakpoint planted there before must keep the new bytes as its own.
-  if (ev.result >= 0 &&
-      (row.special == arch::Special::kMmap || row.special == arch::Special::kMunmap ||
-       row.special == arch::Special::kMremap || row.special == arch::Special::kMprotect)) {
-    RETURN_IF_ERROR(s_.breakpoints_.RefreshBreakpoints());
-  }
+  if (ev.result >= 0 && remaps) RETURN_IF_ERROR(s_.breakpoints_.RefreshBreakpoints());
+  if (remaps) RETURN_IF_ERROR(s_.code_guard_.AfterMappingChange());
   if (ev.result >= 0) {
     bool exec_map =
         (row.special == arch::Special::kMmap || row.special == arch::Special::kMprotect) &&

@@ -21,6 +21,7 @@
 #include "core/probe_stub.h"
 #include "core/tracee.h"
 #include "replayer/breakpoint_table.h"
+#include "replayer/code_page_guard.h"
 
 namespace rwd::replayer {
 
@@ -28,6 +29,8 @@ struct AddressSpace {
   CodePatcher patcher;
   // Every planted breakpoint instruction.
   BreakpointTable breakpoints;
+  // The pages of those the program may write, made read-only meanwhile.
+  CodePageGuard code_guard;
   std::string exec_path;
   // Trace copy of each file mapped here (path as the program saw it -> copy).
   std::map<std::string, std::string> mapped_files;

@@ -71,6 +71,7 @@ Status ProcessLifecycle::ExecuteClone(const arch::SyscallInfo& row, const trace:
     mm->mapped_files = cur().mm->mapped_files;
     RETURN_IF_ERROR(s_.breakpoints_.RemoveBreakpointsFrom(*cur().mm, child));
     RETURN_IF_ERROR(s_.breakpoints_.RemoveProbesFrom(*cur().mm, child));
+    RETURN_IF_ERROR(s_.code_guard_.ReleaseIn(*cur().mm, child));
   }
   // The program must see the recorded tids wherever the kernel wrote live ones.
   uint32_t tid32 = static_cast<uint32_t>(recorded_child);

@@ -26,6 +26,9 @@ class SignalReplayer : public ReplayPart {
   Status InjectPendingAsyncSignal(bool stepping);
   // Removes the probe or breakpoint waiting for `t`'s fingerprint.
   Status DisarmFingerprint(ReplayTask& t);
+  // Replaces `t`'s probe by a breakpoint at its site until `t` next
+  // continues, when it installs the probe again (over the code as it is then).
+  Status ProbeGivesWay(ReplayTask& t);
   // Whether where `t` stops for a recorded preemption (the next event) can
   // matter to anyone: false for a process of one thread, sharing no
   // writable memory, that the debugger does not look at, unless a signal

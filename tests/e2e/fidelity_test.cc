@@ -1,13 +1,17 @@
 // Programs that stress what a recording must reproduce beyond plain
 // syscalls: numbers the kernel does not implement, capget's
 // version-dependent sizes, shared writable mappings of a deleted file,
-// self-installed seccomp sandboxes, and AddressSanitizer-built programs.
+// self-installed seccomp sandboxes, AddressSanitizer-built programs, and
+// signals landing in code the program writes itself (a JIT).
 // Each is recorded once and replayed twice, byte for byte.
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
+#include <regex>
+#include <sstream>
 #include <string>
 
 #include "tests/e2e/e2e_fixture.h"
@@ -156,6 +160,37 @@ TEST_F(FidelityTest, InterruptedSleepsReportTheRecordedTimeLeft) {
   EXPECT_TRUE(AnyLineMatches(rec.out, "^clock_nanosleep = 4 \\(EINTR yes\\), left 9\\.[0-9]{9}$"))
       << rec.out;
   EXPECT_TRUE(AnyLineMatches(rec.out, "^nanosleep = -1 errno 4, left 9\\.[0-9]{9}$")) << rec.out;
+  ExpectReplaysIdentically(rec);
+}
+
+TEST_F(FidelityTest, SignalsInCodeTheProgramRewritesLandWhereRecorded) {
+  Recording rec = Record("jit_rewrite_loop");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::smatch at;
+  ASSERT_TRUE(std::regex_search(rec.out, at, std::regex("code at (0x[0-9a-f]+)"))) << rec.out;
+  const uint64_t code = std::strtoull(at[1].str().c_str(), nullptr, 16);
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  // The case that matters: a round's first signal in the copied loop, whose
+  // point replay arms before the program clears and rewrites the page (and,
+  // from the second round on, after the program mapped the range where
+  // replay had put the first round's probe trampolines).
+  RunResult dump = Dump(rec.trace);
+  ASSERT_EQ(dump.exit_status, 0) << dump.Describe();
+  const std::regex signal_at("signal SIGALRM at pc (0x[0-9a-f]+)");
+  int first_in_round = 0;
+  std::string previous;
+  std::istringstream lines(dump.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, signal_at)) {
+      uint64_t pc = std::strtoull(m[1].str().c_str(), nullptr, 16);
+      bool in_code = pc >= code && pc < code + page;
+      if (in_code && !Contains(previous, "rt_sigreturn")) ++first_in_round;
+    }
+    if (!line.empty() && line[0] == '#') previous = line;
+  }
+  ASSERT_GT(first_in_round, 0) << "no round's first SIGALRM landed in the copied loop:\n"
+                               << dump.out;
   ExpectReplaysIdentically(rec);
 }
 

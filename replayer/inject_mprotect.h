@@ -1,0 +1,22 @@
+// Changing a page's protection inside a stopped tracee, for the replayer's
+// own purposes (watchpoints by page protection, guarding breakpoints in
+// code the program writes).
+#pragma once
+
+#include <cstdint>
+
+#include "base/status.h"
+#include "core/tracee.h"
+
+namespace rwd::replayer {
+
+// Runs mprotect(start, len, prot) in `tracee` through the syscall
+// instruction at `syscall_insn`, leaving its registers as they were.
+// `by_step`: the thread sits at a signal stop (a fault, a breakpoint, a
+// single-step), where one single-step over the instruction runs the call;
+// otherwise it sits at a syscall or ptrace-event stop (InjectSyscall).
+// `why` names the purpose in errors.
+Status InjectMprotect(Tracee& tracee, uint64_t syscall_insn, uint64_t start, uint64_t len,
+                      int prot, bool by_step, const char* why);
+
+}  // namespace rwd::replayer
