@@ -67,12 +67,14 @@ Expected<bool> CodePageGuard::Writable(const Tracee& tracee, uint64_t addr) {
   return (known_[page] & PROT_WRITE) != 0;
 }
 
-Status CodePageGuard::ReleaseAll(Tracee& tracee, uint64_t syscall_insn, bool by_step) {
-  for (const auto& [page, prot] : guarded_) {
-    RETURN_IF_ERROR(InjectMprotect(tracee, syscall_insn, page, page_size_, prot, by_step, kWhy));
+Status CodePageGuard::ReleaseRange(Tracee& tracee, uint64_t syscall_insn, uint64_t start,
+                                   uint64_t end, bool by_step) {
+  for (auto it = guarded_.lower_bound(page_of(start)); it != guarded_.end() && it->first < end;) {
+    RETURN_IF_ERROR(
+        InjectMprotect(tracee, syscall_insn, it->first, page_size_, it->second, by_step, kWhy));
+    it = guarded_.erase(it);
   }
-  guarded_.clear();
-  known_.clear();
+  Forget(start, end);
   return Status::Ok();
 }
 

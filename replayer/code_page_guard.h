@@ -36,10 +36,11 @@ class CodePageGuard {
   // `by_step`). Reads the memory map only for pages it does not know.
   Status Sync(Tracee& tracee, uint64_t syscall_insn, const std::set<uint64_t>& pages,
               bool by_step);
-  // Gives every guarded page the program's protection back, and forgets
-  // what it knew of the map: call before the program's own mapping
-  // syscalls run, then Sync again.
-  Status ReleaseAll(Tracee& tracee, uint64_t syscall_insn, bool by_step);
+  // Gives the guarded pages in [start, end) the program's protection back,
+  // and forgets what it knew of the map there: call before the program's
+  // own mapping syscall on that range runs, then Sync again.
+  Status ReleaseRange(Tracee& tracee, uint64_t syscall_insn, uint64_t start, uint64_t end,
+                      bool by_step);
   // Gives the program's protection back in a copy of the address space (a
   // forked child, a checkpoint), which inherited ours; nothing is guarded
   // there.
@@ -49,9 +50,13 @@ class CodePageGuard {
 
   // Whether the program may write `addr` (its mapping is writable).
   Expected<bool> Writable(const Tracee& tracee, uint64_t addr);
-  // The memory map changed: what was learned of it is stale. Only while
-  // nothing is guarded (after ReleaseAll).
-  void Forget() { known_.clear(); }
+  // The memory map changed in [start, end): what was learned of it there
+  // is stale. Only while nothing is guarded there.
+  void Forget(uint64_t start, uint64_t end) {
+    std::erase_if(known_, [&](const auto& page) {
+      return page.first < end && start < page.first + page_size_;
+    });
+  }
 
   bool empty() const { return guarded_.empty(); }
   uint64_t page_of(uint64_t addr) const { return addr & ~(page_size_ - 1); }

@@ -156,15 +156,12 @@ Status ReplayCodeGuard::BeforeMappingChange(uint64_t start, uint64_t end) {
     }
     mm.probe_pages.Forget(start, end);
   }
-  if (mm.code_guard.empty()) {
-    mm.code_guard.Forget();
-    return Status::Ok();
-  }
-  return mm.code_guard.ReleaseAll(tracee(), patcher().syscall_insn(), /*by_step=*/false);
+  return mm.code_guard.ReleaseRange(tracee(), patcher().syscall_insn(), start, end,
+                                    /*by_step=*/false);
 }
 
-Status ReplayCodeGuard::AfterMappingChange() {
-  cur().mm->code_guard.Forget();
+Status ReplayCodeGuard::AfterMappingChange(uint64_t start, uint64_t end) {
+  cur().mm->code_guard.Forget(start, end);
   return Protect(*cur().mm);
 }
 

@@ -31,7 +31,7 @@ class ReplayCodeGuard : public ReplayPart {
   // protections, probe trampolines the replay put there must move, and
   // what the program maps afterwards is new.
   Status BeforeMappingChange(uint64_t start, uint64_t end);
-  Status AfterMappingChange();
+  Status AfterMappingChange(uint64_t start, uint64_t end);
   // A copy of `mm` (a forked child, a checkpoint's leader) inherited our
   // guards; gives it the program's protections.
   Status ReleaseIn(const AddressSpace& mm, Tracee& copy);

@@ -345,10 +345,8 @@ Status SyscallReplayer::ExecuteSyscall(const arch::SyscallInfo& row,
   const bool remaps =
       row.special == arch::Special::kMmap || row.special == arch::Special::kMunmap ||
       row.special == arch::Special::kMremap || row.special == arch::Special::kMprotect;
-  if (remaps) {
-    const auto [start, end] = ChangedRange(row, ev);
-    RETURN_IF_ERROR(s_.code_guard_.BeforeMappingChange(start, end));
-  }
+  const auto [changed_start, changed_end] = ChangedRange(row, ev);
+  if (remaps) RETURN_IF_ERROR(s_.code_guard_.BeforeMappingChange(changed_start, changed_end));
   std::optional<WaitStatus> exited;
   ASSIGN_OR_RETURN(int64_t result, ExecuteInPlace(args, &exited));
   if (exited) return Diverged(std::string(row.name) + " ended the process");
@@ -391,7 +389,7 @@ Status SyscallReplayer::ExecuteSyscall(const arch::SyscallInfo& row,
   // library patches libc's syscall sites with its text made writable), and
   // a breakpoint planted there before must keep the new bytes as its own.
   if (ev.result >= 0 && remaps) RETURN_IF_ERROR(s_.breakpoints_.RefreshBreakpoints());
-  if (remaps) RETURN_IF_ERROR(s_.code_guard_.AfterMappingChange());
+  if (remaps) RETURN_IF_ERROR(s_.code_guard_.AfterMappingChange(changed_start, changed_end));
   if (ev.result >= 0) {
     bool exec_map =
         (row.special == arch::Special::kMmap || row.special == arch::Special::kMprotect) &&
