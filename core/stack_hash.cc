@@ -15,8 +15,10 @@ namespace rwd {
 
 namespace {
 
-// Most a fingerprint hashes of the executable's own data (.data, .bss).
+// Most a fingerprint hashes of the executable's own data (.data, .bss),
+// and of the brk heap.
 constexpr uint64_t kMaxDataBytes = uint64_t{1} << 20;
+constexpr uint64_t kMaxHeapBytes = uint64_t{1} << 20;
 
 // Hashes the writable parts of `m`, each page with the protection the
 // program gave it (`program_prots` overrides what the maps say now).
@@ -24,7 +26,7 @@ void HashWritableParts(const Tracee& tracee, const MemoryMapping& m,
                        const ProgramProtections* program_prots, uint64_t* budget,
                        XXH3_state_t* state) {
   uint64_t at = m.start;
-  while (at < m.end && *budget > 0) {
+  while (at<m.end&& * budget> 0) {
     // The run up to the next overridden page has the mapping's protection.
     uint64_t end = m.end;
     int prot = m.prot;
@@ -48,10 +50,15 @@ void HashWritableParts(const Tracee& tracee, const MemoryMapping& m,
   }
 }
 
-// The executable's writable data: the globals a loop counts in when it keeps
-// its counters in memory rather than in registers or on the stack.
-void HashExecutableData(const Tracee& tracee, const ProgramProtections* program_prots,
-                        XXH3_state_t* state) {
+// The executable's writable data and the brk heap (where malloc puts small
+// programs' data): the globals, or the memory behind a pointer, that a loop
+// counts in when it keeps its counters in memory rather than in registers
+// or on the stack. A loop whose registers and stack repeat while it writes
+// only the heap (a ring buffer, a count behind a malloc'd pointer) comes
+// back to the same registers and stack on many passes; only this tells the
+// recorded one from the others.
+void HashProgramData(const Tracee& tracee, const ProgramProtections* program_prots,
+                     XXH3_state_t* state) {
   char exe[4096];
   std::string link = "/proc/" + std::to_string(tracee.tid()) + "/exe";
   ssize_t len = readlink(link.c_str(), exe, sizeof(exe) - 1);
@@ -60,6 +67,7 @@ void HashExecutableData(const Tracee& tracee, const ProgramProtections* program_
   auto maps = ReadMappings(tracee.tid());
   if (!maps.ok()) return;
   uint64_t budget = kMaxDataBytes;
+  uint64_t heap_budget = kMaxHeapBytes;
   uint64_t previous_end = 0;
   bool previous_was_exe = false;
   for (const MemoryMapping& m : *maps) {
@@ -71,7 +79,7 @@ void HashExecutableData(const Tracee& tracee, const ProgramProtections* program_
     previous_was_exe = m.path == exe_path;
     previous_end = m.end;
     if (exe_part || bss) HashWritableParts(tracee, m, program_prots, &budget, state);
-    if (budget == 0) return;
+    if (m.path == "[heap]") HashWritableParts(tracee, m, program_prots, &heap_budget, state);
   }
 }
 
@@ -91,7 +99,7 @@ uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globa
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);
   XXH3_64bits_update(state, bytes.data(), bytes.size());
-  if (globals) HashExecutableData(tracee, program_prots, state);
+  if (globals) HashProgramData(tracee, program_prots, state);
   uint64_t hash = XXH3_64bits_digest(state);
   XXH3_freeState(state);
   return hash;

@@ -18,8 +18,8 @@ namespace rwd {
 using ProgramProtections = std::map<uint64_t, int>;
 
 // Covers [sp - 128, sp + 4096) (the red zone and the innermost frames) and,
-// with `globals`, the executable's writable data (up to 1 MiB), where a loop
-// may count while its registers and stack repeat. Writable as the program
+// with `globals`, the executable's writable data and the brk heap (up to
+// 1 MiB each), where a loop may count while its registers and stack repeat. Writable as the program
 // made it: with `program_prots` for the pages the replayer protected, so
 // that setting a watchpoint changes no fingerprint.
 uint64_t StackHash(const Tracee& tracee, const arch::Registers& regs, bool globals,

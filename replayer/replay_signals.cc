@@ -180,7 +180,11 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
         std::vector<uint8_t> now = FingerprintStackWindow(tracee(), regs);
         for (size_t at = 0; at + 8 <= std::min(now.size(), f->stack_window->size()); at += 8) {
           if (!std::equal(now.begin() + at, now.begin() + at + 8, f->stack_window->begin() + at)) {
-            differs += " sp" + std::to_string(static_cast<int>(at) - kVaryingStackBelowSp);
+            uint64_t recorded = 0, here = 0;
+            std::memcpy(&recorded, f->stack_window->data() + at, 8);
+            std::memcpy(&here, now.data() + at, 8);
+            differs += " sp" + std::to_string(static_cast<int>(at) - kVaryingStackBelowSp) + " (" +
+                       Hex(recorded) + " recorded, " + Hex(here) + " here)";
           }
         }
       }

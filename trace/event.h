@@ -64,10 +64,10 @@ struct SignalEvent {
   // handler); replay delivers at the first point with these registers.
   std::vector<uint8_t> fingerprint;
   uint64_t stack_hash = 0;  // core/stack_hash.h, with a fingerprint
-  // Whether stack_hash covers the executable's globals too. Not when another
-  // thread of the process was inside a syscall that may write memory at any
-  // moment (a read into a global buffer): replay writes its results only at
-  // its event, so those bytes would differ.
+  // Whether stack_hash covers the executable's globals (and the brk heap)
+  // too. Not when another thread of the process was inside a syscall that
+  // may write memory at any moment (a read into a global buffer): replay
+  // writes its results only at its event, so those bytes would differ.
   bool hashes_globals = true;
   // The stack bytes stack_hash covers (core/stack_hash.h): replay finds in
   // them a word that tells the recorded pass of a loop from the others.

@@ -12,18 +12,19 @@ namespace rwd::trace {
 // 2: threads and processes; 3: ExecEvent.tsc_reads_patched; 4: private file
 // copies (maybe .zst, never hard links), #! scripts kept
 // (ExecEvent::script_file_id); 5: fingerprints say whether they hash the
-// globals; 6: and keep their stack window; 7: and the vector registers.
-inline constexpr uint32_t kFormatVersion = 7;
+// globals; 6: and keep their stack window; 7: and the vector registers;
+// 8: their stack hash covers the brk heap too (core/stack_hash.h).
+inline constexpr uint32_t kFormatVersion = 8;
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;
-  std::string arch;          // arch::Arch::name()
-  std::string cpu_model;     // /proc/cpuinfo model name
+  std::string arch;       // arch::Arch::name()
+  std::string cpu_model;  // /proc/cpuinfo model name
   // The instruction sets (/proc/cpuinfo names) the program could see and
   // use: the replay machine must have them too.
   std::string cpu_features;
-  std::string kernel;        // uname -r
-  std::string exe_path;      // absolute path of the program
+  std::string kernel;    // uname -r
+  std::string exe_path;  // absolute path of the program
   std::vector<std::string> argv;
   std::vector<std::string> envp;
   std::string cwd;

@@ -75,5 +75,37 @@ TEST_F(SignalLatency, TimerWhoseHandlerChangesOnlyTheHeap) {
   }
 }
 
+// A loop whose registers and stack repeat from pass to pass while it writes
+// a ring of counters in the heap, at an index kept in the heap: a 2 ms
+// timer's ticks land on passes that only the heap tells apart. Replay
+// delivered each tick at the first pass with the recorded registers and
+// stack, up to 63 passes early, and diverged at the program's output
+// ("argument 3 is 0x47; the recording had 0x4a") until fingerprints hashed
+// the heap too.
+TEST_F(SignalLatency, LoopWritingAHeapArrayWhoseRegistersAndStackRepeat) {
+  RunOptions options;
+  options.timeout = std::chrono::seconds(150);
+  Recording rec = Record("sig_heap_ring_loop", {}, options);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(rec.out, m, std::regex("ticks=([0-9]+) passes=[0-9]+ checksum=[0-9]+\n")))
+      << rec.out;
+  EXPECT_GE(std::stoi(m[1]), 40);
+  EXPECT_LE(std::stoi(m[1]), 41) << "more SIGALRMs delivered than the kernel could have";
+  RunResult dump = Dump(rec.trace);
+  ASSERT_TRUE(Contains(dump.out, "placed by register fingerprint")) << dump.out;
+  RunOptions replay_options;
+  replay_options.timeout = std::chrono::seconds(120);
+  ExpectReplaysIdentically(rec, 2, replay_options);
+  // The scenario: replay met passes with the recorded registers and stack
+  // (no word of the stack window differs) that were not the recorded point.
+  replay_options.env = {"REWIND_DEBUG_PROBES=1"};
+  RunResult probed = ReplayAutopilot(rec.trace, replay_options);
+  EXPECT_EQ(probed.out, rec.out) << probed.Describe();
+  EXPECT_TRUE(AnyLineMatches(probed.err, "^rewind: fingerprint miss at .*words differ:\\)$"))
+      << probed.err.substr(0, 4000);
+}
+
 }  // namespace
 }  // namespace rwd::e2e

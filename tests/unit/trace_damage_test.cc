@@ -231,9 +231,10 @@ TEST(TraceDamageTest, EveryBitFlipInHeaderFailsOpen) {
 // Version 1 is the single-thread format before threads and processes, 2 and
 // 3 those whose files/ could hold hard links to system files, 4 and 5 those
 // whose fingerprints lack hashes_globals or stack_window, 6 those whose
-// fingerprints lack vector_hash; 8 is one from the future.
+// fingerprints lack vector_hash, 7 those whose stack hash leaves out the
+// heap; 9 is one from the future.
 TEST(TraceDamageTest, OtherFormatVersion) {
-  for (uint8_t version : {1, 2, 3, 4, 5, 6, 8}) {
+  for (uint8_t version : {1, 2, 3, 4, 5, 6, 7, 9}) {
     SCOPED_TRACE("version " + std::to_string(version));
     TempDir tmp;
     WriteThreeChunkTrace(tmp.path());
@@ -245,7 +246,7 @@ TEST(TraceDamageTest, OtherFormatVersion) {
     EXPECT_EQ(reader.status().code(), ErrorCode::kVersion);
     EXPECT_EQ(reader.status().message(), "trace " + tmp.path() + " has format version " +
                                              std::to_string(version) +
-                                             "; this rewind reads version 7");
+                                             "; this rewind reads version 8");
   }
 }
 
