@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "replayer/replay_progress.h"
 #include "replayer/snapshot_opener.h"
+#include "replayer/timeline_limits.h"
 
 namespace rwd::replayer {
 
@@ -20,12 +21,7 @@ Status InsertTrapAt(Execution& s, const Position& p) {
   return s.InsertBreakpointIn(p.program, p.pc);
 }
 
-// Enough for the stepping gdb does within a few source lines; older states
-// are found again by a new search.
-constexpr size_t kMaxTrail = 100000;
-// A predecessor search single-steps at most this far (~20 us a step) and
-// counts at most this many breakpoint hits (~4 us each).
-constexpr uint64_t kMaxPredecessorSteps = 200000;
+// A visit search counts at most this many breakpoint hits (~4 us each).
 constexpr uint64_t kMaxVisitCount = 200000;
 // How far past an instruction that takes no probe the next one that does is
 // looked for (a loop's back-edge jump, a call).
@@ -34,35 +30,15 @@ constexpr int kMaxAnchorSteps = 32;
 // passes with traps armed before scanning from a checkpoint.
 constexpr uint64_t kMaxPassesScanned = 4096;
 
-bool IsEnd(const ReplayStop& stop) {
-  return stop.kind == ReplayStop::Kind::kExited || stop.kind == ReplayStop::Kind::kEndOfTrace;
-}
-
 bool IsCatch(const ReplayStop& stop) {
   return stop.kind == ReplayStop::Kind::kSyscallEntry ||
          stop.kind == ReplayStop::Kind::kSyscallReturn;
-}
-
-Status Lost(const Position& p, const std::string& why) {
-  char buf[128];
-  snprintf(buf, sizeof(buf), "could not reach the position at event %llu, pc 0x%llx again: ",
-           static_cast<unsigned long long>(p.event), static_cast<unsigned long long>(p.pc));
-  return Status(ErrorCode::kDivergence, buf + why);
 }
 
 Status BeyondTheEnd(uint64_t event, uint64_t event_count) {
   return Status(ErrorCode::kInvalidInput, "event " + std::to_string(event) +
                                               " is beyond the end of the trace (" +
                                               std::to_string(event_count) + " events)");
-}
-
-// A search that would take too long: a limit of this implementation, not
-// a divergence.
-Status TooFar(const Position& p, const std::string& why) {
-  char buf[160];
-  snprintf(buf, sizeof(buf), "going back from event %llu, pc 0x%llx is not supported here: ",
-           static_cast<unsigned long long>(p.event), static_cast<unsigned long long>(p.pc));
-  return Status(ErrorCode::kUnsupported, buf + why);
 }
 
 }  // namespace
@@ -277,7 +253,7 @@ Expected<std::unique_ptr<Execution>> Timeline::Restore(const Checkpoint& cp) {
     RETURN_IF_ERROR(RunToEvent(*s, cp.value.position.event));
     RETURN_IF_ERROR(RunToState(*s, cp.value.position));
   }
-  // The live catch set decides the library's path (timeline_path_switch.cc).
+  // The live catch set decides the library's path (timeline_positions.cc).
   s->set_syscall_catch(syscall_catch_);
   ++stats_.restores;
   stats_.last_restore_event = cp.info.event;
@@ -712,100 +688,6 @@ Status Timeline::RunToState(Execution& s, const Position& target) {
     }
   }
   return s.RemoveBreakpoint(target.pc);
-}
-
-namespace {
-
-// The latest state of `target`'s thread before position `index` of `trail`:
-// other threads may have run in between.
-std::optional<Position> SameThreadBefore(const std::vector<Position>& trail, size_t index,
-                                         pid_t tid) {
-  for (size_t j = index; j-- > 0;) {
-    if (trail[j].tid == tid) return trail[j];
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-Expected<std::optional<Position>> Timeline::PredecessorFrom(const Position& target,
-                                                            bool from_switch) {
-  using Result = std::optional<Position>;
-  for (size_t i = 1; i < trail_.size(); ++i) {
-    if (!trail_[i].SameState(target)) continue;
-    if (Result before = SameThreadBefore(trail_, i, target.tid)) return before;
-    break;
-  }
-  if (target.SameState(start_)) return Result();
-  uint64_t base_event = target.event;
-  while (true) {
-    const Checkpoint& cp =
-        from_switch && base_event == target.event ? *path_switch_ : NearestBefore(base_event);
-    bool after_switch = path_switch_ && &cp == &*path_switch_;
-    ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
-    RETURN_IF_ERROR(RunToEvent(*s, base_event));
-    if (s->Here().SameState(target)) {
-      // The target is where this event's replay left the thread: the
-      // instruction before it belongs to the previous stretch.
-      if (base_event <= start_.event) return Result();
-      --base_event;
-      continue;
-    }
-    // Single-step only from the previous visit of the target's instruction
-    // (one loop iteration back), not from the start of the stretch.
-    // (A syscall's entry is never a visit of its pc: that is past the
-    // instruction. Single-step to the syscall's return instead.)
-    bool long_stretch = false;  // the visit was found by probes: many passes back
-    if (base_event == target.event && !target.syscall_entry) {
-      std::unique_ptr<Execution> at_visit;
-      ASSIGN_OR_RETURN(std::optional<Position> visit,
-                       LastVisitBefore(cp, base_event, target, &at_visit));
-      if (at_visit) {
-        s = std::move(at_visit);
-        long_stretch = true;
-      } else if (visit) {
-        RETURN_IF_ERROR(RunToState(*s, *visit));
-      }
-    }
-    // After a long loop, a copy where the trail starts: any state on it is
-    // then a fork and a few steps away instead of a re-execution of the
-    // loop. (Only a speed-up: without one, states are reached from
-    // checkpoints.)
-    std::unique_ptr<Execution> trail_start;
-    if (long_stretch && s->CanFork()) {
-      Expected<std::unique_ptr<Execution>> copy = s->Fork();
-      if (copy.ok()) trail_start = std::move(*copy);
-    }
-    std::vector<Position> trail{s->Here()};
-    bool found = false;
-    for (uint64_t steps = 0; steps < kMaxPredecessorSteps && !found; ++steps) {
-      ASSIGN_OR_RETURN(ReplayStop stop, s->Step());
-      Position next = s->Here();
-      // A step runs a syscall through: the one whose entry is the target
-      // returns to the target's pc one event later.
-      found = next.SameState(target) || (target.syscall_entry && next.event == target.event + 1 &&
-                                         next.tid == target.tid && next.pc == target.pc);
-      if (!found && next.event > target.event) return Lost(target, "its event passed");
-      if (!found && IsEnd(stop)) return Lost(target, "the replay ended first");
-      trail.push_back(std::move(next));
-      if (trail.size() > kMaxTrail) {
-        trail.erase(trail.begin(), trail.begin() + kMaxTrail / 2);
-        trail_start.reset();
-      }
-    }
-    if (!found) {
-      return TooFar(target, "it is more than " + std::to_string(kMaxPredecessorSteps) +
-                                " instructions after the previous visit of its instruction");
-    }
-    trail_ = std::move(trail);
-    trail_start_ = std::move(trail_start);
-    trail_after_path_switch_ = after_switch;
-    if (Result before = SameThreadBefore(trail_, trail_.size() - 1, target.tid)) return before;
-    // Only other threads ran in this stretch before the target: its
-    // thread's previous instruction is in an earlier one.
-    if (base_event <= start_.event) return Result();
-    --base_event;
-  }
 }
 
 Expected<ReplayStop> Timeline::ReverseStep() {

@@ -175,7 +175,7 @@ class Timeline {
   Status MakeLive(std::unique_ptr<Execution> session, bool after_path_switch = false);
   // Whether re-executing from path_switch_ may reach `target` (its event,
   // not the switch's own state); Goto and Predecessor try that first, then
-  // re-execute from NearestBefore (timeline_path_switch.cc).
+  // re-execute from NearestBefore (timeline_positions.cc).
   bool MayFollowPathSwitch(const Position& target) const;
   Status GotoFrom(const Position& target, bool from_switch);
   Expected<std::optional<Position>> PredecessorFrom(const Position& target, bool from_switch);
