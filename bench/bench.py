@@ -137,7 +137,8 @@ def bench_workload(rewind, name, argv, runs, scratch, floor=None, record_args=()
 
 
 SNAPSHOT_ROW_RE = re.compile(
-    r"^  (\d+) +(\d+) +(\d+) +(\d+) +([0-9.]+) ms +([0-9.]+) ms$", re.M)
+    # seq, event, [process,] bytes, new pages, stop, fork[, name]
+    r"^  (\d+) +(\d+) +(?:\d+ +)?(\d+) +(\d+) +([0-9.]+) ms +([0-9.]+) ms(?: .*)?$", re.M)
 
 
 def bench_snapshot_costs(rewind, argv, scratch):
