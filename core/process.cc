@@ -139,12 +139,10 @@ bool ThreadEnded(pid_t tid) {
 
 std::optional<int> ReapEndingThread(pid_t tid) {
   int raw = 0;
-  while (true) {
-    pid_t r = waitpid(tid, &raw, __WALL);
-    if (r < 0 && errno == EINTR) continue;  // the recorder's WakeupAlarm
-    if (r != tid) return std::nullopt;
+  while (waitpid(tid, &raw, __WALL) == tid) {
     if (WIFEXITED(raw) || WIFSIGNALED(raw)) return raw;
   }
+  return std::nullopt;
 }
 
 std::optional<int> ReapEndingProcess(pid_t pid) {

@@ -126,8 +126,7 @@ Expected<pid_t> ForkTracee(Tracee& tracee, uint64_t insn_addr, CopyParent parent
   Status given = GiveState(copy, tracee.arch(), regs, mask);
   if (!given.ok()) {
     kill(pid, SIGKILL);
-    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
-    }
+    waitpid(pid, nullptr, __WALL);
     return given.Wrap("setting up a checkpoint copy");
   }
   return pid;

@@ -22,31 +22,25 @@ constexpr auto kTimeSlice = std::chrono::milliseconds(10);
 // How long a syscall may take while another thread waits before the
 // scheduler assumes it blocks and lets the other one run.
 constexpr auto kSyscallPatience = std::chrono::milliseconds(2);
-// A spinning thread's slice (RecordTask::spinning).
+// How often a wait for the running thread wakes up to check the time slice,
+// the syscall patience and deferred signals' deadlines.
+constexpr auto kWakeupPeriod = std::chrono::milliseconds(2);
+// Chaos mode's slices can be far shorter; it checks them more often.
+constexpr auto kChaosWakeupPeriod = std::chrono::microseconds(100);
+// A spinning thread's slice (RecordTask::spinning), checked as often.
 constexpr auto kSpinSlice = std::chrono::microseconds(200);
-// How long after its slice's end a thread may run on to its next event
-// boundary, where switching away costs no SIGSTOP and no PreemptEvent,
-// before it is stopped where it is. Chaos mode's and a spinning thread's
-// are shorter, as their slices are.
-constexpr auto kBoundaryGrace = std::chrono::milliseconds(2);
-constexpr auto kChaosBoundaryGrace = std::chrono::microseconds(100);
-constexpr auto kSpinBoundaryGrace = kSpinSlice;
 
 }  // namespace
 
 void RecordScheduler::StartSlice(RecordTask& task) {
   last_scheduled_ = task.tid();
-  // A spinning thread's slice, and chaos mode's short ones, are far shorter
-  // than the coarse clock's tick (4 ms here), which would make them last up
-  // to a tick longer, or end at once.
-  precise_slice_ = chaos_ || task.spinning;
+  // A spinning thread's slice is far shorter than the coarse clock's tick
+  // (4 ms here), which would make it last up to a tick.
+  precise_slice_ = !chaos_ && task.spinning;
   task.slice_start = SliceNow();
   slice_ = chaos_          ? std::chrono::steady_clock::duration(chaos_->SliceLength())
            : task.spinning ? std::chrono::steady_clock::duration(kSpinSlice)
                            : std::chrono::steady_clock::duration(kTimeSlice);
-  grace_ = chaos_          ? std::chrono::steady_clock::duration(kChaosBoundaryGrace)
-           : task.spinning ? std::chrono::steady_clock::duration(kSpinBoundaryGrace)
-                           : std::chrono::steady_clock::duration(kBoundaryGrace);
 }
 
 std::chrono::steady_clock::time_point RecordScheduler::SliceNow() const {
@@ -119,64 +113,22 @@ RecordTask* RecordScheduler::PickNext() {
 }
 
 Expected<std::optional<WaitStatus>> RecordScheduler::WaitForStop() {
-  if (alarm_.TakeWentOff()) {
-    // It went off while the recorder was busy: the deadline passed, act at
-    // once rather than wait for a stop that may never come.
-    if (OnAlarm()) return std::optional<WaitStatus>();
-  } else {
-    RETURN_IF_ERROR(SetAlarm());
-  }
-  return stops_->Next([&]() {
-    if (StopRequests::Pending()) return true;
-    return alarm_.TakeWentOff() && OnAlarm();
-  });
-}
-
-std::optional<std::chrono::steady_clock::time_point> RecordScheduler::NextDeadline() const {
-  if (!s_.current_) return std::nullopt;
-  const RecordTask& task = *s_.current_;
-  // Mirrors OnWakeup: a deadline it would not act on would only wake it.
-  if (task.state == RecordTask::State::kInSyscall) {
-    if (!OthersReady(task)) return std::nullopt;
-    return task.syscall_start + kSyscallPatience;
-  }
-  if (task.state != RecordTask::State::kRunning || task.stop_sent) return std::nullopt;
-  std::optional<std::chrono::steady_clock::time_point> deadline;
-  if (!task.deferred.empty()) deadline = task.defer_deadline;
-  if (OthersReady(task)) {
-    auto preempt_at = task.slice_start + slice_ + grace_;
-    deadline = deadline ? std::min(*deadline, preempt_at) : preempt_at;
-  }
-  return deadline;
-}
-
-Status RecordScheduler::SetAlarm() {
-  std::optional<std::chrono::steady_clock::time_point> deadline = NextDeadline();
-  return deadline ? alarm_.SetBy(*deadline) : alarm_.EndRepeats();
-}
-
-bool RecordScheduler::OnAlarm() {
-  if (NextDeadline() && OnWakeup()) return true;  // the next wait sets the alarm
-  // A deadline that is still due had its stop fail to be sent (the thread
-  // is dying): the alarm's repeats look again, not a loop of alarms.
-  std::optional<std::chrono::steady_clock::time_point> deadline = NextDeadline();
-  Status s = !deadline                      ? alarm_.EndRepeats()
-             : *deadline <= MonotonicNow() ? Status::Ok()
-                                           : alarm_.SetBy(*deadline);
-  if (s.ok()) return false;
-  deferred_error_ = s;
-  return true;
+  bool timed = s_.current_ &&
+               (!s_.current_->deferred.empty() ||
+                (s_.current_->state != RecordTask::State::kExiting && OthersReady(*s_.current_)));
+  if (!timed) return stops_->Next(std::nullopt, []() { return StopRequests::Pending(); });
+  std::chrono::microseconds period = chaos_ ? std::chrono::microseconds(kChaosWakeupPeriod)
+                                     : s_.current_->spinning
+                                         ? std::chrono::microseconds(kSpinSlice)
+                                         : std::chrono::microseconds(kWakeupPeriod);
+  return stops_->Next(period, [&]() { return OnWakeup() || StopRequests::Pending(); });
 }
 
 bool RecordScheduler::OnWakeup() {
   if (!s_.current_) return true;
   RecordTask& task = *s_.current_;
-  // The alarm runs on CLOCK_MONOTONIC; the deadlines are judged on it too,
-  // so that one is never seen as not yet due when its alarm goes off. A
-  // deadline set from the coarse clock is then up to a tick early.
-  auto now = MonotonicNow();
   if (task.state == RecordTask::State::kInSyscall) {
-    if (!OthersReady(task) || now - task.syscall_start < kSyscallPatience) {
+    if (!OthersReady(task) || MonotonicNow() - task.syscall_start < kSyscallPatience) {
       return false;
     }
     // It blocks (or takes long): let another thread run meanwhile.
@@ -190,8 +142,9 @@ bool RecordScheduler::OnWakeup() {
     return true;
   }
   if (task.state != RecordTask::State::kRunning || task.stop_sent) return false;
+  auto now = CoarseNow();
   bool place_signal = !task.deferred.empty() && now >= task.defer_deadline;
-  bool preempt = now >= task.slice_start + slice_ + grace_ && OthersReady(task);
+  bool preempt = SliceNow() - task.slice_start > slice_ && OthersReady(task);
   if (place_signal || preempt) {
     // The thread reached no event in time (it may spin waiting for the
     // very handler we hold back, or for another thread): stop it where it is.

@@ -3,16 +3,10 @@
 // CPU for a time slice (10 ms; 200 us, timed exactly, when it spins, which
 // SpinTrap (spin_trap.h) usually ends sooner; random under chaos mode)
 // while another thread is ready, then is switched away from at its next
-// event boundary or, if it reaches none within a grace (2 ms; as long as
-// the slice when it spins; 100 us under chaos mode), stopped where it is
-// (a PreemptEvent). A syscall
+// event boundary or stopped where it is (a PreemptEvent). A syscall
 // that takes long while another thread waits lets that one run. The stops
 // come from a StopSource (stop_source.h); the session's stop handlers
-// handle them (record_scheduler.cc). While it waits, the one deadline that
-// matters next (the grace's end, the syscall's patience, a held-back
-// signal's) is kept in a WakeupAlarm, which is set only when that deadline
-// moves earlier: most waits cost one waitpid and nothing else, and a
-// deadline is met however often the thread stops before it.
+// handle them (record_scheduler.cc).
 #pragma once
 
 #include <sys/types.h>
@@ -22,7 +16,6 @@
 #include <optional>
 
 #include "core/wait_status.h"
-#include "core/wakeup_alarm.h"
 #include "recorder/chaos_policy.h"
 #include "recorder/record_part.h"
 #include "recorder/stop_source.h"
@@ -63,29 +56,17 @@ class RecordScheduler : public RecordPart {
   void ProcessEnded(pid_t tgid);
 
  private:
-  // When the running thread's next deadline is (nullopt: it has none).
-  std::optional<std::chrono::steady_clock::time_point> NextDeadline() const;
-  // Sets the alarm for NextDeadline().
-  Status SetAlarm();
-  // The alarm went off: acts on the deadlines that passed and sets it for
-  // the next; true to stop waiting (the scheduler switched threads, or
-  // failed: deferred_error_).
-  bool OnAlarm();
-  // Acts on the running thread's deadlines that passed; true to stop waiting.
+  // Runs every few ms while a wait blocks; true to stop waiting.
   bool OnWakeup();
 
   std::unique_ptr<StopSource> stops_;
-  WakeupAlarm alarm_;
   std::optional<ChaosPolicy> chaos_;
   pid_t dying_ = 0;
   Status deferred_error_;  // from OnWakeup, reported by TakeWakeupError
   pid_t last_scheduled_ = 0;
   // Length of the current thread's time slice, and whether it is timed with
-  // the exact clock (core/clock.h); else it may end up to a tick early.
+  // the exact clock (core/clock.h).
   std::chrono::steady_clock::duration slice_{};
-  // How long past the slice's end the thread is left to reach an event
-  // boundary before a SIGSTOP preempts it.
-  std::chrono::steady_clock::duration grace_{};
   bool precise_slice_ = false;
   std::chrono::steady_clock::time_point SliceNow() const;
 };

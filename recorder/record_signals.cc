@@ -432,9 +432,10 @@ Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
     // A thread that computes would not reach one in time either: place the
     // signal here and now. Waiting for a wakeup and a SIGSTOP while the
     // loop spins on cost milliseconds per signal, seconds on a busy machine.
-    // Likewise once the held-back signal's patience is over: this stop is
-    // where the scheduler's alarm would otherwise send a SIGSTOP to place
-    // it, and costs none.
+    // Likewise once the held-back signal's patience is over: the
+    // scheduler's wakeup timer is re-armed at every stop, so while the
+    // program's own timer stops it more often than the wakeup period (a
+    // 1 ms itimer against 2 ms) it never fires, and this stop is the one.
     bool patience_over =
         !first && CoarseNow() >= task.defer_deadline && !DeferredSignalBlocked(task);
     if (((first && task.computing) || patience_over) && !task.stop_sent && !parked) {

@@ -11,7 +11,6 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include "base/hex.h"
@@ -156,8 +155,7 @@ Status SnapshotTaker::ReapCopies(pid_t pid, Tracee& leader, uint64_t syscall_ins
   for (pid_t copy : copies) {
     // Ours to reap first: a traced zombie is visible only to its tracer.
     // Killed by the writer, it is dead or dying; ECHILD if reaped already.
-    while (waitpid(copy, nullptr, __WALL) < 0 && errno == EINTR) {
-    }
+    waitpid(copy, nullptr, __WALL);
     SyscallArgs args;
     args.v = {static_cast<uint64_t>(copy), 0, __WALL | WNOHANG, 0, 0, 0};
     ASSIGN_OR_RETURN(int64_t r, InjectSyscall(leader, syscall_insn, wait4->nr, args));

@@ -39,16 +39,8 @@ Expected<bool> SpinTrap::Resume(RecordTask& task) {
     task.spin_watch.reset();
     return false;
   }
-  RestartSlice(task);
   RETURN_IF_ERROR(RecordPart::Resume(task));
   return true;
-}
-
-void SpinTrap::RestartSlice(RecordTask& task) {
-  // A pass costs the tracer a step and a few reads, which can outlast the
-  // 200 us slice of a spinning thread: its SIGSTOP would then preempt it
-  // instead of the trap, which ends the slice itself within kMaxPasses.
-  s_.scheduler_.StartSlice(task);
 }
 
 Expected<bool> SpinTrap::Plant(RecordTask& task) {
@@ -128,11 +120,7 @@ Expected<bool> SpinTrap::OnStop(RecordTask& task, const WaitStatus& ws) {
   if (watch.passes.size() < kMaxPasses) {
     ASSIGN_OR_RETURN(planted, Plant(task));
   }
-  if (planted) {
-    RestartSlice(task);
-  } else {
-    task.spin_watch.reset();
-  }
+  if (!planted) task.spin_watch.reset();
   RETURN_IF_ERROR(RecordPart::Resume(task));
   return true;
 }

@@ -40,8 +40,6 @@ class SpinTrap : public RecordPart {
   // step, or a signal wants placing).
   Expected<bool> Plant(RecordTask& task);
   Status Unplant(RecordTask& task);
-  // The slice of a `task` resumed for another pass starts again.
-  void RestartSlice(RecordTask& task);
 };
 
 }  // namespace rwd::recorder

@@ -4,6 +4,7 @@
 // batches of syscalls that arrive without a ptrace stop.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 
@@ -15,16 +16,19 @@ namespace rwd::recorder {
 class StopSource {
  public:
   virtual ~StopSource() = default;
-  // Blocks until a thread of the recorded tree stops or ends. Calls `wake`
-  // whenever a signal to the recorder (its WakeupAlarm, a stop request)
-  // interrupts the wait; when `wake` returns true, the wait ends with
-  // nullopt. kTraceeExited when no traced thread is left.
-  virtual Expected<std::optional<WaitStatus>> Next(const std::function<bool()>& wake) = 0;
+  // Blocks until a thread of the recorded tree stops or ends. With a
+  // `period`, calls `wake` about that often while it waits; when `wake`
+  // returns true, the wait ends with nullopt. Without one, `wake` runs only
+  // when a signal to the recorder interrupts the wait. kTraceeExited when
+  // no traced thread is left.
+  virtual Expected<std::optional<WaitStatus>> Next(std::optional<std::chrono::microseconds> period,
+                                                   const std::function<bool()>& wake) = 0;
 };
 
 class PtraceStopSource final : public StopSource {
  public:
-  Expected<std::optional<WaitStatus>> Next(const std::function<bool()>& wake) override;
+  Expected<std::optional<WaitStatus>> Next(std::optional<std::chrono::microseconds> period,
+                                           const std::function<bool()>& wake) override;
 };
 
 }  // namespace rwd::recorder
