@@ -116,7 +116,7 @@ Expected<std::optional<Stop>> ReplayCodeGuard::OnFault(bool step) {
   if (ws.kind != WaitStatus::Kind::kSignalStop) {
     return Status(ErrorCode::kUnsupported,
                   "single-stepping the program's write to its code at " +
-                      std::to_string(fault.addr()) + " ended in " + ws.ToString());
+                      Hex(fault.addr()) + " ended in " + ws.ToString());
   }
   // The planted instructions again, over whatever the program wrote.
   for (uint64_t addr : lifted) RETURN_IF_ERROR(mm.breakpoints.Plant(tracee(), addr));

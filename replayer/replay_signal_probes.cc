@@ -182,12 +182,7 @@ Status SignalReplayer::LeaveTrampoline(arch::Registers& regs) {
   // It is not: the probe gives way to a breakpoint until the thread next
   // continues, as at a displaced instruction's copy (a step from here would
   // execute the breakpoint a step plants at the point).
-  const uint64_t site = t.probe->pc();
-  RETURN_IF_ERROR(DisarmFingerprint(t));
-  RETURN_IF_ERROR(s_.breakpoints_.Plant(*t.mm, site));
-  t.fingerprint_breakpoint = site;
-  t.fingerprint_breakpoint_for_step = true;
-  return Status::Ok();
+  return ProbeGivesWay(t);
 }
 
 }  // namespace rwd::replayer
