@@ -72,6 +72,21 @@ Expected<int64_t> InjectSyscall(Tracee& tracee, uint64_t insn_addr, int64_t nr,
   return result;
 }
 
+Expected<int64_t> InjectExec(Tracee& tracee, uint64_t insn_addr, int64_t nr,
+                             const SyscallArgs& args) {
+  ASSIGN_OR_RETURN(arch::Registers saved, tracee.GetRegisters());
+  ASSIGN_OR_RETURN(uint64_t mask, tracee.GetSignalMask());
+  RETURN_IF_ERROR(tracee.SetSignalMask(kAllSignals));
+  Expected<int64_t> result = RunInjected(tracee, saved, insn_addr, nr, args);
+  // The mask survives an exec; the old registers only a failed one.
+  Status registers = result.ok() && *result == 0 ? Status::Ok() : tracee.SetRegisters(saved);
+  Status signal_mask = tracee.SetSignalMask(mask);
+  if (!result.ok()) return result.status();
+  RETURN_IF_ERROR(registers);
+  RETURN_IF_ERROR(signal_mask);
+  return result;
+}
+
 Expected<uint64_t> PushScratch(Tracee& tracee, std::span<const uint8_t> bytes,
                                uint64_t offset_below_sp) {
   ASSIGN_OR_RETURN(arch::Registers regs, tracee.GetRegisters());

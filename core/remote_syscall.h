@@ -28,6 +28,11 @@ struct SyscallArgs {
 Expected<int64_t> InjectSyscall(Tracee& tracee, uint64_t insn_addr, int64_t nr,
                                 const SyscallArgs& args);
 
+// An injected execve (syscall `nr`): as InjectSyscall, but when it succeeds
+// the thread keeps the registers the new program starts with.
+Expected<int64_t> InjectExec(Tracee& tracee, uint64_t insn_addr, int64_t nr,
+                             const SyscallArgs& args);
+
 // Copies `bytes` into scratch memory below the stack and returns its address.
 // Valid until the tracee runs its own code again.
 Expected<uint64_t> PushScratch(Tracee& tracee, std::span<const uint8_t> bytes,

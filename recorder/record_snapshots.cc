@@ -107,11 +107,6 @@ std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
     // Its alternate signal stack is known only to an injected syscall,
     // which a thread inside a syscall cannot run.
     if (HandlerOnAltStack(process)) return "a waiting process has a handler on an alternate stack";
-    // Replay builds every process of a set from one exec
-    // (replayer/replay_snapshot.cc).
-    if (process.exec_event != s_.processes_.at(task.tgid).exec_event) {
-      return "processes of several programs run";
-    }
   }
   if (s_.scheduler_.dying() != 0 || !Injectable(task)) return "busy";
   bool leader = false;

@@ -28,8 +28,17 @@ class ProcessLifecycle : public ReplayPart {
     ExecStaging::Plan plan;
     std::string elf_path;  // recorded path of the ELF that runs
   };
+  // The current thread is at the entry of execve `ev`: the files it runs,
+  // staged, and the arguments that name them.
   Expected<StagedExec> StageExec(const trace::ExecEvent& ev);
+  // The files exec `ev` runs, staged as if execve was given
+  // `recorded_filename`; no arguments.
+  Expected<StagedExec> StageFiles(const trace::ExecEvent& ev, const std::string& recorded_filename);
   Status ReplayExec(const trace::ExecEvent& ev);
+  // `task` has just run the execve of `staged` (exec `ev`): its new address
+  // space is made the recorded one's (the vDSO and trap sites patched, the
+  // recorded AT_RANDOM bytes).
+  Status SetUpNewImage(ReplayTask& task, const trace::ExecEvent& ev, const StagedExec& staged);
   // The current thread ended (`ws`): reaps what ended with it and matches
   // the recorded ExitEvent.
   Expected<std::optional<ReplayStop>> OnExit(const WaitStatus& ws);

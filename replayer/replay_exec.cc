@@ -30,8 +30,24 @@ Expected<ProcessLifecycle::StagedExec> ProcessLifecycle::StageExec(const trace::
     filename = "/dev/fd/" + std::to_string(dirfd) + "/" + path;
   }
 
+  ASSIGN_OR_RETURN(StagedExec staged, StageFiles(ev, filename));
+  // Relative to the staging directory, every replayed process's cwd.
+  ASSIGN_OR_RETURN(uint64_t name, PushScratchString(tracee(), staged.plan.filename));
+  staged.args = args;
+  if (at) {
+    (*staged.args)[0] = static_cast<uint64_t>(AT_FDCWD);
+    (*staged.args)[1] = name;
+    (*staged.args)[4] &= ~static_cast<uint64_t>(AT_EMPTY_PATH);
+  } else {
+    (*staged.args)[0] = name;
+  }
+  return staged;
+}
+
+Expected<ProcessLifecycle::StagedExec> ProcessLifecycle::StageFiles(
+    const trace::ExecEvent& ev, const std::string& recorded_filename) {
   ExecStaging::Inputs in;
-  in.recorded_filename = filename;
+  in.recorded_filename = recorded_filename;
   if (ev.exe_file_id.empty()) {
     return Status(ErrorCode::kNotFound, "the trace has no copy of " + ev.path);
   }
@@ -50,16 +66,6 @@ Expected<ProcessLifecycle::StagedExec> ProcessLifecycle::StageExec(const trace::
     ASSIGN_OR_RETURN(in.script, s_.reader_->LocalFileCopy(ev.script_file_id));
   }
   ASSIGN_OR_RETURN(staged.plan, s_.staging_->Prepare(in));
-  // Relative to the staging directory, every replayed process's cwd.
-  ASSIGN_OR_RETURN(uint64_t name, PushScratchString(tracee(), staged.plan.filename));
-  staged.args = args;
-  if (at) {
-    (*staged.args)[0] = static_cast<uint64_t>(AT_FDCWD);
-    (*staged.args)[1] = name;
-    (*staged.args)[4] &= ~static_cast<uint64_t>(AT_EMPTY_PATH);
-  } else {
-    (*staged.args)[0] = name;
-  }
   return staged;
 }
 
@@ -80,29 +86,36 @@ Status ProcessLifecycle::ReplayExec(const trace::ExecEvent& ev) {
     if (t.get() != s_.cur_ && t->tgid == cur().tgid) ReapThread(*t);
   }
   s_.threads_.RemoveIf([&](const ReplayTask& t) { return &t != s_.cur_ && t.tgid == cur().tgid; });
-  cur().mm = std::make_shared<AddressSpace>();
-  cur().syscallbuf = 0;
-  if (cur().tgid == s_.focus_pid_) s_.focus_mm_ = cur().mm;
+  return SetUpNewImage(cur(), ev, staged);
+}
+
+Status ProcessLifecycle::SetUpNewImage(ReplayTask& task, const trace::ExecEvent& ev,
+                                       const StagedExec& staged) {
+  Tracee& tracee = task.tracee;
+  task.mm = std::make_shared<AddressSpace>();
+  task.syscallbuf = 0;
+  if (task.tgid == s_.focus_pid_) s_.focus_mm_ = task.mm;
   // gdb asks for the executable by this name and gets the trace's copy.
-  cur().mm->exec_path = staged.elf_path;
+  task.mm->exec_path = staged.elf_path;
   for (const trace::FileMapping& m : ev.mappings) {
     if (m.file_id.empty()) continue;
-    ASSIGN_OR_RETURN(cur().mm->mapped_files[m.path], s_.reader_->LocalFileCopy(m.file_id));
+    ASSIGN_OR_RETURN(task.mm->mapped_files[m.path], s_.reader_->LocalFileCopy(m.file_id));
   }
-  RETURN_IF_ERROR(tracee().ReopenMemory());
-  RETURN_IF_ERROR(ExecStaging::Fixup(tracee(), staged.plan));
+  RETURN_IF_ERROR(tracee.ReopenMemory());
+  RETURN_IF_ERROR(ExecStaging::Fixup(tracee, staged.plan));
   const arch::CpuidMask mask =
       arch::ParseCpuidMask(s_.reader_->header().cpuid_mask).value_or(arch::CpuidMask::kNative);
-  patcher().Reset(
+  CodePatcher& patcher = task.mm->patcher;
+  patcher.Reset(
       {.tsc_reads = ev.tsc_reads_patched, .cpuid = PatchesCpuid(mask, ev.cpuid_faulting)});
-  ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher().PatchVdso(tracee()));
+  ASSIGN_OR_RETURN(uint64_t syscall_insn, patcher.PatchVdso(tracee));
   if (ev.cpuid_faulting) {
     auto call = arch().CpuidFaultingSyscall();
     int64_t r = -1;
     if (call) {
       SyscallArgs args;
       std::copy(call->begin() + 1, call->end(), args.v.begin());
-      ASSIGN_OR_RETURN(r, InjectSyscall(tracee(), syscall_insn, (*call)[0], args));
+      ASSIGN_OR_RETURN(r, InjectSyscall(tracee, syscall_insn, (*call)[0], args));
     }
     if (r != 0) {
       return Status(ErrorCode::kUnsupported,
@@ -110,13 +123,13 @@ Status ProcessLifecycle::ReplayExec(const trace::ExecEvent& ev) {
     }
   }
   if (!ev.at_random.empty()) {
-    RETURN_IF_ERROR(tracee().WriteMemory(ev.at_random_addr, ev.at_random));
+    RETURN_IF_ERROR(tracee.WriteMemory(ev.at_random_addr, ev.at_random));
   }
-  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee().tid()));
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(tracee.tid()));
   std::vector<uint64_t> sites;
   for (const MemoryMapping& m : maps) {
     if (!m.is_file() || !(m.prot & PROT_EXEC)) continue;
-    ASSIGN_OR_RETURN(std::vector<uint64_t> s, patcher().PatchTrapSites(tracee(), m.start, m.end));
+    ASSIGN_OR_RETURN(std::vector<uint64_t> s, patcher.PatchTrapSites(tracee, m.start, m.end));
     sites.insert(sites.end(), s.begin(), s.end());
   }
   if (sites != ev.trap_sites) {
@@ -124,7 +137,7 @@ Status ProcessLifecycle::ReplayExec(const trace::ExecEvent& ev) {
                     std::to_string(sites.size()) + " trap sites, recorded " +
                     std::to_string(ev.trap_sites.size()) + ")");
   }
-  if (InFocus(cur())) {
+  if (InFocus(task)) {
     RETURN_IF_ERROR(s_.breakpoints_.MoveToNewImage());
   }
   return Status::Ok();

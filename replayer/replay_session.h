@@ -258,6 +258,11 @@ class ReplaySession {
   // snapshot's image.
   Status BecomeSnapshot(ReplayTask& task, const trace::Snapshot& snapshot,
                         trace::SnapshotLibrary& library);
+  // `task`, a copy of a process of another program, runs the program of
+  // `snapshot`'s process: the exec it did, of the trace's copies, so that
+  // its executable, auxiliary vector and program break base are that
+  // exec's.
+  Status ExecProgramOf(ReplayTask& task, const trace::Snapshot& snapshot);
 
   // --- scheduling and stops (replay_session.cc) ---
   // Resumes once and hands the resulting stop to the part it concerns;

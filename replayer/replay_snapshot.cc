@@ -16,8 +16,9 @@
 // Several processes alive at the event (a parent waiting in waitpid while
 // its child works) left one snapshot each, a set restored together: the
 // process whose exec came first is built as above; each other one starts
-// as a fork of it injected right after the exec, and is made its own
-// snapshot's image the same way. A process the recorder found inside a
+// as a fork of it injected right after the exec (which then runs the exec of
+// its own program, when it is another: a shell's child), and is made its
+// own snapshot's image the same way. A process the recorder found inside a
 // syscall (trace::SnapshotThread::parked) gets the registers of that
 // syscall's entry, on the syscall instruction: as in a checkpoint's copy,
 // it executes the syscall again when its recorded result comes.
@@ -32,6 +33,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/hex.h"
 #include "base/scoped_fd.h"
@@ -113,16 +115,6 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
     }
     if (snap->exec_event < base->exec_event) base = snap;
   }
-  for (const trace::Snapshot* snap : set) {
-    // A copy of the base is of the base's program: its auxiliary vector,
-    // vDSO and program break base are that exec's.
-    if (snap->exec_event != base->exec_event) {
-      return Refuse(*snap, "process " + std::to_string(snap->pid) +
-                               " runs another program than process " + std::to_string(base->pid) +
-                               " (exec at event " + std::to_string(snap->exec_event) +
-                               "); restoring processes of several programs is not supported yet");
-    }
-  }
   ASSIGN_OR_RETURN(std::unique_ptr<ReplaySession> s, Open(options));
   if (std::none_of(set.begin(), set.end(),
                    [&](const trace::Snapshot* snap) { return snap->pid == s->focus_pid_; })) {
@@ -158,6 +150,8 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
     mm->patcher = root.mm->patcher;
     ReplayTask& task = s->threads_.Add(std::make_unique<ReplayTask>(
         Tracee(pid, s->arch()), snap->threads.front().tid, snap->pid, mm));
+    // A copy of the base is of the base's program until it runs its own.
+    if (snap->exec_event != base->exec_event) RETURN_IF_ERROR(s->ExecProgramOf(task, *snap));
     restores.emplace_back(&task, snap);
   }
   for (auto& [task, snap] : restores) {
@@ -169,6 +163,40 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
   s->events_.MoveTo(any.event);
   s->at_boundary_ = true;
   return s;
+}
+
+Status ReplaySession::ExecProgramOf(ReplayTask& task, const trace::Snapshot& snap) {
+  if (snap.exec_event == 0) return Refuse(snap, "the trace has no exec of its program");
+  RETURN_IF_ERROR(reader_->Seek(snap.exec_event - 1));
+  ASSIGN_OR_RETURN(std::optional<trace::Event> event, reader_->Next());
+  const auto* exec = event ? std::get_if<trace::ExecEvent>(&event->body) : nullptr;
+  if (!exec) {
+    return Refuse(snap, "event " + std::to_string(snap.exec_event - 1) + " is not its exec");
+  }
+  ASSIGN_OR_RETURN(ProcessLifecycle::StagedExec staged, lifecycle_.StageFiles(*exec, exec->path));
+  // No arguments nor environment: the stack the exec builds becomes the
+  // snapshot's.
+  Tracee& t = task.tracee;
+  ASSIGN_OR_RETURN(arch::Registers regs, t.GetRegisters());
+  constexpr uint64_t kPointers = 3;  // argv[0], argv[1] = NULL, envp[0] = NULL
+  std::vector<uint8_t> block(kPointers * sizeof(uint64_t));
+  block.insert(block.end(), staged.plan.filename.begin(), staged.plan.filename.end());
+  block.push_back(0);
+  const uint64_t at = (arch().Sp(regs) - kPage - block.size()) & ~uint64_t{15};
+  const uint64_t name = at + kPointers * sizeof(uint64_t);
+  std::memcpy(block.data(), &name, sizeof name);
+  RETURN_IF_ERROR(t.WriteMemory(at, block));
+  const arch::SyscallInfo* execve = arch().syscalls().FindByName("execve");
+  if (!execve) return Error("this architecture's syscall table has no execve");
+  SyscallArgs args;
+  args.v = {name, at, at + 2 * sizeof(uint64_t), 0, 0, 0};
+  ASSIGN_OR_RETURN(int64_t r, InjectExec(t, task.mm->patcher.syscall_insn(), execve->nr, args));
+  if (r != 0) {
+    return SystemError(
+        "restoring snapshot " + std::to_string(snap.seq) + ": execve of " + exec->path,
+        static_cast<int>(-r));
+  }
+  return lifecycle_.SetUpNewImage(task, *exec, staged);
 }
 
 Status ReplaySession::BecomeSnapshot(ReplayTask& task, const trace::Snapshot& snap,
