@@ -172,33 +172,62 @@ GOTO_RE = re.compile(r"GOTO_S ([0-9.]+)")
 EVENTS_RE = re.compile(r"^events +(\d+)$", re.M)
 
 
-def bench_goto_last(rewind, argv, scratch):
-    """Records argv with a snapshot every second, then times gdb's `monitor
-    goto` to the last event of the trace from a fresh replay: from the
-    trace's snapshots, and re-executing (--no-snapshots). Lines to report."""
+def last_event_of(rewind, trace, program):
+    """The recorded pid of the last process of `trace` running `program`, and
+    the number of its last event; (None, reason) when there is none."""
+    ps = run([rewind, "ps", trace]).out.decode(errors="replace").splitlines()[1:]
+    pids = [row.split()[0] for row in ps if len(row.split()) > 3 and
+            os.path.basename(row.split()[3]) == os.path.basename(program)]
+    if not pids:
+        return None, "`rewind ps` lists no process of " + program
+    pid = pids[-1]
+    event_re = re.compile(r"^#(\d+) tid %s " % pid, re.M)
+    events = event_re.findall(run([rewind, "dump", trace]).out.decode(errors="replace"))
+    if not events:
+        return None, "`rewind dump` shows no event of process " + pid
+    return (pid, int(events[-1])), None
+
+
+def bench_goto_last(rewind, argv, scratch, label="goto last event", interval="1", shell=False):
+    """Records argv with a snapshot every `interval` seconds (under `sh -c
+    'ARGV; true'` with `shell`: a shell waiting for its child), then times
+    gdb's `monitor goto` to the last event of argv's process from a fresh
+    replay: from the trace's snapshots, and re-executing (--no-snapshots).
+    Lines to report."""
     trace = os.path.join(scratch, "goto-last.trace")
-    r = run([rewind, "record", "--snapshot-interval", "1", "-o", trace] + argv)
+    recorded = argv
+    if shell:
+        recorded = ["/bin/sh", "-c", " ".join(argv) + "; true"]
+    r = run([rewind, "record", "--snapshot-interval", interval, "-o", trace] + recorded)
     if r.status != 0:
-        return ["goto last event: record " + r.failure()]
-    m = EVENTS_RE.search(run([rewind, "info", trace]).out.decode(errors="replace"))
-    if not m:
-        return ["goto last event: `rewind info` shows no event count"]
-    last = int(m.group(1)) - 1
+        return ["%s: record %s" % (label, r.failure())]
+    focus = []
+    if shell:
+        found, problem = last_event_of(rewind, trace, argv[0])
+        if problem:
+            return ["%s: %s" % (label, problem)]
+        pid, last = found
+        focus = ["-f", pid]
+    else:
+        m = EVENTS_RE.search(run([rewind, "info", trace]).out.decode(errors="replace"))
+        if not m:
+            return ["%s: `rewind info` shows no event count" % label]
+        last = int(m.group(1)) - 1
     times = {}
-    for label, extra in (("snapshots", []), ("re-execution", ["--no-snapshots"])):
+    for kind, extra in (("snapshots", []), ("re-execution", ["--no-snapshots"])):
         g = run(["gdb", "-nx", "-batch", "-ex", "set confirm off",
                  "-ex", "target extended-remote | %s replay --stdio %s %s" % (
-                     rewind, " ".join(extra), trace),
+                     rewind, " ".join(extra + focus), trace),
                  "-ex", "python import time", "-ex", "python t = time.time()",
                  "-ex", "monitor goto %d" % last,
                  "-ex", 'python print("GOTO_S %.6f" % (time.time() - t))', argv[0]])
         found = GOTO_RE.search(g.out.decode(errors="replace"))
         if not found:
-            return ["goto last event: gdb " + g.failure()]
-        times[label] = float(found.group(1))
+            return ["%s: gdb %s" % (label, g.failure())]
+        times[kind] = float(found.group(1))
     shutil.rmtree(trace, ignore_errors=True)
-    return ["goto last event (%d) of a %.1f s recording: from snapshots %.2f s, "
-            "re-executing %.2f s (%s)" % (last, r.seconds, times["snapshots"],
+    return ["%s (%d) of a %.1f s recording, snapshots every %s s: from snapshots %.2f s, "
+            "re-executing %.2f s (%s)" % (label, last, r.seconds, interval, times["snapshots"],
                                           times["re-execution"],
                                           fmt_ratio(times["snapshots"], times["re-execution"]))]
 
@@ -350,8 +379,13 @@ def main():
             for line in bench_snapshot_costs(rewind, snap_heap, scratch):
                 say(line)
             if shutil.which("gdb"):
-                # ~7 s recorded: 28 rounds of the same work.
-                for line in bench_goto_last(rewind, [snap_heap[0], "28", "0", "6000"], scratch):
+                # ~7 s recorded: 28 rounds of the same work; alone, and as
+                # the child of a shell (a set of two programs restored).
+                long_heap = [snap_heap[0], "28", "0", "6000"]
+                for line in bench_goto_last(rewind, long_heap, scratch):
+                    say(line)
+                for line in bench_goto_last(rewind, long_heap, scratch,
+                                            "goto last event of sh -c's child", shell=True):
                     say(line)
 
     say()
