@@ -207,6 +207,8 @@ void RecordSession::StashStop(const WaitStatus& ws) {
 }
 
 Status RecordSession::Schedule(RecordTask& task) {
+  // A process switched away from may be in a snapshot being written.
+  snapshots_.OnStop(task);
   current_ = &task;
   scheduler_.StartSlice(task);
   if (task.unhandled) {

@@ -47,6 +47,12 @@ bool SnapshotRecorder::Parked(const RecordTask& t) const {
          t.deferred.empty() && !t.reinjected && t.vfork_child == 0;
 }
 
+bool SnapshotRecorder::SwitchedAway(const RecordTask& t) const {
+  return t.state == RecordTask::State::kStopped && !t.unhandled && !t.pending && !t.zombie &&
+         !t.fresh && !t.stop_sent && t.deferred.empty() && !t.reinjected && !t.reentering &&
+         !t.spin_watch && t.vfork_child == 0;
+}
+
 bool SnapshotRecorder::HandlerOnAltStack(const ProcessState& process) {
   constexpr uint64_t kOnStack = 0x08000000;  // SA_ONSTACK
   for (const auto& [signo, bytes] : process.sigactions) {
@@ -114,8 +120,10 @@ std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
     if (t->tid() == t->tgid && t->tgid == task.tgid) leader = !t->zombie;
     if (t.get() == &task) continue;
     if (t->tgid != task.tgid) {
-      // Another process: restored only waiting in a syscall, as it is now.
-      if (!Parked(*t)) return "another process runs outside a syscall";
+      // Another process: restored waiting in a syscall, or where the
+      // scheduler switched away from it (computing), as it is now.
+      if (!Parked(*t) && !SwitchedAway(*t))
+        return "another process is stopped where no snapshot can restore it";
       continue;
     }
     if (t->state != RecordTask::State::kStopped || t->unhandled || t->pending || t->zombie ||
@@ -186,7 +194,18 @@ void SnapshotRecorder::MaybeSnapshot(RecordTask& task,
   for (const auto& t : s_.tasks_) {
     if (t->tgid == task.tgid) continue;
     ParkedProcess parked{Describe(t->tgid, t->tid()), t->tid()};
-    parked.snapshot.threads.push_back(*t->pending->entry_state);
+    if (t->pending) {
+      parked.snapshot.threads.push_back(*t->pending->entry_state);
+    } else {
+      // Switched away from: its registers are where it goes on.
+      Expected<trace::SnapshotThread> state =
+          CaptureThread({&t->tracee, t->clear_child_tid, t->name});
+      if (!state.ok()) {
+        Note("a snapshot was not taken: " + state.status().message());
+        return;
+      }
+      parked.snapshot.threads.push_back(std::move(*state));
+    }
     request.parked.push_back(std::move(parked));
   }
   for (ParkedProcess& p : request.parked) p.snapshot.processes = s_.processes_.size();

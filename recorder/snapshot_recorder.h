@@ -37,8 +37,8 @@ class SnapshotRecorder : public RecordPart {
   // snapshot taken while it waits there needs (PendingSyscall::entry_state)
   // if one may be taken then, i.e. another process runs meanwhile.
   void KeepEntryState(RecordTask& task);
-  // `task` stopped: if the writer reads its process as it is, waits for it
-  // before the process can run again.
+  // `task` stopped, or is about to be scheduled: if the writer reads its
+  // process as it is, waits for it before the process can run again.
   void OnStop(const RecordTask& task);
 
   // Snapshots are taken by `taker` (none without one).
@@ -48,6 +48,10 @@ class SnapshotRecorder : public RecordPart {
   // The thread of another process is waiting in a syscall, with the state
   // a snapshot restores it in.
   bool Parked(const RecordTask& t) const;
+  // The thread of another process is stopped where the scheduler switched
+  // away from it (a preemption, while it computes): its registers are
+  // those it goes on with, and it runs again only through Schedule.
+  bool SwitchedAway(const RecordTask& t) const;
   static bool HandlerOnAltStack(const ProcessState& process);
   // `task` is at an event boundary where a syscall can be injected.
   static bool Injectable(const RecordTask& task);

@@ -32,9 +32,11 @@
 // (ReapCopies), or init does when it ends. Only its own waits with __WALL
 // could see it meanwhile.
 // Several processes: the one whose event it is gets forked as above; every
-// other one must be waiting inside a syscall (ParkedProcess), and is read
-// as it is, with the registers of that syscall's entry; the recorder keeps
-// it stopped at its next stop until the writer is done (ReadsLive). The
+// other one must be waiting inside a syscall, or stopped where the
+// recorder switched away from it (ParkedProcess), and is read as it is,
+// with the registers of that syscall's entry or of that stop; the recorder
+// keeps it stopped at its next stop, or before it schedules it again,
+// until the writer is done (ReadsLive). The
 // files of one event form a set, written in sequence order.
 //
 // Take(), Due() and Finish() are for the recording thread; one snapshot is
@@ -65,9 +67,10 @@ struct SnapshotThreadSource {
   std::string name;
 };
 
-// A process of the set that is parked in a syscall (every thread of it):
-// not forked, its memory is read as it is. It cannot change before the
-// recorder handles its next stop, which waits for the writer
+// A process of the set that is parked in a syscall, or stopped where the
+// recorder switched away from it (every thread of it): not forked, its
+// memory is read as it is. It cannot change before the recorder handles its
+// next stop or schedules it, which waits for the writer
 // (SnapshotTaker::ReadsLive).
 struct ParkedProcess {
   trace::Snapshot snapshot;  // described as SnapshotRequest's, threads included

@@ -157,8 +157,10 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
   for (auto& [task, snap] : restores) {
     RETURN_IF_ERROR(s->BecomeSnapshot(*task, *snap, library));
     if (task->tgid == s->focus_pid_) s->focus_mm_ = task->mm;
-    // The thread that ran last: the others wait inside syscalls.
-    if (!snap->threads.front().parked) s->cur_ = task;
+    // The thread whose event it was, the set's first (SnapshotTaker): the
+    // others wait inside syscalls, or where the recorder switched away
+    // from them, and run again when their next events come.
+    if (snap == set.front()) s->cur_ = task;
   }
   s->events_.MoveTo(any.event);
   s->at_boundary_ = true;

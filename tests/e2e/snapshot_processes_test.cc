@@ -297,5 +297,71 @@ TEST_F(SnapshotProgramsTest, MonitorGotoIntoAShellsLongProgramRestoresItsHeap) {
       << expected.Output(6);
 }
 
+// Two programs computing at once (`make -j2`'s recipes, `a & b`): the
+// recorder runs one at a time, and the one it switched away from is kept
+// where it stopped, with all its registers, instead of refusing the set.
+TEST_F(SnapshotProgramsTest, GotoIntoOneOfTwoComputingProgramsRestoresBoth) {
+  std::string trace = NewPath("trace");
+  std::string heap = Program("snap_heap") + " 8 0 3000";
+  RunResult r = Rewind({"record", "-v", "--snapshot-interval", "0.1", "-o", trace, "/bin/sh", "-c",
+                        heap + " & " + heap + "; wait"});
+  ASSERT_EQ(r.exit_status, 0) << r.Describe();
+  // A set with both programs computing: neither waits in a syscall.
+  auto listed = trace::ListSnapshots(trace);
+  ASSERT_TRUE(listed.ok()) << listed.status().message();
+  trace::SnapshotLibrary library(trace);
+  bool both_computing = false;
+  for (const trace::SnapshotListing& l : *listed) {
+    ASSERT_TRUE(l.header.ok()) << l.path;
+    if (l.processes != 3 || l.header->event == 0) continue;
+    int computing = 0;
+    for (const trace::SnapshotListing& m : *listed) {
+      if (!m.header.ok() || m.header->event != l.header->event) continue;
+      auto loaded = library.Load(m.header->seq);
+      ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+      const trace::Snapshot& snap = (*loaded)->snapshot;
+      ASSERT_EQ(snap.threads.size(), 1u);
+      if (!snap.threads[0].parked) ++computing;
+    }
+    both_computing = both_computing || computing == 2;
+  }
+  EXPECT_TRUE(both_computing) << "no set was taken while both programs computed";
+  std::string first = PsPid(trace, 2);
+  ASSERT_FALSE(first.empty());
+  RunResult dump = Rewind({"dump", trace});
+  ASSERT_EQ(dump.exit_status, 0) << dump.Describe();
+  uint64_t target = LastEvent(dump.out, "tid " + first + " syscall write\\(");
+  ASSERT_GT(target, 0u) << dump.out;
+  ASSERT_GT(LatestSet(trace, 3, target), 0u) << "no set of the shell and both programs";
+  // The other program may have ended before the target.
+  uint64_t set = std::max(LatestSet(trace, 3, target), LatestSet(trace, 2, target));
+  // No reverse execution: in a trace of two computing processes it fails
+  // from the start of history too (gdb is told of a SIGTRAP in the other
+  // process, as a thread of this one).
+  const std::vector<std::string> commands = {
+      "p rounds_done", "p heap_sum",      "p *(unsigned long*)(heap + 4096 * 100 + 8)",
+      "monitor stats", "break round_end", "continue",
+      "p round"};
+  GdbOptions options;
+  options.timeout = std::chrono::seconds(120);
+  options.replay_args = {"--no-snapshots", "-f", first, "-g", std::to_string(target)};
+  GdbTranscript expected = RunGdbOnReplay(trace, Program("snap_heap"), commands, options);
+  ASSERT_EQ(expected.run.exit_status, 0) << expected.Describe();
+  options.replay_args.erase(options.replay_args.begin());
+  GdbTranscript t = RunGdbOnReplay(trace, Program("snap_heap"), commands, options);
+  ASSERT_EQ(t.run.exit_status, 0) << t.Describe();
+  EXPECT_FALSE(Contains(AllOutput(t), "is not used")) << t.Describe();
+  EXPECT_FALSE(Contains(AllOutput(t), "diverge", true)) << t.Describe();
+  EXPECT_TRUE(AnyLineMatches(t.Output(0), "^\\$1 = [67]$")) << t.Output(0);
+  EXPECT_TRUE(AnyLineMatches(t.Output(5), "round_end \\(round=[78]\\)")) << t.Output(5);
+  for (size_t i : {0, 1, 2, 5, 6}) {
+    EXPECT_EQ(WithoutProgress(t.Output(i)), WithoutProgress(expected.Output(i))) << commands[i];
+  }
+  EXPECT_TRUE(Contains(t.Output(3), "snapshots of the trace restored: 1")) << t.Output(3);
+  EXPECT_TRUE(Contains(
+      t.Output(3), "(0 from the start of history), last from event " + std::to_string(set) + "\n"))
+      << t.Output(3);
+}
+
 }  // namespace
 }  // namespace rwd::e2e
