@@ -70,7 +70,6 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   // Ctrl-C belongs to the program, as without rewind; the recorder keeps
   // going so the trace stays complete. Stop requests: stop_request.h.
   StopRequests::Install();
-  signal(SIGQUIT, SIG_IGN);
   std::unique_ptr<RecordSession> session(
       new RecordSession(std::move(process), std::move(tracee), std::move(writer), options));
   session->on_note_ = options.on_note;
@@ -140,7 +139,11 @@ Expected<int> RecordSession::Run() {
   if (!started.ok()) return Fail(started);
   std::optional<std::chrono::steady_clock::time_point> passed_on_at;
   while (!tasks_.empty()) {
-    if (int signo = StopRequests::Take()) {
+    StopRequests::Request request = StopRequests::Take();
+    // A recorded process signalling its own process group reached the
+    // program already; passing it on would deliver it twice.
+    if (request.signo && !SentByTheProgram(request.sender)) {
+      int signo = request.signo;
       // Senders often signal twice at once: `timeout` signals its child and
       // then its whole process group. A repeat that soon is the same request,
       // not a user insisting.
@@ -159,6 +162,15 @@ Expected<int> RecordSession::Run() {
   snapshots_.FinishSnapshots();
   RETURN_IF_ERROR(writer_->Finish());
   return ShellStatus(root_status_.value_or(0));
+}
+
+bool RecordSession::SentByTheProgram(pid_t sender) const {
+  if (sender <= 0) return false;
+  if (processes_.count(sender)) return true;
+  for (const auto& task : tasks_) {
+    if (task->tid() == sender) return true;
+  }
+  return false;
 }
 
 Expected<bool> RecordSession::OnStopRequest(int signo, bool again) {

@@ -134,6 +134,8 @@ class RecordSession {
   // A stop request (stop_request.h): flushes, then passes `signo` on to the
   // program, or when `again`, ends the recording. Returns whether it ended.
   Expected<bool> OnStopRequest(int signo, bool again);
+  // Whether `sender` (a signal's si_pid) is a recorded process or thread.
+  bool SentByTheProgram(pid_t sender) const;
 
   Process process_;
   std::unique_ptr<trace::TraceWriter> writer_;

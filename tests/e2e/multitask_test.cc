@@ -445,5 +445,22 @@ TEST_F(MultiTask, SigtermKillsAnExecedProgram) {
   }
 }
 
+// The program signals its own process group, which holds rewind too: each
+// handler runs once (the recorder passes none of them on again), and
+// kill(0, SIGABRT) kills the program, not the recorder, so the trace is
+// complete and replays reproduce the death.
+TEST_F(MultiTask, SignalsTheProgramSendsToItsProcessGroupReachItOnce) {
+  Recording rec = RecordProgram("group_signals");
+  ASSERT_EQ(rec.exit_status, 128 + SIGABRT) << rec.Describe();
+  EXPECT_EQ(rec.term_signal, 0) << "rewind itself must not be the one killed";
+  EXPECT_EQ(rec.out, RunNative(Program("group_signals")).out);
+  EXPECT_TRUE(Contains(rec.out, "User defined signal 1=1\n")) << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "Terminated=1\n")) << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "Interrupt=1\n")) << rec.out;
+  RunResult info = Rewind({"info", rec.trace});
+  EXPECT_FALSE(Contains(info.out, "cut short")) << info.out;
+  ExpectReplaysMatch(rec);
+}
+
 }  // namespace
 }  // namespace rwd::e2e
