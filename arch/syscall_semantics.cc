@@ -238,6 +238,9 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate("setrlimit", Args(2), Special::kSetRlimit),
     Emulate("chroot", Args(1)),
     Emulate("sync", Args(0)),
+    // Turns process accounting on or off (root only): a file side effect
+    // of the recording, whose result replay returns.
+    Emulate("acct", Args(1)),
     Emulate("settimeofday", Args(2)),
     Emulate("mount", Args(5)),
     Emulate("umount2", Args(2)),
@@ -383,6 +386,7 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate("close_range", Args(3)),
     Emulate("openat2", Args(4).Blocks().AtDirfd()),
     Emulate("faccessat2", Args(4).Buffered().AtDirfd()),
+    Emulate("fchmodat2", Args(4).AtDirfd()),
     Emulate("epoll_pwait2", Args(6).Blocks().MaskedWait(4), OutResultTimes(1, Layout::kEpollEvent)),
     Emulate("futex_waitv", Args(5).Blocks()),
 });
@@ -452,12 +456,10 @@ constexpr auto kUnifiedNumbers = std::to_array<SyscallNumber>({
 
 // Syscalls the kernel implements that rewind refuses to record: no row, so
 // the recorder's refusal can still name them.
-constexpr std::string_view kRefused[] = {"acct",
-                                         "add_key",
+constexpr std::string_view kRefused[] = {"add_key",
                                          "bpf",
                                          "cachestat",
                                          "delete_module",
-                                         "fchmodat2",
                                          "file_getattr",
                                          "file_setattr",
                                          "finit_module",

@@ -335,6 +335,7 @@ Status RecordSession::OnDeath(const WaitStatus& ws) {
   }
   if (current_ == &task) current_ = nullptr;
   ReleaseVforkParent(ws.tid);
+  ReleaseSharedBuffer(task);
   // A fatal signal ends every thread of the process: schedule none of them
   // (they may have died at a stop not handled yet) until all are collected.
   if (ws.kind == WaitStatus::Kind::kKilled) scheduler_.set_dying(tgid);
@@ -372,6 +373,13 @@ void RecordSession::ReleaseVforkParent(pid_t child) {
     t->vfork_child = 0;
     buffer_.LockSyscallBuffer(*t, false);
   }
+}
+
+void RecordSession::ReleaseSharedBuffer(RecordTask& child) {
+  if (child.shares_buffer_of == 0) return;
+  RecordTask* owner = Find(child.shares_buffer_of);
+  child.shares_buffer_of = 0;
+  if (owner && --owner->buffer_sharers == 0) buffer_.LockSyscallBuffer(*owner, false);
 }
 
 RecordTask* RecordSession::Find(pid_t tid) {

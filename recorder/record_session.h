@@ -115,6 +115,9 @@ class RecordSession {
   Status Resume(RecordTask& task, int signo = 0);
   // `child` exec'd or ended: the thread that vforked it may run again.
   void ReleaseVforkParent(pid_t child);
+  // `child` ended: the buffer it shared (RecordTask::shares_buffer_of) is
+  // unlocked when no other child shares it.
+  void ReleaseSharedBuffer(RecordTask& child);
   // Tells on_fatal_signal_ when delivering `signo` to `task` will crash its
   // process.
   void NoteFatalSignal(RecordTask& task, int signo);

@@ -363,10 +363,18 @@ Status SyscallRecorder::OnCloneEvent(RecordTask& task) {
     created->state = RecordTask::State::kStopped;
     s_.early_stops_.erase(early);
   }
+  RecordTask& new_task = *created;
   s_.tasks_.push_back(std::move(created));
   if (flags & CLONE_VFORK) {
     task.vfork_child = child;
     s_.buffer_.LockSyscallBuffer(task, true);
+  } else if ((flags & CLONE_VM) && !(flags & CLONE_SETTLS) && task.syscallbuf != 0) {
+    // A raw clone that keeps the parent's thread pointer: the library
+    // (preload/thread_table.h) cannot tell the two threads apart and would
+    // give both the parent's buffer, mixing their calls in one batch. Both
+    // take the traced path until the last such child ends.
+    new_task.shares_buffer_of = task.tid();
+    if (task.buffer_sharers++ == 0) s_.buffer_.LockSyscallBuffer(task, true);
   }
   // The parent finishes the syscall on its own (a vfork parent waits for the
   // child's exec); its exit stop has nothing left to record.
@@ -480,6 +488,7 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
   ProcessOf(task).exec_event = s_.writer_->events_written();
   ProcessOf(task).brk = 0;
   s_.ReleaseVforkParent(task.tid());
+  s_.ReleaseSharedBuffer(task);
   return Status::Ok();
 }
 

@@ -140,6 +140,11 @@ struct RecordTask {
   // it ran its own code since the buffer was last emptied.
   uint64_t syscallbuf = 0;
   bool syscallbuf_dirty = false;
+  // Threads cloned with this one's memory and thread pointer (no
+  // CLONE_SETTLS) still alive: its buffer stays locked while there are any.
+  // In such a child: the thread whose buffer it shares, else 0.
+  int buffer_sharers = 0;
+  pid_t shares_buffer_of = 0;
   bool fresh = false;          // a new thread whose initial SIGSTOP is due
   bool exit_recorded = false;  // its ExitEvent was written at the exit's entry
   // Kept for snapshots (recorder/snapshot_taker.h), which recreate the thread:

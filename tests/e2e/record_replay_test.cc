@@ -64,6 +64,28 @@ TEST_F(RecordReplayTest, FileIoReplaysWithoutTouchingTheFileSystem) {
   EXPECT_NE(native.out, rec.out);
 }
 
+// fchmodat2 and acct were refused; they only touch the file system, so the
+// recording makes them and replay returns their results. The recording
+// prints what a native run prints.
+TEST_F(RecordReplayTest, FchmodatTwoAndAcctAreRecorded) {
+  std::string native_file = NewPath("native-file");
+  RunResult native = RunNative("fs_admin_calls", {native_file});
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  if (Contains(native.out, "fchmodat2 = -1 (ENOSYS)")) {
+    GTEST_SKIP() << "this kernel has no fchmodat2 (Linux 6.6 added it)";
+  }
+  std::string file = NewPath("recorded-file");
+  Recording rec = Record("fs_admin_calls", {file});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_EQ(rec.out, native.out);
+  EXPECT_TRUE(Contains(rec.out, "mode 600")) << rec.out;
+  std::filesystem::permissions(file, std::filesystem::perms::owner_all);
+  ExpectReplaysIdentically(rec);
+  // Replay emulated the chmod: the mode the test set afterwards stays.
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::mask,
+            std::filesystem::perms::owner_all);
+}
+
 TEST_F(RecordReplayTest, CxxRandomDeviceAndChronoComeFromTheTrace) {
   Recording rec = Record("cxx_random");
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();

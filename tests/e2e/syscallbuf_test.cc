@@ -157,6 +157,22 @@ TEST_F(SyscallBufferTest, ThreadsInAReusedDescriptorAndForkedChildrenBufferOnThe
   ExpectReplaysIdentically(rec);
 }
 
+// A raw clone without CLONE_SETTLS leaves parent and child one thread
+// pointer, which is how the library finds a thread's buffer. Both read
+// /dev/urandom at once; their calls must not share one buffer: replay
+// reproduces what each read. Once the child ended, the parent buffers again.
+TEST_F(SyscallBufferTest, ARawCloneSharingTheThreadPointerDoesNotShareTheBuffer) {
+  Recording rec = Record("raw_clone_shared_tls", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ASSERT_TRUE(AnyLineMatches(rec.out, "^parent [0-9a-f]+ child [0-9a-f]+ after [0-9a-f]+$"))
+      << rec.out;
+  EXPECT_FALSE(Contains(rec.out, " child 0 ")) << "the child's reads failed: " << rec.out;
+  // The 300 rounds after the child's end: read and close each (opening
+  // a device is traced).
+  EXPECT_GE(BufferedCalls(ReadEvents(rec.trace)), 600u);
+  ExpectReplaysIdentically(rec);
+}
+
 // Two threads block in pipe reads (left to the tracer) while two others
 // make thousands of buffered calls and feed the pipes; then a vfork child
 // execs. Nothing deadlocks, and the digests replay.
