@@ -318,6 +318,22 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
       }
       continue;
     }
+    if (auto* exit = std::get_if<trace::ExitEvent>(&ev->body)) {
+      if (WIFSIGNALED(exit->wait_status) && owner->pending_signal == 0) {
+        int sig = WTERMSIG(exit->wait_status);
+        // Killed from outside, or by the program's seccomp filter
+        // (SECCOMP_RET_KILL_PROCESS: the kernel kills at the syscall, with
+        // no signal delivery to record). Also a thread parked in a blocking
+        // syscall: the kill (another process's, replayed without effect)
+        // ended it there.
+        if (sig == SIGKILL || (sig == SIGSYS && exit->whole_process)) {
+          owner->at_syscall_entry = false;
+          ASSIGN_OR_RETURN(Stop ended, lifecycle_.EndThreadAsRecorded(*exit));
+          if (ended) return ended;
+          continue;  // another process's thread: the next event is someone else's
+        }
+      }
+    }
     if (owner->at_syscall_entry) {
       // Parked in a syscall since its SyscallEntryEvent; this event finishes
       // it. The event after it may be another thread's: schedule again.
@@ -335,17 +351,6 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
         owner->fingerprint_misses = 0;
         ConsumeEvent();
         continue;
-      }
-    }
-    if (auto* exit = std::get_if<trace::ExitEvent>(&ev->body)) {
-      if (WIFSIGNALED(exit->wait_status) && owner->pending_signal == 0) {
-        int sig = WTERMSIG(exit->wait_status);
-        // Killed from outside, or by the program's seccomp filter
-        // (SECCOMP_RET_KILL_PROCESS: the kernel kills at the syscall, with
-        // no signal delivery to record).
-        if (sig == SIGKILL || (sig == SIGSYS && exit->whole_process)) {
-          return lifecycle_.EndThreadAsRecorded(*exit);
-        }
       }
     }
     return Stop();

@@ -169,7 +169,7 @@ Expected<Stop> ProcessLifecycle::EndThreadAsRecorded(const trace::ExitEvent& exi
   // seccomp filter: end the process here too. SIGKILL is the one signal no
   // handler or mask of the replayed process can divert; the status is the
   // recorded one.
-  if (syscall(SYS_tgkill, tracee().tid(), tracee().tid(), SIGKILL) != 0) {
+  if (syscall(SYS_tkill, tracee().tid(), SIGKILL) != 0) {  // tkill: any thread of it
     return ErrnoError("ending the replayed thread as recorded");
   }
   ReapThreadsOf(cur().tgid, s_.cur_);

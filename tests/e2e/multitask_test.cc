@@ -445,6 +445,23 @@ TEST_F(MultiTask, SigtermKillsAnExecedProgram) {
   }
 }
 
+// Another process SIGKILLs a child whose threads are blocked in sleeps.
+// Replay makes the kill without effect, so it must end the child itself at
+// its recorded death, parked threads and all, and go on to the parent's
+// events (or to the end, when the parent left first).
+TEST_F(MultiTask, ChildKilledWhileItsThreadsSleepEndsInReplay) {
+  for (const char* mode : {"wait", "nowait"}) {
+    SCOPED_TRACE(mode);
+    Recording rec = RecordProgram("mp_kill_sleeping_child", {mode});
+    ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+    EXPECT_TRUE(Contains(rec.out, "child: two threads sleeping\n")) << rec.out;
+    EXPECT_TRUE(Contains(rec.out, std::string(mode) == "wait" ? "child killed by signal 9"
+                                                              : "leaving without waiting"))
+        << rec.out;
+    ExpectReplaysMatch(rec);
+  }
+}
+
 // The program signals its own process group, which holds rewind too: each
 // handler runs once (the recorder passes none of them on again), and
 // kill(0, SIGABRT) kills the program, not the recorder, so the trace is
