@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <linux/futex.h>
 #include <linux/prctl.h>
 #include <sys/ioctl.h>
 
@@ -20,6 +23,16 @@ constexpr uint64_t kIovecSize = 16;
 constexpr uint64_t kMsghdrSize = 56;
 constexpr uint64_t kMmsghdrSize = 64;
 constexpr uint64_t kFlockSize = 32;
+constexpr uint64_t kFOwnerExSize = 8;   // struct f_owner_ex
+constexpr uint64_t kRwHintSize = 8;     // the u64 of F_GET_RW_HINT
+// fcntl commands newer than some libc headers (linux/fcntl.h).
+constexpr uint64_t kFGetOwnEx = 16;
+constexpr uint64_t kFGetRwHint = 1035;
+constexpr uint64_t kFGetFileRwHint = 1037;
+// struct fiemap's header and each struct fiemap_extent after it.
+constexpr uint64_t kFiemapSize = 32;
+constexpr uint64_t kFiemapExtentSize = 56;
+constexpr uint64_t kFiemapExtentCountOffset = 24;
 // Generic Linux ioctls that predate the _IOC encoding.
 constexpr uint64_t kTcgets = 0x5401;
 constexpr uint64_t kTiocgpgrp = 0x540f;
@@ -83,7 +96,11 @@ Status AddSpecial(const Tracee& t, const arch::SyscallInfo& info, const std::arr
   switch (info.special) {
     case Special::kIoctl: {
       uint64_t request = a[1];
-      if (request == kTcgets)
+      if (request == FS_IOC_FIEMAP) {
+        // _IOC_SIZE covers the header; the extents the caller asked for follow.
+        ASSIGN_OR_RETURN(auto extents, t.Read<uint32_t>(a[2] + kFiemapExtentCountOffset));
+        Add(out, a[2], kFiemapSize + uint64_t{extents} * kFiemapExtentSize);
+      } else if (request == kTcgets)
         Add(out, a[2], kKernelTermiosSize);
       else if (request == kTiocgwinsz)
         Add(out, a[2], 8);
@@ -118,6 +135,29 @@ Status AddSpecial(const Tracee& t, const arch::SyscallInfo& info, const std::arr
       return Status::Ok();
     case Special::kFcntl:
       if (a[1] == F_GETLK || a[1] == F_OFD_GETLK) Add(out, a[2], kFlockSize);
+      if (a[1] == kFGetOwnEx) Add(out, a[2], kFOwnerExSize);
+      if (a[1] == kFGetRwHint || a[1] == kFGetFileRwHint) Add(out, a[2], kRwHintSize);
+      return Status::Ok();
+    case Special::kFutex:
+      // Replay emulates futex; these operations also write futex words.
+      switch (a[1] & FUTEX_CMD_MASK) {
+        case FUTEX_WAKE_OP:  // the operation on the second word
+          Add(out, a[4], sizeof(uint32_t));
+          break;
+        case FUTEX_LOCK_PI:  // the owner's tid and the waiters bit
+        case FUTEX_LOCK_PI2:
+        case FUTEX_TRYLOCK_PI:
+        case FUTEX_UNLOCK_PI:
+          Add(out, a[0], sizeof(uint32_t));
+          break;
+        case FUTEX_WAIT_REQUEUE_PI:
+        case FUTEX_CMP_REQUEUE_PI:
+          Add(out, a[0], sizeof(uint32_t));
+          Add(out, a[4], sizeof(uint32_t));
+          break;
+        default:
+          break;
+      }
       return Status::Ok();
     case Special::kSeccomp:
       if (a[0] == kSeccompGetNotifSizes) Add(out, a[2], kSeccompNotifSizesSize);

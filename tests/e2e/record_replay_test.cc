@@ -86,6 +86,23 @@ TEST_F(RecordReplayTest, FchmodatTwoAndAcctAreRecorded) {
             std::filesystem::perms::owner_all);
 }
 
+// Replay emulates futex, fcntl and ioctl; what these calls write in the
+// program's memory beyond the plain argument rules (the second word of
+// FUTEX_WAKE_OP, a PI lock's owner, F_GETOWN_EX, F_GET_RW_HINT, a FIEMAP's
+// extents) comes from the trace, so the program prints what it printed when
+// recorded, which is what it prints natively.
+TEST_F(RecordReplayTest, MemoryTheKernelWritesForFutexFcntlAndIoctlIsReplayed) {
+  RunResult native = RunNative("kernel_writes", {NewPath("native-file")});
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  Recording rec = Record("kernel_writes", {NewPath("recorded-file")});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_EQ(rec.out, native.out);
+  EXPECT_TRUE(Contains(rec.out, "second word 1\n")) << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "word is my tid: 1\n")) << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "pid is mine: 1\n")) << rec.out;
+  ExpectReplaysIdentically(rec);
+}
+
 TEST_F(RecordReplayTest, CxxRandomDeviceAndChronoComeFromTheTrace) {
   Recording rec = Record("cxx_random");
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
