@@ -19,7 +19,7 @@ void PrintError(const std::string& message) { fprintf(stderr, "rewind: %s\n", me
 
 int RecordCommand(const Args& args) {
   CommandLine line("record",
-                   "[-o TRACE_DIR] [--chaos] [--cpuid-mask native|baseline] "
+                   "[-o TRACE_DIR] [--chaos] [-w] [--cpuid-mask native|baseline] "
                    "[--snapshot-interval SECONDS] PROG [ARGS...]",
                    "Runs PROG with its own stdin/stdout/stderr and records every\n"
                    "nondeterministic input into a trace. Exits with PROG's status (126 or\n"
@@ -46,6 +46,10 @@ int RecordCommand(const Args& args) {
                   "trace replays on any x86-64 machine)")
       ->type_name("MASK")
       ->check(OneOf({"native", "baseline"}));
+  line.app().add_flag("-w,--wait", options.wait_for_all,
+                      "when PROG's process ends, go on recording the processes it\n"
+                      "left running until they end (default: they are killed then,\n"
+                      "as rr does, so a daemon does not keep the recording going)");
   AddSyscallBufferFlags(line.app(), &syscallbuf);
   line.app().add_flag("-v,--verbose", verbose,
                       "say where the syscall buffer is not used, and what snapshots cost");

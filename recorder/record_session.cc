@@ -75,6 +75,7 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   session->on_note_ = options.on_note;
   session->syscallbuf_ = syscallbuf;
   session->on_verbose_ = options.on_verbose;
+  session->wait_for_all_ = options.wait_for_all;
   // Also without an interval: the program may ask for checkpoints.
   session->snapshots_.set_taker(
       std::make_unique<SnapshotTaker>(options.trace_dir, options.snapshot_interval));
@@ -155,7 +156,10 @@ Expected<int> RecordSession::Run() {
         passed_on_at = MonotonicNow();
       }
     }
-    Status s = Step();
+    if (root_status_ && !wait_for_all_ && !leftovers_killed_ && !tasks_.empty()) {
+      KillLeftoverProcesses();
+    }
+    Status s = leftovers_killed_ ? CollectKilledProcesses() : Step();
     if (!s.ok()) return Fail(s);
   }
   process_.MarkReaped();
@@ -171,6 +175,30 @@ bool RecordSession::SentByTheProgram(pid_t sender) const {
     if (task->tid() == sender) return true;
   }
   return false;
+}
+
+void RecordSession::KillLeftoverProcesses() {
+  leftovers_killed_ = true;
+  Note(std::to_string(processes_.size()) +
+       " process(es) the program left running when its first process ended were killed, "
+       "as rr does (record --wait records until they end)");
+  // What they buffered ran (their output showed): it goes into the trace
+  // while their memory can still be read. Replay shows it, then ends them
+  // where the trace does.
+  for (const auto& task : tasks_) buffer_.FlushSyscallBuffer(*task).IgnoreError();
+  current_ = nullptr;
+  for (const auto& [pid, process] : processes_) kill(pid, SIGKILL);
+}
+
+Status RecordSession::CollectKilledProcesses() {
+  ASSIGN_OR_RETURN(std::optional<WaitStatus> waited,
+                   WaitAnyTracee([]() { return StopRequests::Pending(); }));
+  if (!waited) return Status::Ok();
+  if (waited->is_exit()) return OnDeath(*waited);
+  // A stop queued before the kill, or the exit stop on the way to the
+  // death: nothing of it goes into the trace.
+  ptrace(PTRACE_CONT, waited->tid, 0, 0);
+  return Status::Ok();
 }
 
 Expected<bool> RecordSession::OnStopRequest(int signo, bool again) {

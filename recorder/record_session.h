@@ -82,6 +82,10 @@ struct RecordOptions {
   // What cpuid tells the programs. kBaseline on a CPU without cpuid
   // faulting patches every cpuid instruction, as rdrand's.
   arch::CpuidMask cpuid_mask = arch::CpuidMask::kNative;
+  // Go on recording after the first process ended, until the processes it
+  // left running (a daemon, a forgotten background job) end too. Otherwise
+  // they are killed then, as rr does, and the trace ends with their deaths.
+  bool wait_for_all = false;
 };
 
 class RecordSession {
@@ -137,6 +141,11 @@ class RecordSession {
   // A stop request (stop_request.h): flushes, then passes `signo` on to the
   // program, or when `again`, ends the recording. Returns whether it ended.
   Expected<bool> OnStopRequest(int signo, bool again);
+  // The first process ended: kills the processes still running, once
+  // (unless RecordOptions::wait_for_all); their deaths end the trace.
+  void KillLeftoverProcesses();
+  // After KillLeftoverProcesses: records each death, lets every other stop go.
+  Status CollectKilledProcesses();
   // Whether `sender` (a signal's si_pid) is a recorded process or thread.
   bool SentByTheProgram(pid_t sender) const;
 
@@ -151,6 +160,10 @@ class RecordSession {
   RecordTask* current_ = nullptr;
   pid_t root_pid_ = 0;
   std::optional<int> root_status_;
+  // RecordOptions::wait_for_all; and whether the processes left running
+  // when the first one ended were killed already.
+  bool wait_for_all_ = false;
+  bool leftovers_killed_ = false;
   // Path -> the content id it was last stored with (at an exec or an mmap),
   // for the snapshots of any process.
   std::map<std::string, std::string> file_ids_;

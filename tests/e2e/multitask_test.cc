@@ -462,6 +462,31 @@ TEST_F(MultiTask, ChildKilledWhileItsThreadsSleepEndsInReplay) {
   }
 }
 
+// A program whose first process ends while a process it started keeps
+// running (a daemon, a forgotten background job): the recording ends with
+// the first process, as rr's does, killing the rest, and replays. With
+// --wait it goes on until they end.
+TEST_F(MultiTask, ProcessesLeftRunningAreKilledWhenTheFirstOneEndsUnlessWaitedFor) {
+  auto started = std::chrono::steady_clock::now();
+  Recording rec = RecordProgram("/bin/sh", {"-c", "(sleep 60; echo late) & echo parent done"});
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_LT(took, std::chrono::seconds(50)) << "the recording waited for the background job";
+  EXPECT_EQ(rec.out, "parent done\n");
+  EXPECT_TRUE(Contains(rec.err, "were killed")) << rec.err;
+  ExpectReplaysMatch(rec);
+
+  Recording all;
+  all.trace = NewPath("trace-waited");
+  static_cast<RunResult&>(all) =
+      Rewind({"record", "--wait", "-o", all.trace, "/bin/sh", "-c",
+              "(sleep 0.2; echo late) & echo parent done"},
+             WithTimeout(kRecordTimeout));
+  ASSERT_EQ(all.exit_status, 0) << all.Describe();
+  EXPECT_EQ(all.out, "parent done\nlate\n");
+  ExpectReplaysMatch(all);
+}
+
 // The program signals its own process group, which holds rewind too: each
 // handler runs once (the recorder passes none of them on again), and
 // kill(0, SIGABRT) kills the program, not the recorder, so the trace is
