@@ -228,10 +228,14 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate("sched_get_priority_max", Args(1)),
     Emulate("sched_get_priority_min", Args(1)),
     Emulate("sched_rr_get_interval", Args(2), OutFixed(1, kTimespec)),
-    Emulate("mlock", Args(2)),
-    Emulate("munlock", Args(2)),
+    // Locked pages change what later calls do (MADV_DONTNEED fails with
+    // EINVAL on them, after clearing the pages before them): replay locks
+    // the same ranges. mlockall stays emulated: in replay it would also lock
+    // rewind's own mappings, and fail where the recording did not.
+    Execute("mlock", Args(2)),
+    Execute("munlock", Args(2)),
     Emulate("mlockall", Args(1)),
-    Emulate("munlockall", Args(0)),
+    Execute("munlockall", Args(0)),
     Emulate("prctl", Args(5), Special::kPrctl),
     Execute("arch_prctl", Args(2), Special::kArchPrctl),
     Emulate("adjtimex", Args(1), OutFixed(0, kTimex)),
@@ -364,7 +368,7 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate("memfd_create", Args(2)),
     Execute("execveat", Args(5).AtDirfd(), Special::kExecve),
     Emulate("membarrier", Args(3)),
-    Emulate("mlock2", Args(3)),
+    Execute("mlock2", Args(3)),
     Emulate("copy_file_range", Args(6), OutFixed(1, kU64), OutFixed(3, kU64)),
     Emulate("preadv2", Args(6).Buffered(), Special::kReadv),
     Emulate("pwritev2", Args(6).Buffered()),

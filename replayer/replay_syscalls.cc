@@ -87,7 +87,9 @@ void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
 // recorded changed nothing, and the failure may have been the program's
 // seccomp filter's answer, which replay has no filter to give: it is
 // emulated. ENOMEM is the exception: madvise and mprotect report it after
-// changing the part of the range that is mapped. A new stack limit of the
+// changing the part of the range that is mapped; and so is madvise's
+// EINVAL, which MADV_DONTNEED reports at a locked page after clearing the
+// pages before it. A new stack limit of the
 // caller's own process runs too: an exec after it (`ulimit -s` in a shell)
 // has the argument space and the stack the limit gives.
 bool SyscallReplayer::RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
@@ -96,7 +98,9 @@ bool SyscallReplayer::RunsForReal(const arch::SyscallInfo& row, const trace::Sys
   if (row.special == arch::Special::kPrlimit) {
     return ev.result >= 0 && ev.args[0] == 0 && ev.args[1] == RLIMIT_STACK && ev.args[2] != 0;
   }
-  if (ev.result < 0 && ev.result != -ENOMEM && row.special != arch::Special::kRtSigreturn) {
+  const bool partly_done =
+      ev.result == -ENOMEM || (ev.result == -EINVAL && row.name == "madvise");
+  if (ev.result < 0 && !partly_done && row.special != arch::Special::kRtSigreturn) {
     return false;
   }
   return row.action == arch::ReplayAction::kExecute && row.special != arch::Special::kClone;
@@ -417,6 +421,7 @@ Expected<int64_t> SyscallReplayer::ExecuteInPlace(
   RETURN_IF_ERROR(tracee().SetRegisters(regs));
   const arch::SyscallInfo* row = a.syscalls().Find(a.SyscallNumber(regs));
   bool ends_process = row && row->special == arch::Special::kExitGroup;
+  bool execs = row && row->special == arch::Special::kExecve;
   bool entered = false;
   int resume_signo = 0;
   int foreign_signals = 0;
@@ -425,7 +430,9 @@ Expected<int64_t> SyscallReplayer::ExecuteInPlace(
     // exit_group kills the other threads, whose deaths must be collected
     // before a leader's is reported.
     if (entered && ends_process) s_.lifecycle_.ReapThreadsOf(cur().tgid, s_.cur_);
-    ASSIGN_OR_RETURN(WaitStatus ws, s_.WaitFor(cur(), /*interruptible=*/false));
+    ASSIGN_OR_RETURN(WaitStatus ws, entered && execs
+                                        ? s_.lifecycle_.WaitThroughExec(cur())
+                                        : s_.WaitFor(cur(), /*interruptible=*/false));
     if (ws.is_exit()) {
       *exited = ws;
       return 0;

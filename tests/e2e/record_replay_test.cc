@@ -103,6 +103,18 @@ TEST_F(RecordReplayTest, MemoryTheKernelWritesForFutexFcntlAndIoctlIsReplayed) {
   ExpectReplaysIdentically(rec);
 }
 
+// A locked page makes MADV_DONTNEED fail after it cleared the pages before:
+// replay locks it as the recording did, so the program reads what it read.
+TEST_F(RecordReplayTest, LockedPagesKeepMadviseFromClearingThemInReplay) {
+  RunResult native = RunNative("mlock_dontneed");
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  Recording rec = Record("mlock_dontneed");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_EQ(rec.out, native.out);
+  EXPECT_EQ(rec.out, "mlock 0, madvise -1 (EINVAL), first page 0, second page b\n");
+  ExpectReplaysIdentically(rec);
+}
+
 TEST_F(RecordReplayTest, CxxRandomDeviceAndChronoComeFromTheTrace) {
   Recording rec = Record("cxx_random");
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
