@@ -50,6 +50,10 @@ class ProcessLifecycle : public ReplayPart {
   // `except`: the process is ending, and its leader (or `except`) is reported
   // only after them.
   void ReapThreadsOf(pid_t tgid, const ReplayTask* except);
+  // Waits for `t`, inside an execve, to stop; meanwhile collects the other
+  // threads of its process as the exec ends them: the kernel finishes the
+  // exec only once its tracer has collected them.
+  Expected<WaitStatus> WaitThroughExec(ReplayTask& t);
   void RemoveTask(ReplayTask* task);
 };
 

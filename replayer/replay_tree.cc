@@ -6,7 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cinttypes>
+#include <thread>
 
 #include "base/hex.h"
 #include "replayer/replay_session.h"
@@ -123,6 +126,31 @@ void ProcessLifecycle::ReapThread(ReplayTask& t) {
 void ProcessLifecycle::ReapThreadsOf(pid_t tgid, const ReplayTask* except) {
   for (const auto& t : s_.threads_) {
     if (t.get() != except && t->tgid == tgid && t->tid != tgid) ReapThread(*t);
+  }
+}
+
+Expected<WaitStatus> ProcessLifecycle::WaitThroughExec(ReplayTask& t) {
+  // Polled: a blocking wait for `t` would never return (the exec waits for
+  // the others), and one for any child could take another process's stop.
+  constexpr auto kPollPeriod = std::chrono::microseconds(500);
+  while (true) {
+    for (const auto& o : s_.threads_) {
+      if (o.get() == &t || o->tgid != t.tgid || o->reaped) continue;
+      int raw = 0;
+      pid_t r = waitpid(o->tracee.tid(), &raw, __WALL | WNOHANG);
+      if (r < 0 && errno == ECHILD) o->reaped = true;
+      if (r != o->tracee.tid()) continue;
+      if (WaitStatus::FromRaw(r, raw).is_exit()) {
+        o->reaped = true;
+      } else {
+        (void)o->tracee.Resume(ResumeMode::kCont);  // its exit stop, on the way out
+      }
+    }
+    int raw = 0;
+    pid_t r = waitpid(t.tracee.tid(), &raw, __WALL | WNOHANG);
+    if (r == t.tracee.tid()) return WaitStatus::FromRaw(r, raw);
+    if (r < 0 && errno != EINTR) return ErrnoError("waiting for the thread in execve");
+    std::this_thread::sleep_for(kPollPeriod);
   }
 }
 

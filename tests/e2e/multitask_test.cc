@@ -487,6 +487,16 @@ TEST_F(MultiTask, ProcessesLeftRunningAreKilledWhenTheFirstOneEndsUnlessWaitedFo
   ExpectReplaysMatch(all);
 }
 
+// The main thread execs while another thread sleeps. The kernel ends that
+// thread and finishes the exec only once the tracer collected it, which
+// replay must do while it waits for the exec (it hung there).
+TEST_F(MultiTask, MainThreadExecsWhileAnotherThreadSleeps) {
+  Recording rec = RecordProgram("mt_exec_from_main");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_EQ(rec.out, "about to exec\nafter exec: again\n");
+  ExpectReplaysMatch(rec);
+}
+
 // The program signals its own process group, which holds rewind too: each
 // handler runs once (the recorder passes none of them on again), and
 // kill(0, SIGABRT) kills the program, not the recorder, so the trace is
