@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -122,6 +123,16 @@ std::map<std::string, int> HeaderNumbers(const std::string& path, const std::str
   return numbers;
 }
 
+// From 424 on every architecture numbers syscalls alike; rows newer than
+// this host's headers (fchmodat2, 452, on Debian 12) are those.
+constexpr int kFirstUnifiedNumber = 424;
+
+int HighestNumber(const std::map<std::string, int>& numbers) {
+  int highest = 0;
+  for (const auto& [name, nr] : numbers) highest = std::max(highest, nr);
+  return highest;
+}
+
 TEST(SyscallSemanticsTest, X86_64NumbersMatchTheKernelHeader) {
   std::string path;
   for (const char* p :
@@ -131,8 +142,10 @@ TEST(SyscallSemanticsTest, X86_64NumbersMatchTheKernelHeader) {
   if (path.empty()) GTEST_SKIP() << "no x86-64 <asm/unistd_64.h> on this host";
   std::map<std::string, int> header = HeaderNumbers(path, "");
   ASSERT_GT(header.size(), 300u) << path;
+  const int newest = HighestNumber(header);
   for (const SyscallInfo& row : X86_64SyscallRows()) {
     auto it = header.find(std::string(row.name));
+    if (it == header.end() && row.nr > newest && row.nr >= kFirstUnifiedNumber) continue;
     ASSERT_NE(it, header.end()) << row.name << " is not in " << path;
     EXPECT_EQ(row.nr, it->second) << row.name;
   }
@@ -148,10 +161,12 @@ TEST(SyscallSemanticsTest, AArch64NumbersMatchTheGenericKernelHeader) {
   std::map<std::string, int> word = HeaderNumbers(path, "3264");
   word["newfstatat"] = word["fstatat"];
   ASSERT_GT(plain.size(), 250u);
+  const int newest = HighestNumber(plain);
   for (const SyscallInfo& row : AArch64SyscallRows()) {
     std::string name(row.name);
     auto it = plain.find(name);
     if (it == plain.end()) it = word.find(name);
+    if (it == word.end() && row.nr > newest && row.nr >= kFirstUnifiedNumber) continue;
     ASSERT_TRUE(it != word.end()) << name << " is not in " << path;
     EXPECT_EQ(row.nr, it->second) << name;
   }
