@@ -1,10 +1,12 @@
 #include "trace/file_cache.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -60,6 +62,21 @@ Status Decompress(int in, const std::string& in_path, int out, const std::string
   return Status::Ok();
 }
 
+// A replay killed while it unpacked a copy leaves its temporary file
+// (".tmp.PID.N"), which can be as large as the file: remove those of
+// processes that no longer exist. A live process's are its own business.
+void RemoveTempsOfDeadProcesses(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(".tmp.", 0) != 0) continue;
+    const pid_t pid = static_cast<pid_t>(std::strtol(name.c_str() + 5, nullptr, 10));
+    if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
 }  // namespace
 
 std::string FileCache::DefaultDir() {
@@ -83,6 +100,7 @@ Status FileCache::PrepareDir() {
   if ((st.st_mode & 0777) != 0700 && ::chmod(cache_dir_.c_str(), 0700) != 0) {
     return ErrnoError("making " + cache_dir_ + " private");
   }
+  RemoveTempsOfDeadProcesses(cache_dir_);
   dir_ready_ = true;
   return Status::Ok();
 }

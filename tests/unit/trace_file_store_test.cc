@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -233,6 +234,28 @@ TEST_F(FileStoreTest, Errors) {
   EXPECT_EQ(device.status().code(), ErrorCode::kInvalidInput);
   EXPECT_THAT(device.status().message(), HasSubstr("not a regular file"));
   EXPECT_TRUE(StoredNames(trace_.path()).empty());
+}
+
+// A replay killed while unpacking leaves ".tmp.PID.N" behind, as large as
+// the file: the next cache user removes those of dead processes, and keeps
+// those of live ones (another replay unpacking right now).
+TEST_F(FileStoreTest, CacheRemovesTemporaryFilesOfDeadProcesses) {
+  WriteText(work_.Sub("small"), "content");
+  std::string id = Store(-1, work_.Sub("small"));
+  std::filesystem::create_directories(work_.Sub("cache"));
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  ASSERT_EQ(waitpid(dead, nullptr, 0), dead);
+  const std::string dead_temp = work_.Sub("cache/.tmp." + std::to_string(dead) + ".0");
+  const std::string live_temp = work_.Sub("cache/.tmp." + std::to_string(getpid()) + ".7");
+  WriteText(dead_temp, "left by a killed replay");
+  WriteText(live_temp, "being written");
+  FileCache cache(trace_.Sub("files"), work_.Sub("cache"));
+  auto copy = cache.LocalCopy(id);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(dead_temp));
+  EXPECT_TRUE(std::filesystem::exists(live_temp));
 }
 
 }  // namespace
