@@ -38,7 +38,8 @@ std::vector<std::string_view> NamesWith(std::span<const SyscallInfo> rows, Repla
 }
 
 // Replay runs only what changes the replayed process's own state: its
-// address space, signal state, thread registration, exec and exit.
+// address space (locked pages included: MADV_DONTNEED depends on them),
+// signal state, thread registration, exec and exit.
 TEST(SyscallRulesTest, X86_64ExecuteSet) {
   EXPECT_THAT(NamesWith(X86_64SyscallRows(), ReplayAction::kExecute),
               UnorderedElementsAreArray<std::string_view>({"mmap",
@@ -47,6 +48,10 @@ TEST(SyscallRulesTest, X86_64ExecuteSet) {
                                                            "mremap",
                                                            "brk",
                                                            "madvise",
+                                                           "mlock",
+                                                           "mlock2",
+                                                           "munlock",
+                                                           "munlockall",
                                                            "arch_prctl",
                                                            "rt_sigaction",
                                                            "rt_sigprocmask",
@@ -74,6 +79,10 @@ TEST(SyscallRulesTest, AArch64ExecuteSet) {
                                                            "mremap",
                                                            "brk",
                                                            "madvise",
+                                                           "mlock",
+                                                           "mlock2",
+                                                           "munlock",
+                                                           "munlockall",
                                                            "rt_sigaction",
                                                            "rt_sigprocmask",
                                                            "rt_sigreturn",
