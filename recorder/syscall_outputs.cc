@@ -6,6 +6,7 @@
 #include <linux/fs.h>
 #include <linux/futex.h>
 #include <linux/prctl.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 
 #include <algorithm>
@@ -138,6 +139,16 @@ Status AddSpecial(const Tracee& t, const arch::SyscallInfo& info, const std::arr
       if (a[1] == kFGetOwnEx) Add(out, a[2], kFOwnerExSize);
       if (a[1] == kFGetRwHint || a[1] == kFGetFileRwHint) Add(out, a[2], kRwHintSize);
       return Status::Ok();
+    case Special::kClone: {
+      // CLONE_PIDFD: the kernel stores the new process's pidfd where
+      // CLONE_PARENT_SETTID would store its tid; replay's own pidfd is
+      // another number.
+      const arch::CloneArgPositions pos = t.arch().CloneArgs();
+      if (arch::CloneFlags(info, a, pos.flags) & CLONE_PIDFD) {
+        Add(out, a[pos.parent_tid], sizeof(int32_t));
+      }
+      return Status::Ok();
+    }
     case Special::kFutex:
       // Replay emulates futex; these operations also write futex words.
       switch (a[1] & FUTEX_CMD_MASK) {

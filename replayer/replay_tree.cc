@@ -85,6 +85,8 @@ Status ProcessLifecycle::ExecuteClone(const arch::SyscallInfo& row, const trace:
   if (flags & CLONE_CHILD_SETTID) {
     RETURN_IF_ERROR(child.WriteMemory(ev.args[pos.child_tid], tid_bytes));
   }
+  // What else the kernel wrote when recorded (CLONE_PIDFD's descriptor).
+  for (const trace::MemWrite& w : ev.writes) RETURN_IF_ERROR(tracee().WriteMemory(w.addr, w.bytes));
   ASSIGN_OR_RETURN(arch::Registers regs, tracee().GetRegisters());
   // The program's own argument registers (glibc's vfork keeps its return
   // address in one), which the reshaped call overwrote.

@@ -497,6 +497,17 @@ TEST_F(MultiTask, MainThreadExecsWhileAnotherThreadSleeps) {
   ExpectReplaysMatch(rec);
 }
 
+// clone(CLONE_PIDFD) writes the child's pidfd into the parent's memory;
+// replay's clone makes another descriptor (the descriptors opened before it
+// are emulated),
+// so the recorded number is written over it.
+TEST_F(MultiTask, ClonePidfdGivesTheRecordedDescriptor) {
+  Recording rec = RecordProgram("clone_pidfd");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_EQ(rec.out, "pidfd follows the last descriptor: 1, child exit 7\n");
+  ExpectReplaysMatch(rec);
+}
+
 // The program signals its own process group, which holds rewind too: each
 // handler runs once (the recorder passes none of them on again), and
 // kill(0, SIGABRT) kills the program, not the recorder, so the trace is
