@@ -212,6 +212,14 @@ HOT static int DynamicOk(const struct rwd_sb_header* h, const struct rwd_sb_call
 
 HOT static uint64_t Round8(uint64_t n) { return (n + 7) & ~7ull; }
 
+/* 1 + the offset of the first byte where `a` and `b` differ, 0 if none. */
+HOT static uint64_t FirstDifference(const uint8_t* a, const uint8_t* b, uint64_t n) {
+  for (uint64_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return i + 1;
+  }
+  return 0;
+}
+
 HOT static int Record(struct rwd_sb_header* h, struct rwd_sb_call* c) {
   struct out_rule outs[kMaxOuts];
   int nouts = 0;
@@ -283,7 +291,19 @@ HOT static int Replay(struct rwd_sb_header* h, struct rwd_sb_call* c) {
   const uint8_t* p = base + sizeof(*rec);
   for (uint16_t i = 0; i < rec->nout; ++i) {
     const struct rwd_sb_out* o = (const struct rwd_sb_out*)p;
-    if (!rec->stream) Copy((void*)o->addr, p + sizeof(*o), o->len);
+    if (rec->stream) {
+      /* Replay shows the recorded bytes: a program that computed others
+       * has left the recording, though the call looks the same. */
+      uint64_t differs = FirstDifference((const uint8_t*)c->a[1], p + sizeof(*o), o->len);
+      if (differs) {
+        h->seen_output_differs = differs;
+        h->seen_nr = c->nr;
+        for (int k = 0; k < 6; ++k) h->seen_args[k] = (uint64_t)c->a[k];
+        for (;;) rwd_sb_traced(RWD_SB_DIVERGED, 0, 0, 0, 0, 0, 0);
+      }
+    } else {
+      Copy((void*)o->addr, p + sizeof(*o), o->len);
+    }
     p += sizeof(*o) + Round8(o->len);
   }
   h->consumed += 1;

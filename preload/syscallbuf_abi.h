@@ -77,7 +77,11 @@ struct rwd_sb_header {
   /* Replay: the call that did not match record `consumed`. */
   int64_t seen_nr;
   uint64_t seen_args[6];
-  uint64_t unused[2];
+  /* Replay: the call matched, but the bytes it writes to the recorder's
+   * stdout or stderr differ from the recording's (whose copy replay shows):
+   * 1 + the offset of the first that differs. 0: they are the same. */
+  uint64_t seen_output_differs;
+  uint64_t unused;
   /* Tracer, replay: a debugger catches syscalls, so every call goes to the
    * tracer, which replays the batch's records at their syscall stops. */
   uint64_t expand;

@@ -137,6 +137,22 @@ Status SyscallBufferReplayer::SyscallBufferDiverged() {
       }
     }
   }
+  if (h.seen_output_differs != 0 && calls.ok() && h.consumed < calls->size()) {
+    // The same call, writing other bytes to rewind's stdout or stderr.
+    const trace::SyscallEvent& want = (*calls)[h.consumed];
+    const uint64_t at = h.seen_output_differs - 1;
+    std::string what = "byte " + std::to_string(at) + " differs";
+    if (!want.writes.empty() && at < want.writes.front().bytes.size()) {
+      ASSIGN_OR_RETURN(uint8_t now, tracee().Read<uint8_t>(seen_args[1] + at));
+      what = "byte " + std::to_string(at) + " is " + Hex(now) + "; the recording wrote " +
+             Hex(want.writes.front().bytes[at]);
+    }
+    return DivergedAt(cur().batch_event, seen + " (buffered syscall " +
+                                             std::to_string(h.consumed + 1) + " of " +
+                                             std::to_string(h.count) + " in event " +
+                                             std::to_string(cur().batch_event) +
+                                             ") writes other bytes than when recorded: " + what);
+  }
   // Reported at the batch's event: the replay left the recording there.
   return DivergedAt(cur().batch_event, "expected " + expected + " (buffered syscall " +
                                            std::to_string(h.consumed + 1) + " of " +

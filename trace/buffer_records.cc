@@ -76,15 +76,16 @@ std::vector<uint8_t> EncodeBufferRecords(const std::vector<SyscallEvent>& calls)
     rec.nr = call.nr;
     std::memcpy(rec.args, call.args.data(), sizeof(rec.args));
     rec.result = call.result;
-    bool echo_only = call.output_stream != 0;
-    rec.nout = echo_only ? 0 : static_cast<uint16_t>(call.writes.size());
+    // A write to rewind's stdout or stderr carries the bytes written, which
+    // the library compares with what the replayed program writes (and does
+    // not copy anywhere).
+    rec.stream = call.output_stream;
+    rec.nout = static_cast<uint16_t>(call.writes.size());
     Put(&out, rec);
-    if (!echo_only) {
-      for (const MemWrite& w : call.writes) {
-        Put(&out, rwd_sb_out{w.addr, w.bytes.size()});
-        out.insert(out.end(), w.bytes.begin(), w.bytes.end());
-        out.resize(out.size() + (Round8(w.bytes.size()) - w.bytes.size()));
-      }
+    for (const MemWrite& w : call.writes) {
+      Put(&out, rwd_sb_out{w.addr, w.bytes.size()});
+      out.insert(out.end(), w.bytes.begin(), w.bytes.end());
+      out.resize(out.size() + (Round8(w.bytes.size()) - w.bytes.size()));
     }
     uint32_t size = static_cast<uint32_t>(out.size() - start);
     std::memcpy(out.data() + start, &size, sizeof(size));

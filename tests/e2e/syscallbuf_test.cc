@@ -349,6 +349,62 @@ TEST_F(SyscallBufferTest, StaticBinaryFallsBackToStops) {
 // A recorded buffered openat is given another result, as a recorder bug or
 // a changed world would: the program passes that fd to its next buffered
 // call, which the library finds different from the record.
+// Replay shows a buffered write's recorded bytes; a program that computed
+// other bytes (same call, same length) has left the recording, and replay
+// must say so rather than print what the recording printed. Simulated by
+// changing the recorded bytes of one write to stdout.
+TEST_F(SyscallBufferTest, ABufferedWriteOfOtherBytesIsADivergence) {
+  // Writes to rewind's stdout are buffered when it is a file (a pipe may
+  // block): record with both going to one.
+  Recording rec;
+  rec.trace = NewPath("trace");
+  const std::string out_file = NewPath("stdout");
+  RunResult recorded = RunCommand({"/bin/sh", "-c",
+                                   "exec \"$0\" record -o \"$1\" \"$2\" > \"$3\"", REWIND_BINARY,
+                                   rec.trace, Program("buffered_io"), out_file},
+                                  kBuffered);
+  ASSERT_EQ(recorded.exit_status, 0) << recorded.Describe();
+  std::vector<trace::Event> events = ReadEvents(rec.trace);
+  int64_t target = -1;
+  size_t call_index = 0;
+  for (size_t i = 0; i < events.size() && target < 0; ++i) {
+    auto* b = std::get_if<trace::SyscallBatchEvent>(&events[i].body);
+    if (!b) continue;
+    for (size_t k = 0; k < b->calls.size(); ++k) {
+      const trace::SyscallEvent& call = b->calls[k];
+      if (call.output_stream == 1 && !call.writes.empty() && call.writes.front().bytes.size() > 2) {
+        target = static_cast<int64_t>(i);
+        call_index = k;
+        break;
+      }
+    }
+  }
+  ASSERT_GE(target, 0) << "no buffered write to stdout";
+  std::vector<uint8_t>& bytes =
+      std::get<trace::SyscallBatchEvent>(events[target].body).calls[call_index].writes.front().bytes;
+  bytes[1] ^= 0x20;
+
+  auto reader = trace::TraceReader::Open(rec.trace);
+  ASSERT_TRUE(reader.ok());
+  std::string altered = NewPath("altered");
+  auto writer = trace::TraceWriter::Create(altered, (*reader)->header());
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  for (const trace::Event& ev : events) ASSERT_TRUE((*writer)->Append(ev).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  fs::copy(rec.trace + "/files", altered + "/files",
+           fs::copy_options::recursive | fs::copy_options::skip_existing);
+
+  RunResult replay = ReplayAutopilot(altered, RunOptions{.timeout = std::chrono::seconds(60)});
+  EXPECT_FALSE(replay.timed_out) << replay.Describe();
+  EXPECT_NE(replay.exit_status, 0) << replay.Describe();
+  std::smatch m;
+  std::regex other(R"(buffered syscall (\d+) of \d+ in event (\d+)\) writes other bytes than when )"
+                   R"(recorded: byte 1 is )");
+  ASSERT_TRUE(std::regex_search(replay.err, m, other)) << replay.err;
+  EXPECT_EQ(std::stoll(m[1]), static_cast<long long>(call_index) + 1) << replay.err;
+  EXPECT_EQ(std::stoll(m[2]), target) << replay.err;
+}
+
 TEST_F(SyscallBufferTest, DivergenceInsideABatchIsReportedWithItsEvent) {
   Recording rec = Record("buffered_io", {}, kBuffered);
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();

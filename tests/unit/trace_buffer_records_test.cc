@@ -37,15 +37,23 @@ TEST(BufferRecordsTest, RoundTrips) {
 }
 
 // The bytes of a write to the recorder's stdout are for replay to show, not
-// memory the library restores: they stay out of what the library gets.
-TEST(BufferRecordsTest, EchoedBytesStayOutOfTheBuffer) {
+// memory the library restores: the record says so (its stream), and the
+// library compares them with what the replayed program writes.
+TEST(BufferRecordsTest, EchoedBytesAreMarkedAsTheStreamsForComparison) {
   SyscallEvent write{.nr = Table().FindByName("write")->nr,
                      .args = {1, 0x3000, 5, 0, 0, 0},
                      .result = 5,
                      .writes = {{0x3000, {'h', 'e', 'l', 'l', 'o'}}},
                      .output_stream = 1};
   std::vector<uint8_t> bytes = EncodeBufferRecords({write});
-  EXPECT_EQ(bytes.size(), sizeof(rwd_sb_record));
+  rwd_sb_record rec;
+  ASSERT_GE(bytes.size(), sizeof(rec));
+  std::memcpy(&rec, bytes.data(), sizeof(rec));
+  EXPECT_EQ(rec.stream, 1);
+  EXPECT_EQ(rec.nout, 1);
+  auto decoded = DecodeBufferRecords(bytes, 1, Table());
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, std::vector<SyscallEvent>{write});
 }
 
 TEST(BufferRecordsTest, RefusesSyscallsThatAreNeverBuffered) {
