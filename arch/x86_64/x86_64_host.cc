@@ -15,6 +15,8 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <map>
+#include <utility>
 
 #include "arch/random_word.h"
 #include "arch/x86_64/x86_64_arch.h"
@@ -44,6 +46,22 @@ constexpr int kMaxHwWatches = 4;
 constexpr int kNtPrstatus = 1;  // NT_PRSTATUS from <elf.h>
 
 #if defined(__x86_64__)
+// A tracee's cpuid, executed by the tracer once per (leaf, subleaf) of a
+// recording. Each execution lifts cpuid faulting and sets it again, two
+// writes of an MSR that exit to the hypervisor here, and ld.so runs ~40
+// cpuids in every process it starts (make, a test suite's subprocesses).
+// The values do not change while the machine runs, except the APIC ids
+// (leaves 1, 0xB, 0x1F, 0x8000001E), which name the CPU the instruction ran
+// on: the tracer's first answer is one the program could have seen.
+// Recorder thread only (not the SIGSEGV handler).
+CpuidResult CachedTracerCpuid(uint32_t leaf, uint32_t subleaf) {
+  static std::map<std::pair<uint32_t, uint32_t>, CpuidResult>* const seen =
+      new std::map<std::pair<uint32_t, uint32_t>, CpuidResult>();
+  auto [it, inserted] = seen->try_emplace({leaf, subleaf});
+  if (inserted) it->second = TracerCpuid(leaf, subleaf);
+  return it->second;
+}
+
 uint64_t DebugRegOffset(int i) { return offsetof(struct user, u_debugreg) + i * sizeof(uint64_t); }
 
 bool PokeDebugReg(pid_t tid, int i, uint64_t value) {
@@ -116,7 +134,7 @@ std::vector<uint64_t> X86_64Host::ExecuteTrapInsn(const Registers& regs, const T
     case TrapInsnKind::kCpuid: {
       auto leaf = static_cast<uint32_t>(regs.Word(kX86Rax));
       auto subleaf = static_cast<uint32_t>(regs.Word(kX86Rcx));
-      CpuidResult r = TracerCpuid(leaf, subleaf);
+      CpuidResult r = CachedTracerCpuid(leaf, subleaf);
       ShapeRecordedCpuid(leaf, subleaf, cpuid_mask, r);
       return {r.eax, r.ebx, r.ecx, r.edx};
     }
