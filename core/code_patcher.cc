@@ -1,6 +1,9 @@
 #include "core/code_patcher.h"
 
 #include <algorithm>
+#include <iterator>
+#include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include <xxhash.h>
@@ -19,6 +22,19 @@ std::vector<uint64_t>* CachedScan(uint64_t key) {
   static std::unordered_map<uint64_t, std::vector<uint64_t>> cache;
   return &cache[key];
 }
+
+// The same results by file, for ranges that hold a file's bytes as mapped:
+// found without reading the range (~20 MB of cc1's code, read and hashed at
+// each of its execs otherwise). The length is in the key: a range's
+// readable prefix may end before it does.
+using FileScanKey = std::tuple<std::string, uint64_t, uint64_t, bool, bool>;
+std::map<FileScanKey, std::vector<uint64_t>>& FileScans() {
+  static std::map<FileScanKey, std::vector<uint64_t>> scans;
+  return scans;
+}
+
+// The longest trap instruction DecodeTrapInsn looks at.
+constexpr size_t kMaxInsnBytes = 16;
 
 }  // namespace
 
@@ -77,8 +93,24 @@ Expected<uint64_t> CodePatcher::PatchVdso(Tracee& tracee) {
 }
 
 Expected<std::vector<uint64_t>> CodePatcher::PatchTrapSites(Tracee& tracee, uint64_t start,
-                                                            uint64_t end) {
+                                                            uint64_t end, const MappedFile* file) {
   const arch::Arch& arch = tracee.arch();
+  std::optional<FileScanKey> file_key;
+  if (file && !file->file_id.empty()) {
+    file_key = FileScanKey{file->file_id, file->offset, end - start, kinds_.tsc_reads, kinds_.cpuid};
+    if (auto known = FileScans().find(*file_key); known != FileScans().end()) {
+      std::vector<uint64_t> patched;
+      std::span<const uint8_t> bp = arch.BreakpointInsn();
+      for (uint64_t off : known->second) {
+        uint8_t insn[kMaxInsnBytes] = {};
+        ASSIGN_OR_RETURN(size_t n, tracee.ReadMemoryPartial(start + off, insn));
+        RETURN_IF_ERROR(Apply(tracee, start + off, bp,
+                              arch.DecodeTrapInsn(std::span<const uint8_t>(insn, n))));
+        patched.push_back(start + off);
+      }
+      return patched;
+    }
+  }
   // Only the readable prefix: a mapping may extend past the end of its file
   // (AArch64 ld.so maps a library's whole span with its first, executable
   // segment), and those pages cannot be read, let alone executed.
@@ -94,6 +126,11 @@ Expected<std::vector<uint64_t>> CodePatcher::PatchTrapSites(Tracee& tracee, uint
     }
     // A sentinel past the end marks "scanned, nothing found" as non-empty.
     offsets->push_back(UINT64_MAX);
+  }
+  if (file_key) {
+    std::vector<uint64_t>& sites = FileScans()[*file_key];
+    std::copy_if(offsets->begin(), offsets->end(), std::back_inserter(sites),
+                 [](uint64_t off) { return off != UINT64_MAX; });
   }
   std::vector<uint64_t> patched;
   std::span<const uint8_t> bp = arch.BreakpointInsn();

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "arch/arch.h"
@@ -26,10 +27,20 @@ class CodePatcher {
   // Patches the vDSO; returns the address of a syscall instruction inside it
   // that injected syscalls can use.
   Expected<uint64_t> PatchVdso(Tracee& tracee);
+  // What a range of code holds when it is a fresh mapping of a file that
+  // nothing wrote to since it was mapped: the file's content id (the
+  // trace's, trace/file_store.h) and the offset mapped.
+  struct MappedFile {
+    std::string file_id;
+    uint64_t offset = 0;
+  };
   // Scans [start, end) of the tracee's code and patches trap sites, among
   // them those of the kinds the current image asked for (Reset).
-  // Returns the patched addresses.
-  Expected<std::vector<uint64_t>> PatchTrapSites(Tracee& tracee, uint64_t start, uint64_t end);
+  // Returns the patched addresses. With `file`, a range scanned before
+  // (cc1 at each of make's compiles) is not read again: its sites are
+  // remembered by the file's content.
+  Expected<std::vector<uint64_t>> PatchTrapSites(Tracee& tracee, uint64_t start, uint64_t end,
+                                                 const MappedFile* file = nullptr);
 
   // The trap instruction patched at `addr`, if any.
   std::optional<arch::TrapInsn> TrapSiteAt(uint64_t addr) const;

@@ -400,7 +400,10 @@ Status SyscallRecorder::RecordMmap(RecordTask& task, trace::SyscallEvent& event)
     s_.file_ids_[event.mapped_path] = event.mapped_file_id;
   }
   if (event.args[2] & PROT_EXEC) {
-    RETURN_IF_ERROR(ProcessOf(task).patcher.PatchTrapSites(task.tracee, addr, addr + len).status());
+    // Just mapped: the range holds the file's bytes.
+    CodePatcher::MappedFile file{event.mapped_file_id, event.args[5]};
+    RETURN_IF_ERROR(
+        ProcessOf(task).patcher.PatchTrapSites(task.tracee, addr, addr + len, &file).status());
   }
   return Status::Ok();
 }
@@ -479,8 +482,10 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
     if (fm.path == running || exec.exe_file_id.empty()) exec.exe_file_id = fm.file_id;
     exec.mappings.push_back(std::move(fm));
     if (m.prot & PROT_EXEC) {
+      // The kernel mapped it just now; the program has not run yet.
+      CodePatcher::MappedFile file{known->second, m.offset};
       ASSIGN_OR_RETURN(std::vector<uint64_t> sites,
-                       patcher.PatchTrapSites(task.tracee, m.start, m.end));
+                       patcher.PatchTrapSites(task.tracee, m.start, m.end, &file));
       exec.trap_sites.insert(exec.trap_sites.end(), sites.begin(), sites.end());
     }
   }
