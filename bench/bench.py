@@ -87,11 +87,21 @@ def fmt_size(size):
     return "%.0f KiB" % (size / 1024)
 
 
+PREEMPT_RE = re.compile(rb"^#\d+ tid \d+ preempt ", re.M)
+
+
+def count_preemptions(rewind, trace):
+    """How many times the recorder stopped a thread where it was to let
+    another run (PreemptEvents): each costs a walk to a probe site."""
+    dump = run([rewind, "dump", trace])
+    return len(PREEMPT_RE.findall(dump.out)) if dump.status == 0 else None
+
+
 def bench_workload(rewind, name, argv, runs, scratch, floor=None, record_args=()):
     """Interleaved native, record and replay runs of argv; with `floor` (a
     ptrace floor command line), also that tracer on the same program;
     `record_args` are extra options for `rewind record` (--syscallbuf)."""
-    native, record, replay, floors, sizes = [], [], [], [], []
+    native, record, replay, floors, sizes, preempts = [], [], [], [], [], []
     problems = []
     for i in range(runs):
         n = run(argv)
@@ -123,6 +133,9 @@ def bench_workload(rewind, name, argv, runs, scratch, floor=None, record_args=()
             break
         replay.append(p.seconds)
         sizes.append(disk_usage(trace))
+        preempted = count_preemptions(rewind, trace)
+        if preempted is not None:
+            preempts.append(preempted)
         shutil.rmtree(trace, ignore_errors=True)
     return {
         "name": name,
@@ -131,6 +144,7 @@ def bench_workload(rewind, name, argv, runs, scratch, floor=None, record_args=()
         "replay": median(replay),
         "floor": median(floors),
         "trace": median(sizes),
+        "preempts": median(preempts),
         "runs": len(native),
         "problems": problems,
     }
@@ -346,15 +360,16 @@ def main():
     shutil.rmtree(make_out, ignore_errors=True)
     shutil.rmtree(inputs, ignore_errors=True)
 
-    header = "%-32s %10s %10s %10s %15s %15s %10s" % (
-        "workload", "native", "record", "replay", "record/native", "replay/native", "trace")
+    header = "%-32s %10s %10s %10s %15s %15s %10s %9s" % (
+        "workload", "native", "record", "replay", "record/native", "replay/native", "trace",
+        "preempts")
     say(header)
     say("-" * len(header))
     for r in results:
-        say("%-32s %10s %10s %10s %15s %15s %10s" % (
+        say("%-32s %10s %10s %10s %15s %15s %10s %9s" % (
             r["name"], fmt_s(r["native"]), fmt_s(r["record"]), fmt_s(r["replay"]),
             fmt_ratio(r["record"], r["native"]), fmt_ratio(r["replay"], r["native"]),
-            fmt_size(r["trace"])))
+            fmt_size(r["trace"]), "-" if r["preempts"] is None else "%g" % r["preempts"]))
         if r["floor"] is not None:
             say("%-32s %10s %10s %10s %15s" % (
                 "  ptrace floor (same program)", "", fmt_s(r["floor"]), "",

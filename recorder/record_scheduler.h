@@ -3,7 +3,8 @@
 // CPU for a time slice (10 ms; 200 us, timed exactly, when it spins, which
 // SpinTrap (spin_trap.h) usually ends sooner; random under chaos mode)
 // while another thread is ready, then is switched away from at its next
-// event boundary or stopped where it is (a PreemptEvent). A syscall
+// event boundary or stopped where it is (a PreemptEvent; for a thread alone
+// in its process, only after 50 ms). A syscall
 // that takes long while another thread waits lets that one run. The stops
 // come from a StopSource (stop_source.h); the session's stop handlers
 // handle them (record_scheduler.cc).
@@ -69,6 +70,9 @@ class RecordScheduler : public RecordPart {
   std::chrono::steady_clock::duration slice_{};
   bool precise_slice_ = false;
   std::chrono::steady_clock::time_point SliceNow() const;
+  // How long `task` runs while another waits before it is stopped where it
+  // is: its slice, or longer for a thread alone in its process.
+  std::chrono::steady_clock::duration StopAfter(const RecordTask& task) const;
 };
 
 }  // namespace rwd::recorder

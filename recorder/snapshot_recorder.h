@@ -43,6 +43,8 @@ class SnapshotRecorder : public RecordPart {
 
   // Snapshots are taken by `taker` (none without one).
   void set_taker(std::unique_ptr<SnapshotTaker> taker) { taker_ = std::move(taker); }
+  // Whether snapshots are taken during this recording (--snapshot-interval).
+  bool enabled() const { return taker_ != nullptr; }
 
  private:
   // The thread of another process is waiting in a syscall, with the state
