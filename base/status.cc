@@ -18,6 +18,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kTruncated: return "truncated trace";
     case ErrorCode::kDivergence: return "replay divergence";
     case ErrorCode::kTraceeExited: return "tracee exited";
+    case ErrorCode::kCancelled: return "cancelled";
   }
   return "unknown";
 }

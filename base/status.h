@@ -26,6 +26,7 @@ enum class ErrorCode {
   kTruncated,      // trace ends early (recorder killed, disk full)
   kDivergence,     // replay differs from the recording
   kTraceeExited,   // the tracee went away (exited or killed from outside)
+  kCancelled,      // stopped on request (SIGTERM to the recorder) before done
 };
 
 const char* ErrorCodeName(ErrorCode code);

@@ -73,6 +73,28 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
   std::unique_ptr<RecordSession> session(
       new RecordSession(std::move(process), std::move(tracee), std::move(writer), options));
   session->on_note_ = options.on_note;
+  // A long file copy (a huge mapped file) is where a stop request would
+  // otherwise wait: it ends the copy, and Run() the recording.
+  RecordSession* noted = session.get();
+  session->writer_->WatchFileCopies(
+      [noted] {
+        if (!StopRequests::Pending()) return false;
+        // Taken here as Run() would take it: one the program sent its own
+        // group is not a request to stop.
+        StopRequests::Request request = StopRequests::Take();
+        if (!request.signo || noted->SentByTheProgram(request.sender)) return false;
+        noted->stop_during_copy_ = request.signo;
+        return true;
+      },
+      [noted](const std::string& path, uint64_t done, uint64_t size) {
+        char note[512];
+        snprintf(note, sizeof(note),
+                 "storing a copy of %s in the trace: %.1f of %.1f GiB (SIGTERM stops the "
+                 "recording here, keeping the trace)",
+                 path.c_str(), static_cast<double>(done) / (1 << 30),
+                 static_cast<double>(size) / (1 << 30));
+        noted->Note(note);
+      });
   session->syscallbuf_ = syscallbuf;
   session->on_verbose_ = options.on_verbose;
   session->wait_for_all_ = options.wait_for_all;
@@ -135,9 +157,22 @@ Status RecordSession::Fail(Status status) {
   return Status(status.code(), status.message() + kept);
 }
 
+Expected<int> RecordSession::FailOrStop(Status status) {
+  // A stop request ended a long file copy: stop now, keeping the trace, as
+  // on a second request (the program is in the middle of a syscall).
+  if (status.code() == ErrorCode::kCancelled) {
+    if (int signo = stop_during_copy_) {
+      stop_during_copy_ = 0;
+      Expected<bool> stopped = OnStopRequest(signo, /*again=*/true);
+      if (stopped.ok()) return 128 + signo;
+    }
+  }
+  return Fail(status);
+}
+
 Expected<int> RecordSession::Run() {
   Status started = Schedule(*tasks_.front());
-  if (!started.ok()) return Fail(started);
+  if (!started.ok()) return FailOrStop(started);
   std::optional<std::chrono::steady_clock::time_point> passed_on_at;
   while (!tasks_.empty()) {
     StopRequests::Request request = StopRequests::Take();
@@ -160,7 +195,7 @@ Expected<int> RecordSession::Run() {
       KillLeftoverProcesses();
     }
     Status s = leftovers_killed_ ? CollectKilledProcesses() : Step();
-    if (!s.ok()) return Fail(s);
+    if (!s.ok()) return FailOrStop(s);
   }
   process_.MarkReaped();
   snapshots_.FinishSnapshots();

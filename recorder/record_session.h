@@ -138,6 +138,9 @@ class RecordSession {
     return Append(task.tid(), std::move(body));
   }
   Status Fail(Status status);
+  // Fail(), or when `status` is a file copy cut by a stop request, the end of
+  // the recording that request asked for (its shell status).
+  Expected<int> FailOrStop(Status status);
   // A stop request (stop_request.h): flushes, then passes `signo` on to the
   // program, or when `again`, ends the recording. Returns whether it ended.
   Expected<bool> OnStopRequest(int signo, bool again);
@@ -172,6 +175,7 @@ class RecordSession {
   std::array<std::optional<FileId>, 2> own_streams_;
   std::chrono::steady_clock::time_point last_flush_;
   std::function<void(const std::string&)> on_note_;
+  int stop_during_copy_ = 0;  // the stop request that ended a file copy
   std::set<std::string> noted_;
   arch::CpuidMask cpuid_mask_ = arch::CpuidMask::kNative;
   FatalSignalHook on_fatal_signal_;

@@ -2,32 +2,91 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 namespace rwd::replayer {
 
 namespace {
 
-Expected<std::vector<uint8_t>> ReadAll(int fd) {
-  std::vector<uint8_t> bytes;
-  uint8_t buf[1 << 16];
-  for (off_t at = 0;;) {
-    ssize_t n = pread(fd, buf, sizeof(buf), at);
-    if (n < 0) return ErrnoError("reading a shared file's copy");
-    if (n == 0) return bytes;
-    bytes.insert(bytes.end(), buf, buf + n);
-    at += n;
-  }
+constexpr size_t kChunkBytes = 1 << 20;
+
+Expected<uint64_t> SizeOf(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return ErrnoError("stat of a shared file's copy");
+  return static_cast<uint64_t>(st.st_size);
 }
 
-Status WriteAll(int fd, const std::vector<uint8_t>& bytes) {
+// Where data starts at or after `offset` (`size` when only a hole is left,
+// `offset` where the filesystem does not report holes). Copies of huge
+// sparse files (a database's 100 GiB file) are walked hole by hole, never
+// read or held in memory whole.
+uint64_t NextData(int fd, uint64_t offset, uint64_t size) {
+  off_t at = lseek(fd, static_cast<off_t>(offset), SEEK_DATA);
+  if (at < 0) return errno == ENXIO ? size : offset;
+  return std::min<uint64_t>(static_cast<uint64_t>(at), size);
+}
+
+Expected<size_t> ReadChunk(int fd, uint8_t* buf, size_t n, uint64_t at) {
   size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
-    if (n <= 0) return ErrnoError("filling a writable copy of a shared file");
-    done += static_cast<size_t>(n);
+  while (done < n) {
+    ssize_t r = pread(fd, buf + done, n - done, static_cast<off_t>(at + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return ErrnoError("reading a shared file's copy");
+    if (r == 0) break;
+    done += static_cast<size_t>(r);
+  }
+  return done;
+}
+
+// Whether the files at `a` and `b` hold the same bytes.
+Expected<bool> SameContents(int a, int b) {
+  ASSIGN_OR_RETURN(uint64_t size, SizeOf(a));
+  ASSIGN_OR_RETURN(uint64_t size_b, SizeOf(b));
+  if (size != size_b) return false;
+  std::vector<uint8_t> x(kChunkBytes), y(kChunkBytes);
+  uint64_t at = 0;
+  while (at < size) {
+    at = std::min(NextData(a, at, size), NextData(b, at, size));  // holes in both match
+    if (at >= size) break;
+    size_t n = static_cast<size_t>(std::min<uint64_t>(kChunkBytes, size - at));
+    ASSIGN_OR_RETURN(size_t got_a, ReadChunk(a, x.data(), n, at));
+    ASSIGN_OR_RETURN(size_t got_b, ReadChunk(b, y.data(), n, at));
+    if (got_a != n || got_b != n || memcmp(x.data(), y.data(), n) != 0) return false;
+    at += n;
+  }
+  return true;
+}
+
+// Copies `from` into the empty `to`, holes kept as holes.
+Status CopySparse(int from, int to) {
+  ASSIGN_OR_RETURN(uint64_t size, SizeOf(from));
+  std::vector<uint8_t> buf(kChunkBytes);
+  uint64_t at = 0;
+  while ((at = NextData(from, at, size)) < size) {
+    off_t hole = lseek(from, static_cast<off_t>(at), SEEK_HOLE);
+    uint64_t end = hole < 0 ? size : std::min<uint64_t>(static_cast<uint64_t>(hole), size);
+    if (end <= at) end = size;
+    while (at < end) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(kChunkBytes, end - at));
+      ASSIGN_OR_RETURN(size_t got, ReadChunk(from, buf.data(), n, at));
+      if (got == 0) return Error("a shared file's copy shrank while it was copied");
+      for (size_t done = 0; done < got;) {
+        ssize_t w = pwrite(to, buf.data() + done, got - done, static_cast<off_t>(at + done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return ErrnoError("filling a writable copy of a shared file");
+        done += static_cast<size_t>(w);
+      }
+      at += got;
+    }
+  }
+  if (ftruncate(to, static_cast<off_t>(size)) != 0) {
+    return ErrnoError("sizing a writable copy of a shared file");
   }
   return Status::Ok();
 }
@@ -42,17 +101,16 @@ Expected<std::string> SharedFileCopies::PathFor(const std::string& mapped_path,
                                                 const std::string& trace_copy, bool writable) {
   ScopedFd source(open(trace_copy.c_str(), O_RDONLY | O_CLOEXEC));
   if (!source.valid()) return ErrnoError("opening the trace's copy of " + mapped_path);
-  ASSIGN_OR_RETURN(std::vector<uint8_t> recorded, ReadAll(source.get()));
   auto it = copies_.find(mapped_path);
   if (it != copies_.end()) {
-    ASSIGN_OR_RETURN(std::vector<uint8_t> now, ReadAll(it->second.get()));
-    if (now == recorded) return PathOf(it->second.get());
+    ASSIGN_OR_RETURN(bool same, SameContents(source.get(), it->second.get()));
+    if (same) return PathOf(it->second.get());
   }
   if (!writable) return std::string();
   ScopedFd memfd(
       memfd_create(("rewind-shared:" + mapped_path).substr(0, 249).c_str(), MFD_CLOEXEC));
   if (!memfd.valid()) return ErrnoError("creating a writable copy of " + mapped_path);
-  RETURN_IF_ERROR(WriteAll(memfd.get(), recorded));
+  RETURN_IF_ERROR(CopySparse(source.get(), memfd.get()));
   std::string path = PathOf(memfd.get());
   copies_[mapped_path] = std::move(memfd);
   return path;

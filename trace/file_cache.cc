@@ -15,6 +15,7 @@
 #include "base/scoped_fd.h"
 #include "base/user_dirs.h"
 #include "trace/content_hash.h"
+#include "trace/content_id.h"
 #include "trace/file_io.h"
 #include "trace/layout.h"
 
@@ -24,25 +25,51 @@ namespace {
 
 constexpr mode_t kEntryMode = 0500;
 
+Expected<uint64_t> FileSize(int fd, const std::string& path) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return ErrnoError("stat of " + path);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+// Reads `fd` by extents into `id`, without reading its holes.
+Status HashExtents(int fd, const std::string& path, ContentIdBuilder* id) {
+  ASSIGN_OR_RETURN(uint64_t size, FileSize(fd, path));
+  return ForEachExtent(
+      fd, path, size,
+      [&](uint64_t, const uint8_t* data, size_t n) {
+        id->AddData(data, n);
+        return Status::Ok();
+      },
+      [&](uint64_t, uint64_t n) {
+        id->AddZeros(n);
+        return Status::Ok();
+      });
+}
+
 Status CopyPlain(int in, const std::string& in_path, int out, const std::string& out_path,
-                 ContentHasher* hasher) {
-  if (TryReflink(out, in)) {
-    return ForEachBlock(out, out_path, [&](const uint8_t* data, size_t n) {
-      hasher->Update(data, n);
-      return Status::Ok();
-    });
-  }
-  return ForEachBlock(in, in_path, [&](const uint8_t* data, size_t n) {
-    hasher->Update(data, n);
-    return WriteAll(out, {data, n}, out_path);
-  });
+                 ContentIdBuilder* id) {
+  if (TryReflink(out, in)) return HashExtents(out, out_path, id);
+  ASSIGN_OR_RETURN(uint64_t size, FileSize(in, in_path));
+  SparseWriter writer(out, out_path);
+  RETURN_IF_ERROR(ForEachExtent(
+      in, in_path, size,
+      [&](uint64_t offset, const uint8_t* data, size_t n) {
+        id->AddData(data, n);
+        return writer.Write(offset, data, n);
+      },
+      [&](uint64_t, uint64_t n) {
+        id->AddZeros(n);
+        return Status::Ok();
+      }));
+  return writer.Finish(id->size());
 }
 
 Status Decompress(int in, const std::string& in_path, int out, const std::string& out_path,
-                  ContentHasher* hasher) {
+                  ContentIdBuilder* id) {
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!dctx) return Error("out of memory creating a zstd context");
   std::vector<uint8_t> buffer(ZSTD_DStreamOutSize());
+  SparseWriter writer(out, out_path);
   size_t last = 0;
   RETURN_IF_ERROR(ForEachBlock(in, in_path, [&](const uint8_t* data, size_t n) -> Status {
     ZSTD_inBuffer input{data, n, 0};
@@ -53,13 +80,14 @@ Status Decompress(int in, const std::string& in_path, int out, const std::string
         return Status(ErrorCode::kCorrupt,
                       in_path + " is corrupt (zstd: " + ZSTD_getErrorName(last) + ")");
       }
-      hasher->Update(buffer.data(), output.pos);
-      RETURN_IF_ERROR(WriteAll(out, {buffer.data(), output.pos}, out_path));
+      // Blocks of zeros become holes in the cache's copy.
+      RETURN_IF_ERROR(writer.Write(id->size(), buffer.data(), output.pos));
+      id->AddData(buffer.data(), output.pos);
     }
     return Status::Ok();
   }));
   if (last != 0) return Status(ErrorCode::kCorrupt, in_path + " is cut short");
-  return Status::Ok();
+  return writer.Finish(id->size());
 }
 
 // A replay killed while it unpacked a copy leaves its temporary file
@@ -135,10 +163,10 @@ Expected<std::string> FileCache::Unpack(const std::string& id, const std::string
   std::string temp =
       cache_dir_ + "/.tmp." + std::to_string(getpid()) + "." + std::to_string(temp_counter_++);
   ASSIGN_OR_RETURN(ScopedFd out, OpenFile(temp, O_RDWR | O_CREAT | O_EXCL, 0600));
-  ContentHasher hasher;
-  Status status = compressed ? Decompress(in->get(), source, out.get(), temp, &hasher)
-                             : CopyPlain(in->get(), source, out.get(), temp, &hasher);
-  if (status.ok() && hasher.HexDigest() != id) {
+  ContentIdBuilder content;
+  Status status = compressed ? Decompress(in->get(), source, out.get(), temp, &content)
+                             : CopyPlain(in->get(), source, out.get(), temp, &content);
+  if (status.ok() && !content.Matches(id)) {
     status = Status(ErrorCode::kCorrupt,
                     "the trace's copy " + source + " is corrupt: its bytes do not match its id");
   }

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <cstdio>
 
 namespace rwd::trace {
@@ -67,6 +69,79 @@ Status ForEachBlock(int fd, const std::string& path,
     RETURN_IF_ERROR(sink(block.data(), n));
     offset += n;
   }
+}
+
+Expected<std::vector<Extent>> DataExtents(int fd, uint64_t size) {
+  std::vector<Extent> extents;
+  off_t saved_position = ::lseek(fd, 0, SEEK_CUR);
+  uint64_t offset = 0;
+  while (offset < size) {
+    off_t start = ::lseek(fd, static_cast<off_t>(offset), SEEK_DATA);
+    if (start < 0 && errno == ENXIO) break;  // a hole up to the end
+    if (start < 0) {                         // no SEEK_DATA here: all data
+      extents.push_back({offset, size - offset});
+      break;
+    }
+    uint64_t data_start = static_cast<uint64_t>(start);
+    if (data_start >= size) break;
+    off_t end = ::lseek(fd, start, SEEK_HOLE);
+    uint64_t data_end = end < 0 ? size : std::min<uint64_t>(static_cast<uint64_t>(end), size);
+    if (data_end <= data_start) data_end = size;
+    extents.push_back({data_start, data_end - data_start});
+    offset = data_end;
+  }
+  if (saved_position >= 0) ::lseek(fd, saved_position, SEEK_SET);
+  return extents;
+}
+
+Status ForEachExtent(int fd, const std::string& path, uint64_t size, const ExtentDataSink& data,
+                     const ExtentHoleSink& hole) {
+  constexpr size_t kBlockBytes = 1 << 20;
+  ASSIGN_OR_RETURN(std::vector<Extent> extents, DataExtents(fd, size));
+  std::vector<uint8_t> block(kBlockBytes);
+  uint64_t offset = 0;
+  for (const Extent& extent : extents) {
+    if (extent.offset > offset) RETURN_IF_ERROR(hole(offset, extent.offset - offset));
+    offset = extent.offset;
+    uint64_t end = extent.offset + extent.length;
+    while (offset < end) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(kBlockBytes, end - offset));
+      ASSIGN_OR_RETURN(size_t n, PreadFull(fd, block.data(), want, offset, path));
+      if (n == 0) return Status::Ok();  // the file shrank
+      RETURN_IF_ERROR(data(offset, block.data(), n));
+      offset += n;
+    }
+  }
+  if (size > offset) RETURN_IF_ERROR(hole(offset, size - offset));
+  return Status::Ok();
+}
+
+Status SparseWriter::Write(uint64_t offset, const uint8_t* data, size_t size) {
+  constexpr uint64_t kGranule = 64 * 1024;
+  while (size > 0) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(size, kGranule - offset % kGranule));
+    bool zeros = n == kGranule && data[0] == 0 && std::memcmp(data, data + 1, n - 1) == 0;
+    if (!zeros) {
+      size_t done = 0;
+      while (done < n) {
+        ssize_t w = ::pwrite(fd_, data + done, n - done, static_cast<off_t>(offset + done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return ErrnoError("writing " + path_);
+        if (w == 0) return SystemError("writing " + path_, ENOSPC);
+        done += static_cast<size_t>(w);
+      }
+      written_ += n;
+    }
+    offset += n;
+    data += n;
+    size -= n;
+  }
+  return Status::Ok();
+}
+
+Status SparseWriter::Finish(uint64_t size) {
+  if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return ErrnoError("sizing " + path_);
+  return Status::Ok();
 }
 
 bool TryReflink(int dst, int src) { return ::ioctl(dst, FICLONE, src) == 0; }

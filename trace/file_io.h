@@ -33,6 +33,43 @@ Expected<size_t> PreadFull(int fd, uint8_t* buf, size_t size, uint64_t offset,
 Status ForEachBlock(int fd, const std::string& path,
                     const std::function<Status(const uint8_t*, size_t)>& sink);
 
+// A range of a file's bytes.
+struct Extent {
+  uint64_t offset;
+  uint64_t length;
+};
+
+// The data extents of the file at `fd` within its first `size` bytes, from
+// lseek SEEK_DATA/SEEK_HOLE; the whole range where the filesystem does not
+// report holes. Reads nothing; leaves the file position where it was.
+Expected<std::vector<Extent>> DataExtents(int fd, uint64_t size);
+
+// Walks the file at `fd` (first `size` bytes) by its data extents
+// (lseek SEEK_DATA/SEEK_HOLE, where the filesystem reports them; the whole
+// file is data where it does not): `data(offset, bytes, n)` for each block of
+// data, in order, and `hole(offset, length)` for each hole, which is never
+// read. Leaves the file position where it was. Stops at the first error, or
+// at end of file if the file shrank meanwhile (then no hole follows).
+using ExtentDataSink = std::function<Status(uint64_t, const uint8_t*, size_t)>;
+using ExtentHoleSink = std::function<Status(uint64_t, uint64_t)>;
+Status ForEachExtent(int fd, const std::string& path, uint64_t size, const ExtentDataSink& data,
+                     const ExtentHoleSink& hole);
+
+// Writes a file sparsely: blocks of zeros (whole 64 KiB granules) are left as
+// holes. Finish() sets the size, so a trailing hole is kept too.
+class SparseWriter {
+ public:
+  SparseWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  Status Write(uint64_t offset, const uint8_t* data, size_t size);
+  Status Finish(uint64_t size);
+  uint64_t written() const { return written_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  uint64_t written_ = 0;  // bytes actually written (not left as holes)
+};
+
 // Makes `dst` share `src`'s extents (ioctl FICLONE): a copy that costs no
 // space, where the filesystem offers it. False (and nothing changed) where
 // it does not: other filesystems, different devices.

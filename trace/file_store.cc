@@ -4,10 +4,11 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
-#include "trace/content_hash.h"
+#include "trace/content_id.h"
 #include "trace/file_io.h"
 #include "trace/layout.h"
 
@@ -19,22 +20,44 @@ namespace {
 // each file is compressed once per recording.
 constexpr int kZstdLevel = 3;
 
-Expected<std::string> HashFile(int fd, const std::string& path) {
-  ContentHasher hasher;
-  RETURN_IF_ERROR(ForEachBlock(fd, path, [&](const uint8_t* data, size_t n) {
-    hasher.Update(data, n);
-    return Status::Ok();
-  }));
-  return hasher.HexDigest();
+// The id of the file's bytes, from its data extents; `hole_bytes` gets how
+// much of it the filesystem keeps as holes.
+Expected<std::string> HashFile(int fd, const std::string& path, uint64_t size,
+                               uint64_t* hole_bytes, const ExtentHoleSink& watch) {
+  ContentIdBuilder id;
+  *hole_bytes = 0;
+  RETURN_IF_ERROR(ForEachExtent(
+      fd, path, size,
+      [&](uint64_t offset, const uint8_t* data, size_t n) {
+        id.AddData(data, n);
+        return watch(offset, n);
+      },
+      [&](uint64_t offset, uint64_t n) {
+        id.AddZeros(n);
+        *hole_bytes += n;
+        return watch(offset, n);
+      }));
+  return id.Finish();
 }
 
-Expected<std::string> CopyRaw(int fd, const std::string& path, int out, const std::string& temp) {
-  ContentHasher hasher;
-  RETURN_IF_ERROR(ForEachBlock(fd, path, [&](const uint8_t* data, size_t n) {
-    hasher.Update(data, n);
-    return WriteAll(out, {data, n}, temp);
-  }));
-  return hasher.HexDigest();
+// Copies the file as is, holes kept as holes (and blocks of zeros made holes).
+Expected<std::string> CopySparse(int fd, const std::string& path, uint64_t size, int out,
+                                 const std::string& temp, const ExtentHoleSink& watch) {
+  ContentIdBuilder id;
+  SparseWriter writer(out, temp);
+  RETURN_IF_ERROR(ForEachExtent(
+      fd, path, size,
+      [&](uint64_t offset, const uint8_t* data, size_t n) {
+        id.AddData(data, n);
+        RETURN_IF_ERROR(watch(offset, n));
+        return writer.Write(offset, data, n);
+      },
+      [&](uint64_t offset, uint64_t n) {
+        id.AddZeros(n);
+        return watch(offset, n);
+      }));
+  RETURN_IF_ERROR(writer.Finish(id.size()));
+  return id.Finish();
 }
 
 }  // namespace
@@ -78,11 +101,15 @@ Expected<std::string> FileStore::Store(int fd, const std::string& path) {
 Expected<std::string> FileStore::CopyIn(int fd, const std::string& path, uint64_t size) {
   std::string temp = TempPath();
   ASSIGN_OR_RETURN(ScopedFd out, OpenFile(temp, O_RDWR | O_CREAT | O_EXCL, kTraceFileMode));
+  copy_started_ = std::chrono::steady_clock::now();
+  next_progress_ = copy_started_ + watcher_.patience;
+  auto watch = [&](uint64_t offset, uint64_t length) { return Watch(path, size, offset, length); };
   auto copy = [&]() -> Expected<std::string> {
     ++counts_.hashed;
     if (TryReflink(out.get(), fd)) {
       // The clone is a snapshot: its hash names exactly the bytes kept.
-      ASSIGN_OR_RETURN(std::string id, HashFile(out.get(), temp));
+      uint64_t hole_bytes = 0;
+      ASSIGN_OR_RETURN(std::string id, HashFile(out.get(), temp, size, &hole_bytes, watch));
       if (Holds(id)) {
         ::unlink(temp.c_str());
         return id;
@@ -93,12 +120,16 @@ Expected<std::string> FileStore::CopyIn(int fd, const std::string& path, uint64_
     }
     // Hash first: content already stored under another identity costs one
     // read instead of a compression.
-    ASSIGN_OR_RETURN(std::string id, HashFile(fd, path));
+    uint64_t hole_bytes = 0;
+    ASSIGN_OR_RETURN(std::string id, HashFile(fd, path, size, &hole_bytes, watch));
     if (Holds(id)) {
       ::unlink(temp.c_str());
       return id;
     }
-    if (size >= kCompressMinBytes) {
+    // A file that is mostly holes (a database's sparse file) is stored sparse
+    // and uncompressed: compressing would read its holes as zeros.
+    bool mostly_holes = hole_bytes >= size / 2;
+    if (size >= kCompressMinBytes && !mostly_holes) {
       bool paid = false;
       ASSIGN_OR_RETURN(id, WriteCompressed(fd, path, out.get(), size, &paid));
       if (paid) {
@@ -110,9 +141,9 @@ Expected<std::string> FileStore::CopyIn(int fd, const std::string& path, uint64_
         return ErrnoError("rewinding " + temp);
       }
     }
-    ASSIGN_OR_RETURN(id, CopyRaw(fd, path, out.get(), temp));
+    ASSIGN_OR_RETURN(id, CopySparse(fd, path, size, out.get(), temp, watch));
     RETURN_IF_ERROR(Install(temp, id));
-    ++counts_.raw;
+    ++(hole_bytes > 0 ? counts_.sparse : counts_.raw);
     return id;
   };
   Expected<std::string> id = copy();
@@ -129,7 +160,7 @@ Expected<std::string> FileStore::WriteCompressed(int fd, const std::string& path
   if (!cctx) return Error("out of memory creating a zstd context");
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kZstdLevel);
   std::vector<uint8_t> buffer(ZSTD_CStreamOutSize());
-  ContentHasher hasher;
+  ContentIdBuilder id;
   uint64_t written = 0;
   auto pump = [&](ZSTD_inBuffer* in, ZSTD_EndDirective mode) -> Status {
     for (;;) {
@@ -142,15 +173,46 @@ Expected<std::string> FileStore::WriteCompressed(int fd, const std::string& path
       if (done) return Status::Ok();
     }
   };
-  RETURN_IF_ERROR(ForEachBlock(fd, path, [&](const uint8_t* data, size_t n) {
-    hasher.Update(data, n);
-    ZSTD_inBuffer in{data, n, 0};
-    return pump(&in, ZSTD_e_continue);
-  }));
+  // Holes (a minority here: see CopyIn) go in as zeros.
+  static const std::vector<uint8_t> zeros(1 << 20, 0);
+  RETURN_IF_ERROR(ForEachExtent(
+      fd, path, size,
+      [&](uint64_t offset, const uint8_t* data, size_t n) {
+        id.AddData(data, n);
+        RETURN_IF_ERROR(Watch(path, size, offset, n));
+        ZSTD_inBuffer in{data, n, 0};
+        return pump(&in, ZSTD_e_continue);
+      },
+      [&](uint64_t offset, uint64_t n) {
+        id.AddZeros(n);
+        while (n > 0) {
+          size_t chunk = static_cast<size_t>(std::min<uint64_t>(n, zeros.size()));
+          RETURN_IF_ERROR(Watch(path, size, offset, chunk));
+          ZSTD_inBuffer in{zeros.data(), chunk, 0};
+          RETURN_IF_ERROR(pump(&in, ZSTD_e_continue));
+          offset += chunk;
+          n -= chunk;
+        }
+        return Status::Ok();
+      }));
   ZSTD_inBuffer none{nullptr, 0, 0};
   RETURN_IF_ERROR(pump(&none, ZSTD_e_end));
   *paid = written <= size - size / 8;
-  return hasher.HexDigest();
+  return id.Finish();
+}
+
+Status FileStore::Watch(const std::string& path, uint64_t size, uint64_t offset,
+                        uint64_t length) {
+  auto now = std::chrono::steady_clock::now();
+  if (now - copy_started_ < watcher_.patience) return Status::Ok();
+  if (watcher_.stop_requested && watcher_.stop_requested()) {
+    return Status(ErrorCode::kCancelled, "stopped on request while storing a copy of " + path);
+  }
+  if (watcher_.progress && now >= next_progress_) {
+    watcher_.progress(path, offset + length, size);
+    next_progress_ = now + watcher_.progress_every;
+  }
+  return Status::Ok();
 }
 
 Status FileStore::Install(const std::string& temp, const std::string& name) {

@@ -8,7 +8,10 @@
 // Where the filesystem can share extents (ioctl FICLONE: btrfs, xfs, ...)
 // the copy is a reflink and costs no space; otherwise a file of at least
 // kCompressMinBytes is stored zstd-compressed as files/<id>.zst when that
-// saves at least an eighth, and as is otherwise. Copies are written under a
+// saves at least an eighth, and as is otherwise. Holes are never read: a file
+// is walked by its data extents (SEEK_DATA), named by an id that counts holes
+// without hashing them (trace/content_id.h), and a file that is mostly holes
+// (a database's 100 GiB sparse file) is stored sparse, uncompressed. Copies are written under a
 // temporary name and renamed, so an interrupted recorder never leaves a
 // partial file under a content id.
 //
@@ -19,8 +22,10 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -35,6 +40,19 @@ class FileStore {
 
   explicit FileStore(std::string files_dir) : files_dir_(std::move(files_dir)) {}
 
+  // Looks in on long copies, at every block read (holes count as read):
+  // once a file's copy has taken `patience`, `stop_requested` may end it
+  // (Store then fails with kCancelled and leaves no copy), and every
+  // `progress_every` `progress` hears how far it got. A short copy is never
+  // cut: a stop request then waits for it, as for any other step.
+  struct Watcher {
+    std::function<bool()> stop_requested;
+    std::function<void(const std::string& path, uint64_t done, uint64_t size)> progress;
+    std::chrono::milliseconds patience{1000};
+    std::chrono::milliseconds progress_every{5000};
+  };
+  void SetWatcher(Watcher watcher) { watcher_ = std::move(watcher); }
+
   // Stores the file open at `fd` (read with pread, position untouched) or,
   // when fd < 0, the file at `path`; returns its content id.
   Expected<std::string> Store(int fd, const std::string& path);
@@ -44,6 +62,7 @@ class FileStore {
     uint64_t reflinked = 0;
     uint64_t compressed = 0;
     uint64_t raw = 0;
+    uint64_t sparse = 0;  // stored as is, with holes
     uint64_t hashed = 0;  // files read to find their id (identity cache misses)
   };
   const Counts& counts() const { return counts_; }
@@ -68,7 +87,13 @@ class FileStore {
   Status Install(const std::string& temp, const std::string& name);
   std::string TempPath();
 
+  // Called by each step of a copy: asks the watcher whether to go on.
+  Status Watch(const std::string& path, uint64_t size, uint64_t offset, uint64_t length);
+
   std::string files_dir_;
+  Watcher watcher_;
+  std::chrono::steady_clock::time_point copy_started_;
+  std::chrono::steady_clock::time_point next_progress_;
   std::map<FileIdentity, std::string> ids_;
   uint64_t temp_counter_ = 0;
   Counts counts_;

@@ -70,21 +70,50 @@ Status AddEntry(struct archive* a, const std::string& dir, const fs::path& rel) 
   archive_entry_set_filetype(entry.get(), AE_IFREG);
   archive_entry_set_perm(entry.get(), (st.st_mode & S_IXUSR) ? 0700 : 0600);
   archive_entry_set_size(entry.get(), st.st_size);
+  ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(full, O_RDONLY));
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  // A sparse file copy (trace/file_store.h) goes in as a sparse entry: only
+  // its data extents are stored (GNU sparse 1.0 in pax), holes are not.
+  ASSIGN_OR_RETURN(std::vector<Extent> extents, DataExtents(fd.get(), size));
+  uint64_t data_bytes = 0;
+  for (const Extent& e : extents) data_bytes += e.length;
+  // A file of nothing but holes still needs one extent to be marked sparse.
+  if (extents.empty() && size > 0) extents.push_back({size - 1, 1});
+  if (data_bytes < size) {
+    for (const Extent& e : extents) {
+      archive_entry_sparse_add_entry(entry.get(), static_cast<la_int64_t>(e.offset),
+                                     static_cast<la_int64_t>(e.length));
+    }
+  }
   if (archive_write_header(a, entry.get()) != ARCHIVE_OK) {
     return ArchiveError(a, "packing " + full);
   }
-  ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(full, O_RDONLY));
-  std::vector<uint8_t> block(kBlockBytes);
-  uint64_t offset = 0;
-  for (;;) {
-    ASSIGN_OR_RETURN(size_t n, PreadFull(fd.get(), block.data(), block.size(), offset, full));
-    if (n == 0) break;
-    if (archive_write_data(a, block.data(), n) != static_cast<la_ssize_t>(n)) {
+  auto write = [&](const uint8_t* data, size_t n) -> Status {
+    if (archive_write_data(a, data, n) != static_cast<la_ssize_t>(n)) {
       return ArchiveError(a, "packing " + full);
     }
-    offset += n;
-  }
-  if (offset != static_cast<uint64_t>(st.st_size)) {
+    return Status::Ok();
+  };
+  // The writer skips the bytes of holes; they are handed to it from one
+  // block of zeros, never read.
+  static const std::vector<uint8_t> zeros(kBlockBytes, 0);
+  uint64_t offset = 0;
+  RETURN_IF_ERROR(ForEachExtent(
+      fd.get(), full, size,
+      [&](uint64_t at, const uint8_t* data, size_t n) {
+        offset = at + n;
+        return write(data, n);
+      },
+      [&](uint64_t at, uint64_t n) {
+        offset = at + n;
+        while (n > 0) {
+          size_t chunk = static_cast<size_t>(std::min<uint64_t>(n, zeros.size()));
+          RETURN_IF_ERROR(write(zeros.data(), chunk));
+          n -= chunk;
+        }
+        return Status::Ok();
+      }));
+  if (offset != size) {
     return Error(full + " changed while it was packed");
   }
   return Status::Ok();
@@ -123,14 +152,17 @@ Status MakePrivateDirs(const std::string& root, const fs::path& rel) {
   return Status::Ok();
 }
 
-Status ExtractFile(struct archive* a, const std::string& path, mode_t mode) {
+Status ExtractFile(struct archive* a, const std::string& path, mode_t mode, off_t entry_size) {
   ASSIGN_OR_RETURN(ScopedFd out, OpenFile(path, O_WRONLY | O_CREAT | O_EXCL, mode));
   for (;;) {
     const void* data = nullptr;
     size_t size = 0;
     la_int64_t offset = 0;
     int r = archive_read_data_block(a, &data, &size, &offset);
-    if (r == ARCHIVE_EOF) return Status::Ok();
+    // Sets the size: a sparse entry's trailing hole is never written.
+    if (r == ARCHIVE_EOF) return entry_size < 0 || ftruncate(out.get(), entry_size) == 0
+                                     ? Status::Ok()
+                                     : ErrnoError("sizing " + path);
     if (r != ARCHIVE_OK) return ArchiveError(a, "unpacking " + path);
     if (lseek(out.get(), offset, SEEK_SET) < 0) return ErrnoError("seeking in " + path);
     RETURN_IF_ERROR(WriteAll(out.get(), {static_cast<const uint8_t*>(data), size}, path));
@@ -163,7 +195,8 @@ Status ExtractAll(const std::string& archive_path, const std::string& dest) {
       RETURN_IF_ERROR(MakePrivateDirs(dest, name));
     } else if (type == AE_IFREG) {
       mode_t mode = (archive_entry_perm(entry) & S_IXUSR) ? 0700 : 0600;
-      RETURN_IF_ERROR(ExtractFile(a.get(), out, mode));
+      off_t size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : -1;
+      RETURN_IF_ERROR(ExtractFile(a.get(), out, mode, size));
     } else {
       return Status(ErrorCode::kCorrupt, archive_path + " holds '" + name +
                                              "', which is neither a file nor a directory");

@@ -141,6 +141,12 @@ Expected<std::string> TraceWriter::StoreFile(int fd, const std::string& path) {
   return impl_->files.Store(fd, path);
 }
 
+void TraceWriter::WatchFileCopies(
+    std::function<bool()> stop_requested,
+    std::function<void(const std::string&, uint64_t, uint64_t)> progress) {
+  impl_->files.SetWatcher({std::move(stop_requested), std::move(progress)});
+}
+
 uint64_t TraceWriter::events_written() const { return impl_->events_appended; }
 
 const std::string& TraceWriter::dir() const { return impl_->dir; }

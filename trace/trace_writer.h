@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,10 @@ class TraceWriter {
   // pread) or, when fd < 0, at `path`; returns its content id. Repeated
   // calls for identical content store one copy. `path` is for messages.
   Expected<std::string> StoreFile(int fd, const std::string& path);
+  // Lets a long StoreFile be stopped (it then fails with kCancelled) and
+  // report progress (FileStore::Watcher).
+  void WatchFileCopies(std::function<bool()> stop_requested,
+                       std::function<void(const std::string&, uint64_t, uint64_t)> progress);
 
   uint64_t events_written() const;
   const std::string& dir() const;

@@ -10,6 +10,7 @@
 #include <set>
 #include <vector>
 
+#include "base/scoped_fd.h"
 #include "tests/unit/trace_test_util.h"
 #include "trace/file_cache.h"
 #include "trace/file_store.h"
@@ -221,6 +222,101 @@ TEST_F(FileStoreTest, DamagedCopyIsReportedCorrupt) {
   auto bogus = cache.LocalCopy("../../etc/passwd");
   ASSERT_FALSE(bogus.ok());
   EXPECT_EQ(bogus.status().code(), ErrorCode::kCorrupt);
+}
+
+uint64_t DiskBytes(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return static_cast<uint64_t>(st.st_blocks) * 512;
+}
+
+// A 16 GiB file with two bytes of data far apart: stored, unpacked into the
+// cache and packed without reading, hashing or writing its holes.
+TEST_F(FileStoreTest, SparseFileIsStoredAndUnpackedSparse) {
+  constexpr uint64_t kSize = 16ull << 30;
+  std::string path = work_.Sub("sparse");
+  {
+    ScopedFd fd(::open(path.c_str(), O_RDWR | O_CREAT, 0600));
+    ASSERT_TRUE(fd.valid());
+    ASSERT_EQ(::pwrite(fd.get(), "a", 1, 4096), 1);
+    ASSERT_EQ(::pwrite(fd.get(), "z", 1, kSize - 1), 1);
+  }
+  if (DiskBytes(path) > (1 << 20)) GTEST_SKIP() << "this filesystem does not keep holes";
+  std::string id = Store(-1, path);
+  ASSERT_EQ(id.size(), 32u);
+  std::string stored = trace_.Sub("files/" + id);
+  ASSERT_TRUE(std::filesystem::exists(stored)) << "stored compressed?";
+  EXPECT_EQ(std::filesystem::file_size(stored), kSize);
+  EXPECT_LT(DiskBytes(stored), 1u << 20);
+
+  // The same bytes written densely (every block written, zeros included,
+  // here a 1 MiB prefix) get the same id as when stored sparsely.
+  {
+    std::string small = work_.Sub("small-sparse"), dense = work_.Sub("small-dense");
+    std::vector<uint8_t> bytes(1 << 20, 0);
+    bytes[4096] = 'a';
+    bytes.back() = 'z';
+    ScopedFd s(::open(small.c_str(), O_RDWR | O_CREAT, 0600));
+    ASSERT_EQ(::pwrite(s.get(), "a", 1, 4096), 1);
+    ASSERT_EQ(::pwrite(s.get(), "z", 1, bytes.size() - 1), 1);
+    WriteText(dense, std::string(bytes.begin(), bytes.end()));
+    EXPECT_EQ(Store(-1, small), Store(-1, dense));
+  }
+
+  FileCache cache(trace_.Sub("files"), work_.Sub("cache"));
+  auto copy = cache.LocalCopy(id);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(std::filesystem::file_size(*copy), kSize);
+  EXPECT_LT(DiskBytes(*copy), 1u << 20);
+  ScopedFd in(::open(copy->c_str(), O_RDONLY));
+  char c = 0;
+  ASSERT_EQ(::pread(in.get(), &c, 1, 4096), 1);
+  EXPECT_EQ(c, 'a');
+  ASSERT_EQ(::pread(in.get(), &c, 1, kSize - 1), 1);
+  EXPECT_EQ(c, 'z');
+  ASSERT_EQ(::pread(in.get(), &c, 1, kSize / 2), 1);
+  EXPECT_EQ(c, 0);
+
+  // A changed byte in the sparse copy is caught.
+  {
+    ScopedFd damaged(::open(stored.c_str(), O_WRONLY));
+    ASSERT_EQ(::pwrite(damaged.get(), "y", 1, kSize - 1), 1);
+  }
+  FileCache other(trace_.Sub("files"), work_.Sub("cache2"));
+  auto bad = other.LocalCopy(id);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), ErrorCode::kCorrupt);
+}
+
+// A copy that has taken its watcher's patience ends on a stop request,
+// leaving nothing under files/; progress is reported before.
+TEST(FileStoreWatcherTest, StopRequestEndsALongCopy) {
+  TempDir trace, work;
+  std::filesystem::create_directories(trace.Sub("files"));
+  std::string content(3 << 20, 'x');
+  for (size_t i = 0; i < content.size(); i += 7) content[i] = static_cast<char>(i);
+  WriteText(work.Sub("big"), content);
+  FileStore store(trace.Sub("files"));
+  int asked = 0, reported = 0;
+  store.SetWatcher({.stop_requested = [&] { return ++asked >= 2; },
+                    .progress = [&](const std::string&, uint64_t done,
+                                    uint64_t size) {
+                      EXPECT_LE(done, size);
+                      ++reported;
+                    },
+                    .patience = std::chrono::milliseconds(0),
+                    .progress_every = std::chrono::milliseconds(0)});
+  auto id = store.Store(-1, work.Sub("big"));
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.status().code(), ErrorCode::kCancelled) << id.status().ToString();
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(reported, 1);
+  EXPECT_TRUE(std::filesystem::is_empty(trace.Sub("files")));
+  // Without a request, the same store copies it.
+  store.SetWatcher({});
+  auto again = store.Store(-1, work.Sub("big"));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, Xxh3Hex(content));
 }
 
 TEST_F(FileStoreTest, Errors) {
