@@ -109,18 +109,20 @@ TEST_F(TraceListTest, LsListsAndRmDeletesDefaultLocationTraces) {
 
 // mt_race_crash crashes in some native runs and in no plain recording (its
 // window is far shorter than a time slice); chaos mode must record the
-// crash within 20 attempts. RecordRaceCrash returns the trace that
-// crashed, or "".
+// crash within 60 attempts (about 1 in 10 chaos recordings crashes here:
+// 20 attempts missed it in 1 of 5 idle runs and in more under load).
+// RecordRaceCrash returns the trace that crashed, or "".
 
 class ChaosTest : public E2ETest {
  public:
+  static constexpr int kAttempts = 60;
   // `survivors`, when given, collects the recordings that did not crash,
   // with their output.
   std::string RecordRaceCrash(int* attempts,
                               std::vector<std::pair<std::string, std::string>>* survivors = nullptr) {
     RunOptions options;
     options.timeout = std::chrono::seconds(120);
-    for (*attempts = 1; *attempts <= 20; ++*attempts) {
+    for (*attempts = 1; *attempts <= kAttempts; ++*attempts) {
       std::string trace = NewPath("chaos");
       RunResult rec = Rewind({"record", "--chaos", "-o", trace, Program("mt_race_crash")}, options);
       EXPECT_FALSE(rec.timed_out) << rec.Describe();
@@ -133,10 +135,10 @@ class ChaosTest : public E2ETest {
   }
 };
 
-TEST_F(ChaosTest, FindsRaceWithinTwentyRecordings) {
+TEST_F(ChaosTest, FindsRaceWithinSixtyRecordings) {
   int attempts = 0;
   std::string crashed = RecordRaceCrash(&attempts);
-  ASSERT_FALSE(crashed.empty()) << "no crash in 20 chaos recordings";
+  ASSERT_FALSE(crashed.empty()) << "no crash in " << kAttempts << " chaos recordings";
   RecordProperty("chaos_attempts", attempts);
 }
 
@@ -149,7 +151,7 @@ TEST_F(ChaosTest, RaceCrashRecordingReplays) {
   int attempts = 0;
   std::vector<std::pair<std::string, std::string>> survivors;
   std::string crashed = RecordRaceCrash(&attempts, &survivors);
-  ASSERT_FALSE(crashed.empty()) << "no crash in 20 chaos recordings";
+  ASSERT_FALSE(crashed.empty()) << "no crash in " << kAttempts << " chaos recordings";
   RunOptions options;
   options.timeout = std::chrono::seconds(120);
   RunResult replay = ReplayAutopilot(crashed, options);
