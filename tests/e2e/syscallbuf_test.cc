@@ -47,6 +47,21 @@ size_t BufferedCalls(const std::vector<trace::Event>& events) {
   return n;
 }
 
+// A copy of trace `original` at `altered` with `events` instead of its own
+// (its header and file copies kept): a recording that replay must find
+// itself leaving.
+void WriteAlteredTrace(const std::string& original, const std::vector<trace::Event>& events,
+                       const std::string& altered) {
+  auto reader = trace::TraceReader::Open(original);
+  ASSERT_TRUE(reader.ok());
+  auto writer = trace::TraceWriter::Create(altered, (*reader)->header());
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  for (const trace::Event& ev : events) ASSERT_TRUE((*writer)->Append(ev).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  fs::copy(original + "/files", altered + "/files",
+           fs::copy_options::recursive | fs::copy_options::skip_existing);
+}
+
 class SyscallBufferTest : public E2ETest {
  protected:
   void SetUp() override {
@@ -384,15 +399,8 @@ TEST_F(SyscallBufferTest, ABufferedWriteOfOtherBytesIsADivergence) {
       std::get<trace::SyscallBatchEvent>(events[target].body).calls[call_index].writes.front().bytes;
   bytes[1] ^= 0x20;
 
-  auto reader = trace::TraceReader::Open(rec.trace);
-  ASSERT_TRUE(reader.ok());
   std::string altered = NewPath("altered");
-  auto writer = trace::TraceWriter::Create(altered, (*reader)->header());
-  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
-  for (const trace::Event& ev : events) ASSERT_TRUE((*writer)->Append(ev).ok());
-  ASSERT_TRUE((*writer)->Finish().ok());
-  fs::copy(rec.trace + "/files", altered + "/files",
-           fs::copy_options::recursive | fs::copy_options::skip_existing);
+  ASSERT_NO_FATAL_FAILURE(WriteAlteredTrace(rec.trace, events, altered));
 
   RunResult replay = ReplayAutopilot(altered, RunOptions{.timeout = std::chrono::seconds(60)});
   EXPECT_FALSE(replay.timed_out) << replay.Describe();
@@ -431,15 +439,8 @@ TEST_F(SyscallBufferTest, DivergenceInsideABatchIsReportedWithItsEvent) {
   ASSERT_GE(target, 0) << "no buffered openat followed by a read of its fd";
   std::get<trace::SyscallBatchEvent>(events[target].body).calls[call_index].result += 7;
 
-  auto reader = trace::TraceReader::Open(rec.trace);
-  ASSERT_TRUE(reader.ok());
   std::string altered = NewPath("altered");
-  auto writer = trace::TraceWriter::Create(altered, (*reader)->header());
-  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
-  for (const trace::Event& ev : events) ASSERT_TRUE((*writer)->Append(ev).ok());
-  ASSERT_TRUE((*writer)->Finish().ok());
-  fs::copy(rec.trace + "/files", altered + "/files",
-           fs::copy_options::recursive | fs::copy_options::skip_existing);
+  ASSERT_NO_FATAL_FAILURE(WriteAlteredTrace(rec.trace, events, altered));
 
   RunResult replay = ReplayAutopilot(altered, RunOptions{.timeout = std::chrono::seconds(60)});
   EXPECT_FALSE(replay.timed_out) << replay.Describe();
