@@ -270,7 +270,7 @@ Status RecordSession::Step() {
   snapshots_.OnStop(*task);
   if (task != current_) {
     StashStop(ws);
-    return Status::Ok();
+    return current_ ? syscalls_.LetOthersRunDuringWait(*current_) : Status::Ok();
   }
   return HandleStop(*task, ws);
 }

@@ -180,12 +180,17 @@ Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& 
     deliver = 0;
   }
   RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSyscall, deliver));
-  if (BlocksForOthers(*task.pending) && s_.scheduler_.OthersReady(task)) {
-    // A futex wait waits for another thread: let one run at once.
-    RETURN_IF_ERROR(RecordSyscallEntry(task));
-    task.state = RecordTask::State::kBlocked;
-    s_.current_ = nullptr;
+  return LetOthersRunDuringWait(task);
+}
+
+Status SyscallRecorder::LetOthersRunDuringWait(RecordTask& task) {
+  if (task.state != RecordTask::State::kInSyscall || !task.pending ||
+      !BlocksForOthers(*task.pending) || !s_.scheduler_.OthersReady(task)) {
+    return Status::Ok();
   }
+  RETURN_IF_ERROR(RecordSyscallEntry(task));
+  task.state = RecordTask::State::kBlocked;
+  s_.current_ = nullptr;
   return Status::Ok();
 }
 

@@ -29,6 +29,11 @@ class SyscallRecorder : public RecordPart {
   Status RecordExec(RecordTask& task, const PendingSyscall& pending);
   Status RecordMmap(RecordTask& task, trace::SyscallEvent& event);
   Status RecordSyscallEntry(RecordTask& task);
+  // The running `task` waits in a futex for another thread: when one is
+  // ready (now, or later: its stop may come only after the wait began, from
+  // a wake the library buffered just before), it runs at once instead of
+  // after the syscall patience.
+  Status LetOthersRunDuringWait(RecordTask& task);
   // At an entry stop: puts the thread back onto its syscall instruction
   // without running the syscall, having taken our SIGSTOP if one is pending.
   Status BackOutOfEntry(RecordTask& task);
