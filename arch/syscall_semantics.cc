@@ -266,7 +266,7 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate("fremovexattr", Args(2)),
     Emulate("tkill", Args(2)),
     Emulate("time", Args(1).Buffered(), OutFixed(0, kTimeT)),
-    Emulate("futex", Args(6).Blocks(), Special::kFutex),
+    Emulate("futex", Args(6).Blocks().Buffered(), Special::kFutex),  // its wakes: BufferableCall
     Emulate("sched_setaffinity", Args(3)),
     // Returns the number of bytes of the mask it wrote.
     Emulate("sched_getaffinity", Args(3), OutResult(2)),

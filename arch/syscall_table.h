@@ -147,6 +147,20 @@ inline uint64_t CloneFlags(const SyscallInfo& row, const std::array<uint64_t, 6>
   return row.implied_clone_flags != 0 ? row.implied_clone_flags : args[flags_arg];
 }
 
+// Whether an in-process buffer may run this call of a `bufferable` row.
+// Of futex's operations only the wakes (FUTEX_WAKE, FUTEX_WAKE_BITSET):
+// they never block and write nothing. Its waits block, and the other
+// operations write futex words. The recorder lets the woken thread run only
+// after the waker's next event, which writes the batch with the wake first,
+// so replay (which emulates every futex call) keeps the recorded order.
+inline bool BufferableCall(const SyscallInfo& row, const std::array<uint64_t, 6>& args) {
+  if (!row.bufferable) return false;
+  if (row.special != Special::kFutex) return true;
+  constexpr uint64_t kCommand = 0x7f;  // FUTEX_CMD_MASK: without the private and clock flags
+  uint64_t op = args[1] & kCommand;
+  return op == 1 /*FUTEX_WAKE*/ || op == 10 /*FUTEX_WAKE_BITSET*/;
+}
+
 // A syscall the architecture has but the table does not support; kept so
 // that refusals can name it. A retired one (the kernel no longer implements
 // it and fails it with ENOSYS) is not refused: it fails as natively.

@@ -11,12 +11,14 @@
  * are their result and the memory described below: reads and writes of
  * regular files, directories and the memory devices (/dev/null, /dev/zero,
  * ...), stat-likes, getdents64, lseek, close, openat of directories and
- * regular files, clock_gettime, gettimeofday, getpid-likes. Everything else
- * (pipes, sockets, futexes, ...) goes to the tracer as before. */
+ * regular files, clock_gettime, gettimeofday, getpid-likes, futex wakes.
+ * Everything else (pipes, sockets, futex waits, ...) goes to the tracer as
+ * before. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -143,6 +145,12 @@ HOT static int Rules(const struct rwd_sb_call* c, struct out_rule* outs, int* no
       outs[(*nouts)++] = (struct out_rule){0, 16, 0};
       outs[(*nouts)++] = (struct out_rule){1, 8, 0};
       return 1;
+    case SYS_futex:
+      /* Its wakes only: they never block and write nothing. The woken
+       * thread runs after this one's next event, which writes this batch
+       * first (arch/syscall_table.h, BufferableCall). */
+      return (c->a[1] & FUTEX_CMD_MASK) == FUTEX_WAKE ||
+             (c->a[1] & FUTEX_CMD_MASK) == FUTEX_WAKE_BITSET;
     case SYS_close:
     case SYS_lseek:
     case SYS_openat:

@@ -43,6 +43,10 @@ Expected<std::vector<SyscallEvent>> DecodeBufferRecords(std::span<const uint8_t>
     SyscallEvent call;
     call.nr = rec.nr;
     std::memcpy(call.args.data(), rec.args, sizeof(rec.args));
+    if (!arch::BufferableCall(*row, call.args)) {
+      return Corrupt(i, "is a " + table.NameOf(rec.nr) + " call (operation " +
+                            std::to_string(call.args[1]) + ") that is never buffered");
+    }
     call.result = rec.result;
     call.output_stream = static_cast<uint8_t>(rec.stream);
     size_t p = at + sizeof(rec);

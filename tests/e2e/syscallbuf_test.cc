@@ -3,6 +3,7 @@
 // in and around them, a static binary falls back to ptrace stops, and a
 // replay that departs from a buffered batch is reported with its event.
 #include <gtest/gtest.h>
+#include <linux/futex.h>
 
 #include <csignal>
 #include <filesystem>
@@ -454,6 +455,92 @@ TEST_F(SyscallBufferTest, DivergenceInsideABatchIsReportedWithItsEvent) {
   EXPECT_EQ(std::stoll(m[3]), target) << replay.err;
   const auto& calls = std::get<trace::SyscallBatchEvent>(events[target].body).calls;
   EXPECT_EQ(std::stoll(m[4]), calls[call_index].result) << replay.err;
+  // The untouched recording still replays.
+  ExpectReplaysIdentically(rec, 1);
+}
+
+// Futex wakes go through the buffer (issue #12): a thread wakes others
+// without a stop, and the woken thread runs only after the waker's next
+// event, which writes the batch with the wake first. Workers blocking in
+// traced futex waits (glibc's condition variables and mutexes) and a
+// doorbell of raw wakes replay identically, twice; which worker took how
+// many jobs and how many each ring woke depend on the recorded schedule.
+TEST_F(SyscallBufferTest, FutexWakesAreBufferedAndReplayInOrder) {
+  Recording rec = Record("mt_futex_wakes", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(Contains(rec.out, "doorbell: rings 300, woken ")) << rec.out;
+  std::vector<trace::Event> events = ReadEvents(rec.trace);
+  const int64_t futex = arch::HostArch().syscalls().FindByName("futex")->nr;
+  auto is_wake = [](const std::array<uint64_t, 6>& args) {
+    return (args[1] & FUTEX_CMD_MASK) == FUTEX_WAKE;
+  };
+  size_t buffered_wakes = 0, traced_wakes = 0, traced_waits = 0;
+  for (const trace::Event& ev : events) {
+    if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
+      for (const trace::SyscallEvent& call : b->calls) {
+        if (call.nr != futex) continue;
+        EXPECT_TRUE(is_wake(call.args)) << "a buffered futex call that is not a wake";
+        ++buffered_wakes;
+      }
+    } else if (auto* call = std::get_if<trace::SyscallEvent>(&ev.body)) {
+      if (call->nr != futex) continue;
+      ++(is_wake(call->args) ? traced_wakes : traced_waits);
+    }
+  }
+  // The doorbell's 301 raw wakes, and the unlocks and signals of 3000 jobs.
+  EXPECT_GT(buffered_wakes, 1000u);
+  // Only those made before the library patched libc stay traced.
+  EXPECT_LT(traced_wakes, 20u);
+  EXPECT_GT(traced_waits, 0u) << "no worker ever waited";
+  ExpectReplaysIdentically(rec, 2);
+}
+
+// A buffered futex wake's result changed in the trace: the program sees
+// another count of woken threads, writes another length after it, and
+// replay reports the buffered write that departs from the recording.
+TEST_F(SyscallBufferTest, AlteredBufferedFutexWakeIsReportedWithItsEvent) {
+  Recording rec = Record("mt_futex_wakes", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<trace::Event> events = ReadEvents(rec.trace);
+  const arch::SyscallTable& table = arch::HostArch().syscalls();
+  const int64_t futex = table.FindByName("futex")->nr;
+  const int64_t write = table.FindByName("write")->nr;
+  int64_t target = -1;
+  size_t call_index = 0;
+  for (size_t i = 0; i < events.size() && target < 0; ++i) {
+    auto* b = std::get_if<trace::SyscallBatchEvent>(&events[i].body);
+    if (!b) continue;
+    for (size_t k = 0; k + 1 < b->calls.size(); ++k) {
+      const trace::SyscallEvent& wake = b->calls[k];
+      const trace::SyscallEvent& next = b->calls[k + 1];
+      // The doorbell: a wake of up to 4 waiters, then a write of 1 + woken.
+      if (wake.nr == futex && wake.args[1] == FUTEX_WAKE_PRIVATE && wake.args[2] == 4 &&
+          next.nr == write && next.args[2] == static_cast<uint64_t>(1 + wake.result)) {
+        target = static_cast<int64_t>(i);
+        call_index = k;
+        break;
+      }
+    }
+  }
+  ASSERT_GE(target, 0) << "no buffered doorbell wake followed by its write";
+  trace::SyscallEvent& wake = std::get<trace::SyscallBatchEvent>(events[target].body).calls[call_index];
+  const int64_t recorded = wake.result;
+  wake.result = recorded < 4 ? recorded + 1 : recorded - 1;
+
+  std::string altered = NewPath("altered");
+  ASSERT_NO_FATAL_FAILURE(WriteAlteredTrace(rec.trace, events, altered));
+
+  RunResult replay = ReplayAutopilot(altered, RunOptions{.timeout = std::chrono::seconds(60)});
+  EXPECT_FALSE(replay.timed_out) << replay.Describe();
+  EXPECT_FALSE(replay.Crashed()) << replay.Describe();
+  EXPECT_NE(replay.exit_status, 0);
+  std::smatch m;
+  std::regex in_event(
+      R"(buffered syscall (\d+) of \d+ in event (\d+)\), saw write\(\d+, 0x[0-9a-f]+, (\d+)\): argument 3 is )");
+  ASSERT_TRUE(std::regex_search(replay.err, m, in_event)) << replay.err;
+  EXPECT_EQ(std::stoll(m[1]), static_cast<long long>(call_index) + 2) << replay.err;
+  EXPECT_EQ(std::stoll(m[2]), target) << replay.err;
+  EXPECT_EQ(std::stoll(m[3]), 1 + (recorded < 4 ? recorded + 1 : recorded - 1)) << replay.err;
   // The untouched recording still replays.
   ExpectReplaysIdentically(rec, 1);
 }

@@ -209,16 +209,34 @@ TEST(SyscallSemanticsTest, BufferableSyscallsAreEmulatedPlainData) {
   for (const SyscallInfo& row : SyscallSemantics()) {
     if (!row.bufferable) continue;
     EXPECT_EQ(row.action, ReplayAction::kEmulate) << row.name;
-    EXPECT_TRUE(row.special == Special::kNone || row.special == Special::kReadv) << row.name;
+    EXPECT_TRUE(row.special == Special::kNone || row.special == Special::kReadv ||
+                row.special == Special::kFutex)
+        << row.name;
   }
   for (std::string_view name : {"read", "write", "pread64", "close", "fstat", "newfstatat", "statx",
                                 "getpid", "gettid", "clock_gettime"}) {
     EXPECT_TRUE(SemanticsOf(name)->bufferable) << name;
   }
-  for (std::string_view name : {"mmap", "clone", "rt_sigaction", "kill", "futex", "poll", "execve",
+  for (std::string_view name : {"mmap", "clone", "rt_sigaction", "kill", "poll", "execve",
                                 "exit_group", "wait4", "ioctl"}) {
     EXPECT_FALSE(SemanticsOf(name)->bufferable) << name;
   }
+}
+
+// Of futex's operations a buffer runs only the wakes, which never block and
+// write nothing; the private and clock flags do not matter.
+TEST(SyscallSemanticsTest, OnlyFutexWakesAreBufferable) {
+  const SyscallInfo& futex = *SemanticsOf("futex");
+  auto with_op = [](uint64_t op) { return std::array<uint64_t, 6>{0x1000, op, 1, 0, 0, 0}; };
+  for (uint64_t wake : {1u /*FUTEX_WAKE*/, 129u /*_PRIVATE*/, 10u /*FUTEX_WAKE_BITSET*/, 138u}) {
+    EXPECT_TRUE(BufferableCall(futex, with_op(wake))) << wake;
+  }
+  for (uint64_t other : {0u /*FUTEX_WAIT*/, 128u, 9u /*FUTEX_WAIT_BITSET*/, 393u, 5u /*WAKE_OP*/,
+                         133u, 3u /*REQUEUE*/, 4u /*CMP_REQUEUE*/, 6u /*LOCK_PI*/, 7u /*UNLOCK_PI*/}) {
+    EXPECT_FALSE(BufferableCall(futex, with_op(other))) << other;
+  }
+  EXPECT_TRUE(BufferableCall(*SemanticsOf("read"), with_op(0)));
+  EXPECT_FALSE(BufferableCall(*SemanticsOf("mmap"), with_op(1)));
 }
 
 }  // namespace

@@ -65,6 +65,21 @@ TEST(BufferRecordsTest, RefusesSyscallsThatAreNeverBuffered) {
   EXPECT_THAT(decoded.status().message(), HasSubstr("mmap, which is never buffered"));
 }
 
+// A futex wake may be buffered; a wait, which blocks, never is.
+TEST(BufferRecordsTest, RefusesFutexCallsOtherThanWakes) {
+  const int64_t futex = Table().FindByName("futex")->nr;
+  SyscallEvent wake{.nr = futex, .args = {0x4000, 129 /*FUTEX_WAKE_PRIVATE*/, 1}, .result = 1};
+  SyscallEvent wait{.nr = futex, .args = {0x4000, 128 /*FUTEX_WAIT_PRIVATE*/, 0}, .result = 0};
+  auto decoded = DecodeBufferRecords(EncodeBufferRecords({wake}), 1, Table());
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, std::vector<SyscallEvent>{wake});
+  decoded = DecodeBufferRecords(EncodeBufferRecords({wake, wait}), 2, Table());
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);
+  EXPECT_THAT(decoded.status().message(),
+              HasSubstr("record 1 is a futex call (operation 128) that is never buffered"));
+}
+
 TEST(BufferRecordsTest, RefusesDamagedRecords) {
   std::vector<uint8_t> bytes = EncodeBufferRecords({Read(0x1000, {1, 2, 3, 4, 5, 6, 7, 8, 9})});
   // More records than bytes.
