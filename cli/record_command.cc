@@ -57,16 +57,13 @@ int RecordCommand(const Args& args) {
   // churning 64 MiB): every 1 s costs ~5% of the recording and a goto to its
   // last event ~0.2-1.1 s (the restore ~0.25 s, then up to an interval of
   // re-execution), against ~12 s re-executing; every 0.5 s costs ~20%,
-  // every 2 s ~1% but a goto up to ~2.5 s. Yet processes using the syscall
-  // buffer take no snapshot, so any interval turns the buffer (on by
-  // default) off: a default interval would slow every syscall-heavy
-  // recording to buy snapshots few recordings need.
+  // every 2 s ~1% but a goto up to ~2.5 s.
   std::string snapshot_interval = "0";
   line.app()
       .add_option("--snapshot-interval", snapshot_interval,
                   "recording time between snapshots of the program kept in the\n"
-                  "trace (default 0: none; 1 costs ~5% on a long program and\n"
-                  "turns the syscall buffer off). replay -g, monitor goto and\n"
+                  "trace (default 0: none; 1 costs ~5% on a long program).\n"
+                  "replay -g, monitor goto and\n"
                   "reverse execution start from them; 'rewind info' lists them")
       ->type_name("SECONDS")
       ->check(DecimalIn(0, 86400, "a number of seconds"));
@@ -78,10 +75,7 @@ int RecordCommand(const Args& args) {
   options.cpuid_mask = *arch::ParseCpuidMask(cpuid_mask);
   options.snapshot_interval =
       std::chrono::milliseconds(static_cast<int64_t>(std::stod(snapshot_interval) * 1000 + 0.5));
-  // Processes with the syscall buffer take no snapshots (issue 16 restores
-  // no buffer yet): asking for snapshots turns it off unless it is asked for.
-  options.syscallbuf_library =
-      ChosenSyscallBufferLibrary(syscallbuf, verbose, options.snapshot_interval.count() == 0);
+  options.syscallbuf_library = ChosenSyscallBufferLibrary(syscallbuf, verbose);
   if (verbose) options.on_verbose = [](const std::string& note) { PrintError(note); };
   for (char** e = environ; *e; ++e) options.envp.emplace_back(*e);
   bool default_location = out_dir.empty();

@@ -10,8 +10,7 @@ namespace rwd::cli {
 
 namespace {
 
-// Without a flag or REWIND_SYSCALLBUF (and unless the caller says
-// otherwise: see ChosenSyscallBufferLibrary).
+// Without a flag or REWIND_SYSCALLBUF.
 constexpr bool kSyscallBufferByDefault = true;
 
 // The syscall buffer library, built next to the rewind binary; "" when it
@@ -40,9 +39,8 @@ void AddSyscallBufferFlags(CLI::App& app, SyscallBufferFlags* flags) {
   on->excludes(off);
 }
 
-std::string ChosenSyscallBufferLibrary(const SyscallBufferFlags& flags, bool verbose,
-                                       bool by_default) {
-  bool wanted = kSyscallBufferByDefault && by_default;
+std::string ChosenSyscallBufferLibrary(const SyscallBufferFlags& flags, bool verbose) {
+  bool wanted = kSyscallBufferByDefault;
   if (const char* env = getenv("REWIND_SYSCALLBUF")) {
     if (std::string(env) == "1") wanted = true;
     if (std::string(env) == "0") wanted = false;

@@ -17,10 +17,7 @@ struct SyscallBufferFlags {
 void AddSyscallBufferFlags(CLI::App& app, SyscallBufferFlags* flags);
 
 // The library to preload, "" for none. `verbose`: say so when it is wanted
-// but not built next to the rewind binary. `by_default` false: off unless
-// asked for (a recording with snapshots, which the buffer's processes do
-// not take).
-std::string ChosenSyscallBufferLibrary(const SyscallBufferFlags& flags, bool verbose,
-                                       bool by_default = true);
+// but not built next to the rewind binary.
+std::string ChosenSyscallBufferLibrary(const SyscallBufferFlags& flags, bool verbose);
 
 }  // namespace rwd::cli

@@ -30,6 +30,10 @@ struct ProcessState {
   bool ptrace_syscalls = false;
   // A thread registered a syscall buffer since the last exec.
   bool buffered = false;
+  // The library is patching libc (from its RWD_SB_REGISTER_PATCHING to its
+  // RWD_SB_READY): replay keeps the debugger's breakpoints out of libc
+  // meanwhile, which a snapshot taken then would not restore.
+  bool syscallbuf_patching = false;
   std::string exec_path;
   // The syscall buffer library's hot code here, where record and replay
   // take different paths: a thread stopped inside it is walked out before

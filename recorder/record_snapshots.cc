@@ -5,9 +5,11 @@
 #include <sys/prctl.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "include/rewind/checkpoint.h"
+#include "preload/syscallbuf_abi.h"
 #include "recorder/record_session.h"
 
 namespace rwd::recorder {
@@ -69,7 +71,7 @@ void SnapshotRecorder::KeepEntryState(RecordTask& task) {
     return;
   }
   Expected<trace::SnapshotThread> state =
-      CaptureThread({&task.tracee, task.clear_child_tid, task.name});
+      CaptureThread({&task.tracee, task.clear_child_tid, task.name, task.syscallbuf});
   if (!state.ok() || state->regs.size() != arch::Registers::capacity_bytes()) return;
   arch::Registers regs;
   std::copy(state->regs.begin(), state->regs.end(), regs.data());
@@ -83,6 +85,20 @@ void SnapshotRecorder::OnStop(const RecordTask& task) {
   if (!taker_ || !taker_->ReadsLive(task.tgid)) return;
   Status s = taker_->Wait();
   if (!s.ok()) Note("a snapshot was not written: " + s.message());
+}
+
+bool SnapshotRecorder::InsideSyscallBuffer(const RecordTask& task) {
+  if (task.syscallbuf == 0 || !task.boundary_regs) return false;
+  // A signal's handler that interrupted the library's buffered path (on
+  // the stack at the end of the buffer): restored, the handler would
+  // return into the recording's path, which replay does not take.
+  uint64_t sp = task.tracee.arch().Sp(*task.boundary_regs);
+  uint64_t stack_end = task.syscallbuf + RWD_SB_BUFFER_SIZE;
+  if (sp >= stack_end - RWD_SB_STACK_SIZE && sp < stack_end) return true;
+  // The same on another stack (sigaltstack), once the call is under way.
+  Expected<uint64_t> busy =
+      task.tracee.Read<uint64_t>(task.syscallbuf + offsetof(rwd_sb_header, busy));
+  return !busy.ok() || *busy != 0;
 }
 
 bool SnapshotRecorder::Injectable(const RecordTask& task) {
@@ -107,7 +123,7 @@ std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
   if (s_.ThreadsOf(task.tgid) != 1) return "several threads run";
   if (s_.processes_.count(s_.root_pid_) == 0) return "the first process ended";
   for (const auto& [pid, process] : s_.processes_) {
-    if (process.buffered) return "the syscall buffer is in use";
+    if (process.syscallbuf_patching) return "the syscall buffer library sets up";
     if (pid == task.tgid) continue;
     if (s_.ThreadsOf(pid) != 1) return "several threads run";
     // Its alternate signal stack is known only to an injected syscall,
@@ -115,6 +131,7 @@ std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
     if (HandlerOnAltStack(process)) return "a waiting process has a handler on an alternate stack";
   }
   if (s_.scheduler_.dying() != 0 || !Injectable(task)) return "busy";
+  if (InsideSyscallBuffer(task)) return "busy";
   bool leader = false;
   for (const auto& t : s_.tasks_) {
     if (t->tid() == t->tgid && t->tgid == task.tgid) leader = !t->zombie;
@@ -189,7 +206,7 @@ void SnapshotRecorder::MaybeSnapshot(RecordTask& task,
   std::stable_partition(threads.begin(), threads.end(),
                         [](const RecordTask* t) { return t->tid() == t->tgid; });
   for (const RecordTask* t : threads) {
-    request.threads.push_back({&t->tracee, t->clear_child_tid, t->name});
+    request.threads.push_back({&t->tracee, t->clear_child_tid, t->name, t->syscallbuf});
   }
   for (const auto& t : s_.tasks_) {
     if (t->tgid == task.tgid) continue;
@@ -199,7 +216,7 @@ void SnapshotRecorder::MaybeSnapshot(RecordTask& task,
     } else {
       // Switched away from: its registers are where it goes on.
       Expected<trace::SnapshotThread> state =
-          CaptureThread({&t->tracee, t->clear_child_tid, t->name});
+          CaptureThread({&t->tracee, t->clear_child_tid, t->name, t->syscallbuf});
       if (!state.ok()) {
         Note("a snapshot was not taken: " + state.status().message());
         return;

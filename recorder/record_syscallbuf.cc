@@ -114,6 +114,7 @@ Status SyscallBufferRecorder::RegisterSyscallBuffer(RecordTask& task, PendingSys
   pending.forced_result = 0;
   ProcessState& process = ProcessOf(task);
   process.buffered = true;
+  process.syscallbuf_patching = pending.args[4] == RWD_SB_REGISTER_PATCHING;
   // Where the library's paths differ between record and replay.
   uint64_t hot_start = pending.args[2];
   uint64_t hot_end = pending.args[3];

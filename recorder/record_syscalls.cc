@@ -137,6 +137,7 @@ Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& 
   if (s_.syscallbuf_ && info.nr == RWD_SB_REGISTER) {
     RETURN_IF_ERROR(s_.buffer_.RegisterSyscallBuffer(task, *task.pending));
   }
+  if (info.nr == RWD_SB_READY) ProcessOf(task).syscallbuf_patching = false;
   if (info.nr == REWIND_CHECKPOINT_SYSCALL) s_.snapshots_.RequestCheckpoint(task, info.args[0]);
   if (task.pending->deny_errno != 0) {
     // An invalid number makes the kernel skip the syscall; exit sets the errno.
@@ -435,7 +436,7 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
   ProcessOf(task).probe_sites.clear();
   s_.buffer_.NoteUnbuffered(task.tgid);
   task.syscallbuf = 0;
-  ProcessOf(task).buffered = false;
+  ProcessOf(task).buffered = ProcessOf(task).syscallbuf_patching = false;
   ProcessOf(task).exec_path = pending.exec_path;
   ProcessOf(task).syscallbuf_code_start = ProcessOf(task).syscallbuf_code_end = 0;
   // Exec resets every handled signal to its default; ignored ones stay.

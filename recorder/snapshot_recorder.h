@@ -57,6 +57,9 @@ class SnapshotRecorder : public RecordPart {
   static bool HandlerOnAltStack(const ProcessState& process);
   // `task` is at an event boundary where a syscall can be injected.
   static bool Injectable(const RecordTask& task);
+  // `task` stopped in code called from inside the syscall buffer library's
+  // buffered path, whose record and replay paths differ.
+  static bool InsideSyscallBuffer(const RecordTask& task);
   // Process `tgid` as its snapshot describes it, but for threads and pages.
   trace::Snapshot Describe(pid_t tgid, pid_t current_tid) const;
 

@@ -11,12 +11,14 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "base/hex.h"
 #include "base/scoped_fd.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
+#include "preload/syscallbuf_abi.h"
 #include "trace/snapshot_store.h"
 
 namespace rwd::recorder {
@@ -64,6 +66,7 @@ Expected<trace::SnapshotThread> CaptureThread(const SnapshotThreadSource& source
   ASSIGN_OR_RETURN(out.sigmask, t.GetSignalMask());
   out.clear_child_tid = source.clear_child_tid;
   out.name = source.name;
+  out.syscallbuf = source.syscallbuf;
   // The kernel tells another process's robust list (ptrace access).
   uint64_t head = 0;
   size_t len = 0;
@@ -117,6 +120,26 @@ void UseAnyCpu() {
 bool KernelProvided(const MemoryMapping& m) {
   return m.path == "[vvar]" || m.path == "[vvar_vclock]" || m.path == "[vsyscall]" ||
          m.path == "[vdso]";
+}
+
+// The parts of the threads' syscall buffers (preload/syscallbuf_abi.h)
+// that hold nothing a restored process needs (memory exclusion): the
+// records after those not yet flushed (none at an event boundary: the
+// recorder flushes there) and the library's stack, on which no thread
+// stands (SnapshotRecorder::SnapshotObstacle). Replay writes its batches
+// there. Pages, as [start, end).
+std::vector<std::pair<uint64_t, uint64_t>> DeadBufferPages(const trace::Snapshot& snap, int mem) {
+  std::vector<std::pair<uint64_t, uint64_t>> dead;
+  for (const trace::SnapshotThread& t : snap.threads) {
+    if (t.syscallbuf == 0) continue;
+    uint64_t used = 0;
+    off_t at = static_cast<off_t>(t.syscallbuf + offsetof(rwd_sb_header, used));
+    if (pread(mem, &used, sizeof used, at) != sizeof used || used > RWD_SB_CAPACITY) continue;
+    uint64_t live_end = t.syscallbuf + RWD_SB_HEADER_SIZE + used;
+    uint64_t start = (live_end + kPage - 1) & ~(kPage - 1);
+    dead.emplace_back(start, t.syscallbuf + RWD_SB_BUFFER_SIZE);
+  }
+  return dead;
 }
 
 }  // namespace
@@ -252,6 +275,11 @@ Status SnapshotTaker::Write(pid_t pid, trace::Snapshot snap,
   trace::SnapshotPageCompressor stored;  // this snapshot's new pages
   std::vector<uint64_t> entries;
   std::vector<uint8_t> buf(kReadBatchPages * kPage);
+  const std::vector<std::pair<uint64_t, uint64_t>> dead = DeadBufferPages(snap, mem.get());
+  auto excluded = [&](uint64_t addr) {
+    return std::any_of(dead.begin(), dead.end(),
+                       [&](const auto& r) { return addr >= r.first && addr < r.second; });
+  };
   for (const MemoryMapping& m : maps) {
     if (KernelProvided(m)) continue;
     trace::SnapshotMapping sm{m.start, m.end, m.prot, m.shared, m.offset, m.path, ""};
@@ -269,7 +297,7 @@ Status SnapshotTaker::Write(pid_t pid, trace::Snapshot snap,
       if (!(e & (kPagePresent | kPageSwapped))) return false;  // never touched
       // A private file mapping's page that is still the file's.
       if (m.is_file() && !m.shared && (e & kPageFileOrSharedAnon)) return false;
-      return true;
+      return !excluded(m.start + i * kPage);
     };
     uint64_t i = 0;
     while (i < pages) {

@@ -20,7 +20,9 @@
 // and costs the program a fault on each first write per interval (~50 us
 // each here, ~130 ms per 10 MiB). Hashing keeps the program untouched.
 // Clean pages of private file mappings (pagemap says the page is the
-// file's) and pages never touched (not present) are not read at all.
+// file's) and pages never touched (not present) are not read at all, nor
+// are the records already flushed and the library's stack in the threads'
+// syscall buffers.
 //
 // The copy of the process the recorder started is a child of the recorder
 // (ForkTracee's CLONE_PARENT), without exit signal; the recorder's wait for
@@ -65,6 +67,7 @@ struct SnapshotThreadSource {
   const Tracee* tracee = nullptr;  // stopped
   uint64_t clear_child_tid = 0;
   std::string name;
+  uint64_t syscallbuf = 0;  // its syscall buffer's header, 0 for none
 };
 
 // A process of the set that is parked in a syscall, or stopped where the

@@ -8,7 +8,11 @@
 // is set, every mapping is made again at its address (file mappings from
 // the trace's copies of the files, private), the signal dispositions are
 // set, the stored pages are written, and the thread gets its registers,
-// its alternate signal stack and its robust futex list.
+// its alternate signal stack and its robust futex list. A thread's syscall
+// buffer (preload/) is memory like any other, the library's state with it;
+// the replayer only takes it over (SyscallBufferReplayer::AdoptSyscallBuffer)
+// as at the library's registration. The recorder's seccomp filter is not
+// needed: in replay the library makes no syscalls of its own.
 // Everything goes through syscalls injected at the vDSO's syscall
 // instruction. Replay then goes on from the snapshot's event, checking every
 // later event against the trace as always.
@@ -363,6 +367,12 @@ Status ReplaySession::BecomeSnapshot(ReplayTask& task, const trace::Snapshot& sn
   task.tgid = snap.pid;
   task.clear_child_tid = thread.clear_child_tid;
   task.name = thread.name;
+  if (thread.syscallbuf != 0) {
+    // Recording emptied it at the snapshot's event; replay's batches fill
+    // it from there.
+    RETURN_IF_ERROR(syscallbuf_.AdoptSyscallBuffer(task, thread.syscallbuf));
+    task.batch_event = snap.event;
+  }
   return Status::Ok();
 }
 

@@ -34,13 +34,21 @@ Status WriteHeader(Tracee& tracee, uint64_t addr, const rwd_sb_header& h) {
 }  // namespace
 
 Status SyscallBufferReplayer::RegisterSyscallBuffer(uint64_t addr) {
-  ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(tracee(), addr));
+  return AdoptSyscallBuffer(cur(), addr);
+}
+
+Status SyscallBufferReplayer::AdoptSyscallBuffer(ReplayTask& owner, uint64_t addr) {
+  ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(owner.tracee, addr));
+  if (h.magic != RWD_SB_MAGIC) {
+    return Status(ErrorCode::kCorrupt,
+                  "thread " + std::to_string(owner.tid) + " has no syscall buffer at " + Hex(addr));
+  }
   h.mode = RWD_SB_MODE_REPLAY;
   h.locked = 0;
   h.expand = expand_;
   h.used = h.count = h.consumed = h.consumed_bytes = 0;
-  RETURN_IF_ERROR(WriteHeader(tracee(), addr, h));
-  cur().syscallbuf = addr;
+  RETURN_IF_ERROR(WriteHeader(owner.tracee, addr, h));
+  owner.syscallbuf = addr;
   return Status::Ok();
 }
 

@@ -28,6 +28,10 @@ class SyscallBufferReplayer : public ReplayPart {
 
   // The recording accepted the library's buffer at `addr`: it replays.
   Status RegisterSyscallBuffer(uint64_t addr);
+  // `owner`'s buffer at `addr` (the current thread's at registration, or a
+  // thread restored from a snapshot, whose buffer holds what recording
+  // left there) replays from now on, empty.
+  Status AdoptSyscallBuffer(ReplayTask& owner, uint64_t addr);
   // Hands `batch` (the next event, `owner`'s) to the thread's buffer.
   Status LoadSyscallBatch(ReplayTask& owner, const trace::SyscallBatchEvent& batch);
   // At a syscall of the current thread (`seen`): the batch before it must

@@ -52,6 +52,9 @@ struct SnapshotThread {
   // entry, put back onto the syscall instruction, which the thread executes
   // again when its SyscallEvent comes.
   bool parked = false;
+  // Its syscall buffer (preload/syscallbuf_abi.h): the header's address, 0
+  // for none. The buffer itself is memory of the snapshot like any other.
+  uint64_t syscallbuf = 0;
   bool operator==(const SnapshotThread&) const = default;
 };
 

@@ -49,6 +49,19 @@ void PutRegs(ByteWriter& w, const std::vector<SnapshotRegset>& sets) {
   }
 }
 
+bool HasSyscallBuffers(const Snapshot& s) {
+  for (const SnapshotThread& t : s.threads) {
+    if (t.syscallbuf != 0) return true;
+  }
+  return false;
+}
+
+// The lowest format version that holds `s`.
+uint32_t VersionFor(const Snapshot& s) {
+  if (HasSyscallBuffers(s)) return 3;
+  return s.processes > 1 ? 2 : 1;
+}
+
 void PutDescription(ByteWriter& w, const Snapshot& s) {
   w.PutString(s.name);
   w.PutSvarint(s.pid);
@@ -112,10 +125,14 @@ void PutDescription(ByteWriter& w, const Snapshot& s) {
     w.PutUvarint(t.robust_list);
     w.PutUvarint(t.robust_list_len);
   }
-  if (s.processes > 1) {
+  uint32_t version = VersionFor(s);
+  if (version >= 2) {
     w.PutUvarint(s.processes);
     w.PutSvarint(s.parent_pid);
     for (const SnapshotThread& t : s.threads) w.PutBool(t.parked);
+  }
+  if (version >= 3) {
+    for (const SnapshotThread& t : s.threads) w.PutUvarint(t.syscallbuf);
   }
 }
 
@@ -130,7 +147,7 @@ Status ReadRegsets(ByteReader& r, std::vector<SnapshotRegset>* sets) {
   return Status::Ok();
 }
 
-Status ReadDescription(ByteReader& r, Snapshot* s) {
+Status ReadDescription(ByteReader& r, uint32_t version, Snapshot* s) {
   RETURN_IF_ERROR(r.ReadString(&s->name));
   RETURN_IF_ERROR(r.ReadSvarint32(&s->pid));
   RETURN_IF_ERROR(r.ReadSvarint32(&s->current_tid));
@@ -221,12 +238,19 @@ Status ReadDescription(ByteReader& r, Snapshot* s) {
       RETURN_IF_ERROR(r.ReadUvarint(&t.robust_list_len));
     }
   }
-  // Version 2: the set of processes it belongs to.
-  if (!r.AtEnd()) {
+  // Version 2: the set of processes it belongs to (in version 3 also a
+  // set of one).
+  if (version >= 2 && !r.AtEnd()) {
     RETURN_IF_ERROR(r.ReadUvarint32(&s->processes));
-    if (s->processes < 2) return Corrupt("it belongs to a set of fewer than 2 processes");
+    if (s->processes < (version >= 3 ? 1u : 2u)) {
+      return Corrupt("it belongs to a set of " + std::to_string(s->processes) + " processes");
+    }
     RETURN_IF_ERROR(r.ReadSvarint32(&s->parent_pid));
     for (SnapshotThread& t : s->threads) RETURN_IF_ERROR(r.ReadBool(&t.parked));
+  }
+  // Version 3: the threads' syscall buffers.
+  if (version >= 3) {
+    for (SnapshotThread& t : s->threads) RETURN_IF_ERROR(r.ReadUvarint(&t.syscallbuf));
   }
   if (!r.AtEnd()) return Corrupt("its description has bytes after its end");
   return Status::Ok();
@@ -340,7 +364,7 @@ Expected<std::vector<uint8_t>> EncodeSnapshotFile(const Snapshot& snapshot,
   XXH64_freeState(state);
   ByteWriter w;
   w.PutRaw({reinterpret_cast<const uint8_t*>(kMagic), sizeof kMagic});
-  w.PutFixed32(snapshot.processes > 1 ? kSnapshotFormatVersion : 1);
+  w.PutFixed32(VersionFor(snapshot));
   w.PutFixed32(snapshot.seq);
   w.PutFixed64(snapshot.event);
   w.PutFixed32(snapshot.stored_pages);
@@ -377,7 +401,7 @@ Expected<DecodedSnapshot> DecodeSnapshotFile(std::span<const uint8_t> file) {
   out.snapshot.stop_us = h.stop_us;
   out.snapshot.fork_us = h.fork_us;
   ByteReader r(desc);
-  Status read = ReadDescription(r, &out.snapshot);
+  Status read = ReadDescription(r, h.version, &out.snapshot);
   if (!read.ok()) return Corrupt("its description does not decode: " + read.message());
   ASSIGN_OR_RETURN(out.pages, Decompress(body.subspan(z.desc_z), z.pages_raw, "page bytes"));
   return out;
@@ -395,7 +419,7 @@ Expected<Snapshot> DecodeSnapshotDescription(const SnapshotHeader& header,
   out.stop_us = header.stop_us;
   out.fork_us = header.fork_us;
   ByteReader r(desc);
-  Status read = ReadDescription(r, &out);
+  Status read = ReadDescription(r, header.version, &out);
   if (!read.ok()) return Corrupt("its description does not decode: " + read.message());
   return out;
 }

@@ -21,9 +21,10 @@
 namespace rwd::trace {
 
 // Version 2: a snapshot of a set of several processes (Snapshot::processes);
-// a snapshot of one process is still written as version 1, which older
-// versions of rewind read.
-inline constexpr uint32_t kSnapshotFormatVersion = 2;
+// version 3: threads with a syscall buffer (SnapshotThread::syscallbuf).
+// A snapshot needs the lowest version that holds it, so what older versions
+// of rewind can restore they still read.
+inline constexpr uint32_t kSnapshotFormatVersion = 3;
 inline constexpr size_t kSnapshotHeaderBytes = 76;
 
 struct SnapshotHeader {
