@@ -310,6 +310,10 @@ def main():
         # Issue #12 step 2: the same two with the in-process syscall buffer
         # (the default; the rows above turn it off).
         ("syscall_heavy --syscallbuf", [syscall_heavy], None, ["--syscallbuf"]),
+        # Issue #16: the default snapshot interval's share of the rows with
+        # the buffer (each row without "no snapshots" records at the default).
+        ("syscall_heavy --syscallbuf, no snapshots", [syscall_heavy], None,
+         ["--syscallbuf", "--snapshot-interval", "0"]),
         ("ls -lR --syscallbuf", ["/bin/ls", "-lR", "/usr/include"], None, ["--syscallbuf"]),
         # Issue #6: threads, and a tree of processes.
         ("thread_pool (4 threads)", [thread_pool], None, ["--no-syscallbuf"]),
@@ -327,17 +331,24 @@ def main():
                                    'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
                                    make_project], None, ["--no-syscallbuf"]),
         # Issue #16: persistent snapshots while recording, a 64 MiB heap
-        # changing 1% per round: a snapshot every second against none.
+        # changing 1% per round: a snapshot every second or two against none
+        # (the syscall buffer on, the default).
         ("snap_heap 64 MiB, snapshots 1 s", snap_heap, None, ["--snapshot-interval", "1"]),
+        ("snap_heap 64 MiB, snapshots 2 s", snap_heap, None, ["--snapshot-interval", "2"]),
         ("snap_heap 64 MiB, no snapshots", snap_heap, None, ["--snapshot-interval", "0"]),
         ("make -j2 --syscallbuf", ["/bin/sh", "-c", 'rm -rf "$1" && mkdir "$1" && '
                                    'make -s -j2 -C "$2" OUT="$1"', "sh", make_out,
                                    make_project], None, ["--syscallbuf"]),
+        ("make -j2 --syscallbuf, no snapshots",
+         ["/bin/sh", "-c", 'rm -rf "$1" && mkdir "$1" && make -s -j2 -C "$2" OUT="$1"', "sh",
+          make_out, make_project], None, ["--syscallbuf", "--snapshot-interval", "0"]),
         # Issue #12: one optimizing compile, and a python3 unittest suite of
         # 30 tests (threads, subprocesses, temporary files).
         ("gcc -O2 -c (2.5k lines)", gcc_argv, None, ["--syscallbuf"]),
         ("python3 unittest (30 tests)", py_suite, None, ["--no-syscallbuf"]),
         ("python3 unittest --syscallbuf", py_suite, None, ["--syscallbuf"]),
+        ("python3 unittest --syscallbuf, no snapshots", py_suite, None,
+         ["--syscallbuf", "--snapshot-interval", "0"]),
     ]
 
     report = []
@@ -360,18 +371,18 @@ def main():
     shutil.rmtree(make_out, ignore_errors=True)
     shutil.rmtree(inputs, ignore_errors=True)
 
-    header = "%-32s %10s %10s %10s %15s %15s %10s %9s" % (
+    header = "%-44s %10s %10s %10s %15s %15s %10s %9s" % (
         "workload", "native", "record", "replay", "record/native", "replay/native", "trace",
         "preempts")
     say(header)
     say("-" * len(header))
     for r in results:
-        say("%-32s %10s %10s %10s %15s %15s %10s %9s" % (
+        say("%-44s %10s %10s %10s %15s %15s %10s %9s" % (
             r["name"], fmt_s(r["native"]), fmt_s(r["record"]), fmt_s(r["replay"]),
             fmt_ratio(r["record"], r["native"]), fmt_ratio(r["replay"], r["native"]),
             fmt_size(r["trace"]), "-" if r["preempts"] is None else "%g" % r["preempts"]))
         if r["floor"] is not None:
-            say("%-32s %10s %10s %10s %15s" % (
+            say("%-44s %10s %10s %10s %15s" % (
                 "  ptrace floor (same program)", "", fmt_s(r["floor"]), "",
                 fmt_ratio(r["floor"], r["native"])))
         for problem in r["problems"]:

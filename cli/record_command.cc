@@ -53,18 +53,25 @@ int RecordCommand(const Args& args) {
   AddSyscallBufferFlags(line.app(), &syscallbuf);
   line.app().add_flag("-v,--verbose", verbose,
                       "say where the syscall buffer is not used, and what snapshots cost");
-  // Off by default, measured (bench/bench.py's snap_heap rows, 20 rounds
-  // churning 64 MiB): every 1 s costs ~5% of the recording and a goto to its
-  // last event ~0.2-1.1 s (the restore ~0.25 s, then up to an interval of
-  // re-execution), against ~12 s re-executing; every 0.5 s costs ~20%,
-  // every 2 s ~1% but a goto up to ~2.5 s.
-  std::string snapshot_interval = "0";
+  // Every second by default, measured with the syscall buffer on (the
+  // default) on this 2-vCPU machine under load from other work: recording
+  // snap_heap (20 rounds churning a 64 MiB heap, ~4 s), four interleaved
+  // runs each, took 3.65 s of CPU without snapshots, 3.76 s (+3%) with one
+  // every 2 s and 3.82 s (+4.7%) with one every 1 s; the fastest wall time
+  // was 4.10 s with none and with 1 s (the writer thread runs on the other
+  // CPU). bench/bench.py's rows agree within their noise (+-20% here):
+  // make -j2 6.4 s with snapshots every 1 s against 7.8 s without,
+  // python3 unittest 2.8 s against 2.9 s (its threads take none). A goto to
+  // the last event of an 11-14 s recording then takes ~0.6 s against
+  // ~12 s re-executing. Shorter recordings than the interval take none;
+  // every 0.5 s costs ~20% (measured before).
+  std::string snapshot_interval = "1";
   line.app()
       .add_option("--snapshot-interval", snapshot_interval,
                   "recording time between snapshots of the program kept in the\n"
-                  "trace (default 0: none; 1 costs ~5% on a long program).\n"
-                  "replay -g, monitor goto and\n"
-                  "reverse execution start from them; 'rewind info' lists them")
+                  "trace (default 1, ~5% of a long recording's time; 0: none).\n"
+                  "replay -g, monitor goto and reverse execution start from\n"
+                  "them; 'rewind info' lists them")
       ->type_name("SECONDS")
       ->check(DecimalIn(0, 86400, "a number of seconds"));
   line.TakeCommand(&options.argv, "the program to record (PROG)");
