@@ -215,7 +215,13 @@ TEST_F(SnapshotProgramsTest, GotoIntoTheChildOfAShellsProgramRestoresTheSetOfBot
   RunResult r = Rewind({"record", "-v", "--snapshot-interval", "0.05", "-o", trace, "/bin/sh", "-c",
                         Program("mp_snap_child") + " 6 250; echo shell-done"});
   ASSERT_EQ(r.exit_status, 0) << r.Describe();
-  EXPECT_FALSE(Contains(r.err, "no snapshots while")) << r.Describe();
+  // Every set could be taken, but while the syscall buffer library (on by
+  // default) sets up after each exec: replay keeps the debugger's
+  // breakpoints out of libc then, which a snapshot would not restore.
+  for (const std::string& line : Lines(r.err)) {
+    EXPECT_FALSE(Contains(line, "no snapshots while") && !Contains(line, "library sets up"))
+        << r.Describe();
+  }
   // A header, the shell, the program, its child.
   std::string child = PsPid(trace, 3);
   ASSERT_FALSE(child.empty());
