@@ -2,38 +2,19 @@
 
 #include <signal.h>
 
-#include <fstream>
-#include <string>
-
 #include "arch/signal_frame.h"
 #include "base/signal_name.h"
+#include "core/proc_signal_masks.h"
 
 namespace rwd {
-
-namespace {
-
-// Whether `signo` goes to a handler of the thread's process now: caught
-// and not blocked by the thread (/proc SigCgt and SigBlk). A blocked one
-// would be queued again by the kernel and arrive later.
-bool EntersHandler(pid_t tid, int signo) {
-  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
-  std::string line;
-  bool caught = false, blocked = false;
-  while (std::getline(status, line)) {
-    bool is_caught = line.rfind("SigCgt:", 0) == 0;
-    if (!is_caught && line.rfind("SigBlk:", 0) != 0) continue;
-    uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
-    (is_caught ? caught : blocked) = (mask >> (signo - 1)) & 1;
-  }
-  return caught && !blocked;
-}
-
-}  // namespace
 
 bool SignalEntersHandler(const Tracee& tracee, int signo) {
   Expected<arch::Registers> regs = tracee.GetRegisters();
   return regs.ok() && !arch::SignalFrameTrapWords(tracee.arch(), *regs).empty() &&
-         EntersHandler(tracee.tid(), signo);
+         // Caught and not blocked: a blocked one would be queued again by the
+         // kernel and arrive later.
+         HasSignal(ProcSignalMask(tracee.tid(), "SigCgt"), signo) &&
+         !HasSignal(ProcSignalMask(tracee.tid(), "SigBlk"), signo);
 }
 
 Status ClearSignalFrameTrapRecord(Tracee& tracee) {

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/clock.h"
+#include "core/proc_signal_masks.h"
 #include "recorder/record_session.h"
 #include "recorder/stop_request.h"
 
@@ -27,6 +28,9 @@ constexpr auto kSyscallPatience = std::chrono::milliseconds(2);
 constexpr auto kWakeupPeriod = std::chrono::milliseconds(2);
 // Chaos mode's slices can be far shorter; it checks them more often.
 constexpr auto kChaosWakeupPeriod = std::chrono::microseconds(100);
+// How often a wait with no thread running looks for a SIGCONT sent to a
+// process stopped by job control (RecordScheduler::WakeContinued).
+constexpr auto kJobStopPollPeriod = std::chrono::milliseconds(10);
 // A spinning thread's slice (RecordTask::spinning), checked as often.
 constexpr auto kSpinSlice = std::chrono::microseconds(200);
 // How long a thread alone in its process runs while another waits before
@@ -132,11 +136,39 @@ RecordTask* RecordScheduler::PickNext() {
   return nullptr;
 }
 
+bool RecordScheduler::AnyJobStopped() const {
+  return std::any_of(s_.tasks_.begin(), s_.tasks_.end(), [](const auto& t) {
+    return t->state == RecordTask::State::kJobStopped;
+  });
+}
+
+bool RecordScheduler::WakeContinued() {
+  bool woke = false;
+  for (const auto& t : s_.tasks_) {
+    if (t->state != RecordTask::State::kJobStopped) continue;
+    uint64_t pending = ProcSignalMask(t->tid(), "ShdPnd") | ProcSignalMask(t->tid(), "SigPnd");
+    if (!HasSignal(pending, SIGCONT)) continue;
+    // Resumed, it receives the SIGCONT (a signal-delivery stop, recorded as
+    // any signal); every thread of its process goes on.
+    t->state = RecordTask::State::kStopped;
+    woke = true;
+  }
+  return woke;
+}
+
 Expected<std::optional<WaitStatus>> RecordScheduler::WaitForStop() {
   bool timed = s_.current_ &&
                (!s_.current_->deferred.empty() ||
                 (s_.current_->state != RecordTask::State::kExiting && OthersReady(*s_.current_)));
-  if (!timed) return stops_->Next(std::nullopt, []() { return StopRequests::Pending(); });
+  bool job_stopped = AnyJobStopped();
+  if (!timed && !job_stopped) {
+    return stops_->Next(std::nullopt, []() { return StopRequests::Pending(); });
+  }
+  if (!s_.current_) {
+    // Only stopped processes: wait for a SIGCONT, or any other stop.
+    return stops_->Next(std::chrono::microseconds(kJobStopPollPeriod),
+                        [&]() { return WakeContinued() || StopRequests::Pending(); });
+  }
   std::chrono::microseconds period = chaos_ ? std::chrono::microseconds(kChaosWakeupPeriod)
                                      : s_.current_->spinning
                                          ? std::chrono::microseconds(kSpinSlice)
@@ -146,6 +178,9 @@ Expected<std::optional<WaitStatus>> RecordScheduler::WaitForStop() {
 
 bool RecordScheduler::OnWakeup() {
   if (!s_.current_) return true;
+  // A process the running thread continued (kill(pid, SIGCONT)) competes
+  // for the CPU again, e.g. while that thread waits for it.
+  if (AnyJobStopped()) WakeContinued();
   RecordTask& task = *s_.current_;
   if (task.state == RecordTask::State::kInSyscall) {
     if (!OthersReady(task) || MonotonicNow() - task.syscall_start < kSyscallPatience) {

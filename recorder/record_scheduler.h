@@ -59,6 +59,11 @@ class RecordScheduler : public RecordPart {
  private:
   // Runs every few ms while a wait blocks; true to stop waiting.
   bool OnWakeup();
+  // Processes stopped by job control (RecordTask::State::kJobStopped): the
+  // kernel does not wake a tracee from that stop, so their pending SIGCONT
+  // is looked for in /proc; true if one made some ready again.
+  bool AnyJobStopped() const;
+  bool WakeContinued();
 
   std::unique_ptr<StopSource> stops_;
   std::optional<ChaosPolicy> chaos_;

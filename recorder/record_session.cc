@@ -361,6 +361,7 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
     case WaitStatus::Kind::kGroupStop:
       return Resume(task);
     case WaitStatus::Kind::kSignalStop: {
+      if (InGroupStop(task, ws)) return StayJobStopped(task);
       ASSIGN_OR_RETURN(int deliver, signals_.OnSignal(task, ws.signo));
       if (deliver < 0) return Status::Ok();  // switched away
       if (deliver > 0) NoteFatalSignal(task, deliver);
@@ -377,6 +378,26 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
     case WaitStatus::Kind::kKilled:
       return OnDeath(ws);
   }
+  return Status::Ok();
+}
+
+bool RecordSession::InGroupStop(const RecordTask& task, const WaitStatus& ws) const {
+  // A stopping signal delivered to the process (the one the program sent,
+  // passed on at its signal-delivery stop) stops each of its threads again,
+  // in a group-stop: a stop of that signal with no siginfo to read.
+  bool stopping = ws.signo == SIGSTOP || ws.signo == SIGTSTP || ws.signo == SIGTTIN ||
+                  ws.signo == SIGTTOU;
+  return stopping && !task.tracee.GetSiginfo().ok();
+}
+
+Status RecordSession::StayJobStopped(RecordTask& task) {
+  // Job control: the thread stays stopped, as the parent's
+  // waitpid(WUNTRACED) and a later SIGCONT expect, while other threads run.
+  // A tracee in its group-stop is not woken by SIGCONT: the scheduler sees
+  // the signal pending (RecordScheduler::WakeContinued) and resumes it then;
+  // the SIGCONT's delivery follows as a signal of its own.
+  task.state = RecordTask::State::kJobStopped;
+  if (current_ == &task) current_ = nullptr;
   return Status::Ok();
 }
 

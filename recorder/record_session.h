@@ -115,6 +115,11 @@ class RecordSession {
   // Handles a stop of the scheduled thread; resumes it or switches away.
   Status HandleStop(RecordTask& task, const WaitStatus& ws);
   void StashStop(const WaitStatus& ws);
+  // Whether `ws` is `task`'s group-stop: a stopping signal (job control)
+  // stopped its process. It then stays stopped, not scheduled, until a
+  // SIGCONT.
+  bool InGroupStop(const RecordTask& task, const WaitStatus& ws) const;
+  Status StayJobStopped(RecordTask& task);
   Status OnDeath(const WaitStatus& ws);
   Status Resume(RecordTask& task, int signo = 0);
   // `child` exec'd or ended: the thread that vforked it may run again.

@@ -70,6 +70,8 @@ struct RecordTask {
     kBlocked,    // inside a syscall whose entry was recorded; not scheduled
     kExiting,    // the scheduled thread, in exit or exit_group
     kNew,        // created, its first stop not seen yet
+    kJobStopped,  // stopped by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU (job control)
+                  // until a SIGCONT; not scheduled meanwhile
   };
 
   RecordTask(Tracee t, pid_t group) : tracee(std::move(t)), tgid(group) {}

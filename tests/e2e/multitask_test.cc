@@ -462,6 +462,25 @@ TEST_F(MultiTask, ChildKilledWhileItsThreadsSleepEndsInReplay) {
   }
 }
 
+// Job control: SIGSTOP and SIGTSTP stop a process until a SIGCONT, as the
+// parent's waitpid(WUNTRACED/WCONTINUED) sees; a stopped process's threads
+// make no progress. The recorder used to let stopped processes run on at
+// once (the child printed before its parent saw it stop).
+TEST_F(MultiTask, StoppedProcessesStayStoppedUntilContinued) {
+  Recording rec = RecordProgram("mp_job_control");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  for (const char* line :
+       {"first child stopped by signal 19\n", "first child continued\n",
+        "first child goes on after SIGCONT\n", "first child exited 7\n",
+        "threaded child stopped by signal 20\nbytes written while stopped: 0\n"
+        "threaded child continued\nworker ticks again: 1\nthreaded child exited 9\n"}) {
+    EXPECT_TRUE(Contains(rec.out, line)) << line << " missing in:\n" << rec.out;
+  }
+  // The first child prints only once continued.
+  EXPECT_LT(rec.out.find("first child stopped"), rec.out.find("first child goes on")) << rec.out;
+  ExpectReplaysMatch(rec);
+}
+
 // A program whose first process ends while a process it started keeps
 // running (a daemon, a forgotten background job): the recording ends with
 // the first process, as rr's does, killing the rest, and replays. With
