@@ -5,7 +5,7 @@
 //
 // What is deliberately missing (the recorder refuses it by name): io_uring,
 // Linux AIO and SysV IPC (they share memory or a ring with the kernel, or
-// have layouts chosen by a command), process_vm_*/process_madvise/
+// have layouts chosen by a command), process_vm_writev/process_madvise/
 // kcmp (they reach into other processes), bpf, perf_event_open,
 // userfaultfd, memfd_secret, modify_ldt/iopl/ioperm and
 // set/get_thread_area (per-process CPU state replay cannot reproduce), NUMA
@@ -385,6 +385,13 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Deny("rseq", Args(4), kEnosys, Special::kNone),
     Emulate("pidfd_send_signal", Args(4)),
     Emulate("pidfd_open", Args(2)),
+    // Another process's descriptor, copied into this one: a descriptor like
+    // dup's, emulated as the others are.
+    Emulate("pidfd_getfd", Args(3)),
+    // Reads another process's memory into the local iovecs (arguments 1
+    // and 2, as readv's): what it read is recorded. Its sibling
+    // process_vm_writev changes another process, which replay cannot redo.
+    Emulate("process_vm_readv", Args(6), Special::kReadv),
     // glibc falls back to clone, whose flat arguments replay can rewrite.
     Deny("clone3", Args(2), kEnosys, Special::kNone),
     Emulate("close_range", Args(3)),
@@ -519,11 +526,9 @@ constexpr std::string_view kRefused[] = {"add_key",
                                          "open_tree",
                                          "open_tree_attr",
                                          "perf_event_open",
-                                         "pidfd_getfd",
                                          "pivot_root",
                                          "process_madvise",
                                          "process_mrelease",
-                                         "process_vm_readv",
                                          "process_vm_writev",
                                          "quotactl",
                                          "quotactl_fd",

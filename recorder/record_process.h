@@ -2,6 +2,7 @@
 // recorded tree, shared by its threads (RecordTask::tgid).
 #pragma once
 
+#include <sys/prctl.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -45,6 +46,9 @@ struct ProcessState {
   std::map<int, std::vector<uint8_t>> sigactions;
   uint64_t exec_event = 0;  // events recorded up to its last exec, included
   uint64_t brk = 0;         // what brk() last returned; 0 since the exec
+  // The rdtsc mode the program last set (PR_SET_TSC), which PR_GET_TSC
+  // reports; the recorder's own faulting stays on regardless.
+  int program_tsc_mode = PR_TSC_ENABLE;
   pid_t parent = 0;         // the process that forked it; 0 for the root
 };
 

@@ -134,6 +134,7 @@ Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& 
   }
 
   task.pending->deny_errno = DenialOf(arch, *row, info.args);
+  if (row->special == arch::Special::kPrctl) HideRecorderModes(task, *task.pending);
   if (s_.syscallbuf_ && info.nr == RWD_SB_REGISTER) {
     RETURN_IF_ERROR(s_.buffer_.RegisterSyscallBuffer(task, *task.pending));
   }
@@ -220,6 +221,32 @@ int SyscallRecorder::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& r
         "ASAN_OPTIONS=detect_leaks=0)");
   }
   return row.deny_errno;
+}
+
+void SyscallRecorder::HideRecorderModes(RecordTask& task, PendingSyscall& pending) {
+  // rdtsc faults (PR_SET_TSC) and the syscall buffer's seccomp filter are
+  // the recorder's, not the program's: prctl answers as it would natively,
+  // and a program's own PR_SET_TSC must not turn the recording's faulting
+  // off (its rdtsc would go unrecorded). Answered here, not run.
+  ProcessState& process = ProcessOf(task);
+  uint64_t option = pending.args[0];
+  if (option == PR_SET_TSC &&
+      (pending.args[1] == PR_TSC_ENABLE || pending.args[1] == PR_TSC_SIGSEGV)) {
+    // Kept for PR_GET_TSC only; rdtsc stays emulated either way.
+    process.program_tsc_mode = static_cast<int>(pending.args[1]);
+    pending.forced_result = 0;
+  } else if (option == PR_GET_TSC) {
+    int32_t mode = process.program_tsc_mode;
+    Status wrote = task.tracee.WriteMemory(
+        pending.args[1], {reinterpret_cast<const uint8_t*>(&mode), sizeof mode});
+    pending.forced_result = wrote.ok() ? 0 : -EFAULT;
+  } else if (option == PR_GET_SECCOMP && !process.ptrace_syscalls) {
+    pending.forced_result = 0;  // no filter of its own
+  } else {
+    return;
+  }
+  // Skipped like a denied call; the exit sets the forced result.
+  pending.deny_errno = EPERM;
 }
 
 Status SyscallRecorder::BackOutOfEntry(RecordTask& task) {
@@ -344,6 +371,7 @@ Status SyscallRecorder::OnCloneEvent(RecordTask& task) {
     ProcessState& process = s_.processes_[child];
     process.patcher = parent.patcher;
     process.ptrace_syscalls = parent.ptrace_syscalls;
+    process.program_tsc_mode = parent.program_tsc_mode;
     process.buffered = parent.buffered;
     process.exec_path = parent.exec_path;
     process.syscallbuf_code_start = parent.syscallbuf_code_start;

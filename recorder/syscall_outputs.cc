@@ -176,7 +176,7 @@ Status AddSpecial(const Tracee& t, const arch::SyscallInfo& info, const std::arr
     case Special::kPrctl:
       if (a[0] == PR_GET_NAME)
         Add(out, a[1], 16);
-      else if (a[0] == PR_GET_PDEATHSIG || a[0] == PR_GET_CHILD_SUBREAPER)
+      else if (a[0] == PR_GET_PDEATHSIG || a[0] == PR_GET_CHILD_SUBREAPER || a[0] == PR_GET_TSC)
         Add(out, a[1], 4);
       else if (a[0] == PR_GET_TID_ADDRESS)
         Add(out, a[1], 8);

@@ -42,6 +42,9 @@ class SyscallRecorder : public RecordPart {
 
   // How the recorder fails a syscall the program may make but that cannot
   // be recorded as it would run (0: it runs). Notes the reason once.
+  // prctl's answers about rdtsc faulting and seccomp, as the program would
+  // get them without the recorder.
+  void HideRecorderModes(RecordTask& task, PendingSyscall& pending);
   int DenialOf(const arch::Arch& arch, const arch::SyscallInfo& row,
                const std::array<uint64_t, 6>& args);
 };

@@ -86,6 +86,35 @@ TEST_F(RecordReplayTest, FchmodatTwoAndAcctAreRecorded) {
             std::filesystem::perms::owner_all);
 }
 
+// A parent reads its child's memory (process_vm_readv) and copies one of
+// its descriptors (pidfd_getfd): both used to be refused. Replay gives the
+// bytes read from the trace.
+TEST_F(RecordReplayTest, ProcessVmReadvAndPidfdGetfdAreRecorded) {
+  RunResult native = RunNative("reach_into_child", {});
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  Recording rec = Record("reach_into_child", {});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_EQ(rec.out, native.out);
+  EXPECT_TRUE(Contains(rec.out, "read 31 bytes of the child: the child's own words\n")) << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "child received: a note\n")) << rec.out;
+  ExpectReplaysIdentically(rec);
+}
+
+// prctl tells the program what it would be told natively: no rdtsc
+// faulting, no seccomp filter (both the recorder's), and its own
+// PR_SET_TSC does not turn the recorder's faulting off, which left rdtsc
+// unrecorded and made replay diverge.
+TEST_F(RecordReplayTest, PrctlAnswersAsNativelyAndKeepsRdtscRecorded) {
+  RunResult native = RunNative("prctl_modes", {});
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  Recording rec = Record("prctl_modes", {});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  auto without_ticks = [](const std::string& out) { return out.substr(0, out.find("ticks")); };
+  EXPECT_EQ(without_ticks(rec.out), without_ticks(native.out));
+  EXPECT_TRUE(Contains(rec.out, "PR_GET_SECCOMP = 0\n")) << rec.out;
+  ExpectReplaysIdentically(rec);
+}
+
 // Replay emulates futex, fcntl and ioctl; what these calls write in the
 // program's memory beyond the plain argument rules (the second word of
 // FUTEX_WAKE_OP, a PI lock's owner, F_GETOWN_EX, F_GET_RW_HINT, a FIEMAP's
