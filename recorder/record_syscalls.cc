@@ -8,6 +8,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,12 @@ namespace rwd::recorder {
 namespace {
 
 constexpr size_t kAtRandomBytes = 16;
+
+bool IsDevZero(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+         minor(st.st_rdev) == 5;
+}
 
 Expected<std::vector<std::string>> ReadArgv(const Tracee& t, uint64_t argv_ptr) {
   std::vector<std::string> argv;
@@ -428,6 +435,12 @@ Status SyscallRecorder::RecordMmap(RecordTask& task, trace::SyscallEvent& event)
     event.mapped_path = n > 0 ? std::string(target, n) : link;
     ScopedFd file(open(link.c_str(), O_RDONLY | O_CLOEXEC));
     if (!file.valid()) return ErrnoError("opening the file mapped by mmap: " + event.mapped_path);
+    if (IsDevZero(file.get())) {
+      // Zero-filled memory, private or shared like anonymous memory: no
+      // file to keep, replay maps anonymous memory (kDevZeroPath).
+      event.mapped_path = trace::kDevZeroPath;
+      return Status::Ok();
+    }
     ASSIGN_OR_RETURN(event.mapped_file_id, s_.writer_->StoreFile(file.get(), event.mapped_path));
     // A snapshot restores this mapping from the copy
     // (recorder/snapshot_taker.h).

@@ -319,7 +319,11 @@ Status SyscallReplayer::ExecuteSyscall(const arch::SyscallInfo& row,
     args = ev.args;
     (*args)[0] = static_cast<uint64_t>(ev.result);
     (*args)[3] = ((*args)[3] | MAP_FIXED) & ~kMapFixedNoReplace;
-    if (!ev.mapped_file_id.empty()) {
+    if (ev.mapped_file_id.empty() && ev.mapped_path == trace::kDevZeroPath) {
+      (*args)[3] |= MAP_ANONYMOUS;  // what a mapping of /dev/zero is
+      (*args)[4] = static_cast<uint64_t>(-1);
+      (*args)[5] = 0;
+    } else if (!ev.mapped_file_id.empty()) {
       ASSIGN_OR_RETURN(const std::string local, s_.reader_->LocalFileCopy(ev.mapped_file_id));
       std::string file = local;
       uint64_t access = O_RDONLY;

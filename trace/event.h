@@ -35,12 +35,17 @@ struct FileMapping {
   bool operator==(const FileMapping&) const = default;
 };
 
+// SyscallEvent::mapped_path of an mmap of /dev/zero, which replay maps as
+// anonymous memory (private or shared, as recorded).
+inline constexpr char kDevZeroPath[] = "/dev/zero";
+
 struct SyscallEvent {
   int64_t nr = 0;
   std::array<uint64_t, 6> args{};
   int64_t result = 0;
   std::vector<MemWrite> writes;
-  // For mmap of a file: the copy replay must map instead of the fd.
+  // For mmap of a file: the copy replay must map instead of the fd. A
+  // mapping of /dev/zero has no copy and the path kDevZeroPath.
   std::string mapped_file_id;
   std::string mapped_path;
   // For writes: 1 or 2 when the fd was the recorder's own stdout or stderr

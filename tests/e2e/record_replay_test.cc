@@ -115,6 +115,16 @@ TEST_F(RecordReplayTest, PrctlAnswersAsNativelyAndKeepsRdtscRecorded) {
   ExpectReplaysIdentically(rec);
 }
 
+// Memory mapped from /dev/zero (private, and shared with a child) was
+// refused ("cannot store /dev/zero in the trace"); replay maps anonymous
+// memory of the same kind.
+TEST_F(RecordReplayTest, DevZeroMappingsAreRecorded) {
+  Recording rec = Record("dev_zero_mmap", {});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_EQ(rec.out, "zero-filled: 1\nprivate: private, shared: written by the child\n");
+  ExpectReplaysIdentically(rec);
+}
+
 // Replay emulates futex, fcntl and ioctl; what these calls write in the
 // program's memory beyond the plain argument rules (the second word of
 // FUTEX_WAKE_OP, a PI lock's owner, F_GETOWN_EX, F_GET_RW_HINT, a FIEMAP's
