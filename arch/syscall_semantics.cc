@@ -9,7 +9,7 @@
 // kcmp (they reach into other processes), bpf, perf_event_open,
 // userfaultfd, memfd_secret, modify_ldt/iopl/ioperm and
 // set/get_thread_area (per-process CPU state replay cannot reproduce), NUMA
-// policy, keyrings, namespaces, the new mount API, landlock, module and kexec
+// policy, keyrings, the new mount API, landlock, module and kexec
 // loading, reboot, swap, quotas, syslog, file handles, vmsplice and the
 // syscalls the kernel no longer implements.
 #include "arch/syscall_semantics.h"
@@ -385,6 +385,12 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Deny("rseq", Args(4), kEnosys, Special::kNone),
     Emulate("pidfd_send_signal", Args(4)),
     Emulate("pidfd_open", Args(2)),
+    // Namespaces change what the recorded program sees, which the trace
+    // holds; replay stays in the replayer's (a new user namespace would
+    // even deny it the trace's private copies), as it does for clone's
+    // CLONE_NEW* flags.
+    Emulate("unshare", Args(1)),
+    Emulate("setns", Args(2)),
     // Another process's descriptor, copied into this one: a descriptor like
     // dup's, emulated as the others are.
     Emulate("pidfd_getfd", Args(3)),
@@ -543,7 +549,6 @@ constexpr std::string_view kRefused[] = {"add_key",
                                          "set_mempolicy",
                                          "set_mempolicy_home_node",
                                          "set_thread_area",
-                                         "setns",
                                          "setxattrat",
                                          "shmat",
                                          "shmctl",
@@ -554,7 +559,6 @@ constexpr std::string_view kRefused[] = {"add_key",
                                          "swapon",
                                          "sysfs",
                                          "syslog",
-                                         "unshare",
                                          "uselib",
                                          "userfaultfd",
                                          "ustat",

@@ -218,6 +218,19 @@ int SyscallRecorder::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& r
         "ASAN_OPTIONS=detect_leaks=0 to skip it)");
     return kEperm;
   }
+  bool new_pid_namespace =
+      (row.special == arch::Special::kClone &&
+       (arch::CloneFlags(row, args, arch.CloneArgs().flags) & CLONE_NEWPID)) ||
+      (row.name == "unshare" && (args[0] & CLONE_NEWPID));
+  if (new_pid_namespace) {
+    // Its processes would see pids the recorder does not track (pid 1,
+    // ...) in kill, wait and signals' senders; replay of such traces
+    // diverges. Unprivileged programs get EPERM here too and cope.
+    Note(std::string(row.name) +
+         "(CLONE_NEWPID) made to fail with EPERM: rewind does not record processes in a "
+         "new pid namespace (other namespaces are recorded)");
+    return kEperm;
+  }
   if (row.action != arch::ReplayAction::kDeny) return 0;
   if (row.special == arch::Special::kPtrace) {
     Note(

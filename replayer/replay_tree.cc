@@ -36,9 +36,14 @@ Status ProcessLifecycle::ExecuteClone(const arch::SyscallInfo& row, const trace:
   // exit signal (the recorded SIGCHLD is replayed as an event), and no
   // vfork wait (the parent is not run until its next event anyway; a vfork
   // child keeps sharing its parent's memory, as recorded).
+  // Nor new namespaces: what they change the trace holds (pids, ids,
+  // files), and a new user namespace would deny the child the trace's
+  // private copies.
+  constexpr uint64_t kNewNamespaces = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
+                                      CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
   std::array<uint64_t, 6> args{};
   if (row.implied_clone_flags == 0) args = ev.args;  // clone itself
-  args[pos.flags] = flags & ~uint64_t{CLONE_VFORK | 0xff};
+  args[pos.flags] = flags & ~uint64_t{CLONE_VFORK | 0xff | kNewNamespaces};
   std::optional<WaitStatus> exited;
   pid_t child_live = 0;
   ASSIGN_OR_RETURN(int64_t result,

@@ -125,6 +125,26 @@ TEST_F(RecordReplayTest, DevZeroMappingsAreRecorded) {
   ExpectReplaysIdentically(rec);
 }
 
+// New user and UTS namespaces (clone's CLONE_NEWUSER, unshare) are
+// recorded; replay stays in its own namespaces (in a new user namespace its
+// child could not even open the trace's private copies). A new pid
+// namespace is refused with EPERM, which programs meet unprivileged too.
+TEST_F(RecordReplayTest, NamespacesAreRecordedAndANewPidNamespaceIsRefused) {
+  RunResult native = RunNative("namespaces", {});
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  if (!Contains(native.out, "host name now inside-a-namespace")) {
+    GTEST_SKIP() << "this machine does not let the test create namespaces:\n" << native.out;
+  }
+  Recording rec = Record("namespaces", {});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  auto before_pid_namespace = [](const std::string& out) { return out.substr(0, out.find("new pid")); };
+  EXPECT_EQ(before_pid_namespace(rec.out), before_pid_namespace(native.out));
+  EXPECT_TRUE(Contains(rec.out, "child in a new user namespace: uid 65534\n")) << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "new pid namespace: Operation not permitted\n")) << rec.out;
+  EXPECT_TRUE(Contains(rec.err, "CLONE_NEWPID")) << rec.err;
+  ExpectReplaysIdentically(rec);
+}
+
 // Replay emulates futex, fcntl and ioctl; what these calls write in the
 // program's memory beyond the plain argument rules (the second word of
 // FUTEX_WAKE_OP, a PI lock's owner, F_GETOWN_EX, F_GET_RW_HINT, a FIEMAP's

@@ -121,7 +121,7 @@ constexpr HostNumber kCommonHostNumbers[] = {
     REWIND_SYS(pidfd_open), REWIND_SYS(clone3), REWIND_SYS(close_range),
     REWIND_SYS(openat2), REWIND_SYS(faccessat2), REWIND_SYS(epoll_pwait2),
     REWIND_SYS(futex_waitv), REWIND_SYS(acct), REWIND_SYS(pidfd_getfd),
-    REWIND_SYS(process_vm_readv),
+    REWIND_SYS(process_vm_readv), REWIND_SYS(unshare), REWIND_SYS(setns),
     // Newer than this host's headers; 452 on every architecture (the
     // unified numbering from 424 on).
     HostNumber{452, "fchmodat2"},
