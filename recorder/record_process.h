@@ -50,6 +50,10 @@ struct ProcessState {
   // reports; the recorder's own faulting stays on regardless.
   int program_tsc_mode = PR_TSC_ENABLE;
   pid_t parent = 0;         // the process that forked it; 0 for the root
+  // The thread inside execve, if any. The others are not scheduled
+  // meanwhile: the exec ends them (a thread resumed then would vanish under
+  // the recorder's hands), or, if it fails, they go on after it.
+  const struct RecordTask* exec_caller = nullptr;
 };
 
 }  // namespace rwd::recorder

@@ -94,8 +94,13 @@ void RecordScheduler::SwitchAway(RecordTask& task) {
 }
 
 bool RecordScheduler::Ready(const RecordTask& task) const {
-  return task.state == RecordTask::State::kStopped && !task.zombie && task.tgid != dying_ &&
-         task.vfork_child == 0;
+  if (task.state != RecordTask::State::kStopped || task.zombie || task.tgid == dying_ ||
+      task.vfork_child != 0) {
+    return false;
+  }
+  auto process = s_.processes_.find(task.tgid);
+  return process == s_.processes_.end() || !process->second.exec_caller ||
+         process->second.exec_caller == &task;
 }
 
 bool RecordScheduler::OthersReady(const RecordTask& task) const {

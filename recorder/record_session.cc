@@ -262,6 +262,9 @@ Status RecordSession::Step() {
   if (!waited) return Status::Ok();  // the scheduler decided to switch
   const WaitStatus& ws = *waited;
   if (ws.is_exit()) return OnDeath(ws);
+  if (ws.kind == WaitStatus::Kind::kPtraceEvent && ws.event == PTRACE_EVENT_EXEC) {
+    RETURN_IF_ERROR(TakeOverLeaderAtExec(ws.tid));
+  }
   RecordTask* task = Find(ws.tid);
   if (!task) {
     early_stops_[ws.tid] = ws;  // a new thread, before its parent's clone event
@@ -273,6 +276,28 @@ Status RecordSession::Step() {
     return current_ ? syscalls_.LetOthersRunDuringWait(*current_) : Status::Ok();
   }
   return HandleStop(*task, ws);
+}
+
+Status RecordSession::TakeOverLeaderAtExec(pid_t leader_tid) {
+  unsigned long former = 0;
+  if (ptrace(PTRACE_GETEVENTMSG, leader_tid, nullptr, &former) != 0) {
+    return ErrnoError("reading the former tid of the thread in execve");
+  }
+  if (static_cast<pid_t>(former) == leader_tid) return Status::Ok();
+  // A thread other than the leader execs: the kernel ended the others, and
+  // gave it the leader's tid (the leader itself reports no death).
+  RecordTask* execing = Find(static_cast<pid_t>(former));
+  if (!execing) return Status::Ok();
+  auto leader = std::find_if(tasks_.begin(), tasks_.end(),
+                             [&](const auto& t) { return t->tid() == leader_tid; });
+  if (leader != tasks_.end()) {
+    if (current_ == leader->get()) current_ = nullptr;
+    tasks_.erase(leader);
+  }
+  early_stops_.erase(leader_tid);
+  execing->exec_former_tid = execing->tid();
+  execing->tracee = Tracee(leader_tid, execing->tracee.arch());
+  return Status::Ok();
 }
 
 void RecordSession::StashStop(const WaitStatus& ws) {

@@ -115,6 +115,9 @@ class RecordSession {
   // Handles a stop of the scheduled thread; resumes it or switches away.
   Status HandleStop(RecordTask& task, const WaitStatus& ws);
   void StashStop(const WaitStatus& ws);
+  // At an exec's event stop, reported under the leader's tid: when another
+  // thread called execve, it becomes the leader (tid and all).
+  Status TakeOverLeaderAtExec(pid_t leader_tid);
   // Whether `ws` is `task`'s group-stop: a stopping signal (job control)
   // stopped its process. It then stays stopped, not scheduled, until a
   // SIGCONT.

@@ -110,6 +110,7 @@ Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& 
     if (argv.ok()) pending.exec_argv = *argv;
     pending.exec_open_path = ExecOpenPath(task.tid(), pending.exec_path, at,
                                           static_cast<int>(info.args[0]), info.args[4]);
+    ProcessOf(task).exec_caller = &task;
   }
   task.pending = std::move(pending);
 
@@ -341,6 +342,7 @@ Status SyscallRecorder::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
     arch.SetSyscallResult(regs, result);
     RETURN_IF_ERROR(task.tracee.SetRegisters(regs));
   }
+  if (pending.info->special == arch::Special::kExecve) ProcessOf(task).exec_caller = nullptr;
   if (pending.info->special == arch::Special::kExecve && result == 0) {
     return RecordExec(task, pending);
   }
@@ -549,7 +551,9 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
       exec.trap_sites.insert(exec.trap_sites.end(), sites.begin(), sites.end());
     }
   }
-  RETURN_IF_ERROR(Append(task, std::move(exec)));
+  // Under the tid that called execve, even when it took the leader's since
+  // (RecordSession::TakeOverLeaderAtExec): replay finds the thread by it.
+  RETURN_IF_ERROR(Append(std::exchange(task.exec_former_tid, 0) ?: task.tid(), std::move(exec)));
   ProcessOf(task).exec_event = s_.writer_->events_written();
   ProcessOf(task).brk = 0;
   s_.ReleaseVforkParent(task.tid());

@@ -147,6 +147,9 @@ struct RecordTask {
   // In such a child: the thread whose buffer it shares, else 0.
   int buffer_sharers = 0;
   pid_t shares_buffer_of = 0;
+  // It called execve from a thread other than the leader, whose tid it has
+  // now; its tid before, for the exec's event.
+  pid_t exec_former_tid = 0;
   bool fresh = false;          // a new thread whose initial SIGSTOP is due
   bool exit_recorded = false;  // its ExitEvent was written at the exit's entry
   // Kept for snapshots (recorder/snapshot_taker.h), which recreate the thread:

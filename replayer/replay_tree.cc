@@ -2,6 +2,7 @@
 // exits.
 #include <sched.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,8 +148,18 @@ Expected<WaitStatus> ProcessLifecycle::WaitThroughExec(ReplayTask& t) {
       pid_t r = waitpid(o->tracee.tid(), &raw, __WALL | WNOHANG);
       if (r < 0 && errno == ECHILD) o->reaped = true;
       if (r != o->tracee.tid()) continue;
-      if (WaitStatus::FromRaw(r, raw).is_exit()) {
+      WaitStatus ws = WaitStatus::FromRaw(r, raw);
+      if (ws.is_exit()) {
         o->reaped = true;
+      } else if (o->tid == o->tgid && ws.kind == WaitStatus::Kind::kPtraceEvent &&
+                 ws.event == PTRACE_EVENT_EXEC) {
+        // `t` is not the leader: the kernel gave it the leader's tid, live
+        // and recorded alike, and the leader is gone without a death of
+        // its own (as RecordSession::TakeOverLeaderAtExec saw).
+        o->reaped = true;
+        t.tracee = Tracee(r, t.tracee.arch());
+        t.tid = o->tid;
+        return ws;
       } else {
         (void)o->tracee.Resume(ResumeMode::kCont);  // its exit stop, on the way out
       }

@@ -516,6 +516,22 @@ TEST_F(MultiTask, MainThreadExecsWhileAnotherThreadSleeps) {
   ExpectReplaysMatch(rec);
 }
 
+// A thread other than the main one execs: the kernel ends the main thread
+// and gives the exec'ing thread its tid, reporting no death for it. The
+// recorder failed at the first such exec ("writing 256 bytes ... Bad
+// address"), or later when it scheduled a thread the exec was ending.
+TEST_F(MultiTask, WorkerThreadExecsAndTakesTheMainThreadsPlace) {
+  Recording rec = RecordProgram("mt_exec_from_worker");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::string want;
+  for (int i = 0; i < 5; ++i) {
+    want += "after exec from a worker: same pid 1, tid is the pid 1\nchild " + std::to_string(i) +
+            " exited 7\n";
+  }
+  EXPECT_EQ(rec.out, want);
+  ExpectReplaysMatch(rec);
+}
+
 // clone(CLONE_PIDFD) writes the child's pidfd into the parent's memory;
 // replay's clone makes another descriptor (the descriptors opened before it
 // are emulated),
