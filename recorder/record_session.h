@@ -143,7 +143,7 @@ class RecordSession {
 
   Status Append(pid_t tid, trace::EventBody body);
   Status Append(const RecordTask& task, trace::EventBody body) {
-    return Append(task.tid(), std::move(body));
+    return Append(task.event_tid(), std::move(body));
   }
   Status Fail(Status status);
   // Fail(), or when `status` is a file copy cut by a stop request, the end of

@@ -150,7 +150,7 @@ Status SyscallBufferRecorder::FlushSyscallBuffer(RecordTask& task) {
       task.syscallbuf + offsetof(rwd_sb_header, used),
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(empty), sizeof(empty))));
   trace::Event event;
-  event.tid = task.tid();
+  event.tid = task.event_tid();
   event.body = trace::SyscallBatchEvent{std::move(*calls)};
   return s_.writer_->Append(event);
 }

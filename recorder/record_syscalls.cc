@@ -553,7 +553,9 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
   }
   // Under the tid that called execve, even when it took the leader's since
   // (RecordSession::TakeOverLeaderAtExec): replay finds the thread by it.
-  RETURN_IF_ERROR(Append(std::exchange(task.exec_former_tid, 0) ?: task.tid(), std::move(exec)));
+  // Its events carry the leader's tid from here on.
+  RETURN_IF_ERROR(Append(task, std::move(exec)));
+  task.exec_former_tid = 0;
   ProcessOf(task).exec_event = s_.writer_->events_written();
   ProcessOf(task).brk = 0;
   s_.ReleaseVforkParent(task.tid());

@@ -76,6 +76,9 @@ struct RecordTask {
 
   RecordTask(Tracee t, pid_t group) : tracee(std::move(t)), tgid(group) {}
   pid_t tid() const { return tracee.tid(); }
+  // The tid its events carry: until its exec's event is written, a thread
+  // that took the leader's tid in execve is known to replay by its own.
+  pid_t event_tid() const { return exec_former_tid ? exec_former_tid : tid(); }
 
   Tracee tracee;
   pid_t tgid;  // thread group (process) id
@@ -148,7 +151,7 @@ struct RecordTask {
   int buffer_sharers = 0;
   pid_t shares_buffer_of = 0;
   // It called execve from a thread other than the leader, whose tid it has
-  // now; its tid before, for the exec's event.
+  // now; its tid before, for the events up to the exec's (event_tid()).
   pid_t exec_former_tid = 0;
   bool fresh = false;          // a new thread whose initial SIGSTOP is due
   bool exit_recorded = false;  // its ExitEvent was written at the exit's entry

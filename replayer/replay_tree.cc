@@ -167,7 +167,12 @@ Expected<WaitStatus> ProcessLifecycle::WaitThroughExec(ReplayTask& t) {
     int raw = 0;
     pid_t r = waitpid(t.tracee.tid(), &raw, __WALL | WNOHANG);
     if (r == t.tracee.tid()) return WaitStatus::FromRaw(r, raw);
-    if (r < 0 && errno != EINTR) return ErrnoError("waiting for the thread in execve");
+    // Not the leader: its tid is gone already when the exec took the
+    // leader's, whose event stop the loop above collects.
+    bool took_leaders_tid = r < 0 && errno == ECHILD && t.tid != t.tgid;
+    if (r < 0 && errno != EINTR && !took_leaders_tid) {
+      return ErrnoError("waiting for the thread in execve");
+    }
     std::this_thread::sleep_for(kPollPeriod);
   }
 }
