@@ -180,6 +180,8 @@ Status AddSpecial(const Tracee& t, const arch::SyscallInfo& info, const std::arr
         Add(out, a[1], 4);
       else if (a[0] == PR_GET_TID_ADDRESS)
         Add(out, a[1], 8);
+      else if (a[0] == PR_SET_MM && a[1] == PR_SET_MM_MAP_SIZE)
+        Add(out, a[2], 4);  // the size of struct prctl_mm_map, written back
       return Status::Ok();
     default:
       return Status::Ok();
