@@ -217,9 +217,14 @@ TEST_F(SnapshotProgramsTest, GotoIntoTheChildOfAShellsProgramRestoresTheSetOfBot
   ASSERT_EQ(r.exit_status, 0) << r.Describe();
   // Every set could be taken, but while the syscall buffer library (on by
   // default) sets up after each exec: replay keeps the debugger's
-  // breakpoints out of libc then, which a snapshot would not restore.
+  // breakpoints out of libc then, which a snapshot would not restore; and
+  // at a boundary where another process has a stop the recorder has not
+  // handled yet (it came while that process was not scheduled, more often
+  // on a loaded machine): the set waits for a later boundary. The sets
+  // this test needs are checked below.
   for (const std::string& line : Lines(r.err)) {
-    EXPECT_FALSE(Contains(line, "no snapshots while") && !Contains(line, "library sets up"))
+    EXPECT_FALSE(Contains(line, "no snapshots while") && !Contains(line, "library sets up") &&
+                 !Contains(line, "another process is stopped"))
         << r.Describe();
   }
   // A header, the shell, the program, its child.
