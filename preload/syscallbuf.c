@@ -232,6 +232,7 @@ HOT static int Record(struct rwd_sb_header* h, struct rwd_sb_call* c) {
   struct out_rule outs[kMaxOuts];
   int nouts = 0;
   int stream = 0;
+  if (__atomic_load_n(&h->boundary_wanted, __ATOMIC_RELAXED)) return kTraced;
   if (!Rules(c, outs, &nouts) || !DynamicOk(h, c, &stream)) return kTraced;
   uint64_t need = sizeof(struct rwd_sb_record);
   for (int i = 0; i < nouts; ++i) need += sizeof(struct rwd_sb_out) + Round8((uint64_t)outs[i].max);

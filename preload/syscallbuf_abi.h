@@ -18,7 +18,10 @@
  *    each call against its record, and on a mismatch reports it with the
  *    RWD_SB_DIVERGED pseudo-syscall.
  * The tracer writes only `mode`, `locked`, `used`, `count`, `consumed*`,
- * `expand` and the stream ids, and only while the thread is stopped.
+ * `expand` and the stream ids, and only while the thread is stopped; and
+ * `boundary_wanted`, which the library only reads, at any time.
+ * The layout is fixed (RWD_SB_HEADER_SIZE): a new field takes a spare
+ * slot that older libraries and tracers leave at 0 and ignore.
  * Plain C, fixed-size fields: the header is included by C++ too. */
 #ifndef REWIND_PRELOAD_SYSCALLBUF_ABI_H_
 #define REWIND_PRELOAD_SYSCALLBUF_ABI_H_
@@ -81,7 +84,13 @@ struct rwd_sb_header {
    * stdout or stderr differ from the recording's (whose copy replay shows):
    * 1 + the offset of the first that differs. 0: they are the same. */
   uint64_t seen_output_differs;
-  uint64_t unused;
+  /* Tracer, recording: a persistent snapshot is due. While it is not 0 the
+   * library buffers nothing: the thread's next call goes to the tracer, an
+   * event boundary where the snapshot can be taken, even in a program whose
+   * calls are all buffered. Set while the thread runs, cleared at its next
+   * stop; replay ignores it (a batch recorded before such a call ends
+   * there, so replay sends that call to the tracer too). */
+  uint64_t boundary_wanted;
   /* Tracer, replay: a debugger catches syscalls, so every call goes to the
    * tracer, which replays the batch's records at their syscall stops. */
   uint64_t expand;

@@ -167,6 +167,16 @@ Expected<std::optional<WaitStatus>> RecordScheduler::WaitForStop() {
                 (s_.current_->state != RecordTask::State::kExiting && OthersReady(*s_.current_)));
   bool job_stopped = AnyJobStopped();
   if (!timed && !job_stopped) {
+    // A thread alone whose calls may all be buffered: wake up when a
+    // snapshot is due, to ask it for a boundary.
+    std::optional<std::chrono::microseconds> boundary =
+        s_.current_ ? s_.snapshots_.BoundaryWakeup(*s_.current_) : std::nullopt;
+    if (boundary) {
+      return stops_->Next(*boundary, [&]() {
+        s_.snapshots_.AskForBoundary(*s_.current_);
+        return StopRequests::Pending();
+      });
+    }
     return stops_->Next(std::nullopt, []() { return StopRequests::Pending(); });
   }
   if (!s_.current_) {
@@ -202,6 +212,7 @@ bool RecordScheduler::OnWakeup() {
     return true;
   }
   if (task.state != RecordTask::State::kRunning || task.stop_sent) return false;
+  s_.snapshots_.AskForBoundary(task);
   auto now = CoarseNow();
   bool place_signal = !task.deferred.empty() && now >= task.defer_deadline;
   bool preempt = SliceNow() - task.slice_start > StopAfter(task) && OthersReady(task);

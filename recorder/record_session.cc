@@ -363,6 +363,7 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
         RETURN_IF_ERROR(syscalls_.OnSyscallExit(task, regs));
         task.spinning = false;  // it made progress of its own
       }
+      snapshots_.BoundaryReached(task);
       std::optional<std::string> checkpoint = std::exchange(task.checkpoint_name, std::nullopt);
       if (current_ != &task) return Status::Ok();
       task.boundary_regs = regs;

@@ -5,8 +5,11 @@
 #include <sys/prctl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <optional>
+#include <span>
 
 #include "include/rewind/checkpoint.h"
 #include "preload/syscallbuf_abi.h"
@@ -23,6 +26,16 @@ constexpr size_t kSigactionHeadBytes = 24;
 // never meant to reach a program.
 constexpr int64_t kFirstRestartErrno = 512;
 constexpr int64_t kLastRestartErrno = 530;
+// How often the recorder's wait wakes up, at least, to ask a buffered
+// thread for a boundary once a snapshot is due but the previous one is
+// still being written.
+constexpr auto kMinBoundaryWakeup = std::chrono::milliseconds(5);
+
+Status WriteBoundaryWanted(RecordTask& task, uint64_t value) {
+  return task.tracee.WriteMemory(
+      task.syscallbuf + offsetof(rwd_sb_header, boundary_wanted),
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&value), sizeof(value)));
+}
 
 }  // namespace
 
@@ -41,6 +54,35 @@ void SnapshotRecorder::TrackKernelState(RecordTask& task, const PendingSyscall& 
     auto bytes = task.tracee.ReadBytes(pending.args[1], kSigactionHeadBytes + pending.args[3]);
     if (bytes.ok()) ProcessOf(task).sigactions[static_cast<int>(pending.args[0])] = *bytes;
   }
+}
+
+std::optional<std::chrono::microseconds> SnapshotRecorder::BoundaryWakeup(
+    const RecordTask& task) const {
+  if (!taker_ || task.syscallbuf == 0 || task.boundary_asked || task.pending ||
+      task.state != RecordTask::State::kRunning) {
+    return std::nullopt;
+  }
+  std::optional<std::chrono::steady_clock::duration> until = taker_->UntilDue();
+  if (!until) return std::nullopt;
+  auto period = std::chrono::duration_cast<std::chrono::microseconds>(*until);
+  return std::max<std::chrono::microseconds>(period, kMinBoundaryWakeup);
+}
+
+void SnapshotRecorder::AskForBoundary(RecordTask& task) {
+  if (!taker_ || task.syscallbuf == 0 || task.boundary_asked || task.pending ||
+      task.state != RecordTask::State::kRunning || !taker_->Due()) {
+    return;
+  }
+  // Written while the thread runs: the library only reads the word, and
+  // reads it again at each call. A thread gone meanwhile needs no boundary.
+  task.boundary_asked = WriteBoundaryWanted(task, 1).ok();
+}
+
+void SnapshotRecorder::BoundaryReached(RecordTask& task) {
+  if (!task.boundary_asked) return;
+  task.boundary_asked = false;
+  // Its buffer may be gone (an exec): the new one starts cleared.
+  (void)WriteBoundaryWanted(task, 0);
 }
 
 bool SnapshotRecorder::Parked(const RecordTask& t) const {

@@ -145,6 +145,9 @@ struct RecordTask {
   // it ran its own code since the buffer was last emptied.
   uint64_t syscallbuf = 0;
   bool syscallbuf_dirty = false;
+  // Its buffer's boundary_wanted is set: a snapshot is due, and its next
+  // call stops (SnapshotRecorder::AskForBoundary).
+  bool boundary_asked = false;
   // Threads cloned with this one's memory and thread pointer (no
   // CLONE_SETTLS) still alive: its buffer stays locked while there are any.
   // In such a child: the thread whose buffer it shares, else 0.

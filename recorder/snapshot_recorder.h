@@ -4,6 +4,7 @@
 // tell (record_snapshots.cc).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -40,6 +41,20 @@ class SnapshotRecorder : public RecordPart {
   // `task` stopped, or is about to be scheduled: if the writer reads its
   // process as it is, waits for it before the process can run again.
   void OnStop(const RecordTask& task);
+
+  // While `task`, the running thread, runs its own code without stopping at
+  // syscalls (its syscall buffer takes them): how often the recorder's wait
+  // must wake up to ask for an event boundary when a snapshot is due;
+  // nullopt when it need not (the thread stops at its syscalls anyway).
+  std::optional<std::chrono::microseconds> BoundaryWakeup(const RecordTask& task) const;
+  // From such a wakeup: if a snapshot is due, asks `task`'s library to send
+  // its next call to the recorder instead of buffering it
+  // (rwd_sb_header::boundary_wanted), so a program whose calls are all
+  // buffered still reaches a boundary every interval.
+  void AskForBoundary(RecordTask& task);
+  // `task` stopped at a syscall's exit, an event boundary: its library
+  // buffers again (before a snapshot copies its memory).
+  void BoundaryReached(RecordTask& task);
 
   // Snapshots are taken by `taker` (none without one).
   void set_taker(std::unique_ptr<SnapshotTaker> taker) { taker_ = std::move(taker); }

@@ -154,6 +154,12 @@ bool SnapshotTaker::Due() const {
          Clock::now() - last_ >= interval_;
 }
 
+std::optional<std::chrono::steady_clock::duration> SnapshotTaker::UntilDue() const {
+  if (interval_.count() <= 0) return std::nullopt;
+  Clock::duration since = Clock::now() - last_;
+  return since >= interval_ ? Clock::duration::zero() : interval_ - since;
+}
+
 Status SnapshotTaker::Wait() {
   if (!writer_.joinable()) return Status::Ok();
   writer_.join();

@@ -52,6 +52,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -117,6 +118,9 @@ class SnapshotTaker {
   // The interval has passed since the last snapshot (or the start) and the
   // previous one is written (Wait() then returns at once).
   bool Due() const;
+  // How long until the interval has passed (zero once it has); nullopt
+  // when snapshots are off.
+  std::optional<std::chrono::steady_clock::duration> UntilDue() const;
   // Forks the process and starts writing. A failure leaves no copy and
   // does not affect the program.
   Status Take(SnapshotRequest request);

@@ -2,10 +2,13 @@
 // fills every heap page, then runs ROUNDS rounds; each changes 1% of the
 // pages (a different 1% each round) and computes over them for ROUND_MS
 // milliseconds of wall time. Globals say how far it got, so a debugger can
-// check the values at any round. Usage: snap_heap [ROUNDS [ROUND_MS [BLOCKS]]]
-// With BLOCKS, each round computes a fixed amount instead (BLOCKS blocks of
-// 64 passes over its pages, no clock reads): the same work under rewind as
-// without, for timing.
+// check the values at any round. Usage:
+//   snap_heap [ROUNDS [ROUND_MS [BLOCKS [OUT]]]]
+// With BLOCKS (not 0), each round computes a fixed amount instead (BLOCKS
+// blocks of 64 passes over its pages, no clock reads): the same work under
+// rewind as without, for timing. With OUT, the rounds' lines go to that file
+// (e.g. /dev/null: under the syscall buffer every call it makes after
+// opening it is then buffered).
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,7 @@ int main(int argc, char** argv) {
   long rounds = argc > 1 ? atol(argv[1]) : 10;
   long round_ms = argc > 2 ? atol(argv[2]) : 300;
   long blocks = argc > 3 ? atol(argv[3]) : 0;
+  if (argc > 4 && !freopen(argv[4], "w", stdout)) return 2;
   heap = malloc((size_t)PAGES * PAGE);
   if (!heap) return 1;
   for (long p = 0; p < PAGES; ++p) {
