@@ -17,10 +17,12 @@
 #include "cli/commands.h"
 #include "cli/crash_report.h"
 #include "cli/program_lookup.h"
+#include "cli/snapshot_interval_option.h"
 #include "cli/syscall_buffer_option.h"
 #include "core/wait_status.h"
 #include "recorder/record_session.h"
 #include "trace/process_tree.h"
+#include "trace/snapshot_store.h"
 #include "trace/trace_archive.h"
 #include "trace/trace_reader.h"
 
@@ -39,6 +41,7 @@ struct CiArgs {
   Keep keep = Keep::kFailure;
   bool chaos = false;
   SyscallBufferFlags syscallbuf;
+  SnapshotIntervalOption snapshot_interval;
   // Portable by default: the artifact is debugged on another machine.
   std::string cpuid_mask = "baseline";
   std::vector<std::string> command;
@@ -48,7 +51,8 @@ struct CiArgs {
 std::optional<int> ParseCiArgs(const Args& args, CiArgs* out) {
   CommandLine line("ci",
                    "[-o DIR] [--keep failure|always|never] [--chaos] [--[no-]syscallbuf] "
-                   "[--cpuid-mask baseline|native] -- COMMAND [ARGS...]",
+                   "[--cpuid-mask baseline|native] [--snapshot-interval SECONDS] "
+                   "-- COMMAND [ARGS...]",
                    "Records COMMAND (a test runner: make test, ctest, pytest, a script) with\n"
                    "its whole process tree and exits with its status. It fails when it exits\n"
                    "non-zero or when any process it ran crashed (a core-dumping signal), even\n"
@@ -66,6 +70,7 @@ std::optional<int> ParseCiArgs(const Args& args, CiArgs* out) {
       ->check(OneOf({"failure", "always", "never"}));
   line.app().add_flag("--chaos", out->chaos, "randomized scheduling, to make races show up");
   AddSyscallBufferFlags(line.app(), &out->syscallbuf);
+  AddSnapshotIntervalOption(line.app(), &out->snapshot_interval);
   line.app()
       .add_option("--cpuid-mask", out->cpuid_mask,
                   "what cpuid tells the programs: 'baseline' (the default: x86-64-v2,\n"
@@ -125,8 +130,16 @@ TreeVerdict JudgeTree(const std::vector<trace::ProcessInfo>& processes) {
   return v;
 }
 
+// "N snapshots" of the trace in `dir`, which replay of the artifact starts
+// from; "" when they cannot be listed.
+std::string SnapshotCount(const std::string& dir) {
+  auto snapshots = trace::ListSnapshots(dir);
+  if (!snapshots.ok()) return "";
+  return std::to_string(snapshots->size()) + (snapshots->size() == 1 ? " snapshot" : " snapshots");
+}
+
 void PrintSummary(int status, const TreeVerdict& verdict, const std::vector<CrashReport>& reports,
-                  const std::string& artifact) {
+                  const std::string& artifact, const std::string& contents) {
   std::string self = SelfPath();
   std::string crash_command = artifact.empty() ? "" : self + " replay --crash " + artifact;
   for (const CrashReport& r : reports) fputs(FormatCrashReport(r, crash_command).c_str(), stderr);
@@ -149,7 +162,8 @@ void PrintSummary(int status, const TreeVerdict& verdict, const std::vector<Cras
     }
   }
   if (!artifact.empty()) {
-    PrintError("trace kept in " + artifact + "\n  replay it: " + self + " replay -a " + artifact +
+    PrintError("trace kept in " + artifact + contents + "\n  replay it: " + self + " replay -a " +
+               artifact +
                (verdict.crashed.empty() ? "\n  debug it:  " + self + " replay " + artifact : ""));
   }
 }
@@ -173,6 +187,7 @@ int CiCommand(const Args& raw_args) {
   options.trace_dir = trace_dir;
   options.chaos = args.chaos;
   options.syscallbuf_library = ChosenSyscallBufferLibrary(args.syscallbuf, false);
+  options.snapshot_interval = ChosenSnapshotInterval(args.snapshot_interval);
   options.cpuid_mask = *arch::ParseCpuidMask(args.cpuid_mask);
   options.on_fatal_signal = [&](const recorder::FatalSignalStop& stop) {
     reports.push_back(CaptureCrash(stop));
@@ -208,7 +223,11 @@ int CiCommand(const Args& raw_args) {
   bool failed = !recorded || status != 0 || !verdict.crashed.empty();
   bool keep = args.keep == Keep::kAlways || (failed && args.keep == Keep::kFailure);
   std::string artifact;
+  // What the artifact holds besides the events, for the message naming it.
+  std::string contents;
   if (keep) {
+    std::string count = SnapshotCount(trace_dir);
+    if (!count.empty()) contents = " (" + count + ")";
     std::error_code ec;
     fs::create_directories(args.out_dir, ec);
     std::string path = ArtifactPath(args.out_dir, args.command[0]);
@@ -222,8 +241,8 @@ int CiCommand(const Args& raw_args) {
     }
   }
   cleanup();
-  if (failed) PrintSummary(status, verdict, reports, artifact);
-  if (!failed && !artifact.empty()) PrintError("trace kept in " + artifact);
+  if (failed) PrintSummary(status, verdict, reports, artifact, contents);
+  if (!failed && !artifact.empty()) PrintError("trace kept in " + artifact + contents);
   if (!recorded) return kExitFailure;
   // The runner passed but a process crashed: CI must see a failure.
   if (status == 0 && !verdict.crashed.empty()) return 1;

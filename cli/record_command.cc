@@ -7,6 +7,7 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/program_lookup.h"
+#include "cli/snapshot_interval_option.h"
 #include "cli/syscall_buffer_option.h"
 #include "cli/trace_location.h"
 #include "recorder/record_session.h"
@@ -53,35 +54,15 @@ int RecordCommand(const Args& args) {
   AddSyscallBufferFlags(line.app(), &syscallbuf);
   line.app().add_flag("-v,--verbose", verbose,
                       "say where the syscall buffer is not used, and what snapshots cost");
-  // Every second by default, measured with the syscall buffer on (the
-  // default) on this 2-vCPU machine under load from other work: recording
-  // snap_heap (20 rounds churning a 64 MiB heap, ~4 s), four interleaved
-  // runs each, took 3.65 s of CPU without snapshots, 3.76 s (+3%) with one
-  // every 2 s and 3.82 s (+4.7%) with one every 1 s; the fastest wall time
-  // was 4.10 s with none and with 1 s (the writer thread runs on the other
-  // CPU). bench/bench.py's rows agree within their noise (+-20% here):
-  // make -j2 6.4 s with snapshots every 1 s against 7.8 s without,
-  // python3 unittest 2.8 s against 2.9 s (its threads take none). A goto to
-  // the last event of an 11-14 s recording then takes ~0.6 s against
-  // ~12 s re-executing. Shorter recordings than the interval take none;
-  // every 0.5 s costs ~20% (measured before).
-  std::string snapshot_interval = "1";
-  line.app()
-      .add_option("--snapshot-interval", snapshot_interval,
-                  "recording time between snapshots of the program kept in the\n"
-                  "trace (default 1, ~5% of a long recording's time; 0: none).\n"
-                  "replay -g, monitor goto and reverse execution start from\n"
-                  "them; 'rewind info' lists them")
-      ->type_name("SECONDS")
-      ->check(DecimalIn(0, 86400, "a number of seconds"));
+  SnapshotIntervalOption snapshot_interval;
+  AddSnapshotIntervalOption(line.app(), &snapshot_interval);
   line.TakeCommand(&options.argv, "the program to record (PROG)");
   if (std::optional<int> done = line.Parse(args)) return *done;
   if (int status = RefuseUnrunnableProgram(options.argv[0])) return status;
 
   options.chaos = chaos;
   options.cpuid_mask = *arch::ParseCpuidMask(cpuid_mask);
-  options.snapshot_interval =
-      std::chrono::milliseconds(static_cast<int64_t>(std::stod(snapshot_interval) * 1000 + 0.5));
+  options.snapshot_interval = ChosenSnapshotInterval(snapshot_interval);
   options.syscallbuf_library = ChosenSyscallBufferLibrary(syscallbuf, verbose);
   if (verbose) options.on_verbose = [](const std::string& note) { PrintError(note); };
   for (char** e = environ; *e; ++e) options.envp.emplace_back(*e);
