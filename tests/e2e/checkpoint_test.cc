@@ -6,6 +6,7 @@
 // land there, restored from the snapshot, with the values the program had.
 // Run natively, with or without the recorder's mark in the environment and
 // under another tracer, the call does nothing the program can see.
+#include <algorithm>
 #include <regex>
 #include <string>
 #include <vector>
@@ -67,16 +68,21 @@ TEST_F(CheckpointTest, RecordingKeepsTheNamedSnapshotAndTheOutput) {
   ASSERT_EQ(native.exit_status, 0) << native.Describe();
   EXPECT_TRUE(SameBytes(native.out, rec_.out));
   EXPECT_TRUE(Contains(rec_.out, "checkpoint returned, errno kept")) << rec_.out;
-  // No interval: the named snapshot and the unnamed one at the end.
+  // The named snapshot, and the default interval's (1 s) after it: one on
+  // an idle machine, more where load makes the recording longer.
   auto listed = trace::ListSnapshots(rec_.trace);
   ASSERT_TRUE(listed.ok());
-  ASSERT_EQ(listed->size(), 2u);
-  EXPECT_EQ((*listed)[1].name, "");
-  EXPECT_GT((*listed)[1].header->event, halfway_event_);
+  ASSERT_GE(listed->size(), 2u);
+  EXPECT_EQ(std::count_if(listed->begin(), listed->end(),
+                          [](const trace::SnapshotListing& l) { return l.name == "halfway"; }),
+            1);
+  EXPECT_EQ(listed->back().name, "");
+  EXPECT_GT(listed->back().header->event, halfway_event_);
 
   RunResult info = Rewind({"info", rec_.trace});
   ASSERT_EQ(info.exit_status, 0) << info.Describe();
-  EXPECT_TRUE(AnyLineMatches(info.out, "^  0 +" + std::to_string(halfway_event_) + " .* halfway$"))
+  EXPECT_TRUE(
+      AnyLineMatches(info.out, "^  [0-9]+ +" + std::to_string(halfway_event_) + " .* halfway$"))
       << info.out;
   RunResult dump = Dump(rec_.trace);
   ASSERT_EQ(dump.exit_status, 0) << dump.Describe();
