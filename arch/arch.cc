@@ -74,6 +74,7 @@ void Arch::SetupSyscall(Registers& r, uint64_t insn_addr, int64_t nr,
 void Arch::ClearStopArtifacts(Registers& r) const {
   for (uint8_t word : desc_.syscall_stop_clobbered_words) r.SetWord(word, 0);
   for (const WordBits& a : desc_.stop_artifacts) r.SetWord(a.word, r.Word(a.word) & ~a.bits);
+  for (uint8_t word : desc_.kernel_words) r.SetWord(word, ~uint64_t{0});
 }
 
 bool Arch::SameProgramState(const Registers& a, const Registers& b) const {

@@ -177,6 +177,11 @@ struct ArchDescription {
   // Bits that tell the kind of stop rather than the program's state, cleared
   // by Arch::ClearStopArtifacts besides the clobbered words.
   std::span<const WordBits> stop_artifacts;
+  // Words the kernel keeps for itself and the program never reads (x86-64
+  // orig_rax: the syscall a stop is in, or -1). One point reads them
+  // differently at the exit stop of the syscall before it and after a step
+  // or a breakpoint there: Arch::ClearStopArtifacts sets them to -1.
+  std::span<const uint8_t> kernel_words;
   // The condition flags, which Arch::SameValues ignores.
   std::span<const WordBits> condition_flags;
   // Arch::DescribeRegisters' order: the registers a reader looks at first.
@@ -331,8 +336,9 @@ class Arch {
   // Clears what registers read at a stop tell about the kind of stop rather
   // than about the program (AArch64: those words, and PSTATE.SS, which reads
   // 1 after a single-step; x86-64: the trap flag in r11, where `syscall`
-  // copies rflags while the kernel single-steps), so that the same point of
-  // execution reached through different stops compares equal.
+  // copies rflags while the kernel single-steps; orig_rax, the syscall the
+  // last stop was in), so that the same point of execution reached through
+  // different stops compares equal.
   void ClearStopArtifacts(Registers& r) const;
   std::string DescribeRegisters(const Registers& r) const;
 

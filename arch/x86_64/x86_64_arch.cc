@@ -50,6 +50,9 @@ static_assert(kArchSetCpuid == ARCH_SET_CPUID);
 // single-steps the thread.
 constexpr uint64_t kTrapFlag = 0x100;
 constexpr std::array<WordBits, 1> kStopArtifacts = {{{kX86R11, kTrapFlag}}};
+// The syscall number at a syscall stop, kept after the syscall returns until
+// the thread next enters the kernel; -1 after an exception or a signal.
+constexpr std::array<uint8_t, 1> kKernelWords = {kX86OrigRax};
 constexpr std::array<WordBits, 1> kConditionFlags = {{{kX86Eflags, ~uint64_t{0}}}};
 
 // The rt_sigframe at a handler's first instruction: the return address (8
@@ -196,6 +199,7 @@ ArchDescription X86_64Description(size_t xsave_size) {
       .clone_args = {},
       .syscall_stop_clobbered_words = {},
       .stop_artifacts = kStopArtifacts,
+      .kernel_words = kKernelWords,
       .condition_flags = kConditionFlags,
       .describe_order = kDescribeOrder,
       .syscall_insn = kSyscallInsn,

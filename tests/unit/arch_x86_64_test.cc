@@ -97,15 +97,29 @@ TEST(X86_64Arch, SetupSyscall) {
   EXPECT_EQ(r.Word(kX86Rsp), Numbered().Word(kX86Rsp));
 }
 
-TEST(X86_64Arch, SameProgramStateComparesEveryWord) {
+TEST(X86_64Arch, SameProgramStateComparesEveryWordButOrigRax) {
   Registers a = Numbered();
   Registers b = Numbered();
   EXPECT_TRUE(X86().SameProgramState(a, b));
   for (size_t i = 0; i < kX86NumGpWords; ++i) {
     Registers c = a;
     c.SetWord(i, c.Word(i) ^ 1);
-    EXPECT_FALSE(X86().SameProgramState(a, c)) << "word " << i;
+    EXPECT_EQ(X86().SameProgramState(a, c), i == kX86OrigRax) << "word " << i;
   }
+}
+
+// A point right after a syscall instruction, read at that syscall's exit
+// stop and again after a breakpoint or step there: only orig_rax differs.
+TEST(X86_64Arch, OrigRaxIsNotPartOfAPoint) {
+  Registers at_exit_stop = Numbered();
+  at_exit_stop.SetWord(kX86OrigRax, 157);
+  Registers after_step = at_exit_stop;
+  after_step.SetWord(kX86OrigRax, ~0ull);
+  EXPECT_TRUE(X86().SameProgramState(at_exit_stop, after_step));
+  X86().ClearStopArtifacts(at_exit_stop);
+  X86().ClearStopArtifacts(after_step);
+  EXPECT_EQ(at_exit_stop, after_step);
+  EXPECT_EQ(at_exit_stop.Word(kX86OrigRax), ~0ull) << "cleared to 'no syscall'";
 }
 
 TEST(X86_64Arch, InterruptibleInsnsAreRepeatedStringInsns) {
