@@ -29,6 +29,10 @@ struct Position {
   // At the return of a caught buffered syscall (ReplayStop::kSyscallReturn),
   // a point only runs that catch syscalls pass through.
   bool buffered_return = false;
+  // Inside rewind's own code (replayer/library_code.h), where a thread is
+  // only at an event's boundary or a stop inside it: never a step's answer.
+  // Not part of the state: the registers already tell.
+  bool in_library = false;
   uint64_t pc = 0;
   arch::Registers regs;
   uint64_t stack_hash = 0;  // StackWindowHash (core/stack_hash.h)

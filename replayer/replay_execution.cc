@@ -16,6 +16,38 @@ Expected<std::unique_ptr<Execution>> ReplayExecution::Fork() {
   return std::unique_ptr<Execution>(new ReplayExecution(std::move(copy)));
 }
 
+namespace {
+
+// Far more than the library's longest path between two of its calls'
+// syscalls; only a bound, should a thread ever loop in there.
+constexpr int kMaxLibrarySteps = 1 << 20;
+
+}  // namespace
+
+Expected<ReplayStop> ReplayExecution::Step() {
+  ASSIGN_OR_RETURN(ReplayStop stop, session_->Step());
+  for (int steps = 0; steps < kMaxLibrarySteps && StillInLibrary(stop); ++steps) {
+    ASSIGN_OR_RETURN(stop, session_->Step());
+  }
+  return stop;
+}
+
+Expected<ReplayStop> ReplayExecution::StepThread(pid_t tid) {
+  ASSIGN_OR_RETURN(ReplayStop stop, session_->StepThread(tid));
+  for (int steps = 0; steps < kMaxLibrarySteps && StillInLibrary(stop); ++steps) {
+    ASSIGN_OR_RETURN(stop, session_->StepThread(tid));
+  }
+  return stop;
+}
+
+bool ReplayExecution::StillInLibrary(const ReplayStop& stop) {
+  // Breakpoints, watchpoints, signals and caught syscalls are reported
+  // where they happen.
+  if (stop.kind != ReplayStop::Kind::kStep) return false;
+  Expected<arch::Registers> regs = session_->GetRegisters();
+  return regs.ok() && session_->InLibraryCode(session_->arch().Pc(*regs));
+}
+
 Position ReplayExecution::Here() {
   ReplaySession& s = *session_;
   Position p;
@@ -32,6 +64,7 @@ Position ReplayExecution::Here() {
     // The same point reads differently after a step, a breakpoint or a
     // syscall stop on some architectures; that is not part of its name.
     s.arch().ClearStopArtifacts(p.regs);
+    p.in_library = s.InLibraryCode(p.pc);
   }
   if (auto hash = s.StackWindowHash(); hash.ok()) p.stack_hash = *hash;
   return p;

@@ -22,8 +22,10 @@ class ReplayExecution : public Execution {
   ReplaySession& session() { return *session_; }
 
   Expected<ReplayStop> Continue() override { return session_->Continue(); }
-  Expected<ReplayStop> Step() override { return session_->Step(); }
-  Expected<ReplayStop> StepThread(pid_t tid) override { return session_->StepThread(tid); }
+  // A step that ends in rewind's own code goes on to the program's: that
+  // code is one syscall instruction to the program (replayer/library_code.h).
+  Expected<ReplayStop> Step() override;
+  Expected<ReplayStop> StepThread(pid_t tid) override;
   Expected<std::unique_ptr<Execution>> Fork() override;
   bool CanFork() const override { return session_->CanFork(); }
   Position Here() override;
@@ -58,6 +60,9 @@ class ReplayExecution : public Execution {
   void set_echo_from_event(uint64_t event) override { session_->set_echo_from_event(event); }
 
  private:
+  // A plain step that ended in rewind's own code.
+  bool StillInLibrary(const ReplayStop& stop);
+
   std::unique_ptr<ReplaySession> session_;
 };
 

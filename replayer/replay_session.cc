@@ -510,6 +510,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   copy_mm->exec_path = mm.exec_path;
   copy_mm->mapped_files = mm.mapped_files;
   copy_mm->probe_pages = mm.probe_pages;
+  copy_mm->library_code = mm.library_code;
   std::vector<ReplayTask*> originals{leader};
   originals.insert(originals.end(), others.begin(), others.end());
   for (size_t i = 0; i < originals.size(); ++i) {

@@ -114,6 +114,11 @@ class ReplaySession {
   // first, as recorded, until it is that thread's turn; their breakpoints
   // do not stop them (a debugger steps one thread over a breakpoint this way).
   Expected<ReplayStop> StepThread(pid_t tid);
+  // `pc` is in the current thread's process's copy of rewind's own code
+  // (replayer/library_code.h).
+  bool InLibraryCode(uint64_t pc) const {
+    return cur_ && !at_end_ && cur_->mm->library_code.Contains(pc);
+  }
 
   // A copy-on-write copy of this session at its current point (a
   // checkpoint). Allowed at event boundaries and debugger stops of a

@@ -166,6 +166,12 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
     // from them, and run again when their next events come.
     if (snap == set.front()) s->cur_ = task;
   }
+  for (auto& [task, snap] : restores) {
+    if (task->syscallbuf != 0) {
+      ASSIGN_OR_RETURN(task->mm->library_code,
+                       LibraryCode::Find(task->tracee, task->mm->mapped_files));
+    }
+  }
   s->events_.MoveTo(any.event);
   s->at_boundary_ = true;
   return s;

@@ -212,7 +212,11 @@ Expected<Stop> SyscallReplayer::ReplaySyscall(bool step) {
       if (copy.args[4] == RWD_SB_REGISTER_PATCHING)
         RETURN_IF_ERROR(s_.breakpoints_.SuspendDebuggerBreakpoints());
     }
-    if (copy.nr == RWD_SB_READY) RETURN_IF_ERROR(s_.breakpoints_.ResumeDebuggerBreakpoints());
+    if (copy.nr == RWD_SB_READY) {
+      RETURN_IF_ERROR(s_.breakpoints_.ResumeDebuggerBreakpoints());
+      ASSIGN_OR_RETURN(cur().mm->library_code,
+                       LibraryCode::Find(tracee(), cur().mm->mapped_files));
+    }
   } else {
     return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen());
   }

@@ -22,6 +22,7 @@
 #include "core/tracee.h"
 #include "replayer/breakpoint_table.h"
 #include "replayer/code_page_guard.h"
+#include "replayer/library_code.h"
 
 namespace rwd::replayer {
 
@@ -36,6 +37,8 @@ struct AddressSpace {
   std::map<std::string, std::string> mapped_files;
   // Pages of the in-process probes that find fingerprints in hot loops.
   ProbePages probe_pages;
+  // The syscall buffer library's code, known once it has patched libc.
+  LibraryCode library_code;
 };
 
 struct ReplayTask {

@@ -78,6 +78,7 @@ Status ProcessLifecycle::ExecuteClone(const arch::SyscallInfo& row, const trace:
     mm->patcher = cur().mm->patcher;
     mm->exec_path = cur().mm->exec_path;
     mm->mapped_files = cur().mm->mapped_files;
+    mm->library_code = cur().mm->library_code;
     RETURN_IF_ERROR(s_.breakpoints_.RemoveBreakpointsFrom(*cur().mm, child));
     RETURN_IF_ERROR(s_.breakpoints_.RemoveProbesFrom(*cur().mm, child));
     RETURN_IF_ERROR(s_.code_guard_.ReleaseIn(*cur().mm, child));

@@ -179,6 +179,10 @@ class Timeline {
   bool MayFollowPathSwitch(const Position& target) const;
   Status GotoFrom(const Position& target, bool from_switch);
   Expected<std::optional<Position>> PredecessorFrom(const Position& target, bool from_switch);
+  // For `target` inside rewind's own code (Position::in_library), where a
+  // debugger's breakpoint or a thread's event can leave a thread: the first
+  // point of its thread after it in the program's code.
+  Expected<std::optional<Position>> VisibleAfter(const Position& target);
   Status ArmDebuggerTraps(Execution& s);
   Status DisarmDebuggerTraps(Execution& s);
   Expected<int> AddCheckpoint(Execution& s, const std::string& name, bool automatic);

@@ -55,6 +55,12 @@ Status Timeline::Goto(const Position& target) {
 }
 
 Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) {
+  if (target.in_library) {
+    // That code is one syscall instruction to the program: what comes
+    // before a point inside it is what comes before the point after it.
+    ASSIGN_OR_RETURN(std::optional<Position> after, VisibleAfter(target));
+    if (after) return Predecessor(*after);
+  }
   if (MayFollowPathSwitch(target)) {
     Expected<std::optional<Position>> before = PredecessorFrom(target, true);
     // The target's previous instruction may come before the switch.
@@ -63,14 +69,33 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
   return PredecessorFrom(target, false);
 }
 
+Expected<std::optional<Position>> Timeline::VisibleAfter(const Position& target) {
+  using Result = std::optional<Position>;
+  std::unique_ptr<Execution> s;
+  if (live_->Here().SameState(target) && live_->CanFork()) {
+    ASSIGN_OR_RETURN(s, live_->Fork());
+  } else {
+    ASSIGN_OR_RETURN(s, Restore(NearestBefore(target.event)));
+    RETURN_IF_ERROR(RunToEvent(*s, target.event));
+    RETURN_IF_ERROR(RunToState(*s, target));
+  }
+  s->set_echo_from_event(UINT64_MAX);
+  ASSIGN_OR_RETURN(ReplayStop stop, s->StepThread(target.tid));
+  Position after = s->Here();
+  if (IsEnd(stop) || after.tid != target.tid || after.in_library) return Result();
+  return Result(std::move(after));
+}
+
 namespace {
 
 // The latest state of `target`'s thread before position `index` of `trail`:
-// other threads may have run in between.
+// other threads may have run in between. Not one inside rewind's own code
+// (a trail starts there at the boundary of an event the library's traced
+// path made): the step into that code is in an earlier stretch.
 std::optional<Position> SameThreadBefore(const std::vector<Position>& trail, size_t index,
                                          pid_t tid) {
   for (size_t j = index; j-- > 0;) {
-    if (trail[j].tid == tid) return trail[j];
+    if (trail[j].tid == tid && !trail[j].in_library) return trail[j];
   }
   return std::nullopt;
 }

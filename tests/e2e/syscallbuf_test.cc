@@ -586,6 +586,63 @@ TEST_F(SyscallBufferGdbTest, BreakpointOnWriteHitsAndReverseStepCrossesABuffered
   EXPECT_TRUE(Printed(t.Output(14), "512"));
 }
 
+// The library's code (the stub a patched libc site jumps to, and the
+// library behind it) is one syscall instruction to the program, as in rr:
+// stepi over the patched site lands after it, reverse-stepi comes back to
+// it, and a stop inside the library (a breakpoint there) steps out of it
+// either way. gdb never single-steps through code it has no frame
+// information for: stepping back into the stub once made it reverse-
+// continue to a breakpoint of its own near the start of the program.
+TEST_F(SyscallBufferGdbTest, SteppingNeverStopsInsideTheLibrary) {
+  Recording rec = Record("buffered_io", {}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  constexpr int kSteps = 8;  // through write's few instructions, into its caller
+  std::vector<std::string> commands = {"break write", "continue", "print $pc"};  // 0..2
+  for (int i = 0; i < kSteps; ++i) commands.push_back("stepi");                  // 3..10
+  for (int i = 0; i < kSteps; ++i) commands.push_back("reverse-stepi");          // 11..18
+  for (const char* command : {
+           "print $pc",              // 19: write's entry again
+           "delete",                 // 20
+           "break rwd_sb_entry",     // 21: the library's entry, a buffered call's
+           "continue",               // 22
+           "reverse-stepi",          // 23: the patched site, in libc
+           "print $pc",              // 24
+           "stepi",                  // 25: over the whole call again
+           "print $pc",              // 26
+           "info symbol $pc",        // 27
+       }) {
+    commands.push_back(command);
+  }
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("buffered_io"), commands);
+  SCOPED_TRACE(t.Describe());
+  ASSERT_EQ(t.commands.size(), commands.size());
+  EXPECT_TRUE(Contains(t.Output(1), "Breakpoint 1")) << t.Output(1);
+  std::optional<std::string> entry = PrintedValue(t.Output(2));
+  ASSERT_TRUE(entry.has_value());
+  bool left_write = false;
+  for (size_t at = 3; at <= 18; ++at) {
+    SCOPED_TRACE("[" + std::to_string(at) + "] " + t.commands[at].command);
+    EXPECT_FALSE(Contains(t.Output(at), "rwd_sb")) << t.Output(at);
+    EXPECT_FALSE(Contains(t.Output(at), "?? ()")) << t.Output(at);
+    EXPECT_FALSE(Contains(t.Output(at), "rewind:")) << t.Output(at);
+    EXPECT_FALSE(Contains(t.Output(at), "No more reverse-execution history")) << t.Output(at);
+    if (at <= 10 && Contains(t.Output(at), " in main (")) left_write = true;
+  }
+  EXPECT_TRUE(left_write) << kSteps << " stepi did not return from write";
+  EXPECT_EQ(PrintedValue(t.Output(19)), entry) << "reverse-stepi did not come back";
+  EXPECT_TRUE(Contains(t.Output(22), "rwd_sb_entry")) << t.Output(22);
+  EXPECT_FALSE(Contains(t.Output(23), "rwd_sb")) << t.Output(23);
+  EXPECT_FALSE(Contains(t.Output(23), "?? ()")) << t.Output(23);
+  std::optional<std::string> site = PrintedValue(t.Output(24));
+  std::optional<std::string> after = PrintedValue(t.Output(26));
+  ASSERT_TRUE(site && after);
+  EXPECT_NE(site, after);
+  EXPECT_FALSE(Contains(t.Output(25), "rwd_sb")) << t.Output(25);
+  EXPECT_FALSE(Contains(t.Output(25), "?? ()")) << t.Output(25);
+  // Back in libc, right after the patched site.
+  EXPECT_TRUE(Contains(t.Output(27), "libc")) << t.Output(27);
+}
+
 // `catch syscall` stops at buffered syscalls too, forward and back: while
 // it is on, the library leaves every call to the replayer, which replays
 // the batch's records at their stops (no silent gap where calls were
@@ -637,7 +694,8 @@ TEST_F(SyscallBufferGdbTest, CatchSyscallStopsAtABufferedCall) {
 // run that took either path throughout) are reached again for reverse
 // execution, from where the catchpoint went, not by re-executing the
 // event from its start ("could not reach the position ... its event
-// passed").
+// passed"). Steps from the breakpoint inside the library leave it: its
+// code is one syscall instruction to the program.
 TEST_F(SyscallBufferGdbTest, CatchpointDeletedInABatchLeavesReverseStepsOnTheLibrarysPath) {
   Recording rec = Record("buffered_io", {}, kBuffered);
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
@@ -655,14 +713,15 @@ TEST_F(SyscallBufferGdbTest, CatchpointDeletedInABatchLeavesReverseStepsOnTheLib
           "break syscallbuf.c:" + std::to_string(replayed_line),  // 4
           "continue",                                             // 5: the read after lseek
           "p $pc",                                                // 6
-          "stepi",                                                // 7
+          "stepi",                                                // 7: out, after the site
           "p $pc",                                                // 8
-          "reverse-stepi",                                        // 9
+          "reverse-stepi",                                        // 9: the patched site
           "p $pc",                                                // 10
-          "reverse-stepi",                                        // 11: the same, twice
-          "stepi",                                                // 12
+          "reverse-stepi",                                        // 11
+          "stepi",                                                // 12: the site again
           "p $pc",                                                // 13
-          "reverse-continue",                                     // 14
+          "reverse-continue",                                     // 14: the breakpoint
+          "p $pc",                                                // 15
       },
       options);
   SCOPED_TRACE(t.Describe());
@@ -670,26 +729,33 @@ TEST_F(SyscallBufferGdbTest, CatchpointDeletedInABatchLeavesReverseStepsOnTheLib
   ASSERT_TRUE(Contains(t.Output(5), "Breakpoint 2")) << t.Output(5);
   std::optional<std::string> at = PrintedValue(t.Output(6));
   ASSERT_TRUE(at.has_value()) << t.Output(6);
-  std::optional<std::string> next = PrintedValue(t.Output(8));
-  EXPECT_NE(next, at);
+  std::optional<std::string> after = PrintedValue(t.Output(8));
+  ASSERT_TRUE(after.has_value()) << t.Output(8);
+  EXPECT_TRUE(Contains(*after, "read")) << *after;
+  std::optional<std::string> site = PrintedValue(t.Output(10));
+  ASSERT_TRUE(site.has_value()) << t.Output(10);
+  EXPECT_TRUE(Contains(*site, "read")) << *site;
+  EXPECT_NE(site, after);
   EXPECT_FALSE(Contains(t.Output(9), "rewind:")) << t.Output(9);
-  EXPECT_EQ(PrintedValue(t.Output(10)), at);
   EXPECT_FALSE(Contains(t.Output(11), "rewind:")) << t.Output(11);
   EXPECT_FALSE(Contains(t.Output(12), "rewind:")) << t.Output(12);
-  EXPECT_FALSE(Contains(t.Output(14), "rewind:")) << t.Output(14);
+  EXPECT_EQ(PrintedValue(t.Output(13)), site);
+  EXPECT_TRUE(Contains(t.Output(14), "Breakpoint 2")) << t.Output(14);
+  EXPECT_EQ(PrintedValue(t.Output(15)), at);
   EXPECT_FALSE(Contains(t.run.out + t.run.err, "could not reach")) << t.run.out;
 }
 
 // A breakpoint set before libc is loaded, on a function whose syscall site
 // the library patches (getpid: `mov $39,%eax; syscall` becomes a jump to a
 // stub): the library must find the same sites as when recording, not the
-// breakpoint's int3, and stepping through the stub into the library and
-// back reaches each instruction again without a divergence.
+// breakpoint's int3. Stepping over the patched site is one instruction,
+// the stub and the library behind it included, and reverse-stepi comes
+// back over it the same way, without a divergence.
 TEST_F(SyscallBufferGdbTest, ReverseStepiThroughAPatchedSyscallSite) {
   Recording rec = Record("long_loop", {}, kBuffered);
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
   std::vector<std::string> commands = {"break getpid", "continue", "delete", "p $pc"};
-  constexpr int kSteps = 4;  // the jump, the stub's two instructions, its call
+  constexpr int kSteps = 3;  // the jump (the whole call), getpid's ret, into its caller
   for (int i = 0; i < kSteps; ++i) {
     commands.push_back("stepi");
     commands.push_back("p $pc");
@@ -704,8 +770,10 @@ TEST_F(SyscallBufferGdbTest, ReverseStepiThroughAPatchedSyscallSite) {
   std::vector<std::optional<std::string>> forward;  // pc before each stepi, and after the last
   for (int i = 0; i <= kSteps; ++i) forward.push_back(PrintedValue(t.Output(3 + 2 * i)));
   EXPECT_TRUE(forward[0] && Contains(*forward[0], "getpid")) << forward[0].value_or("none");
-  EXPECT_TRUE(forward[kSteps] && Contains(*forward[kSteps], "rwd_sb_entry"))
-      << forward[kSteps].value_or("none");
+  EXPECT_TRUE(forward[1] && Contains(*forward[1], "getpid")) << forward[1].value_or("none");
+  for (const std::optional<std::string>& pc : forward) {
+    EXPECT_TRUE(pc && !Contains(*pc, "rwd_sb")) << pc.value_or("none");
+  }
   for (int i = 0; i < kSteps; ++i) {
     size_t at = 4 + 2 * kSteps + 1 + 2 * static_cast<size_t>(i);  // its p $pc
     SCOPED_TRACE("reverse-stepi " + std::to_string(i + 1));
