@@ -51,8 +51,8 @@ int InfoCommand(const Args& args) {
   for (const trace::SnapshotListing& s : *snapshots) total += s.bytes;
   printf("snapshots  %zu, %llu bytes\n", snapshots->size(), static_cast<unsigned long long>(total));
   if (snapshots->empty()) return 0;
-  printf("  %-6s %-12s %-8s %12s %12s %10s %10s  %s\n", "seq", "event", "process", "bytes",
-         "new pages", "stop", "fork", "name");
+  printf("  %-6s %-12s %-8s %-7s %12s %12s %10s %10s  %s\n", "seq", "event", "process",
+         "threads", "bytes", "new pages", "stop", "fork", "name");
   for (const trace::SnapshotListing& s : *snapshots) {
     if (!s.header.ok()) {
       printf("  %s: unreadable: %s\n", s.path.c_str(), s.header.status().message().c_str());
@@ -60,8 +60,8 @@ int InfoCommand(const Args& args) {
     }
     const trace::SnapshotHeader& sh = *s.header;
     // The snapshots of one event are one set, one per process then alive.
-    printf("  %-6u %-12llu %-8d %12llu %12u %10s %10s%s\n", sh.seq,
-           static_cast<unsigned long long>(sh.event), s.pid,
+    printf("  %-6u %-12llu %-8d %-7u %12llu %12u %10s %10s%s\n", sh.seq,
+           static_cast<unsigned long long>(sh.event), s.pid, s.threads,
            static_cast<unsigned long long>(s.bytes), sh.stored_pages, Millis(sh.stop_us).c_str(),
            Millis(sh.fork_us).c_str(), s.name.empty() ? "" : ("  " + s.name).c_str());
   }

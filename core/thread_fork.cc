@@ -93,35 +93,12 @@ bool IsAttachStop(const WaitStatus& ws) {
          ws.signo == SIGSTOP;
 }
 
-// Makes the copy's leader clone a thread, waits for the new thread's first
-// stop and gives it the state of its original.
+// Makes the copy's leader clone a thread and gives it the state of its
+// original.
 Expected<pid_t> CloneThread(Tracee& copy, const ThreadSnapshot& snap, uint64_t insn_addr) {
-  const arch::Arch& arch = copy.arch();
-  ASSIGN_OR_RETURN(int64_t clone_nr, SyscallNr(arch, "clone"));
-  ASSIGN_OR_RETURN(arch::Registers regs, copy.GetRegisters());
-  // No CLONE_SETTLS: the thread pointer comes with the registers (x86-64
-  // fs_base) or with ThreadRegsets() (AArch64). No CLONE_PARENT_SETTID: the
-  // program's memory already holds what its own clone wrote there.
-  uint64_t flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
-  if (snap.clear_child_tid != 0) flags |= CLONE_CHILD_CLEARTID;
-  arch::CloneArgPositions pos = arch.CloneArgs();
-  SyscallArgs args;
-  args.v[pos.flags] = flags;
-  args.v[pos.stack] = (arch.Sp(regs) - kScratchBelowSp) & ~uint64_t{15};
-  args.v[pos.child_tid] = snap.clear_child_tid;
-  ASSIGN_OR_RETURN(int64_t result, InjectSyscall(copy, insn_addr, clone_nr, args));
-  if (result <= 0) {
-    return SystemError("injecting clone to recreate a thread in a checkpoint",
-                       static_cast<int>(-result));
-  }
-  Tracee thread(static_cast<pid_t>(result), arch);
-  ASSIGN_OR_RETURN(WaitStatus ws, thread.Wait());
-  if (!IsAttachStop(ws)) {
-    return Error("the new " + Tid(thread.tid()) + " of a checkpoint first reported " +
-                 ws.ToString() + ", not its attach stop (SIGSTOP)");
-  }
-  RETURN_IF_ERROR(Restore(thread, snap));
-  return thread.tid();
+  ASSIGN_OR_RETURN(pid_t tid, CloneBareThread(copy, snap.clear_child_tid, insn_addr));
+  RETURN_IF_ERROR(Restore(Tracee(tid, copy.arch()), snap));
+  return tid;
 }
 
 // Moves the copy's leader from the syscall-exit stop the injections left it
@@ -184,6 +161,33 @@ Expected<std::vector<pid_t>> BuildThreads(Tracee& copy, uint64_t clear_child_tid
 }
 
 }  // namespace
+
+Expected<pid_t> CloneBareThread(Tracee& in, uint64_t clear_child_tid, uint64_t insn_addr) {
+  const arch::Arch& arch = in.arch();
+  ASSIGN_OR_RETURN(int64_t clone_nr, SyscallNr(arch, "clone"));
+  ASSIGN_OR_RETURN(arch::Registers regs, in.GetRegisters());
+  // No CLONE_SETTLS: the thread pointer comes with the registers (x86-64
+  // fs_base) or with ThreadRegsets() (AArch64). No CLONE_PARENT_SETTID: the
+  // program's memory already holds what its own clone wrote there.
+  uint64_t flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+  if (clear_child_tid != 0) flags |= CLONE_CHILD_CLEARTID;
+  arch::CloneArgPositions pos = arch.CloneArgs();
+  SyscallArgs args;
+  args.v[pos.flags] = flags;
+  args.v[pos.stack] = (arch.Sp(regs) - kScratchBelowSp) & ~uint64_t{15};
+  args.v[pos.child_tid] = clear_child_tid;
+  ASSIGN_OR_RETURN(int64_t result, InjectSyscall(in, insn_addr, clone_nr, args));
+  if (result <= 0) {
+    return SystemError("injecting clone to recreate a thread", static_cast<int>(-result));
+  }
+  Tracee thread(static_cast<pid_t>(result), arch);
+  ASSIGN_OR_RETURN(WaitStatus ws, thread.Wait());
+  if (!IsAttachStop(ws)) {
+    return Error("the new " + Tid(thread.tid()) + " first reported " + ws.ToString() +
+                 ", not its attach stop (SIGSTOP)");
+  }
+  return thread.tid();
+}
 
 Expected<std::vector<pid_t>> ForkProcessWithThreads(Tracee& leader,
                                                     uint64_t clear_child_tid_of_leader,

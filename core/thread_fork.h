@@ -63,6 +63,14 @@ struct ThreadState {
   uint64_t clear_child_tid = 0;
 };
 
+// Makes thread `in` (stopped as `leader` above) clone a new thread of its
+// process (CLONE_THREAD, and CLONE_CHILD_CLEARTID at `clear_child_tid`
+// unless 0) through the syscall instruction at `insn_addr`. Returns the new
+// tid, traced by us and stopped at its attach stop (as the copy's threads
+// above), where syscalls can be injected into it. Its registers are a
+// placeholder until the caller sets them: it runs nothing before.
+Expected<pid_t> CloneBareThread(Tracee& in, uint64_t clear_child_tid, uint64_t insn_addr);
+
 // Forks `leader`'s process copy-on-write (injecting a clone at the syscall
 // instruction `insn_addr`) and recreates one thread per `others` entry.
 // Returns the new tids: [0] the copy of `leader`, then one per entry of

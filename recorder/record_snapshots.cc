@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <span>
 
 #include "include/rewind/checkpoint.h"
@@ -22,6 +23,7 @@ namespace {
 // rt_sigaction's struct: handler, flags, restorer, then the mask of
 // `sigsetsize` bytes (the same order on x86-64 and AArch64).
 constexpr size_t kSigactionHeadBytes = 24;
+constexpr size_t kStackTBytes = 24;  // stack_t: ss_sp, ss_flags, ss_size
 // The kernel's internal errnos (ERESTARTSYS .. ERECALLCONN, linux/errno.h),
 // never meant to reach a program.
 constexpr int64_t kFirstRestartErrno = 512;
@@ -48,6 +50,17 @@ void SnapshotRecorder::TrackKernelState(RecordTask& task, const PendingSyscall& 
   if (row.special == arch::Special::kPrctl && pending.args[0] == PR_SET_NAME) {
     auto name = task.tracee.ReadCString(pending.args[1], 16);
     if (name.ok()) task.name = *name;
+  }
+  if (row.name == std::string_view("sigaltstack") && pending.args[0] != 0) {
+    // A thread's own, restored with it (replay runs sigaltstack for real,
+    // and a handler with SA_ONSTACK runs there). glibc installs one such
+    // handler in every program that starts a thread (SIGSETXID).
+    auto stack = task.tracee.ReadBytes(pending.args[0], kStackTBytes);
+    if (stack.ok()) {
+      int flags = 0;
+      std::memcpy(&flags, stack->data() + sizeof(uint64_t), sizeof flags);
+      task.altstack = (flags & SS_DISABLE) ? std::vector<uint8_t>() : *stack;
+    }
   }
   if (row.special == arch::Special::kRtSigaction && pending.args[1] != 0 &&
       pending.args[3] <= 128) {
@@ -97,23 +110,16 @@ bool SnapshotRecorder::SwitchedAway(const RecordTask& t) const {
          !t.spin_watch && t.vfork_child == 0;
 }
 
-bool SnapshotRecorder::HandlerOnAltStack(const ProcessState& process) {
-  constexpr uint64_t kOnStack = 0x08000000;  // SA_ONSTACK
-  for (const auto& [signo, bytes] : process.sigactions) {
-    uint64_t flags = 0;
-    if (bytes.size() >= 16) std::memcpy(&flags, bytes.data() + 8, sizeof flags);
-    if (flags & kOnStack) return true;
-  }
-  return false;
-}
-
 void SnapshotRecorder::KeepEntryState(RecordTask& task) {
-  if (!taker_ || s_.processes_.size() < 2 || !task.pending || !task.pending->info->may_block ||
-      s_.ThreadsOf(task.tgid) != 1 || !task.tracee.arch().SyscallStopClobberedWords().empty()) {
+  // Alone in the recording, the thread is the current one at every
+  // snapshot: never restored inside a syscall.
+  bool alone = s_.processes_.size() < 2 && s_.ThreadsOf(task.tgid) < 2;
+  if (!taker_ || alone || !task.pending || !task.pending->info->may_block ||
+      !task.tracee.arch().SyscallStopClobberedWords().empty()) {
     return;
   }
-  Expected<trace::SnapshotThread> state =
-      CaptureThread({&task.tracee, task.clear_child_tid, task.name, task.syscallbuf});
+  Expected<trace::SnapshotThread> state = CaptureThread(
+      {&task.tracee, task.clear_child_tid, task.name, task.syscallbuf, task.altstack});
   if (!state.ok() || state->regs.size() != arch::Registers::capacity_bytes()) return;
   arch::Registers regs;
   std::copy(state->regs.begin(), state->regs.end(), regs.data());
@@ -129,18 +135,40 @@ void SnapshotRecorder::OnStop(const RecordTask& task) {
   if (!s.ok()) Note("a snapshot was not written: " + s.message());
 }
 
-bool SnapshotRecorder::InsideSyscallBuffer(const RecordTask& task) {
-  if (task.syscallbuf == 0 || !task.boundary_regs) return false;
+bool SnapshotRecorder::InsideSyscallBuffer(const RecordTask& task, const arch::Registers& regs) {
+  if (task.syscallbuf == 0) return false;
   // A signal's handler that interrupted the library's buffered path (on
   // the stack at the end of the buffer): restored, the handler would
-  // return into the recording's path, which replay does not take.
-  uint64_t sp = task.tracee.arch().Sp(*task.boundary_regs);
+  // return into the recording's path, which replay does not take. The
+  // snapshot does not even keep that stack (DeadBufferPages).
+  uint64_t sp = task.tracee.arch().Sp(regs);
   uint64_t stack_end = task.syscallbuf + RWD_SB_BUFFER_SIZE;
   if (sp >= stack_end - RWD_SB_STACK_SIZE && sp < stack_end) return true;
   // The same on another stack (sigaltstack), once the call is under way.
   Expected<uint64_t> busy =
       task.tracee.Read<uint64_t>(task.syscallbuf + offsetof(rwd_sb_header, busy));
   return !busy.ok() || *busy != 0;
+}
+
+bool SnapshotRecorder::AnyInsideSyscallBuffer(pid_t tgid, const RecordTask& current) const {
+  for (const auto& t : s_.tasks_) {
+    if (t->tgid != tgid || t->syscallbuf == 0) continue;
+    // Where it is now: the current thread at its boundary, one waiting in a
+    // syscall at that syscall's entry, one switched away where it stopped.
+    std::optional<arch::Registers> regs;
+    if (t.get() == &current) {
+      regs = t->boundary_regs;
+    } else if (t->pending && t->pending->entry_state &&
+               t->pending->entry_state->regs.size() == arch::Registers::capacity_bytes()) {
+      regs.emplace();
+      std::copy(t->pending->entry_state->regs.begin(), t->pending->entry_state->regs.end(),
+                regs->data());
+    } else if (Expected<arch::Registers> now = t->tracee.GetRegisters(); now.ok()) {
+      regs = *now;
+    }
+    if (!regs || InsideSyscallBuffer(*t, *regs)) return true;
+  }
+  return false;
 }
 
 bool SnapshotRecorder::Injectable(const RecordTask& task) {
@@ -160,37 +188,31 @@ std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
     return std::string("this architecture (") + std::string(task.tracee.arch().name()) +
            ") hides registers at syscall stops";
   }
-  // Replay restores one thread per process (replayer/replay_snapshot.cc):
-  // a snapshot of more would only be refused there.
-  if (s_.ThreadsOf(task.tgid) != 1) return "several threads run";
   if (s_.processes_.count(s_.root_pid_) == 0) return "the first process ended";
   for (const auto& [pid, process] : s_.processes_) {
     if (process.syscallbuf_patching) return "the syscall buffer library sets up";
-    if (pid == task.tgid) continue;
-    if (s_.ThreadsOf(pid) != 1) return "several threads run";
-    // Its alternate signal stack is known only to an injected syscall,
-    // which a thread inside a syscall cannot run.
-    if (HandlerOnAltStack(process)) return "a waiting process has a handler on an alternate stack";
   }
   if (s_.scheduler_.dying() != 0 || !Injectable(task)) return "busy";
-  if (InsideSyscallBuffer(task)) return "busy";
-  bool leader = false;
+  std::set<pid_t> leaders;
   for (const auto& t : s_.tasks_) {
-    if (t->tid() == t->tgid && t->tgid == task.tgid) leader = !t->zombie;
+    if (t->tid() == t->tgid && !t->zombie) leaders.insert(t->tgid);
     if (t.get() == &task) continue;
-    if (t->tgid != task.tgid) {
-      // Another process: restored waiting in a syscall, or where the
-      // scheduler switched away from it (computing), as it is now.
-      if (!Parked(*t) && !SwitchedAway(*t))
-        return "another process is stopped where no snapshot can restore it";
-      continue;
-    }
-    if (t->state != RecordTask::State::kStopped || t->unhandled || t->pending || t->zombie ||
-        t->fresh || t->stop_sent || !t->deferred.empty() || t->vfork_child != 0) {
-      return "busy";
+    // Restored waiting in its syscall, or where the scheduler switched away
+    // from it (computing), as it is now. A thread between the two (a stop
+    // being handled, a signal or a syscall entry on its way) would be
+    // restored where replay does not have it.
+    if (!Parked(*t) && !SwitchedAway(*t)) {
+      return t->tgid == task.tgid ? "busy"
+                                  : "another process is stopped where no snapshot can restore it";
     }
   }
-  return leader ? "" : "the main thread ended";
+  for (const auto& [pid, process] : s_.processes_) {
+    // The copy is forked from the current thread, but a process is read
+    // and restored through its main thread.
+    if (leaders.count(pid) == 0) return "the main thread ended";
+    if (AnyInsideSyscallBuffer(pid, task)) return "busy";
+  }
+  return "";
 }
 
 void SnapshotRecorder::RequestCheckpoint(RecordTask& task, uint64_t name_addr) {
@@ -241,24 +263,35 @@ void SnapshotRecorder::MaybeSnapshot(RecordTask& task,
   request.syscall_insn = process.patcher.syscall_insn();
   request.file_ids = s_.file_ids_;
   // The leader first: restoring recreates the others from it.
-  std::vector<const RecordTask*> threads;
-  for (const auto& t : s_.tasks_) {
-    if (t->tgid == task.tgid) threads.push_back(t.get());
+  auto leader_first = [&](pid_t tgid) {
+    std::vector<const RecordTask*> threads;
+    for (const auto& t : s_.tasks_) {
+      if (t->tgid == tgid) threads.push_back(t.get());
+    }
+    std::stable_partition(threads.begin(), threads.end(),
+                          [](const RecordTask* t) { return t->tid() == t->tgid; });
+    return threads;
+  };
+  auto source = [](const RecordTask& t) {
+    SnapshotThreadSource source{&t.tracee, t.clear_child_tid, t.name, t.syscallbuf, t.altstack};
+    if (t.pending) source.parked = &*t.pending->entry_state;  // Parked (SnapshotObstacle)
+    return source;
+  };
+  for (const RecordTask* t : leader_first(task.tgid)) {
+    request.threads.push_back(source(*t));
   }
-  std::stable_partition(threads.begin(), threads.end(),
-                        [](const RecordTask* t) { return t->tid() == t->tgid; });
-  for (const RecordTask* t : threads) {
-    request.threads.push_back({&t->tracee, t->clear_child_tid, t->name, t->syscallbuf});
-  }
-  for (const auto& t : s_.tasks_) {
-    if (t->tgid == task.tgid) continue;
-    ParkedProcess parked{Describe(t->tgid, t->tid()), t->tid()};
-    if (t->pending) {
-      parked.snapshot.threads.push_back(*t->pending->entry_state);
-    } else {
+  for (const auto& [pid, other] : s_.processes_) {
+    if (pid == task.tgid) continue;
+    std::vector<const RecordTask*> threads = leader_first(pid);
+    ParkedProcess parked{Describe(pid, threads.front()->tid()), pid};
+    for (const RecordTask* t : threads) {
+      SnapshotThreadSource from = source(*t);
+      if (from.parked) {
+        parked.snapshot.threads.push_back(*from.parked);
+        continue;
+      }
       // Switched away from: its registers are where it goes on.
-      Expected<trace::SnapshotThread> state =
-          CaptureThread({&t->tracee, t->clear_child_tid, t->name, t->syscallbuf});
+      Expected<trace::SnapshotThread> state = CaptureThread(from);
       if (!state.ok()) {
         Note("a snapshot was not taken: " + state.status().message());
         return;

@@ -412,6 +412,9 @@ Status SyscallRecorder::OnCloneEvent(RecordTask& task) {
   // at the same address. A new thread registers its own; a vfork child
   // shares its parent's, which is locked until the child execs or ends.
   if (!(flags & CLONE_VM)) created->syscallbuf = task.syscallbuf;
+  // A new thread starts without an alternate signal stack; a fork or vfork
+  // child has its parent's.
+  if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) created->altstack = task.altstack;
   created->state = RecordTask::State::kNew;
   created->fresh = true;
   if (auto early = s_.early_stops_.find(child); early != s_.early_stops_.end()) {
@@ -492,6 +495,7 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
   ProcessOf(task).probe_sites.clear();
   s_.buffer_.NoteUnbuffered(task.tgid);
   task.syscallbuf = 0;
+  task.altstack.clear();  // exec drops it
   ProcessOf(task).buffered = ProcessOf(task).syscallbuf_patching = false;
   ProcessOf(task).exec_path = pending.exec_path;
   ProcessOf(task).syscallbuf_code_start = ProcessOf(task).syscallbuf_code_end = 0;

@@ -163,6 +163,10 @@ struct RecordTask {
   // set_tid_address), and the name it gave itself (PR_SET_NAME).
   uint64_t clear_child_tid = 0;
   std::string name;
+  // Its alternate signal stack as sigaltstack last set it (the kernel's
+  // stack_t; empty for none). The kernel tells it only to the thread
+  // itself, and a thread waiting in a syscall cannot be asked.
+  std::vector<uint8_t> altstack;
   // rewind_checkpoint(name) (include/rewind/checkpoint.h) was called: a
   // snapshot so named is wanted at its syscall's exit.
   std::optional<std::string> checkpoint_name;

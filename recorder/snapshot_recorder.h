@@ -36,7 +36,7 @@ class SnapshotRecorder : public RecordPart {
   void FinishSnapshots();
   // At the entry stop of a syscall `task` is about to run: keeps what a
   // snapshot taken while it waits there needs (PendingSyscall::entry_state)
-  // if one may be taken then, i.e. another process runs meanwhile.
+  // if one may be taken then, i.e. another thread or process runs meanwhile.
   void KeepEntryState(RecordTask& task);
   // `task` stopped, or is about to be scheduled: if the writer reads its
   // process as it is, waits for it before the process can run again.
@@ -62,19 +62,21 @@ class SnapshotRecorder : public RecordPart {
   bool enabled() const { return taker_ != nullptr; }
 
  private:
-  // The thread of another process is waiting in a syscall, with the state
-  // a snapshot restores it in.
+  // A thread other than the current one is waiting in a syscall, with the
+  // state a snapshot restores it in.
   bool Parked(const RecordTask& t) const;
-  // The thread of another process is stopped where the scheduler switched
+  // A thread other than the current one is stopped where the scheduler switched
   // away from it (a preemption, while it computes): its registers are
   // those it goes on with, and it runs again only through Schedule.
   bool SwitchedAway(const RecordTask& t) const;
-  static bool HandlerOnAltStack(const ProcessState& process);
   // `task` is at an event boundary where a syscall can be injected.
   static bool Injectable(const RecordTask& task);
-  // `task` stopped in code called from inside the syscall buffer library's
-  // buffered path, whose record and replay paths differ.
-  static bool InsideSyscallBuffer(const RecordTask& task);
+  // `task`, with registers `regs`, is in code called from inside the
+  // syscall buffer library's buffered path, whose record and replay paths
+  // differ.
+  static bool InsideSyscallBuffer(const RecordTask& task, const arch::Registers& regs);
+  // The same for any thread of process `tgid`, `current` at its boundary.
+  bool AnyInsideSyscallBuffer(pid_t tgid, const RecordTask& current) const;
   // Process `tgid` as its snapshot describes it, but for threads and pages.
   trace::Snapshot Describe(pid_t tgid, pid_t current_tid) const;
 

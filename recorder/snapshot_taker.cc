@@ -67,6 +67,7 @@ Expected<trace::SnapshotThread> CaptureThread(const SnapshotThreadSource& source
   out.clear_child_tid = source.clear_child_tid;
   out.name = source.name;
   out.syscallbuf = source.syscallbuf;
+  out.altstack = source.altstack;
   // The kernel tells another process's robust list (ptrace access).
   uint64_t head = 0;
   size_t len = 0;
@@ -203,6 +204,10 @@ Status SnapshotTaker::Take(SnapshotRequest request) {
   auto stop_start = Clock::now();
   trace::Snapshot& snap = request.snapshot;
   for (const SnapshotThreadSource& t : request.threads) {
+    if (t.parked) {
+      snap.threads.push_back(*t.parked);
+      continue;
+    }
     ASSIGN_OR_RETURN(trace::SnapshotThread thread, CaptureThread(t));
     snap.threads.push_back(std::move(thread));
   }
@@ -220,9 +225,11 @@ Status SnapshotTaker::Take(SnapshotRequest request) {
     kill(copy, SIGKILL);
     return altstack.status().Wrap("reading the alternate signal stack");
   }
-  // The copy's one thread is the one the fork ran in, the only one a
-  // snapshot has (SnapshotObstacle).
-  if (!snap.threads.empty()) snap.threads.front().altstack = std::move(*altstack);
+  // The copy's one thread is the one the fork ran in, the current one: the
+  // kernel's word for it, where the others have what the recorder tracked.
+  for (trace::SnapshotThread& t : snap.threads) {
+    if (t.tid == snap.current_tid) t.altstack = std::move(*altstack);
+  }
   auto end = Clock::now();
   snap.fork_us = Micros(forked - fork_start);
   snap.stop_us = Micros(end - stop_start);

@@ -69,6 +69,11 @@ struct SnapshotThreadSource {
   uint64_t clear_child_tid = 0;
   std::string name;
   uint64_t syscallbuf = 0;  // its syscall buffer's header, 0 for none
+  std::vector<uint8_t> altstack;  // RecordTask::altstack
+  // A thread waiting inside a syscall: the state read at its entry
+  // (PendingSyscall::entry_state), taken as it is; the kernel tells the
+  // registers of a thread inside a syscall to nobody.
+  const trace::SnapshotThread* parked = nullptr;
 };
 
 // A process of the set that is parked in a syscall, or stopped where the
@@ -104,8 +109,8 @@ struct SnapshotStats {
   uint64_t max_stop_us = 0;
 };
 
-// A stopped thread's state as a snapshot keeps it (no alternate stack: only
-// an injected syscall can ask for it).
+// A stopped thread's state as a snapshot keeps it (the alternate stack as
+// the recorder tracked it: only an injected syscall can ask the kernel).
 Expected<trace::SnapshotThread> CaptureThread(const SnapshotThreadSource& source);
 
 class SnapshotTaker {

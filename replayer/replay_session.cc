@@ -523,10 +523,12 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
     task->batch_event = from.batch_event;
     if (from.at_syscall_entry) {
       // The copy is not inside the syscall: put it back onto the syscall
-      // instruction, which it executes again when its event comes.
+      // instruction and run it into the syscall's entry stop, where its
+      // original is (the registers a debugger sees there are those).
       ASSIGN_OR_RETURN(arch::Registers regs, task->tracee.GetRegisters());
       arch().RewindToSyscallInsn(regs);
       RETURN_IF_ERROR(task->tracee.SetRegisters(regs));
+      RETURN_IF_ERROR(EnterSyscall(*task));
     }
     if (&from == cur_) copy->cur_ = task.get();
     copy->threads_.Add(std::move(task));

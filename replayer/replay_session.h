@@ -268,6 +268,10 @@ class ReplaySession {
   // its executable, auxiliary vector and program break base are that
   // exec's.
   Status ExecProgramOf(ReplayTask& task, const trace::Snapshot& snapshot);
+  // `task`, on the instruction of the syscall it waits in (a snapshot's or
+  // checkpoint's copy of a thread parked at that syscall's entry), runs
+  // into the syscall's entry stop and is parked there (at_syscall_entry).
+  Status EnterSyscall(ReplayTask& task);
 
   // --- scheduling and stops (replay_session.cc) ---
   // Resumes once and hands the resulting stop to the part it concerns;

@@ -8,7 +8,11 @@
 // is set, every mapping is made again at its address (file mappings from
 // the trace's copies of the files, private), the signal dispositions are
 // set, the stored pages are written, and the thread gets its registers,
-// its alternate signal stack and its robust futex list. A thread's syscall
+// its alternate signal stack and its robust futex list. Every other thread
+// of the process is cloned anew (core/thread_fork.h: CloneBareThread) and
+// given the same, and its recorded tid in the thread table; one the
+// recorder found inside a syscall is restored as a parked process is
+// (below), then run into that syscall's entry stop. A thread's syscall
 // buffer (preload/) is memory like any other, the library's state with it;
 // the replayer only takes it over (SyscallBufferReplayer::AdoptSyscallBuffer)
 // as at the library's registration. The recorder's seccomp filter is not
@@ -24,8 +28,9 @@
 // its own program, when it is another: a shell's child), and is made its
 // own snapshot's image the same way. A process the recorder found inside a
 // syscall (trace::SnapshotThread::parked) gets the registers of that
-// syscall's entry, on the syscall instruction: as in a checkpoint's copy,
-// it executes the syscall again when its recorded result comes.
+// syscall's entry, on the syscall instruction, and is run into the syscall
+// up to its entry stop, where a replay that ran up to the snapshot's event
+// has it too: its recorded result finishes it there.
 //
 // File descriptors need not be restored: replay emulates what uses them
 // and maps files from the trace's copies.
@@ -43,6 +48,7 @@
 #include "base/scoped_fd.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
+#include "core/thread_fork.h"
 #include "replayer/replay_session.h"
 
 namespace rwd::replayer {
@@ -86,6 +92,65 @@ Status SetRegset(pid_t tid, uint32_t note_type, std::vector<uint8_t> bytes) {
   return Status::Ok();
 }
 
+Expected<int64_t> Inject(Tracee& t, uint64_t insn, std::string_view name,
+                         std::array<uint64_t, 6> a) {
+  const arch::SyscallInfo* row = t.arch().syscalls().FindByName(name);
+  if (!row) return Error("this architecture's syscall table has no " + std::string(name));
+  SyscallArgs args;
+  args.v = a;
+  return InjectSyscall(t, insn, row->nr, args);
+}
+
+Status Failed(const trace::Snapshot& snap, const std::string& what, int64_t r) {
+  return SystemError("restoring snapshot " + std::to_string(snap.seq) + ": " + what,
+                     static_cast<int>(-r));
+}
+
+// The kernel's per-thread state that only the thread itself can set, by
+// syscalls injected into `t` with `scratch` (two pages) for their data.
+// clear_child_tid is set by the caller (a new thread gets it from clone).
+Status SetThreadKernelState(Tracee& t, uint64_t insn, const trace::Snapshot& snap,
+                            const trace::SnapshotThread& thread, uint64_t scratch) {
+  if (!thread.altstack.empty()) {
+    // Replay runs sigaltstack for real: a handler with SA_ONSTACK runs on it.
+    if (thread.altstack.size() > 2 * kPage) return Refuse(snap, "its alternate stack is damaged");
+    RETURN_IF_ERROR(t.WriteMemory(scratch, thread.altstack));
+    ASSIGN_OR_RETURN(int64_t r, Inject(t, insn, "sigaltstack", {scratch, 0}));
+    if (r != 0) return Failed(snap, "sigaltstack", r);
+  }
+  if (thread.robust_list != 0) {
+    ASSIGN_OR_RETURN(int64_t r,
+                     Inject(t, insn, "set_robust_list", {thread.robust_list, thread.robust_list_len}));
+    if (r != 0) return Failed(snap, "set_robust_list", r);
+  }
+  if (!thread.name.empty()) {
+    // The kernel's copy: /proc shows it, and the program may read it back.
+    std::vector<uint8_t> name(thread.name.begin(), thread.name.end());
+    name.resize(std::min<size_t>(name.size(), 15));
+    name.push_back(0);
+    RETURN_IF_ERROR(t.WriteMemory(scratch, name));
+    ASSIGN_OR_RETURN(int64_t r, Inject(t, insn, "prctl", {PR_SET_NAME, scratch}));
+    if (r != 0) return Failed(snap, "prctl(PR_SET_NAME)", r);
+  }
+  return Status::Ok();
+}
+
+Status SetThreadRegisters(const Tracee& t, const trace::Snapshot& snap,
+                          const trace::SnapshotThread& thread) {
+  if (thread.regs.size() != arch::Registers::capacity_bytes()) {
+    return Refuse(snap, "the registers of thread " + std::to_string(thread.tid) + " are " +
+                            std::to_string(thread.regs.size()) + " bytes");
+  }
+  arch::Registers regs;
+  std::copy(thread.regs.begin(), thread.regs.end(), regs.data());
+  RETURN_IF_ERROR(t.SetRegisters(regs));
+  RETURN_IF_ERROR(t.SetFpRegisters(thread.fp));
+  for (const trace::SnapshotRegset& set : thread.regsets) {
+    RETURN_IF_ERROR(SetRegset(t.tid(), set.note_type, set.bytes));
+  }
+  return t.SetSignalMask(thread.sigmask);
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
@@ -103,10 +168,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
   const trace::Snapshot* base = set.front();
   for (const trace::Snapshot* snap : set) {
     if (snap->event != any.event) return Refuse(*snap, "its set is of several events");
-    if (snap->threads.size() != 1) {
-      return Refuse(*snap, std::to_string(snap->threads.size()) +
-                               " threads ran; restoring threads is not supported yet");
-    }
+    if (snap->threads.empty()) return Refuse(*snap, "it has no thread");
     for (const trace::SnapshotMapping& m : snap->maps) {
       // A shared file mapping nobody writes through (glibc's gconv cache,
       // locale archives) reads the same mapped privately from the copy.
@@ -161,10 +223,14 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
   for (auto& [task, snap] : restores) {
     RETURN_IF_ERROR(s->BecomeSnapshot(*task, *snap, library));
     if (task->tgid == s->focus_pid_) s->focus_mm_ = task->mm;
-    // The thread whose event it was, the set's first (SnapshotTaker): the
-    // others wait inside syscalls, or where the recorder switched away
-    // from them, and run again when their next events come.
-    if (snap == set.front()) s->cur_ = task;
+  }
+  // The thread whose event it was, of the set's first process
+  // (SnapshotTaker): the others wait inside syscalls, or where the recorder
+  // switched away from them, and run again when their next events come.
+  s->cur_ = s->threads_.Find(RecordedTid(set.front()->current_tid));
+  if (!s->cur_) {
+    return Refuse(any, "its current thread " + std::to_string(set.front()->current_tid) +
+                           " is not among its threads");
   }
   for (auto& [task, snap] : restores) {
     if (task->syscallbuf != 0) {
@@ -175,6 +241,19 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
   s->events_.MoveTo(any.event);
   s->at_boundary_ = true;
   return s;
+}
+
+Status ReplaySession::EnterSyscall(ReplayTask& task) {
+  // As replay runs threads: the stop at the entry is PTRACE_SYSEMU's, so
+  // the kernel never runs the syscall, whose result the replay writes.
+  RETURN_IF_ERROR(task.tracee.Resume(ResumeMode::kSysemu));
+  ASSIGN_OR_RETURN(WaitStatus ws, task.tracee.Wait());
+  if (ws.kind != WaitStatus::Kind::kSyscallStop) {
+    return Error("thread " + std::to_string(task.tid) + ", put back onto its syscall, stopped with " +
+                 ws.ToString() + " before the syscall's entry");
+  }
+  task.at_syscall_entry = true;
+  return Status::Ok();
 }
 
 Status ReplaySession::ExecProgramOf(ReplayTask& task, const trace::Snapshot& snap) {
@@ -215,18 +294,10 @@ Status ReplaySession::BecomeSnapshot(ReplayTask& task, const trace::Snapshot& sn
                                      trace::SnapshotLibrary& library) {
   Tracee& t = task.tracee;
   const uint64_t insn = task.mm->patcher.syscall_insn();
-  const arch::SyscallTable& table = arch().syscalls();
-  auto inject = [&](std::string_view name, std::array<uint64_t, 6> a) -> Expected<int64_t> {
-    const arch::SyscallInfo* row = table.FindByName(name);
-    if (!row) return Error("this architecture's syscall table has no " + std::string(name));
-    SyscallArgs args;
-    args.v = a;
-    return InjectSyscall(t, insn, row->nr, args);
+  auto inject = [&](std::string_view name, std::array<uint64_t, 6> a) {
+    return Inject(t, insn, name, a);
   };
-  auto failed = [&](const std::string& what, int64_t r) {
-    return SystemError("restoring snapshot " + std::to_string(snap.seq) + ": " + what,
-                       static_cast<int>(-r));
-  };
+  auto failed = [&](const std::string& what, int64_t r) { return Failed(snap, what, r); };
 
   // What the exec made, but for the stack (the thread stands on it) and the
   // kernel's pages.
@@ -301,31 +372,27 @@ Status ReplaySession::BecomeSnapshot(ReplayTask& task, const trace::Snapshot& sn
                                                         a.bytes.size() - 24}));
     if (r != 0) return failed("rt_sigaction(" + std::to_string(a.signo) + ")", r);
   }
+  // The main thread is `task`'s; every other one is made anew, as a
+  // checkpoint's copy makes them (core/thread_fork.h), with the recorded
+  // tid in the thread table (the program's memory holds the recorded tids
+  // too, which replay expects: it emulates gettid and tgkill).
   const trace::SnapshotThread& thread = snap.threads.front();
   if (thread.clear_child_tid != 0) {
     ASSIGN_OR_RETURN(int64_t r, inject("set_tid_address", {thread.clear_child_tid}));
     if (r < 0) return failed("set_tid_address", r);
   }
-  if (!thread.altstack.empty()) {
-    // Replay runs sigaltstack for real: a handler with SA_ONSTACK runs on it.
-    if (thread.altstack.size() > 2 * kPage) return Refuse(snap, "its alternate stack is damaged");
-    RETURN_IF_ERROR(t.WriteMemory(*scratch, thread.altstack));
-    ASSIGN_OR_RETURN(int64_t r, inject("sigaltstack", {*scratch, 0}));
-    if (r != 0) return failed("sigaltstack", r);
-  }
-  if (thread.robust_list != 0) {
-    ASSIGN_OR_RETURN(int64_t r,
-                     inject("set_robust_list", {thread.robust_list, thread.robust_list_len}));
-    if (r != 0) return failed("set_robust_list", r);
-  }
-  if (!thread.name.empty()) {
-    // The kernel's copy: /proc shows it, and the program may read it back.
-    std::vector<uint8_t> name(thread.name.begin(), thread.name.end());
-    name.resize(std::min<size_t>(name.size(), 15));
-    name.push_back(0);
-    RETURN_IF_ERROR(t.WriteMemory(*scratch, name));
-    ASSIGN_OR_RETURN(int64_t r, inject("prctl", {PR_SET_NAME, *scratch}));
-    if (r != 0) return failed("prctl(PR_SET_NAME)", r);
+  RETURN_IF_ERROR(SetThreadKernelState(t, insn, snap, thread, *scratch));
+  std::vector<std::pair<ReplayTask*, const trace::SnapshotThread*>> threads = {{&task, &thread}};
+  for (size_t i = 1; i < snap.threads.size(); ++i) {
+    const trace::SnapshotThread& other = snap.threads[i];
+    if (threads_.Find(RecordedTid(other.tid))) {
+      return Refuse(snap, "thread " + std::to_string(other.tid) + " is in it twice");
+    }
+    ASSIGN_OR_RETURN(pid_t tid, CloneBareThread(t, other.clear_child_tid, insn));
+    ReplayTask& added = threads_.Add(
+        std::make_unique<ReplayTask>(Tracee(tid, arch()), other.tid, snap.pid, task.mm));
+    RETURN_IF_ERROR(SetThreadKernelState(added.tracee, insn, snap, other, *scratch));
+    threads.emplace_back(&added, &other);
   }
   {
     ASSIGN_OR_RETURN(int64_t r, inject("munmap", {*scratch, 2 * kPage}));
@@ -344,17 +411,12 @@ Status ReplaySession::BecomeSnapshot(ReplayTask& task, const trace::Snapshot& sn
     return Status::Ok();
   }));
 
-  if (thread.regs.size() != arch::Registers::capacity_bytes()) {
-    return Refuse(snap, "its registers are " + std::to_string(thread.regs.size()) + " bytes");
+  for (auto& [owner, state] : threads) {
+    RETURN_IF_ERROR(SetThreadRegisters(owner->tracee, snap, *state));
+    // Into its syscall, stopped at the entry, as a replay that ran up to
+    // here has it: its SyscallEvent finishes the syscall.
+    if (state->parked) RETURN_IF_ERROR(EnterSyscall(*owner));
   }
-  arch::Registers regs;
-  std::copy(thread.regs.begin(), thread.regs.end(), regs.data());
-  RETURN_IF_ERROR(t.SetRegisters(regs));
-  RETURN_IF_ERROR(t.SetFpRegisters(thread.fp));
-  for (const trace::SnapshotRegset& set : thread.regsets) {
-    RETURN_IF_ERROR(SetRegset(t.tid(), set.note_type, set.bytes));
-  }
-  RETURN_IF_ERROR(t.SetSignalMask(thread.sigmask));
 
   std::vector<CodePatcher::SavedPatch> patches;
   for (const trace::SnapshotPatch& p : snap.patches) {
@@ -371,13 +433,15 @@ Status ReplaySession::BecomeSnapshot(ReplayTask& task, const trace::Snapshot& sn
   task.mm->mapped_files = std::move(mapped_files);
   task.tid = thread.tid;
   task.tgid = snap.pid;
-  task.clear_child_tid = thread.clear_child_tid;
-  task.name = thread.name;
-  if (thread.syscallbuf != 0) {
-    // Recording emptied it at the snapshot's event; replay's batches fill
-    // it from there.
-    RETURN_IF_ERROR(syscallbuf_.AdoptSyscallBuffer(task, thread.syscallbuf));
-    task.batch_event = snap.event;
+  for (auto& [owner, state] : threads) {
+    owner->clear_child_tid = state->clear_child_tid;
+    owner->name = state->name;
+    if (state->syscallbuf != 0) {
+      // Recording emptied it at the thread's last stop; replay's batches
+      // fill it from there.
+      RETURN_IF_ERROR(syscallbuf_.AdoptSyscallBuffer(*owner, state->syscallbuf));
+      owner->batch_event = snap.event;
+    }
   }
   return Status::Ok();
 }

@@ -58,7 +58,11 @@ bool HasSyscallBuffers(const Snapshot& s) {
 
 // The lowest format version that holds `s`.
 uint32_t VersionFor(const Snapshot& s) {
-  if (HasSyscallBuffers(s)) return 3;
+  // Several threads: which of them wait in a syscall (parked) is first
+  // written in version 2, whose sets have several processes; version 3
+  // holds it for a set of one. Versions of rewind that restore one thread
+  // per process refuse these cleanly (they say how many threads ran).
+  if (HasSyscallBuffers(s) || s.threads.size() > 1) return 3;
   return s.processes > 1 ? 2 : 1;
 }
 

@@ -21,7 +21,8 @@
 namespace rwd::trace {
 
 // Version 2: a snapshot of a set of several processes (Snapshot::processes);
-// version 3: threads with a syscall buffer (SnapshotThread::syscallbuf).
+// version 3: threads with a syscall buffer (SnapshotThread::syscallbuf), or
+// several threads in the process (each one's SnapshotThread::parked).
 // A snapshot needs the lowest version that holds it, so what older versions
 // of rewind can restore they still read.
 inline constexpr uint32_t kSnapshotFormatVersion = 3;

@@ -88,6 +88,7 @@ Expected<std::vector<SnapshotListing>> ListSnapshots(const std::string& trace_di
         l.name = described->name;
         l.pid = described->pid;
         l.processes = described->processes;
+        l.threads = static_cast<uint32_t>(described->threads.size());
       }
     }
     out.push_back(std::move(l));

@@ -37,10 +37,11 @@ struct SnapshotListing {
   Expected<SnapshotHeader> header = Status(ErrorCode::kNotFound, "not read");
   // From the description, when it reads (unchecked until the snapshot is
   // loaded): the name rewind_checkpoint gave it, the recorded process,
-  // the processes of its set.
+  // the processes of its set, the threads of its process.
   std::string name;
   int32_t pid = 0;
   uint32_t processes = 1;  // in the set taken at its event
+  uint32_t threads = 0;
 };
 
 // Every snapshot file of the trace, by sequence number; empty without any.

@@ -64,7 +64,7 @@ TEST_F(SnapshotRecordTest, SecondSnapshotStoresOnlyTheChangedPages) {
   EXPECT_TRUE(AnyLineMatches(info.out, "^snapshots +" + std::to_string(snaps.size()) + ", "))
       << info.out;
   EXPECT_TRUE(AnyLineMatches(
-      info.out, "^  0 +" + std::to_string(snaps[0].event) + " +[0-9]+ +[0-9]+ +" +
+      info.out, "^  0 +" + std::to_string(snaps[0].event) + " +[0-9]+ +1 +[0-9]+ +" +
                     std::to_string(snaps[0].stored_pages) + " +[0-9.]+ ms +[0-9.]+ ms$"))
       << info.out;
 

@@ -89,10 +89,11 @@ TEST(SnapshotCodecTest, RoundTrips) {
 
 TEST(SnapshotCodecTest, ASnapshotOfASetOfProcessesRoundTripsAsVersion2) {
   Snapshot one = Sample(0, {{0, 0}}, 1);
+  one.threads.resize(1);
   Snapshot s = one;
   s.processes = 3;
   s.parent_pid = 41;
-  s.threads[1].parked = true;
+  s.threads[0].parked = true;
   std::vector<uint8_t> pages = Page(1, 1);
   for (const Snapshot* snap : {&one, &s}) {
     auto file = EncodeSnapshotFileWithPages(*snap, pages);
@@ -128,6 +129,25 @@ TEST(SnapshotCodecTest, ThreadsWithASyscallBufferRoundTripAsVersion3) {
         *header, std::span(*file).subspan(kSnapshotHeaderBytes, header->description_z));
     ASSERT_TRUE(description.ok()) << description.status().message();
     EXPECT_EQ(description->threads[1].syscallbuf, 0x70140000u);
+  }
+}
+
+TEST(SnapshotCodecTest, SeveralThreadsRoundTripAsVersion3WithTheThreadsParked) {
+  for (uint32_t processes : {1u, 2u}) {
+    Snapshot s = Sample(0, {{0, 0}}, 1);
+    s.processes = processes;
+    s.threads[1].parked = true;
+    auto file = EncodeSnapshotFileWithPages(s, Page(1, 1));
+    ASSERT_TRUE(file.ok()) << file.status().message();
+    auto decoded = DecodeSnapshotFile(*file);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+    EXPECT_EQ(decoded->snapshot, s);
+    EXPECT_TRUE(decoded->snapshot.threads[1].parked);
+    auto header =
+        DecodeSnapshotHeader(std::span(*file).subspan(0, kSnapshotHeaderBytes), file->size());
+    ASSERT_TRUE(header.ok()) << header.status().message();
+    // Version 1 would lose which thread waits in a syscall.
+    EXPECT_EQ(header->version, 3u);
   }
 }
 
