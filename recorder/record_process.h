@@ -35,6 +35,10 @@ struct ProcessState {
   // RWD_SB_READY): replay keeps the debugger's breakpoints out of libc
   // meanwhile, which a snapshot taken then would not restore.
   bool syscallbuf_patching = false;
+  // The program asked the kernel to keep memory from its forks, or to wipe
+  // it in them (MADV_DONTFORK, MADV_WIPEONFORK; V8 does for its code): a
+  // snapshot, a fork, would lack it. Since its last exec; never cleared.
+  bool keeps_memory_from_forks = false;
   std::string exec_path;
   // The syscall buffer library's hot code here, where record and replay
   // take different paths: a thread stopped inside it is walked out before

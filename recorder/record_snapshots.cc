@@ -191,6 +191,9 @@ std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
   if (s_.processes_.count(s_.root_pid_) == 0) return "the first process ended";
   for (const auto& [pid, process] : s_.processes_) {
     if (process.syscallbuf_patching) return "the syscall buffer library sets up";
+    // Its copy, a fork, would lack that memory. (MADV_DOFORK around the
+    // fork would lend it, as replay's checkpoints keep it.)
+    if (process.keeps_memory_from_forks) return "the program keeps memory from its forks";
   }
   if (s_.scheduler_.dying() != 0 || !Injectable(task)) return "busy";
   std::set<pid_t> leaders;

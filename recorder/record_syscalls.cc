@@ -147,6 +147,10 @@ Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& 
     RETURN_IF_ERROR(s_.buffer_.RegisterSyscallBuffer(task, *task.pending));
   }
   if (info.nr == RWD_SB_READY) ProcessOf(task).syscallbuf_patching = false;
+  constexpr uint64_t kDontFork = 10, kWipeOnFork = 18;  // MADV_*, any architecture
+  if (row->name == "madvise" && (info.args[2] == kDontFork || info.args[2] == kWipeOnFork)) {
+    ProcessOf(task).keeps_memory_from_forks = true;
+  }
   if (info.nr == REWIND_CHECKPOINT_SYSCALL) s_.snapshots_.RequestCheckpoint(task, info.args[0]);
   if (task.pending->deny_errno != 0) {
     // An invalid number makes the kernel skip the syscall; exit sets the errno.
@@ -497,6 +501,7 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
   task.syscallbuf = 0;
   task.altstack.clear();  // exec drops it
   ProcessOf(task).buffered = ProcessOf(task).syscallbuf_patching = false;
+  ProcessOf(task).keeps_memory_from_forks = false;
   ProcessOf(task).exec_path = pending.exec_path;
   ProcessOf(task).syscallbuf_code_start = ProcessOf(task).syscallbuf_code_end = 0;
   // Exec resets every handled signal to its default; ignored ones stay.

@@ -511,6 +511,7 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   copy_mm->mapped_files = mm.mapped_files;
   copy_mm->probe_pages = mm.probe_pages;
   copy_mm->library_code = mm.library_code;
+  copy_mm->fork_advice = mm.fork_advice;
   std::vector<ReplayTask*> originals{leader};
   originals.insert(originals.end(), others.begin(), others.end());
   for (size_t i = 0; i < originals.size(); ++i) {

@@ -92,12 +92,27 @@ void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
 // pages before it. A new stack limit of the
 // caller's own process runs too: an exec after it (`ulimit -s` in a shell)
 // has the argument space and the stack the limit gives.
+void SyscallReplayer::TrackForkAdvice(const arch::SyscallInfo& row,
+                                      const trace::SyscallEvent& ev) {
+  ForkAdvice& advice = cur().mm->fork_advice;
+  if (row.special == arch::Special::kMmap || row.special == arch::Special::kMunmap ||
+      row.special == arch::Special::kMremap) {
+    const auto [start, end] = ChangedRange(row, ev);
+    advice.Forget(start, end);
+  } else if (row.name == "madvise") {
+    advice.Advise(ev.args[0], ev.args[1], ev.args[2]);
+  }
+}
+
 bool SyscallReplayer::RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {
   if (row.special == arch::Special::kPrctl) return ev.args[0] == PR_SET_NAME && ev.result >= 0;
   if (row.special == arch::Special::kSetRlimit) return ev.result >= 0 && ev.args[0] == RLIMIT_STACK;
   if (row.special == arch::Special::kPrlimit) {
     return ev.result >= 0 && ev.args[0] == 0 && ev.args[1] == RLIMIT_STACK && ev.args[2] != 0;
   }
+  // Replay's checkpoints are forks, which must keep all of the memory
+  // (replayer/fork_advice.h).
+  if (row.name == "madvise" && ForkAdvice::IsForkAdvice(ev.args[2])) return false;
   const bool partly_done =
       ev.result == -ENOMEM || (ev.result == -EINVAL && row.name == "madvise");
   if (ev.result < 0 && !partly_done && row.special != arch::Special::kRtSigreturn) {
@@ -212,6 +227,7 @@ Expected<Stop> SyscallReplayer::ReplaySyscall(bool step) {
       if (copy.args[4] == RWD_SB_REGISTER_PATCHING)
         RETURN_IF_ERROR(s_.breakpoints_.SuspendDebuggerBreakpoints());
     }
+    if (copy.result >= 0) TrackForkAdvice(*row, copy);
     if (copy.nr == RWD_SB_READY) {
       RETURN_IF_ERROR(s_.breakpoints_.ResumeDebuggerBreakpoints());
       ASSIGN_OR_RETURN(cur().mm->library_code,

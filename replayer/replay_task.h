@@ -22,6 +22,7 @@
 #include "core/tracee.h"
 #include "replayer/breakpoint_table.h"
 #include "replayer/code_page_guard.h"
+#include "replayer/fork_advice.h"
 #include "replayer/library_code.h"
 
 namespace rwd::replayer {
@@ -39,6 +40,8 @@ struct AddressSpace {
   ProbePages probe_pages;
   // The syscall buffer library's code, known once it has patched libc.
   LibraryCode library_code;
+  // Memory the program keeps from its forks, which replay's own forks keep.
+  ForkAdvice fork_advice;
 };
 
 struct ReplayTask {

@@ -79,6 +79,8 @@ Status ProcessLifecycle::ExecuteClone(const arch::SyscallInfo& row, const trace:
     mm->exec_path = cur().mm->exec_path;
     mm->mapped_files = cur().mm->mapped_files;
     mm->library_code = cur().mm->library_code;
+    mm->fork_advice = cur().mm->fork_advice.InChild();
+    RETURN_IF_ERROR(cur().mm->fork_advice.ApplyToChild(child, mm->patcher.syscall_insn()));
     RETURN_IF_ERROR(s_.breakpoints_.RemoveBreakpointsFrom(*cur().mm, child));
     RETURN_IF_ERROR(s_.breakpoints_.RemoveProbesFrom(*cur().mm, child));
     RETURN_IF_ERROR(s_.code_guard_.ReleaseIn(*cur().mm, child));

@@ -30,6 +30,9 @@ class SyscallReplayer : public ReplayPart {
   // Whether replay executes this syscall instead of emulating it (clone has
   // its own path).
   static bool RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
+  // Keeps the current process's ForkAdvice up to date with a successful
+  // syscall of the recording.
+  void TrackForkAdvice(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   // `regs`: the thread's registers at the syscall stop.
   Status EmulateSyscall(const arch::SyscallInfo& row, const trace::SyscallEvent& ev,
                         arch::Registers regs);

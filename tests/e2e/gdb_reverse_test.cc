@@ -271,5 +271,78 @@ TEST_F(GdbReverseTest, CheckpointsAreUsedInALongRecording) {
   EXPECT_LT(std::stoll(*i), 100);
 }
 
+// Memory the program keeps from its forks (MADV_DONTFORK, as V8 does with
+// its code range; MADV_WIPEONFORK) stays in replay's own forks, the
+// checkpoints: a restored checkpoint once lacked it and faulted where the
+// program did not ("saw SIGSEGV", which made reverse execution in node
+// fail). The program's own fork still gets what the kernel gave it: no
+// kept-back pages, a zeroed wiped one (the replay says so, or diverges).
+TEST_F(GdbReverseTest, CheckpointsKeepMemoryTheProgramKeepsFromItsForks) {
+  Recording rec = Record("fork_advice", {});
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ASSERT_TRUE(Contains(rec.out, "child: keep absent, wipe 0\n")) << rec.out;
+  ExpectReplaysIdentically(rec);
+  constexpr char kSource[] = "tests/programs/fork_advice.c";
+  GdbTranscript t = RunGdbOnReplay(
+      rec.trace, Program("fork_advice"),
+      {
+          "break fork_advice.c:" + std::to_string(SourceLine(kSource, "@round-end")),  // 0
+          "continue",                       // 1: round 0
+          "continue",                       // 2: round 1
+          "monitor checkpoint after-advice",  // 3: a fork of the program
+          "continue",                       // 4: round 2
+          "continue",                       // 5: round 3
+          "monitor restart after-advice",   // 6
+          "maintenance flush register-cache",  // 7
+          "print round",                    // 8
+          "print keep[400]",                // 9
+          "print wipe[0]",                  // 10
+          "delete",                         // 11
+          "break fork_advice.c:" + std::to_string(SourceLine(kSource, "@round-end")),  // 12
+          "continue",                       // 13: round 2, from the checkpoint
+          "print keep[800]",                // 14
+          "continue",                       // 15: round 3
+          "reverse-continue",               // 16: round 2 again
+          "print keep[800]",                // 17
+          "print wipe[0]",                  // 18
+          "delete",                         // 19
+          "continue",                       // 20: to the end
+      });
+  SCOPED_TRACE(t.Describe());
+  ASSERT_EQ(t.commands.size(), 21u);
+  EXPECT_TRUE(Printed(t.Output(8), "1")) << t.Output(8);
+  EXPECT_TRUE(Printed(t.Output(9), "1001")) << t.Output(9);
+  EXPECT_TRUE(Printed(t.Output(10), "3")) << t.Output(10);
+  EXPECT_TRUE(Printed(t.Output(14), "1002")) << t.Output(14);
+  EXPECT_TRUE(Printed(t.Output(17), "1002")) << t.Output(17);
+  EXPECT_TRUE(Printed(t.Output(18), "6")) << t.Output(18);
+  EXPECT_TRUE(Contains(t.Output(20), "exited normally")) << t.Output(20);
+  EXPECT_FALSE(Contains(t.run.out + t.run.err, "diverge")) << t.run.out << t.run.err;
+
+  // The recorder's snapshots are forks too: it takes none once the program
+  // keeps memory from its forks, rather than ones without that memory.
+  const std::string snapped = NewPath("snapped");
+  RunResult record = Rewind({"record", "--snapshot-interval", "0.001", "-o", snapped,
+                             Program("fork_advice")});
+  ASSERT_EQ(record.exit_status, 0) << record.Describe();
+  RunResult dump = Dump(snapped);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(dump.out, m, std::regex(R"(#(\d+) tid \d+ syscall madvise\()")))
+      << dump.out;
+  const uint64_t advice_event = std::stoull(m[1].str());
+  RunResult info = Rewind({"info", snapped});
+  ASSERT_EQ(info.exit_status, 0) << info.Describe();
+  static const std::regex kSnapshotRow(R"(\n\s+\d+\s+(\d+)\s+\d+\s+\d+\s+\d+\s)");
+  int rows = 0;
+  for (auto it = std::sregex_iterator(info.out.begin(), info.out.end(), kSnapshotRow);
+       it != std::sregex_iterator(); ++it, ++rows) {
+    EXPECT_LE(std::stoull((*it)[1].str()), advice_event) << info.out;
+  }
+  EXPECT_GT(rows, 0) << info.out;
+  RunResult replay = ReplayAutopilot(snapped);
+  EXPECT_EQ(replay.exit_status, 0) << replay.Describe();
+  EXPECT_EQ(replay.out, record.out);
+}
+
 }  // namespace
 }  // namespace rwd::e2e
