@@ -111,7 +111,7 @@ constexpr auto kRows = std::to_array<SyscallInfo>({
     Emulate("msync", Args(3)),
     Emulate("mincore", Args(3), OutArgPages(2, 1)),
     // MADV_DONTNEED and friends change memory contents, so it must run.
-    Execute("madvise", Args(3)),
+    Execute("madvise", Args(3), Special::kMadvise),
     Emulate("dup", Args(1)),
     Emulate("dup2", Args(2)),
     Emulate("pause", Args(0).Blocks()),

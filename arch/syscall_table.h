@@ -70,6 +70,7 @@ enum class Special : uint8_t {
   kMunmap,
   kMprotect,
   kMremap,
+  kMadvise,  // its fork advice (MADV_DONTFORK...) is emulated in replay, whose checkpoints fork
   kBrk,
   kExecve,  // also execveat
   kExit,    // thread exit

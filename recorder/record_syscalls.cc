@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fork_advice.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
 #include "include/rewind/checkpoint.h"
@@ -147,8 +148,7 @@ Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& 
     RETURN_IF_ERROR(s_.buffer_.RegisterSyscallBuffer(task, *task.pending));
   }
   if (info.nr == RWD_SB_READY) ProcessOf(task).syscallbuf_patching = false;
-  constexpr uint64_t kDontFork = 10, kWipeOnFork = 18;  // MADV_*, any architecture
-  if (row->name == "madvise" && (info.args[2] == kDontFork || info.args[2] == kWipeOnFork)) {
+  if (row->special == arch::Special::kMadvise && ForkAdvice::KeepsMemoryFromForks(info.args[2])) {
     ProcessOf(task).keeps_memory_from_forks = true;
   }
   if (info.nr == REWIND_CHECKPOINT_SYSCALL) s_.snapshots_.RequestCheckpoint(task, info.args[0]);

@@ -43,7 +43,7 @@ Expected<ReplayStop> ReplayExecution::StepThread(pid_t tid) {
 bool ReplayExecution::StillInLibrary(const ReplayStop& stop) {
   // Breakpoints, watchpoints, signals and caught syscalls are reported
   // where they happen.
-  if (stop.kind != ReplayStop::Kind::kStep) return false;
+  if (stop.kind != ReplayStop::Kind::kStep || !session_->MayBeInLibraryCode()) return false;
   Expected<arch::Registers> regs = session_->GetRegisters();
   return regs.ok() && session_->InLibraryCode(session_->arch().Pc(*regs));
 }

@@ -117,7 +117,12 @@ class ReplaySession {
   // `pc` is in the current thread's process's copy of rewind's own code
   // (replayer/library_code.h).
   bool InLibraryCode(uint64_t pc) const {
-    return cur_ && !at_end_ && cur_->mm->library_code.Contains(pc);
+    return MayBeInLibraryCode() && cur_->mm->library_code.Contains(pc);
+  }
+  // False when the current thread cannot be in that code (its process has
+  // none): no need to read its pc.
+  bool MayBeInLibraryCode() const {
+    return cur_ && !at_end_ && !cur_->mm->library_code.empty();
   }
 
   // A copy-on-write copy of this session at its current point (a

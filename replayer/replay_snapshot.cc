@@ -232,11 +232,10 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::OpenAtSnapshot(
     return Refuse(any, "its current thread " + std::to_string(set.front()->current_tid) +
                            " is not among its threads");
   }
+  // Empty where the library is not loaded.
   for (auto& [task, snap] : restores) {
-    if (task->syscallbuf != 0) {
-      ASSIGN_OR_RETURN(task->mm->library_code,
-                       LibraryCode::Find(task->tracee, task->mm->mapped_files));
-    }
+    ASSIGN_OR_RETURN(task->mm->library_code,
+                     LibraryCode::Find(task->tracee, task->mm->mapped_files));
   }
   s->events_.MoveTo(any.event);
   s->at_boundary_ = true;

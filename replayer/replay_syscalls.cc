@@ -99,7 +99,7 @@ void SyscallReplayer::TrackForkAdvice(const arch::SyscallInfo& row,
       row.special == arch::Special::kMremap) {
     const auto [start, end] = ChangedRange(row, ev);
     advice.Forget(start, end);
-  } else if (row.name == "madvise") {
+  } else if (row.special == arch::Special::kMadvise) {
     advice.Advise(ev.args[0], ev.args[1], ev.args[2]);
   }
 }
@@ -112,9 +112,9 @@ bool SyscallReplayer::RunsForReal(const arch::SyscallInfo& row, const trace::Sys
   }
   // Replay's checkpoints are forks, which must keep all of the memory
   // (replayer/fork_advice.h).
-  if (row.name == "madvise" && ForkAdvice::IsForkAdvice(ev.args[2])) return false;
-  const bool partly_done =
-      ev.result == -ENOMEM || (ev.result == -EINVAL && row.name == "madvise");
+  const bool madvise = row.special == arch::Special::kMadvise;
+  if (madvise && ForkAdvice::IsForkAdvice(ev.args[2])) return false;
+  const bool partly_done = ev.result == -ENOMEM || (ev.result == -EINVAL && madvise);
   if (ev.result < 0 && !partly_done && row.special != arch::Special::kRtSigreturn) {
     return false;
   }

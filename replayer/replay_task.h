@@ -18,11 +18,11 @@
 
 #include "base/thread_id.h"
 #include "core/code_patcher.h"
+#include "core/fork_advice.h"
 #include "core/probe_stub.h"
 #include "core/tracee.h"
 #include "replayer/breakpoint_table.h"
 #include "replayer/code_page_guard.h"
-#include "replayer/fork_advice.h"
 #include "replayer/library_code.h"
 
 namespace rwd::replayer {

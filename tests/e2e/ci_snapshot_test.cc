@@ -9,18 +9,12 @@
 #include <vector>
 
 #include "tests/e2e/gdb_driver.h"
+#include "tests/e2e/snap_heap_goto.h"
 
 namespace rwd::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-
-const std::vector<std::string> kValues = {
-    "p rounds_done",
-    "p heap_sum",
-    "p *(unsigned long*)(heap + 4096 * 100 + 8)",
-    "p *(unsigned long*)(heap + 4096 * 16300 + 8)",
-};
 
 class CiSnapshotTest : public GdbTest {
  protected:
@@ -83,29 +77,10 @@ TEST_F(CiSnapshotTest, SnapshotsByDefaultAndAReplayOfTheMovedArtifactStartsFromO
   ASSERT_EQ(info.exit_status, 0) << info.Describe();
   std::smatch m;
   ASSERT_TRUE(std::regex_search(info.out, m, std::regex("events +([0-9]+)"))) << info.out;
-  std::string target = std::to_string(std::stoull(m[1]) - 2);
+  uint64_t target = std::stoull(m[1]) - 2;
 
-  std::vector<std::string> commands = kValues;
-  commands.push_back("monitor stats");
-  GdbOptions reexecuting;
-  reexecuting.timeout = std::chrono::seconds(180);
-  reexecuting.replay_args = {"--no-snapshots", "-g", target};
-  GdbOptions restoring = reexecuting;
-  restoring.replay_args = {"-g", target};
-  GdbTranscript reexecuted = RunGdbOnReplay(moved, Program("snap_heap"), commands, reexecuting);
-  GdbTranscript restored = RunGdbOnReplay(moved, Program("snap_heap"), commands, restoring);
-  ASSERT_EQ(reexecuted.run.exit_status, 0) << reexecuted.Describe();
-  ASSERT_EQ(restored.run.exit_status, 0) << restored.Describe();
-  std::string all = restored.run.out + restored.run.err;
-  EXPECT_FALSE(Contains(all, "is not used")) << restored.Describe();
-  EXPECT_FALSE(Contains(all, "diverge", true)) << restored.Describe();
-  EXPECT_TRUE(Contains(restored.Output(4), "snapshots of the trace restored: 1"))
-      << restored.Output(4);
-  EXPECT_TRUE(Contains(reexecuted.Output(4), "snapshots of the trace restored: 0"))
-      << reexecuted.Output(4);
-  for (size_t i = 0; i < kValues.size(); ++i) {
-    EXPECT_EQ(restored.Output(i), reexecuted.Output(i)) << kValues[i];
-  }
+  GdbTranscript restored =
+      ExpectGoFromASnapshotShowsTheReExecutedValues(moved, Program("snap_heap"), target);
   EXPECT_TRUE(AnyLineMatches(restored.Output(0), "^\\$1 = 1[0-2]$")) << restored.Output(0);
 }
 

@@ -11,19 +11,11 @@
 
 #include "arch/arch.h"
 #include "tests/e2e/gdb_driver.h"
+#include "tests/e2e/snap_heap_goto.h"
 #include "trace/snapshot_store.h"
 
 namespace rwd::e2e {
 namespace {
-
-const std::vector<std::string> kValues = {
-    "p rounds_done",
-    "p heap_sum",
-    "p *(unsigned long*)(heap + 4096 * 100 + 8)",
-    "p *(unsigned long*)(heap + 4096 * 16300 + 8)",
-};
-
-std::string AllOutput(const GdbTranscript& t) { return t.run.out + t.run.err; }
 
 class SnapshotBoundaryTest : public GdbTest {
  protected:
@@ -87,26 +79,8 @@ TEST_F(SnapshotBoundaryTest, ReplayGoStartsAtASnapshotOfTheBufferedProgram) {
   if (HasFatalFailure()) return;
   ASSERT_GE(snapshot_events_.size(), 2u) << info_;
   uint64_t target = events_ - 2;
-  std::vector<std::string> commands = kValues;
-  commands.push_back("monitor stats");
-  GdbOptions reexecuting;
-  reexecuting.replay_args = {"--no-snapshots", "-g", std::to_string(target)};
-  reexecuting.timeout = std::chrono::seconds(180);
-  GdbOptions restoring = reexecuting;
-  restoring.replay_args = {"-g", std::to_string(target)};
-  GdbTranscript reexecuted = RunGdbOnReplay(trace_, Program("snap_heap"), commands, reexecuting);
-  GdbTranscript restored = RunGdbOnReplay(trace_, Program("snap_heap"), commands, restoring);
-  ASSERT_EQ(reexecuted.run.exit_status, 0) << reexecuted.Describe();
-  ASSERT_EQ(restored.run.exit_status, 0) << restored.Describe();
-  EXPECT_FALSE(Contains(AllOutput(restored), "is not used")) << restored.Describe();
-  EXPECT_FALSE(Contains(AllOutput(restored), "diverge", true)) << restored.Describe();
-  EXPECT_TRUE(Contains(restored.Output(4), "snapshots of the trace restored: 1"))
-      << restored.Output(4);
-  EXPECT_TRUE(Contains(reexecuted.Output(4), "snapshots of the trace restored: 0"))
-      << reexecuted.Output(4);
-  for (size_t i = 0; i < kValues.size(); ++i) {
-    EXPECT_EQ(restored.Output(i), reexecuted.Output(i)) << kValues[i];
-  }
+  GdbTranscript restored =
+      ExpectGoFromASnapshotShowsTheReExecutedValues(trace_, Program("snap_heap"), target);
   // Near the end: the last rounds ran (the last boundaries are their
   // writes, before round_end).
   EXPECT_TRUE(AnyLineMatches(restored.Output(0), "^\\$1 = ([7-9]|10)$")) << restored.Output(0);

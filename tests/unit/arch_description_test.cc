@@ -53,7 +53,9 @@ TEST(ArchDescription, X86StopArtifactIsTheTrapFlagCopiedIntoR11) {
   x86.ClearStopArtifacts(r);
   EXPECT_EQ(r.Word(kX86R11), 0x246u);
   for (size_t i = 0; i < kX86NumGpWords; ++i) {
-    if (i != kX86R11 && i != kX86OrigRax) EXPECT_EQ(r.Word(i), before.Word(i)) << "word " << i;
+    if (i != kX86R11 && i != kX86OrigRax) {
+      EXPECT_EQ(r.Word(i), before.Word(i)) << "word " << i;
+    }
   }
   EXPECT_TRUE(x86.SameProgramState(before, r));
 }

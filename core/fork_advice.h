@@ -17,12 +17,15 @@
 #include "base/status.h"
 #include "core/tracee.h"
 
-namespace rwd::replayer {
+namespace rwd {
 
 class ForkAdvice {
  public:
   // Whether madvise's `advice` is about forks (emulated in replay).
   static bool IsForkAdvice(uint64_t advice);
+  // Whether it keeps memory from forks or wipes it there: a fork of the
+  // process (a snapshot) lacks what the process has.
+  static bool KeepsMemoryFromForks(uint64_t advice);
 
   // madvise(start, len, advice) succeeded when recorded.
   void Advise(uint64_t start, uint64_t len, uint64_t advice);
@@ -48,4 +51,4 @@ class ForkAdvice {
   Ranges wipe_on_fork_;
 };
 
-}  // namespace rwd::replayer
+}  // namespace rwd

@@ -1,4 +1,4 @@
-#include "replayer/fork_advice.h"
+#include "core/fork_advice.h"
 
 #include <sys/mman.h>
 
@@ -8,7 +8,7 @@
 #include "base/hex.h"
 #include "core/remote_syscall.h"
 
-namespace rwd::replayer {
+namespace rwd {
 
 namespace {
 
@@ -25,6 +25,10 @@ constexpr uint64_t kPage = 4096;
 bool ForkAdvice::IsForkAdvice(uint64_t advice) {
   return advice == kDontFork || advice == kDoFork || advice == kWipeOnFork ||
          advice == kKeepOnFork;
+}
+
+bool ForkAdvice::KeepsMemoryFromForks(uint64_t advice) {
+  return advice == kDontFork || advice == kWipeOnFork;
 }
 
 void ForkAdvice::Add(Ranges& ranges, uint64_t start, uint64_t end) {
@@ -110,4 +114,4 @@ Status ForkAdvice::ApplyToChild(Tracee& child, uint64_t syscall_insn) const {
   return Status::Ok();
 }
 
-}  // namespace rwd::replayer
+}  // namespace rwd
