@@ -111,7 +111,7 @@ bool SyscallReplayer::RunsForReal(const arch::SyscallInfo& row, const trace::Sys
     return ev.result >= 0 && ev.args[0] == 0 && ev.args[1] == RLIMIT_STACK && ev.args[2] != 0;
   }
   // Replay's checkpoints are forks, which must keep all of the memory
-  // (replayer/fork_advice.h).
+  // (core/fork_advice.h).
   const bool madvise = row.special == arch::Special::kMadvise;
   if (madvise && ForkAdvice::IsForkAdvice(ev.args[2])) return false;
   const bool partly_done = ev.result == -ENOMEM || (ev.result == -EINVAL && madvise);
