@@ -31,6 +31,21 @@ constexpr auto kFlushInterval = std::chrono::milliseconds(500);
 // Stop requests this close together are one request (see Run).
 constexpr auto kSameStopRequestWindow = std::chrono::milliseconds(250);
 
+// Our stdout or stderr (fd 1 or 2) when the program's writes to the same
+// file are output worth showing again in replay. A device that discards what
+// it is given (/dev/null) is not: every program that writes to its own
+// /dev/null would otherwise have those bytes echoed by replay.
+std::optional<FileId> EchoedStream(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return std::nullopt;
+  struct stat null_device;
+  if (S_ISCHR(st.st_mode) && stat("/dev/null", &null_device) == 0 && S_ISCHR(null_device.st_mode) &&
+      st.st_rdev == null_device.st_rdev) {
+    return std::nullopt;
+  }
+  return FileId{st.st_dev, st.st_ino};
+}
+
 int ShellStatus(int raw) {
   WaitStatus ws = WaitStatus::FromRaw(0, raw);
   return ws.kind == WaitStatus::Kind::kKilled ? 128 + ws.signo : ws.exit_code;
@@ -118,10 +133,7 @@ RecordSession::RecordSession(Process process, Tracee tracee,
   if (options.chaos) scheduler_.EnableChaos();
   cpuid_mask_ = options.cpuid_mask;
   root_pid_ = tracee.tid();
-  for (int fd : {1, 2}) {
-    struct stat st;
-    if (fstat(fd, &st) == 0) own_streams_[fd - 1] = FileId{st.st_dev, st.st_ino};
-  }
+  for (int fd : {1, 2}) own_streams_[fd - 1] = EchoedStream(fd);
   tasks_.push_back(std::make_unique<RecordTask>(std::move(tracee), root_pid_));
   processes_[root_pid_];
 }
@@ -411,8 +423,8 @@ bool RecordSession::InGroupStop(const RecordTask& task, const WaitStatus& ws) co
   // A stopping signal delivered to the process (the one the program sent,
   // passed on at its signal-delivery stop) stops each of its threads again,
   // in a group-stop: a stop of that signal with no siginfo to read.
-  bool stopping = ws.signo == SIGSTOP || ws.signo == SIGTSTP || ws.signo == SIGTTIN ||
-                  ws.signo == SIGTTOU;
+  bool stopping =
+      ws.signo == SIGSTOP || ws.signo == SIGTSTP || ws.signo == SIGTTIN || ws.signo == SIGTTOU;
   return stopping && !task.tracee.GetSiginfo().ok();
 }
 

@@ -125,9 +125,11 @@ class E2ETest : public ::testing::Test {
   // XDG_DATA_HOME given to every command this fixture runs.
   std::string data_home() const { return temp_dir_ + "/xdg-data"; }
 
- private:
+  // `options` plus what every command of this test gets (its own XDG
+  // directories), for commands that start rewind themselves.
   RunOptions WithTestEnv(const RunOptions& options) const;
 
+ private:
   std::string temp_dir_;
   int path_counter_ = 0;
 };

@@ -137,7 +137,9 @@ TEST_F(RecordReplayTest, NamespacesAreRecordedAndANewPidNamespaceIsRefused) {
   }
   Recording rec = Record("namespaces", {});
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
-  auto before_pid_namespace = [](const std::string& out) { return out.substr(0, out.find("new pid")); };
+  auto before_pid_namespace = [](const std::string& out) {
+    return out.substr(0, out.find("new pid"));
+  };
   EXPECT_EQ(before_pid_namespace(rec.out), before_pid_namespace(native.out));
   EXPECT_TRUE(Contains(rec.out, "child in a new user namespace: uid 65534\n")) << rec.out;
   EXPECT_TRUE(Contains(rec.out, "new pid namespace: Operation not permitted\n")) << rec.out;
@@ -323,6 +325,26 @@ TEST_F(RecordReplayTest, SystemPython) {
   RunResult native = RunNative("/usr/bin/python3", args);
   ASSERT_EQ(native.exit_status, 0) << native.Describe();
   EXPECT_NE(native.out, rec.out);
+}
+
+// A program's writes to /dev/null are never shown by replay, also when the
+// recorder's own stderr is /dev/null (as in a CI job or a cron line):
+// replay shows again what the program wrote to the recorder's own streams,
+// and a device that discards its input is not a stream worth showing.
+TEST_F(RecordReplayTest, WritesToDevNullAreNotShownByReplay) {
+  for (const RunOptions& options : {RunOptions{}, SyscallBufferOff()}) {
+    std::string trace = NewPath("trace-devnull-" + std::to_string(options.env.size()));
+    RunResult rec =
+        RunCommand({"/bin/sh", "-c", "exec \"$0\" record -o \"$1\" /bin/sh -c \"$2\" 2>/dev/null",
+                    REWIND_BINARY, trace, "echo hidden >/dev/null; echo shown"},
+                   WithTestEnv(options));
+    ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+    ASSERT_EQ(rec.out, "shown\n");
+    RunResult replay = ReplayAutopilot(trace, options);
+    EXPECT_EQ(replay.exit_status, 0) << replay.Describe();
+    EXPECT_EQ(replay.out, "shown\n") << replay.Describe();
+    EXPECT_FALSE(Contains(replay.err, "hidden")) << replay.Describe();
+  }
 }
 
 }  // namespace
