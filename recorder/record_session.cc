@@ -19,6 +19,7 @@
 #include "recorder/preload_env.h"
 #include "recorder/stop_request.h"
 #include "recorder/trace_header_builder.h"
+#include "trace/packed_file_cache.h"
 
 namespace rwd::recorder {
 
@@ -110,6 +111,9 @@ Expected<std::unique_ptr<RecordSession>> RecordSession::Start(const RecordOption
                  static_cast<double>(size) / (1 << 30));
         noted->Note(note);
       });
+  // An exec of a large binary an earlier recording stored (a compiler in a
+  // build) then costs a copy, not a compression.
+  session->writer_->UsePackedFileCache(trace::PackedFileCache::DefaultDir());
   session->syscallbuf_ = syscallbuf;
   session->on_verbose_ = options.on_verbose;
   session->wait_for_all_ = options.wait_for_all;

@@ -130,11 +130,18 @@ Expected<std::string> FileStore::CopyIn(int fd, const std::string& path, uint64_
     // and uncompressed: compressing would read its holes as zeros.
     bool mostly_holes = hole_bytes >= size / 2;
     if (size >= kCompressMinBytes && !mostly_holes) {
+      if (packed_ && packed_->CopyTo(id, out.get())) {
+        RETURN_IF_ERROR(Install(temp, id + kCompressedSuffix));
+        ++counts_.compressed;
+        ++counts_.packed_reused;
+        return id;
+      }
       bool paid = false;
       ASSIGN_OR_RETURN(id, WriteCompressed(fd, path, out.get(), size, &paid));
       if (paid) {
         RETURN_IF_ERROR(Install(temp, id + kCompressedSuffix));
         ++counts_.compressed;
+        if (packed_) packed_->Keep(id, files_dir_ + "/" + id + kCompressedSuffix);
         return id;
       }
       if (::ftruncate(out.get(), 0) != 0 || ::lseek(out.get(), 0, SEEK_SET) != 0) {

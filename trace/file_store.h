@@ -16,7 +16,9 @@
 // partial file under a content id.
 //
 // Remembers (device, inode, size, mtime) -> id so a file executed or mapped
-// many times in one recording (make, shell pipelines) is read once. Not
+// many times in one recording (make, shell pipelines) is read once. With a
+// PackedFileCache (UsePackedCache), a file some earlier recording compressed
+// is copied from there compressed instead of compressed again. Not
 // thread-safe; one store per writer.
 #pragma once
 
@@ -27,10 +29,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "base/scoped_fd.h"
 #include "base/status.h"
+#include "trace/packed_file_cache.h"
 
 namespace rwd::trace {
 
@@ -53,6 +57,10 @@ class FileStore {
   };
   void SetWatcher(Watcher watcher) { watcher_ = std::move(watcher); }
 
+  // Takes and keeps compressed copies in the cache at `dir` (across
+  // recordings; see trace/packed_file_cache.h).
+  void UsePackedCache(std::string dir) { packed_.emplace(std::move(dir)); }
+
   // Stores the file open at `fd` (read with pread, position untouched) or,
   // when fd < 0, the file at `path`; returns its content id.
   Expected<std::string> Store(int fd, const std::string& path);
@@ -62,8 +70,9 @@ class FileStore {
     uint64_t reflinked = 0;
     uint64_t compressed = 0;
     uint64_t raw = 0;
-    uint64_t sparse = 0;  // stored as is, with holes
-    uint64_t hashed = 0;  // files read to find their id (identity cache misses)
+    uint64_t sparse = 0;         // stored as is, with holes
+    uint64_t hashed = 0;         // files read to find their id (identity cache misses)
+    uint64_t packed_reused = 0;  // compressed copies taken from the packed cache
   };
   const Counts& counts() const { return counts_; }
 
@@ -97,6 +106,7 @@ class FileStore {
   std::map<FileIdentity, std::string> ids_;
   uint64_t temp_counter_ = 0;
   Counts counts_;
+  std::optional<PackedFileCache> packed_;
 };
 
 }  // namespace rwd::trace

@@ -147,6 +147,10 @@ void TraceWriter::WatchFileCopies(
   impl_->files.SetWatcher({std::move(stop_requested), std::move(progress)});
 }
 
+void TraceWriter::UsePackedFileCache(std::string dir) {
+  impl_->files.UsePackedCache(std::move(dir));
+}
+
 uint64_t TraceWriter::events_written() const { return impl_->events_appended; }
 
 const std::string& TraceWriter::dir() const { return impl_->dir; }

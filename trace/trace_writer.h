@@ -51,6 +51,10 @@ class TraceWriter {
   // report progress (FileStore::Watcher).
   void WatchFileCopies(std::function<bool()> stop_requested,
                        std::function<void(const std::string&, uint64_t, uint64_t)> progress);
+  // Shares compressed file copies with other recordings through the cache
+  // at `dir` (trace/packed_file_cache.h): a file an earlier recording
+  // stored is copied from there instead of compressed again.
+  void UsePackedFileCache(std::string dir);
 
   uint64_t events_written() const;
   const std::string& dir() const;

@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/gdb_driver.h"
@@ -17,6 +20,13 @@ namespace rwd::e2e {
 namespace {
 
 namespace fs = std::filesystem;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
 
 class SelfContainedTraceTest : public GdbTest {
  protected:
@@ -161,6 +171,36 @@ TEST_F(SelfContainedTraceTest, SecondSigtermEndsARecordingCutShortWithEverything
   EXPECT_GE(replayed.size() + 1, recorded.size());
   ASSERT_LE(replayed.size(), recorded.size());
   for (size_t i = 0; i < replayed.size(); ++i) ASSERT_EQ(replayed[i], recorded[i]) << i;
+}
+
+// A recording takes the compressed copies an earlier one made from the
+// per-user packed cache (trace/packed_file_cache.h): the trace holds the
+// same bytes, and a replay that unpacks them (checking each against its
+// id) reproduces the program.
+TEST_F(SelfContainedTraceTest, SecondRecordingTakesItsCopiesFromThePackedCache) {
+  std::string work = WorkDirWithProgram();
+  Recording first = RecordIn(work, {"/bin/sh", "-c", "./prog first"});
+  ASSERT_EQ(first.exit_status, 0) << first.Describe();
+  std::string packed = temp_dir() + "/xdg-cache/rewind/files/packed";
+  std::set<std::string> cached;
+  for (const auto& entry : fs::directory_iterator(packed)) {
+    cached.insert(entry.path().filename().string());
+  }
+  ASSERT_FALSE(cached.empty()) << "libc, at least, is compressed and kept";
+
+  Recording second = RecordIn(work, {"/bin/sh", "-c", "./prog second"});
+  ASSERT_EQ(second.exit_status, 0) << second.Describe();
+  ASSERT_EQ(second.out, "rebuilt_v1: 46 second\n");
+  for (const std::string& name : cached) {
+    SCOPED_TRACE(name);
+    std::string in_trace = second.trace + "/files/" + name;
+    ASSERT_TRUE(fs::exists(in_trace));
+    EXPECT_EQ(fs::hard_link_count(in_trace), 1u) << "a private copy, not a link";
+    EXPECT_EQ(ReadFile(in_trace), ReadFile(packed + "/" + name));
+  }
+  // Replay unpacks every copy afresh (no earlier replay left one).
+  fs::remove_all(temp_dir() + "/xdg-cache");
+  ExpectReplayFrom(work, second.trace, second);
 }
 
 }  // namespace

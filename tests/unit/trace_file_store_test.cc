@@ -193,6 +193,65 @@ TEST_F(FileStoreTest, FileSeenAgainIsNotReadAgain) {
   EXPECT_EQ(store.counts().hashed, 2u);
 }
 
+TEST_F(FileStoreTest, CompressedCopyIsTakenFromThePackedCacheByTheNextRecording) {
+  std::string content;
+  for (int i = 0; i < 1024 * 1024; ++i) content.push_back(static_cast<char>((i * 13) % 251));
+  WriteText(work_.Sub("compiler"), content);
+  std::string packed = work_.Sub("cache/packed");
+  TempDir first_trace;
+  TempDir second_trace;
+  ASSERT_EQ(::mkdir(first_trace.Sub("files").c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir(second_trace.Sub("files").c_str(), 0700), 0);
+  FileStore first(first_trace.Sub("files"));
+  first.UsePackedCache(packed);
+  auto id = first.Store(-1, work_.Sub("compiler"));
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  if (first.counts().compressed == 0) {
+    GTEST_SKIP() << "this filesystem reflinks copies; they are not compressed";
+  }
+  EXPECT_EQ(first.counts().packed_reused, 0u);
+  std::string cached = packed + "/" + *id + ".zst";
+  ASSERT_TRUE(std::filesystem::exists(cached));
+  struct stat dir_st {};
+  ASSERT_EQ(::stat(packed.c_str(), &dir_st), 0);
+  EXPECT_EQ(dir_st.st_mode & 0777, 0700u) << "the cache is private";
+
+  // Another recording (another store) takes the copy, unchanged.
+  FileStore second(second_trace.Sub("files"));
+  second.UsePackedCache(packed);
+  auto again = second.Store(-1, work_.Sub("compiler"));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, *id);
+  EXPECT_EQ(second.counts().packed_reused, 1u);
+  EXPECT_EQ(ReadBytes(second_trace.Sub("files/" + *id + ".zst")),
+            ReadBytes(first_trace.Sub("files/" + *id + ".zst")));
+  FileCache unpacked(second_trace.Sub("files"), work_.Sub("unpacked"));
+  auto copy = unpacked.LocalCopy(*id);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  std::vector<uint8_t> bytes = ReadBytes(*copy);
+  EXPECT_TRUE(std::string(bytes.begin(), bytes.end()) == content);
+
+  // Other content is compressed, not confused with the cached copy.
+  content[4096] ^= 1;
+  WriteText(work_.Sub("compiler"), content);
+  auto changed = second.Store(-1, work_.Sub("compiler"));
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_NE(*changed, *id);
+  EXPECT_EQ(second.counts().packed_reused, 1u);
+}
+
+TEST_F(FileStoreTest, WithoutAUsablePackedCacheFilesAreCompressedAsBefore) {
+  std::string content(512 * 1024, 'x');
+  WriteText(work_.Sub("lib"), content);
+  WriteText(work_.Sub("not-a-dir"), "a file where the cache should be");
+  FileStore store(trace_.Sub("files"));
+  store.UsePackedCache(work_.Sub("not-a-dir/packed"));
+  auto id = store.Store(-1, work_.Sub("lib"));
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_EQ(id.value(), Xxh3Hex(content));
+  EXPECT_EQ(store.counts().packed_reused, 0u);
+}
+
 TEST_F(FileStoreTest, ReaderUnpacksStoredFilesIntoTheCache) {
   WriteText(work_.Sub("a"), "mapped library");
   std::string id = Store(-1, work_.Sub("a"));
