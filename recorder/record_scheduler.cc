@@ -40,10 +40,10 @@ constexpr auto kSpinSlice = std::chrono::microseconds(200);
 // kTimeSlice it is still switched away from at its next event. Other
 // processes see what it does through its syscalls, which are events, or
 // through memory they share with it, where a longer slice only delays what
-// they see, as a busy machine would. Not while snapshots are taken: a
-// snapshot waits until every other process is inside a syscall, which a
-// stopped process that has yet to reach one (a parent about to wait for
-// the child that runs) does sooner with the short slice.
+// they see, as a busy machine would. Not while a snapshot is due: it
+// waits until every other process is inside a syscall, which a stopped
+// process that has yet to reach one (a parent about to wait for the child
+// that runs) does sooner with the short slice.
 constexpr auto kLoneThreadSlice = std::chrono::milliseconds(50);
 
 }  // namespace
@@ -60,7 +60,7 @@ void RecordScheduler::StartSlice(RecordTask& task) {
 }
 
 std::chrono::steady_clock::duration RecordScheduler::StopAfter(const RecordTask& task) const {
-  if (chaos_ || task.spinning || s_.snapshots_.enabled()) return slice_;
+  if (chaos_ || task.spinning || s_.snapshots_.due()) return slice_;
   bool alone = std::none_of(s_.tasks_.begin(), s_.tasks_.end(), [&](const auto& t) {
     return t.get() != &task && t->tgid == task.tgid;
   });

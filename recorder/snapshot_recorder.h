@@ -58,8 +58,9 @@ class SnapshotRecorder : public RecordPart {
 
   // Snapshots are taken by `taker` (none without one).
   void set_taker(std::unique_ptr<SnapshotTaker> taker) { taker_ = std::move(taker); }
-  // Whether snapshots are taken during this recording (--snapshot-interval).
-  bool enabled() const { return taker_ != nullptr; }
+  // A snapshot's interval has passed (--snapshot-interval): one is taken
+  // at the next boundary where every other process waits in a syscall.
+  bool due() const { return taker_ && taker_->Due(); }
 
  private:
   // A thread other than the current one is waiting in a syscall, with the

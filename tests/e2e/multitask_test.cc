@@ -313,6 +313,38 @@ TEST_F(MultiTask, MakeTwoTargets) {
   ExpectSameAsNative(rec, "/usr/bin/make", args, options);
 }
 
+// Two single-threaded processes computing side by side (as make -j2's
+// compilers do): each keeps the CPU for 50 ms before it is stopped where it
+// is (a PreemptEvent, which costs the recorder a walk to a probe site), not
+// the 10 ms of threads that share a process. Each preemption ends a slice
+// that began 50 ms or more before (less up to a tick of the coarse clock
+// the slices are timed with, 4 ms here), and slices follow one another: at
+// most one per 40 ms of the recording, where 10 ms slices make ~4 times as
+// many.
+TEST_F(MultiTask, LoneThreadsOfTwoProcessesKeepLongSlices) {
+  const std::string loop = Program("hot_loop");
+  const std::string script =
+      "'" + loop + "' 600000000 > /dev/null & '" + loop + "' 600000000; wait";
+  Recording rec;
+  rec.trace = NewPath("trace-two-loops");
+  auto start = std::chrono::steady_clock::now();
+  static_cast<RunResult&>(rec) =
+      Rewind({"record", "-o", rec.trace, "--snapshot-interval", "0", "/bin/sh", "-c", script},
+             WithTimeout(kRecordTimeout));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(AnyLineMatches(rec.out, "^hot_loop: sum [0-9]+$")) << rec.out;
+  RunResult dump = Dump(rec.trace);
+  ASSERT_EQ(dump.exit_status, 0) << dump.Describe();
+  const std::regex preempt("^#[0-9]+ tid [0-9]+ preempt ");
+  long preempts = 0;
+  for (const std::string& line : Lines(dump.out)) preempts += std::regex_search(line, preempt);
+  long slices = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() / 40;
+  EXPECT_LE(preempts, slices + 1) << "recorded in "
+                                  << std::chrono::duration<double>(elapsed).count() << " s";
+  ExpectReplaysMatch(rec);
+}
+
 // CPython: threading (with the GIL's timed waits) and subprocess (vfork or
 // fork, then exec).
 TEST_F(MultiTask, PythonThreadsAndSubprocesses) {
