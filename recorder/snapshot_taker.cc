@@ -16,6 +16,7 @@
 
 #include "base/hex.h"
 #include "base/scoped_fd.h"
+#include "core/clock.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
 #include "preload/syscallbuf_abi.h"
@@ -146,18 +147,18 @@ std::vector<std::pair<uint64_t, uint64_t>> DeadBufferPages(const trace::Snapshot
 }  // namespace
 
 SnapshotTaker::SnapshotTaker(std::string trace_dir, std::chrono::milliseconds interval)
-    : trace_dir_(std::move(trace_dir)), interval_(interval), last_(Clock::now()) {}
+    : trace_dir_(std::move(trace_dir)), interval_(interval), last_(MonotonicNow()) {}
 
 SnapshotTaker::~SnapshotTaker() { (void)Wait(); }
 
 bool SnapshotTaker::Due() const {
   return interval_.count() > 0 && (!writer_.joinable() || written_) &&
-         Clock::now() - last_ >= interval_;
+         MonotonicNow() - last_ >= interval_;
 }
 
 std::optional<std::chrono::steady_clock::duration> SnapshotTaker::UntilDue() const {
   if (interval_.count() <= 0) return std::nullopt;
-  Clock::duration since = Clock::now() - last_;
+  Clock::duration since = MonotonicNow() - last_;
   return since >= interval_ ? Clock::duration::zero() : interval_ - since;
 }
 
@@ -200,8 +201,8 @@ bool SnapshotTaker::ReadsLive(pid_t pid) const {
 
 Status SnapshotTaker::Take(SnapshotRequest request) {
   RETURN_IF_ERROR(Wait());
-  last_ = Clock::now();
-  auto stop_start = Clock::now();
+  last_ = MonotonicNow();
+  auto stop_start = MonotonicNow();
   trace::Snapshot& snap = request.snapshot;
   for (const SnapshotThreadSource& t : request.threads) {
     if (t.parked) {
@@ -211,12 +212,12 @@ Status SnapshotTaker::Take(SnapshotRequest request) {
     ASSIGN_OR_RETURN(trace::SnapshotThread thread, CaptureThread(t));
     snap.threads.push_back(std::move(thread));
   }
-  auto fork_start = Clock::now();
+  auto fork_start = MonotonicNow();
   ASSIGN_OR_RETURN(pid_t copy, ForkTracee(*request.leader, request.syscall_insn,
                                           request.copy_is_its_child ? CopyParent::kTracee
                                                                     : CopyParent::kTraceesParent));
   if (request.copy_is_its_child) unreaped_[request.snapshot.pid].push_back(copy);
-  auto forked = Clock::now();
+  auto forked = MonotonicNow();
   // Asked of the copy (one injected syscall), the program still stopped:
   // only the recording thread may trace the copy.
   Expected<std::vector<uint8_t>> altstack =
@@ -230,7 +231,7 @@ Status SnapshotTaker::Take(SnapshotRequest request) {
   for (trace::SnapshotThread& t : snap.threads) {
     if (t.tid == snap.current_tid) t.altstack = std::move(*altstack);
   }
-  auto end = Clock::now();
+  auto end = MonotonicNow();
   snap.fork_us = Micros(forked - fork_start);
   snap.stop_us = Micros(end - stop_start);
   snap.seq = next_seq_++;
