@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 
 #include "base/scoped_fd.h"
@@ -16,10 +17,23 @@ namespace rwd::trace {
 
 namespace {
 
-// Copies all of `in` into `out` (both at offset 0): shared extents where
-// the filesystem can, else bytes.
+// Copies all of `in` into `out` (both at offset 0, `out` empty): shared
+// extents where the filesystem can, else in the kernel (copy_file_range:
+// no pass through our memory), else bytes.
 bool CopyFile(int in, const std::string& in_path, int out, const std::string& out_path) {
   if (TryReflink(out, in)) return true;
+  for (;;) {
+    ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, size_t{1} << 30, 0);
+    if (n == 0) return true;
+    if (n > 0 || errno == EINTR) continue;
+    // Not offered between these files (EXDEV on older kernels, EINVAL,
+    // ENOSYS): start over, reading and writing.
+    if (::ftruncate(out, 0) != 0 || ::lseek(in, 0, SEEK_SET) != 0 ||
+        ::lseek(out, 0, SEEK_SET) != 0) {
+      return false;
+    }
+    break;
+  }
   return ForEachBlock(in, in_path,
                       [&](const uint8_t* data, size_t n) {
                         return WriteAll(out, {data, n}, out_path);
