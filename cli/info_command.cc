@@ -50,20 +50,35 @@ int InfoCommand(const Args& args) {
   uint64_t total = 0;
   for (const trace::SnapshotListing& s : *snapshots) total += s.bytes;
   printf("snapshots  %zu, %llu bytes\n", snapshots->size(), static_cast<unsigned long long>(total));
-  if (snapshots->empty()) return 0;
-  printf("  %-6s %-12s %-8s %-7s %12s %12s %10s %10s  %s\n", "seq", "event", "process",
-         "threads", "bytes", "new pages", "stop", "fork", "name");
-  for (const trace::SnapshotListing& s : *snapshots) {
-    if (!s.header.ok()) {
-      printf("  %s: unreadable: %s\n", s.path.c_str(), s.header.status().message().c_str());
-      continue;
+  if (!snapshots->empty()) {
+    printf("  %-6s %-12s %-8s %-7s %12s %12s %10s %10s  %s\n", "seq", "event", "process", "threads",
+           "bytes", "new pages", "stop", "fork", "name");
+    for (const trace::SnapshotListing& s : *snapshots) {
+      if (!s.header.ok()) {
+        printf("  %s: unreadable: %s\n", s.path.c_str(), s.header.status().message().c_str());
+        continue;
+      }
+      const trace::SnapshotHeader& sh = *s.header;
+      // The snapshots of one event are one set, one per process then alive.
+      printf("  %-6u %-12llu %-8d %-7u %12llu %12u %10s %10s%s\n", sh.seq,
+             static_cast<unsigned long long>(sh.event), s.pid, s.threads,
+             static_cast<unsigned long long>(s.bytes), sh.stored_pages, Millis(sh.stop_us).c_str(),
+             Millis(sh.fork_us).c_str(), s.name.empty() ? "" : ("  " + s.name).c_str());
     }
-    const trace::SnapshotHeader& sh = *s.header;
-    // The snapshots of one event are one set, one per process then alive.
-    printf("  %-6u %-12llu %-8d %-7u %12llu %12u %10s %10s%s\n", sh.seq,
-           static_cast<unsigned long long>(sh.event), s.pid, s.threads,
-           static_cast<unsigned long long>(s.bytes), sh.stored_pages, Millis(sh.stop_us).c_str(),
-           Millis(sh.fork_us).c_str(), s.name.empty() ? "" : ("  " + s.name).c_str());
+  }
+  // Intervals the recorder could not take one in, and why (absent in
+  // traces of versions that did not count them).
+  Expected<trace::SnapshotSkips> skips = trace::ReadSnapshotSkips((*reader)->dir());
+  if (!skips.ok()) {
+    printf("skipped    unreadable: %s\n", skips.status().message().c_str());
+  } else if (!skips->empty()) {
+    uint64_t skipped = 0;
+    for (const auto& [why, count] : *skips) skipped += count;
+    printf("skipped    %llu intervals without a snapshot\n",
+           static_cast<unsigned long long>(skipped));
+    for (const auto& [why, count] : *skips) {
+      printf("  %-6llu %s\n", static_cast<unsigned long long>(count), why.c_str());
+    }
   }
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/code_patcher.h"
+#include "core/fork_advice.h"
 
 namespace rwd::recorder {
 
@@ -35,10 +36,11 @@ struct ProcessState {
   // RWD_SB_READY): replay keeps the debugger's breakpoints out of libc
   // meanwhile, which a snapshot taken then would not restore.
   bool syscallbuf_patching = false;
-  // The program asked the kernel to keep memory from its forks, or to wipe
-  // it in them (MADV_DONTFORK, MADV_WIPEONFORK; V8 does for its code): a
-  // snapshot, a fork, would lack it. Since its last exec; never cleared.
-  bool keeps_memory_from_forks = false;
+  // Memory the program asked the kernel to keep from its forks, or to wipe
+  // in them (MADV_DONTFORK, MADV_WIPEONFORK; V8 does for its code): a
+  // snapshot, a fork, lends it to its copy (ForkAdvice::Lend) and keeps
+  // the ranges for replay.
+  ForkAdvice fork_advice;
   std::string exec_path;
   // The syscall buffer library's hot code here, where record and replay
   // take different paths: a thread stopped inside it is walked out before

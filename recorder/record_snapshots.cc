@@ -171,31 +171,59 @@ bool SnapshotRecorder::AnyInsideSyscallBuffer(pid_t tgid, const RecordTask& curr
   return false;
 }
 
-bool SnapshotRecorder::Injectable(const RecordTask& task) {
-  if (task.vfork_child != 0 || task.stop_sent || !task.deferred.empty() || task.reinjected ||
-      task.reentering || !task.boundary_regs) {
-    return false;
-  }
+bool SnapshotRecorder::Injectable(const RecordTask& task) { return NotInjectable(task).empty(); }
+
+std::string SnapshotRecorder::NotInjectable(const RecordTask& task) {
+  if (task.vfork_child != 0) return "the running thread waits for its vfork child";
+  if (task.stop_sent) return "a stop the recorder sent is on its way to the running thread";
+  if (!task.deferred.empty()) return "the running thread has a signal deferred to a later event";
+  if (task.reinjected) return "the running thread has a signal being delivered again";
+  if (task.reentering) return "the running thread executes its syscall again";
+  if (!task.boundary_regs) return "the running thread is not at an event boundary";
   // A syscall a signal interrupted, to be restarted on the way out of this
   // stop (-ERESTARTSYS and its kin): an injected syscall would consume the
   // restart and leave the program the kernel's internal errno.
   int64_t result = task.tracee.arch().SyscallResult(*task.boundary_regs);
-  return result < -kLastRestartErrno || result > -kFirstRestartErrno;
+  if (result >= -kLastRestartErrno && result <= -kFirstRestartErrno) {
+    return "the running thread's syscall was interrupted, to be restarted";
+  }
+  return "";
 }
 
-std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
+std::string SnapshotRecorder::NotRestorable(const RecordTask& t) {
+  using State = RecordTask::State;
+  // A process is read and restored through its main thread.
+  if (t.zombie) return t.tid() == t.tgid ? "the main thread ended" : "a thread exits";
+  if (t.fresh || t.state == State::kNew) return "a new thread has not made its first stop";
+  if (t.unhandled) return "a thread has a stop the recorder has not handled yet";
+  if (t.stop_sent) return "a stop the recorder sent is on its way to a thread";
+  if (!t.deferred.empty()) return "a thread has a signal deferred to a later event";
+  if (t.reinjected) return "a thread has a signal being delivered again";
+  if (t.vfork_child != 0) return "a thread waits for its vfork child";
+  if (t.state == State::kJobStopped) return "a thread is stopped by job control";
+  if (t.state == State::kBlocked) {
+    if (!t.pending || !t.pending->entry_recorded) return "a thread waits where no event says";
+    return "a thread waits in a syscall whose entry state was not kept";
+  }
+  if (t.state == State::kStopped) {
+    if (t.pending) return "a thread is stopped inside a syscall";
+    if (t.reentering) return "a thread is to execute its syscall again";
+    if (t.spin_watch) return "a thread is watched for spinning";
+  }
+  return "a thread is neither waiting in a syscall nor switched away from";
+}
+
+SnapshotRecorder::Obstacle SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
   if (!task.tracee.arch().SyscallStopClobberedWords().empty()) {
-    return std::string("this architecture (") + std::string(task.tracee.arch().name()) +
-           ") hides registers at syscall stops";
+    return {std::string("this architecture (") + std::string(task.tracee.arch().name()) +
+            ") hides registers at syscall stops"};
   }
-  if (s_.processes_.count(s_.root_pid_) == 0) return "the first process ended";
+  if (s_.processes_.count(s_.root_pid_) == 0) return {"the first process ended"};
   for (const auto& [pid, process] : s_.processes_) {
-    if (process.syscallbuf_patching) return "the syscall buffer library sets up";
-    // Its copy, a fork, would lack that memory. (MADV_DOFORK around the
-    // fork would lend it, as replay's checkpoints keep it.)
-    if (process.keeps_memory_from_forks) return "the program keeps memory from its forks";
+    if (process.syscallbuf_patching) return {"the syscall buffer library sets up"};
   }
-  if (s_.scheduler_.dying() != 0 || !Injectable(task)) return "busy";
+  if (s_.scheduler_.dying() != 0) return {"a process is exiting", true};
+  if (std::string why = NotInjectable(task); !why.empty()) return {why, true};
   std::set<pid_t> leaders;
   for (const auto& t : s_.tasks_) {
     if (t->tid() == t->tgid && !t->zombie) leaders.insert(t->tgid);
@@ -205,17 +233,22 @@ std::string SnapshotRecorder::SnapshotObstacle(const RecordTask& task) const {
     // being handled, a signal or a syscall entry on its way) would be
     // restored where replay does not have it.
     if (!Parked(*t) && !SwitchedAway(*t)) {
-      return t->tgid == task.tgid ? "busy"
-                                  : "another process is stopped where no snapshot can restore it";
+      std::string why = NotRestorable(*t);
+      if (t->tgid != task.tgid) {
+        why = "another process is stopped where no snapshot can restore it (" + why + ")";
+      }
+      return {why, true};
     }
   }
   for (const auto& [pid, process] : s_.processes_) {
     // The copy is forked from the current thread, but a process is read
     // and restored through its main thread.
-    if (leaders.count(pid) == 0) return "the main thread ended";
-    if (AnyInsideSyscallBuffer(pid, task)) return "busy";
+    if (leaders.count(pid) == 0) return {"the main thread ended"};
+    if (AnyInsideSyscallBuffer(pid, task)) {
+      return {"a thread is inside the syscall buffer library's buffered path", true};
+    }
   }
-  return "";
+  return {};
 }
 
 void SnapshotRecorder::RequestCheckpoint(RecordTask& task, uint64_t name_addr) {
@@ -244,15 +277,22 @@ void SnapshotRecorder::MaybeSnapshot(RecordTask& task,
   if (!checkpoint && !taker_->Due()) return;
   Status previous = taker_->Wait();
   if (!previous.ok()) Note("a snapshot was not written: " + previous.message());
-  std::string obstacle = SnapshotObstacle(task);
-  if (!obstacle.empty()) {
+  Obstacle obstacle = SnapshotObstacle(task);
+  if (!obstacle.why.empty()) {
     if (checkpoint) {
       Note("rewind_checkpoint(\"" + *checkpoint + "\") at event " +
-           std::to_string(s_.writer_->events_written()) + " took no snapshot: " +
-           (obstacle == "busy" ? "the recorder was in the middle of a signal or a switch"
-                               : obstacle));
-    } else if (obstacle != "busy" && s_.on_verbose_ && s_.noted_.insert(obstacle).second) {
-      s_.on_verbose_("no snapshots while " + obstacle);
+           std::to_string(s_.writer_->events_written()) + " took no snapshot: " + obstacle.why);
+      return;
+    }
+    // Tried again at the next boundary; counted once a whole interval
+    // passed without one.
+    bool skipped = taker_->Refused(obstacle.why);
+    if (!s_.on_verbose_) return;
+    if (skipped) {
+      s_.on_verbose_("an interval passed without a snapshot (event " +
+                     std::to_string(s_.writer_->events_written()) + "): " + obstacle.why);
+    } else if (!obstacle.passing && s_.noted_.insert(obstacle.why).second) {
+      s_.on_verbose_("no snapshots while " + obstacle.why);
     }
     return;
   }
@@ -264,6 +304,7 @@ void SnapshotRecorder::MaybeSnapshot(RecordTask& task,
   request.leader = &task.tracee;
   request.copy_is_its_child = task.tgid != s_.root_pid_;
   request.syscall_insn = process.patcher.syscall_insn();
+  request.fork_advice = process.fork_advice;
   request.file_ids = s_.file_ids_;
   // The leader first: restoring recreates the others from it.
   auto leader_first = [&](pid_t tgid) {
@@ -336,6 +377,12 @@ trace::Snapshot SnapshotRecorder::Describe(pid_t tgid, pid_t current_tid) const 
   snap.patch_tsc_reads = process.patcher.kinds().tsc_reads;
   snap.patch_cpuid = process.patcher.kinds().cpuid;
   for (const auto& [signo, bytes] : process.sigactions) snap.sigactions.push_back({signo, bytes});
+  for (const auto& [start, end] : process.fork_advice.DontForkRanges()) {
+    snap.dont_fork.push_back({start, end});
+  }
+  for (const auto& [start, end] : process.fork_advice.WipeOnForkRanges()) {
+    snap.wipe_on_fork.push_back({start, end});
+  }
   return snap;
 }
 
@@ -343,10 +390,15 @@ void SnapshotRecorder::FinishSnapshots() {
   if (!taker_) return;
   Status s = taker_->Wait();
   if (!s.ok()) Note("the last snapshot was not written: " + s.message());
+  Status skips = taker_->WriteSkips();
+  if (!skips.ok()) Note("the count of skipped snapshots was not written: " + skips.message());
   const SnapshotStats& stats = taker_->stats();
-  if (s_.on_verbose_ && stats.taken > 0) {
+  uint64_t skipped = 0;
+  for (const auto& [why, count] : taker_->skips()) skipped += count;
+  if (s_.on_verbose_ && (stats.taken > 0 || skipped > 0)) {
     s_.on_verbose_(std::to_string(stats.taken) + " snapshots taken, the program stopped at most " +
-                   std::to_string(stats.max_stop_us) + " us for one");
+                   std::to_string(stats.max_stop_us) + " us for one; " + std::to_string(skipped) +
+                   " intervals passed without one");
   }
 }
 

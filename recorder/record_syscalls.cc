@@ -148,9 +148,6 @@ Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& 
     RETURN_IF_ERROR(s_.buffer_.RegisterSyscallBuffer(task, *task.pending));
   }
   if (info.nr == RWD_SB_READY) ProcessOf(task).syscallbuf_patching = false;
-  if (row->special == arch::Special::kMadvise && ForkAdvice::KeepsMemoryFromForks(info.args[2])) {
-    ProcessOf(task).keeps_memory_from_forks = true;
-  }
   if (info.nr == REWIND_CHECKPOINT_SYSCALL) s_.snapshots_.RequestCheckpoint(task, info.args[0]);
   if (task.pending->deny_errno != 0) {
     // An invalid number makes the kernel skip the syscall; exit sets the errno.
@@ -357,6 +354,7 @@ Status SyscallRecorder::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
   }
   if (result >= 0) {
     s_.snapshots_.TrackKernelState(task, pending, result);
+    ProcessOf(task).fork_advice.Track(pending.info->special, pending.args, result);
     arch::Special special = pending.info->special;
     if (special == arch::Special::kMmap || special == arch::Special::kMunmap ||
         special == arch::Special::kMprotect || special == arch::Special::kMremap) {
@@ -403,6 +401,7 @@ Status SyscallRecorder::OnCloneEvent(RecordTask& task) {
     process.syscallbuf_code_start = parent.syscallbuf_code_start;
     process.syscallbuf_code_end = parent.syscallbuf_code_end;
     process.sigactions = parent.sigactions;
+    process.fork_advice = parent.fork_advice.InChild();
     process.exec_event = parent.exec_event;
     process.brk = parent.brk;
     process.parent = (flags & CLONE_PARENT) ? parent.parent : task.tgid;
@@ -501,7 +500,7 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
   task.syscallbuf = 0;
   task.altstack.clear();  // exec drops it
   ProcessOf(task).buffered = ProcessOf(task).syscallbuf_patching = false;
-  ProcessOf(task).keeps_memory_from_forks = false;
+  ProcessOf(task).fork_advice = ForkAdvice();
   ProcessOf(task).exec_path = pending.exec_path;
   ProcessOf(task).syscallbuf_code_start = ProcessOf(task).syscallbuf_code_end = 0;
   // Exec resets every handled signal to its default; ignored ones stay.

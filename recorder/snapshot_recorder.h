@@ -27,8 +27,14 @@ class SnapshotRecorder : public RecordPart {
   // wants a snapshot at its exit. The syscall itself fails with ENOSYS, as
   // without rewind, and replays as any syscall the kernel lacks.
   void RequestCheckpoint(RecordTask& task, uint64_t name_addr);
-  // Why no snapshot can be taken now ("" when one can).
-  std::string SnapshotObstacle(const RecordTask& task) const;
+  // Why no snapshot can be taken now (`why` empty when one can).
+  struct Obstacle {
+    std::string why;
+    // Gone at some later boundary as a rule (a signal on its way, a thread
+    // between two stops), where the others stand for a while.
+    bool passing = false;
+  };
+  Obstacle SnapshotObstacle(const RecordTask& task) const;
   // Per-thread and per-process kernel state a snapshot must carry, from a
   // syscall that succeeded.
   void TrackKernelState(RecordTask& task, const PendingSyscall& pending, int64_t result);
@@ -72,6 +78,11 @@ class SnapshotRecorder : public RecordPart {
   bool SwitchedAway(const RecordTask& t) const;
   // `task` is at an event boundary where a syscall can be injected.
   static bool Injectable(const RecordTask& task);
+  // Why it is not ("" when it is).
+  static std::string NotInjectable(const RecordTask& task);
+  // Why a thread other than the current one is neither Parked nor
+  // SwitchedAway.
+  static std::string NotRestorable(const RecordTask& t);
   // `task`, with registers `regs`, is in code called from inside the
   // syscall buffer library's buffered path, whose record and replay paths
   // differ.

@@ -195,6 +195,21 @@ Status SnapshotTaker::ReapCopies(pid_t pid, Tracee& leader, uint64_t syscall_ins
   return written;
 }
 
+bool SnapshotTaker::Refused(const std::string& reason) {
+  if (interval_.count() <= 0) return false;
+  const Clock::time_point now = MonotonicNow();
+  const Clock::time_point from = std::max(last_ + interval_, last_skip_);
+  if (now - from < interval_) return false;
+  last_skip_ = now;
+  ++skips_[reason];
+  return true;
+}
+
+Status SnapshotTaker::WriteSkips() const {
+  if (skips_.empty()) return Status::Ok();
+  return trace::WriteSnapshotSkips(trace_dir_, skips_);
+}
+
 bool SnapshotTaker::ReadsLive(pid_t pid) const {
   return std::find(live_.begin(), live_.end(), pid) != live_.end();
 }
@@ -213,10 +228,22 @@ Status SnapshotTaker::Take(SnapshotRequest request) {
     snap.threads.push_back(std::move(thread));
   }
   auto fork_start = MonotonicNow();
-  ASSIGN_OR_RETURN(pid_t copy, ForkTracee(*request.leader, request.syscall_insn,
-                                          request.copy_is_its_child ? CopyParent::kTracee
-                                                                    : CopyParent::kTraceesParent));
+  Status lent = request.fork_advice.Lend(*request.leader, request.syscall_insn);
+  Expected<pid_t> forked_copy =
+      lent.ok()
+          ? ForkTracee(*request.leader, request.syscall_insn,
+                       request.copy_is_its_child ? CopyParent::kTracee : CopyParent::kTraceesParent)
+          : Expected<pid_t>(lent.Wrap("lending memory kept from forks to the snapshot"));
+  // Given back whether or not the fork happened: the program's own forks
+  // must go on without that memory.
+  Status withdrawn = request.fork_advice.Withdraw(*request.leader, request.syscall_insn);
+  if (!forked_copy.ok()) return forked_copy.status();
+  const pid_t copy = *forked_copy;
   if (request.copy_is_its_child) unreaped_[request.snapshot.pid].push_back(copy);
+  if (!withdrawn.ok()) {
+    kill(copy, SIGKILL);
+    return withdrawn.Wrap("giving the program back its fork advice after a snapshot");
+  }
   auto forked = MonotonicNow();
   // Asked of the copy (one injected syscall), the program still stopped:
   // only the recording thread may trace the copy.

@@ -59,8 +59,10 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/fork_advice.h"
 #include "core/tracee.h"
 #include "trace/snapshot.h"
+#include "trace/snapshot_store.h"
 
 namespace rwd::recorder {
 
@@ -97,7 +99,10 @@ struct SnapshotRequest {
   // The process is not the recorder's child: its copy is its own child
   // (CopyParent::kTracee), to be reaped through it (ReapCopies).
   bool copy_is_its_child = false;
-  uint64_t syscall_insn = 0;                  // for the injected fork
+  uint64_t syscall_insn = 0;  // for the injected fork
+  // The process's fork advice, lent to the copy for the fork (the copy
+  // holds all of its memory, the wiped ranges with their contents).
+  ForkAdvice fork_advice;
   std::vector<SnapshotThreadSource> threads;  // the leader first
   // Trace copies of the files mapped (path -> content id).
   std::map<std::string, std::string> file_ids;
@@ -138,6 +143,15 @@ class SnapshotTaker {
   // a wait4 injected into `leader` (a thread of it at an event boundary),
   // so that its own waits never see them. Nothing while the writer runs.
   Status ReapCopies(pid_t pid, Tracee& leader, uint64_t syscall_insn);
+  // A snapshot is due and cannot be taken now, for `reason`: counts one
+  // skipped interval when a whole interval has passed since the snapshot
+  // became due, or since the last skip counted, without one being taken.
+  // A snapshot merely delayed to a later boundary is no skip. Returns
+  // whether one was counted.
+  bool Refused(const std::string& reason);
+  // Writes the skips counted, if any, into the trace (snapshots/skipped).
+  Status WriteSkips() const;
+  const trace::SnapshotSkips& skips() const { return skips_; }
   const SnapshotStats& stats() const { return stats_; }
 
  private:
@@ -168,6 +182,8 @@ class SnapshotTaker {
   // Every page content stored so far in this trace, and where.
   std::unordered_map<PageKey, trace::PageRef, PageKeyHash> stored_;
   SnapshotStats stats_;
+  std::chrono::steady_clock::time_point last_skip_{};
+  trace::SnapshotSkips skips_;
 };
 
 }  // namespace rwd::recorder

@@ -430,6 +430,12 @@ Status ReplaySession::BecomeSnapshot(ReplayTask& task, const trace::Snapshot& sn
       patches, insn, {.tsc_reads = snap.patch_tsc_reads, .cpuid = snap.patch_cpuid});
   task.mm->exec_path = snap.exec_path;
   task.mm->mapped_files = std::move(mapped_files);
+  // The memory is all there (the recorder lent it to its copy); the advice
+  // is emulated from here on, as when replay runs up to this point.
+  std::vector<ForkAdvice::Range> dont_fork, wipe_on_fork;
+  for (const trace::SnapshotRange& r : snap.dont_fork) dont_fork.emplace_back(r.start, r.end);
+  for (const trace::SnapshotRange& r : snap.wipe_on_fork) wipe_on_fork.emplace_back(r.start, r.end);
+  task.mm->fork_advice = ForkAdvice::FromRanges(dont_fork, wipe_on_fork);
   task.tid = thread.tid;
   task.tgid = snap.pid;
   for (auto& [owner, state] : threads) {

@@ -94,14 +94,7 @@ void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
 // has the argument space and the stack the limit gives.
 void SyscallReplayer::TrackForkAdvice(const arch::SyscallInfo& row,
                                       const trace::SyscallEvent& ev) {
-  ForkAdvice& advice = cur().mm->fork_advice;
-  if (row.special == arch::Special::kMmap || row.special == arch::Special::kMunmap ||
-      row.special == arch::Special::kMremap) {
-    const auto [start, end] = ChangedRange(row, ev);
-    advice.Forget(start, end);
-  } else if (row.special == arch::Special::kMadvise) {
-    advice.Advise(ev.args[0], ev.args[1], ev.args[2]);
-  }
+  cur().mm->fork_advice.Track(row.special, ev.args, ev.result);
 }
 
 bool SyscallReplayer::RunsForReal(const arch::SyscallInfo& row, const trace::SyscallEvent& ev) {

@@ -105,6 +105,13 @@ struct SnapshotSigaction {
   bool operator==(const SnapshotSigaction&) const = default;
 };
 
+// A range of memory [start, end) the program gave fork advice about.
+struct SnapshotRange {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  bool operator==(const SnapshotRange&) const = default;
+};
+
 struct Snapshot {
   uint32_t seq = 0;         // 0, 1, ... in the order taken
   uint64_t event = 0;       // events recorded before it (replay's event_number())
@@ -137,6 +144,12 @@ struct Snapshot {
   // recorded, the root).
   uint32_t processes = 1;
   int32_t parent_pid = 0;
+  // Memory the program keeps from its forks (MADV_DONTFORK) or hands them
+  // zeroed (MADV_WIPEONFORK), as core/fork_advice.h tracks it. The pages
+  // themselves are in the snapshot with their contents (the recorder lends
+  // them to its copy); replay emulates the advice from these ranges on.
+  std::vector<SnapshotRange> dont_fork;
+  std::vector<SnapshotRange> wipe_on_fork;
   bool operator==(const Snapshot&) const = default;
 };
 

@@ -62,6 +62,10 @@ uint32_t VersionFor(const Snapshot& s) {
   // written in version 2, whose sets have several processes; version 3
   // holds it for a set of one. Versions of rewind that restore one thread
   // per process refuse these cleanly (they say how many threads ran).
+  // Fork advice is first written in version 4: older versions of rewind
+  // would restore the memory without it, and fork it into the program's
+  // children.
+  if (!s.dont_fork.empty() || !s.wipe_on_fork.empty()) return 4;
   if (HasSyscallBuffers(s) || s.threads.size() > 1) return 3;
   return s.processes > 1 ? 2 : 1;
 }
@@ -137,6 +141,15 @@ void PutDescription(ByteWriter& w, const Snapshot& s) {
   }
   if (version >= 3) {
     for (const SnapshotThread& t : s.threads) w.PutUvarint(t.syscallbuf);
+  }
+  if (version >= 4) {
+    for (const std::vector<SnapshotRange>* ranges : {&s.dont_fork, &s.wipe_on_fork}) {
+      w.PutUvarint(ranges->size());
+      for (const SnapshotRange& range : *ranges) {
+        w.PutUvarint(range.start);
+        w.PutUvarint(range.end - range.start);
+      }
+    }
   }
 }
 
@@ -255,6 +268,20 @@ Status ReadDescription(ByteReader& r, uint32_t version, Snapshot* s) {
   // Version 3: the threads' syscall buffers.
   if (version >= 3) {
     for (SnapshotThread& t : s->threads) RETURN_IF_ERROR(r.ReadUvarint(&t.syscallbuf));
+  }
+  // Version 4: the fork advice.
+  if (version >= 4) {
+    for (std::vector<SnapshotRange>* ranges : {&s->dont_fork, &s->wipe_on_fork}) {
+      RETURN_IF_ERROR(r.ReadCount(2, &n));
+      ranges->resize(n);
+      for (SnapshotRange& range : *ranges) {
+        uint64_t len = 0;
+        RETURN_IF_ERROR(r.ReadUvarint(&range.start));
+        RETURN_IF_ERROR(r.ReadUvarint(&len));
+        range.end = range.start + len;
+        if (range.end <= range.start) return Corrupt("a fork advice range is empty or wraps");
+      }
+    }
   }
   if (!r.AtEnd()) return Corrupt("its description has bytes after its end");
   return Status::Ok();

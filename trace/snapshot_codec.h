@@ -22,10 +22,11 @@ namespace rwd::trace {
 
 // Version 2: a snapshot of a set of several processes (Snapshot::processes);
 // version 3: threads with a syscall buffer (SnapshotThread::syscallbuf), or
-// several threads in the process (each one's SnapshotThread::parked).
+// several threads in the process (each one's SnapshotThread::parked);
+// version 4: fork advice (Snapshot::dont_fork, Snapshot::wipe_on_fork).
 // A snapshot needs the lowest version that holds it, so what older versions
 // of rewind can restore they still read.
-inline constexpr uint32_t kSnapshotFormatVersion = 3;
+inline constexpr uint32_t kSnapshotFormatVersion = 4;
 inline constexpr size_t kSnapshotHeaderBytes = 76;
 
 struct SnapshotHeader {

@@ -33,6 +33,44 @@ std::string SnapshotPath(const std::string& trace_dir, uint32_t seq) {
   return SnapshotsDir(trace_dir) + "/" + name;
 }
 
+std::string SkipsPath(const std::string& trace_dir) { return SnapshotsDir(trace_dir) + "/skipped"; }
+
+Status WriteSnapshotSkips(const std::string& trace_dir, const SnapshotSkips& skips) {
+  std::string dir = SnapshotsDir(trace_dir);
+  if (mkdir(dir.c_str(), kTraceDirMode) != 0 && errno != EEXIST) {
+    return ErrnoError("creating " + dir);
+  }
+  // One "COUNT REASON" line per reason (reasons are one line of text).
+  std::string text;
+  for (const auto& [reason, count] : skips) text += std::to_string(count) + " " + reason + "\n";
+  return WriteFileAtomically(SkipsPath(trace_dir),
+                             {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+}
+
+Expected<SnapshotSkips> ReadSnapshotSkips(const std::string& trace_dir) {
+  SnapshotSkips skips;
+  std::string path = SkipsPath(trace_dir);
+  if (!PathExists(path)) return skips;
+  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadWholeFile(path));
+  std::string text(bytes.begin(), bytes.end());
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(at, end - at);
+    at = end + 1;
+    size_t space = line.find(' ');
+    uint64_t count = 0;
+    bool digits = space != std::string::npos && space > 0 && space <= 19 &&
+                  std::all_of(line.begin(), line.begin() + space,
+                              [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits) return Status(ErrorCode::kCorrupt, path + ": a line is not 'COUNT REASON'");
+    count = std::stoull(line.substr(0, space));
+    skips[line.substr(space + 1)] += count;
+  }
+  return skips;
+}
+
 Status WriteSnapshot(const std::string& trace_dir, const Snapshot& snapshot,
                      std::span<const uint8_t> compressed_pages) {
   std::string dir = SnapshotsDir(trace_dir);

@@ -68,4 +68,12 @@ class SnapshotLibrary {
 
 std::string SnapshotPath(const std::string& trace_dir, uint32_t seq);
 
+// snapshots/skipped: why intervals of the recording passed without a
+// snapshot, as reason -> how many intervals. Optional: absent when none
+// was skipped, and in traces of versions of rewind that did not count.
+using SnapshotSkips = std::map<std::string, uint64_t>;
+Status WriteSnapshotSkips(const std::string& trace_dir, const SnapshotSkips& skips);
+// Empty when the file is absent.
+Expected<SnapshotSkips> ReadSnapshotSkips(const std::string& trace_dir);
+
 }  // namespace rwd::trace

@@ -151,6 +151,30 @@ TEST(SnapshotCodecTest, SeveralThreadsRoundTripAsVersion3WithTheThreadsParked) {
   }
 }
 
+TEST(SnapshotCodecTest, ForkAdviceRoundTripsAsVersion4) {
+  Snapshot s = Sample(0, {{0, 0}}, 1);
+  s.dont_fork = {{0x10000, 0x14000}, {0x7f0000000000, 0x7f0000100000}};
+  s.wipe_on_fork = {{0x20000, 0x21000}};
+  auto file = EncodeSnapshotFileWithPages(s, Page(1, 1));
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  auto decoded = DecodeSnapshotFile(*file);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(decoded->snapshot, s);
+  auto header =
+      DecodeSnapshotHeader(std::span(*file).subspan(0, kSnapshotHeaderBytes), file->size());
+  ASSERT_TRUE(header.ok()) << header.status().message();
+  // Older versions of rewind would restore the memory without its advice.
+  EXPECT_EQ(header->version, 4u);
+  // Without advice, the version stays what the rest needs.
+  s.dont_fork.clear();
+  s.wipe_on_fork.clear();
+  file = EncodeSnapshotFileWithPages(s, Page(1, 1));
+  ASSERT_TRUE(file.ok());
+  header = DecodeSnapshotHeader(std::span(*file).subspan(0, kSnapshotHeaderBytes), file->size());
+  ASSERT_TRUE(header.ok());
+  EXPECT_EQ(header->version, 3u);
+}
+
 TEST(SnapshotCodecTest, EveryCutShortFileIsRefused) {
   Snapshot s = Sample(0, {{0, 0}, {0, 1}}, 2);
   auto file = EncodeSnapshotFileWithPages(s, Concat({Page(1, 1), Page(2, 2)}));
