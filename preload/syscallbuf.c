@@ -199,6 +199,10 @@ HOT static int DynamicOk(const struct rwd_sb_header* h, const struct rwd_sb_call
       if (rwd_sb_untraced(SYS_fstat, c->a[0], (long)&st, 0, 0, 0, 0) != 0) return 0;
       if (!NeverBlocks(&st)) return 0;
       if (c->nr == SYS_write || c->nr == SYS_pwrite64) {
+        if (__atomic_load_n(&h->trace_file_writes, __ATOMIC_RELAXED) &&
+            (st.st_mode & S_IFMT) == S_IFREG) {
+          return 0;
+        }
         for (int i = 0; i < 2; ++i) {
           if (h->stream_ino[i] != 0 && st.st_dev == h->stream_dev[i] &&
               st.st_ino == h->stream_ino[i]) {

@@ -94,7 +94,12 @@ struct rwd_sb_header {
   /* Tracer, replay: a debugger catches syscalls, so every call goes to the
    * tracer, which replays the batch's records at their syscall stops. */
   uint64_t expand;
-  uint64_t reserved[10];
+  /* Tracer, recording: the process maps a file MAP_SHARED that it opened
+   * for writing. Writes to regular files go to the tracer, which records
+   * where in the file they land, for replay to show them in its copy of
+   * the mapping. */
+  uint64_t trace_file_writes;
+  uint64_t reserved[9];
 };
 #endif /* __ASSEMBLER__ */
 

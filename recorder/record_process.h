@@ -13,6 +13,7 @@
 
 #include "core/code_patcher.h"
 #include "core/fork_advice.h"
+#include "recorder/file_id.h"
 
 namespace rwd::recorder {
 
@@ -41,6 +42,10 @@ struct ProcessState {
   // snapshot, a fork, lends it to its copy (ForkAdvice::Lend) and keeps
   // the ranges for replay.
   ForkAdvice fork_advice;
+  // Files it maps MAP_SHARED having opened them for writing, with the path
+  // their mmap event named: where its writes to them land is recorded
+  // (recorder/mapped_file_writes.h). Since its last exec; kept after munmap.
+  std::map<FileId, std::string> writable_shared_files;
   std::string exec_path;
   // The syscall buffer library's hot code here, where record and replay
   // take different paths: a thread stopped inside it is walked out before
@@ -55,7 +60,7 @@ struct ProcessState {
   // The rdtsc mode the program last set (PR_SET_TSC), which PR_GET_TSC
   // reports; the recorder's own faulting stays on regardless.
   int program_tsc_mode = PR_TSC_ENABLE;
-  pid_t parent = 0;         // the process that forked it; 0 for the root
+  pid_t parent = 0;  // the process that forked it; 0 for the root
   // The thread inside execve, if any. The others are not scheduled
   // meanwhile: the exec ends them (a thread resumed then would vanish under
   // the recorder's hands), or, if it fails, they go on after it.

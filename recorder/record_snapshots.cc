@@ -221,6 +221,11 @@ SnapshotRecorder::Obstacle SnapshotRecorder::SnapshotObstacle(const RecordTask& 
   if (s_.processes_.count(s_.root_pid_) == 0) return {"the first process ended"};
   for (const auto& [pid, process] : s_.processes_) {
     if (process.syscallbuf_patching) return {"the syscall buffer library sets up"};
+    // Replay restores a shared file mapping privately from the trace's copy,
+    // where the program's later writes to the file could not show.
+    if (!process.writable_shared_files.empty()) {
+      return {"the program maps a file it may write MAP_SHARED"};
+    }
   }
   if (s_.scheduler_.dying() != 0) return {"a process is exiting", true};
   if (std::string why = NotInjectable(task); !why.empty()) return {why, true};

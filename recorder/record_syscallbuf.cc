@@ -102,6 +102,7 @@ Status SyscallBufferRecorder::RegisterSyscallBuffer(RecordTask& task, PendingSys
   rwd_sb_header h{};
   h.magic = RWD_SB_MAGIC;
   h.mode = RWD_SB_MODE_RECORD;
+  h.trace_file_writes = !ProcessOf(task).writable_shared_files.empty();
   for (size_t i = 0; i < s_.own_streams_.size(); ++i) {
     if (!s_.own_streams_[i]) continue;
     h.stream_dev[i] = s_.own_streams_[i]->dev;
@@ -158,8 +159,8 @@ Status SyscallBufferRecorder::FlushSyscallBuffer(RecordTask& task) {
 bool SyscallBufferRecorder::BufferedSinceLastEvent(const RecordTask& task) const {
   if (task.syscallbuf == 0 || !task.syscallbuf_dirty) return false;
   // Unreadable: gone with its process, and nothing was buffered to replay.
-  Expected<uint64_t> count = task.tracee.Read<uint64_t>(task.syscallbuf +
-                                                         offsetof(rwd_sb_header, count));
+  Expected<uint64_t> count =
+      task.tracee.Read<uint64_t>(task.syscallbuf + offsetof(rwd_sb_header, count));
   return count.ok() && *count > 0;
 }
 
@@ -196,6 +197,17 @@ Status SyscallBufferRecorder::StepOutOfSyscallBuffer(RecordTask& task, arch::Reg
     }
     RETURN_IF_ERROR(s_.signals_.StepOnce(task));
     ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
+  }
+  return Status::Ok();
+}
+
+Status SyscallBufferRecorder::TraceFileWrites(pid_t tgid) {
+  const uint64_t on = 1;
+  for (const auto& task : s_.tasks_) {
+    if (task->tgid != tgid || task->syscallbuf == 0) continue;
+    RETURN_IF_ERROR(task->tracee.WriteMemory(
+        task->syscallbuf + offsetof(rwd_sb_header, trace_file_writes),
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&on), sizeof(on))));
   }
   return Status::Ok();
 }

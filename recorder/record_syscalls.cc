@@ -17,6 +17,7 @@
 #include "core/remote_syscall.h"
 #include "include/rewind/checkpoint.h"
 #include "preload/syscallbuf_abi.h"
+#include "recorder/mapped_file_writes.h"
 #include "recorder/record_session.h"
 
 namespace rwd::recorder {
@@ -24,6 +25,7 @@ namespace rwd::recorder {
 namespace {
 
 constexpr size_t kAtRandomBytes = 16;
+constexpr uint64_t kMapType = 0x0f;  // MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE
 
 bool IsDevZero(int fd) {
   struct stat st;
@@ -220,10 +222,9 @@ int SyscallRecorder::DenialOf(const arch::Arch& arch, const arch::SyscallInfo& r
         "ASAN_OPTIONS=detect_leaks=0 to skip it)");
     return kEperm;
   }
-  bool new_pid_namespace =
-      (row.special == arch::Special::kClone &&
-       (arch::CloneFlags(row, args, arch.CloneArgs().flags) & CLONE_NEWPID)) ||
-      (row.name == "unshare" && (args[0] & CLONE_NEWPID));
+  bool new_pid_namespace = (row.special == arch::Special::kClone &&
+                            (arch::CloneFlags(row, args, arch.CloneArgs().flags) & CLONE_NEWPID)) ||
+                           (row.name == "unshare" && (args[0] & CLONE_NEWPID));
   if (new_pid_namespace) {
     // Its processes would see pids the recorder does not track (pid 1,
     // ...) in kill, wait and signals' senders; replay of such traces
@@ -259,8 +260,8 @@ void SyscallRecorder::HideRecorderModes(RecordTask& task, PendingSyscall& pendin
     pending.forced_result = 0;
   } else if (option == PR_GET_TSC) {
     int32_t mode = process.program_tsc_mode;
-    Status wrote = task.tracee.WriteMemory(
-        pending.args[1], {reinterpret_cast<const uint8_t*>(&mode), sizeof mode});
+    Status wrote = task.tracee.WriteMemory(pending.args[1],
+                                           {reinterpret_cast<const uint8_t*>(&mode), sizeof mode});
     pending.forced_result = wrote.ok() ? 0 : -EFAULT;
   } else if (option == PR_GET_SECCOMP && !process.ptrace_syscalls) {
     pending.forced_result = 0;  // no filter of its own
@@ -352,6 +353,12 @@ Status SyscallRecorder::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
     event.output_stream =
         OutputStreamOf(task.tid(), static_cast<int>(pending.args[0]), s_.own_streams_);
   }
+  if (result >= 0 && !ProcessOf(task).writable_shared_files.empty()) {
+    ASSIGN_OR_RETURN(std::optional<trace::FileWrite> written,
+                     MappedFileWrite(task.tid(), pending.info->name, pending.args, result,
+                                     ProcessOf(task).writable_shared_files));
+    if (written) event.file_writes.push_back(std::move(*written));
+  }
   if (result >= 0) {
     s_.snapshots_.TrackKernelState(task, pending, result);
     ProcessOf(task).fork_advice.Track(pending.info->special, pending.args, result);
@@ -404,6 +411,7 @@ Status SyscallRecorder::OnCloneEvent(RecordTask& task) {
     process.fork_advice = parent.fork_advice.InChild();
     process.exec_event = parent.exec_event;
     process.brk = parent.brk;
+    process.writable_shared_files = parent.writable_shared_files;
     process.parent = (flags & CLONE_PARENT) ? parent.parent : task.tgid;
   }
   if (flags & CLONE_CHILD_CLEARTID) {
@@ -463,6 +471,7 @@ Status SyscallRecorder::RecordMmap(RecordTask& task, trace::SyscallEvent& event)
       return Status::Ok();
     }
     ASSIGN_OR_RETURN(event.mapped_file_id, s_.writer_->StoreFile(file.get(), event.mapped_path));
+    RETURN_IF_ERROR(NoteWritableSharedFile(task, file.get(), event));
     // A snapshot restores this mapping from the copy
     // (recorder/snapshot_taker.h).
     s_.file_ids_[event.mapped_path] = event.mapped_file_id;
@@ -474,6 +483,20 @@ Status SyscallRecorder::RecordMmap(RecordTask& task, trace::SyscallEvent& event)
         ProcessOf(task).patcher.PatchTrapSites(task.tracee, addr, addr + len, &file).status());
   }
   return Status::Ok();
+}
+
+Status SyscallRecorder::NoteWritableSharedFile(RecordTask& task, int file,
+                                               trace::SyscallEvent& event) {
+  uint64_t type = event.args[3] & kMapType;
+  if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return Status::Ok();
+  ASSIGN_OR_RETURN(event.mapped_file_writable,
+                   OpenedForWriting(task.tid(), static_cast<int>(event.args[4])));
+  struct stat st;
+  if (!event.mapped_file_writable || fstat(file, &st) != 0) return Status::Ok();
+  ProcessState& process = ProcessOf(task);
+  bool first = process.writable_shared_files.empty();
+  process.writable_shared_files[FileId{st.st_dev, st.st_ino}] = event.mapped_path;
+  return first ? s_.buffer_.TraceFileWrites(task.tgid) : Status::Ok();
 }
 
 Expected<std::string> SyscallRecorder::StoreScript(const std::string& open_path,
@@ -501,6 +524,7 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
   task.altstack.clear();  // exec drops it
   ProcessOf(task).buffered = ProcessOf(task).syscallbuf_patching = false;
   ProcessOf(task).fork_advice = ForkAdvice();
+  ProcessOf(task).writable_shared_files.clear();
   ProcessOf(task).exec_path = pending.exec_path;
   ProcessOf(task).syscallbuf_code_start = ProcessOf(task).syscallbuf_code_end = 0;
   // Exec resets every handled signal to its default; ignored ones stay.

@@ -18,16 +18,11 @@
 #include "arch/syscall_table.h"
 #include "core/tracee.h"
 #include "core/wait_status.h"
+#include "recorder/file_id.h"
 #include "recorder/syscall_outputs.h"
 #include "trace/snapshot.h"
 
 namespace rwd::recorder {
-
-// An open file's identity (stat's st_dev, st_ino).
-struct FileId {
-  dev_t dev = 0;
-  ino_t ino = 0;
-};
 
 struct PendingSyscall {
   const arch::SyscallInfo* info = nullptr;
@@ -64,12 +59,12 @@ struct DeferredSignal {
 
 struct RecordTask {
   enum class State {
-    kStopped,    // at a ptrace stop, ready to run when scheduled
-    kRunning,    // the scheduled thread, running its own code
-    kInSyscall,  // the scheduled thread, inside a syscall (entry not recorded)
-    kBlocked,    // inside a syscall whose entry was recorded; not scheduled
-    kExiting,    // the scheduled thread, in exit or exit_group
-    kNew,        // created, its first stop not seen yet
+    kStopped,     // at a ptrace stop, ready to run when scheduled
+    kRunning,     // the scheduled thread, running its own code
+    kInSyscall,   // the scheduled thread, inside a syscall (entry not recorded)
+    kBlocked,     // inside a syscall whose entry was recorded; not scheduled
+    kExiting,     // the scheduled thread, in exit or exit_group
+    kNew,         // created, its first stop not seen yet
     kJobStopped,  // stopped by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU (job control)
                   // until a SIGCONT; not scheduled meanwhile
   };

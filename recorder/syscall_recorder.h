@@ -28,6 +28,9 @@ class SyscallRecorder : public RecordPart {
   Expected<std::string> StoreScript(const std::string& open_path, const std::string& path);
   Status RecordExec(RecordTask& task, const PendingSyscall& pending);
   Status RecordMmap(RecordTask& task, trace::SyscallEvent& event);
+  // For a shared mapping of `file` (our fd of it): when the program opened
+  // it for writing, says so in `event` and has its writes to it recorded.
+  Status NoteWritableSharedFile(RecordTask& task, int file, trace::SyscallEvent& event);
   Status RecordSyscallEntry(RecordTask& task);
   // The running `task` waits in a futex for another thread: when one is
   // ready (now, or later: its stop may come only after the wait began, from

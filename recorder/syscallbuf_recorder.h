@@ -35,6 +35,9 @@ class SyscallBufferRecorder : public RecordPart {
   // record and replay take different paths there.
   Status StepOutOfSyscallBuffer(RecordTask& task, arch::Registers& regs);
   void NoteUnbuffered(pid_t tgid);
+  // Process `tgid` maps a file it may write: from now on its threads send
+  // writes to regular files to the tracer (recorder/mapped_file_writes.h).
+  Status TraceFileWrites(pid_t tgid);
 };
 
 }  // namespace rwd::recorder

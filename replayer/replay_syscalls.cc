@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstring>
-#include <algorithm>
 #include <utility>
 
 #include "arch/siginfo_view.h"
@@ -221,10 +221,10 @@ Expected<Stop> SyscallReplayer::ReplaySyscall(bool step) {
         RETURN_IF_ERROR(s_.breakpoints_.SuspendDebuggerBreakpoints());
     }
     if (copy.result >= 0) TrackForkAdvice(*row, copy);
+    for (const trace::FileWrite& w : copy.file_writes) RETURN_IF_ERROR(s_.shared_copies_->Write(w));
     if (copy.nr == RWD_SB_READY) {
       RETURN_IF_ERROR(s_.breakpoints_.ResumeDebuggerBreakpoints());
-      ASSIGN_OR_RETURN(cur().mm->library_code,
-                       LibraryCode::Find(tracee(), cur().mm->mapped_files));
+      ASSIGN_OR_RETURN(cur().mm->library_code, LibraryCode::Find(tracee(), cur().mm->mapped_files));
     }
   } else {
     return Diverged("expected " + trace::DescribeEvent(a, *ev) + ", saw syscall " + seen());
@@ -342,8 +342,9 @@ Status SyscallReplayer::ExecuteSyscall(const arch::SyscallInfo& row,
       uint64_t access = O_RDONLY;
       uint64_t type = ev.args[3] & kMapType;
       if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
-        ASSIGN_OR_RETURN(std::string shared, s_.shared_copies_->PathFor(ev.mapped_path, local,
-                                                                        ev.args[2] & PROT_WRITE));
+        bool writable = (ev.args[2] & PROT_WRITE) || ev.mapped_file_writable;
+        ASSIGN_OR_RETURN(std::string shared,
+                         s_.shared_copies_->PathFor(ev.mapped_path, local, writable));
         if (!shared.empty()) {
           file = shared;
           access = O_RDWR;
@@ -447,9 +448,8 @@ Expected<int64_t> SyscallReplayer::ExecuteInPlace(
     // exit_group kills the other threads, whose deaths must be collected
     // before a leader's is reported.
     if (entered && ends_process) s_.lifecycle_.ReapThreadsOf(cur().tgid, s_.cur_);
-    ASSIGN_OR_RETURN(WaitStatus ws, entered && execs
-                                        ? s_.lifecycle_.WaitThroughExec(cur())
-                                        : s_.WaitFor(cur(), /*interruptible=*/false));
+    ASSIGN_OR_RETURN(WaitStatus ws, entered && execs ? s_.lifecycle_.WaitThroughExec(cur())
+                                                     : s_.WaitFor(cur(), /*interruptible=*/false));
     if (ws.is_exit()) {
       *exited = ws;
       return 0;

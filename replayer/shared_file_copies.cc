@@ -116,4 +116,29 @@ Expected<std::string> SharedFileCopies::PathFor(const std::string& mapped_path,
   return path;
 }
 
+Status SharedFileCopies::Write(const trace::FileWrite& write) {
+  auto it = copies_.find(write.path);
+  if (it == copies_.end()) {
+    // The recorder asks for a writable copy at each such file's mmap
+    // (SyscallEvent::mapped_file_writable); a snapshot restores none.
+    return Status(ErrorCode::kUnsupported,
+                  "the recording wrote to " + write.path +
+                      ", which it maps shared, and replay has no writable copy of it here");
+  }
+  size_t done = 0;
+  while (done < write.bytes.size()) {
+    ssize_t w = pwrite(it->second.get(), write.bytes.data() + done, write.bytes.size() - done,
+                       static_cast<off_t>(write.offset + done));
+    if (w <= 0) return ErrnoError("writing into the copy of " + write.path);
+    done += static_cast<size_t>(w);
+  }
+  struct stat st;
+  if (fstat(it->second.get(), &st) != 0) return ErrnoError("stat of the copy of " + write.path);
+  if (static_cast<uint64_t>(st.st_size) != write.size_after &&
+      ftruncate(it->second.get(), static_cast<off_t>(write.size_after)) != 0) {
+    return ErrnoError("resizing the copy of " + write.path);
+  }
+  return Status::Ok();
+}
+
 }  // namespace rwd::replayer

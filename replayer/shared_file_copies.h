@@ -19,6 +19,7 @@
 
 #include "base/scoped_fd.h"
 #include "base/status.h"
+#include "trace/event.h"
 
 namespace rwd::replayer {
 
@@ -31,6 +32,9 @@ class SharedFileCopies {
   // none does (map the trace's copy as usual).
   Expected<std::string> PathFor(const std::string& mapped_path, const std::string& trace_copy,
                                 bool writable);
+  // Puts bytes the recording wrote into a mapped file (write(), not a store
+  // to the mapping) into its copy, where every mapping of it shows them.
+  Status Write(const trace::FileWrite& write);
 
  private:
   std::map<std::string, ScopedFd> copies_;  // by recorded path

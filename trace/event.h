@@ -39,6 +39,18 @@ struct FileMapping {
 // anonymous memory (private or shared, as recorded).
 inline constexpr char kDevZeroPath[] = "/dev/zero";
 
+// What a write-family call (or ftruncate, fallocate) did to a file that the
+// process maps MAP_SHARED: the mapping shows it at once. Replay emulates the
+// call, so it puts the bytes into its own copy of the mapped file
+// (SharedFileCopies) and gives the copy the file's size.
+struct FileWrite {
+  std::string path;  // the mapped file, as the mmap event named it
+  uint64_t offset = 0;
+  std::vector<uint8_t> bytes;
+  uint64_t size_after = 0;  // the file's size after the call
+  bool operator==(const FileWrite&) const = default;
+};
+
 struct SyscallEvent {
   int64_t nr = 0;
   std::array<uint64_t, 6> args{};
@@ -51,6 +63,11 @@ struct SyscallEvent {
   // For writes: 1 or 2 when the fd was the recorder's own stdout or stderr
   // (so replay reproduces the output there), 0 otherwise (a pipe, a file).
   uint8_t output_stream = 0;
+  // For an mmap MAP_SHARED of a file opened for writing: the program may
+  // change the file through write() while it is mapped, so replay maps a
+  // copy it can change (file_writes of later events) instead of the trace's.
+  bool mapped_file_writable = false;
+  std::vector<FileWrite> file_writes;
   bool operator==(const SyscallEvent&) const = default;
 };
 

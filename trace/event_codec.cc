@@ -23,7 +23,9 @@ enum class EventTag : uint8_t {
 // Smallest encodings of repeated elements, so counts can be checked against
 // the bytes left before allocating.
 constexpr size_t kMinMemWriteBytes = 2;     // addr, length
-constexpr size_t kMinSyscallBytes = 12;     // nr, 6 args, result, count, 2 strings, stream
+constexpr size_t kMinFileWriteBytes = 4;    // path length, offset, length, size
+constexpr size_t kMinSyscallBytes = 14;     // nr, 6 args, result, count, 2 strings, stream,
+                                            // writable, count
 constexpr size_t kMinFileMappingBytes = 7;  // 5 varints, 2 lengths
 
 void PutU64s(const std::vector<uint64_t>& values, ByteWriter* out) {
@@ -81,6 +83,14 @@ void Encode(const SyscallEvent& e, ByteWriter* out) {
   out->PutString(e.mapped_file_id);
   out->PutString(e.mapped_path);
   out->PutU8(e.output_stream);
+  out->PutBool(e.mapped_file_writable);
+  out->PutUvarint(e.file_writes.size());
+  for (const FileWrite& w : e.file_writes) {
+    out->PutString(w.path);
+    out->PutUvarint(w.offset);
+    out->PutBytes(w.bytes);
+    out->PutUvarint(w.size_after);
+  }
 }
 
 Status Decode(ByteReader* in, SyscallEvent* e) {
@@ -96,7 +106,17 @@ Status Decode(ByteReader* in, SyscallEvent* e) {
   }
   RETURN_IF_ERROR(in->ReadString(&e->mapped_file_id));
   RETURN_IF_ERROR(in->ReadString(&e->mapped_path));
-  return in->ReadU8(&e->output_stream);
+  RETURN_IF_ERROR(in->ReadU8(&e->output_stream));
+  RETURN_IF_ERROR(in->ReadBool(&e->mapped_file_writable));
+  RETURN_IF_ERROR(in->ReadCount(kMinFileWriteBytes, &n));
+  e->file_writes.resize(n);
+  for (FileWrite& w : e->file_writes) {
+    RETURN_IF_ERROR(in->ReadString(&w.path));
+    RETURN_IF_ERROR(in->ReadUvarint(&w.offset));
+    RETURN_IF_ERROR(in->ReadBytes(&w.bytes));
+    RETURN_IF_ERROR(in->ReadUvarint(&w.size_after));
+  }
+  return Status::Ok();
 }
 
 void Encode(const SignalEvent& e, ByteWriter* out) {

@@ -80,6 +80,10 @@ std::string DescribeEvent(const arch::Arch& arch, const Event& event) {
     for (const MemWrite& w : s->writes) bytes += w.bytes.size();
     if (bytes) out += " [" + std::to_string(bytes) + " bytes written]";
     if (!s->mapped_path.empty()) out += " maps " + s->mapped_path;
+    for (const FileWrite& w : s->file_writes) {
+      out += " [" + std::to_string(w.bytes.size()) + " bytes at " + std::to_string(w.offset) +
+             " of mapped " + w.path + "]";
+    }
     return out;
   }
   if (auto* s = std::get_if<SignalEvent>(&event.body)) {

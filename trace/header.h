@@ -13,8 +13,9 @@ namespace rwd::trace {
 // copies (maybe .zst, never hard links), #! scripts kept
 // (ExecEvent::script_file_id); 5: fingerprints say whether they hash the
 // globals; 6: and keep their stack window; 7: and the vector registers;
-// 8: their stack hash covers the brk heap too (core/stack_hash.h).
-inline constexpr uint32_t kFormatVersion = 8;
+// 8: their stack hash covers the brk heap too (core/stack_hash.h); 9:
+// writes into files mapped MAP_SHARED (SyscallEvent::file_writes).
+inline constexpr uint32_t kFormatVersion = 9;
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;

@@ -194,5 +194,25 @@ TEST_F(FidelityTest, SignalsInCodeTheProgramRewritesLandWhereRecorded) {
   ExpectReplaysIdentically(rec);
 }
 
+// Writes to a file that the program maps shared show through the mapping
+// (sqlite and LMDB read their database that way and write it with pwrite).
+// Replay emulates the writes; it puts their bytes into its copy of the
+// mapped file, with and without the syscall buffer.
+TEST_F(FidelityTest, WritesToAFileShowThroughItsSharedMapping) {
+  for (const RunOptions& options : {RunOptions{}, SyscallBufferOff()}) {
+    Recording rec = Record("mapped_file_writes", {}, options);
+    ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+    EXPECT_EQ(Lines(rec.out).size(), 9u) << rec.out;
+    EXPECT_FALSE(Contains(rec.out, "mapping shows it: no")) << rec.out;
+    ExpectReplaysIdentically(rec, 2, options);
+    RunResult dump = Dump(rec.trace);
+    EXPECT_TRUE(Contains(dump.out, "bytes at 10 of mapped")) << dump.out.substr(0, 4000);
+  }
+  // The file's first contents are random: replay shows the recorded ones.
+  RunResult native = RunNative("mapped_file_writes");
+  ASSERT_EQ(native.exit_status, 0) << native.Describe();
+  EXPECT_NE(native.out, Record("mapped_file_writes").out);
+}
+
 }  // namespace
 }  // namespace rwd::e2e

@@ -114,15 +114,15 @@ TEST(EventCodecTest, PreemptWithStackWordEncodingIsStable) {
                                      .stack_word = 300,
                                      .vector_registers = {0x11, 0x22}}};
   EXPECT_THAT(Encode(preempt), ElementsAreArray<uint8_t>({
-                                   0x07,        // tag: preempt
-                                   0x02,        // tid 1 (zigzag)
-                                   0x01, 0xaa,  // fingerprint
-                                   0x01,        // stack hash 1
-                                   0x01,        // with the globals
-                                   0x00,        // no stack window
-                                   0x01,        // a stack word:
-                                   0x0f,        // at sp - 8 (zigzag)
-                                   0xac, 0x02,  // holding 300
+                                   0x07,              // tag: preempt
+                                   0x02,              // tid 1 (zigzag)
+                                   0x01, 0xaa,        // fingerprint
+                                   0x01,              // stack hash 1
+                                   0x01,              // with the globals
+                                   0x00,              // no stack window
+                                   0x01,              // a stack word:
+                                   0x0f,              // at sp - 8 (zigzag)
+                                   0xac, 0x02,        // holding 300
                                    0x02, 0x11, 0x22,  // vector registers
                                }));
   auto decoded = DecodeAll(Encode(preempt));
@@ -155,7 +155,26 @@ TEST(EventCodecTest, SyscallEncodingIsStable) {
                   0x01, 0x10, 0x02, 0xaa, 0xbb,              // one write at 0x10
                   0x00, 0x00,                                // no mapped file
                   0x00,                                      // output stream: not rewind's own
+                  0x00,                                      // no writable shared mapping
+                  0x00,                                      // no writes into mapped files
               }));
+}
+
+TEST(EventCodecTest, WritesIntoMappedFilesRoundTrip) {
+  SyscallEvent pwrite;
+  pwrite.nr = 18;
+  pwrite.args = {3, 0x1000, 2, 4096, 0, 0};
+  pwrite.result = 2;
+  pwrite.file_writes = {{.path = "/tmp/db", .offset = 4096, .bytes = {1, 2}, .size_after = 8192}};
+  Event event{.tid = 7, .body = pwrite};
+  std::vector<uint8_t> bytes = Encode(event);
+  // ... 0x00: not a mapping; one write: path, offset 4096, 2 bytes, size 8192.
+  EXPECT_THAT(std::vector<uint8_t>(bytes.end() - 17, bytes.end()),
+              ElementsAreArray<uint8_t>({0x00, 0x01, 0x07, '/', 't', 'm', 'p', '/', 'd', 'b', 0x80,
+                                         0x20, 0x02, 0x01, 0x02, 0x80, 0x40}));
+  auto decoded = DecodeAll(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(*decoded, event);
 }
 
 TEST(EventCodecTest, KindNames) {
