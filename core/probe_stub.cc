@@ -279,12 +279,14 @@ Expected<ProbeStub> ProbeStub::InstallCounting(Tracee& tracee, ProbePages& pages
 
 Expected<ProbeStub> ProbeStub::InstallCountdown(Tracee& tracee, ProbePages& pages,
                                                 uint64_t syscall_insn, uint64_t pc,
-                                                uint64_t passes) {
-  return InstallBuilt(tracee, pages, syscall_insn, pc,
-                      [&](const arch::ProbeEncoder& encoder, const arch::ProbeSite& site,
-                          const ProbePages::Slot& slot) {
-                        return encoder.BuildCountdown(site, passes, slot.code, slot.data);
-                      });
+                                                uint64_t passes, const Placement& placement) {
+  return InstallBuilt(
+      tracee, pages, syscall_insn, pc,
+      [&](const arch::ProbeEncoder& encoder, const arch::ProbeSite& site,
+          const ProbePages::Slot& slot) {
+        return encoder.BuildCountdown(site, passes, slot.code, slot.data);
+      },
+      placement);
 }
 
 Expected<ProbeStub> ProbeStub::InstallBuilt(
@@ -332,6 +334,7 @@ Expected<ProbeStub> ProbeStub::InstallBuilt(
   stub.bypass_pc_ = code.bypass_pc;
   stub.pass_counter_ = code.pass_counter;
   stub.original_ = std::move(site.original);
+  stub.patch_ = std::move(code.patch);
   stub.relocated_ = std::move(code.relocated);
   stub.installed_ = true;
   return stub;
@@ -382,6 +385,15 @@ Status ProbeStub::Remove(Tracee& tracee) {
   if (!installed_) return Status::Ok();
   RETURN_IF_ERROR(tracee.WriteMemory(pc_, original_));
   installed_ = false;
+  return Status::Ok();
+}
+
+Status ProbeStub::Reinstall(Tracee& tracee) {
+  if (installed_) return Status::Ok();
+  ASSIGN_OR_RETURN(std::vector<uint8_t> now, tracee.ReadBytes(pc_, original_.size()));
+  if (now != original_) return Unsupported("the code at " + Hex(pc_) + " changed");
+  RETURN_IF_ERROR(tracee.WriteMemory(pc_, patch_));
+  installed_ = true;
   return Status::Ok();
 }
 

@@ -158,7 +158,8 @@ class ProbeStub {
   // A probe that compares nothing and traps at the `passes`-th arrival of
   // any thread at pc from now on (passes >= 1).
   static Expected<ProbeStub> InstallCountdown(Tracee& tracee, ProbePages& pages,
-                                              uint64_t syscall_insn, uint64_t pc, uint64_t passes);
+                                              uint64_t syscall_insn, uint64_t pc, uint64_t passes,
+                                              const Placement& placement = {});
 
   // Ok when a probe could be installed at `pc` (same checks as Install,
   // nothing written): lets the recorder choose fingerprint points replay
@@ -207,6 +208,10 @@ class ProbeStub {
   // Restores the original bytes. The trampoline stays: a thread inside it
   // still finishes the displaced instructions correctly.
   Status Remove(Tracee& tracee);
+  // Writes the patch again after Remove, reusing the trampoline and its
+  // counter (the recorder takes the patch out while a syscall runs). Refused
+  // when the bytes at pc are no longer the ones the patch displaced.
+  Status Reinstall(Tracee& tracee);
   bool installed() const { return installed_; }
   // Writes the original bytes into another process that inherited the
   // patch (a fork's child); this probe stays installed where it was.
@@ -230,6 +235,7 @@ class ProbeStub {
   uint64_t bypass_pc_ = 0;
   uint64_t pass_counter_ = 0;
   std::vector<uint8_t> original_;
+  std::vector<uint8_t> patch_;
   std::vector<arch::ProbeCode::Relocated> relocated_;
   bool installed_ = false;
 };

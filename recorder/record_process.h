@@ -13,6 +13,7 @@
 
 #include "core/code_patcher.h"
 #include "core/fork_advice.h"
+#include "core/probe_stub.h"
 #include "recorder/file_id.h"
 
 namespace rwd::recorder {
@@ -27,6 +28,9 @@ struct ProcessState {
   // found while walking threads to probe sites; forgotten when a mapping
   // changes.
   std::map<uint64_t, bool> probe_sites;
+  // The pages of the probes that count a thread's passes through a loop
+  // (recorder/pass_counter.h); dropped at exec.
+  ProbePages probe_pages;
   // The program installed a seccomp filter of its own, which may answer a
   // syscall before ours traces it: its threads stop at every syscall
   // (PTRACE_SYSCALL) even with the syscall buffer.

@@ -149,6 +149,7 @@ Status RecordSession::Append(pid_t tid, trace::EventBody body) {
   event.tid = tid;
   event.body = std::move(body);
   RETURN_IF_ERROR(writer_->Append(event));
+  RETURN_IF_ERROR(passes_.OnAppend(tid));
   // Bound what a killed recorder loses to the last half second.
   auto now = CoarseNow();
   if (now - last_flush_ > kFlushInterval) {
@@ -375,6 +376,8 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
         if (info.op == SyscallStopInfo::Op::kEntry) return syscalls_.OnSyscallEntry(task, info);
       }
       ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
+      const bool sigreturn =
+          task.pending && task.pending->info->special == arch::Special::kRtSigreturn;
       if (task.pending) {
         RETURN_IF_ERROR(syscalls_.OnSyscallExit(task, regs));
         task.spinning = false;  // it made progress of its own
@@ -385,6 +388,8 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
       task.boundary_regs = regs;
       task.boundary_memory.reset();
       snapshots_.MaybeSnapshot(task, checkpoint);
+      // After the snapshot's fork, which must copy the program's own code.
+      RETURN_IF_ERROR(passes_.AfterSyscall(task, sigreturn));
       task.state = RecordTask::State::kRunning;
       // An event boundary: the cheapest place to let a waiting thread run.
       if (scheduler_.SwitchAtBoundary(task)) {

@@ -45,6 +45,7 @@
 #include "core/tracee.h"
 #include "recorder/chaos_policy.h"
 #include "recorder/fatal_signal.h"
+#include "recorder/pass_counter.h"
 #include "recorder/record_part.h"
 #include "recorder/record_process.h"
 #include "recorder/record_scheduler.h"
@@ -108,6 +109,7 @@ class RecordSession {
   friend class SignalRecorder;
   friend class SnapshotRecorder;
   friend class SpinTrap;
+  friend class PassCounter;
 
   // --- stops (record_session.cc) ---
   Status Step();
@@ -197,6 +199,7 @@ class RecordSession {
   SignalRecorder signals_{*this};
   SnapshotRecorder snapshots_{*this};
   SpinTrap spin_{*this};
+  PassCounter passes_{*this};
 };
 
 // RecordPart's calls (record_part.h), here where RecordSession is complete.

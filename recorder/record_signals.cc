@@ -119,8 +119,10 @@ void SignalRecorder::SetDeferDeadline(RecordTask& task) {
 Status SignalRecorder::RecordSignal(RecordTask& task, int signo,
                                     const std::vector<uint8_t>& siginfo,
                                     const arch::Registers& regs, bool with_fingerprint,
-                                    const std::optional<ProbeMemCheck>& word) {
+                                    const std::optional<ProbeMemCheck>& word,
+                                    uint64_t pass_count) {
   trace::SignalEvent event;
+  event.pass_count = pass_count;
   event.signo = signo;
   event.siginfo = siginfo;
   event.pc = task.tracee.arch().Pc(regs);
@@ -221,6 +223,7 @@ Status SignalRecorder::MoveToProbeSite(RecordTask& task, arch::Registers& regs,
   // if a probe fitted. The walk ends where it did when every pc was checked
   // at its first visit.
   auto fits = [&](uint64_t pc) {
+    if (ProcessOf(task).probe_pages.InCode(pc)) return false;
     auto known = placeable.find(pc);
     if (known != placeable.end()) return known->second;
     if (!maps) {
@@ -309,13 +312,31 @@ Expected<int> SignalRecorder::PlaceDeferredSignal(RecordTask& task, arch::Regist
   // The signal stays held back during the walk: one of the same number
   // arriving meanwhile merges with it.
   std::optional<ProbeMemCheck> word;
-  if (!at_boundary) RETURN_IF_ERROR(MoveToProbeSite(task, regs, &word));
+  if (!at_boundary) {
+    RETURN_IF_ERROR(s_.passes_.Stop(task));
+    ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
+    RETURN_IF_ERROR(MoveToProbeSite(task, regs, &word));
+  }
   DeferredSignal d = std::move(task.deferred.front());
   task.deferred.erase(task.deferred.begin());
   if (!at_boundary) task.computing = true;
   if (!task.deferred.empty()) SetDeferDeadline(task);
   RETURN_IF_ERROR(task.tracee.SetSiginfo(d.siginfo));
   RETURN_IF_ERROR(RecordSignal(task, d.signo, d.siginfo, regs, !at_boundary, word));
+  // The next signal in this loop is named by its pass instead.
+  if (!at_boundary) RETURN_IF_ERROR(s_.passes_.Start(task, task.tracee.arch().Pc(regs)));
+  return d.signo;
+}
+
+Expected<int> SignalRecorder::PlaceDeferredSignalAtArrival(RecordTask& task,
+                                                           const arch::Registers& regs,
+                                                           uint64_t arrival) {
+  DeferredSignal d = std::move(task.deferred.front());
+  task.deferred.erase(task.deferred.begin());
+  if (!task.deferred.empty()) SetDeferDeadline(task);
+  RETURN_IF_ERROR(task.tracee.SetSiginfo(d.siginfo));
+  RETURN_IF_ERROR(RecordSignal(task, d.signo, d.siginfo, regs, /*with_fingerprint=*/true,
+                               std::nullopt, arrival));
   return d.signo;
 }
 
@@ -340,6 +361,7 @@ bool SignalRecorder::AtBoundary(const RecordTask& task, const arch::Registers& r
   // A loop whose state lives in memory comes back to the same registers
   // after any number of passes; passes that made buffered calls moved it.
   if (s_.buffer_.BufferedSinceLastEvent(task)) return false;
+  if (s_.passes_.MovedSinceEvent(task)) return false;
   return !task.boundary_memory ||
          (StackHash(task.tracee, regs, task.boundary_memory->hashes_globals) ==
               task.boundary_memory->stack_hash &&
@@ -371,6 +393,17 @@ Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
   auto siginfo = task.tracee.GetSiginfo();
   if (!siginfo.ok()) return 0;  // a group-stop, not a signal delivery
   ASSIGN_OR_RETURN(arch::Registers regs, task.tracee.GetRegisters());
+  if (signo == SIGTRAP) {
+    ASSIGN_OR_RETURN(std::optional<uint64_t> arrival, s_.passes_.TakeArrival(task, regs));
+    if (arrival) {
+      if (!task.deferred.empty() && !task.reentering && !DeferredSignalBlocked(task)) {
+        return PlaceDeferredSignalAtArrival(task, regs, *arrival);
+      }
+      // Resumed at the site, the thread would count this arrival again.
+      RETURN_IF_ERROR(s_.passes_.Stop(task));
+      return 0;
+    }
+  }
   ASSIGN_OR_RETURN(bool emulated, EmulateTrapInsn(task, signo, regs));
   if (emulated) return 0;
   // Put back onto a syscall instruction whose entry the trace already has
@@ -399,6 +432,8 @@ Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
       // Parked, it needs no event: replay has it wait in the syscall.
       if (!parked) {
         if (!at_boundary) {
+          RETURN_IF_ERROR(s_.passes_.Stop(task));
+          ASSIGN_OR_RETURN(regs, task.tracee.GetRegisters());
           std::optional<ProbeMemCheck> word;
           RETURN_IF_ERROR(MoveToProbeSite(task, regs, &word));
           RETURN_IF_ERROR(RecordPreempt(task, regs, word));
@@ -438,6 +473,15 @@ Expected<int> SignalRecorder::OnSignal(RecordTask& task, int signo) {
     // 1 ms itimer against 2 ms) it never fires, and this stop is the one.
     bool patience_over =
         !first && CoarseNow() >= task.defer_deadline && !DeferredSignalBlocked(task);
+    if (first && task.computing && !task.stop_sent && !parked && !DeferredSignalBlocked(task)) {
+      // Counting its passes: placed at its next arrival at the site. If it
+      // does not come, the patience runs out and the walk places it.
+      ASSIGN_OR_RETURN(bool armed, s_.passes_.StopAtNextArrival(task, regs));
+      if (armed) {
+        task.defer_deadline = CoarseNow() + kSignalDelay;
+        return 0;
+      }
+    }
     if (((first && task.computing) || patience_over) && !task.stop_sent && !parked) {
       return PlaceDeferredSignal(task, regs, false);
     }

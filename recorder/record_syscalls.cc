@@ -89,6 +89,7 @@ std::string ExecOpenPath(pid_t tid, const std::string& path, bool at, int dirfd,
 }  // namespace
 
 Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info) {
+  RETURN_IF_ERROR(s_.passes_.BeforeSyscall(task));
   // Now, not at the event: a fork copies the buffer as it is.
   RETURN_IF_ERROR(s_.buffer_.FlushSyscallBuffer(task));
   const arch::Arch& arch = task.tracee.arch();
@@ -366,6 +367,8 @@ Status SyscallRecorder::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
     if (special == arch::Special::kMmap || special == arch::Special::kMunmap ||
         special == arch::Special::kMprotect || special == arch::Special::kMremap) {
       ProcessOf(task).probe_sites.clear();
+      // The program may have mapped over a pass counter's pages.
+      ProcessOf(task).probe_pages = ProbePages();
     }
     if (special == arch::Special::kMmap) RETURN_IF_ERROR(RecordMmap(task, event));
     bool own_filter = special == arch::Special::kSeccomp ||
@@ -519,6 +522,8 @@ Status SyscallRecorder::RecordExec(RecordTask& task, const PendingSyscall& pendi
   // cpuid joins them below when it must be masked but cannot fault.
   patcher.Reset({.tsc_reads = !arch.host().KernelTrapsTscReads()});
   ProcessOf(task).probe_sites.clear();
+  ProcessOf(task).probe_pages = ProbePages();
+  task.pass_probe.reset();
   s_.buffer_.NoteUnbuffered(task.tgid);
   task.syscallbuf = 0;
   task.altstack.clear();  // exec drops it

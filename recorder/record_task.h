@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "arch/syscall_table.h"
+#include "core/probe_stub.h"
 #include "core/tracee.h"
 #include "core/wait_status.h"
 #include "recorder/file_id.h"
@@ -107,6 +108,15 @@ struct RecordTask {
     int repeats = 0;                  // passes in a row like the one before
   };
   std::optional<SpinWatch> spin_watch;
+  // Counts the thread's arrivals at the site of its last signal placed
+  // inside a loop, from its last event on (recorder/pass_counter.h).
+  // Patched in only while the thread runs its own code.
+  std::optional<ProbeStub> pass_probe;
+  uint64_t pass_probe_base = 0;  // its countdown at the thread's last event
+  // Where the probe goes at the thread's next rt_sigreturn (0: nowhere).
+  uint64_t pass_site = 0;
+  // Armed to stop at the next arrival: the arrivals before it.
+  std::optional<uint64_t> pass_probe_stop;
   std::optional<DeferredSignal> reinjected;  // delivered at this syscall
   // We sent SIGSTOP to place a deferred signal or to preempt the thread.
   bool stop_sent = false;

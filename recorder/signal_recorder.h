@@ -36,7 +36,8 @@ class SignalRecorder : public RecordPart {
   Expected<bool> EmulateTrapInsn(RecordTask& task, int signo, arch::Registers& regs);
   Status RecordSignal(RecordTask& task, int signo, const std::vector<uint8_t>& siginfo,
                       const arch::Registers& regs, bool with_fingerprint,
-                      const std::optional<ProbeMemCheck>& word = std::nullopt);
+                      const std::optional<ProbeMemCheck>& word = std::nullopt,
+                      uint64_t pass_count = 0);
   // Whether the stopped thread, at `regs`, is where its last event left it
   // (registers, and the stack and vector registers after a preemption).
   bool AtBoundary(const RecordTask& task, const arch::Registers& regs) const;
@@ -51,6 +52,10 @@ class SignalRecorder : public RecordPart {
   // walking it to a probe site unless `at_boundary`) and records where;
   // returns the signal to resume with.
   Expected<int> PlaceDeferredSignal(RecordTask& task, arch::Registers& regs, bool at_boundary);
+  // Delivers it at the thread's `arrival`-th arrival at its pass counter's
+  // site since its last event, where the stopped thread is (PassCounter).
+  Expected<int> PlaceDeferredSignalAtArrival(RecordTask& task, const arch::Registers& regs,
+                                             uint64_t arrival);
   // One single-step of a stopped thread; signals that interrupt it are held
   // back.
   Status StepOnce(RecordTask& task);

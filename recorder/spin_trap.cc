@@ -25,7 +25,8 @@ constexpr size_t kMaxPasses = 5;
 }  // namespace
 
 Expected<bool> SpinTrap::Resume(RecordTask& task) {
-  if (!task.spinning || task.spin_site == 0 || s_.scheduler_.chaos() || task.pending ||
+  // A pass counter may sit at the spin site (recorder/pass_counter.h).
+  if (!task.spinning || task.spin_site == 0 || task.pass_probe || s_.scheduler_.chaos() || task.pending ||
       task.reinjected || !task.deferred.empty() || task.stop_sent ||
       task.state != RecordTask::State::kStopped || !s_.scheduler_.OthersReady(task)) {
     return false;

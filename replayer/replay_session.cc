@@ -377,6 +377,7 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
     RETURN_IF_ERROR(signals_.DisarmFingerprint(cur()));
   }
   RETURN_IF_ERROR(signals_.InjectPendingAsyncSignal(step));
+  cur().resumed_before_event = event_number();
   if (step) {
     ASSIGN_OR_RETURN(arch::Registers before, tracee().GetRegisters());
     cur().step_from_pc = arch().Pc(before);

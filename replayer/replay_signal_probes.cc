@@ -73,6 +73,24 @@ Expected<ProbeStub> SignalReplayer::InstallProbe(ReplayTask& t, uint64_t pc,
   ASSIGN_OR_RETURN(ProbeStub probe,
                    ProbeStub::Install(t.tracee, t.mm->probe_pages, t.mm->patcher.syscall_insn(), pc,
                                       target, word, vectors, placement));
+  return MoveCoveredBreakpoints(t, std::move(probe));
+}
+
+Expected<ProbeStub> SignalReplayer::InstallCountdown(ReplayTask& t, uint64_t pc, uint64_t passes) {
+  BreakpointTable& table = t.mm->breakpoints;
+  ProbeStub::Placement placement;
+  placement.program_code = [&table](uint64_t addr, std::span<uint8_t> bytes) {
+    table.Hide(addr, bytes);
+  };
+  ASSIGN_OR_RETURN(ProbeStub probe,
+                   ProbeStub::InstallCountdown(t.tracee, t.mm->probe_pages,
+                                               t.mm->patcher.syscall_insn(), pc, passes, placement));
+  return MoveCoveredBreakpoints(t, std::move(probe));
+}
+
+Expected<ProbeStub> SignalReplayer::MoveCoveredBreakpoints(ReplayTask& t, ProbeStub probe) {
+  BreakpointTable& table = t.mm->breakpoints;
+  const uint64_t pc = probe.pc();
   // The patch covered the breakpoints planted in the bytes it displaced:
   // each goes on its instruction's copy, where a thread now executes it.
   const std::vector<uint64_t> covered = table.In(pc, probe.patch_size());
@@ -96,6 +114,8 @@ Expected<ProbeStub> SignalReplayer::InstallProbe(ReplayTask& t, uint64_t pc,
 }
 
 Status SignalReplayer::RemoveProbe(ReplayTask& t) {
+  // Its count is lost: the point is looked for by its fingerprint alone.
+  t.probe_counts_passes = false;
   if (!t.probe) return Status::Ok();
   ProbeStub probe = std::move(*t.probe);
   t.probe.reset();

@@ -58,6 +58,7 @@ struct Fingerprint {
   std::optional<ProbeMemCheck> word;
   bool preempt = false;
   int signo = 0;
+  uint64_t pass_count = 0;  // trace::SignalEvent::pass_count
 };
 
 std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
@@ -71,6 +72,7 @@ std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
     f.hashes_globals = sig->hashes_globals;
     f.stack_window = &sig->stack_window;
     f.signo = sig->signo;
+    f.pass_count = sig->pass_count;
     if (sig->has_stack_word) f.word = ProbeMemCheck{sig->stack_word_offset, sig->stack_word};
   } else if (auto* p = std::get_if<trace::PreemptEvent>(&ev.body)) {
     bytes = &p->fingerprint;
@@ -117,6 +119,21 @@ Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
     // In code the program writes (a JIT's), a guard keeps the probe or
     // breakpoint there while the program rewrites the page.
     ASSIGN_OR_RETURN(bool writable, s_.code_guard_.InWritableMemory(*cur().mm, pc));
+    if (!stepping && f->pass_count != 0 && cur().resumed_before_event != event_number()) {
+      // Named by its pass: count the arrivals from the previous event on,
+      // before the thread runs (recorder/pass_counter.h).
+      Expected<ProbeStub> probe = InstallCountdown(cur(), pc, f->pass_count);
+      if (probe.ok()) {
+        cur().probe = std::move(*probe);
+        cur().probe_counts_passes = true;
+        if (writable) RETURN_IF_ERROR(s_.code_guard_.Protect(*cur().mm));
+        return Status::Ok();
+      }
+      if (getenv("REWIND_DEBUG_PROBES")) {
+        fprintf(stderr, "rewind: no counting probe at %s: %s\n", Hex(pc).c_str(),
+                probe.status().message().c_str());
+      }
+    }
     if (!stepping) {
       // A thread inside the bytes the probe displaces (e.g. where the
       // previous signal's handler returned to) goes on from their copy; not
@@ -162,6 +179,27 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
   // A loop whose state lives on the heap repeats its registers and stack
   // between buffered calls: the recorded point is after the whole batch.
   ASSIGN_OR_RETURN(bool batch_used_up, s_.syscallbuf_.BatchUsedUp());
+  if (t.probe_counts_passes) {
+    // Only the counted arrival is the point; others (a step out of the
+    // trampoline onto the site) are not.
+    if (!t.probe || !t.probe->installed() || arch().Pc(regs) != t.probe->pc()) return false;
+    ASSIGN_OR_RETURN(uint64_t left, t.probe->Passes(tracee()));
+    if (left != 0) return false;
+    if (!batch_used_up || !arch().SameProgramState(regs, f->regs) ||
+        !SameVectorRegisters(tracee(), *f)) {
+      return Diverged("the recorded " + SignalName(f->signo) + " came at arrival " +
+                      std::to_string(f->pass_count) + " at " + Hex(arch().Pc(f->regs)) +
+                      " since the thread's previous event; replay arrived there with other "
+                      "registers");
+    }
+    t.fingerprint_misses = 0;
+    RETURN_IF_ERROR(DisarmFingerprint(t));
+    if (syscall(SYS_tkill, tracee().tid(), f->signo) != 0) {
+      return ErrnoError("sending the recorded " + SignalName(f->signo));
+    }
+    t.signal_queued = true;
+    return true;
+  }
   if (!batch_used_up) return false;
   // Not byte for byte: the recorder read them at a SIGSTOP, replay at a
   // breakpoint or a single-step, and some architectures tell those apart in

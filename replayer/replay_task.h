@@ -76,6 +76,12 @@ struct ReplayTask {
   // The same, found by an in-process probe instead of a breakpoint: a trap
   // per pass would take seconds in a hot loop.
   std::optional<ProbeStub> probe;
+  // That probe counts down the arrivals a signal's pass_count names, armed
+  // before the thread ran past its previous event (trace::SignalEvent).
+  bool probe_counts_passes = false;
+  // event_number() at the thread's last resume: it has run since its last
+  // event when that is the next event still.
+  uint64_t resumed_before_event = ~uint64_t{0};
   uint64_t fingerprint_misses = 0;
   // The stack window at the probe's last miss (ReplaySession::NarrowProbe).
   std::vector<uint8_t> last_miss_window;

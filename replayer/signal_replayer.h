@@ -69,6 +69,12 @@ class SignalReplayer : public ReplayPart {
                                    std::span<const uint8_t> vectors, bool move_inside);
   // Removes `t`'s probe, if any; breakpoints on its copies go back.
   Status RemoveProbe(ReplayTask& t);
+  // A probe at `pc` that traps at the thread's `passes`-th arrival there,
+  // placed as InstallProbe places one.
+  Expected<ProbeStub> InstallCountdown(ReplayTask& t, uint64_t pc, uint64_t passes);
+  // The rest of installing `probe`: the breakpoints in the bytes it
+  // displaced go onto their copies, or the probe is taken out again.
+  Expected<ProbeStub> MoveCoveredBreakpoints(ReplayTask& t, ProbeStub probe);
   // At a state where a fingerprinted signal or preemption may be due:
   // acts when `regs` match. Returns whether it did.
   Expected<bool> ReachedFingerprint(const arch::Registers& regs, bool* preempted);

@@ -103,6 +103,11 @@ struct SignalEvent {
   // The FP and vector registers there (Arch::VectorRegisterValues), with a
   // fingerprint; empty when they could not be read.
   std::vector<uint8_t> vector_registers;
+  // With a fingerprint, when not 0: the signal came at the thread's
+  // pass_count-th arrival at the fingerprint's pc since its previous event
+  // (recorder/pass_counter.h), which replay counts; the rest of the
+  // fingerprint then only checks it is there.
+  uint64_t pass_count = 0;
   bool operator==(const SignalEvent&) const = default;
 };
 

@@ -129,6 +129,7 @@ void Encode(const SignalEvent& e, ByteWriter* out) {
   out->PutBool(e.hashes_globals);
   out->PutBytes(e.stack_window);
   PutFingerprintTail(e, out);
+  out->PutUvarint(e.pass_count);
 }
 
 Status Decode(ByteReader* in, SignalEvent* e) {
@@ -140,7 +141,8 @@ Status Decode(ByteReader* in, SignalEvent* e) {
   RETURN_IF_ERROR(in->ReadUvarint(&e->stack_hash));
   RETURN_IF_ERROR(in->ReadBool(&e->hashes_globals));
   RETURN_IF_ERROR(in->ReadBytes(&e->stack_window));
-  return ReadFingerprintTail(in, e);
+  RETURN_IF_ERROR(ReadFingerprintTail(in, e));
+  return in->ReadUvarint(&e->pass_count);
 }
 
 void Encode(const InsnTrapEvent& e, ByteWriter* out) {

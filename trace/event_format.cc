@@ -89,7 +89,9 @@ std::string DescribeEvent(const arch::Arch& arch, const Event& event) {
   if (auto* s = std::get_if<SignalEvent>(&event.body)) {
     return head + SignalName(s->signo) + " at pc " + Hex(s->pc) +
            (s->synchronous ? " (fault)" : " (sent)") +
-           (s->fingerprint.empty() ? "" : " placed by register fingerprint");
+           (s->fingerprint.empty() ? ""
+            : s->pass_count ? " placed at arrival " + std::to_string(s->pass_count) + " there"
+                            : " placed by register fingerprint");
   }
   if (auto* t = std::get_if<InsnTrapEvent>(&event.body)) {
     std::string out = head + TrapInsnName(t->kind) + " at pc " + Hex(t->pc) + " ->";

@@ -14,8 +14,9 @@ namespace rwd::trace {
 // (ExecEvent::script_file_id); 5: fingerprints say whether they hash the
 // globals; 6: and keep their stack window; 7: and the vector registers;
 // 8: their stack hash covers the brk heap too (core/stack_hash.h); 9:
-// writes into files mapped MAP_SHARED (SyscallEvent::file_writes).
-inline constexpr uint32_t kFormatVersion = 9;
+// writes into files mapped MAP_SHARED (SyscallEvent::file_writes);
+// 10: a signal's may name its pass (SignalEvent::pass_count).
+inline constexpr uint32_t kFormatVersion = 10;
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;

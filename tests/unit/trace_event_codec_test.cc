@@ -105,6 +105,23 @@ TEST(EventCodecTest, PreemptEncodingIsStable) {
                                }));
 }
 
+TEST(EventCodecTest, SignalNamingItsPassRoundTrips) {
+  Event signal{.tid = 3,
+               .body = SignalEvent{.signo = 14,
+                                   .pc = 0x401000,
+                                   .fingerprint = {0xaa},
+                                   .stack_hash = 7,
+                                   .pass_count = 300}};
+  std::vector<uint8_t> bytes = Encode(signal);
+  ASSERT_GE(bytes.size(), 2u);
+  // The pass count ends the event, as a varint.
+  EXPECT_EQ(bytes[bytes.size() - 2], 0xac);
+  EXPECT_EQ(bytes[bytes.size() - 1], 0x02);
+  Expected<Event> decoded = DecodeAll(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(*decoded, signal);
+}
+
 TEST(EventCodecTest, PreemptWithStackWordEncodingIsStable) {
   Event preempt{.tid = 1,
                 .body = PreemptEvent{.fingerprint = {0xaa},
