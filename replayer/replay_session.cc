@@ -10,13 +10,13 @@
 
 #include <algorithm>
 
-#include "core/clock.h"
 #include "core/host_cpu.h"
 #include "core/remote_syscall.h"
 #include "core/signal_handler_entry.h"
 #include "core/stack_hash.h"
 #include "core/thread_fork.h"
 #include "core/wakeup_timer.h"
+#include "replayer/run_watchdog.h"
 #include "trace/event_format.h"
 
 namespace rwd::replayer {
@@ -28,10 +28,6 @@ constexpr unsigned long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEE
                                          PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
 
 using Stop = std::optional<ReplayStop>;
-
-// The recorder stops a computing thread after a 10 ms time slice; a thread
-// that runs a thousand times longer looking for that point has lost it.
-constexpr auto kFingerprintPatience = std::chrono::seconds(10);
 
 }  // namespace
 
@@ -414,31 +410,42 @@ Expected<Stop> ReplaySession::ResumeOnce(bool step) {
 }
 
 Expected<WaitStatus> ReplaySession::WaitFor(ReplayTask& t, bool interruptible) {
+  // A thread running to a fingerprinted point runs its own code with no
+  // event in sight, and so does one whose replay went astray in memory
+  // alone: if the point never comes, say so rather than spin mute.
+  const bool searching = t.probe || t.fingerprint_breakpoint;
+  // Under a debugger a long run that is no search is the user's own
+  // continue through a long computation, which the interrupt stops.
+  if (!searching && interruptible && interrupt_poll_) return WaitRunning(t, interruptible);
+  const pid_t tid_for_user = t.tid;
+  const uint64_t event = event_number();
+  RunWatchdog::Get().Running(t.tid, event, [searching, tid_for_user, event] {
+    const std::string ran = "thread " + std::to_string(tid_for_user) + " has run for " +
+                            std::to_string(RunWatchdog::kPatienceSeconds) + " s without ";
+    const std::string what =
+        searching ? "reaching the point where the recording stopped it (event " +
+                        std::to_string(event) + "); it may never get there."
+                  : "reaching its next event (event " + std::to_string(event) +
+                        "). Expected if the recorded program computed that long here; if "
+                        "not, replay has lost its way.";
+    return ran + what + " Ctrl-C stops the replay; if it never ends, please report this "
+                        "with the trace.";
+  });
+  Expected<WaitStatus> ws = WaitRunning(t, interruptible);
+  RunWatchdog::Get().Stopped();
+  return ws;
+}
+
+Expected<WaitStatus> ReplaySession::WaitRunning(ReplayTask& t, bool interruptible) {
   bool poll = interruptible && interrupt_poll_;
   bool leads_others =
       t.tid == t.tgid && std::any_of(threads_.begin(), threads_.end(), [&](auto& o) {
         return o.get() != &t && o->tgid == t.tgid && !o->reaped;
       });
-  // A thread running to a fingerprinted point runs its own code with no
-  // event in sight; if the point never comes, say so rather than spin mute.
-  bool searching = t.probe || t.fingerprint_breakpoint;
-  if (!poll && !leads_others && !searching) return t.tracee.Wait();
+  if (!poll && !leads_others) return t.tracee.Wait();
   ScopedWakeupTimer timer(std::chrono::milliseconds(100));
   pid_t tid = t.tracee.tid();
-  auto started = CoarseNow();
   return t.tracee.Wait([&]() {
-    if (searching && CoarseNow() - started > kFingerprintPatience &&
-        fingerprint_noted_event_ != event_number()) {
-      fingerprint_noted_event_ = event_number();
-      fprintf(stderr,
-              "rewind: thread %d has run for %lld s without reaching the point where the "
-              "recording stopped it (event %llu); it may never get there. Ctrl-C stops the "
-              "replay; please report this with the trace.\n",
-              static_cast<int>(t.tid),
-              static_cast<long long>(
-                  std::chrono::duration_cast<std::chrono::seconds>(kFingerprintPatience).count()),
-              static_cast<unsigned long long>(event_number()));
-    }
     if (leads_others && ThreadEnded(tid)) {
       // The process ended (a fatal signal, a kill from outside): the
       // leader's death waits for the other threads' to be collected.

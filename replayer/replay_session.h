@@ -299,7 +299,10 @@ class ReplaySession {
   // once the process's other threads are reaped: when `t` leads and has
   // ended meanwhile, they are reaped here. With `interruptible`, stops the
   // thread with SIGSTOP when interrupt_poll_ fires.
+  // A thread that runs long toward one event is reported (RunWatchdog):
+  // during a fingerprint search always, else only with no debugger there.
   Expected<WaitStatus> WaitFor(ReplayTask& t, bool interruptible);
+  Expected<WaitStatus> WaitRunning(ReplayTask& t, bool interruptible);
   ReplayTask& cur() const { return *cur_; }
   // `recorded_tid` as events name it.
   ReplayTask* FindTask(pid_t recorded_tid) const {
@@ -336,8 +339,6 @@ class ReplaySession {
   uint64_t echo_from_event_ = 0;
   std::function<bool()> interrupt_poll_;
   bool interrupt_sent_ = false;  // our SIGSTOP is on its way to the tracee
-  // The event whose fingerprint search WaitFor already called long.
-  uint64_t fingerprint_noted_event_ = ~uint64_t{0};
 
   // The parts, each with its own state (see replay_part.h).
   SyscallReplayer syscalls_{*this};
