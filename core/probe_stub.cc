@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "base/hex.h"
 #include "core/proc_maps.h"
@@ -177,6 +178,17 @@ std::optional<ProbeMemCheck> WordSeparatingPasses(std::span<const uint8_t> recor
     if (!in_red_zone) in_red_zone = check;
   }
   return in_red_zone;
+}
+
+Status ProbePages::Release(Tracee& tracee, uint64_t syscall_insn) {
+  std::vector<Area> areas = std::exchange(areas_, {});
+  for (const Area& area : areas) {
+    SyscallArgs unmap;
+    unmap.v = {area.start, area.end - area.start};
+    ASSIGN_OR_RETURN(int64_t err, Syscall(tracee, syscall_insn, "munmap", unmap));
+    if (err != 0) return SystemError("unmapping probe trampolines", static_cast<int>(-err));
+  }
+  return Status::Ok();
 }
 
 Expected<ProbePages::Slot> ProbePages::Allocate(Tracee& tracee, uint64_t syscall_insn, uint64_t pc,

@@ -105,6 +105,11 @@ class ProbePages {
   void Forget(uint64_t start, uint64_t end) {
     std::erase_if(areas_, [&](const Area& a) { return a.start < end && start < a.end; });
   }
+  // Unmaps every area, with injected munmaps (the tracee in a syscall
+  // stop): for a caller whose probes are all gone and whose threads are
+  // all outside the trampolines, so that the program's address space is
+  // its own again. The areas are forgotten even when an munmap fails.
+  Status Release(Tracee& tracee, uint64_t syscall_insn);
   // Whether `addr` lies in a trampoline's code: a thread stopped there is
   // somewhere the program's code does not show.
   bool InCode(uint64_t addr) const {

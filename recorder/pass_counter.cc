@@ -91,12 +91,22 @@ Status PassCounter::BeforeSyscall(RecordTask& task) {
   return task.pass_probe->Remove(task.tracee);
 }
 
-Status PassCounter::AfterSyscall(RecordTask& task, bool sigreturn) {
+Status PassCounter::EndAtSyscallExit(RecordTask& task, bool sigreturn) {
   if (!sigreturn) {
     task.pass_probe.reset();
     task.pass_site = 0;
-    return Status::Ok();
   }
+  if (task.pass_probe || task.pass_site != 0) return Status::Ok();
+  // No count goes on in this process (a probe counts only in a thread
+  // alone in its process): its pages go, before a snapshot copies them or
+  // the program's next syscall sees them.
+  ProcessState& process = ProcessOf(task);
+  if (process.probe_pages.areas().empty()) return Status::Ok();
+  return process.probe_pages.Release(task.tracee, process.patcher.syscall_insn());
+}
+
+Status PassCounter::AfterSyscall(RecordTask& task, bool sigreturn) {
+  if (!sigreturn) return Status::Ok();
   if (task.pass_probe && !task.pass_probe->Reinstall(task.tracee).ok()) task.pass_probe.reset();
   if (!task.pass_probe && task.pass_site != 0) {
     ProcessState& process = ProcessOf(task);

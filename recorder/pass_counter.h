@@ -12,7 +12,10 @@
 // (fork, exec, mmap, a snapshot's injected fork) sees it, and put back after
 // rt_sigreturn only (a signal handler's return, the path back into the
 // loop). Every other syscall ends the count: the next signal there is
-// placed by fingerprint again and starts it anew.
+// placed by fingerprint again and starts it anew. The probe's pages are
+// unmapped at the exit of the syscall that ends the count (or the first
+// after a count stopped at a signal), so a snapshot never holds them; the
+// syscall that ends it runs with them still mapped.
 #pragma once
 
 #include <cstdint>
@@ -48,8 +51,10 @@ class PassCounter : public RecordPart {
   bool MovedSinceEvent(const RecordTask& task) const;
   // At a syscall entry: the program's own code back in place.
   Status BeforeSyscall(RecordTask& task);
-  // At its exit, before the thread runs again: patched again after
-  // rt_sigreturn, else the count ends.
+  // At its exit, before a snapshot: the count ends unless the syscall was
+  // rt_sigreturn; with no count left, the probe pages are unmapped.
+  Status EndAtSyscallExit(RecordTask& task, bool sigreturn);
+  // Then, before the thread runs again: patched again after rt_sigreturn.
   Status AfterSyscall(RecordTask& task, bool sigreturn);
   // Ends the count (before a walk by single steps, which must not enter
   // the trampoline); a thread inside the trampoline is stepped out of it.

@@ -387,6 +387,7 @@ Status RecordSession::HandleStop(RecordTask& task, const WaitStatus& ws) {
       if (current_ != &task) return Status::Ok();
       task.boundary_regs = regs;
       task.boundary_memory.reset();
+      RETURN_IF_ERROR(passes_.EndAtSyscallExit(task, sigreturn));
       snapshots_.MaybeSnapshot(task, checkpoint);
       // After the snapshot's fork, which must copy the program's own code.
       RETURN_IF_ERROR(passes_.AfterSyscall(task, sigreturn));

@@ -88,6 +88,29 @@ std::string ExecOpenPath(pid_t tid, const std::string& path, bool at, int dirfd,
 
 }  // namespace
 
+namespace {
+
+// The ranges an mmap, munmap, mprotect or mremap that returned `result`
+// changed, forgotten by `pages`.
+void ForgetProbePagesTouched(ProbePages& pages, arch::Special special,
+                             const std::array<uint64_t, 6>& args, int64_t result) {
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  auto forget = [&](uint64_t start, uint64_t length) {
+    pages.Forget(start, start + ((length + page - 1) & ~(page - 1)));
+  };
+  const uint64_t at = static_cast<uint64_t>(result);
+  if (special == arch::Special::kMmap) forget(at, args[1]);
+  if (special == arch::Special::kMunmap || special == arch::Special::kMprotect) {
+    forget(args[0], args[1]);
+  }
+  if (special == arch::Special::kMremap) {
+    forget(args[0], args[1]);
+    forget(at, args[2]);
+  }
+}
+
+}  // namespace
+
 Status SyscallRecorder::OnSyscallEntry(RecordTask& task, const SyscallStopInfo& info) {
   RETURN_IF_ERROR(s_.passes_.BeforeSyscall(task));
   // Now, not at the event: a fork copies the buffer as it is.
@@ -367,8 +390,9 @@ Status SyscallRecorder::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
     if (special == arch::Special::kMmap || special == arch::Special::kMunmap ||
         special == arch::Special::kMprotect || special == arch::Special::kMremap) {
       ProcessOf(task).probe_sites.clear();
-      // The program may have mapped over a pass counter's pages.
-      ProcessOf(task).probe_pages = ProbePages();
+      // Pass counters' pages the program mapped over or changed are its own
+      // now; the rest are unmapped after this syscall (PassCounter).
+      ForgetProbePagesTouched(ProcessOf(task).probe_pages, special, pending.args, result);
     }
     if (special == arch::Special::kMmap) RETURN_IF_ERROR(RecordMmap(task, event));
     bool own_filter = special == arch::Special::kSeccomp ||
@@ -415,6 +439,9 @@ Status SyscallRecorder::OnCloneEvent(RecordTask& task) {
     process.exec_event = parent.exec_event;
     process.brk = parent.brk;
     process.writable_shared_files = parent.writable_shared_files;
+    // A copy of the pass counters' pages, unmapped after the child's first
+    // syscall (PassCounter): no probe of the parent's runs in the child.
+    if (!(flags & CLONE_VM)) process.probe_pages = parent.probe_pages;
     process.parent = (flags & CLONE_PARENT) ? parent.parent : task.tgid;
   }
   if (flags & CLONE_CHILD_CLEARTID) {

@@ -79,6 +79,29 @@ TEST_F(SignalLatency, TimerWhoseHandlerChangesOnlyTheHeap) {
   }
 }
 
+// The recorder's pass-counting probes live in pages it maps into the
+// program; they were left there for good, so a program reading its own
+// /proc/self/maps after such a loop saw two anonymous mappings it never
+// made (and snapshots kept them). They go when the count ends.
+TEST_F(SignalLatency, PassCountersLeaveNoMappingBehind) {
+  RunOptions options;
+  options.timeout = std::chrono::seconds(150);
+  Recording rec = Record("sig_itimer_maps", {}, options);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  ASSERT_TRUE(AnyLineMatches(rec.out, "sig_itimer_maps: ticks=6[01] iterations=[0-9]+ maps .*"))
+      << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "maps unchanged")) << rec.out;
+  // The scenario: ticks counted by a probe in the loop.
+  RunResult dump = Dump(rec.trace);
+  ASSERT_TRUE(AnyLineMatches(dump.out, "SIGALRM at pc .* placed at arrival [0-9]+ there$"))
+      << dump.out;
+  RunOptions replay_options;
+  replay_options.timeout = std::chrono::seconds(120);
+  for (const RunResult& replay : ExpectReplaysIdentically(rec, 2, replay_options)) {
+    EXPECT_FALSE(Contains(replay.err, "diverged")) << replay.Describe();
+  }
+}
+
 // A loop whose registers and stack repeat from pass to pass while it writes
 // a ring of counters in the heap, at an index kept in the heap: a 2 ms
 // timer's ticks land on passes that only the heap tells apart. Replay
