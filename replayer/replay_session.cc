@@ -505,13 +505,22 @@ Expected<std::unique_ptr<ReplaySession>> ReplaySession::Fork() {
   }
   if (leader->mm == focus_mm_) RETURN_IF_ERROR(watch_.ArmPageWatch());
   if (!tids.ok()) return tids.status();
+  // The copy maps the shared-file copies we map: it gets its own, or what
+  // either writes later would show in the other.
+  std::shared_ptr<SharedFileCopies> copies = shared_copies_;
+  if (!shared_copies_->empty()) {
+    ASSIGN_OR_RETURN(SharedFileCopies::Duplicate own, shared_copies_->Duplicated());
+    Tracee copy_leader((*tids)[0], arch());
+    RETURN_IF_ERROR(GiveCopiesTo(own, copy_leader, mm.patcher.syscall_insn()));
+    copies = own.copies;
+  }
   // The copy echoes nothing until asked (set_echo_from_event), but can: a
   // checkpoint restored by going back becomes the live replay, whose output
   // past what was shown must appear.
   std::unique_ptr<ReplaySession> copy(new ReplaySession(reader_, arch(), options_));
   copy->echo_from_event_ = UINT64_MAX;
   copy->root_ = Process((*tids)[0]);
-  copy->shared_copies_ = shared_copies_;
+  copy->shared_copies_ = copies;
   copy->staging_ = staging_;
   auto copy_mm = std::make_shared<AddressSpace>();
   copy_mm->patcher = mm.patcher;

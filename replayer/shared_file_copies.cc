@@ -10,11 +10,17 @@
 #include <cstring>
 #include <vector>
 
+#include "base/hex.h"
+#include "core/proc_maps.h"
+#include "core/remote_syscall.h"
+#include "replayer/inject_mprotect.h"
+
 namespace rwd::replayer {
 
 namespace {
 
 constexpr size_t kChunkBytes = 1 << 20;
+constexpr char kWhy[] = "a checkpoint's own copy of a shared file";
 
 Expected<uint64_t> SizeOf(int fd) {
   struct stat st;
@@ -138,6 +144,59 @@ Status SharedFileCopies::Write(const trace::FileWrite& write) {
       ftruncate(it->second.get(), static_cast<off_t>(write.size_after)) != 0) {
     return ErrnoError("resizing the copy of " + write.path);
   }
+  return Status::Ok();
+}
+
+Expected<SharedFileCopies::Duplicate> SharedFileCopies::Duplicated() const {
+  Duplicate out;
+  out.copies = std::make_shared<SharedFileCopies>();
+  for (const auto& [path, fd] : copies_) {
+    ScopedFd memfd(memfd_create(("rewind-shared:" + path).substr(0, 249).c_str(), MFD_CLOEXEC));
+    if (!memfd.valid()) return ErrnoError("creating a checkpoint's copy of " + path);
+    RETURN_IF_ERROR(CopySparse(fd.get(), memfd.get()));
+    struct stat st;
+    if (fstat(fd.get(), &st) != 0) return ErrnoError("stat of the copy of " + path);
+    out.moved[st.st_ino] = PathOf(memfd.get());
+    out.copies->copies_[path] = std::move(memfd);
+  }
+  return out;
+}
+
+Status GiveCopiesTo(const SharedFileCopies::Duplicate& duplicate, Tracee& copy,
+                    uint64_t syscall_insn) {
+  if (duplicate.moved.empty()) return Status::Ok();
+  // At a signal stop the siginfo is what a resume delivers: keep it.
+  Expected<std::vector<uint8_t>> siginfo = copy.GetSiginfo();
+  ASSIGN_OR_RETURN(std::vector<MemoryMapping> maps, ReadMappings(copy.tid()));
+  const arch::SyscallTable& table = copy.arch().syscalls();
+  for (const MemoryMapping& m : maps) {
+    auto moved = duplicate.moved.find(m.inode);
+    if (!m.shared || moved == duplicate.moved.end() || !m.path.starts_with("/memfd:")) continue;
+    ASSIGN_OR_RETURN(uint64_t path, PushScratchString(copy, moved->second));
+    SyscallArgs open_args;
+    open_args.v = {static_cast<uint64_t>(AT_FDCWD), path, O_RDWR | O_CLOEXEC, 0, 0, 0};
+    ASSIGN_OR_RETURN(
+        int64_t fd,
+        InjectSyscallByStep(copy, syscall_insn, table.FindByName("openat")->nr, open_args, kWhy));
+    if (fd < 0) return SystemError("opening a checkpoint's copy of a shared file", -fd);
+    SyscallArgs map_args;
+    map_args.v = {
+        m.start, m.end - m.start, m.prot, MAP_SHARED | MAP_FIXED, static_cast<uint64_t>(fd),
+        m.offset};
+    ASSIGN_OR_RETURN(
+        int64_t mapped,
+        InjectSyscallByStep(copy, syscall_insn, table.FindByName("mmap")->nr, map_args, kWhy));
+    SyscallArgs close_args;
+    close_args.v = {static_cast<uint64_t>(fd), 0, 0, 0, 0, 0};
+    RETURN_IF_ERROR(
+        InjectSyscallByStep(copy, syscall_insn, table.FindByName("close")->nr, close_args, kWhy)
+            .status());
+    if (mapped != static_cast<int64_t>(m.start)) {
+      return SystemError("mapping a checkpoint's copy of a shared file at " + Hex(m.start),
+                         static_cast<int>(-mapped));
+    }
+  }
+  if (siginfo.ok()) RETURN_IF_ERROR(copy.SetSiginfo(*siginfo));
   return Status::Ok();
 }
 

@@ -15,10 +15,12 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "base/scoped_fd.h"
 #include "base/status.h"
+#include "core/tracee.h"
 #include "trace/event.h"
 
 namespace rwd::replayer {
@@ -36,8 +38,27 @@ class SharedFileCopies {
   // to the mapping) into its copy, where every mapping of it shows them.
   Status Write(const trace::FileWrite& write);
 
+  // A checkpoint's own copies. The processes of a checkpoint and of the
+  // replay it was forked from map the same copies, so every store or file
+  // write one makes would show in the other: GiveCopiesTo (below) moves the
+  // checkpoint's mappings onto duplicates taken now.
+  struct Duplicate;
+  Expected<Duplicate> Duplicated() const;
+  bool empty() const { return copies_.empty(); }
+
  private:
   std::map<std::string, ScopedFd> copies_;  // by recorded path
 };
+
+struct SharedFileCopies::Duplicate {
+  std::shared_ptr<SharedFileCopies> copies;
+  // The inode of each original copy -> the path of its duplicate.
+  std::map<uint64_t, std::string> moved;
+};
+
+// Maps the duplicates of `duplicate` where process `copy` (stopped at a
+// signal stop, as a fresh checkpoint is) maps their originals.
+Status GiveCopiesTo(const SharedFileCopies::Duplicate& duplicate, Tracee& copy,
+                    uint64_t syscall_insn);
 
 }  // namespace rwd::replayer

@@ -659,5 +659,31 @@ TEST_F(DebugConsoleTest, InteractiveHistoryAndInterrupt) {
   EXPECT_EQ(r.exit_status, 0) << r.Describe() << "\n" << r.out;
 }
 
+// A checkpoint keeps what a shared file mapping held when it was taken:
+// replay maps its own copy of such a file, which the program changes later
+// (here with write), so each checkpoint gets copies of its own. Without
+// them, going back showed the file as the program had changed it since.
+TEST_F(DebugConsoleTest, CheckpointKeepsWhatASharedFileMappingHeld) {
+  Recording rec = Record("mapped_file_writes");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  std::vector<std::string> first = Session(rec.trace, {"break Check", "continue", "print map"});
+  std::smatch map;
+  ASSERT_TRUE(std::regex_search(first[2], map, std::regex("\\(0x([0-9a-f]+)\\)"))) << first[2];
+  // The second page: random bytes at first, then a write across its start.
+  char page[32];
+  snprintf(page, sizeof(page), "0x%llx", std::stoull(map[1].str(), nullptr, 16) + 4096);
+  RunResult result;
+  std::vector<std::string> out =
+      Session(rec.trace,
+              {"break Check", "continue", std::string("x /2wx ") + page, "checkpoint before",
+               "delete", "continue", std::string("x /2wx ") + page, "restart before",
+               std::string("x /2wx ") + page, "continue"},
+              &result);
+  ASSERT_TRUE(Contains(out[2], page)) << out[2];
+  EXPECT_NE(out[6], out[2]) << "the writes after the checkpoint did not show";
+  EXPECT_EQ(out[8], out[2]) << result.out;
+  EXPECT_FALSE(Contains(result.out, "diverged")) << result.out;
+}
+
 }  // namespace
 }  // namespace rwd::e2e
