@@ -38,7 +38,10 @@ void AddSnapshotIntervalOption(CLI::App& app, SnapshotIntervalOption* option) {
 }
 
 std::chrono::milliseconds ChosenSnapshotInterval(const SnapshotIntervalOption& option) {
-  return std::chrono::milliseconds(static_cast<int64_t>(std::stod(option.seconds) * 1000 + 0.5));
+  const double seconds = std::stod(option.seconds);
+  // Only 0 turns them off: a shorter interval than the clock's is its shortest.
+  if (seconds > 0 && seconds < 0.001) return std::chrono::milliseconds(1);
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000 + 0.5));
 }
 
 }  // namespace rwd::cli

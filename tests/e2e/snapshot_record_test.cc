@@ -83,6 +83,16 @@ TEST_F(SnapshotRecordTest, IntervalZeroTakesNone) {
   EXPECT_TRUE(AnyLineMatches(info.out, "^snapshots +0, 0 bytes$")) << info.out;
 }
 
+// Only 0 means none: an interval shorter than the recorder's millisecond
+// clock is its shortest, not none.
+TEST_F(SnapshotRecordTest, IntervalsBelowAMillisecondTakeSnapshots) {
+  Recording rec = RecordHeap(2, "0.0001");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  auto listed = trace::ListSnapshots(rec.trace);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_GE(listed->size(), 2u);
+}
+
 TEST_F(SnapshotRecordTest, BadIntervalsAreRefused) {
   for (const char* bad : {"abc", "-1", "1e3", "", "100000"}) {
     RunResult r = Rewind(
