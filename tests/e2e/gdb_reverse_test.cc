@@ -321,10 +321,11 @@ TEST_F(GdbReverseTest, CheckpointsKeepMemoryTheProgramKeepsFromItsForks) {
 
   // The recorder's snapshots are forks too: it lends them that memory and
   // takes them after the advice as before it (snapshot_fork_advice_test
-  // restores them).
+  // restores them). This program asks for one after its advice: the few
+  // events after it can pass within any interval.
   const std::string snapped = NewPath("snapped");
   RunResult record = Rewind({"record", "--snapshot-interval", "0.001", "-o", snapped,
-                             Program("fork_advice")});
+                             Program("fork_advice_snap")});
   ASSERT_EQ(record.exit_status, 0) << record.Describe();
   RunResult dump = Dump(snapped);
   std::smatch m;
