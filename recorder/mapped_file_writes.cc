@@ -74,21 +74,21 @@ Expected<std::optional<trace::FileWrite>> MappedFileWrite(
   auto file = files.find(FileId{st.st_dev, st.st_ino});
   if (file == files.end()) return None();
   ASSIGN_OR_RETURN(FdInfo info, ReadFdInfo(tid, fd));
-  trace::FileWrite write;
-  write.path = file->second;
-  write.offset = *WriteOffset(name, args, result, info.pos);
-  write.size_after = static_cast<uint64_t>(st.st_size);
-  if (Resizes(name)) return Expected<std::optional<trace::FileWrite>>(std::move(write));
+  trace::FileWrite landed;
+  landed.path = file->second;
+  landed.offset = *WriteOffset(name, args, result, info.pos);
+  landed.size_after = static_cast<uint64_t>(st.st_size);
+  if (Resizes(name)) return Expected<std::optional<trace::FileWrite>>(std::move(landed));
   // The file holds what the call wrote (the program runs no other thread
   // meanwhile); reading it back covers every form of the call alike.
   ScopedFd reader(open(FdPath(tid, fd, "fd").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!reader.valid()) return ErrnoError("opening " + write.path + " to read what was written");
-  write.bytes.resize(static_cast<size_t>(result));
-  ssize_t got =
-      pread(reader.get(), write.bytes.data(), write.bytes.size(), static_cast<off_t>(write.offset));
-  if (got < 0) return ErrnoError("reading back what was written to " + write.path);
-  write.bytes.resize(static_cast<size_t>(got));
-  return Expected<std::optional<trace::FileWrite>>(std::move(write));
+  if (!reader.valid()) return ErrnoError("opening " + landed.path + " to read what was written");
+  landed.bytes.resize(static_cast<size_t>(result));
+  ssize_t got = pread(reader.get(), landed.bytes.data(), landed.bytes.size(),
+                      static_cast<off_t>(landed.offset));
+  if (got < 0) return ErrnoError("reading back what was written to " + landed.path);
+  landed.bytes.resize(static_cast<size_t>(got));
+  return Expected<std::optional<trace::FileWrite>>(std::move(landed));
 }
 
 }  // namespace rwd::recorder

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/fork_advice.h"
+#include "core/mmap_flags.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
 #include "include/rewind/checkpoint.h"
@@ -25,7 +26,6 @@ namespace rwd::recorder {
 namespace {
 
 constexpr size_t kAtRandomBytes = 16;
-constexpr uint64_t kMapType = 0x0f;  // MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE
 
 bool IsDevZero(int fd) {
   struct stat st;
@@ -517,8 +517,7 @@ Status SyscallRecorder::RecordMmap(RecordTask& task, trace::SyscallEvent& event)
 
 Status SyscallRecorder::NoteWritableSharedFile(RecordTask& task, int file,
                                                trace::SyscallEvent& event) {
-  uint64_t type = event.args[3] & kMapType;
-  if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return Status::Ok();
+  if (!MapsShared(event.args[3])) return Status::Ok();
   ASSIGN_OR_RETURN(event.mapped_file_writable,
                    OpenedForWriting(task.tid(), static_cast<int>(event.args[4])));
   struct stat st;

@@ -19,6 +19,7 @@
 
 #include "arch/siginfo_view.h"
 #include "base/hex.h"
+#include "core/mmap_flags.h"
 #include "core/proc_maps.h"
 #include "core/remote_syscall.h"
 #include "preload/syscallbuf_abi.h"
@@ -48,7 +49,6 @@ std::pair<uint64_t, uint64_t> ChangedRange(const arch::SyscallInfo& row,
       return {ev.args[0], ev.args[0] + ev.args[1]};
   }
 }
-constexpr uint64_t kMapType = 0x0f;  // MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE
 
 using Stop = std::optional<ReplayStop>;
 
@@ -340,8 +340,7 @@ Status SyscallReplayer::ExecuteSyscall(const arch::SyscallInfo& row,
       ASSIGN_OR_RETURN(const std::string local, s_.reader_->LocalFileCopy(ev.mapped_file_id));
       std::string file = local;
       uint64_t access = O_RDONLY;
-      uint64_t type = ev.args[3] & kMapType;
-      if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
+      if (MapsShared(ev.args[3])) {
         bool writable = (ev.args[2] & PROT_WRITE) || ev.mapped_file_writable;
         ASSIGN_OR_RETURN(std::string shared,
                          s_.shared_copies_->PathFor(ev.mapped_path, local, writable));

@@ -97,6 +97,16 @@ Status CopySparse(int from, int to) {
   return Status::Ok();
 }
 
+// An empty copy of the file the recording mapped at `mapped_path`, named
+// after it (in /proc/PID/maps), filled from `source`.
+Expected<ScopedFd> CopyOf(const std::string& mapped_path, int source) {
+  ScopedFd memfd(
+      memfd_create(("rewind-shared:" + mapped_path).substr(0, 249).c_str(), MFD_CLOEXEC));
+  if (!memfd.valid()) return ErrnoError("creating a writable copy of " + mapped_path);
+  RETURN_IF_ERROR(CopySparse(source, memfd.get()));
+  return memfd;
+}
+
 std::string PathOf(int fd) {
   return "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(fd);
 }
@@ -113,10 +123,7 @@ Expected<std::string> SharedFileCopies::PathFor(const std::string& mapped_path,
     if (same) return PathOf(it->second.get());
   }
   if (!writable) return std::string();
-  ScopedFd memfd(
-      memfd_create(("rewind-shared:" + mapped_path).substr(0, 249).c_str(), MFD_CLOEXEC));
-  if (!memfd.valid()) return ErrnoError("creating a writable copy of " + mapped_path);
-  RETURN_IF_ERROR(CopySparse(source.get(), memfd.get()));
+  ASSIGN_OR_RETURN(ScopedFd memfd, CopyOf(mapped_path, source.get()));
   std::string path = PathOf(memfd.get());
   copies_[mapped_path] = std::move(memfd);
   return path;
@@ -151,9 +158,7 @@ Expected<SharedFileCopies::Duplicate> SharedFileCopies::Duplicated() const {
   Duplicate out;
   out.copies = std::make_shared<SharedFileCopies>();
   for (const auto& [path, fd] : copies_) {
-    ScopedFd memfd(memfd_create(("rewind-shared:" + path).substr(0, 249).c_str(), MFD_CLOEXEC));
-    if (!memfd.valid()) return ErrnoError("creating a checkpoint's copy of " + path);
-    RETURN_IF_ERROR(CopySparse(fd.get(), memfd.get()));
+    ASSIGN_OR_RETURN(ScopedFd memfd, CopyOf(path, fd.get()));
     struct stat st;
     if (fstat(fd.get(), &st) != 0) return ErrnoError("stat of the copy of " + path);
     out.moved[st.st_ino] = PathOf(memfd.get());
