@@ -185,10 +185,60 @@ HOT static int NeverBlocks(const struct stat* st) {
   }
 }
 
+/* What a buffered read or write needs to know of its fd, cached per thread
+ * at the low end of its buffer's stack (RWD_SB_FD_CLASSES): an fd names the
+ * same open file until it is closed or replaced, and its file's type,
+ * device and inode never change. An entry holds while both generations
+ * are the ones it was filled under: the library's, which its buffered
+ * closes bump (any thread's: the fds are the process's), and the
+ * tracer's, which it bumps after every traced syscall that may close or
+ * replace an fd. */
+struct fd_class {
+  uint64_t library_generation;
+  uint64_t tracer_generation;
+  uint8_t known;
+  uint8_t never_blocks;
+  uint8_t regular;
+  uint8_t stream; /* 1 or 2: the recorder's stdout or stderr */
+  uint32_t unused;
+};
+
+enum { kFdClasses = 128 };
+_Static_assert(kFdClasses * sizeof(struct fd_class) <= RWD_SB_FD_CLASSES_SIZE, "fits its area");
+
+static uint64_t g_fd_generation;
+
+/* Fills `out` for `fd` from the cache or an fstat; 0 when fstat fails. */
+HOT static int ClassOf(const struct rwd_sb_header* h, long fd, struct fd_class* out) {
+  uint64_t library_generation = __atomic_load_n(&g_fd_generation, __ATOMIC_RELAXED);
+  uint64_t tracer_generation = __atomic_load_n(&h->fd_generation, __ATOMIC_RELAXED);
+  struct fd_class* cached = 0;
+  if (fd >= 0 && fd < kFdClasses) {
+    cached = (struct fd_class*)((uint8_t*)h + RWD_SB_FD_CLASSES) + fd;
+    if (cached->known && cached->library_generation == library_generation &&
+        cached->tracer_generation == tracer_generation) {
+      *out = *cached;
+      return 1;
+    }
+  }
+  struct stat st;
+  if (rwd_sb_untraced(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) != 0) return 0;
+  *out = (struct fd_class){library_generation, tracer_generation, 1, (uint8_t)NeverBlocks(&st),
+                           (st.st_mode & S_IFMT) == S_IFREG, 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    if (h->stream_ino[i] != 0 && st.st_dev == h->stream_dev[i] && st.st_ino == h->stream_ino[i]) {
+      out->stream = (uint8_t)(i + 1);
+    }
+  }
+  if (cached) *cached = *out;
+  return 1;
+}
+
 /* Recording only: whether this call cannot block; `stream` gets 1 or 2 for
  * a write to the recorder's stdout or stderr. */
 HOT static int DynamicOk(const struct rwd_sb_header* h, const struct rwd_sb_call* c, int* stream) {
   struct stat st;
+  struct fd_class fd;
   long r;
   *stream = 0;
   switch (c->nr) {
@@ -196,19 +246,10 @@ HOT static int DynamicOk(const struct rwd_sb_header* h, const struct rwd_sb_call
     case SYS_pread64:
     case SYS_write:
     case SYS_pwrite64:
-      if (rwd_sb_untraced(SYS_fstat, c->a[0], (long)&st, 0, 0, 0, 0) != 0) return 0;
-      if (!NeverBlocks(&st)) return 0;
+      if (!ClassOf(h, c->a[0], &fd) || !fd.never_blocks) return 0;
       if (c->nr == SYS_write || c->nr == SYS_pwrite64) {
-        if (__atomic_load_n(&h->trace_file_writes, __ATOMIC_RELAXED) &&
-            (st.st_mode & S_IFMT) == S_IFREG) {
-          return 0;
-        }
-        for (int i = 0; i < 2; ++i) {
-          if (h->stream_ino[i] != 0 && st.st_dev == h->stream_dev[i] &&
-              st.st_ino == h->stream_ino[i]) {
-            *stream = i + 1;
-          }
-        }
+        if (__atomic_load_n(&h->trace_file_writes, __ATOMIC_RELAXED) && fd.regular) return 0;
+        *stream = fd.stream;
       }
       return 1;
     case SYS_openat:
@@ -340,9 +381,12 @@ HOT int rwd_sb_handle(struct rwd_sb_call* c, struct rwd_sb_header* h) {
   }
   if ((uint64_t)h == RWD_SB_THREAD_UNBUFFERED) return kTraced;
   if (h->locked || h->busy) return kTraced;
-  if (h->mode == RWD_SB_MODE_REPLAY) return Replay(h, c);
-  if (h->mode == RWD_SB_MODE_RECORD) return Record(h, c);
-  return kTraced;
+  int handled = kTraced;
+  if (h->mode == RWD_SB_MODE_REPLAY) handled = Replay(h, c);
+  if (h->mode == RWD_SB_MODE_RECORD) handled = Record(h, c);
+  /* In replay too, so that the library's memory is the same in both. */
+  if (handled && c->nr == SYS_close) __atomic_fetch_add(&g_fd_generation, 1, __ATOMIC_RELAXED);
+  return handled;
 }
 
 static int MapUntracedPage(void) {

@@ -19,7 +19,8 @@
  *    RWD_SB_DIVERGED pseudo-syscall.
  * The tracer writes only `mode`, `locked`, `used`, `count`, `consumed*`,
  * `expand` and the stream ids, and only while the thread is stopped; and
- * `boundary_wanted`, which the library only reads, at any time.
+ * `boundary_wanted` and `fd_generation`, which the library only reads, at
+ * any time.
  * The layout is fixed (RWD_SB_HEADER_SIZE): a new field takes a spare
  * slot that older libraries and tracers leave at 0 and ignore.
  * Plain C, fixed-size fields: the header is included by C++ too. */
@@ -99,7 +100,13 @@ struct rwd_sb_header {
    * where in the file they land, for replay to show them in its copy of
    * the mapping. */
   uint64_t trace_file_writes;
-  uint64_t reserved[9];
+  /* Tracer, recording: bumped after a traced syscall of any thread that may
+   * close or replace an fd (close, dup2, dup3, close_range), in every
+   * thread's header: what the library knows of its fds (RWD_SB_FD_CLASSES)
+   * is stale from then on. The library's own buffered closes bump a
+   * generation of its own. */
+  uint64_t fd_generation;
+  uint64_t reserved[8];
 };
 #endif /* __ASSEMBLER__ */
 
@@ -110,6 +117,12 @@ struct rwd_sb_header {
 #define RWD_SB_HEADER_SIZE 256
 #define RWD_SB_STACK_SIZE (16 * 1024)
 #define RWD_SB_CAPACITY (RWD_SB_BUFFER_SIZE - RWD_SB_HEADER_SIZE - RWD_SB_STACK_SIZE)
+/* The stack's low end (from the header, RWD_SB_FD_CLASSES_SIZE bytes) holds
+ * the library's cache of what kind of file each small fd is, so that a
+ * buffered read or write does not cost an fstat each (recording only;
+ * syscallbuf.c). Like the stack, it holds nothing a snapshot keeps. */
+#define RWD_SB_FD_CLASSES (RWD_SB_BUFFER_SIZE - RWD_SB_STACK_SIZE)
+#define RWD_SB_FD_CLASSES_SIZE (4 * 1024)
 
 #ifndef __ASSEMBLER__
 /* One buffered syscall. `size` counts the record and its outputs, each an

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <string_view>
 
 #include "base/hex.h"
 #include "core/proc_maps.h"
@@ -210,6 +211,24 @@ Status SyscallBufferRecorder::TraceFileWrites(pid_t tgid) {
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&on), sizeof(on))));
   }
   return Status::Ok();
+}
+
+void SyscallBufferRecorder::NoteSyscallDone(const arch::SyscallInfo& row) {
+  // Only these free an fd number for another file or put one there: new
+  // fds take numbers no open fd has.
+  static constexpr std::string_view kReplacesFds[] = {"close", "close_range", "dup2", "dup3"};
+  if (!s_.syscallbuf_ || std::ranges::find(kReplacesFds, row.name) == std::end(kReplacesFds)) {
+    return;
+  }
+  ++fd_generation_;
+  for (const auto& task : s_.tasks_) {
+    if (task->syscallbuf == 0 || task->zombie) continue;
+    // A thread gone meanwhile has no library left to tell.
+    (void)task->tracee.WriteMemory(task->syscallbuf + offsetof(rwd_sb_header, fd_generation),
+                                   std::span<const uint8_t>(
+                                       reinterpret_cast<const uint8_t*>(&fd_generation_),
+                                       sizeof(fd_generation_)));
+  }
 }
 
 void SyscallBufferRecorder::NoteUnbuffered(pid_t tgid) {

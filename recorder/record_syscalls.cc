@@ -360,6 +360,7 @@ Expected<trace::SyscallEvent> SyscallRecorder::FinishSyscall(RecordTask& task,
 Status SyscallRecorder::OnSyscallExit(RecordTask& task, arch::Registers& regs) {
   PendingSyscall pending = std::move(*task.pending);
   task.pending.reset();
+  s_.buffer_.NoteSyscallDone(*pending.info);
   if (pending.recorded) return Status::Ok();
   const arch::Arch& arch = task.tracee.arch();
   int64_t result = arch.SyscallResult(regs);

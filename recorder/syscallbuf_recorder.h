@@ -35,9 +35,17 @@ class SyscallBufferRecorder : public RecordPart {
   // record and replay take different paths there.
   Status StepOutOfSyscallBuffer(RecordTask& task, arch::Registers& regs);
   void NoteUnbuffered(pid_t tgid);
+  // A traced syscall (`row`) has run: when it may have closed or replaced
+  // an fd, what the libraries know of their fds is stale
+  // (rwd_sb_header::fd_generation). Every buffer hears it, not only the
+  // process's: a process cloned with CLONE_FILES shares its fds.
+  void NoteSyscallDone(const arch::SyscallInfo& row);
   // Process `tgid` maps a file it may write: from now on its threads send
   // writes to regular files to the tracer (recorder/mapped_file_writes.h).
   Status TraceFileWrites(pid_t tgid);
+
+ private:
+  uint64_t fd_generation_ = 0;
 };
 
 }  // namespace rwd::recorder

@@ -91,6 +91,32 @@ TEST_F(SyscallBufferTest, OutputToAFileIsReplayed) {
   EXPECT_TRUE(SameBytes(recorded, replay.out));
 }
 
+TEST_F(SyscallBufferTest, WritesFollowAnFdReplacedBetweenThem) {
+  // The library knows what kind of file each fd is without an fstat per
+  // call; here fd 20 changes between buffered writes (dup2, a buffered
+  // close, close_range), and only the writes while it is stdout (a
+  // file, so they are buffered and their bytes recorded for replay to
+  // show) may show, in the recording and in its replay.
+  std::string out = NewPath("out");
+  std::string trace = NewPath("trace");
+  RunResult r = RunCommand({"sh", "-c",
+                            std::string(REWIND_BINARY) + " record --syscallbuf -o " + trace + " " +
+                                Program("fd_replaced") + " > " + out});
+  ASSERT_EQ(r.exit_status, 0) << r.Describe();
+  const std::string expected = "through dup2\nthrough F_DUPFD after close_range\n";
+  EXPECT_EQ(RunCommand({"cat", out}).out, expected);
+  size_t buffered_to_stdout = 0;
+  for (const trace::Event& ev : ReadEvents(trace)) {
+    if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
+      for (const trace::SyscallEvent& call : b->calls) buffered_to_stdout += call.output_stream == 1;
+    }
+  }
+  EXPECT_EQ(buffered_to_stdout, 2u) << "the writes to stdout were not both buffered";
+  RunResult replay = ReplayAutopilot(trace);
+  ASSERT_EQ(replay.exit_status, 0) << replay.Describe();
+  EXPECT_EQ(replay.out, expected);
+}
+
 TEST_F(SyscallBufferTest, LsOfADirectoryTreeReplays) {
   Recording rec = Record("/bin/ls", {"-lR", "/usr/include/linux"}, kBuffered);
   ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
