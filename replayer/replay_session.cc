@@ -303,8 +303,7 @@ Expected<Stop> ReplaySession::ScheduleNextEvent(bool step) {
     if (auto* batch = std::get_if<trace::SyscallBatchEvent>(&ev->body)) {
       // What the thread buffered before its next event: its library
       // returns these without syscalls on the way there.
-      trace::SyscallBatchEvent copy = *batch;
-      RETURN_IF_ERROR(syscallbuf_.LoadSyscallBatch(*owner, copy));
+      RETURN_IF_ERROR(syscallbuf_.LoadSyscallBatch(*owner, *batch));
       ConsumeEvent();
       // A boundary like any other (positions and checkpoints name it), but
       // not a step: nothing executed.

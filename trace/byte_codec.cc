@@ -20,12 +20,15 @@ int64_t UnZigZag(uint64_t v) {
 
 }  // namespace
 
-void ByteWriter::PutUvarint(uint64_t v) {
+void ByteWriter::PutLongUvarint(uint64_t v) {
+  uint8_t encoded[kMaxVarintBytes];
+  size_t n = 0;
   while (v >= 0x80) {
-    bytes_.push_back(static_cast<uint8_t>(v) | 0x80);
+    encoded[n++] = static_cast<uint8_t>(v) | 0x80;
     v >>= 7;
   }
-  bytes_.push_back(static_cast<uint8_t>(v));
+  encoded[n++] = static_cast<uint8_t>(v);
+  bytes_.insert(bytes_.end(), encoded, encoded + n);
 }
 
 void ByteWriter::PutSvarint(int64_t v) { PutUvarint(ZigZag(v)); }
@@ -87,7 +90,7 @@ Status ByteReader::ReadBool(bool* v) {
   return Status::Ok();
 }
 
-Status ByteReader::ReadUvarint(uint64_t* v) {
+Status ByteReader::ReadLongUvarint(uint64_t* v) {
   uint64_t result = 0;
   for (int i = 0; i < kMaxVarintBytes; ++i) {
     if (offset_ + i >= bytes_.size())

@@ -26,7 +26,15 @@ class ByteWriter {
  public:
   void PutU8(uint8_t v) { bytes_.push_back(v); }
   void PutBool(bool v) { PutU8(v ? 1 : 0); }
-  void PutUvarint(uint64_t v);
+  // Inline for the one-byte case, most of a syscall's numbers (a batch
+  // event has thousands).
+  void PutUvarint(uint64_t v) {
+    if (v < 0x80) {
+      bytes_.push_back(static_cast<uint8_t>(v));
+    } else {
+      PutLongUvarint(v);
+    }
+  }
   void PutSvarint(int64_t v);
   void PutFixed32(uint32_t v);
   void PutFixed64(uint64_t v);
@@ -44,6 +52,8 @@ class ByteWriter {
   void Truncate(size_t size) { bytes_.resize(std::min(size, bytes_.size())); }
 
  private:
+  void PutLongUvarint(uint64_t v);
+
   std::vector<uint8_t> bytes_;
 };
 
@@ -54,7 +64,13 @@ class ByteReader {
   Status ReadU8(uint8_t* v);
   // Accepts only 0 and 1: any other byte means the data is not what we wrote.
   Status ReadBool(bool* v);
-  Status ReadUvarint(uint64_t* v);
+  Status ReadUvarint(uint64_t* v) {
+    if (offset_ < bytes_.size() && bytes_[offset_] < 0x80) {
+      *v = bytes_[offset_++];
+      return Status::Ok();
+    }
+    return ReadLongUvarint(v);
+  }
   Status ReadUvarint32(uint32_t* v);
   Status ReadSvarint(int64_t* v);
   Status ReadSvarint32(int32_t* v);
@@ -74,6 +90,7 @@ class ByteReader {
   bool AtEnd() const { return offset_ == bytes_.size(); }
 
  private:
+  Status ReadLongUvarint(uint64_t* v);
   Status Corrupt(const std::string& what) const;
   Status Need(size_t n) const;
 
