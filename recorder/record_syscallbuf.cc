@@ -144,8 +144,8 @@ Status SyscallBufferRecorder::FlushSyscallBuffer(RecordTask& task) {
   if (h.magic != RWD_SB_MAGIC || h.used > RWD_SB_CAPACITY) return corrupt("is damaged");
   std::vector<uint8_t> records(h.used);
   RETURN_IF_ERROR(task.tracee.ReadMemory(task.syscallbuf + RWD_SB_HEADER_SIZE, records));
-  auto calls = trace::DecodeBufferRecords(records, h.count, task.tracee.arch().syscalls());
-  if (!calls.ok()) return corrupt(": " + calls.status().message());
+  Status sound = trace::CheckBufferRecords(records, h.count, task.tracee.arch().syscalls());
+  if (!sound.ok()) return corrupt(": " + sound.message());
   uint64_t empty[2] = {0, 0};
   static_assert(offsetof(rwd_sb_header, count) == offsetof(rwd_sb_header, used) + 8);
   RETURN_IF_ERROR(task.tracee.WriteMemory(
@@ -153,7 +153,7 @@ Status SyscallBufferRecorder::FlushSyscallBuffer(RecordTask& task) {
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(empty), sizeof(empty))));
   trace::Event event;
   event.tid = task.event_tid();
-  event.body = trace::SyscallBatchEvent{std::move(*calls)};
+  event.body = trace::SyscallBatchEvent{.count = h.count, .records = std::move(records)};
   return s_.writer_->Append(event);
 }
 

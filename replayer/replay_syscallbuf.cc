@@ -59,8 +59,11 @@ Status SyscallBufferReplayer::LoadSyscallBatch(ReplayTask& owner,
                     ", which has no syscall buffer in the replay");
   }
   ASSIGN_OR_RETURN(rwd_sb_header h, ReadHeader(owner.tracee, owner.syscallbuf));
+  // The trace's records, as the library will read them.
+  RETURN_IF_ERROR(trace::CheckBufferRecords(batch.records, batch.count, arch().syscalls())
+                      .Wrap("event " + std::to_string(event_number())));
   std::vector<uint8_t> records;
-  uint64_t count = batch.calls.size();
+  uint64_t count = batch.count;
   if (h.consumed < h.count) {
     // The thread has not run since its previous batch (replay lets an
     // unobservable preemption pass without running to it): it takes both,
@@ -72,8 +75,7 @@ Status SyscallBufferReplayer::LoadSyscallBatch(ReplayTask& owner,
   } else {
     owner.batch_event = event_number();
   }
-  std::vector<uint8_t> more = trace::EncodeBufferRecords(batch.calls);
-  records.insert(records.end(), more.begin(), more.end());
+  records.insert(records.end(), batch.records.begin(), batch.records.end());
   if (records.size() > RWD_SB_CAPACITY) {
     return Status(ErrorCode::kUnsupported,
                   "event " + std::to_string(event_number()) + " brings thread " +

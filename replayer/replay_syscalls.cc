@@ -24,6 +24,7 @@
 #include "core/remote_syscall.h"
 #include "preload/syscallbuf_abi.h"
 #include "replayer/replay_session.h"
+#include "trace/buffer_records.h"
 #include "trace/event_format.h"
 
 namespace rwd::replayer {
@@ -71,7 +72,7 @@ constexpr int64_t kErestartRestartBlock = -516;
 // in that thread, with other threads' events in between at most.
 constexpr uint64_t kRestartLookahead = 4096;
 
-void WriteAll(int fd, const std::vector<uint8_t>& bytes) {
+void WriteAll(int fd, std::span<const uint8_t> bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
@@ -304,16 +305,18 @@ void SyscallReplayer::EchoOutput(const arch::SyscallInfo& row, const trace::Sysc
   EchoBytes(fd, out);
 }
 
-void SyscallReplayer::EchoBytes(int stream, const std::vector<uint8_t>& bytes) {
+void SyscallReplayer::EchoBytes(int stream, std::span<const uint8_t> bytes) {
   WriteAll(stream == 1 ? s_.options_.stdout_fd : 2, bytes);
 }
 
 void SyscallReplayer::EchoBatchOutput(const trace::SyscallBatchEvent& batch) {
   if (!s_.options_.echo_output || event_number() < s_.echo_from_event_) return;
-  for (const trace::SyscallEvent& call : batch.calls) {
-    if (call.output_stream == 0 || call.writes.empty()) continue;
-    EchoBytes(call.output_stream, call.writes.front().bytes);
-  }
+  // Checked when the batch was loaded.
+  (void)trace::ForEachBufferRecord(
+      batch.records, batch.count, arch().syscalls(), [&](const trace::BufferRecord& call) {
+        if (call.output_stream == 0 || call.outputs.empty()) return;
+        EchoBytes(call.output_stream, call.outputs.front().second);
+      });
 }
 
 Status SyscallReplayer::ExecuteSyscall(const arch::SyscallInfo& row,

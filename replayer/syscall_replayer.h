@@ -62,7 +62,7 @@ class SyscallReplayer : public ReplayPart {
                                    pid_t* new_thread = nullptr, int signo_at_entry = 0);
   void EchoOutput(const arch::SyscallInfo& row, const trace::SyscallEvent& ev);
   // Writes what the program wrote to the recorder's stdout (1) or stderr (2).
-  void EchoBytes(int stream, const std::vector<uint8_t>& bytes);
+  void EchoBytes(int stream, std::span<const uint8_t> bytes);
   // Echoes the output of a syscall buffer's batch (SyscallBufferReplayer),
   // as EchoOutput does a syscall event's, when the replay echoes.
   void EchoBatchOutput(const trace::SyscallBatchEvent& batch);

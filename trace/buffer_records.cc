@@ -1,5 +1,6 @@
 #include "trace/buffer_records.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -24,10 +25,12 @@ void Put(std::vector<uint8_t>* out, const T& value) {
 
 }  // namespace
 
-Expected<std::vector<SyscallEvent>> DecodeBufferRecords(std::span<const uint8_t> records,
-                                                        uint64_t count,
-                                                        const arch::SyscallTable& table) {
-  std::vector<SyscallEvent> calls;
+Status ForEachBufferRecord(std::span<const uint8_t> records, uint64_t count,
+                           const arch::SyscallTable& table,
+                           const std::function<void(const BufferRecord&)>& each) {
+  BufferRecord view;
+  // A batch repeats a few syscalls: the last one's row saves a lookup.
+  const arch::SyscallInfo* last_row = nullptr;
   size_t at = 0;
   for (uint64_t i = 0; i < count; ++i) {
     rwd_sb_record rec;
@@ -36,19 +39,21 @@ Expected<std::vector<SyscallEvent>> DecodeBufferRecords(std::span<const uint8_t>
     if (rec.size < sizeof(rec) || rec.size % 8 != 0 || rec.size > records.size() - at) {
       return Corrupt(i, "has a bad size (" + std::to_string(rec.size) + ")");
     }
-    const arch::SyscallInfo* row = table.Find(rec.nr);
+    const arch::SyscallInfo* row =
+        last_row && last_row->nr == rec.nr ? last_row : table.Find(rec.nr);
+    last_row = row;
     if (!row || !row->bufferable) {
       return Corrupt(i, "is syscall " + table.NameOf(rec.nr) + ", which is never buffered");
     }
-    SyscallEvent call;
-    call.nr = rec.nr;
-    std::memcpy(call.args.data(), rec.args, sizeof(rec.args));
-    if (!arch::BufferableCall(*row, call.args)) {
+    view.nr = rec.nr;
+    std::memcpy(view.args.data(), rec.args, sizeof(rec.args));
+    if (!arch::BufferableCall(*row, view.args)) {
       return Corrupt(i, "is a " + table.NameOf(rec.nr) + " call (operation " +
-                            std::to_string(call.args[1]) + ") that is never buffered");
+                            std::to_string(view.args[1]) + ") that is never buffered");
     }
-    call.result = rec.result;
-    call.output_stream = static_cast<uint8_t>(rec.stream);
+    view.result = rec.result;
+    view.output_stream = static_cast<uint8_t>(rec.stream);
+    view.outputs.clear();
     size_t p = at + sizeof(rec);
     size_t end = at + rec.size;
     for (uint16_t k = 0; k < rec.nout; ++k) {
@@ -59,17 +64,45 @@ Expected<std::vector<SyscallEvent>> DecodeBufferRecords(std::span<const uint8_t>
       if (out.len > end - p || Round8(out.len) > end - p) {
         return Corrupt(i, "has an output longer than the record");
       }
-      MemWrite w;
-      w.addr = out.addr;
-      w.bytes.assign(records.begin() + static_cast<ptrdiff_t>(p),
-                     records.begin() + static_cast<ptrdiff_t>(p + out.len));
-      call.writes.push_back(std::move(w));
+      view.outputs.emplace_back(out.addr, records.subspan(p, out.len));
       p += Round8(out.len);
     }
-    calls.push_back(std::move(call));
+    each(view);
     at = end;
   }
+  return Status::Ok();
+}
+
+Status CheckBufferRecords(std::span<const uint8_t> records, uint64_t count,
+                          const arch::SyscallTable& table) {
+  return ForEachBufferRecord(records, count, table, [](const BufferRecord&) {});
+}
+
+Expected<std::vector<SyscallEvent>> DecodeBufferRecords(std::span<const uint8_t> records,
+                                                        uint64_t count,
+                                                        const arch::SyscallTable& table) {
+  std::vector<SyscallEvent> calls;
+  calls.reserve(std::min<uint64_t>(count, records.size() / sizeof(rwd_sb_record)));
+  RETURN_IF_ERROR(ForEachBufferRecord(records, count, table, [&](const BufferRecord& rec) {
+    SyscallEvent& call = calls.emplace_back();
+    call.nr = rec.nr;
+    call.args = rec.args;
+    call.result = rec.result;
+    call.output_stream = rec.output_stream;
+    for (const auto& [addr, bytes] : rec.outputs) {
+      call.writes.push_back(MemWrite{.addr = addr, .bytes = {bytes.begin(), bytes.end()}});
+    }
+  }));
   return calls;
+}
+
+SyscallBatchEvent MakeSyscallBatch(const std::vector<SyscallEvent>& calls) {
+  return SyscallBatchEvent{.count = calls.size(), .records = EncodeBufferRecords(calls)};
+}
+
+Expected<std::vector<SyscallEvent>> CallsOf(const SyscallBatchEvent& batch,
+                                            const arch::SyscallTable& table) {
+  return DecodeBufferRecords(batch.records, batch.count, table);
 }
 
 std::vector<uint8_t> EncodeBufferRecords(const std::vector<SyscallEvent>& calls) {

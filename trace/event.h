@@ -185,7 +185,12 @@ struct PreemptEvent {
 // replay to show. Replay hands them to the thread's buffer before the thread
 // runs to its next event; the library there returns them without syscalls.
 struct SyscallBatchEvent {
-  std::vector<SyscallEvent> calls;
+  // The records of the thread's buffer (preload/syscallbuf_abi.h), as the
+  // library wrote them: replay hands them back to it as they are, with no
+  // conversion per call (a batch holds thousands). trace/buffer_records.h
+  // reads them as SyscallEvents and writes SyscallEvents as records.
+  uint64_t count = 0;
+  std::vector<uint8_t> records;
   bool operator==(const SyscallBatchEvent&) const = default;
 };
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <variant>
 
+#include "preload/syscallbuf_abi.h"
+
 namespace rwd::trace {
 
 namespace {
@@ -24,8 +26,7 @@ enum class EventTag : uint8_t {
 // the bytes left before allocating.
 constexpr size_t kMinMemWriteBytes = 2;     // addr, length
 constexpr size_t kMinFileWriteBytes = 4;    // path length, offset, length, size
-constexpr size_t kMinSyscallBytes = 14;     // nr, 6 args, result, count, 2 strings, stream,
-                                            // writable, count
+constexpr size_t kMinBufferRecordBytes = sizeof(rwd_sb_record);
 constexpr size_t kMinFileMappingBytes = 7;  // 5 varints, 2 lengths
 
 void PutU64s(const std::vector<uint64_t>& values, ByteWriter* out) {
@@ -250,15 +251,19 @@ Status Decode(ByteReader* in, PreemptEvent* e) {
 }
 
 void Encode(const SyscallBatchEvent& e, ByteWriter* out) {
-  out->PutUvarint(e.calls.size());
-  for (const SyscallEvent& call : e.calls) Encode(call, out);
+  out->PutUvarint(e.count);
+  out->PutBytes(e.records);
 }
 
+// The records' own structure is checked where they are used, with the
+// architecture's syscall table (trace/buffer_records.h).
 Status Decode(ByteReader* in, SyscallBatchEvent* e) {
-  size_t n = 0;
-  RETURN_IF_ERROR(in->ReadCount(kMinSyscallBytes, &n));
-  e->calls.resize(n);
-  for (SyscallEvent& call : e->calls) RETURN_IF_ERROR(Decode(in, &call));
+  RETURN_IF_ERROR(in->ReadUvarint(&e->count));
+  RETURN_IF_ERROR(in->ReadBytes(&e->records));
+  if (e->count > e->records.size() / kMinBufferRecordBytes) {
+    return Status(ErrorCode::kCorrupt, std::to_string(e->count) + " buffered syscalls in " +
+                                           std::to_string(e->records.size()) + " bytes");
+  }
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@
 
 #include "base/hex.h"
 #include "base/signal_name.h"
+#include "trace/buffer_records.h"
 
 namespace rwd::trace {
 
@@ -112,15 +113,18 @@ std::string DescribeEvent(const arch::Arch& arch, const Event& event) {
     return head + "status " + std::to_string(WEXITSTATUS(x->wait_status));
   }
   if (auto* b = std::get_if<SyscallBatchEvent>(&event.body)) {
-    std::string out = head + std::to_string(b->calls.size()) + " buffered syscalls";
+    std::string out = head + std::to_string(b->count) + " buffered syscalls";
     std::map<std::string, int> by_name;
-    for (const SyscallEvent& call : b->calls) ++by_name[arch.syscalls().NameOf(call.nr)];
+    Status sound = ForEachBufferRecord(
+        b->records, b->count, arch.syscalls(),
+        [&](const BufferRecord& call) { ++by_name[arch.syscalls().NameOf(call.nr)]; });
+    if (!sound.ok()) return out + " (" + sound.message() + ")";
     std::string sep = " (";
     for (const auto& [name, n] : by_name) {
       out += sep + name + (n > 1 ? " x" + std::to_string(n) : "");
       sep = ", ";
     }
-    return b->calls.empty() ? out : out + ")";
+    return b->count == 0 ? out : out + ")";
   }
   if (auto* e = std::get_if<SyscallEntryEvent>(&event.body)) {
     return head + DescribeSyscall(arch, e->nr, e->args) + " (others run before it returns)";

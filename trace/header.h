@@ -15,8 +15,10 @@ namespace rwd::trace {
 // globals; 6: and keep their stack window; 7: and the vector registers;
 // 8: their stack hash covers the brk heap too (core/stack_hash.h); 9:
 // writes into files mapped MAP_SHARED (SyscallEvent::file_writes);
-// 10: a signal's may name its pass (SignalEvent::pass_count).
-inline constexpr uint32_t kFormatVersion = 10;
+// 10: a signal's may name its pass (SignalEvent::pass_count); 11: a batch
+// of buffered syscalls keeps the buffer's records as they are
+// (SyscallBatchEvent::records).
+inline constexpr uint32_t kFormatVersion = 11;
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;

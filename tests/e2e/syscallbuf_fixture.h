@@ -12,6 +12,7 @@
 #include "arch/arch.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/gdb_driver.h"
+#include "trace/buffer_records.h"
 #include "trace/trace_reader.h"
 
 namespace rwd::e2e {
@@ -33,6 +34,13 @@ inline std::vector<trace::Event> ReadEvents(const std::string& dir) {
     events.push_back(std::move(**ev));
   }
   return events;
+}
+
+// A batch's calls, or a test failure.
+inline std::vector<trace::SyscallEvent> CallsOf(const trace::SyscallBatchEvent& batch) {
+  auto calls = trace::CallsOf(batch, arch::HostArch().syscalls());
+  EXPECT_TRUE(calls.ok()) << calls.status().ToString();
+  return calls.ok() ? std::move(*calls) : std::vector<trace::SyscallEvent>();
 }
 
 class SyscallBufferTest : public E2ETest {

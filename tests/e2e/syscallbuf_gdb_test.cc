@@ -124,7 +124,7 @@ TEST_F(SyscallBufferGdbTest, CatchSyscallStopsAtABufferedCall) {
       ASSERT_NE(sc->nr, lseek_nr) << "lseek was not buffered";
     }
     if (auto* batch = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
-      for (const trace::SyscallEvent& call : batch->calls) buffered_lseeks += call.nr == lseek_nr;
+      for (const trace::SyscallEvent& call : CallsOf(*batch)) buffered_lseeks += call.nr == lseek_nr;
     }
   }
   ASSERT_EQ(buffered_lseeks, 1u);

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 size_t BufferedCalls(const std::vector<trace::Event>& events) {
   size_t n = 0;
   for (const trace::Event& ev : events) {
-    if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) n += b->calls.size();
+    if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) n += b->count;
   }
   return n;
 }
@@ -81,7 +81,7 @@ TEST_F(SyscallBufferTest, OutputToAFileIsReplayed) {
   bool echoed = false;
   for (const trace::Event& ev : events) {
     if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
-      for (const trace::SyscallEvent& call : b->calls) echoed |= call.output_stream == 1;
+      for (const trace::SyscallEvent& call : CallsOf(*b)) echoed |= call.output_stream == 1;
     }
   }
   EXPECT_TRUE(echoed) << "no buffered write to stdout";
@@ -108,7 +108,9 @@ TEST_F(SyscallBufferTest, WritesFollowAnFdReplacedBetweenThem) {
   size_t buffered_to_stdout = 0;
   for (const trace::Event& ev : ReadEvents(trace)) {
     if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
-      for (const trace::SyscallEvent& call : b->calls) buffered_to_stdout += call.output_stream == 1;
+      for (const trace::SyscallEvent& call : CallsOf(*b)) {
+        buffered_to_stdout += call.output_stream == 1;
+      }
     }
   }
   EXPECT_EQ(buffered_to_stdout, 2u) << "the writes to stdout were not both buffered";
@@ -151,7 +153,7 @@ TEST_F(SyscallBufferTest, ThreadsInAReusedDescriptorAndForkedChildrenBufferOnThe
   std::map<int, size_t> buffered_by_tid;
   for (const trace::Event& ev : ReadEvents(rec.trace)) {
     if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
-      buffered_by_tid[ev.tid] += b->calls.size();
+      buffered_by_tid[ev.tid] += b->count;
     }
   }
   // The main thread, 8 workers and the child, each with most of its 600
@@ -271,7 +273,7 @@ TEST_F(SyscallBufferTest, SignalAfterABatchOfPassesThatLookAlike) {
       auto* sig = std::get_if<trace::SignalEvent>(&events[k].body);
       auto* batch = std::get_if<trace::SyscallBatchEvent>(&events[k - 1].body);
       placed_after_batch |= sig && !sig->fingerprint.empty() && batch &&
-                            events[k - 1].tid == events[k].tid && batch->calls.size() > 1;
+                            events[k - 1].tid == events[k].tid && batch->count > 1;
     }
     ExpectReplaysIdentically(rec, 1);
     if (HasFailure()) return;
@@ -375,8 +377,9 @@ TEST_F(SyscallBufferTest, ABufferedWriteOfOtherBytesIsADivergence) {
   for (size_t i = 0; i < events.size() && target < 0; ++i) {
     auto* b = std::get_if<trace::SyscallBatchEvent>(&events[i].body);
     if (!b) continue;
-    for (size_t k = 0; k < b->calls.size(); ++k) {
-      const trace::SyscallEvent& call = b->calls[k];
+    std::vector<trace::SyscallEvent> calls = CallsOf(*b);
+    for (size_t k = 0; k < calls.size(); ++k) {
+      const trace::SyscallEvent& call = calls[k];
       if (call.output_stream == 1 && !call.writes.empty() && call.writes.front().bytes.size() > 2) {
         target = static_cast<int64_t>(i);
         call_index = k;
@@ -385,9 +388,10 @@ TEST_F(SyscallBufferTest, ABufferedWriteOfOtherBytesIsADivergence) {
     }
   }
   ASSERT_GE(target, 0) << "no buffered write to stdout";
-  std::vector<uint8_t>& bytes =
-      std::get<trace::SyscallBatchEvent>(events[target].body).calls[call_index].writes.front().bytes;
-  bytes[1] ^= 0x20;
+  auto& batch = std::get<trace::SyscallBatchEvent>(events[target].body);
+  std::vector<trace::SyscallEvent> calls = CallsOf(batch);
+  calls[call_index].writes.front().bytes[1] ^= 0x20;
+  batch = trace::MakeSyscallBatch(calls);
 
   std::string altered = NewPath("altered");
   ASSERT_NO_FATAL_FAILURE(WriteAlteredTrace(rec.trace, events, altered));
@@ -415,9 +419,10 @@ TEST_F(SyscallBufferTest, DivergenceInsideABatchIsReportedWithItsEvent) {
   for (size_t i = 0; i < events.size() && target < 0; ++i) {
     auto* b = std::get_if<trace::SyscallBatchEvent>(&events[i].body);
     if (!b) continue;
-    for (size_t k = 0; k + 1 < b->calls.size(); ++k) {
-      const trace::SyscallEvent& open = b->calls[k];
-      const trace::SyscallEvent& next = b->calls[k + 1];
+    std::vector<trace::SyscallEvent> calls = CallsOf(*b);
+    for (size_t k = 0; k + 1 < calls.size(); ++k) {
+      const trace::SyscallEvent& open = calls[k];
+      const trace::SyscallEvent& next = calls[k + 1];
       if (open.nr == openat && open.result >= 3 && next.nr == read &&
           next.args[0] == static_cast<uint64_t>(open.result)) {
         target = static_cast<int64_t>(i);
@@ -427,7 +432,10 @@ TEST_F(SyscallBufferTest, DivergenceInsideABatchIsReportedWithItsEvent) {
     }
   }
   ASSERT_GE(target, 0) << "no buffered openat followed by a read of its fd";
-  std::get<trace::SyscallBatchEvent>(events[target].body).calls[call_index].result += 7;
+  auto& batch = std::get<trace::SyscallBatchEvent>(events[target].body);
+  std::vector<trace::SyscallEvent> calls = CallsOf(batch);
+  calls[call_index].result += 7;
+  batch = trace::MakeSyscallBatch(calls);
 
   std::string altered = NewPath("altered");
   ASSERT_NO_FATAL_FAILURE(WriteAlteredTrace(rec.trace, events, altered));
@@ -442,7 +450,6 @@ TEST_F(SyscallBufferTest, DivergenceInsideABatchIsReportedWithItsEvent) {
   ASSERT_TRUE(std::regex_search(replay.err, m, in_event)) << replay.err;
   EXPECT_EQ(std::stoll(m[1]), static_cast<long long>(call_index) + 2) << replay.err;
   EXPECT_EQ(std::stoll(m[3]), target) << replay.err;
-  const auto& calls = std::get<trace::SyscallBatchEvent>(events[target].body).calls;
   EXPECT_EQ(std::stoll(m[4]), calls[call_index].result) << replay.err;
   // The untouched recording still replays.
   ExpectReplaysIdentically(rec, 1);
@@ -466,7 +473,7 @@ TEST_F(SyscallBufferTest, FutexWakesAreBufferedAndReplayInOrder) {
   size_t buffered_wakes = 0, traced_wakes = 0, traced_waits = 0;
   for (const trace::Event& ev : events) {
     if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
-      for (const trace::SyscallEvent& call : b->calls) {
+      for (const trace::SyscallEvent& call : CallsOf(*b)) {
         if (call.nr != futex) continue;
         EXPECT_TRUE(is_wake(call.args)) << "a buffered futex call that is not a wake";
         ++buffered_wakes;
@@ -499,9 +506,10 @@ TEST_F(SyscallBufferTest, AlteredBufferedFutexWakeIsReportedWithItsEvent) {
   for (size_t i = 0; i < events.size() && target < 0; ++i) {
     auto* b = std::get_if<trace::SyscallBatchEvent>(&events[i].body);
     if (!b) continue;
-    for (size_t k = 0; k + 1 < b->calls.size(); ++k) {
-      const trace::SyscallEvent& wake = b->calls[k];
-      const trace::SyscallEvent& next = b->calls[k + 1];
+    std::vector<trace::SyscallEvent> calls = CallsOf(*b);
+    for (size_t k = 0; k + 1 < calls.size(); ++k) {
+      const trace::SyscallEvent& wake = calls[k];
+      const trace::SyscallEvent& next = calls[k + 1];
       // The doorbell: a wake of up to 4 waiters, then a write of 1 + woken.
       if (wake.nr == futex && wake.args[1] == FUTEX_WAKE_PRIVATE && wake.args[2] == 4 &&
           next.nr == write && next.args[2] == static_cast<uint64_t>(1 + wake.result)) {
@@ -512,9 +520,12 @@ TEST_F(SyscallBufferTest, AlteredBufferedFutexWakeIsReportedWithItsEvent) {
     }
   }
   ASSERT_GE(target, 0) << "no buffered doorbell wake followed by its write";
-  trace::SyscallEvent& wake = std::get<trace::SyscallBatchEvent>(events[target].body).calls[call_index];
+  auto& batch = std::get<trace::SyscallBatchEvent>(events[target].body);
+  std::vector<trace::SyscallEvent> calls = CallsOf(batch);
+  trace::SyscallEvent& wake = calls[call_index];
   const int64_t recorded = wake.result;
   wake.result = recorded < 4 ? recorded + 1 : recorded - 1;
+  batch = trace::MakeSyscallBatch(calls);
 
   std::string altered = NewPath("altered");
   ASSERT_NO_FATAL_FAILURE(WriteAlteredTrace(rec.trace, events, altered));

@@ -4,6 +4,7 @@
 #include <random>
 #include <vector>
 
+#include "preload/syscallbuf_abi.h"
 #include "tests/unit/trace_test_util.h"
 #include "trace/event_codec.h"
 
@@ -61,6 +62,22 @@ TEST(EventCodecTest, ConsecutiveEventsDecodeInOrder) {
     EXPECT_EQ(event, expected);
   }
   EXPECT_TRUE(r.AtEnd());
+}
+
+// A batch keeps its buffer's records as they are; a count that could not
+// fit in its bytes is refused before anything trusts it.
+TEST(EventCodecTest, BatchKeepsItsRecordsAndRefusesAnImpossibleCount) {
+  std::vector<uint8_t> records(sizeof(rwd_sb_record) * 2, 0x5a);
+  Event batch{.tid = 9, .body = SyscallBatchEvent{.count = 2, .records = records}};
+  std::vector<uint8_t> bytes = Encode(batch);
+  EXPECT_EQ(bytes.size(), 1u + 1u + 1u + 2u + records.size());  // tag, tid, count, length
+  auto decoded = DecodeAll(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, batch);
+  std::get<SyscallBatchEvent>(batch.body).count = 3;
+  auto refused = DecodeAll(Encode(batch));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("3 buffered syscalls in 144 bytes"));
 }
 
 // Golden bytes: if these change, the trace format changed and

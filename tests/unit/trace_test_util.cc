@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "trace/buffer_records.h"
 #include "trace/trace_writer.h"
 
 namespace rwd::trace::testing {
@@ -90,7 +91,9 @@ std::vector<Event> SampleEvents() {
   std::vector<uint8_t> fingerprint(27 * 8);  // an x86-64 user_regs_struct
   for (size_t k = 0; k < fingerprint.size(); ++k) fingerprint[k] = static_cast<uint8_t>(k * 13);
   PreemptEvent preempt{.fingerprint = std::move(fingerprint), .stack_hash = 0xfedcba9876543210};
-  SyscallBatchEvent batch{.calls = {syscall, SyscallEvent{.nr = 39, .result = 4242}}};
+  SyscallBatchEvent batch = MakeSyscallBatch(
+      {SyscallEvent{.nr = 0, .args = {3, 0x1000, 64}, .result = 5, .writes = {{0x1000, {1, 2, 3, 4, 5}}}},
+       SyscallEvent{.nr = 39, .result = 4242}});
   return {{.tid = 100, .body = syscall},
           {.tid = -1, .body = signal},
           {.tid = 0, .body = trap},
