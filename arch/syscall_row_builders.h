@@ -73,6 +73,7 @@ struct Traits {
   Echo echo = Echo::kNone;
   bool blocks = false;
   bool buffered = false;
+  int8_t query_arg = -1;
   bool at_dirfd = false;
   uint64_t clone_flags = 0;
   arch::WaitMask wait_mask;
@@ -85,6 +86,14 @@ struct Traits {
   }
   constexpr Traits Buffered() const {
     return With([](Traits& t) { t.buffered = true; });
+  }
+  // Buffered only as a query: with argument `arg` null the call reads state
+  // and changes none, so replay need not run it.
+  constexpr Traits BufferedQuery(int arg) const {
+    return With([arg](Traits& t) {
+      t.buffered = true;
+      t.query_arg = static_cast<int8_t>(arg);
+    });
   }
   constexpr Traits AtDirfd() const {
     return With([](Traits& t) { t.at_dirfd = true; });
@@ -118,6 +127,7 @@ constexpr SyscallInfo Row(std::string_view name, Traits traits, ReplayAction act
   row.echo = traits.echo;
   row.may_block = traits.blocks;
   row.bufferable = traits.buffered;
+  row.buffered_query_arg = traits.query_arg;
   row.at_dirfd = traits.at_dirfd;
   row.implied_clone_flags = traits.clone_flags;
   row.wait_mask = traits.wait_mask;

@@ -133,6 +133,10 @@ struct SyscallInfo {
   // stop: its effects are the result and the `outs` alone, and it changes no
   // memory map, signal state, thread or process. Conservative.
   bool bufferable = false;
+  // >= 0: only calls with this argument null are bufferable; they query
+  // state (signal handlers, the signal mask) that the others change and
+  // replay must change for real.
+  int8_t buffered_query_arg = -1;
   // Argument 0 is a directory fd that the path in argument 1 is relative to.
   bool at_dirfd = false;
   // fork, vfork: the clone flags they imply; 0 for clone, whose flags are an
@@ -148,14 +152,24 @@ inline uint64_t CloneFlags(const SyscallInfo& row, const std::array<uint64_t, 6>
   return row.implied_clone_flags != 0 ? row.implied_clone_flags : args[flags_arg];
 }
 
+// ioctl's TCGETS (the same on x86-64 and AArch64), which writes a kernel
+// struct termios of kKernelTermiosBytes.
+inline constexpr uint64_t kTcgetsRequest = 0x5401;
+inline constexpr uint64_t kKernelTermiosBytes = 36;
+
 // Whether an in-process buffer may run this call of a `bufferable` row.
 // Of futex's operations only the wakes (FUTEX_WAKE, FUTEX_WAKE_BITSET):
 // they never block and write nothing. Its waits block, and the other
 // operations write futex words. The recorder lets the woken thread run only
 // after the waker's next event, which writes the batch with the wake first,
 // so replay (which emulates every futex call) keeps the recorded order.
+// Of ioctl's requests only TCGETS (isatty, tcgetattr): it never blocks and
+// writes a termios of a size every architecture shares. Of a query row
+// (rt_sigaction, rt_sigprocmask) only the queries.
 inline bool BufferableCall(const SyscallInfo& row, const std::array<uint64_t, 6>& args) {
   if (!row.bufferable) return false;
+  if (row.buffered_query_arg >= 0 && args[row.buffered_query_arg] != 0) return false;
+  if (row.special == Special::kIoctl) return args[1] == kTcgetsRequest;
   if (row.special != Special::kFutex) return true;
   constexpr uint64_t kCommand = 0x7f;  // FUTEX_CMD_MASK: without the private and clock flags
   uint64_t op = args[1] & kCommand;

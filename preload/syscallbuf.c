@@ -11,7 +11,9 @@
  * are their result and the memory described below: reads and writes of
  * regular files, directories and the memory devices (/dev/null, /dev/zero,
  * ...), stat-likes, getdents64, lseek, close, openat of directories and
- * regular files, clock_gettime, gettimeofday, getpid-likes, futex wakes.
+ * regular files, unlink, mkdir and rename, clock_gettime, gettimeofday,
+ * getpid-likes, futex wakes, isatty's ioctl, and the queries of a signal's
+ * action and of the signal mask.
  * Everything else (pipes, sockets, futex waits, ...) goes to the tracer as
  * before. */
 #define _GNU_SOURCE
@@ -50,6 +52,13 @@ struct out_rule {
 
 #define kMaxOuts 2
 #define kMaxBufferedBytes (64 * 1024)
+/* ioctl's TCGETS and the kernel struct termios it writes (every
+ * architecture's); the kernel's sigset and the sigaction fields before it
+ * (handler, flags, restorer). */
+#define kTcgets 0x5401
+#define kKernelTermiosBytes 36
+#define kSigsetBytes 8
+#define kKernelSigactionHead 24
 
 /* The code whose path differs between record and replay (the buffered
  * path) goes in one section, whose bounds the recorder gets at
@@ -151,10 +160,27 @@ HOT static int Rules(const struct rwd_sb_call* c, struct out_rule* outs, int* no
        * first (arch/syscall_table.h, BufferableCall). */
       return (c->a[1] & FUTEX_CMD_MASK) == FUTEX_WAKE ||
              (c->a[1] & FUTEX_CMD_MASK) == FUTEX_WAKE_BITSET;
+    case SYS_ioctl:
+      /* TCGETS (isatty, tcgetattr) only: a kernel struct termios. */
+      outs[(*nouts)++] = (struct out_rule){2, kKernelTermiosBytes, 0};
+      return c->a[1] == kTcgets;
+    case SYS_rt_sigaction:
+      /* Queries only (no new action): setting a handler is signal state
+       * that replay must set for real. The old action is kernel-sized. */
+      outs[(*nouts)++] = (struct out_rule){2, kKernelSigactionHead + kSigsetBytes, 0};
+      return c->a[1] == 0 && c->a[3] == kSigsetBytes;
+    case SYS_rt_sigprocmask:
+      /* Queries only (no new set), likewise. */
+      outs[(*nouts)++] = (struct out_rule){2, kSigsetBytes, 0};
+      return c->a[1] == 0 && c->a[3] == kSigsetBytes;
     case SYS_close:
     case SYS_lseek:
     case SYS_openat:
     case SYS_faccessat:
+    case SYS_unlinkat:
+    case SYS_mkdirat:
+    case SYS_renameat:
+    case SYS_renameat2:
     case SYS_getpid:
     case SYS_gettid:
     case SYS_getppid:

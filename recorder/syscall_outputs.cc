@@ -35,11 +35,11 @@ constexpr uint64_t kFiemapSize = 32;
 constexpr uint64_t kFiemapExtentSize = 56;
 constexpr uint64_t kFiemapExtentCountOffset = 24;
 // Generic Linux ioctls that predate the _IOC encoding.
-constexpr uint64_t kTcgets = 0x5401;
+constexpr uint64_t kTcgets = arch::kTcgetsRequest;
 constexpr uint64_t kTiocgpgrp = 0x540f;
 constexpr uint64_t kTiocgwinsz = 0x5413;
 constexpr uint64_t kFionread = 0x541b;
-constexpr uint64_t kKernelTermiosSize = 36;
+constexpr uint64_t kKernelTermiosSize = arch::kKernelTermiosBytes;
 // arch_prctl codes that write their result through the pointer argument.
 constexpr uint64_t kArchGetFs = 0x1003;
 constexpr uint64_t kArchGetGs = 0x1004;

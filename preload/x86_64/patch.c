@@ -6,10 +6,11 @@
  * bytes of such a pair become a `jmp` to a stub of our own, which steps
  * below the red zone, calls rwd_sb_entry (with the `mov` before it or the
  * `cmp` after it) and jumps to the instruction after the pair. So do the
- * futex wakes `mov eax, NR; syscall; ret` of glibc's lock release. Nothing
- * but the pair's first byte is a direct branch target in the glibc this was
- * checked against (Debian 12's 2.36: 443 + 7 + 2 sites); other shapes are left
- * alone and stay traced. (The vDSO's clock functions, which rewind turns
+ * futex wakes `mov eax, NR; syscall; ret` of glibc's lock release, and the
+ * `mov eax, NR; syscall` of rt_sigprocmask. Nothing but the pair's first
+ * byte is a direct branch target in the glibc this was checked against
+ * (Debian 12's 2.36: 443 + 7 + 2 + 15 sites); other shapes are left alone
+ * and stay traced. (The vDSO's clock functions, which rewind turns
  * into syscalls, cannot be patched from inside: mprotect refuses to make
  * the vDSO writable. syscallbuf.c interposes them instead.)
  *
@@ -94,6 +95,12 @@ static struct site_shape LibcShapeAt(const uint8_t* p) {
       case SYS_geteuid:
       case SYS_getgid:
       case SYS_getegid:
+        return (struct site_shape){7, 5, 0, 7};
+      case SYS_rt_sigprocmask:
+        /* pthread_sigmask and the like keep the result in eax for their
+         * own check: `mov eax, NR; syscall` then any instruction (15 sites
+         * in Debian 12's glibc, none jumped into). Only its queries are
+         * buffered. */
         return (struct site_shape){7, 5, 0, 7};
       case SYS_futex:
         /* __lll_lock_wake(_private), the wake of every contended mutex

@@ -55,6 +55,9 @@ static inline uint64_t rwd_sb_thread_pointer(void) {
     outs[(*nouts)++] = (struct out_rule){0, 8, 0};       \
     return 1;                                            \
   case SYS_access:                                       \
+  case SYS_unlink:                                       \
+  case SYS_mkdir:                                        \
+  case SYS_rename:                                       \
     return 1;
 
 void rwd_sb_entry(void);

@@ -491,6 +491,56 @@ TEST_F(SyscallBufferTest, FutexWakesAreBufferedAndReplayInOrder) {
   ExpectReplaysIdentically(rec, 2);
 }
 
+// The queries of a signal's action and of the signal mask, isatty's and
+// tcgetattr's ioctl, and mkdir, rename and unlink are buffered; setting a
+// handler or a mask, and other ioctls, stay with the tracer. Replay shows
+// what the queries saw, and the handler they saw takes the signal.
+TEST_F(SyscallBufferTest, SignalQueriesTcgetsAndDirectoryChangesAreBuffered) {
+  Recording rec = Record("buffered_queries", {NewPath("scratch")}, kBuffered);
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  EXPECT_TRUE(Contains(rec.out, "queries: handler 60 of 60, SIGUSR2 blocked 60 of 60")) << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "files: 60 rounds, first failure 0")) << rec.out;
+  EXPECT_TRUE(Contains(rec.out, "SIGUSR1 handled 1 time(s)")) << rec.out;
+  const arch::SyscallTable& table = arch::HostArch().syscalls();
+  std::map<std::string, size_t> buffered, traced;
+  for (const trace::Event& ev : ReadEvents(rec.trace)) {
+    if (auto* b = std::get_if<trace::SyscallBatchEvent>(&ev.body)) {
+      for (const trace::SyscallEvent& call : CallsOf(*b)) ++buffered[table.NameOf(call.nr)];
+    } else if (auto* call = std::get_if<trace::SyscallEvent>(&ev.body)) {
+      std::string name = table.NameOf(call->nr);
+      bool query = (name == "rt_sigaction" || name == "rt_sigprocmask") && call->args[1] == 0;
+      bool tcgets = name == "ioctl" && call->args[1] == 0x5401;
+      ++traced[query ? name + " query" : tcgets ? "ioctl TCGETS" : name];
+    }
+  }
+  auto both = [&](std::map<std::string, size_t>& m, const char* a, const char* b) {
+    return m[a] + m[b];
+  };
+  // 60 rounds: a sigaction and a sigprocmask query, a TCGETS, 2 mkdirs,
+  // 2 renames, 4 unlinks each (libc picks the plain or the *at form).
+  EXPECT_GE(buffered["rt_sigaction"], 60u);
+  EXPECT_GE(buffered["rt_sigprocmask"], 60u);
+  EXPECT_GE(buffered["ioctl"], 60u);
+  EXPECT_GE(both(buffered, "mkdir", "mkdirat"), 120u);
+  EXPECT_GE(both(buffered, "rename", "renameat") + buffered["renameat2"], 120u);
+  EXPECT_GE(both(buffered, "unlink", "unlinkat"), 240u);
+  // What the library's constructor made before it routed libc's calls.
+  EXPECT_LT(traced["rt_sigaction query"] + traced["rt_sigprocmask query"], 10u);
+  EXPECT_LT(both(traced, "mkdir", "mkdirat") + both(traced, "unlink", "unlinkat"), 5u);
+  // Setting a handler or a mask: replay sets them for real, at their stops.
+  EXPECT_GE(traced["rt_sigaction"], 1u);
+  EXPECT_GE(traced["rt_sigprocmask"], 1u);
+  if (Contains(rec.out, "pty: isatty 1")) {
+    // tcsetattr's TCSETS stays traced; the two tcgetattr and the isatty
+    // on the terminal are buffered, and replay shows what they read.
+    EXPECT_TRUE(Contains(rec.out, "pty: after, echo 0, vintr 7")) << rec.out;
+    EXPECT_GE(traced["ioctl"], 1u);
+    EXPECT_EQ(traced["ioctl TCGETS"], 0u);
+    EXPECT_GE(buffered["ioctl"], 63u);
+  }
+  ExpectReplaysIdentically(rec);
+}
+
 // A buffered futex wake's result changed in the trace: the program sees
 // another count of woken threads, writes another length after it, and
 // replay reports the buffered write that departs from the recording.
