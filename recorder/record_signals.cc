@@ -7,9 +7,11 @@
 #include <optional>
 
 #include "arch/siginfo_view.h"
+#include "core/memory_hash.h"
 #include "core/probe_stub.h"
 #include "core/signal_handler_entry.h"
 #include "core/stack_hash.h"
+#include "preload/syscallbuf_abi.h"
 #include "recorder/record_session.h"
 
 namespace rwd::recorder {
@@ -129,6 +131,25 @@ Status SignalRecorder::RecordSignal(RecordTask& task, int signo,
   event.synchronous = arch::SiginfoView(siginfo).IsSynchronousFault(signo);
   if (with_fingerprint) {
     Fingerprint(task.tracee, regs, word, !SyscallInFlightBeside(task), &event);
+    // Only a thread alone in its process: no other thread's stack or
+    // in-flight syscall changes memory between here and replay's check.
+    const bool alone = std::count_if(s_.tasks_.begin(), s_.tasks_.end(), [&](const auto& t) {
+                         return t->tgid == task.tgid;
+                       }) == 1;
+    if (alone && event.hashes_globals) {
+      // The syscall buffers: what each side wrote there since.
+      OwnRanges own{{RWD_SB_PAGE, RWD_SB_END}};
+      for (const ProbePages::Area& a : ProcessOf(task).probe_pages.areas()) {
+        own.emplace_back(a.start, a.end);
+      }
+      std::vector<PageHash> pages =
+          WritableMemoryPages(task.tracee, own, [](const std::string& path) {
+            return path.ends_with("/" RWD_SB_LIBRARY_NAME);
+          });
+      event.memory_hash = CombinedHash(pages);
+      // Found by search, not by counting: replay compares page by page.
+      if (pass_count == 0) event.memory_pages = EncodePageHashes(pages);
+    }
   }
   return Append(task, std::move(event));
 }

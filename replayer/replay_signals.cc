@@ -12,6 +12,8 @@
 #include "arch/siginfo_view.h"
 #include "base/hex.h"
 #include "base/signal_name.h"
+#include "preload/syscallbuf_abi.h"
+#include "core/memory_hash.h"
 #include "core/proc_maps.h"
 #include "core/stack_hash.h"
 #include "replayer/replay_session.h"
@@ -58,7 +60,9 @@ struct Fingerprint {
   std::optional<ProbeMemCheck> word;
   bool preempt = false;
   int signo = 0;
-  uint64_t pass_count = 0;  // trace::SignalEvent::pass_count
+  uint64_t pass_count = 0;   // trace::SignalEvent::pass_count
+  uint64_t memory_hash = 0;  // trace::SignalEvent::memory_hash
+  const std::vector<uint8_t>* memory_pages = nullptr;
 };
 
 std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
@@ -73,6 +77,8 @@ std::optional<Fingerprint> FingerprintOf(const trace::Event& ev) {
     f.stack_window = &sig->stack_window;
     f.signo = sig->signo;
     f.pass_count = sig->pass_count;
+    f.memory_hash = sig->memory_hash;
+    f.memory_pages = &sig->memory_pages;
     if (sig->has_stack_word) f.word = ProbeMemCheck{sig->stack_word_offset, sig->stack_word};
   } else if (auto* p = std::get_if<trace::PreemptEvent>(&ev.body)) {
     bytes = &p->fingerprint;
@@ -97,6 +103,50 @@ bool SameVectorRegisters(const Tracee& tracee, const Fingerprint& f) {
 }
 
 }  // namespace
+
+Expected<bool> SignalReplayer::SameWritableMemory(ReplayTask& t, uint64_t recorded,
+                                                  const std::vector<uint8_t>* recorded_pages) {
+  if (recorded == 0) return true;
+  std::vector<PageHash> pages;
+  if (recorded_pages && !recorded_pages->empty()) {
+    pages = DecodePageHashes(*recorded_pages);
+    // The loop's passes differ in a few pages (its counters): while one of
+    // those that differed at the previous check still differs, this is not
+    // the point, and checking them costs microseconds, not a full read.
+    if (t.memory_check_event == event_number()) {
+      for (size_t i : t.differing_pages) {
+        if (i < pages.size() && PageContentHash(t.tracee, pages[i].addr) != pages[i].hash) {
+          return false;
+        }
+      }
+    }
+  }
+  // The recording had no page-protection watchpoints nor code guards.
+  ProgramProtections program_prots;
+  if (InFocus(t)) program_prots = s_.watch_.page_watch().ChangedPages();
+  program_prots.insert(t.mm->code_guard.guarded().begin(), t.mm->code_guard.guarded().end());
+  // The syscall buffers: what each side wrote there since.
+  OwnRanges own{{RWD_SB_PAGE, RWD_SB_END}};
+  for (const ProbePages::Area& a : t.mm->probe_pages.areas()) own.emplace_back(a.start, a.end);
+  // Replay maps the trace's copy of the library: named by the path the
+  // recording saw.
+  auto library = [&](const std::string& path) {
+    auto is_library = [](const std::string& p) { return p.ends_with("/" RWD_SB_LIBRARY_NAME); };
+    if (is_library(path)) return true;
+    return std::any_of(t.mm->mapped_files.begin(), t.mm->mapped_files.end(),
+                       [&](const auto& f) { return f.second == path && is_library(f.first); });
+  };
+  std::vector<PageHash> now = WritableMemoryPages(t.tracee, own, library, &program_prots);
+  if (CombinedHash(now) == recorded) return true;
+  if (!pages.empty()) {
+    t.memory_check_event = event_number();
+    t.differing_pages.clear();
+    for (size_t i = 0; i < pages.size(); ++i) {
+      if (i >= now.size() || !(now[i] == pages[i])) t.differing_pages.push_back(i);
+    }
+  }
+  return false;
+}
 
 Status SignalReplayer::InjectPendingAsyncSignal(bool stepping) {
   ASSIGN_OR_RETURN(const trace::Event* ev, PeekEvent());
@@ -192,6 +242,14 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
                       " since the thread's previous event; replay arrived there with other "
                       "registers");
     }
+    ASSIGN_OR_RETURN(bool same_memory, SameWritableMemory(t, f->memory_hash, nullptr));
+    if (!same_memory) {
+      return Diverged("the recorded " + SignalName(f->signo) + " came at arrival " +
+                      std::to_string(f->pass_count) + " at " + Hex(arch().Pc(f->regs)) +
+                      " since the thread's previous event; replay arrived there with the "
+                      "recorded registers but other memory (an earlier signal was placed on "
+                      "another pass)");
+    }
     t.fingerprint_misses = 0;
     RETURN_IF_ERROR(DisarmFingerprint(t));
     if (syscall(SYS_tkill, tracee().tid(), f->signo) != 0) {
@@ -246,6 +304,23 @@ Expected<bool> SignalReplayer::ReachedFingerprint(const arch::Registers& regs, b
                         "): it happened deep inside a loop without syscalls whose registers "
                         "and stack repeat on every pass, so the point cannot be told apart "
                         "from the passes before it");
+    }
+    return false;
+  }
+  // Registers, stack and globals repeat on every pass of a loop that keeps
+  // its state in anonymous memory (an interpreter's): only the rest of the
+  // memory tells the recorded pass from the others.
+  ASSIGN_OR_RETURN(bool same_memory, SameWritableMemory(t, f->memory_hash, f->memory_pages));
+  if (!same_memory) {
+    if (getenv("REWIND_DEBUG_PROBES")) {
+      fprintf(stderr, "rewind: fingerprint miss at %s (writable memory differs)\n",
+              Hex(arch().Pc(regs)).c_str());
+    }
+    if (++t.fingerprint_misses > kMaxFingerprintHits) {
+      return Status(ErrorCode::kUnsupported,
+                    "cannot place the recorded " + SignalName(f->signo) + " of thread " +
+                        std::to_string(t.tid) + " (event " + std::to_string(event_number()) +
+                        "): no pass of the loop has the recorded memory");
     }
     return false;
   }

@@ -83,6 +83,11 @@ struct ReplayTask {
   // event when that is the next event still.
   uint64_t resumed_before_event = ~uint64_t{0};
   uint64_t fingerprint_misses = 0;
+  // The pages (indices into the event's memory_pages) whose hash differed
+  // at the last memory check for the event `memory_check_event`
+  // (SignalReplayer::SameWritableMemory).
+  uint64_t memory_check_event = ~uint64_t{0};
+  std::vector<size_t> differing_pages;
   // The stack window at the probe's last miss (ReplaySession::NarrowProbe).
   std::vector<uint8_t> last_miss_window;
   int pending_signal = 0;      // recorded signal to deliver at the next resume

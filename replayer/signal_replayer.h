@@ -55,6 +55,12 @@ class SignalReplayer : public ReplayPart {
   Status LeaveTrampoline(arch::Registers& regs);
 
  private:
+  // Whether `t`'s writable memory hashes to `recorded` (trace::SignalEvent::
+  // memory_hash; 0: not recorded, always true). With `recorded_pages`
+  // (memory_pages), remembers which pages differed, and while one of those
+  // still does, answers without reading the rest.
+  Expected<bool> SameWritableMemory(ReplayTask& t, uint64_t recorded,
+                                    const std::vector<uint8_t>* recorded_pages);
   // At a probe's miss (registers matched, stack did not): after two misses,
   // reinstalls the probe comparing a stack word that separates the passes.
   // `vectors`: the target's vector registers, compared as the first probe did.

@@ -108,6 +108,14 @@ struct SignalEvent {
   // (recorder/pass_counter.h), which replay counts; the rest of the
   // fingerprint then only checks it is there.
   uint64_t pass_count = 0;
+  // With a fingerprint, when not 0: core/memory_hash.h's WritableMemoryHash
+  // there (a thread alone in its process). Replay places the signal only
+  // where it matches: the passes of an interpreter's loop differ only there.
+  uint64_t memory_hash = 0;
+  // With memory_hash and no pass_count: the pages it covers, each address
+  // and hash (core/memory_hash.h's EncodePageHashes), so that replay checks
+  // only the pages that differed at the loop's previous pass.
+  std::vector<uint8_t> memory_pages;
   bool operator==(const SignalEvent&) const = default;
 };
 

@@ -131,6 +131,8 @@ void Encode(const SignalEvent& e, ByteWriter* out) {
   out->PutBytes(e.stack_window);
   PutFingerprintTail(e, out);
   out->PutUvarint(e.pass_count);
+  out->PutUvarint(e.memory_hash);
+  out->PutBytes(e.memory_pages);
 }
 
 Status Decode(ByteReader* in, SignalEvent* e) {
@@ -143,7 +145,9 @@ Status Decode(ByteReader* in, SignalEvent* e) {
   RETURN_IF_ERROR(in->ReadBool(&e->hashes_globals));
   RETURN_IF_ERROR(in->ReadBytes(&e->stack_window));
   RETURN_IF_ERROR(ReadFingerprintTail(in, e));
-  return in->ReadUvarint(&e->pass_count);
+  RETURN_IF_ERROR(in->ReadUvarint(&e->pass_count));
+  RETURN_IF_ERROR(in->ReadUvarint(&e->memory_hash));
+  return in->ReadBytes(&e->memory_pages);
 }
 
 void Encode(const InsnTrapEvent& e, ByteWriter* out) {

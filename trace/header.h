@@ -17,8 +17,9 @@ namespace rwd::trace {
 // writes into files mapped MAP_SHARED (SyscallEvent::file_writes);
 // 10: a signal's may name its pass (SignalEvent::pass_count); 11: a batch
 // of buffered syscalls keeps the buffer's records as they are
-// (SyscallBatchEvent::records).
-inline constexpr uint32_t kFormatVersion = 11;
+// (SyscallBatchEvent::records); 12: a fingerprinted signal hashes all
+// writable memory (SignalEvent::memory_hash, memory_pages).
+inline constexpr uint32_t kFormatVersion = 12;
 
 struct TraceHeader {
   uint32_t format_version = kFormatVersion;

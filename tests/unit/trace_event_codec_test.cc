@@ -130,10 +130,32 @@ TEST(EventCodecTest, SignalNamingItsPassRoundTrips) {
                                    .stack_hash = 7,
                                    .pass_count = 300}};
   std::vector<uint8_t> bytes = Encode(signal);
-  ASSERT_GE(bytes.size(), 2u);
-  // The pass count ends the event, as a varint.
-  EXPECT_EQ(bytes[bytes.size() - 2], 0xac);
-  EXPECT_EQ(bytes[bytes.size() - 1], 0x02);
+  ASSERT_GE(bytes.size(), 4u);
+  // The pass count, as a varint, then the memory hash (none: 0) and its
+  // pages (none: length 0).
+  EXPECT_EQ(bytes[bytes.size() - 4], 0xac);
+  EXPECT_EQ(bytes[bytes.size() - 3], 0x02);
+  EXPECT_EQ(bytes[bytes.size() - 2], 0x00);
+  EXPECT_EQ(bytes[bytes.size() - 1], 0x00);
+  Expected<Event> decoded = DecodeAll(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(*decoded, signal);
+}
+
+TEST(EventCodecTest, SignalHashingWritableMemoryRoundTrips) {
+  Event signal{.tid = 3,
+               .body = SignalEvent{.signo = 14,
+                                   .pc = 0x401000,
+                                   .fingerprint = {0xaa},
+                                   .stack_hash = 7,
+                                   .memory_hash = 0x8000000000000001}};
+  std::vector<uint8_t> bytes = Encode(signal);
+  ASSERT_GE(bytes.size(), 11u);
+  // The memory hash, as a varint (ten bytes for bit 63), then its pages
+  // (none: length 0).
+  EXPECT_EQ(bytes[bytes.size() - 11], 0x81);
+  EXPECT_EQ(bytes[bytes.size() - 2], 0x01);
+  EXPECT_EQ(bytes[bytes.size() - 1], 0x00);
   Expected<Event> decoded = DecodeAll(bytes);
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
   EXPECT_EQ(*decoded, signal);

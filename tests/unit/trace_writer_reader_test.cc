@@ -72,7 +72,7 @@ TEST(TraceWriterReaderTest, FilesHaveTheirMagic) {
   std::vector<uint8_t> header = testing::ReadBytes(tmp.Sub("header"));
   ASSERT_GE(header.size(), 12u);
   EXPECT_EQ(std::string(header.begin(), header.begin() + 12),
-            std::string("RWNDTRC\0\x0b\0\0\0", 12));  // magic, format version 11
+            std::string("RWNDTRC\0\x0c\0\0\0", 12));  // magic, format version 12
   std::vector<uint8_t> events = testing::ReadBytes(tmp.Sub("events"));
   ASSERT_GE(events.size(), 4u);
   EXPECT_EQ(std::string(events.begin(), events.begin() + 4), "RWCK");
