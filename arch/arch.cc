@@ -8,6 +8,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 #include <utility>
 
 #include "arch/aarch64/aarch64_arch.h"
@@ -116,6 +117,25 @@ std::string Arch::DisassembleInsn(std::span<const uint8_t> code, uint64_t addr) 
 std::vector<DecodedInsn> Arch::Disassemble(std::span<const uint8_t> code, uint64_t addr,
                                            size_t max_count) const {
   return CapstoneDisassemble(*desc_.disassembler, code, addr, max_count);
+}
+
+std::optional<DecodedInsn> Arch::InsnFallingInto(std::span<const uint8_t> code,
+                                                 uint64_t pc) const {
+  const uint64_t base = pc - code.size();
+  std::map<uint64_t, std::pair<int, DecodedInsn>> votes;  // start -> votes, instruction
+  for (size_t start = 0; start < code.size(); ++start) {
+    std::vector<DecodedInsn> insns = Disassemble(code.subspan(start), base + start, code.size());
+    if (insns.empty() || insns.back().addr + insns.back().length != pc) continue;
+    auto& [count, insn] = votes[insns.back().addr];
+    ++count;
+    insn = insns.back();
+  }
+  const std::pair<int, DecodedInsn>* best = nullptr;
+  for (const auto& [addr, vote] : votes) {
+    if (!best || vote.first > best->first) best = &vote;
+  }
+  if (!best || !best->second.falls_through) return std::nullopt;
+  return best->second;
 }
 
 const Arch& HostArch() {

@@ -21,6 +21,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -115,6 +116,9 @@ struct DecodedInsn {
   bool is_return = false;
   // Where a direct jump or call goes; nullopt for indirect ones and others.
   std::optional<uint64_t> branch_target;
+  // Execution may go on to the next instruction: false after an
+  // unconditional jump or a return (a call's callee returns there).
+  bool falls_through = true;
 };
 
 // The modes AdoptTraceeCpuModes gave the tracer.
@@ -375,6 +379,32 @@ class Arch {
   // `addr`), stopping early at bytes that do not decode. Capstone.
   std::vector<DecodedInsn> Disassemble(std::span<const uint8_t> code, uint64_t addr,
                                        size_t max_count) const;
+  // --- calls --------------------------------------------------------------
+  // `len` bytes of the process's memory at `addr`; nullopt where unreadable.
+  using MemoryReader =
+      std::function<std::optional<std::vector<uint8_t>>(uint64_t addr, size_t len)>;
+  // The instructions that may have run just before `at_entry`, a thread
+  // about to run a function's first instruction: the call before the return
+  // address, or, for a call into a stub (a PLT entry), the stub's jump; only
+  // those whose destination, computed from the registers and memory now, is
+  // at_entry's pc. Each comes as the registers it ran with, which the state
+  // after it gives exactly (x86-64: sp 8 higher before the call pushed the
+  // return address). Candidates only: the replayer confirms one by stepping
+  // it into `at_entry`. Empty where none is found, and where the call
+  // overwrote a register whose old value is then unknown (AArch64: bl sets
+  // x30).
+  virtual std::vector<Registers> StatesCallingInto(const Registers& at_entry,
+                                                   const MemoryReader& read) const {
+    (void)at_entry;
+    (void)read;
+    return {};
+  }
+  // The instruction that ends where `pc` starts, as linear disassemblies of
+  // `code` (the bytes mapped at [pc - code.size(), pc)) from each start in
+  // it agree by majority (x86 code cannot be decoded backwards; decodings
+  // resynchronize within a few instructions); nullopt when none ends there
+  // or it cannot fall through to pc (a jump, a return). Capstone.
+  std::optional<DecodedInsn> InsnFallingInto(std::span<const uint8_t> code, uint64_t pc) const;
   // `mov nr; syscall; ret`-style stub replacing a vDSO function.
   virtual std::vector<uint8_t> SyscallStub(int nr) const = 0;
   std::span<const VdsoFunction> VdsoFunctions() const { return desc_.vdso_functions; }

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,20 @@ class Execution {
                                        const std::vector<uint8_t>& stack_window) {
     return false;
   }
+  // Stops at the first arrival of target.tid at target.pc with exactly
+  // target.regs, whatever the memory: a state known by its registers only.
+  virtual Expected<bool> ArmRegisterProbe(const Position& target) {
+    (void)target;
+    return false;
+  }
+  // The states that may have run just before the current thread's, when it
+  // is at a function's first instruction: its call, or a stub's jump after
+  // the call (arch::Arch::StatesCallingInto), in this event. Named by their
+  // registers only: stack_hash is 0 (unknown), for ArmRegisterProbe.
+  virtual std::vector<Position> StatesCallingHere() { return {}; }
+  // The address of the instruction that falls into the current thread's
+  // (arch::Arch::InsnFallingInto); nullopt when none does.
+  virtual std::optional<uint64_t> InsnFallingHere() { return std::nullopt; }
   // FingerprintStackWindow of the current thread (empty if unknown).
   virtual std::vector<uint8_t> StackWindow() { return {}; }
   // Stops at the `n`-th arrival (n >= 1) of any thread at `pc`, expected

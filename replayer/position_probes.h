@@ -26,6 +26,10 @@ class PositionProbes : public ReplayPart {
   // `stack_window` (may be empty): FingerprintStackWindow at the target,
   // to find a stack word that tells passes apart where registers do not.
   Status ArmStateProbe(const Position& target, const std::vector<uint8_t>& stack_window);
+  // Stops thread target.tid arriving at target.pc with exactly
+  // target.regs, whatever its memory (target.stack_hash is not compared):
+  // for a state known by its registers alone.
+  Status ArmRegisterProbe(const Position& target);
   // FingerprintStackWindow of the current thread; empty if unreadable.
   std::vector<uint8_t> CurrentStackWindow() const;
   // Stops the `n`-th arrival (n >= 1) of any thread of the focus process at
@@ -53,6 +57,7 @@ class PositionProbes : public ReplayPart {
     std::vector<uint8_t> target_window;
     std::vector<uint8_t> last_miss_window;  // at the last pass that was not it
     bool narrowed = false;
+    bool registers_only = false;  // ArmRegisterProbe's: the stack is not compared
   };
   // At a state probe's miss (registers matched, the stack did not): after
   // two, reinstalls it comparing a stack word that separates passes, its

@@ -86,6 +86,48 @@ Expected<bool> ReplayExecution::ArmStateProbe(const Position& target,
   return Armed(session_->ArmStateProbe(target, stack_window));
 }
 
+Expected<bool> ReplayExecution::ArmRegisterProbe(const Position& target) {
+  return Armed(session_->ArmRegisterProbe(target));
+}
+
+std::vector<Position> ReplayExecution::StatesCallingHere() {
+  ReplaySession& s = *session_;
+  const Position here = Here();
+  auto read = [&s](uint64_t addr, size_t len) -> std::optional<std::vector<uint8_t>> {
+    Expected<std::vector<uint8_t>> bytes = s.ReadMemory(RemoteAddr(addr), len);
+    if (!bytes.ok()) return std::nullopt;
+    return std::move(*bytes);
+  };
+  std::vector<Position> out;
+  for (const arch::Registers& regs : s.arch().StatesCallingInto(here.regs, read)) {
+    Position p;
+    p.event = here.event;
+    p.tid = here.tid;
+    p.program = here.program;
+    p.regs = regs;
+    p.pc = s.arch().Pc(regs);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::optional<uint64_t> ReplayExecution::InsnFallingHere() {
+  ReplaySession& s = *session_;
+  Expected<arch::Registers> regs = s.GetRegisters();
+  if (!regs.ok()) return std::nullopt;
+  const uint64_t pc = s.arch().Pc(*regs);
+  // Enough for decodings from several starts to agree; fewer bytes where
+  // the mapping begins closer.
+  for (size_t window : {64, 16}) {
+    if (pc < window) continue;
+    Expected<std::vector<uint8_t>> code = s.ReadMemory(RemoteAddr(pc - window), window);
+    if (!code.ok()) continue;
+    std::optional<arch::DecodedInsn> insn = s.arch().InsnFallingInto(*code, pc);
+    return insn ? std::optional<uint64_t>(insn->addr) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
 Expected<bool> ReplayExecution::ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) {
   return Armed(session_->ArmArrivalProbe(pc, n, until_event));
 }

@@ -43,6 +43,9 @@ class ReplayExecution : public Execution {
   void set_syscall_catch(const SyscallCatch& which) override { session_->set_syscall_catch(which); }
   Expected<bool> ArmStateProbe(const Position& target,
                                const std::vector<uint8_t>& stack_window) override;
+  Expected<bool> ArmRegisterProbe(const Position& target) override;
+  std::vector<Position> StatesCallingHere() override;
+  std::optional<uint64_t> InsnFallingHere() override;
   std::vector<uint8_t> StackWindow() override { return session_->CurrentStackWindow(); }
   Expected<bool> ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) override;
   bool HasProbes() const override {

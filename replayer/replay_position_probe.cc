@@ -133,6 +133,12 @@ Status PositionProbes::ArmStateProbe(const Position& target,
   return Status::Ok();
 }
 
+Status PositionProbes::ArmRegisterProbe(const Position& target) {
+  RETURN_IF_ERROR(ArmStateProbe(target, {}));
+  position_probe_->registers_only = true;
+  return Status::Ok();
+}
+
 std::vector<uint8_t> PositionProbes::CurrentStackWindow() const {
   if (!s_.cur_) return {};
   Expected<arch::Registers> regs = tracee().GetRegisters();
@@ -191,7 +197,7 @@ Expected<std::optional<ReplayStop>> PositionProbes::OnPositionProbeHit(arch::Reg
     arch::Registers cleared = regs;
     arch().ClearStopArtifacts(cleared);
     bool same = cur().tid == target.tid && event_number() == target.event && cleared == target.regs;
-    if (same) {
+    if (same && !probe.registers_only) {
       ASSIGN_OR_RETURN(uint64_t hash, s_.StackWindowHash());
       same = hash == target.stack_hash;
     }

@@ -239,6 +239,7 @@ class ReplaySession {
   Status ArmStateProbe(const Position& target, const std::vector<uint8_t>& stack_window) {
     return probes_.ArmStateProbe(target, stack_window);
   }
+  Status ArmRegisterProbe(const Position& target) { return probes_.ArmRegisterProbe(target); }
   std::vector<uint8_t> CurrentStackWindow() const { return probes_.CurrentStackWindow(); }
   Status ArmArrivalProbe(uint64_t pc, uint64_t n, uint64_t until_event) {
     return probes_.ArmArrivalProbe(pc, n, until_event);

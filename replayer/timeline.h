@@ -179,6 +179,27 @@ class Timeline {
   bool MayFollowPathSwitch(const Position& target) const;
   Status GotoFrom(const Position& target, bool from_switch);
   Expected<std::optional<Position>> PredecessorFrom(const Position& target, bool from_switch);
+  // For `target` at a function's first instruction, where the live
+  // execution is: the call (or a PLT stub's jump) that led there, whose
+  // registers the entry's state gives (Execution::StatesCallingHere),
+  // stopped at by a probe at native speed however long the stretch before
+  // it. The single steps from the previous visit of the entry would take
+  // millions after a long loop. nullopt when none is found: the search by
+  // steps decides.
+  Expected<std::optional<Position>> CallBefore(const Position& target);
+  // When the search from the previous visit of the target's instruction is
+  // long (a loop ran in between): the last arrival of target.tid, before
+  // the target, at the instruction that falls into it
+  // (Execution::InsnFallingHere), counted by a breakpoint there while a
+  // probe waits for the target; then steps from it (one, or through the
+  // callee of a call). The live execution must be at `target`. nullopt
+  // when that instruction does not lead there.
+  Expected<std::optional<Position>> FromInsnBefore(const Position& target);
+  // Runs `s` to the next arrival of state.tid at state.pc with exactly
+  // state.regs, whatever the memory: by probe, or where none fits by a
+  // breakpoint (at most kMaxCallerTraps traps). False when the event
+  // passed first or the traps ran out.
+  Expected<bool> RunToRegisters(Execution& s, const Position& state);
   // For `target` inside rewind's own code (Position::in_library), where a
   // debugger's breakpoint or a thread's event can leave a thread: the first
   // point of its thread after it in the program's code.

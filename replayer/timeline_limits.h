@@ -17,6 +17,19 @@ namespace rwd::replayer {
 inline constexpr size_t kMaxTrail = 100000;
 // A predecessor search single-steps at most this far (~20 us a step).
 inline constexpr uint64_t kMaxPredecessorSteps = 200000;
+// Arrivals at a call site with the registers of the call that entered a
+// function (Timeline::CallBefore) that step somewhere else, before that
+// candidate is given up: a loop calling with the same registers while
+// memory differs.
+inline constexpr int kMaxCallerArrivals = 64;
+// Breakpoint traps (~20 us each) Timeline::RunToRegisters spends where no
+// probe fits: a call site run this often before the target is better left
+// to the search from the previous visit, which is then near.
+inline constexpr uint64_t kMaxCallerTraps = 20000;
+// Steps of a predecessor search after which Timeline::FromInsnBefore is
+// tried: a short search is cheaper, a long one means a loop ran between the
+// previous visit and the target.
+inline constexpr uint64_t kQuickPredecessorSteps = 2000;
 
 inline bool IsEnd(const ReplayStop& stop) {
   return stop.kind == ReplayStop::Kind::kExited || stop.kind == ReplayStop::Kind::kEndOfTrace;

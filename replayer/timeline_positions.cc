@@ -21,6 +21,22 @@
 
 namespace rwd::replayer {
 
+namespace {
+
+// The latest state of `target`'s thread before position `index` of `trail`:
+// other threads may have run in between. Not one inside rewind's own code
+// (a trail starts there at the boundary of an event the library's traced
+// path made): the step into that code is in an earlier stretch.
+std::optional<Position> SameThreadBefore(const std::vector<Position>& trail, size_t index,
+                                         pid_t tid) {
+  for (size_t j = index; j-- > 0;) {
+    if (trail[j].tid == tid && !trail[j].in_library) return trail[j];
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void Timeline::SetSyscallCatch(const SyscallCatch& which) {
   bool changed = !(which == syscall_catch_);
   syscall_catch_ = which;
@@ -61,12 +77,124 @@ Expected<std::optional<Position>> Timeline::Predecessor(const Position& target) 
     ASSIGN_OR_RETURN(std::optional<Position> after, VisibleAfter(target));
     if (after) return Predecessor(*after);
   }
+  if (!MayFollowPathSwitch(target)) {
+    ASSIGN_OR_RETURN(std::optional<Position> call, CallBefore(target));
+    if (call) return call;
+  }
   if (MayFollowPathSwitch(target)) {
     Expected<std::optional<Position>> before = PredecessorFrom(target, true);
     // The target's previous instruction may come before the switch.
     if (before.ok() && *before) return before;
   }
   return PredecessorFrom(target, false);
+}
+
+Expected<std::optional<Position>> Timeline::CallBefore(const Position& target) {
+  using Result = std::optional<Position>;
+  if (target.boundary || target.syscall_entry || target.buffered_return || target.in_library ||
+      live_->exited() || !live_->Here().SameState(target)) {
+    return Result();
+  }
+  for (const Position& caller : live_->StatesCallingHere()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(NearestBefore(target.event)));
+    RETURN_IF_ERROR(RunToEvent(*s, target.event));
+    for (int arrival = 0; arrival < kMaxCallerArrivals; ++arrival) {
+      // The event passed first: the target was not reached from there.
+      ASSIGN_OR_RETURN(bool arrived, RunToRegisters(*s, caller));
+      if (!arrived) break;
+      Position at_call = s->Here();
+      std::unique_ptr<Execution> copy;
+      if (s->CanFork()) {
+        ASSIGN_OR_RETURN(copy, s->Fork());
+      }
+      ASSIGN_OR_RETURN(ReplayStop stop, s->StepThread(target.tid));
+      if (IsEnd(stop) || s->event_number() > target.event) break;
+      if (!s->Here().SameState(target)) continue;
+      // ReverseStep then makes the copy live instead of re-executing.
+      trail_ = {at_call, target};
+      trail_start_ = std::move(copy);
+      trail_after_path_switch_ = false;
+      return Result(std::move(at_call));
+    }
+  }
+  return Result();
+}
+
+Expected<std::optional<Position>> Timeline::FromInsnBefore(const Position& target) {
+  using Result = std::optional<Position>;
+  if (target.boundary || target.syscall_entry || target.buffered_return || target.in_library ||
+      live_->exited() || !live_->Here().SameState(target)) {
+    return Result();
+  }
+  std::optional<uint64_t> before = live_->InsnFallingHere();
+  if (!before) return Result();
+  const Checkpoint& cp = NearestBefore(target.event);
+  // Its arrivals up to the target, found by its probe (or breakpoint).
+  ASSIGN_OR_RETURN(std::unique_ptr<Execution> s, Restore(cp));
+  RETURN_IF_ERROR(RunToEvent(*s, target.event));
+  RETURN_IF_ERROR(s->InsertBreakpoint(*before));
+  ASSIGN_OR_RETURN(bool probed, s->ArmStateProbe(target, {}));
+  if (!probed) RETURN_IF_ERROR(s->InsertBreakpoint(target.pc));
+  uint64_t arrivals = 0;
+  bool reached = false;
+  for (uint64_t traps = 0; traps < kMaxCallerTraps && !reached; ++traps) {
+    ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
+    if (IsEnd(stop) || s->event_number() > target.event) break;
+    if (stop.kind != ReplayStop::Kind::kBreakpoint) continue;
+    if (stop.addr == *before) {
+      arrivals += s->Here().tid == target.tid;
+    } else if (stop.addr == target.pc) {
+      reached = s->Here().SameState(target);
+    }
+  }
+  if (!reached || arrivals == 0) return Result();
+  // The last of them, and steps from there.
+  ASSIGN_OR_RETURN(s, Restore(cp));
+  RETURN_IF_ERROR(RunToEvent(*s, target.event));
+  RETURN_IF_ERROR(s->InsertBreakpoint(*before));
+  for (uint64_t seen = 0; seen < arrivals;) {
+    ASSIGN_OR_RETURN(ReplayStop stop, s->Continue());
+    if (IsEnd(stop) || s->event_number() > target.event) return Result();
+    if (stop.kind == ReplayStop::Kind::kBreakpoint && stop.addr == *before) {
+      seen += s->Here().tid == target.tid;
+    }
+  }
+  RETURN_IF_ERROR(s->RemoveBreakpoint(*before));
+  std::unique_ptr<Execution> trail_start;
+  if (s->CanFork()) {
+    ASSIGN_OR_RETURN(trail_start, s->Fork());
+  }
+  std::vector<Position> trail{s->Here()};
+  for (uint64_t steps = 0; steps < kMaxPredecessorSteps; ++steps) {
+    ASSIGN_OR_RETURN(ReplayStop stop, s->Step());
+    trail.push_back(s->Here());
+    if (trail.back().SameState(target)) {
+      trail_ = std::move(trail);
+      trail_start_ = std::move(trail_start);
+      trail_after_path_switch_ = false;
+      return SameThreadBefore(trail_, trail_.size() - 1, target.tid);
+    }
+    if (IsEnd(stop) || trail.back().event > target.event || trail.size() > kMaxTrail) break;
+  }
+  return Result();
+}
+
+Expected<bool> Timeline::RunToRegisters(Execution& s, const Position& state) {
+  ASSIGN_OR_RETURN(bool armed, s.ArmRegisterProbe(state));
+  if (armed) return RunToProbeHit(s, state, [] { return true; }).ok();
+  // No probe fits there (a call cannot be displaced): a trap on each
+  // arrival, as many as a few seconds allow.
+  RETURN_IF_ERROR(s.InsertBreakpoint(state.pc));
+  bool arrived = false;
+  for (uint64_t traps = 0; traps < kMaxCallerTraps && !arrived; ++traps) {
+    ASSIGN_OR_RETURN(ReplayStop stop, s.Continue());
+    if (IsEnd(stop) || s.event_number() > state.event) break;
+    if (stop.kind != ReplayStop::Kind::kBreakpoint || stop.addr != state.pc) continue;
+    Position here = s.Here();
+    arrived = here.tid == state.tid && here.regs == state.regs;
+  }
+  RETURN_IF_ERROR(s.RemoveBreakpoint(state.pc));
+  return arrived;
 }
 
 Expected<std::optional<Position>> Timeline::VisibleAfter(const Position& target) {
@@ -86,21 +214,6 @@ Expected<std::optional<Position>> Timeline::VisibleAfter(const Position& target)
   return Result(std::move(after));
 }
 
-namespace {
-
-// The latest state of `target`'s thread before position `index` of `trail`:
-// other threads may have run in between. Not one inside rewind's own code
-// (a trail starts there at the boundary of an event the library's traced
-// path made): the step into that code is in an earlier stretch.
-std::optional<Position> SameThreadBefore(const std::vector<Position>& trail, size_t index,
-                                         pid_t tid) {
-  for (size_t j = index; j-- > 0;) {
-    if (trail[j].tid == tid && !trail[j].in_library) return trail[j];
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 Expected<std::optional<Position>> Timeline::PredecessorFrom(const Position& target,
                                                             bool from_switch) {
@@ -153,6 +266,10 @@ Expected<std::optional<Position>> Timeline::PredecessorFrom(const Position& targ
     std::vector<Position> trail{s->Here()};
     bool found = false;
     for (uint64_t steps = 0; steps < kMaxPredecessorSteps && !found; ++steps) {
+      if (steps == kQuickPredecessorSteps && base_event == target.event && !from_switch) {
+        ASSIGN_OR_RETURN(std::optional<Position> before, FromInsnBefore(target));
+        if (before) return before;
+      }
       ASSIGN_OR_RETURN(ReplayStop stop, s->Step());
       Position next = s->Here();
       // A step runs a syscall through: the one whose entry is the target

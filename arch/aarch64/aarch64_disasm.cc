@@ -9,6 +9,8 @@ namespace {
 // do. b, bl, b.cond, cbz/cbnz and tbz/tbnz name their target as the last
 // immediate operand (tbz's first immediate is the bit number).
 void Classify(const cs_insn& insn, DecodedInsn* out) {
+  const bool unconditional_b = insn.id == ARM64_INS_B && insn.detail->arm64.cc == ARM64_CC_INVALID;
+  out->falls_through = !unconditional_b && insn.id != ARM64_INS_BR && insn.id != ARM64_INS_RET;
   switch (insn.id) {
     case ARM64_INS_BL:
     case ARM64_INS_BLR:

@@ -87,6 +87,9 @@ class X86_64Arch final : public Arch {
   // real instruction or fake one, exactly as for any linear disassembler.
   std::vector<TrapSite> ScanForTrapSites(std::span<const uint8_t> code, uint64_t addr,
                                          TrapScanKinds kinds) const override;
+  // From the return address at sp (arch/x86_64/x86_64_call_path.cc).
+  std::vector<Registers> StatesCallingInto(const Registers& at_entry,
+                                           const MemoryReader& read) const override;
   // mov eax, nr; syscall; ret.
   std::vector<uint8_t> SyscallStub(int nr) const override;
 

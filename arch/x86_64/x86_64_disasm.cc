@@ -12,6 +12,7 @@ void Classify(const cs_insn& insn, DecodedInsn* out) {
   for (uint8_t i = 0; i < insn.detail->groups_count; ++i) {
     jump |= insn.detail->groups[i] == CS_GRP_JUMP;
   }
+  out->falls_through = !out->is_return && insn.id != X86_INS_JMP && insn.id != X86_INS_LJMP;
   if (!jump && !out->is_call) return;
   const cs_x86& x86 = insn.detail->x86;
   for (uint8_t i = 0; i < x86.op_count; ++i) {
