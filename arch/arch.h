@@ -385,7 +385,9 @@ class Arch {
       std::function<std::optional<std::vector<uint8_t>>(uint64_t addr, size_t len)>;
   // The instructions that may have run just before `at_entry`, a thread
   // about to run a function's first instruction: the call before the return
-  // address, or, for a call into a stub (a PLT entry), the stub's jump; only
+  // address, or, for a call into a stub (a PLT entry), the stub's jump (or,
+  // at a lazily bound entry's first call, the dynamic linker's resolver's
+  // final jump); only
   // those whose destination, computed from the registers and memory now, is
   // at_entry's pc. Each comes as the registers it ran with, which the state
   // after it gives exactly (x86-64: sp 8 higher before the call pushed the

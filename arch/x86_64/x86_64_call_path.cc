@@ -147,6 +147,85 @@ std::optional<uint64_t> Destination(const cs_insn& insn, const Registers& regs,
   }
 }
 
+// Whether the call or jump `insn` goes to `entry`. The registers are named
+// as positions name them, r11's trap flag cleared (Arch::ClearStopArtifacts):
+// a jump through r11 (the resolver's) to an address with bit 8 set matches
+// without it.
+bool GoesTo(const cs_insn& insn, const Registers& regs, const Arch::MemoryReader& read,
+            uint64_t entry) {
+  std::optional<uint64_t> to = Destination(insn, regs, read);
+  if (!to) return false;
+  const cs_x86& x86 = insn.detail->x86;
+  const bool through_r11 =
+      x86.op_count == 1 && x86.operands[0].type == X86_OP_REG && x86.operands[0].reg == X86_REG_R11;
+  constexpr uint64_t kTrapFlag = 0x100;
+  return *to == entry || (through_r11 && (*to | kTrapFlag) == (entry | kTrapFlag));
+}
+
+// The first unconditional jump among the first kStubInsns instructions at
+// `stub`, and its pc.
+const cs_insn* FirstJump(DetailDecoder& decoder, uint64_t stub, const Arch::MemoryReader& read,
+                         std::vector<uint8_t>& bytes) {
+  std::optional<std::vector<uint8_t>> code = read(stub, kStubInsns * kMaxInsnBytes);
+  if (!code) return nullptr;
+  bytes = std::move(*code);
+  size_t offset = 0;
+  for (size_t i = 0; i < kStubInsns && offset < bytes.size(); ++i) {
+    const cs_insn* insn =
+        decoder.At(std::span<const uint8_t>(bytes).subspan(offset), stub + offset);
+    if (!insn) return nullptr;
+    if (insn->id == X86_INS_JMP) return insn;
+    offset += insn->size;
+  }
+  return nullptr;
+}
+
+// The pc of the stub's jump when it goes to `entry` now (a bound PLT entry).
+std::optional<uint64_t> StubJumpInto(DetailDecoder& decoder, uint64_t stub, uint64_t entry,
+                                     const Registers& regs, const Arch::MemoryReader& read) {
+  std::vector<uint8_t> bytes;
+  const cs_insn* jump = FirstJump(decoder, stub, read, bytes);
+  if (!jump || !GoesTo(*jump, regs, read, entry)) return std::nullopt;
+  return jump->address;
+}
+
+// A classic PLT entry (jmp *GOT; push index; jmp PLT0) whose PLT0 (push
+// *GOT+8; jmp *GOT+16) enters the resolver: the resolver's jump through the
+// register that holds `entry` (x86-64 glibc: jmp r11 after restoring the
+// arguments), within its first kResolverBytes.
+std::optional<uint64_t> ResolverJumpInto(DetailDecoder& decoder, uint64_t stub, uint64_t entry,
+                                         const Registers& regs, const Arch::MemoryReader& read) {
+  constexpr size_t kResolverBytes = 512;
+  std::vector<uint8_t> bytes;
+  const cs_insn* bound = FirstJump(decoder, stub, read, bytes);
+  if (!bound) return std::nullopt;
+  // The jump to PLT0 follows the push.
+  const uint64_t after = bound->address + bound->size;
+  const cs_insn* to_plt0 = FirstJump(decoder, after, read, bytes);
+  if (!to_plt0) return std::nullopt;
+  std::optional<uint64_t> plt0 = Destination(*to_plt0, regs, read);
+  if (!plt0) return std::nullopt;
+  const cs_insn* to_resolver = FirstJump(decoder, *plt0, read, bytes);
+  if (!to_resolver) return std::nullopt;
+  std::optional<uint64_t> resolver = Destination(*to_resolver, regs, read);
+  if (!resolver) return std::nullopt;
+  std::optional<std::vector<uint8_t>> code = read(*resolver, kResolverBytes);
+  if (!code) return std::nullopt;
+  size_t offset = 0;
+  while (offset < code->size()) {
+    const cs_insn* insn =
+        decoder.At(std::span<const uint8_t>(*code).subspan(offset), *resolver + offset);
+    if (!insn) return std::nullopt;
+    const cs_x86& x86 = insn->detail->x86;
+    if (insn->id == X86_INS_JMP && x86.op_count == 1 && x86.operands[0].type == X86_OP_REG) {
+      if (!GoesTo(*insn, regs, read, entry)) return std::nullopt;
+      return insn->address;
+    }
+    offset += insn->size;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<Registers> X86_64Arch::StatesCallingInto(const Registers& at_entry,
@@ -169,30 +248,28 @@ std::vector<Registers> X86_64Arch::StatesCallingInto(const Registers& at_entry,
     if (!insn || insn->size != length || !decoder.InGroup(insn, X86_GRP_CALL)) continue;
     std::optional<uint64_t> callee = Destination(*insn, at_call, read);
     if (!callee) continue;
-    if (*callee == entry) {
+    if (GoesTo(*insn, at_call, read, entry)) {
       Registers r = at_call;
       SetPc(r, call_pc);
       out.push_back(r);
       continue;
     }
     // A call into a stub whose jump reaches the function: the jump ran
-    // last, with the function's own registers.
-    std::optional<std::vector<uint8_t>> stub = read(*callee, kStubInsns * kMaxInsnBytes);
-    if (!stub) continue;
-    size_t offset = 0;
-    for (size_t i = 0; i < kStubInsns && offset < stub->size(); ++i) {
-      const uint64_t pc = *callee + offset;
-      const cs_insn* step = decoder.At(std::span<const uint8_t>(*stub).subspan(offset), pc);
-      if (!step) break;
-      if (step->id == X86_INS_JMP) {
-        if (Destination(*step, at_entry, read) == entry) {
-          Registers r = at_entry;
-          SetPc(r, pc);
-          out.push_back(r);
-        }
-        break;
-      }
-      offset += step->size;
+    // last, with the function's own registers; or, at the function's first
+    // call through a lazily bound PLT entry, the dynamic linker's resolver
+    // ran in between and its final jump did.
+    std::optional<uint64_t> jump = StubJumpInto(decoder, *callee, entry, at_entry, read);
+    if (jump) {
+      Registers r = at_entry;
+      SetPc(r, *jump);
+      out.push_back(r);
+    }
+    std::optional<uint64_t> resolver_jump =
+        ResolverJumpInto(decoder, *callee, entry, at_entry, read);
+    if (resolver_jump) {
+      Registers r = at_entry;
+      SetPc(r, *resolver_jump);
+      out.push_back(r);
     }
   }
   return out;

@@ -65,6 +65,25 @@ TEST_F(GdbCallEntryReverseTest, ReverseStepiFromAnEntryReachedThroughThePltLands
   EXPECT_EQ(InsnLine(t.Output(11)), entry);
 }
 
+// atoi's first call binds its PLT entry: the dynamic linker's resolver
+// jumps to atoi last, through r11 (whose value has bit 8 set as often as
+// not, a bit positions clear).
+TEST_F(GdbCallEntryReverseTest,
+       ReverseStepiFromAnEntryReachedThroughTheLazyResolverLandsOnItsJump) {
+  Recording rec = Record("call_after_loop");
+  ASSERT_EQ(rec.exit_status, 0) << rec.Describe();
+  GdbTranscript t = RunGdbOnReplay(rec.trace, Program("call_after_loop"),
+                                   {"break AfterLoop", "continue", "break *atoi", "continue",
+                                    "x/i $pc", "reverse-stepi", "x/i $pc", "stepi", "x/i $pc"});
+  SCOPED_TRACE(t.Describe());
+  const std::string entry = InsnLine(t.Output(4));
+  ASSERT_TRUE(Contains(entry, "atoi")) << t.Output(4);
+  EXPECT_FALSE(Contains(t.Output(5), "not supported")) << t.Output(5);
+  const std::string jump = InsnLine(t.Output(6));
+  EXPECT_TRUE(Contains(jump, "_dl_runtime_resolve") && Contains(jump, "jmp")) << jump;
+  EXPECT_EQ(InsnLine(t.Output(8)), entry);
+}
+
 // From the line gdb's `break AfterLoop` stops at, past the prologue: each
 // instruction before it falls into the next, and the first one's
 // predecessor is the call. Every reverse-stepi retraces a forward step.
