@@ -219,7 +219,18 @@ StopReply ReplayTarget::Resume(const ResumeRequest& request,
     reply.syscall_nr = -1;
   }
   // The replay stays where the failure left it.
-  if (!stop.error.ok()) reply.failure = stop.error.ToString();
+  if (!stop.error.ok()) {
+    reply.failure = stop.error.ToString();
+    // A step reported as a plain SIGTRAP reads to gdb as a step taken:
+    // next and step (and their reverse) would ask again at the same point,
+    // forever. An interrupt ends the command where the replay stands.
+    if (step) {
+      reply.signo = SIGINT;
+      reply.swbreak = false;
+      reply.hwbreak = false;
+      reply.watch_type.reset();
+    }
+  }
   reply.note = stop.note;
   return reply;
 }
