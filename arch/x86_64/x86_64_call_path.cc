@@ -240,36 +240,31 @@ std::vector<Registers> X86_64Arch::StatesCallingInto(const Registers& at_entry,
   // The caller's registers: the call pushed the return address.
   Registers at_call = at_entry;
   at_call.SetWord(kX86Rsp, sp + 8);
+  // The state of an instruction at `pc` with `regs` otherwise.
+  auto candidate = [&](Registers regs, uint64_t pc) {
+    SetPc(regs, pc);
+    out.push_back(regs);
+  };
   DetailDecoder decoder;
   for (size_t length = 2; length <= kMaxInsnBytes; ++length) {
     const uint64_t call_pc = *return_address - length;
     const cs_insn* insn =
         decoder.At(std::span<const uint8_t>(*before).subspan(kMaxInsnBytes - length), call_pc);
     if (!insn || insn->size != length || !decoder.InGroup(insn, X86_GRP_CALL)) continue;
-    std::optional<uint64_t> callee = Destination(*insn, at_call, read);
-    if (!callee) continue;
     if (GoesTo(*insn, at_call, read, entry)) {
-      Registers r = at_call;
-      SetPc(r, call_pc);
-      out.push_back(r);
+      candidate(at_call, call_pc);
       continue;
     }
+    std::optional<uint64_t> callee = Destination(*insn, at_call, read);
+    if (!callee) continue;
     // A call into a stub whose jump reaches the function: the jump ran
     // last, with the function's own registers; or, at the function's first
     // call through a lazily bound PLT entry, the dynamic linker's resolver
     // ran in between and its final jump did.
-    std::optional<uint64_t> jump = StubJumpInto(decoder, *callee, entry, at_entry, read);
-    if (jump) {
-      Registers r = at_entry;
-      SetPc(r, *jump);
-      out.push_back(r);
-    }
-    std::optional<uint64_t> resolver_jump =
-        ResolverJumpInto(decoder, *callee, entry, at_entry, read);
-    if (resolver_jump) {
-      Registers r = at_entry;
-      SetPc(r, *resolver_jump);
-      out.push_back(r);
+    for (std::optional<uint64_t> jump :
+         {StubJumpInto(decoder, *callee, entry, at_entry, read),
+          ResolverJumpInto(decoder, *callee, entry, at_entry, read)}) {
+      if (jump) candidate(at_entry, *jump);
     }
   }
   return out;
